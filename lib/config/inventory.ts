@@ -1,0 +1,107 @@
+// The Inventory is what lib/config makes of bsync.toml: validated, defaulted, with
+// relative paths resolved and secrets read. Everything after lib/config reads only this.
+
+/**
+ * A secret value. It prints as `(sensitive)` however it is printed (String, JSON,
+ * util.inspect), so it cannot leak into plans or logs by accident; `reveal()` is the
+ * one way to read it, used only where the value must reach a host through stdin.
+ */
+export class Secret {
+  readonly #value: string;
+  /** Where it came from, for messages: `env BSYNC_CIPHER`, `file /etc/x`, `inline`, `generated`. */
+  readonly source: string;
+
+  constructor(value: string, source: string) {
+    this.#value = value;
+    this.source = source;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return '(sensitive)';
+  }
+
+  toJSON(): string {
+    return '(sensitive)';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '(sensitive)';
+  }
+}
+
+export type HostRole = 'postgres' | 'backup';
+
+export interface HostSpec {
+  /** The name other hosts use for it (pgN-host, repo1-host, known_hosts). */
+  name: string;
+  /** Where bsync connects; defaults to name. */
+  address: string;
+  role: HostRole;
+  zone: number;
+  /** postgres hosts: data directory and port. Backup hosts carry the defaults, unused. */
+  pgData: string;
+  pgPort: number;
+}
+
+export interface S3Repo {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  key: Secret;
+  keySecret: Secret;
+  uriStyle: 'host' | 'path';
+  port?: number;
+  verifyTls: boolean;
+  /** Absolute path of a CA file on the machine running bsync; copied to each host. */
+  caFile?: string;
+}
+
+export interface Inventory {
+  /** Absolute path of the config file, for messages. */
+  configPath: string;
+  cluster: {
+    name: string;
+    pgVersion: number;
+    /** Set only when [cluster].stanza is given; otherwise stanza is per zone (stanzaFor). */
+    stanza?: string;
+  };
+  ssh: {
+    user: string;
+    port: number;
+    /** Absolute path of a private key, or undefined to use the ssh-agent (SSH_AUTH_SOCK). */
+    identity?: string;
+    /** Absolute path of an OpenSSH known_hosts file. */
+    knownHosts: string;
+    /** Seconds to wait for a host to answer. */
+    connectTimeout: number;
+  };
+  repo: {
+    type: 'ssh' | 's3';
+    path: string;
+    user: string;
+    cipherType: 'aes-256-cbc' | 'none';
+    /** A passphrase, 'auto' (adopt what the stanza's hosts share, else generate), or null with cipherType none. */
+    cipherPass: Secret | 'auto' | null;
+    retention: { full: number; diff: number };
+    s3?: S3Repo;
+  };
+  backupUser: {
+    enabled: boolean;
+    name: string;
+    password: Secret | null;
+  };
+  schedule: { full: string; diff: string };
+  patroni?: { config: string };
+  hosts: HostSpec[];
+  /** Things worth telling the user that do not stop bsync (an inline secret, say). */
+  warnings: string[];
+}
+
+/** The stanza name of a zone: [cluster].stanza, else `pgedge-<cluster>-<zone>`. */
+export function stanzaFor(inventory: Inventory, zone: number): string {
+  return inventory.cluster.stanza ?? `pgedge-${inventory.cluster.name}-${zone}`;
+}

@@ -1,0 +1,40 @@
+// Errors are values with a message for a person: what went wrong, where, what to do.
+// They are raised where the problem is found and printed once, at the CLI edge.
+
+export class BsyncError extends Error {
+  /** Where the problem is: a file, `file:line`, a key path, or a host name. */
+  readonly where?: string;
+  /** What would be right, or what to do next. */
+  readonly hint?: string;
+
+  constructor(message: string, options: { where?: string; hint?: string } = {}) {
+    super(message);
+    this.name = 'BsyncError';
+    this.where = options.where;
+    this.hint = options.hint;
+  }
+
+  /** The text printed for a person: `where: message (hint)`. */
+  describe(): string {
+    const head = this.where ? `${this.where}: ${this.message}` : this.message;
+    return this.hint ? `${head}\n  ${this.hint}` : head;
+  }
+}
+
+/** A bad config file: names the file and the line or key path. */
+export class ConfigError extends BsyncError {
+  constructor(message: string, options: { where: string; hint?: string }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A host that cannot be reached, refused us, or failed a command. */
+export class HostError extends BsyncError {
+  readonly host: string;
+  constructor(host: string, message: string, options: { hint?: string } = {}) {
+    super(message, { where: host, hint: options.hint });
+    this.name = 'HostError';
+    this.host = host;
+  }
+}

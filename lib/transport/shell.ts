@@ -1,0 +1,18 @@
+// The one way to quote for the shell and to run a command as another user on a host.
+// Every remote command line bsync builds goes through these.
+
+/** Quotes a string as one /bin/sh word. */
+export function shq(value: string | number): string {
+  const text = String(value);
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A command line that runs `command` as `user`, given that the caller is root.
+ * runuser (util-linux) sets HOME, USER, LOGNAME and SHELL like su, without PAM prompts.
+ */
+export function asUser(user: string, command: string): string {
+  if (user === 'root') return command;
+  return `runuser -u ${shq(user)} -- /bin/sh -c ${shq(`cd ~ 2>/dev/null || cd /; ${command}`)}`;
+}

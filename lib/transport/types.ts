@@ -1,0 +1,28 @@
+// What the rest of bsync sees of a host connection. Only lib/apply and lib/facts'
+// gatherer hold one; resources and the planner never do.
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then closed. Secrets and file contents go here, never in `command`. */
+  stdin?: string | Buffer;
+  /** Run as this OS user (root when absent). See lib/transport/shell.ts asUser. */
+  user?: string;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HostConnection {
+  /** The host's name from the inventory, for messages. */
+  readonly host: string;
+  /** Runs a /bin/sh command line on the host, as root (through sudo when the SSH user is not root) or as options.user. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs a command that stays open until release() is called or the connection drops
+   * (a lock holder). Resolves with the first line the command prints.
+   */
+  hold(command: string): Promise<{ firstLine: string; release: () => void }>;
+  close(): void;
+}
