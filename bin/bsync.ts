@@ -1,0 +1,54 @@
+// bsync's command line: yargs wiring only; the commands live in lib/cli.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { applyCommand, factsCommand, planCommand, validateCommand } from '../lib/cli/commands.js';
+import { reportError, type GlobalOptions } from '../lib/cli/output.js';
+
+function globals(argv: Record<string, unknown>): GlobalOptions {
+  return {
+    config: String(argv.config),
+    host: argv.host === undefined ? undefined : ([] as string[]).concat(argv.host as string | string[]),
+    json: Boolean(argv.json),
+    color: argv.color !== false,
+  };
+}
+
+async function main(): Promise<number> {
+  let exitCode = 0;
+  const run = (work: () => number | Promise<number>) => async () => {
+    exitCode = await work();
+  };
+  await yargs(hideBin(process.argv))
+    .scriptName('bsync')
+    .usage('$0 <command> [options]\n\nKeeps pgBackRest on PostgreSQL hosts and backup servers in the state bsync.toml declares.')
+    .option('config', { alias: 'c', type: 'string', default: './bsync.toml', describe: 'the config file' })
+    .option('host', { type: 'string', describe: 'only this host (repeatable)' })
+    .option('json', { type: 'boolean', default: false, describe: 'machine output on stdout' })
+    .option('color', { type: 'boolean', default: true, describe: 'colour on a terminal (--no-color turns it off)' })
+    .command('validate', 'check the config; no network', {}, (argv) => run(() => validateCommand(globals(argv)))())
+    .command('plan', 'gather facts and show what apply would change', (y) => y
+      .option('out', { type: 'string', describe: 'save the plan to this file' })
+      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 0 in sync, 2 with changes, 1 on error' }),
+    (argv) => run(() => planCommand({ ...globals(argv), out: argv.out, detailedExitcode: Boolean(argv['detailed-exitcode']) }))())
+    .command('apply [planfile]', 'apply a saved plan, or plan, show, confirm and apply', (y) => y
+      .positional('planfile', { type: 'string', describe: 'a plan saved with plan --out' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .option('allow-restart', { type: 'boolean', default: false, describe: 'restart PostgreSQL where a setting needs it' }),
+    (argv) => run(() => applyCommand({ ...globals(argv), planFile: argv.planfile, yes: Boolean(argv.yes), allowRestart: Boolean(argv['allow-restart']) }))())
+    .command('facts', 'print the gathered facts as JSON', {}, (argv) => run(() => factsCommand(globals(argv)))())
+    .demandCommand(1, 'Name a command: validate, plan, apply or facts.')
+    .strict()
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .help()
+    .parseAsync();
+  return exitCode;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => process.exit(reportError(error)),
+);

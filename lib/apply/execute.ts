@@ -1,0 +1,120 @@
+// Walks the plan: hosts in parallel, one action at a time per host, an action starting
+// once everything it depends on succeeded. A failed action stops only its dependents.
+import { randomBytes } from 'node:crypto';
+import type { PlannedChanges } from '../plan/build.js';
+import type { PlanAction } from '../plan/types.js';
+import type { Step, Template } from '../resources/types.js';
+import type { HostConnection } from '../transport/types.js';
+import type { Redactor } from './redactor.js';
+
+export type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred';
+
+export interface ActionResult {
+  address: string;
+  host: string;
+  status: ActionStatus;
+  message?: string;
+  seconds: number;
+}
+
+export interface ApplyOptions {
+  allowRestart: boolean;
+  redactor: Redactor;
+  onEvent?: (event: { address: string; host: string; status: ActionStatus | 'started'; message?: string }) => void;
+}
+
+type Outputs = Map<string, Record<string, string>>;
+
+class StepFailure extends Error {}
+
+function resolve(template: Template, outputs: Outputs, redactor: Redactor): string {
+  return template
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      if ('secret' in part) return part.secret.reveal();
+      const value = outputs.get(part.ref)?.[part.output];
+      if (value === undefined) throw new StepFailure(`${part.label} is not known: ${part.ref} did not produce it`);
+      if (part.sensitive) redactor.add(value);
+      return value;
+    })
+    .join('');
+}
+
+async function runStep(step: Step, connection: HostConnection, outputs: Outputs, own: Record<string, string>, redactor: Redactor): Promise<void> {
+  if (step.generatePassphrase) {
+    const value = randomBytes(48).toString('base64url');
+    redactor.add(value);
+    if (step.capture) own[step.capture] = value;
+    return;
+  }
+  const stdin = step.stdin ? resolve(step.stdin, outputs, redactor) : undefined;
+  const result = await connection.exec(step.command, { user: step.user, stdin });
+  if (result.code !== 0) {
+    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-8).join('\n');
+    throw new StepFailure(redactor.redact(`exit ${result.code}${detail ? `: ${detail}` : ''}`));
+  }
+  if (step.capture) own[step.capture] = result.stdout.trim();
+}
+
+export async function executePlan(planned: PlannedChanges, connections: Map<string, HostConnection>, options: ApplyOptions): Promise<ActionResult[]> {
+  const { plan, changes } = planned;
+  const outputs: Outputs = new Map();
+  const status = new Map<string, ActionStatus | 'running'>();
+  const results: ActionResult[] = [];
+  const busyHosts = new Set<string>();
+  const emit = options.onEvent ?? (() => {});
+
+  const finish = (action: PlanAction, result: Omit<ActionResult, 'address' | 'host'>) => {
+    status.set(action.address, result.status);
+    results.push({ address: action.address, host: action.host, ...result });
+    emit({ address: action.address, host: action.host, status: result.status, message: result.message });
+  };
+
+  const run = async (action: PlanAction): Promise<void> => {
+    const started = Date.now();
+    const change = changes.get(action.address);
+    const connection = connections.get(action.host);
+    const own: Record<string, string> = {};
+    try {
+      if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
+      for (const step of change.steps) await runStep(step, connection, outputs, own, options.redactor);
+      outputs.set(action.address, own);
+      finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
+    } catch (error) {
+      const message = error instanceof StepFailure ? error.message : options.redactor.redact(String((error as Error).message ?? error));
+      finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000 });
+    }
+  };
+
+  return new Promise((resolveAll) => {
+    const running = new Set<Promise<void>>();
+    const schedule = () => {
+      for (const action of plan.actions) {
+        if (status.has(action.address)) continue;
+        const deps = action.dependsOn.map((dep) => status.get(dep));
+        const blocked = deps.find((dep) => dep === 'failed' || dep === 'skipped' || dep === 'deferred');
+        if (blocked) {
+          const cause = action.dependsOn.find((dep) => status.get(dep) === blocked);
+          finish(action, { status: 'skipped', message: `waits for ${cause} (${blocked})`, seconds: 0 });
+          continue;
+        }
+        if (action.requiresRestart && !options.allowRestart) {
+          finish(action, { status: 'deferred', message: 'PostgreSQL needs a restart; run apply with --allow-restart, or restart it yourself and apply again', seconds: 0 });
+          continue;
+        }
+        if (deps.some((dep) => dep !== 'done') || busyHosts.has(action.host)) continue;
+        busyHosts.add(action.host);
+        status.set(action.address, 'running');
+        emit({ address: action.address, host: action.host, status: 'started' });
+        const task = run(action).finally(() => {
+          busyHosts.delete(action.host);
+          running.delete(task);
+          schedule();
+        });
+        running.add(task);
+      }
+      if (running.size === 0) resolveAll(plan.actions.map((action) => results.find((result) => result.address === action.address) as ActionResult));
+    };
+    schedule();
+  });
+}

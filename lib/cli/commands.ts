@@ -1,0 +1,126 @@
+// The commands behind bin/bsync: validate, plan, apply, facts.
+import { createInterface } from 'node:readline/promises';
+import { loadConfig } from '../config/index.js';
+import { BsyncError } from '../errors.js';
+import { executePlan, type ActionResult } from '../apply/execute.js';
+import { lockHost } from '../apply/lock.js';
+import { Redactor } from '../apply/redactor.js';
+import { redactFacts } from '../facts/redact.js';
+import { renderPlanText, summaryLine } from '../plan/render-text.js';
+import { readPlanFile, staleReasons, writePlanFile } from '../plan/saved.js';
+import type { Inventory } from '../config/inventory.js';
+import { Secret } from '../config/inventory.js';
+import { progress, styleFor, type GlobalOptions } from './output.js';
+import { planFromFacts } from './planning.js';
+import { gatherFacts, openSession, type Session } from './session.js';
+
+export function validateCommand(options: GlobalOptions): number {
+  const inventory = loadConfig(options.config);
+  for (const warning of inventory.warnings) progress(`warning: ${warning}`);
+  if (options.json) process.stdout.write(`${JSON.stringify({ valid: true, warnings: inventory.warnings, hosts: inventory.hosts.length })}\n`);
+  else process.stdout.write(`${options.config}: valid, ${inventory.hosts.length} hosts.\n`);
+  return 0;
+}
+
+export async function factsCommand(options: GlobalOptions): Promise<number> {
+  const session = await openSession(options.config, options.host);
+  try {
+    const facts = await gatherFacts(session);
+    const selected = Object.fromEntries(session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]));
+    process.stdout.write(`${JSON.stringify(selected, null, 2)}\n`);
+    return 0;
+  } finally {
+    session.close();
+  }
+}
+
+export async function planCommand(options: GlobalOptions & { out?: string; detailedExitcode: boolean }): Promise<number> {
+  const session = await openSession(options.config, options.host);
+  try {
+    progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
+    const { plan } = planFromFacts(session, await gatherFacts(session));
+    if (options.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    else process.stdout.write(renderPlanText(plan, styleFor(options)));
+    if (options.out) {
+      writePlanFile(options.out, plan);
+      progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
+    }
+    return options.detailedExitcode && plan.actions.length > 0 ? 2 : 0;
+  } finally {
+    session.close();
+  }
+}
+
+async function confirm(): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question('Apply these changes? Only "yes" is accepted: ');
+    return answer.trim() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
+
+function secretsOf(inventory: Inventory): Redactor {
+  const redactor = new Redactor();
+  const secrets = [inventory.repo.cipherPass, inventory.backupUser.password, inventory.repo.s3?.key, inventory.repo.s3?.keySecret];
+  for (const secret of secrets) if (secret instanceof Secret) redactor.add(secret.reveal());
+  return redactor;
+}
+
+export async function applyCommand(options: GlobalOptions & { planFile?: string; yes: boolean; allowRestart: boolean }): Promise<number> {
+  const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
+  const session = await openSession(options.config, options.host);
+  const releases: Array<() => void> = [];
+  try {
+    for (const host of session.selected) releases.push(await lockHost(session.connections.get(host.name)!));
+    progress(`Gathering facts from ${session.involved.length} hosts...`);
+    const planned = planFromFacts(session, await gatherFacts(session), saved?.nonce);
+    if (saved) {
+      const reasons = staleReasons(saved, planned.plan);
+      if (reasons.length > 0) {
+        throw new BsyncError(`the saved plan is stale: the hosts changed since it was made`, {
+          where: options.planFile,
+          hint: `${reasons.slice(0, 10).join('\n  ')}\n  Make a new plan with: bsync plan --out ${options.planFile}`,
+        });
+      }
+    }
+    const style = styleFor(options);
+    if (!options.json) process.stdout.write(renderPlanText(planned.plan, style));
+    if (planned.plan.actions.length === 0) {
+      if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results: [] }, null, 2)}\n`);
+      return 0;
+    }
+    if (!saved && !options.yes) {
+      if (!process.stdin.isTTY) throw new BsyncError('apply changes hosts: confirm with --yes, or apply a saved plan (bsync plan --out FILE; bsync apply FILE)');
+      if (!(await confirm())) {
+        progress('Apply cancelled; nothing was changed.');
+        return 1;
+      }
+    }
+    const results = await executePlan(planned, session.connections, {
+      allowRestart: options.allowRestart,
+      redactor: secretsOf(session.inventory),
+      onEvent: (event) => {
+        if (event.status === 'started') progress(`${event.host}: ${event.address.slice(event.host.length + 1)}...`);
+        else if (event.status !== 'done') progress(`${event.host}: ${event.address.slice(event.host.length + 1)} ${event.status}${event.message ? `: ${event.message}` : ''}`);
+      },
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results }, null, 2)}\n`);
+    else process.stdout.write(applyReport(results));
+    return results.every((result) => result.status === 'done') ? 0 : 1;
+  } finally {
+    releases.forEach((release) => release());
+    session.close();
+  }
+}
+
+export function applyReport(results: ActionResult[]): string {
+  const count = (status: string) => results.filter((result) => result.status === status).length;
+  const lines = results.filter((result) => result.status !== 'done').map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
+  const head = `Apply ${count('failed') + count('skipped') + count('deferred') === 0 ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred.`;
+  return `${[...lines, head].join('\n')}\n`;
+}
+
+export { summaryLine };
+export type { Session };

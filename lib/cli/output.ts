@@ -1,0 +1,31 @@
+// Where things go: machine output on stdout, progress and errors on stderr; colour only
+// on a terminal and never with --no-color or NO_COLOR.
+import { BsyncError } from '../errors.js';
+import type { Style } from '../plan/render-text.js';
+
+export interface GlobalOptions {
+  config: string;
+  host?: string[];
+  json: boolean;
+  color: boolean;
+}
+
+export function styleFor(options: GlobalOptions, stream: NodeJS.WriteStream = process.stdout): Style {
+  return { color: options.color && !process.env.NO_COLOR && Boolean(stream.isTTY) };
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** The one place errors are printed: a person's message, never a stack (unless BSYNC_DEBUG is set). */
+export function reportError(error: unknown): number {
+  if (error instanceof BsyncError) {
+    process.stderr.write(`bsync: error: ${error.describe()}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`bsync: error: ${message}\n`);
+    if (process.env.BSYNC_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  }
+  return 1;
+}

@@ -1,0 +1,11 @@
+// Facts → resources → plan, shared by plan and apply so both decide the same way.
+import { desiredResources } from '../desired/index.js';
+import { buildPlan, type PlannedChanges } from '../plan/build.js';
+import type { HostFacts } from '../facts/types.js';
+import type { Session } from './session.js';
+
+export function planFromFacts(session: Session, facts: Map<string, HostFacts>, nonce?: string): PlannedChanges {
+  const only = new Set(session.selected.map((host) => host.name));
+  const resources = desiredResources(session.inventory, facts, only);
+  return buildPlan(session.inventory, session.selected.map((host) => host.name), resources, nonce);
+}

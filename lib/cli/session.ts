@@ -1,0 +1,59 @@
+// What every host-facing command does first: read the config, connect to the hosts it
+// concerns (one connection each, in parallel), and gather their facts in one round trip each.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { loadConfig } from '../config/index.js';
+import { BsyncError, HostError } from '../errors.js';
+import { gatherHostFacts } from '../facts/gather.js';
+import type { HostFacts } from '../facts/types.js';
+import { connectAll } from '../transport/index.js';
+import type { HostConnection } from '../transport/types.js';
+
+export interface Session {
+  inventory: Inventory;
+  /** Hosts the user asked about (--host), or all. */
+  selected: HostSpec[];
+  /** Selected hosts plus the rest of their zones: their facts feed the selected hosts' resources. */
+  involved: HostSpec[];
+  connections: Map<string, HostConnection>;
+  close(): void;
+}
+
+export function selectHosts(inventory: Inventory, names: string[] | undefined): { selected: HostSpec[]; involved: HostSpec[] } {
+  if (!names || names.length === 0) return { selected: inventory.hosts, involved: inventory.hosts };
+  const unknown = names.filter((name) => !inventory.hosts.some((host) => host.name === name));
+  if (unknown.length > 0) {
+    throw new BsyncError(`--host ${unknown.join(', ')}: no such host in the config`, {
+      where: inventory.configPath,
+      hint: `Hosts: ${inventory.hosts.map((host) => host.name).join(', ')}`,
+    });
+  }
+  const selected = inventory.hosts.filter((host) => names.includes(host.name));
+  const zones = new Set(selected.map((host) => host.zone));
+  return { selected, involved: inventory.hosts.filter((host) => zones.has(host.zone)) };
+}
+
+export async function openSession(configPath: string, hostNames: string[] | undefined): Promise<Session> {
+  const inventory = loadConfig(configPath);
+  const { selected, involved } = selectHosts(inventory, hostNames);
+  const results = await connectAll(inventory, involved.map((host) => host.name));
+  const connections = new Map<string, HostConnection>();
+  const failures: HostError[] = [];
+  for (const [name, result] of results) {
+    if (result instanceof Error) failures.push(result instanceof HostError ? result : new HostError(name, result.message));
+    else connections.set(name, result);
+  }
+  const close = () => connections.forEach((connection) => connection.close());
+  if (failures.length > 0) {
+    close();
+    throw new BsyncError(`cannot reach ${failures.length} host${failures.length === 1 ? '' : 's'}:\n${failures.map((failure) => `  ${failure.describe().replace(/\n/g, '\n  ')}`).join('\n')}`);
+  }
+  return { inventory, selected, involved, connections, close };
+}
+
+export async function gatherFacts(session: Session): Promise<Map<string, HostFacts>> {
+  const entries = await Promise.all(session.involved.map(async (host) => {
+    const connection = session.connections.get(host.name) as HostConnection;
+    return [host.name, await gatherHostFacts(connection, session.inventory, host)] as const;
+  }));
+  return new Map(entries);
+}

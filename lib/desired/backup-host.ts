@@ -1,0 +1,85 @@
+// Everything a zone's backup host gets (DESIGN.md §3): the repository user and folder,
+// SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
+// stanza and its first full backup, and the backup schedule.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
+import { PG_OS_USER } from '../facts/probe.js';
+import type { HostFacts } from '../facts/types.js';
+import { desiredCrontab, planCrontab } from '../resources/crontab.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
+import { planOsUser } from '../resources/os-user.js';
+import { redactConf, renderConf } from '../resources/pgbackrest-conf.js';
+import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
+import { planFirstBackup, planStanza } from '../resources/stanza.js';
+import { resourceAddress, type Part } from '../resources/types.js';
+import { HostResources } from './builder.js';
+import { globalSection, stanzaSection } from './pgbackrest.js';
+import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
+import type { FactsByHost, Zone } from './zone.js';
+
+export function backupCommands(stanza: string): { full: string; diff: string } {
+  return {
+    full: `pgbackrest --stanza=${stanza} --type=full backup`,
+    diff: `pgbackrest --stanza=${stanza} --type=diff backup`,
+  };
+}
+
+export function backupHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: string): HostResources {
+  const hostFacts = facts.get(host.name) as HostFacts;
+  const out = new HostResources(host.name);
+  const user = inventory.repo.user;
+  const group = userGroup(hostFacts, user);
+
+  const osUser = out.add('os_user', user, `user ${user}`, planOsUser(user, hostFacts.users[user]));
+  const repoDir = out.add('directory', inventory.repo.path, inventory.repo.path,
+    planDirectory({ path: inventory.repo.path, owner: user, group, mode: '0750' }, hostFacts.files[inventory.repo.path]), [osUser]);
+  const ssh = addSshResources(out, hostFacts, user, zone.postgresHosts.map((pgHost) => ({
+    host: pgHost.name, address: pgHost.address, user: PG_OS_USER, facts: facts.get(pgHost.name),
+  })), osUser);
+
+  const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
+    planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
+  const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0770' }, hostFacts.files[PGBACKREST_LOG_DIR]), [osUser]);
+  const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
+    path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf,
+    content: renderConf([
+      globalSection(inventory, cipherPass, [['repo1-hardlink', 'y']]),
+      stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
+    ]),
+  }, hostFacts.files[PGBACKREST_CONF]), [confDir, osUser, cipherAddress]);
+  out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
+    planAbsentFile(LEGACY_PGBACKREST_CONF, hostFacts.files[LEGACY_PGBACKREST_CONF], `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`), [conf]);
+
+  const { backupUser } = inventory;
+  if (backupUser.enabled && backupUser.password) {
+    const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
+    out.add('pgpass', user, pgpass, planFile({
+      path: pgpass, owner: user, group, mode: '0600', redact: redactPgpass,
+      content: desiredPgpass(hostFacts.files[pgpassPath(user)]?.content,
+        zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })), backupUser.name, backupUser.password),
+    }, hostFacts.files[pgpassPath(user)]), [ssh.knownHosts]);
+  }
+
+  // The stanza needs both ends configured and trusting each other; the first backup also
+  // needs WAL archiving in effect on every PostgreSQL host (check runs first).
+  const onPostgres = (kind: string, name?: string) => zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
+  const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, user, hostFacts.repo), [
+    conf, repoDir, logDir, ssh.keypair, ssh.knownHosts,
+    ...onPostgres('authorized_keys', PG_OS_USER), ...onPostgres('pgbackrest_conf'), ...onPostgres('directory', PGBACKREST_LOG_DIR),
+  ]);
+  const firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`, planFirstBackup(zone.stanza, user, hostFacts.repo), [
+    stanza, ssh.authorizedKeys,
+    ...onPostgres('known_hosts', PG_OS_USER), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
+    ...onPostgres('setting_override'),
+  ]);
+
+  const schedule = backupCommands(zone.stanza);
+  const crontab = hostFacts.crontabs[user] ?? null;
+  out.add('crontab', user, `crontab of ${user}`, planCrontab(user, crontab, desiredCrontab(crontab, [
+    { schedule: inventory.schedule.full, command: schedule.full, id: `full:${zone.stanza}` },
+    { schedule: inventory.schedule.diff, command: schedule.diff, id: `diff:${zone.stanza}` },
+  ], zone.stanza)), [firstBackup, osUser]);
+  return out;
+}

@@ -1,0 +1,47 @@
+// The pgbackrest.conf sections every host of a stanza gets, and the one per role.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { HostFacts } from '../facts/types.js';
+import { PG_OS_USER } from '../facts/probe.js';
+import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
+import type { Part } from '../resources/types.js';
+import type { Zone } from './zone.js';
+
+/** The data directory: the configured one, else the OS family's default. */
+export function pgDataOf(inventory: Inventory, host: HostSpec, facts: HostFacts | undefined): string {
+  if (host.pgData) return host.pgData;
+  return facts?.os.family === 'rhel'
+    ? `/var/lib/pgsql/${inventory.cluster.pgVersion}/data`
+    : `/var/lib/postgresql/${inventory.cluster.pgVersion}/main`;
+}
+
+export function globalSection(inventory: Inventory, cipherPass: Part | null, extra: Array<[string, ConfValue]>): ConfSection {
+  const { repo } = inventory;
+  const options: Array<[string, ConfValue]> = [
+    ['log-path', '/var/log/pgbackrest'],
+    ['start-fast', 'y'],
+    ...extra,
+    ['repo1-path', repo.path],
+    ['repo1-retention-full', repo.retention.full],
+    ['repo1-retention-diff', repo.retention.diff],
+  ];
+  if (cipherPass !== null) {
+    options.push(['repo1-cipher-type', repo.cipherType], ['repo1-cipher-pass', cipherPass as ConfValue]);
+  }
+  return { name: 'global', options };
+}
+
+/** pgN-* options for each PostgreSQL host; `remote` adds pgN-host and pgN-host-user (backup host's view). */
+export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[], facts: Map<string, HostFacts>, remote: boolean): ConfSection {
+  const options: Array<[string, ConfValue]> = [];
+  hosts.forEach((host, index) => {
+    const n = index + 1;
+    if (remote) options.push([`pg${n}-host`, host.name], [`pg${n}-host-user`, PG_OS_USER]);
+    options.push(
+      [`pg${n}-path`, pgDataOf(inventory, host, facts.get(host.name))],
+      [`pg${n}-port`, host.pgPort],
+      [`pg${n}-user`, PG_OS_USER],
+      [`pg${n}-database`, 'postgres'],
+    );
+  });
+  return { name: zone.stanza, options };
+}

@@ -1,0 +1,96 @@
+// Everything a PostgreSQL host of a zone gets (DESIGN.md §3), in dependency order.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { HostError } from '../errors.js';
+import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
+import { PG_OS_USER } from '../facts/probe.js';
+import type { HostFacts } from '../facts/types.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planEditedFile, planFile } from '../resources/file.js';
+import { desiredHba } from '../resources/pg-hba.js';
+import { planRole } from '../resources/pg-role.js';
+import {
+  editPostgresqlConf, overridesOf, planOverride, planReload, planRestart, psqlStep, restartStep, settingsNotInEffect,
+} from '../resources/pg-settings.js';
+import { redactConf, renderConf } from '../resources/pgbackrest-conf.js';
+import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
+import type { Part } from '../resources/types.js';
+import { HostResources } from './builder.js';
+import { globalSection, stanzaSection } from './pgbackrest.js';
+import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
+import type { FactsByHost, Zone } from './zone.js';
+
+export function archiveSettings(stanza: string): Record<string, string> {
+  return {
+    archive_mode: 'on',
+    archive_command: `pgbackrest --stanza=${stanza} archive-push %p`,
+    restore_command: `pgbackrest --stanza=${stanza} archive-get %f "%p"`,
+  };
+}
+
+export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: string): HostResources {
+  const hostFacts = facts.get(host.name) as HostFacts;
+  const out = new HostResources(host.name);
+  const pgGroup = userGroup(hostFacts, PG_OS_USER);
+  const backup = zone.backupHost;
+
+  // SSH trust with the backup host (SSH repositories only).
+  if (backup) {
+    addSshResources(out, hostFacts, PG_OS_USER, [
+      { host: backup.name, address: backup.address, user: inventory.repo.user, facts: facts.get(backup.name) },
+    ]);
+  }
+
+  const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
+    planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
+  out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: PG_OS_USER, group: pgGroup, mode: '0770' }, hostFacts.files[PGBACKREST_LOG_DIR]));
+  const repoOptions: Array<[string, string]> = backup
+    ? [['repo1-host', backup.name], ['repo1-host-user', inventory.repo.user]]
+    : [];
+  const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
+    path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf,
+    content: renderConf([globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)]),
+  }, hostFacts.files[PGBACKREST_CONF]), [confDir, cipherAddress]);
+  out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
+    planAbsentFile(LEGACY_PGBACKREST_CONF, hostFacts.files[LEGACY_PGBACKREST_CONF], `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`), [conf]);
+
+  const pg = hostFacts.postgres;
+  if (!pg?.running) {
+    throw new HostError(host.name, `PostgreSQL does not answer on port ${host.pgPort}: ${pg?.error ?? 'no facts'}`, {
+      hint: 'bsync reads the settings PostgreSQL runs with; start PostgreSQL and plan again.',
+    });
+  }
+
+  // Archive settings: in postgresql.conf, overrides removed, then in effect.
+  const desired = archiveSettings(zone.stanza);
+  const pgConf = out.add('postgresql_conf', undefined, pg.configFile,
+    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]));
+  const overrides = overridesOf(pg, desired).map((entry) =>
+    out.add('setting_override', `${entry.name}@${entry.sourcefile}:${entry.sourceline}`, `${entry.sourcefile}:${entry.sourceline}`,
+      planOverride(entry, pg, host.pgPort), [pgConf]));
+  const { reload, restart } = settingsNotInEffect(pg, desired);
+  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [pgConf, ...overrides]);
+  out.add('pg_restart', undefined, 'settings that need a restart',
+    planRestart(restart, restartStep(hostFacts.os, pg, inventory.cluster.pgVersion)), [pgConf, ...overrides, reloaded]);
+
+  // The backup role, its hba rule and .pgpass line.
+  const { backupUser } = inventory;
+  if (backupUser.enabled && backupUser.password) {
+    if (!pg.inRecovery) {
+      out.add('pg_role', backupUser.name, `role ${backupUser.name}`, planRole({
+        name: backupUser.name, password: backupUser.password, port: host.pgPort,
+        memberOf: pg.versionNum >= 150000 ? ['pg_checkpoint'] : [],
+      }, pg.roles[backupUser.name]));
+    }
+    if (backup) {
+      out.add('pg_hba', undefined, pg.hbaFile, planEditedFile(pg.hbaFile, pg.hbaContent,
+        desiredHba(pg.hbaContent, backupUser.name, [backup.address]), [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]));
+    }
+    const pgpass = absolutePath(pgpassPath(PG_OS_USER), hostFacts, PG_OS_USER);
+    out.add('pgpass', PG_OS_USER, pgpass, planFile({
+      path: pgpass, owner: PG_OS_USER, group: pgGroup, mode: '0600', redact: redactPgpass,
+      content: desiredPgpass(hostFacts.files[pgpassPath(PG_OS_USER)]?.content, [{ host: 'localhost', port: host.pgPort }], backupUser.name, backupUser.password),
+    }, hostFacts.files[pgpassPath(PG_OS_USER)]));
+  }
+  return out;
+}

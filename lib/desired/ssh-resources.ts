@@ -1,0 +1,61 @@
+// The SSH side of a host: .ssh folder, keypair, authorized_keys and known_hosts for the
+// OS user pgBackRest runs as. Shared by postgres and backup hosts.
+import type { HostFacts } from '../facts/types.js';
+import { authorizedKeysPath, knownHostsPath, privateKeyPath, publicKeyPath, resolvePath, sshDir } from '../facts/paths.js';
+import { planDirectory } from '../resources/directory.js';
+import { planFile } from '../resources/file.js';
+import { homeFor } from '../resources/os-user.js';
+import { planKeypair, publicKeyOf, publicKeyPart } from '../resources/ssh-keypair.js';
+import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
+import { resourceAddress, type Part } from '../resources/types.js';
+import type { HostResources } from './builder.js';
+
+/** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */
+export function absolutePath(path: string, facts: HostFacts, user: string): string {
+  return resolvePath(path, facts) ?? path.replace(`~${user}`, homeFor(user));
+}
+
+export function userGroup(facts: HostFacts, user: string): string {
+  return facts.users[user]?.group ?? user;
+}
+
+export interface Peer {
+  host: string;
+  address: string;
+  user: string;
+  facts: HostFacts | undefined;
+}
+
+/** The peer's public key, or a reference to its keypair action when it does not exist yet. */
+export function peerPublicKey(peer: Peer): Part {
+  const existing = peer.facts ? publicKeyOf(peer.facts.files[publicKeyPath(peer.user)]) : null;
+  return publicKeyPart(existing, resourceAddress(peer.host, 'ssh_keypair', peer.user), `public key of ${peer.user}@${peer.host}`);
+}
+
+export function addSshResources(out: HostResources, facts: HostFacts, user: string, peers: Peer[], after?: string): { keypair: string; authorizedKeys: string; knownHosts: string } {
+  const group = userGroup(facts, user);
+  const path = (p: string) => absolutePath(p, facts, user);
+  const dir = out.add('ssh_dir', user, path(sshDir(user)),
+    planDirectory({ path: path(sshDir(user)), owner: user, group, mode: '0700' }, facts.files[sshDir(user)]), [after]);
+  const keypair = out.add('ssh_keypair', user, path(privateKeyPath(user)),
+    planKeypair({ user, host: out.host, privateKey: path(privateKeyPath(user)), publicKey: path(publicKeyPath(user)) },
+      facts.files[privateKeyPath(user)], facts.files[publicKeyPath(user)]), [dir]);
+
+  const authorized = facts.files[authorizedKeysPath(user)];
+  const authorizedKeys = out.add('authorized_keys', user, path(authorizedKeysPath(user)),
+    planFile({
+      path: path(authorizedKeysPath(user)), owner: user, group, mode: '0600',
+      content: desiredAuthorizedKeys(authorized?.content, peers.map((peer) => ({ key: peerPublicKey(peer), owner: `${peer.user}@${peer.host}` }))),
+    }, authorized),
+    [dir, ...peers.map((peer) => resourceAddress(peer.host, 'ssh_keypair', peer.user))]);
+
+  const known = facts.files[knownHostsPath(user)];
+  const knownHostsWanted: KnownHost[] = peers.map((peer) => ({
+    names: [...new Set([peer.host, peer.address])],
+    keys: peer.facts?.hostKeys ?? [],
+  }));
+  const knownHosts = out.add('known_hosts', user, path(knownHostsPath(user)),
+    planFile({ path: path(knownHostsPath(user)), owner: user, group, mode: '0644', content: desiredKnownHosts(known?.content, knownHostsWanted) }, known),
+    [dir]);
+  return { keypair, authorizedKeys, knownHosts };
+}

@@ -1,0 +1,75 @@
+// Owner, group, mode and content of every file bsync manages, in one probe.
+import type { Probe, ProbeContext } from './probe.js';
+import { fromBase64, sshUserOf } from './probe.js';
+import { shq } from '../transport/shell.js';
+import {
+  LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR,
+  authorizedKeysPath, knownHostsPath, pgpassPath, privateKeyPath, publicKeyPath, splitHomePath, sshDir,
+} from './paths.js';
+import type { FileFacts } from './types.js';
+
+interface WatchedFile {
+  path: string;
+  /** false for private keys: bsync needs to know they exist, never what they hold. */
+  readContent: boolean;
+}
+
+export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
+  const user = sshUserOf(ctx);
+  const files: WatchedFile[] = [
+    { path: PGBACKREST_CONF_DIR, readContent: false },
+    { path: PGBACKREST_CONF, readContent: true },
+    { path: LEGACY_PGBACKREST_CONF, readContent: true },
+    { path: PGBACKREST_LOG_DIR, readContent: false },
+    { path: pgpassPath(user), readContent: true },
+  ];
+  if (ctx.inventory.repo.type === 'ssh') {
+    files.push(
+      { path: sshDir(user), readContent: false },
+      { path: privateKeyPath(user), readContent: false },
+      { path: publicKeyPath(user), readContent: true },
+      { path: authorizedKeysPath(user), readContent: true },
+      { path: knownHostsPath(user), readContent: true },
+    );
+  }
+  if (ctx.host.role === 'backup') files.push({ path: ctx.inventory.repo.path, readContent: false });
+  return files;
+}
+
+/** Shell that sets $f to the file's absolute path, or leaves it empty when the user does not exist. */
+function locate(path: string): string {
+  const home = splitHomePath(path);
+  if (!home) return `f=${shq(path)}`;
+  return `f=; h=$(getent passwd ${shq(home.user)} | cut -d: -f6) && [ -n "$h" ] && f="$h"/${shq(home.rel)}`;
+}
+
+export const filesProbe: Probe = {
+  name: 'files',
+  applies: () => true,
+  command: (ctx) =>
+    watchedFiles(ctx)
+      .map(({ path, readContent }) => [
+        locate(path),
+        `if [ -n "$f" ] && [ -e "$f" ]; then printf 'E|%s|' "$(stat -c '%F|%U|%G|%a' "$f")";` +
+          (readContent ? ` [ -f "$f" ] && base64 -w0 "$f";` : '') +
+          ` echo; else echo A; fi`,
+      ].join('\n'))
+      .join('\n'),
+  parse(output, ctx) {
+    const lines = output.split('\n');
+    const files: Record<string, FileFacts> = {};
+    watchedFiles(ctx).forEach(({ path, readContent }, index) => {
+      files[path] = parseFileLine(lines[index] ?? 'A', readContent);
+    });
+    return { files };
+  },
+};
+
+function parseFileLine(line: string, readContent: boolean): FileFacts {
+  if (!line.startsWith('E|')) return { exists: false };
+  const [, type, owner, group, mode, content = ''] = line.split('|');
+  const kind = type === 'directory' ? 'dir' : type.startsWith('regular') ? 'file' : 'other';
+  const facts: FileFacts = { exists: true, kind, owner, group, mode: mode.padStart(4, '0') };
+  if (kind === 'file' && readContent) facts.content = fromBase64(content);
+  return facts;
+}

@@ -1,0 +1,64 @@
+// Gathers every fact of a host in one round trip: all probes in one script, sent on
+// stdin, each section fenced by a marker with a random nonce so no content can fake one.
+import { randomBytes } from 'node:crypto';
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { HostError } from '../errors.js';
+import type { HostConnection } from '../transport/types.js';
+import { crontabProbe } from './crontab.js';
+import { filesProbe } from './files.js';
+import { hostKeysProbe, pgbackrestVersionProbe } from './host-keys.js';
+import { osProbe } from './os.js';
+import { postgresProbe } from './postgres.js';
+import { probeContext, type Probe, type ProbeContext } from './probe.js';
+import { repoProbe } from './repo.js';
+import type { HostFacts } from './types.js';
+import { usersProbe } from './users.js';
+
+/** Every probe bsync knows; adding a fact means adding it here and nothing else. */
+export const PROBES: Probe[] = [
+  osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe,
+];
+
+export function factsScript(ctx: ProbeContext, nonce: string): string {
+  const sections = PROBES.filter((probe) => probe.applies(ctx)).map(
+    (probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`,
+  );
+  return ['export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...sections, `echo '@@${nonce}:end'`].join('\n');
+}
+
+export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: string): HostFacts {
+  const sections = new Map<string, string>();
+  const parts = output.split(new RegExp(`^@@${nonce}:`, 'm'));
+  for (const part of parts.slice(1)) {
+    const newline = part.indexOf('\n');
+    const name = (newline < 0 ? part : part.slice(0, newline)).trim();
+    sections.set(name, newline < 0 ? '' : part.slice(newline + 1).replace(/\n$/, ''));
+  }
+  if (!sections.has('end')) {
+    throw new HostError(ctx.host.name, 'the fact probe did not finish', { hint: output.slice(-300) });
+  }
+  const facts: HostFacts = {
+    host: ctx.host.name,
+    os: { id: '', versionId: '', family: 'unknown', pid1: 'unknown' },
+    users: {}, files: {}, crontabs: {}, hostKeys: [], pgbackrestVersion: null,
+  };
+  for (const probe of PROBES) {
+    if (!probe.applies(ctx)) continue;
+    Object.assign(facts, probe.parse(sections.get(probe.name) ?? '', ctx));
+  }
+  return facts;
+}
+
+/** One exec on the host; the script travels on stdin and runs from a temporary file. */
+export async function gatherHostFacts(connection: HostConnection, inventory: Inventory, host: HostSpec): Promise<HostFacts> {
+  const ctx = probeContext(inventory, host);
+  const nonce = randomBytes(8).toString('hex');
+  const result = await connection.exec(
+    't=$(mktemp) && cat >"$t" && /bin/sh "$t" </dev/null; r=$?; rm -f "$t"; exit $r',
+    { stdin: factsScript(ctx, nonce) },
+  );
+  if (result.code !== 0) {
+    throw new HostError(host.name, `gathering facts failed (exit ${result.code})`, { hint: result.stderr.trim().slice(0, 500) });
+  }
+  return parseFactsOutput(result.stdout, ctx, nonce);
+}

@@ -1,0 +1,30 @@
+// The files and folders bsync manages, named as facts name them: absolute, or `~user/rel`
+// (the user's home is only known on the host). Probes read them; resources write them.
+import type { HostFacts } from './types.js';
+
+export const PGBACKREST_CONF = '/etc/pgbackrest/pgbackrest.conf';
+export const PGBACKREST_CONF_DIR = '/etc/pgbackrest';
+/** Debian's package ships this one; pgBackRest reads it when the new one is absent. */
+export const LEGACY_PGBACKREST_CONF = '/etc/pgbackrest.conf';
+export const PGBACKREST_LOG_DIR = '/var/log/pgbackrest';
+
+export const sshDir = (user: string) => `~${user}/.ssh`;
+export const privateKeyPath = (user: string) => `~${user}/.ssh/id_ed25519`;
+export const publicKeyPath = (user: string) => `~${user}/.ssh/id_ed25519.pub`;
+export const authorizedKeysPath = (user: string) => `~${user}/.ssh/authorized_keys`;
+export const knownHostsPath = (user: string) => `~${user}/.ssh/known_hosts`;
+export const pgpassPath = (user: string) => `~${user}/.pgpass`;
+
+/** Splits `~user/rel` into its user and relative part; null for an absolute path. */
+export function splitHomePath(path: string): { user: string; rel: string } | null {
+  const match = /^~([^/]+)\/(.*)$/.exec(path);
+  return match ? { user: match[1], rel: match[2] } : null;
+}
+
+/** The absolute path on the host, once the user's home is known from facts. */
+export function resolvePath(path: string, facts: HostFacts): string | null {
+  const home = splitHomePath(path);
+  if (!home) return path;
+  const user = facts.users[home.user];
+  return user ? `${user.home.replace(/\/$/, '')}/${home.rel}` : null;
+}

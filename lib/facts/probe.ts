@@ -1,0 +1,42 @@
+// A fact is a probe (a shell snippet run as root on the host) plus a parser of what it
+// printed. The gatherer sends every probe of a host in one script, one round trip.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { stanzaFor } from '../config/inventory.js';
+import type { HostFacts } from './types.js';
+
+/** The OS user that owns PostgreSQL and runs pgBackRest on postgres hosts. */
+export const PG_OS_USER = 'postgres';
+
+export interface ProbeContext {
+  inventory: Inventory;
+  host: HostSpec;
+  stanza: string;
+}
+
+export interface Probe {
+  /** Section name in the gathered output. */
+  name: string;
+  applies(ctx: ProbeContext): boolean;
+  /** A /bin/sh snippet run as root; what it prints on stdout is handed to parse. */
+  command(ctx: ProbeContext): string;
+  parse(output: string, ctx: ProbeContext): Partial<HostFacts>;
+}
+
+export function probeContext(inventory: Inventory, host: HostSpec): ProbeContext {
+  return { inventory, host, stanza: stanzaFor(inventory, host.zone) };
+}
+
+/** The OS user whose SSH keys pgBackRest uses on this host. */
+export function sshUserOf(ctx: ProbeContext): string {
+  return ctx.host.role === 'backup' ? ctx.inventory.repo.user : PG_OS_USER;
+}
+
+/** Whether pgBackRest on this host reaches a repository through SSH (a backup host in the zone). */
+export function usesRepoHost(inventory: Inventory): boolean {
+  return inventory.repo.type === 'ssh';
+}
+
+/** Decodes base64 that a probe printed with `base64 -w0`. */
+export function fromBase64(text: string): string {
+  return Buffer.from(text.trim(), 'base64').toString('utf8');
+}

@@ -1,0 +1,106 @@
+// Facts are what a host reports about itself: plain data, no opinion about what anyone wants.
+
+export type OsFamily = 'debian' | 'rhel' | 'unknown';
+
+export interface OsFacts {
+  id: string;
+  versionId: string;
+  family: OsFamily;
+  /** The command name of PID 1: `systemd` means systemctl manages services. */
+  pid1: string;
+}
+
+export interface UserFacts {
+  uid: number;
+  gid: number;
+  group: string;
+  home: string;
+  shell: string;
+}
+
+/** A file or folder as found: absent, or its owner, group, mode and (for files) content. */
+export interface FileFacts {
+  exists: boolean;
+  kind?: 'file' | 'dir' | 'other';
+  owner?: string;
+  group?: string;
+  /** Octal permission bits as four digits, e.g. `0640`. */
+  mode?: string;
+  content?: string;
+}
+
+export interface PgSetting {
+  setting: string;
+  source: string;
+  sourcefile: string | null;
+  sourceline: number | null;
+  pendingRestart: boolean;
+  context: string;
+}
+
+/** One line of pg_file_settings: what the configuration files say, applied or not. */
+export interface PgFileSetting {
+  name: string;
+  setting: string;
+  sourcefile: string;
+  sourceline: number;
+  applied: boolean;
+  error: string | null;
+}
+
+export interface PgRole {
+  login: boolean;
+  replication: boolean;
+  /** The stored verifier (SCRAM-SHA-256$…), never a clear-text password. */
+  password: string | null;
+  memberOf: string[];
+}
+
+export interface PostgresFacts {
+  /** false when psql could not reach the server; `error` says why. */
+  running: boolean;
+  error?: string;
+  versionNum: number;
+  inRecovery: boolean;
+  settings: Record<string, PgSetting>;
+  fileSettings: PgFileSetting[];
+  roles: Record<string, PgRole>;
+  configFile: string;
+  hbaFile: string;
+  dataDirectory: string;
+  /** Contents as the server reads them (pg_read_file). */
+  configContent: string;
+  hbaContent: string;
+}
+
+export interface BackupInfo {
+  label: string;
+  type: string;
+  error: boolean;
+}
+
+/** The stanza as the repository holds it. */
+export interface RepoFacts {
+  stanza: string;
+  /** backup.info exists in the repository for the stanza. */
+  backupInfoExists: boolean;
+  /** `pgbackrest info --output=json` status code, or null when info could not run. */
+  statusCode: number | null;
+  statusMessage: string;
+  backups: BackupInfo[];
+}
+
+export interface HostFacts {
+  host: string;
+  os: OsFacts;
+  users: Record<string, UserFacts | null>;
+  /** Keyed by the path as bsync names it: absolute, or `~user/relative`. */
+  files: Record<string, FileFacts>;
+  /** User → crontab text; null when the user has none. */
+  crontabs: Record<string, string | null>;
+  /** The host's own SSH host public keys, `type base64` each. */
+  hostKeys: string[];
+  pgbackrestVersion: string | null;
+  postgres?: PostgresFacts;
+  repo?: RepoFacts;
+}

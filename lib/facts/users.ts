@@ -1,0 +1,29 @@
+// The OS users bsync works with: postgres everywhere, the repository user on backup hosts.
+import { shq } from '../transport/shell.js';
+import { PG_OS_USER, type Probe, type ProbeContext } from './probe.js';
+import type { UserFacts } from './types.js';
+
+export function usersOfInterest(ctx: ProbeContext): string[] {
+  return ctx.host.role === 'backup' ? [ctx.inventory.repo.user, PG_OS_USER] : [PG_OS_USER];
+}
+
+export const usersProbe: Probe = {
+  name: 'users',
+  applies: () => true,
+  command: (ctx) =>
+    usersOfInterest(ctx)
+      .map((user) => `e=$(getent passwd ${shq(user)}) && printf '%s|%s\\n' "$e" "$(id -gn ${shq(user)})" || printf '%s|-\\n' ${shq(user)}`)
+      .join('\n'),
+  parse(output, ctx) {
+    const users: Record<string, UserFacts | null> = {};
+    for (const user of usersOfInterest(ctx)) users[user] = null;
+    for (const line of output.split('\n').filter(Boolean)) {
+      const fields = line.split('|');
+      if (fields.length < 2 || fields[1] === '-') continue;
+      const [entry, group] = fields;
+      const [name, , uid, gid, , home, shell] = entry.split(':');
+      users[name] = { uid: Number(uid), gid: Number(gid), group, home, shell };
+    }
+    return { users };
+  },
+};

@@ -1,0 +1,60 @@
+// The plan for people, laid out like Terraform's: per host, + create, ~ change, - remove,
+// unified diffs for files, and one closing line.
+import type { Plan, PlanAction } from './types.js';
+
+export interface Style {
+  color: boolean;
+}
+
+const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
+const COLOR = { create: 32, update: 33, delete: 31 } as const;
+
+function paint(style: Style, code: number, text: string): string {
+  return style.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+function diffLine(style: Style, line: string): string {
+  if (line.startsWith('+')) return paint(style, 32, line);
+  if (line.startsWith('-')) return paint(style, 31, line);
+  if (line.startsWith('@@')) return paint(style, 36, line);
+  return line;
+}
+
+function renderAction(action: PlanAction, style: Style): string[] {
+  const head = `  ${paint(style, COLOR[action.action], SYMBOL[action.action])} ${action.kind}${action.name !== undefined ? `[${action.name}]` : ''}  ${action.title}`;
+  const lines = [action.requiresRestart ? `${head}  ${paint(style, 35, '(restarts PostgreSQL: needs --allow-restart)')}` : head];
+  if (action.reason) lines.push(`      # ${action.reason}`);
+  for (const field of action.fields) {
+    if (field.before !== undefined && field.after !== undefined) lines.push(`      ${field.name}: ${field.before} -> ${field.after}`);
+    else if (field.after !== undefined) lines.push(`      ${field.name}: ${field.after}`);
+    else lines.push(`      ${field.name}: ${field.before} -> (removed)`);
+  }
+  if (action.diff) lines.push(...action.diff.trimEnd().split('\n').map((line) => `      ${diffLine(style, line)}`));
+  return lines;
+}
+
+export function summaryLine(plan: Plan): string {
+  if (plan.actions.length === 0) {
+    return `No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} match ${basename(plan.configPath)}.`;
+  }
+  const { add, change, remove } = plan.summary;
+  return `Plan: ${add} to add, ${change} to change, ${remove} to remove.`;
+}
+
+export function renderPlanText(plan: Plan, style: Style): string {
+  if (plan.actions.length === 0) return `${summaryLine(plan)}\n`;
+  const lines: string[] = ['bsync will make these changes:', ''];
+  for (const host of plan.hosts) {
+    const actions = plan.actions.filter((action) => action.host === host);
+    if (actions.length === 0) continue;
+    lines.push(paint(style, 1, host));
+    for (const action of actions) lines.push(...renderAction(action, style));
+    lines.push('');
+  }
+  lines.push(summaryLine(plan));
+  return `${lines.join('\n')}\n`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,40 @@
+// A plan is a value (Terraform's idea): printed, saved, reloaded and applied from the same
+// object. It holds no secret: secrets show as (sensitive), fingerprints are keyed hashes.
+import type { ChangeAction } from '../resources/types.js';
+
+export interface PlanField {
+  name: string;
+  before?: string;
+  after?: string;
+}
+
+export interface PlanAction {
+  address: string;
+  host: string;
+  kind: string;
+  name?: string;
+  title: string;
+  action: ChangeAction;
+  reason?: string;
+  fields: PlanField[];
+  /** Unified diff of a file's content, secrets redacted. */
+  diff?: string;
+  requiresRestart?: boolean;
+  /** Addresses of actions that must succeed first. */
+  dependsOn: string[];
+  /** HMAC of everything this action was decided from; a re-plan with other facts gives another. */
+  fingerprint: string;
+}
+
+export interface Plan {
+  format: 'bsync-plan';
+  version: 1;
+  createdAt: string;
+  configPath: string;
+  hosts: string[];
+  /** Key of the fingerprints' HMAC: random per plan, so fingerprints reveal nothing across plans. */
+  nonce: string;
+  /** In dependency order. */
+  actions: PlanAction[];
+  summary: { add: number; change: number; remove: number };
+}

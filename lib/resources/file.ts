@@ -1,0 +1,59 @@
+// A file whose whole content bsync decides (pgbackrest.conf) or computes from what is
+// there (authorized_keys, crontab staging, pg_hba.conf): same comparison, same write.
+import type { FileFacts } from '../facts/types.js';
+import { ownershipStep, writeFileStep, type FileOwnership } from './remote.js';
+import type { Change, FieldChange, Step, Template } from './types.js';
+import { knownText } from './types.js';
+
+export interface DesiredFile extends FileOwnership {
+  /** Absolute path on the host. */
+  path: string;
+  content: Template;
+  redact?: (text: string) => string;
+  /** Extra steps after a write (a reload). */
+  after?: Step[];
+}
+
+export function planFile(desired: DesiredFile, actual: FileFacts | undefined): Change | null {
+  if (!actual?.exists) {
+    return {
+      action: 'create',
+      diff: { path: desired.path, before: '', after: desired.content, redact: desired.redact },
+      fields: ownershipFields(desired),
+      steps: [writeFileStep(desired.path, desired.content, desired), ...(desired.after ?? [])],
+    };
+  }
+  const contentMatches = knownText(desired.content) === actual.content;
+  const ownershipChanges = ownershipFields(desired, actual);
+  if (contentMatches && ownershipChanges.length === 0) return null;
+  if (contentMatches) {
+    return { action: 'update', fields: ownershipChanges, steps: [ownershipStep(desired.path, desired)] };
+  }
+  return {
+    action: 'update',
+    diff: { path: desired.path, before: actual.content ?? '', after: desired.content, redact: desired.redact },
+    fields: ownershipChanges,
+    steps: [writeFileStep(desired.path, desired.content, desired), ...(desired.after ?? [])],
+  };
+}
+
+/** Owner, group and mode fields that differ (all of them for a new file). */
+export function ownershipFields(desired: FileOwnership, actual?: FileFacts): FieldChange[] {
+  const fields: FieldChange[] = [];
+  for (const name of ['owner', 'group', 'mode'] as const) {
+    if (!actual || actual[name] !== desired[name]) fields.push({ name, before: actual?.[name], after: desired[name] });
+  }
+  return fields;
+}
+
+/** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only. */
+export function planEditedFile(path: string, current: string, desired: Template, after: Step[] = []): Change | null {
+  if (knownText(desired) === current) return null;
+  return { action: 'update', diff: { path, before: current, after: desired }, steps: [writeFileStep(path, desired, 'keep'), ...after] };
+}
+
+/** A file that must not exist (Debian's legacy /etc/pgbackrest.conf). */
+export function planAbsentFile(path: string, actual: FileFacts | undefined, reason: string): Change | null {
+  if (!actual?.exists) return null;
+  return { action: 'delete', reason, steps: [{ command: `rm -f -- '${path.replace(/'/g, `'\\''`)}'` }] };
+}

@@ -1,0 +1,99 @@
+// archive_mode, archive_command and restore_command for a standalone cluster: written in
+// postgresql.conf, overrides elsewhere removed, then made effective by a reload or (for
+// archive_mode) a restart. What the server runs with is what counts.
+import { shq } from '../transport/shell.js';
+import type { OsFacts, PgFileSetting, PostgresFacts } from '../facts/types.js';
+import { PG_OS_USER } from '../facts/probe.js';
+import type { Change, FieldChange, Step } from './types.js';
+
+export type DesiredSettings = Record<string, string>;
+
+export const MARKER = '# bsync';
+
+/** A value as postgresql.conf spells it. */
+export function confLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** postgresql.conf with each setting on one active line of bsync's, other active lines of it commented. */
+export function editPostgresqlConf(current: string, desired: DesiredSettings): string {
+  const lines = current === '' ? [] : current.split('\n');
+  if (current.endsWith('\n')) lines.pop();
+  for (const [name, value] of Object.entries(desired)) {
+    const wanted = `${name} = ${confLiteral(value)}\t${MARKER}`;
+    const active = new RegExp(`^\\s*${name}\\s*(=|\\s)`);
+    const indexes = lines.flatMap((line, index) => (active.test(line) ? [index] : []));
+    if (indexes.length === 0) {
+      lines.push(wanted);
+      continue;
+    }
+    const last = indexes[indexes.length - 1];
+    for (const index of indexes.slice(0, -1)) lines[index] = `#${lines[index]}\t${MARKER}: superseded below`;
+    lines[last] = wanted;
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function psqlStep(port: number, sql: string): Step {
+  return {
+    user: PG_OS_USER,
+    command: `psql -X -q -v ON_ERROR_STOP=1 -p ${shq(port)} -d postgres`,
+    stdin: [sql],
+  };
+}
+
+/** Entries in other files (conf.d, postgresql.auto.conf) that would win over postgresql.conf with another value. */
+export function overridesOf(pg: PostgresFacts, desired: DesiredSettings): PgFileSetting[] {
+  return pg.fileSettings.filter(
+    (entry) => entry.name in desired && entry.applied && entry.sourcefile !== pg.configFile && entry.setting !== desired[entry.name],
+  );
+}
+
+export function planOverride(entry: PgFileSetting, pg: PostgresFacts, port: number): Change {
+  const isAuto = entry.sourcefile.endsWith('/postgresql.auto.conf');
+  const step: Step = isAuto
+    ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)
+    : { command: `sed -i ${shq(`${entry.sourceline}s/^/# ${MARKER.slice(2)}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}` };
+  return {
+    action: 'delete',
+    reason: `${entry.name} is set to '${entry.setting}' in ${entry.sourcefile}:${entry.sourceline}, which wins over postgresql.conf`,
+    fields: [{ name: entry.name, before: entry.setting }],
+    steps: [step],
+  };
+}
+
+/** Settings in effect that differ from the desired ones, split by what makes them effective. */
+export function settingsNotInEffect(pg: PostgresFacts, desired: DesiredSettings): { reload: FieldChange[]; restart: FieldChange[] } {
+  const reload: FieldChange[] = [];
+  const restart: FieldChange[] = [];
+  for (const [name, value] of Object.entries(desired)) {
+    const running = pg.settings[name];
+    if (running && running.setting === value) continue;
+    const field = { name, before: running?.setting ?? '', after: value };
+    (running?.context === 'postmaster' ? restart : reload).push(field);
+  }
+  return { reload, restart };
+}
+
+export function planReload(fields: FieldChange[], port: number): Change | null {
+  if (fields.length === 0) return null;
+  return { action: 'update', reason: 'settings take effect on reload', fields, steps: [psqlStep(port, 'SELECT pg_reload_conf();\n')] };
+}
+
+export function planRestart(fields: FieldChange[], restartCommand: Step): Change | null {
+  if (fields.length === 0) return null;
+  return { action: 'update', reason: 'archive_mode takes effect only on a restart', fields, steps: [restartCommand], requiresRestart: true };
+}
+
+/** How this host restarts PostgreSQL: systemd where it is PID 1, pg_ctlcluster on Debian, else pg_ctl. */
+export function restartStep(os: OsFacts, pg: PostgresFacts, pgVersion: number): Step {
+  const debianCluster = /^\/etc\/postgresql\/([^/]+)\/([^/]+)\/postgresql\.conf$/.exec(pg.configFile);
+  if (os.pid1 === 'systemd') {
+    const unit = debianCluster ? `postgresql@${debianCluster[1]}-${debianCluster[2]}` : `postgresql-${pgVersion}`;
+    return { command: `systemctl restart ${shq(unit)}` };
+  }
+  if (debianCluster) {
+    return { command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast` };
+  }
+  return { user: PG_OS_USER, command: `pg_ctl -D ${shq(pg.dataDirectory)} -m fast -w restart` };
+}

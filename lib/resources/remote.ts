@@ -1,0 +1,40 @@
+// The one way bsync writes a file on a host: content on stdin into a temporary file in
+// the same folder, its exact size checked (a dropped connection leaves no half file),
+// owner and mode set, then renamed over the target.
+import { shq } from '../transport/shell.js';
+import type { Step, Template } from './types.js';
+
+export interface FileOwnership {
+  owner: string;
+  group: string;
+  mode: string;
+}
+
+/** `keep` copies owner and mode from the file being replaced (postgresql.conf, pg_hba.conf). */
+export function writeFileStep(path: string, content: Template, own: FileOwnership | 'keep'): Step {
+  const target = shq(path);
+  const ownership = own === 'keep'
+    ? [`chown --reference=${target} "$t"`, `chmod --reference=${target} "$t"`]
+    : [`chown ${shq(`${own.owner}:${own.group}`)} "$t"`, `chmod ${shq(own.mode)} "$t"`];
+  return {
+    command: [
+      'set -e',
+      `t=$(mktemp ${shq(`${dirOf(path)}/.bsync.XXXXXX`)})`,
+      `trap 'rm -f "$t"' EXIT HUP INT TERM PIPE`,
+      'cat >"$t"',
+      ...ownership,
+      `mv -f "$t" ${target}`,
+      'trap - EXIT',
+    ].join('\n'),
+    stdin: content,
+  };
+}
+
+export function ownershipStep(path: string, own: FileOwnership): Step {
+  return { command: `chown ${shq(`${own.owner}:${own.group}`)} ${shq(path)} && chmod ${shq(own.mode)} ${shq(path)}` };
+}
+
+export function dirOf(path: string): string {
+  const index = path.lastIndexOf('/');
+  return index <= 0 ? '/' : path.slice(0, index);
+}

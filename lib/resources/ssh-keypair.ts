@@ -1,0 +1,47 @@
+// An OS user's ed25519 keypair: created when missing, never replaced. Its public key is
+// an output that authorized_keys on peers consume, known only after apply when new.
+import { shq } from '../transport/shell.js';
+import type { FileFacts } from '../facts/types.js';
+import type { Change, Part } from './types.js';
+
+export interface DesiredKeypair {
+  user: string;
+  host: string;
+  /** Absolute paths on the host. */
+  privateKey: string;
+  publicKey: string;
+}
+
+export const keyComment = (user: string, host: string) => `bsync:${user}@${host}`;
+
+/** `type base64` of a public key file, or null. */
+export function publicKeyOf(file: FileFacts | undefined): string | null {
+  const fields = (file?.content ?? '').trim().split(/\s+/);
+  return file?.exists && fields.length >= 2 ? `${fields[0]} ${fields[1]}` : null;
+}
+
+export function planKeypair(desired: DesiredKeypair, privateKey: FileFacts | undefined, publicKey: FileFacts | undefined): Change | null {
+  const print = `ssh-keygen -y -f ${shq(desired.privateKey)} | cut -d' ' -f1,2`;
+  if (privateKey?.exists && publicKeyOf(publicKey)) return null;
+  if (privateKey?.exists) {
+    return {
+      action: 'update',
+      reason: 'the public key file is missing; it is derived again from the private key',
+      steps: [{ user: desired.user, command: `ssh-keygen -y -f ${shq(desired.privateKey)} > ${shq(desired.publicKey)} && ${print}`, capture: 'publicKey' }],
+    };
+  }
+  return {
+    action: 'create',
+    fields: [{ name: 'type', after: 'ed25519' }, { name: 'public key', after: [{ ref: '', output: 'publicKey', label: 'new key' }] }],
+    steps: [{
+      user: desired.user,
+      command: `ssh-keygen -q -t ed25519 -N '' -C ${shq(keyComment(desired.user, desired.host))} -f ${shq(desired.privateKey)} && ${print}`,
+      capture: 'publicKey',
+    }],
+  };
+}
+
+/** The public key as a template part: from facts when it exists, else the keypair action's output. */
+export function publicKeyPart(existing: string | null, keypairAddress: string, label: string): Part {
+  return existing ?? { ref: keypairAddress, output: 'publicKey', label };
+}

@@ -1,0 +1,110 @@
+// A resource is one thing bsync manages on a host. Its kind is a pure function from
+// (desired, facts) to a Change, or to nothing when the host already matches; the Change
+// carries the remote steps that close the difference. Nothing here talks to a host.
+import type { Secret } from '../config/inventory.js';
+
+/** A value produced by an earlier action during apply (a public key, a generated passphrase). */
+export interface OutputRef {
+  ref: string;
+  output: string;
+  /** What the plan shows instead of the value: `public key of postgres@pg1`. */
+  label: string;
+  sensitive?: boolean;
+}
+
+/** Text with secrets and not-yet-known values kept as parts, resolved only at apply time. */
+export type Part = string | { secret: Secret } | OutputRef;
+export type Template = Part[];
+
+export interface Step {
+  /** A /bin/sh command line, run as root or as `user`. Never holds a secret. */
+  command: string;
+  user?: string;
+  /** Sent on stdin: file contents and secrets travel here. */
+  stdin?: Template;
+  /** Keep the trimmed stdout as this output of the action. */
+  capture?: string;
+  /** Instead of a command: bsync makes a random passphrase locally and keeps it as `capture`. */
+  generatePassphrase?: boolean;
+}
+
+export type ChangeAction = 'create' | 'update' | 'delete';
+
+/** An attribute as the plan shows it. */
+export interface FieldChange {
+  name: string;
+  before?: string;
+  after?: string | Template;
+  sensitive?: boolean;
+}
+
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: Template;
+  /** Replaces secret values in a text (for both sides) before it is shown. */
+  redact?: (text: string) => string;
+}
+
+export interface Change {
+  action: ChangeAction;
+  /** Why, in words: `archive_command is set in postgresql.auto.conf`. */
+  reason?: string;
+  fields?: FieldChange[];
+  diff?: FileDiff;
+  steps: Step[];
+  /** Applying this restarts PostgreSQL: only with --allow-restart. */
+  requiresRestart?: boolean;
+}
+
+/** One managed thing on one host, with what it needs first and what it changes. */
+export interface Resource {
+  /** `host.kind[name]`: stable across runs, the plan's key. */
+  address: string;
+  host: string;
+  kind: string;
+  name?: string;
+  /** Shown beside the address: a path, a user. */
+  title: string;
+  dependsOn: string[];
+  change: Change | null;
+}
+
+export function resourceAddress(host: string, kind: string, name?: string): string {
+  return name === undefined ? `${host}.${kind}` : `${host}.${kind}[${name}]`;
+}
+
+export function isLiteral(template: Template): template is string[] {
+  return template.every((part) => typeof part === 'string');
+}
+
+/** The template as text when every part is known; secrets included (only for comparing). */
+export function knownText(template: Template): string | null {
+  let text = '';
+  for (const part of template) {
+    if (typeof part === 'string') text += part;
+    else if ('secret' in part) text += part.secret.reveal();
+    else return null;
+  }
+  return text;
+}
+
+/** The template as the plan shows it: secrets as (sensitive), unknowns as (known after apply). */
+export function displayText(template: Template): string {
+  return template
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      if ('secret' in part) return '(sensitive)';
+      return part.sensitive ? '(sensitive, known after apply)' : `(known after apply: ${part.label})`;
+    })
+    .join('');
+}
+
+export function joinTemplates(templates: Template[], separator: string): Template {
+  const joined: Template = [];
+  templates.forEach((template, index) => {
+    if (index > 0) joined.push(separator);
+    joined.push(...template);
+  });
+  return joined;
+}
