@@ -1,0 +1,88 @@
+// Hand-made changes on converged hosts: each is reported by plan --detailed-exitcode
+// (exit 2, the resource named) and repaired by apply; lines bsync did not write survive.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bsync, FIXTURES } from '../support/bsync.js';
+import { onHost } from '../support/lab.js';
+
+const CONFIG = `${FIXTURES}lab/ssh.toml`;
+
+async function converge(): Promise<void> {
+  const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+  expect(run.stderr + run.stdout).not.toMatch(/failed: [1-9]|Apply incomplete/);
+  expect(run.code).toBe(0);
+}
+
+async function expectDriftRepaired(resource: string): Promise<void> {
+  const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+  expect(drift.code).toBe(2);
+  expect(drift.stdout).toContain(resource);
+  const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
+  expect(apply.stdout).toMatch(/Apply complete/);
+  expect(apply.code).toBe(0);
+  const after = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+  expect(after.stdout).toContain('No changes.');
+  expect(after.code).toBe(0);
+}
+
+async function sh(host: string, command: string): Promise<string> {
+  const run = await onHost(host, command);
+  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
+  return run.stdout;
+}
+
+describe('drift on ssh repositories', () => {
+  beforeAll(converge, 900_000);
+
+  it('a deleted cron line comes back, a hand-made one stays', async () => {
+    await sh('ssh-backup1', `(crontab -u backrest -l | grep -v 'bsync:diff'; echo '0 3 * * * /bin/true # mine') | crontab -u backrest -`);
+    await expectDriftRepaired('~ crontab[backrest]');
+    const crontab = await sh('ssh-backup1', 'crontab -u backrest -l');
+    expect(crontab).toContain('0 3 * * * /bin/true # mine');
+    expect(crontab).toMatch(/^10 0 \* \* 1-6 pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1$/m);
+    expect(crontab.match(/bsync:full/g)).toHaveLength(1);
+  });
+
+  it('retention edited in pgbackrest.conf is put back', async () => {
+    await sh('ssh-pg1', `sed -i 's/^repo1-retention-full=1$/repo1-retention-full=5/' /etc/pgbackrest/pgbackrest.conf`);
+    const drift = await bsync(['plan', '-c', CONFIG]);
+    expect(drift.stdout).toContain('-repo1-retention-full=5');
+    expect(drift.stdout).toContain('+repo1-retention-full=1');
+    await expectDriftRepaired('~ pgbackrest_conf');
+    expect(await sh('ssh-pg1', 'cat /etc/pgbackrest/pgbackrest.conf')).toContain('repo1-retention-full=1\n');
+  });
+
+  it('a removed authorized_keys line comes back, a hand-added key stays', async () => {
+    const handKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHandMadeKeyForTheDriftTestOnlyxxxxxxxxxxxxx admin@laptop';
+    await sh('ssh-backup1', `f=/home/backrest/.ssh/authorized_keys; (grep -v 'bsync:postgres@ssh-pg1' $f; echo '${handKey}') > $f.new && cat $f.new > $f && rm $f.new`);
+    await expectDriftRepaired('authorized_keys[backrest]');
+    const keys = await sh('ssh-backup1', 'cat /home/backrest/.ssh/authorized_keys');
+    expect(keys).toContain(handKey);
+    expect(keys).toContain('bsync:postgres@ssh-pg1');
+  });
+
+  it('a changed archive_command is reported where it is set and repaired', async () => {
+    await sh('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET archive_command = '/bin/true'" -c 'SELECT pg_reload_conf()'`);
+    const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toMatch(/setting_override\[archive_command@.*postgresql\.auto\.conf/);
+    expect(drift.stdout).toContain("archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p");
+    await expectDriftRepaired('pg_reload');
+    expect((await sh('ssh-pg1', `runuser -u postgres -- psql -XAtc 'SHOW archive_command'`)).trim()).toBe('pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+  });
+
+  it('a changed .pgpass line is replaced, not duplicated', async () => {
+    await sh('ssh-backup1', `sed -i 's/^\\(ssh-pg1:5432:\\*:backrest:\\).*/\\1wrong/' /home/backrest/.pgpass && echo 'other:5432:*:app:apppw' >> /home/backrest/.pgpass`);
+    await expectDriftRepaired('pgpass[backrest]');
+    const pgpass = await sh('ssh-backup1', 'cat /home/backrest/.pgpass');
+    expect(pgpass.match(/^ssh-pg1:5432:\*:backrest:/gm)).toHaveLength(1);
+    expect(pgpass).not.toContain(':wrong');
+    expect(pgpass).toContain('other:5432:*:app:apppw');
+  });
+
+  it("the backup user's password changed by hand is set back", async () => {
+    await sh('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER ROLE backrest PASSWORD 'changed-by-hand'"`);
+    const drift = await bsync(['plan', '-c', CONFIG]);
+    expect(drift.stdout).toContain('password: (sensitive) -> (sensitive)');
+    await expectDriftRepaired('pg_role[backrest]');
+  });
+});

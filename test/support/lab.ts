@@ -1,0 +1,22 @@
+// What the engine's tests need from the lab: reset a scenario, run a command on a host
+// through real SSH, read a secret the lab generated.
+import { readFile } from 'node:fs/promises';
+import * as lab from '../lab/lab.js';
+
+export interface HostRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function resetScenario(name: 'ssh' | 's3' | 'ha'): Promise<void> {
+  await lab.reset(name);
+}
+
+export async function onHost(host: string, command: string): Promise<HostRun> {
+  return lab.sshRun(host, command);
+}
+
+export async function labSecret(name: string): Promise<string> {
+  return (await readFile(`${lab.STATE_DIR}/secrets/${name}`, 'utf8')).trim();
+}
