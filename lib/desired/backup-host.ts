@@ -41,7 +41,7 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
     planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
   const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0770' }, hostFacts.files[PGBACKREST_LOG_DIR]), [osUser]);
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]), [osUser]);
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
     path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf,
     content: renderConf([
@@ -72,7 +72,6 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   const firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`, planFirstBackup(zone.stanza, user, hostFacts.repo), [
     stanza, ssh.authorizedKeys,
     ...onPostgres('known_hosts', PG_OS_USER), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
-    ...onPostgres('setting_override'),
   ]);
 
   const schedule = backupCommands(zone.stanza);

@@ -43,7 +43,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
     planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
   out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: PG_OS_USER, group: pgGroup, mode: '0770' }, hostFacts.files[PGBACKREST_LOG_DIR]));
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: PG_OS_USER, group: pgGroup, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]));
   const repoOptions: Array<[string, string]> = backup
     ? [['repo1-host', backup.name], ['repo1-host-user', inventory.repo.user]]
     : [];
