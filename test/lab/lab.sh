@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# The bsync lab: real hosts on one Debian 12 machine. A host is a mount + UTS + PID
+# namespace whose first process is its own sshd on its own loopback address, with a
+# private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
+#
+#   lab.sh up | down | status | reset ssh|s3|ha
+#
+# State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
+set -euo pipefail
+
+STATE=${BSYNC_LAB_DIR:-/var/tmp/bsync-lab}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROJECT=$(cd "$HERE/../.." && pwd)
+PG_VERSION=15
+ETCD_ADDRESS=127.0.1.39
+S3_NAME=s3.lab
+S3_ADDRESS=127.0.1.29
+HOSTS_BEGIN='# bsync-lab begin'
+HOSTS_END='# bsync-lab end'
+
+# name address kind scenario (kind: postgres | backup | patroni)
+HOSTS="
+ssh-pg1 127.0.1.11 postgres ssh
+ssh-pg2 127.0.1.12 postgres ssh
+ssh-backup1 127.0.1.13 backup ssh
+ssh-backup2 127.0.1.14 backup ssh
+s3-pg1 127.0.1.21 postgres s3
+s3-pg2 127.0.1.22 postgres s3
+ha-pg1 127.0.1.31 patroni ha
+ha-pg2 127.0.1.32 patroni ha
+ha-pg3 127.0.1.33 patroni ha
+ha-backup1 127.0.1.34 backup ha
+"
+
+PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 util-linux procps curl ca-certificates"
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
+
+hosts_of() { # scenario (or "all") -> lines "name address kind scenario"
+  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s)'
+}
+host_field() { echo "$HOSTS" | awk -v n="$1" -v f="$2" 'NF == 4 && $1 == n { print $f }'; }
+host_root() { echo "$STATE/hosts/$1"; }
+host_pid() { cat "$(host_root "$1")/init.pid" 2>/dev/null || true; }
+host_alive() { local pid; pid=$(host_pid "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+in_host() { # name command... : run a shell command inside the host's namespaces
+  local name=$1; shift
+  nsenter -t "$(host_pid "$name")" -m -u -p -- /bin/sh -c "$*"
+}
+
+require_root() { [ "$(id -u)" -eq 0 ] || die "the lab needs root (it makes namespaces, mounts and users); run it as root"; }
+
+install_packages() {
+  local missing=()
+  for pkg in $PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  # Keep apt from starting daemons: the lab starts its own, per host.
+  [ -e /usr/sbin/policy-rc.d ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-upgrade "${missing[@]}" >/dev/null
+}
+
+ensure_operator_files() {
+  mkdir -p "$STATE/ssh" "$STATE/secrets"
+  chmod 0700 "$STATE/ssh" "$STATE/secrets"
+  [ -f "$STATE/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C bsync-lab-operator -f "$STATE/ssh/id_ed25519"
+  for secret in cipher_pass backup_password s3_key s3_key_secret pg_superuser pg_replication; do
+    [ -s "$STATE/secrets/$secret" ] || (umask 077; openssl rand -hex 24 > "$STATE/secrets/$secret")
+  done
+  # An S3 access key reads like one: upper-case letters and digits.
+  (umask 077; head -c 20 "$STATE/secrets/s3_key" | tr 'a-f' 'A-F' > "$STATE/secrets/s3_key.tmp" && mv "$STATE/secrets/s3_key.tmp" "$STATE/secrets/s3_key")
+}
+
+lab_hosts_block() {
+  echo "$HOSTS_BEGIN"
+  hosts_of all | while read -r name address _ _; do echo "$address $name"; done
+  echo "$S3_ADDRESS $S3_NAME"
+  echo "$ETCD_ADDRESS etcd.lab"
+  echo "$HOSTS_END"
+}
+
+write_machine_hosts() {
+  remove_machine_hosts
+  lab_hosts_block >> /etc/hosts
+}
+
+remove_machine_hosts() {
+  if grep -qF "$HOSTS_BEGIN" /etc/hosts; then
+    sed -i "/^$HOSTS_BEGIN\$/,/^$HOSTS_END\$/d" /etc/hosts
+  fi
+}
+
+# Lays out a host's private folders with the owners and modes Debian gives them.
+make_host_tree() {
+  local name=$1 address=$2 kind=$3 root
+  root=$(host_root "$name")
+  mkdir -p "$root"
+  if [ ! -d "$root/etc" ]; then
+    cp -a /etc "$root/etc"
+    rm -f "$root"/etc/ssh/ssh_host_*
+    rm -rf "$root/etc/postgresql/$PG_VERSION" "$root/etc/pgbackrest" "$root/etc/patroni"
+    if [ -d "$root/keys" ]; then cp -a "$root"/keys/ssh_host_* "$root/etc/ssh/"; else ssh-keygen -q -A -f "$root"; mkdir -p "$root/keys"; cp -a "$root"/etc/ssh/ssh_host_* "$root/keys/"; fi
+  fi
+  echo "$name" > "$root/etc/hostname"
+  { printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'; lab_hosts_block; } > "$root/etc/hosts"
+  mkdir -p "$root/etc/ssh/sshd_config.d"
+  printf 'ListenAddress %s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nPidFile /run/sshd.pid\n' "$address" > "$root/etc/ssh/sshd_config.d/00-lab.conf"
+
+  install -d -m 0700 "$root/root" "$root/root/.ssh"
+  [ -f "$root/root/.bashrc" ] || cp /etc/skel/.bashrc "$root/root/.bashrc"
+  install -m 0600 "$STATE/ssh/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+  install -d -m 0755 "$root/home"
+  install -d -m 0755 -o postgres -g postgres "$root/var/lib/postgresql"
+  install -d -m 0750 -o postgres -g postgres "$root/var/lib/pgbackrest" "$root/var/spool/pgbackrest"
+  install -d -m 0755 "$root/var/spool/cron"
+  install -d -m 1730 -o root -g crontab "$root/var/spool/cron/crontabs"
+  install -d -m 0755 "$root/var/log"
+  install -d -m 1775 -o root -g postgres "$root/var/log/postgresql"
+  install -d -m 0750 -o postgres -g postgres "$root/var/log/pgbackrest"
+  install -d -m 0755 "$root/run" "$root/run/sshd"
+  install -d -m 2775 -o postgres -g postgres "$root/run/postgresql"
+  install -d -m 1777 "$root/run/lock" "$root/tmp"
+  if [ "$kind" = patroni ]; then write_patroni_config "$name" "$address"; fi
+}
+
+# The private folders bind-mounted over the machine's inside the host's namespace.
+PRIVATE_DIRS="etc root home var/lib/postgresql var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
+
+start_host() {
+  local name=$1 address=$2 root mounts=""
+  root=$(host_root "$name")
+  for dir in $PRIVATE_DIRS; do mounts="$mounts mount --bind '$root/$dir' '/$dir' &&"; done
+  # The namespace's first process mounts the private folders, names itself, and becomes sshd.
+  setsid unshare --mount --uts --pid --fork --mount-proc --propagation private \
+    /bin/sh -c "$mounts hostname '$name' && exec /usr/sbin/sshd -D -e" \
+    </dev/null >>"$root/sshd.log" 2>&1 &
+  local unshare_pid=$! init_pid=""
+  for _ in $(seq 1 50); do
+    init_pid=$(pgrep -P "$unshare_pid" || true)
+    [ -n "$init_pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$init_pid" ] || die "$name: its namespace did not start (see $root/sshd.log)"
+  echo "$unshare_pid" > "$root/unshare.pid"
+  echo "$init_pid" > "$root/init.pid"
+  wait_for_port "$address" 22 "$name sshd"
+  in_host "$name" "/usr/sbin/cron"
+}
+
+wait_for_port() { # address port what
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "$3 does not answer on $1:$2"
+}
+
+start_postgres_cluster() {
+  local name=$1 address=$2
+  in_host "$name" "
+    set -e
+    if [ ! -d /etc/postgresql/$PG_VERSION/main ]; then
+      pg_createcluster $PG_VERSION main >/dev/null
+      echo \"listen_addresses = '$address'\" > /etc/postgresql/$PG_VERSION/main/conf.d/00-lab.conf
+    fi
+    pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main start
+  "
+}
+
+stop_host() {
+  local name=$1 root pid
+  root=$(host_root "$name")
+  pid=$(host_pid "$name")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    # Killing a PID namespace's first process ends every process in it.
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  pid=$(cat "$root/unshare.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$root/init.pid" "$root/unshare.pid"
+}
+
+known_hosts_lines() {
+  hosts_of all | while read -r name address _ _; do
+    for key in "$(host_root "$name")"/etc/ssh/ssh_host_*_key.pub; do
+      [ -f "$key" ] && echo "$name,$address $(cut -d' ' -f1,2 "$key")"
+    done
+  done
+}
+
+# ---- etcd and Patroni (ha scenario) ----
+
+start_etcd() {
+  local dir="$STATE/etcd" pid
+  mkdir -p "$dir"
+  pid=$(cat "$dir/etcd.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  setsid /usr/bin/etcd --name lab --data-dir "$dir/data" \
+    --listen-client-urls "http://$ETCD_ADDRESS:2379" --advertise-client-urls "http://$ETCD_ADDRESS:2379" \
+    --listen-peer-urls "http://$ETCD_ADDRESS:2380" --initial-advertise-peer-urls "http://$ETCD_ADDRESS:2380" \
+    --initial-cluster "lab=http://$ETCD_ADDRESS:2380" </dev/null >>"$dir/etcd.log" 2>&1 &
+  echo $! > "$dir/etcd.pid"
+  wait_for_port "$ETCD_ADDRESS" 2379 etcd
+}
+
+stop_etcd() {
+  local pid
+  pid=$(cat "$STATE/etcd/etcd.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  rm -f "$STATE/etcd/etcd.pid"
+}
+
+write_patroni_config() {
+  local name=$1 address=$2 root
+  root=$(host_root "$name")
+  install -d -m 0755 "$root/etc/patroni"
+  cat > "$root/etc/patroni/patroni.yml" <<YAML
+scope: bsync-ha
+name: $name
+log:
+  level: INFO
+restapi:
+  listen: $address:8008
+  connect_address: $address:8008
+etcd3:
+  hosts: $ETCD_ADDRESS:2379
+bootstrap:
+  dcs:
+    ttl: 30
+    loop_wait: 5
+    retry_timeout: 10
+    maximum_lag_on_failover: 1048576
+    postgresql:
+      use_pg_rewind: true
+      parameters:
+        wal_level: replica
+        hot_standby: 'on'
+        max_wal_senders: 10
+        max_replication_slots: 10
+        wal_log_hints: 'on'
+      pg_hba:
+        - local all all peer
+        - host replication replicator 127.0.0.0/8 scram-sha-256
+        - host all all 127.0.0.0/8 scram-sha-256
+  initdb:
+    - encoding: UTF8
+    - data-checksums
+postgresql:
+  listen: $address:5432
+  connect_address: $address:5432
+  data_dir: /var/lib/postgresql/$PG_VERSION/patroni
+  bin_dir: /usr/lib/postgresql/$PG_VERSION/bin
+  pgpass: /var/lib/postgresql/.pgpass_patroni
+  authentication:
+    superuser:
+      username: postgres
+      password: $(cat "$STATE/secrets/pg_superuser")
+    replication:
+      username: replicator
+      password: $(cat "$STATE/secrets/pg_replication")
+  parameters:
+    unix_socket_directories: /var/run/postgresql
+YAML
+  chown -R postgres:postgres "$root/etc/patroni"
+  chmod 0600 "$root/etc/patroni/patroni.yml"
+}
+
+start_patroni() {
+  in_host "$1" "runuser -u postgres -- setsid /usr/bin/patroni /etc/patroni/patroni.yml >>/var/log/patroni.log 2>&1 </dev/null &"
+}
+
+patroni_role() { # name -> leader | replica | ... from its REST API
+  curl -s --max-time 2 "http://$(host_field "$1" 2):8008/patroni" 2>/dev/null | sed -n 's/.*"role": *"\([a-z_]*\)".*/\1/p'
+}
+
+wait_for_patroni() { # name wanted-role
+  for _ in $(seq 1 300); do
+    local state
+    state=$(curl -s --max-time 2 "http://$(host_field "$1" 2):8008/patroni" 2>/dev/null || true)
+    case "$2" in
+      leader) echo "$state" | grep -q '"role": *"\(master\|primary\|leader\)"' && echo "$state" | grep -q '"state": *"running"' && return 0 ;;
+      replica) echo "$state" | grep -q '"role": *"replica"' && echo "$state" | grep -q '"state": *"\(running\|streaming\)"' && return 0 ;;
+    esac
+    sleep 0.5
+  done
+  die "$1: Patroni did not become $2 (see $(host_root "$1")/var/log/patroni.log)"
+}
+
+start_ha_cluster() {
+  # The first member initialises the cluster alone; the others join as replicas.
+  start_patroni ha-pg1
+  wait_for_patroni ha-pg1 leader
+  start_patroni ha-pg2
+  start_patroni ha-pg3
+  wait_for_patroni ha-pg2 replica
+  wait_for_patroni ha-pg3 replica
+}
+
+# ---- the S3 server (s3 scenario) ----
+
+make_s3_certificates() {
+  local dir="$STATE/s3"
+  mkdir -p "$dir"
+  [ -f "$dir/server.crt" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=bsync lab CA' \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$S3_NAME" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$S3_NAME" > "$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+  chmod 0644 "$dir/ca.crt"
+}
+
+start_s3() {
+  local dir="$STATE/s3" pid
+  make_s3_certificates
+  pid=$(cat "$dir/s3.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  mkdir -p "$dir/data"
+  NODE_OPTIONS=--openssl-legacy-provider setsid node "$HERE/s3-server.mjs" \
+    --address "$S3_ADDRESS" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \
+    --bucket bsync-lab --access-key "$(cat "$STATE/secrets/s3_key")" --secret-key-file "$STATE/secrets/s3_key_secret" \
+    </dev/null >>"$dir/s3.log" 2>&1 &
+  echo $! > "$dir/s3.pid"
+  wait_for_port "$S3_ADDRESS" 443 "the S3 server"
+}
+
+stop_s3() {
+  local pid
+  pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  rm -f "$STATE/s3/s3.pid"
+}
+
+# ---- commands ----
+
+wait_all() { # pids: waits for these (not for the daemons the lab started), fails if one failed
+  local failed=0
+  for pid in "$@"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || die "a host did not come up (see the messages above)"
+}
+
+bring_up_host() { # name address kind
+  local name=$1 address=$2 kind=$3
+  host_alive "$name" && return 0
+  make_host_tree "$name" "$address" "$kind"
+  start_host "$name" "$address"
+  if [ "$kind" = postgres ]; then start_postgres_cluster "$name" "$address"; fi
+}
+
+cmd_up() {
+  require_root
+  install_packages
+  ensure_operator_files
+  write_machine_hosts
+  start_etcd
+  start_s3
+  local started=() jobs=()
+  while read -r name address kind _; do
+    if ! host_alive "$name"; then started+=("$name"); fi
+    bring_up_host "$name" "$address" "$kind" &
+    jobs+=($!)
+  done < <(hosts_of all)
+  wait_all "${jobs[@]}"
+  for name in "${started[@]}"; do host_alive "$name" || die "$name did not come up"; done
+  known_hosts_lines > "$STATE/ssh/known_hosts"
+  if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
+  log "up: $(hosts_of all | wc -l) hosts; operator key $STATE/ssh/id_ed25519, known_hosts $STATE/ssh/known_hosts"
+}
+
+cmd_down() {
+  require_root
+  hosts_of all | while read -r name _ _ _; do stop_host "$name"; done
+  stop_etcd
+  stop_s3
+  remove_machine_hosts
+  rm -rf "$STATE"
+  log "down: the lab is gone"
+}
+
+cmd_reset() {
+  require_root
+  local scenario=${1:-}
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3 or ha"
+  while read -r name _ _ _; do
+    stop_host "$name"
+    # Keep the host keys so operators' known_hosts stay valid; everything else is new.
+    find "$(host_root "$name")" -mindepth 1 -maxdepth 1 ! -name keys -exec rm -rf {} +
+  done < <(hosts_of "$scenario")
+  if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
+  if [ "$scenario" = s3 ]; then find "$STATE/s3/data/bsync-lab" -mindepth 1 -delete 2>/dev/null || true; fi
+  local jobs=()
+  while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
+  wait_all "${jobs[@]}"
+  if [ "$scenario" = ha ]; then start_ha_cluster; fi
+  log "reset: $scenario is pristine"
+}
+
+cmd_status() {
+  printf '%-12s %-11s %-8s %s\n' HOST ADDRESS KIND RUNNING
+  while read -r name address kind _; do
+    local running="down"
+    if host_alive "$name"; then
+      running=$(nsenter -t "$(host_pid "$name")" -p -m -- ps -e -o comm= | sort -u | grep -E '^(sshd|cron|postgres|patroni)$' | tr '\n' ' ')
+    fi
+    printf '%-12s %-11s %-8s %s\n' "$name" "$address" "$kind" "$running"
+  done < <(hosts_of all)
+  local pid
+  pid=$(cat "$STATE/etcd/etcd.pid" 2>/dev/null || true)
+  printf '%-12s %-11s %-8s %s\n' etcd.lab "$ETCD_ADDRESS" etcd "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo etcd || echo down)"
+  pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
+  printf '%-12s %-11s %-8s %s\n' "$S3_NAME" "$S3_ADDRESS" s3 "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "s3 (https :443)" || echo down)"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  reset) shift; cmd_reset "${1:-}" ;;
+  *) echo "usage: npm run lab -- up | down | status | reset ssh|s3|ha" >&2; exit 1 ;;
+esac
