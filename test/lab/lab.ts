@@ -1,0 +1,66 @@
+// The lab as tests use it: the scenarios' hosts, up/reset through lab.sh, and commands
+// on a host through the system's ssh client with strict host key checking.
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const STATE_DIR = process.env.BSYNC_LAB_DIR ?? '/var/tmp/bsync-lab';
+export const OPERATOR_KEY = `${STATE_DIR}/ssh/id_ed25519`;
+export const KNOWN_HOSTS = `${STATE_DIR}/ssh/known_hosts`;
+const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
+
+export type Scenario = 'ssh' | 's3' | 'ha';
+
+export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: string[] }> = {
+  ssh: { postgres: ['ssh-pg1', 'ssh-pg2'], backup: ['ssh-backup1', 'ssh-backup2'] },
+  s3: { postgres: ['s3-pg1', 's3-pg2'], backup: [] },
+  ha: { postgres: ['ha-pg1', 'ha-pg2', 'ha-pg3'], backup: ['ha-backup1'] },
+};
+
+export const ALL_HOSTS = Object.values(SCENARIO_HOSTS).flatMap(({ postgres, backup }) => [...postgres, ...backup]);
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], input?: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+export async function lab(...args: string[]): Promise<RunResult> {
+  return run('bash', [LAB_SH, ...args]);
+}
+
+async function labOrThrow(...args: string[]): Promise<void> {
+  const result = await lab(...args);
+  if (result.code !== 0) throw new Error(`lab ${args.join(' ')} failed:\n${result.stderr}`);
+}
+
+export const up = () => labOrThrow('up');
+export const down = () => labOrThrow('down');
+export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
+
+export function sshArgs(host: string, user = 'root'): string[] {
+  return ['-i', OPERATOR_KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `${user}@${host}`];
+}
+
+/** Runs a /bin/sh command on a lab host as root, over real SSH. */
+export function sshRun(host: string, command: string, input?: string): Promise<RunResult> {
+  return run('ssh', [...sshArgs(host), command], input);
+}
+
+export function execOnMachine(command: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
