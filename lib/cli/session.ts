@@ -39,7 +39,7 @@ export async function openSession(configPath: string, hostNames: string[] | unde
   const connections = new Map<string, HostConnection>();
   const failures: HostError[] = [];
   for (const [name, result] of results) {
-    if (result instanceof Error) failures.push(result instanceof HostError ? result : new HostError(name, result.message));
+    if (result instanceof HostError) failures.push(result);
     else connections.set(name, result);
   }
   const close = () => connections.forEach((connection) => connection.close());

@@ -42,8 +42,8 @@ export interface HostSpec {
   address: string;
   role: HostRole;
   zone: number;
-  /** postgres hosts: data directory and port. Backup hosts carry the defaults, unused. */
-  pgData: string;
+  /** postgres hosts: data directory (absent: the OS family's default, known from facts) and port. */
+  pgData?: string;
   pgPort: number;
 }
 
@@ -95,7 +95,7 @@ export interface Inventory {
     password: Secret | null;
   };
   schedule: { full: string; diff: string };
-  patroni?: { config: string };
+  patroni?: { config: string; access: 'patronictl' | 'rest'; restPort: number };
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];

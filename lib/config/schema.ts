@@ -1,0 +1,106 @@
+// Validates the parsed TOML against schemas/bsync.schema.json and turns ajv's errors into
+// sentences: the key path as TOML writes it, what is wrong, what is allowed.
+import { readFileSync } from 'node:fs';
+import Ajv, { type ErrorObject } from 'ajv';
+import { ConfigError } from '../errors.js';
+import { projectFile } from '../project-files.js';
+
+const schema = JSON.parse(readFileSync(projectFile('schemas/bsync.schema.json'), 'utf8')) as Record<string, unknown>;
+const ajv = new Ajv.default({ allErrors: true, useDefaults: false, strict: true });
+ajv.addKeyword('x-expected');
+const validate = ajv.compile(schema);
+
+/** `/host/1/zone` → `host[2].zone` (hosts count from 1, as a reader counts [[host]] tables). */
+export function keyPath(pointer: string): string {
+  let path = '';
+  for (const part of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (/^\d+$/.test(part)) path += `[${Number(part) + 1}]`;
+    else path += path === '' ? part : `.${part}`;
+  }
+  return path;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a table';
+  return String(value);
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i += 1) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j += 1) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  const best = options.map((option) => ({ option, score: distance(word, option) })).sort((a, b) => a.score - b.score)[0];
+  return best && best.score <= Math.max(2, Math.floor(word.length / 3)) ? best.option : undefined;
+}
+
+const TYPE_WORDS: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false', object: 'a table', array: 'a list ([[...]] tables)' };
+
+function sentence(error: ErrorObject, data: unknown): { path: string; message: string } {
+  const path = keyPath(error.instancePath);
+  const value = error.instancePath.split('/').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
+  const expected = (error.parentSchema as Record<string, unknown> | undefined)?.['x-expected'] as string | undefined;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(((error.parentSchema as { properties?: object })?.properties) ?? {});
+      const guess = closest(key, allowed);
+      return {
+        path: path ? `${path}.${key}` : key,
+        message: `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed ${path ? `in [${path.replace(/\[\d+\]$/, '')}]` : 'at the top'}: ${allowed.join(', ')}`,
+      };
+    }
+    case 'required':
+      return { path: path ? `${path}.${params.missingProperty}` : String(params.missingProperty), message: 'is required' };
+    case 'type':
+      return { path, message: `must be ${TYPE_WORDS[String(params.type)] ?? params.type}, got ${describeValue(value)}` };
+    case 'enum':
+      return { path, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}` };
+    case 'minimum':
+    case 'maximum':
+      return { path, message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${params.limit}, got ${describeValue(value)}` };
+    case 'minItems':
+      return { path, message: `needs at least ${params.limit} entr${params.limit === 1 ? 'y' : 'ies'}` };
+    case 'minLength':
+      return { path, message: 'must not be empty' };
+    case 'pattern':
+      return { path, message: `must be ${expected ?? `like ${params.pattern}`}, got ${describeValue(value)}` };
+    case 'anyOf':
+      return { path, message: `must be ${expected ?? 'one of the allowed forms'}, got ${describeValue(value)}` };
+    default:
+      return { path, message: error.message ?? 'is not valid' };
+  }
+}
+
+/** Throws a ConfigError for the first problem (the others follow in the hint). */
+export function validateSchema(data: unknown, file: string): void {
+  if (validate(data)) return;
+  const errors = validate.errors ?? [];
+  // An anyOf (a secret) failing explains itself; its branches' own complaints are noise.
+  const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath);
+  const relevant = errors.filter((error) => error.keyword === 'anyOf' || !anyOfPaths.some((path) => error.instancePath.startsWith(path) && error.schemaPath.includes('/anyOf/')));
+  const seen = new Set<string>();
+  const sentences = relevant.map((error) => sentence(error, data)).filter(({ path, message }) => {
+    const key = `${path}: ${message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const [first, ...rest] = sentences;
+  throw new ConfigError(`${first.path || '(top level)'}: ${first.message}`, {
+    where: file,
+    hint: rest.length > 0 ? `also: ${rest.map(({ path, message }) => `${path}: ${message}`).join('\n  also: ')}` : undefined,
+  });
+}

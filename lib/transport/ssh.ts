@@ -1,0 +1,225 @@
+// One ssh2 connection per host: strict host key verification against known_hosts, key or
+// agent authentication, at most 8 channels at once (sshd's MaxSessions is 10), keep-alives
+// for long backups, and errors that name the host.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
+import { HostError } from '../errors.js';
+import { remoteCommand } from './commands.js';
+import { keysForHost, readKnownHosts, type HostKeys } from './known-hosts.js';
+import type { ExecOptions, ExecResult, HostConnection } from './types.js';
+
+const { Client } = ssh2;
+const MAX_CHANNELS = 8;
+
+export interface ConnectTarget {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Private key file; the ssh-agent in SSH_AUTH_SOCK when absent. */
+  identity?: string;
+  knownHostsPath: string;
+  connectTimeoutSec: number;
+}
+
+/** Host key algorithms ssh2 may negotiate for the key types known_hosts holds. */
+function hostKeyAlgorithms(keys: HostKeys): string[] {
+  const algorithms = new Set<string>();
+  for (const { type } of keys.trusted) {
+    if (type === 'ssh-rsa') ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'].forEach((name) => algorithms.add(name));
+    else algorithms.add(type);
+  }
+  return [...algorithms];
+}
+
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+class Semaphore {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) this.#free -= 1;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free += 1;
+    };
+  }
+}
+
+function loadKnownHosts(target: ConnectTarget): HostKeys {
+  try {
+    return keysForHost(readKnownHosts(target.knownHostsPath), [target.name, target.address], target.port);
+  } catch (error) {
+    throw new HostError(target.name, `cannot read known_hosts ${target.knownHostsPath}: ${(error as Error).message}`);
+  }
+}
+
+function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: string } {
+  if (target.identity) {
+    try {
+      return { privateKey: readFileSync(target.identity) };
+    } catch (error) {
+      throw new HostError(target.name, `cannot read the SSH private key ${target.identity}: ${(error as Error).message}`);
+    }
+  }
+  if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
+  throw new HostError(target.name, 'no SSH key to log in with', { hint: 'Set [ssh].identity, or run bsync with an ssh-agent (SSH_AUTH_SOCK).' });
+}
+
+export function connectHost(target: ConnectTarget): Promise<HostConnection> {
+  const known = loadKnownHosts(target);
+  const where = `${target.address}:${target.port}`;
+  if (known.trusted.length === 0) {
+    return Promise.reject(new HostError(target.name, `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`, {
+      hint: 'Verify the host key out of band (e.g. on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add it to that file.',
+    }));
+  }
+  const auth = authOptions(target);
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyProblem: HostError | undefined;
+    let settled = false;
+    const fail = (error: HostError) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(error);
+    };
+    client.on('ready', () => {
+      settled = true;
+      resolve(new SshConnection(target, client));
+    });
+    client.on('error', (error: Error & { level?: string; code?: string }) => {
+      if (hostKeyProblem) return fail(hostKeyProblem);
+      fail(describeConnectError(target, where, error));
+    });
+    client.on('close', () => fail(new HostError(target.name, `the connection to ${where} closed before it was ready`)));
+    client.connect({
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      ...auth,
+      readyTimeout: target.connectTimeoutSec * 1000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 8,
+      algorithms: { serverHostKey: hostKeyAlgorithms(known) as never },
+      hostVerifier: (key: Buffer) => {
+        const offered = key.toString('base64');
+        if (known.revoked.some((entry) => entry.key === offered)) {
+          hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) is marked @revoked in ${target.knownHostsPath}`);
+          return false;
+        }
+        if (known.trusted.some((entry) => entry.key === offered)) return true;
+        hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) has CHANGED: it offered ${fingerprint(key)}, which ${target.knownHostsPath} does not hold for it`, {
+          hint: 'Someone may be intercepting the connection, or the host was reinstalled. Verify the new key out of band before replacing the old one.',
+        });
+        return false;
+      },
+    });
+  });
+}
+
+function describeConnectError(target: ConnectTarget, where: string, error: Error & { level?: string; code?: string }): HostError {
+  if (error.level === 'client-authentication') {
+    const credential = target.identity ? `the key ${target.identity}` : 'the ssh-agent\'s keys';
+    return new HostError(target.name, `${where} did not accept ${credential} for user ${target.user}`);
+  }
+  if (error.code === 'ECONNREFUSED') return new HostError(target.name, `nothing accepts SSH connections on ${where} (connection refused)`);
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return new HostError(target.name, `the address ${target.address} does not resolve`);
+  if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') return new HostError(target.name, `${where} is unreachable`);
+  if (/timed out/i.test(error.message) || error.code === 'ETIMEDOUT') {
+    return new HostError(target.name, `${where} did not answer within ${target.connectTimeoutSec} s`);
+  }
+  return new HostError(target.name, `SSH to ${where} failed: ${error.message}`);
+}
+
+class SshConnection implements HostConnection {
+  readonly host: string;
+  readonly #client: InstanceType<typeof Client>;
+  readonly #loginUser: string;
+  readonly #channels = new Semaphore(MAX_CHANNELS);
+  #closed = false;
+
+  constructor(target: ConnectTarget, client: InstanceType<typeof Client>) {
+    this.host = target.name;
+    this.#client = client;
+    this.#loginUser = target.user;
+    client.on('close', () => (this.#closed = true));
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+    const line = remoteCommand(this.#loginUser, command, options.user, stdin?.length);
+    const release = await this.#channels.acquire();
+    try {
+      return await new Promise<ExecResult>((resolve, reject) => {
+        if (this.#closed) return reject(new HostError(this.host, 'the SSH connection is closed'));
+        this.#client.exec(line, (error, stream) => {
+          if (error) return reject(new HostError(this.host, `cannot run a command: ${error.message}`));
+          const stdout: Buffer[] = [];
+          const stderr: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+          stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          stream.on('close', (code: number | null, signal?: string) => {
+            const err = Buffer.concat(stderr).toString('utf8');
+            resolve({
+              code: code ?? 255,
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: code === null || code === undefined ? `${err}killed by signal ${signal ?? 'unknown'}` : err,
+            });
+          });
+          stream.end(stdin);
+        });
+      });
+    } finally {
+      release();
+    }
+  }
+
+  async hold(command: string): Promise<{ firstLine: string; release: () => void }> {
+    const releaseChannel = await this.#channels.acquire();
+    return new Promise((resolve, reject) => {
+      this.#client.exec(remoteCommand(this.#loginUser, command, undefined), (error, stream) => {
+        if (error) {
+          releaseChannel();
+          return reject(new HostError(this.host, `cannot run a command: ${error.message}`));
+        }
+        let buffered = '';
+        let answered = false;
+        const release = () => {
+          stream.end();
+          stream.close();
+          releaseChannel();
+        };
+        stream.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const newline = buffered.indexOf('\n');
+          if (!answered && newline >= 0) {
+            answered = true;
+            resolve({ firstLine: buffered.slice(0, newline), release });
+          }
+        });
+        stream.stderr.on('data', () => {});
+        stream.on('close', () => {
+          releaseChannel();
+          if (!answered) reject(new HostError(this.host, 'the lock holder ended without answering'));
+        });
+      });
+    });
+  }
+
+  close(): void {
+    this.#client.end();
+  }
+}
