@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { projectFile } from '../project-files.js';
 
 const schema = JSON.parse(readFileSync(projectFile('schemas/bsync.schema.json'), 'utf8')) as Record<string, unknown>;
-const ajv = new Ajv.default({ allErrors: true, useDefaults: false, strict: true });
+const ajv = new Ajv.default({ allErrors: true, verbose: true, strict: true });
 ajv.addKeyword('x-expected');
 const validate = ajv.compile(schema);
 
