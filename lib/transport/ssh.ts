@@ -80,11 +80,6 @@ function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: stri
 export function connectHost(target: ConnectTarget): Promise<HostConnection> {
   const known = loadKnownHosts(target);
   const where = `${target.address}:${target.port}`;
-  if (known.trusted.length === 0) {
-    return Promise.reject(new HostError(target.name, `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`, {
-      hint: 'Verify the host key out of band (e.g. on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add it to that file.',
-    }));
-  }
   const auth = authOptions(target);
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -113,9 +108,15 @@ export function connectHost(target: ConnectTarget): Promise<HostConnection> {
       readyTimeout: target.connectTimeoutSec * 1000,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 8,
-      algorithms: { serverHostKey: hostKeyAlgorithms(known) as never },
+      ...(known.trusted.length > 0 ? { algorithms: { serverHostKey: hostKeyAlgorithms(known) as never } } : {}),
       hostVerifier: (key: Buffer) => {
         const offered = key.toString('base64');
+        if (known.trusted.length === 0) {
+          hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`, {
+            hint: `It offered ${fingerprint(key)}. Verify that out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the key to that file.`,
+          });
+          return false;
+        }
         if (known.revoked.some((entry) => entry.key === offered)) {
           hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) is marked @revoked in ${target.knownHostsPath}`);
           return false;

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keysForHost, parseKnownHosts, patternsMatch } from '../../lib/transport/known-hosts.js';
+
+const ED = 'AAAAC3NzaC1lZDI1NTE5AAAAIDd3xAEPkXbS3wbhSydhGsta67HkPGE//4W7tfOgVVnF';
+const RSA = 'AAAAB3NzaC1yc2EAAAADAQABAAABAQC7';
+
+describe('known_hosts', () => {
+  it('finds a host by name or address, plain or on another port', () => {
+    const entries = parseKnownHosts(`# comment\npg1,10.0.0.11 ssh-ed25519 ${ED}\n[pg2]:2222 ssh-rsa ${RSA} note\n`);
+    expect(keysForHost(entries, ['pg1', '10.9.9.9'], 22).trusted).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keysForHost(entries, ['other', '10.0.0.11'], 22).trusted).toHaveLength(1);
+    expect(keysForHost(entries, ['pg1'], 2222).trusted).toHaveLength(0);
+    expect(keysForHost(entries, ['pg2'], 2222).trusted).toEqual([{ type: 'ssh-rsa', key: RSA }]);
+    expect(keysForHost(entries, ['pg2'], 22).trusted).toHaveLength(0);
+  });
+
+  it('reads entries hashed by ssh-keygen -H', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bsync-kh-'));
+    const file = join(dir, 'known_hosts');
+    writeFileSync(file, `pg1,10.0.0.11 ssh-ed25519 ${ED}\n[pg2]:2222 ssh-rsa ${RSA}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    const hashed = readFileSync(file, 'utf8');
+    expect(hashed).not.toContain('pg1');
+    const entries = parseKnownHosts(hashed);
+    expect(keysForHost(entries, ['pg1'], 22).trusted).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keysForHost(entries, ['10.0.0.11'], 22).trusted).toHaveLength(1);
+    expect(keysForHost(entries, ['pg2'], 2222).trusted).toHaveLength(1);
+    expect(keysForHost(entries, ['pg3'], 22).trusted).toHaveLength(0);
+  });
+
+  it('follows wildcards and negations like ssh', () => {
+    expect(patternsMatch('*.example.com', ['db.example.com'])).toBe(true);
+    expect(patternsMatch('pg?', ['pg1'])).toBe(true);
+    expect(patternsMatch('pg?', ['pg10'])).toBe(false);
+    expect(patternsMatch('*.example.com,!bad.example.com', ['bad.example.com'])).toBe(false);
+    expect(patternsMatch('*.example.com,!bad.example.com', ['good.example.com'])).toBe(true);
+  });
+
+  it('keeps revoked keys apart and skips certificate authorities', () => {
+    const entries = parseKnownHosts(`@revoked * ssh-ed25519 ${ED}\n@cert-authority *.example.com ssh-rsa ${RSA}\npg1 ssh-rsa ${RSA}\n`);
+    const keys = keysForHost(entries, ['pg1'], 22);
+    expect(keys.revoked).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keys.trusted).toEqual([{ type: 'ssh-rsa', key: RSA }]);
+  });
+});
