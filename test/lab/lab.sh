@@ -163,7 +163,8 @@ start_postgres_cluster() {
   in_host "$name" "
     set -e
     if [ ! -d /etc/postgresql/$PG_VERSION/main ]; then
-      pg_createcluster $PG_VERSION main >/dev/null
+      # -p: the hosts share one network namespace, so the next free port would not be 5432.
+      pg_createcluster -p 5432 $PG_VERSION main >/dev/null
       echo \"listen_addresses = '$address'\" > /etc/postgresql/$PG_VERSION/main/conf.d/00-lab.conf
     fi
     pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main start
@@ -322,7 +323,7 @@ start_s3() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
   mkdir -p "$dir/data"
   NODE_OPTIONS=--openssl-legacy-provider setsid node "$HERE/s3-server.mjs" \
-    --address "$S3_ADDRESS" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \
+    --address "$S3_ADDRESS" --endpoint "${S3_NAME#s3.}" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \
     --bucket bsync-lab --access-key "$(cat "$STATE/secrets/s3_key")" --secret-key-file "$STATE/secrets/s3_key_secret" \
     </dev/null >>"$dir/s3.log" 2>&1 &
   echo $! > "$dir/s3.pid"

@@ -7,7 +7,7 @@ import AWSAccount from 's3rver/lib/models/account.js';
 
 const { values: options } = parseArgs({
   options: {
-    address: { type: 'string' }, port: { type: 'string' }, directory: { type: 'string' },
+    address: { type: 'string' }, endpoint: { type: 'string' }, port: { type: 'string' }, directory: { type: 'string' },
     cert: { type: 'string' }, key: { type: 'string' }, bucket: { type: 'string' },
     'access-key': { type: 'string' }, 'secret-key-file': { type: 'string' },
   },
@@ -23,6 +23,8 @@ const server = new S3rver({
   directory: options.directory,
   key: readFileSync(options.key),
   cert: readFileSync(options.cert),
+  // s3rver serves s3.<endpoint> (path style) and <bucket>.s3.<endpoint>; any other Host header is taken for a bucket name.
+  serviceEndpoint: options.endpoint,
   configureBuckets: [{ name: options.bucket }],
   silent: true,
 });
