@@ -32,7 +32,8 @@ export function planRole(desired: DesiredRole, actual: PgRole | undefined): Chan
   ];
   const grants = missing.map((group) => `GRANT ${ident(group)} TO ${role};\n`).join('');
   const step = psqlStep(desired.port, '');
-  // SET LOCAL keeps the verifier out of the server log even where log_statement = 'all'.
-  step.stdin = ['BEGIN;\nSET LOCAL log_statement = none;\nSET LOCAL log_min_duration_statement = -1;\n', statements[0], { secret: verifier }, `';\n${grants}COMMIT;\n`];
+  // SET LOCAL keeps the verifier out of the server log even where log_statement = 'all'
+  // (or where a failing statement would be logged with its text).
+  step.stdin = ['BEGIN;\nSET LOCAL log_statement = none;\nSET LOCAL log_min_duration_statement = -1;\nSET LOCAL log_min_error_statement = panic;\n', statements[0], { secret: verifier }, `';\n${grants}COMMIT;\n`];
   return { action: actual ? 'update' : 'create', fields, steps: [step] };
 }

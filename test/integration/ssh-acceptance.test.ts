@@ -67,7 +67,7 @@ describe('ssh repositories: plan, apply, converge', () => {
 
   it('lets the backup user log in from the backup host with its .pgpass', async () => {
     for (const { postgres, backup } of ZONES) {
-      const login = await onHost(backup, `runuser -u backrest -- psql -XAt -h ${postgres} -U backrest -d postgres -c 'SELECT rolreplication FROM pg_roles WHERE rolname = current_user'`);
+      const login = await onHost(backup, `cd / && runuser -u backrest -- psql -XAt -h ${postgres} -U backrest -d postgres -c 'SELECT rolreplication FROM pg_roles WHERE rolname = current_user'`);
       expect(login.stderr).toBe('');
       expect(login.stdout.trim()).toBe('t');
     }

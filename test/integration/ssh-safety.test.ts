@@ -80,13 +80,16 @@ describe('saved plans', () => {
   }, 300_000);
 
   it('keep secrets out of the PostgreSQL log even when it logs every statement', async () => {
-    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET log_statement = 'all'" -c "ALTER ROLE backrest PASSWORD 'x-changed'" -c 'SELECT pg_reload_conf()'`);
+    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()'`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER ROLE backrest PASSWORD 'x-changed'"`);
     const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
     expect(apply.stdout).toContain('pg_role[backrest]');
     expect(apply.code).toBe(0);
     await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM RESET log_statement" -c 'SELECT pg_reload_conf()'`);
     const log = await onHost('ssh-pg1', 'cat /var/log/postgresql/postgresql-15-main.log');
-    expect(log.stdout).toContain('ALTER ROLE backrest'); // proves statements were logged
+    expect(log.stdout).toContain("ALTER ROLE backrest PASSWORD 'x-changed'"); // proves statements were logged
+    expect(log.stdout).toContain('SET LOCAL log_statement = none'); // bsync's own transaction was there
     for (const secret of [await labSecret('cipher_pass'), await labSecret('backup_password')]) expect(log.stdout).not.toContain(secret);
     expect(log.stdout).not.toContain('SCRAM-SHA-256$');
   }, 300_000);
