@@ -30,8 +30,9 @@ const SECRET_KEY = /^(repo\d+-(cipher-pass|s3-key|s3-key-secret|s3-token|azure-k
 
 /** Hides secret values in a pgbackrest.conf text (for plans and facts output). */
 export function redactConf(text: string): string {
-  return text.replace(/^(\s*)([A-Za-z0-9-]+)(\s*=\s*)(.*)$/gm, (line, lead, key, eq) =>
-    SECRET_KEY.test(key) ? `${lead}${key}${eq}(sensitive)` : line,
+  return text.replace(/^(\s*)([A-Za-z0-9-]+)(\s*=\s*)(.*)$/gm, (line, lead, key, eq, value: string) =>
+    // A placeholder the plan already shows (`(sensitive, known after apply)`) stays as it is.
+    SECRET_KEY.test(key) && !value.startsWith('(sensitive') ? `${lead}${key}${eq}(sensitive)` : line,
   );
 }
 
