@@ -159,29 +159,45 @@ class SshConnection implements HostConnection {
     client.on('close', () => (this.#closed = true));
   }
 
+  /**
+   * Opens an exec channel. sshd frees a session slot a little after the client sees the
+   * channel close, so a burst can meet MaxSessions: such a refusal is retried briefly.
+   */
+  async #openExec(line: string): Promise<ssh2.ClientChannel> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.#closed) throw new HostError(this.host, 'the SSH connection is closed');
+      try {
+        return await new Promise<ssh2.ClientChannel>((resolve, reject) => {
+          this.#client.exec(line, (error, stream) => (error ? reject(error) : resolve(stream)));
+        });
+      } catch (error) {
+        const refused = /open failure|open failed/i.test((error as Error).message);
+        if (!refused || attempt >= 40) throw new HostError(this.host, `cannot run a command: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 25 * Math.min(attempt + 1, 8)));
+      }
+    }
+  }
+
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
     const line = remoteCommand(this.#loginUser, command, options.user, stdin?.length);
     const release = await this.#channels.acquire();
     try {
-      return await new Promise<ExecResult>((resolve, reject) => {
-        if (this.#closed) return reject(new HostError(this.host, 'the SSH connection is closed'));
-        this.#client.exec(line, (error, stream) => {
-          if (error) return reject(new HostError(this.host, `cannot run a command: ${error.message}`));
-          const stdout: Buffer[] = [];
-          const stderr: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => stdout.push(chunk));
-          stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-          stream.on('close', (code: number | null, signal?: string) => {
-            const err = Buffer.concat(stderr).toString('utf8');
-            resolve({
-              code: code ?? 255,
-              stdout: Buffer.concat(stdout).toString('utf8'),
-              stderr: code === null || code === undefined ? `${err}killed by signal ${signal ?? 'unknown'}` : err,
-            });
+      const stream = await this.#openExec(line);
+      return await new Promise<ExecResult>((resolve) => {
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        stream.on('close', (code: number | null, signal?: string) => {
+          const err = Buffer.concat(stderr).toString('utf8');
+          resolve({
+            code: code ?? 255,
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: code === null || code === undefined ? `${err}killed by signal ${signal ?? 'unknown'}` : err,
           });
-          stream.end(stdin);
         });
+        stream.end(stdin);
       });
     } finally {
       release();
@@ -190,32 +206,33 @@ class SshConnection implements HostConnection {
 
   async hold(command: string): Promise<{ firstLine: string; release: () => void }> {
     const releaseChannel = await this.#channels.acquire();
+    let stream: ssh2.ClientChannel;
+    try {
+      stream = await this.#openExec(remoteCommand(this.#loginUser, command, undefined));
+    } catch (error) {
+      releaseChannel();
+      throw error;
+    }
     return new Promise((resolve, reject) => {
-      this.#client.exec(remoteCommand(this.#loginUser, command, undefined), (error, stream) => {
-        if (error) {
-          releaseChannel();
-          return reject(new HostError(this.host, `cannot run a command: ${error.message}`));
+      let buffered = '';
+      let answered = false;
+      const release = () => {
+        stream.end();
+        stream.close();
+        releaseChannel();
+      };
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const newline = buffered.indexOf('\n');
+        if (!answered && newline >= 0) {
+          answered = true;
+          resolve({ firstLine: buffered.slice(0, newline), release });
         }
-        let buffered = '';
-        let answered = false;
-        const release = () => {
-          stream.end();
-          stream.close();
-          releaseChannel();
-        };
-        stream.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString('utf8');
-          const newline = buffered.indexOf('\n');
-          if (!answered && newline >= 0) {
-            answered = true;
-            resolve({ firstLine: buffered.slice(0, newline), release });
-          }
-        });
-        stream.stderr.on('data', () => {});
-        stream.on('close', () => {
-          releaseChannel();
-          if (!answered) reject(new HostError(this.host, 'the lock holder ended without answering'));
-        });
+      });
+      stream.stderr.on('data', () => {});
+      stream.on('close', () => {
+        releaseChannel();
+        if (!answered) reject(new HostError(this.host, 'the lock holder ended without answering'));
       });
     });
   }
