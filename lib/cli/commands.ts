@@ -18,7 +18,7 @@ export function validateCommand(options: GlobalOptions): number {
   const inventory = loadConfig(options.config);
   for (const warning of inventory.warnings) progress(`warning: ${warning}`);
   if (options.json) process.stdout.write(`${JSON.stringify({ valid: true, warnings: inventory.warnings, hosts: inventory.hosts.length })}\n`);
-  else process.stdout.write(`${options.config}: valid, ${inventory.hosts.length} hosts.\n`);
+  else process.stdout.write(`${options.config}: valid, ${inventory.hosts.length} host${inventory.hosts.length === 1 ? "" : "s"}.\n`);
   return 0;
 }
 

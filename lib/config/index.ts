@@ -1,6 +1,6 @@
 // bsync.toml → Inventory: TOML syntax, the JSON Schema, defaults, paths, secrets, and the
 // checks a schema cannot make (uniqueness, one backup host per zone, cron syntax).
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors.js';
@@ -88,7 +88,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
 
 function s3Repo(s3: NonNullable<NonNullable<RawConfig['repo']>['s3']>, ctx: SecretContext, local: (path: string) => string): S3Repo {
   const caFile = s3.ca_file ? local(s3.ca_file) : undefined;
-  if (caFile && !existsSync(caFile)) throw new ConfigError(`repo.s3.ca_file: no such file ${caFile}`, { where: ctx.file });
+  const caCert = caFile ? readCaFile(caFile, ctx.file) : undefined;
   return {
     bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region,
     key: resolveSecret(s3.key, 'repo.s3.key', ctx),
@@ -96,8 +96,22 @@ function s3Repo(s3: NonNullable<NonNullable<RawConfig['repo']>['s3']>, ctx: Secr
     uriStyle: s3.uri_style ?? 'host',
     ...(s3.port ? { port: s3.port } : {}),
     verifyTls: s3.verify_tls ?? true,
-    ...(caFile ? { caFile } : {}),
+    ...(caFile ? { caFile, caCert } : {}),
   };
+}
+
+function readCaFile(path: string, file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`repo.s3.ca_file: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { where: file });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`repo.s3.ca_file: ${path} holds no PEM certificate`, { where: file, hint: 'Give the CA certificate (-----BEGIN CERTIFICATE-----) that signed the endpoint\'s certificate.' });
+  }
+  return text;
 }
 
 /** Checks across keys, made before any secret is read so a bad config fails fast. */
@@ -113,6 +127,7 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
   const type = raw.repo?.type ?? 'ssh';
   if (type === 's3' && !raw.repo?.s3) fail('repo.s3', 'is required with repo.type = "s3"', 'Add a [repo.s3] table with bucket, endpoint, region, key and key_secret.');
   if (type === 'ssh' && raw.repo?.s3) fail('repo.s3', 'only goes with repo.type = "s3"', 'Remove [repo.s3], or set repo.type = "s3".');
+  if (type === 's3' && raw.repo?.user !== undefined) fail('repo.user', 'only goes with repo.type = "ssh": it owns the repository on backup hosts, and s3 repositories have none', 'Remove repo.user; with s3 every PostgreSQL host writes to the bucket as postgres.');
   if ((raw.repo?.cipher_type ?? 'aes-256-cbc') === 'none' && raw.repo?.cipher_pass !== undefined) {
     fail('repo.cipher_pass', 'is set but repo.cipher_type is "none"', 'Remove cipher_pass, or choose cipher_type = "aes-256-cbc".');
   }

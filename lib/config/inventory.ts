@@ -56,8 +56,9 @@ export interface S3Repo {
   uriStyle: 'host' | 'path';
   port?: number;
   verifyTls: boolean;
-  /** Absolute path of a CA file on the machine running bsync; copied to each host. */
+  /** Absolute path of a CA file on the machine running bsync, and its content, copied to each host. */
   caFile?: string;
+  caCert?: string;
 }
 
 export interface Inventory {

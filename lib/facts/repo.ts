@@ -43,7 +43,8 @@ export const repoProbe: Probe = {
     };
     if (infoLine.startsWith('OK|')) {
       Object.assign(repo, parseInfo(fromBase64(infoLine.slice(3)), ctx.stanza));
-      if (existsLine.trim() === '-') repo.backupInfoExists = repo.statusCode !== null && repo.statusCode !== 1;
+      // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
+      if (existsLine.trim() === '-') repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
     } else {
       repo.statusMessage = fromBase64(infoLine.slice(4)).trim();
     }
