@@ -50,10 +50,18 @@ async function runStep(step: Step, connection: HostConnection, outputs: Outputs,
   const stdin = step.stdin ? resolve(step.stdin, outputs, redactor) : undefined;
   const result = await connection.exec(step.command, { user: step.user, stdin });
   if (result.code !== 0) {
-    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-8).join('\n');
+    const detail = failureDetail(result.stderr.trim() || result.stdout.trim());
     throw new StepFailure(redactor.redact(`exit ${result.code}${detail ? `: ${detail}` : ''}`));
   }
   if (step.capture) own[step.capture] = result.stdout.trim();
+}
+
+/** What a person needs from a failed command: pgBackRest's ERROR line when there is one, else its last lines. */
+export function failureDetail(output: string): string {
+  const lines = output.split('\n').map((line) => line.trimEnd()).filter(Boolean);
+  const error = lines.findIndex((line) => /^(ERROR|FATAL|PANIC):/.test(line.trim()));
+  const chosen = error >= 0 ? lines.slice(error, error + 1) : lines.slice(-6);
+  return chosen.map((line) => line.trim()).join(' / ');
 }
 
 export async function executePlan(planned: PlannedChanges, connections: Map<string, HostConnection>, options: ApplyOptions): Promise<ActionResult[]> {

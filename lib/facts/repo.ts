@@ -3,8 +3,25 @@
 import { asUser, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { fromBase64, PG_OS_USER } from './probe.js';
-import { PGBACKREST_CONF } from './paths.js';
+import { PGBACKREST_CONF, S3_CA_PATH } from './paths.js';
+import type { Inventory } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
+
+const INFO_TIMEOUT_SEC = 20;
+
+/** The repository's location options as bsync wants them (never secrets: those stay in the file). */
+export function repoLocation(inventory: Inventory): string[] {
+  const options = [`--repo1-path=${inventory.repo.path}`];
+  const s3 = inventory.repo.s3;
+  if (inventory.repo.type === 's3' && s3) {
+    options.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-endpoint=${s3.endpoint}`,
+      `--repo1-s3-region=${s3.region}`, `--repo1-s3-uri-style=${s3.uriStyle}`);
+    if (s3.port !== undefined) options.push(`--repo1-storage-port=${s3.port}`);
+    if (!s3.verifyTls) options.push('--repo1-storage-verify-tls=n');
+    if (s3.caCert !== undefined) options.push(`--repo1-storage-ca-file=${S3_CA_PATH}`);
+  }
+  return options;
+}
 
 /** Which host reads the repository, and as which OS user. */
 function repoReader(ctx: ProbeContext): string | null {
@@ -24,8 +41,10 @@ export const repoProbe: Probe = {
     } else {
       lines.push(`echo -`);
     }
-    // info only means something once bsync's config is in place; otherwise pgBackRest's defaults would answer.
-    const info = asUser(user, `pgbackrest --stanza=${stanza} --output=json info`);
+    // info only means something once a config is in place; otherwise pgBackRest's defaults would answer.
+    // The repository is looked for where bsync wants it, not where a drifted config points,
+    // and a repository that does not answer cannot hold up the plan.
+    const info = asUser(user, `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`);
     lines.push(
       `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1 && out=$(${info} 2>&1 </dev/null); then printf 'OK|%s\\n' "$(printf '%s' "$out" | base64 -w0)"; ` +
         `else printf 'ERR|%s\\n' "$(printf '%s' "\${out:-no pgbackrest.conf yet}" | base64 -w0)"; fi`,
