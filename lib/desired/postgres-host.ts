@@ -18,6 +18,9 @@ import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
 import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
 import type { Part } from '../resources/types.js';
 import { HostResources } from './builder.js';
+import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
+import { resourceAddress } from '../resources/types.js';
+import type { PostgresFacts } from '../facts/types.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
@@ -68,17 +71,10 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     });
   }
 
-  // Archive settings: in postgresql.conf, overrides removed, then in effect.
-  const desired = archiveSettings(zone.stanza);
-  const pgConf = out.add('postgresql_conf', undefined, pg.configFile,
-    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]));
-  const overrides = overridesOf(pg, desired).map((entry) =>
-    out.add('setting_override', `${entry.name}@${entry.sourcefile}:${entry.sourceline}`, `${entry.sourcefile}:${entry.sourceline}`,
-      planOverride(entry, pg, host.pgPort), [pgConf]));
-  const { reload, restart } = settingsNotInEffect(pg, desired);
-  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [pgConf, ...overrides]);
-  const restarted = out.add('pg_restart', undefined, 'settings that need a restart',
-    planRestart(restart, restartStep(hostFacts.os, pg, inventory.cluster.pgVersion)), [pgConf, ...overrides, reloaded]);
+  // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
+  const { reloaded, restarted } = inventory.patroni
+    ? addPatroniSettings(out, inventory, zone, host, facts)
+    : addStandaloneSettings(out, inventory, zone, host, hostFacts);
 
   // The backup role, its hba rule and .pgpass line.
   const { backupUser } = inventory;
@@ -89,7 +85,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
         memberOf: pg.versionNum >= 150000 ? ['pg_checkpoint'] : [],
       }, pg.roles[backupUser.name]));
     }
-    if (backup) {
+    if (backup && !inventory.patroni) {
       out.add('pg_hba', undefined, pg.hbaFile, planEditedFile(pg.hbaFile, pg.hbaContent,
         desiredHba(pg.hbaContent, backupUser.name, [backup.address]), [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]));
     }
@@ -101,6 +97,64 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   }
   if (s3) addS3Stanza(out, inventory, zone, host, facts, [conf, logDir], [reloaded, restarted]);
   return out;
+}
+
+/** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
+function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, hostFacts: HostFacts): { reloaded: string; restarted: string } {
+  const pg = hostFacts.postgres as PostgresFacts;
+  const desired = archiveSettings(zone.stanza);
+  const pgConf = out.add('postgresql_conf', undefined, pg.configFile,
+    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]));
+  const overrides = overridesOf(pg, desired).map((entry) =>
+    out.add('setting_override', `${entry.name}@${entry.sourcefile}:${entry.sourceline}`, `${entry.sourcefile}:${entry.sourceline}`,
+      planOverride(entry, pg, host.pgPort), [pgConf]));
+  const { reload, restart } = settingsNotInEffect(pg, desired);
+  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [pgConf, ...overrides]);
+  const restarted = out.add('pg_restart', undefined, 'settings that need a restart',
+    planRestart(restart, restartStep(hostFacts.os, pg, inventory.cluster.pgVersion)), [pgConf, ...overrides, reloaded]);
+  return { reloaded, restarted };
+}
+
+/**
+ * HA: Patroni's dynamic configuration, changed once per cluster from the current leader
+ * (found from Patroni, not assumed), a restart through Patroni where archive_mode needs
+ * it, and on every member a wait until it runs with the settings.
+ */
+function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): { reloaded: string; restarted: string } {
+  const patroniConfig = inventory.patroni!.config;
+  const members = zone.postgresHosts;
+  for (const member of members) {
+    const patroni = facts.get(member.name)?.patroni;
+    if (!patroni?.dynamic) {
+      throw new HostError(member.name, `Patroni does not answer: ${patroni?.errors.join('; ') || 'no facts'}`, {
+        hint: `bsync reads the cluster's configuration with patronictl -c ${patroniConfig}; check that Patroni and its DCS run.`,
+      });
+    }
+  }
+  const patroni = facts.get(host.name)!.patroni!;
+  const leader = members.find((member) => patroni.members.some((entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address)));
+  if (!leader) throw new HostError(host.name, `Patroni reports no leader among ${members.map((member) => member.name).join(', ')}`);
+
+  const desired = archiveSettings(zone.stanza);
+  const configAddress = resourceAddress(leader.name, 'patroni_config', patroni.scope);
+  const restartAddress = resourceAddress(leader.name, 'pg_restart');
+  if (host.name === leader.name) {
+    const backupAddresses = zone.backupHost ? [zone.backupHost.address] : [];
+    out.add('patroni_config', patroni.scope, `dynamic configuration of ${patroni.scope}`, planPatroniConfig({
+      configPath: patroniConfig,
+      parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
+      recoveryConf: { restore_command: desired.restore_command },
+      pgHba: (current) => desiredHba(current.length > 0 ? `${current.join('\n')}\n` : '', inventory.backupUser.name, inventory.backupUser.enabled ? backupAddresses : []),
+    }, patroni.dynamic!));
+    const notOn = members.filter((member) => facts.get(member.name)?.postgres?.settings.archive_mode?.setting !== 'on');
+    out.add('pg_restart', undefined, `members that need a restart`, planPatroniRestart(patroniConfig, patroni.scope,
+      notOn.length === 0 ? [] : [{ name: 'archive_mode', before: `off on ${notOn.map((member) => member.name).join(', ')}`, after: 'on' }]), [configAddress]);
+  }
+  const pg = facts.get(host.name)!.postgres as PostgresFacts;
+  const { reload, restart } = settingsNotInEffect(pg, { archive_mode: desired.archive_mode, archive_command: desired.archive_command });
+  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planSettingsArrive(host.pgPort,
+    { archive_mode: desired.archive_mode, archive_command: desired.archive_command }, [...reload, ...restart]), [configAddress, restartAddress]);
+  return { reloaded, restarted: restartAddress };
 }
 
 /** S3: the zone's primary creates the stanza and takes the first backup; every host gets standby-safe cron entries. */

@@ -8,6 +8,7 @@ import { crontabProbe } from './crontab.js';
 import { filesProbe } from './files.js';
 import { hostKeysProbe, pgbackrestVersionProbe } from './host-keys.js';
 import { osProbe } from './os.js';
+import { patroniProbe } from './patroni.js';
 import { postgresProbe } from './postgres.js';
 import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
@@ -16,7 +17,7 @@ import { usersProbe } from './users.js';
 
 /** Every probe bsync knows; adding a fact means adding it here and nothing else. */
 export const PROBES: Probe[] = [
-  osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe,
+  osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe, patroniProbe,
 ];
 
 export function factsScript(ctx: ProbeContext, nonce: string): string {

@@ -90,6 +90,23 @@ export interface RepoFacts {
   backups: BackupInfo[];
 }
 
+export interface PatroniMember {
+  name: string;
+  host: string;
+  /** `Leader`, `Replica`, `Sync Standby`, … as patronictl list prints it. */
+  role: string;
+  state: string;
+  pendingRestart: boolean;
+}
+
+export interface PatroniFacts {
+  scope: string;
+  /** The dynamic configuration (DCS), or null when Patroni did not answer. */
+  dynamic: Record<string, unknown> | null;
+  members: PatroniMember[];
+  errors: string[];
+}
+
 export interface HostFacts {
   host: string;
   os: OsFacts;
@@ -103,4 +120,5 @@ export interface HostFacts {
   pgbackrestVersion: string | null;
   postgres?: PostgresFacts;
   repo?: RepoFacts;
+  patroni?: PatroniFacts;
 }

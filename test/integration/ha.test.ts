@@ -1,0 +1,133 @@
+// Patroni HA clusters on the lab's `ha` scenario: archive settings and the backup role's
+// pg_hba rule go through Patroni's dynamic configuration, changed only where they differ,
+// and backups keep working after a switchover.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+import { onHost, resetScenario } from '../support/lab.js';
+
+const CONFIG = `${FIXTURES}lab/ha.toml`;
+const STANZA = 'pgedge-lab-1';
+const PATRONICTL = 'patronictl -c /etc/patroni/patroni.yml';
+
+interface Member { Member: string; Role: string; State: string }
+
+async function members(): Promise<Member[]> {
+  return JSON.parse((await onHost('ha-pg1', `${PATRONICTL} list -f json`)).stdout) as Member[];
+}
+
+async function leader(): Promise<string> {
+  return (await members()).find((member) => member.Role === 'Leader')!.Member;
+}
+
+/** etcd's modification revision of the cluster's dynamic configuration. */
+async function configRevision(): Promise<number> {
+  const out = await onHost('ha-pg1', `ETCDCTL_API=3 etcdctl --endpoints http://127.0.1.39:2379 get /service/bsync-ha/config -w json`);
+  return JSON.parse(out.stdout).kvs[0].mod_revision as number;
+}
+
+async function pgbackrest(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return onHost('ha-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} ${args}`);
+}
+
+describe('a pending restart without --allow-restart', () => {
+  beforeAll(async () => {
+    await resetScenario('ha');
+  }, 300_000);
+
+  it('is reported and deferred, PostgreSQL keeps running, and --allow-restart finishes the job', async () => {
+    const run = await bsync(['apply', '-c', CONFIG, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/deferred: ha-pg1\.pg_restart: PostgreSQL needs a restart; run apply with --allow-restart/);
+    expect(run.stdout).toMatch(/skipped: ha-backup1\.first_backup\[pgedge-lab-1\]/);
+    expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
+    const state = await members();
+    expect(state.filter((member) => member.State === 'running' || member.State === 'streaming')).toHaveLength(3);
+    expect((await onHost('ha-pg1', `cd / && runuser -u postgres -- psql -XAtc 'SHOW archive_mode'`)).stdout.trim()).toBe('off');
+
+    const plan = await bsync(['plan', '-c', CONFIG]);
+    expect(plan.stdout).toContain('pg_restart  members that need a restart  (restarts PostgreSQL: needs --allow-restart)');
+    expect(plan.stdout).not.toContain('patroni_config');
+
+    const finish = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+    expect(finish.stdout).toMatch(/Apply complete: \d+ done, 0 failed/);
+    expect(finish.code).toBe(0);
+  }, 600_000);
+});
+
+describe('ha clusters: plan, apply, converge, switch over', () => {
+  it('converges: no changes, a full backup from the backup host, check passes', async () => {
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+    expect(apply.code).toBe(0);
+    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(plan.stdout).toContain('No changes. 4 hosts match ha.toml.');
+    expect(plan.code).toBe(0);
+    const info = JSON.parse((await pgbackrest('--output=json info')).stdout);
+    expect(info[0].backup.some((backup: { type: string }) => backup.type === 'full')).toBe(true);
+    const conf = (await onHost('ha-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout;
+    expect(conf).toMatch(/pg1-host=ha-pg1\n[\s\S]*pg2-host=ha-pg2\n[\s\S]*pg3-host=ha-pg3\n/);
+    const memberConf = (await onHost('ha-pg2', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout;
+    expect(memberConf).not.toMatch(/pg2-/);
+    const check = await pgbackrest('check');
+    expect(check.code, check.stderr).toBe(0);
+  }, 600_000);
+
+  it('a second apply executes nothing and leaves Patroni\'s configuration untouched', async () => {
+    const before = await configRevision();
+    const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+    expect(run.stdout).toContain('No changes.');
+    expect(run.code).toBe(0);
+    expect(await configRevision()).toBe(before);
+  });
+
+  it('after a switchover: still no changes, a diff backup against the new primary, WAL from it reaches the repository', async () => {
+    const old = await leader();
+    const candidate = old === 'ha-pg2' ? 'ha-pg3' : 'ha-pg2';
+    const switchover = await onHost('ha-pg1', `${PATRONICTL} switchover bsync-ha --leader ${old} --candidate ${candidate} --force`);
+    expect(switchover.code, switchover.stderr).toBe(0);
+    for (let i = 0; i < 60; i += 1) {
+      const state = await members();
+      if (state.find((member) => member.Member === candidate)?.Role === 'Leader' && state.filter((member) => /running|streaming/.test(member.State)).length === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(await leader()).toBe(candidate);
+
+    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(plan.stdout).toContain('No changes.');
+    expect(plan.code).toBe(0);
+    const diff = await pgbackrest('--type=diff backup');
+    expect(diff.code, diff.stderr).toBe(0);
+    const info = JSON.parse((await pgbackrest('--output=json info')).stdout);
+    expect(info[0].backup.at(-1).type).toBe('diff');
+    const check = await pgbackrest('check');
+    expect(check.code, check.stderr).toBe(0);
+  }, 600_000);
+});
+
+describe('drift in an ha cluster', () => {
+  it('archive_command changed with patronictl edit-config is reported and repaired; a hand-added pg_hba line survives', async () => {
+    const handRule = 'host all monitoring 127.0.0.1/32 scram-sha-256';
+    const edit = `${PATRONICTL} edit-config --force --quiet -p "archive_command=/bin/true"`;
+    expect((await onHost('ha-pg1', edit)).code).toBe(0);
+    const hba = JSON.parse((await onHost('ha-pg1', `${PATRONICTL} show-config | python3 -c 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)["postgresql"]["pg_hba"]))'`)).stdout) as string[];
+    const withHand = JSON.stringify({ postgresql: { pg_hba: [...hba, handRule] } });
+    expect((await onHost('ha-pg1', `echo '${withHand}' | ${PATRONICTL} edit-config --force --quiet --apply -`)).code).toBe(0);
+
+    const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toContain('postgresql.parameters.archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+    expect(drift.stdout).not.toContain(`- ${handRule}`);
+
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
+    expect(apply.stdout).toMatch(/Apply complete/);
+    expect(apply.code).toBe(0);
+    const after = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(after.code).toBe(0);
+    const config = (await onHost('ha-pg1', `${PATRONICTL} show-config`)).stdout;
+    expect(config).toContain(handRule);
+    expect(config).toContain('archive_command: pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+    for (const host of ['ha-pg1', 'ha-pg2', 'ha-pg3']) {
+      const running = await onHost(host, `cd / && runuser -u postgres -- psql -XAtc 'SHOW archive_command'`);
+      expect(running.stdout.trim()).toBe('pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+    }
+  }, 300_000);
+});
