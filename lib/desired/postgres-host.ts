@@ -1,6 +1,6 @@
 // Everything a PostgreSQL host of a zone gets (DESIGN.md §3), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { HostError } from '../errors.js';
+import { BsyncError, HostError } from '../errors.js';
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
@@ -123,6 +123,14 @@ function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Z
 function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): { reloaded: string; restarted: string } {
   const patroniConfig = inventory.patroni!.config;
   const members = zone.postgresHosts;
+  const answering = members.filter((member) => facts.get(member.name)?.patroni?.dynamic);
+  if (answering.length > 0 && answering.length < members.length) {
+    const standalone = members.filter((member) => !answering.includes(member));
+    throw new BsyncError(`zone ${zone.zone} mixes Patroni members (${answering.map((member) => member.name).join(', ')}) with hosts Patroni does not manage (${standalone.map((member) => member.name).join(', ')})`, {
+      where: inventory.configPath,
+      hint: 'bsync manages a zone either through Patroni or as standalone clusters: put the standalone hosts in a zone of their own config, or bring them under Patroni.',
+    });
+  }
   for (const member of members) {
     const patroni = facts.get(member.name)?.patroni;
     if (!patroni?.dynamic) {

@@ -120,3 +120,31 @@ describe('the cipher passphrase', () => {
     expect(renderPlanText(fresh, { color: false })).toContain('repo1-cipher-pass=(sensitive, known after apply)');
   });
 });
+
+describe('an HA config', () => {
+  function haInventory(): Inventory {
+    const text = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+      .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
+      .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }')
+      .replace('[schedule]', '[patroni]\nconfig = "/etc/patroni/patroni.yml"\n\n[schedule]')
+      .replace(/\[\[host\]\]\nname = "ssh-backup1"[^[]*/, '')
+      .replace('name = "ssh-backup2"', 'name = "ssh-backup1"')
+      .replace('zone = 2', 'zone = 1').replace('zone = 2', 'zone = 1');
+    return parseConfig(text, `${FIXTURES}lab/ssh.toml`, { CIPHER, PASSWORD });
+  }
+
+  it('refuses a zone where only some hosts are Patroni members', () => {
+    const hostFacts = facts('converged');
+    hostFacts.get('ssh-pg1')!.patroni = { scope: 'x', dynamic: { postgresql: {} }, members: [], errors: [] };
+    hostFacts.get('ssh-pg2')!.patroni = { scope: '', dynamic: null, members: [], errors: ['patronictl: no such file'] };
+    const inv = haInventory();
+    expect(inv.hosts.filter((host) => host.role === 'postgres').map((host) => host.zone)).toEqual([1, 1]);
+    expect(() => plan(inv, hostFacts)).toThrow(/zone 1 mixes Patroni members \(ssh-pg1\) with hosts Patroni does not manage \(ssh-pg2\)/);
+  });
+
+  it('names a host whose Patroni does not answer', () => {
+    const hostFacts = facts('converged');
+    for (const name of ['ssh-pg1', 'ssh-pg2']) hostFacts.get(name)!.patroni = { scope: '', dynamic: null, members: [], errors: ['connection refused'] };
+    expect(() => plan(haInventory(), hostFacts)).toThrow(/Patroni does not answer: connection refused/);
+  });
+});
