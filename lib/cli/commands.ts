@@ -6,13 +6,13 @@ import { executePlan, type ActionResult } from '../apply/execute.js';
 import { lockHost } from '../apply/lock.js';
 import { Redactor } from '../apply/redactor.js';
 import { redactFacts } from '../facts/redact.js';
-import { renderPlanText, summaryLine } from '../plan/render-text.js';
+import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons, writePlanFile } from '../plan/saved.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
 import { progress, styleFor, type GlobalOptions } from './output.js';
 import { planFromFacts } from './planning.js';
-import { gatherFacts, openSession, type Session } from './session.js';
+import { gatherFacts, openSession } from './session.js';
 
 export function validateCommand(options: GlobalOptions): number {
   const inventory = loadConfig(options.config);
@@ -121,6 +121,3 @@ export function applyReport(results: ActionResult[]): string {
   const head = `Apply ${count('failed') + count('skipped') + count('deferred') === 0 ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred.`;
   return `${[...lines, head].join('\n')}\n`;
 }
-
-export { summaryLine };
-export type { Session };

@@ -4,7 +4,7 @@ import type { Resource } from '../resources/types.js';
 import { backupHostResources } from './backup-host.js';
 import { CIPHER_KIND, stanzaCipher } from './cipher.js';
 import { postgresHostResources } from './postgres-host.js';
-import { zonesOf, type FactsByHost } from './zone.js';
+import { zoneHosts, zonesOf, type FactsByHost } from './zone.js';
 
 /** Resources of the hosts in `only` (all when absent); facts must hold every host of their zones. */
 export function desiredResources(inventory: Inventory, facts: FactsByHost, only?: Set<string>): Resource[] {
@@ -17,8 +17,7 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost, only?
         title: `passphrase of ${zone.stanza}`, dependsOn: [], change: cipher.generator.change,
       });
     }
-    const hosts = zone.backupHost ? [...zone.postgresHosts, zone.backupHost] : zone.postgresHosts;
-    for (const host of hosts) {
+    for (const host of zoneHosts(zone)) {
       if (only && !only.has(host.name)) continue;
       const build = host.role === 'backup' ? backupHostResources : postgresHostResources;
       resources.push(...build(inventory, zone, host, facts, cipher.pass, cipher.generator?.address).resources);

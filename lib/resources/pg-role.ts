@@ -27,13 +27,11 @@ export function planRole(desired: DesiredRole, actual: PgRole | undefined): Chan
 
   const verifier = new Secret(scramVerifier(desired.password.reveal()), 'scram verifier');
   const role = ident(desired.name);
-  const statements = [
-    actual ? `ALTER ROLE ${role} LOGIN REPLICATION PASSWORD '` : `CREATE ROLE ${role} LOGIN REPLICATION PASSWORD '`,
-  ];
+  const statement = `${actual ? 'ALTER' : 'CREATE'} ROLE ${role} LOGIN REPLICATION PASSWORD '`;
   const grants = missing.map((group) => `GRANT ${ident(group)} TO ${role};\n`).join('');
   const step = psqlStep(desired.port, '');
   // SET LOCAL keeps the verifier out of the server log even where log_statement = 'all'
   // (or where a failing statement would be logged with its text).
-  step.stdin = ['BEGIN;\nSET LOCAL log_statement = none;\nSET LOCAL log_min_duration_statement = -1;\nSET LOCAL log_min_error_statement = panic;\n', statements[0], { secret: verifier }, `';\n${grants}COMMIT;\n`];
+  step.stdin = ['BEGIN;\nSET LOCAL log_statement = none;\nSET LOCAL log_min_duration_statement = -1;\nSET LOCAL log_min_error_statement = panic;\n', statement, { secret: verifier }, `';\n${grants}COMMIT;\n`];
   return { action: actual ? 'update' : 'create', fields, steps: [step] };
 }
