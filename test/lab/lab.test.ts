@@ -13,10 +13,11 @@ async function sh(host: string, command: string): Promise<string> {
 }
 
 describe('lab hosts', () => {
-  // Other suites leave the ssh and s3 scenarios configured; start from pristine ones.
+  // Other suites leave their scenarios configured; start from pristine ones.
   beforeAll(async () => {
     await reset('ssh');
     await reset('s3');
+    await reset('ha');
   }, 300_000);
 
   it.each(ALL_HOSTS)('%s answers with its own hostname over strictly checked SSH', async (host) => {
