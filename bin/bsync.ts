@@ -2,9 +2,10 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand, factsCommand, planCommand, validateCommand } from '../lib/cli/commands.js';
-import { reportError, type GlobalOptions } from '../lib/cli/output.js';
+import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/output.js';
 
 function globals(argv: Record<string, unknown>): GlobalOptions {
+  printErrorsAsJson(Boolean(argv.json));
   return {
     config: String(argv.config),
     host: argv.host === undefined ? undefined : ([] as string[]).concat(argv.host as string | string[]),

@@ -6,12 +6,15 @@ export class BsyncError extends Error {
   readonly where?: string;
   /** What would be right, or what to do next. */
   readonly hint?: string;
+  /** Hosts the error is about, for machine output (--json). */
+  readonly hosts?: string[];
 
-  constructor(message: string, options: { where?: string; hint?: string } = {}) {
+  constructor(message: string, options: { where?: string; hint?: string; hosts?: string[] } = {}) {
     super(message);
     this.name = 'BsyncError';
     this.where = options.where;
     this.hint = options.hint;
+    this.hosts = options.hosts;
   }
 
   /** The text printed for a person: `where: message (hint)`. */
@@ -33,7 +36,7 @@ export class ConfigError extends BsyncError {
 export class HostError extends BsyncError {
   readonly host: string;
   constructor(host: string, message: string, options: { hint?: string } = {}) {
-    super(message, { where: host, hint: options.hint });
+    super(message, { where: host, hint: options.hint, hosts: [host] });
     this.name = 'HostError';
     this.host = host;
   }

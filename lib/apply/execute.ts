@@ -70,6 +70,7 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
   const status = new Map<string, ActionStatus | 'running'>();
   const results: ActionResult[] = [];
   const busyHosts = new Set<string>();
+  const inPlan = new Set(plan.actions.map((action) => action.address));
   const emit = options.onEvent ?? (() => {});
 
   const finish = (action: PlanAction, result: Omit<ActionResult, 'address' | 'host'>) => {
@@ -85,6 +86,7 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
     const own: Record<string, string> = {};
     try {
       if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
+      if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
       for (const step of change.steps) await runStep(step, connection, outputs, own, options.redactor);
       outputs.set(action.address, own);
       finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
@@ -99,6 +101,11 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
     const schedule = () => {
       for (const action of plan.actions) {
         if (status.has(action.address)) continue;
+        const outside = action.dependsOn.find((dep) => !inPlan.has(dep));
+        if (outside) {
+          finish(action, { status: 'skipped', message: `waits for ${outside}, on a host this run does not change (--host)`, seconds: 0 });
+          continue;
+        }
         const deps = action.dependsOn.map((dep) => status.get(dep));
         const blocked = deps.find((dep) => dep === 'failed' || dep === 'skipped' || dep === 'deferred');
         if (blocked) {

@@ -18,8 +18,21 @@ export function progress(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
+let errorsAsJson = false;
+
+/** With --json an error is also machine output: one JSON object on stdout, so a cron check can read it. */
+export function printErrorsAsJson(on: boolean): void {
+  errorsAsJson = on;
+}
+
 /** The one place errors are printed: a person's message, never a stack (unless BSYNC_DEBUG is set). */
 export function reportError(error: unknown): number {
+  if (errorsAsJson) {
+    const shown = error instanceof BsyncError
+      ? { message: error.message, where: error.where, hint: error.hint, hosts: error.hosts }
+      : { message: error instanceof Error ? error.message : String(error) };
+    process.stdout.write(`${JSON.stringify({ error: shown }, null, 2)}\n`);
+  }
   if (error instanceof BsyncError) {
     process.stderr.write(`bsync: error: ${error.describe()}\n`);
   } else {

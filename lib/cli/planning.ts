@@ -5,7 +5,6 @@ import type { HostFacts } from '../facts/types.js';
 import type { Session } from './session.js';
 
 export function planFromFacts(session: Session, facts: Map<string, HostFacts>, nonce?: string): PlannedChanges {
-  const only = new Set(session.selected.map((host) => host.name));
-  const resources = desiredResources(session.inventory, facts, only);
+  const resources = desiredResources(session.inventory, facts);
   return buildPlan(session.inventory, session.selected.map((host) => host.name), resources, nonce);
 }

@@ -45,15 +45,28 @@ export async function openSession(configPath: string, hostNames: string[] | unde
   const close = () => connections.forEach((connection) => connection.close());
   if (failures.length > 0) {
     close();
-    throw new BsyncError(`cannot reach ${failures.length} host${failures.length === 1 ? '' : 's'}:\n${failures.map((failure) => `  ${failure.describe().replace(/\n/g, '\n  ')}`).join('\n')}`);
+    throw hostsFailed('cannot reach', failures);
   }
   return { inventory, selected, involved, connections, close };
 }
 
+/** Every involved host's facts; the hosts whose facts cannot be had are all named in one error. */
 export async function gatherFacts(session: Session): Promise<Map<string, HostFacts>> {
-  const entries = await Promise.all(session.involved.map(async (host) => {
+  const settled = await Promise.allSettled(session.involved.map(async (host) => {
     const connection = session.connections.get(host.name) as HostConnection;
     return [host.name, await gatherHostFacts(connection, session.inventory, host)] as const;
   }));
-  return new Map(entries);
+  const failures = settled.flatMap((result, index) => {
+    if (result.status === 'fulfilled') return [];
+    const error = result.reason;
+    return [error instanceof HostError ? error : new HostError(session.involved[index].name, String((error as Error)?.message ?? error))];
+  });
+  if (failures.length > 0) throw hostsFailed('cannot gather facts from', failures);
+  return new Map(settled.map((result) => (result as PromiseFulfilledResult<readonly [string, HostFacts]>).value));
+}
+
+/** One error naming every host that failed, each with its own message. */
+function hostsFailed(what: string, failures: HostError[]): BsyncError {
+  const lines = failures.map((failure) => `  ${failure.describe().replace(/\n/g, '\n  ')}`);
+  return new BsyncError(`${what} ${failures.length} host${failures.length === 1 ? '' : 's'}:\n${lines.join('\n')}`, { hosts: failures.map((failure) => failure.host) });
 }

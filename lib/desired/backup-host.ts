@@ -12,7 +12,7 @@ import { planOsUser } from '../resources/os-user.js';
 import { redactConf, renderConf } from '../resources/pgbackrest-conf.js';
 import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
-import { resourceAddress, type Part } from '../resources/types.js';
+import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
@@ -25,7 +25,7 @@ export function backupCommands(stanza: string): { full: string; diff: string } {
   };
 }
 
-export function backupHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: string): HostResources {
+export function backupHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const user = inventory.repo.user;
@@ -62,12 +62,15 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
     }, hostFacts.files[pgpassPath(user)]), [ssh.knownHosts]);
   }
 
-  // The stanza needs both ends configured and trusting each other; the first backup also
+  // stanza-create reads every PostgreSQL host through SSH: it waits for both ends to be
+  // configured and trusting each other, and for every settings change and restart there
+  // (a server restarting answers "unable to find primary cluster"). The first backup also
   // needs WAL archiving in effect on every PostgreSQL host (check runs first).
-  const onPostgres = (kind: string, name?: string) => zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
+  const onPostgres = (kind: ResourceKind, name?: string) => zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
   const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, user, hostFacts.repo), [
     conf, repoDir, logDir, ssh.keypair, ssh.knownHosts,
-    ...onPostgres('authorized_keys', PG_OS_USER), ...onPostgres('pgbackrest_conf'), ...onPostgres('directory', PGBACKREST_LOG_DIR),
+    ...onPostgres('authorized_keys', PG_OS_USER), ...onPostgres('pgbackrest_conf'), ...onPostgres('legacy_pgbackrest_conf'),
+    ...onPostgres('directory', PGBACKREST_LOG_DIR), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
   ]);
   const firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`, planFirstBackup(zone.stanza, user, hostFacts.repo), [
     stanza, ssh.authorizedKeys,

@@ -1,6 +1,6 @@
 // Collects one host's resources in dependency order; the address is the handle others
 // use to depend on a resource.
-import type { Change, Resource } from '../resources/types.js';
+import type { Change, Resource, ResourceKind, ResourceRef } from '../resources/types.js';
 import { resourceAddress } from '../resources/types.js';
 
 export class HostResources {
@@ -8,15 +8,15 @@ export class HostResources {
 
   constructor(readonly host: string) {}
 
-  address(kind: string, name?: string): string {
+  address(kind: ResourceKind, name?: string): ResourceRef {
     return resourceAddress(this.host, kind, name);
   }
 
-  add(kind: string, name: string | undefined, title: string, change: Change | null, dependsOn: Array<string | undefined> = []): string {
+  add(kind: ResourceKind, name: string | undefined, title: string, change: Change | null, dependsOn: Array<ResourceRef | undefined> = []): ResourceRef {
     const address = this.address(kind, name);
     this.resources.push({
       address, host: this.host, kind, name, title, change,
-      dependsOn: dependsOn.filter((dep): dep is string => dep !== undefined),
+      dependsOn: dependsOn.filter((dep): dep is ResourceRef => dep !== undefined),
     });
     return address;
   }

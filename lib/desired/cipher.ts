@@ -6,7 +6,7 @@ import { Secret, type Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { PGBACKREST_CONF } from '../facts/paths.js';
 import { confValue } from '../resources/pgbackrest-conf.js';
-import type { Change, Part } from '../resources/types.js';
+import type { Change, Part, ResourceRef } from '../resources/types.js';
 import { resourceAddress } from '../resources/types.js';
 import { zoneHosts, type FactsByHost, type Zone } from './zone.js';
 
@@ -14,10 +14,10 @@ export interface StanzaCipher {
   /** What goes after repo1-cipher-pass=, or null when the repository is not encrypted. */
   pass: Part | null;
   /** A resource that generates the passphrase during apply, when none exists yet. */
-  generator?: { address: string; host: string; change: Change };
+  generator?: { address: ResourceRef; host: string; change: Change };
 }
 
-export const CIPHER_KIND = 'cipher_pass';
+export const CIPHER_KIND = 'cipher_pass' as const;
 
 export function stanzaCipher(inventory: Inventory, zone: Zone, facts: FactsByHost): StanzaCipher {
   const wanted = inventory.repo.cipherPass;

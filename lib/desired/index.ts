@@ -6,19 +6,23 @@ import { CIPHER_KIND, stanzaCipher } from './cipher.js';
 import { postgresHostResources } from './postgres-host.js';
 import { zoneHosts, zonesOf, type FactsByHost } from './zone.js';
 
-/** Resources of the hosts in `only` (all when absent); facts must hold every host of their zones. */
-export function desiredResources(inventory: Inventory, facts: FactsByHost, only?: Set<string>): Resource[] {
+/**
+ * Resources of every host of the zones whose facts were gathered (a --host subset still
+ * gathers its whole zone), so every cross-host reference can be checked; the plan then
+ * keeps the selected hosts' actions.
+ */
+export function desiredResources(inventory: Inventory, facts: FactsByHost): Resource[] {
   const resources: Resource[] = [];
   for (const zone of zonesOf(inventory)) {
+    if (!zoneHosts(zone).every((host) => facts.has(host.name))) continue;
     const cipher = stanzaCipher(inventory, zone, facts);
-    if (cipher.generator && (!only || only.has(cipher.generator.host))) {
+    if (cipher.generator) {
       resources.push({
         address: cipher.generator.address, host: cipher.generator.host, kind: CIPHER_KIND, name: zone.stanza,
         title: `passphrase of ${zone.stanza}`, dependsOn: [], change: cipher.generator.change,
       });
     }
     for (const host of zoneHosts(zone)) {
-      if (only && !only.has(host.name)) continue;
       const build = host.role === 'backup' ? backupHostResources : postgresHostResources;
       resources.push(...build(inventory, zone, host, facts, cipher.pass, cipher.generator?.address).resources);
     }

@@ -16,7 +16,7 @@ import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
 import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
-import type { Part } from '../resources/types.js';
+import type { Part, ResourceKind, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
@@ -33,7 +33,7 @@ export function archiveSettings(stanza: string): Record<string, string> {
   };
 }
 
-export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: string): HostResources {
+export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const pgGroup = userGroup(hostFacts, PG_OS_USER);
@@ -100,7 +100,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
 }
 
 /** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
-function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, hostFacts: HostFacts): { reloaded: string; restarted: string } {
+function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, hostFacts: HostFacts): { reloaded: ResourceRef; restarted: ResourceRef } {
   const pg = hostFacts.postgres as PostgresFacts;
   const desired = archiveSettings(zone.stanza);
   const pgConf = out.add('postgresql_conf', undefined, pg.configFile,
@@ -120,7 +120,7 @@ function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Z
  * (found from Patroni, not assumed), a restart through Patroni where archive_mode needs
  * it, and on every member a wait until it runs with the settings.
  */
-function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): { reloaded: string; restarted: string } {
+function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): { reloaded: ResourceRef; restarted: ResourceRef } {
   const patroniConfig = inventory.patroni!.config;
   const members = zone.postgresHosts;
   const answering = members.filter((member) => facts.get(member.name)?.patroni?.dynamic);
@@ -158,19 +158,24 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
     out.add('pg_restart', undefined, `members that need a restart`, planPatroniRestart(patroniConfig, patroni.scope,
       notOn.length === 0 ? [] : [{ name: 'archive_mode', before: `off on ${notOn.map((member) => member.name).join(', ')}`, after: 'on' }]), [configAddress]);
   }
+  // Every member has its own pg_restart address, so other hosts can depend on "restarted" per member.
+  const restarted = host.name === leader.name
+    ? restartAddress
+    : out.add('pg_restart', undefined, 'restarted through Patroni, from the leader', null, [restartAddress]);
   const pg = facts.get(host.name)!.postgres as PostgresFacts;
   const { reload, restart } = settingsNotInEffect(pg, { archive_mode: desired.archive_mode, archive_command: desired.archive_command });
   const reloaded = out.add('pg_reload', undefined, 'settings in effect', planSettingsArrive(host.pgPort,
     { archive_mode: desired.archive_mode, archive_command: desired.archive_command }, [...reload, ...restart]), [configAddress, restartAddress]);
-  return { reloaded, restarted: restartAddress };
+  return { reloaded, restarted };
 }
 
 /** S3: the zone's primary creates the stanza and takes the first backup; every host gets standby-safe cron entries. */
-function addS3Stanza(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, configured: string[], inEffect: string[]): void {
+function addS3Stanza(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, configured: ResourceRef[], inEffect: ResourceRef[]): void {
   const hostFacts = facts.get(host.name) as HostFacts;
-  let firstBackup: string | undefined;
+  let firstBackup: ResourceRef | undefined;
   if (zonePrimary(zone.postgresHosts, facts)?.name === host.name) {
-    const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, PG_OS_USER, hostFacts.repo), configured);
+    // stanza-create talks to the running server: it waits for every settings change and restart.
+    const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, PG_OS_USER, hostFacts.repo), [...configured, ...inEffect]);
     firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`,
       planFirstBackup(zone.stanza, PG_OS_USER, hostFacts.repo), [stanza, ...inEffect]);
   }

@@ -7,7 +7,7 @@ import { planFile } from '../resources/file.js';
 import { homeFor } from '../resources/os-user.js';
 import { planKeypair, publicKeyOf, publicKeyPart } from '../resources/ssh-keypair.js';
 import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
-import { resourceAddress, type Part } from '../resources/types.js';
+import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
 
 /** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */
@@ -32,7 +32,7 @@ export function peerPublicKey(peer: Peer): Part {
   return publicKeyPart(existing, resourceAddress(peer.host, 'ssh_keypair', peer.user), `public key of ${peer.user}@${peer.host}`);
 }
 
-export function addSshResources(out: HostResources, facts: HostFacts, user: string, peers: Peer[], after?: string): { keypair: string; authorizedKeys: string; knownHosts: string } {
+export function addSshResources(out: HostResources, facts: HostFacts, user: string, peers: Peer[], after?: ResourceRef): { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef } {
   const group = userGroup(facts, user);
   const path = (p: string) => absolutePath(p, facts, user);
   const dir = out.add('ssh_dir', user, path(sshDir(user)),

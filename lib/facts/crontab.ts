@@ -1,7 +1,8 @@
 // Each interesting user's crontab, as `crontab -l` prints it.
 import { shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { fromBase64, PG_OS_USER } from './probe.js';
+import { PG_OS_USER } from './probe.js';
+import { framed, probeError, requireFramed } from './framed.js';
 
 /** Whose crontab holds bsync's backup entries: the repo user with a backup host, else postgres. */
 export function crontabUsers(ctx: ProbeContext): string[] {
@@ -11,16 +12,16 @@ export function crontabUsers(ctx: ProbeContext): string[] {
 export const crontabProbe: Probe = {
   name: 'crontab',
   applies: () => true,
-  command: (ctx) =>
-    crontabUsers(ctx)
-      .map((user) => `if c=$(crontab -l -u ${shq(user)} 2>/dev/null); then printf 'Y|%s\\n' "$(printf '%s\\n' "$c" | base64 -w0)"; else echo N; fi`)
-      .join('\n'),
+  command: (ctx) => crontabUsers(ctx).map((user) => framed(`crontab -l -u ${shq(user)}`)).join('\n'),
   parse(output, ctx) {
     const lines = output.split('\n');
     const crontabs: Record<string, string | null> = {};
     crontabUsers(ctx).forEach((user, index) => {
-      const line = lines[index] ?? 'N';
-      crontabs[user] = line.startsWith('Y|') ? fromBase64(line.slice(2)) : null;
+      const result = requireFramed(lines[index], ctx, 'crontab', `crontab -l -u ${user}`);
+      if (result.code === 0) crontabs[user] = `${result.stdout}\n`;
+      // No crontab yet, or no such user yet (bsync creates it): both mean nothing is scheduled.
+      else if (/no crontab for|unknown|does not exist/i.test(result.stderr)) crontabs[user] = null;
+      else throw probeError(ctx, 'crontab', `a crontab or "no crontab for ${user}" from crontab -l`, result.stderr || result.stdout);
     });
     return { crontabs };
   },

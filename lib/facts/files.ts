@@ -51,8 +51,10 @@ export const filesProbe: Probe = {
     watchedFiles(ctx)
       .map(({ path, readContent }) => [
         locate(path),
-        `if [ -n "$f" ] && [ -e "$f" ]; then printf 'E|%s|' "$(stat -c '%F|%U|%G|%a' "$f")";` +
-          (readContent ? ` [ -f "$f" ] && base64 -w0 "$f";` : '') +
+        // A link to a folder is the folder (an operator's /home/backrest -> /srv/backrest); any
+        // other link, dangling ones too, is reported as a link and never written through.
+        `if [ -n "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; }; then if [ -L "$f" ] && [ -d "$f" ]; then s=$(stat -L -c 'directory|%U|%G|%a' "$f"); else s=$(stat -c '%F|%U|%G|%a' "$f"); fi; printf 'E|%s|' "$s";` +
+          (readContent ? ` [ -f "$f" ] && [ ! -L "$f" ] && base64 -w0 "$f";` : '') +
           ` echo; else echo A; fi`,
       ].join('\n'))
       .join('\n'),
@@ -70,7 +72,7 @@ function parseFileLine(line: string, readContent: boolean): FileFacts {
   if (!line.startsWith('E|')) return { exists: false };
   const [, type, owner, group, mode, content = ''] = line.split('|');
   const kind = type === 'directory' ? 'dir' : type.startsWith('regular') ? 'file' : 'other';
-  const facts: FileFacts = { exists: true, kind, owner, group, mode: mode.padStart(4, '0') };
+  const facts: FileFacts = { exists: true, kind, type, owner, group, mode: (mode ?? '').padStart(4, '0') };
   if (kind === 'file' && readContent) facts.content = fromBase64(content);
   return facts;
 }

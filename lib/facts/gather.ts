@@ -45,7 +45,12 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
   };
   for (const probe of PROBES) {
     if (!probe.applies(ctx)) continue;
-    Object.assign(facts, probe.parse(sections.get(probe.name) ?? '', ctx));
+    try {
+      Object.assign(facts, probe.parse(sections.get(probe.name) ?? '', ctx));
+    } catch (error) {
+      if (error instanceof HostError) throw error;
+      throw new HostError(ctx.host.name, `probe ${probe.name}: its answer could not be read (${(error as Error).message})`);
+    }
   }
   return facts;
 }

@@ -3,7 +3,7 @@
 // patroni depends on python3 with yaml, so YAML is turned into JSON on the host.
 import { shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { fromBase64 } from './probe.js';
+import { firstLine, framed, parseJsonOutput, readFramed, type FramedOutput } from './framed.js';
 import type { PatroniFacts, PatroniMember } from './types.js';
 
 function configPath(ctx: ProbeContext): string {
@@ -26,29 +26,27 @@ export const patroniProbe: Probe = {
   applies: (ctx) => ctx.inventory.patroni !== undefined && ctx.host.role === 'postgres',
   command: (ctx) => {
     const cfg = shq(configPath(ctx));
-    const section = (label: string, command: string) =>
-      `if out=$({ ${command}; } 2>&1 </dev/null) && [ -n "$out" ]; then printf '${label}|%s\\n' "$(printf '%s' "$out" | base64 -w0)"; ` +
-      `else printf 'ERR|%s\\n' "$(printf '%s' "${label}: $out" | base64 -w0)"; fi`;
     return [
-      section('SCOPE', `${YAML_TO_JSON.replace('print(json.dumps(yaml.safe_load(sys.stdin)))', 'print(yaml.safe_load(sys.stdin)["scope"])')} < ${cfg}`),
-      section('CONFIG', dynamicConfigCommand(ctx)),
-      section('MEMBERS', `patronictl -c ${cfg} list -f json`),
+      framed(`${YAML_TO_JSON.replace('print(json.dumps(yaml.safe_load(sys.stdin)))', 'print(yaml.safe_load(sys.stdin)["scope"])')} < ${cfg}`),
+      framed(dynamicConfigCommand(ctx)),
+      framed(`patronictl -c ${cfg} list -f json`),
     ].join('\n');
   },
-  parse(output) {
+  parse(output, ctx) {
     const patroni: PatroniFacts = { scope: '', dynamic: null, members: [], errors: [] };
-    for (const line of output.split('\n').filter(Boolean)) {
-      const [label, data = ''] = line.split('|');
-      const text = fromBase64(data);
-      try {
-        if (label === 'SCOPE') patroni.scope = text.trim();
-        else if (label === 'CONFIG') patroni.dynamic = JSON.parse(text) as Record<string, unknown>;
-        else if (label === 'MEMBERS') patroni.members = (JSON.parse(text) as Array<Record<string, unknown>>).map(member);
-        else patroni.errors.push(text.trim());
-      } catch {
-        patroni.errors.push(`${label}: unreadable answer: ${text.slice(0, 200)}`);
-      }
-    }
+    const [scope, config, members] = output.split('\n').map((line) => readFramed(line));
+    // A command that failed is a fact about Patroni (it does not answer), reported with its stderr.
+    const answer = (label: string, result: FramedOutput | null | undefined): string | null => {
+      if (result && result.code === 0 && result.stdout.trim() !== '') return result.stdout;
+      patroni.errors.push(`${label}: ${firstLine(result ? result.stderr || result.stdout : 'no answer')}`);
+      return null;
+    };
+    const scopeText = answer('scope', scope);
+    if (scopeText !== null) patroni.scope = scopeText.trim();
+    const configText = answer('dynamic configuration', config);
+    if (configText !== null) patroni.dynamic = parseJsonOutput<Record<string, unknown>>(configText, ctx, 'patroni', 'the dynamic configuration');
+    const membersText = answer('members', members);
+    if (membersText !== null) patroni.members = parseJsonOutput<Array<Record<string, unknown>>>(membersText, ctx, 'patroni', 'patronictl list -f json').map(member);
     return { patroni };
   },
 };

@@ -2,9 +2,12 @@
 // settings in effect (pg_settings), what the files say (pg_file_settings), the backup
 // role, and the config and hba files as the server reads them. One psql call.
 import { asUser, shq } from '../transport/shell.js';
+import { psqlCommand } from '../psql.js';
+import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { fromBase64, PG_OS_USER } from './probe.js';
+import { PG_OS_USER } from './probe.js';
 import type { PostgresFacts } from './types.js';
+import { HostError } from '../errors.js';
 
 /** The settings bsync manages in postgresql.conf. */
 export const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command'] as const;
@@ -41,19 +44,19 @@ export const postgresProbe: Probe = {
   name: 'postgres',
   applies: (ctx) => ctx.host.role === 'postgres',
   command: (ctx) => {
-    const psql = `psql -X -At -v ON_ERROR_STOP=1 -p ${shq(ctx.host.pgPort)} -d postgres -v backup_role=${shq(backupRole(ctx))}`;
+    const psql = `${psqlCommand(ctx.host.pgPort, '-At -v ON_ERROR_STOP=1')} -v backup_role=${shq(backupRole(ctx))}`;
     // A quoted heredoc: the SQL reaches psql untouched by the shell.
-    const run = asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
-    return `if out=$(${run} 2>&1); then printf 'OK|%s\\n' "$(printf '%s' "$out" | base64 -w0)"; else printf 'ERR|%s\\n' "$(printf '%s' "$out" | base64 -w0)"; fi`;
+    return framed(asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`));
   },
-  parse(output) {
-    const line = output.trim();
-    if (line.startsWith('OK|')) {
-      const parsed = JSON.parse(fromBase64(line.slice(3))) as Omit<PostgresFacts, 'running'>;
-      return { postgres: { running: true, ...parsed, settings: parsed.settings ?? {}, roles: parsed.roles ?? {} } };
+  parse(output, ctx) {
+    const result = requireFramed(output, ctx, 'postgres', 'psql');
+    // psql exits 2 when it cannot connect: the server is down or refuses, which is a fact, not a fault.
+    if (result.code !== 0) return { postgres: notRunning(result.stderr.trim() || result.stdout.trim() || `psql exited ${result.code}`) };
+    const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(result.stdout.trim(), ctx, 'postgres', 'psql (one JSON object)');
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.versionNum !== 'number') {
+      throw new HostError(ctx.host.name, 'probe postgres: expected a JSON object with versionNum from psql, received another JSON value');
     }
-    const error = line.startsWith('ERR|') ? fromBase64(line.slice(4)).trim() : 'no answer from the probe';
-    return { postgres: notRunning(error) };
+    return { postgres: { running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {} } };
   },
 };
 

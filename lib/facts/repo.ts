@@ -2,7 +2,8 @@
 // on the backup host for SSH repositories (S3 reads it through a postgres host).
 import { asUser, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { fromBase64, PG_OS_USER } from './probe.js';
+import { PG_OS_USER } from './probe.js';
+import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import { PGBACKREST_CONF, S3_CA_PATH } from './paths.js';
 import type { Inventory } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
@@ -45,10 +46,7 @@ export const repoProbe: Probe = {
     // The repository is looked for where bsync wants it, not where a drifted config points,
     // and a repository that does not answer cannot hold up the plan.
     const info = asUser(user, `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`);
-    lines.push(
-      `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1 && out=$(${info} 2>&1 </dev/null); then printf 'OK|%s\\n' "$(printf '%s' "$out" | base64 -w0)"; ` +
-        `else printf 'ERR|%s\\n' "$(printf '%s' "\${out:-no pgbackrest.conf yet}" | base64 -w0)"; fi`,
-    );
+    lines.push(`if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`, framed(info), `else echo none; fi`);
     return lines.join('\n');
   },
   parse(output, ctx) {
@@ -60,12 +58,17 @@ export const repoProbe: Probe = {
       statusMessage: '',
       backups: [],
     };
-    if (infoLine.startsWith('OK|')) {
-      Object.assign(repo, parseInfo(fromBase64(infoLine.slice(3)), ctx.stanza));
+    if (infoLine.trim() === 'none') {
+      repo.statusMessage = 'no pgbackrest.conf yet';
+      return { repo };
+    }
+    const info = requireFramed(infoLine, ctx, 'repo', 'pgbackrest info');
+    if (info.code === 0) {
+      Object.assign(repo, parseInfo(parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json'), ctx.stanza));
       // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
       if (existsLine.trim() === '-') repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
     } else {
-      repo.statusMessage = fromBase64(infoLine.slice(4)).trim();
+      repo.statusMessage = (info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`);
     }
     return { repo };
   },
@@ -78,13 +81,8 @@ interface InfoStanza {
 }
 
 /** `pgbackrest info --output=json`: status code 1 = missing stanza path, 0 = ok. */
-export function parseInfo(json: string, stanza: string): Partial<RepoFacts> {
-  let stanzas: InfoStanza[];
-  try {
-    stanzas = JSON.parse(json) as InfoStanza[];
-  } catch {
-    return { statusCode: null, statusMessage: `unreadable pgbackrest info output: ${json.slice(0, 200)}` };
-  }
+export function parseInfo(parsed: unknown, stanza: string): Partial<RepoFacts> {
+  const stanzas = Array.isArray(parsed) ? (parsed as InfoStanza[]) : [];
   const entry = stanzas.find((candidate) => candidate.name === stanza);
   if (!entry) return { statusCode: null, statusMessage: 'stanza not in pgbackrest info output' };
   const backups: BackupInfo[] = (entry.backup ?? []).map((backup) => ({

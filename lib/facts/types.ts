@@ -21,7 +21,10 @@ export interface UserFacts {
 /** A file or folder as found: absent, or its owner, group, mode and (for files) content. */
 export interface FileFacts {
   exists: boolean;
+  /** A link to a folder counts as the folder; any other link is 'other' (never written through). */
   kind?: 'file' | 'dir' | 'other';
+  /** What stat calls it (`regular file`, `directory`, `fifo`, `symbolic link`, …), for messages. */
+  type?: string;
   owner?: string;
   group?: string;
   /** Octal permission bits as four digits, e.g. `0640`. */

@@ -15,8 +15,9 @@ export interface PlannedChanges {
 }
 
 export function buildPlan(inventory: Inventory, hosts: string[], resources: Resource[], nonce = randomBytes(16).toString('hex')): PlannedChanges {
-  const changed = resources.filter((resource) => resource.change !== null);
   const dependencies = changedDependencies(resources);
+  // Other hosts of the zone were planned too (their facts feed these); only the asked-for hosts act.
+  const changed = resources.filter((resource) => resource.change !== null && hosts.includes(resource.host));
   const order = topologicalOrder(changed.map((resource) => resource.address), dependencies);
   const byAddress = new Map(changed.map((resource) => [resource.address, resource]));
   const actions = order.map((address) => planAction(byAddress.get(address) as Resource, dependencies.get(address) ?? [], nonce));
@@ -24,7 +25,8 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
   return {
     plan: {
       format: 'bsync-plan', version: 1, createdAt: new Date().toISOString(), configPath: inventory.configPath,
-      hosts, nonce, actions, summary: { add: count('create'), change: count('update'), remove: count('delete') },
+      hosts, nonce, actions,
+      summary: { add: count('create'), change: count('update'), remove: count('delete'), conflict: actions.filter((entry) => entry.conflict).length },
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
   };
@@ -39,6 +41,7 @@ function planAction(resource: Resource, dependsOn: string[], nonce: string): Pla
   if (resource.name !== undefined) action.name = resource.name;
   if (change.reason) action.reason = change.reason;
   if (change.requiresRestart) action.requiresRestart = true;
+  if (change.conflict) action.conflict = change.conflict;
   if (change.diff) action.diff = fileDiff(change);
   return action;
 }
@@ -73,6 +76,7 @@ function fingerprint(resource: Resource, nonce: string): string {
     before: change.diff?.before,
     after: change.diff ? knownText(change.diff.after) ?? displayText(change.diff.after) : undefined,
     commands: change.steps.map((step) => step.command),
+    conflict: change.conflict,
   });
   return createHmac('sha256', nonce).update(material).digest('hex');
 }

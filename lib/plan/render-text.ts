@@ -21,8 +21,10 @@ function diffLine(style: Style, line: string): string {
 }
 
 function renderAction(action: PlanAction, style: Style): string[] {
-  const head = `  ${paint(style, COLOR[action.action], SYMBOL[action.action])} ${action.kind}${action.name !== undefined ? `[${action.name}]` : ''}  ${action.title}`;
+  const symbol = action.conflict ? paint(style, 31, '!') : paint(style, COLOR[action.action], SYMBOL[action.action]);
+  const head = `  ${symbol} ${action.kind}${action.name !== undefined ? `[${action.name}]` : ''}  ${action.title}`;
   const lines = [action.requiresRestart ? `${head}  ${paint(style, 35, '(restarts PostgreSQL: needs --allow-restart)')}` : head];
+  if (action.conflict) lines.push(`      ${paint(style, 31, 'conflict:')} ${action.conflict}`);
   if (action.reason) lines.push(`      # ${action.reason}`);
   for (const field of action.fields) {
     if (field.before !== undefined && field.after !== undefined) lines.push(`      ${field.name}: ${field.before} -> ${field.after}`);
@@ -37,8 +39,9 @@ export function summaryLine(plan: Plan): string {
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} match ${basename(plan.configPath)}.`;
   }
-  const { add, change, remove } = plan.summary;
-  return `Plan: ${add} to add, ${change} to change, ${remove} to remove.`;
+  const { add, change, remove, conflict } = plan.summary;
+  const conflicts = conflict > 0 ? `, ${conflict} conflict${conflict === 1 ? '' : 's'} that apply refuses` : '';
+  return `Plan: ${add} to add, ${change} to change, ${remove} to remove${conflicts}.`;
 }
 
 export function renderPlanText(plan: Plan, style: Style): string {

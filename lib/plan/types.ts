@@ -20,6 +20,8 @@ export interface PlanAction {
   /** Unified diff of a file's content, secrets redacted. */
   diff?: string;
   requiresRestart?: boolean;
+  /** Why apply will refuse this action: something bsync must not touch is in the way. */
+  conflict?: string;
   /** Addresses of actions that must succeed first. */
   dependsOn: string[];
   /** HMAC of everything this action was decided from; a re-plan with other facts gives another. */
@@ -36,5 +38,5 @@ export interface Plan {
   nonce: string;
   /** In dependency order. */
   actions: PlanAction[];
-  summary: { add: number; change: number; remove: number };
+  summary: { add: number; change: number; remove: number; conflict: number };
 }

@@ -1,7 +1,7 @@
 // A folder with its owner and mode: /etc/pgbackrest, /var/log/pgbackrest, ~/.ssh, the repository.
 import { shq } from '../transport/shell.js';
 import type { FileFacts } from '../facts/types.js';
-import { ownershipFields } from './file.js';
+import { ownershipFields, typeConflict } from './file.js';
 import type { FileOwnership } from './remote.js';
 import type { Change } from './types.js';
 
@@ -14,9 +14,8 @@ export function planDirectory(desired: DesiredDirectory, actual: FileFacts | und
     command: `mkdir -p ${shq(desired.path)} && chown ${shq(`${desired.owner}:${desired.group}`)} ${shq(desired.path)} && chmod ${shq(desired.mode)} ${shq(desired.path)}`,
   };
   if (!actual?.exists) return { action: 'create', fields: ownershipFields(desired), steps: [ensure] };
-  if (actual.kind !== 'dir') {
-    return { action: 'update', reason: `${desired.path} exists but is not a folder`, steps: [{ command: `echo ${shq(`${desired.path} is not a folder; move it away first`)} >&2; exit 1` }] };
-  }
+  const conflict = typeConflict(desired.path, 'dir', actual);
+  if (conflict) return conflict;
   const fields = ownershipFields(desired, actual);
   return fields.length === 0 ? null : { action: 'update', fields, steps: [ensure] };
 }

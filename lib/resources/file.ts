@@ -14,7 +14,24 @@ export interface DesiredFile extends FileOwnership {
   after?: Step[];
 }
 
+/**
+ * A path that holds another type of thing than bsync manages there (a folder, a FIFO, a
+ * device or a link where a file belongs; a file where a folder belongs): a conflict that
+ * the plan shows and apply refuses, so nothing is ever written through or into it.
+ */
+export function typeConflict(path: string, wanted: 'file' | 'dir', actual: FileFacts | undefined): Change | null {
+  if (!actual?.exists || actual.kind === wanted) return null;
+  const found = actual.type ?? (actual.kind === 'dir' ? 'directory' : 'special file');
+  return {
+    action: 'update',
+    conflict: `${path} is a ${found}, where bsync manages a ${wanted === 'dir' ? 'folder' : 'regular file'}: move it away (bsync leaves it untouched), then apply again`,
+    steps: [],
+  };
+}
+
 export function planFile(desired: DesiredFile, actual: FileFacts | undefined): Change | null {
+  const conflict = typeConflict(desired.path, 'file', actual);
+  if (conflict) return conflict;
   if (!actual?.exists) {
     return {
       action: 'create',
@@ -55,5 +72,7 @@ export function planEditedFile(path: string, current: string, desired: Template,
 /** A file that must not exist (Debian's legacy /etc/pgbackrest.conf). */
 export function planAbsentFile(path: string, actual: FileFacts | undefined, reason: string): Change | null {
   if (!actual?.exists) return null;
+  const conflict = typeConflict(path, 'file', actual);
+  if (conflict) return conflict;
   return { action: 'delete', reason, steps: [{ command: `rm -f -- '${path.replace(/'/g, `'\\''`)}'` }] };
 }

@@ -2,6 +2,7 @@
 // backup role's pg_hba rules go into its dynamic configuration, changed only where they
 // differ, with every other pg_hba line kept. Applied once per cluster, from the leader.
 import { shq } from '../transport/shell.js';
+import { psqlCommand } from '../psql.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { knownText } from './types.js';
 import type { Template } from './types.js';
@@ -75,7 +76,7 @@ export function planPatroniRestart(configPath: string, scope: string, fields: Fi
 export function planSettingsArrive(port: number, settings: Record<string, string>, fields: FieldChange[]): Change | null {
   if (fields.length === 0) return null;
   const checks = Object.entries(settings)
-    .map(([name, value]) => `[ "$(psql -XAtq -p ${port} -c ${shq(`SHOW ${name}`)})" = ${shq(value)} ]`)
+    .map(([name, value]) => `[ "$(${psqlCommand(port, '-Atq')} -c ${shq(`SHOW ${name}`)})" = ${shq(value)} ]`)
     .join(' && ');
   return {
     action: 'update',

@@ -2,6 +2,7 @@
 // postgresql.conf, overrides elsewhere removed, then made effective by a reload or (for
 // archive_mode) a restart. What the server runs with is what counts.
 import { shq } from '../transport/shell.js';
+import { psqlCommand } from '../psql.js';
 import type { OsFacts, PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { Change, FieldChange, Step } from './types.js';
@@ -37,7 +38,7 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
 export function psqlStep(port: number, sql: string): Step {
   return {
     user: PG_OS_USER,
-    command: `psql -X -q -v ON_ERROR_STOP=1 -p ${shq(port)} -d postgres`,
+    command: psqlCommand(port, '-q -v ON_ERROR_STOP=1'),
     stdin: [sql],
   };
 }

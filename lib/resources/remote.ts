@@ -19,6 +19,8 @@ export function writeFileStep(path: string, content: Template, own: FileOwnershi
   return {
     command: [
       'set -e',
+      // The plan refuses such a path already; this holds if the host changed since it was gathered.
+      `if [ -L ${target} ] || { [ -e ${target} ] && [ ! -f ${target} ]; }; then echo ${shq(`${path} is not a regular file; nothing was written`)} >&2; exit 3; fi`,
       `t=$(mktemp ${shq(`${dirOf(path)}/.bsync.XXXXXX`)})`,
       `trap 'rm -f "$t"' EXIT HUP INT TERM PIPE`,
       'cat >"$t"',

@@ -2,7 +2,8 @@
 // an output that authorized_keys on peers consume, known only after apply when new.
 import { shq } from '../transport/shell.js';
 import type { FileFacts } from '../facts/types.js';
-import type { Change, Part } from './types.js';
+import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';
+import { typeConflict } from './file.js';
 
 export interface DesiredKeypair {
   user: string;
@@ -22,6 +23,8 @@ export function publicKeyOf(file: FileFacts | undefined): string | null {
 
 export function planKeypair(desired: DesiredKeypair, privateKey: FileFacts | undefined, publicKey: FileFacts | undefined): Change | null {
   const print = `ssh-keygen -y -f ${shq(desired.privateKey)} | cut -d' ' -f1,2`;
+  const conflict = typeConflict(desired.privateKey, 'file', privateKey) ?? typeConflict(desired.publicKey, 'file', publicKey);
+  if (conflict) return conflict;
   if (privateKey?.exists && publicKeyOf(publicKey)) return null;
   if (privateKey?.exists) {
     return {
@@ -32,7 +35,7 @@ export function planKeypair(desired: DesiredKeypair, privateKey: FileFacts | und
   }
   return {
     action: 'create',
-    fields: [{ name: 'type', after: 'ed25519' }, { name: 'public key', after: [{ ref: '', output: 'publicKey', label: 'new key' }] }],
+    fields: [{ name: 'type', after: 'ed25519' }, { name: 'public key', after: [{ ref: resourceAddress(desired.host, 'ssh_keypair', desired.user), output: 'publicKey', label: 'new key' }] }],
     steps: [{
       user: desired.user,
       command: `ssh-keygen -q -t ed25519 -N '' -C ${shq(keyComment(desired.user, desired.host))} -f ${shq(desired.privateKey)} && ${print}`,
@@ -42,6 +45,6 @@ export function planKeypair(desired: DesiredKeypair, privateKey: FileFacts | und
 }
 
 /** The public key as a template part: from facts when it exists, else the keypair action's output. */
-export function publicKeyPart(existing: string | null, keypairAddress: string, label: string): Part {
+export function publicKeyPart(existing: string | null, keypairAddress: ResourceRef, label: string): Part {
   return existing ?? { ref: keypairAddress, output: 'publicKey', label };
 }

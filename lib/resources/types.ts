@@ -5,7 +5,7 @@ import type { Secret } from '../config/inventory.js';
 
 /** A value produced by an earlier action during apply (a public key, a generated passphrase). */
 export interface OutputRef {
-  ref: string;
+  ref: ResourceRef;
   output: string;
   /** What the plan shows instead of the value: `public key of postgres@pg1`. */
   label: string;
@@ -55,23 +55,39 @@ export interface Change {
   steps: Step[];
   /** Applying this restarts PostgreSQL: only with --allow-restart. */
   requiresRestart?: boolean;
+  /** Something bsync must not touch stands in the way (a folder where a file belongs): shown, never applied. */
+  conflict?: string;
 }
+
+/** Every kind of thing bsync manages: a misspelt kind in a dependency fails the type check. */
+export type ResourceKind =
+  | 'os_user' | 'directory' | 'ssh_dir' | 'ssh_keypair' | 'authorized_keys' | 'known_hosts'
+  | 'pgbackrest_conf' | 'legacy_pgbackrest_conf' | 's3_ca' | 'pgpass' | 'cipher_pass'
+  | 'postgresql_conf' | 'setting_override' | 'pg_reload' | 'pg_restart' | 'pg_role' | 'pg_hba' | 'patroni_config'
+  | 'stanza' | 'first_backup' | 'crontab';
+
+declare const resourceRefBrand: unique symbol;
+/**
+ * The address of a resource (`host.kind[name]`), made only by resourceAddress: a typed
+ * reference. Building a plan fails, naming both ends, when nothing stands behind one.
+ */
+export type ResourceRef = string & { readonly [resourceRefBrand]: true };
 
 /** One managed thing on one host, with what it needs first and what it changes. */
 export interface Resource {
   /** `host.kind[name]`: stable across runs, the plan's key. */
-  address: string;
+  address: ResourceRef;
   host: string;
-  kind: string;
+  kind: ResourceKind;
   name?: string;
   /** Shown beside the address: a path, a user. */
   title: string;
-  dependsOn: string[];
+  dependsOn: ResourceRef[];
   change: Change | null;
 }
 
-export function resourceAddress(host: string, kind: string, name?: string): string {
-  return name === undefined ? `${host}.${kind}` : `${host}.${kind}[${name}]`;
+export function resourceAddress(host: string, kind: ResourceKind, name?: string): ResourceRef {
+  return (name === undefined ? `${host}.${kind}` : `${host}.${kind}[${name}]`) as ResourceRef;
 }
 
 export function isLiteral(template: Template): template is string[] {

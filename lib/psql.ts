@@ -1,0 +1,19 @@
+// The one way bsync runs psql on a host. The settings travel in the startup packet
+// (PGOPTIONS), which wins over ALTER ROLE / ALTER DATABASE defaults: a role set to
+// client_min_messages = debug5, another search_path or a tiny statement_timeout cannot
+// change what bsync reads or does. -X skips ~/.psqlrc for the same reason.
+import { shq } from './transport/shell.js';
+
+export const PSQL_SESSION_OPTIONS = [
+  'client_min_messages=warning',
+  'search_path=pg_catalog,pg_temp',
+  'statement_timeout=60s',
+  'lock_timeout=30s',
+  'default_transaction_read_only=off',
+  'application_name=bsync',
+].map((setting) => `-c ${setting}`).join(' ');
+
+/** `psql` against the local server on `port`, database postgres, with `flags` (e.g. `-At -v ON_ERROR_STOP=1`). */
+export function psqlCommand(port: number, flags: string): string {
+  return `PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} PGCONNECT_TIMEOUT=10 psql -X ${flags} -p ${shq(port)} -d postgres`;
+}
