@@ -1,7 +1,7 @@
 // bsync's command line: yargs wiring only; the commands live in lib/cli.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { applyCommand, factsCommand, planCommand, validateCommand } from '../lib/cli/commands.js';
+import { applyCommand, factsCommand, planCommand, unlockCommand, validateCommand } from '../lib/cli/commands.js';
 import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/output.js';
 
 function globals(argv: Record<string, unknown>): GlobalOptions {
@@ -37,7 +37,10 @@ async function main(): Promise<number> {
       .option('allow-restart', { type: 'boolean', default: false, describe: 'restart PostgreSQL where a setting needs it' }),
     (argv) => run(() => applyCommand({ ...globals(argv), planFile: argv.planfile, yes: Boolean(argv.yes), allowRestart: Boolean(argv['allow-restart']) }))())
     .command('facts', 'print the gathered facts as JSON', {}, (argv) => run(() => factsCommand(globals(argv)))())
-    .demandCommand(1, 'Name a command: validate, plan, apply or facts.')
+    .command('unlock <lease>', 'clear a host\'s apply lease by hand (the id is in the message naming the holder)', (y) => y
+      .positional('lease', { type: 'string', describe: 'the lease id, 16 hex digits' }),
+    (argv) => run(() => unlockCommand({ ...globals(argv), leaseId: String(argv.lease) }))())
+    .demandCommand(1, 'Name a command: validate, plan, apply, facts or unlock.')
     .strict()
     .fail((message, error) => {
       throw error ?? new UsageError(message);

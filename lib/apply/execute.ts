@@ -1,5 +1,7 @@
 // Walks the plan: hosts in parallel, one action at a time per host, an action starting
 // once everything it depends on succeeded. A failed action stops only its dependents.
+// With a seed, ready actions start in a random (repeatable) order, so tests can walk
+// many legal orders; an interrupt stops new starts and waits a bounded time for the rest.
 import { randomBytes } from 'node:crypto';
 import type { PlannedChanges } from '../plan/build.js';
 import type { PlanAction } from '../plan/types.js';
@@ -7,7 +9,7 @@ import type { Step, Template } from '../resources/types.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
 
-export type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred';
+export type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred' | 'not started' | 'interrupted';
 
 export interface ActionResult {
   address: string;
@@ -17,9 +19,20 @@ export interface ActionResult {
   seconds: number;
 }
 
+/** Asked to stop: no new action starts; running ones get until `abandon` resolves. */
+export interface ApplyStop {
+  readonly requested: boolean;
+  readonly abandon: Promise<void>;
+}
+
 export interface ApplyOptions {
   allowRestart: boolean;
   redactor: Redactor;
+  /** Picks among ready actions at random, repeatably (BSYNC_APPLY_SEED). */
+  seed?: number;
+  stop?: ApplyStop;
+  /** Why a host can no longer be changed (its lease was taken over), or undefined. */
+  hostProblem?: (host: string) => string | undefined;
   onEvent?: (event: { address: string; host: string; status: ActionStatus | 'started'; message?: string }) => void;
 }
 
@@ -64,6 +77,27 @@ export function failureDetail(output: string): string {
   return chosen.map((line) => line.trim()).join(' / ');
 }
 
+/** mulberry32: a small PRNG, enough to shuffle the ready actions repeatably. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
 export async function executePlan(planned: PlannedChanges, connections: Map<string, HostConnection>, options: ApplyOptions): Promise<ActionResult[]> {
   const { plan, changes } = planned;
   const outputs: Outputs = new Map();
@@ -73,7 +107,11 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
   const inPlan = new Set(plan.actions.map((action) => action.address));
   const emit = options.onEvent ?? (() => {});
 
+  const random = options.seed === undefined ? undefined : seededRandom(options.seed);
+  let abandoned = false;
   const finish = (action: PlanAction, result: Omit<ActionResult, 'address' | 'host'>) => {
+    const now = status.get(action.address);
+    if (now !== undefined && now !== 'running') return;
     status.set(action.address, result.status);
     results.push({ address: action.address, host: action.host, ...result });
     emit({ address: action.address, host: action.host, status: result.status, message: result.message });
@@ -87,6 +125,8 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
     try {
       if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
       if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
+      const problem = options.hostProblem?.(action.host);
+      if (problem) throw new StepFailure(problem);
       for (const step of change.steps) await runStep(step, connection, outputs, own, options.redactor);
       outputs.set(action.address, own);
       finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
@@ -98,16 +138,40 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
 
   return new Promise((resolveAll) => {
     const running = new Set<Promise<void>>();
-    const schedule = () => {
+    const results_ = () => plan.actions.map((action) => results.find((result) => result.address === action.address) as ActionResult);
+    options.stop?.abandon.then(() => {
+      if (abandoned) return;
+      abandoned = true;
       for (const action of plan.actions) {
+        if (status.get(action.address) === 'running') finish(action, { status: 'interrupted', message: 'still running on the host when bsync stopped waiting', seconds: 0 });
+      }
+      schedule();
+    });
+    // Passes repeat until nothing more settles: in a shuffled order a dependent can come
+    // before the dependency that a later step of the same pass skips.
+    const schedule = () => {
+      let settledBefore = -1;
+      while (settledBefore !== results.length) {
+        settledBefore = results.length;
+        schedulePass();
+      }
+      if (running.size === 0 || abandoned) resolveAll(results_());
+    };
+    const schedulePass = () => {
+      const candidates = random ? shuffled(plan.actions, random) : plan.actions;
+      for (const action of candidates) {
         if (status.has(action.address)) continue;
+        if (options.stop?.requested) {
+          finish(action, { status: 'not started', message: 'apply was interrupted before it started', seconds: 0 });
+          continue;
+        }
         const outside = action.dependsOn.find((dep) => !inPlan.has(dep));
         if (outside) {
           finish(action, { status: 'skipped', message: `waits for ${outside}, on a host this run does not change (--host)`, seconds: 0 });
           continue;
         }
         const deps = action.dependsOn.map((dep) => status.get(dep));
-        const blocked = deps.find((dep) => dep === 'failed' || dep === 'skipped' || dep === 'deferred');
+        const blocked = deps.find((dep) => dep !== undefined && dep !== 'running' && dep !== 'done');
         if (blocked) {
           const cause = action.dependsOn.find((dep) => status.get(dep) === blocked);
           finish(action, { status: 'skipped', message: `waits for ${cause} (${blocked})`, seconds: 0 });
@@ -128,7 +192,6 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
         });
         running.add(task);
       }
-      if (running.size === 0) resolveAll(plan.actions.map((action) => results.find((result) => result.address === action.address) as ActionResult));
     };
     schedule();
   });

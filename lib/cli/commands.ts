@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { BsyncError } from '../errors.js';
 import { executePlan, type ActionResult } from '../apply/execute.js';
-import { lockHost } from '../apply/lock.js';
+import { acquireLease, clearLease, type HeldLease } from '../apply/lease.js';
 import { Redactor } from '../apply/redactor.js';
 import { redactFacts } from '../facts/redact.js';
 import { renderPlanText } from '../plan/render-text.js';
@@ -12,7 +12,8 @@ import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
 import { progress, styleFor, type GlobalOptions } from './output.js';
 import { planFromFacts } from './planning.js';
-import { gatherFacts, openSession } from './session.js';
+import { gatherFacts, openSession, type Session } from './session.js';
+import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 
 export function validateCommand(options: GlobalOptions): number {
   const inventory = loadConfig(options.config);
@@ -70,10 +71,13 @@ function secretsOf(inventory: Inventory): Redactor {
 
 export async function applyCommand(options: GlobalOptions & { planFile?: string; yes: boolean; allowRestart: boolean }): Promise<number> {
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
+  const interrupt = new Interrupt();
   const session = await openSession(options.config, options.host);
-  const releases: Array<() => void> = [];
+  const leases: HeldLease[] = [];
   try {
-    for (const host of session.selected) releases.push(await lockHost(session.connections.get(host.name)!));
+    await takeLeases(session, leases);
+    const lostHosts = new Map<string, string>();
+    for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
     progress(`Gathering facts from ${session.involved.length} hosts...`);
     const planned = planFromFacts(session, await gatherFacts(session), saved?.nonce);
     if (saved) {
@@ -98,19 +102,61 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
         return 1;
       }
     }
+    if (interrupt.requested) {
+      progress('Interrupted before any change; nothing was changed.');
+      return INTERRUPT_EXIT;
+    }
+    const seed = applySeed();
+    if (seed !== undefined) progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
+      seed,
+      stop: interrupt,
+      hostProblem: (host) => lostHosts.get(host),
       onEvent: (event) => {
         if (event.status === 'started') progress(`${event.host}: ${event.address.slice(event.host.length + 1)}...`);
         else if (event.status !== 'done') progress(`${event.host}: ${event.address.slice(event.host.length + 1)} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       },
     });
-    if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results }, null, 2)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results, interrupted: interrupt.requested }, null, 2)}\n`);
     else process.stdout.write(applyReport(results));
+    if (interrupt.requested) return INTERRUPT_EXIT;
     return results.every((result) => result.status === 'done') ? 0 : 1;
   } finally {
-    releases.forEach((release) => release());
+    await Promise.all(leases.map((lease) => lease.release()));
+    interrupt.dispose();
+    session.close();
+  }
+}
+
+/** Every selected host's lease, taken in parallel; if one is held elsewhere, none is kept. */
+async function takeLeases(session: Session, leases: HeldLease[]): Promise<void> {
+  const settled = await Promise.allSettled(session.selected.map((host) => acquireLease(session.connections.get(host.name)!, progress)));
+  for (const result of settled) if (result.status === 'fulfilled') leases.push(result.value);
+  const refused = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+  if (refused.length === 1) throw refused[0];
+  if (refused.length > 1) {
+    throw new BsyncError(`${refused.length} hosts cannot be changed now:\n${refused.map((error) => `  ${error instanceof BsyncError ? error.describe().replace(/\n/g, '\n  ') : error.message}`).join('\n')}`);
+  }
+}
+
+/** BSYNC_APPLY_SEED: a whole number that makes apply start ready actions in a random, repeatable order. */
+function applySeed(): number | undefined {
+  const text = process.env.BSYNC_APPLY_SEED;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,10}$/.test(text)) throw new BsyncError(`BSYNC_APPLY_SEED=${JSON.stringify(text)} is not a whole number`, { hint: 'Give a number such as 42, or unset it.' });
+  return Number(text);
+}
+
+export async function unlockCommand(options: GlobalOptions & { leaseId: string }): Promise<number> {
+  if (!options.host || options.host.length !== 1) throw new BsyncError('unlock works on one host: name it with --host NAME');
+  if (!/^[0-9a-f]{16}$/.test(options.leaseId)) throw new BsyncError(`${JSON.stringify(options.leaseId)} is not a lease id (16 hex digits, as the message naming the holder shows)`);
+  const session = await openSession(options.config, options.host, { onlySelected: true });
+  try {
+    progress(await clearLease(session.connections.get(options.host[0])!, options.leaseId));
+    return 0;
+  } finally {
     session.close();
   }
 }
@@ -118,6 +164,8 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
 export function applyReport(results: ActionResult[]): string {
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const lines = results.filter((result) => result.status !== 'done').map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
-  const head = `Apply ${count('failed') + count('skipped') + count('deferred') === 0 ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred.`;
+  const stopped = ['not started', 'interrupted'].filter((status) => count(status) > 0).map((status) => `, ${count(status)} ${status}`).join('');
+  const complete = results.every((result) => result.status === 'done');
+  const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
   return `${[...lines, head].join('\n')}\n`;
 }

@@ -32,9 +32,12 @@ export function selectHosts(inventory: Inventory, names: string[] | undefined): 
   return { selected, involved: inventory.hosts.filter((host) => zones.has(host.zone)) };
 }
 
-export async function openSession(configPath: string, hostNames: string[] | undefined): Promise<Session> {
+/** `onlySelected`: connect to the named hosts alone (unlock), not to the rest of their zones. */
+export async function openSession(configPath: string, hostNames: string[] | undefined, options: { onlySelected?: boolean } = {}): Promise<Session> {
   const inventory = loadConfig(configPath);
-  const { selected, involved } = selectHosts(inventory, hostNames);
+  const chosen = selectHosts(inventory, hostNames);
+  const selected = chosen.selected;
+  const involved = options.onlySelected ? chosen.selected : chosen.involved;
   const results = await connectAll(inventory, involved.map((host) => host.name));
   const connections = new Map<string, HostConnection>();
   const failures: HostError[] = [];

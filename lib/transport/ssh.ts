@@ -11,6 +11,8 @@ import type { ExecOptions, ExecResult, HostConnection } from './types.js';
 
 const { Client } = ssh2;
 const MAX_CHANNELS = 8;
+const KEEPALIVE_MS = 5_000;
+const KEEPALIVE_MISSES = 4;
 
 export interface ConnectTarget {
   name: string;
@@ -106,8 +108,10 @@ export function connectHost(target: ConnectTarget): Promise<HostConnection> {
       username: target.user,
       ...auth,
       readyTimeout: target.connectTimeoutSec * 1000,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 8,
+      // A host that stops answering (a cut network) is declared lost within ~25 s; sshd
+      // answers keepalives itself, so a long backup keeps its connection.
+      keepaliveInterval: KEEPALIVE_MS,
+      keepaliveCountMax: KEEPALIVE_MISSES,
       ...(known.trusted.length > 0 ? { algorithms: { serverHostKey: hostKeyAlgorithms(known) as never } } : {}),
       hostVerifier: (key: Buffer) => {
         const offered = key.toString('base64');
@@ -151,12 +155,18 @@ class SshConnection implements HostConnection {
   readonly #loginUser: string;
   readonly #channels = new Semaphore(MAX_CHANNELS);
   #closed = false;
+  #lostBecause?: string;
 
   constructor(target: ConnectTarget, client: InstanceType<typeof Client>) {
     this.host = target.name;
     this.#client = client;
     this.#loginUser = target.user;
     client.on('close', () => (this.#closed = true));
+    client.on('error', (error: Error) => {
+      this.#lostBecause = /keepalive/i.test(error.message)
+        ? `${target.name} stopped answering (no reply to ${KEEPALIVE_MISSES} keepalives, ${(KEEPALIVE_MS * KEEPALIVE_MISSES) / 1000} s)`
+        : error.message;
+    });
   }
 
   /**
@@ -191,10 +201,13 @@ class SshConnection implements HostConnection {
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         stream.on('close', (code: number | null, signal?: string) => {
           const err = Buffer.concat(stderr).toString('utf8');
+          const ended = this.#closed || this.#lostBecause
+            ? `the SSH connection was lost: ${this.#lostBecause ?? 'closed'}; whether the command finished on the host is unknown`
+            : `killed by signal ${signal ?? 'unknown'}`;
           resolve({
             code: code ?? 255,
             stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: code === null || code === undefined ? `${err}killed by signal ${signal ?? 'unknown'}` : err,
+            stderr: code === null || code === undefined ? `${err}${ended}` : err,
           });
         });
         stream.end(stdin);
@@ -202,39 +215,6 @@ class SshConnection implements HostConnection {
     } finally {
       release();
     }
-  }
-
-  async hold(command: string): Promise<{ firstLine: string; release: () => void }> {
-    const releaseChannel = await this.#channels.acquire();
-    let stream: ssh2.ClientChannel;
-    try {
-      stream = await this.#openExec(remoteCommand(this.#loginUser, command, undefined));
-    } catch (error) {
-      releaseChannel();
-      throw error;
-    }
-    return new Promise((resolve, reject) => {
-      let buffered = '';
-      let answered = false;
-      const release = () => {
-        stream.end();
-        stream.close();
-        releaseChannel();
-      };
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const newline = buffered.indexOf('\n');
-        if (!answered && newline >= 0) {
-          answered = true;
-          resolve({ firstLine: buffered.slice(0, newline), release });
-        }
-      });
-      stream.stderr.on('data', () => {});
-      stream.on('close', () => {
-        releaseChannel();
-        if (!answered) reject(new HostError(this.host, 'the lock holder ended without answering'));
-      });
-    });
   }
 
   close(): void {

@@ -19,10 +19,5 @@ export interface HostConnection {
   readonly host: string;
   /** Runs a /bin/sh command line on the host, as root (through sudo when the SSH user is not root) or as options.user. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /**
-   * Runs a command that stays open until release() is called or the connection drops
-   * (a lock holder). Resolves with the first line the command prints.
-   */
-  hold(command: string): Promise<{ firstLine: string; release: () => void }>;
   close(): void;
 }

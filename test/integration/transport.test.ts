@@ -51,20 +51,6 @@ describe('a connection to a real sshd', () => {
     const burst = await Promise.all(Array.from({ length: 100 }, () => connection.exec('true')));
     expect(burst.every((result) => result.code === 0)).toBe(true);
   });
-
-  it('holds a lock that a second holder cannot take until it is released', async () => {
-    const lock = `exec 9>/run/lock/bsync-transport-test.lock; if flock -n 9; then echo locked; exec cat >/dev/null; fi; echo busy`;
-    const first = await connection.hold(lock);
-    expect(first.firstLine).toBe('locked');
-    const second = await connection.hold(lock);
-    expect(second.firstLine).toBe('busy');
-    second.release();
-    first.release();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const third = await connection.hold(lock);
-    expect(third.firstLine).toBe('locked');
-    third.release();
-  });
 });
 
 describe('hosts that must not be trusted or cannot be reached', () => {

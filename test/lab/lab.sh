@@ -32,7 +32,7 @@ ha-pg3 127.0.1.33 patroni ha
 ha-backup1 127.0.1.34 backup ha
 "
 
-PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 util-linux procps curl ca-certificates"
+PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 iptables util-linux procps curl ca-certificates"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
