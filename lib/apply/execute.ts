@@ -3,6 +3,8 @@
 // With a seed, ready actions start in a random (repeatable) order, so tests can walk
 // many legal orders; an interrupt stops new starts and waits a bounded time for the rest.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { PlannedChanges } from '../plan/build.js';
 import type { PlanAction } from '../plan/types.js';
 import type { Step, Template } from '../resources/types.js';
@@ -57,6 +59,7 @@ async function runStep(step: Step, connection: HostConnection, outputs: Outputs,
   if (step.generatePassphrase) {
     const value = randomBytes(48).toString('base64url');
     redactor.add(value);
+    keepPassphrase(step.generatePassphrase.keepAt, value);
     if (step.capture) own[step.capture] = value;
     return;
   }
@@ -67,6 +70,38 @@ async function runStep(step: Step, connection: HostConnection, outputs: Outputs,
     throw new StepFailure(redactor.redact(`exit ${result.code}${detail ? `: ${detail}` : ''}`));
   }
   if (step.capture) own[step.capture] = result.stdout.trim();
+}
+
+/**
+ * Writes a generated passphrase to its local file before any host gets it: complete or not
+ * at all (temporary file, fsync, then a hard link that fails if the file exists), 0600.
+ */
+function keepPassphrase(path: string, value: string): void {
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const temporary = `${path}.${process.pid}.tmp`;
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      writeSync(fd, `${value}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(temporary, path);
+    } finally {
+      unlinkSync(temporary);
+    }
+    const dir = openSync(folder, 'r');
+    fsyncSync(dir);
+    closeSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StepFailure(code === 'EEXIST'
+      ? `${path} exists already: plan again, bsync then uses the passphrase kept there`
+      : `cannot keep the generated passphrase in ${path}: ${(error as Error).message}; nothing was generated for the hosts`);
+  }
 }
 
 /** What a person needs from a failed command: pgBackRest's ERROR line when there is one, else its last lines. */

@@ -16,7 +16,7 @@ interface RawConfig {
   cluster: { name: string; pg_version?: number; stanza?: string };
   ssh?: { user?: string; port?: number; identity?: string; known_hosts?: string; connect_timeout?: number };
   repo?: {
-    type?: 'ssh' | 's3'; path?: string; user?: string; cipher_type?: 'aes-256-cbc' | 'none'; cipher_pass?: SecretSpec;
+    type?: 'ssh' | 's3'; path?: string; user?: string; cipher_type?: 'aes-256-cbc' | 'none'; cipher_pass?: SecretSpec; cipher_pass_store?: string;
     retention?: { full?: number; diff?: number };
     s3?: { bucket: string; endpoint: string; region: string; key: SecretSpec; key_secret: SecretSpec; uri_style?: 'host' | 'path'; port?: number; verify_tls?: boolean; ca_file?: string };
   };
@@ -63,6 +63,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       user: repo.user ?? 'backrest',
       cipherType,
       cipherPass: cipherType === 'none' ? null : cipherSpec === 'auto' ? 'auto' : resolveSecret(cipherSpec, 'repo.cipher_pass', ctx),
+      ...(repo.cipher_pass_store ? { cipherPassStore: local(repo.cipher_pass_store) } : {}),
       retention: { full: repo.retention?.full ?? 1, diff: repo.retention?.diff ?? 6 },
       ...(repo.s3 ? { s3: s3Repo(repo.s3, ctx, local) } : {}),
     },
@@ -128,6 +129,9 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
   if (type === 's3' && !raw.repo?.s3) fail('repo.s3', 'is required with repo.type = "s3"', 'Add a [repo.s3] table with bucket, endpoint, region, key and key_secret.');
   if (type === 'ssh' && raw.repo?.s3) fail('repo.s3', 'only goes with repo.type = "s3"', 'Remove [repo.s3], or set repo.type = "s3".');
   if (type === 's3' && raw.repo?.user !== undefined) fail('repo.user', 'only goes with repo.type = "ssh": it owns the repository on backup hosts, and s3 repositories have none', 'Remove repo.user; with s3 every PostgreSQL host writes to the bucket as postgres.');
+  if (raw.repo?.cipher_pass_store !== undefined && (raw.repo.cipher_pass ?? 'auto') !== 'auto') {
+    fail('repo.cipher_pass_store', 'only goes with cipher_pass = "auto": it keeps the passphrases bsync generates', 'Remove it, or set repo.cipher_pass = "auto".');
+  }
   if ((raw.repo?.cipher_type ?? 'aes-256-cbc') === 'none' && raw.repo?.cipher_pass !== undefined) {
     fail('repo.cipher_pass', 'is set but repo.cipher_type is "none"', 'Remove cipher_pass, or choose cipher_type = "aes-256-cbc".');
   }

@@ -87,6 +87,8 @@ export interface Inventory {
     cipherType: 'aes-256-cbc' | 'none';
     /** A passphrase, 'auto' (adopt what the stanza's hosts share, else generate), or null with cipherType none. */
     cipherPass: Secret | 'auto' | null;
+    /** With "auto": the local folder where generated passphrases are kept (<stanza>.cipher_pass). */
+    cipherPassStore?: string;
     retention: { full: number; diff: number };
     s3?: S3Repo;
   };

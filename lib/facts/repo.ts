@@ -76,6 +76,7 @@ export const repoProbe: Probe = {
 
 interface InfoStanza {
   name: string;
+  cipher?: string;
   status: { code: number; message: string };
   backup?: Array<{ label: string; type: string; error?: boolean }>;
 }
@@ -90,5 +91,5 @@ export function parseInfo(parsed: unknown, stanza: string): Partial<RepoFacts> {
     type: backup.type,
     error: backup.error === true,
   }));
-  return { statusCode: entry.status.code, statusMessage: entry.status.message, backups };
+  return { statusCode: entry.status.code, statusMessage: entry.status.message, backups, ...(typeof entry.cipher === 'string' ? { cipher: entry.cipher } : {}) };
 }

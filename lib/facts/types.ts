@@ -91,6 +91,8 @@ export interface RepoFacts {
   statusCode: number | null;
   statusMessage: string;
   backups: BackupInfo[];
+  /** The repository's cipher as pgbackrest info reports it (`aes-256-cbc`, `none`), when info could read it. */
+  cipher?: string;
 }
 
 export interface PatroniMember {

@@ -24,8 +24,8 @@ export interface Step {
   stdin?: Template;
   /** Keep the trimmed stdout as this output of the action. */
   capture?: string;
-  /** Instead of a command: bsync makes a random passphrase locally and keeps it as `capture`. */
-  generatePassphrase?: boolean;
+  /** Instead of a command: bsync makes a random passphrase locally, writes it to `keepAt` (0600, never replaced), and keeps it as `capture`. */
+  generatePassphrase?: { keepAt: string };
 }
 
 export type ChangeAction = 'create' | 'update' | 'delete';
