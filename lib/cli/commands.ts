@@ -46,6 +46,10 @@ export async function planCommand(options: GlobalOptions & { out?: string; detai
       writePlanFile(options.out, plan);
       progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
     }
+    if (plan.problems.length > 0) {
+      progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
+      return 1;
+    }
     return options.detailedExitcode && plan.actions.length > 0 ? 2 : 0;
   } finally {
     session.close();

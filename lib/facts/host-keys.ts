@@ -1,6 +1,7 @@
 // The host's own SSH host keys, read over bsync's verified connection: peers' known_hosts
 // entries come from here, never from scanning the network.
 import type { Probe } from './probe.js';
+import { firstLine, framed, readFramed } from './framed.js';
 
 export const hostKeysProbe: Probe = {
   name: 'hostKeys',
@@ -17,12 +18,16 @@ export const hostKeysProbe: Probe = {
   },
 };
 
+/** pgBackRest's version, or why it does not run (the drift check reports that as a problem). */
 export const pgbackrestVersionProbe: Probe = {
   name: 'pgbackrestVersion',
   applies: () => true,
-  command: () => `pgbackrest version 2>/dev/null || true`,
+  command: () => framed('pgbackrest version'),
   parse(output) {
-    const match = /pgBackRest (\S+)/.exec(output);
-    return { pgbackrestVersion: match ? match[1] : null };
+    const result = readFramed(output);
+    const match = result && result.code === 0 ? /^pgBackRest (\S+)$/m.exec(result.stdout) : null;
+    if (match) return { pgbackrestVersion: match[1] };
+    const why = !result ? 'no answer' : result.code === 127 && /not found/.test(result.stderr) ? 'pgbackrest is not installed (command not found)' : `pgbackrest version exited ${result.code}: ${firstLine(result.stderr || result.stdout)}`;
+    return { pgbackrestVersion: null, pgbackrestProblem: why };
   },
 };

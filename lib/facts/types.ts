@@ -123,6 +123,8 @@ export interface HostFacts {
   /** The host's own SSH host public keys, `type base64` each. */
   hostKeys: string[];
   pgbackrestVersion: string | null;
+  /** Why `pgbackrest version` gave no version, when it did not. */
+  pgbackrestProblem?: string;
   postgres?: PostgresFacts;
   repo?: RepoFacts;
   patroni?: PatroniFacts;

@@ -14,7 +14,7 @@ export interface PlannedChanges {
   changes: Map<string, Change>;
 }
 
-export function buildPlan(inventory: Inventory, hosts: string[], resources: Resource[], nonce = randomBytes(16).toString('hex')): PlannedChanges {
+export function buildPlan(inventory: Inventory, hosts: string[], resources: Resource[], nonce = randomBytes(16).toString('hex'), problems: Plan['problems'] = []): PlannedChanges {
   const dependencies = changedDependencies(resources);
   // Other hosts of the zone were planned too (their facts feed these); only the asked-for hosts act.
   const changed = resources.filter((resource) => resource.change !== null && hosts.includes(resource.host));
@@ -27,6 +27,7 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
       format: 'bsync-plan', version: 1, createdAt: new Date().toISOString(), configPath: inventory.configPath,
       hosts, nonce, actions,
       summary: { add: count('create'), change: count('update'), remove: count('delete'), conflict: actions.filter((entry) => entry.conflict).length },
+      problems,
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
   };

@@ -44,8 +44,13 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${add} to add, ${change} to change, ${remove} to remove${conflicts}.`;
 }
 
+function problemLines(plan: Plan, style: Style): string[] {
+  if (plan.problems.length === 0) return [];
+  return [paint(style, 31, 'Problems that keep backups from running:'), ...plan.problems.map(({ host, problem }) => `  ${host}: ${problem}`), ''];
+}
+
 export function renderPlanText(plan: Plan, style: Style): string {
-  if (plan.actions.length === 0) return `${summaryLine(plan)}\n`;
+  if (plan.actions.length === 0) return `${[...problemLines(plan, style), summaryLine(plan)].join('\n')}\n`;
   const lines: string[] = ['bsync will make these changes:', ''];
   for (const host of plan.hosts) {
     const actions = plan.actions.filter((action) => action.host === host);
@@ -54,7 +59,7 @@ export function renderPlanText(plan: Plan, style: Style): string {
     for (const action of actions) lines.push(...renderAction(action, style));
     lines.push('');
   }
-  lines.push(summaryLine(plan));
+  lines.push(...problemLines(plan, style), summaryLine(plan));
   return `${lines.join('\n')}\n`;
 }
 

@@ -39,4 +39,6 @@ export interface Plan {
   /** In dependency order. */
   actions: PlanAction[];
   summary: { add: number; change: number; remove: number; conflict: number };
+  /** Why backups cannot run on some host, whatever the diff says (plan exits 1 when any). */
+  problems: Array<{ host: string; problem: string }>;
 }

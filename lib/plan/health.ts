@@ -1,0 +1,35 @@
+// What the drift check reports besides drift: whether backups can run at all. A host
+// where bsync relies on pgBackRest but it does not run, or a stanza its repository
+// reports as broken, is a problem: plan exits 1 naming the host, whatever the diff says.
+// Read-only: it looks at facts already gathered, it runs nothing.
+import type { Inventory } from '../config/inventory.js';
+import { zoneHosts, zonesOf, type FactsByHost } from '../desired/zone.js';
+
+export interface HealthProblem {
+  host: string;
+  problem: string;
+}
+
+/** pgBackRest info status codes that say the stanza is usable (0 ok, 2 no valid backup yet: the plan adds one). */
+const USABLE_STATUS = new Set([0, 2]);
+
+export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: string[]): HealthProblem[] {
+  const problems: HealthProblem[] = [];
+  for (const zone of zonesOf(inventory)) {
+    for (const host of zoneHosts(zone)) {
+      const hostFacts = facts.get(host.name);
+      if (!hostFacts || !hosts.includes(host.name)) continue;
+      if (hostFacts.pgbackrestVersion === null) {
+        problems.push({ host: host.name, problem: `pgBackRest does not run here (${hostFacts.pgbackrestProblem ?? 'no version'}); backups and WAL archiving of stanza ${zone.stanza} depend on it` });
+      }
+    }
+    const owner = facts.get(zone.repoOwner.name);
+    const repo = owner?.repo;
+    if (!repo || !hosts.includes(zone.repoOwner.name) || !repo.backupInfoExists) continue;
+    if (repo.statusCode === null || !USABLE_STATUS.has(repo.statusCode)) {
+      const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
+      problems.push({ host: zone.repoOwner.name, problem: `stanza ${zone.stanza}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}` });
+    }
+  }
+  return problems;
+}
