@@ -36,6 +36,8 @@ SELECT json_build_object(
     FROM pg_authid a WHERE a.rolname = :'backup_role')
 );`;
 
+const CONNECT_TRIES = 8;
+
 function backupRole(ctx: ProbeContext): string {
   return ctx.inventory.backupUser.name;
 }
@@ -45,13 +47,20 @@ export const postgresProbe: Probe = {
   applies: (ctx) => ctx.host.role === 'postgres',
   command: (ctx) => {
     const psql = `${psqlCommand(ctx.host.pgPort, '-At -v ON_ERROR_STOP=1')} -v backup_role=${shq(backupRole(ctx))}`;
-    // A quoted heredoc: the SQL reaches psql untouched by the shell.
-    return framed(asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`));
+    // A quoted heredoc: the SQL reaches psql untouched by the shell. psql exits 2 when it
+    // cannot connect: a server in the middle of a restart (an interrupted apply's, say) gets
+    // a few seconds before it counts as down.
+    const query = asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
+    return framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`);
   },
   parse(output, ctx) {
     const result = requireFramed(output, ctx, 'postgres', 'psql');
     // psql exits 2 when it cannot connect: the server is down or refuses, which is a fact, not a fault.
-    if (result.code !== 0) return { postgres: notRunning(result.stderr.trim() || result.stdout.trim() || `psql exited ${result.code}`) };
+    if (result.code !== 0) {
+      // Each connection attempt printed the same lines: say them once.
+      const said = [...new Set(result.stderr.split('\n').map((line) => line.trim()).filter(Boolean))].join('\n');
+      return { postgres: notRunning(said || result.stdout.trim() || `psql exited ${result.code}`) };
+    }
     const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(result.stdout.trim(), ctx, 'postgres', 'psql (one JSON object)');
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.versionNum !== 'number') {
       throw new HostError(ctx.host.name, 'probe postgres: expected a JSON object with versionNum from psql, received another JSON value');
