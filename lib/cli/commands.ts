@@ -134,9 +134,15 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
   }
 }
 
-/** Every selected host's lease, taken in parallel; if one is held elsewhere, none is kept. */
+/**
+ * Every selected host's lease; if one is held elsewhere, none is kept. The first host (by
+ * name) is taken alone first, so of two applies started together one wins, not neither.
+ */
 async function takeLeases(session: Session, leases: HeldLease[]): Promise<void> {
-  const settled = await Promise.allSettled(session.selected.map((host) => acquireLease(session.connections.get(host.name)!, progress)));
+  const [first, ...rest] = session.selected.map((host) => host.name).sort();
+  const take = (name: string) => acquireLease(session.connections.get(name)!, progress);
+  leases.push(await take(first));
+  const settled = await Promise.allSettled(rest.map(take));
   for (const result of settled) if (result.status === 'fulfilled') leases.push(result.value);
   const refused = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
   if (refused.length === 1) throw refused[0];

@@ -1,6 +1,6 @@
 // The promises around apply: a stale saved plan is refused, no secret leaks into
 // output, saved plans or the server log, hosts that cannot be trusted or reached are
-// named, an interrupted apply converges when run again, and two applies never overlap.
+// named, and an interrupted apply converges when run again (faults.test.ts has the rest).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,18 +119,3 @@ describe('hosts that cannot be reached or trusted', () => {
   });
 });
 
-describe('the per-host lock', () => {
-  it('refuses an apply while another holds the host, naming the holder, and works once it is free', async () => {
-    // Hold the lock the way a running apply does (flock on the same file, holder noted).
-    await onHost('ssh-pg1', `nohup sh -c 'exec 9>/run/lock/bsync.lock; flock 9; echo "ops@laptop pid 4242 since earlier" > /run/lock/bsync.holder; exec sleep 60' >/dev/null 2>&1 &`);
-    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER ROLE backrest PASSWORD 'lock-test'"`);
-    const refused = await bsync(['apply', '-c', CONFIG, '--yes']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('ssh-pg1: another bsync apply is changing this host (ops@laptop pid 4242 since earlier)');
-    expect(refused.stderr).not.toMatch(STACK_TRACE);
-    await onHost('ssh-pg1', `pkill -f 'sleep 60' || true`);
-    const applied = await bsync(['apply', '-c', CONFIG, '--yes']);
-    expect(applied.stdout).toContain('pg_role[backrest]');
-    expect(applied.code).toBe(0);
-  }, 300_000);
-});
