@@ -8,6 +8,7 @@ import { cronProblem } from './cron.js';
 import type { HostSpec, Inventory, S3Repo } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
 import { validateSchema } from './schema.js';
+import { checkSecretFormats } from './secret-formats.js';
 import { resolveSecret, type SecretContext, type SecretSpec } from './secrets.js';
 import { parseToml, readConfigText } from './toml.js';
 
@@ -84,6 +85,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
     })),
     warnings,
   };
+  checkSecretFormats(inventory);
   return inventory;
 }
 

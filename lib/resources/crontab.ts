@@ -16,7 +16,8 @@ export const cronMarker = (id: string) => `# bsync:${id}`;
 
 export function desiredCrontab(current: string | null, entries: DesiredCronEntry[], stanza: string): Template {
   return mergeLines(current ?? undefined, {
-    isOurs: (line) => line.includes(`# bsync:`) && line.includes(`:${stanza}`),
+    // The marker ends the line and names the stanza exactly: `…-1` is not `…-10`.
+    isOurs: (line) => line.trimEnd().endsWith(`:${stanza}`) && /# bsync:[a-z]+:\S+$/.test(line.trimEnd()),
     wanted: entries.map((entry) => ({ line: [`${entry.schedule} ${entry.command} ${cronMarker(entry.id)}`] })),
   });
 }

@@ -11,9 +11,9 @@ export type DesiredSettings = Record<string, string>;
 
 export const MARKER = '# bsync';
 
-/** A value as postgresql.conf spells it. */
+/** A value as postgresql.conf spells it: inside quotes the server reads `\\` as an escape and `''` as a quote. */
 export function confLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 /** postgresql.conf with each setting on one active line of bsync's, other active lines of it commented. */
@@ -22,7 +22,8 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
   if (current.endsWith('\n')) lines.pop();
   for (const [name, value] of Object.entries(desired)) {
     const wanted = `${name} = ${confLiteral(value)}\t${MARKER}`;
-    const active = new RegExp(`^\\s*${name}\\s*(=|\\s)`);
+    // Setting names are case-insensitive to the server: `Archive_Mode=on` is the same setting.
+    const active = new RegExp(`^\\s*${name}\\s*(=|\\s)`, 'i');
     const indexes = lines.flatMap((line, index) => (active.test(line) ? [index] : []));
     if (indexes.length === 0) {
       lines.push(wanted);

@@ -1,6 +1,6 @@
 // pgbackrest.conf as bsync writes it: [global] then the stanza, keys in a fixed order so
 // the same inventory always renders the same bytes.
-import { parse as parseIni } from 'ini';
+import { parsePgbackrestIni } from './pgbackrest-ini.js';
 import type { Part, Template } from './types.js';
 
 export type ConfValue = string | number | Exclude<Part, string>;
@@ -30,16 +30,25 @@ const SECRET_KEY = /^(repo\d+-(cipher-pass|s3-key|s3-key-secret|s3-token|azure-k
 
 /** Hides secret values in a pgbackrest.conf text (for plans and facts output). */
 export function redactConf(text: string): string {
-  return text.replace(/^(\s*)([A-Za-z0-9-]+)(\s*=\s*)(.*)$/gm, (line, lead, key, eq, value: string) =>
+  // Lines as pgBackRest splits them (only at \n), so no other line break can carry a secret
+  // past the redaction; commented-out secrets are hidden too.
+  return text.split('\n').map((line) => {
+    const equals = line.indexOf('=');
+    if (equals < 0) return line;
+    const key = line.slice(0, equals).trim().replace(/^#\s*/, '');
+    const value = line.slice(equals + 1);
     // A placeholder the plan already shows (`(sensitive, known after apply)`) stays as it is.
-    SECRET_KEY.test(key) && !value.startsWith('(sensitive') ? `${lead}${key}${eq}(sensitive)` : line,
-  );
+    if (!SECRET_KEY.test(key) || value.trim().startsWith('(sensitive')) return line;
+    return `${line.slice(0, equals + 1)}${/^[ \t]*/.exec(value)![0]}(sensitive)`;
+  }).join('\n');
 }
 
-/** The value of a key in a section of an existing pgbackrest.conf (parsed with ini), or null. */
+/**
+ * The value of a key in a section of an existing pgbackrest.conf, read by pgBackRest's own
+ * rules; null when absent, empty, given twice, or when pgBackRest could not read the file.
+ */
 export function confValue(text: string | undefined, section: string, key: string): string | null {
   if (!text) return null;
-  const parsed = parseIni(text) as Record<string, Record<string, unknown>>;
-  const value = parsed[section]?.[key];
-  return typeof value === 'string' && value !== '' ? value : null;
+  const values = parsePgbackrestIni(text)?.get(section)?.get(key);
+  return values?.length === 1 && values[0] !== '' ? values[0] : null;
 }

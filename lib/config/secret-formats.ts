@@ -1,0 +1,34 @@
+// Secrets that the files they must live in cannot hold exactly are refused before anything
+// runs: a value that a target format would cut, trim or split would reach the host as
+// another secret (a repository nobody can read, a password nobody can log in with).
+// The messages name the key and the reason, never the value.
+import { ConfigError } from '../errors.js';
+import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
+import { pgpassPasswordProblem } from '../resources/pgpass.js';
+import type { Inventory, Secret } from './inventory.js';
+
+export function checkSecretFormats(inventory: Inventory): void {
+  const { repo, backupUser } = inventory;
+  const inConf: Array<[string, Secret | undefined]> = [
+    ['repo.cipher_pass', typeof repo.cipherPass === 'object' && repo.cipherPass !== null ? repo.cipherPass : undefined],
+    ['repo.s3.key', repo.s3?.key],
+    ['repo.s3.key_secret', repo.s3?.keySecret],
+  ];
+  for (const [keyPath, secret] of inConf) {
+    const problem = secret ? pgbackrestValueProblem(secret.reveal()) : null;
+    if (problem) {
+      throw new ConfigError(`${keyPath}: pgbackrest.conf cannot hold this secret exactly: ${problem}`, {
+        where: inventory.configPath,
+        hint: `pgBackRest reads a value as the whole line after the first "=", trimmed. Use a value without line breaks, NUL bytes or white space at its ends (${secret!.source}).`,
+      });
+    }
+  }
+  const password = backupUser.password;
+  const problem = password ? pgpassPasswordProblem(password.reveal()) : null;
+  if (problem) {
+    throw new ConfigError(`backup_user.password: ${problem}`, {
+      where: inventory.configPath,
+      hint: `The password goes into .pgpass lines and a SCRAM verifier (${password!.source}); choose one without line breaks or NUL bytes.`,
+    });
+  }
+}
