@@ -7,7 +7,7 @@ import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/o
 function globals(argv: Record<string, unknown>): GlobalOptions {
   printErrorsAsJson(Boolean(argv.json));
   return {
-    config: String(argv.config),
+    config: argv.config === undefined ? './bsync.toml' : String(argv.config),
     host: argv.host === undefined ? undefined : ([] as string[]).concat(argv.host as string | string[]),
     json: Boolean(argv.json),
     color: argv.color !== false,
@@ -22,7 +22,8 @@ async function main(): Promise<number> {
   await yargs(hideBin(process.argv))
     .scriptName('bsync')
     .usage('$0 <command> [options]\n\nKeeps pgBackRest on PostgreSQL hosts and backup servers in the state bsync.toml declares.')
-    .option('config', { alias: 'c', type: 'string', default: './bsync.toml', describe: 'the config file' })
+    // No yargs default: with one, a bare `-c` would silently mean ./bsync.toml.
+    .option('config', { alias: 'c', type: 'string', defaultDescription: './bsync.toml', describe: 'the config file' })
     .option('host', { type: 'string', describe: 'only this host (repeatable)' })
     .option('json', { type: 'boolean', default: false, describe: 'machine output on stdout' })
     .option('color', { type: 'boolean', default: true, describe: 'colour on a terminal (--no-color turns it off)' })
@@ -40,6 +41,14 @@ async function main(): Promise<number> {
     .command('unlock <lease>', 'clear a host\'s apply lease by hand (the id is in the message naming the holder)', (y) => y
       .positional('lease', { type: 'string', describe: 'the lease id, 16 hex digits' }),
     (argv) => run(() => unlockCommand({ ...globals(argv), leaseId: String(argv.lease) }))())
+    // `-c` at the end of a line has no value: yargs would quietly use the default file.
+    .check((argv) => {
+      for (const name of ['config', 'host', 'out']) {
+        const values = ([] as unknown[]).concat(argv[name] ?? []);
+        if (values.some((value) => value === '')) throw new UsageError(`--${name} needs a value${name === 'config' ? ' (the config file, e.g. -c bsync.toml)' : ''}`);
+      }
+      return true;
+    }, true)
     .demandCommand(1, 'Name a command: validate, plan, apply, facts or unlock.')
     .strict()
     .fail((message, error) => {

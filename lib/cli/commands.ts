@@ -10,7 +10,8 @@ import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons, writePlanFile } from '../plan/saved.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
-import { progress, styleFor, type GlobalOptions } from './output.js';
+import { progress, styleFor, writeJson, type GlobalOptions } from './output.js';
+import { printable } from '../printable.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
@@ -18,7 +19,7 @@ import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 export function validateCommand(options: GlobalOptions): number {
   const inventory = loadConfig(options.config);
   for (const warning of inventory.warnings) progress(`warning: ${warning}`);
-  if (options.json) process.stdout.write(`${JSON.stringify({ valid: true, warnings: inventory.warnings, hosts: inventory.hosts.length })}\n`);
+  if (options.json) writeJson({ valid: true, warnings: inventory.warnings, hosts: inventory.hosts.length }, 0);
   else process.stdout.write(`${options.config}: valid, ${inventory.hosts.length} host${inventory.hosts.length === 1 ? "" : "s"}.\n`);
   return 0;
 }
@@ -28,7 +29,7 @@ export async function factsCommand(options: GlobalOptions): Promise<number> {
   try {
     const facts = await gatherFacts(session);
     const selected = Object.fromEntries(session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]));
-    process.stdout.write(`${JSON.stringify(selected, null, 2)}\n`);
+    writeJson(selected);
     return 0;
   } finally {
     session.close();
@@ -40,7 +41,7 @@ export async function planCommand(options: GlobalOptions & { out?: string; detai
   try {
     progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
     const { plan } = planFromFacts(session, await gatherFacts(session));
-    if (options.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    if (options.json) writeJson(plan);
     else process.stdout.write(renderPlanText(plan, styleFor(options)));
     if (options.out) {
       writePlanFile(options.out, plan);
@@ -96,7 +97,7 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
     const style = styleFor(options);
     if (!options.json) process.stdout.write(renderPlanText(planned.plan, style));
     if (planned.plan.actions.length === 0) {
-      if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results: [] }, null, 2)}\n`);
+      if (options.json) writeJson({ plan: planned.plan, results: [] });
       return 0;
     }
     if (!saved && !options.yes) {
@@ -123,7 +124,7 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
         else if (event.status !== 'done') progress(`${event.host}: ${event.address.slice(event.host.length + 1)} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       },
     });
-    if (options.json) process.stdout.write(`${JSON.stringify({ plan: planned.plan, results, interrupted: interrupt.requested }, null, 2)}\n`);
+    if (options.json) writeJson({ plan: planned.plan, results, interrupted: interrupt.requested });
     else process.stdout.write(applyReport(results));
     if (interrupt.requested) return INTERRUPT_EXIT;
     return results.every((result) => result.status === 'done') ? 0 : 1;
@@ -177,5 +178,5 @@ export function applyReport(results: ActionResult[]): string {
   const stopped = ['not started', 'interrupted'].filter((status) => count(status) > 0).map((status) => `, ${count(status)} ${status}`).join('');
   const complete = results.every((result) => result.status === 'done');
   const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
-  return `${[...lines, head].join('\n')}\n`;
+  return `${printable([...lines, head].join('\n'))}\n`;
 }

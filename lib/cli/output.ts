@@ -1,6 +1,7 @@
 // Where things go: machine output on stdout, progress and errors on stderr; colour only
 // on a terminal and never with --no-color or NO_COLOR.
 import { BsyncError } from '../errors.js';
+import { printable, printableJson } from '../printable.js';
 import type { Style } from '../plan/render-text.js';
 
 export interface GlobalOptions {
@@ -15,7 +16,12 @@ export function styleFor(options: GlobalOptions, stream: NodeJS.WriteStream = pr
 }
 
 export function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${printable(message)}\n`);
+}
+
+/** Machine output: one JSON document on stdout. */
+export function writeJson(value: unknown, indent = 2): void {
+  process.stdout.write(`${printableJson(value, indent)}\n`);
 }
 
 let errorsAsJson = false;
@@ -31,13 +37,13 @@ export function reportError(error: unknown): number {
     const shown = error instanceof BsyncError
       ? { message: error.message, where: error.where, hint: error.hint, hosts: error.hosts }
       : { message: error instanceof Error ? error.message : String(error) };
-    process.stdout.write(`${JSON.stringify({ error: shown }, null, 2)}\n`);
+    writeJson({ error: shown });
   }
   if (error instanceof BsyncError) {
-    process.stderr.write(`bsync: error: ${error.describe()}\n`);
+    process.stderr.write(`bsync: error: ${printable(error.describe())}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`bsync: error: ${message}\n`);
+    process.stderr.write(`bsync: error: ${printable(message)}\n`);
     if (process.env.BSYNC_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return 1;

@@ -75,6 +75,8 @@ function sentence(error: ErrorObject, data: unknown): { path: string; message: s
       return { path, message: `needs at least ${params.limit} entr${params.limit === 1 ? 'y' : 'ies'}` };
     case 'minLength':
       return { path, message: 'must not be empty' };
+    case 'maxLength':
+      return { path, message: `must be at most ${params.limit} characters, got ${String(value).length}` };
     case 'pattern':
       return { path, message: `must be ${expected ?? `like ${params.pattern}`}, got ${describeValue(value)}` };
     case 'anyOf':

@@ -7,6 +7,9 @@ import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
 import { pgpassPasswordProblem } from '../resources/pgpass.js';
 import type { Inventory, Secret } from './inventory.js';
 
+/** Longer than any passphrase or password a person or generator makes: a wrong file was named. */
+const MAX_SECRET_LENGTH = 1024;
+
 export function checkSecretFormats(inventory: Inventory): void {
   const { repo, backupUser } = inventory;
   const inConf: Array<[string, Secret | undefined]> = [
@@ -14,6 +17,14 @@ export function checkSecretFormats(inventory: Inventory): void {
     ['repo.s3.key', repo.s3?.key],
     ['repo.s3.key_secret', repo.s3?.keySecret],
   ];
+  for (const [keyPath, secret] of [...inConf, ['backup_user.password', backupUser.password] as const]) {
+    if (secret && secret.reveal().length > MAX_SECRET_LENGTH) {
+      throw new ConfigError(`${keyPath}: the secret is ${secret.reveal().length} characters long; at most ${MAX_SECRET_LENGTH} are accepted`, {
+        where: inventory.configPath,
+        hint: `Check that ${secret.source} holds only the secret.`,
+      });
+    }
+  }
   for (const [keyPath, secret] of inConf) {
     const problem = secret ? pgbackrestValueProblem(secret.reveal()) : null;
     if (problem) {

@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.js';
 
 export function readConfigText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    // Editors on Windows start UTF-8 files with a byte-order mark; TOML readers skip it.
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;

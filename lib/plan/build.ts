@@ -7,6 +7,7 @@ import type { Change, FieldChange, Resource } from '../resources/types.js';
 import { displayText, knownText } from '../resources/types.js';
 import { changedDependencies, topologicalOrder } from './graph.js';
 import type { Plan, PlanAction, PlanField } from './types.js';
+import { printable } from '../printable.js';
 
 export interface PlannedChanges {
   plan: Plan;
@@ -27,7 +28,7 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
       format: 'bsync-plan', version: 1, createdAt: new Date().toISOString(), configPath: inventory.configPath,
       hosts, nonce, actions,
       summary: { add: count('create'), change: count('update'), remove: count('delete'), conflict: actions.filter((entry) => entry.conflict).length },
-      problems,
+      problems: problems.map(({ host, problem }) => ({ host, problem: printable(problem) })),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
   };
@@ -36,22 +37,23 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
 function planAction(resource: Resource, dependsOn: string[], nonce: string): PlanAction {
   const change = resource.change as Change;
   const action: PlanAction = {
-    address: resource.address, host: resource.host, kind: resource.kind, title: resource.title,
+    address: resource.address, host: resource.host, kind: resource.kind, title: printable(resource.title),
     action: change.action, fields: (change.fields ?? []).map(displayField), dependsOn, fingerprint: fingerprint(resource, nonce),
   };
+  // What a plan shows may come from a host's files: it is escaped here, once, for every view.
   if (resource.name !== undefined) action.name = resource.name;
-  if (change.reason) action.reason = change.reason;
+  if (change.reason) action.reason = printable(change.reason);
   if (change.requiresRestart) action.requiresRestart = true;
-  if (change.conflict) action.conflict = change.conflict;
-  if (change.diff) action.diff = fileDiff(change);
+  if (change.conflict) action.conflict = printable(change.conflict);
+  if (change.diff) action.diff = printable(fileDiff(change));
   return action;
 }
 
 function displayField(field: FieldChange): PlanField {
   const shown: PlanField = { name: field.name };
-  if (field.before !== undefined) shown.before = field.sensitive ? '(sensitive)' : field.before;
+  if (field.before !== undefined) shown.before = field.sensitive ? '(sensitive)' : printable(field.before);
   if (field.after !== undefined) {
-    shown.after = field.sensitive ? '(sensitive)' : typeof field.after === 'string' ? field.after : displayText(field.after);
+    shown.after = field.sensitive ? '(sensitive)' : printable(typeof field.after === 'string' ? field.after : displayText(field.after));
   }
   return shown;
 }

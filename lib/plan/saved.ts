@@ -1,24 +1,49 @@
 // Saved plans: the Plan value as JSON (no secrets), and the check that it still
 // matches what a fresh plan decides before anything is applied.
 import { readFileSync, writeFileSync } from 'node:fs';
+import Ajv from 'ajv';
 import { BsyncError } from '../errors.js';
+import { printable, printableJson } from '../printable.js';
+import { projectFile } from '../project-files.js';
 import type { Plan } from './types.js';
 
+const validatePlan = new Ajv.default({ allErrors: false, strict: true })
+  .compile<Plan>(JSON.parse(readFileSync(projectFile('schemas/plan.schema.json'), 'utf8')) as object);
+
+const MAKE_ONE = 'Make a new one with: bsync plan --out FILE';
+
 export function writePlanFile(path: string, plan: Plan): void {
-  writeFileSync(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(path, `${printableJson(plan)}\n`, { mode: 0o600 });
 }
 
+/** A saved plan, or an error that says what is wrong with the file (never the JSON parser's own words). */
 export function readPlanFile(path: string): Plan {
-  let plan: Plan;
+  let text: string;
   try {
-    plan = JSON.parse(readFileSync(path, 'utf8')) as Plan;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BsyncError(`cannot read the saved plan: ${(error as Error).message}`, { where: path });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new BsyncError(`cannot read the saved plan: ${why}`, { where: path, hint: MAKE_ONE });
   }
-  if (plan?.format !== 'bsync-plan' || plan.version !== 1 || !Array.isArray(plan.actions) || typeof plan.nonce !== 'string') {
-    throw new BsyncError('this is not a bsync plan file (format bsync-plan, version 1)', { where: path });
+  if (text.trim() === '') throw new BsyncError('the saved plan is empty', { where: path, hint: MAKE_ONE });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const complete = /\}\s*$/.test(text);
+    throw new BsyncError(complete ? 'the saved plan is not valid JSON (was it edited?)' : 'the saved plan is cut short: it is not complete JSON (was it copied or written only in part?)', { where: path, hint: MAKE_ONE });
   }
-  return plan;
+  const record = value as Record<string, unknown> | null;
+  if (record === null || typeof record !== 'object' || record.format !== 'bsync-plan') {
+    throw new BsyncError('this is not a bsync plan file (no "format": "bsync-plan")', { where: path, hint: `Plans are made with bsync plan --out FILE; ${MAKE_ONE.toLowerCase()}` });
+  }
+  if (record.version !== 1) throw new BsyncError(`this plan file has version ${printable(JSON.stringify(record.version))}; this bsync reads version 1`, { where: path, hint: MAKE_ONE });
+  if (!validatePlan(value)) {
+    const [first] = validatePlan.errors ?? [];
+    throw new BsyncError(`the saved plan is damaged: ${first?.instancePath || '(top level)'} ${first?.message ?? 'is not valid'}`, { where: path, hint: MAKE_ONE });
+  }
+  return value;
 }
 
 /** Differences between a saved plan and a fresh one made with the saved plan's key; empty when it still holds. */

@@ -5,8 +5,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { labSecret, onHost, resetScenario } from '../support/lab.js';
+import { shq } from '../../lib/transport/shell.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
+/** What a terminal acts on: C0 controls but tab and newline, DEL, C1 controls, bidi overrides. */
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 async function sh(host: string, command: string): Promise<string> {
   const run = await onHost(host, command);
@@ -109,11 +112,32 @@ describe('odd host states', () => {
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain('ssh-backup2: probe crontab: expected a crontab or "no crontab for backrest" from crontab -l, received: crontab: segmentation fault');
     expect(plan.stderr).not.toMatch(STACK_TRACE);
+    expect(plan.stderr).toContain('\\x1b[31mred\\x1b[0m');
+    expect(plan.stderr).not.toMatch(TERMINAL_CONTROL);
     const json = await bsync(['plan', '-c', CONFIG, '--json']);
     expect(json.code).toBe(1);
     const error = JSON.parse(json.stdout).error;
     expect(error.hosts).toEqual(['ssh-backup2']);
     expect(error.message).toContain('probe crontab');
+  });
+});
+
+describe('what a host\'s files hold is shown, not obeyed', () => {
+  it('escape sequences, a carriage return and a bidi override in a crontab reach the plan escaped, in text and --json', async () => {
+    const crontab = await sh('ssh-backup1', 'crontab -u backrest -l');
+    undo.push(() => onHost('ssh-backup1', `printf %s ${shq(crontab)} | crontab -u backrest -`));
+    const hostile = '# \u001b[2J\u001b]0;owned\u0007 \u202edesrever\r';
+    const drifted = [hostile, ...crontab.split('\n').filter((line) => !line.includes('bsync:diff'))].join('\n');
+    await sh('ssh-backup1', `printf %s ${shq(drifted)} | crontab -u backrest -`);
+    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('\\x1b[2J\\x1b]0;owned\\x07 \\u202edesrever\\r');
+    expect(plan.stdout).not.toMatch(TERMINAL_CONTROL);
+    const json = await bsync(['plan', '-c', CONFIG, '--json']);
+    expect(json.stdout).not.toMatch(TERMINAL_CONTROL);
+    const [action] = JSON.parse(json.stdout).actions;
+    expect(action.diff).toContain('\\x1b[2J');
+    expect(action.diff).not.toMatch(TERMINAL_CONTROL);
   });
 });
 

@@ -1,7 +1,9 @@
 // Every bad config in fixtures/bad/ gets its message from `bsync validate` and `bsync plan`,
 // exit code 1, and no stack trace. Each fixture names its expected message in a first
 // line `# expect: …` and the environment it needs in `# env: NAME=value` lines.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 
@@ -45,6 +47,27 @@ describe('command line mistakes', () => {
     const run = await bsync(['plna']);
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('an option given without its value is a usage error, not a silent default', async () => {
+    for (const args of [['validate', '-c'], ['plan', '--host'], ['plan', '-c', `${FIXTURES}lab/ssh.toml`, '--out']]) {
+      const run = await bsync(args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toMatch(/bsync: error: --(config|host|out) needs a value/);
+      expect(run.stderr).not.toContain('cannot read the config');
+    }
+  });
+
+  it('a config with a UTF-8 byte-order mark or CRLF line ends is read like any other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bsync-cli-'));
+    const text = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8');
+    writeFileSync(join(dir, 'bom.toml'), `\uFEFF${text}`);
+    writeFileSync(join(dir, 'crlf.toml'), `\uFEFF${text.replace(/\n/g, '\r\n')}`);
+    for (const name of ['bom.toml', 'crlf.toml']) {
+      const run = await bsync(['validate', '-c', join(dir, name)]);
+      expect(run.stderr, name).toBe('');
+      expect(run.stdout).toContain('valid, 4 hosts');
+    }
   });
 
   it('a missing config file is named', async () => {

@@ -1,0 +1,45 @@
+// A saved plan that is empty, cut short, edited, foreign or a folder is refused by
+// `bsync apply FILE` with a sentence naming the file, exit 1, before any host is touched.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
+import type { Plan } from '../../lib/plan/types.js';
+import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bsync-saved-'));
+const plan: Plan = {
+  format: 'bsync-plan', version: 1, createdAt: '2026-12-01T00:00:00.000Z', configPath: '/etc/bsync/bsync.toml',
+  hosts: ['pg1'], nonce: '0123456789abcdef0123456789abcdef', actions: [], summary: { add: 0, change: 0, remove: 0, conflict: 0 }, problems: [],
+};
+const complete = `${JSON.stringify(plan, null, 2)}\n`;
+
+const cases: Array<[string, string | null, RegExp]> = [
+  ['empty', '', /the saved plan is empty/],
+  ['truncated', complete.slice(0, complete.length / 2), /the saved plan is cut short: it is not complete JSON/],
+  ['edited', complete.replace('"hosts"', 'hosts'), /the saved plan is not valid JSON/],
+  ['foreign', '{"name": "bsync", "version": "0.1.0"}\n', /this is not a bsync plan file/],
+  ['future', complete.replace('"version": 1', '"version": 7'), /this plan file has version 7; this bsync reads version 1/],
+  ['damaged', complete.replace('"actions": []', '"actions": [{"address": 1}]'), /the saved plan is damaged: \/actions\/0/],
+  ['folder', null, /cannot read the saved plan: it is a folder/],
+];
+
+describe('saved plan files', () => {
+  it('round-trip through writePlanFile and readPlanFile', () => {
+    writePlanFile(join(dir, 'good.json'), plan);
+    expect(readPlanFile(join(dir, 'good.json'))).toEqual(plan);
+  });
+
+  it.each(cases)('%s: apply refuses it with a clear sentence, exit 1', async (name, content, message) => {
+    const path = join(dir, `${name}.json`);
+    if (content === null) mkdirSync(path);
+    else writeFileSync(path, content);
+    const run = await bsync(['apply', path, '-c', `${FIXTURES}lab/ssh.toml`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain(path);
+    expect(run.stderr).not.toMatch(/Unexpected (token|end)|JSON at position|SyntaxError/);
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+});
