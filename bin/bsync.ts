@@ -2,6 +2,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand, factsCommand, planCommand, unlockCommand, validateCommand } from '../lib/cli/commands.js';
+import { statusCommand } from '../lib/cli/status-command.js';
+import { verifyCommand } from '../lib/cli/verify-command.js';
 import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/output.js';
 
 function globals(argv: Record<string, unknown>): GlobalOptions {
@@ -13,6 +15,8 @@ function globals(argv: Record<string, unknown>): GlobalOptions {
     color: argv.color !== false,
   };
 }
+
+const PROM_FILE = { type: 'string', describe: 'also write Prometheus metrics to this file (textfile collector)' } as const;
 
 async function main(): Promise<number> {
   let exitCode = 0;
@@ -30,8 +34,17 @@ async function main(): Promise<number> {
     .command('validate', 'check the config; no network', {}, (argv) => run(() => validateCommand(globals(argv)))())
     .command('plan', 'gather facts and show what apply would change', (y) => y
       .option('out', { type: 'string', describe: 'save the plan to this file' })
-      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 0 in sync, 2 with changes, 1 on error' }),
-    (argv) => run(() => planCommand({ ...globals(argv), out: argv.out, detailedExitcode: Boolean(argv['detailed-exitcode']) }))())
+      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 0 in sync, 2 with changes, 1 on error' })
+      .option('prom-file', PROM_FILE),
+    (argv) => run(() => planCommand({ ...globals(argv), out: argv.out, detailedExitcode: Boolean(argv['detailed-exitcode']), promFile: argv['prom-file'] }))())
+    .command('status', 'backups, ages, sizes and archiving per stanza; read-only', (y) => y.option('prom-file', PROM_FILE),
+      (argv) => run(() => statusCommand({ ...globals(argv), promFile: argv['prom-file'] }))())
+    .command('verify', 'restore the newest backup of each stanza into a scratch folder, start it, check it, remove it', (y) => y
+      .option('stanza', { type: 'string', describe: 'only this stanza' })
+      .option('set', { type: 'string', describe: 'restore this backup set instead of the newest' })
+      .option('recovery-point', { type: 'boolean', describe: 'write a WAL marker on the primary and restore to the end of the archive' })
+      .option('prom-file', PROM_FILE),
+    (argv) => run(() => verifyCommand({ ...globals(argv), stanza: argv.stanza, set: argv.set, recoveryPoint: argv['recovery-point'], promFile: argv['prom-file'] }))())
     .command('apply [planfile]', 'apply a saved plan, or plan, show, confirm and apply', (y) => y
       .positional('planfile', { type: 'string', describe: 'a plan saved with plan --out' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
@@ -43,13 +56,13 @@ async function main(): Promise<number> {
     (argv) => run(() => unlockCommand({ ...globals(argv), leaseId: String(argv.lease) }))())
     // `-c` at the end of a line has no value: yargs would quietly use the default file.
     .check((argv) => {
-      for (const name of ['config', 'host', 'out']) {
+      for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set']) {
         const values = ([] as unknown[]).concat(argv[name] ?? []);
         if (values.some((value) => value === '')) throw new UsageError(`--${name} needs a value${name === 'config' ? ' (the config file, e.g. -c bsync.toml)' : ''}`);
       }
       return true;
     }, true)
-    .demandCommand(1, 'Name a command: validate, plan, apply, facts or unlock.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, status, verify, facts or unlock.')
     .strict()
     .fail((message, error) => {
       throw error ?? new UsageError(message);

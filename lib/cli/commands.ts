@@ -13,6 +13,8 @@ import { Secret } from '../config/inventory.js';
 import { progress, styleFor, writeJson, type GlobalOptions } from './output.js';
 import { printable } from '../printable.js';
 import { planFromFacts } from './planning.js';
+import { withMetrics } from './metrics-file.js';
+import { planMetrics } from '../plan/metrics.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 
@@ -36,25 +38,28 @@ export async function factsCommand(options: GlobalOptions): Promise<number> {
   }
 }
 
-export async function planCommand(options: GlobalOptions & { out?: string; detailedExitcode: boolean }): Promise<number> {
-  const session = await openSession(options.config, options.host);
-  try {
-    progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
-    const { plan } = planFromFacts(session, await gatherFacts(session));
-    if (options.json) writeJson(plan);
-    else process.stdout.write(renderPlanText(plan, styleFor(options)));
-    if (options.out) {
-      writePlanFile(options.out, plan);
-      progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
+export async function planCommand(options: GlobalOptions & { out?: string; detailedExitcode: boolean; promFile?: string }): Promise<number> {
+  return withMetrics(options.promFile, 'plan', async () => {
+    const session = await openSession(options.config, options.host);
+    try {
+      progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
+      const { plan } = planFromFacts(session, await gatherFacts(session));
+      if (options.json) writeJson(plan);
+      else process.stdout.write(renderPlanText(plan, styleFor(options)));
+      if (options.out) {
+        writePlanFile(options.out, plan);
+        progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
+      }
+      const metrics = planMetrics(plan);
+      if (plan.problems.length > 0) {
+        progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
+        return { code: 1, success: false, metrics };
+      }
+      return { code: options.detailedExitcode && plan.actions.length > 0 ? 2 : 0, success: true, metrics };
+    } finally {
+      session.close();
     }
-    if (plan.problems.length > 0) {
-      progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
-      return 1;
-    }
-    return options.detailedExitcode && plan.actions.length > 0 ? 2 : 0;
-  } finally {
-    session.close();
-  }
+  });
 }
 
 async function confirm(): Promise<boolean> {

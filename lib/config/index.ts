@@ -24,6 +24,7 @@ interface RawConfig {
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
   schedule?: { full?: string; diff?: string };
   patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
+  verify?: { hosts?: string[]; path?: string; query?: string; amcheck?: boolean; recovery_point?: boolean; timeout?: number };
   host: Array<{ name: string; address?: string; role: 'postgres' | 'backup'; zone?: number; pg_data?: string; pg_port?: number }>;
 }
 
@@ -75,6 +76,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
     },
     schedule: { full: raw.schedule?.full ?? '10 0 * * 0', diff: raw.schedule?.diff ?? '10 0 * * 1-6' },
     ...(raw.patroni ? { patroni: { config: raw.patroni.config ?? '/etc/patroni/patroni.yml', access: raw.patroni.access ?? 'patronictl', restPort: raw.patroni.rest_port ?? 8008 } } : {}),
+    verify: {
+      hosts: new Map((raw.verify?.hosts ?? []).map((name) => [raw.host.find((host) => host.name === name)!.zone ?? 1, name])),
+      path: raw.verify?.path ?? '/var/tmp/bsync-verify',
+      ...(raw.verify?.query ? { query: raw.verify.query } : {}),
+      amcheck: raw.verify?.amcheck ?? false,
+      recoveryPoint: raw.verify?.recovery_point ?? false,
+      timeoutSeconds: raw.verify?.timeout ?? 3600,
+    },
     hosts: raw.host.map((host): HostSpec => ({
       name: host.name,
       address: host.address ?? host.name,
@@ -151,6 +160,8 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
     }
   });
 
+  checkVerify(raw, fail);
+
   const zones = [...new Set(raw.host.map((host) => host.zone ?? 1))].sort((a, b) => a - b);
   for (const zone of zones) {
     const members = raw.host.map((host, index) => ({ ...host, index })).filter((host) => (host.zone ?? 1) === zone);
@@ -162,4 +173,26 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
     if (type === 'ssh' && backups.length === 0) fail(`host[${postgres[0].index + 1}].zone`, `zone ${zone} has no backup host`, `repo.type = "ssh" needs one host with role = "backup" in zone ${zone} (for ${label(postgres)}).`);
     if (type === 'ssh' && backups.length > 1) fail(`host[${backups[1].index + 1}].zone`, `zone ${zone} has ${backups.length} backup hosts (${label(backups)})`, 'One backup host per zone holds its repository.');
   }
+}
+
+/** [verify]: named hosts exist, one per zone; the scratch path is nowhere near a data directory. */
+function checkVerify(raw: RawConfig, fail: (path: string, message: string, hint?: string) => never): void {
+  const verifyZones = new Map<number, string>();
+  (raw.verify?.hosts ?? []).forEach((name, index) => {
+    const host = raw.host.find((candidate) => candidate.name === name);
+    if (!host) fail(`verify.hosts[${index + 1}]`, `${JSON.stringify(name)} is not a host of this config`, `Hosts: ${raw.host.map((candidate) => candidate.name).join(', ')}`);
+    const zone = host.zone ?? 1;
+    const earlier = verifyZones.get(zone);
+    if (earlier) fail(`verify.hosts[${index + 1}]`, `zone ${zone} already restores on ${earlier}`, 'Name at most one verify host per zone.');
+    verifyZones.set(zone, name);
+  });
+  const scratch = (raw.verify?.path ?? '/var/tmp/bsync-verify').replace(/\/+$/, '') || '/';
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b === '/' ? '' : b}/`);
+  if (scratch === '/') fail('verify.path', 'must not be /', 'Give a scratch folder such as /var/tmp/bsync-verify.');
+  raw.host.forEach((host, index) => {
+    const data = host.pg_data?.replace(/\/+$/, '');
+    if (data && (inside(scratch, data) || inside(data, scratch))) {
+      fail('verify.path', `${scratch} overlaps the data directory of host[${index + 1}] ${host.name} (${data})`, 'verify restores into a scratch folder that must be apart from every data directory.');
+    }
+  });
 }

@@ -99,6 +99,15 @@ export interface Inventory {
   };
   schedule: { full: string; diff: string };
   patroni?: { config: string; access: 'patronictl' | 'rest'; restPort: number };
+  verify: {
+    /** Hosts named to restore instead of a zone's default, by zone. */
+    hosts: Map<number, string>;
+    path: string;
+    query?: string;
+    amcheck: boolean;
+    recoveryPoint: boolean;
+    timeoutSeconds: number;
+  };
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];

@@ -33,7 +33,13 @@ SELECT json_build_object(
       'login', a.rolcanlogin, 'replication', a.rolreplication, 'password', a.rolpassword,
       'memberOf', ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
                         WHERE m.member = a.oid ORDER BY 1))), '{}'::json)
-    FROM pg_authid a WHERE a.rolname = :'backup_role')
+    FROM pg_authid a WHERE a.rolname = :'backup_role'),
+  'archiver', (SELECT json_build_object(
+      'archivedCount', archived_count, 'lastArchivedWal', last_archived_wal,
+      'lastArchivedTime', floor(extract(epoch FROM last_archived_time))::bigint,
+      'failedCount', failed_count, 'lastFailedWal', last_failed_wal,
+      'lastFailedTime', floor(extract(epoch FROM last_failed_time))::bigint)
+    FROM pg_stat_archiver)
 );`;
 
 const CONNECT_TRIES = 8;
@@ -65,7 +71,7 @@ export const postgresProbe: Probe = {
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.versionNum !== 'number') {
       throw new HostError(ctx.host.name, 'probe postgres: expected a JSON object with versionNum from psql, received another JSON value');
     }
-    return { postgres: { running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {} } };
+    return { postgres: { running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {}, archiver: parsed.archiver ?? null } };
   },
 };
 

@@ -74,11 +74,37 @@ export const repoProbe: Probe = {
   },
 };
 
+interface InfoBackup {
+  label: string;
+  type: string;
+  error?: boolean;
+  timestamp?: { start?: number; stop?: number };
+  info?: { size?: number; repository?: { delta?: number } };
+  archive?: { start?: string | null; stop?: string | null };
+  database?: { id?: number };
+}
+
 interface InfoStanza {
   name: string;
   cipher?: string;
-  status: { code: number; message: string };
-  backup?: Array<{ label: string; type: string; error?: boolean }>;
+  status: { code: number; message: string; lock?: { backup?: { held?: boolean } } };
+  backup?: InfoBackup[];
+  archive?: Array<{ database?: { id?: number }; min?: string | null; max?: string | null }>;
+  db?: Array<{ id?: number; version?: string }>;
+}
+
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+function backupInfo(backup: InfoBackup, versions: Map<number | undefined, string>): BackupInfo {
+  const entry: BackupInfo = { label: backup.label, type: backup.type, error: backup.error === true };
+  const fields: Partial<BackupInfo> = {
+    start: num(backup.timestamp?.start), stop: num(backup.timestamp?.stop), size: num(backup.info?.size),
+    repoDelta: num(backup.info?.repository?.delta), archiveStart: str(backup.archive?.start), archiveStop: str(backup.archive?.stop),
+    pgVersion: versions.get(backup.database?.id),
+  };
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
+  return entry;
 }
 
 /** `pgbackrest info --output=json`: status code 1 = missing stanza path, 0 = ok. */
@@ -86,10 +112,15 @@ export function parseInfo(parsed: unknown, stanza: string): Partial<RepoFacts> {
   const stanzas = Array.isArray(parsed) ? (parsed as InfoStanza[]) : [];
   const entry = stanzas.find((candidate) => candidate.name === stanza);
   if (!entry) return { statusCode: null, statusMessage: 'stanza not in pgbackrest info output' };
-  const backups: BackupInfo[] = (entry.backup ?? []).map((backup) => ({
-    label: backup.label,
-    type: backup.type,
-    error: backup.error === true,
-  }));
-  return { statusCode: entry.status.code, statusMessage: entry.status.message, backups, ...(typeof entry.cipher === 'string' ? { cipher: entry.cipher } : {}) };
+  const versions = new Map((entry.db ?? []).map((db) => [db.id, String(db.version)] as const));
+  const backups = (entry.backup ?? []).map((backup) => backupInfo(backup, versions));
+  // The archive of the newest database (the last one after a stanza-upgrade).
+  const archive = (entry.archive ?? []).at(-1);
+  const facts: Partial<RepoFacts> = { statusCode: entry.status.code, statusMessage: entry.status.message, backups, backupRunning: entry.status.lock?.backup?.held === true };
+  if (typeof entry.cipher === 'string') facts.cipher = entry.cipher;
+  // The newest file may be a backup's history file (`…0002.00000028.backup`): its segment counts.
+  const segment = (name: string | undefined) => name?.slice(0, 24);
+  if (str(archive?.min)) facts.archiveMin = segment(str(archive?.min));
+  if (str(archive?.max)) facts.archiveMax = segment(str(archive?.max));
+  return facts;
 }

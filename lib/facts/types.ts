@@ -74,12 +74,37 @@ export interface PostgresFacts {
   /** Contents as the server reads them (pg_read_file). */
   configContent: string;
   hbaContent: string;
+  /** null on a server that does not report it (not running). */
+  archiver?: ArchiverFacts | null;
 }
 
 export interface BackupInfo {
   label: string;
   type: string;
   error: boolean;
+  /** Unix seconds, as pgbackrest info reports them. */
+  start?: number;
+  stop?: number;
+  /** Bytes of the database restored from this backup. */
+  size?: number;
+  /** Bytes this backup added to the repository (compressed, deduplicated against its prior). */
+  repoDelta?: number;
+  /** The WAL segments this backup needs. */
+  archiveStart?: string;
+  archiveStop?: string;
+  /** PostgreSQL major version of the backed-up cluster (`15`). */
+  pgVersion?: string;
+}
+
+/** pg_stat_archiver of a running server: how WAL archiving is going. */
+export interface ArchiverFacts {
+  archivedCount: number;
+  lastArchivedWal: string | null;
+  /** Unix seconds, or null when nothing was archived since the statistics were reset. */
+  lastArchivedTime: number | null;
+  failedCount: number;
+  lastFailedWal: string | null;
+  lastFailedTime: number | null;
 }
 
 /** The stanza as the repository holds it. */
@@ -93,6 +118,11 @@ export interface RepoFacts {
   backups: BackupInfo[];
   /** The repository's cipher as pgbackrest info reports it (`aes-256-cbc`, `none`), when info could read it. */
   cipher?: string;
+  /** The oldest and newest WAL segment in the archive of the current database, when any. */
+  archiveMin?: string;
+  archiveMax?: string;
+  /** A backup of the stanza holds pgBackRest's lock: one is running now. */
+  backupRunning?: boolean;
 }
 
 export interface PatroniMember {

@@ -39,7 +39,7 @@ describe('machine output', () => {
     const validate = new Ajv.default({ strict: true }).compile(planSchema);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
     expect(plan.actions.map((action: { address: string }) => action.address)).toEqual(['ssh-pg2.pgbackrest_conf']);
-    expect(plan.summary).toEqual({ add: 0, change: 1, remove: 0 });
+    expect(plan.summary).toEqual({ add: 0, change: 1, remove: 0, conflict: 0 });
     expect(run.stderr).toContain('Gathering facts');
     const none = await bsync(['plan', '-c', CONFIG, '--json', '--host', 'ssh-pg1']);
     expect(JSON.parse(none.stdout).actions).toEqual([]);
@@ -52,11 +52,12 @@ describe('a failing action', () => {
   });
 
   it('stops only what depends on it: the other zone converges, exit 1, the failure named', async () => {
-    // /etc/pgbackrest as a file on ssh-pg2: its folder cannot be made, so zone 2 cannot finish.
+    // /etc/pgbackrest as a file on ssh-pg2: the plan shows a conflict, apply refuses it, zone 2 cannot finish.
     await onHost('ssh-pg2', 'touch /etc/pgbackrest');
     const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/failed: ssh-pg2\.directory\[\/etc\/pgbackrest\]: exit 1: \/etc\/pgbackrest is not a folder/);
+    expect(run.stdout).toContain('! directory[/etc/pgbackrest]');
+    expect(run.stdout).toMatch(/failed: ssh-pg2\.directory\[\/etc\/pgbackrest\]: refused: \/etc\/pgbackrest is a regular empty file, where bsync manages a folder/);
     expect(run.stdout).toMatch(/skipped: ssh-pg2\.pgbackrest_conf: waits for ssh-pg2\.directory\[\/etc\/pgbackrest\] \(failed\)/);
     expect(run.stdout).toMatch(/skipped: ssh-backup2\.stanza\[pgedge-lab-2\]/);
     expect(run.stdout).not.toMatch(/(failed|skipped): ssh-(pg1|backup1)\./);

@@ -1,0 +1,194 @@
+// The script that proves a backup restores: on the verify host, restore one backup set
+// into a scratch folder, start a throwaway PostgreSQL on it (its own port on localhost,
+// its own socket folder, no archiving, cluster_name bsync-verify-<stanza>), run the
+// checks, and remove it all whatever happened. Every step's result is framed data; the
+// controller decides what passed. A pure function: lib/apply/verify.ts runs it.
+//
+// If the controller dies, a watchdog notices within seconds (its heartbeat to the closed
+// channel fails) and ends the script, whose exit trap stops the server and removes the
+// folder; a run that could not clean up is cleaned up by the next one before it starts.
+import { PSQL_SESSION_OPTIONS } from '../psql.js';
+import { framed, readFramed, type FramedOutput } from '../facts/framed.js';
+import { shq } from '../transport/shell.js';
+
+export interface VerifyJob {
+  stanza: string;
+  /** The OS user that runs pgBackRest with this repository on the verify host. */
+  runAs: string;
+  /** PostgreSQL major version of the backup (`15`): which server binaries start it. */
+  pgVersion: string;
+  /** The backup set to restore. */
+  label: string;
+  /** `immediate`: consistent at the end of the backup. `default`: all archived WAL replayed. */
+  recovery: 'immediate' | 'default';
+  /** pgN-host options to reset so pgBackRest restores locally on a repository host. */
+  pgHostCount: number;
+  /** The scratch folder; the stanza restores into <path>/<stanza>. */
+  path: string;
+  /** Bytes the restored data needs. */
+  neededBytes: number;
+  timeoutSeconds: number;
+  query?: string;
+  amcheck: boolean;
+}
+
+export const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'cleanup'] as const;
+export type VerifyStepName = (typeof VERIFY_STEPS)[number];
+
+export interface VerifyStep extends FramedOutput {
+  name: VerifyStepName;
+  /** When the step started on the host's clock (ms); the next step's start ends it. */
+  startedMs: number;
+}
+
+/** One row of JSON the restored server reports about itself. */
+export const CHECK_SQL = `SELECT json_build_object(
+  'inRecovery', pg_is_in_recovery(),
+  'versionNum', current_setting('server_version_num')::int,
+  'clusterName', current_setting('cluster_name'),
+  'archiveMode', current_setting('archive_mode'),
+  'listen', current_setting('listen_addresses'),
+  'lsn', (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,
+  'databases', (SELECT json_agg(datname ORDER BY datname) FROM pg_database WHERE datallowconn)
+);`;
+
+/** Server binaries' folders by OS family: Debian's and PGDG's (Rocky). */
+export function binaryDirs(pgVersion: string): string[] {
+  return [`/usr/lib/postgresql/${pgVersion}/bin`, `/usr/pgsql-${pgVersion}/bin`];
+}
+
+/** Settings appended to the restored postgresql.auto.conf, so they win over anything the copy brought along. */
+function overrides(job: VerifyJob, restoreCommand: string): string {
+  const lines = [
+    '# bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
+    `port = $PORT`,
+    `listen_addresses = 'localhost'`,
+    `unix_socket_directories = '$DIR/sock'`,
+    `cluster_name = 'bsync-verify-${job.stanza}'`,
+    `archive_mode = off`,
+    `archive_command = ''`,
+    `archive_library = ''`,
+    `hot_standby = off`,
+    `shared_preload_libraries = ''`,
+    `synchronous_standby_names = ''`,
+    `primary_conninfo = ''`,
+    `ssl = off`,
+    `restore_command = '${restoreCommand.replace(/'/g, "''")}'`,
+  ];
+  return lines.join('\n');
+}
+
+export function verifyScript(job: VerifyJob): string {
+  const resets = Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(' ');
+  // Its own spool folder too: the host's may belong to another user, and stays untouched.
+  const pgbackrest = `pgbackrest --stanza=${shq(job.stanza)} ${resets} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
+  const restoreOptions = [
+    `--tablespace-map-all="$DIR/tablespaces"`, '--archive-mode=off', `--type=${job.recovery}`,
+    ...(job.recovery === 'immediate' ? ['--target-action=promote'] : []),
+    `--set=${shq(job.label)}`,
+  ].join(' ');
+  // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
+  const restoreCommand = `pgbackrest --stanza=${job.stanza} ${resets} --pg1-path=$DIR/data archive-get %f "%p"`;
+  const psql = `PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$DIR/sock" -p "$PORT" -U postgres -d postgres`;
+  const step = (name: VerifyStepName, command: string) => [`echo "step:${name}:$(date +%s%3N)"`, framed(command), '[ "$bsync_c" = 0 ] || exit 0'].join('\n');
+  const queryDelimiter = `BSYNC_QUERY_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+
+  return [
+    '#!/bin/bash',
+    'rm -f "$0"',
+    'set -u',
+    'umask 077',
+    'cd /',
+    // Output to a controller that is gone must not kill the cleanup halfway.
+    `trap '' PIPE`,
+    `S=${shq(job.stanza)} BASE=${shq(job.path)} RUNAS=${shq(job.runAs)} NEED=${job.neededBytes} TIMEOUT=${job.timeoutSeconds}`,
+    'DIR="$BASE/$S" PORT="" BIN=""',
+    `for d in ${binaryDirs(job.pgVersion).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`,
+    'as() { runuser -u "$RUNAS" -- "$@"; }',
+    // Stops a server left running from the scratch folder and removes the folder.
+    'scrub() {',
+    '  if [ -f "$DIR/data/postmaster.pid" ]; then',
+    '    if [ -n "$BIN" ]; then as "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t 60 stop >/dev/null 2>&1; fi',
+    '    pid=$(head -n 1 "$DIR/data/postmaster.pid" 2>/dev/null)',
+    '    case "$pid" in ""|*[!0-9]*) ;; *) kill -9 "$pid" 2>/dev/null ;; esac',
+    '  fi',
+    '  rm -rf "$DIR"',
+    '  [ ! -e "$DIR" ]',
+    '}',
+    'finish() {',
+    '  trap - EXIT TERM INT HUP',
+    '  [ -n "${WATCH:-}" ] && kill "$WATCH" 2>/dev/null',
+    '  if [ "${LOCKED:-}" = 1 ]; then',
+    `    ${['echo "step:cleanup:$(date +%s%3N)"', framed('scrub')].join('\n    ')}`,
+    '  fi',
+    '}',
+    'trap finish EXIT',
+    `trap 'exit 143' TERM INT HUP`,
+    // The watchdog: a heartbeat on stderr every 2 s; when it cannot be written, the
+    // controller is gone, and the whole job ends (the exit trap cleans up).
+    `( trap '' PIPE; while sleep 2; do printf . >&2 || { kill -TERM 0; exit 0; }; done ) &`,
+    'WATCH=$!',
+    `mkdir -p "$BASE" && chmod 0711 "$BASE" || exit 0`,
+    'exec 8>"$BASE/.$S.lock"',
+    step('lock', 'flock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }'),
+    'LOCKED=1',
+    step('leftovers', 'if [ -e "$DIR" ]; then echo found; scrub; fi'),
+    step('binaries', `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job.pgVersion).join(', ')})" >&2; false; }; echo "$BIN"`),
+    step('space', [
+      'parent=$BASE; while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done',
+      'avail=$(df -P -B1 "$parent" | awk \'NR == 2 { print $4 }\')',
+      'echo "$avail"',
+      '[ "$avail" -ge "$NEED" ] || { echo "needs $NEED bytes under $BASE, $avail are free" >&2; false; }',
+    ].join('\n')),
+    step('restore', [
+      'install -d -o "$RUNAS" -g "$(id -gn "$RUNAS")" -m 0700 "$DIR" "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
+      `as ${pgbackrest} ${restoreOptions} restore`,
+    ].join(' && ')),
+    // A port nothing on localhost listens on, looked for from a random start so that two
+    // verifies starting together rarely pick the same (steps run in subshells: it comes back as output).
+    step('port', [
+      'first=$((54320 + RANDOM % 1000))',
+      'for i in $(seq 0 999); do p=$((54320 + (first - 54320 + i) % 1000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; exit 0; }; done',
+      'echo "no free port in 54320-55319 on localhost" >&2; false',
+    ].join('\n')),
+    'PORT=$bsync_o',
+    step('configure', [
+      `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
+      // Only the scratch folder's socket, which only RUNAS (and root) can reach.
+      `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
+      ': > "$DIR/pg_ident.conf"',
+      `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${overrides(job, restoreCommand)}\nBSYNC_CONF`,
+      'chown "$RUNAS" "$DIR/verify.conf" "$DIR/pg_hba.conf" "$DIR/pg_ident.conf" "$DIR/data/postgresql.auto.conf"',
+    ].join('\n')),
+    // pg_ctl -w may return while recovery still runs (without hot standby nobody can connect
+    // yet): wait until the server takes connections, or has stopped, or time is up.
+    step('start', [
+      'log() { tail -n 20 "$DIR/server.log" >&2; false; }',
+      'as "$BIN/pg_ctl" -D "$DIR/data" -o "-c config_file=$DIR/verify.conf" -l "$DIR/server.log" -w -t "$TIMEOUT" start >/dev/null || log || exit 1',
+      'n=0',
+      `until as env ${psql} -c 'SELECT 1' >/dev/null 2>&1; do`,
+      '  as "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1 || { log; exit 1; }',
+      '  n=$((n + 1)); [ "$n" -lt "$TIMEOUT" ] || { echo "the restored server did not take connections within $TIMEOUT s" >&2; log; exit 1; }',
+      '  sleep 1',
+      'done',
+    ].join('\n')),
+    step('checks', `as env ${psql} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
+    job.query ? step('query', `as env ${psql} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`) : '',
+    job.amcheck ? step('amcheck', `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing --no-progress`) : '',
+    'exit 0',
+  ].filter(Boolean).join('\n');
+}
+
+/** The steps the script reported, in order; lines that are not a step and its frame are not data. */
+export function parseVerifyOutput(output: string): VerifyStep[] {
+  const steps: VerifyStep[] = [];
+  const lines = output.split('\n');
+  for (let index = 0; index < lines.length - 1; index += 1) {
+    const header = /^step:([a-z]+):(\d+)$/.exec(lines[index].trim());
+    const name = header?.[1] as VerifyStepName | undefined;
+    if (!header || !name || !(VERIFY_STEPS as readonly string[]).includes(name)) continue;
+    const result = readFramed(lines[index + 1]);
+    if (result) steps.push({ name, startedMs: Number(header[2]), ...result });
+  }
+  return steps;
+}

@@ -1,0 +1,70 @@
+// Which backup each stanza's verify restores, where, as whom, and what it needs: a pure
+// function of the inventory and the facts already gathered.
+import type { Inventory } from '../config/inventory.js';
+import { BsyncError } from '../errors.js';
+import { PG_OS_USER } from '../facts/probe.js';
+import type { BackupInfo } from '../facts/types.js';
+import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import type { VerifyJob } from './script.js';
+
+export interface VerifyPlan {
+  zone: Zone;
+  host: string;
+  backup: BackupInfo;
+  job: VerifyJob;
+  /** Where the recovery point's marker is written, when asked for. */
+  primary?: { host: string; port: number };
+}
+
+/** Room for the restored data: its size, a tenth more, and 128 MiB for WAL replayed on start. */
+export function neededBytes(size: number): number {
+  return Math.ceil(size * 1.1) + 128 * 1024 * 1024;
+}
+
+export interface VerifyRequest {
+  stanza?: string;
+  set?: string;
+  recoveryPoint: boolean;
+}
+
+/** A zone with nothing to verify: why, in words. */
+export interface VerifySkip {
+  zone: Zone;
+  host: string;
+  problem: string;
+}
+
+export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: VerifyRequest): Array<VerifyPlan | VerifySkip> {
+  let zones = zonesOf(inventory);
+  if (request.stanza !== undefined) {
+    zones = zones.filter((zone) => zone.stanza === request.stanza);
+    if (zones.length === 0) {
+      throw new BsyncError(`--stanza ${request.stanza}: no such stanza in the config`, { where: inventory.configPath, hint: `Stanzas: ${zonesOf(inventory).map((zone) => zone.stanza).join(', ')}` });
+    }
+  }
+  return zones.map((zone) => {
+    const primary = zone.postgresHosts.find((host) => facts.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery);
+    const host = inventory.verify.hosts.get(zone.zone) ?? zone.backupHost?.name ?? primary?.name ?? zone.postgresHosts[0].name;
+    const backups = (facts.get(zone.repoOwner.name)?.repo?.backups ?? []).filter((backup) => !backup.error);
+    const backup = request.set !== undefined ? backups.find((candidate) => candidate.label === request.set) : backups.at(-1);
+    if (!backup) {
+      const problem = request.set !== undefined ? `the repository holds no valid backup set ${request.set}` : 'the repository holds no valid backup yet';
+      return { zone, host, problem };
+    }
+    if (request.recoveryPoint && !primary) return { zone, host, problem: 'no running primary to write the recovery point marker on' };
+    const job: VerifyJob = {
+      stanza: zone.stanza,
+      runAs: host === zone.backupHost?.name ? inventory.repo.user : PG_OS_USER,
+      pgVersion: backup.pgVersion ?? String(inventory.cluster.pgVersion),
+      label: backup.label,
+      recovery: request.recoveryPoint ? 'default' : 'immediate',
+      pgHostCount: zone.backupHost ? zone.postgresHosts.length : 1,
+      path: inventory.verify.path,
+      neededBytes: neededBytes(backup.size ?? 0),
+      timeoutSeconds: inventory.verify.timeoutSeconds,
+      amcheck: inventory.verify.amcheck,
+      ...(inventory.verify.query ? { query: inventory.verify.query } : {}),
+    };
+    return { zone, host, backup, job, ...(request.recoveryPoint && primary ? { primary: { host: primary.name, port: primary.pgPort } } : {}) };
+  });
+}

@@ -1,0 +1,263 @@
+// Backups proven by restores, on the lab: `bsync status` tells the newest backups and how
+// archiving goes (and when it fails), `bsync verify` restores and starts them (and fails
+// on a damaged backup set or a hole in the WAL archive, leaving nothing behind, even when
+// killed), and the metrics files parse with a Prometheus text-format parser and hold what
+// status shows.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import parsePrometheus from 'parse-prometheus-text-format';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
+import { onHost, resetScenario } from '../support/lab.js';
+
+const SSH = `${FIXTURES}lab/ssh.toml`;
+const S3 = `${FIXTURES}lab/s3.toml`;
+const work = mkdtempSync(join(tmpdir(), 'bsync-verify-'));
+const schema = (name: string) => new Ajv.default({ strict: true }).compile(JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8')));
+const validStatus = schema('status.schema.json');
+const validVerify = schema('verify.schema.json');
+
+interface PromFamily { name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }
+
+function readMetrics(path: string): Map<string, PromFamily> {
+  const families = parsePrometheus(readFileSync(path, 'utf8')) as PromFamily[];
+  return new Map(families.map((family) => [family.name, family]));
+}
+
+function sample(families: Map<string, PromFamily>, name: string, labels: Record<string, string>): number | undefined {
+  const found = families.get(name)?.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
+  return found === undefined ? undefined : Number(found.value);
+}
+
+async function sh(host: string, command: string): Promise<string> {
+  const run = await onHost(host, command);
+  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
+  return run.stdout;
+}
+
+async function converge(config: string): Promise<void> {
+  const apply = await bsync(['apply', '-c', config, '--yes', '--allow-restart']);
+  expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+}
+
+async function status(config: string, ...args: string[]) {
+  const run = await bsync(['status', '-c', config, '--json', ...args]);
+  expect(run.code, run.stderr).toBe(0);
+  const report = JSON.parse(run.stdout);
+  expect(validStatus(report), JSON.stringify(validStatus.errors)).toBe(true);
+  return report;
+}
+
+/** No scratch folder and no throwaway server may stay behind on the host. */
+async function expectNothingLeft(host: string, stanza: string): Promise<void> {
+  expect(await sh(host, `ls -A /var/tmp/bsync-verify 2>/dev/null | grep -v '^\\.' || true`)).toBe('');
+  expect(await sh(host, `ps -eo args | grep '^postgres: bsync-verify-${stanza}' || true`)).toBe('');
+}
+
+const psql = (sql: string) => `runuser -u postgres -- psql -XAtq -c ${JSON.stringify(sql)}`;
+
+describe('status and verify on ssh repositories', () => {
+  beforeAll(async () => {
+    await resetScenario('ssh');
+    await converge(SSH);
+  }, 600_000);
+
+  it('status shows the first full backup with its size, and working archiving', async () => {
+    const report = await status(SSH);
+    expect(report.stanzas.map((stanza: { stanza: string }) => stanza.stanza)).toEqual(['pgedge-lab-1', 'pgedge-lab-2']);
+    for (const stanza of report.stanzas) {
+      expect(stanza.statusCode).toBe(0);
+      expect(stanza.newest.full.sizeBytes).toBeGreaterThan(10_000_000);
+      expect(stanza.newest.full.ageSeconds).toBeLessThan(600);
+      expect(stanza.newest.diff).toBeNull();
+      expect(stanza.walArchive.max).toMatch(/^[0-9A-F]{24}$/);
+      expect(stanza.archiving.failing).toBe(false);
+      expect(stanza.archiving.lastArchivedWal).toMatch(/^[0-9A-F]{24}$/);
+      expect(stanza.problems).toEqual([]);
+    }
+    const text = await bsync(['status', '-c', SSH]);
+    expect(text.stdout).toMatch(/^pgedge-lab-1\s+repo1 ssh\s+ok\s+\d+[sm] ago, \d+ MiB\s+-/m);
+  });
+
+  it('after a diff backup status shows both, and its metrics file holds what status shows', async () => {
+    await sh('ssh-backup1', 'cd / && runuser -u backrest -- pgbackrest --stanza=pgedge-lab-1 --type=diff backup');
+    const prom = join(work, 'status.prom');
+    const report = await status(SSH, '--prom-file', prom);
+    const [zone1] = report.stanzas;
+    expect(zone1.newest.diff.label).toMatch(/^\d{8}-\d{6}F_\d{8}-\d{6}D$/);
+    expect(zone1.backupCount).toBe(2);
+    const metrics = readMetrics(prom);
+    for (const type of ['full', 'diff']) {
+      const labels = { stanza: 'pgedge-lab-1', repo: 'repo1', type };
+      expect(sample(metrics, 'bsync_backup_size_bytes', labels)).toBe(zone1.newest[type].sizeBytes);
+      expect(Math.abs(sample(metrics, 'bsync_backup_age_seconds', labels)! - zone1.newest[type].ageSeconds)).toBeLessThanOrEqual(2);
+    }
+    expect(sample(metrics, 'bsync_backup_age_seconds', { stanza: 'pgedge-lab-2', type: 'diff' })).toBeUndefined();
+    expect(sample(metrics, 'bsync_archive_failing', { stanza: 'pgedge-lab-1', host: 'ssh-pg1' })).toBe(0);
+    expect(sample(metrics, 'bsync_archive_archived_total', { stanza: 'pgedge-lab-1' })).toBe(zone1.archiving.archivedCount);
+    expect(metrics.get('bsync_archive_failed_total')?.type).toBe('COUNTER');
+    expect(sample(metrics, 'bsync_run_success', { command: 'status' })).toBe(1);
+  });
+
+  it('status shows archiving broken on purpose, with the failure and its time', async () => {
+    // Some WAL to archive after the switch: a switch with nothing written since the last one archives nothing.
+    await sh('ssh-pg1', `cd / && ${psql("ALTER SYSTEM SET archive_command = 'false'")} && ${psql('SELECT pg_reload_conf()')} && sleep 1 && ${psql("SELECT pg_logical_emit_message(false, 'test', 'x')")} && ${psql('SELECT pg_switch_wal()')}`);
+    try {
+      let zone1;
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        [zone1] = (await status(SSH)).stanzas;
+        if (zone1.archiving.failing) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(zone1.archiving.failing).toBe(true);
+      expect(zone1.archiving.failedCount).toBeGreaterThan(0);
+      expect(Date.parse(zone1.archiving.lastFailedAt)).toBeGreaterThan(Date.now() - 120_000);
+      expect(zone1.problems.join('\n')).toMatch(/WAL archiving fails: [0-9A-F]{24} failed at \d{4}-/);
+      const text = await bsync(['status', '-c', SSH]);
+      expect(text.stdout).toContain('FAILING since');
+      expect(text.stdout).toMatch(/Needs attention:\n {2}pgedge-lab-1: WAL archiving fails/);
+    } finally {
+      await sh('ssh-pg1', `cd / && ${psql('ALTER SYSTEM RESET archive_command')} && ${psql('SELECT pg_reload_conf()')}`);
+    }
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      if (!(await status(SSH)).stanzas[0].archiving.failing) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }, 120_000);
+
+  it('verify restores the newest backup of each stanza, starts it apart from the cluster, and removes it', async () => {
+    const prom = join(work, 'verify.prom');
+    const run = await bsync(['verify', '-c', SSH, '--json', '--prom-file', prom]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(validVerify(report), JSON.stringify(validVerify.errors)).toBe(true);
+    expect(report.stanzas.map((result: { host: string }) => result.host)).toEqual(['ssh-backup1', 'ssh-backup2']);
+    for (const result of report.stanzas) {
+      expect(result.ok).toBe(true);
+      expect(result.checks.map((check: { name: string }) => check.name)).toEqual(['recovery finished', 'version', 'isolated', 'databases']);
+      expect(result.databases).toContain('postgres');
+      expect(result.cleanedUp).toBe(true);
+    }
+    expect(report.stanzas[0].label).toMatch(/D$/); // the diff is the newest of zone 1
+    const metrics = readMetrics(prom);
+    expect(sample(metrics, 'bsync_verify_success', { stanza: 'pgedge-lab-1', host: 'ssh-backup1' })).toBe(1);
+    expect(sample(metrics, 'bsync_verify_restored_bytes', { stanza: 'pgedge-lab-2' })).toBe(report.stanzas[1].sizeBytes);
+    expect(sample(metrics, 'bsync_run_success', { command: 'verify' })).toBe(1);
+    for (const [host, stanza] of [['ssh-backup1', 'pgedge-lab-1'], ['ssh-backup2', 'pgedge-lab-2']]) await expectNothingLeft(host, stanza);
+    // The real clusters kept running as they were.
+    expect(await sh('ssh-pg1', `cd / && ${psql('SELECT pg_is_in_recovery()')}`)).toBe('f\n');
+    const plan = await bsync(['plan', '-c', SSH, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(0);
+  }, 300_000);
+
+  it('a damaged backup set fails verify, naming what failed, and leaves nothing behind', async () => {
+    const [zone1] = (await status(SSH)).stanzas;
+    const full = zone1.newest.full.label;
+    const file = (await sh('ssh-backup1', `ls /home/backrest/backup/pgedge-lab-1/${full}/pg_data/base/1/*.gz | sed -n 20p`)).trim();
+    await sh('ssh-backup1', `cp ${file} /root/saved.gz && printf garbage > ${file}`);
+    try {
+      const run = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--set', full]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`pgedge-lab-1 on ssh-backup1: FAILED at restore`);
+      expect(run.stdout).toMatch(/ERROR: \[\d+\]/);
+      expect(run.stdout).toContain('Verify: 0 of 1 stanza verified.');
+      expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
+      await expectNothingLeft('ssh-backup1', 'pgedge-lab-1');
+    } finally {
+      await sh('ssh-backup1', `mv /root/saved.gz ${file} && chown backrest: ${file}`);
+    }
+  }, 300_000);
+
+  it('the recovery point check catches a WAL segment removed from the archive', async () => {
+    const passed = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--recovery-point']);
+    expect(passed.code, passed.stdout).toBe(0);
+    expect(passed.stdout).toMatch(/ok {3}recovery point: replayed past the marker [0-9A-F]+\/[0-9A-F]+/);
+    // A segment written after the newest backup and before the next marker goes missing.
+    const newestBefore = (await status(SSH)).stanzas[0].walArchive.max;
+    await sh('ssh-pg1', `cd / && ${psql('CREATE TABLE IF NOT EXISTS verify_probe (x int)')} && ${psql('SELECT pg_switch_wal()')} && ${psql('INSERT INTO verify_probe VALUES (1)')} && ${psql('SELECT pg_switch_wal()')}`);
+    const folder = '/home/backrest/archive/pgedge-lab-1/15-1/0000000100000000';
+    let newer: string[] = [];
+    for (let attempt = 0; attempt < 40 && newer.length < 2; attempt += 1) {
+      newer = (await sh('ssh-backup1', `ls ${folder}`)).split('\n').filter((name) => /^[0-9A-F]{24}-/.test(name) && name.slice(0, 24) > newestBefore).sort();
+      if (newer.length < 2) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(newer.length).toBeGreaterThanOrEqual(2);
+    const victim = newer[0];
+    await sh('ssh-backup1', `mv ${folder}/${victim} /root/${victim}`);
+    try {
+      const run = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--recovery-point', '--json']);
+      expect(run.code).toBe(1);
+      const [result] = JSON.parse(run.stdout).stanzas;
+      expect(result.ok).toBe(false);
+      const check = result.checks.find((entry: { name: string }) => entry.name === 'recovery point');
+      expect(check.ok).toBe(false);
+      expect(check.detail).toMatch(/restored only to [0-9A-F]+\/[0-9A-F]+, before the marker .*WAL between the backup and the marker is missing from the archive/);
+      await expectNothingLeft('ssh-backup1', 'pgedge-lab-1');
+    } finally {
+      await sh('ssh-backup1', `mv /root/${victim} ${folder}/${victim}`);
+    }
+  }, 300_000);
+
+  it('killed mid-verify (SIGKILL), it leaves nothing behind that the next verify does not clean up; that one passes', async () => {
+    const running = startBsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-2']);
+    // Kill once the throwaway server is up on the host.
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if ((await onHost('ssh-backup2', `ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout.trim() !== '0') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    running.child.kill('SIGKILL');
+    await running.done;
+    let left = 'unknown';
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      left = (await onHost('ssh-backup2', `ls -A /var/tmp/bsync-verify | grep -c '^pgedge-lab-2$'; ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout;
+      if (left === '0\n0\n') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(left).toBe('0\n0\n');
+    const again = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-2']);
+    expect(again.code, again.stdout).toBe(0);
+    await expectNothingLeft('ssh-backup2', 'pgedge-lab-2');
+  }, 300_000);
+
+  it('plan --prom-file counts drift per host and kind', async () => {
+    await sh('ssh-backup1', `crontab -u backrest -l | grep -v 'bsync:diff' | crontab -u backrest -`);
+    const prom = join(work, 'plan.prom');
+    const run = await bsync(['plan', '-c', SSH, '--detailed-exitcode', '--prom-file', prom]);
+    expect(run.code).toBe(2);
+    const metrics = readMetrics(prom);
+    expect(sample(metrics, 'bsync_drift_actions', { host: 'ssh-backup1', kind: 'crontab' })).toBe(1);
+    expect(sample(metrics, 'bsync_drift_host_actions', { host: 'ssh-pg1' })).toBe(0);
+    expect(sample(metrics, 'bsync_run_success', { command: 'plan' })).toBe(1);
+    await converge(SSH);
+    const bad = await bsync(['plan', '-c', join(work, 'missing.toml'), '--prom-file', prom]);
+    expect(bad.code).toBe(1);
+    expect(sample(readMetrics(prom), 'bsync_run_success', { command: 'plan' })).toBe(0);
+  }, 120_000);
+});
+
+describe('status and verify on s3 repositories', () => {
+  beforeAll(async () => {
+    await resetScenario('s3');
+    await converge(S3);
+  }, 600_000);
+
+  it('status shows the full backup in the bucket; verify restores it on the zone\'s primary, apart from its cluster', async () => {
+    const report = await status(S3);
+    for (const stanza of report.stanzas) {
+      expect(stanza.repo.type).toBe('s3');
+      expect(stanza.newest.full.sizeBytes).toBeGreaterThan(10_000_000);
+      expect(stanza.archiving.failing).toBe(false);
+    }
+    const run = await bsync(['verify', '-c', S3, '--recovery-point']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('pgedge-lab-1 on s3-pg1: verified');
+    expect(run.stdout).toContain('pgedge-lab-2 on s3-pg2: verified');
+    expect(run.stdout).toMatch(/ok {3}recovery point: replayed past the marker/);
+    await expectNothingLeft('s3-pg1', 'pgedge-lab-1');
+    expect(await sh('s3-pg1', `cd / && ${psql('SELECT pg_is_in_recovery()')}`)).toBe('f\n');
+    const plan = await bsync(['plan', '-c', S3, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(0);
+  }, 300_000);
+});
