@@ -1,10 +1,7 @@
-// bsync's command line: yargs wiring only; the commands live in lib/cli.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { applyCommand, factsCommand, planCommand, unlockCommand, validateCommand } from '../lib/cli/commands.js';
-import { statusCommand } from '../lib/cli/status-command.js';
-import { verifyCommand } from '../lib/cli/verify-command.js';
+// bsync's command line: yargs wiring only; the commands live in lib/cli, one module each,
+// loaded only when that command runs (validate need not load ssh2, --help loads none).
 import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/output.js';
+import { packageVersion } from '../lib/project-files.js';
 
 function globals(argv: Record<string, unknown>): GlobalOptions {
   printErrorsAsJson(Boolean(argv.json));
@@ -18,42 +15,56 @@ function globals(argv: Record<string, unknown>): GlobalOptions {
 
 const PROM_FILE = { type: 'string', describe: 'also write Prometheus metrics to this file (textfile collector)' } as const;
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  // Installers and scripts run `bsync --version` to see bsync is there: answer before
+  // yargs is loaded, which alone takes longer than Node's own start.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const { default: yargs } = await import('yargs');
   let exitCode = 0;
   const run = (work: () => number | Promise<number>) => async () => {
     exitCode = await work();
   };
-  await yargs(hideBin(process.argv))
+  await yargs(args)
     .scriptName('bsync')
     .usage('$0 <command> [options]\n\nKeeps pgBackRest on PostgreSQL hosts and backup servers in the state bsync.toml declares.')
+    .version(packageVersion())
+    .alias('version', 'V')
     // No yargs default: with one, a bare `-c` would silently mean ./bsync.toml.
     .option('config', { alias: 'c', type: 'string', defaultDescription: './bsync.toml', describe: 'the config file' })
     .option('host', { type: 'string', describe: 'only this host (repeatable)' })
     .option('json', { type: 'boolean', default: false, describe: 'machine output on stdout' })
     .option('color', { type: 'boolean', default: true, describe: 'colour on a terminal (--no-color turns it off)' })
-    .command('validate', 'check the config; no network', {}, (argv) => run(() => validateCommand(globals(argv)))())
+    .command('validate', 'check the config; no network', {}, (argv) => run(async () =>
+      (await import('../lib/cli/validate.js')).validateCommand(globals(argv)))())
     .command('plan', 'gather facts and show what apply would change', (y) => y
       .option('out', { type: 'string', describe: 'save the plan to this file' })
       .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 0 in sync, 2 with changes, 1 on error' })
       .option('prom-file', PROM_FILE),
-    (argv) => run(() => planCommand({ ...globals(argv), out: argv.out, detailedExitcode: Boolean(argv['detailed-exitcode']), promFile: argv['prom-file'] }))())
+    (argv) => run(async () => (await import('../lib/cli/plan.js'))
+      .planCommand({ ...globals(argv), out: argv.out, detailedExitcode: Boolean(argv['detailed-exitcode']), promFile: argv['prom-file'] }))())
     .command('status', 'backups, ages, sizes and archiving per stanza; read-only', (y) => y.option('prom-file', PROM_FILE),
-      (argv) => run(() => statusCommand({ ...globals(argv), promFile: argv['prom-file'] }))())
+      (argv) => run(async () => (await import('../lib/cli/status.js')).statusCommand({ ...globals(argv), promFile: argv['prom-file'] }))())
     .command('verify', 'restore the newest backup of each stanza into a scratch folder, start it, check it, remove it', (y) => y
       .option('stanza', { type: 'string', describe: 'only this stanza' })
       .option('set', { type: 'string', describe: 'restore this backup set instead of the newest' })
       .option('recovery-point', { type: 'boolean', describe: 'write a WAL marker on the primary and restore to the end of the archive' })
       .option('prom-file', PROM_FILE),
-    (argv) => run(() => verifyCommand({ ...globals(argv), stanza: argv.stanza, set: argv.set, recoveryPoint: argv['recovery-point'], promFile: argv['prom-file'] }))())
+    (argv) => run(async () => (await import('../lib/cli/verify.js'))
+      .verifyCommand({ ...globals(argv), stanza: argv.stanza, set: argv.set, recoveryPoint: argv['recovery-point'], promFile: argv['prom-file'] }))())
     .command('apply [planfile]', 'apply a saved plan, or plan, show, confirm and apply', (y) => y
       .positional('planfile', { type: 'string', describe: 'a plan saved with plan --out' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
       .option('allow-restart', { type: 'boolean', default: false, describe: 'restart PostgreSQL where a setting needs it' }),
-    (argv) => run(() => applyCommand({ ...globals(argv), planFile: argv.planfile, yes: Boolean(argv.yes), allowRestart: Boolean(argv['allow-restart']) }))())
-    .command('facts', 'print the gathered facts as JSON', {}, (argv) => run(() => factsCommand(globals(argv)))())
+    (argv) => run(async () => (await import('../lib/cli/apply.js'))
+      .applyCommand({ ...globals(argv), planFile: argv.planfile, yes: Boolean(argv.yes), allowRestart: Boolean(argv['allow-restart']) }))())
+    .command('facts', 'print the gathered facts as JSON', {}, (argv) => run(async () =>
+      (await import('../lib/cli/facts.js')).factsCommand(globals(argv)))())
     .command('unlock <lease>', 'clear a host\'s apply lease by hand (the id is in the message naming the holder)', (y) => y
       .positional('lease', { type: 'string', describe: 'the lease id, 16 hex digits' }),
-    (argv) => run(() => unlockCommand({ ...globals(argv), leaseId: String(argv.lease) }))())
+    (argv) => run(async () => (await import('../lib/cli/unlock.js')).unlockCommand({ ...globals(argv), leaseId: String(argv.lease) }))())
     // `-c` at the end of a line has no value: yargs would quietly use the default file.
     .check((argv) => {
       for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set']) {
@@ -74,7 +85,7 @@ async function main(): Promise<number> {
 
 class UsageError extends Error {}
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => process.exit(reportError(error)),
 );

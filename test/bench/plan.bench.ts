@@ -2,28 +2,16 @@
 // against the floor (one connection and one `true` per host, in parallel), both as fresh
 // processes, and their ratio. The target is a ratio of at most 2.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { medianTime, root, runs } from './measure.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const config = `${root}fixtures/lab/ssh.toml`;
-const runs = Number(process.env.BENCH_RUNS ?? 15);
-
-function time(command: string, args: string[]): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return elapsed;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 spawnSync('npm', ['run', 'lab', '--', 'up'], { cwd: root, stdio: 'inherit' });
 const converge = spawnSync(process.execPath, ['bin/bsync', 'apply', '--yes', '--allow-restart', '-c', config], { cwd: root, encoding: 'utf8' });
 if (converge.status !== 0) throw new Error(`could not converge the ssh scenario: ${converge.stderr}`);
 
-const floor = median(Array.from({ length: runs }, () => time(process.execPath, [`${root}test/bench/floor.mjs`, config])));
-const plan = median(Array.from({ length: runs }, () => time(process.execPath, ['bin/bsync', 'plan', '-c', config])));
+const floor = medianTime(process.execPath, [`${root}test/bench/floor.mjs`, config]);
+const plan = medianTime(process.execPath, ['bin/bsync', 'plan', '-c', config]);
 
 console.log(`hosts: 4 (lab ssh scenario), runs: ${runs}`);
 console.log(`no-op bsync plan, median: ${plan.toFixed(0)} ms`);

@@ -316,11 +316,22 @@ make_s3_certificates() {
   chmod 0644 "$dir/ca.crt"
 }
 
+# The lab's s3rver needs patches/ (see s3-server.mjs). patch-package is a dev dependency,
+# so the patch is applied here, just before s3rver is loaded, rather than on every install
+# of bsync. It is idempotent: an applied patch is recognised and kept.
+patch_s3rver() {
+  local out
+  [ -x "$PROJECT/node_modules/.bin/patch-package" ] || die "the lab needs bsync's dev dependencies: run npm ci in $PROJECT"
+  out=$(cd "$PROJECT" && node_modules/.bin/patch-package 2>&1) || die "cannot apply patches/ to node_modules (run npm ci in $PROJECT):
+$out"
+}
+
 start_s3() {
   local dir="$STATE/s3" pid
   make_s3_certificates
   pid=$(cat "$dir/s3.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  patch_s3rver
   mkdir -p "$dir/data"
   NODE_OPTIONS=--openssl-legacy-provider setsid node "$HERE/s3-server.mjs" \
     --address "$S3_ADDRESS" --endpoint "${S3_NAME#s3.}" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \

@@ -1,66 +1,18 @@
-// The commands behind bin/bsync: validate, plan, apply, facts.
+// bsync apply: a saved plan, or plan, show, confirm; then the changes, under each host's lease.
 import { createInterface } from 'node:readline/promises';
-import { loadConfig } from '../config/index.js';
 import { BsyncError } from '../errors.js';
 import { executePlan, type ActionResult } from '../apply/execute.js';
-import { acquireLease, clearLease, type HeldLease } from '../apply/lease.js';
+import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { Redactor } from '../apply/redactor.js';
-import { redactFacts } from '../facts/redact.js';
 import { renderPlanText } from '../plan/render-text.js';
-import { readPlanFile, staleReasons, writePlanFile } from '../plan/saved.js';
+import { readPlanFile, staleReasons } from '../plan/saved.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
 import { progress, styleFor, writeJson, type GlobalOptions } from './output.js';
 import { printable } from '../printable.js';
 import { planFromFacts } from './planning.js';
-import { withMetrics } from './metrics-file.js';
-import { planMetrics } from '../plan/metrics.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
-
-export function validateCommand(options: GlobalOptions): number {
-  const inventory = loadConfig(options.config);
-  for (const warning of inventory.warnings) progress(`warning: ${warning}`);
-  if (options.json) writeJson({ valid: true, warnings: inventory.warnings, hosts: inventory.hosts.length }, 0);
-  else process.stdout.write(`${options.config}: valid, ${inventory.hosts.length} host${inventory.hosts.length === 1 ? "" : "s"}.\n`);
-  return 0;
-}
-
-export async function factsCommand(options: GlobalOptions): Promise<number> {
-  const session = await openSession(options.config, options.host);
-  try {
-    const facts = await gatherFacts(session);
-    const selected = Object.fromEntries(session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]));
-    writeJson(selected);
-    return 0;
-  } finally {
-    session.close();
-  }
-}
-
-export async function planCommand(options: GlobalOptions & { out?: string; detailedExitcode: boolean; promFile?: string }): Promise<number> {
-  return withMetrics(options.promFile, 'plan', async () => {
-    const session = await openSession(options.config, options.host);
-    try {
-      progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
-      const { plan } = planFromFacts(session, await gatherFacts(session));
-      if (options.json) writeJson(plan);
-      else process.stdout.write(renderPlanText(plan, styleFor(options)));
-      if (options.out) {
-        writePlanFile(options.out, plan);
-        progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
-      }
-      const metrics = planMetrics(plan);
-      if (plan.problems.length > 0) {
-        progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
-        return { code: 1, success: false, metrics };
-      }
-      return { code: options.detailedExitcode && plan.actions.length > 0 ? 2 : 0, success: true, metrics };
-    } finally {
-      session.close();
-    }
-  });
-}
 
 async function confirm(): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -163,18 +115,6 @@ function applySeed(): number | undefined {
   if (text === undefined || text === '') return undefined;
   if (!/^\d{1,10}$/.test(text)) throw new BsyncError(`BSYNC_APPLY_SEED=${JSON.stringify(text)} is not a whole number`, { hint: 'Give a number such as 42, or unset it.' });
   return Number(text);
-}
-
-export async function unlockCommand(options: GlobalOptions & { leaseId: string }): Promise<number> {
-  if (!options.host || options.host.length !== 1) throw new BsyncError('unlock works on one host: name it with --host NAME');
-  if (!/^[0-9a-f]{16}$/.test(options.leaseId)) throw new BsyncError(`${JSON.stringify(options.leaseId)} is not a lease id (16 hex digits, as the message naming the holder shows)`);
-  const session = await openSession(options.config, options.host, { onlySelected: true });
-  try {
-    progress(await clearLease(session.connections.get(options.host[0])!, options.leaseId));
-    return 0;
-  } finally {
-    session.close();
-  }
 }
 
 export function applyReport(results: ActionResult[]): string {

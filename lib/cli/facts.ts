@@ -1,0 +1,16 @@
+// bsync facts: what was gathered from each selected host, as JSON, secrets redacted.
+import { redactFacts } from '../facts/redact.js';
+import { writeJson, type GlobalOptions } from './output.js';
+import { gatherFacts, openSession } from './session.js';
+
+export async function factsCommand(options: GlobalOptions): Promise<number> {
+  const session = await openSession(options.config, options.host);
+  try {
+    const facts = await gatherFacts(session);
+    const selected = Object.fromEntries(session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]));
+    writeJson(selected);
+    return 0;
+  } finally {
+    session.close();
+  }
+}
