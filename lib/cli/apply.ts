@@ -13,6 +13,8 @@ import { printable } from '../printable.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
+import { ApplyProgress } from './apply-progress.js';
+import type { Plan } from '../plan/types.js';
 
 async function confirm(): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -70,17 +72,16 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
     }
     const seed = applySeed();
     if (seed !== undefined) progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
+    const view = new ApplyProgress(actionsPerHost(planned.plan));
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
       seed,
       stop: interrupt,
       hostProblem: (host) => lostHosts.get(host),
-      onEvent: (event) => {
-        if (event.status === 'started') progress(`${event.host}: ${event.address.slice(event.host.length + 1)}...`);
-        else if (event.status !== 'done') progress(`${event.host}: ${event.address.slice(event.host.length + 1)} ${event.status}${event.message ? `: ${event.message}` : ''}`);
-      },
+      onEvent: (event) => view.onEvent(event),
     });
+    view.finish();
     if (options.json) writeJson({ plan: planned.plan, results, interrupted: interrupt.requested });
     else process.stdout.write(applyReport(results));
     if (interrupt.requested) return INTERRUPT_EXIT;
@@ -90,6 +91,12 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
     interrupt.dispose();
     session.close();
   }
+}
+
+function actionsPerHost(plan: Plan): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const action of plan.actions) counts.set(action.host, (counts.get(action.host) ?? 0) + 1);
+  return counts;
 }
 
 /**

@@ -20,7 +20,7 @@ function skipped(skip: VerifySkip): StanzaVerification {
   return {
     stanza: skip.zone.stanza, zone: skip.zone.zone, host: skip.host, label: null, backupType: null, backupAgeSeconds: null, sizeBytes: null,
     recoveryPoint: null, elapsedSeconds: 0, ok: false, failedStep: 'backup', message: skip.problem, checks: [],
-    restoreSeconds: null, startSeconds: null, databases: [], restoredTo: null, leftoversRemoved: false, cleanedUp: null,
+    restoreSeconds: null, startSeconds: null, databases: [], restoredTo: null, scratchBytes: null, leftoversRemoved: false, cleanedUp: null,
   };
 }
 

@@ -29,7 +29,8 @@ function describe(result: StanzaVerification): string[] {
   if (result.label) {
     const restored = result.restoreSeconds === null ? '' : `, restored in ${result.restoreSeconds.toFixed(1)} s`;
     const started = result.startSeconds === null ? '' : `, server up in ${result.startSeconds.toFixed(1)} s`;
-    lines.push(`  backup ${result.label} (${result.backupType}, ${humanAge(result.backupAgeSeconds)} old, ${humanBytes(result.sizeBytes)})${restored}${started}`);
+    const disk = result.scratchBytes === null ? '' : `, ${humanBytes(result.scratchBytes)} on disk`;
+    lines.push(`  backup ${result.label} (${result.backupType}, ${humanAge(result.backupAgeSeconds)} old, ${humanBytes(result.sizeBytes)})${restored}${started}${disk}`);
   }
   // A failed check says why on its own line below.
   if (result.message && result.failedStep !== 'checks') lines.push(`  ${result.message}`);
@@ -56,6 +57,7 @@ export function verifyMetrics(report: VerifyReport): Metric[] {
     { name: 'bsync_verify_duration_seconds', help: 'How long the last verify of the stanza took, restore, start and checks included.', type: 'gauge', samples: per((result) => Math.round(result.elapsedSeconds * 1000) / 1000) },
     { name: 'bsync_verify_restore_seconds', help: 'How long the restore of the last verify took.', type: 'gauge', samples: per((result) => result.restoreSeconds) },
     { name: 'bsync_verify_restored_bytes', help: 'Database size of the backup the last verify restored.', type: 'gauge', samples: per((result) => result.sizeBytes) },
+    { name: 'bsync_verify_scratch_bytes', help: 'Peak disk use of the last verify: the scratch folder with the server up.', type: 'gauge', samples: per((result) => result.scratchBytes) },
     { name: 'bsync_verify_backup_age_seconds', help: 'Age of the backup the last verify restored.', type: 'gauge', samples: per((result) => result.backupAgeSeconds) },
   ];
 }

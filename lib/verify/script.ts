@@ -32,7 +32,7 @@ export interface VerifyJob {
   amcheck: boolean;
 }
 
-export const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'cleanup'] as const;
+export const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'measure', 'cleanup'] as const;
 export type VerifyStepName = (typeof VERIFY_STEPS)[number];
 
 export interface VerifyStep extends FramedOutput {
@@ -175,6 +175,8 @@ export function verifyScript(job: VerifyJob): string {
     step('checks', `as env ${psql} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
     job.query ? step('query', `as env ${psql} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`) : '',
     job.amcheck ? step('amcheck', `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing --no-progress`) : '',
+    // What the scratch folder holds with the server up and checked: the run's peak disk use.
+    step('measure', 'du -sb "$DIR" | cut -f1'),
     'exit 0',
   ].filter(Boolean).join('\n');
 }

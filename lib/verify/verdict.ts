@@ -28,6 +28,8 @@ export interface VerifyVerdict {
   databases: string[];
   /** Where the restored server's WAL ended. */
   restoredTo: string | null;
+  /** Bytes in the scratch folder with the server up: the run's peak disk use. */
+  scratchBytes: number | null;
   leftoversRemoved: boolean;
   /** The scratch folder was removed (null: the script never got that far). */
   cleanedUp: boolean | null;
@@ -68,6 +70,7 @@ export function verdict(job: VerifyJob, steps: VerifyStep[], marker: RecoveryMar
   const cleanup = byName.get('cleanup');
   const result: VerifyVerdict = {
     ok: false, checks: [], databases: [], restoredTo: null,
+    scratchBytes: /^\d+$/.test(byName.get('measure')?.stdout.trim() ?? '') ? Number(byName.get('measure')!.stdout.trim()) : null,
     restoreSeconds: seconds(byName.get('restore'), byName.get('port')),
     startSeconds: seconds(byName.get('start'), byName.get('checks')),
     leftoversRemoved: byName.get('leftovers')?.stdout.trim() === 'found',

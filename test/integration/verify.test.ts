@@ -3,7 +3,7 @@
 // on a damaged backup set or a hole in the WAL archive, leaving nothing behind, even when
 // killed), and the metrics files parse with a Prometheus text-format parser and hold what
 // status shows.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -139,6 +139,7 @@ describe('status and verify on ssh repositories', () => {
       expect(result.checks.map((check: { name: string }) => check.name)).toEqual(['recovery finished', 'version', 'isolated', 'databases']);
       expect(result.databases).toContain('postgres');
       expect(result.cleanedUp).toBe(true);
+      expect(result.scratchBytes).toBeGreaterThan(result.sizeBytes);
     }
     expect(report.stanzas[0].label).toMatch(/D$/); // the diff is the newest of zone 1
     const metrics = readMetrics(prom);
@@ -151,6 +152,21 @@ describe('status and verify on ssh repositories', () => {
     const plan = await bsync(['plan', '-c', SSH, '--detailed-exitcode']);
     expect(plan.code, plan.stdout).toBe(0);
   }, 300_000);
+
+  it('refuses to restore where the scratch path lacks room, saying how much is needed and free', async () => {
+    await sh('ssh-backup1', 'mkdir -p /root/tiny && mount -t tmpfs -o size=4M tmpfs /root/tiny');
+    try {
+      const config = join(work, 'tiny.toml');
+      writeFileSync(config, `${readFileSync(SSH, 'utf8')}\n[verify]\npath = "/root/tiny/verify"\n`);
+      const run = await bsync(['verify', '-c', config, '--stanza', 'pgedge-lab-1']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('pgedge-lab-1 on ssh-backup1: FAILED at space');
+      expect(run.stdout).toMatch(/needs \d+ bytes under \/root\/tiny\/verify, \d+ are free/);
+      expect(await sh('ssh-backup1', 'ls -A /root/tiny/verify | grep -v "^\\." || true')).toBe('');
+    } finally {
+      await sh('ssh-backup1', 'umount /root/tiny');
+    }
+  });
 
   it('a damaged backup set fails verify, naming what failed, and leaves nothing behind', async () => {
     const [zone1] = (await status(SSH)).stanzas;
@@ -250,8 +266,13 @@ describe('status and verify on s3 repositories', () => {
       expect(stanza.newest.full.sizeBytes).toBeGreaterThan(10_000_000);
       expect(stanza.archiving.failing).toBe(false);
     }
-    const run = await bsync(['verify', '-c', S3, '--recovery-point']);
+    // With a query of the operator's and pg_amcheck on the catalogs too.
+    const config = join(work, 's3-checks.toml');
+    writeFileSync(config, `${readFileSync(S3, 'utf8')}\n[verify]\namcheck = true\nquery = "SELECT count(*) FROM pg_class"\n`);
+    const run = await bsync(['verify', '-c', config, '--recovery-point']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ok {3}query: \d+/);
+    expect(run.stdout).toContain('ok   amcheck: system catalogs of every database');
     expect(run.stdout).toContain('pgedge-lab-1 on s3-pg1: verified');
     expect(run.stdout).toContain('pgedge-lab-2 on s3-pg2: verified');
     expect(run.stdout).toMatch(/ok {3}recovery point: replayed past the marker/);
