@@ -66,14 +66,14 @@ export function availability(name: string, version: string): Availability {
   const oldest = RELEASES[0];
   const table = [...RELEASES].reverse().find((release) => compareVersions(release.version, version) <= 0);
   if (!table) {
-    return { ok: false, why: `pgBackRest ${version} is older than ${oldest.version}, the oldest release whose option list bsync has, so bsync cannot tell whether it has ${name}` };
+    return { ok: false, why: `that is older than ${oldest.version}, the oldest release whose option list bsync has, so bsync cannot tell whether ${version} has ${name}` };
   }
   if (table.options[name]) return { ok: true };
   if (compareVersions(version, table.version) === 0) {
-    return { ok: false, why: `pgBackRest ${version} does not have ${name}${table.later[name] ? ` (it came after ${table.version})` : ''}` };
+    return { ok: false, why: `${version} does not have ${name}${table.later[name] ? ` (pgBackRest added it after ${table.version})` : ''}` };
   }
   if (table === RELEASES[RELEASES.length - 1] && table.later[name]) return { ok: true };
-  return { ok: false, why: `pgBackRest ${table.version}, the newest release up to ${version} whose option list bsync has, does not have ${name}` };
+  return { ok: false, why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}` };
 }
 
 export const OPTION_RELEASES = RELEASES.map((release) => release.version);
