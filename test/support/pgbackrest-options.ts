@@ -8,7 +8,7 @@
 // `later` (known, but not in this version), so bsync can name it as too new for a host.
 //
 //   curl -o /tmp/config.yaml https://raw.githubusercontent.com/pgbackrest/pgbackrest/release/2.45/src/build/config/config.yaml
-//   npx tsx test/support/pgbackrest-options.ts /tmp/config.yaml     (pgbackrest on PATH)
+//   npm run pgbackrest-options -- /tmp/config.yaml     (that pgbackrest on PATH)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
