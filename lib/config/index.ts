@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { cronProblem } from './cron.js';
 import type { HostSpec, Inventory, S3Repo } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
+import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
 import { validateSchema } from './schema.js';
 import { checkSecretFormats } from './secret-formats.js';
 import { resolveSecret, type SecretContext, type SecretSpec } from './secrets.js';
@@ -25,6 +26,7 @@ interface RawConfig {
   schedule?: { full?: string; diff?: string };
   patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
   verify?: { hosts?: string[]; path?: string; query?: string; amcheck?: boolean; recovery_point?: boolean; timeout?: number };
+  pgbackrest?: { global?: Record<string, unknown>; stanza?: Record<string, unknown> };
   host: Array<{ name: string; address?: string; role: 'postgres' | 'backup'; zone?: number; pg_data?: string; pg_port?: number }>;
 }
 
@@ -38,6 +40,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   validateSchema(data, file);
   const raw = data as unknown as RawConfig;
   checkBeforeSecrets(raw, file);
+  const options = pgbackrestOptions(raw.pgbackrest, file);
+  checkOptionNeeds(options, raw.host, raw.repo?.type ?? 'ssh', file);
   const warnings: string[] = [];
   const ctx: SecretContext = { file, configDir: dirname(file), env, warnings };
   const local = (value: string) => resolveLocalPath(value, ctx.configDir);
@@ -84,6 +88,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       recoveryPoint: raw.verify?.recovery_point ?? false,
       timeoutSeconds: raw.verify?.timeout ?? 3600,
     },
+    pgbackrest: options,
     hosts: raw.host.map((host): HostSpec => ({
       name: host.name,
       address: host.address ?? host.name,

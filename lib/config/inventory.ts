@@ -61,6 +61,22 @@ export interface S3Repo {
   caCert?: string;
 }
 
+/** One pgBackRest option of [pgbackrest.global] or [pgbackrest.stanza], as pgbackrest.conf writes it. */
+export interface PgbackrestOption {
+  /** The key in pgbackrest.conf: `process-max`, `repo1-bundle`. */
+  key: string;
+  /** Its name in pgBackRest's option table (`repo-bundle`), for the version check. */
+  name: string;
+  /** One line each (list and hash options take several); booleans are y/n. */
+  values: string[];
+}
+
+/** Both tables, each sorted by key. */
+export interface PgbackrestOptions {
+  global: PgbackrestOption[];
+  stanza: PgbackrestOption[];
+}
+
 export interface Inventory {
   /** Absolute path of the config file, for messages. */
   configPath: string;
@@ -108,6 +124,8 @@ export interface Inventory {
     recoveryPoint: boolean;
     timeoutSeconds: number;
   };
+  /** pgBackRest's own options, written into every host's pgbackrest.conf. */
+  pgbackrest: PgbackrestOptions;
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];

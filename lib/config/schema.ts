@@ -27,7 +27,8 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-function closest(word: string, options: string[]): string | undefined {
+/** The option nearest to a misspelt word, when it is near enough to be a likely meant one. */
+export function closest(word: string, options: string[]): string | undefined {
   const distance = (a: string, b: string) => {
     const row = Array.from({ length: b.length + 1 }, (_, i) => i);
     for (let i = 1; i <= a.length; i += 1) {

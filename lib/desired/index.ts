@@ -3,6 +3,7 @@ import type { Inventory } from '../config/inventory.js';
 import type { Resource } from '../resources/types.js';
 import { backupHostResources } from './backup-host.js';
 import { CIPHER_KIND, stanzaCipher } from './cipher.js';
+import { checkOptionVersions } from './option-versions.js';
 import { postgresHostResources } from './postgres-host.js';
 import { zoneHosts, zonesOf, type FactsByHost } from './zone.js';
 
@@ -15,6 +16,7 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost): Reso
   const resources: Resource[] = [];
   for (const zone of zonesOf(inventory)) {
     if (!zoneHosts(zone).every((host) => facts.has(host.name))) continue;
+    for (const host of zoneHosts(zone)) checkOptionVersions(inventory, host, facts.get(host.name));
     const cipher = stanzaCipher(inventory, zone, facts);
     if (cipher.generator) {
       resources.push({

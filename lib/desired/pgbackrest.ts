@@ -1,5 +1,5 @@
 // The pgbackrest.conf sections every host of a stanza gets, and the one per role.
-import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { HostSpec, Inventory, PgbackrestOption } from '../config/inventory.js';
 import type { HostFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
@@ -27,7 +27,21 @@ export function globalSection(inventory: Inventory, cipherPass: Part | null, ext
   if (cipherPass !== null) {
     options.push(['repo1-cipher-type', repo.cipherType], ['repo1-cipher-pass', cipherPass as ConfValue]);
   }
-  return { name: 'global', options };
+  return { name: 'global', options: withOperatorOptions(options, inventory.pgbackrest.global) };
+}
+
+/**
+ * bsync's keys, then the operator's [pgbackrest.*] options sorted by key. An option bsync
+ * writes with a default (start-fast, repo1-hardlink) takes the operator's value in its place.
+ */
+function withOperatorOptions(own: Array<[string, ConfValue]>, operator: PgbackrestOption[]): Array<[string, ConfValue]> {
+  const replaced = own.flatMap(([key, value]): Array<[string, ConfValue]> => {
+    const given = operator.find((option) => option.key === key);
+    return given ? given.values.map((item) => [key, item]) : [[key, value]];
+  });
+  const added = operator.filter((option) => !own.some(([key]) => key === option.key))
+    .flatMap((option) => option.values.map((item): [string, ConfValue] => [option.key, item]));
+  return [...replaced, ...added];
 }
 
 /** pgN-* options for each PostgreSQL host; `remote` adds pgN-host and pgN-host-user (backup host's view). */
@@ -43,5 +57,5 @@ export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[
       [`pg${n}-database`, 'postgres'],
     );
   });
-  return { name: zone.stanza, options };
+  return { name: zone.stanza, options: withOperatorOptions(options, inventory.pgbackrest.stanza) };
 }

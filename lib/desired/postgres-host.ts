@@ -1,7 +1,7 @@
 // Everything a PostgreSQL host of a zone gets (DESIGN.md §3), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
-import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
+import { asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
@@ -50,6 +50,11 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
   const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
     planDirectory({ path: PGBACKREST_LOG_DIR, owner: PG_OS_USER, group: pgGroup, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]));
+  // archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres.
+  const spool = asyncSpoolPath(inventory);
+  if (spool !== null) {
+    out.add('directory', spool, spool, planDirectory({ path: spool, owner: PG_OS_USER, group: pgGroup, mode: '0750' }, hostFacts.files[spool]));
+  }
   const s3 = inventory.repo.s3;
   const caFile = s3?.caCert === undefined ? undefined : out.add('s3_ca', undefined, S3_CA_PATH, planFile({
     path: S3_CA_PATH, owner: 'root', group: 'root', mode: '0644', content: [s3.caCert],

@@ -3,7 +3,7 @@ import type { Probe, ProbeContext } from './probe.js';
 import { fromBase64, sshUserOf } from './probe.js';
 import { shq } from '../transport/shell.js';
 import {
-  LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
+  asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
   authorizedKeysPath, knownHostsPath, pgpassPath, privateKeyPath, publicKeyPath, splitHomePath, sshDir,
 } from './paths.js';
 import type { FileFacts } from './types.js';
@@ -33,6 +33,8 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
     );
   }
   if (ctx.host.role === 'backup') files.push({ path: ctx.inventory.repo.path, readContent: false });
+  const spool = asyncSpoolPath(ctx.inventory);
+  if (ctx.host.role === 'postgres' && spool !== null) files.push({ path: spool, readContent: false });
   if (ctx.inventory.repo.s3?.caCert !== undefined) files.push({ path: S3_CA_PATH, readContent: true });
   return files;
 }

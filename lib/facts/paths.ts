@@ -1,5 +1,7 @@
 // The files and folders bsync manages, named as facts name them: absolute, or `~user/rel`
 // (the user's home is only known on the host). Probes read them; resources write them.
+import type { Inventory } from '../config/inventory.js';
+import { optionValue } from '../config/pgbackrest-options.js';
 import type { HostFacts } from './types.js';
 
 export const PGBACKREST_CONF = '/etc/pgbackrest/pgbackrest.conf';
@@ -9,6 +11,15 @@ export const LEGACY_PGBACKREST_CONF = '/etc/pgbackrest.conf';
 export const PGBACKREST_LOG_DIR = '/var/log/pgbackrest';
 /** Where an S3 endpoint's CA certificate goes on each host. */
 export const S3_CA_PATH = '/etc/pgbackrest/s3-ca.crt';
+
+/** pgBackRest's default spool-path. */
+export const PGBACKREST_SPOOL_DIR = '/var/spool/pgbackrest';
+
+/** The spool folder asynchronous archiving needs on PostgreSQL hosts, or null without archive-async. */
+export function asyncSpoolPath(inventory: Inventory): string | null {
+  if (optionValue(inventory.pgbackrest, 'archive-async') !== 'y') return null;
+  return optionValue(inventory.pgbackrest, 'spool-path') ?? PGBACKREST_SPOOL_DIR;
+}
 
 export const sshDir = (user: string) => `~${user}/.ssh`;
 export const privateKeyPath = (user: string) => `~${user}/.ssh/id_ed25519`;

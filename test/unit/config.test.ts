@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../lib/config/index.js';
 import { Secret } from '../../lib/config/inventory.js';
+import { ConfigError } from '../../lib/errors.js';
 import { FIXTURES } from '../support/bsync.js';
 
 const ENV = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD: 'password-value-123456' };
@@ -49,7 +50,7 @@ describe('loading a good config', () => {
 });
 
 describe('every lab scenario config', () => {
-  it.each(['ssh', 's3', 'ha'])('%s.toml passes the schema and cross-checks', (name) => {
+  it.each(['ssh', 's3', 'ha', 'ssh-options'])('%s.toml passes the schema and cross-checks', (name) => {
     // Secrets live in the lab's state folder; only the structure is checked here.
     const config = loadConfigWithoutSecretFiles(`${FIXTURES}lab/${name}.toml`);
     expect(config.hosts.length).toBeGreaterThan(1);
@@ -60,3 +61,49 @@ function loadConfigWithoutSecretFiles(path: string) {
   const text = readFileSync(path, 'utf8').replace(/\{ file = "[^"]+" \}/g, '{ env = "LAB_SECRET" }').replace(/^ca_file = .*$/m, '');
   return parseConfig(text, path, { LAB_SECRET: 'lab-secret-value' });
 }
+
+describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
+  const minimal = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8');
+  const load = (extra: string, base = minimal) => parseConfig(`${base}\n${extra}\n`, `${FIXTURES}good/minimal.toml`, ENV);
+  const failure = (extra: string, base?: string) => {
+    try {
+      load(extra, base);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).describe();
+    }
+    throw new Error('the config was accepted');
+  };
+
+  it('turns TOML values into pgbackrest.conf values, sorted by key', () => {
+    const { pgbackrest } = load('[pgbackrest.global]\nprocess-max = 4\ncompress-type = "zst"\narchive-async = true\nexclude = ["pg_log/", "tmp/"]\n'
+      + 'buffer-size = "2MiB"\nio-timeout = 90.5\nrepo1-bundle = true\n\n[pgbackrest.stanza]\narchive-check = false\n');
+    expect(pgbackrest.global.map((option) => [option.key, option.values])).toEqual([
+      ['archive-async', ['y']], ['buffer-size', ['2MiB']], ['compress-type', ['zst']], ['exclude', ['pg_log/', 'tmp/']],
+      ['io-timeout', ['90.5']], ['process-max', ['4']], ['repo1-bundle', ['y']],
+    ]);
+    expect(pgbackrest.global.find((option) => option.key === 'repo1-bundle')?.name).toBe('repo-bundle');
+    expect(pgbackrest.stanza).toEqual([{ key: 'archive-check', name: 'archive-check', values: ['n'] }]);
+  });
+
+  it('never repeats a secret it refuses', () => {
+    const message = failure('[pgbackrest.global]\nrepo1-cipher-pass = "hunter2-hunter2"\n');
+    expect(message).toContain('pgbackrest.global.repo1-cipher-pass: is a secret');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('refuses sizes outside the allowed list, a second repository and a relative path', () => {
+    expect(failure('[pgbackrest.global]\nbuffer-size = "3MiB"\n')).toContain('pgbackrest.global.buffer-size: must be one of "16KiB"');
+    expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain('belongs to a second repository');
+    expect(failure('[pgbackrest.global]\nspool-path = "spool"\n')).toContain('pgbackrest.global.spool-path: must be an absolute path, got "spool"');
+    expect(failure('[pgbackrest.global]\nrepo-bundle = true\n')).toContain('(did you mean "repo1-bundle"?)');
+  });
+
+  it('takes backup-standby with a standby in every zone, never with s3', () => {
+    const twoPostgres = `${minimal}\n[[host]]\nname = "pg2"\naddress = "10.0.0.12"\nrole = "postgres"\n`;
+    expect(load('[pgbackrest.global]\nbackup-standby = true\n', twoPostgres).pgbackrest.global).toEqual([{ key: 'backup-standby', name: 'backup-standby', values: ['y'] }]);
+    expect(() => load('[pgbackrest.global]\nbackup-standby = false\n')).not.toThrow();
+    const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
+    expect(failure('[pgbackrest.stanza]\nbackup-standby = true\n', s3.replace(/ca_file = .*\n/, ''))).toContain('with repo.type = "s3" each PostgreSQL host\'s stanza lists only itself');
+  });
+});

@@ -16,11 +16,15 @@ import { FIXTURES } from '../support/bsync.js';
 const CIPHER = 'recorded-cipher-passphrase-0123456789';
 const PASSWORD = 'recorded-backup-password-0123456789';
 
-function inventory(cipher: string = CIPHER): Inventory {
-  const text = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+/** A lab config with its secrets read from the environment (cipher_pass "auto" for 'auto'). */
+function labConfig(config: string, cipher: string = CIPHER): string {
+  return readFileSync(`${FIXTURES}lab/${config}`, 'utf8')
     .replace(/cipher_pass = \{ file = "[^"]+" \}/, cipher === 'auto' ? 'cipher_pass = "auto"' : 'cipher_pass = { env = "CIPHER" }')
     .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
-  return parseConfig(text, `${FIXTURES}lab/ssh.toml`, { CIPHER: cipher, PASSWORD });
+}
+
+function inventory(cipher: string = CIPHER, config = 'ssh.toml', extra = ''): Inventory {
+  return parseConfig(`${labConfig(config, cipher)}${extra}`, `${FIXTURES}lab/${config}`, { CIPHER: cipher, PASSWORD });
 }
 
 function facts(state: 'fresh' | 'converged'): Map<string, HostFacts> {
@@ -123,9 +127,7 @@ describe('the cipher passphrase', () => {
 
 describe('an HA config', () => {
   function haInventory(): Inventory {
-    const text = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
-      .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
-      .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }')
+    const text = labConfig('ssh.toml')
       .replace('[schedule]', '[patroni]\nconfig = "/etc/patroni/patroni.yml"\n\n[schedule]')
       .replace(/\[\[host\]\]\nname = "ssh-backup1"[^[]*/, '')
       .replace('name = "ssh-backup2"', 'name = "ssh-backup1"')
@@ -146,5 +148,62 @@ describe('an HA config', () => {
     const hostFacts = facts('converged');
     for (const name of ['ssh-pg1', 'ssh-pg2']) hostFacts.get(name)!.patroni = { scope: '', dynamic: null, members: [], errors: ['connection refused'] };
     expect(() => plan(haInventory(), hostFacts)).toThrow(/Patroni does not answer: connection refused/);
+  });
+});
+
+describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.toml)', () => {
+  const OPTIONS = ['archive-async=y', 'compress-type=zst', 'process-max=2', 'spool-path=/var/spool/pgbackrest'];
+  const SPOOL = '/var/spool/pgbackrest';
+  const withOptions = () => inventory(CIPHER, 'ssh-options.toml');
+  const confAction = (planned: ReturnType<typeof plan>, host: string) => planned.actions.find((action) => action.address === `${host}.pgbackrest_conf`);
+
+  it('go into [global] of every host of each zone, after bsync\'s keys, sorted by name', () => {
+    const planned = plan(withOptions(), facts('converged'));
+    for (const host of ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']) {
+      const diff = confAction(planned, host)?.diff ?? '';
+      expect(diff.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++')).map((line) => line.slice(1)), host).toEqual(OPTIONS);
+      expect(diff, host).toMatch(/repo1-cipher-pass=\(sensitive\)\n\+archive-async=y\n\+compress-type=zst\n\+process-max=2\n\+spool-path=\/var\/spool\/pgbackrest\n/);
+    }
+  });
+
+  it('archive-async gives each PostgreSQL host the spool folder, owned by postgres, before its settings take effect', () => {
+    const planned = plan(withOptions(), facts('converged'));
+    const order = planned.actions.map((action) => action.address);
+    for (const host of ['ssh-pg1', 'ssh-pg2']) {
+      const spool = planned.actions.find((action) => action.address === `${host}.directory[${SPOOL}]`);
+      expect(spool?.action, host).toBe('create');
+      expect(JSON.stringify(spool?.fields)).toContain('postgres');
+    }
+    expect(order.filter((address) => address.startsWith('ssh-backup') && address.includes(SPOOL))).toEqual([]);
+  });
+
+  it('a converged host whose pgbackrest.conf already holds them plans nothing', () => {
+    const converged = facts('converged');
+    for (const [name, hostFacts] of converged) {
+      const conf = hostFacts.files['/etc/pgbackrest/pgbackrest.conf']!;
+      conf.content = conf.content!.replace(/(repo1-cipher-pass=[^\n]*\n)/, `$1${OPTIONS.join('\n')}\n`);
+      if (name.startsWith('ssh-pg')) hostFacts.files[SPOOL] = { exists: true, kind: 'dir', type: 'directory', owner: 'postgres', group: 'postgres', mode: '0750' };
+    }
+    expect(plan(withOptions(), converged).actions).toEqual([]);
+  });
+
+  it('a host whose pgBackRest lacks an option stops the plan, naming the host and both versions', () => {
+    const older = facts('converged');
+    older.get('ssh-backup2')!.pgbackrestVersion = '2.40';
+    expect(() => plan(withOptions(), older)).toThrow(BsyncError);
+    expect(() => plan(withOptions(), older)).toThrow(/pgbackrest\.global\.archive-async: host ssh-backup2 runs pgBackRest 2\.40: that is older than 2\.45/);
+
+    const newer = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nrepo1-storage-tag = { team = "db" }\n');
+    expect(() => plan(newer, facts('converged'))).toThrow(/pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest added it after 2\.45\)/);
+    const upgraded = facts('converged');
+    for (const hostFacts of upgraded.values()) hostFacts.pgbackrestVersion = '2.50';
+    expect(() => plan(newer, upgraded)).not.toThrow();
+  });
+
+  it('start-fast takes the operator\'s value in bsync\'s place; a stanza option goes into the stanza section', () => {
+    const inv = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nstart-fast = false\n\n[pgbackrest.stanza]\narchive-timeout = 120\n');
+    const diff = confAction(plan(inv, facts('converged')), 'ssh-backup1')?.diff ?? '';
+    expect(diff).toContain('-start-fast=y\n+start-fast=n\n');
+    expect(diff).toMatch(/pg1-database=postgres\n\+archive-timeout=120\n/);
   });
 });

@@ -1,0 +1,166 @@
+// [pgbackrest.global] and [pgbackrest.stanza]: pgBackRest's own options, checked against its
+// option table (lib/pgbackrest-options/) and turned into pgbackrest.conf values. Whether a
+// host's pgBackRest version has them is a fact, checked when planning (lib/desired/).
+import { ConfigError } from '../errors.js';
+import { lookupOption, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
+import type { OptionInfo } from '../pgbackrest-options/types.js';
+import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
+import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
+import { closest } from './schema.js';
+
+export type OptionTable = 'global' | 'stanza';
+type Raw = Record<string, unknown>;
+
+/** Options bsync writes itself, with the bsync key that sets them. */
+const MANAGED: Array<[RegExp, string]> = [
+  [/^stanza$/, 'is the stanza name bsync gives each zone: set [cluster].stanza (or [cluster].name)'],
+  [/^log-path$/, 'is set by bsync (/var/log/pgbackrest, a folder it creates with the right owner)'],
+  [/^repo1-path$/, 'is set by bsync from repo.path'],
+  [/^repo1-retention-(full|diff|full-type)$/, 'is set by bsync from repo.retention = { full = N, diff = N } (counts of backups)'],
+  [/^repo1-cipher-type$/, 'is set by bsync from repo.cipher_type'],
+  [/^repo1-cipher-pass$/, 'is set by bsync from repo.cipher_pass (a secret key: { env = "..." } or { file = "..." })'],
+  [/^repo1-host$/, 'is set by bsync: the zone\'s [[host]] with role = "backup"'],
+  [/^repo1-host-user$/, 'is set by bsync from repo.user'],
+  [/^repo1-host-type$/, 'is set by bsync, which connects the hosts over SSH (repo.type = "ssh")'],
+  [/^repo1-type$/, 'is set by bsync from repo.type'],
+  [/^repo1-(s3-.*|storage-(port|verify-tls|ca-file|host))$/, 'is set by bsync from [repo.s3] (bucket, endpoint, region, key, key_secret, uri_style, port, verify_tls, ca_file)'],
+  [/^repo1-(azure|gcs|sftp)-/, 'belongs to a repository type bsync does not manage: repo.type is "ssh" or "s3"'],
+  [/^repo([2-9]|[1-9][0-9]+)-/, 'belongs to a second repository; bsync manages one, repo1 ([repo])'],
+  [/^pg1-(path|port)$/, 'is set by bsync from [[host]] pg_data and pg_port'],
+  [/^pg[0-9]+-/, 'is set by bsync for every PostgreSQL [[host]] of the zone (pg_data, pg_port); per-host pgBackRest options are not supported'],
+];
+
+/** Options bsync writes with a default the operator may replace. */
+export const OVERRIDABLE = new Set(['start-fast', 'repo1-hardlink']);
+
+const SIZE = /^([0-9]+)(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib|p|pb|pib)?$/i;
+const UNIT_POWER: Record<string, number> = { '': 0, b: 0, k: 1, m: 2, g: 3, t: 4, p: 5 };
+
+/** A pgBackRest size in bytes (units are powers of 1024, as pgBackRest counts them), or null. */
+function sizeBytes(value: string | number): number | null {
+  const match = SIZE.exec(String(value));
+  if (!match) return null;
+  return Number(match[1]) * 1024 ** UNIT_POWER[(match[2] ?? '').charAt(0).toLowerCase()];
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return 'a date';
+  if (value !== null && typeof value === 'object') return 'a table';
+  return String(value);
+}
+
+function rangeText(info: OptionInfo): string {
+  return info.min !== undefined && info.max !== undefined ? ` from ${info.min} to ${info.max}` : '';
+}
+
+/** The option's values as pgbackrest.conf lines hold them, or why the TOML value does not fit. */
+function confValues(value: unknown, info: OptionInfo): string[] | string {
+  const inRange = (n: number) => (info.min === undefined || n >= (sizeBytes(info.min) ?? Number(info.min))) && (info.max === undefined || n <= (sizeBytes(info.max) ?? Number(info.max)));
+  switch (info.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? [value ? 'y' : 'n'] : `must be true or false, got ${shown(value)}`;
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value) && inRange(value) ? [String(value)] : `must be a whole number${rangeText(info)}, got ${shown(value)}`;
+    case 'time':
+      return typeof value === 'number' && inRange(value) ? [String(value)] : `must be a number of seconds${rangeText(info)}, got ${shown(value)}`;
+    case 'size': {
+      const bytes = typeof value === 'number' || typeof value === 'string' ? sizeBytes(value) : null;
+      const allowed = info.allowed?.map((entry) => sizeBytes(entry));
+      if (bytes === null || !inRange(bytes) || (allowed && !allowed.includes(bytes))) {
+        const what = info.allowed ? `one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}` : `a size such as "128MiB" or a number of bytes${rangeText(info)}`;
+        return `must be ${what}, got ${shown(value)}`;
+      }
+      return [String(value)];
+    }
+    case 'list': {
+      const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value : null;
+      return items?.every((item) => typeof item === 'string') ? items : `must be a string or a list of strings, got ${shown(value)}`;
+    }
+    case 'hash': {
+      const entries = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? Object.entries(value) : null;
+      if (!entries || entries.some(([key, item]) => key.includes('=') || !['string', 'number', 'boolean'].includes(typeof item))) {
+        return `must be a table of key = value (e.g. { key = "value" }), got ${shown(value)}`;
+      }
+      return entries.map(([key, item]) => `${key}=${String(item)}`);
+    }
+    default: {
+      if (typeof value !== 'string') return `must be a string, got ${shown(value)}`;
+      if (info.allowed && !info.allowed.includes(value)) return `must be one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}, got ${shown(value)}`;
+      if (info.type === 'path' && !value.startsWith('/')) return `must be an absolute path, got ${shown(value)}`;
+      return [value];
+    }
+  }
+}
+
+/** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table. */
+function refusal(key: string, option: NamedOption | null, table: OptionTable): { message: string; hint?: string } | null {
+  if (!option) {
+    const guess = closest(key, suggestableNames());
+    return { message: `unknown pgBackRest option "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`, hint: 'Options are named as in pgbackrest.conf; `pgbackrest help backup` lists them.' };
+  }
+  // A secret first: its message must never lead anyone to write it here, whatever else is wrong.
+  if (option.info.secure) {
+    return { message: 'is a secret (a secure option in pgBackRest\'s table); put secrets in bsync\'s secret keys, not in [pgbackrest.*]', hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret) take { env = "..." } or { file = "..." } and never show the value.' };
+  }
+  const managed = MANAGED.find(([pattern]) => pattern.test(key));
+  if (managed) return { message: managed[1] };
+  if (option.index !== undefined && (option.index < 1 || option.index > option.info.index!.max)) {
+    return { message: `${option.info.index!.prefix} index ${option.index} is out of range (1 to ${option.info.index!.max})` };
+  }
+  if (option.info.section === 'command-line') return { message: 'is a command-line option: pgBackRest does not read it from pgbackrest.conf' };
+  if (option.info.section === 'stanza' && table === 'global') return { message: 'goes in a stanza section only: put it in [pgbackrest.stanza]' };
+  return null;
+}
+
+function checkTable(raw: Raw, table: OptionTable, file: string): PgbackrestOption[] {
+  return Object.keys(raw).sort().map((key) => {
+    const path = `pgbackrest.${table}.${key}`;
+    const option = lookupOption(key);
+    const refused = refusal(key, option, table);
+    if (refused) throw new ConfigError(`${path}: ${refused.message}`, { where: file, hint: refused.hint });
+    const values = confValues(raw[key], option!.info);
+    if (typeof values === 'string') throw new ConfigError(`${path}: ${values}`, { where: file });
+    for (const value of values) {
+      const problem = pgbackrestValueProblem(value);
+      if (problem) throw new ConfigError(`${path}: pgbackrest.conf cannot hold this value: ${problem}`, { where: file });
+    }
+    return { key, name: option!.name, values };
+  });
+}
+
+/** The checked options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
+export function pgbackrestOptions(raw: { global?: Raw; stanza?: Raw } | undefined, file: string): PgbackrestOptions {
+  const global = checkTable(raw?.global ?? {}, 'global', file);
+  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', file);
+  const twice = stanza.find((option) => global.some((other) => other.key === option.key));
+  if (twice) {
+    throw new ConfigError(`pgbackrest.stanza.${twice.key}: is also set in [pgbackrest.global]`, { where: file, hint: 'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.' });
+  }
+  return { global, stanza };
+}
+
+/**
+ * Options whose effect needs more than a line in pgbackrest.conf. backup-standby needs a
+ * standby the stanza lists: only a backup host's stanza lists more than one PostgreSQL host.
+ */
+export function checkOptionNeeds(options: PgbackrestOptions, hosts: Array<{ name: string; role: string; zone?: number }>, repoType: 'ssh' | 's3', file: string): void {
+  const table = options.stanza.some((option) => option.key === 'backup-standby') ? 'stanza' : 'global';
+  if (optionValue(options, 'backup-standby') !== 'y') return;
+  const path = `pgbackrest.${table}.backup-standby`;
+  if (repoType === 's3') {
+    throw new ConfigError(`${path}: needs a standby in the stanza, and with repo.type = "s3" each PostgreSQL host's stanza lists only itself`, { where: file, hint: 'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.' });
+  }
+  for (const zone of new Set(hosts.map((host) => host.zone ?? 1))) {
+    const postgres = hosts.filter((host) => (host.zone ?? 1) === zone && host.role === 'postgres');
+    if (postgres.length < 2) {
+      throw new ConfigError(`${path}: needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`, { where: file, hint: 'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.' });
+    }
+  }
+}
+
+/** The value bsync writes for an option, from either table ([pgbackrest.stanza] would win in pgBackRest). */
+export function optionValue(options: PgbackrestOptions, key: string): string | undefined {
+  return (options.stanza.find((option) => option.key === key) ?? options.global.find((option) => option.key === key))?.values[0];
+}

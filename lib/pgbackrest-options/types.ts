@@ -1,0 +1,30 @@
+// The shape of lib/pgbackrest-options/options-<version>.json: pgBackRest's own option table
+// for one release, as test/support/pgbackrest-options.ts derives it.
+
+export interface OptionInfo {
+  /** Where pgbackrest.conf may hold it: `global` ([global] or a stanza), `stanza` (a stanza only), or nowhere. */
+  section: 'global' | 'stanza' | 'command-line';
+  /** pgBackRest's type: boolean, integer, time, size, string, string-id, path, list, hash. */
+  type: string;
+  /** The values it takes, when pgBackRest lists them. */
+  allowed?: string[];
+  /** pgBackRest's allow-range: numbers, or sizes such as "4PiB". */
+  min?: number | string;
+  max?: number | string;
+  default?: string;
+  /** A secret: pgBackRest redacts it. */
+  secure?: true;
+  /** repoN-* and pgN-* options: written with an index, 1 to max. */
+  index?: { prefix: 'repo' | 'pg'; max: number; pattern: string };
+  /** The commands whose help lists it. */
+  commands: string[];
+}
+
+export interface OptionData {
+  /** The pgBackRest release the data describes. */
+  version: string;
+  source: string;
+  options: Record<string, OptionInfo>;
+  /** Options of a later release's table that this release does not have. */
+  later: Record<string, OptionInfo>;
+}

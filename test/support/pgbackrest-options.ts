@@ -1,0 +1,94 @@
+// Regenerates lib/pgbackrest-options/options-<version>.json, the option list bsync checks
+// [pgbackrest.global] and [pgbackrest.stanza] against, from two sources:
+//   - pgBackRest's option table, src/build/config/config.yaml of the pgbackrest/pgbackrest
+//     repository: sections, types, allowed values, ranges, secure and indexed options;
+//   - the installed pgBackRest's own `pgbackrest help` and `pgbackrest help COMMAND`: its
+//     version, which options it has and for which commands (`help` prints no types).
+// An option of the table that the installed version's help does not list is kept as
+// `later` (known, but not in this version), so bsync can name it as too new for a host.
+//
+//   curl -o /tmp/config.yaml https://raw.githubusercontent.com/pgbackrest/pgbackrest/release/2.45/src/build/config/config.yaml
+//   npm run pgbackrest-options -- /tmp/config.yaml     (that pgbackrest on PATH)
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { OptionData, OptionInfo } from '../../lib/pgbackrest-options/types.js';
+
+type YamlOption = Record<string, unknown>;
+
+const pgbackrest = (...args: string[]) => execFileSync('pgbackrest', args, { encoding: 'utf8' });
+
+/** An option's definition with `inherit` resolved (the child's keys win). */
+function resolved(table: Record<string, YamlOption>, name: string): YamlOption {
+  const own = table[name];
+  if (!own) throw new Error(`config.yaml: ${name} is inherited but not defined`);
+  const parent = typeof own.inherit === 'string' ? resolved(table, own.inherit) : {};
+  return { ...parent, ...own };
+}
+
+/** allow-list entries are names, `name: CONDITION` maps (built only with a library), or another option's name. */
+function allowList(table: Record<string, YamlOption>, option: YamlOption): string[] | undefined {
+  const list = option['allow-list'];
+  if (typeof list === 'string') return allowList(table, resolved(table, list));
+  if (!Array.isArray(list)) return undefined;
+  return list.map((entry) => (typeof entry === 'object' && entry !== null ? Object.keys(entry)[0] : String(entry)));
+}
+
+/** Every option `pgbackrest help COMMAND` lists, with the commands that list it. */
+function helpOptions(): Map<string, string[]> {
+  const commands = [...pgbackrest('help').matchAll(/^ {4}([a-z-]+) {2,}/gm)].map((match) => match[1]).filter((command) => command !== 'help' && command !== 'version');
+  const options = new Map<string, string[]>();
+  for (const command of commands) {
+    for (const match of pgbackrest('help', command).matchAll(/^ {2}--([a-z0-9-]+)/gm)) {
+      options.set(match[1], [...(options.get(match[1]) ?? []), command]);
+    }
+  }
+  return options;
+}
+
+function main(): void {
+  const yamlPath = process.argv[2];
+  if (!yamlPath) throw new Error('usage: tsx test/support/pgbackrest-options.ts path/to/config.yaml');
+  const table = (parse(readFileSync(yamlPath, 'utf8'), { version: '1.2' }) as { option: Record<string, YamlOption> }).option;
+  const version = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
+  if (!version) throw new Error('pgbackrest version printed no version');
+  const help = helpOptions();
+
+  const indexMax = (group: string) => Number((resolved(table, group)['allow-range'] as number[])[1]);
+  const options: Record<string, OptionInfo> = {};
+  const later: Record<string, OptionInfo> = {};
+  for (const name of Object.keys(table).sort()) {
+    const option = resolved(table, name);
+    // Internal options are not the user's, unless this version's help lists them (2.45 lists repo-block-*).
+    if (option.internal === true && !help.has(name)) continue;
+    const range = option['allow-range'] as Array<number | string> | undefined;
+    const group = option.group as 'pg' | 'repo' | undefined;
+    const info: OptionInfo = {
+      section: option.section === 'global' || option.section === 'stanza' ? option.section : 'command-line',
+      type: String(option.type),
+      ...(allowList(table, option) ? { allowed: allowList(table, option) } : {}),
+      ...(range ? { min: range[0], max: range[1] } : {}),
+      ...(option.default !== undefined && option['default-literal'] !== true ? { default: String(option.default) } : {}),
+      ...(option.secure === true ? { secure: true } : {}),
+      ...(group ? { index: { prefix: group, max: indexMax(group), pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$` } } : {}),
+      commands: help.get(name) ?? [],
+    };
+    if (help.has(name)) options[name] = info;
+    else later[name] = { ...info, commands: [] };
+  }
+  const missing = [...help.keys()].filter((name) => !options[name]);
+  if (missing.length > 0) throw new Error(`pgbackrest ${version} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`);
+
+  const data: OptionData = {
+    version,
+    source: `pgBackRest's src/build/config/config.yaml and \`pgbackrest help\` of pgBackRest ${version}; made by test/support/pgbackrest-options.ts`,
+    options,
+    later,
+  };
+  const out = fileURLToPath(new URL(`../../lib/pgbackrest-options/options-${version}.json`, import.meta.url));
+  writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
+  console.log(`${out}: ${Object.keys(options).length} options of pgBackRest ${version}, ${Object.keys(later).length} only in later versions`);
+}
+
+main();
