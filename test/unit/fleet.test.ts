@@ -18,6 +18,7 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { renderMetrics } from '../../lib/metrics/prom.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { planMetrics } from '../../lib/plan/metrics.js';
+import { renderPlanText } from '../../lib/plan/render-text.js';
 import { Semaphore } from '../../lib/semaphore.js';
 import { FIXTURES } from '../support/bsync.js';
 
@@ -121,6 +122,15 @@ describe('the fleet summary and sections', () => {
     const failedToo = [...outcomes, outcome('gone.toml', { cluster: null, code: 1, success: false, error: new BsyncError('cannot read the config: no such file') })];
     expect(fleetSummary(failedToo, 'with changes')).toBe('Fleet: 4 clusters, 1 with changes (ha.toml), 1 failed (gone.toml).');
     expect(fleetSummary([outcome('a.toml')])).toBe('Fleet: 1 cluster, 0 failed.');
+  });
+
+  it('shows a drifted cluster\'s plan, as plan prints it alone, under that cluster\'s heading', () => {
+    const drifted = renderPlanText(sshPlan('fresh'), { color: false });
+    const inSync = renderPlanText(sshPlan('converged'), { color: false });
+    const text = [outcome('s3.toml', { text: inSync, cluster: 'lab' }), outcome('ssh.toml', { text: drifted, cluster: 'lab', changes: true, code: 2 })].map(clusterSection).join('');
+    expect(text).toBe(`=== /etc/bsync/s3.toml (cluster lab) ===\n${inSync}\n=== /etc/bsync/ssh.toml (cluster lab) ===\n${drifted}\n`);
+    expect(drifted).toContain('  + ssh_keypair[postgres]');
+    expect(inSync).toBe('No changes. 4 hosts match ssh.toml.\n');
   });
 
   it('prints each cluster under a heading naming its config and cluster, its error there if it failed', () => {
