@@ -3,15 +3,22 @@
 import { printErrorsAsJson, reportError, type GlobalOptions } from '../lib/cli/output.js';
 import { packageVersion } from '../lib/project-files.js';
 
+const list = <T>(value: unknown): T[] | undefined => (value === undefined ? undefined : ([] as T[]).concat(value as T | T[]));
+
 function globals(argv: Record<string, unknown>): GlobalOptions {
   printErrorsAsJson(Boolean(argv.json));
   return {
-    config: argv.config === undefined ? './bsync.toml' : String(argv.config),
-    host: argv.host === undefined ? undefined : ([] as string[]).concat(argv.host as string | string[]),
+    configs: (list<unknown>(argv.config) ?? ['./bsync.toml']).map(String),
+    host: list<string>(argv.host),
+    zone: list<number>(argv.zone),
+    parallel: Number(argv.parallel),
     json: Boolean(argv.json),
     color: argv.color !== false,
   };
 }
+
+// One controller: the ssh2 handshakes of every connection share Node's one thread; see docs/fleet.md.
+const DEFAULT_PARALLEL = 16;
 
 const PROM_FILE = { type: 'string', describe: 'also write Prometheus metrics to this file (textfile collector)' } as const;
 
@@ -33,8 +40,10 @@ async function main(args: string[]): Promise<number> {
     .version(packageVersion())
     .alias('version', 'V')
     // No yargs default: with one, a bare `-c` would silently mean ./bsync.toml.
-    .option('config', { alias: 'c', type: 'string', defaultDescription: './bsync.toml', describe: 'the config file' })
+    .option('config', { alias: 'c', type: 'string', defaultDescription: './bsync.toml', describe: 'the config file, or a folder of them (repeatable: one cluster each)' })
     .option('host', { type: 'string', describe: 'only this host (repeatable)' })
+    .option('zone', { type: 'number', describe: 'only the hosts of this zone (repeatable)' })
+    .option('parallel', { type: 'number', default: DEFAULT_PARALLEL, describe: 'at most this many SSH connections open at once (several configs)' })
     .option('json', { type: 'boolean', default: false, describe: 'machine output on stdout' })
     .option('color', { type: 'boolean', default: true, describe: 'colour on a terminal (--no-color turns it off)' })
     .command('validate', 'check the config; no network', {}, (argv) => run(async () =>
@@ -71,6 +80,10 @@ async function main(args: string[]): Promise<number> {
         const values = ([] as unknown[]).concat(argv[name] ?? []);
         if (values.some((value) => value === '')) throw new UsageError(`--${name} needs a value${name === 'config' ? ' (the config file, e.g. -c bsync.toml)' : ''}`);
       }
+      const zones = ([] as unknown[]).concat(argv.zone ?? []);
+      if (zones.some((zone) => !Number.isInteger(zone) || (zone as number) < 1)) throw new UsageError('--zone needs a zone number (1, 2, ...)');
+      const parallel = argv.parallel;
+      if (!Number.isInteger(parallel) || (parallel as number) < 1) throw new UsageError('--parallel needs a whole number of connections, at least 1');
       return true;
     }, true)
     .demandCommand(1, 'Name a command: validate, plan, apply, status, verify, facts or unlock.')

@@ -29,8 +29,11 @@ export class ApplyProgress {
   #drawn = 0;
   #timer?: NodeJS.Timeout;
 
-  constructor(actionsPerHost: Map<string, number>, private readonly stream: NodeJS.WriteStream = process.stderr) {
-    this.#live = Boolean(stream.isTTY) && process.env.TERM !== 'dumb';
+  readonly #plain: (line: string) => void;
+
+  constructor(actionsPerHost: Map<string, number>, options: { live: boolean; plain: (line: string) => void }, private readonly stream: NodeJS.WriteStream = process.stderr) {
+    this.#live = options.live && process.env.TERM !== 'dumb';
+    this.#plain = options.plain;
     for (const [host, total] of actionsPerHost) this.#hosts.set(host, { done: 0, failed: 0, other: 0, started: Date.now(), total });
     if (this.#live) this.#timer = setInterval(() => this.#draw(), REDRAW_MS).unref();
   }
@@ -38,8 +41,8 @@ export class ApplyProgress {
   onEvent(event: ProgressEvent): void {
     const action = event.address.slice(event.host.length + 1);
     if (!this.#live) {
-      if (event.status === 'started') this.stream.write(`${printable(`${event.host}: ${action}...`)}\n`);
-      else if (event.status !== 'done') this.stream.write(`${printable(`${event.host}: ${action} ${event.status}${event.message ? `: ${event.message}` : ''}`)}\n`);
+      if (event.status === 'started') this.#plain(`${event.host}: ${action}...`);
+      else if (event.status !== 'done') this.#plain(`${event.host}: ${action} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       return;
     }
     const state = this.#hosts.get(event.host);

@@ -6,15 +6,17 @@ import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { Redactor } from '../apply/redactor.js';
 import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons } from '../plan/saved.js';
+import type { Plan } from '../plan/types.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
-import { progress, styleFor, writeJson, type GlobalOptions } from './output.js';
+import { directOutput, styleFor, type CommandOutput, type GlobalOptions } from './output.js';
 import { printable } from '../printable.js';
+import { isFleet } from './fleet-configs.js';
+import { runCommand, type ClusterContext, type ClusterRun, type ClusterTarget } from './fleet.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 import { ApplyProgress } from './apply-progress.js';
-import type { Plan } from '../plan/types.js';
 
 async function confirm(): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -33,16 +35,45 @@ function secretsOf(inventory: Inventory): Redactor {
   return redactor;
 }
 
-export async function applyCommand(options: GlobalOptions & { planFile?: string; yes: boolean; allowRestart: boolean }): Promise<number> {
+export interface ApplyOptions extends GlobalOptions {
+  planFile?: string;
+  yes: boolean;
+  allowRestart: boolean;
+}
+
+export async function applyCommand(options: ApplyOptions): Promise<number> {
+  if (isFleet(options.configs)) {
+    if (options.planFile) {
+      throw new BsyncError(`a saved plan belongs to one cluster: apply ${options.planFile} with the one config it was made from`, {
+        hint: `bsync apply -c CONFIG ${options.planFile}; to plan and apply several clusters, run bsync apply --yes with their configs.`,
+      });
+    }
+    if (!options.yes) {
+      throw new BsyncError('apply with several configs changes every cluster without asking: confirm with --yes', {
+        hint: 'Look at the plans first: bsync plan with the same -c options.',
+      });
+    }
+  }
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
+  // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();
-  const session = await openSession(options.config, options.host);
-  const leases: HeldLease[] = [];
   try {
-    await takeLeases(session, leases);
+    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, out, context) => applyCluster(target, out, context, { options, saved, interrupt }));
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function applyCluster(target: ClusterTarget, out: CommandOutput, context: ClusterContext, run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt }): Promise<ClusterRun> {
+  const { options, saved, interrupt } = run;
+  const session = await openSession(target.inventory, context.selection, { slots: context.slots });
+  const leases: HeldLease[] = [];
+  const done = (code: number, changes = false): ClusterRun => ({ code, success: code === 0, metrics: [], changes });
+  try {
+    await takeLeases(session, leases, out);
     const lostHosts = new Map<string, string>();
     for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
-    progress(`Gathering facts from ${session.involved.length} hosts...`);
+    out.progress(`Gathering facts from ${session.involved.length} hosts...`);
     const planned = planFromFacts(session, await gatherFacts(session), saved?.nonce);
     if (saved) {
       const reasons = staleReasons(saved, planned.plan);
@@ -54,25 +85,26 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
       }
     }
     const style = styleFor(options);
-    if (!options.json) process.stdout.write(renderPlanText(planned.plan, style));
+    if (!options.json) out.text(renderPlanText(planned.plan, style));
     if (planned.plan.actions.length === 0) {
-      if (options.json) writeJson({ plan: planned.plan, results: [] });
-      return 0;
+      if (options.json) out.json({ plan: planned.plan, results: [] });
+      return done(0);
     }
     if (!saved && !options.yes) {
       if (!process.stdin.isTTY) throw new BsyncError('apply changes hosts: confirm with --yes, or apply a saved plan (bsync plan --out FILE; bsync apply FILE)');
       if (!(await confirm())) {
-        progress('Apply cancelled; nothing was changed.');
-        return 1;
+        out.progress('Apply cancelled; nothing was changed.');
+        return done(1);
       }
     }
     if (interrupt.requested) {
-      progress('Interrupted before any change; nothing was changed.');
-      return INTERRUPT_EXIT;
+      out.progress('Interrupted before any change; nothing was changed.');
+      return done(INTERRUPT_EXIT);
     }
     const seed = applySeed();
-    if (seed !== undefined) progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
-    const view = new ApplyProgress(actionsPerHost(planned.plan));
+    if (seed !== undefined) out.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
+    // Redrawn in place only when this run has the terminal to itself (one cluster).
+    const view = new ApplyProgress(actionsPerHost(planned.plan), { live: out === directOutput && Boolean(process.stderr.isTTY), plain: (line) => out.progress(line) });
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
@@ -82,13 +114,12 @@ export async function applyCommand(options: GlobalOptions & { planFile?: string;
       onEvent: (event) => view.onEvent(event),
     });
     view.finish();
-    if (options.json) writeJson({ plan: planned.plan, results, interrupted: interrupt.requested });
-    else process.stdout.write(applyReport(results));
-    if (interrupt.requested) return INTERRUPT_EXIT;
-    return results.every((result) => result.status === 'done') ? 0 : 1;
+    if (options.json) out.json({ plan: planned.plan, results, interrupted: interrupt.requested });
+    else out.text(applyReport(results));
+    if (interrupt.requested) return done(INTERRUPT_EXIT, true);
+    return done(results.every((result) => result.status === 'done') ? 0 : 1, true);
   } finally {
     await Promise.all(leases.map((lease) => lease.release()));
-    interrupt.dispose();
     session.close();
   }
 }
@@ -103,9 +134,9 @@ function actionsPerHost(plan: Plan): Map<string, number> {
  * Every selected host's lease; if one is held elsewhere, none is kept. The first host (by
  * name) is taken alone first, so of two applies started together one wins, not neither.
  */
-async function takeLeases(session: Session, leases: HeldLease[]): Promise<void> {
+async function takeLeases(session: Session, leases: HeldLease[], out: CommandOutput): Promise<void> {
   const [first, ...rest] = session.selected.map((host) => host.name).sort();
-  const take = (name: string) => acquireLease(session.connections.get(name)!, progress);
+  const take = (name: string) => acquireLease(session.connections.get(name)!, out.progress);
   leases.push(await take(first));
   const settled = await Promise.allSettled(rest.map(take));
   for (const result of settled) if (result.status === 'fulfilled') leases.push(result.value);

@@ -1,32 +1,73 @@
 // bsync plan: facts -> diff -> plan, printed or saved; changes nothing.
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { BsyncError } from '../errors.js';
 import { planMetrics } from '../plan/metrics.js';
 import { renderPlanText } from '../plan/render-text.js';
 import { writePlanFile } from '../plan/saved.js';
-import { withMetrics } from './metrics-file.js';
-import { progress, styleFor, writeJson, type GlobalOptions } from './output.js';
+import { isFleet } from './fleet-configs.js';
+import { runCommand, type ClusterTarget } from './fleet.js';
+import { styleFor, type GlobalOptions } from './output.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
-export async function planCommand(options: GlobalOptions & { out?: string; detailedExitcode: boolean; promFile?: string }): Promise<number> {
-  return withMetrics(options.promFile, 'plan', async () => {
-    const session = await openSession(options.config, options.host);
+export interface PlanOptions extends GlobalOptions {
+  out?: string;
+  detailedExitcode: boolean;
+  promFile?: string;
+}
+
+export async function planCommand(options: PlanOptions): Promise<number> {
+  const fleet = isFleet(options.configs);
+  const outFor = (target: ClusterTarget) => (options.out && fleet ? fleetPlanFile(options.out, target.config) : options.out);
+  const before = fleet && options.out ? (targets: ClusterTarget[]) => checkPlanFolder(options.out!, targets) : undefined;
+  return runCommand(options, { name: 'plan', promFile: options.promFile, changes: 'with changes', before }, async (target, out, context) => {
+    const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     try {
-      progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
+      out.progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
       const { plan } = planFromFacts(session, await gatherFacts(session));
-      if (options.json) writeJson(plan);
-      else process.stdout.write(renderPlanText(plan, styleFor(options)));
-      if (options.out) {
-        writePlanFile(options.out, plan);
-        progress(`Saved the plan to ${options.out}; apply it with: bsync apply ${options.out}`);
+      if (options.json) out.json(plan);
+      else out.text(renderPlanText(plan, styleFor(options)));
+      const file = outFor(target);
+      if (file) {
+        writePlanFile(file, plan);
+        out.progress(`Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`);
       }
       const metrics = planMetrics(plan);
+      const changes = plan.actions.length > 0;
       if (plan.problems.length > 0) {
-        progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
-        return { code: 1, success: false, metrics };
+        out.progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
+        return { code: 1, success: false, metrics, changes };
       }
-      return { code: options.detailedExitcode && plan.actions.length > 0 ? 2 : 0, success: true, metrics };
+      return { code: options.detailedExitcode && changes ? 2 : 0, success: true, metrics, changes };
     } finally {
       session.close();
     }
   });
+}
+
+/** With several configs, --out names a folder: each cluster's plan goes to <folder>/<config name>.plan.json. */
+function fleetPlanFile(folder: string, config: string): string {
+  return join(folder, `${basename(config).replace(/\.toml$/, '')}.plan.json`);
+}
+
+function checkPlanFolder(folder: string, targets: ClusterTarget[]): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isFolder) {
+    throw new BsyncError('with several configs, --out names a folder, one plan file per cluster in it', {
+      where: folder, hint: 'Make the folder first (mkdir), or plan one config at a time to save one plan file.',
+    });
+  }
+  const files = targets.map((target) => fleetPlanFile(folder, target.config));
+  const twice = files.filter((file, index) => files.indexOf(file) !== index);
+  if (twice.length > 0) {
+    throw new BsyncError(`two configs would save their plans to the same file: ${[...new Set(twice)].join(', ')}`, {
+      hint: 'Give the configs distinct file names, or plan them in separate runs.',
+    });
+  }
 }

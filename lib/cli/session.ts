@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import type { HostFacts } from '../facts/types.js';
+import type { Semaphore } from '../semaphore.js';
 import { connectAll } from '../transport/index.js';
 import type { HostConnection } from '../transport/types.js';
 
@@ -18,8 +19,16 @@ export interface Session {
   close(): void;
 }
 
-export function selectHosts(inventory: Inventory, names: string[] | undefined): { selected: HostSpec[]; involved: HostSpec[] } {
-  if (!names || names.length === 0) return { selected: inventory.hosts, involved: inventory.hosts };
+/** What --host and --zone ask for; both given: the named hosts of those zones. */
+export interface HostSelection {
+  hosts?: string[];
+  zones?: number[];
+}
+
+export function selectHosts(inventory: Inventory, selection: HostSelection): { selected: HostSpec[]; involved: HostSpec[] } {
+  const names = selection.hosts ?? [];
+  const zones = selection.zones ?? [];
+  if (names.length === 0 && zones.length === 0) return { selected: inventory.hosts, involved: inventory.hosts };
   const unknown = names.filter((name) => !inventory.hosts.some((host) => host.name === name));
   if (unknown.length > 0) {
     throw new BsyncError(`--host ${unknown.join(', ')}: no such host in the config`, {
@@ -27,17 +36,39 @@ export function selectHosts(inventory: Inventory, names: string[] | undefined): 
       hint: `Hosts: ${inventory.hosts.map((host) => host.name).join(', ')}`,
     });
   }
-  const selected = inventory.hosts.filter((host) => names.includes(host.name));
-  const zones = new Set(selected.map((host) => host.zone));
-  return { selected, involved: inventory.hosts.filter((host) => zones.has(host.zone)) };
+  const known = [...new Set(inventory.hosts.map((host) => host.zone))].sort((a, b) => a - b);
+  const missing = zones.filter((zone) => !known.includes(zone));
+  if (missing.length > 0) {
+    throw new BsyncError(`--zone ${missing.join(', ')}: no such zone in the config`, { where: inventory.configPath, hint: `Zones: ${known.join(', ')}` });
+  }
+  const selected = inventory.hosts.filter((host) => (names.length === 0 || names.includes(host.name)) && (zones.length === 0 || zones.includes(host.zone)));
+  if (selected.length === 0) {
+    throw new BsyncError(`--host ${names.join(', ')}: not in --zone ${zones.join(', ')}`, {
+      where: inventory.configPath,
+      hint: `Hosts of zone ${zones.join(', ')}: ${inventory.hosts.filter((host) => zones.includes(host.zone)).map((host) => host.name).join(', ')}`,
+    });
+  }
+  const involvedZones = new Set(selected.map((host) => host.zone));
+  return { selected, involved: inventory.hosts.filter((host) => involvedZones.has(host.zone)) };
 }
 
-/** `onlySelected`: connect to the named hosts alone (unlock), not to the rest of their zones. */
-export async function openSession(configPath: string, hostNames: string[] | undefined, options: { onlySelected?: boolean } = {}): Promise<Session> {
-  const inventory = loadConfig(configPath);
-  const chosen = selectHosts(inventory, hostNames);
+export interface SessionOptions {
+  /** Connect to the named hosts alone (unlock), not to the rest of their zones. */
+  onlySelected?: boolean;
+  /**
+   * The fleet's bound on open connections: the session takes a permit per host before it
+   * connects and gives them back when it closes.
+   */
+  slots?: Semaphore;
+}
+
+/** `source`: a config file to load, or a config already loaded (a fleet run loads them all first). */
+export async function openSession(source: string | Inventory, selection: HostSelection, options: SessionOptions = {}): Promise<Session> {
+  const inventory = typeof source === 'string' ? loadConfig(source) : source;
+  const chosen = selectHosts(inventory, selection);
   const selected = chosen.selected;
   const involved = options.onlySelected ? chosen.selected : chosen.involved;
+  const releaseSlots = options.slots ? await options.slots.acquire(involved.length) : () => {};
   const results = await connectAll(inventory, involved.map((host) => host.name));
   const connections = new Map<string, HostConnection>();
   const failures: HostError[] = [];
@@ -45,7 +76,10 @@ export async function openSession(configPath: string, hostNames: string[] | unde
     if (result instanceof HostError) failures.push(result);
     else connections.set(name, result);
   }
-  const close = () => connections.forEach((connection) => connection.close());
+  const close = () => {
+    connections.forEach((connection) => connection.close());
+    releaseSlots();
+  };
   if (failures.length > 0) {
     close();
     throw hostsFailed('cannot reach', failures);

@@ -3,18 +3,18 @@ import { printable } from '../printable.js';
 import { statusMetrics } from '../status/metrics.js';
 import { statusReport } from '../status/report.js';
 import { renderStatusText } from '../status/render-text.js';
-import { withMetrics } from './metrics-file.js';
-import { writeJson, type GlobalOptions } from './output.js';
+import { runCommand } from './fleet.js';
+import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 
 export async function statusCommand(options: GlobalOptions & { promFile?: string }): Promise<number> {
-  return withMetrics(options.promFile, 'status', async () => {
-    const session = await openSession(options.config, options.host);
+  return runCommand(options, { name: 'status', promFile: options.promFile }, async (target, out, context) => {
+    const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     try {
       const facts = await gatherFacts(session);
       const report = statusReport(session.inventory, facts, session.selected.map((host) => host.name));
-      if (options.json) writeJson(report);
-      else process.stdout.write(printable(renderStatusText(report)));
+      if (options.json) out.json(report);
+      else out.text(printable(renderStatusText(report)));
       return { code: 0, success: true, metrics: statusMetrics(report) };
     } finally {
       session.close();

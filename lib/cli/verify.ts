@@ -4,8 +4,8 @@ import { runVerify } from '../apply/verify.js';
 import { printable } from '../printable.js';
 import { verifyMetrics, renderVerifyText, type StanzaVerification, type VerifyReport } from '../verify/report.js';
 import { verifyPlans, type VerifyPlan, type VerifySkip } from '../verify/targets.js';
-import { withMetrics } from './metrics-file.js';
-import { progress, writeJson, type GlobalOptions } from './output.js';
+import { runCommand } from './fleet.js';
+import { progress, type GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 import { INTERRUPT_EXIT } from './interrupt.js';
 
@@ -25,8 +25,8 @@ function skipped(skip: VerifySkip): StanzaVerification {
 }
 
 export async function verifyCommand(options: VerifyOptions): Promise<number> {
-  return withMetrics(options.promFile, 'verify', async () => {
-    const session = await openSession(options.config, options.host);
+  return runCommand(options, { name: 'verify', promFile: options.promFile }, async (target, out, context) => {
+    const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     // Closing the connections is enough: each host's watchdog then stops its server and cleans up.
     const onSignal = () => {
       progress('Interrupted: the verify hosts stop their scratch servers and remove their folders by themselves.');
@@ -49,7 +49,7 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
             results.set(entry.zone.stanza, skipped(entry));
             continue;
           }
-          progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
+          out.progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
           const run = await runVerify({
             job: entry.job, host: entry.host, connection: session.connections.get(entry.host)!,
             ...(entry.primary ? { primary: { ...entry.primary, connection: session.connections.get(entry.primary.host)! } } : {}),
@@ -66,8 +66,8 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
         format: 'bsync-verify', version: 1, generatedAt: new Date().toISOString(), configPath: session.inventory.configPath,
         stanzas: plans.map((entry) => results.get(entry.zone.stanza)!),
       };
-      if (options.json) writeJson(report);
-      else process.stdout.write(printable(renderVerifyText(report)));
+      if (options.json) out.json(report);
+      else out.text(printable(renderVerifyText(report)));
       const allVerified = report.stanzas.every((result) => result.ok);
       return { code: allVerified ? 0 : 1, success: allVerified, metrics: verifyMetrics(report) };
     } finally {

@@ -41,6 +41,22 @@ export function renderMetrics(metrics: Metric[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Several sets of metrics as one (a fleet run's clusters): each set's samples get its labels
+ * first, and samples of one name stay together under one HELP and TYPE, as the format asks.
+ */
+export function mergeLabelled(parts: Array<{ labels: Record<string, string>; metrics: Metric[] }>): Metric[] {
+  const merged = new Map<string, Metric>();
+  for (const { labels, metrics } of parts) {
+    for (const metric of metrics) {
+      const into = merged.get(metric.name) ?? { ...metric, samples: [] };
+      into.samples.push(...metric.samples.map((sample) => ({ ...sample, labels: { ...labels, ...sample.labels } })));
+      merged.set(metric.name, into);
+    }
+  }
+  return [...merged.values()];
+}
+
 /** The run itself: did it succeed, how long it took, when it ran. */
 export function runMetrics(command: string, success: boolean, durationSeconds: number, finishedAt = Date.now() / 1000): Metric[] {
   const labels = { command };

@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const config = `${root}fixtures/lab/ssh.toml`;
 
 async function record(name: string): Promise<void> {
-  const session = await openSession(config, undefined);
+  const session = await openSession(config, {});
   const facts = await gatherFacts(session);
   session.close();
   let json = JSON.stringify(Object.fromEntries(facts), null, 2);
