@@ -77,7 +77,9 @@ export class ApplyProgress {
   #draw(): void {
     const now = Date.now();
     const lines = [...this.#hosts].map(([host, state]) => printable(this.#line(host, state, now)));
-    const width = Math.max(20, (this.stream.columns ?? 100) - 1);
+    // A terminal that does not say its width (0, as some ptys) gets lines as they are.
+    const columns = this.stream.columns || Number(process.env.COLUMNS) || 0;
+    const width = columns > 20 ? columns - 1 : Infinity;
     // Back to the top of what was drawn last time, then each line cleared and written anew.
     const up = this.#drawn > 0 ? `\u001b[${this.#drawn}A` : '';
     this.stream.write(`${up}${lines.map((line) => `\r\u001b[2K${line.slice(0, width)}`).join('\n')}\n`);
