@@ -174,7 +174,7 @@ export function verifyScript(job: VerifyJob): string {
     ].join('\n')),
     step('checks', `as env ${psql} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
     job.query ? step('query', `as env ${psql} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`) : '',
-    job.amcheck ? step('amcheck', `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing --no-progress`) : '',
+    job.amcheck ? step('amcheck', `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing`) : '',
     // What the scratch folder holds with the server up and checked: the run's peak disk use.
     step('measure', 'du -sb "$DIR" | cut -f1'),
     'exit 0',
