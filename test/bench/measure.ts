@@ -14,6 +14,3 @@ export function time(command: string, args: string[]): number {
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** The median wall time of `runs` fresh runs of one command. */
-export const medianTime = (command: string, args: string[]) => median(Array.from({ length: runs }, () => time(command, args)));

@@ -1,19 +1,61 @@
-// npm run bench: median wall time of a no-op `bsync plan` on the lab's ssh scenario
-// against the floor (one connection and one `true` per host, in parallel), both as fresh
-// processes, and their ratio. The target is a ratio of at most 2.
+// npm run bench: a no-op `bsync plan` against the floor (one connection and one `true` per
+// host, in parallel), both as fresh processes, run in pairs so that both see the same
+// machine; the median of the pairs' ratios. On the ssh scenario (4 hosts), then on the
+// scale scenario at 4, 16 and 32 hosts (BENCH_NO_SCALE=1 skips it), with bsync's peak RSS.
+// Target: ratio at most 1.3 on the ssh scenario.
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { medianTime, root, runs } from './measure.js';
+import { median, root, time } from './measure.js';
 
-const config = `${root}fixtures/lab/ssh.toml`;
+const pairs = Number(process.env.BENCH_RUNS ?? 10);
+const lab = (...args: string[]) => {
+  const result = spawnSync('npm', ['run', 'lab', '--', ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`lab ${args.join(' ')} failed`);
+};
+const converge = (config: string) => {
+  const result = spawnSync(process.execPath, ['bin/bsync', 'apply', '--yes', '--allow-restart', '-c', config], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not converge ${config}: ${result.stderr}`);
+};
 
-spawnSync('npm', ['run', 'lab', '--', 'up'], { cwd: root, stdio: 'inherit' });
-const converge = spawnSync(process.execPath, ['bin/bsync', 'apply', '--yes', '--allow-restart', '-c', config], { cwd: root, encoding: 'utf8' });
-if (converge.status !== 0) throw new Error(`could not converge the ssh scenario: ${converge.stderr}`);
+/** Peak RSS of one plan in MiB, where GNU time is installed. */
+function peakRss(args: string[]): string {
+  if (!existsSync('/usr/bin/time')) return 'n/a (no /usr/bin/time)';
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/bsync', ...args], { cwd: root, encoding: 'utf8' });
+  const kib = Number(result.stderr.trim().split('\n').at(-1));
+  return Number.isFinite(kib) ? `${(kib / 1024).toFixed(0)} MiB` : 'n/a';
+}
 
-const floor = medianTime(process.execPath, [`${root}test/bench/floor.mjs`, config]);
-const plan = medianTime(process.execPath, ['bin/bsync', 'plan', '-c', config]);
+function measure(label: string, config: string, zones: number[]): void {
+  const zoneArgs = zones.flatMap((zone) => ['--zone', String(zone)]);
+  const planTimes: number[] = [];
+  const floorTimes: number[] = [];
+  const ratios: number[] = [];
+  for (let pair = 0; pair < pairs; pair += 1) {
+    const floor = time(process.execPath, [`${root}test/bench/floor.mjs`, config, ...zones.map(String)]);
+    const plan = time(process.execPath, ['bin/bsync', 'plan', '-c', config, ...zoneArgs]);
+    floorTimes.push(floor);
+    planTimes.push(plan);
+    ratios.push(plan / floor);
+  }
+  console.log(`| ${label} | ${median(planTimes).toFixed(0)} ms | ${median(floorTimes).toFixed(0)} ms | ${median(ratios).toFixed(2)} | ${peakRss(['plan', '-c', config, ...zoneArgs])} |`);
+}
 
-console.log(`hosts: 4 (lab ssh scenario), runs: ${runs}`);
-console.log(`no-op bsync plan, median: ${plan.toFixed(0)} ms`);
-console.log(`floor (1 connection + 1 exec per host), median: ${floor.toFixed(0)} ms`);
-console.log(`ratio: ${(plan / floor).toFixed(2)} (target <= 2)`);
+lab('up');
+converge(`${root}fixtures/lab/ssh.toml`);
+console.log(`${pairs} pairs each; no-op plan and floor are medians, the ratio is the median of the pairs' ratios (target <= 1.3 on ssh)\n`);
+console.log('| hosts | no-op plan | floor | plan/floor | plan peak RSS |');
+console.log('|---|---|---|---|---|');
+measure('4 (ssh scenario)', `${root}fixtures/lab/ssh.toml`, []);
+
+if (process.env.BENCH_NO_SCALE !== '1') {
+  const scale = `${root}fixtures/lab/scale.toml`;
+  lab('up', 'scale');
+  try {
+    converge(scale);
+    measure('4 (scale, 2 zones)', scale, [1, 2]);
+    measure('16 (scale, 8 zones)', scale, [1, 2, 3, 4, 5, 6, 7, 8]);
+    measure('32 (scale, 16 zones)', scale, Array.from({ length: 16 }, (_, index) => index + 1));
+  } finally {
+    lab('down', 'scale');
+  }
+}

@@ -3,7 +3,10 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up | down | status | reset ssh|s3|ha
+#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|scale
+#
+# `up` brings up the ssh, s3 and ha scenarios; the scale scenario (16 zones of one
+# PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
 #
 # State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
 set -euo pipefail
@@ -30,6 +33,7 @@ ha-pg1 127.0.1.31 patroni ha
 ha-pg2 127.0.1.32 patroni ha
 ha-pg3 127.0.1.33 patroni ha
 ha-backup1 127.0.1.34 backup ha
+$(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
 PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 iptables util-linux procps curl ca-certificates"
@@ -37,8 +41,8 @@ PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgr
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
-hosts_of() { # scenario (or "all") -> lines "name address kind scenario"
-  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s)'
+hosts_of() { # scenario, "all", or "default" (all but scale) -> lines "name address kind scenario"
+  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s || (s == "default" && $4 != "scale"))'
 }
 host_field() { echo "$HOSTS" | awk -v n="$1" -v f="$2" 'NF == 4 && $1 == n { print $f }'; }
 host_root() { echo "$STATE/hosts/$1"; }
@@ -366,6 +370,8 @@ bring_up_host() { # name address kind
 
 cmd_up() {
   require_root
+  local which=${1:-default}
+  [ "$which" = default ] || [ "$which" = scale ] || die "up takes no scenario, or scale"
   install_packages
   ensure_operator_files
   write_machine_hosts
@@ -376,16 +382,25 @@ cmd_up() {
     if ! host_alive "$name"; then started+=("$name"); fi
     bring_up_host "$name" "$address" "$kind" &
     jobs+=($!)
-  done < <(hosts_of all)
+  done < <(hosts_of "$which")
   wait_all "${jobs[@]}"
   for name in "${started[@]}"; do host_alive "$name" || die "$name did not come up"; done
   known_hosts_lines > "$STATE/ssh/known_hosts"
-  if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
-  log "up: $(hosts_of all | wc -l) hosts; operator key $STATE/ssh/id_ed25519, known_hosts $STATE/ssh/known_hosts"
+  if [ "$which" = default ]; then
+    if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
+  fi
+  log "up: $(hosts_of "$which" | wc -l) hosts; operator key $STATE/ssh/id_ed25519, known_hosts $STATE/ssh/known_hosts"
 }
 
 cmd_down() {
   require_root
+  if [ "${1:-}" = scale ]; then
+    # Only the scale scenario's hosts: the machine gets its memory back, the rest stays up.
+    hosts_of scale | while read -r name _ _ _; do stop_host "$name"; rm -rf "$(host_root "$name")"; done
+    [ -d "$STATE/ssh" ] && known_hosts_lines > "$STATE/ssh/known_hosts"
+    log "down: the scale scenario is gone"
+    return
+  fi
   hosts_of all | while read -r name _ _ _; do stop_host "$name"; done
   stop_etcd
   stop_s3
@@ -397,7 +412,7 @@ cmd_down() {
 cmd_reset() {
   require_root
   local scenario=${1:-}
-  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3 or ha"
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha or scale"
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
@@ -414,7 +429,9 @@ cmd_reset() {
 
 cmd_status() {
   printf '%-12s %-11s %-8s %s\n' HOST ADDRESS KIND RUNNING
-  while read -r name address kind _; do
+  while read -r name address kind scenario; do
+    # The scale scenario is listed only while it is up.
+    if [ "$scenario" = scale ] && ! host_alive "$name"; then continue; fi
     local running="down"
     if host_alive "$name"; then
       running=$(nsenter -t "$(host_pid "$name")" -p -m -- ps -e -o comm= | sort -u | grep -E '^(sshd|cron|postgres|patroni)$' | tr '\n' ' ')
@@ -429,9 +446,9 @@ cmd_status() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) shift; cmd_up "${1:-}" ;;
+  down) shift; cmd_down "${1:-}" ;;
   status) cmd_status ;;
   reset) shift; cmd_reset "${1:-}" ;;
-  *) echo "usage: npm run lab -- up | down | status | reset ssh|s3|ha" >&2; exit 1 ;;
+  *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|scale" >&2; exit 1 ;;
 esac

@@ -47,6 +47,9 @@ async function labOrThrow(...args: string[]): Promise<void> {
 
 export const up = () => labOrThrow('up');
 export const down = () => labOrThrow('down');
+/** The scale scenario (32 hosts) comes up only when asked, and goes again by itself. */
+export const upScale = () => labOrThrow('up', 'scale');
+export const downScale = () => labOrThrow('down', 'scale');
 export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
 
 export function sshArgs(host: string, user = 'root'): string[] {

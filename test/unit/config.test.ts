@@ -50,7 +50,7 @@ describe('loading a good config', () => {
 });
 
 describe('every lab scenario config', () => {
-  it.each(['ssh', 's3', 'ha', 'ssh-options'])('%s.toml passes the schema and cross-checks', (name) => {
+  it.each(['ssh', 's3', 'ha', 'ssh-options', 'scale'])('%s.toml passes the schema and cross-checks', (name) => {
     // Secrets live in the lab's state folder; only the structure is checked here.
     const config = loadConfigWithoutSecretFiles(`${FIXTURES}lab/${name}.toml`);
     expect(config.hosts.length).toBeGreaterThan(1);
