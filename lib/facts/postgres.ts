@@ -36,9 +36,9 @@ SELECT json_build_object(
     FROM pg_authid a WHERE a.rolname = :'backup_role'),
   'archiver', (SELECT json_build_object(
       'archivedCount', archived_count, 'lastArchivedWal', last_archived_wal,
-      'lastArchivedTime', floor(extract(epoch FROM last_archived_time))::bigint,
+      'lastArchivedTime', extract(epoch FROM last_archived_time)::float8,
       'failedCount', failed_count, 'lastFailedWal', last_failed_wal,
-      'lastFailedTime', floor(extract(epoch FROM last_failed_time))::bigint)
+      'lastFailedTime', extract(epoch FROM last_failed_time)::float8)
     FROM pg_stat_archiver)
 );`;
 

@@ -60,7 +60,7 @@ export interface StatusReport {
   stanzas: StanzaStatus[];
 }
 
-const iso = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000).toISOString());
+const iso = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString());
 const age = (seconds: number | null | undefined, now: number) => (seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds)));
 
 function summary(backup: BackupInfo, now: number): BackupSummary {
@@ -81,7 +81,8 @@ function primaryOf(zone: Zone, facts: FactsByHost): HostFacts | undefined {
 function archiving(primary: HostFacts | undefined, now: number): ArchivingSummary | null {
   const archiver = primary?.postgres?.archiver;
   if (!primary || !archiver) return null;
-  const failing = archiver.lastFailedTime !== null && (archiver.lastArchivedTime === null || archiver.lastFailedTime >= archiver.lastArchivedTime);
+  // Times to the microsecond: a failure and a later success in the same second are told apart.
+  const failing = archiver.lastFailedTime !== null && (archiver.lastArchivedTime === null || archiver.lastFailedTime > archiver.lastArchivedTime);
   return {
     host: primary.host, archivedCount: archiver.archivedCount, failedCount: archiver.failedCount,
     lastArchivedWal: archiver.lastArchivedWal, lastArchivedAt: iso(archiver.lastArchivedTime), lastArchivedAgeSeconds: age(archiver.lastArchivedTime, now),
