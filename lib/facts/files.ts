@@ -39,27 +39,38 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
   return files;
 }
 
+/**
+ * Shell that sets h_N to each user's home, once per user: getent's line cut to its sixth
+ * field by the shell itself, empty when the user does not exist (yet).
+ */
+function homeVariables(users: string[]): string {
+  const fields = 'h=${h#*:}; '.repeat(5);
+  return users.map((user, index) => `h=$(getent passwd ${shq(user)}); ${fields}h_${index}=\${h%%:*}`).join('\n');
+}
+
 /** Shell that sets $f to the file's absolute path, or leaves it empty when the user does not exist. */
-function locate(path: string): string {
+function locate(path: string, users: string[]): string {
   const home = splitHomePath(path);
   if (!home) return `f=${shq(path)}`;
-  return `f=; h=$(getent passwd ${shq(home.user)} | cut -d: -f6) && [ -n "$h" ] && f="$h"/${shq(home.rel)}`;
+  const variable = `h_${users.indexOf(home.user)}`;
+  return `f=; [ -n "$${variable}" ] && f="$${variable}"/${shq(home.rel)}`;
 }
 
 export const filesProbe: Probe = {
   name: 'files',
   applies: () => true,
-  command: (ctx) =>
-    watchedFiles(ctx)
-      .map(({ path, readContent }) => [
-        locate(path),
-        // A link to a folder is the folder (an operator's /home/backrest -> /srv/backrest); any
-        // other link, dangling ones too, is reported as a link and never written through.
-        `if [ -n "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; }; then if [ -L "$f" ] && [ -d "$f" ]; then s=$(stat -L -c 'directory|%U|%G|%a' "$f"); else s=$(stat -c '%F|%U|%G|%a' "$f"); fi; printf 'E|%s|' "$s";` +
-          (readContent ? ` [ -f "$f" ] && [ ! -L "$f" ] && base64 -w0 "$f";` : '') +
-          ` echo; else echo A; fi`,
-      ].join('\n'))
-      .join('\n'),
+  command: (ctx) => {
+    const files = watchedFiles(ctx);
+    const users = [...new Set(files.flatMap(({ path }) => splitHomePath(path)?.user ?? []))];
+    return [homeVariables(users), ...files.map(({ path, readContent }) => [
+      locate(path, users),
+      // A link to a folder is the folder (an operator's /home/backrest -> /srv/backrest); any
+      // other link, dangling ones too, is reported as a link and never written through.
+      `if [ -n "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; }; then if [ -L "$f" ] && [ -d "$f" ]; then s=$(stat -L -c 'directory|%U|%G|%a' "$f"); else s=$(stat -c '%F|%U|%G|%a' "$f"); fi; printf 'E|%s|' "$s";` +
+        (readContent ? ` [ -f "$f" ] && [ ! -L "$f" ] && base64 -w0 "$f";` : '') +
+        ` echo; else echo A; fi`,
+    ].join('\n'))].join('\n');
+  },
   parse(output, ctx) {
     const lines = output.split('\n');
     const files: Record<string, FileFacts> = {};
