@@ -1,7 +1,8 @@
 // Saved plans: the Plan value as JSON (no secrets), and the check that it still
 // matches what a fresh plan decides before anything is applied.
 import { readFileSync, writeFileSync } from 'node:fs';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { newAjv } from '../ajv.js';
 import { BsyncError } from '../errors.js';
 import { printable, printableJson } from '../printable.js';
 import { projectFile } from '../project-files.js';
@@ -10,7 +11,7 @@ import type { Plan } from './types.js';
 // Compiled on first use: only `apply FILE` reads a plan, and compiling costs ~50 ms at start.
 let planValidator: ValidateFunction<Plan> | undefined;
 function validatePlan(value: unknown): value is Plan {
-  planValidator ??= new Ajv.default({ allErrors: false, strict: true })
+  planValidator ??= newAjv({ allErrors: false, strict: true })
     .compile<Plan>(JSON.parse(readFileSync(projectFile('schemas/plan.schema.json'), 'utf8')) as object);
   return planValidator(value);
 }
