@@ -3,10 +3,12 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|scale
+#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|scale
 #
-# `up` brings up the ssh, s3 and ha scenarios; the scale scenario (16 zones of one
-# PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
+# `up` brings up the ssh, s3, ha, adopt and rocky scenarios; the scale scenario (16 zones
+# of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
+# adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
+# rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222.
 #
 # State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
 set -euo pipefail
@@ -21,7 +23,7 @@ S3_ADDRESS=127.0.1.29
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
-# name address kind scenario (kind: postgres | backup | patroni)
+# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup)
 HOSTS="
 ssh-pg1 127.0.1.11 postgres ssh
 ssh-pg2 127.0.1.12 postgres ssh
@@ -33,10 +35,17 @@ ha-pg1 127.0.1.31 patroni ha
 ha-pg2 127.0.1.32 patroni ha
 ha-pg3 127.0.1.33 patroni ha
 ha-backup1 127.0.1.34 backup ha
+adopt-pg1 127.0.1.41 postgres adopt
+adopt-backup1 127.0.1.43 backup adopt
+rocky-pg1 127.0.1.51 rocky-postgres rocky
+rocky-backup1 127.0.1.53 rocky-backup rocky
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
 PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 iptables util-linux procps curl ca-certificates"
+
+# shellcheck source=adopt-role.sh
+. "$HERE/adopt-role.sh"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
@@ -46,6 +55,9 @@ hosts_of() { # scenario, "all", or "default" (all but scale) -> lines "name addr
 }
 host_field() { echo "$HOSTS" | awk -v n="$1" -v f="$2" 'NF == 4 && $1 == n { print $f }'; }
 host_root() { echo "$STATE/hosts/$1"; }
+is_rocky() { case "$(host_field "$1" 3)" in rocky-*) return 0 ;; *) return 1 ;; esac; }
+# Rocky hosts' sshd listens on 2222: bsync and pgBackRest must both follow a port other than 22.
+host_ssh_port() { if is_rocky "$1"; then echo 2222; else echo 22; fi; }
 host_pid() { cat "$(host_root "$1")/init.pid" 2>/dev/null || true; }
 host_alive() { local pid; pid=$(host_pid "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 in_host() { # name command... : run a shell command inside the host's namespaces
@@ -111,7 +123,8 @@ make_host_tree() {
   echo "$name" > "$root/etc/hostname"
   { printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'; lab_hosts_block; } > "$root/etc/hosts"
   mkdir -p "$root/etc/ssh/sshd_config.d"
-  printf 'ListenAddress %s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nPidFile /run/sshd.pid\n' "$address" > "$root/etc/ssh/sshd_config.d/00-lab.conf"
+  printf 'ListenAddress %s:%s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nPidFile /run/sshd.pid\n' "$address" "$(host_ssh_port "$name")" > "$root/etc/ssh/sshd_config.d/00-lab.conf"
+  if is_rocky "$name"; then make_rocky_tree "$name"; fi
 
   install -d -m 0700 "$root/root" "$root/root/.ssh"
   [ -f "$root/root/.bashrc" ] || cp /etc/skel/.bashrc "$root/root/.bashrc"
@@ -132,11 +145,55 @@ make_host_tree() {
 
 # The private folders bind-mounted over the machine's inside the host's namespace.
 PRIVATE_DIRS="etc root home var/lib/postgresql var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
+# Rocky hosts: /usr and /var/lib are overlays (see rocky_mounts), so no Debian folder shows through.
+ROCKY_PRIVATE_DIRS="etc root home var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
+
+# ---- Rocky Linux 9 / PGDG layout (rocky scenario), from the machine's own binaries ----
+
+ROCKY_OS_RELEASE='NAME="Rocky Linux"
+VERSION="9.4 (Blue Onyx)"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="9.4"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Rocky Linux 9.4 (Blue Onyx)"
+ANSI_COLOR="0;32"
+HOME_URL="https://rockylinux.org/"'
+
+make_rocky_tree() {
+  local name=$1 root
+  root=$(host_root "$name")
+  rm -f "$root/etc/os-release"
+  printf '%s\n' "$ROCKY_OS_RELEASE" > "$root/etc/os-release"
+  # PGDG's postgres user lives in /var/lib/pgsql.
+  sed -i 's#^\(postgres:[^:]*:[^:]*:[^:]*:[^:]*:\)[^:]*:#\1/var/lib/pgsql:#' "$root/etc/passwd"
+  mkdir -p "$root/usr/upper" "$root/usr/work" "$root/varlib/upper" "$root/varlib/work" "$root/pgbin"
+}
+
+# Shell run first in a Rocky host's namespace: /usr and /var/lib become overlays on the
+# machine's (written only in the host's own upper folders), PostgreSQL's binaries appear as
+# /usr/pgsql-15 and Debian's folder and helpers (pg_ctlcluster, the psql wrapper) are gone,
+# /var/lib/postgresql is gone and /var/lib/pgsql exists, and cron runs as crond.
+rocky_mounts() {
+  local root=$1
+  cat <<SH
+mount --bind /usr/lib/postgresql/$PG_VERSION '$root/pgbin' &&
+mount -t overlay overlay -o lowerdir=/usr,upperdir='$root/usr/upper',workdir='$root/usr/work' /usr &&
+mkdir -p /usr/pgsql-$PG_VERSION && mount --bind '$root/pgbin' /usr/pgsql-$PG_VERSION &&
+rm -rf /usr/lib/postgresql &&
+for f in /usr/bin/*; do case "\$(readlink "\$f")" in *pg_wrapper) rm -f "\$f" ;; esac; done &&
+rm -f /usr/bin/pg_ctlcluster /usr/bin/pg_createcluster /usr/bin/pg_dropcluster /usr/bin/pg_lsclusters /usr/bin/pg_upgradecluster /usr/bin/pg_conftool /usr/bin/pg_renamecluster /usr/bin/pg_backupcluster /usr/bin/pg_restorecluster &&
+{ [ -e /usr/sbin/crond ] || cp -p /usr/sbin/cron /usr/sbin/crond; } &&
+mount -t overlay overlay -o lowerdir=/var/lib,upperdir='$root/varlib/upper',workdir='$root/varlib/work' /var/lib &&
+rm -rf /var/lib/postgresql && install -d -m 0700 -o postgres -g postgres /var/lib/pgsql &&
+SH
+}
 
 start_host() {
-  local name=$1 address=$2 root mounts=""
+  local name=$1 address=$2 root mounts="" dirs=$PRIVATE_DIRS cron=/usr/sbin/cron
   root=$(host_root "$name")
-  for dir in $PRIVATE_DIRS; do mounts="$mounts mount --bind '$root/$dir' '/$dir' &&"; done
+  if is_rocky "$name"; then mounts=$(rocky_mounts "$root"); dirs=$ROCKY_PRIVATE_DIRS; cron=/usr/sbin/crond; fi
+  for dir in $dirs; do mounts="$mounts mount --bind '$root/$dir' '/$dir' &&"; done
   # The namespace's first process mounts the private folders, names itself, and becomes sshd.
   setsid unshare --mount --uts --pid --fork --mount-proc --propagation private \
     /bin/sh -c "$mounts hostname '$name' && exec /usr/sbin/sshd -D -e" \
@@ -150,8 +207,8 @@ start_host() {
   [ -n "$init_pid" ] || die "$name: its namespace did not start (see $root/sshd.log)"
   echo "$unshare_pid" > "$root/unshare.pid"
   echo "$init_pid" > "$root/init.pid"
-  wait_for_port "$address" 22 "$name sshd"
-  in_host "$name" "/usr/sbin/cron"
+  wait_for_port "$address" "$(host_ssh_port "$name")" "$name sshd"
+  in_host "$name" "$cron"
 }
 
 wait_for_port() { # address port what
@@ -175,6 +232,22 @@ start_postgres_cluster() {
   "
 }
 
+# PGDG's layout: data, postgresql.conf and pg_hba.conf in /var/lib/pgsql/15/data, started
+# with pg_ctl from /usr/pgsql-15/bin (no pg_ctlcluster, no psql on PATH).
+start_rocky_postgres() {
+  local name=$1 address=$2
+  in_host "$name" "
+    set -e
+    data=/var/lib/pgsql/$PG_VERSION/data
+    if [ ! -f \$data/PG_VERSION ]; then
+      install -d -m 0700 -o postgres -g postgres /var/lib/pgsql/$PG_VERSION
+      runuser -u postgres -- /usr/pgsql-$PG_VERSION/bin/initdb -D \$data --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+      printf \"listen_addresses = '%s'\\nport = 5432\\nlogging_collector = on\\n\" '$address' >> \$data/postgresql.conf
+    fi
+    cd /var/lib/pgsql && runuser -u postgres -- /usr/pgsql-$PG_VERSION/bin/pg_ctl -D \$data -l /var/lib/pgsql/$PG_VERSION/startup.log -w -s start
+  "
+}
+
 stop_host() {
   local name=$1 root pid
   root=$(host_root "$name")
@@ -191,9 +264,12 @@ stop_host() {
 
 known_hosts_lines() {
   hosts_of all | while read -r name address _ _; do
+    local names="$name,$address" port
+    port=$(host_ssh_port "$name")
+    [ "$port" = 22 ] || names="[$name]:$port,[$address]:$port"
     for key in "$(host_root "$name")"/etc/ssh/ssh_host_*_key.pub; do
       # A host that was never up (the scale scenario until asked for) has no keys yet.
-      if [ -f "$key" ]; then echo "$name,$address $(cut -d' ' -f1,2 "$key")"; fi
+      if [ -f "$key" ]; then echo "$names $(cut -d' ' -f1,2 "$key")"; fi
     done
   done
 }
@@ -367,6 +443,7 @@ bring_up_host() { # name address kind
   make_host_tree "$name" "$address" "$kind"
   start_host "$name" "$address"
   if [ "$kind" = postgres ]; then start_postgres_cluster "$name" "$address"; fi
+  if [ "$kind" = rocky-postgres ]; then start_rocky_postgres "$name" "$address"; fi
 }
 
 cmd_up() {
@@ -389,6 +466,7 @@ cmd_up() {
   known_hosts_lines > "$STATE/ssh/known_hosts"
   if [ "$which" = default ]; then
     if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
+    apply_adopt_role
   fi
   log "up: $(hosts_of "$which" | wc -l) hosts; operator key $STATE/ssh/id_ed25519, known_hosts $STATE/ssh/known_hosts"
 }
@@ -413,7 +491,7 @@ cmd_down() {
 cmd_reset() {
   require_root
   local scenario=${1:-}
-  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha or scale"
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky or scale"
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
@@ -425,25 +503,26 @@ cmd_reset() {
   while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
   wait_all "${jobs[@]}"
   if [ "$scenario" = ha ]; then start_ha_cluster; fi
+  if [ "$scenario" = adopt ]; then apply_adopt_role; fi
   log "reset: $scenario is pristine"
 }
 
 cmd_status() {
-  printf '%-12s %-11s %-8s %s\n' HOST ADDRESS KIND RUNNING
+  printf '%-14s %-11s %-14s %s\n' HOST ADDRESS KIND RUNNING
   while read -r name address kind scenario; do
     # The scale scenario is listed only while it is up.
     if [ "$scenario" = scale ] && ! host_alive "$name"; then continue; fi
     local running="down"
     if host_alive "$name"; then
-      running=$(nsenter -t "$(host_pid "$name")" -p -m -- ps -e -o comm= | sort -u | grep -E '^(sshd|cron|postgres|patroni)$' | tr '\n' ' ')
+      running=$(nsenter -t "$(host_pid "$name")" -p -m -- ps -e -o comm= | sort -u | grep -E '^(sshd|cron|crond|postgres|patroni)$' | tr '\n' ' ')
     fi
-    printf '%-12s %-11s %-8s %s\n' "$name" "$address" "$kind" "$running"
+    printf '%-14s %-11s %-14s %s\n' "$name" "$address" "$kind" "$running"
   done < <(hosts_of all)
   local pid
   pid=$(cat "$STATE/etcd/etcd.pid" 2>/dev/null || true)
-  printf '%-12s %-11s %-8s %s\n' etcd.lab "$ETCD_ADDRESS" etcd "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo etcd || echo down)"
+  printf '%-14s %-11s %-14s %s\n' etcd.lab "$ETCD_ADDRESS" etcd "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo etcd || echo down)"
   pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
-  printf '%-12s %-11s %-8s %s\n' "$S3_NAME" "$S3_ADDRESS" s3 "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "s3 (https :443)" || echo down)"
+  printf '%-14s %-11s %-14s %s\n' "$S3_NAME" "$S3_ADDRESS" s3 "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "s3 (https :443)" || echo down)"
 }
 
 case "${1:-}" in
@@ -451,5 +530,5 @@ case "${1:-}" in
   down) shift; cmd_down "${1:-}" ;;
   status) cmd_status ;;
   reset) shift; cmd_reset "${1:-}" ;;
-  *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|scale" >&2; exit 1 ;;
+  *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|scale" >&2; exit 1 ;;
 esac

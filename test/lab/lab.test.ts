@@ -18,6 +18,8 @@ describe('lab hosts', () => {
     await reset('ssh');
     await reset('s3');
     await reset('ha');
+    await reset('adopt');
+    await reset('rocky');
   }, 300_000);
 
   it.each(ALL_HOSTS)('%s answers with its own hostname over strictly checked SSH', async (host) => {
@@ -47,7 +49,8 @@ describe('lab hosts', () => {
 
   it.each(ALL_HOSTS)('%s has pgBackRest and its own cron daemon', async (host) => {
     expect(await sh(host, 'pgbackrest version')).toMatch(/^pgBackRest 2\.\d+/);
-    expect(await sh(host, 'pgrep -x cron >/dev/null && echo cron')).toBe('cron\n');
+    // Rocky's daemon is crond, Debian's cron.
+    expect(await sh(host, 'pgrep -x cron >/dev/null || pgrep -x crond >/dev/null && echo cron')).toBe('cron\n');
   });
 
   it('backup hosts have no PostgreSQL and no repository user yet', async () => {
@@ -55,6 +58,28 @@ describe('lab hosts', () => {
       expect(await sh(host, 'pgrep -x postgres || echo none')).toBe('none\n');
       expect(await sh(host, 'getent passwd backrest || echo none')).toBe('none\n');
     }
+  });
+
+  it('rocky-pg1 has the Rocky Linux 9 / PGDG layout and no Debian helper on PATH', async () => {
+    expect(await sh('rocky-pg1', '. /etc/os-release; echo "$ID $VERSION_ID"')).toBe('rocky 9.4\n');
+    expect(await sh('rocky-pg1', 'getent passwd postgres | cut -d: -f6')).toBe('/var/lib/pgsql\n');
+    expect(await sh('rocky-pg1', 'for c in psql pg_ctl pg_ctlcluster pg_lsclusters; do command -v $c || echo "no $c"; done'))
+      .toBe('no psql\nno pg_ctl\nno pg_ctlcluster\nno pg_lsclusters\n');
+    expect(await sh('rocky-pg1', 'ls -d /usr/lib/postgresql /var/lib/postgresql /etc/postgresql 2>/dev/null | wc -l')).toBe('0\n');
+    const answer = await sh('rocky-pg1', `cd / && runuser -u postgres -- /usr/pgsql-15/bin/psql -XAt -c "SELECT current_setting('data_directory'), current_setting('config_file')"`);
+    expect(answer).toBe('/var/lib/pgsql/15/data|/var/lib/pgsql/15/data/postgresql.conf\n');
+    expect(await sh('rocky-pg1', 'readlink /proc/$(head -1 /run/postgresql/.s.PGSQL.5432.lock)/exe')).toBe('/usr/pgsql-15/bin/postgres\n');
+    // The machine's own Debian layout is untouched by the hosts' overlays.
+    expect(existsSync('/usr/lib/postgresql/15/bin/postgres')).toBe(true);
+    expect(existsSync('/usr/pgsql-15')).toBe(false);
+  });
+
+  it('the adopt scenario is as the Ansible role leaves it: RSA keys, #Ansible: cron jobs, md5 hba line, a full backup', async () => {
+    expect(await sh('adopt-pg1', 'ls ~postgres/.ssh')).toBe('authorized_keys\nid_rsa\nid_rsa.pub\nknown_hosts\n');
+    expect(await sh('adopt-backup1', 'crontab -l -u backrest | grep -c "^#Ansible: "')).toBe('2\n');
+    expect(await sh('adopt-pg1', 'grep -c "^host    all    backrest    127.0.1.43/32    md5$" /etc/postgresql/15/main/pg_hba.conf')).toBe('1\n');
+    const info = JSON.parse(await sh('adopt-backup1', 'cd / && runuser -u backrest -- pgbackrest --stanza=pgedge-adopt-1 --output=json info'));
+    expect(info[0].backup.map((backup: { type: string }) => backup.type)).toEqual(['full']);
   });
 
   it('Patroni reports one leader and two replicas', async () => {
@@ -75,7 +100,7 @@ describe('lab hosts', () => {
   it('status names every host and what runs on it', async () => {
     const status = await lab('status');
     expect(status.code).toBe(0);
-    for (const host of ALL_HOSTS) expect(status.stdout).toMatch(new RegExp(`^${host}\\s+127\\.0\\.1\\.\\d+\\s+\\w+\\s+.*sshd`, 'm'));
+    for (const host of ALL_HOSTS) expect(status.stdout).toMatch(new RegExp(`^${host}\\s+127\\.0\\.1\\.\\d+\\s+\\S+\\s+.*sshd`, 'm'));
     expect(status.stdout).toMatch(/^ssh-pg1 .*postgres/m);
   });
 });

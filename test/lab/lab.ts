@@ -8,13 +8,20 @@ export const OPERATOR_KEY = `${STATE_DIR}/ssh/id_ed25519`;
 export const KNOWN_HOSTS = `${STATE_DIR}/ssh/known_hosts`;
 const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
 
-export type Scenario = 'ssh' | 's3' | 'ha';
+export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky';
 
 export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: string[] }> = {
   ssh: { postgres: ['ssh-pg1', 'ssh-pg2'], backup: ['ssh-backup1', 'ssh-backup2'] },
   s3: { postgres: ['s3-pg1', 's3-pg2'], backup: [] },
   ha: { postgres: ['ha-pg1', 'ha-pg2', 'ha-pg3'], backup: ['ha-backup1'] },
+  adopt: { postgres: ['adopt-pg1'], backup: ['adopt-backup1'] },
+  rocky: { postgres: ['rocky-pg1'], backup: ['rocky-backup1'] },
 };
+
+/** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */
+export function sshPortOf(host: string): number {
+  return host.startsWith('rocky-') ? 2222 : 22;
+}
 
 export const ALL_HOSTS = Object.values(SCENARIO_HOSTS).flatMap(({ postgres, backup }) => [...postgres, ...backup]);
 
@@ -54,7 +61,7 @@ export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
 
 export function sshArgs(host: string, user = 'root'): string[] {
   return ['-i', OPERATOR_KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `${user}@${host}`];
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-p', String(sshPortOf(host)), `${user}@${host}`];
 }
 
 /** Runs a /bin/sh command on a lab host as root, over real SSH. */

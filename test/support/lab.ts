@@ -9,7 +9,7 @@ export interface HostRun {
   stderr: string;
 }
 
-export async function resetScenario(name: 'ssh' | 's3' | 'ha'): Promise<void> {
+export async function resetScenario(name: lab.Scenario): Promise<void> {
   await lab.reset(name);
 }
 
