@@ -23,12 +23,6 @@ const DEFAULT_PARALLEL = 16;
 const PROM_FILE = { type: 'string', describe: 'also write Prometheus metrics to this file (textfile collector)' } as const;
 
 async function main(args: string[]): Promise<number> {
-  // Installers and scripts run `bsync --version` to see bsync is there: answer before
-  // yargs is loaded, which alone takes longer than Node's own start.
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${packageVersion()}\n`);
-    return 0;
-  }
   const { default: yargs } = await import('yargs');
   let exitCode = 0;
   const run = (work: () => number | Promise<number>) => async () => {
