@@ -14,6 +14,7 @@ import type { HostFacts, PatroniFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import type { PlanAction } from '../../lib/plan/types.js';
 import { binaryDirs, verifyScript, type VerifyJob } from '../../lib/verify/script.js';
+import { verifyPlans, type VerifyPlan } from '../../lib/verify/targets.js';
 import { FIXTURES } from '../support/bsync.js';
 
 const CIPHER = 'recorded-cipher-passphrase-0123456789';
@@ -245,5 +246,14 @@ describe('cron lines and verify find PostgreSQL where the server runs', () => {
     expect(binaryDirs({ pgVersion: '15', binDir: '/opt/pg/15/bin' })).toEqual(['/opt/pg/15/bin', '/usr/lib/postgresql/15/bin', '/usr/pgsql-15/bin']);
     const job: VerifyJob = { stanza: 's1', runAs: 'postgres', pgVersion: '15', binDir: '/usr/pgsql-15/bin', label: 'L', recovery: 'immediate', pgHostCount: 1, path: '/var/tmp/v', neededBytes: 1, timeoutSeconds: 60, amcheck: false };
     expect(verifyScript(job)).toContain('for d in /usr/pgsql-15/bin /usr/lib/postgresql/15/bin; do');
+  });
+
+  it('verify on a PostgreSQL host takes its server\'s folder when the majors match, and the version from the server when info has none', () => {
+    const onPg1 = inventory('ssh.toml', (text) => `${fromFacts(text)}\n[verify]\nhosts = ["ssh-pg1"]\n`);
+    const facts = rocky(new Map(Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>)));
+    const jobOf = (list: ReturnType<typeof verifyPlans>) => (list.find((entry) => entry.zone.zone === 1) as VerifyPlan).job;
+    expect(jobOf(verifyPlans(onPg1, facts, { recoveryPoint: false }))).toMatchObject({ pgVersion: '15', binDir: '/usr/pgsql-15/bin' });
+    facts.get('ssh-backup1')!.repo!.backups[0].pgVersion = '16';
+    expect(jobOf(verifyPlans(onPg1, facts, { recoveryPoint: false })).binDir).toBeUndefined();
   });
 });
