@@ -81,7 +81,7 @@ export function checkHostsNotShared(inventories: Array<{ config: string; invento
   const clashes: string[] = [];
   for (const { config, inventory } of inventories) {
     for (const host of inventory.hosts) {
-      const key = `${host.address}:${inventory.ssh.port}`;
+      const key = `${host.address}:${host.sshPort}`;
       const stanza = stanzaFor(inventory, host.zone);
       const owner = owners.get(key);
       if (!owner) {

@@ -27,7 +27,7 @@ interface RawConfig {
   patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
   verify?: { hosts?: string[]; path?: string; query?: string; amcheck?: boolean; recovery_point?: boolean; timeout?: number };
   pgbackrest?: { global?: Record<string, unknown>; stanza?: Record<string, unknown> };
-  host: Array<{ name: string; address?: string; role: 'postgres' | 'backup'; zone?: number; pg_data?: string; pg_port?: number }>;
+  host: Array<{ name: string; address?: string; role: 'postgres' | 'backup'; zone?: number; ssh_port?: number; backup_address?: string; pg_data?: string; pg_port?: number }>;
 }
 
 export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Inventory {
@@ -55,7 +55,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
 
   const inventory: Inventory = {
     configPath: file,
-    cluster: { name: raw.cluster.name, pgVersion: raw.cluster.pg_version ?? 15, ...(raw.cluster.stanza ? { stanza: raw.cluster.stanza } : {}) },
+    cluster: {
+      name: raw.cluster.name,
+      ...(raw.cluster.pg_version !== undefined ? { pgVersion: raw.cluster.pg_version } : {}),
+      ...(raw.cluster.stanza ? { stanza: raw.cluster.stanza } : {}),
+    },
     ssh: {
       user: raw.ssh?.user ?? 'root',
       port: raw.ssh?.port ?? 22,
@@ -94,6 +98,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       address: host.address ?? host.name,
       role: host.role,
       zone: host.zone ?? 1,
+      sshPort: host.ssh_port ?? raw.ssh?.port ?? 22,
+      ...(host.backup_address ? { backupAddress: host.backup_address } : {}),
       ...(host.pg_data ? { pgData: host.pg_data } : {}),
       pgPort: host.pg_port ?? 5432,
     })),
@@ -166,6 +172,11 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
   });
 
   checkVerify(raw, fail);
+  raw.host.forEach((host, index) => {
+    if (host.backup_address === undefined) return;
+    if (host.role === 'backup') fail(`host[${index + 1}].backup_address`, 'only goes on PostgreSQL hosts (role = "postgres"): it is the backup host\'s address as that PostgreSQL host sees it', 'Remove it here; set it on the [[host]] entries with role = "postgres" whose pg_hba.conf sees the backup host under another address.');
+    if (type === 's3') fail(`host[${index + 1}].backup_address`, 'only goes with repo.type = "ssh": with s3 there is no backup host to let in', 'Remove it, or use repo.type = "ssh" with a backup host per zone.');
+  });
 
   const zones = [...new Set(raw.host.map((host) => host.zone ?? 1))].sort((a, b) => a - b);
   for (const zone of zones) {

@@ -42,7 +42,11 @@ export interface HostSpec {
   address: string;
   role: HostRole;
   zone: number;
-  /** postgres hosts: data directory (absent: the OS family's default, known from facts) and port. */
+  /** The port its sshd listens on: bsync connects there, and pgBackRest on the other hosts too. */
+  sshPort: number;
+  /** postgres hosts: the backup host's address as this host sees it connect (pg_hba.conf); absent: the backup host's address. */
+  backupAddress?: string;
+  /** postgres hosts: data directory (absent: the running server's, from facts) and port. */
   pgData?: string;
   pgPort: number;
 }
@@ -82,12 +86,14 @@ export interface Inventory {
   configPath: string;
   cluster: {
     name: string;
-    pgVersion: number;
+    /** The major version every server must run; absent: whatever each server runs (facts). */
+    pgVersion?: number;
     /** Set only when [cluster].stanza is given; otherwise stanza is per zone (stanzaFor). */
     stanza?: string;
   };
   ssh: {
     user: string;
+    /** The default of each host's sshPort. */
     port: number;
     /** Absolute path of a private key, or undefined to use the ssh-agent (SSH_AUTH_SOCK). */
     identity?: string;

@@ -21,11 +21,13 @@ const MANAGED: Array<[RegExp, string]> = [
   [/^repo1-cipher-pass$/, 'is set by bsync from repo.cipher_pass (a secret key: { env = "..." } or { file = "..." })'],
   [/^repo1-host$/, 'is set by bsync: the zone\'s [[host]] with role = "backup"'],
   [/^repo1-host-user$/, 'is set by bsync from repo.user'],
+  [/^repo1-host-port$/, 'is set by bsync from the backup [[host]]\'s ssh_port (default [ssh].port), the port its sshd listens on'],
   [/^repo1-host-type$/, 'is set by bsync, which connects the hosts over SSH (repo.type = "ssh")'],
   [/^repo1-type$/, 'is set by bsync from repo.type'],
   [/^repo1-(s3-.*|storage-(port|verify-tls|ca-file|host))$/, 'is set by bsync from [repo.s3] (bucket, endpoint, region, key, key_secret, uri_style, port, verify_tls, ca_file)'],
   [/^repo1-(azure|gcs|sftp)-/, 'belongs to a repository type bsync does not manage: repo.type is "ssh" or "s3"'],
   [/^repo([2-9]|[1-9][0-9]+)-/, 'belongs to a second repository; bsync manages one, repo1 ([repo])'],
+  [/^pg[0-9]+-host-port$/, 'is set by bsync from each PostgreSQL [[host]]\'s ssh_port (default [ssh].port), the port its sshd listens on'],
   [/^pg1-(path|port)$/, 'is set by bsync from [[host]] pg_data and pg_port'],
   [/^pg[0-9]+-/, 'is set by bsync for every PostgreSQL [[host]] of the zone (pg_data, pg_port); per-host pgBackRest options are not supported'],
 ];

@@ -35,7 +35,7 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   const repoDir = out.add('directory', inventory.repo.path, inventory.repo.path,
     planDirectory({ path: inventory.repo.path, owner: user, group, mode: '0750' }, hostFacts.files[inventory.repo.path]), [osUser]);
   const ssh = addSshResources(out, hostFacts, user, zone.postgresHosts.map((pgHost) => ({
-    host: pgHost.name, address: pgHost.address, user: PG_OS_USER, facts: facts.get(pgHost.name),
+    host: pgHost.name, address: pgHost.address, port: pgHost.sshPort, user: PG_OS_USER, facts: facts.get(pgHost.name),
   })), osUser);
 
   const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,

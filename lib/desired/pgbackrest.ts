@@ -4,15 +4,8 @@ import type { HostFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
 import type { Part } from '../resources/types.js';
+import { pgDataOf } from './layout.js';
 import type { Zone } from './zone.js';
-
-/** The data directory: the configured one, else the OS family's default. */
-export function pgDataOf(inventory: Inventory, host: HostSpec, facts: HostFacts | undefined): string {
-  if (host.pgData) return host.pgData;
-  return facts?.os.family === 'rhel'
-    ? `/var/lib/pgsql/${inventory.cluster.pgVersion}/data`
-    : `/var/lib/postgresql/${inventory.cluster.pgVersion}/main`;
-}
 
 export function globalSection(inventory: Inventory, cipherPass: Part | null, extra: Array<[string, ConfValue]>): ConfSection {
   const { repo } = inventory;
@@ -44,18 +37,26 @@ function withOperatorOptions(own: Array<[string, ConfValue]>, operator: Pgbackre
   return [...replaced, ...added];
 }
 
-/** pgN-* options for each PostgreSQL host; `remote` adds pgN-host and pgN-host-user (backup host's view). */
+/**
+ * pgN-* options for each PostgreSQL host; `remote` adds pgN-host, pgN-host-user and, for an
+ * sshd on another port than 22, pgN-host-port (the backup host's view).
+ */
 export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[], facts: Map<string, HostFacts>, remote: boolean): ConfSection {
   const options: Array<[string, ConfValue]> = [];
   hosts.forEach((host, index) => {
     const n = index + 1;
-    if (remote) options.push([`pg${n}-host`, host.name], [`pg${n}-host-user`, PG_OS_USER]);
+    if (remote) options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [`pg${n}-host-user`, PG_OS_USER]);
     options.push(
-      [`pg${n}-path`, pgDataOf(inventory, host, facts.get(host.name))],
+      [`pg${n}-path`, pgDataOf(host, facts.get(host.name))],
       [`pg${n}-port`, host.pgPort],
       [`pg${n}-user`, PG_OS_USER],
       [`pg${n}-database`, 'postgres'],
     );
   });
   return { name: zone.stanza, options: withOperatorOptions(options, inventory.pgbackrest.stanza) };
+}
+
+/** `repo1-host-port` / `pgN-host-port` for a host whose sshd is not on 22 (pgBackRest's default): none otherwise. */
+export function sshPortOption(key: string, host: HostSpec): Array<[string, ConfValue]> {
+  return host.sshPort === 22 ? [] : [[key, host.sshPort]];
 }

@@ -21,7 +21,8 @@ import { HostResources } from './builder.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
-import { globalSection, stanzaSection } from './pgbackrest.js';
+import { checkServerVersion } from './layout.js';
+import { globalSection, sshPortOption, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -33,16 +34,28 @@ export function archiveSettings(stanza: string): Record<string, string> {
   };
 }
 
+/** The address a PostgreSQL host sees the backup host connect from (pg_hba.conf): backup_address, else its address. */
+function backupAddressSeenBy(host: HostSpec, backup: HostSpec): string {
+  return host.backupAddress ?? backup.address;
+}
+
 export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const pgGroup = userGroup(hostFacts, PG_OS_USER);
   const backup = zone.backupHost;
+  const pg = hostFacts.postgres;
+  if (!pg?.running) {
+    throw new HostError(host.name, `PostgreSQL does not answer on port ${host.pgPort}: ${pg?.error ?? 'no facts'}`, {
+      hint: 'bsync reads the settings PostgreSQL runs with; start PostgreSQL and plan again.',
+    });
+  }
+  checkServerVersion(inventory, host, pg);
 
   // SSH trust with the backup host (SSH repositories only).
   if (backup) {
     addSshResources(out, hostFacts, PG_OS_USER, [
-      { host: backup.name, address: backup.address, user: inventory.repo.user, facts: facts.get(backup.name) },
+      { host: backup.name, address: backup.address, port: backup.sshPort, user: inventory.repo.user, facts: facts.get(backup.name) },
     ]);
   }
 
@@ -60,7 +73,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     path: S3_CA_PATH, owner: 'root', group: 'root', mode: '0644', content: [s3.caCert],
   }, hostFacts.files[S3_CA_PATH]), [confDir]);
   const repoOptions: Array<[string, ConfValue]> = backup
-    ? [['repo1-host', backup.name], ['repo1-host-user', inventory.repo.user]]
+    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', inventory.repo.user]]
     : s3 ? s3Options(s3) : [];
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
     path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf,
@@ -68,13 +81,6 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   }, hostFacts.files[PGBACKREST_CONF]), [confDir, caFile, cipherAddress]);
   out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
     planAbsentFile(LEGACY_PGBACKREST_CONF, hostFacts.files[LEGACY_PGBACKREST_CONF], `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`), [conf]);
-
-  const pg = hostFacts.postgres;
-  if (!pg?.running) {
-    throw new HostError(host.name, `PostgreSQL does not answer on port ${host.pgPort}: ${pg?.error ?? 'no facts'}`, {
-      hint: 'bsync reads the settings PostgreSQL runs with; start PostgreSQL and plan again.',
-    });
-  }
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = inventory.patroni
@@ -92,7 +98,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     }
     if (backup && !inventory.patroni) {
       out.add('pg_hba', undefined, pg.hbaFile, planEditedFile(pg.hbaFile, pg.hbaContent,
-        desiredHba(pg.hbaContent, backupUser.name, [backup.address]), [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]));
+        desiredHba(pg.hbaContent, backupUser.name, [backupAddressSeenBy(host, backup)]), [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]));
     }
     const pgpass = absolutePath(pgpassPath(PG_OS_USER), hostFacts, PG_OS_USER);
     out.add('pgpass', PG_OS_USER, pgpass, planFile({
@@ -116,7 +122,7 @@ function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Z
   const { reload, restart } = settingsNotInEffect(pg, desired);
   const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [pgConf, ...overrides]);
   const restarted = out.add('pg_restart', undefined, 'settings that need a restart',
-    planRestart(restart, restartStep(hostFacts.os, pg, inventory.cluster.pgVersion)), [pgConf, ...overrides, reloaded]);
+    planRestart(restart, restartStep(hostFacts.os, pg)), [pgConf, ...overrides, reloaded]);
   return { reloaded, restarted };
 }
 
@@ -152,7 +158,9 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
   const configAddress = resourceAddress(leader.name, 'patroni_config', patroni.scope);
   const restartAddress = resourceAddress(leader.name, 'pg_restart');
   if (host.name === leader.name) {
-    const backupAddresses = zone.backupHost ? [zone.backupHost.address] : [];
+    // One pg_hba for every member: each member's view of the backup host's address.
+    const backup = zone.backupHost;
+    const backupAddresses = backup ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))] : [];
     out.add('patroni_config', patroni.scope, `dynamic configuration of ${patroni.scope}`, planPatroniConfig({
       configPath: patroniConfig,
       parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
@@ -186,5 +194,5 @@ function addS3Stanza(out: HostResources, inventory: Inventory, zone: Zone, host:
   }
   const crontab = hostFacts.crontabs[PG_OS_USER] ?? null;
   out.add('crontab', PG_OS_USER, `crontab of ${PG_OS_USER}`, planCrontab(PG_OS_USER, crontab,
-    desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza), zone.stanza)), [...configured, firstBackup]);
+    desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza, hostFacts.postgres), zone.stanza)), [...configured, firstBackup]);
 }

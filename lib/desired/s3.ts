@@ -1,7 +1,7 @@
 // S3 repositories (the role's backup_repo_type: s3): no backup host; every PostgreSQL
 // host writes WAL and backups to the bucket itself, and the zone's primary owns the stanza.
 import type { HostSpec, Inventory, S3Repo } from '../config/inventory.js';
-import type { HostFacts } from '../facts/types.js';
+import type { HostFacts, PostgresFacts } from '../facts/types.js';
 import type { ConfValue } from '../resources/pgbackrest-conf.js';
 import type { DesiredCronEntry } from '../resources/crontab.js';
 import { shq } from '../transport/shell.js';
@@ -37,8 +37,10 @@ export function zonePrimary(hosts: HostSpec[], facts: Map<string, HostFacts>): H
  * trying; on the primary (or when the server does not answer) pgBackRest runs, so its
  * failures reach cron's mail and log.
  */
-export function standbySafeCron(inventory: Inventory, host: HostSpec, stanza: string): DesiredCronEntry[] {
-  const onStandby = `[ "$(psql -XAtq -p ${host.pgPort} -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]`;
+export function standbySafeCron(inventory: Inventory, host: HostSpec, stanza: string, pg: PostgresFacts | undefined): DesiredCronEntry[] {
+  // cron's PATH is minimal and PGDG's psql is off it: the running server's own psql.
+  const psql = pg?.binDir ? shq(`${pg.binDir}/psql`) : 'psql';
+  const onStandby = `[ "$(${psql} -XAtq -p ${host.pgPort} -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]`;
   return (['full', 'diff'] as const).map((type) => ({
     schedule: inventory.schedule[type],
     command: `${onStandby} || pgbackrest --stanza=${shq(stanza)} --type=${type} backup`,

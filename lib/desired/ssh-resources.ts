@@ -8,6 +8,7 @@ import { homeFor } from '../resources/os-user.js';
 import { planKeypair, publicKeyOf, publicKeyPart } from '../resources/ssh-keypair.js';
 import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
 import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
+import { hostToken } from '../transport/known-hosts.js';
 import type { HostResources } from './builder.js';
 
 /** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */
@@ -22,6 +23,8 @@ export function userGroup(facts: HostFacts, user: string): string {
 export interface Peer {
   host: string;
   address: string;
+  /** Its sshd's port: known_hosts names it `[name]:port` unless 22, as `ssh -p` looks it up. */
+  port: number;
   user: string;
   facts: HostFacts | undefined;
 }
@@ -51,7 +54,7 @@ export function addSshResources(out: HostResources, facts: HostFacts, user: stri
 
   const known = facts.files[knownHostsPath(user)];
   const knownHostsWanted: KnownHost[] = peers.map((peer) => ({
-    names: [...new Set([peer.host, peer.address])],
+    names: [...new Set([peer.host, peer.address])].map((name) => hostToken(name, peer.port)),
     keys: peer.facts?.hostKeys ?? [],
   }));
   const knownHosts = out.add('known_hosts', user, path(knownHostsPath(user)),

@@ -22,6 +22,9 @@ export function framed(command: string): string {
   ].join('\n');
 }
 
+/** After framed()'s snippet, the shell word holding the command's stdout (for a later command of the same script). */
+export const FRAMED_STDOUT = '"$bsync_o"';
+
 const decode = (text: string) => Buffer.from(text, 'base64').toString('utf8');
 
 /** The framed line back as data, or null when the line is not one. */

@@ -1,9 +1,11 @@
 // What PostgreSQL runs with, asked from the server itself over the local socket: the
 // settings in effect (pg_settings), what the files say (pg_file_settings), the backup
-// role, and the config and hba files as the server reads them. One psql call.
+// role, and the config and hba files as the server reads them. One psql call. Then,
+// from the postmaster's pid in postmaster.pid, its executable and cgroup in /proc: the
+// binary folder and systemd unit of the server that runs, whatever the OS packaging.
 import { asUser, shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
-import { framed, parseJsonOutput, requireFramed } from './framed.js';
+import { FRAMED_STDOUT, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { PG_OS_USER } from './probe.js';
 import type { PostgresFacts } from './types.js';
@@ -12,7 +14,9 @@ import { HostError } from '../errors.js';
 /** The settings bsync manages in postgresql.conf. */
 export const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command'] as const;
 
+// The first row is the postmaster's pid (postmaster.pid's first line), for the layout probe.
 const FACTS_SQL = `
+SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1);
 SELECT json_build_object(
   'versionNum', current_setting('server_version_num')::int,
   'inRecovery', pg_is_in_recovery(),
@@ -57,23 +61,59 @@ export const postgresProbe: Probe = {
     // cannot connect: a server in the middle of a restart (an interrupted apply's, say) gets
     // a few seconds before it counts as down.
     const query = asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
-    return framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`);
+    return [
+      framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`),
+      framed(LAYOUT_COMMAND),
+    ].join('\n');
   },
   parse(output, ctx) {
-    const result = requireFramed(output, ctx, 'postgres', 'psql');
+    const [psqlLine, layoutLine] = output.split('\n');
+    const result = requireFramed(psqlLine, ctx, 'postgres', 'psql');
     // psql exits 2 when it cannot connect: the server is down or refuses, which is a fact, not a fault.
     if (result.code !== 0) {
       // Each connection attempt printed the same lines: say them once.
       const said = [...new Set(result.stderr.split('\n').map((line) => line.trim()).filter(Boolean))].join('\n');
       return { postgres: notRunning(said || result.stdout.trim() || `psql exited ${result.code}`) };
     }
-    const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(result.stdout.trim(), ctx, 'postgres', 'psql (one JSON object)');
+    const rows = result.stdout.trim();
+    const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(rows.slice(rows.indexOf('\n') + 1), ctx, 'postgres', 'psql (one JSON object)');
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.versionNum !== 'number') {
       throw new HostError(ctx.host.name, 'probe postgres: expected a JSON object with versionNum from psql, received another JSON value');
     }
-    return { postgres: { running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {}, archiver: parsed.archiver ?? null } };
+    return {
+      postgres: {
+        running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {}, archiver: parsed.archiver ?? null,
+        ...parseLayout(requireFramed(layoutLine, ctx, 'postgres', 'the postmaster\'s /proc entry')),
+      },
+    };
   },
 };
+
+// Run as root after psql: the pid is the first row psql printed (digits only, or nothing is read).
+const LAYOUT_COMMAND = [
+  `pid=$(printf '%s\\n' ${FRAMED_STDOUT} | head -n 1)`,
+  `case "$pid" in ''|*[!0-9]*) echo 'the server reported no postmaster pid' >&2; exit 1 ;; esac`,
+  'readlink "/proc/$pid/exe" || exit 1',
+  'cat "/proc/$pid/cgroup" 2>/dev/null; true',
+].join('\n');
+
+/** The binary folder from the executable's path (` (deleted)` after a package upgrade), the unit from the cgroup. */
+export function parseLayout(result: FramedOutput): Pick<PostgresFacts, 'binDir' | 'serviceUnit' | 'layoutProblem'> {
+  const [exeLine = '', ...cgroup] = result.stdout.split('\n');
+  // The folder goes into commands and cron lines: plain path characters only.
+  const exe = /^(\/[A-Za-z0-9_.+\/-]*)\/postgres(?: \(deleted\))?$/.exec(exeLine.trim());
+  if (result.code !== 0 || !exe) {
+    return { layoutProblem: result.stderr.trim() || `the postmaster's executable is not a postgres binary: ${JSON.stringify(exeLine.trim())}` };
+  }
+  // cgroup v2 `0::/system.slice/postgresql-15.service`, v1 `1:name=systemd:/system.slice/…`.
+  const unit = cgroup.map((line) => /\/(postgresql[A-Za-z0-9@._-]*\.service)(?:\/|$)/.exec(line)?.[1]).find(Boolean);
+  return { binDir: exe[1], ...(unit ? { serviceUnit: unit } : {}) };
+}
+
+/** The major version of a running server (150018 -> 15). */
+export function serverMajor(pg: Pick<PostgresFacts, 'versionNum'>): number {
+  return Math.floor(pg.versionNum / 10000);
+}
 
 function notRunning(error: string): PostgresFacts {
   return {

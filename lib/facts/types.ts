@@ -76,6 +76,15 @@ export interface PostgresFacts {
   hbaContent: string;
   /** null on a server that does not report it (not running). */
   archiver?: ArchiverFacts | null;
+  /**
+   * The running server's binary folder (its postmaster's executable's folder):
+   * /usr/pgsql-15/bin on PGDG, /usr/lib/postgresql/15/bin on Debian. Absent when /proc
+   * did not tell (recordings made before bsync read it, too); layoutProblem says why.
+   */
+  binDir?: string;
+  /** The systemd unit whose cgroup holds the postmaster, when it is a postgresql* unit. */
+  serviceUnit?: string;
+  layoutProblem?: string;
 }
 
 export interface BackupInfo {

@@ -5,6 +5,7 @@ import { shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
 import type { OsFacts, PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
+import { serverMajor } from '../facts/postgres.js';
 import type { Change, FieldChange, Step } from './types.js';
 
 export type DesiredSettings = Record<string, string>;
@@ -87,15 +88,22 @@ export function planRestart(fields: FieldChange[], restartCommand: Step): Change
   return { action: 'update', reason: 'archive_mode takes effect only on a restart', fields, steps: [restartCommand], requiresRestart: true };
 }
 
-/** How this host restarts PostgreSQL: systemd where it is PID 1, pg_ctlcluster on Debian, else pg_ctl. */
-export function restartStep(os: OsFacts, pg: PostgresFacts, pgVersion: number): Step {
+/**
+ * How this host restarts PostgreSQL: through the systemd unit whose cgroup holds the
+ * server (where systemd is PID 1; else the packages' unit names: Debian's postgresql@<v>-<c>,
+ * PGDG's postgresql-<major>), pg_ctlcluster on Debian, else the running server's own pg_ctl
+ * (PGDG keeps it in /usr/pgsql-<v>/bin, off PATH).
+ */
+export function restartStep(os: OsFacts, pg: PostgresFacts): Step {
   const debianCluster = /^\/etc\/postgresql\/([^/]+)\/([^/]+)\/postgresql\.conf$/.exec(pg.configFile);
   if (os.pid1 === 'systemd') {
-    const unit = debianCluster ? `postgresql@${debianCluster[1]}-${debianCluster[2]}` : `postgresql-${pgVersion}`;
+    const unit = pg.serviceUnit?.replace(/\.service$/, '')
+      ?? (debianCluster ? `postgresql@${debianCluster[1]}-${debianCluster[2]}` : `postgresql-${serverMajor(pg)}`);
     return { command: `systemctl restart ${shq(unit)}` };
   }
   if (debianCluster) {
     return { command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast` };
   }
-  return { user: PG_OS_USER, command: `pg_ctl -D ${shq(pg.dataDirectory)} -m fast -w restart` };
+  const pgCtl = pg.binDir ? shq(`${pg.binDir}/pg_ctl`) : 'pg_ctl';
+  return { user: PG_OS_USER, command: `${pgCtl} -D ${shq(pg.dataDirectory)} -m fast -w restart` };
 }

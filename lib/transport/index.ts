@@ -12,7 +12,7 @@ export async function connectAll(inventory: Inventory, hostNames: string[]): Pro
   const results = await Promise.all(hosts.map(async (host): Promise<[string, HostConnection | HostError]> => {
     try {
       return [host.name, await connectHost({
-        name: host.name, address: host.address, port: inventory.ssh.port, user: inventory.ssh.user,
+        name: host.name, address: host.address, port: host.sshPort, user: inventory.ssh.user,
         identity: inventory.ssh.identity, knownHostsPath: inventory.ssh.knownHosts, connectTimeoutSec: inventory.ssh.connectTimeout,
       })];
     } catch (error) {

@@ -17,6 +17,8 @@ export interface VerifyJob {
   runAs: string;
   /** PostgreSQL major version of the backup (`15`): which server binaries start it. */
   pgVersion: string;
+  /** The verify host's running server's binary folder, when it runs that major: looked in first. */
+  binDir?: string;
   /** The backup set to restore. */
   label: string;
   /** `immediate`: consistent at the end of the backup. `default`: all archived WAL replayed. */
@@ -52,9 +54,14 @@ export const CHECK_SQL = `SELECT json_build_object(
   'databases', (SELECT json_agg(datname ORDER BY datname) FROM pg_database WHERE datallowconn)
 );`;
 
-/** Server binaries' folders by OS family: Debian's and PGDG's (Rocky). */
-export function binaryDirs(pgVersion: string): string[] {
-  return [`/usr/lib/postgresql/${pgVersion}/bin`, `/usr/pgsql-${pgVersion}/bin`];
+/**
+ * Where the server binaries of the job's major are looked for: the verify host's running
+ * server's folder (a fact), then the packages' folders, Debian's and PGDG's (a backup host
+ * runs no server to ask; neither puts them on PATH).
+ */
+export function binaryDirs(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>): string[] {
+  const packaged = [`/usr/lib/postgresql/${job.pgVersion}/bin`, `/usr/pgsql-${job.pgVersion}/bin`];
+  return job.binDir ? [job.binDir, ...packaged.filter((dir) => dir !== job.binDir)] : packaged;
 }
 
 /** Settings appended to the restored postgresql.auto.conf, so they win over anything the copy brought along. */
@@ -103,7 +110,7 @@ export function verifyScript(job: VerifyJob): string {
     `trap '' PIPE`,
     `S=${shq(job.stanza)} BASE=${shq(job.path)} RUNAS=${shq(job.runAs)} NEED=${job.neededBytes} TIMEOUT=${job.timeoutSeconds}`,
     'DIR="$BASE/$S" PORT="" BIN=""',
-    `for d in ${binaryDirs(job.pgVersion).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`,
+    `for d in ${binaryDirs(job).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`,
     'as() { runuser -u "$RUNAS" -- "$@"; }',
     // Stops a server left running from the scratch folder and removes the folder.
     'scrub() {',
@@ -133,7 +140,7 @@ export function verifyScript(job: VerifyJob): string {
     step('lock', 'flock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }'),
     'LOCKED=1',
     step('leftovers', 'if [ -e "$DIR" ]; then echo found; scrub; fi'),
-    step('binaries', `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job.pgVersion).join(', ')})" >&2; false; }; echo "$BIN"`),
+    step('binaries', `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`),
     step('space', [
       'parent=$BASE; while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done',
       'avail=$(df -P -B1 "$parent" | awk \'NR == 2 { print $4 }\')',

@@ -4,6 +4,7 @@ import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { BackupInfo } from '../facts/types.js';
+import { serverMajor } from '../facts/postgres.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import type { VerifyJob } from './script.js';
 
@@ -52,10 +53,17 @@ export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: V
       return { zone, host, problem };
     }
     if (request.recoveryPoint && !primary) return { zone, host, problem: 'no running primary to write the recovery point marker on' };
+    const primaryFacts = primary ? facts.get(primary.name)?.postgres : undefined;
+    const pgVersion = backup.pgVersion ?? (primaryFacts ? String(serverMajor(primaryFacts)) : undefined) ?? inventory.cluster.pgVersion?.toString();
+    if (pgVersion === undefined) return { zone, host, problem: 'the backup\'s PostgreSQL version is unknown (pgbackrest info does not say, and no server answers)' };
+    // A verify host that runs PostgreSQL of that major has its server binaries where they run.
+    const local = facts.get(host)?.postgres;
+    const binDir = local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
       runAs: host === zone.backupHost?.name ? inventory.repo.user : PG_OS_USER,
-      pgVersion: backup.pgVersion ?? String(inventory.cluster.pgVersion),
+      pgVersion,
+      ...(binDir ? { binDir } : {}),
       label: backup.label,
       recovery: request.recoveryPoint ? 'default' : 'immediate',
       pgHostCount: zone.backupHost ? zone.postgresHosts.length : 1,

@@ -13,12 +13,15 @@ describe('loading a good config', () => {
   const inventory = loadConfig(`${FIXTURES}good/minimal.toml`, { env: ENV });
 
   it('applies the role\'s defaults', () => {
-    expect(inventory.cluster).toEqual({ name: 'demo', pgVersion: 15 });
+    // No pg_version default: each server's version is read from it (docs/platforms.md).
+    expect(inventory.cluster).toEqual({ name: 'demo' });
     expect(inventory.repo).toMatchObject({ type: 'ssh', path: '/home/backrest', user: 'backrest', cipherType: 'aes-256-cbc', retention: { full: 1, diff: 6 } });
     expect(inventory.schedule).toEqual({ full: '10 0 * * 0', diff: '10 0 * * 1-6' });
     expect(inventory.backupUser.name).toBe('backrest');
     expect(inventory.ssh).toMatchObject({ user: 'root', port: 22, connectTimeout: 10 });
-    expect(inventory.hosts.map((host) => [host.name, host.zone, host.pgPort, host.pgData])).toEqual([['pg1', 1, 5432, undefined], ['backup1', 1, 5432, undefined]]);
+    expect(inventory.hosts.map((host) => [host.name, host.zone, host.pgPort, host.pgData, host.sshPort, host.backupAddress])).toEqual([
+      ['pg1', 1, 5432, undefined, 22, undefined], ['backup1', 1, 5432, undefined, 22, undefined],
+    ]);
   });
 
   it('resolves relative paths against the config folder', () => {

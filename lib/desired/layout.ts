@@ -1,0 +1,46 @@
+// A PostgreSQL host's layout (data directory, major version) is what its running server
+// reports; the config may state it, and then the two must agree. No per-OS guess stands
+// in for a fact: a server that does not answer stops the plan earlier (postgres-host.ts).
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { HostError } from '../errors.js';
+import { serverMajor } from '../facts/postgres.js';
+import type { HostFacts, PostgresFacts } from '../facts/types.js';
+
+/** The oldest major bsync writes settings for: restore_command lives in postgresql.conf from 12 on. */
+export const OLDEST_MAJOR = 12;
+
+const trimmed = (path: string) => path.replace(/(.)\/+$/, '$1');
+
+/** The data directory: the running server's; a configured pg_data must be the same folder. */
+export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
+  const pg = facts?.postgres;
+  if (!pg?.running || !pg.dataDirectory) {
+    if (host.pgData) return host.pgData;
+    throw new HostError(host.name, `its data directory is unknown: PostgreSQL does not answer on port ${host.pgPort} and pg_data is not set`, {
+      hint: 'bsync reads the data directory from the running server; start PostgreSQL and plan again.',
+    });
+  }
+  if (host.pgData && trimmed(host.pgData) !== trimmed(pg.dataDirectory)) {
+    throw new HostError(host.name, `pg_data is ${host.pgData}, but the server on port ${host.pgPort} runs with data_directory ${pg.dataDirectory}`, {
+      hint: `Set pg_data = "${pg.dataDirectory}" on this [[host]], or remove it (bsync takes the running server's), or point pg_port at the intended server.`,
+    });
+  }
+  return trimmed(pg.dataDirectory);
+}
+
+/** The running server's major version, checked against [cluster] pg_version and the oldest bsync supports. */
+export function checkServerVersion(inventory: Inventory, host: HostSpec, pg: PostgresFacts): number {
+  const major = serverMajor(pg);
+  const wanted = inventory.cluster.pgVersion;
+  if (wanted !== undefined && wanted !== major) {
+    throw new HostError(host.name, `[cluster] pg_version is ${wanted}, but the server on port ${host.pgPort} runs PostgreSQL ${major} (server_version_num ${pg.versionNum})`, {
+      hint: `Set pg_version = ${major}, or remove it (bsync takes each server's version), or point pg_port at the intended server.`,
+    });
+  }
+  if (major < OLDEST_MAJOR) {
+    throw new HostError(host.name, `the server on port ${host.pgPort} runs PostgreSQL ${major}; bsync supports ${OLDEST_MAJOR} and later`, {
+      hint: 'Before PostgreSQL 12, restore_command belongs in recovery.conf, which bsync does not write.',
+    });
+  }
+  return major;
+}
