@@ -105,5 +105,9 @@ export function restartStep(os: OsFacts, pg: PostgresFacts): Step {
     return { command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast` };
   }
   const pgCtl = pg.binDir ? shq(`${pg.binDir}/pg_ctl`) : 'pg_ctl';
-  return { user: PG_OS_USER, command: `${pgCtl} -D ${shq(pg.dataDirectory)} -m fast -w restart` };
+  // -l: the new postmaster's stdout and stderr go to a file, not to this command's: else it
+  // holds the SSH channel open and apply waits for it for ever. PGDG's init scripts kept
+  // this log beside the data directory; inside it postgres can always write.
+  const log = `${pg.dataDirectory.replace(/\/$/, '')}/pg_ctl.log`;
+  return { user: PG_OS_USER, command: `${pgCtl} -D ${shq(pg.dataDirectory)} -l ${shq(log)} -m fast -w restart` };
 }

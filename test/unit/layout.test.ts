@@ -94,7 +94,7 @@ describe('a Rocky Linux 9 host with PGDG PostgreSQL', () => {
 
   it('restarts with the server\'s own pg_ctl without systemd, never the one on PATH', () => {
     expect(steps(inventory('ssh.toml', fromFacts), rocky(freshFacts()), 'ssh-pg1.pg_restart')).toEqual([
-      { user: 'postgres', command: '/usr/pgsql-15/bin/pg_ctl -D /var/lib/pgsql/15/data -m fast -w restart' },
+      { user: 'postgres', command: '/usr/pgsql-15/bin/pg_ctl -D /var/lib/pgsql/15/data -l /var/lib/pgsql/15/data/pg_ctl.log -m fast -w restart' },
     ]);
   });
 
