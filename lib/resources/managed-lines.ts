@@ -64,7 +64,8 @@ export function mergeManagedLines(current: string | undefined, merge: LineMerge)
       take(wantedIndex);
       return;
     }
-    if (merge.isOurs(line)) return;
+    // Ours, or a copy of a line already placed (the wanted line after the one it took over).
+    if (merge.isOurs(line) || placed.some((wanted) => knownText(wanted.line) === line)) return;
     const adopter = pending.findIndex((wanted) => wanted.adopts?.(line));
     // A second line doing the job of one already in place (Ansible's and bsync's job both
     // there) is taken over too: dropped, so the job never runs twice.
@@ -112,9 +113,14 @@ export function asAdoption(change: Change | null, adopted: Adoption[]): Change |
   return {
     ...change,
     action: 'adopt',
-    reason: `takes over ${what.join(', ')}, which bsync did not write${change.reason ? `; ${change.reason}` : ''}`,
+    reason: `takes over ${listed(what)}, which bsync did not write${change.reason ? `; ${change.reason}` : ''}`,
     fields: [...fields, ...(change.fields ?? [])],
   };
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /** Adjacent strings joined, so a template reads as few parts as possible. */
