@@ -87,8 +87,9 @@ export function mergeManagedLines(current: string | undefined, merge: LineMerge)
     if (satisfied >= 0) take(satisfied);
     kept.push({ text: line, from: index });
   });
-  const plainKept = kept.flatMap(({ text }) => (typeof text === 'string' ? [text] : []));
-  const at = merge.insertAt ? merge.insertAt(plainKept) : kept.length;
+  // Every kept line, adopted ones too, so the index insertAt gives is an index into kept.
+  const keptText = kept.map(({ text }) => (typeof text === 'string' ? text : knownText(text) ?? ''));
+  const at = merge.insertAt ? merge.insertAt(keptText) : kept.length;
   kept.splice(Math.min(Math.max(at, 0), kept.length), 0, ...pending.map((wanted) => ({ text: wanted.line })));
   const template: Template = [];
   for (const { text } of kept) {

@@ -150,6 +150,13 @@ describe('pg_hba rules for the backup role from the backup host', () => {
     expect(fields).toContainEqual({ name: 'database', before: 'all', after: 'postgres,replication' });
   });
 
+  it('inserts a new rule before the first rule, counting a rule taken over as a rule', () => {
+    const merged = desiredHba('# top\nlocal all all peer\nhost all backrest 10.0.0.9/32 md5\n', 'backrest', [...peer, { address: '10.0.0.10' }]);
+    expect(text(merged.template)).toBe(`# top\n${OURS.replace('10.0.0.9', '10.0.0.10')}\nlocal all all peer\n${OURS}\n`);
+    const first = desiredHba('# top\nhost all backrest 10.0.0.9/32 md5\n# b\nlocal all all peer\n', 'backrest', [...peer, { address: '10.0.0.10' }]);
+    expect(text(first.template)).toBe(`# top\n${OURS.replace('10.0.0.9', '10.0.0.10')}\n${OURS}\n# b\nlocal all all peer\n`);
+  });
+
   it('matches IPv6 host addresses', () => {
     const merged = desiredHba('host all backrest fd00::9/128 md5\nhost all backrest fd00::9/64 md5\n', 'backrest', [{ address: 'fd00::9' }]);
     expect(text(merged.template)).toBe('host    postgres,replication    backrest    fd00::9/128    scram-sha-256    # bsync\nhost all backrest fd00::9/64 md5\n');
