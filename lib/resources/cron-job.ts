@@ -68,11 +68,20 @@ export function backupJobs(line: string): BackupJob[] {
   return jobs;
 }
 
-/** `[VAR=value…] [/path/]pgbackrest [options] backup [options]`: its stanza and type, or null. */
+/** Programs that run the command they are given (after their own options): the job is the pgbackrest behind them. */
+const WRAPPERS = new Set(['nice', 'ionice', 'flock', 'timeout', 'chronic', 'env', 'sudo', 'runuser', 'setsid', 'nohup']);
+const isPgbackrest = (word: string | undefined) => /(^|\/)pgbackrest$/.test(word ?? '');
+const program = (word: string) => word.slice(word.lastIndexOf('/') + 1);
+
+/** `[VAR=value…] [nice -n 10 …] [/path/]pgbackrest [options] backup [options]`: its stanza and type, or null. */
 function pgbackrestBackup(words: string[]): BackupJob | null {
   let index = 0;
   while (index < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[index])) index += 1;
-  if (!/(^|\/)pgbackrest$/.test(words[index] ?? '')) return null;
+  if (WRAPPERS.has(program(words[index] ?? ''))) {
+    const wrapped = words.findIndex((word, at) => at > index && isPgbackrest(word));
+    if (wrapped > 0) index = wrapped;
+  }
+  if (!isPgbackrest(words[index])) return null;
   const options = new Map<string, string>();
   const positional: string[] = [];
   for (let i = index + 1; i < words.length; i += 1) {

@@ -59,6 +59,7 @@ describe('cron jobs that run the same backup', () => {
     ['10 0 * * 0 /usr/bin/pgbackrest backup --stanza="s1" \'--type=full\''],
     ['10 0 * * 0 cd /var/lib/pgsql && pgbackrest --stanza=s1 --log-level-console=info --type=full backup >> /var/log/pgbackrest/cron.log 2>&1'],
     ['@weekly PGBACKREST_LOG_PATH=/tmp pgbackrest --stanza=s1 --type=full backup # weekly'],
+    ['10 0 * * 0 nice -n 10 ionice -c3 flock -n /tmp/pgbackrest.lock /usr/bin/pgbackrest --stanza=s1 --type=full backup'],
     [`10 0 * * 0 [ "$(psql -XAtq -p 5432 -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ] || pgbackrest --stanza='s1' --type=full backup`],
   ])('%s is the full backup job of s1', (line) => {
     expect(runsBackup(line, 's1', 'full')).toBe(true);
