@@ -6,7 +6,7 @@ import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { Redactor } from '../apply/redactor.js';
 import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons } from '../plan/saved.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlanAction } from '../plan/types.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
 import { directOutput, styleFor, type CommandOutput, type GlobalOptions } from './output.js';
@@ -115,7 +115,7 @@ async function applyCluster(target: ClusterTarget, out: CommandOutput, context: 
     });
     view.finish();
     if (options.json) out.json({ plan: planned.plan, results, interrupted: interrupt.requested });
-    else out.text(applyReport(results));
+    else out.text(applyReport(results, planned.plan.actions));
     if (interrupt.requested) return done(INTERRUPT_EXIT, true);
     return done(results.every((result) => result.status === 'done') ? 0 : 1, true);
   } finally {
@@ -155,11 +155,15 @@ function applySeed(): number | undefined {
   return Number(text);
 }
 
-export function applyReport(results: ActionResult[]): string {
+export function applyReport(results: ActionResult[], actions: PlanAction[] = []): string {
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const lines = results.filter((result) => result.status !== 'done').map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
   const stopped = ['not started', 'interrupted'].filter((status) => count(status) > 0).map((status) => `, ${count(status)} ${status}`).join('');
   const complete = results.every((result) => result.status === 'done');
   const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
-  return `${printable([...lines, head].join('\n'))}\n`;
+  // A line of its own, so the head reads as it always did.
+  const adopting = new Set(actions.filter((action) => action.action === 'adopt').map((action) => action.address));
+  const adopted = results.filter((result) => result.status === 'done' && adopting.has(result.address)).length;
+  const taken = adopted > 0 ? [`Adopted: ${adopted} of them took over lines bsync did not write; it manages them from now on.`] : [];
+  return `${printable([...lines, head, ...taken].join('\n'))}\n`;
 }

@@ -9,8 +9,8 @@ import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planDirectory } from '../resources/directory.js';
 import { planAbsentFile, planFile } from '../resources/file.js';
 import { planOsUser } from '../resources/os-user.js';
-import { redactConf, renderConf } from '../resources/pgbackrest-conf.js';
-import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
+import { redactConf, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
+import { planPgpass } from '../resources/pgpass.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
@@ -43,7 +43,7 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
     planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]), [osUser]);
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
-    path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf,
+    path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf, sameContent: sameConf,
     content: renderConf([
       globalSection(inventory, cipherPass, [['repo1-hardlink', 'y']]),
       stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
@@ -55,11 +55,8 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   const { backupUser } = inventory;
   if (backupUser.enabled && backupUser.password) {
     const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
-    out.add('pgpass', user, pgpass, planFile({
-      path: pgpass, owner: user, group, mode: '0600', redact: redactPgpass,
-      content: desiredPgpass(hostFacts.files[pgpassPath(user)]?.content,
-        zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })), backupUser.name, backupUser.password),
-    }, hostFacts.files[pgpassPath(user)]), [ssh.knownHosts]);
+    out.add('pgpass', user, pgpass, planPgpass({ path: pgpass, owner: user, group }, hostFacts.files[pgpassPath(user)],
+      zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })), backupUser.name, backupUser.password), [ssh.knownHosts]);
   }
 
   // stanza-create reads every PostgreSQL host through SSH: it waits for both ends to be

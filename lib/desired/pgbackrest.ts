@@ -1,7 +1,7 @@
 // The pgbackrest.conf sections every host of a stanza gets, and the one per role.
 import type { HostSpec, Inventory, PgbackrestOption } from '../config/inventory.js';
 import type { HostFacts } from '../facts/types.js';
-import { PG_OS_USER } from '../facts/probe.js';
+import { PG_DATABASE, PG_OS_USER } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
 import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
@@ -50,7 +50,7 @@ export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[
       [`pg${n}-path`, pgDataOf(host, facts.get(host.name))],
       [`pg${n}-port`, host.pgPort],
       [`pg${n}-user`, PG_OS_USER],
-      [`pg${n}-database`, 'postgres'],
+      [`pg${n}-database`, PG_DATABASE],
     );
   });
   return { name: zone.stanza, options: withOperatorOptions(options, inventory.pgbackrest.stanza) };

@@ -7,15 +7,16 @@ import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
 import { planAbsentFile, planEditedFile, planFile } from '../resources/file.js';
 import { desiredHba } from '../resources/pg-hba.js';
+import { asAdoption } from '../resources/managed-lines.js';
 import { planRole } from '../resources/pg-role.js';
 import {
   editPostgresqlConf, overridesOf, planOverride, planReload, planRestart, psqlStep, restartStep, settingsNotInEffect,
 } from '../resources/pg-settings.js';
-import { redactConf, renderConf, type ConfValue } from '../resources/pgbackrest-conf.js';
+import { redactConf, renderConf, sameConf, type ConfValue } from '../resources/pgbackrest-conf.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
-import { desiredPgpass, redactPgpass } from '../resources/pgpass.js';
+import { planPgpass } from '../resources/pgpass.js';
 import type { Part, ResourceKind, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
@@ -76,7 +77,7 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', inventory.repo.user]]
     : s3 ? s3Options(s3) : [];
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
-    path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf,
+    path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf, sameContent: sameConf,
     content: renderConf([globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)]),
   }, hostFacts.files[PGBACKREST_CONF]), [confDir, caFile, cipherAddress]);
   out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
@@ -97,14 +98,13 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
       }, pg.roles[backupUser.name]));
     }
     if (backup && !inventory.patroni) {
-      out.add('pg_hba', undefined, pg.hbaFile, planEditedFile(pg.hbaFile, pg.hbaContent,
-        desiredHba(pg.hbaContent, backupUser.name, [backupAddressSeenBy(host, backup)]), [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]));
+      const hba = desiredHba(pg.hbaContent, backupUser.name, [{ address: backupAddressSeenBy(host, backup), name: backup.name }]);
+      out.add('pg_hba', undefined, pg.hbaFile, asAdoption(planEditedFile(pg.hbaFile, pg.hbaContent, hba.template,
+        [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]), hba.adopted));
     }
     const pgpass = absolutePath(pgpassPath(PG_OS_USER), hostFacts, PG_OS_USER);
-    out.add('pgpass', PG_OS_USER, pgpass, planFile({
-      path: pgpass, owner: PG_OS_USER, group: pgGroup, mode: '0600', redact: redactPgpass,
-      content: desiredPgpass(hostFacts.files[pgpassPath(PG_OS_USER)]?.content, [{ host: 'localhost', port: host.pgPort }], backupUser.name, backupUser.password),
-    }, hostFacts.files[pgpassPath(PG_OS_USER)]));
+    out.add('pgpass', PG_OS_USER, pgpass, planPgpass({ path: pgpass, owner: PG_OS_USER, group: pgGroup }, hostFacts.files[pgpassPath(PG_OS_USER)],
+      [{ host: 'localhost', port: host.pgPort }], backupUser.name, backupUser.password));
   }
   if (s3) addS3Stanza(out, inventory, zone, host, facts, [conf, logDir], [reloaded, restarted]);
   return out;
@@ -160,12 +160,14 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
   if (host.name === leader.name) {
     // One pg_hba for every member: each member's view of the backup host's address.
     const backup = zone.backupHost;
-    const backupAddresses = backup ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))] : [];
+    const backupPeers = backup
+      ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))].map((address) => ({ address, name: backup.name }))
+      : [];
     out.add('patroni_config', patroni.scope, `dynamic configuration of ${patroni.scope}`, planPatroniConfig({
       configPath: patroniConfig,
       parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
       recoveryConf: { restore_command: desired.restore_command },
-      pgHba: (current) => desiredHba(current.length > 0 ? `${current.join('\n')}\n` : '', inventory.backupUser.name, inventory.backupUser.enabled ? backupAddresses : []),
+      pgHba: (current) => desiredHba(current.length > 0 ? `${current.join('\n')}\n` : '', inventory.backupUser.name, inventory.backupUser.enabled ? backupPeers : []),
     }, patroni.dynamic!));
     const notOn = members.filter((member) => facts.get(member.name)?.postgres?.settings.archive_mode?.setting !== 'on');
     out.add('pg_restart', undefined, `members that need a restart`, planPatroniRestart(patroniConfig, patroni.scope,

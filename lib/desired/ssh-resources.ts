@@ -1,11 +1,11 @@
 // The SSH side of a host: .ssh folder, keypair, authorized_keys and known_hosts for the
 // OS user pgBackRest runs as. Shared by postgres and backup hosts.
 import type { HostFacts } from '../facts/types.js';
-import { authorizedKeysPath, knownHostsPath, privateKeyPath, publicKeyPath, resolvePath, sshDir } from '../facts/paths.js';
+import { authorizedKeysPath, knownHostsPath, resolvePath, sshDir } from '../facts/paths.js';
 import { planDirectory } from '../resources/directory.js';
 import { planFile } from '../resources/file.js';
 import { homeFor } from '../resources/os-user.js';
-import { planKeypair, publicKeyOf, publicKeyPart } from '../resources/ssh-keypair.js';
+import { planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
 import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
 import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { hostToken } from '../transport/known-hosts.js';
@@ -31,7 +31,7 @@ export interface Peer {
 
 /** The peer's public key, or a reference to its keypair action when it does not exist yet. */
 export function peerPublicKey(peer: Peer): Part {
-  const existing = peer.facts ? publicKeyOf(peer.facts.files[publicKeyPath(peer.user)]) : null;
+  const existing = peer.facts ? publicKeyOf(peer.facts.files[userKeypair(peer.facts.files, peer.user).publicKey]) : null;
   return publicKeyPart(existing, resourceAddress(peer.host, 'ssh_keypair', peer.user), `public key of ${peer.user}@${peer.host}`);
 }
 
@@ -40,9 +40,10 @@ export function addSshResources(out: HostResources, facts: HostFacts, user: stri
   const path = (p: string) => absolutePath(p, facts, user);
   const dir = out.add('ssh_dir', user, path(sshDir(user)),
     planDirectory({ path: path(sshDir(user)), owner: user, group, mode: '0700' }, facts.files[sshDir(user)]), [after]);
-  const keypair = out.add('ssh_keypair', user, path(privateKeyPath(user)),
-    planKeypair({ user, host: out.host, privateKey: path(privateKeyPath(user)), publicKey: path(publicKeyPath(user)) },
-      facts.files[privateKeyPath(user)], facts.files[publicKeyPath(user)]), [dir]);
+  const pair = userKeypair(facts.files, user);
+  const keypair = out.add('ssh_keypair', user, path(pair.privateKey),
+    planKeypair({ user, host: out.host, privateKey: path(pair.privateKey), publicKey: path(pair.publicKey) },
+      facts.files[pair.privateKey], facts.files[pair.publicKey]), [dir]);
 
   const authorized = facts.files[authorizedKeysPath(user)];
   const authorizedKeys = out.add('authorized_keys', user, path(authorizedKeysPath(user)),

@@ -3,7 +3,7 @@ import type { Probe, ProbeContext } from './probe.js';
 import { fromBase64, sshUserOf } from './probe.js';
 import { shq } from '../transport/shell.js';
 import {
-  asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
+  asyncSpoolPath, KEY_TYPES, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
   authorizedKeysPath, knownHostsPath, pgpassPath, privateKeyPath, publicKeyPath, splitHomePath, sshDir,
 } from './paths.js';
 import type { FileFacts } from './types.js';
@@ -26,8 +26,10 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
   if (ctx.inventory.repo.type === 'ssh') {
     files.push(
       { path: sshDir(user), readContent: false },
-      { path: privateKeyPath(user), readContent: false },
-      { path: publicKeyPath(user), readContent: true },
+      ...KEY_TYPES.flatMap((type) => [
+        { path: privateKeyPath(user, type), readContent: false },
+        { path: publicKeyPath(user, type), readContent: true },
+      ]),
       { path: authorizedKeysPath(user), readContent: true },
       { path: knownHostsPath(user), readContent: true },
     );

@@ -22,8 +22,17 @@ export function asyncSpoolPath(inventory: Inventory): string | null {
 }
 
 export const sshDir = (user: string) => `~${user}/.ssh`;
-export const privateKeyPath = (user: string) => `~${user}/.ssh/id_ed25519`;
-export const publicKeyPath = (user: string) => `~${user}/.ssh/id_ed25519.pub`;
+/**
+ * Key pair types OpenSSH's client uses by default (`id_<type>` in ~/.ssh), in the order
+ * bsync prefers an existing one: ed25519 first because that is the pair bsync creates, so
+ * a pair it made stays the chosen one when someone adds an RSA pair later (peers'
+ * authorized_keys never churn); then ecdsa, then rsa (the Ansible role's init_server
+ * makes RSA pairs), the oldest and largest.
+ */
+export const KEY_TYPES = ['ed25519', 'ecdsa', 'rsa'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+export const privateKeyPath = (user: string, type: KeyType = 'ed25519') => `~${user}/.ssh/id_${type}`;
+export const publicKeyPath = (user: string, type: KeyType = 'ed25519') => `~${user}/.ssh/id_${type}.pub`;
 export const authorizedKeysPath = (user: string) => `~${user}/.ssh/authorized_keys`;
 export const knownHostsPath = (user: string) => `~${user}/.ssh/known_hosts`;
 export const pgpassPath = (user: string) => `~${user}/.pgpass`;

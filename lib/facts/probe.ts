@@ -6,6 +6,8 @@ import type { HostFacts } from './types.js';
 
 /** The OS user that owns PostgreSQL and runs pgBackRest on postgres hosts. */
 export const PG_OS_USER = 'postgres';
+/** The database pgBackRest connects to (pgN-database), and the backup role's .pgpass lines are for. */
+export const PG_DATABASE = 'postgres';
 
 export interface ProbeContext {
   inventory: Inventory;

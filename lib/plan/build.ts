@@ -27,7 +27,7 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
     plan: {
       format: 'bsync-plan', version: 1, createdAt: new Date().toISOString(), configPath: inventory.configPath,
       hosts, nonce, actions,
-      summary: { add: count('create'), change: count('update'), remove: count('delete'), conflict: actions.filter((entry) => entry.conflict).length },
+      summary: { add: count('create'), change: count('update'), remove: count('delete'), adopt: count('adopt'), conflict: actions.filter((entry) => entry.conflict).length },
       problems: problems.map(({ host, problem }) => ({ host, problem: printable(problem) })),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),

@@ -1,5 +1,6 @@
-// The drift check as Prometheus metrics: how many changes each host needs, by kind, and
-// the problems that keep backups from running.
+// The drift check as Prometheus metrics: how many changes each host needs, by kind, how
+// many of them take over what another tool made (adopt), and the problems that keep
+// backups from running.
 import type { Metric } from '../metrics/prom.js';
 import type { Plan } from './types.js';
 
@@ -19,6 +20,11 @@ export function planMetrics(plan: Plan): Metric[] {
     {
       name: 'bsync_drift_host_actions', help: 'Changes bsync plan found necessary per host (0: the host matches the config).', type: 'gauge',
       samples: plan.hosts.map((host) => ({ labels: { host }, value: plan.actions.filter((action) => action.host === host).length })),
+    },
+    {
+      // Counted apart so a dashboard can tell a fleet still being taken over from drift.
+      name: 'bsync_adopt_host_actions', help: 'Of those changes, the ones that take over lines bsync did not write (adopt), per host.', type: 'gauge',
+      samples: plan.hosts.map((host) => ({ labels: { host }, value: plan.actions.filter((action) => action.host === host && action.action === 'adopt').length })),
     },
     {
       name: 'bsync_backup_problems', help: 'Problems that keep backups from running, per host (pgBackRest not runnable, stanza unreadable).', type: 'gauge',

@@ -1,13 +1,14 @@
 // The plan for people, laid out like Terraform's: per host, + create, ~ change, - remove,
-// unified diffs for files, and one closing line.
+// `~ adopt` for what bsync takes over, unified diffs for files, and one closing line.
 import type { Plan, PlanAction } from './types.js';
 
 export interface Style {
   color: boolean;
 }
 
-const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
-const COLOR = { create: 32, update: 33, delete: 31 } as const;
+// An adoption changes a file like an update does; the word says it takes over lines.
+const SYMBOL = { create: '+', update: '~', delete: '-', adopt: '~ adopt' } as const;
+const COLOR = { create: 32, update: 33, delete: 31, adopt: 36 } as const;
 
 function paint(style: Style, code: number, text: string): string {
   return style.color ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -39,9 +40,11 @@ export function summaryLine(plan: Plan): string {
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} match ${basename(plan.configPath)}.`;
   }
-  const { add, change, remove, conflict } = plan.summary;
+  const { add, change, remove, adopt = 0, conflict } = plan.summary;
+  // Said only when there is any, so plans without adoptions read as they always did.
+  const adopts = adopt > 0 ? `, ${adopt} to adopt` : '';
   const conflicts = conflict > 0 ? `, ${conflict} conflict${conflict === 1 ? '' : 's'} that apply refuses` : '';
-  return `Plan: ${add} to add, ${change} to change, ${remove} to remove${conflicts}.`;
+  return `Plan: ${add} to add, ${change} to change, ${remove} to remove${adopts}${conflicts}.`;
 }
 
 function problemLines(plan: Plan, style: Style): string[] {

@@ -38,7 +38,8 @@ export interface Plan {
   nonce: string;
   /** In dependency order. */
   actions: PlanAction[];
-  summary: { add: number; change: number; remove: number; conflict: number };
+  /** `adopt` is absent in plans saved before bsync could adopt: read it as 0. */
+  summary: { add: number; change: number; remove: number; adopt?: number; conflict: number };
   /** Why backups cannot run on some host, whatever the diff says (plan exits 1 when any). */
   problems: Array<{ host: string; problem: string }>;
 }

@@ -1,33 +1,50 @@
 // Backup schedules in a user's crontab. bsync's lines end with a marker naming the stanza
-// and the backup type, so they are found again; every other line stays as it is.
+// and the backup type, so they are found again; every other line stays as it is, except a
+// job that already runs the same backup (the Ansible role's, an operator's): two jobs
+// backing up one stanza fight over pgBackRest's lock, so it is taken over in place.
 import { shq } from '../transport/shell.js';
-import { mergeLines } from './managed-lines.js';
-import type { Change, Template } from './types.js';
+import { runsBackup } from './cron-job.js';
+import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
+import type { Change } from './types.js';
 import { knownText } from './types.js';
 
 export interface DesiredCronEntry {
   schedule: string;
   command: string;
-  /** `full:pgedge-demo-1` */
+  /** `full:pgedge-demo-1`: the backup type, then the stanza. */
   id: string;
 }
 
 export const cronMarker = (id: string) => `# bsync:${id}`;
 
-export function desiredCrontab(current: string | null, entries: DesiredCronEntry[], stanza: string): Template {
-  return mergeLines(current ?? undefined, {
+/** Ansible's cron module names each job on the line above it: `#Ansible: NAME`. */
+const ANSIBLE_NAME = /^#\s*Ansible:\s/;
+
+export function desiredCrontab(current: string | null, entries: DesiredCronEntry[], stanza: string): MergeResult {
+  return mergeManagedLines(current ?? undefined, {
     // The marker ends the line and names the stanza exactly: `…-1` is not `…-10`.
     isOurs: (line) => line.trimEnd().endsWith(`:${stanza}`) && /# bsync:[a-z]+:\S+$/.test(line.trimEnd()),
-    wanted: entries.map((entry) => ({ line: [`${entry.schedule} ${entry.command} ${cronMarker(entry.id)}`] })),
+    wanted: entries.map((entry) => {
+      const type = entry.id.slice(0, entry.id.indexOf(':'));
+      return {
+        line: [`${entry.schedule} ${entry.command} ${cronMarker(entry.id)}`],
+        adopts: (existing: string) => runsBackup(existing, stanza, type),
+        describe: `the ${type} backup job of ${stanza}`,
+        adoptionFields: (existing: string) => {
+          const schedule = existing.trim().split(/\s+/).slice(0, existing.trim().startsWith('@') ? 1 : 5).join(' ');
+          return schedule === entry.schedule ? [] : [{ name: `${type} schedule`, before: schedule, after: entry.schedule }];
+        },
+        companionAbove: (line: string) => ANSIBLE_NAME.test(line),
+      };
+    }),
   });
 }
 
-export function planCrontab(user: string, current: string | null, desired: Template): Change | null {
-  if (knownText(desired) === (current ?? '')) return null;
-  return {
+export function planCrontab(user: string, current: string | null, desired: MergeResult): Change | null {
+  if (knownText(desired.template) === (current ?? '')) return null;
+  return asAdoption({
     action: current === null ? 'create' : 'update',
-    diff: { path: `crontab of ${user}`, before: current ?? '', after: desired },
-    steps: [{ command: `crontab -u ${shq(user)} -`, stdin: desired }],
-  };
+    diff: { path: `crontab of ${user}`, before: current ?? '', after: desired.template },
+    steps: [{ command: `crontab -u ${shq(user)} -`, stdin: desired.template }],
+  }, desired.adopted);
 }
-

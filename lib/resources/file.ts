@@ -10,6 +10,8 @@ export interface DesiredFile extends FileOwnership {
   path: string;
   content: Template;
   redact?: (text: string) => string;
+  /** Whether content on the host means the same as the wanted content to its reader (pgBackRest's INI rules): then it is left as it is. Both sides may hold secrets: compare, never print. */
+  sameContent?: (actual: string, wanted: string) => boolean;
   /** Extra steps after a write (a reload). */
   after?: Step[];
 }
@@ -40,7 +42,9 @@ export function planFile(desired: DesiredFile, actual: FileFacts | undefined): C
       steps: [writeFileStep(desired.path, desired.content, desired), ...(desired.after ?? [])],
     };
   }
-  const contentMatches = knownText(desired.content) === actual.content;
+  const wanted = knownText(desired.content);
+  const contentMatches = wanted === actual.content
+    || (wanted !== null && actual.content !== undefined && desired.sameContent?.(actual.content, wanted) === true);
   const ownershipChanges = ownershipFields(desired, actual);
   if (contentMatches && ownershipChanges.length === 0) return null;
   if (contentMatches) {

@@ -3,17 +3,17 @@
 // differ, with every other pg_hba line kept. Applied once per cluster, from the leader.
 import { shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
+import { asAdoption, type MergeResult } from './managed-lines.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { knownText } from './types.js';
-import type { Template } from './types.js';
 
 export interface DesiredPatroniConfig {
   configPath: string;
   parameters: Record<string, string>;
   /** Patroni 3 with PostgreSQL 12+ keeps restore_command here, not among parameters. */
   recoveryConf: Record<string, string>;
-  /** The pg_hba list as it should be, from the current one (see desiredHba). */
-  pgHba: (current: string[]) => Template;
+  /** The pg_hba list as it should be, from the current one, with the rules it takes over (see desiredHba). */
+  pgHba: (current: string[]) => MergeResult;
 }
 
 type Dynamic = { postgresql?: { parameters?: Record<string, unknown>; recovery_conf?: Record<string, unknown>; pg_hba?: string[] } };
@@ -44,19 +44,20 @@ export function planPatroniConfig(desired: DesiredPatroniConfig, dynamic: Record
     }
   }
   const currentHba = postgresql.pg_hba ?? [];
-  const wantedHba = (knownText(desired.pgHba(currentHba)) ?? '').split('\n').filter((line) => line !== '');
+  const hba = desired.pgHba(currentHba);
+  const wantedHba = (knownText(hba.template) ?? '').split('\n').filter((line) => line !== '');
   if (wantedHba.join('\n') !== currentHba.join('\n')) {
     for (const line of wantedHba.filter((entry) => !currentHba.includes(entry))) fields.push({ name: 'postgresql.pg_hba', after: `+ ${line}` });
     for (const line of currentHba.filter((entry) => !wantedHba.includes(entry))) fields.push({ name: 'postgresql.pg_hba', after: `- ${line}` });
     patch.postgresql.pg_hba = wantedHba;
   }
   if (fields.length === 0) return null;
-  return {
+  return asAdoption({
     action: 'update',
     reason: "Patroni's dynamic configuration: only these keys change",
     fields,
     steps: [{ command: patronictl(desired.configPath, 'edit-config --force --quiet --apply -'), stdin: [JSON.stringify(patch)] }],
-  };
+  }, hba.adopted);
 }
 
 /** Waits (bounded) until every member flags the restart a parameter needs, then restarts them through Patroni, one at a time. */

@@ -17,7 +17,37 @@ export function confLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-/** postgresql.conf with each setting on one active line of bsync's, other active lines of it commented. */
+/**
+ * A postgresql.conf line as the server's lexer reads it (guc-file.l): `name [=] value
+ * [# comment]`, the name case-insensitive, the value a quoted string (`''` and `\x`
+ * escapes) or an unquoted word; null for comments and lines it would not take.
+ */
+export function parseConfLine(line: string): { name: string; value: string } | null {
+  const match = /^\s*([A-Za-z_][\w.]*)\s*=?\s*('(?:[^'\\\n]|\\.|'')*'|[^\s#']+)\s*(?:#.*)?$/.exec(line);
+  if (!match) return null;
+  const [, name, raw] = match;
+  if (!raw.startsWith("'")) return { name: name.toLowerCase(), value: raw };
+  const escapes: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+  const value = raw.slice(1, -1).replace(/''|\\([0-7]{1,3}|.)/g, (text, escaped?: string) => {
+    if (text === "''") return "'";
+    if (/^[0-7]+$/.test(escaped!)) return String.fromCharCode(parseInt(escaped!, 8));
+    return escapes[escaped!] ?? escaped!;
+  });
+  return { name: name.toLowerCase(), value };
+}
+
+/** Whether a line already sets the value: enum words (`on`) compare as the server does, case-insensitively; commands exactly. */
+function setsValue(line: string, name: string, value: string): boolean {
+  const parsed = parseConfLine(line);
+  if (parsed?.name !== name.toLowerCase()) return false;
+  return /^[a-z]+$/.test(value) ? parsed.value.toLowerCase() === value : parsed.value === value;
+}
+
+/**
+ * postgresql.conf with each setting on one active line of bsync's, other active lines of it
+ * commented. A setting whose last active line (the one the server takes) already holds the
+ * value is left exactly as it is, whoever wrote it: no rewrite just to add the marker.
+ */
 export function editPostgresqlConf(current: string, desired: DesiredSettings): string {
   const lines = current === '' ? [] : current.split('\n');
   if (current.endsWith('\n')) lines.pop();
@@ -31,6 +61,7 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
       continue;
     }
     const last = indexes[indexes.length - 1];
+    if (setsValue(lines[last], name, value)) continue;
     for (const index of indexes.slice(0, -1)) lines[index] = `#${lines[index]}\t${MARKER}: superseded below`;
     lines[last] = wanted;
   }

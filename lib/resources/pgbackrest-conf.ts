@@ -52,3 +52,20 @@ export function confValue(text: string | undefined, section: string, key: string
   const values = parsePgbackrestIni(text)?.get(section)?.get(key);
   return values?.length === 1 && values[0] !== '' ? values[0] : null;
 }
+
+/**
+ * Whether two pgbackrest.conf texts configure pgBackRest the same, read by its own rules:
+ * the same sections with the same keys and values (a repeated key's values as a list, in
+ * order); order of sections and keys, blank lines and comments do not count. A text
+ * pgBackRest would refuse is the same as nothing.
+ */
+export function sameConf(actual: string, wanted: string): boolean {
+  const [a, b] = [parsePgbackrestIni(actual), parsePgbackrestIni(wanted)];
+  if (a === null || b === null || a.size !== b.size) return false;
+  for (const [name, keys] of b) {
+    const other = a.get(name);
+    if (!other || other.size !== keys.size) return false;
+    for (const [key, values] of keys) if (other.get(key)?.join('\n') !== values.join('\n')) return false;
+  }
+  return true;
+}

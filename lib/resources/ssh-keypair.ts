@@ -1,6 +1,9 @@
-// An OS user's ed25519 keypair: created when missing, never replaced. Its public key is
-// an output that authorized_keys on peers consume, known only after apply when new.
+// An OS user's keypair: an existing default pair of OpenSSH (id_ed25519, id_ecdsa, id_rsa)
+// is the one bsync uses; an ed25519 pair is created only when there is none, and none is
+// ever replaced. Its public key is an output that authorized_keys on peers consume, known
+// only after apply when new. Private keys are known by existence only, never by content.
 import { shq } from '../transport/shell.js';
+import { KEY_TYPES, privateKeyPath, publicKeyPath, type KeyType } from '../facts/paths.js';
 import type { FileFacts } from '../facts/types.js';
 import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';
 import { typeConflict } from './file.js';
@@ -11,6 +14,12 @@ export interface DesiredKeypair {
   /** Absolute paths on the host. */
   privateKey: string;
   publicKey: string;
+}
+
+/** The pair a user has (by its private key, in the order of KEY_TYPES), or the ed25519 pair bsync would create; paths as facts name them. */
+export function userKeypair(files: Record<string, FileFacts>, user: string): { type: KeyType; privateKey: string; publicKey: string } {
+  const type = KEY_TYPES.find((candidate) => files[privateKeyPath(user, candidate)]?.exists) ?? 'ed25519';
+  return { type, privateKey: privateKeyPath(user, type), publicKey: publicKeyPath(user, type) };
 }
 
 export const keyComment = (user: string, host: string) => `bsync:${user}@${host}`;

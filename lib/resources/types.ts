@@ -28,7 +28,8 @@ export interface Step {
   generatePassphrase?: { keepAt: string };
 }
 
-export type ChangeAction = 'create' | 'update' | 'delete';
+/** `adopt`: takes over at least one line bsync did not write (an Ansible cron job, a hand-made pg_hba rule); it may change other things too. */
+export type ChangeAction = 'create' | 'update' | 'delete' | 'adopt';
 
 /** An attribute as the plan shows it. */
 export interface FieldChange {

@@ -39,7 +39,7 @@ describe('machine output', () => {
     const validate = new Ajv.default({ strict: true }).compile(planSchema);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
     expect(plan.actions.map((action: { address: string }) => action.address)).toEqual(['ssh-pg2.pgbackrest_conf']);
-    expect(plan.summary).toEqual({ add: 0, change: 1, remove: 0, conflict: 0 });
+    expect(plan.summary).toEqual({ add: 0, change: 1, remove: 0, adopt: 0, conflict: 0 });
     expect(run.stderr).toContain('Gathering facts');
     const none = await bsync(['plan', '-c', CONFIG, '--json', '--host', 'ssh-pg1']);
     expect(JSON.parse(none.stdout).actions).toEqual([]);

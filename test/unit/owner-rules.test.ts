@@ -55,16 +55,18 @@ describe('pgbackrest.conf, read as pgBackRest reads it', () => {
 describe('.pgpass, read as libpq reads it', () => {
   it.each([...HOSTILE, 'back\\slash', 'co:lon', '\\:', 'ends with \\'])('escapes %j so libpq reads the same password back', (password) => {
     expect(pgpassPasswordProblem(password)).toBeNull();
-    const text = knownText(desiredPgpass(undefined, [{ host: 'backup:1', port: 5432 }], 'backrest', new Secret(password, 'test')))!;
+    const text = knownText(desiredPgpass(undefined, [{ host: 'backup:1', port: 5432 }], 'backrest', new Secret(password, 'test')).template)!;
     expect(text.split('\n').filter(Boolean)).toHaveLength(1);
     const fields = pgpassFields(text.trimEnd());
     expect(fields).toEqual(['backup:1', '5432', '*', 'backrest', password]);
   });
 
-  it('finds its own line by the role even when other lines escape colons', () => {
-    const current = 'db\\:1:5432:*:app\\:x:pw\nold:5432:*:backrest:old\n';
-    const text = knownText(desiredPgpass(current, [{ host: 'b1', port: 5432 }], 'backrest', new Secret('new', 'test')))!;
-    expect(text).toBe('db\\:1:5432:*:app\\:x:pw\nb1:5432:*:backrest:new\n');
+  // The role's line for another host (old:5432) is no longer replaced: it serves a
+  // connection bsync does not make (lib/resources/pgpass.ts).
+  it('finds its own line by host, port and role even when other lines escape colons', () => {
+    const current = 'db\\:1:5432:*:app\\:x:pw\nb1:5432:*:backrest:old\nold:5432:*:backrest:old\n';
+    const text = knownText(desiredPgpass(current, [{ host: 'b1', port: 5432 }], 'backrest', new Secret('new', 'test')).template)!;
+    expect(text).toBe('db\\:1:5432:*:app\\:x:pw\nold:5432:*:backrest:old\nb1:5432:*:backrest:new\n');
   });
 
   it('refuses passwords that a line or SCRAM cannot carry', () => {
@@ -88,6 +90,6 @@ describe('crontab markers', () => {
   it('name their stanza exactly: stanza -1 does not take the lines of stanza -10', () => {
     const current = '10 0 * * 0 pgbackrest --stanza=s-10 --type=full backup # bsync:full:s-10\n';
     const desired = desiredCrontab(current, [{ schedule: '10 0 * * 0', command: 'pgbackrest --stanza=s-1 --type=full backup', id: 'full:s-1' }], 's-1');
-    expect(knownText(desired)).toBe(`${current}10 0 * * 0 pgbackrest --stanza=s-1 --type=full backup # bsync:full:s-1\n`);
+    expect(knownText(desired.template)).toBe(`${current}10 0 * * 0 pgbackrest --stanza=s-1 --type=full backup # bsync:full:s-1\n`);
   });
 });

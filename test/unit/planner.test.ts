@@ -47,7 +47,7 @@ describe('planning a fresh scenario', () => {
 
   it('changes every host', () => {
     expect(new Set(fresh.actions.map((action) => action.host))).toEqual(new Set(['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']));
-    expect(fresh.summary).toEqual({ add: 40, change: 10, remove: 4, conflict: 0 });
+    expect(fresh.summary).toEqual({ add: 40, change: 10, remove: 4, adopt: 0, conflict: 0 });
   });
 
   it('orders actions across hosts by what they need', () => {

@@ -36,7 +36,7 @@ describe('lines bsync shares with the operator', () => {
 
   it('replaces the backup role line of .pgpass instead of appending a second one', () => {
     const current = 'db:5432:*:app:apppw\nlocalhost:5432:*:backrest:oldpw\n';
-    const desired = desiredPgpass(current, [{ host: 'localhost', port: 5432 }], 'backrest', new Secret('new:pw', 'test'));
+    const desired = desiredPgpass(current, [{ host: 'localhost', port: 5432 }], 'backrest', new Secret('new:pw', 'test')).template;
     expect(knownText(desired)).toBe('db:5432:*:app:apppw\nlocalhost:5432:*:backrest:new\\:pw\n');
     expect(displayText(desired)).not.toContain('new');
     expect(redactPgpass(knownText(desired)!)).toBe('db:5432:*:app:(sensitive)\nlocalhost:5432:*:backrest:(sensitive)\n');
@@ -44,7 +44,7 @@ describe('lines bsync shares with the operator', () => {
 
   it('puts hba rules before the first rule so nothing shadows them', () => {
     const current = '# comment\nlocal all postgres peer\nhost all all 0.0.0.0/0 reject\n';
-    expect(knownText(desiredHba(current, 'backrest', ['10.0.0.9']))).toBe(
+    expect(knownText(desiredHba(current, 'backrest', [{ address: '10.0.0.9' }]).template)).toBe(
       '# comment\nhost    postgres,replication    backrest    10.0.0.9/32    scram-sha-256    # bsync\nlocal all postgres peer\nhost all all 0.0.0.0/0 reject\n',
     );
   });
@@ -54,7 +54,7 @@ describe('lines bsync shares with the operator', () => {
     const desired = desiredCrontab(current, [
       { schedule: '10 0 * * 0', command: 'pgbackrest --stanza=s1 --type=full backup', id: 'full:s1' },
       { schedule: '10 0 * * 1-6', command: 'pgbackrest --stanza=s1 --type=diff backup', id: 'diff:s1' },
-    ], 's1');
+    ], 's1').template;
     expect(knownText(desired)).toBe('MAILTO=ops\n0 1 * * * /usr/local/bin/vacuum.sh\n10 0 * * 0 pgbackrest --stanza=s1 --type=full backup # bsync:full:s1\n10 0 * * 1-6 pgbackrest --stanza=s1 --type=diff backup # bsync:diff:s1\n');
   });
 

@@ -31,6 +31,18 @@ describe('saved plan files', () => {
     expect(readPlanFile(join(dir, 'good.json'))).toEqual(plan);
   });
 
+  it('keep an adopt action and its count; a plan saved before adopt existed still reads', () => {
+    const adopting: Plan = {
+      ...plan,
+      actions: [{ address: 'pg1.crontab[postgres]', host: 'pg1', kind: 'crontab', name: 'postgres', title: 'crontab of postgres', action: 'adopt', reason: 'takes over the full backup job of s1, which bsync did not write', fields: [], dependsOn: [], fingerprint: 'f'.repeat(64) }],
+      summary: { add: 0, change: 0, remove: 0, adopt: 1, conflict: 0 },
+    };
+    writePlanFile(join(dir, 'adopt.json'), adopting);
+    expect(readPlanFile(join(dir, 'adopt.json'))).toEqual(adopting);
+    writeFileSync(join(dir, 'bad-action.json'), JSON.stringify({ ...adopting, actions: [{ ...adopting.actions[0], action: 'take' }] }));
+    expect(() => readPlanFile(join(dir, 'bad-action.json'))).toThrow(/damaged: \/actions\/0\/action/);
+  });
+
   it.each(cases)('%s: apply refuses it with a clear sentence, exit 1', async (name, content, message) => {
     const path = join(dir, `${name}.json`);
     if (content === null) mkdirSync(path);
