@@ -74,7 +74,9 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
     path: S3_CA_PATH, owner: 'root', group: 'root', mode: '0644', content: [s3.caCert],
   }, hostFacts.files[S3_CA_PATH]), [confDir]);
   const repoOptions: Array<[string, ConfValue]> = backup
-    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', inventory.repo.user]]
+    // repo1-hardlink as on the backup host, where the backup command reads it: the role
+    // writes it on both, so a zone it set up reads the same to bsync.
+    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', inventory.repo.user], ['repo1-hardlink', 'y']]
     : s3 ? s3Options(s3) : [];
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
     path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf, sameContent: sameConf,

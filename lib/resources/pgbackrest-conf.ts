@@ -1,5 +1,6 @@
 // pgbackrest.conf as bsync writes it: [global] then the stanza, keys in a fixed order so
 // the same inventory always renders the same bytes.
+import { lookupOption } from '../pgbackrest-options/index.js';
 import { parsePgbackrestIni } from './pgbackrest-ini.js';
 import type { Part, Template } from './types.js';
 
@@ -61,11 +62,26 @@ export function confValue(text: string | undefined, section: string, key: string
  */
 export function sameConf(actual: string, wanted: string): boolean {
   const [a, b] = [parsePgbackrestIni(actual), parsePgbackrestIni(wanted)];
-  if (a === null || b === null || a.size !== b.size) return false;
-  for (const [name, keys] of b) {
-    const other = a.get(name);
-    if (!other || other.size !== keys.size) return false;
-    for (const [key, values] of keys) if (other.get(key)?.join('\n') !== values.join('\n')) return false;
+  if (a === null || b === null) return false;
+  const names = new Set([...a.keys(), ...b.keys()]);
+  for (const name of names) {
+    const [ours, theirs] = [a.get(name) ?? new Map<string, string[]>(), b.get(name) ?? new Map<string, string[]>()];
+    for (const key of new Set([...ours.keys(), ...theirs.keys()])) {
+      const [x, y] = [ours.get(key), theirs.get(key)];
+      if (x?.join('\n') === y?.join('\n')) continue;
+      // An option given with pgBackRest's default reads the same as no option at all
+      // (the Ansible role writes repo1-type=posix, bsync leaves it out).
+      if ((x === undefined && isDefault(key, y)) || (y === undefined && isDefault(key, x))) continue;
+      return false;
+    }
   }
   return true;
+}
+
+/** Whether a key's values are just pgBackRest's default for it (booleans as y/n). */
+function isDefault(key: string, values: string[] | undefined): boolean {
+  const fallback = lookupOption(key)?.info.default;
+  if (values?.length !== 1 || fallback === undefined) return false;
+  const value = values[0] === 'y' ? 'true' : values[0] === 'n' ? 'false' : values[0];
+  return value === fallback;
 }

@@ -296,12 +296,20 @@ describe('pgbackrest.conf read as pgBackRest reads it', () => {
     ['another value', ours.replace('/r', '/other')],
     ['another passphrase', ours.replace('hunter2-secret', 'other-secret')],
     ['a key more', `${ours}pg1-user=postgres\n`],
-    ['a key less', ours.replace('pg1-port=5432\n', '')],
+    ['a key less', ours.replace('pg1-path=/d\n', '')],
+    ['a key at its default given another value', ours.replace('pg1-port=5432', 'pg1-port=5433')],
     ['a section more', `${ours}[s2]\npg1-path=/e\n`],
     ['the key in another section', ours.replace('repo1-path=/r\n', '').replace('[s1]\n', '[s1]\nrepo1-path=/r\n')],
     ['a file pgBackRest refuses', 'repo1-path=/r\n'],
   ])('%s differs', (_, actual) => {
     expect(sameConf(actual, ours)).toBe(false);
+  });
+
+  it('an option given with pgBackRest\'s default is the same as none (the role writes repo1-type=posix)', () => {
+    expect(sameConf(ours.replace('[global]\n', '[global]\nrepo1-type=posix\nrepo1-hardlink=n\n'), ours)).toBe(true);
+    expect(sameConf(ours, ours.replace('[global]\n', '[global]\nrepo1-type=posix\n'))).toBe(true);
+    expect(sameConf(ours.replace('[global]\n', '[global]\nrepo1-type=s3\n'), ours)).toBe(false);
+    expect(sameConf(ours.replace('[global]\n', '[global]\nrepo1-hardlink=y\n'), ours)).toBe(false);
   });
 
   it('compares the values of a repeated key as a list, in order', () => {
