@@ -60,6 +60,8 @@ describe('Rocky Linux 9 / PGDG hosts, sshd on 2222', () => {
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
     expect((await sh('rocky-pg1', `cd / && runuser -u postgres -- /usr/pgsql-15/bin/psql -XAtc 'SHOW archive_mode'`)).trim()).toBe('on');
+    // The restart for archive_mode ran the server's own pg_ctl, its output in a file.
+    expect(await sh('rocky-pg1', 'test -s /var/lib/pgsql/15/data/pg_ctl.log && echo logged')).toBe('logged\n');
     expect(await sh('rocky-backup1', 'crontab -l -u backrest')).toContain(`--stanza=${STANZA} --type=full backup`);
   }, 300_000);
 
