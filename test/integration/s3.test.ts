@@ -97,8 +97,11 @@ describe('s3 repositories: plan, apply, converge', () => {
     const primary = await onHost('s3-pg1', `cd / && runuser -u postgres -- sh -c ${shq(command)}`);
     expect(primary.code).not.toBe(0);
     expect(primary.stdout + primary.stderr).toContain('dry-run-bsync');
-    // Where the server says it is in recovery, the entry exits 0 without trying.
-    const standby = await onHost('s3-pg1', `cd / && mkdir -p /tmp/fake-standby && printf '#!/bin/sh\\necho t\\n' > /tmp/fake-standby/psql && chmod 755 /tmp/fake-standby /tmp/fake-standby/psql && runuser -u postgres -- env PATH=/tmp/fake-standby:/usr/bin:/bin sh -c ${shq(command)}; echo "exit $?"`);
+    // Where the server says it is in recovery, the entry exits 0 without trying. The guard
+    // calls the server's own psql by its path: a stand-in that answers `t` takes its place.
+    const asStandby = command.replace(/"\$\((\S*\/)?psql /, '"$(/tmp/fake-standby/psql ');
+    expect(asStandby).not.toBe(command);
+    const standby = await onHost('s3-pg1', `cd / && mkdir -p /tmp/fake-standby && printf '#!/bin/sh\\necho t\\n' > /tmp/fake-standby/psql && chmod 755 /tmp/fake-standby /tmp/fake-standby/psql && runuser -u postgres -- sh -c ${shq(asStandby)}; echo "exit $?"`);
     expect(standby.stdout.trim()).toBe('exit 0');
     expect(standby.stderr).not.toContain('dry-run-bsync');
   });
