@@ -3,7 +3,7 @@
 // (never some now and some later), so two clusters can never each hold half and wait for
 // the other: no deadlock, whatever the bound.
 
-export type Release = () => void;
+type Release = () => void;
 
 export class Semaphore {
   #free: number;

@@ -18,7 +18,7 @@ import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-export function backupCommands(stanza: string): { full: string; diff: string } {
+function backupCommands(stanza: string): { full: string; diff: string } {
   return {
     full: `pgbackrest --stanza=${stanza} --type=full backup`,
     diff: `pgbackrest --stanza=${stanza} --type=diff backup`,

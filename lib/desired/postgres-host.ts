@@ -17,7 +17,7 @@ import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
 import { planPgpass } from '../resources/pgpass.js';
-import type { Part, ResourceKind, ResourceRef } from '../resources/types.js';
+import type { Part, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
@@ -27,7 +27,7 @@ import { globalSection, sshPortOption, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-export function archiveSettings(stanza: string): Record<string, string> {
+function archiveSettings(stanza: string): Record<string, string> {
   return {
     archive_mode: 'on',
     archive_command: `pgbackrest --stanza=${stanza} archive-push %p`,

@@ -5,7 +5,7 @@ import { PG_OS_USER } from './probe.js';
 import { framed, probeError, requireFramed } from './framed.js';
 
 /** Whose crontab holds bsync's backup entries: the repo user with a backup host, else postgres. */
-export function crontabUsers(ctx: ProbeContext): string[] {
+function crontabUsers(ctx: ProbeContext): string[] {
   return ctx.host.role === 'backup' ? [ctx.inventory.repo.user] : [PG_OS_USER];
 }
 

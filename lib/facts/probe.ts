@@ -33,11 +33,6 @@ export function sshUserOf(ctx: ProbeContext): string {
   return ctx.host.role === 'backup' ? ctx.inventory.repo.user : PG_OS_USER;
 }
 
-/** Whether pgBackRest on this host reaches a repository through SSH (a backup host in the zone). */
-export function usesRepoHost(inventory: Inventory): boolean {
-  return inventory.repo.type === 'ssh';
-}
-
 /** Decodes base64 that a probe printed with `base64 -w0`. */
 export function fromBase64(text: string): string {
   return Buffer.from(text.trim(), 'base64').toString('utf8');

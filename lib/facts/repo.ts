@@ -11,7 +11,7 @@ import type { BackupInfo, RepoFacts } from './types.js';
 const INFO_TIMEOUT_SEC = 20;
 
 /** The repository's location options as bsync wants them (never secrets: those stay in the file). */
-export function repoLocation(inventory: Inventory): string[] {
+function repoLocation(inventory: Inventory): string[] {
   const options = [`--repo1-path=${inventory.repo.path}`];
   const s3 = inventory.repo.s3;
   if (inventory.repo.type === 's3' && s3) {

@@ -15,7 +15,7 @@ export interface DesiredCronEntry {
   id: string;
 }
 
-export const cronMarker = (id: string) => `# bsync:${id}`;
+const cronMarker = (id: string) => `# bsync:${id}`;
 
 /** Ansible's cron module names each job on the line above it: `#Ansible: NAME`. */
 const ANSIBLE_NAME = /^#\s*Ansible:\s/;

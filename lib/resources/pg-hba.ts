@@ -5,24 +5,24 @@
 import { mergeManagedLines, type ManagedLine, type MergeResult } from './managed-lines.js';
 import type { FieldChange } from './types.js';
 
-export const HBA_MARKER = '# bsync';
+const HBA_MARKER = '# bsync';
 const METHOD = 'scram-sha-256';
 const DATABASES = 'postgres,replication';
 
 /** A backup host as its rule names it: the address bsync writes, and the name an existing rule may use instead. */
-export interface HbaPeer {
+interface HbaPeer {
   address: string;
   name?: string;
 }
 
 /** An address as pg_hba.conf takes it: IPs get a host mask, names stay names. */
-export function hbaAddress(address: string): string {
+function hbaAddress(address: string): string {
   if (/^\d+\.\d+\.\d+\.\d+$/.test(address)) return `${address}/32`;
   if (address.includes(':')) return `${address}/128`;
   return address;
 }
 
-export function hbaRule(role: string, address: string): string {
+function hbaRule(role: string, address: string): string {
   return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${HBA_MARKER}`;
 }
 
@@ -43,7 +43,7 @@ interface HbaField {
  * fields, a comma continues a field's list (white space may follow it), `"…"` makes a
  * token literal (`"all"` is a role named all), `#` outside quotes starts a comment.
  */
-export function hbaFields(line: string): HbaField[] {
+function hbaFields(line: string): HbaField[] {
   const fields: HbaField[] = [];
   let i = 0;
   const token = (): HbaToken => {

@@ -8,9 +8,9 @@ import { PG_OS_USER } from '../facts/probe.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { Change, FieldChange, Step } from './types.js';
 
-export type DesiredSettings = Record<string, string>;
+type DesiredSettings = Record<string, string>;
 
-export const MARKER = '# bsync';
+const MARKER = '# bsync';
 
 /** A value as postgresql.conf spells it: inside quotes the server reads `\\` as an escape and `''` as a quote. */
 export function confLiteral(value: string): string {

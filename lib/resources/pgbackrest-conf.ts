@@ -11,7 +11,7 @@ export interface ConfSection {
   options: Array<[string, ConfValue]>;
 }
 
-export const CONF_HEADER = '# Managed by bsync: edits here are reported as drift and replaced on apply.\n';
+const CONF_HEADER = '# Managed by bsync: edits here are reported as drift and replaced on apply.\n';
 
 export function renderConf(sections: ConfSection[]): Template {
   const template: Template = [CONF_HEADER];

@@ -5,7 +5,7 @@ import { hostToken, parseKnownHosts, patternsMatch } from '../transport/known-ho
 import { mergeLines } from './managed-lines.js';
 import type { Part, Template } from './types.js';
 
-export interface TrustedKey {
+interface TrustedKey {
   /** `type base64` or the keypair action's output. */
   key: Part;
   /** Who the key belongs to: `postgres@pg1`. */

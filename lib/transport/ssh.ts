@@ -35,7 +35,7 @@ function hostKeyAlgorithms(keys: HostKeys): string[] {
   return [...algorithms];
 }
 
-export function fingerprint(key: Buffer): string {
+function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 

@@ -18,11 +18,11 @@ export interface VerifyPlan {
 }
 
 /** Room for the restored data: its size, a tenth more, and 128 MiB for WAL replayed on start. */
-export function neededBytes(size: number): number {
+function neededBytes(size: number): number {
   return Math.ceil(size * 1.1) + 128 * 1024 * 1024;
 }
 
-export interface VerifyRequest {
+interface VerifyRequest {
   stanza?: string;
   set?: string;
   recoveryPoint: boolean;
