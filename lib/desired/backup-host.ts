@@ -1,4 +1,4 @@
-// Everything a zone's backup host gets (DESIGN.md §3): the repository user and folder,
+// Everything a zone's backup host gets (docs/resources.md, "Backup hosts"): the repository user and folder,
 // SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import type { HostSpec, Inventory } from '../config/inventory.js';

@@ -1,4 +1,4 @@
-// Everything a PostgreSQL host of a zone gets (DESIGN.md §3), in dependency order.
+// Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
 import { asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
