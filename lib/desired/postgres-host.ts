@@ -15,7 +15,8 @@ import {
 import { redactConf, renderConf, sameConf, type ConfValue } from '../resources/pgbackrest-conf.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
-import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
+import { s3Options } from '../repositories/s3.js';
+import { standbySafeCron, zonePrimary } from './s3.js';
 import { planPgpass } from '../resources/pgpass.js';
 import type { Part, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';

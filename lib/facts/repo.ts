@@ -4,7 +4,8 @@ import { asUser, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { PG_OS_USER } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
-import { PGBACKREST_CONF, S3_CA_PATH } from './paths.js';
+import { PGBACKREST_CONF } from './paths.js';
+import { s3Flags } from '../repositories/s3.js';
 import type { Inventory } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
 
@@ -13,14 +14,7 @@ const INFO_TIMEOUT_SEC = 20;
 /** The repository's location options as bsync wants them (never secrets: those stay in the file). */
 function repoLocation(inventory: Inventory): string[] {
   const options = [`--repo1-path=${inventory.repo.path}`];
-  const s3 = inventory.repo.s3;
-  if (inventory.repo.type === 's3' && s3) {
-    options.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-endpoint=${s3.endpoint}`,
-      `--repo1-s3-region=${s3.region}`, `--repo1-s3-uri-style=${s3.uriStyle}`);
-    if (s3.port !== undefined) options.push(`--repo1-storage-port=${s3.port}`);
-    if (!s3.verifyTls) options.push('--repo1-storage-verify-tls=n');
-    if (s3.caCert !== undefined) options.push(`--repo1-storage-ca-file=${S3_CA_PATH}`);
-  }
+  if (inventory.repo.type === 's3' && inventory.repo.s3) options.push(...s3Flags(inventory.repo.s3));
   return options;
 }
 
