@@ -2,7 +2,7 @@
 // on the backup host for SSH repositories (S3 reads it through a postgres host).
 import { asUser, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { PG_OS_USER } from './probe.js';
+import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import { PGBACKREST_CONF } from './paths.js';
 import { s3Flags } from '../repositories/s3.js';
@@ -18,17 +18,16 @@ function repoLocation(inventory: Inventory): string[] {
   return options;
 }
 
-/** Which host reads the repository, and as which OS user. */
-function repoReader(ctx: ProbeContext): string | null {
-  if (ctx.inventory.repo.type === 'ssh') return ctx.host.role === 'backup' ? ctx.inventory.repo.user : null;
-  return ctx.host.role === 'postgres' ? PG_OS_USER : null;
+/** Whether this host reads the repository: the backup host of an SSH one, each PostgreSQL host of an S3 one. */
+function readsRepo(ctx: ProbeContext): boolean {
+  return ctx.host.role === (ctx.inventory.repo.type === 'ssh' ? 'backup' : 'postgres');
 }
 
 export const repoProbe: Probe = {
   name: 'repo',
-  applies: (ctx) => repoReader(ctx) !== null,
+  applies: readsRepo,
   command: (ctx) => {
-    const user = repoReader(ctx) as string;
+    const user = pgbackrestUser(ctx.inventory, ctx.host);
     const stanza = shq(ctx.stanza);
     const lines = [];
     if (ctx.inventory.repo.type === 'ssh') {

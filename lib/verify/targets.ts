@@ -2,7 +2,7 @@
 // function of the inventory and the facts already gathered.
 import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
-import { PG_OS_USER } from '../facts/probe.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import type { BackupInfo } from '../facts/types.js';
 import { serverMajor } from '../facts/postgres.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
@@ -61,7 +61,7 @@ export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: V
     const binDir = local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
-      runAs: host === zone.backupHost?.name ? inventory.repo.user : PG_OS_USER,
+      runAs: pgbackrestUser(inventory, inventory.hosts.find((candidate) => candidate.name === host)!),
       pgVersion,
       ...(binDir ? { binDir } : {}),
       label: backup.label,
