@@ -4,8 +4,8 @@
 // it stands, so the file never holds two rules for one purpose.
 import { mergeManagedLines, type ManagedLine, type MergeResult } from './managed-lines.js';
 import type { FieldChange } from './types.js';
+import { COMMENT_MARK } from './marker.js';
 
-const HBA_MARKER = '# bsync';
 const METHOD = 'scram-sha-256';
 const DATABASES = 'postgres,replication';
 
@@ -23,7 +23,7 @@ function hbaAddress(address: string): string {
 }
 
 function hbaRule(role: string, address: string): string {
-  return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${HBA_MARKER}`;
+  return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${COMMENT_MARK}`;
 }
 
 interface HbaToken {
@@ -143,7 +143,7 @@ function wantedRule(role: string, peer: HbaPeer): ManagedLine {
 
 export function desiredHba(current: string, role: string, peers: HbaPeer[]): MergeResult {
   return mergeManagedLines(current, {
-    isOurs: (line) => line.trimEnd().endsWith(HBA_MARKER),
+    isOurs: (line) => line.trimEnd().endsWith(COMMENT_MARK),
     wanted: peers.map((peer) => wantedRule(role, peer)),
     insertAt: (lines) => {
       const first = lines.findIndex((line) => /^\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc|include\S*)\s/.test(line));
