@@ -1,9 +1,10 @@
 // A counting semaphore with weights, first come first served: bounds how many SSH
-// connections a fleet run holds open at once. A session takes all its permits in one go
+// connections a fleet run holds open at once, and how many channels one connection opens
+// (weight 1 each). A session takes all its permits in one go
 // (never some now and some later), so two clusters can never each hold half and wait for
 // the other: no deadlock, whatever the bound.
 
-export type Release = () => void;
+type Release = () => void;
 
 export class Semaphore {
   #free: number;

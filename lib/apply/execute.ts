@@ -11,7 +11,7 @@ import type { Step, Template } from '../resources/types.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
 
-export type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred' | 'not started' | 'interrupted';
+type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred' | 'not started' | 'interrupted';
 
 export interface ActionResult {
   address: string;
@@ -27,7 +27,7 @@ export interface ApplyStop {
   readonly abandon: Promise<void>;
 }
 
-export interface ApplyOptions {
+interface ApplyOptions {
   allowRestart: boolean;
   redactor: Redactor;
   /** Picks among ready actions at random, repeatably (BSYNC_APPLY_SEED). */

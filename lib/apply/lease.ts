@@ -9,16 +9,16 @@ import { HostError } from '../errors.js';
 import { shq } from '../transport/shell.js';
 import type { HostConnection } from '../transport/types.js';
 
-export const LEASE_FILE = '/run/lock/bsync.lease';
+const LEASE_FILE = '/run/lock/bsync.lease';
 const GUARD_FILE = '/run/lock/bsync.lock';
 /** How long a lease holds without renewal, and how often a running apply renews it. */
-export const LEASE_SECONDS = 60;
+const LEASE_SECONDS = 60;
 const RENEW_EVERY_MS = 15_000;
 
 type LeaseOp = 'acquire' | 'takeover' | 'renew' | 'release' | 'unlock';
 
 /** The fields of a lease line: id, until, since, pid, controller, user. */
-export type LeaseFields = Record<string, string>;
+type LeaseFields = Record<string, string>;
 
 /**
  * Every operation reads and writes the lease under a short flock, so two bsyncs deciding
@@ -43,14 +43,14 @@ function leaseScript(op: LeaseOp, id: string, info: string, expect = ''): string
   ].join('\n');
 }
 
-export function parseLease(line: string): LeaseFields {
+function parseLease(line: string): LeaseFields {
   const fields: LeaseFields = {};
   for (const match of line.matchAll(/(\w+)=(\S*)/g)) fields[match[1]] = match[2];
   return fields;
 }
 
 /** A lease for a person: `root@ctl pid 4242 since 2026-11-24T10:00:00Z, lease id 3f…`. */
-export function describeLease(fields: LeaseFields): string {
+function describeLease(fields: LeaseFields): string {
   return `${fields.user ?? '?'}@${fields.controller ?? '?'} pid ${fields.pid ?? '?'} since ${fields.since ?? '?'}, lease ${fields.id ?? '?'}`;
 }
 

@@ -9,7 +9,7 @@ import type { HostConnection } from '../transport/types.js';
 import { parseVerifyOutput, verifyScript, type VerifyJob, type VerifyStep } from '../verify/script.js';
 import { verdict, type RecoveryMarker, type VerifyVerdict } from '../verify/verdict.js';
 
-export interface VerifyTarget {
+interface VerifyTarget {
   job: VerifyJob;
   /** The host that restores, and its connection. */
   host: string;
@@ -43,7 +43,7 @@ async function writeMarker(primary: NonNullable<VerifyTarget['primary']>): Promi
   };
 }
 
-export interface VerifyRun {
+interface VerifyRun {
   steps: VerifyStep[];
   marker?: RecoveryMarker;
   verdict: VerifyVerdict;

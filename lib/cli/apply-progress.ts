@@ -3,7 +3,7 @@
 // (a pipe, a log, cron): one plain line per action started or not done, as before.
 import { printable } from '../printable.js';
 
-export interface ProgressEvent {
+interface ProgressEvent {
   address: string;
   host: string;
   status: string;

@@ -35,7 +35,7 @@ function secretsOf(inventory: Inventory): Redactor {
   return redactor;
 }
 
-export interface ApplyOptions extends GlobalOptions {
+interface ApplyOptions extends GlobalOptions {
   planFile?: string;
   yes: boolean;
   allowRestart: boolean;

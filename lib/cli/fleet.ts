@@ -32,9 +32,9 @@ export interface ClusterRun extends MeasuredRun {
   changes?: boolean;
 }
 
-export type ClusterCommand = (target: ClusterTarget, out: CommandOutput, context: ClusterContext) => Promise<ClusterRun>;
+type ClusterCommand = (target: ClusterTarget, out: CommandOutput, context: ClusterContext) => Promise<ClusterRun>;
 
-export interface CommandSpec {
+interface CommandSpec {
   /** The command, as the run metrics label it. */
   name: 'validate' | 'plan' | 'apply' | 'status' | 'verify';
   promFile?: string;
@@ -129,7 +129,7 @@ function orderedPrinter(outcomes: ClusterOutcome[], json: boolean): (done: numbe
   };
 }
 
-export function clusterHeading(outcome: Pick<ClusterOutcome, 'config' | 'cluster'>): string {
+function clusterHeading(outcome: Pick<ClusterOutcome, 'config' | 'cluster'>): string {
   return `=== ${outcome.config}${outcome.cluster === null ? '' : ` (cluster ${outcome.cluster})`} ===`;
 }
 

@@ -11,7 +11,7 @@ import { styleFor, type GlobalOptions } from './output.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
-export interface PlanOptions extends GlobalOptions {
+interface PlanOptions extends GlobalOptions {
   out?: string;
   detailedExitcode: boolean;
   promFile?: string;

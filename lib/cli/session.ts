@@ -52,7 +52,7 @@ export function selectHosts(inventory: Inventory, selection: HostSelection): { s
   return { selected, involved: inventory.hosts.filter((host) => involvedZones.has(host.zone)) };
 }
 
-export interface SessionOptions {
+interface SessionOptions {
   /** Connect to the named hosts alone (unlock), not to the rest of their zones. */
   onlySelected?: boolean;
   /**

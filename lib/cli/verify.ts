@@ -9,7 +9,7 @@ import { progress, type GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 import { INTERRUPT_EXIT } from './interrupt.js';
 
-export interface VerifyOptions extends GlobalOptions {
+interface VerifyOptions extends GlobalOptions {
   stanza?: string;
   set?: string;
   recoveryPoint?: boolean;

@@ -33,7 +33,7 @@ export class Secret {
   }
 }
 
-export type HostRole = 'postgres' | 'backup';
+type HostRole = 'postgres' | 'backup';
 
 export interface HostSpec {
   /** The name other hosts use for it (pgN-host, repo1-host, known_hosts). */

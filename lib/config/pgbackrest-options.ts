@@ -8,7 +8,7 @@ import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
 import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
 import { closest } from './schema.js';
 
-export type OptionTable = 'global' | 'stanza';
+type OptionTable = 'global' | 'stanza';
 type Raw = Record<string, unknown>;
 
 /** Options bsync writes itself, with the bsync key that sets them. */
@@ -31,9 +31,6 @@ const MANAGED: Array<[RegExp, string]> = [
   [/^pg1-(path|port)$/, 'is set by bsync from [[host]] pg_data and pg_port'],
   [/^pg[0-9]+-/, 'is set by bsync for every PostgreSQL [[host]] of the zone (pg_data, pg_port); per-host pgBackRest options are not supported'],
 ];
-
-/** Options bsync writes with a default the operator may replace. */
-export const OVERRIDABLE = new Set(['start-fast', 'repo1-hardlink']);
 
 const SIZE = /^([0-9]+)(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib|p|pb|pib)?$/i;
 const UNIT_POWER: Record<string, number> = { '': 0, b: 0, k: 1, m: 2, g: 3, t: 4, p: 5 };

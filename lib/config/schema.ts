@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { projectFile } from '../project-files.js';
 
 const require = createRequire(import.meta.url);
-export const SCHEMA_AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true };
+const SCHEMA_AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true };
 /** Written next to this module by `npm run build` (scripts: compile-schema). */
 export const PRECOMPILED_VALIDATOR = 'bsync-schema.validate.cjs';
 
@@ -32,7 +32,7 @@ const validate: ValidateFunction = existsSync(precompiled)
   : schemaAjv().compile(readSchema());
 
 /** `/host/1/zone` → `host[2].zone` (hosts count from 1, as a reader counts [[host]] tables). */
-export function keyPath(pointer: string): string {
+function keyPath(pointer: string): string {
   let path = '';
   for (const part of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
     if (/^\d+$/.test(part)) path += `[${Number(part) + 1}]`;

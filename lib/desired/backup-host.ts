@@ -1,9 +1,9 @@
-// Everything a zone's backup host gets (DESIGN.md §3): the repository user and folder,
+// Everything a zone's backup host gets (docs/resources.md, "Backup hosts"): the repository user and folder,
 // SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
-import { PG_OS_USER } from '../facts/probe.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planDirectory } from '../resources/directory.js';
@@ -18,7 +18,7 @@ import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-export function backupCommands(stanza: string): { full: string; diff: string } {
+function backupCommands(stanza: string): { full: string; diff: string } {
   return {
     full: `pgbackrest --stanza=${stanza} --type=full backup`,
     diff: `pgbackrest --stanza=${stanza} --type=diff backup`,
@@ -28,14 +28,14 @@ export function backupCommands(stanza: string): { full: string; diff: string } {
 export function backupHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
-  const user = inventory.repo.user;
+  const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
 
   const osUser = out.add('os_user', user, `user ${user}`, planOsUser(user, hostFacts.users[user]));
   const repoDir = out.add('directory', inventory.repo.path, inventory.repo.path,
     planDirectory({ path: inventory.repo.path, owner: user, group, mode: '0750' }, hostFacts.files[inventory.repo.path]), [osUser]);
   const ssh = addSshResources(out, hostFacts, user, zone.postgresHosts.map((pgHost) => ({
-    host: pgHost.name, address: pgHost.address, port: pgHost.sshPort, user: PG_OS_USER, facts: facts.get(pgHost.name),
+    host: pgHost.name, address: pgHost.address, port: pgHost.sshPort, user: pgbackrestUser(inventory, pgHost), facts: facts.get(pgHost.name),
   })), osUser);
 
   const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
@@ -64,14 +64,15 @@ export function backupHostResources(inventory: Inventory, zone: Zone, host: Host
   // (a server restarting answers "unable to find primary cluster"). The first backup also
   // needs WAL archiving in effect on every PostgreSQL host (check runs first).
   const onPostgres = (kind: ResourceKind, name?: string) => zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
+  const ofPgbackrestUser = (kind: ResourceKind) => zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, pgbackrestUser(inventory, pgHost)));
   const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, user, hostFacts.repo), [
     conf, repoDir, logDir, ssh.keypair, ssh.knownHosts,
-    ...onPostgres('authorized_keys', PG_OS_USER), ...onPostgres('pgbackrest_conf'), ...onPostgres('legacy_pgbackrest_conf'),
+    ...ofPgbackrestUser('authorized_keys'), ...onPostgres('pgbackrest_conf'), ...onPostgres('legacy_pgbackrest_conf'),
     ...onPostgres('directory', PGBACKREST_LOG_DIR), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
   ]);
   const firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`, planFirstBackup(zone.stanza, user, hostFacts.repo), [
     stanza, ssh.authorizedKeys,
-    ...onPostgres('known_hosts', PG_OS_USER), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
+    ...ofPgbackrestUser('known_hosts'), ...onPostgres('pg_reload'), ...onPostgres('pg_restart'),
   ]);
 
   const schedule = backupCommands(zone.stanza);

@@ -14,7 +14,7 @@ import type { Change, Part, ResourceRef } from '../resources/types.js';
 import { resourceAddress } from '../resources/types.js';
 import { zoneHosts, type FactsByHost, type Zone } from './zone.js';
 
-export interface StanzaCipher {
+interface StanzaCipher {
   /** What goes after repo1-cipher-pass=, or null when the repository is not encrypted. */
   pass: Part | null;
   /** A resource that generates the passphrase during apply, when none exists yet. */
@@ -24,7 +24,7 @@ export interface StanzaCipher {
 export const CIPHER_KIND = 'cipher_pass' as const;
 
 /** Where the local copy of a generated passphrase lives. */
-export function storedPassPath(store: string, stanza: string): string {
+function storedPassPath(store: string, stanza: string): string {
   return join(store, `${stanza}.cipher_pass`);
 }
 

@@ -7,7 +7,7 @@ import { serverMajor } from '../facts/postgres.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
 
 /** The oldest major bsync writes settings for: restore_command lives in postgresql.conf from 12 on. */
-export const OLDEST_MAJOR = 12;
+const OLDEST_MAJOR = 12;
 
 const trimmed = (path: string) => path.replace(/(.)\/+$/, '$1');
 

@@ -1,7 +1,7 @@
 // The pgbackrest.conf sections every host of a stanza gets, and the one per role.
 import type { HostSpec, Inventory, PgbackrestOption } from '../config/inventory.js';
 import type { HostFacts } from '../facts/types.js';
-import { PG_DATABASE, PG_OS_USER } from '../facts/probe.js';
+import { PG_DATABASE, PG_OS_USER, pgbackrestUser } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
 import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
@@ -45,7 +45,7 @@ export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[
   const options: Array<[string, ConfValue]> = [];
   hosts.forEach((host, index) => {
     const n = index + 1;
-    if (remote) options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [`pg${n}-host-user`, PG_OS_USER]);
+    if (remote) options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [`pg${n}-host-user`, pgbackrestUser(inventory, host)]);
     options.push(
       [`pg${n}-path`, pgDataOf(host, facts.get(host.name))],
       [`pg${n}-port`, host.pgPort],

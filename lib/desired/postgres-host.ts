@@ -1,8 +1,8 @@
-// Everything a PostgreSQL host of a zone gets (DESIGN.md §3), in dependency order.
+// Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
 import { asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
-import { PG_OS_USER } from '../facts/probe.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
 import { planAbsentFile, planEditedFile, planFile } from '../resources/file.js';
@@ -15,9 +15,10 @@ import {
 import { redactConf, renderConf, sameConf, type ConfValue } from '../resources/pgbackrest-conf.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
-import { s3Options, standbySafeCron, zonePrimary } from './s3.js';
+import { s3Options } from '../repositories/s3.js';
+import { standbySafeCron, zonePrimary } from './s3.js';
 import { planPgpass } from '../resources/pgpass.js';
-import type { Part, ResourceKind, ResourceRef } from '../resources/types.js';
+import type { Part, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
@@ -27,7 +28,7 @@ import { globalSection, sshPortOption, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-export function archiveSettings(stanza: string): Record<string, string> {
+function archiveSettings(stanza: string): Record<string, string> {
   return {
     archive_mode: 'on',
     archive_command: `pgbackrest --stanza=${stanza} archive-push %p`,
@@ -43,7 +44,8 @@ function backupAddressSeenBy(host: HostSpec, backup: HostSpec): string {
 export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
-  const pgGroup = userGroup(hostFacts, PG_OS_USER);
+  const user = pgbackrestUser(inventory, host);
+  const group = userGroup(hostFacts, user);
   const backup = zone.backupHost;
   const pg = hostFacts.postgres;
   if (!pg?.running) {
@@ -55,19 +57,19 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
 
   // SSH trust with the backup host (SSH repositories only).
   if (backup) {
-    addSshResources(out, hostFacts, PG_OS_USER, [
-      { host: backup.name, address: backup.address, port: backup.sshPort, user: inventory.repo.user, facts: facts.get(backup.name) },
+    addSshResources(out, hostFacts, user, [
+      { host: backup.name, address: backup.address, port: backup.sshPort, user: pgbackrestUser(inventory, backup), facts: facts.get(backup.name) },
     ]);
   }
 
   const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
     planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
   const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: PG_OS_USER, group: pgGroup, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]));
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]));
   // archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres.
   const spool = asyncSpoolPath(inventory);
   if (spool !== null) {
-    out.add('directory', spool, spool, planDirectory({ path: spool, owner: PG_OS_USER, group: pgGroup, mode: '0750' }, hostFacts.files[spool]));
+    out.add('directory', spool, spool, planDirectory({ path: spool, owner: user, group, mode: '0750' }, hostFacts.files[spool]));
   }
   const s3 = inventory.repo.s3;
   const caFile = s3?.caCert === undefined ? undefined : out.add('s3_ca', undefined, S3_CA_PATH, planFile({
@@ -76,10 +78,10 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   const repoOptions: Array<[string, ConfValue]> = backup
     // repo1-hardlink as on the backup host, where the backup command reads it: the role
     // writes it on both, so a zone it set up reads the same to bsync.
-    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', inventory.repo.user], ['repo1-hardlink', 'y']]
+    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', pgbackrestUser(inventory, backup)], ['repo1-hardlink', 'y']]
     : s3 ? s3Options(s3) : [];
   const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
-    path: PGBACKREST_CONF, owner: 'root', group: pgGroup, mode: '0640', redact: redactConf, sameContent: sameConf,
+    path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf, sameContent: sameConf,
     content: renderConf([globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)]),
   }, hostFacts.files[PGBACKREST_CONF]), [confDir, caFile, cipherAddress]);
   out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
@@ -104,8 +106,8 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
       out.add('pg_hba', undefined, pg.hbaFile, asAdoption(planEditedFile(pg.hbaFile, pg.hbaContent, hba.template,
         [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]), hba.adopted));
     }
-    const pgpass = absolutePath(pgpassPath(PG_OS_USER), hostFacts, PG_OS_USER);
-    out.add('pgpass', PG_OS_USER, pgpass, planPgpass({ path: pgpass, owner: PG_OS_USER, group: pgGroup }, hostFacts.files[pgpassPath(PG_OS_USER)],
+    const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
+    out.add('pgpass', user, pgpass, planPgpass({ path: pgpass, owner: user, group }, hostFacts.files[pgpassPath(user)],
       [{ host: 'localhost', port: host.pgPort }], backupUser.name, backupUser.password));
   }
   if (s3) addS3Stanza(out, inventory, zone, host, facts, [conf, logDir], [reloaded, restarted]);
@@ -189,14 +191,15 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
 /** S3: the zone's primary creates the stanza and takes the first backup; every host gets standby-safe cron entries. */
 function addS3Stanza(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, configured: ResourceRef[], inEffect: ResourceRef[]): void {
   const hostFacts = facts.get(host.name) as HostFacts;
+  const user = pgbackrestUser(inventory, host);
   let firstBackup: ResourceRef | undefined;
   if (zonePrimary(zone.postgresHosts, facts)?.name === host.name) {
     // stanza-create talks to the running server: it waits for every settings change and restart.
-    const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, PG_OS_USER, hostFacts.repo), [...configured, ...inEffect]);
+    const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, user, hostFacts.repo), [...configured, ...inEffect]);
     firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`,
-      planFirstBackup(zone.stanza, PG_OS_USER, hostFacts.repo), [stanza, ...inEffect]);
+      planFirstBackup(zone.stanza, user, hostFacts.repo), [stanza, ...inEffect]);
   }
-  const crontab = hostFacts.crontabs[PG_OS_USER] ?? null;
-  out.add('crontab', PG_OS_USER, `crontab of ${PG_OS_USER}`, planCrontab(PG_OS_USER, crontab,
+  const crontab = hostFacts.crontabs[user] ?? null;
+  out.add('crontab', user, `crontab of ${user}`, planCrontab(user, crontab,
     desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza, hostFacts.postgres), zone.stanza)), [...configured, firstBackup]);
 }

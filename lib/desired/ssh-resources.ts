@@ -7,7 +7,7 @@ import { planFile } from '../resources/file.js';
 import { homeFor } from '../resources/os-user.js';
 import { planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
 import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
-import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
+import { resourceAddress, type Part, type ResourceRef } from '../resources/types.js';
 import { hostToken } from '../transport/known-hosts.js';
 import type { HostResources } from './builder.js';
 
@@ -20,7 +20,7 @@ export function userGroup(facts: HostFacts, user: string): string {
   return facts.users[user]?.group ?? user;
 }
 
-export interface Peer {
+interface Peer {
   host: string;
   address: string;
   /** Its sshd's port: known_hosts names it `[name]:port` unless 22, as `ssh -p` looks it up. */
@@ -30,7 +30,7 @@ export interface Peer {
 }
 
 /** The peer's public key, or a reference to its keypair action when it does not exist yet. */
-export function peerPublicKey(peer: Peer): Part {
+function peerPublicKey(peer: Peer): Part {
   const existing = peer.facts ? publicKeyOf(peer.facts.files[userKeypair(peer.facts.files, peer.user).publicKey]) : null;
   return publicKeyPart(existing, resourceAddress(peer.host, 'ssh_keypair', peer.user), `public key of ${peer.user}@${peer.host}`);
 }

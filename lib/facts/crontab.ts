@@ -1,12 +1,12 @@
 // Each interesting user's crontab, as `crontab -l` prints it.
 import { shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { PG_OS_USER } from './probe.js';
+import { pgbackrestUser } from './probe.js';
 import { framed, probeError, requireFramed } from './framed.js';
 
-/** Whose crontab holds bsync's backup entries: the repo user with a backup host, else postgres. */
-export function crontabUsers(ctx: ProbeContext): string[] {
-  return ctx.host.role === 'backup' ? [ctx.inventory.repo.user] : [PG_OS_USER];
+/** Whose crontab holds bsync's backup entries: pgBackRest's user on this host. */
+function crontabUsers(ctx: ProbeContext): string[] {
+  return [pgbackrestUser(ctx.inventory, ctx.host)];
 }
 
 export const crontabProbe: Probe = {

@@ -13,7 +13,7 @@ export const PGBACKREST_LOG_DIR = '/var/log/pgbackrest';
 export const S3_CA_PATH = '/etc/pgbackrest/s3-ca.crt';
 
 /** pgBackRest's default spool-path. */
-export const PGBACKREST_SPOOL_DIR = '/var/spool/pgbackrest';
+const PGBACKREST_SPOOL_DIR = '/var/spool/pgbackrest';
 
 /** The spool folder asynchronous archiving needs on PostgreSQL hosts, or null without archive-async. */
 export function asyncSpoolPath(inventory: Inventory): string | null {

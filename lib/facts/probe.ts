@@ -28,14 +28,19 @@ export function probeContext(inventory: Inventory, host: HostSpec): ProbeContext
   return { inventory, host, stanza: stanzaFor(inventory, host.zone) };
 }
 
-/** The OS user whose SSH keys pgBackRest uses on this host. */
-export function sshUserOf(ctx: ProbeContext): string {
-  return ctx.host.role === 'backup' ? ctx.inventory.repo.user : PG_OS_USER;
+/**
+ * The OS user that runs pgBackRest on a host, decided here only: the repository user on a
+ * backup host (SSH repositories), postgres on a PostgreSQL host (it archives WAL as the
+ * server's user, and with S3 it takes the backups too). Its SSH keys, its crontab and its
+ * reads of the repository are this user's.
+ */
+export function pgbackrestUser(inventory: Inventory, host: HostSpec): string {
+  return host.role === 'backup' ? inventory.repo.user : PG_OS_USER;
 }
 
-/** Whether pgBackRest on this host reaches a repository through SSH (a backup host in the zone). */
-export function usesRepoHost(inventory: Inventory): boolean {
-  return inventory.repo.type === 'ssh';
+/** The OS user whose SSH keys pgBackRest uses on this host (pgbackrestUser, for a probe). */
+export function sshUserOf(ctx: ProbeContext): string {
+  return pgbackrestUser(ctx.inventory, ctx.host);
 }
 
 /** Decodes base64 that a probe printed with `base64 -w0`. */

@@ -2,39 +2,32 @@
 // on the backup host for SSH repositories (S3 reads it through a postgres host).
 import { asUser, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
-import { PG_OS_USER } from './probe.js';
+import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
-import { PGBACKREST_CONF, S3_CA_PATH } from './paths.js';
+import { PGBACKREST_CONF } from './paths.js';
+import { s3Flags } from '../repositories/s3.js';
 import type { Inventory } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
 
 const INFO_TIMEOUT_SEC = 20;
 
 /** The repository's location options as bsync wants them (never secrets: those stay in the file). */
-export function repoLocation(inventory: Inventory): string[] {
+function repoLocation(inventory: Inventory): string[] {
   const options = [`--repo1-path=${inventory.repo.path}`];
-  const s3 = inventory.repo.s3;
-  if (inventory.repo.type === 's3' && s3) {
-    options.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-endpoint=${s3.endpoint}`,
-      `--repo1-s3-region=${s3.region}`, `--repo1-s3-uri-style=${s3.uriStyle}`);
-    if (s3.port !== undefined) options.push(`--repo1-storage-port=${s3.port}`);
-    if (!s3.verifyTls) options.push('--repo1-storage-verify-tls=n');
-    if (s3.caCert !== undefined) options.push(`--repo1-storage-ca-file=${S3_CA_PATH}`);
-  }
+  if (inventory.repo.type === 's3' && inventory.repo.s3) options.push(...s3Flags(inventory.repo.s3));
   return options;
 }
 
-/** Which host reads the repository, and as which OS user. */
-function repoReader(ctx: ProbeContext): string | null {
-  if (ctx.inventory.repo.type === 'ssh') return ctx.host.role === 'backup' ? ctx.inventory.repo.user : null;
-  return ctx.host.role === 'postgres' ? PG_OS_USER : null;
+/** Whether this host reads the repository: the backup host of an SSH one, each PostgreSQL host of an S3 one. */
+function readsRepo(ctx: ProbeContext): boolean {
+  return ctx.host.role === (ctx.inventory.repo.type === 'ssh' ? 'backup' : 'postgres');
 }
 
 export const repoProbe: Probe = {
   name: 'repo',
-  applies: (ctx) => repoReader(ctx) !== null,
+  applies: readsRepo,
   command: (ctx) => {
-    const user = repoReader(ctx) as string;
+    const user = pgbackrestUser(ctx.inventory, ctx.host);
     const stanza = shq(ctx.stanza);
     const lines = [];
     if (ctx.inventory.repo.type === 'ssh') {

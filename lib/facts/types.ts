@@ -32,7 +32,7 @@ export interface FileFacts {
   content?: string;
 }
 
-export interface PgSetting {
+interface PgSetting {
   setting: string;
   source: string;
   sourcefile: string | null;
@@ -106,7 +106,7 @@ export interface BackupInfo {
 }
 
 /** pg_stat_archiver of a running server: how WAL archiving is going. */
-export interface ArchiverFacts {
+interface ArchiverFacts {
   archivedCount: number;
   lastArchivedWal: string | null;
   /** Unix seconds, or null when nothing was archived since the statistics were reset. */

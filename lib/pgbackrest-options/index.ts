@@ -7,7 +7,7 @@ import type { OptionData, OptionInfo } from './types.js';
 /** Every release bsync has the table of, oldest first. Adding one: regenerate, import, list it here. */
 const RELEASES: OptionData[] = [v2_45 as OptionData];
 
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parts = (version: string) => version.split(/[^0-9]+/).filter(Boolean).map(Number);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
@@ -54,7 +54,7 @@ export function suggestableNames(): string[] {
   return [...ALL].map(([name, info]) => (info.index ? `${info.index.prefix}1-${name.slice(info.index.prefix.length + 1)}` : name));
 }
 
-export type Availability = { ok: true } | { ok: false; why: string };
+type Availability = { ok: true } | { ok: false; why: string };
 
 /**
  * Whether pgBackRest `version` has the option `name`, judged from the newest table not
@@ -75,5 +75,3 @@ export function availability(name: string, version: string): Availability {
   if (table === RELEASES[RELEASES.length - 1] && table.later[name]) return { ok: true };
   return { ok: false, why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}` };
 }
-
-export const OPTION_RELEASES = RELEASES.map((release) => release.version);

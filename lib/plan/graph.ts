@@ -10,14 +10,14 @@ function templatesOf(change: Change): Template[] {
   return templates;
 }
 
-export function outputRefsOf(change: Change): ResourceRef[] {
+function outputRefsOf(change: Change): ResourceRef[] {
   return templatesOf(change).flatMap((template) =>
     template.flatMap((part) => (typeof part === 'object' && 'ref' in part ? [part.ref] : [])),
   );
 }
 
 /** Fails when a dependency or an output reference names a resource that does not exist. */
-export function checkReferences(resources: Resource[]): void {
+function checkReferences(resources: Resource[]): void {
   const known = new Set<string>(resources.map((resource) => resource.address));
   const holes: string[] = [];
   for (const resource of resources) {

@@ -5,7 +5,7 @@
 import type { Inventory } from '../config/inventory.js';
 import { zoneHosts, zonesOf, type FactsByHost } from '../desired/zone.js';
 
-export interface HealthProblem {
+interface HealthProblem {
   host: string;
   problem: string;
 }

@@ -36,7 +36,7 @@ function renderAction(action: PlanAction, style: Style): string[] {
   return lines;
 }
 
-export function summaryLine(plan: Plan): string {
+function summaryLine(plan: Plan): string {
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} match ${basename(plan.configPath)}.`;
   }

@@ -40,6 +40,9 @@ export function readPlanFile(path: string): Plan {
     const complete = /\}\s*$/.test(text);
     throw new BsyncError(complete ? 'the saved plan is not valid JSON (was it edited?)' : 'the saved plan is cut short: it is not complete JSON (was it copied or written only in part?)', { where: path, hint: MAKE_ONE });
   }
+  // The shape is schemas/plan.schema.json's alone. Two checks come first, each for its own
+  // sentence: a file that is no bsync plan at all, and a plan of another version (a shape
+  // this schema does not describe).
   const record = value as Record<string, unknown> | null;
   if (record === null || typeof record !== 'object' || record.format !== 'bsync-plan') {
     throw new BsyncError('this is not a bsync plan file (no "format": "bsync-plan")', { where: path, hint: `Plans are made with bsync plan --out FILE; ${MAKE_ONE.toLowerCase()}` });

@@ -2,20 +2,20 @@
 // would split it: so a job the Ansible role (or an operator) wrote is recognised whatever
 // its comment, option order, quoting, path to pgbackrest, or the guard in front of it.
 
-export interface BackupJob {
+interface BackupJob {
   stanza: string;
   type: string;
 }
 
 /** The five schedule fields (or an @macro) and the command of a crontab job line; null for comments, variables, blanks. */
-export function cronCommand(line: string): string | null {
+function cronCommand(line: string): string | null {
   if (/^\s*(#|$)/.test(line)) return null;
   const match = /^\s*(?:@[a-z]+|(?:[\d*/,A-Za-z-]+\s+){4}[\d*/,A-Za-z-]+)\s+(.*)$/.exec(line);
   return match ? match[1] : null;
 }
 
 /** Shell words and control operators (`&&`, `||`, `;`, `|`), quotes removed; `#` outside a word starts a comment. */
-export function shellWords(command: string): string[] {
+function shellWords(command: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   const push = () => {

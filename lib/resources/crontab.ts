@@ -7,6 +7,7 @@ import { runsBackup } from './cron-job.js';
 import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
 import type { Change } from './types.js';
 import { knownText } from './types.js';
+import { cronMark, OURS } from './marker.js';
 
 export interface DesiredCronEntry {
   schedule: string;
@@ -15,19 +16,17 @@ export interface DesiredCronEntry {
   id: string;
 }
 
-export const cronMarker = (id: string) => `# bsync:${id}`;
-
 /** Ansible's cron module names each job on the line above it: `#Ansible: NAME`. */
 const ANSIBLE_NAME = /^#\s*Ansible:\s/;
 
 export function desiredCrontab(current: string | null, entries: DesiredCronEntry[], stanza: string): MergeResult {
   return mergeManagedLines(current ?? undefined, {
     // The marker ends the line and names the stanza exactly: `…-1` is not `…-10`.
-    isOurs: (line) => line.trimEnd().endsWith(`:${stanza}`) && /# bsync:[a-z]+:\S+$/.test(line.trimEnd()),
+    isOurs: (line) => line.trimEnd().endsWith(`:${stanza}`) && OURS.cronJob.test(line.trimEnd()),
     wanted: entries.map((entry) => {
       const type = entry.id.slice(0, entry.id.indexOf(':'));
       return {
-        line: [`${entry.schedule} ${entry.command} ${cronMarker(entry.id)}`],
+        line: [`${entry.schedule} ${entry.command} ${cronMark(entry.id)}`],
         adopts: (existing: string) => runsBackup(existing, stanza, type),
         describe: `the ${type} backup job of ${stanza}`,
         adoptionFields: (existing: string) => {

@@ -5,7 +5,7 @@ import { ownershipFields, typeConflict } from './file.js';
 import type { FileOwnership } from './remote.js';
 import type { Change } from './types.js';
 
-export interface DesiredDirectory extends FileOwnership {
+interface DesiredDirectory extends FileOwnership {
   path: string;
 }
 

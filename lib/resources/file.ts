@@ -5,7 +5,7 @@ import { ownershipStep, writeFileStep, type FileOwnership } from './remote.js';
 import type { Change, FieldChange, Step, Template } from './types.js';
 import { knownText } from './types.js';
 
-export interface DesiredFile extends FileOwnership {
+interface DesiredFile extends FileOwnership {
   /** Absolute path on the host. */
   path: string;
   content: Template;

@@ -22,7 +22,7 @@ export interface ManagedLine {
   leftover?: (existing: string) => string | null;
 }
 
-export interface LineMerge {
+interface LineMerge {
   /** Lines bsync wrote earlier (by its marker or key): replaced or removed. */
   isOurs: (line: string) => boolean;
   wanted: ManagedLine[];
@@ -30,7 +30,7 @@ export interface LineMerge {
   insertAt?: (lines: string[]) => number;
 }
 
-export interface Adoption {
+interface Adoption {
   /** The existing line taken over. */
   line: string;
   wanted: ManagedLine;
@@ -125,7 +125,7 @@ function listed(items: string[]): string {
 }
 
 /** Adjacent strings joined, so a template reads as few parts as possible. */
-export function compact(template: Template): Template {
+function compact(template: Template): Template {
   const out: Part[] = [];
   for (const part of template) {
     const last = out[out.length - 1];

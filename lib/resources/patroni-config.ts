@@ -7,7 +7,7 @@ import { asAdoption, type MergeResult } from './managed-lines.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { knownText } from './types.js';
 
-export interface DesiredPatroniConfig {
+interface DesiredPatroniConfig {
   configPath: string;
   parameters: Record<string, string>;
   /** Patroni 3 with PostgreSQL 12+ keeps restore_command here, not among parameters. */
@@ -26,7 +26,7 @@ function settingText(value: unknown): string | undefined {
   return String(value);
 }
 
-export function patronictl(configPath: string, args: string): string {
+function patronictl(configPath: string, args: string): string {
   return `patronictl -c ${shq(configPath)} ${args}`;
 }
 

@@ -4,26 +4,26 @@
 // it stands, so the file never holds two rules for one purpose.
 import { mergeManagedLines, type ManagedLine, type MergeResult } from './managed-lines.js';
 import type { FieldChange } from './types.js';
+import { COMMENT_MARK } from './marker.js';
 
-export const HBA_MARKER = '# bsync';
 const METHOD = 'scram-sha-256';
 const DATABASES = 'postgres,replication';
 
 /** A backup host as its rule names it: the address bsync writes, and the name an existing rule may use instead. */
-export interface HbaPeer {
+interface HbaPeer {
   address: string;
   name?: string;
 }
 
 /** An address as pg_hba.conf takes it: IPs get a host mask, names stay names. */
-export function hbaAddress(address: string): string {
+function hbaAddress(address: string): string {
   if (/^\d+\.\d+\.\d+\.\d+$/.test(address)) return `${address}/32`;
   if (address.includes(':')) return `${address}/128`;
   return address;
 }
 
-export function hbaRule(role: string, address: string): string {
-  return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${HBA_MARKER}`;
+function hbaRule(role: string, address: string): string {
+  return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${COMMENT_MARK}`;
 }
 
 interface HbaToken {
@@ -43,7 +43,7 @@ interface HbaField {
  * fields, a comma continues a field's list (white space may follow it), `"…"` makes a
  * token literal (`"all"` is a role named all), `#` outside quotes starts a comment.
  */
-export function hbaFields(line: string): HbaField[] {
+function hbaFields(line: string): HbaField[] {
   const fields: HbaField[] = [];
   let i = 0;
   const token = (): HbaToken => {
@@ -143,7 +143,7 @@ function wantedRule(role: string, peer: HbaPeer): ManagedLine {
 
 export function desiredHba(current: string, role: string, peers: HbaPeer[]): MergeResult {
   return mergeManagedLines(current, {
-    isOurs: (line) => line.trimEnd().endsWith(HBA_MARKER),
+    isOurs: (line) => line.trimEnd().endsWith(COMMENT_MARK),
     wanted: peers.map((peer) => wantedRule(role, peer)),
     insertAt: (lines) => {
       const first = lines.findIndex((line) => /^\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc|include\S*)\s/.test(line));

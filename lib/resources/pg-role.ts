@@ -6,7 +6,7 @@ import { psqlStep } from './pg-settings.js';
 import { scramMatches, scramVerifier } from './scram.js';
 import type { Change, FieldChange } from './types.js';
 
-export interface DesiredRole {
+interface DesiredRole {
   name: string;
   password: Secret;
   memberOf: string[];

@@ -7,10 +7,10 @@ import type { OsFacts, PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { Change, FieldChange, Step } from './types.js';
+import { COMMENT_MARK } from './marker.js';
 
-export type DesiredSettings = Record<string, string>;
+type DesiredSettings = Record<string, string>;
 
-export const MARKER = '# bsync';
 
 /** A value as postgresql.conf spells it: inside quotes the server reads `\\` as an escape and `''` as a quote. */
 export function confLiteral(value: string): string {
@@ -52,7 +52,7 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
   const lines = current === '' ? [] : current.split('\n');
   if (current.endsWith('\n')) lines.pop();
   for (const [name, value] of Object.entries(desired)) {
-    const wanted = `${name} = ${confLiteral(value)}\t${MARKER}`;
+    const wanted = `${name} = ${confLiteral(value)}\t${COMMENT_MARK}`;
     // Setting names are case-insensitive to the server: `Archive_Mode=on` is the same setting.
     const active = new RegExp(`^\\s*${name}\\s*(=|\\s)`, 'i');
     const indexes = lines.flatMap((line, index) => (active.test(line) ? [index] : []));
@@ -62,7 +62,7 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
     }
     const last = indexes[indexes.length - 1];
     if (setsValue(lines[last], name, value)) continue;
-    for (const index of indexes.slice(0, -1)) lines[index] = `#${lines[index]}\t${MARKER}: superseded below`;
+    for (const index of indexes.slice(0, -1)) lines[index] = `#${lines[index]}\t${COMMENT_MARK}: superseded below`;
     lines[last] = wanted;
   }
   return lines.join('\n') + '\n';
@@ -87,7 +87,7 @@ export function planOverride(entry: PgFileSetting, pg: PostgresFacts, port: numb
   const isAuto = entry.sourcefile.endsWith('/postgresql.auto.conf');
   const step: Step = isAuto
     ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)
-    : { command: `sed -i ${shq(`${entry.sourceline}s/^/# ${MARKER.slice(2)}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}` };
+    : { command: `sed -i ${shq(`${entry.sourceline}s/^/${COMMENT_MARK}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}` };
   return {
     action: 'delete',
     reason: `${entry.name} is set to '${entry.setting}' in ${entry.sourcefile}:${entry.sourceline}, which wins over postgresql.conf`,

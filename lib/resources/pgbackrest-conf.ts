@@ -1,6 +1,7 @@
 // pgbackrest.conf as bsync writes it: [global] then the stanza, keys in a fixed order so
 // the same inventory always renders the same bytes.
 import { lookupOption } from '../pgbackrest-options/index.js';
+import { CONF_HEADER } from './marker.js';
 import { parsePgbackrestIni } from './pgbackrest-ini.js';
 import type { Part, Template } from './types.js';
 
@@ -10,8 +11,6 @@ export interface ConfSection {
   name: string;
   options: Array<[string, ConfValue]>;
 }
-
-export const CONF_HEADER = '# Managed by bsync: edits here are reported as drift and replaced on apply.\n';
 
 export function renderConf(sections: ConfSection[]): Template {
   const template: Template = [CONF_HEADER];

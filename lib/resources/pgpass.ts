@@ -23,7 +23,7 @@ export function pgpassPasswordProblem(password: string): string | null {
   return null;
 }
 
-export interface PgpassTarget {
+interface PgpassTarget {
   host: string;
   port: number;
 }

@@ -36,7 +36,7 @@ export function ownershipStep(path: string, own: FileOwnership): Step {
   return { command: `chown ${shq(`${own.owner}:${own.group}`)} ${shq(path)} && chmod ${shq(own.mode)} ${shq(path)}` };
 }
 
-export function dirOf(path: string): string {
+function dirOf(path: string): string {
   const index = path.lastIndexOf('/');
   return index <= 0 ? '/' : path.slice(0, index);
 }

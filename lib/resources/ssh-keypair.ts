@@ -7,8 +7,9 @@ import { KEY_TYPES, privateKeyPath, publicKeyPath, type KeyType } from '../facts
 import type { FileFacts } from '../facts/types.js';
 import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';
 import { typeConflict } from './file.js';
+import { tagged } from './marker.js';
 
-export interface DesiredKeypair {
+interface DesiredKeypair {
   user: string;
   host: string;
   /** Absolute paths on the host. */
@@ -22,7 +23,7 @@ export function userKeypair(files: Record<string, FileFacts>, user: string): { t
   return { type, privateKey: privateKeyPath(user, type), publicKey: publicKeyPath(user, type) };
 }
 
-export const keyComment = (user: string, host: string) => `bsync:${user}@${host}`;
+const keyComment = (user: string, host: string) => tagged(`${user}@${host}`);
 
 /** `type base64` of a public key file, or null. */
 export function publicKeyOf(file: FileFacts | undefined): string | null {

@@ -3,9 +3,10 @@
 // already present without the marker counts as present.
 import { hostToken, parseKnownHosts, patternsMatch } from '../transport/known-hosts.js';
 import { mergeLines } from './managed-lines.js';
+import { MARK, OURS, tagged } from './marker.js';
 import type { Part, Template } from './types.js';
 
-export interface TrustedKey {
+interface TrustedKey {
   /** `type base64` or the keypair action's output. */
   key: Part;
   /** Who the key belongs to: `postgres@pg1`. */
@@ -20,9 +21,9 @@ const KEY_OPTIONS = 'no-agent-forwarding,no-X11-forwarding,no-port-forwarding';
 
 export function desiredAuthorizedKeys(current: string | undefined, keys: TrustedKey[]): Template {
   return mergeLines(current, {
-    isOurs: (line) => / bsync:\S+$/.test(line),
+    isOurs: (line) => OURS.authorizedKey.test(line),
     wanted: keys.map(({ key, owner }) => ({
-      line: [`${KEY_OPTIONS} `, key, ` bsync:${owner}`],
+      line: [`${KEY_OPTIONS} `, key, ` ${tagged(owner)}`],
       satisfiedBy: (existing) => sameKey(existing, key),
     })),
   });
@@ -53,9 +54,9 @@ function trustsKey(existing: string, name: string, port: number, key: string): b
 
 export function desiredKnownHosts(current: string | undefined, hosts: KnownHost[]): Template {
   return mergeLines(current, {
-    isOurs: (line) => / bsync$/.test(line),
+    isOurs: (line) => OURS.knownHost.test(line),
     wanted: hosts.flatMap(({ names, keys, port = 22 }) =>
-      keys.map((key) => ({ line: [`${names.map((name) => hostToken(name, port)).join(',')} ${key} bsync`], satisfiedBy: (existing: string) => trustsKey(existing, names[0], port, key) })),
+      keys.map((key) => ({ line: [`${names.map((name) => hostToken(name, port)).join(',')} ${key} ${MARK}`], satisfiedBy: (existing: string) => trustsKey(existing, names[0], port, key) })),
     ),
   });
 }

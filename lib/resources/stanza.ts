@@ -14,7 +14,7 @@ export function planStanza(stanza: string, user: string, repo: RepoFacts | undef
   };
 }
 
-export function hasValidBackup(repo: RepoFacts | undefined): boolean {
+function hasValidBackup(repo: RepoFacts | undefined): boolean {
   return (repo?.backups ?? []).some((backup) => !backup.error);
 }
 

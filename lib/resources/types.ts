@@ -4,7 +4,7 @@
 import type { Secret } from '../config/inventory.js';
 
 /** A value produced by an earlier action during apply (a public key, a generated passphrase). */
-export interface OutputRef {
+interface OutputRef {
   ref: ResourceRef;
   output: string;
   /** What the plan shows instead of the value: `public key of postgres@pg1`. */
@@ -39,7 +39,7 @@ export interface FieldChange {
   sensitive?: boolean;
 }
 
-export interface FileDiff {
+interface FileDiff {
   path: string;
   before: string;
   after: Template;
@@ -91,10 +91,6 @@ export function resourceAddress(host: string, kind: ResourceKind, name?: string)
   return (name === undefined ? `${host}.${kind}` : `${host}.${kind}[${name}]`) as ResourceRef;
 }
 
-export function isLiteral(template: Template): template is string[] {
-  return template.every((part) => typeof part === 'string');
-}
-
 /** The template as text when every part is known; secrets included (only for comparing). */
 export function knownText(template: Template): string | null {
   let text = '';
@@ -115,13 +111,4 @@ export function displayText(template: Template): string {
       return part.sensitive ? '(sensitive, known after apply)' : `(known after apply: ${part.label})`;
     })
     .join('');
-}
-
-export function joinTemplates(templates: Template[], separator: string): Template {
-  const joined: Template = [];
-  templates.forEach((template, index) => {
-    if (index > 0) joined.push(separator);
-    joined.push(...template);
-  });
-  return joined;
 }

@@ -7,7 +7,7 @@ import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
-export type BackupType = (typeof BACKUP_TYPES)[number];
+type BackupType = (typeof BACKUP_TYPES)[number];
 
 export interface BackupSummary {
   label: string;
@@ -20,7 +20,7 @@ export interface BackupSummary {
   repoSizeBytes: number | null;
 }
 
-export interface ArchivingSummary {
+interface ArchivingSummary {
   /** The primary whose pg_stat_archiver this is. */
   host: string;
   archivedCount: number;
@@ -90,7 +90,7 @@ function archiving(primary: HostFacts | undefined, now: number): ArchivingSummar
   };
 }
 
-export function stanzaStatus(inventory: Inventory, zone: Zone, facts: FactsByHost, now: number): StanzaStatus {
+function stanzaStatus(inventory: Inventory, zone: Zone, facts: FactsByHost, now: number): StanzaStatus {
   const repo = facts.get(zone.repoOwner.name)?.repo;
   const valid = (repo?.backups ?? []).filter((backup) => !backup.error);
   const newest = Object.fromEntries(BACKUP_TYPES.map((type) => {

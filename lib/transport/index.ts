@@ -5,8 +5,6 @@ import { HostError } from '../errors.js';
 import { connectHost } from './ssh.js';
 import type { HostConnection } from './types.js';
 
-export { connectHost } from './ssh.js';
-
 export async function connectAll(inventory: Inventory, hostNames: string[]): Promise<Map<string, HostConnection | HostError>> {
   const hosts = inventory.hosts.filter((host) => hostNames.includes(host.name));
   const results = await Promise.all(hosts.map(async (host): Promise<[string, HostConnection | HostError]> => {

@@ -4,13 +4,13 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-export interface KnownKey {
+interface KnownKey {
   type: string;
   /** Base64 of the key blob, as in the file. */
   key: string;
 }
 
-export interface KnownHostEntry {
+interface KnownHostEntry {
   marker: '' | '@revoked' | '@cert-authority';
   patterns: string;
   type: string;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { HostError } from '../errors.js';
+import { Semaphore } from '../semaphore.js';
 import { remoteCommand } from './commands.js';
 import { keysForHost, readKnownHosts, type HostKeys } from './known-hosts.js';
 import type { ExecOptions, ExecResult, HostConnection } from './types.js';
@@ -35,28 +36,8 @@ function hostKeyAlgorithms(keys: HostKeys): string[] {
   return [...algorithms];
 }
 
-export function fingerprint(key: Buffer): string {
+function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-class Semaphore {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-  constructor(size: number) {
-    this.#free = size;
-  }
-  async acquire(): Promise<() => void> {
-    if (this.#free > 0) this.#free -= 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free += 1;
-    };
-  }
 }
 
 function loadKnownHosts(target: ConnectTarget): HostKeys {
@@ -191,7 +172,7 @@ class SshConnection implements HostConnection {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
     const line = remoteCommand(this.#loginUser, command, options.user, stdin?.length);
-    const release = await this.#channels.acquire();
+    const release = await this.#channels.acquire(1);
     try {
       const stream = await this.#openExec(line);
       return await new Promise<ExecResult>((resolve) => {

@@ -34,7 +34,7 @@ export interface VerifyJob {
   amcheck: boolean;
 }
 
-export const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'measure', 'cleanup'] as const;
+const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'measure', 'cleanup'] as const;
 export type VerifyStepName = (typeof VERIFY_STEPS)[number];
 
 export interface VerifyStep extends FramedOutput {
@@ -44,7 +44,7 @@ export interface VerifyStep extends FramedOutput {
 }
 
 /** One row of JSON the restored server reports about itself. */
-export const CHECK_SQL = `SELECT json_build_object(
+const CHECK_SQL = `SELECT json_build_object(
   'inRecovery', pg_is_in_recovery(),
   'versionNum', current_setting('server_version_num')::int,
   'clusterName', current_setting('cluster_name'),

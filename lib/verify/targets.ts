@@ -2,7 +2,7 @@
 // function of the inventory and the facts already gathered.
 import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
-import { PG_OS_USER } from '../facts/probe.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import type { BackupInfo } from '../facts/types.js';
 import { serverMajor } from '../facts/postgres.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
@@ -18,11 +18,11 @@ export interface VerifyPlan {
 }
 
 /** Room for the restored data: its size, a tenth more, and 128 MiB for WAL replayed on start. */
-export function neededBytes(size: number): number {
+function neededBytes(size: number): number {
   return Math.ceil(size * 1.1) + 128 * 1024 * 1024;
 }
 
-export interface VerifyRequest {
+interface VerifyRequest {
   stanza?: string;
   set?: string;
   recoveryPoint: boolean;
@@ -61,7 +61,7 @@ export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: V
     const binDir = local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
-      runAs: host === zone.backupHost?.name ? inventory.repo.user : PG_OS_USER,
+      runAs: pgbackrestUser(inventory, inventory.hosts.find((candidate) => candidate.name === host)!),
       pgVersion,
       ...(binDir ? { binDir } : {}),
       label: backup.label,

@@ -12,7 +12,7 @@ export interface RecoveryMarker {
   problem?: string;
 }
 
-export interface VerifyCheck {
+interface VerifyCheck {
   name: string;
   ok: boolean;
   detail: string;
