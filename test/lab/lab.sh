@@ -164,6 +164,8 @@ make_rocky_tree() {
   local name=$1 root
   root=$(host_root "$name")
   rm -f "$root/etc/os-release"
+  # No Debian cluster configuration: PGDG keeps postgresql.conf in the data directory.
+  rm -rf "$root/etc/postgresql" "$root/etc/postgresql-common"
   printf '%s\n' "$ROCKY_OS_RELEASE" > "$root/etc/os-release"
   # PGDG's postgres user lives in /var/lib/pgsql.
   sed -i 's#^\(postgres:[^:]*:[^:]*:[^:]*:[^:]*:\)[^:]*:#\1/var/lib/pgsql:#' "$root/etc/passwd"
