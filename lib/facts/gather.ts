@@ -20,8 +20,9 @@ export const PROBES: Probe[] = [
   osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe, patroniProbe,
 ];
 
-export function factsScript(ctx: ProbeContext, nonce: string): string {
-  const sections = PROBES.filter((probe) => probe.applies(ctx)).map(
+/** The script for `probes` (all of them unless a bench measures one section). */
+export function factsScript(ctx: ProbeContext, nonce: string, probes: Probe[] = PROBES): string {
+  const sections = probes.filter((probe) => probe.applies(ctx)).map(
     (probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`,
   );
   return ['export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...sections, `echo '@@${nonce}:end'`].join('\n');
