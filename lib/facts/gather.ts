@@ -14,6 +14,7 @@ import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
 import type { HostFacts } from './types.js';
 import { usersProbe } from './users.js';
+import { readKnownVersion, rememberVersion } from './version-cache.js';
 
 /** Every probe bsync knows; adding a fact means adding it here and nothing else. */
 export const PROBES: Probe[] = [
@@ -62,7 +63,8 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
  * folder that also holds its framed commands' stderr, so that costs no mktemp or rm of its own.
  */
 export async function gatherHostFacts(connection: HostConnection, inventory: Inventory, host: HostSpec): Promise<HostFacts> {
-  const ctx = probeContext(inventory, host);
+  const knownPgbackrest = readKnownVersion(inventory, host);
+  const ctx = { ...probeContext(inventory, host), knownPgbackrest };
   const nonce = randomBytes(8).toString('hex');
   const result = await connection.exec(
     'd=$(mktemp -d) && cat >"$d/s" && /bin/sh "$d/s" "$d/e" </dev/null; r=$?; rm -rf "$d"; exit $r',
@@ -71,5 +73,7 @@ export async function gatherHostFacts(connection: HostConnection, inventory: Inv
   if (result.code !== 0) {
     throw new HostError(host.name, `gathering facts failed (exit ${result.code})`, { hint: result.stderr.trim().slice(0, 500) });
   }
-  return parseFactsOutput(result.stdout, ctx, nonce);
+  const facts = parseFactsOutput(result.stdout, ctx, nonce);
+  rememberVersion(inventory, host, facts, knownPgbackrest);
+  return facts;
 }

@@ -4,11 +4,13 @@
 // --run N it measures here, as root, the whole script and each probe's section alone
 // (median of N runs, one at a time: the machine is shared).
 //   tsx test/bench/probe.bench.ts [-c fixtures/lab/ssh.toml] [--host ssh-pg1] [--out DIR] [--run N] [--without PROBE]
+//                                 [--identity ID | --cached]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../lib/config/index.js';
 import { factsScript, PROBES } from '../../lib/facts/gather.js';
+import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { median, root } from './measure.js';
 
@@ -20,6 +22,10 @@ const { values } = parseArgs({
     run: { type: 'string', default: '0' },
     // e.g. postgres on a machine with no server running: psql retries for 8 s there.
     without: { type: 'string', multiple: true, default: [] },
+    // The pgbackrest identity the controller remembers (a cache hit on a host with that
+    // binary), or --cached: learn it here by running the section once.
+    identity: { type: 'string' },
+    cached: { type: 'boolean', default: false },
   },
 });
 
@@ -29,8 +35,13 @@ const text = readFileSync(values.config, 'utf8').replace(/\{ *file *= *"[^"]*" *
 const inventory = parseConfig(text, values.config, { BSYNC_BENCH_SECRET: STAND_IN });
 const host = inventory.hosts.find((candidate) => candidate.name === (values.host ?? candidate.name));
 if (!host) throw new Error(`no host ${values.host} in ${values.config}`);
-const ctx = probeContext(inventory, host);
 const nonce = 'bench';
+let ctx = probeContext(inventory, host);
+if (values.cached) {
+  const answer = execFileSync('/bin/sh', ['-c', pgbackrestVersionProbe.command(ctx)], { encoding: 'utf8' });
+  values.identity = pgbackrestVersionProbe.parse(answer, ctx).pgbackrestIdentity;
+}
+if (values.identity !== undefined) ctx = { ...ctx, knownPgbackrest: { identity: values.identity, version: 'cached' } };
 const probes = PROBES.filter((probe) => probe.applies(ctx) && !values.without.includes(probe.name));
 
 mkdirSync(values.out, { recursive: true });
@@ -41,6 +52,9 @@ for (const { name, script } of scripts) writeFileSync(`${values.out}/${name}.sh`
 const measure = (file: string) => `d=$(mktemp -d) && cp ${file} "$d/s" && bash -c 'sh "$1/s" "$1/e" >/dev/null; times' - "$d"; rm -rf "$d"`;
 console.log(`host ${host.name} (${host.role}) of ${values.config}: scripts in ${values.out}/ (all.sh, and one per section)`);
 console.log(`measure on the host, as root (the second line of times is the children's user and sys CPU):\n  ${measure(`${values.out}/all.sh`)}`);
+console.log(values.identity === undefined
+  ? `pgbackrest version runs (no cached answer); for a cache hit pass --identity "$(sh ${values.out}/pgbackrestVersion.sh | sed -n 's/^I|//p')" run on the host`
+  : `pgbackrest version is answered from the cache when the host's binary is: ${values.identity}`);
 
 const runs = Number(values.run);
 if (runs > 0) {

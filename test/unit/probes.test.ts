@@ -1,13 +1,16 @@
 // The fact probes' shell and parsers, run here with /bin/sh and GNU tar on scratch files
 // (no host, no network): framed output, the tar reader, and the files probe's answer.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { filesProbe, watchedFiles } from '../../lib/facts/files.js';
 import { framed, readFramed } from '../../lib/facts/framed.js';
+import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { MAX_AGE_MS, readKnownVersion, rememberVersion } from '../../lib/facts/version-cache.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { readTar } from '../../lib/facts/tar.js';
 import { FIXTURES } from '../support/bsync.js';
@@ -139,5 +142,54 @@ describe('files probe', () => {
     expect(contentList).toContain('authorized_keys');
     expect(contentList).not.toMatch(/id_ed25519(?!\.pub)/);
     execFileSync('/bin/sh', ['-n', '-c', command]);
+  });
+});
+
+describe('pgbackrest version and its cache', () => {
+  const ctx = ctxOf('ssh-pg1');
+  const identity = '2049:131:1007952:1679937921:1796146157 2049:77:35051:1796146171:1796146171 ';
+  const known = { ...ctx, knownPgbackrest: { identity, version: '2.45' } };
+  const framedLine = (code: number, stdout: string, stderr: string) => `F|${code}|${Buffer.from(stdout).toString('base64')}|${Buffer.from(stderr).toString('base64')}`;
+
+  it('takes the remembered version only when the host answers K for the same binary', () => {
+    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, known)).toEqual({ pgbackrestVersion: '2.45', pgbackrestIdentity: identity });
+    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, ctx)).toMatchObject({ pgbackrestVersion: null, pgbackrestProblem: 'no answer' });
+    expect(pgbackrestVersionProbe.parse(`I|other\n${framedLine(0, 'pgBackRest 2.50\n', '')}`, known)).toEqual({ pgbackrestVersion: '2.50', pgbackrestIdentity: 'other' });
+  });
+
+  it('still says when pgbackrest is not installed or does not run', () => {
+    expect(pgbackrestVersionProbe.parse(`I|\n${framedLine(127, '', 'sh: 1: pgbackrest: not found\n')}`, known)).toEqual({ pgbackrestVersion: null, pgbackrestProblem: 'pgbackrest is not installed (command not found)' });
+    expect(pgbackrestVersionProbe.parse(`I|x\n${framedLine(127, '', 'error while loading shared libraries: libssl.so.3\n')}`, known)).toEqual({ pgbackrestVersion: null, pgbackrestProblem: 'pgbackrest version exited 127: error while loading shared libraries: libssl.so.3' });
+  });
+
+  it('runs pgbackrest only when the identity differs from the remembered one', () => {
+    const run = (context: typeof ctx) => sh(`PATH=${scratch}/tools bsync_e=${scratch}/e3\n${pgbackrestVersionProbe.command(context)}`).toString();
+    put('tools/pgbackrest', '#!/bin/sh\necho "pgBackRest 9.9"\n');
+    // Only what the probe needs besides pgbackrest: a host where it is not on PATH is one step away.
+    sh('chmod +x tools/pgbackrest && for t in stat base64 head; do ln -s "$(command -v $t)" tools/$t; done');
+    const first = run(ctx);
+    const seen = pgbackrestVersionProbe.parse(first.trim(), ctx);
+    expect(seen).toMatchObject({ pgbackrestVersion: '9.9' });
+    expect(run({ ...ctx, knownPgbackrest: { identity: seen.pgbackrestIdentity!, version: '9.9' } }).split('\n')[1]).toBe('K');
+    expect(run({ ...ctx, knownPgbackrest: { identity: 'another', version: '9.9' } }).split('\n')[1]).toMatch(/^F\|0\|/);
+    rmSync(join(scratch, 'tools/pgbackrest'));
+    expect(pgbackrestVersionProbe.parse(run(known).trim(), known)).toMatchObject({ pgbackrestProblem: 'pgbackrest is not installed (command not found)' });
+  });
+
+  it('keeps successes per host, atomically; a corrupt, old or missing cache means asking again', () => {
+    const env = { XDG_CACHE_HOME: join(scratch, 'cache') };
+    const host = inventory.hosts[0];
+    const facts = (version: string | null) => ({ pgbackrestVersion: version, pgbackrestIdentity: identity }) as HostFacts;
+    expect(readKnownVersion(inventory, host, 1000, env)).toBeUndefined();
+    rememberVersion(inventory, host, facts(null), undefined, 1000, env);
+    expect(readKnownVersion(inventory, host, 1000, env)).toBeUndefined();
+    rememberVersion(inventory, host, facts('2.45'), undefined, 1000, env);
+    expect(readKnownVersion(inventory, host, 2000, env)).toEqual({ identity, version: '2.45' });
+    expect(readKnownVersion(inventory, inventory.hosts[1], 2000, env)).toBeUndefined();
+    expect(readKnownVersion(inventory, host, 1000 + MAX_AGE_MS, env)).toBeUndefined();
+    const dir = join(scratch, 'cache/bsync/pgbackrest-version');
+    expect(readdirSync(dir)).toHaveLength(1);
+    writeFileSync(join(dir, readdirSync(dir)[0]), '{"identity": 1');
+    expect(readKnownVersion(inventory, host, 2000, env)).toBeUndefined();
   });
 });
