@@ -1,7 +1,7 @@
 // What PostgreSQL runs with, asked from the server itself over the local socket: the
 // settings in effect (pg_settings), what the files say (pg_file_settings), the backup
 // role, and the config and hba files as the server reads them. One psql call.
-import { asUser, shq } from '../transport/shell.js';
+import { asUserInScript, shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
@@ -56,7 +56,7 @@ export const postgresProbe: Probe = {
     // A quoted heredoc: the SQL reaches psql untouched by the shell. psql exits 2 when it
     // cannot connect: a server in the middle of a restart (an interrupted apply's, say) gets
     // a few seconds before it counts as down.
-    const query = asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
+    const query = asUserInScript(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
     return framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`);
   },
   parse(output, ctx) {
