@@ -7,7 +7,8 @@ import { firstLine, framed, readFramed } from './framed.js';
 export const hostKeysProbe: Probe = {
   name: 'hostKeys',
   applies: () => true,
-  command: () => `cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null || true`,
+  // The shell's own `read` instead of cat: one process fewer.
+  command: () => `for f in /etc/ssh/ssh_host_*_key.pub; do [ -f "$f" ] && while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <"$f"; done; true`,
   parse(output) {
     const hostKeys = output
       .split('\n')

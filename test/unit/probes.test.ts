@@ -8,6 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { filesProbe, watchedFiles } from '../../lib/facts/files.js';
 import { framed, readFramed } from '../../lib/facts/framed.js';
+import { osProbe } from '../../lib/facts/os.js';
+import { usersProbe } from '../../lib/facts/users.js';
+import { asUserInScript, gidVariable } from '../../lib/transport/shell.js';
 import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { MAX_AGE_MS, readKnownVersion, rememberVersion } from '../../lib/facts/version-cache.js';
@@ -191,5 +194,23 @@ describe('pgbackrest version and its cache', () => {
     expect(readdirSync(dir)).toHaveLength(1);
     writeFileSync(join(dir, readdirSync(dir)[0]), '{"identity": 1');
     expect(readKnownVersion(inventory, host, 2000, env)).toBeUndefined();
+  });
+});
+
+describe('os and users probes, with the shell\'s builtins', () => {
+  it('reads os-release as written, quoted or not, without running it', () => {
+    put('os-release', 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID=\'9.4\'\nPRETTY_NAME=$(touch ran)\n');
+    const output = sh(osProbe.command(ctxOf('ssh-pg1')).replace('/etc/os-release', join(scratch, 'os-release'))).toString();
+    expect(osProbe.parse(output.trim(), ctxOf('ssh-pg1')).os).toMatchObject({ id: 'rocky', versionId: '9.4', family: 'rhel' });
+    expect(() => readFileSync(join(scratch, 'ran'))).toThrow();
+  });
+
+  it('leaves each user\'s primary group id for asUserInScript, which falls back to runuser without it', () => {
+    const backup = ctxOf('ssh-backup1');
+    const script = `getent() { echo 'backrest:x:998:997:,,,:/home/backrest:/bin/bash'; }\nid() { echo backrest; }\n${usersProbe.command(backup)}\necho "$${gidVariable('backrest')}"`;
+    expect(sh(script).toString().trim().split('\n').at(-1)).toBe('997');
+    expect(gidVariable('pg-user')).toBe('bsync_gid_pg_2duser');
+    expect(asUserInScript('postgres', 'true')).toMatch(/^if \[ -n "\$bsync_gid_postgres" \]; then setpriv --reuid=postgres --regid="\$bsync_gid_postgres" --init-groups --reset-env .* else runuser -u postgres /);
+    expect(asUserInScript('root', 'true')).toBe('true');
   });
 });
