@@ -17,24 +17,24 @@ export function asUser(user: string, command: string): string {
   return `runuser -u ${shq(user)} -- /bin/sh -c ${shq(`cd ~ 2>/dev/null || cd /; ${command}`)}`;
 }
 
-/** The variable in which a script keeps `user`'s primary group id (a shell name: `-` spelled `_2d`). */
-export function gidVariable(user: string): string {
-  return `bsync_gid_${user.replace(/[^A-Za-z0-9_]/g, (char) => `_${char.charCodeAt(0).toString(16)}`)}`;
+/** The variable in which a script keeps a fact about `user` (`gid`, `shell`): a shell name, `-` spelled `_2d`. */
+export function userVariable(fact: 'gid' | 'shell', user: string): string {
+  return `bsync_${fact}_${user.replace(/[^A-Za-z0-9_]/g, (char) => `_${char.charCodeAt(0).toString(16)}`)}`;
 }
 
 /**
- * asUser for a script that knows the user's primary group id in $gidVariable(user) (the
- * fact script: its users probe sets it), where each millisecond of host CPU counts:
- * setpriv skips runuser's PAM stack (about half its cost) and sets the same groups
- * (initgroups). --reset-env gives HOME, SHELL, USER, LOGNAME from the user database, as
- * runuser does, and drops the rest of root's environment; the script's PATH and LC_ALL are
- * handed on. Without the group id it is asUser.
+ * asUser for a script that knows the user's primary group id and shell (the fact script:
+ * its users probe sets userVariable('gid' | 'shell', user)), where each millisecond of host
+ * CPU counts: setpriv skips runuser's PAM stack (about half its cost) and sets the same
+ * groups (initgroups). The environment is runuser's: root's, with HOME (the shell's ~user),
+ * SHELL, USER and LOGNAME of the user. No --reset-env, so util-linux before 2.35 (RHEL 8)
+ * works too. Without those facts, or without setpriv, it is asUser.
  */
 export function asUserInScript(user: string, command: string): string {
-  if (user === 'root') return command;
-  const gid = gidVariable(user);
-  const inner = shq(`PATH=$1 LC_ALL=$2; export PATH LC_ALL; shift 2; cd ~ 2>/dev/null || cd /; ${command}`);
-  return `if [ -n "$${gid}" ]; then setpriv --reuid=${shq(user)} --regid="$${gid}" --init-groups --reset-env /bin/sh -c ${inner} sh "$PATH" "$LC_ALL"; else ${asUser(user, command)}; fi`;
+  if (user === 'root' || !/^[a-z_][a-z0-9_-]*$/.test(user)) return asUser(user, command);
+  const [gid, shell] = [userVariable('gid', user), userVariable('shell', user)];
+  const setpriv = `HOME=~${user} USER=${user} LOGNAME=${user} SHELL="$${shell}" setpriv --reuid=${user} --regid="$${gid}" --init-groups /bin/sh -c ${shq(`cd ~ 2>/dev/null || cd /; ${command}`)}`;
+  return `if [ -n "$${gid}" ] && command -v setpriv >/dev/null; then ${setpriv}; else ${asUser(user, command)}; fi`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { filesProbe, watchedFiles } from '../../lib/facts/files.js';
 import { framed, readFramed } from '../../lib/facts/framed.js';
 import { osProbe } from '../../lib/facts/os.js';
 import { usersProbe } from '../../lib/facts/users.js';
-import { asUserInScript, gidVariable } from '../../lib/transport/shell.js';
+import { asUserInScript, userVariable } from '../../lib/transport/shell.js';
 import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { MAX_AGE_MS, readKnownVersion, rememberVersion } from '../../lib/facts/version-cache.js';
@@ -207,10 +207,10 @@ describe('os and users probes, with the shell\'s builtins', () => {
 
   it('leaves each user\'s primary group id for asUserInScript, which falls back to runuser without it', () => {
     const backup = ctxOf('ssh-backup1');
-    const script = `getent() { echo 'backrest:x:998:997:,,,:/home/backrest:/bin/bash'; }\nid() { echo backrest; }\n${usersProbe.command(backup)}\necho "$${gidVariable('backrest')}"`;
-    expect(sh(script).toString().trim().split('\n').at(-1)).toBe('997');
-    expect(gidVariable('pg-user')).toBe('bsync_gid_pg_2duser');
-    expect(asUserInScript('postgres', 'true')).toMatch(/^if \[ -n "\$bsync_gid_postgres" \]; then setpriv --reuid=postgres --regid="\$bsync_gid_postgres" --init-groups --reset-env .* else runuser -u postgres /);
+    const script = `getent() { echo 'backrest:x:998:997:,,,:/home/backrest:/bin/bash'; }\nid() { echo backrest; }\n${usersProbe.command(backup)}\necho "$${userVariable('gid', 'backrest')} $${userVariable('shell', 'backrest')}"`;
+    expect(sh(script).toString().trim().split('\n').at(-1)).toBe('997 /bin/bash');
+    expect(userVariable('gid', 'pg-user')).toBe('bsync_gid_pg_2duser');
+    expect(asUserInScript('postgres', 'true')).toMatch(/^if \[ -n "\$bsync_gid_postgres" \] && command -v setpriv >\/dev\/null; then HOME=~postgres USER=postgres LOGNAME=postgres SHELL="\$bsync_shell_postgres" setpriv --reuid=postgres --regid="\$bsync_gid_postgres" --init-groups \/bin\/sh -c .* else runuser -u postgres /);
     expect(asUserInScript('root', 'true')).toBe('true');
   });
 });
