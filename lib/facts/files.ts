@@ -1,6 +1,7 @@
 // Owner, group, mode and content of every file bsync manages, in one probe.
 import type { Probe, ProbeContext } from './probe.js';
-import { fromBase64, sshUserOf } from './probe.js';
+import { sshUserOf } from './probe.js';
+import { readTar } from './tar.js';
 import { shq } from '../transport/shell.js';
 import {
   asyncSpoolPath, KEY_TYPES, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
@@ -41,53 +42,79 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
   return files;
 }
 
-/**
- * Shell that sets h_N to each user's home, once per user: getent's line cut to its sixth
- * field by the shell itself, empty when the user does not exist (yet).
- */
-function homeVariables(users: string[]): string {
-  const fields = 'h=${h#*:}; '.repeat(5);
-  return users.map((user, index) => `h=$(getent passwd ${shq(user)}); ${fields}h_${index}=\${h%%:*}`).join('\n');
-}
-
-/** Shell that sets $f to the file's absolute path, or leaves it empty when the user does not exist. */
-function locate(path: string, users: string[]): string {
+/** A path as the host's shell spells it: `~user` expands in the shell itself (the user database, no process). */
+function shellWord(path: string): string {
   const home = splitHomePath(path);
-  if (!home) return `f=${shq(path)}`;
-  const variable = `h_${users.indexOf(home.user)}`;
-  return `f=; [ -n "$${variable}" ] && f="$${variable}"/${shq(home.rel)}`;
+  if (!home) return shq(path);
+  // Only a plain name is a tilde prefix; the config's user names are (schema: userName).
+  if (!/^[a-z_][a-z0-9_-]*$/.test(home.user)) throw new Error(`files probe: ${JSON.stringify(home.user)} is not a user name the shell can expand`);
+  return `~${home.user}/${shq(home.rel)}`;
 }
 
+const homeUsers = (files: WatchedFile[]) => [...new Set(files.flatMap(({ path }) => splitHomePath(path)?.user ?? []))];
+
+/**
+ * Every watched path in one `stat` and every readable file's content in one `tar`, however
+ * many files (each process costs the host about a millisecond). The answers name their
+ * paths and are matched by name: a file can come or go between the two.
+ */
 export const filesProbe: Probe = {
   name: 'files',
   applies: () => true,
   command: (ctx) => {
     const files = watchedFiles(ctx);
-    const users = [...new Set(files.flatMap(({ path }) => splitHomePath(path)?.user ?? []))];
-    return [homeVariables(users), ...files.map(({ path, readContent }) => [
-      locate(path, users),
-      // A link to a folder is the folder (an operator's /home/backrest -> /srv/backrest); any
-      // other link, dangling ones too, is reported as a link and never written through.
-      `if [ -n "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; }; then if [ -L "$f" ] && [ -d "$f" ]; then s=$(stat -L -c 'directory|%U|%G|%a' "$f"); else s=$(stat -c '%F|%U|%G|%a' "$f"); fi; printf 'E|%s|' "$s";` +
-        (readContent ? ` [ -f "$f" ] && [ ! -L "$f" ] && base64 -w0 "$f";` : '') +
-        ` echo; else echo A; fi`,
-    ].join('\n'))].join('\n');
+    const words = (list: WatchedFile[]) => list.map(({ path }) => shellWord(path)).join(' ');
+    return [
+      // Each home as the paths below used it; a user who does not exist (yet) leaves ~user as typed.
+      ...homeUsers(files).map((user) => `printf 'H|%s|%s\\n' ${user} ~${user}`),
+      // A link to a folder is the folder (an operator's /home/backrest -> /srv/backrest): a
+      // trailing slash makes stat follow it. Any other link, dangling ones too, is reported as a
+      // link and never read, so never written through.
+      'set --',
+      `for f in ${words(files)}; do case $f in /*) if [ -L "$f" ] && [ -d "$f" ]; then set -- "$@" "$f/"; else set -- "$@" "$f"; fi ;; esac; done`,
+      `[ $# -eq 0 ] || stat -c 'S|%F|%U|%G|%a|%n' "$@"`,
+      // Private keys are not in the list: bsync learns that they exist, never what they hold.
+      'set --',
+      `for f in ${words(files.filter(({ readContent }) => readContent))}; do [ -f "$f" ] && [ ! -L "$f" ] && set -- "$@" "$f"; done`,
+      `[ $# -eq 0 ] || { printf 'T|'; tar -c --no-recursion -P -b 1 -f - "$@" | base64 -w0; echo; }`,
+    ].join('\n');
   },
   parse(output, ctx) {
-    const lines = output.split('\n');
+    const homes = new Map<string, string>();
+    const stats = new Map<string, string[]>();
+    let archive: Buffer | undefined;
+    for (const line of output.split('\n')) {
+      const fields = line.split('|');
+      // The name is the last field: a `|` in it stays part of it.
+      if (fields[0] === 'H') homes.set(fields[1], fields.slice(2).join('|'));
+      else if (fields[0] === 'S' && fields.length >= 6) stats.set(samePath(fields.slice(5).join('|')), fields.slice(1, 5));
+      else if (fields[0] === 'T') archive = Buffer.from(fields[1] ?? '', 'base64');
+    }
+    const contents = new Map((archive ? readTar(archive) : []).filter(({ type }) => type === '0').map(({ name, content }) => [samePath(name), content.toString('utf8')]));
     const files: Record<string, FileFacts> = {};
-    watchedFiles(ctx).forEach(({ path, readContent }, index) => {
-      files[path] = parseFileLine(lines[index] ?? 'A', readContent);
-    });
+    for (const { path, readContent } of watchedFiles(ctx)) {
+      const where = onHost(path, homes);
+      const stat = where === null ? undefined : stats.get(where);
+      files[path] = stat ? fileFacts(stat, readContent ? contents.get(where as string) ?? '' : undefined) : { exists: false };
+    }
     return { files };
   },
 };
 
-function parseFileLine(line: string, readContent: boolean): FileFacts {
-  if (!line.startsWith('E|')) return { exists: false };
-  const [, type, owner, group, mode, content = ''] = line.split('|');
+/** The path the host's shell made of a watched path (see shellWord), or null when its user has no home. */
+function onHost(path: string, homes: Map<string, string>): string | null {
+  const home = splitHomePath(path);
+  if (!home) return samePath(path);
+  const dir = homes.get(home.user) ?? '';
+  return dir.startsWith('/') ? samePath(`${dir}/${home.rel}`) : null;
+}
+
+/** One spelling per path: `//` and a trailing `/` (a followed link) say nothing more. */
+const samePath = (path: string) => path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+
+function fileFacts([type, owner, group, mode]: string[], content: string | undefined): FileFacts {
   const kind = type === 'directory' ? 'dir' : type.startsWith('regular') ? 'file' : 'other';
   const facts: FileFacts = { exists: true, kind, type, owner, group, mode: (mode ?? '').padStart(4, '0') };
-  if (kind === 'file' && readContent) facts.content = fromBase64(content);
+  if (kind === 'file' && content !== undefined) facts.content = content;
   return facts;
 }

@@ -12,13 +12,24 @@ export interface FramedOutput {
 
 const STDERR_LIMIT = 4096;
 
-/** A /bin/sh snippet that runs `command` (stdin closed) and prints one line `F|code|b64(stdout)|b64(stderr)`. */
+/**
+ * A script that runs framed commands keeps their stderr in one scratch file, `$bsync_e`:
+ * FRAMED_SETUP makes it (or the script's runner hands it over), FRAMED_DONE removes it.
+ */
+export const FRAMED_SETUP = 'bsync_e=$(mktemp) || bsync_e=/dev/null';
+export const FRAMED_DONE = '[ "$bsync_e" = /dev/null ] || rm -f "$bsync_e"';
+
+/**
+ * A /bin/sh snippet that runs `command` (stdin closed, in a subshell) and prints one line
+ * `F|code|b64(stdout)|b64(stderr)`. Each fork counts on the host: an empty field costs
+ * no base64, and the line is printed piece by piece instead of through a subshell.
+ */
 export function framed(command: string): string {
   return [
-    'bsync_e=$(mktemp) || bsync_e=/dev/null',
+    // Without a scratch file stderr is lost, but the command still runs.
+    ': "${bsync_e:=/dev/null}"',
     `bsync_o=$( { ${command}\n} 2>"$bsync_e" </dev/null ); bsync_c=$?`,
-    `printf 'F|%s|%s|%s\\n' "$bsync_c" "$(printf '%s' "$bsync_o" | base64 -w0)" "$(head -c ${STDERR_LIMIT} "$bsync_e" | base64 -w0)"`,
-    '[ "$bsync_e" = /dev/null ] || rm -f "$bsync_e"',
+    `printf 'F|%s|' "$bsync_c"; [ -z "$bsync_o" ] || printf '%s' "$bsync_o" | base64 -w0; printf '|'; [ ! -s "$bsync_e" ] || head -c ${STDERR_LIMIT} "$bsync_e" | base64 -w0; echo`,
   ].join('\n');
 }
 

@@ -14,17 +14,20 @@ import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
 import type { HostFacts } from './types.js';
 import { usersProbe } from './users.js';
+import { readKnownVersion, rememberVersion } from './version-cache.js';
 
 /** Every probe bsync knows; adding a fact means adding it here and nothing else. */
 export const PROBES: Probe[] = [
   osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe, patroniProbe,
 ];
 
-export function factsScript(ctx: ProbeContext, nonce: string): string {
-  const sections = PROBES.filter((probe) => probe.applies(ctx)).map(
+/** The script for `probes` (all of them unless a bench measures one section). */
+export function factsScript(ctx: ProbeContext, nonce: string, probes: Probe[] = PROBES): string {
+  const sections = probes.filter((probe) => probe.applies(ctx)).map(
     (probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`,
   );
-  return ['export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...sections, `echo '@@${nonce}:end'`].join('\n');
+  // $1: the scratch file for framed commands' stderr, made and removed with the script (gatherHostFacts).
+  return ['export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'bsync_e=$1', ...sections, `echo '@@${nonce}:end'`].join('\n');
 }
 
 export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: string): HostFacts {
@@ -55,16 +58,22 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
   return facts;
 }
 
-/** One exec on the host; the script travels on stdin and runs from a temporary file. */
+/**
+ * One exec on the host; the script travels on stdin and runs from a private temporary
+ * folder that also holds its framed commands' stderr, so that costs no mktemp or rm of its own.
+ */
 export async function gatherHostFacts(connection: HostConnection, inventory: Inventory, host: HostSpec): Promise<HostFacts> {
-  const ctx = probeContext(inventory, host);
+  const knownPgbackrest = readKnownVersion(inventory, host);
+  const ctx = { ...probeContext(inventory, host), knownPgbackrest };
   const nonce = randomBytes(8).toString('hex');
   const result = await connection.exec(
-    't=$(mktemp) && cat >"$t" && /bin/sh "$t" </dev/null; r=$?; rm -f "$t"; exit $r',
+    'd=$(mktemp -d) && cat >"$d/s" && /bin/sh "$d/s" "$d/e" </dev/null; r=$?; rm -rf "$d"; exit $r',
     { stdin: factsScript(ctx, nonce) },
   );
   if (result.code !== 0) {
     throw new HostError(host.name, `gathering facts failed (exit ${result.code})`, { hint: result.stderr.trim().slice(0, 500) });
   }
-  return parseFactsOutput(result.stdout, ctx, nonce);
+  const facts = parseFactsOutput(result.stdout, ctx, nonce);
+  rememberVersion(inventory, host, facts, knownPgbackrest);
+  return facts;
 }

@@ -6,8 +6,13 @@ import type { OsFamily } from './types.js';
 export const osProbe: Probe = {
   name: 'os',
   applies: () => true,
-  command: () =>
-    `( . /etc/os-release 2>/dev/null; printf '%s|%s|%s\\n' "$ID" "$VERSION_ID" "$ID_LIKE" ); cat /proc/1/comm 2>/dev/null || echo unknown`,
+  // Read by the shell's own `read`, no process: os-release's ID fields are plain words
+  // (quoted or not), and reading them runs nothing from the file, unlike sourcing it.
+  command: () => [
+    `i= v= k=; while IFS= read -r l || [ -n "$l" ]; do x=\${l#*=}; x=\${x#[\\"\\']}; x=\${x%[\\"\\']}; case $l in ID=*) i=$x ;; VERSION_ID=*) v=$x ;; ID_LIKE=*) k=$x ;; esac; done </etc/os-release`,
+    `printf '%s|%s|%s\\n' "$i" "$v" "$k"`,
+    `read -r c </proc/1/comm && printf '%s\\n' "$c" || echo unknown`,
+  ].join('\n'),
   parse(output) {
     const [idLine = '', pid1 = 'unknown'] = output.split('\n');
     const [id = '', versionId = '', idLike = ''] = idLine.split('|');

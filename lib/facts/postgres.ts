@@ -3,7 +3,7 @@
 // role, and the config and hba files as the server reads them. One psql call. Then,
 // from the postmaster's pid in postmaster.pid, its executable and cgroup in /proc: the
 // binary folder and systemd unit of the server that runs, whatever the OS packaging.
-import { asUser, shq } from '../transport/shell.js';
+import { asUserInScript, shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
 import { FRAMED_STDOUT, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
@@ -60,7 +60,7 @@ export const postgresProbe: Probe = {
     // A quoted heredoc: the SQL reaches psql untouched by the shell. psql exits 2 when it
     // cannot connect: a server in the middle of a restart (an interrupted apply's, say) gets
     // a few seconds before it counts as down.
-    const query = asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
+    const query = asUserInScript(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
     return [
       framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`),
       framed(LAYOUT_COMMAND),

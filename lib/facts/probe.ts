@@ -3,6 +3,7 @@
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { stanzaFor } from '../config/inventory.js';
 import type { HostFacts } from './types.js';
+import type { KnownVersion } from './version-cache.js';
 
 /** The OS user that owns PostgreSQL and runs pgBackRest on postgres hosts. */
 export const PG_OS_USER = 'postgres';
@@ -13,6 +14,8 @@ export interface ProbeContext {
   inventory: Inventory;
   host: HostSpec;
   stanza: string;
+  /** What pgbackrest version said last time, if the controller remembers (facts/version-cache.ts). */
+  knownPgbackrest?: KnownVersion;
 }
 
 export interface Probe {

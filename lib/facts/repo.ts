@@ -1,6 +1,6 @@
 // The stanza as the repository holds it, read where the repository is reachable:
 // on the backup host for SSH repositories (S3 reads it through a postgres host).
-import { asUser, shq } from '../transport/shell.js';
+import { asUserInScript, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
@@ -38,7 +38,7 @@ export const repoProbe: Probe = {
     // info only means something once a config is in place; otherwise pgBackRest's defaults would answer.
     // The repository is looked for where bsync wants it, not where a drifted config points,
     // and a repository that does not answer cannot hold up the plan.
-    const info = asUser(user, `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`);
+    const info = asUserInScript(user, `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`);
     lines.push(`if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`, framed(info), `else echo none; fi`);
     return lines.join('\n');
   },

@@ -164,6 +164,8 @@ export interface HostFacts {
   pgbackrestVersion: string | null;
   /** Why `pgbackrest version` gave no version, when it did not. */
   pgbackrestProblem?: string;
+  /** Which binary gave that version (stat of it and of /etc/ld.so.cache): the key of the controller's cache (facts/version-cache.ts). */
+  pgbackrestIdentity?: string;
   postgres?: PostgresFacts;
   repo?: RepoFacts;
   patroni?: PatroniFacts;

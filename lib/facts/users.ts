@@ -1,5 +1,5 @@
 // The OS users bsync works with: postgres everywhere, the repository user on backup hosts.
-import { shq } from '../transport/shell.js';
+import { shq, userVariable } from '../transport/shell.js';
 import { PG_OS_USER, type Probe, type ProbeContext } from './probe.js';
 import type { UserFacts } from './types.js';
 
@@ -12,7 +12,9 @@ export const usersProbe: Probe = {
   applies: () => true,
   command: (ctx) =>
     usersOfInterest(ctx)
-      .map((user) => `e=$(getent passwd ${shq(user)}) && printf '%s|%s\\n' "$e" "$(id -gn ${shq(user)})" || printf '%s|-\\n' ${shq(user)}`)
+      // The primary group id and the shell stay in the script for asUserInScript: the shell
+      // cuts them out of getent's line itself (fourth and last field); a gid only if a number.
+      .map((user) => `e=$(getent passwd ${shq(user)}) && { ${userVariable('shell', user)}=\${e##*:}; g=\${e#*:*:*:}; g=\${g%%:*}; case $g in ''|*[!0-9]*) ;; *) ${userVariable('gid', user)}=$g ;; esac; printf '%s|%s\\n' "$e" "$(id -gn ${shq(user)})"; } || printf '%s|-\\n' ${shq(user)}`)
       .join('\n'),
   parse(output, ctx) {
     const users: Record<string, UserFacts | null> = {};

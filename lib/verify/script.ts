@@ -8,7 +8,7 @@
 // channel fails) and ends the script, whose exit trap stops the server and removes the
 // folder; a run that could not clean up is cleaned up by the next one before it starts.
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
-import { framed, readFramed, type FramedOutput } from '../facts/framed.js';
+import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
 import { shq } from '../transport/shell.js';
 
 export interface VerifyJob {
@@ -106,6 +106,7 @@ export function verifyScript(job: VerifyJob): string {
     'set -u',
     'umask 077',
     'cd /',
+    FRAMED_SETUP,
     // Output to a controller that is gone must not kill the cleanup halfway.
     `trap '' PIPE`,
     `S=${shq(job.stanza)} BASE=${shq(job.path)} RUNAS=${shq(job.runAs)} NEED=${job.neededBytes} TIMEOUT=${job.timeoutSeconds}`,
@@ -128,6 +129,7 @@ export function verifyScript(job: VerifyJob): string {
     '  if [ "${LOCKED:-}" = 1 ]; then',
     `    ${['echo "step:cleanup:$(date +%s%3N)"', framed('scrub')].join('\n    ')}`,
     '  fi',
+    `  ${FRAMED_DONE}`,
     '}',
     'trap finish EXIT',
     `trap 'exit 143' TERM INT HUP`,
