@@ -14,6 +14,6 @@ export function projectFile(relative: string): string {
 /** The installed package's version, as `bsync --version` prints it. */
 export function packageVersion(): string {
   const version: unknown = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
-  if (typeof version !== 'string') throw new Error('bsync\'s package.json has no version; reinstall it');
+  if (typeof version !== 'string') throw new Error("bsync's package.json has no version; reinstall it");
   return version;
 }

@@ -11,12 +11,15 @@ export const PSQL_SESSION_OPTIONS = [
   'lock_timeout=30s',
   'default_transaction_read_only=off',
   'application_name=bsync',
-].map((setting) => `-c ${setting}`).join(' ');
+]
+  .map((setting) => `-c ${setting}`)
+  .join(' ');
 
 // Debian's /usr/bin/psql is a Perl wrapper that costs ~20 ms of CPU per call: the client
 // binary itself is used where it is (Debian's or PGDG's folders; the newest major, which
 // talks to every older server), found by shell globbing alone, else psql from PATH.
-const PSQL_BINARY = '"$(p=psql; for c in /usr/lib/postgresql/*/bin/psql /usr/pgsql-*/bin/psql; do [ -x "$c" ] && p=$c; done; echo "$p")"';
+const PSQL_BINARY =
+  '"$(p=psql; for c in /usr/lib/postgresql/*/bin/psql /usr/pgsql-*/bin/psql; do [ -x "$c" ] && p=$c; done; echo "$p")"';
 
 /** `psql` against the local server on `port`, database postgres, with `flags` (e.g. `-At -v ON_ERROR_STOP=1`). */
 export function psqlCommand(port: number, flags: string): string {

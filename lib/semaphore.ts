@@ -11,7 +11,8 @@ export class Semaphore {
   readonly #waiting: Array<{ weight: number; grant: () => void }> = [];
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`a semaphore needs a whole capacity of at least 1, not ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`a semaphore needs a whole capacity of at least 1, not ${capacity}`);
     this.#free = capacity;
   }
 

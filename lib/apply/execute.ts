@@ -55,7 +55,13 @@ function resolve(template: Template, outputs: Outputs, redactor: Redactor): stri
     .join('');
 }
 
-async function runStep(step: Step, connection: HostConnection, outputs: Outputs, own: Record<string, string>, redactor: Redactor): Promise<void> {
+async function runStep(
+  step: Step,
+  connection: HostConnection,
+  outputs: Outputs,
+  own: Record<string, string>,
+  redactor: Redactor,
+): Promise<void> {
   if (step.generatePassphrase) {
     const value = randomBytes(48).toString('base64url');
     redactor.add(value);
@@ -98,15 +104,20 @@ function keepPassphrase(path: string, value: string): void {
     closeSync(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new StepFailure(code === 'EEXIST'
-      ? `${path} exists already: plan again, bsync then uses the passphrase kept there`
-      : `cannot keep the generated passphrase in ${path}: ${(error as Error).message}; nothing was generated for the hosts`);
+    throw new StepFailure(
+      code === 'EEXIST'
+        ? `${path} exists already: plan again, bsync then uses the passphrase kept there`
+        : `cannot keep the generated passphrase in ${path}: ${(error as Error).message}; nothing was generated for the hosts`,
+    );
   }
 }
 
 /** What a person needs from a failed command: pgBackRest's ERROR line when there is one, else its last lines. */
 export function failureDetail(output: string): string {
-  const lines = output.split('\n').map((line) => line.trimEnd()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter(Boolean);
   const error = lines.findIndex((line) => /^(ERROR|FATAL|PANIC):/.test(line.trim()));
   const chosen = error >= 0 ? lines.slice(error, error + 1) : lines.slice(-6);
   return chosen.map((line) => line.trim()).join(' / ');
@@ -133,7 +144,11 @@ function shuffled<T>(items: T[], random: () => number): T[] {
   return copy;
 }
 
-export async function executePlan(planned: PlannedChanges, connections: Map<string, HostConnection>, options: ApplyOptions): Promise<ActionResult[]> {
+export async function executePlan(
+  planned: PlannedChanges,
+  connections: Map<string, HostConnection>,
+  options: ApplyOptions,
+): Promise<ActionResult[]> {
   const { plan, changes } = planned;
   const outputs: Outputs = new Map();
   const status = new Map<string, ActionStatus | 'running'>();
@@ -166,19 +181,28 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
       outputs.set(action.address, own);
       finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
     } catch (error) {
-      const message = error instanceof StepFailure ? error.message : options.redactor.redact(String((error as Error).message ?? error));
+      const message =
+        error instanceof StepFailure
+          ? error.message
+          : options.redactor.redact(String((error as Error).message ?? error));
       finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000 });
     }
   };
 
   return new Promise((resolveAll) => {
     const running = new Set<Promise<void>>();
-    const results_ = () => plan.actions.map((action) => results.find((result) => result.address === action.address) as ActionResult);
+    const results_ = () =>
+      plan.actions.map((action) => results.find((result) => result.address === action.address) as ActionResult);
     options.stop?.abandon.then(() => {
       if (abandoned) return;
       abandoned = true;
       for (const action of plan.actions) {
-        if (status.get(action.address) === 'running') finish(action, { status: 'interrupted', message: 'still running on the host when bsync stopped waiting', seconds: 0 });
+        if (status.get(action.address) === 'running')
+          finish(action, {
+            status: 'interrupted',
+            message: 'still running on the host when bsync stopped waiting',
+            seconds: 0,
+          });
       }
       schedule();
     });
@@ -202,7 +226,11 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
         }
         const outside = action.dependsOn.find((dep) => !inPlan.has(dep));
         if (outside) {
-          finish(action, { status: 'skipped', message: `waits for ${outside}, on a host this run does not change (--host)`, seconds: 0 });
+          finish(action, {
+            status: 'skipped',
+            message: `waits for ${outside}, on a host this run does not change (--host)`,
+            seconds: 0,
+          });
           continue;
         }
         const deps = action.dependsOn.map((dep) => status.get(dep));
@@ -213,7 +241,12 @@ export async function executePlan(planned: PlannedChanges, connections: Map<stri
           continue;
         }
         if (action.requiresRestart && !options.allowRestart) {
-          finish(action, { status: 'deferred', message: 'PostgreSQL needs a restart; run apply with --allow-restart, or restart it yourself and apply again', seconds: 0 });
+          finish(action, {
+            status: 'deferred',
+            message:
+              'PostgreSQL needs a restart; run apply with --allow-restart, or restart it yourself and apply again',
+            seconds: 0,
+          });
           continue;
         }
         if (deps.some((dep) => dep !== 'done') || busyHosts.has(action.host)) continue;

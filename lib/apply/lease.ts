@@ -70,9 +70,15 @@ async function run(connection: HostConnection, script: string): Promise<string> 
   const result = await connection.exec(script);
   const line = result.stdout.trim();
   if (result.code !== 0 || line === '') {
-    throw new HostError(connection.host, `the lease could not be read or written (exit ${result.code})`, { hint: result.stderr.trim().slice(0, 300) || undefined });
+    throw new HostError(connection.host, `the lease could not be read or written (exit ${result.code})`, {
+      hint: result.stderr.trim().slice(0, 300) || undefined,
+    });
   }
-  if (line === 'guard-busy') throw new HostError(connection.host, `${GUARD_FILE} stayed locked for 10 s; another bsync is deciding about this host`);
+  if (line === 'guard-busy')
+    throw new HostError(
+      connection.host,
+      `${GUARD_FILE} stayed locked for 10 s; another bsync is deciding about this host`,
+    );
   return line;
 }
 
@@ -92,16 +98,25 @@ export async function acquireLease(connection: HostConnection, notice: (message:
   if (answer.startsWith('held ')) {
     const [, left, ...rest] = answer.split(' ');
     const holder = parseLease(rest.join(' '));
-    const gone = holder.controller === safe(hostname()) && /^\d+$/.test(holder.pid ?? '') && !processAlive(Number(holder.pid));
+    const gone =
+      holder.controller === safe(hostname()) && /^\d+$/.test(holder.pid ?? '') && !processAlive(Number(holder.pid));
     if (gone) answer = await run(connection, leaseScript('takeover', id, info, holder.id ?? ''));
     if (answer.startsWith('held ')) {
-      throw new HostError(connection.host, `another bsync apply is changing this host (${describeLease(holder)}; the lease runs out in ${left} s unless renewed)`, {
-        hint: `Wait for it to finish. If that bsync is gone for good, its lease expires by itself within ${LEASE_SECONDS} s, or clear it with: bsync unlock --host ${connection.host} ${holder.id ?? ''}`,
-      });
+      throw new HostError(
+        connection.host,
+        `another bsync apply is changing this host (${describeLease(holder)}; the lease runs out in ${left} s unless renewed)`,
+        {
+          hint: `Wait for it to finish. If that bsync is gone for good, its lease expires by itself within ${LEASE_SECONDS} s, or clear it with: bsync unlock --host ${connection.host} ${holder.id ?? ''}`,
+        },
+      );
     }
   }
-  if (answer.startsWith('took-expired ')) notice(`${connection.host}: took over an expired lease (${describeLease(parseLease(answer.slice(13)))})`);
-  if (answer.startsWith('took-gone ')) notice(`${connection.host}: took over the lease of a bsync that is no longer running (${describeLease(parseLease(answer.slice(10)))})`);
+  if (answer.startsWith('took-expired '))
+    notice(`${connection.host}: took over an expired lease (${describeLease(parseLease(answer.slice(13)))})`);
+  if (answer.startsWith('took-gone '))
+    notice(
+      `${connection.host}: took over the lease of a bsync that is no longer running (${describeLease(parseLease(answer.slice(10)))})`,
+    );
 
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -109,14 +124,17 @@ export async function acquireLease(connection: HostConnection, notice: (message:
     host: connection.host,
     startRenewing(onLost) {
       timer = setInterval(() => {
-        run(connection, leaseScript('renew', id, info)).then((line) => {
-          if (line.startsWith('lost')) {
-            clearInterval(timer);
-            onLost(`the lease on ${connection.host} was taken over (${describeLease(parseLease(line.slice(5)))})`);
-          }
-        }, () => {
-          // A host that stops answering is declared lost by the transport's keepalives.
-        });
+        run(connection, leaseScript('renew', id, info)).then(
+          (line) => {
+            if (line.startsWith('lost')) {
+              clearInterval(timer);
+              onLost(`the lease on ${connection.host} was taken over (${describeLease(parseLease(line.slice(5)))})`);
+            }
+          },
+          () => {
+            // A host that stops answering is declared lost by the transport's keepalives.
+          },
+        );
       }, RENEW_EVERY_MS);
       timer.unref();
     },
@@ -131,8 +149,13 @@ export async function acquireLease(connection: HostConnection, notice: (message:
 export async function clearLease(connection: HostConnection, leaseId: string): Promise<string> {
   const answer = await run(connection, leaseScript('unlock', '', '', leaseId));
   if (answer === 'none') return `${connection.host}: no bsync lease is held; nothing to clear.`;
-  if (answer.startsWith('unlocked ')) return `${connection.host}: cleared the lease of ${describeLease(parseLease(answer.slice(9)))}.`;
-  throw new HostError(connection.host, `the lease is held by ${describeLease(parseLease(answer.slice(6)))}, not by lease ${leaseId}; nothing was cleared`, {
-    hint: 'Copy the lease id from the message that named the holder.',
-  });
+  if (answer.startsWith('unlocked '))
+    return `${connection.host}: cleared the lease of ${describeLease(parseLease(answer.slice(9)))}.`;
+  throw new HostError(
+    connection.host,
+    `the lease is held by ${describeLease(parseLease(answer.slice(6)))}, not by lease ${leaseId}; nothing was cleared`,
+    {
+      hint: 'Copy the lease id from the message that named the holder.',
+    },
+  );
 }

@@ -9,7 +9,8 @@ export class Redactor {
 
   redact(text: string): string {
     let result = text;
-    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join('(sensitive)');
+    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length))
+      result = result.split(secret).join('(sensitive)');
     return result;
   }
 }

@@ -30,7 +30,13 @@ async function writeMarker(primary: NonNullable<VerifyTarget['primary']>): Promi
   const written = await primary.connection.exec(asUser(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${sql}\nBSYNC_SQL`));
   const match = /^([0-9A-F]+\/[0-9A-F]+)\|([0-9A-F]{24})$/.exec(written.stdout.split('\n')[0]?.trim() ?? '');
   if (written.code !== 0 || !match) {
-    return { host: primary.host, lsn: '', wal: '', archived: false, problem: `could not write the WAL marker: ${firstLine(written.stderr || written.stdout)}` };
+    return {
+      host: primary.host,
+      lsn: '',
+      wal: '',
+      archived: false,
+      problem: `could not write the WAL marker: ${firstLine(written.stderr || written.stdout)}`,
+    };
   }
   const [, lsn, wal] = match;
   const check = `SELECT coalesce(last_archived_wal >= '${wal}', false) FROM pg_stat_archiver`;
@@ -38,8 +44,14 @@ async function writeMarker(primary: NonNullable<VerifyTarget['primary']>): Promi
   const archived = await primary.connection.exec(asUser(PG_OS_USER, wait));
   if (archived.code === 0) return { host: primary.host, lsn, wal, archived: true };
   return {
-    host: primary.host, lsn, wal, archived: false,
-    problem: archived.code === 3 ? `WAL segment ${wal} with the marker was not archived within ${ARCHIVE_WAIT_SECONDS} s` : `could not read pg_stat_archiver: ${firstLine(archived.stderr)}`,
+    host: primary.host,
+    lsn,
+    wal,
+    archived: false,
+    problem:
+      archived.code === 3
+        ? `WAL segment ${wal} with the marker was not archived within ${ARCHIVE_WAIT_SECONDS} s`
+        : `could not read pg_stat_archiver: ${firstLine(archived.stderr)}`,
   };
 }
 
@@ -57,12 +69,20 @@ export async function runVerify(target: VerifyTarget): Promise<VerifyRun> {
   let transportProblem: string | undefined;
   if (marker?.problem === undefined) {
     try {
-      const result = await target.connection.exec('t=$(mktemp) && cat >"$t" && exec bash "$t" </dev/null', { stdin: verifyScript(target.job) });
+      const result = await target.connection.exec('t=$(mktemp) && cat >"$t" && exec bash "$t" </dev/null', {
+        stdin: verifyScript(target.job),
+      });
       steps = parseVerifyOutput(result.stdout);
-      if (steps.length === 0) transportProblem = `the verify script reported nothing (exit ${result.code}): ${firstLine(result.stderr.replace(/^\.+/, ''))}`;
+      if (steps.length === 0)
+        transportProblem = `the verify script reported nothing (exit ${result.code}): ${firstLine(result.stderr.replace(/^\.+/, ''))}`;
     } catch (error) {
       transportProblem = (error as Error).message;
     }
   }
-  return { steps, marker, verdict: verdict(target.job, steps, marker, transportProblem), elapsedSeconds: (Date.now() - started) / 1000 };
+  return {
+    steps,
+    marker,
+    verdict: verdict(target.job, steps, marker, transportProblem),
+    elapsedSeconds: (Date.now() - started) / 1000,
+  };
 }

@@ -31,10 +31,15 @@ export class ApplyProgress {
 
   readonly #plain: (line: string) => void;
 
-  constructor(actionsPerHost: Map<string, number>, options: { live: boolean; plain: (line: string) => void }, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    actionsPerHost: Map<string, number>,
+    options: { live: boolean; plain: (line: string) => void },
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.#live = options.live && process.env.TERM !== 'dumb';
     this.#plain = options.plain;
-    for (const [host, total] of actionsPerHost) this.#hosts.set(host, { done: 0, failed: 0, other: 0, started: Date.now(), total });
+    for (const [host, total] of actionsPerHost)
+      this.#hosts.set(host, { done: 0, failed: 0, other: 0, started: Date.now(), total });
     if (this.#live) this.#timer = setInterval(() => this.#draw(), REDRAW_MS).unref();
   }
 
@@ -42,7 +47,8 @@ export class ApplyProgress {
     const action = event.address.slice(event.host.length + 1);
     if (!this.#live) {
       if (event.status === 'started') this.#plain(`${event.host}: ${action}...`);
-      else if (event.status !== 'done') this.#plain(`${event.host}: ${action} ${event.status}${event.message ? `: ${event.message}` : ''}`);
+      else if (event.status !== 'done')
+        this.#plain(`${event.host}: ${action} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       return;
     }
     const state = this.#hosts.get(event.host);
@@ -69,7 +75,8 @@ export class ApplyProgress {
 
   #line(host: string, state: HostState, now: number): string {
     const counts = `${state.done}/${state.total} done${state.failed ? `, ${state.failed} failed` : ''}${state.other ? `, ${state.other} not done` : ''}`;
-    if (state.finishedAt !== undefined && !state.current) return `${host}: ${counts} in ${seconds(state.finishedAt - state.started)}`;
+    if (state.finishedAt !== undefined && !state.current)
+      return `${host}: ${counts} in ${seconds(state.finishedAt - state.started)}`;
     if (state.current) return `${host}: ${state.current.action} (${seconds(now - state.current.since)})  [${counts}]`;
     return `${host}: waiting  [${counts}]`;
   }

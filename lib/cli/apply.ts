@@ -30,7 +30,12 @@ async function confirm(): Promise<boolean> {
 
 function secretsOf(inventory: Inventory): Redactor {
   const redactor = new Redactor();
-  const secrets = [inventory.repo.cipherPass, inventory.backupUser.password, inventory.repo.s3?.key, inventory.repo.s3?.keySecret];
+  const secrets = [
+    inventory.repo.cipherPass,
+    inventory.backupUser.password,
+    inventory.repo.s3?.key,
+    inventory.repo.s3?.keySecret,
+  ];
   for (const secret of secrets) if (secret instanceof Secret) redactor.add(secret.reveal());
   return redactor;
 }
@@ -44,9 +49,12 @@ interface ApplyOptions extends GlobalOptions {
 export async function applyCommand(options: ApplyOptions): Promise<number> {
   if (isFleet(options.configs)) {
     if (options.planFile) {
-      throw new BsyncError(`a saved plan belongs to one cluster: apply ${options.planFile} with the one config it was made from`, {
-        hint: `bsync apply -c CONFIG ${options.planFile}; to plan and apply several clusters, run bsync apply --yes with their configs.`,
-      });
+      throw new BsyncError(
+        `a saved plan belongs to one cluster: apply ${options.planFile} with the one config it was made from`,
+        {
+          hint: `bsync apply -c CONFIG ${options.planFile}; to plan and apply several clusters, run bsync apply --yes with their configs.`,
+        },
+      );
     }
     if (!options.yes) {
       throw new BsyncError('apply with several configs changes every cluster without asking: confirm with --yes', {
@@ -58,13 +66,20 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
   // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();
   try {
-    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, out, context) => applyCluster(target, out, context, { options, saved, interrupt }));
+    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, out, context) =>
+      applyCluster(target, out, context, { options, saved, interrupt }),
+    );
   } finally {
     interrupt.dispose();
   }
 }
 
-async function applyCluster(target: ClusterTarget, out: CommandOutput, context: ClusterContext, run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt }): Promise<ClusterRun> {
+async function applyCluster(
+  target: ClusterTarget,
+  out: CommandOutput,
+  context: ClusterContext,
+  run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt },
+): Promise<ClusterRun> {
   const { options, saved, interrupt } = run;
   const session = await openSession(target.inventory, context.selection, { slots: context.slots });
   const leases: HeldLease[] = [];
@@ -91,7 +106,10 @@ async function applyCluster(target: ClusterTarget, out: CommandOutput, context: 
       return done(0);
     }
     if (!saved && !options.yes) {
-      if (!process.stdin.isTTY) throw new BsyncError('apply changes hosts: confirm with --yes, or apply a saved plan (bsync plan --out FILE; bsync apply FILE)');
+      if (!process.stdin.isTTY)
+        throw new BsyncError(
+          'apply changes hosts: confirm with --yes, or apply a saved plan (bsync plan --out FILE; bsync apply FILE)',
+        );
       if (!(await confirm())) {
         out.progress('Apply cancelled; nothing was changed.');
         return done(1);
@@ -104,7 +122,10 @@ async function applyCluster(target: ClusterTarget, out: CommandOutput, context: 
     const seed = applySeed();
     if (seed !== undefined) out.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
     // Redrawn in place only when this run has the terminal to itself (one cluster).
-    const view = new ApplyProgress(actionsPerHost(planned.plan), { live: out === directOutput && Boolean(process.stderr.isTTY), plain: (line) => out.progress(line) });
+    const view = new ApplyProgress(actionsPerHost(planned.plan), {
+      live: out === directOutput && Boolean(process.stderr.isTTY),
+      plain: (line) => out.progress(line),
+    });
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
@@ -143,7 +164,9 @@ async function takeLeases(session: Session, leases: HeldLease[], out: CommandOut
   const refused = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
   if (refused.length === 1) throw refused[0];
   if (refused.length > 1) {
-    throw new BsyncError(`${refused.length} hosts cannot be changed now:\n${refused.map((error) => `  ${error instanceof BsyncError ? error.describe().replace(/\n/g, '\n  ') : error.message}`).join('\n')}`);
+    throw new BsyncError(
+      `${refused.length} hosts cannot be changed now:\n${refused.map((error) => `  ${error instanceof BsyncError ? error.describe().replace(/\n/g, '\n  ') : error.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -151,19 +174,30 @@ async function takeLeases(session: Session, leases: HeldLease[], out: CommandOut
 function applySeed(): number | undefined {
   const text = process.env.BSYNC_APPLY_SEED;
   if (text === undefined || text === '') return undefined;
-  if (!/^\d{1,10}$/.test(text)) throw new BsyncError(`BSYNC_APPLY_SEED=${JSON.stringify(text)} is not a whole number`, { hint: 'Give a number such as 42, or unset it.' });
+  if (!/^\d{1,10}$/.test(text))
+    throw new BsyncError(`BSYNC_APPLY_SEED=${JSON.stringify(text)} is not a whole number`, {
+      hint: 'Give a number such as 42, or unset it.',
+    });
   return Number(text);
 }
 
 export function applyReport(results: ActionResult[], actions: PlanAction[] = []): string {
   const count = (status: string) => results.filter((result) => result.status === status).length;
-  const lines = results.filter((result) => result.status !== 'done').map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
-  const stopped = ['not started', 'interrupted'].filter((status) => count(status) > 0).map((status) => `, ${count(status)} ${status}`).join('');
+  const lines = results
+    .filter((result) => result.status !== 'done')
+    .map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
+  const stopped = ['not started', 'interrupted']
+    .filter((status) => count(status) > 0)
+    .map((status) => `, ${count(status)} ${status}`)
+    .join('');
   const complete = results.every((result) => result.status === 'done');
   const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
   // A line of its own, so the head reads as it always did.
   const adopting = new Set(actions.filter((action) => action.action === 'adopt').map((action) => action.address));
   const adopted = results.filter((result) => result.status === 'done' && adopting.has(result.address)).length;
-  const taken = adopted > 0 ? [`Adopted: ${adopted} of them took over lines bsync did not write; it manages them from now on.`] : [];
+  const taken =
+    adopted > 0
+      ? [`Adopted: ${adopted} of them took over lines bsync did not write; it manages them from now on.`]
+      : [];
   return `${printable([...lines, head, ...taken].join('\n'))}\n`;
 }

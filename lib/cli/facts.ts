@@ -8,7 +8,9 @@ export async function factsCommand(options: GlobalOptions): Promise<number> {
   const session = await openSession(oneConfig(options.configs, 'facts'), { hosts: options.host, zones: options.zone });
   try {
     const facts = await gatherFacts(session);
-    const selected = Object.fromEntries(session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]));
+    const selected = Object.fromEntries(
+      session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]),
+    );
     writeJson(selected);
     return 0;
   } finally {

@@ -22,7 +22,10 @@ function isFolder(path: string): boolean {
 
 /** The config of a command that works on one cluster only (facts, unlock). */
 export function oneConfig(values: string[], command: string): string {
-  if (isFleet(values)) throw new BsyncError(`${command} works on one cluster: name one config file with -c`, { hint: `Given: ${values.join(', ')}` });
+  if (isFleet(values))
+    throw new BsyncError(`${command} works on one cluster: name one config file with -c`, {
+      hint: `Given: ${values.join(', ')}`,
+    });
   return values[0];
 }
 
@@ -38,12 +41,17 @@ export function expandConfigs(values: string[]): string[] {
       continue;
     }
     const tomls = readdirSync(value, { withFileTypes: true })
-      .filter((entry) => entry.name.endsWith('.toml') && (entry.isFile() || (entry.isSymbolicLink() && !isFolder(join(value, entry.name)))))
+      .filter(
+        (entry) =>
+          entry.name.endsWith('.toml')
+          && (entry.isFile() || (entry.isSymbolicLink() && !isFolder(join(value, entry.name)))),
+      )
       .map((entry) => entry.name)
       .sort();
     if (tomls.length === 0) {
       throw new BsyncError('the folder holds no config: no *.toml file directly in it', {
-        where: value, hint: 'Put one <cluster>.toml per cluster in it, or name the config files with -c.',
+        where: value,
+        hint: 'Put one <cluster>.toml per cluster in it, or name the config files with -c.',
       });
     }
     files.push(...tomls.map((name) => join(value, name)));
@@ -94,7 +102,7 @@ export function checkHostsNotShared(inventories: Array<{ config: string; invento
   }
   if (clashes.length > 0) {
     throw new BsyncError(`a host belongs to two clusters:\n  ${clashes.join('\n  ')}`, {
-      hint: 'A host\'s pgbackrest.conf, crontab entries and apply lease come from one config: keep each host in one config (one cluster per host).',
+      hint: "A host's pgbackrest.conf, crontab entries and apply lease come from one config: keep each host in one config (one cluster per host).",
     });
   }
 }

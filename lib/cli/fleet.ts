@@ -10,7 +10,15 @@ import { printable } from '../printable.js';
 import { Semaphore } from '../semaphore.js';
 import { checkHostsNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
 import { withMetrics, type MeasuredRun } from './metrics-file.js';
-import { describeError, directOutput, errorJson, progress, writeJson, type CommandOutput, type GlobalOptions } from './output.js';
+import {
+  describeError,
+  directOutput,
+  errorJson,
+  progress,
+  writeJson,
+  type CommandOutput,
+  type GlobalOptions,
+} from './output.js';
 import type { HostSelection } from './session.js';
 
 export interface ClusterTarget {
@@ -60,11 +68,17 @@ export interface ClusterOutcome {
   success: boolean;
 }
 
-export async function runCommand(options: GlobalOptions, spec: CommandSpec, runCluster: ClusterCommand): Promise<number> {
+export async function runCommand(
+  options: GlobalOptions,
+  spec: CommandSpec,
+  runCluster: ClusterCommand,
+): Promise<number> {
   const selection = { hosts: options.host, zones: options.zone };
   if (!isFleet(options.configs)) {
     const config = options.configs[0];
-    return withMetrics(spec.promFile, spec.name, () => runCluster({ config, label: config, inventory: loadConfig(config) }, directOutput, { selection }));
+    return withMetrics(spec.promFile, spec.name, () =>
+      runCluster({ config, label: config, inventory: loadConfig(config) }, directOutput, { selection }),
+    );
   }
   return withMetrics(spec.promFile, spec.name, async () => {
     const outcomes = await runFleet(options, spec, runCluster);
@@ -75,10 +89,23 @@ export async function runCommand(options: GlobalOptions, spec: CommandSpec, runC
   });
 }
 
-async function runFleet(options: GlobalOptions, spec: CommandSpec, runCluster: ClusterCommand): Promise<ClusterOutcome[]> {
+async function runFleet(
+  options: GlobalOptions,
+  spec: CommandSpec,
+  runCluster: ClusterCommand,
+): Promise<ClusterOutcome[]> {
   const files = expandConfigs(options.configs);
   const labels = configLabels(files);
-  const outcomes: ClusterOutcome[] = files.map((config, index) => ({ config, label: labels[index], cluster: null, code: 1, changes: false, text: '', metrics: [], success: false }));
+  const outcomes: ClusterOutcome[] = files.map((config, index) => ({
+    config,
+    label: labels[index],
+    cluster: null,
+    code: 1,
+    changes: false,
+    text: '',
+    metrics: [],
+    success: false,
+  }));
   const targets: Array<ClusterTarget | undefined> = outcomes.map((outcome) => {
     try {
       const inventory = loadConfig(outcome.config);
@@ -92,20 +119,30 @@ async function runFleet(options: GlobalOptions, spec: CommandSpec, runCluster: C
   const loaded = targets.filter((target): target is ClusterTarget => target !== undefined);
   checkHostsNotShared(loaded);
   spec.before?.(loaded);
-  const context: ClusterContext = { selection: { hosts: options.host, zones: options.zone }, slots: new Semaphore(options.parallel) };
+  const context: ClusterContext = {
+    selection: { hosts: options.host, zones: options.zone },
+    slots: new Semaphore(options.parallel),
+  };
   // Each cluster's command may listen for SIGINT and SIGTERM; many clusters are not a leak.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * files.length + 10));
   const printer = orderedPrinter(outcomes, options.json);
-  await Promise.all(outcomes.map(async (outcome, index) => {
-    const target = targets[index];
-    if (target) await runOne(outcome, target, runCluster, context);
-    if (outcome.error !== undefined) progress(`bsync: error: ${outcome.label}: ${describeError(outcome.error)}`);
-    printer(index);
-  }));
+  await Promise.all(
+    outcomes.map(async (outcome, index) => {
+      const target = targets[index];
+      if (target) await runOne(outcome, target, runCluster, context);
+      if (outcome.error !== undefined) progress(`bsync: error: ${outcome.label}: ${describeError(outcome.error)}`);
+      printer(index);
+    }),
+  );
   return outcomes;
 }
 
-async function runOne(outcome: ClusterOutcome, target: ClusterTarget, runCluster: ClusterCommand, context: ClusterContext): Promise<void> {
+async function runOne(
+  outcome: ClusterOutcome,
+  target: ClusterTarget,
+  runCluster: ClusterCommand,
+  context: ClusterContext,
+): Promise<void> {
   const out: CommandOutput = {
     text: (text) => (outcome.text += text),
     json: (value) => (outcome.json = value),
@@ -113,7 +150,12 @@ async function runOne(outcome: ClusterOutcome, target: ClusterTarget, runCluster
   };
   try {
     const run = await runCluster(target, out, context);
-    Object.assign(outcome, { code: run.code, success: run.success, metrics: run.metrics, changes: run.changes ?? false });
+    Object.assign(outcome, {
+      code: run.code,
+      success: run.success,
+      metrics: run.metrics,
+      changes: run.changes ?? false,
+    });
   } catch (error) {
     outcome.error = error;
   }
@@ -125,7 +167,8 @@ function orderedPrinter(outcomes: ClusterOutcome[], json: boolean): (done: numbe
   let next = 0;
   return (done) => {
     finished[done] = true;
-    for (; next < outcomes.length && finished[next]; next += 1) if (!json) process.stdout.write(clusterSection(outcomes[next]));
+    for (; next < outcomes.length && finished[next]; next += 1)
+      if (!json) process.stdout.write(clusterSection(outcomes[next]));
   };
 }
 
@@ -152,9 +195,16 @@ const failed = (outcome: ClusterOutcome) => outcome.error !== undefined || (outc
 
 /** `Fleet: 3 clusters, 1 with changes (ha.toml), 0 failed.` */
 export function fleetSummary(outcomes: ClusterOutcome[], changesWord?: string): string {
-  const part = (count: ClusterOutcome[], word: string) => `${count.length} ${word}${count.length > 0 ? ` (${count.map((outcome) => outcome.label).join(', ')})` : ''}`;
+  const part = (count: ClusterOutcome[], word: string) =>
+    `${count.length} ${word}${count.length > 0 ? ` (${count.map((outcome) => outcome.label).join(', ')})` : ''}`;
   const parts = [`${outcomes.length} cluster${outcomes.length === 1 ? '' : 's'}`];
-  if (changesWord) parts.push(part(outcomes.filter((outcome) => outcome.changes && !failed(outcome)), changesWord));
+  if (changesWord)
+    parts.push(
+      part(
+        outcomes.filter((outcome) => outcome.changes && !failed(outcome)),
+        changesWord,
+      ),
+    );
   parts.push(part(outcomes.filter(failed), 'failed'));
   return printable(`Fleet: ${parts.join(', ')}.`);
 }
@@ -181,8 +231,13 @@ export function fleetMetrics(command: string, outcomes: ClusterOutcome[]): Metri
   return [
     ...mergeLabelled(outcomes.map((outcome) => ({ labels: labelsOf(outcome), metrics: outcome.metrics }))),
     {
-      name: 'bsync_cluster_success', help: 'Whether the last fleet run of this command did its job for the cluster (1) or failed (0).', type: 'gauge',
-      samples: outcomes.map((outcome) => ({ labels: { ...labelsOf(outcome), command }, value: outcome.success && outcome.error === undefined ? 1 : 0 })),
+      name: 'bsync_cluster_success',
+      help: 'Whether the last fleet run of this command did its job for the cluster (1) or failed (0).',
+      type: 'gauge',
+      samples: outcomes.map((outcome) => ({
+        labels: { ...labelsOf(outcome), command },
+        value: outcome.success && outcome.error === undefined ? 1 : 0,
+      })),
     },
   ];
 }

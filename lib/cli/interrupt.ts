@@ -20,11 +20,15 @@ export class Interrupt implements ApplyStop {
 
   #handle(signal: NodeJS.Signals): void {
     if (this.requested) {
-      progress(`${signal} again: stopping now. Actions still running on hosts go on there; their leases run out by themselves. Run apply again to converge.`);
+      progress(
+        `${signal} again: stopping now. Actions still running on hosts go on there; their leases run out by themselves. Run apply again to converge.`,
+      );
       process.exit(INTERRUPT_EXIT);
     }
     this.requested = true;
-    progress(`${signal}: no new action starts; waiting up to ${this.graceSeconds} s for running ones (send it again to stop at once).`);
+    progress(
+      `${signal}: no new action starts; waiting up to ${this.graceSeconds} s for running ones (send it again to stop at once).`,
+    );
     setTimeout(() => this.#abandonNow(), this.graceSeconds * 1000).unref();
   }
 

@@ -10,7 +10,11 @@ export interface MeasuredRun {
   metrics: Metric[];
 }
 
-export async function withMetrics(promFile: string | undefined, command: string, work: () => Promise<MeasuredRun>): Promise<number> {
+export async function withMetrics(
+  promFile: string | undefined,
+  command: string,
+  work: () => Promise<MeasuredRun>,
+): Promise<number> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   let run: MeasuredRun;

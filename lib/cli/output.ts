@@ -55,7 +55,8 @@ export function printErrorsAsJson(on: boolean): void {
 export function reportError(error: unknown): number {
   if (errorsAsJson) writeJson({ error: errorJson(error) });
   process.stderr.write(`bsync: error: ${printable(describeError(error))}\n`);
-  if (!(error instanceof BsyncError) && process.env.BSYNC_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (!(error instanceof BsyncError) && process.env.BSYNC_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   return 1;
 }
 

@@ -19,31 +19,43 @@ interface PlanOptions extends GlobalOptions {
 
 export async function planCommand(options: PlanOptions): Promise<number> {
   const fleet = isFleet(options.configs);
-  const outFor = (target: ClusterTarget) => (options.out && fleet ? fleetPlanFile(options.out, target.config) : options.out);
-  const before = fleet && options.out ? (targets: ClusterTarget[]) => checkPlanFolder(options.out!, targets) : undefined;
-  return runCommand(options, { name: 'plan', promFile: options.promFile, changes: 'with changes', before }, async (target, out, context) => {
-    const session = await openSession(target.inventory, context.selection, { slots: context.slots });
-    try {
-      out.progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
-      const { plan } = planFromFacts(session, await gatherFacts(session));
-      if (options.json) out.json(plan);
-      else out.text(renderPlanText(plan, styleFor(options)));
-      const file = outFor(target);
-      if (file) {
-        writePlanFile(file, plan);
-        out.progress(`Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`);
+  const outFor = (target: ClusterTarget) =>
+    options.out && fleet ? fleetPlanFile(options.out, target.config) : options.out;
+  const before =
+    fleet && options.out ? (targets: ClusterTarget[]) => checkPlanFolder(options.out!, targets) : undefined;
+  return runCommand(
+    options,
+    { name: 'plan', promFile: options.promFile, changes: 'with changes', before },
+    async (target, out, context) => {
+      const session = await openSession(target.inventory, context.selection, { slots: context.slots });
+      try {
+        out.progress(
+          `Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`,
+        );
+        const { plan } = planFromFacts(session, await gatherFacts(session));
+        if (options.json) out.json(plan);
+        else out.text(renderPlanText(plan, styleFor(options)));
+        const file = outFor(target);
+        if (file) {
+          writePlanFile(file, plan);
+          out.progress(
+            `Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`,
+          );
+        }
+        const metrics = planMetrics(plan);
+        const changes = plan.actions.length > 0;
+        if (plan.problems.length > 0) {
+          out.progress(
+            `bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`,
+          );
+          return { code: 1, success: false, metrics, changes };
+        }
+        return { code: options.detailedExitcode && changes ? 2 : 0, success: true, metrics, changes };
+      } finally {
+        session.close();
       }
-      const metrics = planMetrics(plan);
-      const changes = plan.actions.length > 0;
-      if (plan.problems.length > 0) {
-        out.progress(`bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`);
-        return { code: 1, success: false, metrics, changes };
-      }
-      return { code: options.detailedExitcode && changes ? 2 : 0, success: true, metrics, changes };
-    } finally {
-      session.close();
-    }
-  });
+    },
+  );
 }
 
 /** With several configs, --out names a folder: each cluster's plan goes to <folder>/<config name>.plan.json. */
@@ -60,7 +72,8 @@ function checkPlanFolder(folder: string, targets: ClusterTarget[]): void {
   }
   if (!isFolder) {
     throw new BsyncError('with several configs, --out names a folder, one plan file per cluster in it', {
-      where: folder, hint: 'Make the folder first (mkdir), or plan one config at a time to save one plan file.',
+      where: folder,
+      hint: 'Make the folder first (mkdir), or plan one config at a time to save one plan file.',
     });
   }
   const files = targets.map((target) => fleetPlanFile(folder, target.config));

@@ -25,7 +25,10 @@ export interface HostSelection {
   zones?: number[];
 }
 
-export function selectHosts(inventory: Inventory, selection: HostSelection): { selected: HostSpec[]; involved: HostSpec[] } {
+export function selectHosts(
+  inventory: Inventory,
+  selection: HostSelection,
+): { selected: HostSpec[]; involved: HostSpec[] } {
   const names = selection.hosts ?? [];
   const zones = selection.zones ?? [];
   if (names.length === 0 && zones.length === 0) return { selected: inventory.hosts, involved: inventory.hosts };
@@ -39,13 +42,21 @@ export function selectHosts(inventory: Inventory, selection: HostSelection): { s
   const known = [...new Set(inventory.hosts.map((host) => host.zone))].sort((a, b) => a - b);
   const missing = zones.filter((zone) => !known.includes(zone));
   if (missing.length > 0) {
-    throw new BsyncError(`--zone ${missing.join(', ')}: no such zone in the config`, { where: inventory.configPath, hint: `Zones: ${known.join(', ')}` });
+    throw new BsyncError(`--zone ${missing.join(', ')}: no such zone in the config`, {
+      where: inventory.configPath,
+      hint: `Zones: ${known.join(', ')}`,
+    });
   }
-  const selected = inventory.hosts.filter((host) => (names.length === 0 || names.includes(host.name)) && (zones.length === 0 || zones.includes(host.zone)));
+  const selected = inventory.hosts.filter(
+    (host) => (names.length === 0 || names.includes(host.name)) && (zones.length === 0 || zones.includes(host.zone)),
+  );
   if (selected.length === 0) {
     throw new BsyncError(`--host ${names.join(', ')}: not in --zone ${zones.join(', ')}`, {
       where: inventory.configPath,
-      hint: `Hosts of zone ${zones.join(', ')}: ${inventory.hosts.filter((host) => zones.includes(host.zone)).map((host) => host.name).join(', ')}`,
+      hint: `Hosts of zone ${zones.join(', ')}: ${inventory.hosts
+        .filter((host) => zones.includes(host.zone))
+        .map((host) => host.name)
+        .join(', ')}`,
     });
   }
   const involvedZones = new Set(selected.map((host) => host.zone));
@@ -63,13 +74,20 @@ interface SessionOptions {
 }
 
 /** `source`: a config file to load, or a config already loaded (a fleet run loads them all first). */
-export async function openSession(source: string | Inventory, selection: HostSelection, options: SessionOptions = {}): Promise<Session> {
+export async function openSession(
+  source: string | Inventory,
+  selection: HostSelection,
+  options: SessionOptions = {},
+): Promise<Session> {
   const inventory = typeof source === 'string' ? loadConfig(source) : source;
   const chosen = selectHosts(inventory, selection);
   const selected = chosen.selected;
   const involved = options.onlySelected ? chosen.selected : chosen.involved;
   const releaseSlots = options.slots ? await options.slots.acquire(involved.length) : () => {};
-  const results = await connectAll(inventory, involved.map((host) => host.name));
+  const results = await connectAll(
+    inventory,
+    involved.map((host) => host.name),
+  );
   const connections = new Map<string, HostConnection>();
   const failures: HostError[] = [];
   for (const [name, result] of results) {
@@ -89,14 +107,20 @@ export async function openSession(source: string | Inventory, selection: HostSel
 
 /** Every involved host's facts; the hosts whose facts cannot be had are all named in one error. */
 export async function gatherFacts(session: Session): Promise<Map<string, HostFacts>> {
-  const settled = await Promise.allSettled(session.involved.map(async (host) => {
-    const connection = session.connections.get(host.name) as HostConnection;
-    return [host.name, await gatherHostFacts(connection, session.inventory, host)] as const;
-  }));
+  const settled = await Promise.allSettled(
+    session.involved.map(async (host) => {
+      const connection = session.connections.get(host.name) as HostConnection;
+      return [host.name, await gatherHostFacts(connection, session.inventory, host)] as const;
+    }),
+  );
   const failures = settled.flatMap((result, index) => {
     if (result.status === 'fulfilled') return [];
     const error = result.reason;
-    return [error instanceof HostError ? error : new HostError(session.involved[index].name, String((error as Error)?.message ?? error))];
+    return [
+      error instanceof HostError
+        ? error
+        : new HostError(session.involved[index].name, String((error as Error)?.message ?? error)),
+    ];
   });
   if (failures.length > 0) throw hostsFailed('cannot gather facts from', failures);
   return new Map(settled.map((result) => (result as PromiseFulfilledResult<readonly [string, HostFacts]>).value));
@@ -105,5 +129,7 @@ export async function gatherFacts(session: Session): Promise<Map<string, HostFac
 /** One error naming every host that failed, each with its own message. */
 function hostsFailed(what: string, failures: HostError[]): BsyncError {
   const lines = failures.map((failure) => `  ${failure.describe().replace(/\n/g, '\n  ')}`);
-  return new BsyncError(`${what} ${failures.length} host${failures.length === 1 ? '' : 's'}:\n${lines.join('\n')}`, { hosts: failures.map((failure) => failure.host) });
+  return new BsyncError(`${what} ${failures.length} host${failures.length === 1 ? '' : 's'}:\n${lines.join('\n')}`, {
+    hosts: failures.map((failure) => failure.host),
+  });
 }

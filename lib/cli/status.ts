@@ -12,7 +12,11 @@ export async function statusCommand(options: GlobalOptions & { promFile?: string
     const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     try {
       const facts = await gatherFacts(session);
-      const report = statusReport(session.inventory, facts, session.selected.map((host) => host.name));
+      const report = statusReport(
+        session.inventory,
+        facts,
+        session.selected.map((host) => host.name),
+      );
       if (options.json) out.json(report);
       else out.text(printable(renderStatusText(report)));
       return { code: 0, success: true, metrics: statusMetrics(report) };

@@ -18,9 +18,26 @@ interface VerifyOptions extends GlobalOptions {
 
 function skipped(skip: VerifySkip): StanzaVerification {
   return {
-    stanza: skip.zone.stanza, zone: skip.zone.zone, host: skip.host, label: null, backupType: null, backupAgeSeconds: null, sizeBytes: null,
-    recoveryPoint: null, elapsedSeconds: 0, ok: false, failedStep: 'backup', message: skip.problem, checks: [],
-    restoreSeconds: null, startSeconds: null, databases: [], restoredTo: null, scratchBytes: null, leftoversRemoved: false, cleanedUp: null,
+    stanza: skip.zone.stanza,
+    zone: skip.zone.zone,
+    host: skip.host,
+    label: null,
+    backupType: null,
+    backupAgeSeconds: null,
+    sizeBytes: null,
+    recoveryPoint: null,
+    elapsedSeconds: 0,
+    ok: false,
+    failedStep: 'backup',
+    message: skip.problem,
+    checks: [],
+    restoreSeconds: null,
+    startSeconds: null,
+    databases: [],
+    restoredTo: null,
+    scratchBytes: null,
+    leftoversRemoved: false,
+    cleanedUp: null,
   };
 }
 
@@ -43,27 +60,43 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
       const byHost = new Map<string, Array<VerifyPlan | VerifySkip>>();
       for (const entry of plans) byHost.set(entry.host, [...(byHost.get(entry.host) ?? []), entry]);
       const results = new Map<string, StanzaVerification>();
-      await Promise.all([...byHost.values()].map(async (entries) => {
-        for (const entry of entries) {
-          if (!('job' in entry)) {
-            results.set(entry.zone.stanza, skipped(entry));
-            continue;
+      await Promise.all(
+        [...byHost.values()].map(async (entries) => {
+          for (const entry of entries) {
+            if (!('job' in entry)) {
+              results.set(entry.zone.stanza, skipped(entry));
+              continue;
+            }
+            out.progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
+            const run = await runVerify({
+              job: entry.job,
+              host: entry.host,
+              connection: session.connections.get(entry.host)!,
+              ...(entry.primary
+                ? { primary: { ...entry.primary, connection: session.connections.get(entry.primary.host)! } }
+                : {}),
+            });
+            results.set(entry.zone.stanza, {
+              ...run.verdict,
+              stanza: entry.zone.stanza,
+              zone: entry.zone.zone,
+              host: entry.host,
+              label: entry.backup.label,
+              backupType: entry.backup.type,
+              backupAgeSeconds:
+                entry.backup.stop === undefined ? null : Math.max(0, Math.round(now - entry.backup.stop)),
+              sizeBytes: entry.backup.size ?? null,
+              recoveryPoint: run.marker ?? null,
+              elapsedSeconds: run.elapsedSeconds,
+            });
           }
-          out.progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
-          const run = await runVerify({
-            job: entry.job, host: entry.host, connection: session.connections.get(entry.host)!,
-            ...(entry.primary ? { primary: { ...entry.primary, connection: session.connections.get(entry.primary.host)! } } : {}),
-          });
-          results.set(entry.zone.stanza, {
-            ...run.verdict, stanza: entry.zone.stanza, zone: entry.zone.zone, host: entry.host,
-            label: entry.backup.label, backupType: entry.backup.type,
-            backupAgeSeconds: entry.backup.stop === undefined ? null : Math.max(0, Math.round(now - entry.backup.stop)),
-            sizeBytes: entry.backup.size ?? null, recoveryPoint: run.marker ?? null, elapsedSeconds: run.elapsedSeconds,
-          });
-        }
-      }));
+        }),
+      );
       const report: VerifyReport = {
-        format: 'bsync-verify', version: 1, generatedAt: new Date().toISOString(), configPath: session.inventory.configPath,
+        format: 'bsync-verify',
+        version: 1,
+        generatedAt: new Date().toISOString(),
+        configPath: session.inventory.configPath,
         stanzas: plans.map((entry) => results.get(entry.zone.stanza)!),
       };
       if (options.json) out.json(report);

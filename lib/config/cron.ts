@@ -10,7 +10,8 @@ export function cronProblem(schedule: string): string | null {
   if (MACROS.has(trimmed)) return null;
   if (!/^[0-9A-Za-z*/,\- ]+$/.test(trimmed)) return 'has characters that are not cron syntax';
   const fields = trimmed.split(/\s+/);
-  if (fields.length !== 5) return `has ${fields.length} fields; cron takes 5 (minute hour day-of-month month day-of-week)`;
+  if (fields.length !== 5)
+    return `has ${fields.length} fields; cron takes 5 (minute hour day-of-month month day-of-week)`;
   try {
     CronExpressionParser.parse(trimmed);
     return null;

@@ -16,20 +16,35 @@ const MANAGED: Array<[RegExp, string]> = [
   [/^stanza$/, 'is the stanza name bsync gives each zone: set [cluster].stanza (or [cluster].name)'],
   [/^log-path$/, 'is set by bsync (/var/log/pgbackrest, a folder it creates with the right owner)'],
   [/^repo1-path$/, 'is set by bsync from repo.path'],
-  [/^repo1-retention-(full|diff|full-type)$/, 'is set by bsync from repo.retention = { full = N, diff = N } (counts of backups)'],
+  [
+    /^repo1-retention-(full|diff|full-type)$/,
+    'is set by bsync from repo.retention = { full = N, diff = N } (counts of backups)',
+  ],
   [/^repo1-cipher-type$/, 'is set by bsync from repo.cipher_type'],
   [/^repo1-cipher-pass$/, 'is set by bsync from repo.cipher_pass (a secret key: { env = "..." } or { file = "..." })'],
   [/^repo1-host$/, 'is set by bsync: the zone\'s [[host]] with role = "backup"'],
   [/^repo1-host-user$/, 'is set by bsync from repo.user'],
-  [/^repo1-host-port$/, 'is set by bsync from the backup [[host]]\'s ssh_port (default [ssh].port), the port its sshd listens on'],
+  [
+    /^repo1-host-port$/,
+    "is set by bsync from the backup [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
+  ],
   [/^repo1-host-type$/, 'is set by bsync, which connects the hosts over SSH (repo.type = "ssh")'],
   [/^repo1-type$/, 'is set by bsync from repo.type'],
-  [/^repo1-(s3-.*|storage-(port|verify-tls|ca-file|host))$/, 'is set by bsync from [repo.s3] (bucket, endpoint, region, key, key_secret, uri_style, port, verify_tls, ca_file)'],
+  [
+    /^repo1-(s3-.*|storage-(port|verify-tls|ca-file|host))$/,
+    'is set by bsync from [repo.s3] (bucket, endpoint, region, key, key_secret, uri_style, port, verify_tls, ca_file)',
+  ],
   [/^repo1-(azure|gcs|sftp)-/, 'belongs to a repository type bsync does not manage: repo.type is "ssh" or "s3"'],
   [/^repo([2-9]|[1-9][0-9]+)-/, 'belongs to a second repository; bsync manages one, repo1 ([repo])'],
-  [/^pg[0-9]+-host-port$/, 'is set by bsync from each PostgreSQL [[host]]\'s ssh_port (default [ssh].port), the port its sshd listens on'],
+  [
+    /^pg[0-9]+-host-port$/,
+    "is set by bsync from each PostgreSQL [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
+  ],
   [/^pg1-(path|port)$/, 'is set by bsync from [[host]] pg_data and pg_port'],
-  [/^pg[0-9]+-/, 'is set by bsync for every PostgreSQL [[host]] of the zone (pg_data, pg_port); per-host pgBackRest options are not supported'],
+  [
+    /^pg[0-9]+-/,
+    'is set by bsync for every PostgreSQL [[host]] of the zone (pg_data, pg_port); per-host pgBackRest options are not supported',
+  ],
 ];
 
 const SIZE = /^([0-9]+)(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib|p|pb|pib)?$/i;
@@ -56,37 +71,54 @@ function rangeText(info: OptionInfo): string {
 
 /** The option's values as pgbackrest.conf lines hold them, or why the TOML value does not fit. */
 function confValues(value: unknown, info: OptionInfo): string[] | string {
-  const inRange = (n: number) => (info.min === undefined || n >= (sizeBytes(info.min) ?? Number(info.min))) && (info.max === undefined || n <= (sizeBytes(info.max) ?? Number(info.max)));
+  const inRange = (n: number) =>
+    (info.min === undefined || n >= (sizeBytes(info.min) ?? Number(info.min)))
+    && (info.max === undefined || n <= (sizeBytes(info.max) ?? Number(info.max)));
   switch (info.type) {
     case 'boolean':
       return typeof value === 'boolean' ? [value ? 'y' : 'n'] : `must be true or false, got ${shown(value)}`;
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && inRange(value) ? [String(value)] : `must be a whole number${rangeText(info)}, got ${shown(value)}`;
+      return typeof value === 'number' && Number.isInteger(value) && inRange(value)
+        ? [String(value)]
+        : `must be a whole number${rangeText(info)}, got ${shown(value)}`;
     case 'time':
-      return typeof value === 'number' && inRange(value) ? [String(value)] : `must be a number of seconds${rangeText(info)}, got ${shown(value)}`;
+      return typeof value === 'number' && inRange(value)
+        ? [String(value)]
+        : `must be a number of seconds${rangeText(info)}, got ${shown(value)}`;
     case 'size': {
       const bytes = typeof value === 'number' || typeof value === 'string' ? sizeBytes(value) : null;
       const allowed = info.allowed?.map((entry) => sizeBytes(entry));
       if (bytes === null || !inRange(bytes) || (allowed && !allowed.includes(bytes))) {
-        const what = info.allowed ? `one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}` : `a size such as "128MiB" or a number of bytes${rangeText(info)}`;
+        const what = info.allowed
+          ? `one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}`
+          : `a size such as "128MiB" or a number of bytes${rangeText(info)}`;
         return `must be ${what}, got ${shown(value)}`;
       }
       return [String(value)];
     }
     case 'list': {
       const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value : null;
-      return items?.every((item) => typeof item === 'string') ? items : `must be a string or a list of strings, got ${shown(value)}`;
+      return items?.every((item) => typeof item === 'string')
+        ? items
+        : `must be a string or a list of strings, got ${shown(value)}`;
     }
     case 'hash': {
-      const entries = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? Object.entries(value) : null;
-      if (!entries || entries.some(([key, item]) => key.includes('=') || !['string', 'number', 'boolean'].includes(typeof item))) {
+      const entries =
+        value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+          ? Object.entries(value)
+          : null;
+      if (
+        !entries
+        || entries.some(([key, item]) => key.includes('=') || !['string', 'number', 'boolean'].includes(typeof item))
+      ) {
         return `must be a table of key = value (e.g. { key = "value" }), got ${shown(value)}`;
       }
       return entries.map(([key, item]) => `${key}=${String(item)}`);
     }
     default: {
       if (typeof value !== 'string') return `must be a string, got ${shown(value)}`;
-      if (info.allowed && !info.allowed.includes(value)) return `must be one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}, got ${shown(value)}`;
+      if (info.allowed && !info.allowed.includes(value))
+        return `must be one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}, got ${shown(value)}`;
       if (info.type === 'path' && !value.startsWith('/')) return `must be an absolute path, got ${shown(value)}`;
       return [value];
     }
@@ -94,39 +126,57 @@ function confValues(value: unknown, info: OptionInfo): string[] | string {
 }
 
 /** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table. */
-function refusal(key: string, option: NamedOption | null, table: OptionTable): { message: string; hint?: string } | null {
+function refusal(
+  key: string,
+  option: NamedOption | null,
+  table: OptionTable,
+): { message: string; hint?: string } | null {
   if (!option) {
     const guess = closest(key, suggestableNames());
-    return { message: `unknown pgBackRest option "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`, hint: 'Options are named as in pgbackrest.conf; `pgbackrest help backup` lists them.' };
+    return {
+      message: `unknown pgBackRest option "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      hint: 'Options are named as in pgbackrest.conf; `pgbackrest help backup` lists them.',
+    };
   }
   // A secret first: its message must never lead anyone to write it here, whatever else is wrong.
   if (option.info.secure) {
-    return { message: 'is a secret (a secure option in pgBackRest\'s table); put secrets in bsync\'s secret keys, not in [pgbackrest.*]', hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret) take { env = "..." } or { file = "..." } and never show the value.' };
+    return {
+      message:
+        "is a secret (a secure option in pgBackRest's table); put secrets in bsync's secret keys, not in [pgbackrest.*]",
+      hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret) take { env = "..." } or { file = "..." } and never show the value.',
+    };
   }
   const managed = MANAGED.find(([pattern]) => pattern.test(key));
   if (managed) return { message: managed[1] };
   if (option.index !== undefined && (option.index < 1 || option.index > option.info.index!.max)) {
-    return { message: `${option.info.index!.prefix} index ${option.index} is out of range (1 to ${option.info.index!.max})` };
+    return {
+      message: `${option.info.index!.prefix} index ${option.index} is out of range (1 to ${option.info.index!.max})`,
+    };
   }
-  if (option.info.section === 'command-line') return { message: 'is a command-line option: pgBackRest does not read it from pgbackrest.conf' };
-  if (option.info.section === 'stanza' && table === 'global') return { message: 'goes in a stanza section only: put it in [pgbackrest.stanza]' };
+  if (option.info.section === 'command-line')
+    return { message: 'is a command-line option: pgBackRest does not read it from pgbackrest.conf' };
+  if (option.info.section === 'stanza' && table === 'global')
+    return { message: 'goes in a stanza section only: put it in [pgbackrest.stanza]' };
   return null;
 }
 
 function checkTable(raw: Raw, table: OptionTable, file: string): PgbackrestOption[] {
-  return Object.keys(raw).sort().map((key) => {
-    const path = `pgbackrest.${table}.${key}`;
-    const option = lookupOption(key);
-    const refused = refusal(key, option, table);
-    if (refused) throw new ConfigError(`${path}: ${refused.message}`, { where: file, hint: refused.hint });
-    const values = confValues(raw[key], option!.info);
-    if (typeof values === 'string') throw new ConfigError(`${path}: ${values}`, { where: file });
-    for (const value of values) {
-      const problem = pgbackrestValueProblem(value);
-      if (problem) throw new ConfigError(`${path}: pgbackrest.conf cannot hold this value: ${problem}`, { where: file });
-    }
-    return { key, name: option!.name, values };
-  });
+  return Object.keys(raw)
+    .sort()
+    .map((key) => {
+      const path = `pgbackrest.${table}.${key}`;
+      const option = lookupOption(key);
+      const refused = refusal(key, option, table);
+      if (refused) throw new ConfigError(`${path}: ${refused.message}`, { where: file, hint: refused.hint });
+      const values = confValues(raw[key], option!.info);
+      if (typeof values === 'string') throw new ConfigError(`${path}: ${values}`, { where: file });
+      for (const value of values) {
+        const problem = pgbackrestValueProblem(value);
+        if (problem)
+          throw new ConfigError(`${path}: pgbackrest.conf cannot hold this value: ${problem}`, { where: file });
+      }
+      return { key, name: option!.name, values };
+    });
 }
 
 /** The checked options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
@@ -135,7 +185,10 @@ export function pgbackrestOptions(raw: { global?: Raw; stanza?: Raw } | undefine
   const stanza = checkTable(raw?.stanza ?? {}, 'stanza', file);
   const twice = stanza.find((option) => global.some((other) => other.key === option.key));
   if (twice) {
-    throw new ConfigError(`pgbackrest.stanza.${twice.key}: is also set in [pgbackrest.global]`, { where: file, hint: 'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.' });
+    throw new ConfigError(`pgbackrest.stanza.${twice.key}: is also set in [pgbackrest.global]`, {
+      where: file,
+      hint: 'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.',
+    });
   }
   return { global, stanza };
 }
@@ -144,22 +197,40 @@ export function pgbackrestOptions(raw: { global?: Raw; stanza?: Raw } | undefine
  * Options whose effect needs more than a line in pgbackrest.conf. backup-standby needs a
  * standby the stanza lists: only a backup host's stanza lists more than one PostgreSQL host.
  */
-export function checkOptionNeeds(options: PgbackrestOptions, hosts: Array<{ name: string; role: string; zone?: number }>, repoType: 'ssh' | 's3', file: string): void {
+export function checkOptionNeeds(
+  options: PgbackrestOptions,
+  hosts: Array<{ name: string; role: string; zone?: number }>,
+  repoType: 'ssh' | 's3',
+  file: string,
+): void {
   const table = options.stanza.some((option) => option.key === 'backup-standby') ? 'stanza' : 'global';
   if (optionValue(options, 'backup-standby') !== 'y') return;
   const path = `pgbackrest.${table}.backup-standby`;
   if (repoType === 's3') {
-    throw new ConfigError(`${path}: needs a standby in the stanza, and with repo.type = "s3" each PostgreSQL host's stanza lists only itself`, { where: file, hint: 'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.' });
+    throw new ConfigError(
+      `${path}: needs a standby in the stanza, and with repo.type = "s3" each PostgreSQL host's stanza lists only itself`,
+      {
+        where: file,
+        hint: 'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.',
+      },
+    );
   }
   for (const zone of new Set(hosts.map((host) => host.zone ?? 1))) {
     const postgres = hosts.filter((host) => (host.zone ?? 1) === zone && host.role === 'postgres');
     if (postgres.length < 2) {
-      throw new ConfigError(`${path}: needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`, { where: file, hint: 'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.' });
+      throw new ConfigError(
+        `${path}: needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`,
+        {
+          where: file,
+          hint: 'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.',
+        },
+      );
     }
   }
 }
 
 /** The value bsync writes for an option, from either table ([pgbackrest.stanza] would win in pgBackRest). */
 export function optionValue(options: PgbackrestOptions, key: string): string | undefined {
-  return (options.stanza.find((option) => option.key === key) ?? options.global.find((option) => option.key === key))?.values[0];
+  return (options.stanza.find((option) => option.key === key) ?? options.global.find((option) => option.key === key))
+    ?.values[0];
 }

@@ -34,7 +34,10 @@ const validate: ValidateFunction = existsSync(precompiled)
 /** `/host/1/zone` → `host[2].zone` (hosts count from 1, as a reader counts [[host]] tables). */
 function keyPath(pointer: string): string {
   let path = '';
-  for (const part of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+  for (const part of pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
     if (/^\d+$/.test(part)) path += `[${Number(part) + 1}]`;
     else path += path === '' ? part : `.${part}`;
   }
@@ -63,21 +66,33 @@ export function closest(word: string, options: string[]): string | undefined {
     }
     return row[b.length];
   };
-  const best = options.map((option) => ({ option, score: distance(word, option) })).sort((a, b) => a.score - b.score)[0];
+  const best = options
+    .map((option) => ({ option, score: distance(word, option) }))
+    .sort((a, b) => a.score - b.score)[0];
   return best && best.score <= Math.max(2, Math.floor(word.length / 3)) ? best.option : undefined;
 }
 
-const TYPE_WORDS: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false', object: 'a table', array: 'a list ([[...]] tables)' };
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a table',
+  array: 'a list ([[...]] tables)',
+};
 
 function sentence(error: ErrorObject, data: unknown): { path: string; message: string } {
   const path = keyPath(error.instancePath);
-  const value = error.instancePath.split('/').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
+  const value = error.instancePath
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
   const expected = (error.parentSchema as Record<string, unknown> | undefined)?.['x-expected'] as string | undefined;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const allowed = Object.keys(((error.parentSchema as { properties?: object })?.properties) ?? {});
+      const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
       const guess = closest(key, allowed);
       return {
         path: path ? `${path}.${key}` : key,
@@ -85,14 +100,26 @@ function sentence(error: ErrorObject, data: unknown): { path: string; message: s
       };
     }
     case 'required':
-      return { path: path ? `${path}.${params.missingProperty}` : String(params.missingProperty), message: 'is required' };
+      return {
+        path: path ? `${path}.${params.missingProperty}` : String(params.missingProperty),
+        message: 'is required',
+      };
     case 'type':
-      return { path, message: `must be ${TYPE_WORDS[String(params.type)] ?? params.type}, got ${describeValue(value)}` };
+      return {
+        path,
+        message: `must be ${TYPE_WORDS[String(params.type)] ?? params.type}, got ${describeValue(value)}`,
+      };
     case 'enum':
-      return { path, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}` };
+      return {
+        path,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`,
+      };
     case 'minimum':
     case 'maximum':
-      return { path, message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${params.limit}, got ${describeValue(value)}` };
+      return {
+        path,
+        message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${params.limit}, got ${describeValue(value)}`,
+      };
     case 'minItems':
       return { path, message: `needs at least ${params.limit} entr${params.limit === 1 ? 'y' : 'ies'}` };
     case 'minLength':
@@ -114,17 +141,26 @@ export function validateSchema(data: unknown, file: string): void {
   const errors = validate.errors ?? [];
   // An anyOf (a secret) failing explains itself; its branches' own complaints are noise.
   const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath);
-  const relevant = errors.filter((error) => error.keyword === 'anyOf' || !anyOfPaths.some((path) => error.instancePath.startsWith(path) && error.schemaPath.includes('/anyOf/')));
+  const relevant = errors.filter(
+    (error) =>
+      error.keyword === 'anyOf'
+      || !anyOfPaths.some((path) => error.instancePath.startsWith(path) && error.schemaPath.includes('/anyOf/')),
+  );
   const seen = new Set<string>();
-  const sentences = relevant.map((error) => sentence(error, data)).filter(({ path, message }) => {
-    const key = `${path}: ${message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const sentences = relevant
+    .map((error) => sentence(error, data))
+    .filter(({ path, message }) => {
+      const key = `${path}: ${message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   const [first, ...rest] = sentences;
   throw new ConfigError(`${first.path || '(top level)'}: ${first.message}`, {
     where: file,
-    hint: rest.length > 0 ? `also: ${rest.map(({ path, message }) => `${path}: ${message}`).join('\n  also: ')}` : undefined,
+    hint:
+      rest.length > 0
+        ? `also: ${rest.map(({ path, message }) => `${path}: ${message}`).join('\n  also: ')}`
+        : undefined,
   });
 }

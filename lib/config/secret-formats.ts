@@ -19,10 +19,13 @@ export function checkSecretFormats(inventory: Inventory): void {
   ];
   for (const [keyPath, secret] of [...inConf, ['backup_user.password', backupUser.password] as const]) {
     if (secret && secret.reveal().length > MAX_SECRET_LENGTH) {
-      throw new ConfigError(`${keyPath}: the secret is ${secret.reveal().length} characters long; at most ${MAX_SECRET_LENGTH} are accepted`, {
-        where: inventory.configPath,
-        hint: `Check that ${secret.source} holds only the secret.`,
-      });
+      throw new ConfigError(
+        `${keyPath}: the secret is ${secret.reveal().length} characters long; at most ${MAX_SECRET_LENGTH} are accepted`,
+        {
+          where: inventory.configPath,
+          hint: `Check that ${secret.source} holds only the secret.`,
+        },
+      );
     }
   }
   for (const [keyPath, secret] of inConf) {

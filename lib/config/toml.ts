@@ -10,7 +10,10 @@ export function readConfigText(path: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new ConfigError(`cannot read the config: ${why}`, { where: path, hint: 'Name the config with -c/--config (default ./bsync.toml).' });
+    throw new ConfigError(`cannot read the config: ${why}`, {
+      where: path,
+      hint: 'Name the config with -c/--config (default ./bsync.toml).',
+    });
   }
 }
 
@@ -23,6 +26,9 @@ export function parseToml(text: string, path: string): Record<string, unknown> {
     const what = message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
     const where = line === undefined ? path : `${path}:${line + 1}:${(col ?? 0) + 1}`;
     const shown = line === undefined ? undefined : text.split('\n')[line];
-    throw new ConfigError(`TOML syntax error: ${what}`, { where, hint: shown === undefined ? undefined : `here: ${shown.trim()}` });
+    throw new ConfigError(`TOML syntax error: ${what}`, {
+      where,
+      hint: shown === undefined ? undefined : `here: ${shown.trim()}`,
+    });
   }
 }

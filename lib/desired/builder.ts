@@ -12,10 +12,21 @@ export class HostResources {
     return resourceAddress(this.host, kind, name);
   }
 
-  add(kind: ResourceKind, name: string | undefined, title: string, change: Change | null, dependsOn: Array<ResourceRef | undefined> = []): ResourceRef {
+  add(
+    kind: ResourceKind,
+    name: string | undefined,
+    title: string,
+    change: Change | null,
+    dependsOn: Array<ResourceRef | undefined> = [],
+  ): ResourceRef {
     const address = this.address(kind, name);
     this.resources.push({
-      address, host: this.host, kind, name, title, change,
+      address,
+      host: this.host,
+      kind,
+      name,
+      title,
+      change,
       dependsOn: dependsOn.filter((dep): dep is ResourceRef => dep !== undefined),
     });
     return address;

@@ -20,8 +20,13 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost): Reso
     const cipher = stanzaCipher(inventory, zone, facts);
     if (cipher.generator) {
       resources.push({
-        address: cipher.generator.address, host: cipher.generator.host, kind: CIPHER_KIND, name: zone.stanza,
-        title: `passphrase of ${zone.stanza}`, dependsOn: [], change: cipher.generator.change,
+        address: cipher.generator.address,
+        host: cipher.generator.host,
+        kind: CIPHER_KIND,
+        name: zone.stanza,
+        title: `passphrase of ${zone.stanza}`,
+        dependsOn: [],
+        change: cipher.generator.change,
       });
     }
     for (const host of zoneHosts(zone)) {

@@ -16,14 +16,22 @@ export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
   const pg = facts?.postgres;
   if (!pg?.running || !pg.dataDirectory) {
     if (host.pgData) return host.pgData;
-    throw new HostError(host.name, `its data directory is unknown: PostgreSQL does not answer on port ${host.pgPort} and pg_data is not set`, {
-      hint: 'bsync reads the data directory from the running server; start PostgreSQL and plan again.',
-    });
+    throw new HostError(
+      host.name,
+      `its data directory is unknown: PostgreSQL does not answer on port ${host.pgPort} and pg_data is not set`,
+      {
+        hint: 'bsync reads the data directory from the running server; start PostgreSQL and plan again.',
+      },
+    );
   }
   if (host.pgData && trimmed(host.pgData) !== trimmed(pg.dataDirectory)) {
-    throw new HostError(host.name, `pg_data is ${host.pgData}, but the server on port ${host.pgPort} runs with data_directory ${pg.dataDirectory}`, {
-      hint: `Set pg_data = "${pg.dataDirectory}" on this [[host]], or remove it (bsync takes the running server's), or point pg_port at the intended server.`,
-    });
+    throw new HostError(
+      host.name,
+      `pg_data is ${host.pgData}, but the server on port ${host.pgPort} runs with data_directory ${pg.dataDirectory}`,
+      {
+        hint: `Set pg_data = "${pg.dataDirectory}" on this [[host]], or remove it (bsync takes the running server's), or point pg_port at the intended server.`,
+      },
+    );
   }
   return trimmed(pg.dataDirectory);
 }
@@ -33,14 +41,22 @@ export function checkServerVersion(inventory: Inventory, host: HostSpec, pg: Pos
   const major = serverMajor(pg);
   const wanted = inventory.cluster.pgVersion;
   if (wanted !== undefined && wanted !== major) {
-    throw new HostError(host.name, `[cluster] pg_version is ${wanted}, but the server on port ${host.pgPort} runs PostgreSQL ${major} (server_version_num ${pg.versionNum})`, {
-      hint: `Set pg_version = ${major}, or remove it (bsync takes each server's version), or point pg_port at the intended server.`,
-    });
+    throw new HostError(
+      host.name,
+      `[cluster] pg_version is ${wanted}, but the server on port ${host.pgPort} runs PostgreSQL ${major} (server_version_num ${pg.versionNum})`,
+      {
+        hint: `Set pg_version = ${major}, or remove it (bsync takes each server's version), or point pg_port at the intended server.`,
+      },
+    );
   }
   if (major < OLDEST_MAJOR) {
-    throw new HostError(host.name, `the server on port ${host.pgPort} runs PostgreSQL ${major}; bsync supports ${OLDEST_MAJOR} and later`, {
-      hint: 'Before PostgreSQL 12, restore_command belongs in recovery.conf, which bsync does not write.',
-    });
+    throw new HostError(
+      host.name,
+      `the server on port ${host.pgPort} runs PostgreSQL ${major}; bsync supports ${OLDEST_MAJOR} and later`,
+      {
+        hint: 'Before PostgreSQL 12, restore_command belongs in recovery.conf, which bsync does not write.',
+      },
+    );
   }
   return major;
 }

@@ -15,11 +15,14 @@ export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts:
     for (const option of inventory.pgbackrest[table]) {
       const found = availability(option.name, version);
       if (found.ok) continue;
-      throw new BsyncError(`pgbackrest.${table}.${option.key}: host ${host.name} runs pgBackRest ${version}: ${found.why}`, {
-        where: inventory.configPath,
-        hint: `Upgrade pgBackRest on ${host.name}, or remove ${option.key} from [pgbackrest.${table}].`,
-        hosts: [host.name],
-      });
+      throw new BsyncError(
+        `pgbackrest.${table}.${option.key}: host ${host.name} runs pgBackRest ${version}: ${found.why}`,
+        {
+          where: inventory.configPath,
+          hint: `Upgrade pgBackRest on ${host.name}, or remove ${option.key} from [pgbackrest.${table}].`,
+          hosts: [host.name],
+        },
+      );
     }
   }
 }

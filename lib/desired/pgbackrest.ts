@@ -7,7 +7,11 @@ import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
 import type { Zone } from './zone.js';
 
-export function globalSection(inventory: Inventory, cipherPass: Part | null, extra: Array<[string, ConfValue]>): ConfSection {
+export function globalSection(
+  inventory: Inventory,
+  cipherPass: Part | null,
+  extra: Array<[string, ConfValue]>,
+): ConfSection {
   const { repo } = inventory;
   const options: Array<[string, ConfValue]> = [
     ['log-path', '/var/log/pgbackrest'],
@@ -27,12 +31,16 @@ export function globalSection(inventory: Inventory, cipherPass: Part | null, ext
  * bsync's keys, then the operator's [pgbackrest.*] options sorted by key. An option bsync
  * writes with a default (start-fast, repo1-hardlink) takes the operator's value in its place.
  */
-function withOperatorOptions(own: Array<[string, ConfValue]>, operator: PgbackrestOption[]): Array<[string, ConfValue]> {
+function withOperatorOptions(
+  own: Array<[string, ConfValue]>,
+  operator: PgbackrestOption[],
+): Array<[string, ConfValue]> {
   const replaced = own.flatMap(([key, value]): Array<[string, ConfValue]> => {
     const given = operator.find((option) => option.key === key);
     return given ? given.values.map((item) => [key, item]) : [[key, value]];
   });
-  const added = operator.filter((option) => !own.some(([key]) => key === option.key))
+  const added = operator
+    .filter((option) => !own.some(([key]) => key === option.key))
     .flatMap((option) => option.values.map((item): [string, ConfValue] => [option.key, item]));
   return [...replaced, ...added];
 }
@@ -41,11 +49,21 @@ function withOperatorOptions(own: Array<[string, ConfValue]>, operator: Pgbackre
  * pgN-* options for each PostgreSQL host; `remote` adds pgN-host, pgN-host-user and, for an
  * sshd on another port than 22, pgN-host-port (the backup host's view).
  */
-export function stanzaSection(inventory: Inventory, zone: Zone, hosts: HostSpec[], facts: Map<string, HostFacts>, remote: boolean): ConfSection {
+export function stanzaSection(
+  inventory: Inventory,
+  zone: Zone,
+  hosts: HostSpec[],
+  facts: Map<string, HostFacts>,
+  remote: boolean,
+): ConfSection {
   const options: Array<[string, ConfValue]> = [];
   hosts.forEach((host, index) => {
     const n = index + 1;
-    if (remote) options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [`pg${n}-host-user`, pgbackrestUser(inventory, host)]);
+    if (remote)
+      options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [
+        `pg${n}-host-user`,
+        pgbackrestUser(inventory, host),
+      ]);
     options.push(
       [`pg${n}-path`, pgDataOf(host, facts.get(host.name))],
       [`pg${n}-port`, host.pgPort],

@@ -1,7 +1,15 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
-import { asyncSpoolPath, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
+import {
+  asyncSpoolPath,
+  LEGACY_PGBACKREST_CONF,
+  PGBACKREST_CONF,
+  PGBACKREST_CONF_DIR,
+  PGBACKREST_LOG_DIR,
+  pgpassPath,
+  S3_CA_PATH,
+} from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
@@ -10,7 +18,14 @@ import { desiredHba } from '../resources/pg-hba.js';
 import { asAdoption } from '../resources/managed-lines.js';
 import { planRole } from '../resources/pg-role.js';
 import {
-  editPostgresqlConf, overridesOf, planOverride, planReload, planRestart, psqlStep, restartStep, settingsNotInEffect,
+  editPostgresqlConf,
+  overridesOf,
+  planOverride,
+  planReload,
+  planRestart,
+  psqlStep,
+  restartStep,
+  settingsNotInEffect,
 } from '../resources/pg-settings.js';
 import { redactConf, renderConf, sameConf, type ConfValue } from '../resources/pgbackrest-conf.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
@@ -41,7 +56,14 @@ function backupAddressSeenBy(host: HostSpec, backup: HostSpec): string {
   return host.backupAddress ?? backup.address;
 }
 
-export function postgresHostResources(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, cipherPass: Part | null, cipherAddress?: ResourceRef): HostResources {
+export function postgresHostResources(
+  inventory: Inventory,
+  zone: Zone,
+  host: HostSpec,
+  facts: FactsByHost,
+  cipherPass: Part | null,
+  cipherAddress?: ResourceRef,
+): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const user = pgbackrestUser(inventory, host);
@@ -58,34 +80,105 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   // SSH trust with the backup host (SSH repositories only).
   if (backup) {
     addSshResources(out, hostFacts, user, [
-      { host: backup.name, address: backup.address, port: backup.sshPort, user: pgbackrestUser(inventory, backup), facts: facts.get(backup.name) },
+      {
+        host: backup.name,
+        address: backup.address,
+        port: backup.sshPort,
+        user: pgbackrestUser(inventory, backup),
+        facts: facts.get(backup.name),
+      },
     ]);
   }
 
-  const confDir = out.add('directory', PGBACKREST_CONF_DIR, PGBACKREST_CONF_DIR,
-    planDirectory({ path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' }, hostFacts.files[PGBACKREST_CONF_DIR]));
-  const logDir = out.add('directory', PGBACKREST_LOG_DIR, PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]));
+  const confDir = out.add(
+    'directory',
+    PGBACKREST_CONF_DIR,
+    PGBACKREST_CONF_DIR,
+    planDirectory(
+      { path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' },
+      hostFacts.files[PGBACKREST_CONF_DIR],
+    ),
+  );
+  const logDir = out.add(
+    'directory',
+    PGBACKREST_LOG_DIR,
+    PGBACKREST_LOG_DIR,
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]),
+  );
   // archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres.
   const spool = asyncSpoolPath(inventory);
   if (spool !== null) {
-    out.add('directory', spool, spool, planDirectory({ path: spool, owner: user, group, mode: '0750' }, hostFacts.files[spool]));
+    out.add(
+      'directory',
+      spool,
+      spool,
+      planDirectory({ path: spool, owner: user, group, mode: '0750' }, hostFacts.files[spool]),
+    );
   }
   const s3 = inventory.repo.s3;
-  const caFile = s3?.caCert === undefined ? undefined : out.add('s3_ca', undefined, S3_CA_PATH, planFile({
-    path: S3_CA_PATH, owner: 'root', group: 'root', mode: '0644', content: [s3.caCert],
-  }, hostFacts.files[S3_CA_PATH]), [confDir]);
+  const caFile =
+    s3?.caCert === undefined
+      ? undefined
+      : out.add(
+          's3_ca',
+          undefined,
+          S3_CA_PATH,
+          planFile(
+            {
+              path: S3_CA_PATH,
+              owner: 'root',
+              group: 'root',
+              mode: '0644',
+              content: [s3.caCert],
+            },
+            hostFacts.files[S3_CA_PATH],
+          ),
+          [confDir],
+        );
   const repoOptions: Array<[string, ConfValue]> = backup
-    // repo1-hardlink as on the backup host, where the backup command reads it: the role
-    // writes it on both, so a zone it set up reads the same to bsync.
-    ? [['repo1-host', backup.name], ...sshPortOption('repo1-host-port', backup), ['repo1-host-user', pgbackrestUser(inventory, backup)], ['repo1-hardlink', 'y']]
-    : s3 ? s3Options(s3) : [];
-  const conf = out.add('pgbackrest_conf', undefined, PGBACKREST_CONF, planFile({
-    path: PGBACKREST_CONF, owner: 'root', group, mode: '0640', redact: redactConf, sameContent: sameConf,
-    content: renderConf([globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)]),
-  }, hostFacts.files[PGBACKREST_CONF]), [confDir, caFile, cipherAddress]);
-  out.add('legacy_pgbackrest_conf', undefined, LEGACY_PGBACKREST_CONF,
-    planAbsentFile(LEGACY_PGBACKREST_CONF, hostFacts.files[LEGACY_PGBACKREST_CONF], `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`), [conf]);
+    ? // repo1-hardlink as on the backup host, where the backup command reads it: the role
+      // writes it on both, so a zone it set up reads the same to bsync.
+      [
+        ['repo1-host', backup.name],
+        ...sshPortOption('repo1-host-port', backup),
+        ['repo1-host-user', pgbackrestUser(inventory, backup)],
+        ['repo1-hardlink', 'y'],
+      ]
+    : s3
+      ? s3Options(s3)
+      : [];
+  const conf = out.add(
+    'pgbackrest_conf',
+    undefined,
+    PGBACKREST_CONF,
+    planFile(
+      {
+        path: PGBACKREST_CONF,
+        owner: 'root',
+        group,
+        mode: '0640',
+        redact: redactConf,
+        sameContent: sameConf,
+        content: renderConf([
+          globalSection(inventory, cipherPass, repoOptions),
+          stanzaSection(inventory, zone, [host], facts, false),
+        ]),
+      },
+      hostFacts.files[PGBACKREST_CONF],
+    ),
+    [confDir, caFile, cipherAddress],
+  );
+  out.add(
+    'legacy_pgbackrest_conf',
+    undefined,
+    LEGACY_PGBACKREST_CONF,
+    planAbsentFile(
+      LEGACY_PGBACKREST_CONF,
+      hostFacts.files[LEGACY_PGBACKREST_CONF],
+      `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`,
+    ),
+    [conf],
+  );
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = inventory.patroni
@@ -96,37 +189,92 @@ export function postgresHostResources(inventory: Inventory, zone: Zone, host: Ho
   const { backupUser } = inventory;
   if (backupUser.enabled && backupUser.password) {
     if (!pg.inRecovery) {
-      out.add('pg_role', backupUser.name, `role ${backupUser.name}`, planRole({
-        name: backupUser.name, password: backupUser.password, port: host.pgPort,
-        memberOf: pg.versionNum >= 150000 ? ['pg_checkpoint'] : [],
-      }, pg.roles[backupUser.name]));
+      out.add(
+        'pg_role',
+        backupUser.name,
+        `role ${backupUser.name}`,
+        planRole(
+          {
+            name: backupUser.name,
+            password: backupUser.password,
+            port: host.pgPort,
+            memberOf: pg.versionNum >= 150000 ? ['pg_checkpoint'] : [],
+          },
+          pg.roles[backupUser.name],
+        ),
+      );
     }
     if (backup && !inventory.patroni) {
-      const hba = desiredHba(pg.hbaContent, backupUser.name, [{ address: backupAddressSeenBy(host, backup), name: backup.name }]);
-      out.add('pg_hba', undefined, pg.hbaFile, asAdoption(planEditedFile(pg.hbaFile, pg.hbaContent, hba.template,
-        [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]), hba.adopted));
+      const hba = desiredHba(pg.hbaContent, backupUser.name, [
+        { address: backupAddressSeenBy(host, backup), name: backup.name },
+      ]);
+      out.add(
+        'pg_hba',
+        undefined,
+        pg.hbaFile,
+        asAdoption(
+          planEditedFile(pg.hbaFile, pg.hbaContent, hba.template, [
+            psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n'),
+          ]),
+          hba.adopted,
+        ),
+      );
     }
     const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
-    out.add('pgpass', user, pgpass, planPgpass({ path: pgpass, owner: user, group }, hostFacts.files[pgpassPath(user)],
-      [{ host: 'localhost', port: host.pgPort }], backupUser.name, backupUser.password));
+    out.add(
+      'pgpass',
+      user,
+      pgpass,
+      planPgpass(
+        { path: pgpass, owner: user, group },
+        hostFacts.files[pgpassPath(user)],
+        [{ host: 'localhost', port: host.pgPort }],
+        backupUser.name,
+        backupUser.password,
+      ),
+    );
   }
   if (s3) addS3Stanza(out, inventory, zone, host, facts, [conf, logDir], [reloaded, restarted]);
   return out;
 }
 
 /** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
-function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, hostFacts: HostFacts): { reloaded: ResourceRef; restarted: ResourceRef } {
+function addStandaloneSettings(
+  out: HostResources,
+  inventory: Inventory,
+  zone: Zone,
+  host: HostSpec,
+  hostFacts: HostFacts,
+): { reloaded: ResourceRef; restarted: ResourceRef } {
   const pg = hostFacts.postgres as PostgresFacts;
   const desired = archiveSettings(zone.stanza);
-  const pgConf = out.add('postgresql_conf', undefined, pg.configFile,
-    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]));
+  const pgConf = out.add(
+    'postgresql_conf',
+    undefined,
+    pg.configFile,
+    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]),
+  );
   const overrides = overridesOf(pg, desired).map((entry) =>
-    out.add('setting_override', `${entry.name}@${entry.sourcefile}:${entry.sourceline}`, `${entry.sourcefile}:${entry.sourceline}`,
-      planOverride(entry, pg, host.pgPort), [pgConf]));
+    out.add(
+      'setting_override',
+      `${entry.name}@${entry.sourcefile}:${entry.sourceline}`,
+      `${entry.sourcefile}:${entry.sourceline}`,
+      planOverride(entry, pg, host.pgPort),
+      [pgConf],
+    ),
+  );
   const { reload, restart } = settingsNotInEffect(pg, desired);
-  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [pgConf, ...overrides]);
-  const restarted = out.add('pg_restart', undefined, 'settings that need a restart',
-    planRestart(restart, restartStep(hostFacts.os, pg)), [pgConf, ...overrides, reloaded]);
+  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [
+    pgConf,
+    ...overrides,
+  ]);
+  const restarted = out.add(
+    'pg_restart',
+    undefined,
+    'settings that need a restart',
+    planRestart(restart, restartStep(hostFacts.os, pg)),
+    [pgConf, ...overrides, reloaded],
+  );
   return { reloaded, restarted };
 }
 
@@ -135,16 +283,25 @@ function addStandaloneSettings(out: HostResources, inventory: Inventory, zone: Z
  * (found from Patroni, not assumed), a restart through Patroni where archive_mode needs
  * it, and on every member a wait until it runs with the settings.
  */
-function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): { reloaded: ResourceRef; restarted: ResourceRef } {
+function addPatroniSettings(
+  out: HostResources,
+  inventory: Inventory,
+  zone: Zone,
+  host: HostSpec,
+  facts: FactsByHost,
+): { reloaded: ResourceRef; restarted: ResourceRef } {
   const patroniConfig = inventory.patroni!.config;
   const members = zone.postgresHosts;
   const answering = members.filter((member) => facts.get(member.name)?.patroni?.dynamic);
   if (answering.length > 0 && answering.length < members.length) {
     const standalone = members.filter((member) => !answering.includes(member));
-    throw new BsyncError(`zone ${zone.zone} mixes Patroni members (${answering.map((member) => member.name).join(', ')}) with hosts Patroni does not manage (${standalone.map((member) => member.name).join(', ')})`, {
-      where: inventory.configPath,
-      hint: 'bsync manages a zone either through Patroni or as standalone clusters: put the standalone hosts in a zone of their own config, or bring them under Patroni.',
-    });
+    throw new BsyncError(
+      `zone ${zone.zone} mixes Patroni members (${answering.map((member) => member.name).join(', ')}) with hosts Patroni does not manage (${standalone.map((member) => member.name).join(', ')})`,
+      {
+        where: inventory.configPath,
+        hint: 'bsync manages a zone either through Patroni or as standalone clusters: put the standalone hosts in a zone of their own config, or bring them under Patroni.',
+      },
+    );
   }
   for (const member of members) {
     const patroni = facts.get(member.name)?.patroni;
@@ -155,8 +312,16 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
     }
   }
   const patroni = facts.get(host.name)!.patroni!;
-  const leader = members.find((member) => patroni.members.some((entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address)));
-  if (!leader) throw new HostError(host.name, `Patroni reports no leader among ${members.map((member) => member.name).join(', ')}`);
+  const leader = members.find((member) =>
+    patroni.members.some(
+      (entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address),
+    ),
+  );
+  if (!leader)
+    throw new HostError(
+      host.name,
+      `Patroni reports no leader among ${members.map((member) => member.name).join(', ')}`,
+    );
 
   const desired = archiveSettings(zone.stanza);
   const configAddress = resourceAddress(leader.name, 'patroni_config', patroni.scope);
@@ -165,41 +330,108 @@ function addPatroniSettings(out: HostResources, inventory: Inventory, zone: Zone
     // One pg_hba for every member: each member's view of the backup host's address.
     const backup = zone.backupHost;
     const backupPeers = backup
-      ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))].map((address) => ({ address, name: backup.name }))
+      ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))].map((address) => ({
+          address,
+          name: backup.name,
+        }))
       : [];
-    out.add('patroni_config', patroni.scope, `dynamic configuration of ${patroni.scope}`, planPatroniConfig({
-      configPath: patroniConfig,
-      parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
-      recoveryConf: { restore_command: desired.restore_command },
-      pgHba: (current) => desiredHba(current.length > 0 ? `${current.join('\n')}\n` : '', inventory.backupUser.name, inventory.backupUser.enabled ? backupPeers : []),
-    }, patroni.dynamic!));
+    out.add(
+      'patroni_config',
+      patroni.scope,
+      `dynamic configuration of ${patroni.scope}`,
+      planPatroniConfig(
+        {
+          configPath: patroniConfig,
+          parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
+          recoveryConf: { restore_command: desired.restore_command },
+          pgHba: (current) =>
+            desiredHba(
+              current.length > 0 ? `${current.join('\n')}\n` : '',
+              inventory.backupUser.name,
+              inventory.backupUser.enabled ? backupPeers : [],
+            ),
+        },
+        patroni.dynamic!,
+      ),
+    );
     const notOn = members.filter((member) => facts.get(member.name)?.postgres?.settings.archive_mode?.setting !== 'on');
-    out.add('pg_restart', undefined, `members that need a restart`, planPatroniRestart(patroniConfig, patroni.scope,
-      notOn.length === 0 ? [] : [{ name: 'archive_mode', before: `off on ${notOn.map((member) => member.name).join(', ')}`, after: 'on' }]), [configAddress]);
+    out.add(
+      'pg_restart',
+      undefined,
+      `members that need a restart`,
+      planPatroniRestart(
+        patroniConfig,
+        patroni.scope,
+        notOn.length === 0
+          ? []
+          : [{ name: 'archive_mode', before: `off on ${notOn.map((member) => member.name).join(', ')}`, after: 'on' }],
+      ),
+      [configAddress],
+    );
   }
   // Every member has its own pg_restart address, so other hosts can depend on "restarted" per member.
-  const restarted = host.name === leader.name
-    ? restartAddress
-    : out.add('pg_restart', undefined, 'restarted through Patroni, from the leader', null, [restartAddress]);
+  const restarted =
+    host.name === leader.name
+      ? restartAddress
+      : out.add('pg_restart', undefined, 'restarted through Patroni, from the leader', null, [restartAddress]);
   const pg = facts.get(host.name)!.postgres as PostgresFacts;
-  const { reload, restart } = settingsNotInEffect(pg, { archive_mode: desired.archive_mode, archive_command: desired.archive_command });
-  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planSettingsArrive(host.pgPort,
-    { archive_mode: desired.archive_mode, archive_command: desired.archive_command }, [...reload, ...restart]), [configAddress, restartAddress]);
+  const { reload, restart } = settingsNotInEffect(pg, {
+    archive_mode: desired.archive_mode,
+    archive_command: desired.archive_command,
+  });
+  const reloaded = out.add(
+    'pg_reload',
+    undefined,
+    'settings in effect',
+    planSettingsArrive(host.pgPort, { archive_mode: desired.archive_mode, archive_command: desired.archive_command }, [
+      ...reload,
+      ...restart,
+    ]),
+    [configAddress, restartAddress],
+  );
   return { reloaded, restarted };
 }
 
 /** S3: the zone's primary creates the stanza and takes the first backup; every host gets standby-safe cron entries. */
-function addS3Stanza(out: HostResources, inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost, configured: ResourceRef[], inEffect: ResourceRef[]): void {
+function addS3Stanza(
+  out: HostResources,
+  inventory: Inventory,
+  zone: Zone,
+  host: HostSpec,
+  facts: FactsByHost,
+  configured: ResourceRef[],
+  inEffect: ResourceRef[],
+): void {
   const hostFacts = facts.get(host.name) as HostFacts;
   const user = pgbackrestUser(inventory, host);
   let firstBackup: ResourceRef | undefined;
   if (zonePrimary(zone.postgresHosts, facts)?.name === host.name) {
     // stanza-create talks to the running server: it waits for every settings change and restart.
-    const stanza = out.add('stanza', zone.stanza, `stanza ${zone.stanza}`, planStanza(zone.stanza, user, hostFacts.repo), [...configured, ...inEffect]);
-    firstBackup = out.add('first_backup', zone.stanza, `first full backup of ${zone.stanza}`,
-      planFirstBackup(zone.stanza, user, hostFacts.repo), [stanza, ...inEffect]);
+    const stanza = out.add(
+      'stanza',
+      zone.stanza,
+      `stanza ${zone.stanza}`,
+      planStanza(zone.stanza, user, hostFacts.repo),
+      [...configured, ...inEffect],
+    );
+    firstBackup = out.add(
+      'first_backup',
+      zone.stanza,
+      `first full backup of ${zone.stanza}`,
+      planFirstBackup(zone.stanza, user, hostFacts.repo),
+      [stanza, ...inEffect],
+    );
   }
   const crontab = hostFacts.crontabs[user] ?? null;
-  out.add('crontab', user, `crontab of ${user}`, planCrontab(user, crontab,
-    desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza, hostFacts.postgres), zone.stanza)), [...configured, firstBackup]);
+  out.add(
+    'crontab',
+    user,
+    `crontab of ${user}`,
+    planCrontab(
+      user,
+      crontab,
+      desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza, hostFacts.postgres), zone.stanza),
+    ),
+    [...configured, firstBackup],
+  );
 }

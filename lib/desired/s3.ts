@@ -18,7 +18,12 @@ export function zonePrimary(hosts: HostSpec[], facts: Map<string, HostFacts>): H
  * trying; on the primary (or when the server does not answer) pgBackRest runs, so its
  * failures reach cron's mail and log.
  */
-export function standbySafeCron(inventory: Inventory, host: HostSpec, stanza: string, pg: PostgresFacts | undefined): DesiredCronEntry[] {
+export function standbySafeCron(
+  inventory: Inventory,
+  host: HostSpec,
+  stanza: string,
+  pg: PostgresFacts | undefined,
+): DesiredCronEntry[] {
   // cron's PATH is minimal and PGDG's psql is off it: the running server's own psql.
   const psql = pg?.binDir ? shq(`${pg.binDir}/psql`) : 'psql';
   const onStandby = `[ "$(${psql} -XAtq -p ${host.pgPort} -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]`;
@@ -28,4 +33,3 @@ export function standbySafeCron(inventory: Inventory, host: HostSpec, stanza: st
     id: `${type}:${stanza}`,
   }));
 }
-

@@ -31,35 +31,86 @@ interface Peer {
 
 /** The peer's public key, or a reference to its keypair action when it does not exist yet. */
 function peerPublicKey(peer: Peer): Part {
-  const existing = peer.facts ? publicKeyOf(peer.facts.files[userKeypair(peer.facts.files, peer.user).publicKey]) : null;
-  return publicKeyPart(existing, resourceAddress(peer.host, 'ssh_keypair', peer.user), `public key of ${peer.user}@${peer.host}`);
+  const existing = peer.facts
+    ? publicKeyOf(peer.facts.files[userKeypair(peer.facts.files, peer.user).publicKey])
+    : null;
+  return publicKeyPart(
+    existing,
+    resourceAddress(peer.host, 'ssh_keypair', peer.user),
+    `public key of ${peer.user}@${peer.host}`,
+  );
 }
 
-export function addSshResources(out: HostResources, facts: HostFacts, user: string, peers: Peer[], after?: ResourceRef): { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef } {
+export function addSshResources(
+  out: HostResources,
+  facts: HostFacts,
+  user: string,
+  peers: Peer[],
+  after?: ResourceRef,
+): { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef } {
   const group = userGroup(facts, user);
   const path = (p: string) => absolutePath(p, facts, user);
-  const dir = out.add('ssh_dir', user, path(sshDir(user)),
-    planDirectory({ path: path(sshDir(user)), owner: user, group, mode: '0700' }, facts.files[sshDir(user)]), [after]);
+  const dir = out.add(
+    'ssh_dir',
+    user,
+    path(sshDir(user)),
+    planDirectory({ path: path(sshDir(user)), owner: user, group, mode: '0700' }, facts.files[sshDir(user)]),
+    [after],
+  );
   const pair = userKeypair(facts.files, user);
-  const keypair = out.add('ssh_keypair', user, path(pair.privateKey),
-    planKeypair({ user, host: out.host, privateKey: path(pair.privateKey), publicKey: path(pair.publicKey) },
-      facts.files[pair.privateKey], facts.files[pair.publicKey]), [dir]);
+  const keypair = out.add(
+    'ssh_keypair',
+    user,
+    path(pair.privateKey),
+    planKeypair(
+      { user, host: out.host, privateKey: path(pair.privateKey), publicKey: path(pair.publicKey) },
+      facts.files[pair.privateKey],
+      facts.files[pair.publicKey],
+    ),
+    [dir],
+  );
 
   const authorized = facts.files[authorizedKeysPath(user)];
-  const authorizedKeys = out.add('authorized_keys', user, path(authorizedKeysPath(user)),
-    planFile({
-      path: path(authorizedKeysPath(user)), owner: user, group, mode: '0600',
-      content: desiredAuthorizedKeys(authorized?.content, peers.map((peer) => ({ key: peerPublicKey(peer), owner: `${peer.user}@${peer.host}` }))),
-    }, authorized),
-    [dir, ...peers.map((peer) => resourceAddress(peer.host, 'ssh_keypair', peer.user))]);
+  const authorizedKeys = out.add(
+    'authorized_keys',
+    user,
+    path(authorizedKeysPath(user)),
+    planFile(
+      {
+        path: path(authorizedKeysPath(user)),
+        owner: user,
+        group,
+        mode: '0600',
+        content: desiredAuthorizedKeys(
+          authorized?.content,
+          peers.map((peer) => ({ key: peerPublicKey(peer), owner: `${peer.user}@${peer.host}` })),
+        ),
+      },
+      authorized,
+    ),
+    [dir, ...peers.map((peer) => resourceAddress(peer.host, 'ssh_keypair', peer.user))],
+  );
 
   const known = facts.files[knownHostsPath(user)];
   const knownHostsWanted: KnownHost[] = peers.map((peer) => ({
     names: [...new Set([peer.host, peer.address])].map((name) => hostToken(name, peer.port)),
     keys: peer.facts?.hostKeys ?? [],
   }));
-  const knownHosts = out.add('known_hosts', user, path(knownHostsPath(user)),
-    planFile({ path: path(knownHostsPath(user)), owner: user, group, mode: '0644', content: desiredKnownHosts(known?.content, knownHostsWanted) }, known),
-    [dir]);
+  const knownHosts = out.add(
+    'known_hosts',
+    user,
+    path(knownHostsPath(user)),
+    planFile(
+      {
+        path: path(knownHostsPath(user)),
+        owner: user,
+        group,
+        mode: '0644',
+        content: desiredKnownHosts(known?.content, knownHostsWanted),
+      },
+      known,
+    ),
+    [dir],
+  );
   return { keypair, authorizedKeys, knownHosts };
 }

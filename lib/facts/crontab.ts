@@ -12,7 +12,10 @@ function crontabUsers(ctx: ProbeContext): string[] {
 export const crontabProbe: Probe = {
   name: 'crontab',
   applies: () => true,
-  command: (ctx) => crontabUsers(ctx).map((user) => framed(`crontab -l -u ${shq(user)}`)).join('\n'),
+  command: (ctx) =>
+    crontabUsers(ctx)
+      .map((user) => framed(`crontab -l -u ${shq(user)}`))
+      .join('\n'),
   parse(output, ctx) {
     const lines = output.split('\n');
     const crontabs: Record<string, string | null> = {};
@@ -21,7 +24,13 @@ export const crontabProbe: Probe = {
       if (result.code === 0) crontabs[user] = `${result.stdout}\n`;
       // No crontab yet, or no such user yet (bsync creates it): both mean nothing is scheduled.
       else if (/no crontab for|unknown|does not exist/i.test(result.stderr)) crontabs[user] = null;
-      else throw probeError(ctx, 'crontab', `a crontab or "no crontab for ${user}" from crontab -l`, result.stderr || result.stdout);
+      else
+        throw probeError(
+          ctx,
+          'crontab',
+          `a crontab or "no crontab for ${user}" from crontab -l`,
+          result.stderr || result.stdout,
+        );
     });
     return { crontabs };
   },

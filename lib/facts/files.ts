@@ -4,8 +4,20 @@ import { sshUserOf } from './probe.js';
 import { readTar } from './tar.js';
 import { shq } from '../transport/shell.js';
 import {
-  asyncSpoolPath, KEY_TYPES, LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR, S3_CA_PATH,
-  authorizedKeysPath, knownHostsPath, pgpassPath, privateKeyPath, publicKeyPath, splitHomePath, sshDir,
+  asyncSpoolPath,
+  KEY_TYPES,
+  LEGACY_PGBACKREST_CONF,
+  PGBACKREST_CONF,
+  PGBACKREST_CONF_DIR,
+  PGBACKREST_LOG_DIR,
+  S3_CA_PATH,
+  authorizedKeysPath,
+  knownHostsPath,
+  pgpassPath,
+  privateKeyPath,
+  publicKeyPath,
+  splitHomePath,
+  sshDir,
 } from './paths.js';
 import type { FileFacts } from './types.js';
 
@@ -47,7 +59,8 @@ function shellWord(path: string): string {
   const home = splitHomePath(path);
   if (!home) return shq(path);
   // Only a plain name is a tilde prefix; the config's user names are (schema: userName).
-  if (!/^[a-z_][a-z0-9_-]*$/.test(home.user)) throw new Error(`files probe: ${JSON.stringify(home.user)} is not a user name the shell can expand`);
+  if (!/^[a-z_][a-z0-9_-]*$/.test(home.user))
+    throw new Error(`files probe: ${JSON.stringify(home.user)} is not a user name the shell can expand`);
   return `~${home.user}/${shq(home.rel)}`;
 }
 
@@ -87,15 +100,22 @@ export const filesProbe: Probe = {
       const fields = line.split('|');
       // The name is the last field: a `|` in it stays part of it.
       if (fields[0] === 'H') homes.set(fields[1], fields.slice(2).join('|'));
-      else if (fields[0] === 'S' && fields.length >= 6) stats.set(samePath(fields.slice(5).join('|')), fields.slice(1, 5));
+      else if (fields[0] === 'S' && fields.length >= 6)
+        stats.set(samePath(fields.slice(5).join('|')), fields.slice(1, 5));
       else if (fields[0] === 'T') archive = Buffer.from(fields[1] ?? '', 'base64');
     }
-    const contents = new Map((archive ? readTar(archive) : []).filter(({ type }) => type === '0').map(({ name, content }) => [samePath(name), content.toString('utf8')]));
+    const contents = new Map(
+      (archive ? readTar(archive) : [])
+        .filter(({ type }) => type === '0')
+        .map(({ name, content }) => [samePath(name), content.toString('utf8')]),
+    );
     const files: Record<string, FileFacts> = {};
     for (const { path, readContent } of watchedFiles(ctx)) {
       const where = onHost(path, homes);
       const stat = where === null ? undefined : stats.get(where);
-      files[path] = stat ? fileFacts(stat, readContent ? contents.get(where as string) ?? '' : undefined) : { exists: false };
+      files[path] = stat
+        ? fileFacts(stat, readContent ? (contents.get(where as string) ?? '') : undefined)
+        : { exists: false };
     }
     return { files };
   },

@@ -47,7 +47,11 @@ export function readFramed(line: string | undefined): FramedOutput | null {
 
 /** The first line worth showing of what a command printed, shortened. */
 export function firstLine(text: string): string {
-  const line = text.split('\n').map((entry) => entry.trim()).find((entry) => entry !== '') ?? '(nothing)';
+  const line =
+    text
+      .split('\n')
+      .map((entry) => entry.trim())
+      .find((entry) => entry !== '') ?? '(nothing)';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 

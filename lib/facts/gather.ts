@@ -18,16 +18,29 @@ import { readKnownVersion, rememberVersion } from './version-cache.js';
 
 /** Every probe bsync knows; adding a fact means adding it here and nothing else. */
 export const PROBES: Probe[] = [
-  osProbe, usersProbe, filesProbe, crontabProbe, hostKeysProbe, pgbackrestVersionProbe, postgresProbe, repoProbe, patroniProbe,
+  osProbe,
+  usersProbe,
+  filesProbe,
+  crontabProbe,
+  hostKeysProbe,
+  pgbackrestVersionProbe,
+  postgresProbe,
+  repoProbe,
+  patroniProbe,
 ];
 
 /** The script for `probes` (all of them unless a bench measures one section). */
 export function factsScript(ctx: ProbeContext, nonce: string, probes: Probe[] = PROBES): string {
-  const sections = probes.filter((probe) => probe.applies(ctx)).map(
-    (probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`,
-  );
+  const sections = probes
+    .filter((probe) => probe.applies(ctx))
+    .map((probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`);
   // $1: the scratch file for framed commands' stderr, made and removed with the script (gatherHostFacts).
-  return ['export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'bsync_e=$1', ...sections, `echo '@@${nonce}:end'`].join('\n');
+  return [
+    'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'bsync_e=$1',
+    ...sections,
+    `echo '@@${nonce}:end'`,
+  ].join('\n');
 }
 
 export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: string): HostFacts {
@@ -44,7 +57,11 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
   const facts: HostFacts = {
     host: ctx.host.name,
     os: { id: '', versionId: '', family: 'unknown', pid1: 'unknown' },
-    users: {}, files: {}, crontabs: {}, hostKeys: [], pgbackrestVersion: null,
+    users: {},
+    files: {},
+    crontabs: {},
+    hostKeys: [],
+    pgbackrestVersion: null,
   };
   for (const probe of PROBES) {
     if (!probe.applies(ctx)) continue;
@@ -52,7 +69,10 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
       Object.assign(facts, probe.parse(sections.get(probe.name) ?? '', ctx));
     } catch (error) {
       if (error instanceof HostError) throw error;
-      throw new HostError(ctx.host.name, `probe ${probe.name}: its answer could not be read (${(error as Error).message})`);
+      throw new HostError(
+        ctx.host.name,
+        `probe ${probe.name}: its answer could not be read (${(error as Error).message})`,
+      );
     }
   }
   return facts;
@@ -62,7 +82,11 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
  * One exec on the host; the script travels on stdin and runs from a private temporary
  * folder that also holds its framed commands' stderr, so that costs no mktemp or rm of its own.
  */
-export async function gatherHostFacts(connection: HostConnection, inventory: Inventory, host: HostSpec): Promise<HostFacts> {
+export async function gatherHostFacts(
+  connection: HostConnection,
+  inventory: Inventory,
+  host: HostSpec,
+): Promise<HostFacts> {
   const knownPgbackrest = readKnownVersion(inventory, host);
   const ctx = { ...probeContext(inventory, host), knownPgbackrest };
   const nonce = randomBytes(8).toString('hex');
@@ -71,7 +95,9 @@ export async function gatherHostFacts(connection: HostConnection, inventory: Inv
     { stdin: factsScript(ctx, nonce) },
   );
   if (result.code !== 0) {
-    throw new HostError(host.name, `gathering facts failed (exit ${result.code})`, { hint: result.stderr.trim().slice(0, 500) });
+    throw new HostError(host.name, `gathering facts failed (exit ${result.code})`, {
+      hint: result.stderr.trim().slice(0, 500),
+    });
   }
   const facts = parseFactsOutput(result.stdout, ctx, nonce);
   rememberVersion(inventory, host, facts, knownPgbackrest);

@@ -8,7 +8,8 @@ export const hostKeysProbe: Probe = {
   name: 'hostKeys',
   applies: () => true,
   // The shell's own `read` instead of cat: one process fewer.
-  command: () => `for f in /etc/ssh/ssh_host_*_key.pub; do [ -f "$f" ] && while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <"$f"; done; true`,
+  command: () =>
+    `for f in /etc/ssh/ssh_host_*_key.pub; do [ -f "$f" ] && while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <"$f"; done; true`,
   parse(output) {
     const hostKeys = output
       .split('\n')
@@ -28,24 +29,30 @@ export const hostKeysProbe: Probe = {
 export const pgbackrestVersionProbe: Probe = {
   name: 'pgbackrestVersion',
   applies: () => true,
-  command: (ctx) => [
-    // The file the shell would run, found as the shell finds it, without a process.
-    'p=; o=$IFS; IFS=:; for d in $PATH; do [ -f "$d/pgbackrest" ] && [ -x "$d/pgbackrest" ] && { p=$d/pgbackrest; break; }; done; IFS=$o',
-    `i=; [ -z "$p" ] || i=$(stat -L --printf '%d:%i:%s:%Y:%Z ' "$p" /etc/ld.so.cache)`,
-    `printf 'I|%s\\n' "$i"`,
-    `if [ -n "$i" ] && [ "$i" = ${shq(ctx.knownPgbackrest?.identity ?? '')} ]; then echo K; else`,
-    framed('pgbackrest version'),
-    'fi',
-  ].join('\n'),
+  command: (ctx) =>
+    [
+      // The file the shell would run, found as the shell finds it, without a process.
+      'p=; o=$IFS; IFS=:; for d in $PATH; do [ -f "$d/pgbackrest" ] && [ -x "$d/pgbackrest" ] && { p=$d/pgbackrest; break; }; done; IFS=$o',
+      `i=; [ -z "$p" ] || i=$(stat -L --printf '%d:%i:%s:%Y:%Z ' "$p" /etc/ld.so.cache)`,
+      `printf 'I|%s\\n' "$i"`,
+      `if [ -n "$i" ] && [ "$i" = ${shq(ctx.knownPgbackrest?.identity ?? '')} ]; then echo K; else`,
+      framed('pgbackrest version'),
+      'fi',
+    ].join('\n'),
   parse(output, ctx) {
     const [identityLine = '', answer = ''] = output.split('\n');
     const identity = identityLine.startsWith('I|') ? identityLine.slice(2) : '';
     const known = ctx.knownPgbackrest;
-    if (answer.trim() === 'K' && known && identity === known.identity) return { pgbackrestVersion: known.version, pgbackrestIdentity: identity };
+    if (answer.trim() === 'K' && known && identity === known.identity)
+      return { pgbackrestVersion: known.version, pgbackrestIdentity: identity };
     const result = readFramed(answer);
     const match = result && result.code === 0 ? /^pgBackRest (\S+)$/m.exec(result.stdout) : null;
     if (match) return { pgbackrestVersion: match[1], ...(identity ? { pgbackrestIdentity: identity } : {}) };
-    const why = !result ? 'no answer' : result.code === 127 && /not found/.test(result.stderr) ? 'pgbackrest is not installed (command not found)' : `pgbackrest version exited ${result.code}: ${firstLine(result.stderr || result.stdout)}`;
+    const why = !result
+      ? 'no answer'
+      : result.code === 127 && /not found/.test(result.stderr)
+        ? 'pgbackrest is not installed (command not found)'
+        : `pgbackrest version exited ${result.code}: ${firstLine(result.stderr || result.stdout)}`;
     return { pgbackrestVersion: null, pgbackrestProblem: why };
   },
 };

@@ -8,11 +8,12 @@ export const osProbe: Probe = {
   applies: () => true,
   // Read by the shell's own `read`, no process: os-release's ID fields are plain words
   // (quoted or not), and reading them runs nothing from the file, unlike sourcing it.
-  command: () => [
-    `i= v= k=; while IFS= read -r l || [ -n "$l" ]; do x=\${l#*=}; x=\${x#[\\"\\']}; x=\${x%[\\"\\']}; case $l in ID=*) i=$x ;; VERSION_ID=*) v=$x ;; ID_LIKE=*) k=$x ;; esac; done </etc/os-release`,
-    `printf '%s|%s|%s\\n' "$i" "$v" "$k"`,
-    `read -r c </proc/1/comm && printf '%s\\n' "$c" || echo unknown`,
-  ].join('\n'),
+  command: () =>
+    [
+      `i= v= k=; while IFS= read -r l || [ -n "$l" ]; do x=\${l#*=}; x=\${x#[\\"\\']}; x=\${x%[\\"\\']}; case $l in ID=*) i=$x ;; VERSION_ID=*) v=$x ;; ID_LIKE=*) k=$x ;; esac; done </etc/os-release`,
+      `printf '%s|%s|%s\\n' "$i" "$v" "$k"`,
+      `read -r c </proc/1/comm && printf '%s\\n' "$c" || echo unknown`,
+    ].join('\n'),
   parse(output) {
     const [idLine = '', pid1 = 'unknown'] = output.split('\n');
     const [id = '', versionId = '', idLike = ''] = idLine.split('|');

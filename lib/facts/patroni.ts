@@ -27,7 +27,9 @@ export const patroniProbe: Probe = {
   command: (ctx) => {
     const cfg = shq(configPath(ctx));
     return [
-      framed(`${YAML_TO_JSON.replace('print(json.dumps(yaml.safe_load(sys.stdin)))', 'print(yaml.safe_load(sys.stdin)["scope"])')} < ${cfg}`),
+      framed(
+        `${YAML_TO_JSON.replace('print(json.dumps(yaml.safe_load(sys.stdin)))', 'print(yaml.safe_load(sys.stdin)["scope"])')} < ${cfg}`,
+      ),
       framed(dynamicConfigCommand(ctx)),
       framed(`patronictl -c ${cfg} list -f json`),
     ].join('\n');
@@ -44,9 +46,21 @@ export const patroniProbe: Probe = {
     const scopeText = answer('scope', scope);
     if (scopeText !== null) patroni.scope = scopeText.trim();
     const configText = answer('dynamic configuration', config);
-    if (configText !== null) patroni.dynamic = parseJsonOutput<Record<string, unknown>>(configText, ctx, 'patroni', 'the dynamic configuration');
+    if (configText !== null)
+      patroni.dynamic = parseJsonOutput<Record<string, unknown>>(
+        configText,
+        ctx,
+        'patroni',
+        'the dynamic configuration',
+      );
     const membersText = answer('members', members);
-    if (membersText !== null) patroni.members = parseJsonOutput<Array<Record<string, unknown>>>(membersText, ctx, 'patroni', 'patronictl list -f json').map(member);
+    if (membersText !== null)
+      patroni.members = parseJsonOutput<Array<Record<string, unknown>>>(
+        membersText,
+        ctx,
+        'patroni',
+        'patronictl list -f json',
+      ).map(member);
     return { patroni };
   },
 };

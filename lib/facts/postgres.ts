@@ -62,7 +62,9 @@ export const postgresProbe: Probe = {
     // a few seconds before it counts as down.
     const query = asUserInScript(PG_OS_USER, `${psql} <<'BSYNC_SQL'\n${FACTS_SQL}\nBSYNC_SQL`);
     return [
-      framed(`n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`),
+      framed(
+        `n=0; while :; do ${query}\nc=$?; n=$((n + 1)); { [ $c -eq 2 ] && [ $n -lt ${CONNECT_TRIES} ]; } || exit $c; sleep 1; done`,
+      ),
       framed(LAYOUT_COMMAND),
     ].join('\n');
   },
@@ -72,18 +74,38 @@ export const postgresProbe: Probe = {
     // psql exits 2 when it cannot connect: the server is down or refuses, which is a fact, not a fault.
     if (result.code !== 0) {
       // Each connection attempt printed the same lines: say them once.
-      const said = [...new Set(result.stderr.split('\n').map((line) => line.trim()).filter(Boolean))].join('\n');
+      const said = [
+        ...new Set(
+          result.stderr
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean),
+        ),
+      ].join('\n');
       return { postgres: notRunning(said || result.stdout.trim() || `psql exited ${result.code}`) };
     }
     const rows = result.stdout.trim();
-    const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(rows.slice(rows.indexOf('\n') + 1), ctx, 'postgres', 'psql (one JSON object)');
+    const parsed = parseJsonOutput<Omit<PostgresFacts, 'running'>>(
+      rows.slice(rows.indexOf('\n') + 1),
+      ctx,
+      'postgres',
+      'psql (one JSON object)',
+    );
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.versionNum !== 'number') {
-      throw new HostError(ctx.host.name, 'probe postgres: expected a JSON object with versionNum from psql, received another JSON value');
+      throw new HostError(
+        ctx.host.name,
+        'probe postgres: expected a JSON object with versionNum from psql, received another JSON value',
+      );
     }
     return {
       postgres: {
-        running: true, ...parsed, settings: parsed.settings ?? {}, fileSettings: parsed.fileSettings ?? [], roles: parsed.roles ?? {}, archiver: parsed.archiver ?? null,
-        ...parseLayout(requireFramed(layoutLine, ctx, 'postgres', 'the postmaster\'s /proc entry')),
+        running: true,
+        ...parsed,
+        settings: parsed.settings ?? {},
+        fileSettings: parsed.fileSettings ?? [],
+        roles: parsed.roles ?? {},
+        archiver: parsed.archiver ?? null,
+        ...parseLayout(requireFramed(layoutLine, ctx, 'postgres', "the postmaster's /proc entry")),
       },
     };
   },
@@ -103,7 +125,11 @@ export function parseLayout(result: FramedOutput): Pick<PostgresFacts, 'binDir' 
   // The folder goes into commands and cron lines: plain path characters only.
   const exe = /^(\/[A-Za-z0-9_.+\/-]*)\/postgres(?: \(deleted\))?$/.exec(exeLine.trim());
   if (result.code !== 0 || !exe) {
-    return { layoutProblem: result.stderr.trim() || `the postmaster's executable is not a postgres binary: ${JSON.stringify(exeLine.trim())}` };
+    return {
+      layoutProblem:
+        result.stderr.trim()
+        || `the postmaster's executable is not a postgres binary: ${JSON.stringify(exeLine.trim())}`,
+    };
   }
   // cgroup v2 `0::/system.slice/postgresql-15.service`, v1 `1:name=systemd:/system.slice/…`.
   const unit = cgroup.map((line) => /\/(postgresql[A-Za-z0-9@._-]*\.service)(?:\/|$)/.exec(line)?.[1]).find(Boolean);
@@ -117,7 +143,17 @@ export function serverMajor(pg: Pick<PostgresFacts, 'versionNum'>): number {
 
 function notRunning(error: string): PostgresFacts {
   return {
-    running: false, error, versionNum: 0, inRecovery: false, settings: {}, fileSettings: [], roles: {},
-    configFile: '', hbaFile: '', dataDirectory: '', configContent: '', hbaContent: '',
+    running: false,
+    error,
+    versionNum: 0,
+    inRecovery: false,
+    settings: {},
+    fileSettings: [],
+    roles: {},
+    configFile: '',
+    hbaFile: '',
+    dataDirectory: '',
+    configContent: '',
+    hbaContent: '',
   };
 }

@@ -38,8 +38,15 @@ export const repoProbe: Probe = {
     // info only means something once a config is in place; otherwise pgBackRest's defaults would answer.
     // The repository is looked for where bsync wants it, not where a drifted config points,
     // and a repository that does not answer cannot hold up the plan.
-    const info = asUserInScript(user, `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`);
-    lines.push(`if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`, framed(info), `else echo none; fi`);
+    const info = asUserInScript(
+      user,
+      `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+    );
+    lines.push(
+      `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`,
+      framed(info),
+      `else echo none; fi`,
+    );
     return lines.join('\n');
   },
   parse(output, ctx) {
@@ -57,11 +64,14 @@ export const repoProbe: Probe = {
     }
     const info = requireFramed(infoLine, ctx, 'repo', 'pgbackrest info');
     if (info.code === 0) {
-      Object.assign(repo, parseInfo(parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json'), ctx.stanza));
+      Object.assign(
+        repo,
+        parseInfo(parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json'), ctx.stanza),
+      );
       // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
       if (existsLine.trim() === '-') repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
     } else {
-      repo.statusMessage = (info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`);
+      repo.statusMessage = info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`;
     }
     return { repo };
   },
@@ -92,11 +102,16 @@ const str = (value: unknown) => (typeof value === 'string' && value !== '' ? val
 function backupInfo(backup: InfoBackup, versions: Map<number | undefined, string>): BackupInfo {
   const entry: BackupInfo = { label: backup.label, type: backup.type, error: backup.error === true };
   const fields: Partial<BackupInfo> = {
-    start: num(backup.timestamp?.start), stop: num(backup.timestamp?.stop), size: num(backup.info?.size),
-    repoDelta: num(backup.info?.repository?.delta), archiveStart: str(backup.archive?.start), archiveStop: str(backup.archive?.stop),
+    start: num(backup.timestamp?.start),
+    stop: num(backup.timestamp?.stop),
+    size: num(backup.info?.size),
+    repoDelta: num(backup.info?.repository?.delta),
+    archiveStart: str(backup.archive?.start),
+    archiveStop: str(backup.archive?.stop),
     pgVersion: versions.get(backup.database?.id),
   };
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(fields))
+    if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
   return entry;
 }
 
@@ -109,7 +124,12 @@ export function parseInfo(parsed: unknown, stanza: string): Partial<RepoFacts> {
   const backups = (entry.backup ?? []).map((backup) => backupInfo(backup, versions));
   // The archive of the newest database (the last one after a stanza-upgrade).
   const archive = (entry.archive ?? []).at(-1);
-  const facts: Partial<RepoFacts> = { statusCode: entry.status.code, statusMessage: entry.status.message, backups, backupRunning: entry.status.lock?.backup?.held === true };
+  const facts: Partial<RepoFacts> = {
+    statusCode: entry.status.code,
+    statusMessage: entry.status.message,
+    backups,
+    backupRunning: entry.status.lock?.backup?.held === true,
+  };
   if (typeof entry.cipher === 'string') facts.cipher = entry.cipher;
   // The newest file may be a backup's history file (`…0002.00000028.backup`): its segment counts.
   const segment = (name: string | undefined) => name?.slice(0, 24);

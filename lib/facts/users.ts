@@ -14,7 +14,10 @@ export const usersProbe: Probe = {
     usersOfInterest(ctx)
       // The primary group id and the shell stay in the script for asUserInScript: the shell
       // cuts them out of getent's line itself (fourth and last field); a gid only if a number.
-      .map((user) => `e=$(getent passwd ${shq(user)}) && { ${userVariable('shell', user)}=\${e##*:}; g=\${e#*:*:*:}; g=\${g%%:*}; case $g in ''|*[!0-9]*) ;; *) ${userVariable('gid', user)}=$g ;; esac; printf '%s|%s\\n' "$e" "$(id -gn ${shq(user)})"; } || printf '%s|-\\n' ${shq(user)}`)
+      .map(
+        (user) =>
+          `e=$(getent passwd ${shq(user)}) && { ${userVariable('shell', user)}=\${e##*:}; g=\${e#*:*:*:}; g=\${g%%:*}; case $g in ''|*[!0-9]*) ;; *) ${userVariable('gid', user)}=$g ;; esac; printf '%s|%s\\n' "$e" "$(id -gn ${shq(user)})"; } || printf '%s|-\\n' ${shq(user)}`,
+      )
       .join('\n'),
   parse(output, ctx) {
     const users: Record<string, UserFacts | null> = {};

@@ -36,11 +36,23 @@ function entryPath(inventory: Inventory, host: HostSpec, env: NodeJS.ProcessEnv)
   return join(cacheDir(env), `${createHash('sha256').update(where).digest('hex').slice(0, 32)}.json`);
 }
 
-export function readKnownVersion(inventory: Inventory, host: HostSpec, now = Date.now(), env = process.env): KnownVersion | undefined {
+export function readKnownVersion(
+  inventory: Inventory,
+  host: HostSpec,
+  now = Date.now(),
+  env = process.env,
+): KnownVersion | undefined {
   try {
     const entry = JSON.parse(readFileSync(entryPath(inventory, host, env), 'utf8')) as Partial<Entry>;
     const fresh = typeof entry.checkedAt === 'number' && entry.checkedAt <= now && now - entry.checkedAt < MAX_AGE_MS;
-    if (!fresh || typeof entry.identity !== 'string' || !/^[0-9: ]+$/.test(entry.identity) || typeof entry.version !== 'string' || !/^\S+$/.test(entry.version)) return undefined;
+    if (
+      !fresh
+      || typeof entry.identity !== 'string'
+      || !/^[0-9: ]+$/.test(entry.identity)
+      || typeof entry.version !== 'string'
+      || !/^\S+$/.test(entry.version)
+    )
+      return undefined;
     return { identity: entry.identity, version: entry.version };
   } catch {
     return undefined;
@@ -48,7 +60,14 @@ export function readKnownVersion(inventory: Inventory, host: HostSpec, now = Dat
 }
 
 /** Keeps a version the host has just reported (not one it was answered from the cache). */
-export function rememberVersion(inventory: Inventory, host: HostSpec, facts: HostFacts, known: KnownVersion | undefined, now = Date.now(), env = process.env): void {
+export function rememberVersion(
+  inventory: Inventory,
+  host: HostSpec,
+  facts: HostFacts,
+  known: KnownVersion | undefined,
+  now = Date.now(),
+  env = process.env,
+): void {
   const { pgbackrestVersion: version, pgbackrestIdentity: identity } = facts;
   if (version === null || !identity || (known?.identity === identity && known.version === version)) return;
   const path = entryPath(inventory, host, env);

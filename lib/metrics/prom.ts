@@ -34,7 +34,8 @@ export function renderMetrics(metrics: Metric[]): string {
     lines.push(`# HELP ${metric.name} ${escapeHelp(metric.help)}`, `# TYPE ${metric.name} ${metric.type}`);
     for (const sample of metric.samples) {
       const labels = Object.entries(sample.labels ?? {});
-      const labelText = labels.length === 0 ? '' : `{${labels.map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}`;
+      const labelText =
+        labels.length === 0 ? '' : `{${labels.map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}`;
       lines.push(`${metric.name}${labelText} ${formatValue(sample.value)}`);
     }
   }
@@ -58,12 +59,32 @@ export function mergeLabelled(parts: Array<{ labels: Record<string, string>; met
 }
 
 /** The run itself: did it succeed, how long it took, when it ran. */
-export function runMetrics(command: string, success: boolean, durationSeconds: number, finishedAt = Date.now() / 1000): Metric[] {
+export function runMetrics(
+  command: string,
+  success: boolean,
+  durationSeconds: number,
+  finishedAt = Date.now() / 1000,
+): Metric[] {
   const labels = { command };
   return [
-    { name: 'bsync_run_success', help: 'Whether the last bsync run of this command succeeded (1) or failed (0).', type: 'gauge', samples: [{ labels, value: success ? 1 : 0 }] },
-    { name: 'bsync_run_duration_seconds', help: 'How long the last bsync run of this command took.', type: 'gauge', samples: [{ labels, value: Math.round(durationSeconds * 1000) / 1000 }] },
-    { name: 'bsync_run_timestamp_seconds', help: 'When the last bsync run of this command finished (Unix time).', type: 'gauge', samples: [{ labels, value: Math.round(finishedAt) }] },
+    {
+      name: 'bsync_run_success',
+      help: 'Whether the last bsync run of this command succeeded (1) or failed (0).',
+      type: 'gauge',
+      samples: [{ labels, value: success ? 1 : 0 }],
+    },
+    {
+      name: 'bsync_run_duration_seconds',
+      help: 'How long the last bsync run of this command took.',
+      type: 'gauge',
+      samples: [{ labels, value: Math.round(durationSeconds * 1000) / 1000 }],
+    },
+    {
+      name: 'bsync_run_timestamp_seconds',
+      help: 'When the last bsync run of this command finished (Unix time).',
+      type: 'gauge',
+      samples: [{ labels, value: Math.round(finishedAt) }],
+    },
   ];
 }
 
@@ -74,6 +95,9 @@ export function writePromFile(path: string, metrics: Metric[]): void {
     writeFileSync(temporary, renderMetrics(metrics), { mode: 0o644 });
     renameSync(temporary, path);
   } catch (error) {
-    throw new BsyncError(`cannot write the metrics file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { where: path, hint: 'Name a file in a folder bsync can write to (--prom-file).' });
+    throw new BsyncError(
+      `cannot write the metrics file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { where: path, hint: 'Name a file in a folder bsync can write to (--prom-file).' },
+    );
   }
 }

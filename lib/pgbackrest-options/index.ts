@@ -8,7 +8,11 @@ import type { OptionData, OptionInfo } from './types.js';
 const RELEASES: OptionData[] = [v2_45 as OptionData];
 
 function compareVersions(a: string, b: string): number {
-  const parts = (version: string) => version.split(/[^0-9]+/).filter(Boolean).map(Number);
+  const parts = (version: string) =>
+    version
+      .split(/[^0-9]+/)
+      .filter(Boolean)
+      .map(Number);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
     const diff = (x[i] ?? 0) - (y[i] ?? 0);
@@ -31,7 +35,8 @@ export interface NamedOption {
 function allOptions(): Map<string, OptionInfo> {
   const all = new Map<string, OptionInfo>();
   for (const release of RELEASES) {
-    for (const [name, info] of [...Object.entries(release.later), ...Object.entries(release.options)]) all.set(name, info);
+    for (const [name, info] of [...Object.entries(release.later), ...Object.entries(release.options)])
+      all.set(name, info);
   }
   return all;
 }
@@ -51,7 +56,9 @@ export function lookupOption(key: string): NamedOption | null {
 
 /** Names to suggest for a misspelt key: indexed options as their repo1-/pg1- form. */
 export function suggestableNames(): string[] {
-  return [...ALL].map(([name, info]) => (info.index ? `${info.index.prefix}1-${name.slice(info.index.prefix.length + 1)}` : name));
+  return [...ALL].map(([name, info]) =>
+    info.index ? `${info.index.prefix}1-${name.slice(info.index.prefix.length + 1)}` : name,
+  );
 }
 
 type Availability = { ok: true } | { ok: false; why: string };
@@ -66,12 +73,21 @@ export function availability(name: string, version: string): Availability {
   const oldest = RELEASES[0];
   const table = [...RELEASES].reverse().find((release) => compareVersions(release.version, version) <= 0);
   if (!table) {
-    return { ok: false, why: `that is older than ${oldest.version}, the oldest release whose option list bsync has, so bsync cannot tell whether ${version} has ${name}` };
+    return {
+      ok: false,
+      why: `that is older than ${oldest.version}, the oldest release whose option list bsync has, so bsync cannot tell whether ${version} has ${name}`,
+    };
   }
   if (table.options[name]) return { ok: true };
   if (compareVersions(version, table.version) === 0) {
-    return { ok: false, why: `${version} does not have ${name}${table.later[name] ? ` (pgBackRest added it after ${table.version})` : ''}` };
+    return {
+      ok: false,
+      why: `${version} does not have ${name}${table.later[name] ? ` (pgBackRest added it after ${table.version})` : ''}`,
+    };
   }
   if (table === RELEASES[RELEASES.length - 1] && table.later[name]) return { ok: true };
-  return { ok: false, why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}` };
+  return {
+    ok: false,
+    why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}`,
+  };
 }

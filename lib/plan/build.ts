@@ -15,19 +15,41 @@ export interface PlannedChanges {
   changes: Map<string, Change>;
 }
 
-export function buildPlan(inventory: Inventory, hosts: string[], resources: Resource[], nonce = randomBytes(16).toString('hex'), problems: Plan['problems'] = []): PlannedChanges {
+export function buildPlan(
+  inventory: Inventory,
+  hosts: string[],
+  resources: Resource[],
+  nonce = randomBytes(16).toString('hex'),
+  problems: Plan['problems'] = [],
+): PlannedChanges {
   const dependencies = changedDependencies(resources);
   // Other hosts of the zone were planned too (their facts feed these); only the asked-for hosts act.
   const changed = resources.filter((resource) => resource.change !== null && hosts.includes(resource.host));
-  const order = topologicalOrder(changed.map((resource) => resource.address), dependencies);
+  const order = topologicalOrder(
+    changed.map((resource) => resource.address),
+    dependencies,
+  );
   const byAddress = new Map(changed.map((resource) => [resource.address, resource]));
-  const actions = order.map((address) => planAction(byAddress.get(address) as Resource, dependencies.get(address) ?? [], nonce));
+  const actions = order.map((address) =>
+    planAction(byAddress.get(address) as Resource, dependencies.get(address) ?? [], nonce),
+  );
   const count = (action: string) => actions.filter((entry) => entry.action === action).length;
   return {
     plan: {
-      format: 'bsync-plan', version: 1, createdAt: new Date().toISOString(), configPath: inventory.configPath,
-      hosts, nonce, actions,
-      summary: { add: count('create'), change: count('update'), remove: count('delete'), adopt: count('adopt'), conflict: actions.filter((entry) => entry.conflict).length },
+      format: 'bsync-plan',
+      version: 1,
+      createdAt: new Date().toISOString(),
+      configPath: inventory.configPath,
+      hosts,
+      nonce,
+      actions,
+      summary: {
+        add: count('create'),
+        change: count('update'),
+        remove: count('delete'),
+        adopt: count('adopt'),
+        conflict: actions.filter((entry) => entry.conflict).length,
+      },
       problems: problems.map(({ host, problem }) => ({ host, problem: printable(problem) })),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
@@ -37,8 +59,14 @@ export function buildPlan(inventory: Inventory, hosts: string[], resources: Reso
 function planAction(resource: Resource, dependsOn: string[], nonce: string): PlanAction {
   const change = resource.change as Change;
   const action: PlanAction = {
-    address: resource.address, host: resource.host, kind: resource.kind, title: printable(resource.title),
-    action: change.action, fields: (change.fields ?? []).map(displayField), dependsOn, fingerprint: fingerprint(resource, nonce),
+    address: resource.address,
+    host: resource.host,
+    kind: resource.kind,
+    title: printable(resource.title),
+    action: change.action,
+    fields: (change.fields ?? []).map(displayField),
+    dependsOn,
+    fingerprint: fingerprint(resource, nonce),
   };
   // What a plan shows may come from a host's files: it is escaped here, once, for every view.
   if (resource.name !== undefined) action.name = resource.name;
@@ -53,7 +81,9 @@ function displayField(field: FieldChange): PlanField {
   const shown: PlanField = { name: field.name };
   if (field.before !== undefined) shown.before = field.sensitive ? '(sensitive)' : printable(field.before);
   if (field.after !== undefined) {
-    shown.after = field.sensitive ? '(sensitive)' : printable(typeof field.after === 'string' ? field.after : displayText(field.after));
+    shown.after = field.sensitive
+      ? '(sensitive)'
+      : printable(typeof field.after === 'string' ? field.after : displayText(field.after));
   }
   return shown;
 }
@@ -66,7 +96,11 @@ function fileDiff(change: Change): string {
   const after = redact(displayText(diff.after));
   if (before === after) return '(sensitive content changed)\n';
   const patch = createTwoFilesPatch(diff.path, diff.path, before, after, '', '', { context: 3 });
-  return patch.split('\n').slice(2).join('\n').replace(/^\\ No newline at end of file\n?/gm, '');
+  return patch
+    .split('\n')
+    .slice(2)
+    .join('\n')
+    .replace(/^\\ No newline at end of file\n?/gm, '');
 }
 
 /** Everything the action was decided from, secrets included, hashed with the plan's key. */
@@ -75,9 +109,13 @@ function fingerprint(resource: Resource, nonce: string): string {
   const material = JSON.stringify({
     address: resource.address,
     action: change.action,
-    fields: change.fields?.map((field) => [field.name, field.before, typeof field.after === 'string' ? field.after : field.after && displayText(field.after)]),
+    fields: change.fields?.map((field) => [
+      field.name,
+      field.before,
+      typeof field.after === 'string' ? field.after : field.after && displayText(field.after),
+    ]),
     before: change.diff?.before,
-    after: change.diff ? knownText(change.diff.after) ?? displayText(change.diff.after) : undefined,
+    after: change.diff ? (knownText(change.diff.after) ?? displayText(change.diff.after)) : undefined,
     commands: change.steps.map((step) => step.command),
     conflict: change.conflict,
   });

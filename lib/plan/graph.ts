@@ -25,9 +25,12 @@ function checkReferences(resources: Resource[]): void {
     for (const ref of refs) if (!known.has(ref)) holes.push(`${resource.address} -> ${ref}`);
   }
   if (holes.length > 0) {
-    throw new BsyncError(`the plan's dependency graph has references with nothing behind them:\n  ${holes.join('\n  ')}`, {
-      hint: 'This is a bug in bsync, not in your config: nothing was changed. Please report it with this message.',
-    });
+    throw new BsyncError(
+      `the plan's dependency graph has references with nothing behind them:\n  ${holes.join('\n  ')}`,
+      {
+        hint: 'This is a bug in bsync, not in your config: nothing was changed. Please report it with this message.',
+      },
+    );
   }
 }
 
@@ -55,11 +58,16 @@ export function changedDependencies(resources: Resource[]): Map<ResourceRef, Res
 }
 
 /** Kahn's algorithm, keeping the resources' own order where the graph allows. */
-export function topologicalOrder(addresses: ResourceRef[], dependencies: Map<ResourceRef, ResourceRef[]>): ResourceRef[] {
+export function topologicalOrder(
+  addresses: ResourceRef[],
+  dependencies: Map<ResourceRef, ResourceRef[]>,
+): ResourceRef[] {
   const remaining = new Set(addresses);
   const order: ResourceRef[] = [];
   while (remaining.size > 0) {
-    const next = [...remaining].find((address) => (dependencies.get(address) ?? []).every((dep) => !remaining.has(dep)));
+    const next = [...remaining].find((address) =>
+      (dependencies.get(address) ?? []).every((dep) => !remaining.has(dep)),
+    );
     if (!next) throw new BsyncError(`the plan has a dependency cycle among: ${[...remaining].join(', ')}`);
     remaining.delete(next);
     order.push(next);

@@ -20,7 +20,10 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
       const hostFacts = facts.get(host.name);
       if (!hostFacts || !hosts.includes(host.name)) continue;
       if (hostFacts.pgbackrestVersion === null) {
-        problems.push({ host: host.name, problem: `pgBackRest does not run here (${hostFacts.pgbackrestProblem ?? 'no version'}); backups and WAL archiving of stanza ${zone.stanza} depend on it` });
+        problems.push({
+          host: host.name,
+          problem: `pgBackRest does not run here (${hostFacts.pgbackrestProblem ?? 'no version'}); backups and WAL archiving of stanza ${zone.stanza} depend on it`,
+        });
       }
     }
     const owner = facts.get(zone.repoOwner.name);
@@ -28,7 +31,10 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
     if (!repo || !hosts.includes(zone.repoOwner.name) || !repo.backupInfoExists) continue;
     if (repo.statusCode === null || !USABLE_STATUS.has(repo.statusCode)) {
       const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
-      problems.push({ host: zone.repoOwner.name, problem: `stanza ${zone.stanza}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}` });
+      problems.push({
+        host: zone.repoOwner.name,
+        problem: `stanza ${zone.stanza}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}`,
+      });
     }
   }
   return problems;

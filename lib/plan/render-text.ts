@@ -24,15 +24,24 @@ function diffLine(style: Style, line: string): string {
 function renderAction(action: PlanAction, style: Style): string[] {
   const symbol = action.conflict ? paint(style, 31, '!') : paint(style, COLOR[action.action], SYMBOL[action.action]);
   const head = `  ${symbol} ${action.kind}${action.name !== undefined ? `[${action.name}]` : ''}  ${action.title}`;
-  const lines = [action.requiresRestart ? `${head}  ${paint(style, 35, '(restarts PostgreSQL: needs --allow-restart)')}` : head];
+  const lines = [
+    action.requiresRestart ? `${head}  ${paint(style, 35, '(restarts PostgreSQL: needs --allow-restart)')}` : head,
+  ];
   if (action.conflict) lines.push(`      ${paint(style, 31, 'conflict:')} ${action.conflict}`);
   if (action.reason) lines.push(`      # ${action.reason}`);
   for (const field of action.fields) {
-    if (field.before !== undefined && field.after !== undefined) lines.push(`      ${field.name}: ${field.before} -> ${field.after}`);
+    if (field.before !== undefined && field.after !== undefined)
+      lines.push(`      ${field.name}: ${field.before} -> ${field.after}`);
     else if (field.after !== undefined) lines.push(`      ${field.name}: ${field.after}`);
     else lines.push(`      ${field.name}: ${field.before} -> (removed)`);
   }
-  if (action.diff) lines.push(...action.diff.trimEnd().split('\n').map((line) => `      ${diffLine(style, line)}`));
+  if (action.diff)
+    lines.push(
+      ...action.diff
+        .trimEnd()
+        .split('\n')
+        .map((line) => `      ${diffLine(style, line)}`),
+    );
   return lines;
 }
 
@@ -49,7 +58,11 @@ function summaryLine(plan: Plan): string {
 
 function problemLines(plan: Plan, style: Style): string[] {
   if (plan.problems.length === 0) return [];
-  return [paint(style, 31, 'Problems that keep backups from running:'), ...plan.problems.map(({ host, problem }) => `  ${host}: ${problem}`), ''];
+  return [
+    paint(style, 31, 'Problems that keep backups from running:'),
+    ...plan.problems.map(({ host, problem }) => `  ${host}: ${problem}`),
+    '',
+  ];
 }
 
 export function renderPlanText(plan: Plan, style: Style): string {

@@ -32,7 +32,8 @@ function shellWords(command: string): string[] {
       i = end < 0 ? command.length : end;
     } else if (char === '"') {
       let text = '';
-      for (i += 1; i < command.length && command[i] !== '"'; i += 1) text += command[i] === '\\' && i + 1 < command.length ? command[++i] : command[i];
+      for (i += 1; i < command.length && command[i] !== '"'; i += 1)
+        text += command[i] === '\\' && i + 1 < command.length ? command[++i] : command[i];
       word = (word ?? '') + text;
     } else if (char === '\\' && i + 1 < command.length) word = (word ?? '') + command[++i];
     // `2>&1`: an `&` right after a redirection belongs to it.
@@ -69,7 +70,18 @@ export function backupJobs(line: string): BackupJob[] {
 }
 
 /** Programs that run the command they are given (after their own options): the job is the pgbackrest behind them. */
-const WRAPPERS = new Set(['nice', 'ionice', 'flock', 'timeout', 'chronic', 'env', 'sudo', 'runuser', 'setsid', 'nohup']);
+const WRAPPERS = new Set([
+  'nice',
+  'ionice',
+  'flock',
+  'timeout',
+  'chronic',
+  'env',
+  'sudo',
+  'runuser',
+  'setsid',
+  'nohup',
+]);
 const isPgbackrest = (word: string | undefined) => /(^|\/)pgbackrest$/.test(word ?? '');
 const program = (word: string) => word.slice(word.lastIndexOf('/') + 1);
 

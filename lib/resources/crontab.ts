@@ -30,8 +30,14 @@ export function desiredCrontab(current: string | null, entries: DesiredCronEntry
         adopts: (existing: string) => runsBackup(existing, stanza, type),
         describe: `the ${type} backup job of ${stanza}`,
         adoptionFields: (existing: string) => {
-          const schedule = existing.trim().split(/\s+/).slice(0, existing.trim().startsWith('@') ? 1 : 5).join(' ');
-          return schedule === entry.schedule ? [] : [{ name: `${type} schedule`, before: schedule, after: entry.schedule }];
+          const schedule = existing
+            .trim()
+            .split(/\s+/)
+            .slice(0, existing.trim().startsWith('@') ? 1 : 5)
+            .join(' ');
+          return schedule === entry.schedule
+            ? []
+            : [{ name: `${type} schedule`, before: schedule, after: entry.schedule }];
         },
         companionAbove: (line: string) => ANSIBLE_NAME.test(line),
       };
@@ -41,9 +47,12 @@ export function desiredCrontab(current: string | null, entries: DesiredCronEntry
 
 export function planCrontab(user: string, current: string | null, desired: MergeResult): Change | null {
   if (knownText(desired.template) === (current ?? '')) return null;
-  return asAdoption({
-    action: current === null ? 'create' : 'update',
-    diff: { path: `crontab of ${user}`, before: current ?? '', after: desired.template },
-    steps: [{ command: `crontab -u ${shq(user)} -`, stdin: desired.template }],
-  }, desired.adopted);
+  return asAdoption(
+    {
+      action: current === null ? 'create' : 'update',
+      diff: { path: `crontab of ${user}`, before: current ?? '', after: desired.template },
+      steps: [{ command: `crontab -u ${shq(user)} -`, stdin: desired.template }],
+    },
+    desired.adopted,
+  );
 }

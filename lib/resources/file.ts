@@ -43,7 +43,8 @@ export function planFile(desired: DesiredFile, actual: FileFacts | undefined): C
     };
   }
   const wanted = knownText(desired.content);
-  const contentMatches = wanted === actual.content
+  const contentMatches =
+    wanted === actual.content
     || (wanted !== null && actual.content !== undefined && desired.sameContent?.(actual.content, wanted) === true);
   const ownershipChanges = ownershipFields(desired, actual);
   if (contentMatches && ownershipChanges.length === 0) return null;
@@ -70,7 +71,11 @@ export function ownershipFields(desired: FileOwnership, actual?: FileFacts): Fie
 /** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only. */
 export function planEditedFile(path: string, current: string, desired: Template, after: Step[] = []): Change | null {
   if (knownText(desired) === current) return null;
-  return { action: 'update', diff: { path, before: current, after: desired }, steps: [writeFileStep(path, desired, 'keep'), ...after] };
+  return {
+    action: 'update',
+    diff: { path, before: current, after: desired },
+    steps: [writeFileStep(path, desired, 'keep'), ...after],
+  };
 }
 
 /** A file that must not exist (Debian's legacy /etc/pgbackrest.conf). */

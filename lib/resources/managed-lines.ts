@@ -74,7 +74,8 @@ export function mergeManagedLines(current: string | undefined, merge: LineMerge)
     if (wanted) {
       adopted.push({ line, wanted });
       const above = kept[kept.length - 1];
-      if (above?.from === index - 1 && typeof above.text === 'string' && wanted.companionAbove?.(above.text)) kept.pop();
+      if (above?.from === index - 1 && typeof above.text === 'string' && wanted.companionAbove?.(above.text))
+        kept.pop();
       if (adopter >= 0) {
         kept.push({ text: wanted.line });
         take(adopter);
@@ -88,7 +89,7 @@ export function mergeManagedLines(current: string | undefined, merge: LineMerge)
     kept.push({ text: line, from: index });
   });
   // Every kept line, adopted ones too, so the index insertAt gives is an index into kept.
-  const keptText = kept.map(({ text }) => (typeof text === 'string' ? text : knownText(text) ?? ''));
+  const keptText = kept.map(({ text }) => (typeof text === 'string' ? text : (knownText(text) ?? '')));
   const at = merge.insertAt ? merge.insertAt(keptText) : kept.length;
   kept.splice(Math.min(Math.max(at, 0), kept.length), 0, ...pending.map((wanted) => ({ text: wanted.line })));
   const template: Template = [];

@@ -10,10 +10,15 @@ export function planOsUser(user: string, actual: UserFacts | null | undefined): 
   if (actual) return null;
   return {
     action: 'create',
-    fields: [{ name: 'home', after: homeFor(user) }, { name: 'shell', after: '/bin/bash' }],
-    steps: [{
-      // '*' instead of useradd's locked '!': sshd without PAM refuses key logins to locked accounts.
-      command: `useradd --create-home --home-dir ${shq(homeFor(user))} --shell /bin/bash --user-group ${shq(user)} && usermod -p '*' ${shq(user)}`,
-    }],
+    fields: [
+      { name: 'home', after: homeFor(user) },
+      { name: 'shell', after: '/bin/bash' },
+    ],
+    steps: [
+      {
+        // '*' instead of useradd's locked '!': sshd without PAM refuses key logins to locked accounts.
+        command: `useradd --create-home --home-dir ${shq(homeFor(user))} --shell /bin/bash --user-group ${shq(user)} && usermod -p '*' ${shq(user)}`,
+      },
+    ],
   };
 }

@@ -16,7 +16,9 @@ interface DesiredPatroniConfig {
   pgHba: (current: string[]) => MergeResult;
 }
 
-type Dynamic = { postgresql?: { parameters?: Record<string, unknown>; recovery_conf?: Record<string, unknown>; pg_hba?: string[] } };
+type Dynamic = {
+  postgresql?: { parameters?: Record<string, unknown>; recovery_conf?: Record<string, unknown>; pg_hba?: string[] };
+};
 
 /** YAML turns `on` into true: compare as PostgreSQL would read it. */
 function settingText(value: unknown): string | undefined {
@@ -34,7 +36,10 @@ export function planPatroniConfig(desired: DesiredPatroniConfig, dynamic: Record
   const postgresql = (dynamic as Dynamic).postgresql ?? {};
   const fields: FieldChange[] = [];
   const patch: { postgresql: Record<string, unknown> } = { postgresql: {} };
-  for (const [section, wanted] of [['parameters', desired.parameters], ['recovery_conf', desired.recoveryConf]] as const) {
+  for (const [section, wanted] of [
+    ['parameters', desired.parameters],
+    ['recovery_conf', desired.recoveryConf],
+  ] as const) {
     const current = (postgresql[section] ?? {}) as Record<string, unknown>;
     for (const [name, value] of Object.entries(wanted)) {
       const before = settingText(current[name]);
@@ -47,17 +52,27 @@ export function planPatroniConfig(desired: DesiredPatroniConfig, dynamic: Record
   const hba = desired.pgHba(currentHba);
   const wantedHba = (knownText(hba.template) ?? '').split('\n').filter((line) => line !== '');
   if (wantedHba.join('\n') !== currentHba.join('\n')) {
-    for (const line of wantedHba.filter((entry) => !currentHba.includes(entry))) fields.push({ name: 'postgresql.pg_hba', after: `+ ${line}` });
-    for (const line of currentHba.filter((entry) => !wantedHba.includes(entry))) fields.push({ name: 'postgresql.pg_hba', after: `- ${line}` });
+    for (const line of wantedHba.filter((entry) => !currentHba.includes(entry)))
+      fields.push({ name: 'postgresql.pg_hba', after: `+ ${line}` });
+    for (const line of currentHba.filter((entry) => !wantedHba.includes(entry)))
+      fields.push({ name: 'postgresql.pg_hba', after: `- ${line}` });
     patch.postgresql.pg_hba = wantedHba;
   }
   if (fields.length === 0) return null;
-  return asAdoption({
-    action: 'update',
-    reason: "Patroni's dynamic configuration: only these keys change",
-    fields,
-    steps: [{ command: patronictl(desired.configPath, 'edit-config --force --quiet --apply -'), stdin: [JSON.stringify(patch)] }],
-  }, hba.adopted);
+  return asAdoption(
+    {
+      action: 'update',
+      reason: "Patroni's dynamic configuration: only these keys change",
+      fields,
+      steps: [
+        {
+          command: patronictl(desired.configPath, 'edit-config --force --quiet --apply -'),
+          stdin: [JSON.stringify(patch)],
+        },
+      ],
+    },
+    hba.adopted,
+  );
 }
 
 /** Waits (bounded) until every member flags the restart a parameter needs, then restarts them through Patroni, one at a time. */
@@ -69,12 +84,24 @@ export function planPatroniRestart(configPath: string, scope: string, fields: Fi
     `  sleep 1`,
     `done`,
   ].join('\n');
-  const restart: Step = { command: `${waitPending}\n${patronictl(configPath, `restart ${shq(scope)} --pending --force`)}` };
-  return { action: 'update', reason: 'archive_mode takes effect only on a restart (Patroni restarts members one at a time)', fields, steps: [restart], requiresRestart: true };
+  const restart: Step = {
+    command: `${waitPending}\n${patronictl(configPath, `restart ${shq(scope)} --pending --force`)}`,
+  };
+  return {
+    action: 'update',
+    reason: 'archive_mode takes effect only on a restart (Patroni restarts members one at a time)',
+    fields,
+    steps: [restart],
+    requiresRestart: true,
+  };
 }
 
 /** Patroni applies configuration on its own loop: wait until this member runs with it. */
-export function planSettingsArrive(port: number, settings: Record<string, string>, fields: FieldChange[]): Change | null {
+export function planSettingsArrive(
+  port: number,
+  settings: Record<string, string>,
+  fields: FieldChange[],
+): Change | null {
   if (fields.length === 0) return null;
   const checks = Object.entries(settings)
     .map(([name, value]) => `[ "$(${psqlCommand(port, '-Atq')} -c ${shq(`SHOW ${name}`)})" = ${shq(value)} ]`)
@@ -83,6 +110,11 @@ export function planSettingsArrive(port: number, settings: Record<string, string
     action: 'update',
     reason: 'Patroni applies its configuration within its loop; apply waits until this member runs with it',
     fields,
-    steps: [{ user: 'postgres', command: `for i in $(seq 1 120); do ${checks} && exit 0; sleep 1; done; echo 'Patroni did not apply the settings within 120 s' >&2; exit 1` }],
+    steps: [
+      {
+        user: 'postgres',
+        command: `for i in $(seq 1 120); do ${checks} && exit 0; sleep 1; done; echo 'Patroni did not apply the settings within 120 s' >&2; exit 1`,
+      },
+    ],
   };
 }

@@ -95,7 +95,13 @@ function hostRule(line: string): HbaRuleFields | null {
   const text = (field: HbaField | undefined) => field?.tokens.map((t) => t.raw).join(',') ?? '';
   const address = text(fields[3]);
   const hasMask = fields.length >= 6 && isIp(address) && isIp(text(fields[4]));
-  return { databases: text(fields[1]), users: fields[2], address, mask: hasMask ? text(fields[4]) : undefined, method: text(fields[hasMask ? 5 : 4]) };
+  return {
+    databases: text(fields[1]),
+    users: fields[2],
+    address,
+    mask: hasMask ? text(fields[4]) : undefined,
+    method: text(fields[hasMask ? 5 : 4]),
+  };
 }
 
 const FULL_MASK = /^(255\.255\.255\.255|(ffff:){7}ffff)$/i;
@@ -117,7 +123,9 @@ const namesRole = (token: HbaToken, role: string) => token.text === role && (tok
 function wantedRule(role: string, peer: HbaPeer): ManagedLine {
   const rule = (line: string) => {
     const fields = hostRule(line);
-    return fields && fields.users.tokens.some((token) => namesRole(token, role)) && namesHost(fields, peer) ? fields : null;
+    return fields && fields.users.tokens.some((token) => namesRole(token, role)) && namesHost(fields, peer)
+      ? fields
+      : null;
   };
   return {
     line: [hbaRule(role, peer.address)],
@@ -127,16 +135,24 @@ function wantedRule(role: string, peer: HbaPeer): ManagedLine {
       const fields = rule(existing)!;
       const changes: FieldChange[] = [];
       if (fields.method !== METHOD) changes.push({ name: 'method', before: fields.method, after: METHOD });
-      if (fields.databases !== DATABASES) changes.push({ name: 'database', before: fields.databases, after: DATABASES });
+      if (fields.databases !== DATABASES)
+        changes.push({ name: 'database', before: fields.databases, after: DATABASES });
       const others = fields.users.tokens.filter((token) => !namesRole(token, role));
-      if (others.length > 0) changes.push({ name: 'user', before: fields.users.tokens.map((t) => t.raw).join(','), after: `${role} (a rule for ${others.map((t) => t.raw).join(',')} stays below it)` });
+      if (others.length > 0)
+        changes.push({
+          name: 'user',
+          before: fields.users.tokens.map((t) => t.raw).join(','),
+          after: `${role} (a rule for ${others.map((t) => t.raw).join(',')} stays below it)`,
+        });
       return changes;
     },
     // The other users the rule named keep their access: the same rule, without the role.
     leftover: (existing) => {
       const { users } = rule(existing)!;
       const others = users.tokens.filter((token) => !namesRole(token, role));
-      return others.length === 0 ? null : `${existing.slice(0, users.start)}${others.map((t) => t.raw).join(',')}${existing.slice(users.end)}`;
+      return others.length === 0
+        ? null
+        : `${existing.slice(0, users.start)}${others.map((t) => t.raw).join(',')}${existing.slice(users.end)}`;
     },
   };
 }
@@ -146,7 +162,9 @@ export function desiredHba(current: string, role: string, peers: HbaPeer[]): Mer
     isOurs: (line) => line.trimEnd().endsWith(COMMENT_MARK),
     wanted: peers.map((peer) => wantedRule(role, peer)),
     insertAt: (lines) => {
-      const first = lines.findIndex((line) => /^\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc|include\S*)\s/.test(line));
+      const first = lines.findIndex((line) =>
+        /^\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc|include\S*)\s/.test(line),
+      );
       return first < 0 ? lines.length : first;
     },
   });

@@ -11,7 +11,6 @@ import { COMMENT_MARK } from './marker.js';
 
 type DesiredSettings = Record<string, string>;
 
-
 /** A value as postgresql.conf spells it: inside quotes the server reads `\\` as an escape and `''` as a quote. */
 export function confLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -79,7 +78,11 @@ export function psqlStep(port: number, sql: string): Step {
 /** Entries in other files (conf.d, postgresql.auto.conf) that would win over postgresql.conf with another value. */
 export function overridesOf(pg: PostgresFacts, desired: DesiredSettings): PgFileSetting[] {
   return pg.fileSettings.filter(
-    (entry) => entry.name in desired && entry.applied && entry.sourcefile !== pg.configFile && entry.setting !== desired[entry.name],
+    (entry) =>
+      entry.name in desired
+      && entry.applied
+      && entry.sourcefile !== pg.configFile
+      && entry.setting !== desired[entry.name],
   );
 }
 
@@ -87,7 +90,9 @@ export function planOverride(entry: PgFileSetting, pg: PostgresFacts, port: numb
   const isAuto = entry.sourcefile.endsWith('/postgresql.auto.conf');
   const step: Step = isAuto
     ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)
-    : { command: `sed -i ${shq(`${entry.sourceline}s/^/${COMMENT_MARK}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}` };
+    : {
+        command: `sed -i ${shq(`${entry.sourceline}s/^/${COMMENT_MARK}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}`,
+      };
   return {
     action: 'delete',
     reason: `${entry.name} is set to '${entry.setting}' in ${entry.sourcefile}:${entry.sourceline}, which wins over postgresql.conf`,
@@ -97,7 +102,10 @@ export function planOverride(entry: PgFileSetting, pg: PostgresFacts, port: numb
 }
 
 /** Settings in effect that differ from the desired ones, split by what makes them effective. */
-export function settingsNotInEffect(pg: PostgresFacts, desired: DesiredSettings): { reload: FieldChange[]; restart: FieldChange[] } {
+export function settingsNotInEffect(
+  pg: PostgresFacts,
+  desired: DesiredSettings,
+): { reload: FieldChange[]; restart: FieldChange[] } {
   const reload: FieldChange[] = [];
   const restart: FieldChange[] = [];
   for (const [name, value] of Object.entries(desired)) {
@@ -111,12 +119,23 @@ export function settingsNotInEffect(pg: PostgresFacts, desired: DesiredSettings)
 
 export function planReload(fields: FieldChange[], port: number): Change | null {
   if (fields.length === 0) return null;
-  return { action: 'update', reason: 'settings take effect on reload', fields, steps: [psqlStep(port, 'SELECT pg_reload_conf();\n')] };
+  return {
+    action: 'update',
+    reason: 'settings take effect on reload',
+    fields,
+    steps: [psqlStep(port, 'SELECT pg_reload_conf();\n')],
+  };
 }
 
 export function planRestart(fields: FieldChange[], restartCommand: Step): Change | null {
   if (fields.length === 0) return null;
-  return { action: 'update', reason: 'archive_mode takes effect only on a restart', fields, steps: [restartCommand], requiresRestart: true };
+  return {
+    action: 'update',
+    reason: 'archive_mode takes effect only on a restart',
+    fields,
+    steps: [restartCommand],
+    requiresRestart: true,
+  };
 }
 
 /**
@@ -128,12 +147,15 @@ export function planRestart(fields: FieldChange[], restartCommand: Step): Change
 export function restartStep(os: OsFacts, pg: PostgresFacts): Step {
   const debianCluster = /^\/etc\/postgresql\/([^/]+)\/([^/]+)\/postgresql\.conf$/.exec(pg.configFile);
   if (os.pid1 === 'systemd') {
-    const unit = pg.serviceUnit?.replace(/\.service$/, '')
+    const unit =
+      pg.serviceUnit?.replace(/\.service$/, '')
       ?? (debianCluster ? `postgresql@${debianCluster[1]}-${debianCluster[2]}` : `postgresql-${serverMajor(pg)}`);
     return { command: `systemctl restart ${shq(unit)}` };
   }
   if (debianCluster) {
-    return { command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast` };
+    return {
+      command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast`,
+    };
   }
   const pgCtl = pg.binDir ? shq(`${pg.binDir}/pg_ctl`) : 'pg_ctl';
   // -l: the new postmaster's stdout and stderr go to a file, not to this command's: else it

@@ -19,7 +19,8 @@ const SASLPREP_DROPPED = /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\uf
 export function pgpassPasswordProblem(password: string): string | null {
   if (/[\n\r]/.test(password)) return 'it holds a line break, which would split its .pgpass line';
   if (password.includes('\0')) return 'it holds a NUL byte, which libpq cannot read';
-  if (SASLPREP_DROPPED.test(password)) return 'it holds an invisible character (soft hyphen, zero-width space, BOM, …) that SCRAM\'s SASLprep drops';
+  if (SASLPREP_DROPPED.test(password))
+    return "it holds an invisible character (soft hyphen, zero-width space, BOM, …) that SCRAM's SASLprep drops";
   return null;
 }
 
@@ -40,12 +41,21 @@ const fieldMatches = (field: string | undefined, value: string) => field === val
  * for other hosts or ports are left alone: they serve connections bsync does not make (a
  * host removed from bsync.toml keeps its line; remove it by hand).
  */
-export function desiredPgpass(current: string | undefined, targets: PgpassTarget[], user: string, password: Secret): MergeResult {
+export function desiredPgpass(
+  current: string | undefined,
+  targets: PgpassTarget[],
+  user: string,
+  password: Secret,
+): MergeResult {
   const escapedPassword = new SecretValue(escape(password.reveal()), password.source);
   const fields = (line: string) => (line.startsWith('#') ? [] : pgpassFields(line));
   const isBsyncShape = (line: string) => {
     const [host, port, database, role] = fields(line);
-    return database === '*' && role === user && targets.some((target) => target.host === host && String(target.port) === port);
+    return (
+      database === '*'
+      && role === user
+      && targets.some((target) => target.host === host && String(target.port) === port)
+    );
   };
   return mergeManagedLines(current, {
     isOurs: isBsyncShape,
@@ -53,7 +63,13 @@ export function desiredPgpass(current: string | undefined, targets: PgpassTarget
       line: [`${escape(host)}:${port}:*:${escape(user)}:`, { secret: escapedPassword }],
       adopts: (existing: string) => {
         const [lineHost, linePort, database, role, secret] = fields(existing);
-        return secret !== undefined && role === user && fieldMatches(lineHost, host) && fieldMatches(linePort, String(port)) && fieldMatches(database, PG_DATABASE);
+        return (
+          secret !== undefined
+          && role === user
+          && fieldMatches(lineHost, host)
+          && fieldMatches(linePort, String(port))
+          && fieldMatches(database, PG_DATABASE)
+        );
       },
       describe: `the .pgpass line of ${user} for ${host}:${port}`,
     })),
@@ -61,9 +77,18 @@ export function desiredPgpass(current: string | undefined, targets: PgpassTarget
 }
 
 /** The user's .pgpass with the backup role's lines, 0600 as libpq demands; an adoption when it takes over lines. */
-export function planPgpass(file: { path: string; owner: string; group: string }, actual: FileFacts | undefined, targets: PgpassTarget[], user: string, password: Secret): Change | null {
+export function planPgpass(
+  file: { path: string; owner: string; group: string },
+  actual: FileFacts | undefined,
+  targets: PgpassTarget[],
+  user: string,
+  password: Secret,
+): Change | null {
   const merged = desiredPgpass(actual?.content, targets, user, password);
-  return asAdoption(planFile({ ...file, mode: '0600', redact: redactPgpass, content: merged.template }, actual), merged.adopted);
+  return asAdoption(
+    planFile({ ...file, mode: '0600', redact: redactPgpass, content: merged.template }, actual),
+    merged.adopted,
+  );
 }
 
 /** The fields of a .pgpass line as libpq reads them: split at unescaped `:`, escapes removed. */
@@ -80,5 +105,8 @@ export function pgpassFields(line: string): string[] {
 
 /** Hides the password field of every line. */
 export function redactPgpass(text: string): string {
-  return text.replace(/^((?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:).*$/gm, (_, head) => `${head}(sensitive)`);
+  return text.replace(
+    /^((?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:).*$/gm,
+    (_, head) => `${head}(sensitive)`,
+  );
 }

@@ -13,9 +13,10 @@ export interface FileOwnership {
 /** `keep` copies owner and mode from the file being replaced (postgresql.conf, pg_hba.conf). */
 export function writeFileStep(path: string, content: Template, own: FileOwnership | 'keep'): Step {
   const target = shq(path);
-  const ownership = own === 'keep'
-    ? [`chown --reference=${target} "$t"`, `chmod --reference=${target} "$t"`]
-    : [`chown ${shq(`${own.owner}:${own.group}`)} "$t"`, `chmod ${shq(own.mode)} "$t"`];
+  const ownership =
+    own === 'keep'
+      ? [`chown --reference=${target} "$t"`, `chmod --reference=${target} "$t"`]
+      : [`chown ${shq(`${own.owner}:${own.group}`)} "$t"`, `chmod ${shq(own.mode)} "$t"`];
   return {
     command: [
       'set -e',

@@ -18,7 +18,10 @@ interface DesiredKeypair {
 }
 
 /** The pair a user has (by its private key, in the order of KEY_TYPES), or the ed25519 pair bsync would create; paths as facts name them. */
-export function userKeypair(files: Record<string, FileFacts>, user: string): { type: KeyType; privateKey: string; publicKey: string } {
+export function userKeypair(
+  files: Record<string, FileFacts>,
+  user: string,
+): { type: KeyType; privateKey: string; publicKey: string } {
   const type = KEY_TYPES.find((candidate) => files[privateKeyPath(user, candidate)]?.exists) ?? 'ed25519';
   return { type, privateKey: privateKeyPath(user, type), publicKey: publicKeyPath(user, type) };
 }
@@ -31,26 +34,47 @@ export function publicKeyOf(file: FileFacts | undefined): string | null {
   return file?.exists && fields.length >= 2 ? `${fields[0]} ${fields[1]}` : null;
 }
 
-export function planKeypair(desired: DesiredKeypair, privateKey: FileFacts | undefined, publicKey: FileFacts | undefined): Change | null {
+export function planKeypair(
+  desired: DesiredKeypair,
+  privateKey: FileFacts | undefined,
+  publicKey: FileFacts | undefined,
+): Change | null {
   const print = `ssh-keygen -y -f ${shq(desired.privateKey)} | cut -d' ' -f1,2`;
-  const conflict = typeConflict(desired.privateKey, 'file', privateKey) ?? typeConflict(desired.publicKey, 'file', publicKey);
+  const conflict =
+    typeConflict(desired.privateKey, 'file', privateKey) ?? typeConflict(desired.publicKey, 'file', publicKey);
   if (conflict) return conflict;
   if (privateKey?.exists && publicKeyOf(publicKey)) return null;
   if (privateKey?.exists) {
     return {
       action: 'update',
       reason: 'the public key file is missing; it is derived again from the private key',
-      steps: [{ user: desired.user, command: `ssh-keygen -y -f ${shq(desired.privateKey)} > ${shq(desired.publicKey)} && ${print}`, capture: 'publicKey' }],
+      steps: [
+        {
+          user: desired.user,
+          command: `ssh-keygen -y -f ${shq(desired.privateKey)} > ${shq(desired.publicKey)} && ${print}`,
+          capture: 'publicKey',
+        },
+      ],
     };
   }
   return {
     action: 'create',
-    fields: [{ name: 'type', after: 'ed25519' }, { name: 'public key', after: [{ ref: resourceAddress(desired.host, 'ssh_keypair', desired.user), output: 'publicKey', label: 'new key' }] }],
-    steps: [{
-      user: desired.user,
-      command: `ssh-keygen -q -t ed25519 -N '' -C ${shq(keyComment(desired.user, desired.host))} -f ${shq(desired.privateKey)} && ${print}`,
-      capture: 'publicKey',
-    }],
+    fields: [
+      { name: 'type', after: 'ed25519' },
+      {
+        name: 'public key',
+        after: [
+          { ref: resourceAddress(desired.host, 'ssh_keypair', desired.user), output: 'publicKey', label: 'new key' },
+        ],
+      },
+    ],
+    steps: [
+      {
+        user: desired.user,
+        command: `ssh-keygen -q -t ed25519 -N '' -C ${shq(keyComment(desired.user, desired.host))} -f ${shq(desired.privateKey)} && ${print}`,
+        capture: 'publicKey',
+      },
+    ],
   };
 }
 

@@ -14,7 +14,8 @@ interface TrustedKey {
 }
 
 const sameKey = (existing: string, key: Part) =>
-  typeof key === 'string' && existing.split(/\s+/).some((_, index, fields) => `${fields[index]} ${fields[index + 1]}` === key);
+  typeof key === 'string'
+  && existing.split(/\s+/).some((_, index, fields) => `${fields[index]} ${fields[index + 1]}` === key);
 
 // pgBackRest needs commands only: no forwarding of any kind for these keys.
 const KEY_OPTIONS = 'no-agent-forwarding,no-X11-forwarding,no-port-forwarding';
@@ -49,14 +50,22 @@ export interface KnownHost {
  */
 function trustsKey(existing: string, name: string, port: number, key: string): boolean {
   const [entry] = parseKnownHosts(existing);
-  return entry !== undefined && entry.marker === '' && `${entry.type} ${entry.key}` === key && patternsMatch(entry.patterns, [hostToken(name, port)]);
+  return (
+    entry !== undefined
+    && entry.marker === ''
+    && `${entry.type} ${entry.key}` === key
+    && patternsMatch(entry.patterns, [hostToken(name, port)])
+  );
 }
 
 export function desiredKnownHosts(current: string | undefined, hosts: KnownHost[]): Template {
   return mergeLines(current, {
     isOurs: (line) => OURS.knownHost.test(line),
     wanted: hosts.flatMap(({ names, keys, port = 22 }) =>
-      keys.map((key) => ({ line: [`${names.map((name) => hostToken(name, port)).join(',')} ${key} ${MARK}`], satisfiedBy: (existing: string) => trustsKey(existing, names[0], port, key) })),
+      keys.map((key) => ({
+        line: [`${names.map((name) => hostToken(name, port)).join(',')} ${key} ${MARK}`],
+        satisfiedBy: (existing: string) => trustsKey(existing, names[0], port, key),
+      })),
     ),
   });
 }

@@ -62,10 +62,27 @@ export interface Change {
 
 /** Every kind of thing bsync manages: a misspelt kind in a dependency fails the type check. */
 export type ResourceKind =
-  | 'os_user' | 'directory' | 'ssh_dir' | 'ssh_keypair' | 'authorized_keys' | 'known_hosts'
-  | 'pgbackrest_conf' | 'legacy_pgbackrest_conf' | 's3_ca' | 'pgpass' | 'cipher_pass'
-  | 'postgresql_conf' | 'setting_override' | 'pg_reload' | 'pg_restart' | 'pg_role' | 'pg_hba' | 'patroni_config'
-  | 'stanza' | 'first_backup' | 'crontab';
+  | 'os_user'
+  | 'directory'
+  | 'ssh_dir'
+  | 'ssh_keypair'
+  | 'authorized_keys'
+  | 'known_hosts'
+  | 'pgbackrest_conf'
+  | 'legacy_pgbackrest_conf'
+  | 's3_ca'
+  | 'pgpass'
+  | 'cipher_pass'
+  | 'postgresql_conf'
+  | 'setting_override'
+  | 'pg_reload'
+  | 'pg_restart'
+  | 'pg_role'
+  | 'pg_hba'
+  | 'patroni_config'
+  | 'stanza'
+  | 'first_backup'
+  | 'crontab';
 
 declare const resourceRefBrand: unique symbol;
 /**

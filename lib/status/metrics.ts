@@ -4,33 +4,94 @@ import type { Metric, Sample } from '../metrics/prom.js';
 import { BACKUP_TYPES, type StatusReport } from './report.js';
 
 export function statusMetrics(report: StatusReport): Metric[] {
-  const perBackup = (pick: (value: NonNullable<StatusReport['stanzas'][number]['newest']['full']>) => number | null): Sample[] =>
-    report.stanzas.flatMap((stanza) => BACKUP_TYPES.flatMap((type) => {
-      const backup = stanza.newest[type];
-      const value = backup ? pick(backup) : null;
-      return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key, type }, value }];
-    }));
+  const perBackup = (
+    pick: (value: NonNullable<StatusReport['stanzas'][number]['newest']['full']>) => number | null,
+  ): Sample[] =>
+    report.stanzas.flatMap((stanza) =>
+      BACKUP_TYPES.flatMap((type) => {
+        const backup = stanza.newest[type];
+        const value = backup ? pick(backup) : null;
+        return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key, type }, value }];
+      }),
+    );
   const perStanza = (pick: (stanza: StatusReport['stanzas'][number]) => number | null): Sample[] =>
     report.stanzas.flatMap((stanza) => {
       const value = pick(stanza);
       return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key }, value }];
     });
-  const perArchiver = (pick: (archiving: NonNullable<StatusReport['stanzas'][number]['archiving']>) => number | null): Sample[] =>
+  const perArchiver = (
+    pick: (archiving: NonNullable<StatusReport['stanzas'][number]['archiving']>) => number | null,
+  ): Sample[] =>
     report.stanzas.flatMap((stanza) => {
       const value = stanza.archiving ? pick(stanza.archiving) : null;
       return value === null ? [] : [{ labels: { stanza: stanza.stanza, host: stanza.archiving!.host }, value }];
     });
   return [
-    { name: 'bsync_backup_age_seconds', help: 'Age of the newest valid backup of each type (since it finished).', type: 'gauge', samples: perBackup((backup) => backup.ageSeconds) },
-    { name: 'bsync_backup_size_bytes', help: 'Database size of the newest valid backup of each type.', type: 'gauge', samples: perBackup((backup) => backup.sizeBytes) },
-    { name: 'bsync_backup_duration_seconds', help: 'How long the newest valid backup of each type took.', type: 'gauge', samples: perBackup((backup) => backup.durationSeconds) },
-    { name: 'bsync_backups', help: 'Valid backups in the repository.', type: 'gauge', samples: perStanza((stanza) => stanza.backupCount) },
-    { name: 'bsync_repo_backup_bytes', help: 'What the backups occupy in the repository (WAL not counted).', type: 'gauge', samples: perStanza((stanza) => stanza.repoSizeBytes) },
-    { name: 'bsync_stanza_status_code', help: 'pgbackrest info status code of the stanza (0 ok; -1 could not be read).', type: 'gauge', samples: perStanza((stanza) => stanza.statusCode ?? -1) },
-    { name: 'bsync_backup_running', help: 'Whether a backup of the stanza is running now.', type: 'gauge', samples: perStanza((stanza) => (stanza.backupRunning ? 1 : 0)) },
-    { name: 'bsync_archive_archived_total', help: 'WAL segments archived by the primary since its statistics were reset (pg_stat_archiver).', type: 'counter', samples: perArchiver((archiving) => archiving.archivedCount) },
-    { name: 'bsync_archive_failed_total', help: 'Failed WAL archive attempts on the primary since its statistics were reset (pg_stat_archiver).', type: 'counter', samples: perArchiver((archiving) => archiving.failedCount) },
-    { name: 'bsync_archive_last_archived_age_seconds', help: 'Seconds since the primary last archived a WAL segment.', type: 'gauge', samples: perArchiver((archiving) => archiving.lastArchivedAgeSeconds) },
-    { name: 'bsync_archive_failing', help: 'Whether the last WAL archive attempt on the primary failed (1) or not (0).', type: 'gauge', samples: perArchiver((archiving) => (archiving.failing ? 1 : 0)) },
+    {
+      name: 'bsync_backup_age_seconds',
+      help: 'Age of the newest valid backup of each type (since it finished).',
+      type: 'gauge',
+      samples: perBackup((backup) => backup.ageSeconds),
+    },
+    {
+      name: 'bsync_backup_size_bytes',
+      help: 'Database size of the newest valid backup of each type.',
+      type: 'gauge',
+      samples: perBackup((backup) => backup.sizeBytes),
+    },
+    {
+      name: 'bsync_backup_duration_seconds',
+      help: 'How long the newest valid backup of each type took.',
+      type: 'gauge',
+      samples: perBackup((backup) => backup.durationSeconds),
+    },
+    {
+      name: 'bsync_backups',
+      help: 'Valid backups in the repository.',
+      type: 'gauge',
+      samples: perStanza((stanza) => stanza.backupCount),
+    },
+    {
+      name: 'bsync_repo_backup_bytes',
+      help: 'What the backups occupy in the repository (WAL not counted).',
+      type: 'gauge',
+      samples: perStanza((stanza) => stanza.repoSizeBytes),
+    },
+    {
+      name: 'bsync_stanza_status_code',
+      help: 'pgbackrest info status code of the stanza (0 ok; -1 could not be read).',
+      type: 'gauge',
+      samples: perStanza((stanza) => stanza.statusCode ?? -1),
+    },
+    {
+      name: 'bsync_backup_running',
+      help: 'Whether a backup of the stanza is running now.',
+      type: 'gauge',
+      samples: perStanza((stanza) => (stanza.backupRunning ? 1 : 0)),
+    },
+    {
+      name: 'bsync_archive_archived_total',
+      help: 'WAL segments archived by the primary since its statistics were reset (pg_stat_archiver).',
+      type: 'counter',
+      samples: perArchiver((archiving) => archiving.archivedCount),
+    },
+    {
+      name: 'bsync_archive_failed_total',
+      help: 'Failed WAL archive attempts on the primary since its statistics were reset (pg_stat_archiver).',
+      type: 'counter',
+      samples: perArchiver((archiving) => archiving.failedCount),
+    },
+    {
+      name: 'bsync_archive_last_archived_age_seconds',
+      help: 'Seconds since the primary last archived a WAL segment.',
+      type: 'gauge',
+      samples: perArchiver((archiving) => archiving.lastArchivedAgeSeconds),
+    },
+    {
+      name: 'bsync_archive_failing',
+      help: 'Whether the last WAL archive attempt on the primary failed (1) or not (0).',
+      type: 'gauge',
+      samples: perArchiver((archiving) => (archiving.failing ? 1 : 0)),
+    },
   ];
 }

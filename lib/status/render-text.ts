@@ -30,28 +30,55 @@ function archivingCell(stanza: StanzaStatus): string {
   const archiving = stanza.archiving;
   if (!archiving) return '?';
   if (archiving.failing) return `FAILING since ${archiving.lastFailedAt}`;
-  return archiving.lastArchivedWal ? `${archiving.lastArchivedWal} ${humanAge(archiving.lastArchivedAgeSeconds)} ago` : 'nothing yet';
+  return archiving.lastArchivedWal
+    ? `${archiving.lastArchivedWal} ${humanAge(archiving.lastArchivedAgeSeconds)} ago`
+    : 'nothing yet';
 }
 
 function row(stanza: StanzaStatus): string[] {
   return [
     stanza.stanza,
     `${stanza.repo.key} ${stanza.repo.type}`,
-    stanza.statusCode === 0 ? (stanza.backupRunning ? 'ok, backup running' : 'ok') : stanza.statusMessage.split('\n')[0] || 'unknown',
-    backupCell(stanza.newest.full), backupCell(stanza.newest.diff), backupCell(stanza.newest.incr),
+    stanza.statusCode === 0
+      ? stanza.backupRunning
+        ? 'ok, backup running'
+        : 'ok'
+      : stanza.statusMessage.split('\n')[0] || 'unknown',
+    backupCell(stanza.newest.full),
+    backupCell(stanza.newest.diff),
+    backupCell(stanza.newest.incr),
     `${stanza.backupCount} / ${humanBytes(stanza.repoSizeBytes)}`,
-    stanza.walArchive.min && stanza.walArchive.max ? `${stanza.walArchive.min}..${stanza.walArchive.max.slice(-8)}` : '-',
+    stanza.walArchive.min && stanza.walArchive.max
+      ? `${stanza.walArchive.min}..${stanza.walArchive.max.slice(-8)}`
+      : '-',
     archivingCell(stanza),
   ];
 }
 
-const HEADER = ['STANZA', 'REPO', 'STATUS', 'LAST FULL', 'LAST DIFF', 'LAST INCR', 'BACKUPS / SIZE', 'WAL ARCHIVE', 'LAST ARCHIVED'];
+const HEADER = [
+  'STANZA',
+  'REPO',
+  'STATUS',
+  'LAST FULL',
+  'LAST DIFF',
+  'LAST INCR',
+  'BACKUPS / SIZE',
+  'WAL ARCHIVE',
+  'LAST ARCHIVED',
+];
 
 export function renderStatusText(report: StatusReport): string {
   const rows = [HEADER, ...report.stanzas.map(row)];
   const widths = HEADER.map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
-  const lines = rows.map((cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
-  const attention = report.stanzas.flatMap((stanza) => stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`));
+  const lines = rows.map((cells) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
+  const attention = report.stanzas.flatMap((stanza) =>
+    stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`),
+  );
   if (attention.length > 0) lines.push('', 'Needs attention:', ...attention);
   return `${lines.join('\n')}\n`;
 }

@@ -60,65 +60,100 @@ export interface StatusReport {
   stanzas: StanzaStatus[];
 }
 
-const iso = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString());
-const age = (seconds: number | null | undefined, now: number) => (seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds)));
+const iso = (seconds: number | null | undefined) =>
+  seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
+const age = (seconds: number | null | undefined, now: number) =>
+  seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds));
 
 function summary(backup: BackupInfo, now: number): BackupSummary {
   return {
     label: backup.label,
-    startedAt: iso(backup.start), finishedAt: iso(backup.stop),
+    startedAt: iso(backup.start),
+    finishedAt: iso(backup.stop),
     ageSeconds: age(backup.stop, now),
     durationSeconds: backup.start !== undefined && backup.stop !== undefined ? backup.stop - backup.start : null,
-    sizeBytes: backup.size ?? null, repoSizeBytes: backup.repoDelta ?? null,
+    sizeBytes: backup.size ?? null,
+    repoSizeBytes: backup.repoDelta ?? null,
   };
 }
 
 /** The zone's primary: a running PostgreSQL host not in recovery. */
 function primaryOf(zone: Zone, facts: FactsByHost): HostFacts | undefined {
-  return zone.postgresHosts.map((host) => facts.get(host.name)).find((hostFacts) => hostFacts?.postgres?.running && !hostFacts.postgres.inRecovery);
+  return zone.postgresHosts
+    .map((host) => facts.get(host.name))
+    .find((hostFacts) => hostFacts?.postgres?.running && !hostFacts.postgres.inRecovery);
 }
 
 function archiving(primary: HostFacts | undefined, now: number): ArchivingSummary | null {
   const archiver = primary?.postgres?.archiver;
   if (!primary || !archiver) return null;
   // Times to the microsecond: a failure and a later success in the same second are told apart.
-  const failing = archiver.lastFailedTime !== null && (archiver.lastArchivedTime === null || archiver.lastFailedTime > archiver.lastArchivedTime);
+  const failing =
+    archiver.lastFailedTime !== null
+    && (archiver.lastArchivedTime === null || archiver.lastFailedTime > archiver.lastArchivedTime);
   return {
-    host: primary.host, archivedCount: archiver.archivedCount, failedCount: archiver.failedCount,
-    lastArchivedWal: archiver.lastArchivedWal, lastArchivedAt: iso(archiver.lastArchivedTime), lastArchivedAgeSeconds: age(archiver.lastArchivedTime, now),
-    lastFailedWal: archiver.lastFailedWal, lastFailedAt: iso(archiver.lastFailedTime), failing,
+    host: primary.host,
+    archivedCount: archiver.archivedCount,
+    failedCount: archiver.failedCount,
+    lastArchivedWal: archiver.lastArchivedWal,
+    lastArchivedAt: iso(archiver.lastArchivedTime),
+    lastArchivedAgeSeconds: age(archiver.lastArchivedTime, now),
+    lastFailedWal: archiver.lastFailedWal,
+    lastFailedAt: iso(archiver.lastFailedTime),
+    failing,
   };
 }
 
 function stanzaStatus(inventory: Inventory, zone: Zone, facts: FactsByHost, now: number): StanzaStatus {
   const repo = facts.get(zone.repoOwner.name)?.repo;
   const valid = (repo?.backups ?? []).filter((backup) => !backup.error);
-  const newest = Object.fromEntries(BACKUP_TYPES.map((type) => {
-    const last = valid.filter((backup) => backup.type === type).at(-1);
-    return [type, last ? summary(last, now) : null];
-  })) as Record<BackupType, BackupSummary | null>;
+  const newest = Object.fromEntries(
+    BACKUP_TYPES.map((type) => {
+      const last = valid.filter((backup) => backup.type === type).at(-1);
+      return [type, last ? summary(last, now) : null];
+    }),
+  ) as Record<BackupType, BackupSummary | null>;
   const primary = primaryOf(zone, facts);
   const status: StanzaStatus = {
-    stanza: zone.stanza, zone: zone.zone,
+    stanza: zone.stanza,
+    zone: zone.zone,
     repo: { key: 'repo1', type: inventory.repo.type, path: inventory.repo.path, readBy: zone.repoOwner.name },
-    statusCode: repo?.statusCode ?? null, statusMessage: repo?.statusMessage ?? 'not read',
+    statusCode: repo?.statusCode ?? null,
+    statusMessage: repo?.statusMessage ?? 'not read',
     backupRunning: repo?.backupRunning === true,
-    newest, backupCount: valid.length,
+    newest,
+    backupCount: valid.length,
     repoSizeBytes: valid.reduce((total, backup) => total + (backup.repoDelta ?? 0), 0),
     walArchive: { min: repo?.archiveMin ?? null, max: repo?.archiveMax ?? null },
     archiving: archiving(primary, now),
     problems: [],
   };
-  if (status.statusCode !== 0) status.problems.push(`pgbackrest info: ${status.statusCode === null ? 'could not be read' : `status ${status.statusCode}`}: ${status.statusMessage.split('\n')[0]}`);
+  if (status.statusCode !== 0)
+    status.problems.push(
+      `pgbackrest info: ${status.statusCode === null ? 'could not be read' : `status ${status.statusCode}`}: ${status.statusMessage.split('\n')[0]}`,
+    );
   if (!primary) status.problems.push('no running primary found: archiving not reported');
-  if (status.archiving?.failing) status.problems.push(`WAL archiving fails: ${status.archiving.lastFailedWal} failed at ${status.archiving.lastFailedAt}`);
+  if (status.archiving?.failing)
+    status.problems.push(
+      `WAL archiving fails: ${status.archiving.lastFailedWal} failed at ${status.archiving.lastFailedAt}`,
+    );
   return status;
 }
 
-export function statusReport(inventory: Inventory, facts: FactsByHost, hosts: string[], now = Date.now() / 1000): StatusReport {
-  const zones = zonesOf(inventory).filter((zone) => hosts.includes(zone.repoOwner.name) || zone.postgresHosts.some((host) => hosts.includes(host.name)));
+export function statusReport(
+  inventory: Inventory,
+  facts: FactsByHost,
+  hosts: string[],
+  now = Date.now() / 1000,
+): StatusReport {
+  const zones = zonesOf(inventory).filter(
+    (zone) => hosts.includes(zone.repoOwner.name) || zone.postgresHosts.some((host) => hosts.includes(host.name)),
+  );
   return {
-    format: 'bsync-status', version: 1, generatedAt: new Date(now * 1000).toISOString(), configPath: inventory.configPath,
+    format: 'bsync-status',
+    version: 1,
+    generatedAt: new Date(now * 1000).toISOString(),
+    configPath: inventory.configPath,
     stanzas: zones.map((zone) => stanzaStatus(inventory, zone, facts, now)),
   };
 }

@@ -2,7 +2,12 @@
 // switches with runuser, anyone else through sudo (non-interactive). The one place that decides.
 import { asUser, shq, withStagedStdin } from './shell.js';
 
-export function remoteCommand(loginUser: string, command: string, runAs: string | undefined, stdinBytes?: number): string {
+export function remoteCommand(
+  loginUser: string,
+  command: string,
+  runAs: string | undefined,
+  stdinBytes?: number,
+): string {
   const staged = stdinBytes === undefined ? command : withStagedStdin(command, stdinBytes);
   const target = runAs ?? 'root';
   if (loginUser === 'root') return asUser(target, staged);

@@ -5,17 +5,33 @@ import { HostError } from '../errors.js';
 import { connectHost } from './ssh.js';
 import type { HostConnection } from './types.js';
 
-export async function connectAll(inventory: Inventory, hostNames: string[]): Promise<Map<string, HostConnection | HostError>> {
+export async function connectAll(
+  inventory: Inventory,
+  hostNames: string[],
+): Promise<Map<string, HostConnection | HostError>> {
   const hosts = inventory.hosts.filter((host) => hostNames.includes(host.name));
-  const results = await Promise.all(hosts.map(async (host): Promise<[string, HostConnection | HostError]> => {
-    try {
-      return [host.name, await connectHost({
-        name: host.name, address: host.address, port: host.sshPort, user: inventory.ssh.user,
-        identity: inventory.ssh.identity, knownHostsPath: inventory.ssh.knownHosts, connectTimeoutSec: inventory.ssh.connectTimeout,
-      })];
-    } catch (error) {
-      return [host.name, error instanceof HostError ? error : new HostError(host.name, String((error as Error).message ?? error))];
-    }
-  }));
+  const results = await Promise.all(
+    hosts.map(async (host): Promise<[string, HostConnection | HostError]> => {
+      try {
+        return [
+          host.name,
+          await connectHost({
+            name: host.name,
+            address: host.address,
+            port: host.sshPort,
+            user: inventory.ssh.user,
+            identity: inventory.ssh.identity,
+            knownHostsPath: inventory.ssh.knownHosts,
+            connectTimeoutSec: inventory.ssh.connectTimeout,
+          }),
+        ];
+      } catch (error) {
+        return [
+          host.name,
+          error instanceof HostError ? error : new HostError(host.name, String((error as Error).message ?? error)),
+        ];
+      }
+    }),
+  );
   return new Map(results);
 }

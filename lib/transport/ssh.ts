@@ -53,11 +53,16 @@ function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: stri
     try {
       return { privateKey: readFileSync(target.identity) };
     } catch (error) {
-      throw new HostError(target.name, `cannot read the SSH private key ${target.identity}: ${(error as Error).message}`);
+      throw new HostError(
+        target.name,
+        `cannot read the SSH private key ${target.identity}: ${(error as Error).message}`,
+      );
     }
   }
   if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
-  throw new HostError(target.name, 'no SSH key to log in with', { hint: 'Set [ssh].identity, or run bsync with an ssh-agent (SSH_AUTH_SOCK).' });
+  throw new HostError(target.name, 'no SSH key to log in with', {
+    hint: 'Set [ssh].identity, or run bsync with an ssh-agent (SSH_AUTH_SOCK).',
+  });
 }
 
 export function connectHost(target: ConnectTarget): Promise<HostConnection> {
@@ -97,33 +102,51 @@ export function connectHost(target: ConnectTarget): Promise<HostConnection> {
       hostVerifier: (key: Buffer) => {
         const offered = key.toString('base64');
         if (known.trusted.length === 0) {
-          hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`, {
-            hint: `It offered ${fingerprint(key)}. Verify that out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the key to that file.`,
-          });
+          hostKeyProblem = new HostError(
+            target.name,
+            `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`,
+            {
+              hint: `It offered ${fingerprint(key)}. Verify that out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the key to that file.`,
+            },
+          );
           return false;
         }
         if (known.revoked.some((entry) => entry.key === offered)) {
-          hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) is marked @revoked in ${target.knownHostsPath}`);
+          hostKeyProblem = new HostError(
+            target.name,
+            `the host key of ${target.name} (${where}) is marked @revoked in ${target.knownHostsPath}`,
+          );
           return false;
         }
         if (known.trusted.some((entry) => entry.key === offered)) return true;
-        hostKeyProblem = new HostError(target.name, `the host key of ${target.name} (${where}) has CHANGED: it offered ${fingerprint(key)}, which ${target.knownHostsPath} does not hold for it`, {
-          hint: 'Someone may be intercepting the connection, or the host was reinstalled. Verify the new key out of band before replacing the old one.',
-        });
+        hostKeyProblem = new HostError(
+          target.name,
+          `the host key of ${target.name} (${where}) has CHANGED: it offered ${fingerprint(key)}, which ${target.knownHostsPath} does not hold for it`,
+          {
+            hint: 'Someone may be intercepting the connection, or the host was reinstalled. Verify the new key out of band before replacing the old one.',
+          },
+        );
         return false;
       },
     });
   });
 }
 
-function describeConnectError(target: ConnectTarget, where: string, error: Error & { level?: string; code?: string }): HostError {
+function describeConnectError(
+  target: ConnectTarget,
+  where: string,
+  error: Error & { level?: string; code?: string },
+): HostError {
   if (error.level === 'client-authentication') {
-    const credential = target.identity ? `the key ${target.identity}` : 'the ssh-agent\'s keys';
+    const credential = target.identity ? `the key ${target.identity}` : "the ssh-agent's keys";
     return new HostError(target.name, `${where} did not accept ${credential} for user ${target.user}`);
   }
-  if (error.code === 'ECONNREFUSED') return new HostError(target.name, `nothing accepts SSH connections on ${where} (connection refused)`);
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return new HostError(target.name, `the address ${target.address} does not resolve`);
-  if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') return new HostError(target.name, `${where} is unreachable`);
+  if (error.code === 'ECONNREFUSED')
+    return new HostError(target.name, `nothing accepts SSH connections on ${where} (connection refused)`);
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+    return new HostError(target.name, `the address ${target.address} does not resolve`);
+  if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH')
+    return new HostError(target.name, `${where} is unreachable`);
   if (/timed out/i.test(error.message) || error.code === 'ETIMEDOUT') {
     return new HostError(target.name, `${where} did not answer within ${target.connectTimeoutSec} s`);
   }
@@ -163,7 +186,8 @@ class SshConnection implements HostConnection {
         });
       } catch (error) {
         const refused = /open failure|open failed/i.test((error as Error).message);
-        if (!refused || attempt >= 40) throw new HostError(this.host, `cannot run a command: ${(error as Error).message}`);
+        if (!refused || attempt >= 40)
+          throw new HostError(this.host, `cannot run a command: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 25 * Math.min(attempt + 1, 8)));
       }
     }
@@ -182,9 +206,10 @@ class SshConnection implements HostConnection {
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         stream.on('close', (code: number | null, signal?: string) => {
           const err = Buffer.concat(stderr).toString('utf8');
-          const ended = this.#closed || this.#lostBecause
-            ? `the SSH connection was lost: ${this.#lostBecause ?? 'closed'}; whether the command finished on the host is unknown`
-            : `killed by signal ${signal ?? 'unknown'}`;
+          const ended =
+            this.#closed || this.#lostBecause
+              ? `the SSH connection was lost: ${this.#lostBecause ?? 'closed'}; whether the command finished on the host is unknown`
+              : `killed by signal ${signal ?? 'unknown'}`;
           resolve({
             code: code ?? 255,
             stdout: Buffer.concat(stdout).toString('utf8'),

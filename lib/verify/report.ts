@@ -30,7 +30,9 @@ function describe(result: StanzaVerification): string[] {
     const restored = result.restoreSeconds === null ? '' : `, restored in ${result.restoreSeconds.toFixed(1)} s`;
     const started = result.startSeconds === null ? '' : `, server up in ${result.startSeconds.toFixed(1)} s`;
     const disk = result.scratchBytes === null ? '' : `, ${humanBytes(result.scratchBytes)} on disk`;
-    lines.push(`  backup ${result.label} (${result.backupType}, ${humanAge(result.backupAgeSeconds)} old, ${humanBytes(result.sizeBytes)})${restored}${started}${disk}`);
+    lines.push(
+      `  backup ${result.label} (${result.backupType}, ${humanAge(result.backupAgeSeconds)} old, ${humanBytes(result.sizeBytes)})${restored}${started}${disk}`,
+    );
   }
   // A failed check says why on its own line below.
   if (result.message && result.failedStep !== 'checks') lines.push(`  ${result.message}`);
@@ -43,21 +45,55 @@ function describe(result: StanzaVerification): string[] {
 export function renderVerifyText(report: VerifyReport): string {
   const verified = report.stanzas.filter((result) => result.ok).length;
   const lines = report.stanzas.flatMap(describe);
-  lines.push('', `Verify: ${verified} of ${report.stanzas.length} stanza${report.stanzas.length === 1 ? '' : 's'} verified.`);
+  lines.push(
+    '',
+    `Verify: ${verified} of ${report.stanzas.length} stanza${report.stanzas.length === 1 ? '' : 's'} verified.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 export function verifyMetrics(report: VerifyReport): Metric[] {
-  const per = (pick: (result: StanzaVerification) => number | null) => report.stanzas.flatMap((result) => {
-    const value = pick(result);
-    return value === null ? [] : [{ labels: { stanza: result.stanza, host: result.host }, value }];
-  });
+  const per = (pick: (result: StanzaVerification) => number | null) =>
+    report.stanzas.flatMap((result) => {
+      const value = pick(result);
+      return value === null ? [] : [{ labels: { stanza: result.stanza, host: result.host }, value }];
+    });
   return [
-    { name: 'bsync_verify_success', help: 'Whether the last verify restored the stanza\'s backup and passed every check (1) or not (0).', type: 'gauge', samples: per((result) => (result.ok ? 1 : 0)) },
-    { name: 'bsync_verify_duration_seconds', help: 'How long the last verify of the stanza took, restore, start and checks included.', type: 'gauge', samples: per((result) => Math.round(result.elapsedSeconds * 1000) / 1000) },
-    { name: 'bsync_verify_restore_seconds', help: 'How long the restore of the last verify took.', type: 'gauge', samples: per((result) => result.restoreSeconds) },
-    { name: 'bsync_verify_restored_bytes', help: 'Database size of the backup the last verify restored.', type: 'gauge', samples: per((result) => result.sizeBytes) },
-    { name: 'bsync_verify_scratch_bytes', help: 'Peak disk use of the last verify: the scratch folder with the server up.', type: 'gauge', samples: per((result) => result.scratchBytes) },
-    { name: 'bsync_verify_backup_age_seconds', help: 'Age of the backup the last verify restored.', type: 'gauge', samples: per((result) => result.backupAgeSeconds) },
+    {
+      name: 'bsync_verify_success',
+      help: "Whether the last verify restored the stanza's backup and passed every check (1) or not (0).",
+      type: 'gauge',
+      samples: per((result) => (result.ok ? 1 : 0)),
+    },
+    {
+      name: 'bsync_verify_duration_seconds',
+      help: 'How long the last verify of the stanza took, restore, start and checks included.',
+      type: 'gauge',
+      samples: per((result) => Math.round(result.elapsedSeconds * 1000) / 1000),
+    },
+    {
+      name: 'bsync_verify_restore_seconds',
+      help: 'How long the restore of the last verify took.',
+      type: 'gauge',
+      samples: per((result) => result.restoreSeconds),
+    },
+    {
+      name: 'bsync_verify_restored_bytes',
+      help: 'Database size of the backup the last verify restored.',
+      type: 'gauge',
+      samples: per((result) => result.sizeBytes),
+    },
+    {
+      name: 'bsync_verify_scratch_bytes',
+      help: 'Peak disk use of the last verify: the scratch folder with the server up.',
+      type: 'gauge',
+      samples: per((result) => result.scratchBytes),
+    },
+    {
+      name: 'bsync_verify_backup_age_seconds',
+      help: 'Age of the backup the last verify restored.',
+      type: 'gauge',
+      samples: per((result) => result.backupAgeSeconds),
+    },
   ];
 }

@@ -34,7 +34,21 @@ export interface VerifyJob {
   amcheck: boolean;
 }
 
-const VERIFY_STEPS = ['lock', 'leftovers', 'binaries', 'space', 'restore', 'port', 'configure', 'start', 'checks', 'query', 'amcheck', 'measure', 'cleanup'] as const;
+const VERIFY_STEPS = [
+  'lock',
+  'leftovers',
+  'binaries',
+  'space',
+  'restore',
+  'port',
+  'configure',
+  'start',
+  'checks',
+  'query',
+  'amcheck',
+  'measure',
+  'cleanup',
+] as const;
 export type VerifyStepName = (typeof VERIFY_STEPS)[number];
 
 export interface VerifyStep extends FramedOutput {
@@ -86,18 +100,23 @@ function overrides(job: VerifyJob, restoreCommand: string): string {
 }
 
 export function verifyScript(job: VerifyJob): string {
-  const resets = Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(' ');
+  const resets = Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(
+    ' ',
+  );
   // Its own spool folder too: the host's may belong to another user, and stays untouched.
   const pgbackrest = `pgbackrest --stanza=${shq(job.stanza)} ${resets} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
   const restoreOptions = [
-    `--tablespace-map-all="$DIR/tablespaces"`, '--archive-mode=off', `--type=${job.recovery}`,
+    `--tablespace-map-all="$DIR/tablespaces"`,
+    '--archive-mode=off',
+    `--type=${job.recovery}`,
     ...(job.recovery === 'immediate' ? ['--target-action=promote'] : []),
     `--set=${shq(job.label)}`,
   ].join(' ');
   // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
   const restoreCommand = `pgbackrest --stanza=${job.stanza} ${resets} --pg1-path=$DIR/data archive-get %f "%p"`;
   const psql = `PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$DIR/sock" -p "$PORT" -U postgres -d postgres`;
-  const step = (name: VerifyStepName, command: string) => [`echo "step:${name}:$(date +%s%3N)"`, framed(command), '[ "$bsync_c" = 0 ] || exit 0'].join('\n');
+  const step = (name: VerifyStepName, command: string) =>
+    [`echo "step:${name}:$(date +%s%3N)"`, framed(command), '[ "$bsync_c" = 0 ] || exit 0'].join('\n');
   const queryDelimiter = `BSYNC_QUERY_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
 
   return [
@@ -142,52 +161,77 @@ export function verifyScript(job: VerifyJob): string {
     step('lock', 'flock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }'),
     'LOCKED=1',
     step('leftovers', 'if [ -e "$DIR" ]; then echo found; scrub; fi'),
-    step('binaries', `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`),
-    step('space', [
-      'parent=$BASE; while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done',
-      'avail=$(df -P -B1 "$parent" | awk \'NR == 2 { print $4 }\')',
-      'echo "$avail"',
-      '[ "$avail" -ge "$NEED" ] || { echo "needs $NEED bytes under $BASE, $avail are free" >&2; false; }',
-    ].join('\n')),
-    step('restore', [
-      'install -d -o "$RUNAS" -g "$(id -gn "$RUNAS")" -m 0700 "$DIR" "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
-      `as ${pgbackrest} ${restoreOptions} restore`,
-    ].join(' && ')),
+    step(
+      'binaries',
+      `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`,
+    ),
+    step(
+      'space',
+      [
+        'parent=$BASE; while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done',
+        'avail=$(df -P -B1 "$parent" | awk \'NR == 2 { print $4 }\')',
+        'echo "$avail"',
+        '[ "$avail" -ge "$NEED" ] || { echo "needs $NEED bytes under $BASE, $avail are free" >&2; false; }',
+      ].join('\n'),
+    ),
+    step(
+      'restore',
+      [
+        'install -d -o "$RUNAS" -g "$(id -gn "$RUNAS")" -m 0700 "$DIR" "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
+        `as ${pgbackrest} ${restoreOptions} restore`,
+      ].join(' && '),
+    ),
     // A port nothing on localhost listens on, looked for from a random start so that two
     // verifies starting together rarely pick the same (steps run in subshells: it comes back as output).
-    step('port', [
-      'first=$((54320 + RANDOM % 1000))',
-      'for i in $(seq 0 999); do p=$((54320 + (first - 54320 + i) % 1000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; exit 0; }; done',
-      'echo "no free port in 54320-55319 on localhost" >&2; false',
-    ].join('\n')),
+    step(
+      'port',
+      [
+        'first=$((54320 + RANDOM % 1000))',
+        'for i in $(seq 0 999); do p=$((54320 + (first - 54320 + i) % 1000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; exit 0; }; done',
+        'echo "no free port in 54320-55319 on localhost" >&2; false',
+      ].join('\n'),
+    ),
     'PORT=$bsync_o',
-    step('configure', [
-      `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
-      // Only the scratch folder's socket, which only RUNAS (and root) can reach.
-      `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
-      ': > "$DIR/pg_ident.conf"',
-      `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${overrides(job, restoreCommand)}\nBSYNC_CONF`,
-      'chown "$RUNAS" "$DIR/verify.conf" "$DIR/pg_hba.conf" "$DIR/pg_ident.conf" "$DIR/data/postgresql.auto.conf"',
-    ].join('\n')),
+    step(
+      'configure',
+      [
+        `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
+        // Only the scratch folder's socket, which only RUNAS (and root) can reach.
+        `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
+        ': > "$DIR/pg_ident.conf"',
+        `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${overrides(job, restoreCommand)}\nBSYNC_CONF`,
+        'chown "$RUNAS" "$DIR/verify.conf" "$DIR/pg_hba.conf" "$DIR/pg_ident.conf" "$DIR/data/postgresql.auto.conf"',
+      ].join('\n'),
+    ),
     // pg_ctl -w may return while recovery still runs (without hot standby nobody can connect
     // yet): wait until the server takes connections, or has stopped, or time is up.
-    step('start', [
-      'log() { tail -n 20 "$DIR/server.log" >&2; false; }',
-      'as "$BIN/pg_ctl" -D "$DIR/data" -o "-c config_file=$DIR/verify.conf" -l "$DIR/server.log" -w -t "$TIMEOUT" start >/dev/null || log || exit 1',
-      'n=0',
-      `until as env ${psql} -c 'SELECT 1' >/dev/null 2>&1; do`,
-      '  as "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1 || { log; exit 1; }',
-      '  n=$((n + 1)); [ "$n" -lt "$TIMEOUT" ] || { echo "the restored server did not take connections within $TIMEOUT s" >&2; log; exit 1; }',
-      '  sleep 1',
-      'done',
-    ].join('\n')),
+    step(
+      'start',
+      [
+        'log() { tail -n 20 "$DIR/server.log" >&2; false; }',
+        'as "$BIN/pg_ctl" -D "$DIR/data" -o "-c config_file=$DIR/verify.conf" -l "$DIR/server.log" -w -t "$TIMEOUT" start >/dev/null || log || exit 1',
+        'n=0',
+        `until as env ${psql} -c 'SELECT 1' >/dev/null 2>&1; do`,
+        '  as "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1 || { log; exit 1; }',
+        '  n=$((n + 1)); [ "$n" -lt "$TIMEOUT" ] || { echo "the restored server did not take connections within $TIMEOUT s" >&2; log; exit 1; }',
+        '  sleep 1',
+        'done',
+      ].join('\n'),
+    ),
     step('checks', `as env ${psql} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
     job.query ? step('query', `as env ${psql} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`) : '',
-    job.amcheck ? step('amcheck', `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing`) : '',
+    job.amcheck
+      ? step(
+          'amcheck',
+          `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing`,
+        )
+      : '',
     // What the scratch folder holds with the server up and checked: the run's peak disk use.
     step('measure', 'du -sb "$DIR" | cut -f1'),
     'exit 0',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** The steps the script reported, in order; lines that are not a step and its frame are not data. */

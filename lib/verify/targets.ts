@@ -35,30 +35,56 @@ export interface VerifySkip {
   problem: string;
 }
 
-export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: VerifyRequest): Array<VerifyPlan | VerifySkip> {
+export function verifyPlans(
+  inventory: Inventory,
+  facts: FactsByHost,
+  request: VerifyRequest,
+): Array<VerifyPlan | VerifySkip> {
   let zones = zonesOf(inventory);
   if (request.stanza !== undefined) {
     zones = zones.filter((zone) => zone.stanza === request.stanza);
     if (zones.length === 0) {
-      throw new BsyncError(`--stanza ${request.stanza}: no such stanza in the config`, { where: inventory.configPath, hint: `Stanzas: ${zonesOf(inventory).map((zone) => zone.stanza).join(', ')}` });
+      throw new BsyncError(`--stanza ${request.stanza}: no such stanza in the config`, {
+        where: inventory.configPath,
+        hint: `Stanzas: ${zonesOf(inventory)
+          .map((zone) => zone.stanza)
+          .join(', ')}`,
+      });
     }
   }
   return zones.map((zone) => {
-    const primary = zone.postgresHosts.find((host) => facts.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery);
-    const host = inventory.verify.hosts.get(zone.zone) ?? zone.backupHost?.name ?? primary?.name ?? zone.postgresHosts[0].name;
+    const primary = zone.postgresHosts.find(
+      (host) => facts.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery,
+    );
+    const host =
+      inventory.verify.hosts.get(zone.zone) ?? zone.backupHost?.name ?? primary?.name ?? zone.postgresHosts[0].name;
     const backups = (facts.get(zone.repoOwner.name)?.repo?.backups ?? []).filter((backup) => !backup.error);
-    const backup = request.set !== undefined ? backups.find((candidate) => candidate.label === request.set) : backups.at(-1);
+    const backup =
+      request.set !== undefined ? backups.find((candidate) => candidate.label === request.set) : backups.at(-1);
     if (!backup) {
-      const problem = request.set !== undefined ? `the repository holds no valid backup set ${request.set}` : 'the repository holds no valid backup yet';
+      const problem =
+        request.set !== undefined
+          ? `the repository holds no valid backup set ${request.set}`
+          : 'the repository holds no valid backup yet';
       return { zone, host, problem };
     }
-    if (request.recoveryPoint && !primary) return { zone, host, problem: 'no running primary to write the recovery point marker on' };
+    if (request.recoveryPoint && !primary)
+      return { zone, host, problem: 'no running primary to write the recovery point marker on' };
     const primaryFacts = primary ? facts.get(primary.name)?.postgres : undefined;
-    const pgVersion = backup.pgVersion ?? (primaryFacts ? String(serverMajor(primaryFacts)) : undefined) ?? inventory.cluster.pgVersion?.toString();
-    if (pgVersion === undefined) return { zone, host, problem: 'the backup\'s PostgreSQL version is unknown (pgbackrest info does not say, and no server answers)' };
+    const pgVersion =
+      backup.pgVersion
+      ?? (primaryFacts ? String(serverMajor(primaryFacts)) : undefined)
+      ?? inventory.cluster.pgVersion?.toString();
+    if (pgVersion === undefined)
+      return {
+        zone,
+        host,
+        problem: "the backup's PostgreSQL version is unknown (pgbackrest info does not say, and no server answers)",
+      };
     // A verify host that runs PostgreSQL of that major has its server binaries where they run.
     const local = facts.get(host)?.postgres;
-    const binDir = local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
+    const binDir =
+      local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
       runAs: pgbackrestUser(inventory, inventory.hosts.find((candidate) => candidate.name === host)!),
@@ -73,6 +99,12 @@ export function verifyPlans(inventory: Inventory, facts: FactsByHost, request: V
       amcheck: inventory.verify.amcheck,
       ...(inventory.verify.query ? { query: inventory.verify.query } : {}),
     };
-    return { zone, host, backup, job, ...(request.recoveryPoint && primary ? { primary: { host: primary.name, port: primary.pgPort } } : {}) };
+    return {
+      zone,
+      host,
+      backup,
+      job,
+      ...(request.recoveryPoint && primary ? { primary: { host: primary.name, port: primary.pgPort } } : {}),
+    };
   });
 }

@@ -58,19 +58,33 @@ export function lsnAtLeast(lsn: string, target: string): boolean {
 
 /** The line of a failed command worth showing: pgBackRest's ERROR line, else the first one. */
 function hostWords(step: VerifyStep): string {
-  const lines = `${step.stderr}\n${step.stdout}`.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^\.+$/.test(line));
+  const lines = `${step.stderr}\n${step.stdout}`
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^\.+$/.test(line));
   const line = lines.find((candidate) => /ERROR:|FATAL:|error:/.test(candidate)) ?? lines[0] ?? `exit ${step.code}`;
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
-const seconds = (from?: VerifyStep, to?: VerifyStep) => (from && to ? Math.max(0, (to.startedMs - from.startedMs) / 1000) : null);
+const seconds = (from?: VerifyStep, to?: VerifyStep) =>
+  from && to ? Math.max(0, (to.startedMs - from.startedMs) / 1000) : null;
 
-export function verdict(job: VerifyJob, steps: VerifyStep[], marker: RecoveryMarker | undefined, transportProblem?: string): VerifyVerdict {
+export function verdict(
+  job: VerifyJob,
+  steps: VerifyStep[],
+  marker: RecoveryMarker | undefined,
+  transportProblem?: string,
+): VerifyVerdict {
   const byName = new Map(steps.map((step) => [step.name, step]));
   const cleanup = byName.get('cleanup');
   const result: VerifyVerdict = {
-    ok: false, checks: [], databases: [], restoredTo: null,
-    scratchBytes: /^\d+$/.test(byName.get('measure')?.stdout.trim() ?? '') ? Number(byName.get('measure')!.stdout.trim()) : null,
+    ok: false,
+    checks: [],
+    databases: [],
+    restoredTo: null,
+    scratchBytes: /^\d+$/.test(byName.get('measure')?.stdout.trim() ?? '')
+      ? Number(byName.get('measure')!.stdout.trim())
+      : null,
     restoreSeconds: seconds(byName.get('restore'), byName.get('port')),
     startSeconds: seconds(byName.get('start'), byName.get('checks')),
     leftoversRemoved: byName.get('leftovers')?.stdout.trim() === 'found',
@@ -89,30 +103,63 @@ export function verdict(job: VerifyJob, steps: VerifyStep[], marker: RecoveryMar
     server = null;
   }
   if (!server || typeof server !== 'object') {
-    return { ...result, failedStep: 'checks', message: checks ? `the restored server's report could not be read: ${checks.stdout.split('\n')[0] ?? ''}` : 'the script ended before the checks' };
+    return {
+      ...result,
+      failedStep: 'checks',
+      message: checks
+        ? `the restored server's report could not be read: ${checks.stdout.split('\n')[0] ?? ''}`
+        : 'the script ended before the checks',
+    };
   }
   const databases = server.databases ?? [];
   const check = (name: string, ok: boolean, detail: string) => result.checks.push({ name, ok, detail });
-  check('recovery finished', server.inRecovery === false, server.inRecovery ? 'the server is still in recovery' : `promoted at ${server.lsn}`);
-  check('version', String(Math.floor(server.versionNum / 10000)) === job.pgVersion, `PostgreSQL ${Math.floor(server.versionNum / 10000)}.${server.versionNum % 100}`);
-  check('isolated', server.clusterName === `bsync-verify-${job.stanza}` && server.archiveMode === 'off' && server.listen === 'localhost',
-    `cluster_name ${server.clusterName}, archive_mode ${server.archiveMode}, listen_addresses ${server.listen}`);
+  check(
+    'recovery finished',
+    server.inRecovery === false,
+    server.inRecovery ? 'the server is still in recovery' : `promoted at ${server.lsn}`,
+  );
+  check(
+    'version',
+    String(Math.floor(server.versionNum / 10000)) === job.pgVersion,
+    `PostgreSQL ${Math.floor(server.versionNum / 10000)}.${server.versionNum % 100}`,
+  );
+  check(
+    'isolated',
+    server.clusterName === `bsync-verify-${job.stanza}`
+      && server.archiveMode === 'off'
+      && server.listen === 'localhost',
+    `cluster_name ${server.clusterName}, archive_mode ${server.archiveMode}, listen_addresses ${server.listen}`,
+  );
   check('databases', databases.includes('postgres'), databases.length > 0 ? databases.join(', ') : 'none listed');
   if (job.query) {
     const query = byName.get('query');
     check('query', query?.code === 0, query ? query.stdout.split('\n')[0] || '(no rows)' : 'not run');
   }
-  if (job.amcheck) check('amcheck', byName.get('amcheck')?.code === 0, byName.get('amcheck') ? 'system catalogs of every database' : 'not run');
+  if (job.amcheck)
+    check(
+      'amcheck',
+      byName.get('amcheck')?.code === 0,
+      byName.get('amcheck') ? 'system catalogs of every database' : 'not run',
+    );
   if (marker) {
     const reached = lsnAtLeast(server.lsn, marker.lsn);
-    check('recovery point', reached, reached
-      ? `replayed past the marker ${marker.lsn} (in ${marker.wal}) written on ${marker.host}: to ${server.lsn}`
-      : `restored only to ${server.lsn}, before the marker ${marker.lsn} (in ${marker.wal}) written on ${marker.host}: WAL between the backup and the marker is missing from the archive`);
+    check(
+      'recovery point',
+      reached,
+      reached
+        ? `replayed past the marker ${marker.lsn} (in ${marker.wal}) written on ${marker.host}: to ${server.lsn}`
+        : `restored only to ${server.lsn}, before the marker ${marker.lsn} (in ${marker.wal}) written on ${marker.host}: WAL between the backup and the marker is missing from the archive`,
+    );
   }
   result.databases = databases;
   result.restoredTo = server.lsn;
   const failedCheck = result.checks.find((entry) => !entry.ok);
   if (failedCheck) return { ...result, failedStep: 'checks', message: `${failedCheck.name}: ${failedCheck.detail}` };
-  if (result.cleanedUp === false) return { ...result, failedStep: 'cleanup', message: `the scratch folder ${job.path}/${job.stanza} could not be removed` };
+  if (result.cleanedUp === false)
+    return {
+      ...result,
+      failedStep: 'cleanup',
+      message: `the scratch folder ${job.path}/${job.stanza} could not be removed`,
+    };
   return { ...result, ok: true };
 }

@@ -8,10 +8,15 @@ const [configPath, ...zoneArgs] = process.argv.slice(2);
 const zones = new Set(zoneArgs.map(Number));
 const inventory = loadConfig(configPath);
 const hosts = inventory.hosts.filter((host) => zones.size === 0 || zones.has(host.zone));
-const connections = await connectAll(inventory, hosts.map((host) => host.name));
-await Promise.all([...connections.values()].map(async (connection) => {
-  if (connection instanceof Error) throw connection;
-  const result = await connection.exec('true');
-  if (result.code !== 0) throw new Error(`true failed on ${connection.host}`);
-  connection.close();
-}));
+const connections = await connectAll(
+  inventory,
+  hosts.map((host) => host.name),
+);
+await Promise.all(
+  [...connections.values()].map(async (connection) => {
+    if (connection instanceof Error) throw connection;
+    const result = await connection.exec('true');
+    if (result.code !== 0) throw new Error(`true failed on ${connection.host}`);
+    connection.close();
+  }),
+);

@@ -13,14 +13,20 @@ const lab = (...args: string[]) => {
   if (result.status !== 0) throw new Error(`lab ${args.join(' ')} failed`);
 };
 const converge = (config: string) => {
-  const result = spawnSync(process.execPath, ['bin/bsync', 'apply', '--yes', '--allow-restart', '-c', config], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['bin/bsync', 'apply', '--yes', '--allow-restart', '-c', config], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`could not converge ${config}: ${result.stderr}`);
 };
 
 /** Peak RSS of one plan in MiB, where GNU time is installed. */
 function peakRss(args: string[]): string {
   if (!existsSync('/usr/bin/time')) return 'n/a (no /usr/bin/time)';
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/bsync', ...args], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/bsync', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const kib = Number(result.stderr.trim().split('\n').at(-1));
   return Number.isFinite(kib) ? `${(kib / 1024).toFixed(0)} MiB` : 'n/a';
 }
@@ -37,12 +43,16 @@ function measure(label: string, config: string, zones: number[]): void {
     planTimes.push(plan);
     ratios.push(plan / floor);
   }
-  console.log(`| ${label} | ${median(planTimes).toFixed(0)} ms | ${median(floorTimes).toFixed(0)} ms | ${median(ratios).toFixed(2)} | ${peakRss(['plan', '-c', config, ...zoneArgs])} |`);
+  console.log(
+    `| ${label} | ${median(planTimes).toFixed(0)} ms | ${median(floorTimes).toFixed(0)} ms | ${median(ratios).toFixed(2)} | ${peakRss(['plan', '-c', config, ...zoneArgs])} |`,
+  );
 }
 
 lab('up');
 converge(`${root}fixtures/lab/ssh.toml`);
-console.log(`${pairs} pairs each; no-op plan and floor are medians, the ratio is the median of the pairs' ratios (target <= 1.3 on ssh)\n`);
+console.log(
+  `${pairs} pairs each; no-op plan and floor are medians, the ratio is the median of the pairs' ratios (target <= 1.3 on ssh)\n`,
+);
 console.log('| hosts | no-op plan | floor | plan/floor | plan peak RSS |');
 console.log('|---|---|---|---|---|');
 measure('4 (ssh scenario)', `${root}fixtures/lab/ssh.toml`, []);
@@ -54,7 +64,11 @@ if (process.env.BENCH_NO_SCALE !== '1') {
     converge(scale);
     measure('4 (scale, 2 zones)', scale, [1, 2]);
     measure('16 (scale, 8 zones)', scale, [1, 2, 3, 4, 5, 6, 7, 8]);
-    measure('32 (scale, 16 zones)', scale, Array.from({ length: 16 }, (_, index) => index + 1));
+    measure(
+      '32 (scale, 16 zones)',
+      scale,
+      Array.from({ length: 16 }, (_, index) => index + 1),
+    );
   } finally {
     lab('down', 'scale');
   }

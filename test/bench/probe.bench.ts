@@ -45,28 +45,45 @@ if (values.identity !== undefined) ctx = { ...ctx, knownPgbackrest: { identity: 
 const probes = PROBES.filter((probe) => probe.applies(ctx) && !values.without.includes(probe.name));
 
 mkdirSync(values.out, { recursive: true });
-const scripts = [{ name: 'all', script: factsScript(ctx, nonce, probes) }, ...probes.map((probe) => ({ name: probe.name, script: factsScript(ctx, nonce, [probe]) }))];
+const scripts = [
+  { name: 'all', script: factsScript(ctx, nonce, probes) },
+  ...probes.map((probe) => ({ name: probe.name, script: factsScript(ctx, nonce, [probe]) })),
+];
 for (const { name, script } of scripts) writeFileSync(`${values.out}/${name}.sh`, script);
 
 // What gatherHostFacts runs, with the output thrown away and `times` after it.
-const measure = (file: string) => `d=$(mktemp -d) && cp ${file} "$d/s" && bash -c 'sh "$1/s" "$1/e" >/dev/null; times' - "$d"; rm -rf "$d"`;
-console.log(`host ${host.name} (${host.role}) of ${values.config}: scripts in ${values.out}/ (all.sh, and one per section)`);
-console.log(`measure on the host, as root (the second line of times is the children's user and sys CPU):\n  ${measure(`${values.out}/all.sh`)}`);
-console.log(values.identity === undefined
-  ? `pgbackrest version runs (no cached answer); for a cache hit pass --identity "$(sh ${values.out}/pgbackrestVersion.sh | sed -n 's/^I|//p')" run on the host`
-  : `pgbackrest version is answered from the cache when the host's binary is: ${values.identity}`);
+const measure = (file: string) =>
+  `d=$(mktemp -d) && cp ${file} "$d/s" && bash -c 'sh "$1/s" "$1/e" >/dev/null; times' - "$d"; rm -rf "$d"`;
+console.log(
+  `host ${host.name} (${host.role}) of ${values.config}: scripts in ${values.out}/ (all.sh, and one per section)`,
+);
+console.log(
+  `measure on the host, as root (the second line of times is the children's user and sys CPU):\n  ${measure(`${values.out}/all.sh`)}`,
+);
+console.log(
+  values.identity === undefined
+    ? `pgbackrest version runs (no cached answer); for a cache hit pass --identity "$(sh ${values.out}/pgbackrestVersion.sh | sed -n 's/^I|//p')" run on the host`
+    : `pgbackrest version is answered from the cache when the host's binary is: ${values.identity}`,
+);
 
 const runs = Number(values.run);
 if (runs > 0) {
-  const seconds = (field: string) => { const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(field) ?? []; return Number(m) * 60 + Number(s); };
+  const seconds = (field: string) => {
+    const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(field) ?? [];
+    return Number(m) * 60 + Number(s);
+  };
   const cpu = (file: string) => {
-    const lines = execFileSync('/bin/sh', ['-c', measure(file)], { encoding: 'utf8' }).trim().split('\n');
+    const lines = execFileSync('/bin/sh', ['-c', measure(file)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const [user, sys] = (lines.at(-1) ?? '').trim().split(/\s+/);
     return (seconds(user) + seconds(sys)) * 1000;
   };
   console.log(`here, median of ${runs} runs, children CPU (user + sys):`);
   for (const { name } of scripts) {
     const samples = Array.from({ length: runs }, () => cpu(`${values.out}/${name}.sh`));
-    console.log(`  ${name.padEnd(18)} ${median(samples).toFixed(1).padStart(6)} ms  (min ${Math.min(...samples).toFixed(1)}, max ${Math.max(...samples).toFixed(1)})`);
+    console.log(
+      `  ${name.padEnd(18)} ${median(samples).toFixed(1).padStart(6)} ms  (min ${Math.min(...samples).toFixed(1)}, max ${Math.max(...samples).toFixed(1)})`,
+    );
   }
 }

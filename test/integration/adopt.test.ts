@@ -17,8 +17,10 @@ async function sh(host: string, command: string): Promise<string> {
   return result.stdout;
 }
 
-const backupLabels = async () => JSON.parse(await sh(BACKUP, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`))[0]
-  .backup.map((backup: { label: string }) => backup.label) as string[];
+const backupLabels = async () =>
+  JSON.parse(
+    await sh(BACKUP, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
+  )[0].backup.map((backup: { label: string }) => backup.label) as string[];
 
 describe('adopting what the Ansible role made', () => {
   let labelsBefore: string[] = [];
@@ -34,7 +36,14 @@ describe('adopting what the Ansible role made', () => {
     expect(run.stdout).toMatch(/~ adopt\s+crontab\[backrest\]/);
     expect(run.stdout).toMatch(/~ adopt\s+pg_hba/);
     expect(run.stdout).toMatch(/method: md5 -> scram-sha-256/);
-    for (const absent of ['ssh_keypair', `stanza[${STANZA}]`, `first_backup[${STANZA}]`, 'known_hosts', 'pgpass', 'authorized_keys']) {
+    for (const absent of [
+      'ssh_keypair',
+      `stanza[${STANZA}]`,
+      `first_backup[${STANZA}]`,
+      'known_hosts',
+      'pgpass',
+      'authorized_keys',
+    ]) {
       expect(run.stdout, absent).not.toContain(absent);
     }
     expect(run.stdout).toMatch(/^Plan: .*\d+ to adopt\.$/m);
@@ -49,7 +58,7 @@ describe('adopting what the Ansible role made', () => {
     expect(plan.code).toBe(0);
   }, 600_000);
 
-  it('doubles nothing: one job per backup type, one hba rule, one .pgpass line, the role\'s keys only', async () => {
+  it("doubles nothing: one job per backup type, one hba rule, one .pgpass line, the role's keys only", async () => {
     const crontab = await sh(BACKUP, 'crontab -l -u backrest');
     expect(crontab).not.toContain('#Ansible:');
     expect(crontab.split('\n').filter((line) => /pgbackrest .*--type=full/.test(line))).toHaveLength(1);
@@ -71,7 +80,10 @@ describe('adopting what the Ansible role made', () => {
     const check = await onHost(BACKUP, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} check`);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
-    const login = await sh(BACKUP, `cd / && runuser -u backrest -- psql -XAtw -h ${PG} -U backrest -d postgres -c 'SELECT 1'`);
+    const login = await sh(
+      BACKUP,
+      `cd / && runuser -u backrest -- psql -XAtw -h ${PG} -U backrest -d postgres -c 'SELECT 1'`,
+    );
     expect(login).toBe('1\n');
   }, 300_000);
 });

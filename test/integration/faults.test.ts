@@ -43,7 +43,10 @@ async function expectConverges(env: NodeJS.ProcessEnv = {}): Promise<BsyncRun> {
 /** Temporary files bsync writes next to their targets, and leases: none may stay behind. */
 async function expectNothingLeftBehind(): Promise<void> {
   for (const host of HOSTS) {
-    const found = await onHost(host, `find /etc/pgbackrest /etc/postgresql /var/lib/postgresql /home/backrest /run/lock -name '.bsync.*' -o -name 'bsync.lease*' 2>/dev/null`);
+    const found = await onHost(
+      host,
+      `find /etc/pgbackrest /etc/postgresql /var/lib/postgresql /home/backrest /run/lock -name '.bsync.*' -o -name 'bsync.lease*' 2>/dev/null`,
+    );
     expect(found.stdout.trim(), `${host} keeps: ${found.stdout}`).toBe('');
   }
 }
@@ -59,23 +62,32 @@ function killPoints(): Array<{ seed: number; starts: number }> {
   if (process.env.BSYNC_FAULT_SWEEP) {
     return Array.from({ length: FULL_APPLY_ACTIONS - 1 }, (_, index) => ({ seed: 1000 + index, starts: index + 1 }));
   }
-  return Array.from({ length: 3 }, () => ({ seed: randomInt(1, 1_000_000), starts: randomInt(2, FULL_APPLY_ACTIONS - 4) }));
+  return Array.from({ length: 3 }, () => ({
+    seed: randomInt(1, 1_000_000),
+    starts: randomInt(2, FULL_APPLY_ACTIONS - 4),
+  }));
 }
 
 describe('kill -9 at action boundaries, in several legal orders', () => {
   const points = killPoints();
-  console.log(`fault points this run (BSYNC_FAULT_SEEDS=${points.map((point) => `${point.seed}:${point.starts}`).join(',')})`);
+  console.log(
+    `fault points this run (BSYNC_FAULT_SEEDS=${points.map((point) => `${point.seed}:${point.starts}`).join(',')})`,
+  );
 
-  it.each(points)('seed $seed, killed after $starts action starts: the rerun converges, nothing half-written', async ({ seed, starts }) => {
-    await resetScenario('ssh');
-    const env = { BSYNC_APPLY_SEED: String(seed) };
-    const first = applyUntilStarted(starts, env);
-    await first.reached;
-    first.child.kill('SIGKILL');
-    await first.done;
-    await expectConverges(env);
-    await expectNothingLeftBehind();
-  }, 600_000);
+  it.each(points)(
+    'seed $seed, killed after $starts action starts: the rerun converges, nothing half-written',
+    async ({ seed, starts }) => {
+      await resetScenario('ssh');
+      const env = { BSYNC_APPLY_SEED: String(seed) };
+      const first = applyUntilStarted(starts, env);
+      await first.reached;
+      first.child.kill('SIGKILL');
+      await first.done;
+      await expectConverges(env);
+      await expectNothingLeftBehind();
+    },
+    600_000,
+  );
 });
 
 describe('Ctrl-C during apply', () => {
@@ -159,7 +171,9 @@ describe('leases', () => {
     await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER ROLE backrest PASSWORD 'lease-test'"`);
     await onHost('ssh-pg1', lease('$(( $(date +%s) - 5 ))', 4242));
     const run = await bsync(['apply', '-c', CONFIG, '--yes']);
-    expect(run.stderr).toContain('ssh-pg1: took over an expired lease (ops@ops-laptop pid 4242 since 2026-01-01T00:00:00Z, lease 0123456789abcdef)');
+    expect(run.stderr).toContain(
+      'ssh-pg1: took over an expired lease (ops@ops-laptop pid 4242 since 2026-01-01T00:00:00Z, lease 0123456789abcdef)',
+    );
     expect(run.stdout).toContain('pg_role[backrest]');
     expect(run.code).toBe(0);
     await expectNothingLeftBehind();
@@ -169,7 +183,9 @@ describe('leases', () => {
     await onHost('ssh-pg1', lease('$(( $(date +%s) + 600 ))', 4242));
     const refused = await bsync(['apply', '-c', CONFIG, '--yes']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('ssh-pg1: another bsync apply is changing this host (ops@ops-laptop pid 4242 since 2026-01-01T00:00:00Z, lease 0123456789abcdef; the lease runs out in');
+    expect(refused.stderr).toContain(
+      'ssh-pg1: another bsync apply is changing this host (ops@ops-laptop pid 4242 since 2026-01-01T00:00:00Z, lease 0123456789abcdef; the lease runs out in',
+    );
     expect(refused.stderr).toContain('bsync unlock --host ssh-pg1 0123456789abcdef');
     // No other host was left holding a lease of the refused apply.
     expect((await onHost('ssh-backup1', 'cat /run/lock/bsync.lease 2>/dev/null')).stdout).toBe('');

@@ -24,7 +24,9 @@ describe('three clusters in one run', () => {
   }, 900_000);
 
   it('a drift in one cluster: exit 2, the change shown under that cluster, the others in sync', async () => {
-    const line = (await onHost('s3-pg1', 'crontab -u postgres -l')).stdout.split('\n').find((entry) => entry.includes('bsync:diff'))!;
+    const line = (await onHost('s3-pg1', 'crontab -u postgres -l')).stdout
+      .split('\n')
+      .find((entry) => entry.includes('bsync:diff'))!;
     await onHost('s3-pg1', `crontab -u postgres -l | grep -v 'bsync:diff' | crontab -u postgres -`);
     const plan = await bsync(['plan', ...configArgs, '--detailed-exitcode']);
     expect(plan.code, plan.stderr).toBe(2);
@@ -35,7 +37,9 @@ describe('three clusters in one run', () => {
     expect(plan.stdout).toMatch(/Fleet: 3 clusters, 1 with changes \(s3\.toml\), 0 failed\./);
     const json = await bsync(['plan', ...configArgs, '--json']);
     const document = JSON.parse(json.stdout);
-    expect(document.clusters.map((cluster: { plan: { actions: unknown[] } }) => cluster.plan.actions.length)).toEqual([0, 1, 0]);
+    expect(document.clusters.map((cluster: { plan: { actions: unknown[] } }) => cluster.plan.actions.length)).toEqual([
+      0, 1, 0,
+    ]);
     expect(plan.stdout + plan.stderr).not.toMatch(STACK_TRACE);
     const repair = await bsync(['apply', ...configArgs, '--yes']);
     expect(repair.code, repair.stdout).toBe(0);

@@ -9,7 +9,11 @@ const CONFIG = `${FIXTURES}lab/ha.toml`;
 const STANZA = 'pgedge-lab-1';
 const PATRONICTL = 'patronictl -c /etc/patroni/patroni.yml';
 
-interface Member { Member: string; Role: string; State: string }
+interface Member {
+  Member: string;
+  Role: string;
+  State: string;
+}
 
 async function members(): Promise<Member[]> {
   return JSON.parse((await onHost('ha-pg1', `${PATRONICTL} list -f json`)).stdout) as Member[];
@@ -21,7 +25,10 @@ async function leader(): Promise<string> {
 
 /** etcd's modification revision of the cluster's dynamic configuration. */
 async function configRevision(): Promise<number> {
-  const out = await onHost('ha-pg1', `ETCDCTL_API=3 etcdctl --endpoints http://127.0.1.39:2379 get /service/bsync-ha/config -w json`);
+  const out = await onHost(
+    'ha-pg1',
+    `ETCDCTL_API=3 etcdctl --endpoints http://127.0.1.39:2379 get /service/bsync-ha/config -w json`,
+  );
   return JSON.parse(out.stdout).kvs[0].mod_revision as number;
 }
 
@@ -37,15 +44,21 @@ describe('a pending restart without --allow-restart', () => {
   it('is reported and deferred, PostgreSQL keeps running, and --allow-restart finishes the job', async () => {
     const run = await bsync(['apply', '-c', CONFIG, '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/deferred: ha-pg1\.pg_restart: PostgreSQL needs a restart; run apply with --allow-restart/);
+    expect(run.stdout).toMatch(
+      /deferred: ha-pg1\.pg_restart: PostgreSQL needs a restart; run apply with --allow-restart/,
+    );
     expect(run.stdout).toMatch(/skipped: ha-backup1\.first_backup\[pgedge-lab-1\]/);
     expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
     const state = await members();
     expect(state.filter((member) => member.State === 'running' || member.State === 'streaming')).toHaveLength(3);
-    expect((await onHost('ha-pg1', `cd / && runuser -u postgres -- psql -XAtc 'SHOW archive_mode'`)).stdout.trim()).toBe('off');
+    expect(
+      (await onHost('ha-pg1', `cd / && runuser -u postgres -- psql -XAtc 'SHOW archive_mode'`)).stdout.trim(),
+    ).toBe('off');
 
     const plan = await bsync(['plan', '-c', CONFIG]);
-    expect(plan.stdout).toContain('pg_restart  members that need a restart  (restarts PostgreSQL: needs --allow-restart)');
+    expect(plan.stdout).toContain(
+      'pg_restart  members that need a restart  (restarts PostgreSQL: needs --allow-restart)',
+    );
     expect(plan.stdout).not.toContain('patroni_config');
 
     const finish = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
@@ -71,7 +84,7 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     expect(check.code, check.stderr).toBe(0);
   }, 600_000);
 
-  it('a second apply executes nothing and leaves Patroni\'s configuration untouched', async () => {
+  it("a second apply executes nothing and leaves Patroni's configuration untouched", async () => {
     const before = await configRevision();
     const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
     expect(run.stdout).toContain('No changes.');
@@ -82,11 +95,18 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
   it('after a switchover: still no changes, a diff backup against the new primary, WAL from it reaches the repository', async () => {
     const old = await leader();
     const candidate = old === 'ha-pg2' ? 'ha-pg3' : 'ha-pg2';
-    const switchover = await onHost('ha-pg1', `${PATRONICTL} switchover bsync-ha --leader ${old} --candidate ${candidate} --force`);
+    const switchover = await onHost(
+      'ha-pg1',
+      `${PATRONICTL} switchover bsync-ha --leader ${old} --candidate ${candidate} --force`,
+    );
     expect(switchover.code, switchover.stderr).toBe(0);
     for (let i = 0; i < 60; i += 1) {
       const state = await members();
-      if (state.find((member) => member.Member === candidate)?.Role === 'Leader' && state.filter((member) => /running|streaming/.test(member.State)).length === 3) break;
+      if (
+        state.find((member) => member.Member === candidate)?.Role === 'Leader'
+        && state.filter((member) => /running|streaming/.test(member.State)).length === 3
+      )
+        break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     expect(await leader()).toBe(candidate);
@@ -108,13 +128,24 @@ describe('drift in an ha cluster', () => {
     const handRule = 'host all monitoring 127.0.0.1/32 scram-sha-256';
     const edit = `${PATRONICTL} edit-config --force --quiet -p "archive_command=/bin/true"`;
     expect((await onHost('ha-pg1', edit)).code).toBe(0);
-    const hba = JSON.parse((await onHost('ha-pg1', `${PATRONICTL} show-config | python3 -c 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)["postgresql"]["pg_hba"]))'`)).stdout) as string[];
+    const hba = JSON.parse(
+      (
+        await onHost(
+          'ha-pg1',
+          `${PATRONICTL} show-config | python3 -c 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)["postgresql"]["pg_hba"]))'`,
+        )
+      ).stdout,
+    ) as string[];
     const withHand = JSON.stringify({ postgresql: { pg_hba: [...hba, handRule] } });
-    expect((await onHost('ha-pg1', `echo '${withHand}' | ${PATRONICTL} edit-config --force --quiet --apply -`)).code).toBe(0);
+    expect(
+      (await onHost('ha-pg1', `echo '${withHand}' | ${PATRONICTL} edit-config --force --quiet --apply -`)).code,
+    ).toBe(0);
 
     const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
     expect(drift.code).toBe(2);
-    expect(drift.stdout).toContain('postgresql.parameters.archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+    expect(drift.stdout).toContain(
+      'postgresql.parameters.archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p',
+    );
     expect(drift.stdout).not.toContain(`- ${handRule}`);
 
     const apply = await bsync(['apply', '-c', CONFIG, '--yes']);

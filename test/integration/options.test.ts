@@ -34,10 +34,14 @@ describe('[pgbackrest.global] options', () => {
 
   it('backups are zstd-compressed and WAL is archived asynchronously through the spool folder', async () => {
     await sh('ssh-backup1', 'cd / && runuser -u backrest -- pgbackrest --stanza=pgedge-lab-1 --type=diff backup');
-    expect(await sh('ssh-backup1', 'ls /home/backrest/backup/pgedge-lab-1/latest/pg_data/ | grep -c "\\.zst$"')).not.toBe('0\n');
+    expect(
+      await sh('ssh-backup1', 'ls /home/backrest/backup/pgedge-lab-1/latest/pg_data/ | grep -c "\\.zst$"'),
+    ).not.toBe('0\n');
     const check = await onHost('ssh-pg1', 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
     expect(check.code, check.stderr).toBe(0);
-    expect((await sh('ssh-pg1', 'ls /var/spool/pgbackrest/archive/pgedge-lab-1/out | head -1')).trim()).toMatch(/^[0-9A-F]{24}\.ok$/);
+    expect((await sh('ssh-pg1', 'ls /var/spool/pgbackrest/archive/pgedge-lab-1/out | head -1')).trim()).toMatch(
+      /^[0-9A-F]{24}\.ok$/,
+    );
   }, 300_000);
 
   it('a hand edit of one is drift, and apply puts it back', async () => {

@@ -19,7 +19,10 @@ describe('apply progress', () => {
   it('on a terminal: live lines per host with elapsed time, and a final line per host', async () => {
     // script(1) gives bsync a pseudo-terminal, as a person's shell would.
     const command = `${shq(process.execPath)} ${shq(BSYNC)} apply -c ${shq(CONFIG)} --yes --allow-restart`;
-    const { stdout } = await promisify(execFile)('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '160' }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)('script', ['-qefc', command, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '160' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(stdout).toContain('Apply complete');
     expect(stdout).toContain('\u001b[2K'); // lines redrawn in place
     expect(stdout).toMatch(/ssh-backup1: first_backup\[pgedge-lab-1\] \(\d+\.\d s\)/);

@@ -53,13 +53,17 @@ describe('Rocky Linux 9 / PGDG hosts, sshd on 2222', () => {
   }, 600_000);
 
   it('leaves a real full backup, working WAL archiving and a restart made with pg_ctl', async () => {
-    const info = JSON.parse(await sh('rocky-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`));
+    const info = JSON.parse(
+      await sh('rocky-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
+    );
     expect(info[0].status.code).toBe(0);
     expect(info[0].backup.some((backup: { type: string }) => backup.type === 'full')).toBe(true);
     const check = await onHost('rocky-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} check`);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
-    expect((await sh('rocky-pg1', `cd / && runuser -u postgres -- /usr/pgsql-15/bin/psql -XAtc 'SHOW archive_mode'`)).trim()).toBe('on');
+    expect(
+      (await sh('rocky-pg1', `cd / && runuser -u postgres -- /usr/pgsql-15/bin/psql -XAtc 'SHOW archive_mode'`)).trim(),
+    ).toBe('on');
     // The restart for archive_mode ran the server's own pg_ctl, its output in a file.
     expect(await sh('rocky-pg1', 'test -s /var/lib/pgsql/15/data/pg_ctl.log && echo logged')).toBe('logged\n');
     expect(await sh('rocky-backup1', 'crontab -l -u backrest')).toContain(`--stanza=${STANZA} --type=full backup`);

@@ -49,7 +49,9 @@ describe('s3 repositories: plan, apply, converge', () => {
     expect(run.stdout).toContain('+repo1-s3-key-secret=(sensitive)');
     expect(run.stdout).toContain('+repo1-storage-ca-file=/etc/pgbackrest/s3-ca.crt');
     expect(run.stdout).not.toMatch(/repo1-host|ssh_keypair|authorized_keys|known_hosts/);
-    expect(run.stdout).toMatch(/crontab\[postgres\][\s\S]*pg_is_in_recovery\(\)' 2>\/dev\/null\)" = t \] \|\| pgbackrest --stanza=pgedge-lab-1 --type=full backup # bsync:full:pgedge-lab-1/);
+    expect(run.stdout).toMatch(
+      /crontab\[postgres\][\s\S]*pg_is_in_recovery\(\)' 2>\/dev\/null\)" = t \] \|\| pgbackrest --stanza=pgedge-lab-1 --type=full backup # bsync:full:pgedge-lab-1/,
+    );
   });
 
   it('applies without a secret in any process list on the hosts, and converges', async () => {
@@ -79,7 +81,9 @@ describe('s3 repositories: plan, apply, converge', () => {
 
   it('leaves a full backup in the bucket under the prefix and working archiving', async () => {
     for (const { stanza, host } of ZONES) {
-      const info = JSON.parse((await onHost(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${stanza} --output=json info`)).stdout);
+      const info = JSON.parse(
+        (await onHost(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${stanza} --output=json info`)).stdout,
+      );
       expect(info[0].status.code).toBe(0);
       expect(info[0].backup.map((backup: { type: string }) => backup.type)).toContain('full');
       const check = await onHost(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${stanza} check`);
@@ -91,8 +95,13 @@ describe('s3 repositories: plan, apply, converge', () => {
   }, 300_000);
 
   it('has cron entries that skip on a standby and run on the primary', async () => {
-    const line = (await onHost('s3-pg1', 'crontab -u postgres -l')).stdout.split('\n').find((entry) => entry.includes('bsync:diff'))!;
-    const command = line.replace(/^(\S+\s+){5}/, '').replace(/ # bsync:.*$/, '').replace('--type=diff backup', '--type=diff --dry-run-bsync backup');
+    const line = (await onHost('s3-pg1', 'crontab -u postgres -l')).stdout
+      .split('\n')
+      .find((entry) => entry.includes('bsync:diff'))!;
+    const command = line
+      .replace(/^(\S+\s+){5}/, '')
+      .replace(/ # bsync:.*$/, '')
+      .replace('--type=diff backup', '--type=diff --dry-run-bsync backup');
     // On the primary the guard lets pgBackRest run (here with an option it rejects, to see that it ran).
     const primary = await onHost('s3-pg1', `cd / && runuser -u postgres -- sh -c ${shq(command)}`);
     expect(primary.code).not.toBe(0);
@@ -101,7 +110,10 @@ describe('s3 repositories: plan, apply, converge', () => {
     // calls the server's own psql by its path: a stand-in that answers `t` takes its place.
     const asStandby = command.replace(/"\$\((\S*\/)?psql /, '"$(/tmp/fake-standby/psql ');
     expect(asStandby).not.toBe(command);
-    const standby = await onHost('s3-pg1', `cd / && mkdir -p /tmp/fake-standby && printf '#!/bin/sh\\necho t\\n' > /tmp/fake-standby/psql && chmod 755 /tmp/fake-standby /tmp/fake-standby/psql && runuser -u postgres -- sh -c ${shq(asStandby)}; echo "exit $?"`);
+    const standby = await onHost(
+      's3-pg1',
+      `cd / && mkdir -p /tmp/fake-standby && printf '#!/bin/sh\\necho t\\n' > /tmp/fake-standby/psql && chmod 755 /tmp/fake-standby /tmp/fake-standby/psql && runuser -u postgres -- sh -c ${shq(asStandby)}; echo "exit $?"`,
+    );
     expect(standby.stdout.trim()).toBe('exit 0');
     expect(standby.stderr).not.toContain('dry-run-bsync');
   });
@@ -151,7 +163,7 @@ describe('wrong S3 credentials', () => {
   });
 
   // s3rver checks the access key but not SigV4 signatures, so the wrong credential here is the key.
-  it('fail at the stanza step naming the host with pgBackRest\'s error; the rest is applied; exit 1; nothing secret shown', async () => {
+  it("fail at the stanza step naming the host with pgBackRest's error; the rest is applied; exit 1; nothing secret shown", async () => {
     const wrongKey = join(work, 'wrong_key');
     writeFileSync(wrongKey, 'AKIANOTTHERIGHTKEY00\n', { mode: 0o600 });
     const config = join(work, 'wrong.toml');
@@ -164,7 +176,8 @@ describe('wrong S3 credentials', () => {
     }
     expect(run.stdout).toMatch(/HTTP request failed with 403/);
     expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
-    for (const secret of [...await s3Secrets(), 'AKIANOTTHERIGHTKEY00']) expect(run.stdout + run.stderr).not.toContain(secret);
+    for (const secret of [...(await s3Secrets()), 'AKIANOTTHERIGHTKEY00'])
+      expect(run.stdout + run.stderr).not.toContain(secret);
     // Everything that did not need the bucket was applied.
     const settings = await onHost('s3-pg2', `cd / && runuser -u postgres -- psql -XAtc 'SHOW archive_mode'`);
     expect(settings.stdout.trim()).toBe('on');

@@ -53,9 +53,11 @@ describe('secrets made of #;= $\'"\\` and spaces', () => {
 
   beforeAll(async () => {
     await resetScenario('ssh');
-    config = variantConfig('hostile', (text) => text
-      .replace(cipherLine, `cipher_pass = { file = "${secretFile('cipher', passphrase)}" }`)
-      .replace(/^password = .*$/m, `password = { file = "${secretFile('password', password)}" }`));
+    config = variantConfig('hostile', (text) =>
+      text
+        .replace(cipherLine, `cipher_pass = { file = "${secretFile('cipher', passphrase)}" }`)
+        .replace(/^password = .*$/m, `password = { file = "${secretFile('password', password)}" }`),
+    );
   }, 300_000);
 
   it('apply converges and the next plan has no changes: what bsync reads back is what it wrote', async () => {
@@ -80,7 +82,10 @@ describe('secrets made of #;= $\'"\\` and spaces', () => {
 
   it('libpq reads the password whole from .pgpass: the backup user logs in with it', async () => {
     for (const { postgres, backup } of ZONES) {
-      const login = await onHost(backup, `cd / && runuser -u backrest -- env -u PGPASSWORD psql -XAt -w -h ${postgres} -U backrest -d postgres -c 'SELECT current_user'`);
+      const login = await onHost(
+        backup,
+        `cd / && runuser -u backrest -- env -u PGPASSWORD psql -XAt -w -h ${postgres} -U backrest -d postgres -c 'SELECT current_user'`,
+      );
       expect(login.stderr).toBe('');
       expect(login.stdout.trim()).toBe('backrest');
     }
@@ -98,7 +103,10 @@ describe('secrets made of #;= $\'"\\` and spaces', () => {
 describe('cipher_pass = "auto" on a new stanza', () => {
   const store = join(work, 'store');
   const withoutStore = () => variantConfig('auto', (text) => text.replace(cipherLine, 'cipher_pass = "auto"'));
-  const withStore = () => variantConfig('auto-store', (text) => text.replace(cipherLine, `cipher_pass = "auto"\ncipher_pass_store = "${store}"`));
+  const withStore = () =>
+    variantConfig('auto-store', (text) =>
+      text.replace(cipherLine, `cipher_pass = "auto"\ncipher_pass_store = "${store}"`),
+    );
 
   beforeAll(async () => {
     await resetScenario('ssh');
@@ -150,15 +158,26 @@ describe('cipher_pass = "auto" on a new stanza', () => {
   }, 300_000);
 
   it('another passphrase or cipher_type = "none" for a repository that holds backups is refused, and nothing changes', async () => {
-    const other = variantConfig('other-pass', (text) => text.replace(cipherLine, `cipher_pass = { file = "${secretFile('other', 'a-different-passphrase-0123456789')}" }`));
+    const other = variantConfig('other-pass', (text) =>
+      text.replace(
+        cipherLine,
+        `cipher_pass = { file = "${secretFile('other', 'a-different-passphrase-0123456789')}" }`,
+      ),
+    );
     const changed = await bsync(['apply', '-c', other, '--yes']);
     expect(changed.code).toBe(1);
-    expect(changed.stderr).toContain('the configured cipher_pass differs from the passphrase of a repository that already holds the stanza');
+    expect(changed.stderr).toContain(
+      'the configured cipher_pass differs from the passphrase of a repository that already holds the stanza',
+    );
     expect(changed.stderr).not.toMatch(STACK_TRACE);
-    const none = variantConfig('none', (text) => text.replace(cipherLine, '').replace('cipher_type = "aes-256-cbc"', 'cipher_type = "none"'));
+    const none = variantConfig('none', (text) =>
+      text.replace(cipherLine, '').replace('cipher_type = "aes-256-cbc"', 'cipher_type = "none"'),
+    );
     const unencrypted = await bsync(['plan', '-c', none]);
     expect(unencrypted.code).toBe(1);
-    expect(unencrypted.stderr).toContain('the repository holds backups with cipher aes-256-cbc; cipher_type = "none" would make them unreadable');
+    expect(unencrypted.stderr).toContain(
+      'the repository holds backups with cipher aes-256-cbc; cipher_type = "none" would make them unreadable',
+    );
     const plan = await bsync(['plan', '-c', withStore(), '--detailed-exitcode']);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   }, 300_000);

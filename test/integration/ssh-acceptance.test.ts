@@ -28,9 +28,22 @@ describe('ssh repositories: plan, apply, converge', () => {
       expect(run.stdout).toContain(`+ stanza[${stanza}]`);
       expect(run.stdout).toContain(`+ first_backup[${stanza}]`);
     }
-    for (const kind of ['os_user[backrest]', 'ssh_keypair[backrest]', 'ssh_keypair[postgres]', 'authorized_keys[postgres]',
-      'known_hosts[backrest]', 'pgbackrest_conf', 'postgresql_conf', 'pg_role[backrest]', 'pg_hba', 'pgpass[postgres]',
-      'pgpass[backrest]', 'crontab[backrest]', 'pg_restart', 'legacy_pgbackrest_conf']) {
+    for (const kind of [
+      'os_user[backrest]',
+      'ssh_keypair[backrest]',
+      'ssh_keypair[postgres]',
+      'authorized_keys[postgres]',
+      'known_hosts[backrest]',
+      'pgbackrest_conf',
+      'postgresql_conf',
+      'pg_role[backrest]',
+      'pg_hba',
+      'pgpass[postgres]',
+      'pgpass[backrest]',
+      'crontab[backrest]',
+      'pg_restart',
+      'legacy_pgbackrest_conf',
+    ]) {
       expect(run.stdout).toContain(kind);
     }
     expect(run.stdout).toContain('(known after apply: public key of postgres@ssh-pg1)');
@@ -67,7 +80,10 @@ describe('ssh repositories: plan, apply, converge', () => {
 
   it('lets the backup user log in from the backup host with its .pgpass', async () => {
     for (const { postgres, backup } of ZONES) {
-      const login = await onHost(backup, `cd / && runuser -u backrest -- psql -XAt -h ${postgres} -U backrest -d postgres -c 'SELECT rolreplication FROM pg_roles WHERE rolname = current_user'`);
+      const login = await onHost(
+        backup,
+        `cd / && runuser -u backrest -- psql -XAt -h ${postgres} -U backrest -d postgres -c 'SELECT rolreplication FROM pg_roles WHERE rolname = current_user'`,
+      );
       expect(login.stderr).toBe('');
       expect(login.stdout.trim()).toBe('t');
     }
@@ -88,5 +104,4 @@ describe('ssh repositories: plan, apply, converge', () => {
       for (const text of outputs) expect(text).not.toContain(secret);
     }
   });
-
 });

@@ -34,11 +34,16 @@ describe('drift on ssh repositories', () => {
   beforeAll(converge, 900_000);
 
   it('a deleted cron line comes back, a hand-made one stays', async () => {
-    await sh('ssh-backup1', `(crontab -u backrest -l | grep -v 'bsync:diff'; echo '0 3 * * * /bin/true # mine') | crontab -u backrest -`);
+    await sh(
+      'ssh-backup1',
+      `(crontab -u backrest -l | grep -v 'bsync:diff'; echo '0 3 * * * /bin/true # mine') | crontab -u backrest -`,
+    );
     await expectDriftRepaired('~ crontab[backrest]');
     const crontab = await sh('ssh-backup1', 'crontab -u backrest -l');
     expect(crontab).toContain('0 3 * * * /bin/true # mine');
-    expect(crontab).toMatch(/^10 0 \* \* 1-6 pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1$/m);
+    expect(crontab).toMatch(
+      /^10 0 \* \* 1-6 pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1$/m,
+    );
     expect(crontab.match(/bsync:full/g)).toHaveLength(1);
   });
 
@@ -53,7 +58,10 @@ describe('drift on ssh repositories', () => {
 
   it('a removed authorized_keys line comes back, a hand-added key stays', async () => {
     const handKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHandMadeKeyForTheDriftTestOnlyxxxxxxxxxxxxx admin@laptop';
-    await sh('ssh-backup1', `f=/home/backrest/.ssh/authorized_keys; (grep -v 'bsync:postgres@ssh-pg1' $f; echo '${handKey}') > $f.new && cat $f.new > $f && rm $f.new`);
+    await sh(
+      'ssh-backup1',
+      `f=/home/backrest/.ssh/authorized_keys; (grep -v 'bsync:postgres@ssh-pg1' $f; echo '${handKey}') > $f.new && cat $f.new > $f && rm $f.new`,
+    );
     await expectDriftRepaired('authorized_keys[backrest]');
     const keys = await sh('ssh-backup1', 'cat /home/backrest/.ssh/authorized_keys');
     expect(keys).toContain(handKey);
@@ -61,17 +69,25 @@ describe('drift on ssh repositories', () => {
   });
 
   it('a changed archive_command is reported where it is set and repaired', async () => {
-    await sh('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET archive_command = '/bin/true'" -c 'SELECT pg_reload_conf()'`);
+    await sh(
+      'ssh-pg1',
+      `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET archive_command = '/bin/true'" -c 'SELECT pg_reload_conf()'`,
+    );
     const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(/setting_override\[archive_command@.*postgresql\.auto\.conf/);
-    expect(drift.stdout).toContain("archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p");
+    expect(drift.stdout).toContain('archive_command: /bin/true -> pgbackrest --stanza=pgedge-lab-1 archive-push %p');
     await expectDriftRepaired('pg_reload');
-    expect((await sh('ssh-pg1', `runuser -u postgres -- psql -XAtc 'SHOW archive_command'`)).trim()).toBe('pgbackrest --stanza=pgedge-lab-1 archive-push %p');
+    expect((await sh('ssh-pg1', `runuser -u postgres -- psql -XAtc 'SHOW archive_command'`)).trim()).toBe(
+      'pgbackrest --stanza=pgedge-lab-1 archive-push %p',
+    );
   });
 
   it('a changed .pgpass line is replaced, not duplicated', async () => {
-    await sh('ssh-backup1', `sed -i 's/^\\(ssh-pg1:5432:\\*:backrest:\\).*/\\1wrong/' /home/backrest/.pgpass && echo 'other:5432:*:app:apppw' >> /home/backrest/.pgpass`);
+    await sh(
+      'ssh-backup1',
+      `sed -i 's/^\\(ssh-pg1:5432:\\*:backrest:\\).*/\\1wrong/' /home/backrest/.pgpass && echo 'other:5432:*:app:apppw' >> /home/backrest/.pgpass`,
+    );
     await expectDriftRepaired('pgpass[backrest]');
     const pgpass = await sh('ssh-backup1', 'cat /home/backrest/.pgpass');
     expect(pgpass.match(/^ssh-pg1:5432:\*:backrest:/gm)).toHaveLength(1);

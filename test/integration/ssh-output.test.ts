@@ -26,8 +26,11 @@ describe('machine output', () => {
     expect(facts['ssh-pg1'].postgres.roles.backrest.password).toBe('(sensitive)');
     expect(facts['ssh-backup1'].users.backrest.home).toBe('/home/backrest');
     expect(facts['ssh-backup1'].repo.backups.length).toBeGreaterThan(0);
-    expect(facts['ssh-pg1'].files['/etc/pgbackrest/pgbackrest.conf'].content).toContain('repo1-cipher-pass=(sensitive)');
-    for (const secret of [await labSecret('cipher_pass'), await labSecret('backup_password')]) expect(run.stdout).not.toContain(secret);
+    expect(facts['ssh-pg1'].files['/etc/pgbackrest/pgbackrest.conf'].content).toContain(
+      'repo1-cipher-pass=(sensitive)',
+    );
+    for (const secret of [await labSecret('cipher_pass'), await labSecret('backup_password')])
+      expect(run.stdout).not.toContain(secret);
     expect(run.stdout).not.toContain('SCRAM-SHA-256$');
   });
 
@@ -57,12 +60,25 @@ describe('a failing action', () => {
     const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('! directory[/etc/pgbackrest]');
-    expect(run.stdout).toMatch(/failed: ssh-pg2\.directory\[\/etc\/pgbackrest\]: refused: \/etc\/pgbackrest is a regular empty file, where bsync manages a folder/);
-    expect(run.stdout).toMatch(/skipped: ssh-pg2\.pgbackrest_conf: waits for ssh-pg2\.directory\[\/etc\/pgbackrest\] \(failed\)/);
+    expect(run.stdout).toMatch(
+      /failed: ssh-pg2\.directory\[\/etc\/pgbackrest\]: refused: \/etc\/pgbackrest is a regular empty file, where bsync manages a folder/,
+    );
+    expect(run.stdout).toMatch(
+      /skipped: ssh-pg2\.pgbackrest_conf: waits for ssh-pg2\.directory\[\/etc\/pgbackrest\] \(failed\)/,
+    );
     expect(run.stdout).toMatch(/skipped: ssh-backup2\.stanza\[pgedge-lab-2\]/);
     expect(run.stdout).not.toMatch(/(failed|skipped): ssh-(pg1|backup1)\./);
     expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
-    const zone1 = await bsync(['plan', '-c', CONFIG, '--host', 'ssh-pg1', '--host', 'ssh-backup1', '--detailed-exitcode']);
+    const zone1 = await bsync([
+      'plan',
+      '-c',
+      CONFIG,
+      '--host',
+      'ssh-pg1',
+      '--host',
+      'ssh-backup1',
+      '--detailed-exitcode',
+    ]);
     expect(zone1.stdout).toContain('No changes. 2 hosts match ssh.toml.');
     expect(zone1.code).toBe(0);
 

@@ -36,7 +36,10 @@ describe('an interrupted apply', () => {
     });
     child.kill('SIGKILL');
     await done;
-    const leftovers = await onHost('ssh-pg1', `find /etc/pgbackrest /var/lib/postgresql/.ssh /etc/postgresql -name '.bsync.*' 2>/dev/null | wc -l`);
+    const leftovers = await onHost(
+      'ssh-pg1',
+      `find /etc/pgbackrest /var/lib/postgresql/.ssh /etc/postgresql -name '.bsync.*' 2>/dev/null | wc -l`,
+    );
     expect(leftovers.stdout.trim()).toBe('0');
 
     const again = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
@@ -55,15 +58,22 @@ describe('saved plans', () => {
     const saved = await bsync(['plan', '-c', CONFIG, '--out', planFile]);
     expect(saved.code).toBe(0);
     const planText = readFileSync(planFile, 'utf8');
-    expect(JSON.parse(planText).actions.map((a: { address: string }) => a.address)).toEqual(['ssh-pg2.pgbackrest_conf']);
+    expect(JSON.parse(planText).actions.map((a: { address: string }) => a.address)).toEqual([
+      'ssh-pg2.pgbackrest_conf',
+    ]);
 
-    await onHost('ssh-pg2', `sed -i 's/^repo1-retention-diff=6$/repo1-retention-diff=9/' /etc/pgbackrest/pgbackrest.conf`);
+    await onHost(
+      'ssh-pg2',
+      `sed -i 's/^repo1-retention-diff=6$/repo1-retention-diff=9/' /etc/pgbackrest/pgbackrest.conf`,
+    );
     const stale = await bsync(['apply', '-c', CONFIG, planFile]);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('the saved plan is stale');
     expect(stale.stderr).toContain('ssh-pg2.pgbackrest_conf');
     expect(stale.stderr).not.toMatch(STACK_TRACE);
-    expect((await onHost('ssh-pg2', 'grep -c "^start-fast=n" /etc/pgbackrest/pgbackrest.conf')).stdout.trim()).toBe('1');
+    expect((await onHost('ssh-pg2', 'grep -c "^start-fast=n" /etc/pgbackrest/pgbackrest.conf')).stdout.trim()).toBe(
+      '1',
+    );
 
     const fresh = await bsync(['plan', '-c', CONFIG, '--out', planFile]);
     expect(fresh.code).toBe(0);
@@ -75,29 +85,39 @@ describe('saved plans', () => {
     for (const secret of secrets) {
       expect(planText).not.toContain(secret);
       expect(readFileSync(planFile, 'utf8')).not.toContain(secret);
-      for (const text of [saved.stdout, saved.stderr, stale.stderr, applied.stdout, applied.stderr]) expect(text).not.toContain(secret);
+      for (const text of [saved.stdout, saved.stderr, stale.stderr, applied.stdout, applied.stderr])
+        expect(text).not.toContain(secret);
     }
   }, 300_000);
 
   it('keep secrets out of the PostgreSQL log even when it logs every statement', async () => {
-    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()'`);
+    await onHost(
+      'ssh-pg1',
+      `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()'`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER ROLE backrest PASSWORD 'x-changed'"`);
     const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
     expect(apply.stdout).toContain('pg_role[backrest]');
     expect(apply.code).toBe(0);
-    await onHost('ssh-pg1', `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM RESET log_statement" -c 'SELECT pg_reload_conf()'`);
+    await onHost(
+      'ssh-pg1',
+      `runuser -u postgres -- psql -XAtq -c "ALTER SYSTEM RESET log_statement" -c 'SELECT pg_reload_conf()'`,
+    );
     const log = await onHost('ssh-pg1', 'cat /var/log/postgresql/postgresql-15-main.log');
     expect(log.stdout).toContain("ALTER ROLE backrest PASSWORD 'x-changed'"); // proves statements were logged
     expect(log.stdout).toContain('SET LOCAL log_statement = none'); // bsync's own transaction was there
-    for (const secret of [await labSecret('cipher_pass'), await labSecret('backup_password')]) expect(log.stdout).not.toContain(secret);
+    for (const secret of [await labSecret('cipher_pass'), await labSecret('backup_password')])
+      expect(log.stdout).not.toContain(secret);
     expect(log.stdout).not.toContain('SCRAM-SHA-256$');
   }, 300_000);
 });
 
 describe('hosts that cannot be reached or trusted', () => {
   it('an unreachable host is named, exit 1, no stack trace', async () => {
-    const config = variantConfig('unreachable', (text) => text.replace('address = "127.0.1.12"', 'address = "127.0.1.250"'));
+    const config = variantConfig('unreachable', (text) =>
+      text.replace('address = "127.0.1.12"', 'address = "127.0.1.250"'),
+    );
     const run = await bsync(['plan', '-c', config]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/ssh-pg2.*127\.0\.1\.250/);
@@ -106,8 +126,19 @@ describe('hosts that cannot be reached or trusted', () => {
 
   it('a wrong host key is refused and named, exit 1', async () => {
     const knownHosts = readFileSync('/var/tmp/bsync-lab/ssh/known_hosts', 'utf8');
-    const otherKey = knownHosts.split('\n').find((line) => line.startsWith('ssh-pg2') && line.includes('ssh-ed25519'))!.split(' ').slice(1).join(' ');
-    const forged = knownHosts.split('\n').map((line) => (line.startsWith('ssh-pg1') && line.includes('ssh-ed25519') ? `${line.split(' ')[0]} ${otherKey}` : line)).filter((line) => !(line.startsWith('ssh-pg1') && !line.includes('ssh-ed25519'))).join('\n');
+    const otherKey = knownHosts
+      .split('\n')
+      .find((line) => line.startsWith('ssh-pg2') && line.includes('ssh-ed25519'))!
+      .split(' ')
+      .slice(1)
+      .join(' ');
+    const forged = knownHosts
+      .split('\n')
+      .map((line) =>
+        line.startsWith('ssh-pg1') && line.includes('ssh-ed25519') ? `${line.split(' ')[0]} ${otherKey}` : line,
+      )
+      .filter((line) => !(line.startsWith('ssh-pg1') && !line.includes('ssh-ed25519')))
+      .join('\n');
     const forgedPath = join(work, 'known_hosts');
     writeFileSync(forgedPath, forged);
     const config = variantConfig('wrong-key', (text) => text.replace('/var/tmp/bsync-lab/ssh/known_hosts', forgedPath));
@@ -118,4 +149,3 @@ describe('hosts that cannot be reached or trusted', () => {
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });
-

@@ -10,13 +10,21 @@ import type { HostConnection } from '../../lib/transport/types.js';
 import { KNOWN_HOSTS, OPERATOR_KEY } from '../lab/lab.js';
 
 const target: ConnectTarget = {
-  name: 'ssh-backup2', address: '127.0.1.14', port: 22, user: 'root',
-  identity: OPERATOR_KEY, knownHostsPath: KNOWN_HOSTS, connectTimeoutSec: 5,
+  name: 'ssh-backup2',
+  address: '127.0.1.14',
+  port: 22,
+  user: 'root',
+  identity: OPERATOR_KEY,
+  knownHostsPath: KNOWN_HOSTS,
+  connectTimeoutSec: 5,
 };
 const work = mkdtempSync(join(tmpdir(), 'bsync-transport-'));
 
 async function connectError(overrides: Partial<ConnectTarget>): Promise<HostError> {
-  const error = await connectHost({ ...target, ...overrides }).then(() => null, (caught: unknown) => caught);
+  const error = await connectHost({ ...target, ...overrides }).then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(HostError);
   return error as HostError;
 }
@@ -29,7 +37,11 @@ describe('a connection to a real sshd', () => {
   afterAll(() => connection.close());
 
   it('runs commands and returns output and exit code', async () => {
-    expect(await connection.exec('hostname; echo oops >&2; exit 3')).toEqual({ code: 3, stdout: 'ssh-backup2\n', stderr: 'oops\n' });
+    expect(await connection.exec('hostname; echo oops >&2; exit 3')).toEqual({
+      code: 3,
+      stdout: 'ssh-backup2\n',
+      stderr: 'oops\n',
+    });
   });
 
   it('delivers 1 MiB of binary stdin intact', async () => {
@@ -39,7 +51,7 @@ describe('a connection to a real sshd', () => {
     expect(result.stdout.trim()).toBe(createHash('sha256').update(payload).digest('hex'));
   });
 
-  it('runs as another user with that user\'s home', async () => {
+  it("runs as another user with that user's home", async () => {
     const result = await connection.exec('id -un; echo $HOME', { user: 'nobody' });
     expect(result.stdout).toBe('nobody\n/nonexistent\n');
   });
@@ -58,11 +70,15 @@ describe('hosts that must not be trusted or cannot be reached', () => {
     const empty = join(work, 'empty_known_hosts');
     writeFileSync(empty, '');
     const error = await connectError({ knownHostsPath: empty });
-    expect(error.describe()).toMatch(/ssh-backup2: the host key of ssh-backup2 \(127\.0\.1\.14:22\) is not in known_hosts/);
+    expect(error.describe()).toMatch(
+      /ssh-backup2: the host key of ssh-backup2 \(127\.0\.1\.14:22\) is not in known_hosts/,
+    );
   });
 
   it('a changed host key is refused and says CHANGED with the offered fingerprint', async () => {
-    const forged = readFileSync(KNOWN_HOSTS, 'utf8').split('\n').filter(Boolean)
+    const forged = readFileSync(KNOWN_HOSTS, 'utf8')
+      .split('\n')
+      .filter(Boolean)
       .filter((line) => line.startsWith('ssh-backup1,') && line.includes('ssh-ed25519'))
       .map((line) => line.replace('ssh-backup1,127.0.1.13', 'ssh-backup2,127.0.1.14'));
     const file = join(work, 'forged_known_hosts');
@@ -91,6 +107,8 @@ describe('hosts that must not be trusted or cannot be reached', () => {
 
   it('nothing listening is a clear refusal naming the host', async () => {
     const error = await connectError({ port: 2299 });
-    expect(error.describe()).toBe('ssh-backup2: nothing accepts SSH connections on 127.0.1.14:2299 (connection refused)');
+    expect(error.describe()).toBe(
+      'ssh-backup2: nothing accepts SSH connections on 127.0.1.14:2299 (connection refused)',
+    );
   });
 });

@@ -15,11 +15,18 @@ import { onHost, resetScenario } from '../support/lab.js';
 const SSH = `${FIXTURES}lab/ssh.toml`;
 const S3 = `${FIXTURES}lab/s3.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-verify-'));
-const schema = (name: string) => new Ajv.default({ strict: true }).compile(JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8')));
+const schema = (name: string) =>
+  new Ajv.default({ strict: true }).compile(
+    JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8')),
+  );
 const validStatus = schema('status.schema.json');
 const validVerify = schema('verify.schema.json');
 
-interface PromFamily { name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }
+interface PromFamily {
+  name: string;
+  type: string;
+  metrics: Array<{ value: string; labels?: Record<string, string> }>;
+}
 
 function readMetrics(path: string): Map<string, PromFamily> {
   const families = parsePrometheus(readFileSync(path, 'utf8')) as PromFamily[];
@@ -27,7 +34,9 @@ function readMetrics(path: string): Map<string, PromFamily> {
 }
 
 function sample(families: Map<string, PromFamily>, name: string, labels: Record<string, string>): number | undefined {
-  const found = families.get(name)?.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
+  const found = families
+    .get(name)
+    ?.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
   return found === undefined ? undefined : Number(found.value);
 }
 
@@ -93,18 +102,25 @@ describe('status and verify on ssh repositories', () => {
     for (const type of ['full', 'diff']) {
       const labels = { stanza: 'pgedge-lab-1', repo: 'repo1', type };
       expect(sample(metrics, 'bsync_backup_size_bytes', labels)).toBe(zone1.newest[type].sizeBytes);
-      expect(Math.abs(sample(metrics, 'bsync_backup_age_seconds', labels)! - zone1.newest[type].ageSeconds)).toBeLessThanOrEqual(2);
+      expect(
+        Math.abs(sample(metrics, 'bsync_backup_age_seconds', labels)! - zone1.newest[type].ageSeconds),
+      ).toBeLessThanOrEqual(2);
     }
     expect(sample(metrics, 'bsync_backup_age_seconds', { stanza: 'pgedge-lab-2', type: 'diff' })).toBeUndefined();
     expect(sample(metrics, 'bsync_archive_failing', { stanza: 'pgedge-lab-1', host: 'ssh-pg1' })).toBe(0);
-    expect(sample(metrics, 'bsync_archive_archived_total', { stanza: 'pgedge-lab-1' })).toBe(zone1.archiving.archivedCount);
+    expect(sample(metrics, 'bsync_archive_archived_total', { stanza: 'pgedge-lab-1' })).toBe(
+      zone1.archiving.archivedCount,
+    );
     expect(metrics.get('bsync_archive_failed_total')?.type).toBe('COUNTER');
     expect(sample(metrics, 'bsync_run_success', { command: 'status' })).toBe(1);
   });
 
   it('status shows archiving broken on purpose, with the failure and its time', async () => {
     // Some WAL to archive after the switch: a switch with nothing written since the last one archives nothing.
-    await sh('ssh-pg1', `cd / && ${psql("ALTER SYSTEM SET archive_command = 'false'")} && ${psql('SELECT pg_reload_conf()')} && sleep 1 && ${psql("SELECT pg_logical_emit_message(false, 'test', 'x')")} && ${psql('SELECT pg_switch_wal()')}`);
+    await sh(
+      'ssh-pg1',
+      `cd / && ${psql("ALTER SYSTEM SET archive_command = 'false'")} && ${psql('SELECT pg_reload_conf()')} && sleep 1 && ${psql("SELECT pg_logical_emit_message(false, 'test', 'x')")} && ${psql('SELECT pg_switch_wal()')}`,
+    );
     try {
       let zone1;
       for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -120,7 +136,10 @@ describe('status and verify on ssh repositories', () => {
       expect(text.stdout).toContain('FAILING since');
       expect(text.stdout).toMatch(/Needs attention:\n {2}pgedge-lab-1: WAL archiving fails/);
     } finally {
-      await sh('ssh-pg1', `cd / && ${psql('ALTER SYSTEM RESET archive_command')} && ${psql('SELECT pg_reload_conf()')}`);
+      await sh(
+        'ssh-pg1',
+        `cd / && ${psql('ALTER SYSTEM RESET archive_command')} && ${psql('SELECT pg_reload_conf()')}`,
+      );
     }
     for (let attempt = 0; attempt < 30; attempt += 1) {
       if (!(await status(SSH)).stanzas[0].archiving.failing) break;
@@ -137,7 +156,12 @@ describe('status and verify on ssh repositories', () => {
     expect(report.stanzas.map((result: { host: string }) => result.host)).toEqual(['ssh-backup1', 'ssh-backup2']);
     for (const result of report.stanzas) {
       expect(result.ok).toBe(true);
-      expect(result.checks.map((check: { name: string }) => check.name)).toEqual(['recovery finished', 'version', 'isolated', 'databases']);
+      expect(result.checks.map((check: { name: string }) => check.name)).toEqual([
+        'recovery finished',
+        'version',
+        'isolated',
+        'databases',
+      ]);
       expect(result.databases).toContain('postgres');
       expect(result.cleanedUp).toBe(true);
       expect(result.scratchBytes).toBeGreaterThan(result.sizeBytes);
@@ -145,9 +169,15 @@ describe('status and verify on ssh repositories', () => {
     expect(report.stanzas[0].label).toMatch(/D$/); // the diff is the newest of zone 1
     const metrics = readMetrics(prom);
     expect(sample(metrics, 'bsync_verify_success', { stanza: 'pgedge-lab-1', host: 'ssh-backup1' })).toBe(1);
-    expect(sample(metrics, 'bsync_verify_restored_bytes', { stanza: 'pgedge-lab-2' })).toBe(report.stanzas[1].sizeBytes);
+    expect(sample(metrics, 'bsync_verify_restored_bytes', { stanza: 'pgedge-lab-2' })).toBe(
+      report.stanzas[1].sizeBytes,
+    );
     expect(sample(metrics, 'bsync_run_success', { command: 'verify' })).toBe(1);
-    for (const [host, stanza] of [['ssh-backup1', 'pgedge-lab-1'], ['ssh-backup2', 'pgedge-lab-2']]) await expectNothingLeft(host, stanza);
+    for (const [host, stanza] of [
+      ['ssh-backup1', 'pgedge-lab-1'],
+      ['ssh-backup2', 'pgedge-lab-2'],
+    ])
+      await expectNothingLeft(host, stanza);
     // The real clusters kept running as they were.
     expect(await sh('ssh-pg1', `cd / && ${psql('SELECT pg_is_in_recovery()')}`)).toBe('f\n');
     const plan = await bsync(['plan', '-c', SSH, '--detailed-exitcode']);
@@ -172,7 +202,9 @@ describe('status and verify on ssh repositories', () => {
   it('a damaged backup set fails verify, naming what failed, and leaves nothing behind', async () => {
     const [zone1] = (await status(SSH)).stanzas;
     const full = zone1.newest.full.label;
-    const file = (await sh('ssh-backup1', `ls /home/backrest/backup/pgedge-lab-1/${full}/pg_data/base/1/*.gz | sed -n 20p`)).trim();
+    const file = (
+      await sh('ssh-backup1', `ls /home/backrest/backup/pgedge-lab-1/${full}/pg_data/base/1/*.gz | sed -n 20p`)
+    ).trim();
     await sh('ssh-backup1', `cp ${file} /root/saved.gz && printf garbage > ${file}`);
     try {
       const run = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--set', full]);
@@ -193,11 +225,17 @@ describe('status and verify on ssh repositories', () => {
     expect(passed.stdout).toMatch(/ok {3}recovery point: replayed past the marker [0-9A-F]+\/[0-9A-F]+/);
     // A segment written after the newest backup and before the next marker goes missing.
     const newestBefore = (await status(SSH)).stanzas[0].walArchive.max;
-    await sh('ssh-pg1', `cd / && ${psql('CREATE TABLE IF NOT EXISTS verify_probe (x int)')} && ${psql('SELECT pg_switch_wal()')} && ${psql('INSERT INTO verify_probe VALUES (1)')} && ${psql('SELECT pg_switch_wal()')}`);
+    await sh(
+      'ssh-pg1',
+      `cd / && ${psql('CREATE TABLE IF NOT EXISTS verify_probe (x int)')} && ${psql('SELECT pg_switch_wal()')} && ${psql('INSERT INTO verify_probe VALUES (1)')} && ${psql('SELECT pg_switch_wal()')}`,
+    );
     const folder = '/home/backrest/archive/pgedge-lab-1/15-1/0000000100000000';
     let newer: string[] = [];
     for (let attempt = 0; attempt < 40 && newer.length < 2; attempt += 1) {
-      newer = (await sh('ssh-backup1', `ls ${folder}`)).split('\n').filter((name) => /^[0-9A-F]{24}-/.test(name) && name.slice(0, 24) > newestBefore).sort();
+      newer = (await sh('ssh-backup1', `ls ${folder}`))
+        .split('\n')
+        .filter((name) => /^[0-9A-F]{24}-/.test(name) && name.slice(0, 24) > newestBefore)
+        .sort();
       if (newer.length < 2) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(newer.length).toBeGreaterThanOrEqual(2);
@@ -210,7 +248,9 @@ describe('status and verify on ssh repositories', () => {
       expect(result.ok).toBe(false);
       const check = result.checks.find((entry: { name: string }) => entry.name === 'recovery point');
       expect(check.ok).toBe(false);
-      expect(check.detail).toMatch(/restored only to [0-9A-F]+\/[0-9A-F]+, before the marker .*WAL between the backup and the marker is missing from the archive/);
+      expect(check.detail).toMatch(
+        /restored only to [0-9A-F]+\/[0-9A-F]+, before the marker .*WAL between the backup and the marker is missing from the archive/,
+      );
       await expectNothingLeft('ssh-backup1', 'pgedge-lab-1');
     } finally {
       await sh('ssh-backup1', `mv /root/${victim} ${folder}/${victim}`);
@@ -221,14 +261,23 @@ describe('status and verify on ssh repositories', () => {
     const running = startBsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-2']);
     // Kill once the throwaway server is up on the host.
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if ((await onHost('ssh-backup2', `ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout.trim() !== '0') break;
+      if (
+        (await onHost('ssh-backup2', `ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout.trim()
+        !== '0'
+      )
+        break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     running.child.kill('SIGKILL');
     await running.done;
     let left = 'unknown';
     for (let attempt = 0; attempt < 30; attempt += 1) {
-      left = (await onHost('ssh-backup2', `ls -A /var/tmp/bsync-verify | grep -c '^pgedge-lab-2$'; ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout;
+      left = (
+        await onHost(
+          'ssh-backup2',
+          `ls -A /var/tmp/bsync-verify | grep -c '^pgedge-lab-2$'; ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`,
+        )
+      ).stdout;
       if (left === '0\n0\n') break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -260,7 +309,7 @@ describe('status and verify on s3 repositories', () => {
     await converge(S3);
   }, 600_000);
 
-  it('status shows the full backup in the bucket; verify restores it on the zone\'s primary, apart from its cluster', async () => {
+  it("status shows the full backup in the bucket; verify restores it on the zone's primary, apart from its cluster", async () => {
     const report = await status(S3);
     for (const stanza of report.stanzas) {
       expect(stanza.repo.type).toBe('s3');
@@ -269,7 +318,10 @@ describe('status and verify on s3 repositories', () => {
     }
     // With a query of the operator's and pg_amcheck on the catalogs too.
     const config = join(work, 's3-checks.toml');
-    writeFileSync(config, `${readFileSync(S3, 'utf8')}\n[verify]\namcheck = true\nquery = "SELECT count(*) FROM pg_class"\n`);
+    writeFileSync(
+      config,
+      `${readFileSync(S3, 'utf8')}\n[verify]\namcheck = true\nquery = "SELECT count(*) FROM pg_class"\n`,
+    );
     const run = await bsync(['verify', '-c', config, '--recovery-point']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ok {3}query: \d+/);

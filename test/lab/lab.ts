@@ -60,8 +60,21 @@ export const downScale = () => labOrThrow('down', 'scale');
 export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
 
 export function sshArgs(host: string, user = 'root'): string[] {
-  return ['-i', OPERATOR_KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-p', String(sshPortOf(host)), `${user}@${host}`];
+  return [
+    '-i',
+    OPERATOR_KEY,
+    '-o',
+    `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-p',
+    String(sshPortOf(host)),
+    `${user}@${host}`,
+  ];
 }
 
 /** Runs a /bin/sh command on a lab host as root, over real SSH. */
@@ -71,6 +84,8 @@ export function sshRun(host: string, command: string, input?: string): Promise<R
 
 export function execOnMachine(command: string, args: string[]): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(command, args, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(command, args, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }

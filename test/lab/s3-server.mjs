@@ -7,9 +7,15 @@ import AWSAccount from 's3rver/lib/models/account.js';
 
 const { values: options } = parseArgs({
   options: {
-    address: { type: 'string' }, endpoint: { type: 'string' }, port: { type: 'string' }, directory: { type: 'string' },
-    cert: { type: 'string' }, key: { type: 'string' }, bucket: { type: 'string' },
-    'access-key': { type: 'string' }, 'secret-key-file': { type: 'string' },
+    address: { type: 'string' },
+    endpoint: { type: 'string' },
+    port: { type: 'string' },
+    directory: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    bucket: { type: 'string' },
+    'access-key': { type: 'string' },
+    'secret-key-file': { type: 'string' },
   },
 });
 

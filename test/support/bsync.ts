@@ -11,7 +11,10 @@ export interface BsyncRun {
   stderr: string;
 }
 
-export function startBsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<BsyncRun> } {
+export function startBsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<BsyncRun> } {
   const child = spawn(process.execPath, [BSYNC, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

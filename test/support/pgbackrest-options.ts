@@ -37,7 +37,9 @@ function allowList(table: Record<string, YamlOption>, option: YamlOption): strin
 
 /** Every option `pgbackrest help COMMAND` lists, with the commands that list it. */
 function helpOptions(): Map<string, string[]> {
-  const commands = [...pgbackrest('help').matchAll(/^ {4}([a-z-]+) {2,}/gm)].map((match) => match[1]).filter((command) => command !== 'help' && command !== 'version');
+  const commands = [...pgbackrest('help').matchAll(/^ {4}([a-z-]+) {2,}/gm)]
+    .map((match) => match[1])
+    .filter((command) => command !== 'help' && command !== 'version');
   const options = new Map<string, string[]>();
   for (const command of commands) {
     for (const match of pgbackrest('help', command).matchAll(/^ {2}--([a-z0-9-]+)/gm)) {
@@ -50,7 +52,8 @@ function helpOptions(): Map<string, string[]> {
 function main(): void {
   const yamlPath = process.argv[2];
   if (!yamlPath) throw new Error('usage: tsx test/support/pgbackrest-options.ts path/to/config.yaml');
-  const table = (parse(readFileSync(yamlPath, 'utf8'), { version: '1.2' }) as { option: Record<string, YamlOption> }).option;
+  const table = (parse(readFileSync(yamlPath, 'utf8'), { version: '1.2' }) as { option: Record<string, YamlOption> })
+    .option;
   const version = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
   if (!version) throw new Error('pgbackrest version printed no version');
   const help = helpOptions();
@@ -69,16 +72,29 @@ function main(): void {
       type: String(option.type),
       ...(allowList(table, option) ? { allowed: allowList(table, option) } : {}),
       ...(range ? { min: range[0], max: range[1] } : {}),
-      ...(option.default !== undefined && option['default-literal'] !== true ? { default: String(option.default) } : {}),
+      ...(option.default !== undefined && option['default-literal'] !== true
+        ? { default: String(option.default) }
+        : {}),
       ...(option.secure === true ? { secure: true } : {}),
-      ...(group ? { index: { prefix: group, max: indexMax(group), pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$` } } : {}),
+      ...(group
+        ? {
+            index: {
+              prefix: group,
+              max: indexMax(group),
+              pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$`,
+            },
+          }
+        : {}),
       commands: help.get(name) ?? [],
     };
     if (help.has(name)) options[name] = info;
     else later[name] = { ...info, commands: [] };
   }
   const missing = [...help.keys()].filter((name) => !options[name]);
-  if (missing.length > 0) throw new Error(`pgbackrest ${version} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`);
+  if (missing.length > 0)
+    throw new Error(
+      `pgbackrest ${version} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`,
+    );
 
   const data: OptionData = {
     version,
@@ -88,7 +104,9 @@ function main(): void {
   };
   const out = fileURLToPath(new URL(`../../lib/pgbackrest-options/options-${version}.json`, import.meta.url));
   writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
-  console.log(`${out}: ${Object.keys(options).length} options of pgBackRest ${version}, ${Object.keys(later).length} only in later versions`);
+  console.log(
+    `${out}: ${Object.keys(options).length} options of pgBackRest ${version}, ${Object.keys(later).length} only in later versions`,
+  );
 }
 
 main();

@@ -28,5 +28,7 @@ async function record(name: string): Promise<void> {
 
 execFileSync('bash', [`${root}test/lab/lab.sh`, 'reset', 'ssh'], { stdio: 'inherit' });
 await record('fresh');
-execFileSync(process.execPath, [`${root}bin/bsync`, 'apply', '--yes', '--allow-restart', '-c', config], { stdio: 'inherit' });
+execFileSync(process.execPath, [`${root}bin/bsync`, 'apply', '--yes', '--allow-restart', '-c', config], {
+  stdio: 'inherit',
+});
 await record('converged');

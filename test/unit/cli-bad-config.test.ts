@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 
 const BAD = `${FIXTURES}bad/`;
-const fixtures = readdirSync(BAD).filter((name) => name.endsWith('.toml')).sort();
+const fixtures = readdirSync(BAD)
+  .filter((name) => name.endsWith('.toml'))
+  .sort();
 
 function expectations(path: string): { expect: string; env: Record<string, string> } {
   const text = readFileSync(path, 'utf8');
@@ -50,7 +52,11 @@ describe('command line mistakes', () => {
   });
 
   it('an option given without its value is a usage error, not a silent default', async () => {
-    for (const args of [['validate', '-c'], ['plan', '--host'], ['plan', '-c', `${FIXTURES}lab/ssh.toml`, '--out']]) {
+    for (const args of [
+      ['validate', '-c'],
+      ['plan', '--host'],
+      ['plan', '-c', `${FIXTURES}lab/ssh.toml`, '--out'],
+    ]) {
       const run = await bsync(args);
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.stderr).toMatch(/bsync: error: --(config|host|out) needs a value/);

@@ -8,7 +8,12 @@ import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 
-const ENV = { BSYNC_CIPHER: 'cipher-passphrase-0123456789', BSYNC_BACKUP_PASSWORD: 'password-0123456789', K: 'key-0123456789', S: 'secret-0123456789' };
+const ENV = {
+  BSYNC_CIPHER: 'cipher-passphrase-0123456789',
+  BSYNC_BACKUP_PASSWORD: 'password-0123456789',
+  K: 'key-0123456789',
+  S: 'secret-0123456789',
+};
 const FLEET = `${FIXTURES}good/fleet`;
 const MINIMAL = `${FIXTURES}good/minimal.toml`;
 
@@ -17,13 +22,24 @@ describe('validate over several configs', () => {
     const run = await bsync(['validate', '-c', FLEET, '-c', MINIMAL], ENV);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe([
-      `=== ${FLEET}/billing.toml (cluster billing) ===`, `${FLEET}/billing.toml: valid, 4 hosts.`, '',
-      `=== ${FLEET}/orders.toml (cluster orders) ===`, `${FLEET}/orders.toml: valid, 1 host.`, '',
-      `=== ${FLEET}/reports.toml (cluster reports) ===`, `${FLEET}/reports.toml: valid, 3 hosts.`, '',
-      `=== ${MINIMAL} (cluster demo) ===`, `${MINIMAL}: valid, 2 hosts.`, '',
-      'Fleet: 4 clusters, 0 failed.', '',
-    ].join('\n'));
+    expect(run.stdout).toBe(
+      [
+        `=== ${FLEET}/billing.toml (cluster billing) ===`,
+        `${FLEET}/billing.toml: valid, 4 hosts.`,
+        '',
+        `=== ${FLEET}/orders.toml (cluster orders) ===`,
+        `${FLEET}/orders.toml: valid, 1 host.`,
+        '',
+        `=== ${FLEET}/reports.toml (cluster reports) ===`,
+        `${FLEET}/reports.toml: valid, 3 hosts.`,
+        '',
+        `=== ${MINIMAL} (cluster demo) ===`,
+        `${MINIMAL}: valid, 2 hosts.`,
+        '',
+        'Fleet: 4 clusters, 0 failed.',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('one config file alone prints as it always did', async () => {
@@ -32,11 +48,16 @@ describe('validate over several configs', () => {
   });
 
   it('a missing file among several: the others are still reported, the missing one named, exit 1', async () => {
-    const run = await bsync(['validate', '-c', `${FLEET}/billing.toml`, '-c', '/nonexistent/gone.toml', '-c', `${FLEET}/orders.toml`], ENV);
+    const run = await bsync(
+      ['validate', '-c', `${FLEET}/billing.toml`, '-c', '/nonexistent/gone.toml', '-c', `${FLEET}/orders.toml`],
+      ENV,
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${FLEET}/billing.toml: valid, 4 hosts.`);
     expect(run.stdout).toContain(`${FLEET}/orders.toml: valid, 1 host.`);
-    expect(run.stdout).toContain('=== /nonexistent/gone.toml ===\nError: /nonexistent/gone.toml: cannot read the config: no such file');
+    expect(run.stdout).toContain(
+      '=== /nonexistent/gone.toml ===\nError: /nonexistent/gone.toml: cannot read the config: no such file',
+    );
     expect(run.stdout).toContain('Fleet: 3 clusters, 1 failed (gone.toml).');
     expect(run.stderr).toContain('bsync: error: gone.toml: /nonexistent/gone.toml: cannot read the config');
     expect(run.stderr).not.toMatch(STACK_TRACE);
@@ -55,14 +76,21 @@ describe('validate over several configs', () => {
     const run = await bsync(['validate', '--json', '-c', FLEET, '-c', '/nonexistent/gone.toml'], ENV);
     expect(run.code).toBe(1);
     const document = JSON.parse(run.stdout);
-    const schema = (name: string) => JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
+    const schema = (name: string) =>
+      JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
     const ajv = new Ajv.default({ allErrors: true, strict: true });
     for (const name of ['plan', 'status', 'verify']) ajv.addSchema(schema(name));
     const validate = ajv.compile(schema('fleet'));
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(document.exitCode).toBe(1);
-    expect(document.clusters.map((entry: { cluster: string | null; exitCode: number }) => [entry.cluster, entry.exitCode]))
-      .toEqual([['billing', 0], ['orders', 0], ['reports', 0], [null, 1]]);
+    expect(
+      document.clusters.map((entry: { cluster: string | null; exitCode: number }) => [entry.cluster, entry.exitCode]),
+    ).toEqual([
+      ['billing', 0],
+      ['orders', 0],
+      ['reports', 0],
+      [null, 1],
+    ]);
     expect(document.clusters[0].validate).toEqual({ valid: true, warnings: [], hosts: 4 });
   });
 });
@@ -86,7 +114,9 @@ describe('what stops a fleet run before it connects', () => {
     const s3 = `${FIXTURES}good/s3.toml`;
     const run = await bsync(['plan', '-c', MINIMAL, '-c', s3], ENV);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${MINIMAL} (pg1) and ${s3} (pg1) both manage stanza pgedge-demo-1 on host 10.0.0.11:22`);
+    expect(run.stderr).toContain(
+      `${MINIMAL} (pg1) and ${s3} (pg1) both manage stanza pgedge-demo-1 on host 10.0.0.11:22`,
+    );
     expect(run.stdout).toBe('');
   });
 
@@ -94,13 +124,19 @@ describe('what stops a fleet run before it connects', () => {
     // billing has a zone 2: it is planned (and fails before connecting: its known_hosts file is not there).
     const run = await bsync(['plan', '--detailed-exitcode', '-c', FLEET, '--zone', '2'], ENV);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`=== ${FLEET}/billing.toml (cluster billing) ===\nError: cannot reach 2 hosts:\n  billing-pg2: cannot read known_hosts`);
-    expect(run.stdout).toContain('Fleet: 3 clusters, 0 with changes, 3 failed (billing.toml, orders.toml, reports.toml).');
+    expect(run.stdout).toContain(
+      `=== ${FLEET}/billing.toml (cluster billing) ===\nError: cannot reach 2 hosts:\n  billing-pg2: cannot read known_hosts`,
+    );
+    expect(run.stdout).toContain(
+      'Fleet: 3 clusters, 0 with changes, 3 failed (billing.toml, orders.toml, reports.toml).',
+    );
     expect(run.stdout).toContain(`Error: ${FLEET}/orders.toml: --zone 2: no such zone in the config\n  Zones: 1`);
     expect(run.stdout).toContain(`Error: ${FLEET}/reports.toml: --zone 2: no such zone in the config\n  Zones: 1`);
     const one = await bsync(['status', '-c', `${FLEET}/billing.toml`, '--zone', '3'], ENV);
     expect(one.code).toBe(1);
-    expect(one.stderr).toBe(`bsync: error: ${FLEET}/billing.toml: --zone 3: no such zone in the config\n  Zones: 1, 2\n`);
+    expect(one.stderr).toBe(
+      `bsync: error: ${FLEET}/billing.toml: --zone 3: no such zone in the config\n  Zones: 1, 2\n`,
+    );
     const notANumber = await bsync(['plan', '-c', MINIMAL, '--zone', 'one'], ENV);
     expect(notANumber.code).toBe(1);
     expect(notANumber.stderr).toContain('--zone needs a zone number');
@@ -109,7 +145,9 @@ describe('what stops a fleet run before it connects', () => {
   it('plan --out with several configs names a folder that exists', async () => {
     const run = await bsync(['plan', '-c', FLEET, '--out', '/nonexistent/plans'], ENV);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('/nonexistent/plans: with several configs, --out names a folder, one plan file per cluster in it');
+    expect(run.stderr).toContain(
+      '/nonexistent/plans: with several configs, --out names a folder, one plan file per cluster in it',
+    );
   });
 
   it('--parallel takes a whole number of at least 1', async () => {
@@ -127,9 +165,14 @@ describe('what stops a fleet run before it connects', () => {
 
 describe('apply over several configs', () => {
   it('refuses a saved plan: it belongs to one cluster', async () => {
-    const run = await bsync(['apply', '--yes', '-c', `${FLEET}/billing.toml`, '-c', `${FLEET}/orders.toml`, '/var/tmp/plan.json'], ENV);
+    const run = await bsync(
+      ['apply', '--yes', '-c', `${FLEET}/billing.toml`, '-c', `${FLEET}/orders.toml`, '/var/tmp/plan.json'],
+      ENV,
+    );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('bsync: error: a saved plan belongs to one cluster: apply /var/tmp/plan.json with the one config it was made from');
+    expect(run.stderr).toContain(
+      'bsync: error: a saved plan belongs to one cluster: apply /var/tmp/plan.json with the one config it was made from',
+    );
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 

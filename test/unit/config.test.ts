@@ -12,15 +12,24 @@ const ENV = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD: 'p
 describe('loading a good config', () => {
   const inventory = loadConfig(`${FIXTURES}good/minimal.toml`, { env: ENV });
 
-  it('applies the role\'s defaults', () => {
+  it("applies the role's defaults", () => {
     // No pg_version default: each server's version is read from it (docs/platforms.md).
     expect(inventory.cluster).toEqual({ name: 'demo' });
-    expect(inventory.repo).toMatchObject({ type: 'ssh', path: '/home/backrest', user: 'backrest', cipherType: 'aes-256-cbc', retention: { full: 1, diff: 6 } });
+    expect(inventory.repo).toMatchObject({
+      type: 'ssh',
+      path: '/home/backrest',
+      user: 'backrest',
+      cipherType: 'aes-256-cbc',
+      retention: { full: 1, diff: 6 },
+    });
     expect(inventory.schedule).toEqual({ full: '10 0 * * 0', diff: '10 0 * * 1-6' });
     expect(inventory.backupUser.name).toBe('backrest');
     expect(inventory.ssh).toMatchObject({ user: 'root', port: 22, connectTimeout: 10 });
-    expect(inventory.hosts.map((host) => [host.name, host.zone, host.pgPort, host.pgData, host.sshPort, host.backupAddress])).toEqual([
-      ['pg1', 1, 5432, undefined, 22, undefined], ['backup1', 1, 5432, undefined, 22, undefined],
+    expect(
+      inventory.hosts.map((host) => [host.name, host.zone, host.pgPort, host.pgData, host.sshPort, host.backupAddress]),
+    ).toEqual([
+      ['pg1', 1, 5432, undefined, 22, undefined],
+      ['backup1', 1, 5432, undefined, 22, undefined],
     ]);
   });
 
@@ -61,13 +70,16 @@ describe('every lab scenario config', () => {
 });
 
 function loadConfigWithoutSecretFiles(path: string) {
-  const text = readFileSync(path, 'utf8').replace(/\{ file = "[^"]+" \}/g, '{ env = "LAB_SECRET" }').replace(/^ca_file = .*$/m, '');
+  const text = readFileSync(path, 'utf8')
+    .replace(/\{ file = "[^"]+" \}/g, '{ env = "LAB_SECRET" }')
+    .replace(/^ca_file = .*$/m, '');
   return parseConfig(text, path, { LAB_SECRET: 'lab-secret-value' });
 }
 
 describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
   const minimal = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8');
-  const load = (extra: string, base = minimal) => parseConfig(`${base}\n${extra}\n`, `${FIXTURES}good/minimal.toml`, ENV);
+  const load = (extra: string, base = minimal) =>
+    parseConfig(`${base}\n${extra}\n`, `${FIXTURES}good/minimal.toml`, ENV);
   const failure = (extra: string, base?: string) => {
     try {
       load(extra, base);
@@ -79,11 +91,18 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
   };
 
   it('turns TOML values into pgbackrest.conf values, sorted by key', () => {
-    const { pgbackrest } = load('[pgbackrest.global]\nprocess-max = 4\ncompress-type = "zst"\narchive-async = true\nexclude = ["pg_log/", "tmp/"]\n'
-      + 'buffer-size = "2MiB"\nio-timeout = 90.5\nrepo1-bundle = true\n\n[pgbackrest.stanza]\narchive-check = false\n');
+    const { pgbackrest } = load(
+      '[pgbackrest.global]\nprocess-max = 4\ncompress-type = "zst"\narchive-async = true\nexclude = ["pg_log/", "tmp/"]\n'
+        + 'buffer-size = "2MiB"\nio-timeout = 90.5\nrepo1-bundle = true\n\n[pgbackrest.stanza]\narchive-check = false\n',
+    );
     expect(pgbackrest.global.map((option) => [option.key, option.values])).toEqual([
-      ['archive-async', ['y']], ['buffer-size', ['2MiB']], ['compress-type', ['zst']], ['exclude', ['pg_log/', 'tmp/']],
-      ['io-timeout', ['90.5']], ['process-max', ['4']], ['repo1-bundle', ['y']],
+      ['archive-async', ['y']],
+      ['buffer-size', ['2MiB']],
+      ['compress-type', ['zst']],
+      ['exclude', ['pg_log/', 'tmp/']],
+      ['io-timeout', ['90.5']],
+      ['process-max', ['4']],
+      ['repo1-bundle', ['y']],
     ]);
     expect(pgbackrest.global.find((option) => option.key === 'repo1-bundle')?.name).toBe('repo-bundle');
     expect(pgbackrest.stanza).toEqual([{ key: 'archive-check', name: 'archive-check', values: ['n'] }]);
@@ -96,17 +115,25 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
   });
 
   it('refuses sizes outside the allowed list, a second repository and a relative path', () => {
-    expect(failure('[pgbackrest.global]\nbuffer-size = "3MiB"\n')).toContain('pgbackrest.global.buffer-size: must be one of "16KiB"');
+    expect(failure('[pgbackrest.global]\nbuffer-size = "3MiB"\n')).toContain(
+      'pgbackrest.global.buffer-size: must be one of "16KiB"',
+    );
     expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain('belongs to a second repository');
-    expect(failure('[pgbackrest.global]\nspool-path = "spool"\n')).toContain('pgbackrest.global.spool-path: must be an absolute path, got "spool"');
+    expect(failure('[pgbackrest.global]\nspool-path = "spool"\n')).toContain(
+      'pgbackrest.global.spool-path: must be an absolute path, got "spool"',
+    );
     expect(failure('[pgbackrest.global]\nrepo-bundle = true\n')).toContain('(did you mean "repo1-bundle"?)');
   });
 
   it('takes backup-standby with a standby in every zone, never with s3', () => {
     const twoPostgres = `${minimal}\n[[host]]\nname = "pg2"\naddress = "10.0.0.12"\nrole = "postgres"\n`;
-    expect(load('[pgbackrest.global]\nbackup-standby = true\n', twoPostgres).pgbackrest.global).toEqual([{ key: 'backup-standby', name: 'backup-standby', values: ['y'] }]);
+    expect(load('[pgbackrest.global]\nbackup-standby = true\n', twoPostgres).pgbackrest.global).toEqual([
+      { key: 'backup-standby', name: 'backup-standby', values: ['y'] },
+    ]);
     expect(() => load('[pgbackrest.global]\nbackup-standby = false\n')).not.toThrow();
     const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
-    expect(failure('[pgbackrest.stanza]\nbackup-standby = true\n', s3.replace(/ca_file = .*\n/, ''))).toContain('with repo.type = "s3" each PostgreSQL host\'s stanza lists only itself');
+    expect(failure('[pgbackrest.stanza]\nbackup-standby = true\n', s3.replace(/ca_file = .*\n/, ''))).toContain(
+      'with repo.type = "s3" each PostgreSQL host\'s stanza lists only itself',
+    );
   });
 });

@@ -8,7 +8,14 @@ import Ajv from 'ajv';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { checkHostsNotShared, configLabels, expandConfigs, isFleet } from '../../lib/cli/fleet-configs.js';
-import { combineExitCodes, fleetDocument, fleetMetrics, fleetSummary, clusterSection, type ClusterOutcome } from '../../lib/cli/fleet.js';
+import {
+  combineExitCodes,
+  fleetDocument,
+  fleetMetrics,
+  fleetSummary,
+  clusterSection,
+  type ClusterOutcome,
+} from '../../lib/cli/fleet.js';
 import { selectHosts } from '../../lib/cli/session.js';
 import { loadConfig, parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
@@ -22,28 +29,53 @@ import { renderPlanText } from '../../lib/plan/render-text.js';
 import { Semaphore } from '../../lib/semaphore.js';
 import { FIXTURES } from '../support/bsync.js';
 
-const SECRETS = { BSYNC_CIPHER: 'cipher-passphrase-0123456789', BSYNC_BACKUP_PASSWORD: 'password-0123456789', K: 'key-0123456789', S: 'secret-0123456789' };
+const SECRETS = {
+  BSYNC_CIPHER: 'cipher-passphrase-0123456789',
+  BSYNC_BACKUP_PASSWORD: 'password-0123456789',
+  K: 'key-0123456789',
+  S: 'secret-0123456789',
+};
 
 /** A lab config with its secret files swapped for environment values, as the planner tests do. */
 function labInventory(name: 'ssh' | 's3' | 'ha'): Inventory {
-  const text = readFileSync(`${FIXTURES}lab/${name}.toml`, 'utf8').replace(/= \{ file = "\/var\/tmp\/bsync-lab\/secrets\/[^"]+" \}/g, '= { env = "BSYNC_CIPHER" }')
+  const text = readFileSync(`${FIXTURES}lab/${name}.toml`, 'utf8')
+    .replace(/= \{ file = "\/var\/tmp\/bsync-lab\/secrets\/[^"]+" \}/g, '= { env = "BSYNC_CIPHER" }')
     .replace(/ca_file = "[^"]+"\n/, '');
   return parseConfig(text, `${FIXTURES}lab/${name}.toml`, SECRETS);
 }
 
 const recorded = (state: 'fresh' | 'converged') =>
-  new Map(Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>));
+  new Map(
+    Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
+  );
 
 function sshPlan(state: 'fresh' | 'converged') {
   const inventory = parseConfig(
-    readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8').replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "C" }').replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "P" }'),
-    `${FIXTURES}lab/ssh.toml`, { C: 'recorded-cipher-passphrase-0123456789', P: 'recorded-backup-password-0123456789' },
+    readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+      .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "C" }')
+      .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "P" }'),
+    `${FIXTURES}lab/ssh.toml`,
+    { C: 'recorded-cipher-passphrase-0123456789', P: 'recorded-backup-password-0123456789' },
   );
-  return buildPlan(inventory, inventory.hosts.map((host) => host.name), desiredResources(inventory, recorded(state))).plan;
+  return buildPlan(
+    inventory,
+    inventory.hosts.map((host) => host.name),
+    desiredResources(inventory, recorded(state)),
+  ).plan;
 }
 
 function outcome(label: string, fields: Partial<ClusterOutcome> = {}): ClusterOutcome {
-  return { config: `/etc/bsync/${label}`, label, cluster: label.replace(/\.toml$/, ''), code: 0, changes: false, text: '', metrics: [], success: true, ...fields };
+  return {
+    config: `/etc/bsync/${label}`,
+    label,
+    cluster: label.replace(/\.toml$/, ''),
+    code: 0,
+    changes: false,
+    text: '',
+    metrics: [],
+    success: true,
+    ...fields,
+  };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
@@ -54,16 +86,18 @@ describe('the connection bound', () => {
     let running = 0;
     let most = 0;
     const finished: number[] = [];
-    await Promise.all([2, 1, 3, 1, 2, 2, 1].map(async (weight, index) => {
-      const release = await slots.acquire(weight);
-      running += weight;
-      most = Math.max(most, running);
-      await tick();
-      running -= weight;
-      finished.push(index);
-      release();
-      release(); // twice gives back nothing more
-    }));
+    await Promise.all(
+      [2, 1, 3, 1, 2, 2, 1].map(async (weight, index) => {
+        const release = await slots.acquire(weight);
+        running += weight;
+        most = Math.max(most, running);
+        await tick();
+        running -= weight;
+        finished.push(index);
+        release();
+        release(); // twice gives back nothing more
+      }),
+    );
     expect(most).toBe(3);
     expect(finished.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(slots.free).toBe(3);
@@ -119,52 +153,101 @@ describe('the fleet summary and sections', () => {
   it('counts clusters, names those with changes and those that failed', () => {
     const outcomes = [outcome('ssh.toml'), outcome('ha.toml', { changes: true, code: 2 }), outcome('s3.toml')];
     expect(fleetSummary(outcomes, 'with changes')).toBe('Fleet: 3 clusters, 1 with changes (ha.toml), 0 failed.');
-    const failedToo = [...outcomes, outcome('gone.toml', { cluster: null, code: 1, success: false, error: new BsyncError('cannot read the config: no such file') })];
-    expect(fleetSummary(failedToo, 'with changes')).toBe('Fleet: 4 clusters, 1 with changes (ha.toml), 1 failed (gone.toml).');
+    const failedToo = [
+      ...outcomes,
+      outcome('gone.toml', {
+        cluster: null,
+        code: 1,
+        success: false,
+        error: new BsyncError('cannot read the config: no such file'),
+      }),
+    ];
+    expect(fleetSummary(failedToo, 'with changes')).toBe(
+      'Fleet: 4 clusters, 1 with changes (ha.toml), 1 failed (gone.toml).',
+    );
     expect(fleetSummary([outcome('a.toml')])).toBe('Fleet: 1 cluster, 0 failed.');
   });
 
-  it('shows a drifted cluster\'s plan, as plan prints it alone, under that cluster\'s heading', () => {
+  it("shows a drifted cluster's plan, as plan prints it alone, under that cluster's heading", () => {
     const drifted = renderPlanText(sshPlan('fresh'), { color: false });
     const inSync = renderPlanText(sshPlan('converged'), { color: false });
-    const text = [outcome('s3.toml', { text: inSync, cluster: 'lab' }), outcome('ssh.toml', { text: drifted, cluster: 'lab', changes: true, code: 2 })].map(clusterSection).join('');
-    expect(text).toBe(`=== /etc/bsync/s3.toml (cluster lab) ===\n${inSync}\n=== /etc/bsync/ssh.toml (cluster lab) ===\n${drifted}\n`);
+    const text = [
+      outcome('s3.toml', { text: inSync, cluster: 'lab' }),
+      outcome('ssh.toml', { text: drifted, cluster: 'lab', changes: true, code: 2 }),
+    ]
+      .map(clusterSection)
+      .join('');
+    expect(text).toBe(
+      `=== /etc/bsync/s3.toml (cluster lab) ===\n${inSync}\n=== /etc/bsync/ssh.toml (cluster lab) ===\n${drifted}\n`,
+    );
     expect(drifted).toContain('  + ssh_keypair[postgres]');
     expect(inSync).toBe('No changes. 4 hosts match ssh.toml.\n');
   });
 
   it('prints each cluster under a heading naming its config and cluster, its error there if it failed', () => {
-    expect(clusterSection(outcome('ha.toml', { text: 'No changes. 4 hosts match ha.toml.\n' })))
-      .toBe('=== /etc/bsync/ha.toml (cluster ha) ===\nNo changes. 4 hosts match ha.toml.\n\n');
-    const failed = clusterSection(outcome('gone.toml', { cluster: null, error: new BsyncError('cannot read the config: no such file', { where: '/etc/bsync/gone.toml' }) }));
-    expect(failed).toBe('=== /etc/bsync/gone.toml ===\nError: /etc/bsync/gone.toml: cannot read the config: no such file\n\n');
+    expect(clusterSection(outcome('ha.toml', { text: 'No changes. 4 hosts match ha.toml.\n' }))).toBe(
+      '=== /etc/bsync/ha.toml (cluster ha) ===\nNo changes. 4 hosts match ha.toml.\n\n',
+    );
+    const failed = clusterSection(
+      outcome('gone.toml', {
+        cluster: null,
+        error: new BsyncError('cannot read the config: no such file', { where: '/etc/bsync/gone.toml' }),
+      }),
+    );
+    expect(failed).toBe(
+      '=== /etc/bsync/gone.toml ===\nError: /etc/bsync/gone.toml: cannot read the config: no such file\n\n',
+    );
   });
 });
 
 describe('the fleet JSON document', () => {
-  const schema = (name: string) => JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
+  const schema = (name: string) =>
+    JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
   const ajv = new Ajv.default({ allErrors: true, strict: true });
   for (const name of ['plan', 'status', 'verify']) ajv.addSchema(schema(name));
   const validate = ajv.compile(schema('fleet'));
 
-  it('holds each cluster\'s plan as plan --json prints it, or its error, and the exit code', () => {
+  it("holds each cluster's plan as plan --json prints it, or its error, and the exit code", () => {
     const drifted = sshPlan('fresh');
     const inSync = sshPlan('converged');
-    const document = fleetDocument('plan', [
-      outcome('ssh.toml', { json: drifted, code: 2, changes: true }),
-      outcome('ssh-again.toml', { json: inSync }),
-      outcome('gone.toml', { cluster: null, code: 1, success: false, error: new BsyncError('cannot read the config: no such file', { where: 'gone.toml', hint: 'Name the config with -c' }) }),
-    ], 1) as { clusters: Array<Record<string, unknown>>; exitCode: number };
+    const document = fleetDocument(
+      'plan',
+      [
+        outcome('ssh.toml', { json: drifted, code: 2, changes: true }),
+        outcome('ssh-again.toml', { json: inSync }),
+        outcome('gone.toml', {
+          cluster: null,
+          code: 1,
+          success: false,
+          error: new BsyncError('cannot read the config: no such file', {
+            where: 'gone.toml',
+            hint: 'Name the config with -c',
+          }),
+        }),
+      ],
+      1,
+    ) as { clusters: Array<Record<string, unknown>>; exitCode: number };
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(document.exitCode).toBe(1);
     expect(document.clusters.map((entry) => entry.exitCode)).toEqual([2, 0, 1]);
     expect(document.clusters[0].plan).toBe(drifted);
-    expect(document.clusters[2]).toEqual({ config: '/etc/bsync/gone.toml', cluster: null, error: { message: 'cannot read the config: no such file', where: 'gone.toml', hint: 'Name the config with -c' }, exitCode: 1 });
+    expect(document.clusters[2]).toEqual({
+      config: '/etc/bsync/gone.toml',
+      cluster: null,
+      error: { message: 'cannot read the config: no such file', where: 'gone.toml', hint: 'Name the config with -c' },
+      exitCode: 1,
+    });
   });
 
   it('is refused by the schema when an entry has both a result and an error, or neither', () => {
     const plan = sshPlan('converged');
-    const both = { format: 'bsync-fleet', version: 1, command: 'plan', exitCode: 1, clusters: [{ config: 'a.toml', cluster: 'a', exitCode: 1, plan, error: { message: 'x' } }] };
+    const both = {
+      format: 'bsync-fleet',
+      version: 1,
+      command: 'plan',
+      exitCode: 1,
+      clusters: [{ config: 'a.toml', cluster: 'a', exitCode: 1, plan, error: { message: 'x' } }],
+    };
     const neither = { ...both, clusters: [{ config: 'a.toml', cluster: 'a', exitCode: 0 }] };
     expect(validate(both)).toBe(false);
     expect(validate(neither)).toBe(false);
@@ -175,22 +258,34 @@ describe('fleet metrics', () => {
   it('label every sample with its cluster and config, one HELP and TYPE per metric, each series once', () => {
     // The lab's three scenarios all call their cluster "lab": the config label keeps them apart.
     const metrics = planMetrics(sshPlan('fresh'));
-    const text = renderMetrics(fleetMetrics('plan', [
-      outcome('ssh.toml', { cluster: 'lab', metrics }),
-      outcome('ssh-copy.toml', { cluster: 'lab', metrics }),
-      outcome('gone.toml', { cluster: null, success: false, error: new Error('gone') }),
-    ]));
-    const families = parsePrometheus(text) as Array<{ name: string; metrics: Array<{ value: string; labels: Record<string, string> }> }>;
+    const text = renderMetrics(
+      fleetMetrics('plan', [
+        outcome('ssh.toml', { cluster: 'lab', metrics }),
+        outcome('ssh-copy.toml', { cluster: 'lab', metrics }),
+        outcome('gone.toml', { cluster: null, success: false, error: new Error('gone') }),
+      ]),
+    );
+    const families = parsePrometheus(text) as Array<{
+      name: string;
+      metrics: Array<{ value: string; labels: Record<string, string> }>;
+    }>;
     const names = families.map((family) => family.name);
     expect(new Set(names).size).toBe(names.length);
-    const series = families.flatMap((family) => family.metrics.map((sample) => `${family.name}${JSON.stringify(sample.labels)}`));
+    const series = families.flatMap((family) =>
+      family.metrics.map((sample) => `${family.name}${JSON.stringify(sample.labels)}`),
+    );
     expect(new Set(series).size).toBe(series.length);
     for (const family of families) for (const sample of family.metrics) expect(sample.labels).toHaveProperty('config');
     const hostActions = families.find((family) => family.name === 'bsync_drift_host_actions')!;
-    expect(hostActions.metrics).toContainEqual({ value: expect.any(String), labels: { cluster: 'lab', config: '/etc/bsync/ssh-copy.toml', host: 'ssh-pg1' } });
+    expect(hostActions.metrics).toContainEqual({
+      value: expect.any(String),
+      labels: { cluster: 'lab', config: '/etc/bsync/ssh-copy.toml', host: 'ssh-pg1' },
+    });
     const success = families.find((family) => family.name === 'bsync_cluster_success')!;
     expect(success.metrics.map((sample) => [sample.labels.config, sample.value])).toEqual([
-      ['/etc/bsync/ssh.toml', '1'], ['/etc/bsync/ssh-copy.toml', '1'], ['/etc/bsync/gone.toml', '0'],
+      ['/etc/bsync/ssh.toml', '1'],
+      ['/etc/bsync/ssh-copy.toml', '1'],
+      ['/etc/bsync/gone.toml', '0'],
     ]);
   });
 });
@@ -222,7 +317,9 @@ describe('--zone', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(BsyncError);
-    expect((error as BsyncError).describe()).toBe(`${FIXTURES}lab/ssh.toml: --zone 3: no such zone in the config\n  Zones: 1, 2`);
+    expect((error as BsyncError).describe()).toBe(
+      `${FIXTURES}lab/ssh.toml: --zone 3: no such zone in the config\n  Zones: 1, 2`,
+    );
   });
 });
 
@@ -262,14 +359,22 @@ describe('the configs of a run', () => {
     expect(configLabels(['x/ssh.toml', 'y/ha.toml', 'z/ssh.toml'])).toEqual(['x/ssh.toml', 'ha.toml', 'z/ssh.toml']);
   });
 
-  it('the lab\'s three scenarios share no host, so they run as one fleet', () => {
-    expect(() => checkHostsNotShared((['ssh', 's3', 'ha'] as const).map((name) => ({ config: `${name}.toml`, inventory: labInventory(name) })))).not.toThrow();
+  it("the lab's three scenarios share no host, so they run as one fleet", () => {
+    expect(() =>
+      checkHostsNotShared(
+        (['ssh', 's3', 'ha'] as const).map((name) => ({ config: `${name}.toml`, inventory: labInventory(name) })),
+      ),
+    ).not.toThrow();
   });
 
   it('a host in two clusters is refused, naming both files and the stanza both would manage', () => {
     const minimal = loadConfig(`${FIXTURES}good/minimal.toml`, { env: SECRETS });
     const s3 = loadConfig(`${FIXTURES}good/s3.toml`, { env: SECRETS });
-    expect(() => checkHostsNotShared([{ config: 'minimal.toml', inventory: minimal }, { config: 's3.toml', inventory: s3 }]))
-      .toThrow('minimal.toml (pg1) and s3.toml (pg1) both manage stanza pgedge-demo-1 on host 10.0.0.11:22');
+    expect(() =>
+      checkHostsNotShared([
+        { config: 'minimal.toml', inventory: minimal },
+        { config: 's3.toml', inventory: s3 },
+      ]),
+    ).toThrow('minimal.toml (pg1) and s3.toml (pg1) both manage stanza pgedge-demo-1 on host 10.0.0.11:22');
   });
 });

@@ -25,7 +25,10 @@ describe('known_hosts', () => {
     execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
     const hashed = readFileSync(file, 'utf8');
     // Every name is hashed now (a hash's base64 may spell "pg1" by chance, so look at the name field).
-    const names = hashed.trim().split('\n').map((line) => line.split(' ')[0]);
+    const names = hashed
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]);
     expect(names).toHaveLength(3);
     for (const name of names) expect(name).toMatch(/^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+$/);
     const entries = parseKnownHosts(hashed);
@@ -44,7 +47,9 @@ describe('known_hosts', () => {
   });
 
   it('keeps revoked keys apart and skips certificate authorities', () => {
-    const entries = parseKnownHosts(`@revoked * ssh-ed25519 ${ED}\n@cert-authority *.example.com ssh-rsa ${RSA}\npg1 ssh-rsa ${RSA}\n`);
+    const entries = parseKnownHosts(
+      `@revoked * ssh-ed25519 ${ED}\n@cert-authority *.example.com ssh-rsa ${RSA}\npg1 ssh-rsa ${RSA}\n`,
+    );
     const keys = keysForHost(entries, ['pg1'], 22);
     expect(keys.revoked).toEqual([{ type: 'ssh-ed25519', key: ED }]);
     expect(keys.trusted).toEqual([{ type: 'ssh-rsa', key: RSA }]);

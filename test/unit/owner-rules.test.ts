@@ -9,11 +9,22 @@ import { parsePgbackrestIni, pgbackrestValueProblem } from '../../lib/resources/
 import { desiredPgpass, pgpassFields, pgpassPasswordProblem } from '../../lib/resources/pgpass.js';
 import { knownText } from '../../lib/resources/types.js';
 
-const HOSTILE = [`#;= $'"\\\``, 'a #b ;c = d', '  # not a comment  '.trim(), 'x=y=z', '[global]', 'tab\there', 'ünïcødé €', '%p %f'];
+const HOSTILE = [
+  `#;= $'"\\\``,
+  'a #b ;c = d',
+  '  # not a comment  '.trim(),
+  'x=y=z',
+  '[global]',
+  'tab\there',
+  'ünïcødé €',
+  '%p %f',
+];
 
 describe('pgbackrest.conf, read as pgBackRest reads it', () => {
   it('keeps `#`, `;` and further `=` in a value; only a whole line is a comment', () => {
-    const ini = parsePgbackrestIni('# comment\n[global]\n  # indented comment\nrepo1-cipher-pass=a #b;c=d\nrepo1-path = /r \n\n[s1]\npg1-path=/p\n');
+    const ini = parsePgbackrestIni(
+      '# comment\n[global]\n  # indented comment\nrepo1-cipher-pass=a #b;c=d\nrepo1-path = /r \n\n[s1]\npg1-path=/p\n',
+    );
     expect(ini?.get('global')?.get('repo1-cipher-pass')).toEqual(['a #b;c=d']);
     expect(ini?.get('global')?.get('repo1-path')).toEqual(['/r']);
     expect(ini?.get('s1')?.get('pg1-path')).toEqual(['/p']);
@@ -34,9 +45,23 @@ describe('pgbackrest.conf, read as pgBackRest reads it', () => {
 
   it.each(HOSTILE)('round-trips %j through renderConf and confValue', (value) => {
     expect(pgbackrestValueProblem(value)).toBeNull();
-    const text = knownText(renderConf([{ name: 'global', options: [['repo1-cipher-pass', { secret: new Secret(value, 'test') }], ['repo1-path', '/r']] }]))!;
+    const text = knownText(
+      renderConf([
+        {
+          name: 'global',
+          options: [
+            ['repo1-cipher-pass', { secret: new Secret(value, 'test') }],
+            ['repo1-path', '/r'],
+          ],
+        },
+      ]),
+    )!;
     expect(confValue(text, 'global', 'repo1-cipher-pass')).toBe(value);
-    expect(redactConf(text).split('\n').filter((line) => line.startsWith('repo1-cipher-pass'))).toEqual(['repo1-cipher-pass=(sensitive)']);
+    expect(
+      redactConf(text)
+        .split('\n')
+        .filter((line) => line.startsWith('repo1-cipher-pass')),
+    ).toEqual(['repo1-cipher-pass=(sensitive)']);
   });
 
   it('names what it cannot hold', () => {
@@ -48,24 +73,33 @@ describe('pgbackrest.conf, read as pgBackRest reads it', () => {
   });
 
   it('hides secrets in commented-out lines and after odd spacing too', () => {
-    expect(redactConf('#repo1-cipher-pass=old\n  repo1-s3-key =\tk #x\n')).toBe('#repo1-cipher-pass=(sensitive)\n  repo1-s3-key =\t(sensitive)\n');
+    expect(redactConf('#repo1-cipher-pass=old\n  repo1-s3-key =\tk #x\n')).toBe(
+      '#repo1-cipher-pass=(sensitive)\n  repo1-s3-key =\t(sensitive)\n',
+    );
   });
 });
 
 describe('.pgpass, read as libpq reads it', () => {
-  it.each([...HOSTILE, 'back\\slash', 'co:lon', '\\:', 'ends with \\'])('escapes %j so libpq reads the same password back', (password) => {
-    expect(pgpassPasswordProblem(password)).toBeNull();
-    const text = knownText(desiredPgpass(undefined, [{ host: 'backup:1', port: 5432 }], 'backrest', new Secret(password, 'test')).template)!;
-    expect(text.split('\n').filter(Boolean)).toHaveLength(1);
-    const fields = pgpassFields(text.trimEnd());
-    expect(fields).toEqual(['backup:1', '5432', '*', 'backrest', password]);
-  });
+  it.each([...HOSTILE, 'back\\slash', 'co:lon', '\\:', 'ends with \\'])(
+    'escapes %j so libpq reads the same password back',
+    (password) => {
+      expect(pgpassPasswordProblem(password)).toBeNull();
+      const text = knownText(
+        desiredPgpass(undefined, [{ host: 'backup:1', port: 5432 }], 'backrest', new Secret(password, 'test')).template,
+      )!;
+      expect(text.split('\n').filter(Boolean)).toHaveLength(1);
+      const fields = pgpassFields(text.trimEnd());
+      expect(fields).toEqual(['backup:1', '5432', '*', 'backrest', password]);
+    },
+  );
 
   // The role's line for another host (old:5432) is no longer replaced: it serves a
   // connection bsync does not make (lib/resources/pgpass.ts).
   it('finds its own line by host, port and role even when other lines escape colons', () => {
     const current = 'db\\:1:5432:*:app\\:x:pw\nb1:5432:*:backrest:old\nold:5432:*:backrest:old\n';
-    const text = knownText(desiredPgpass(current, [{ host: 'b1', port: 5432 }], 'backrest', new Secret('new', 'test')).template)!;
+    const text = knownText(
+      desiredPgpass(current, [{ host: 'b1', port: 5432 }], 'backrest', new Secret('new', 'test')).template,
+    )!;
     expect(text).toBe('db\\:1:5432:*:app\\:x:pw\nold:5432:*:backrest:old\nb1:5432:*:backrest:new\n');
   });
 
@@ -89,7 +123,13 @@ describe('postgresql.conf, read as the server reads it', () => {
 describe('crontab markers', () => {
   it('name their stanza exactly: stanza -1 does not take the lines of stanza -10', () => {
     const current = '10 0 * * 0 pgbackrest --stanza=s-10 --type=full backup # bsync:full:s-10\n';
-    const desired = desiredCrontab(current, [{ schedule: '10 0 * * 0', command: 'pgbackrest --stanza=s-1 --type=full backup', id: 'full:s-1' }], 's-1');
-    expect(knownText(desired.template)).toBe(`${current}10 0 * * 0 pgbackrest --stanza=s-1 --type=full backup # bsync:full:s-1\n`);
+    const desired = desiredCrontab(
+      current,
+      [{ schedule: '10 0 * * 0', command: 'pgbackrest --stanza=s-1 --type=full backup', id: 'full:s-1' }],
+      's-1',
+    );
+    expect(knownText(desired.template)).toBe(
+      `${current}10 0 * * 0 pgbackrest --stanza=s-1 --type=full backup # bsync:full:s-1\n`,
+    );
   });
 });

@@ -15,12 +15,21 @@ const SECRETS = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<BsyncRun> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-async function mustRun(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<BsyncRun> {
+async function mustRun(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<BsyncRun> {
   const result = await run(command, args, options);
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
   return result;
@@ -38,11 +47,18 @@ describe('the npm package', () => {
     const tarballs = readdirSync(dir).filter((name) => name.endsWith('.tgz'));
     expect(tarballs).toEqual([`${PACKAGE.name}-${PACKAGE.version}.tgz`]);
     const tarball = join(dir, tarballs[0]);
-    files = (await mustRun('tar', ['tzf', tarball], { cwd: dir })).stdout.split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
+    files = (await mustRun('tar', ['tzf', tarball], { cwd: dir })).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((path) => path.replace(/^package\//, ''));
     packed = JSON.parse((await mustRun('tar', ['xzOf', tarball, 'package/package.json'], { cwd: dir })).stdout);
     // --prefix on the command line outranks the npm_config_prefix that `npm run` exports.
     const prefix = join(dir, 'prefix');
-    await mustRun('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir });
+    await mustRun(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball],
+      { cwd: dir },
+    );
     const installed = join(prefix, 'bin', 'bsync');
     expect(existsSync(installed), `${installed} after npm install -g`).toBe(true);
     bsync = (args, env) => run(installed, args, { cwd: dir, env });
@@ -53,11 +69,22 @@ describe('the npm package', () => {
   });
 
   it('holds the built code, schemas, docs and licence, and no tests, fixtures, patches or sources', () => {
-    for (const path of ['package.json', 'bin/bsync', 'dist/bin/bsync.js', 'dist/lib/cli/validate.js', 'schemas/bsync.schema.json',
-      'schemas/plan.schema.json', 'LICENSE', 'README.md', 'docs/config.md']) {
+    for (const path of [
+      'package.json',
+      'bin/bsync',
+      'dist/bin/bsync.js',
+      'dist/lib/cli/validate.js',
+      'schemas/bsync.schema.json',
+      'schemas/plan.schema.json',
+      'LICENSE',
+      'README.md',
+      'docs/config.md',
+    ]) {
       expect(files, path).toContain(path);
     }
-    expect(files.filter((path) => /^(test|fixtures|patches|lib|\.ci)\//.test(path) || path.endsWith('.ts'))).toEqual([]);
+    expect(files.filter((path) => /^(test|fixtures|patches|lib|\.ci)\//.test(path) || path.endsWith('.ts'))).toEqual(
+      [],
+    );
   });
 
   it('runs nothing on install: dev dependencies (patch-package) are not there to run', () => {
@@ -75,14 +102,18 @@ describe('the npm package', () => {
   it('bsync --help lists the commands', async () => {
     const result = await bsync(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['validate', 'plan', 'apply [planfile]', 'facts', 'unlock <lease>']) expect(result.stdout).toContain(`bsync ${command}`);
+    for (const command of ['validate', 'plan', 'apply [planfile]', 'facts', 'unlock <lease>'])
+      expect(result.stdout).toContain(`bsync ${command}`);
   });
 
   it('bsync validate -c reads a config with the installed schema', async () => {
     copyFileSync(`${FIXTURES}good/minimal.toml`, join(dir, 'bsync.toml'));
     const good = await bsync(['validate', '-c', 'bsync.toml'], SECRETS);
     expect(good).toMatchObject({ code: 0, stdout: 'bsync.toml: valid, 2 hosts.\n', stderr: '' });
-    const unset = await bsync(['validate', '-c', 'bsync.toml'], { BSYNC_CIPHER: undefined, BSYNC_BACKUP_PASSWORD: undefined });
+    const unset = await bsync(['validate', '-c', 'bsync.toml'], {
+      BSYNC_CIPHER: undefined,
+      BSYNC_BACKUP_PASSWORD: undefined,
+    });
     expect(unset.code).toBe(1);
     expect(unset.stderr).toContain('the environment variable BSYNC_CIPHER is not set');
     expect(unset.stderr).not.toMatch(STACK_TRACE);

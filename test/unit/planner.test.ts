@@ -19,7 +19,10 @@ const PASSWORD = 'recorded-backup-password-0123456789';
 /** A lab config with its secrets read from the environment (cipher_pass "auto" for 'auto'). */
 function labConfig(config: string, cipher: string = CIPHER): string {
   return readFileSync(`${FIXTURES}lab/${config}`, 'utf8')
-    .replace(/cipher_pass = \{ file = "[^"]+" \}/, cipher === 'auto' ? 'cipher_pass = "auto"' : 'cipher_pass = { env = "CIPHER" }')
+    .replace(
+      /cipher_pass = \{ file = "[^"]+" \}/,
+      cipher === 'auto' ? 'cipher_pass = "auto"' : 'cipher_pass = { env = "CIPHER" }',
+    )
     .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
 }
 
@@ -28,11 +31,17 @@ function inventory(cipher: string = CIPHER, config = 'ssh.toml', extra = ''): In
 }
 
 function facts(state: 'fresh' | 'converged'): Map<string, HostFacts> {
-  return new Map(Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>));
+  return new Map(
+    Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
+  );
 }
 
 function plan(inv: Inventory, hostFacts: Map<string, HostFacts>) {
-  return buildPlan(inv, inv.hosts.map((host) => host.name), desiredResources(inv, hostFacts)).plan;
+  return buildPlan(
+    inv,
+    inv.hosts.map((host) => host.name),
+    desiredResources(inv, hostFacts),
+  ).plan;
 }
 
 const indexOf = (addresses: string[], address: string) => {
@@ -46,23 +55,40 @@ describe('planning a fresh scenario', () => {
   const order = fresh.actions.map((action) => action.address);
 
   it('changes every host', () => {
-    expect(new Set(fresh.actions.map((action) => action.host))).toEqual(new Set(['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']));
+    expect(new Set(fresh.actions.map((action) => action.host))).toEqual(
+      new Set(['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']),
+    );
     expect(fresh.summary).toEqual({ add: 40, change: 10, remove: 4, adopt: 0, conflict: 0 });
   });
 
   it('orders actions across hosts by what they need', () => {
-    expect(indexOf(order, 'ssh-pg1.ssh_keypair[postgres]')).toBeLessThan(indexOf(order, 'ssh-backup1.authorized_keys[backrest]'));
-    expect(indexOf(order, 'ssh-backup1.authorized_keys[backrest]')).toBeLessThan(indexOf(order, 'ssh-backup1.first_backup[pgedge-lab-1]'));
-    expect(indexOf(order, 'ssh-backup1.ssh_keypair[backrest]')).toBeLessThan(indexOf(order, 'ssh-pg1.authorized_keys[postgres]'));
-    expect(indexOf(order, 'ssh-pg1.authorized_keys[postgres]')).toBeLessThan(indexOf(order, 'ssh-backup1.stanza[pgedge-lab-1]'));
-    expect(indexOf(order, 'ssh-backup1.stanza[pgedge-lab-1]')).toBeLessThan(indexOf(order, 'ssh-backup1.first_backup[pgedge-lab-1]'));
+    expect(indexOf(order, 'ssh-pg1.ssh_keypair[postgres]')).toBeLessThan(
+      indexOf(order, 'ssh-backup1.authorized_keys[backrest]'),
+    );
+    expect(indexOf(order, 'ssh-backup1.authorized_keys[backrest]')).toBeLessThan(
+      indexOf(order, 'ssh-backup1.first_backup[pgedge-lab-1]'),
+    );
+    expect(indexOf(order, 'ssh-backup1.ssh_keypair[backrest]')).toBeLessThan(
+      indexOf(order, 'ssh-pg1.authorized_keys[postgres]'),
+    );
+    expect(indexOf(order, 'ssh-pg1.authorized_keys[postgres]')).toBeLessThan(
+      indexOf(order, 'ssh-backup1.stanza[pgedge-lab-1]'),
+    );
+    expect(indexOf(order, 'ssh-backup1.stanza[pgedge-lab-1]')).toBeLessThan(
+      indexOf(order, 'ssh-backup1.first_backup[pgedge-lab-1]'),
+    );
     expect(indexOf(order, 'ssh-pg1.pg_restart')).toBeLessThan(indexOf(order, 'ssh-backup1.first_backup[pgedge-lab-1]'));
-    expect(indexOf(order, 'ssh-backup1.os_user[backrest]')).toBeLessThan(indexOf(order, 'ssh-backup1.ssh_dir[backrest]'));
+    expect(indexOf(order, 'ssh-backup1.os_user[backrest]')).toBeLessThan(
+      indexOf(order, 'ssh-backup1.ssh_dir[backrest]'),
+    );
     const firstBackup = fresh.actions.find((action) => action.address === 'ssh-backup1.first_backup[pgedge-lab-1]')!;
-    expect(firstBackup.dependsOn).toEqual(expect.arrayContaining(['ssh-backup1.stanza[pgedge-lab-1]', 'ssh-pg1.pg_restart', 'ssh-pg1.pg_reload']));
+    expect(firstBackup.dependsOn).toEqual(
+      expect.arrayContaining(['ssh-backup1.stanza[pgedge-lab-1]', 'ssh-pg1.pg_restart', 'ssh-pg1.pg_reload']),
+    );
     expect(firstBackup.dependsOn.some((dep) => dep.startsWith('ssh-pg2'))).toBe(false);
     for (const [index, action] of fresh.actions.entries()) {
-      for (const dep of action.dependsOn) expect(indexOf(order, dep), `${dep} before ${action.address}`).toBeLessThan(index);
+      for (const dep of action.dependsOn)
+        expect(indexOf(order, dep), `${dep} before ${action.address}`).toBeLessThan(index);
     }
   });
 
@@ -87,10 +113,15 @@ describe('planning a converged scenario', () => {
   it('plans exactly the resource whose facts changed', () => {
     const changed = facts('converged');
     const backup = changed.get('ssh-backup1')!;
-    backup.crontabs.backrest = backup.crontabs.backrest!.split('\n').filter((line) => !line.includes('bsync:diff')).join('\n');
+    backup.crontabs.backrest = backup.crontabs
+      .backrest!.split('\n')
+      .filter((line) => !line.includes('bsync:diff'))
+      .join('\n');
     const drift = plan(inventory(), changed);
     expect(drift.actions.map((action) => action.address)).toEqual(['ssh-backup1.crontab[backrest]']);
-    expect(drift.actions[0].diff).toContain('+10 0 * * 1-6 pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1');
+    expect(drift.actions[0].diff).toContain(
+      '+10 0 * * 1-6 pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1',
+    );
   });
 
   it('makes the same decisions twice, and fingerprints differ only with the plan key', () => {
@@ -108,7 +139,9 @@ describe('planning a converged scenario', () => {
 describe('the cipher passphrase', () => {
   it('refuses to change the passphrase of a repository that holds backups', () => {
     expect(() => plan(inventory('a-different-passphrase-000'), facts('converged'))).toThrow(BsyncError);
-    expect(() => plan(inventory('a-different-passphrase-000'), facts('converged'))).toThrow(/differs from the passphrase of a repository that already holds the stanza/);
+    expect(() => plan(inventory('a-different-passphrase-000'), facts('converged'))).toThrow(
+      /differs from the passphrase of a repository that already holds the stanza/,
+    );
   });
 
   it('"auto" adopts the passphrase the hosts share: nothing to change', () => {
@@ -131,7 +164,8 @@ describe('an HA config', () => {
       .replace('[schedule]', '[patroni]\nconfig = "/etc/patroni/patroni.yml"\n\n[schedule]')
       .replace(/\[\[host\]\]\nname = "ssh-backup1"[^[]*/, '')
       .replace('name = "ssh-backup2"', 'name = "ssh-backup1"')
-      .replace('zone = 2', 'zone = 1').replace('zone = 2', 'zone = 1');
+      .replace('zone = 2', 'zone = 1')
+      .replace('zone = 2', 'zone = 1');
     return parseConfig(text, `${FIXTURES}lab/ssh.toml`, { CIPHER, PASSWORD });
   }
 
@@ -141,12 +175,15 @@ describe('an HA config', () => {
     hostFacts.get('ssh-pg2')!.patroni = { scope: '', dynamic: null, members: [], errors: ['patronictl: no such file'] };
     const inv = haInventory();
     expect(inv.hosts.filter((host) => host.role === 'postgres').map((host) => host.zone)).toEqual([1, 1]);
-    expect(() => plan(inv, hostFacts)).toThrow(/zone 1 mixes Patroni members \(ssh-pg1\) with hosts Patroni does not manage \(ssh-pg2\)/);
+    expect(() => plan(inv, hostFacts)).toThrow(
+      /zone 1 mixes Patroni members \(ssh-pg1\) with hosts Patroni does not manage \(ssh-pg2\)/,
+    );
   });
 
   it('names a host whose Patroni does not answer', () => {
     const hostFacts = facts('converged');
-    for (const name of ['ssh-pg1', 'ssh-pg2']) hostFacts.get(name)!.patroni = { scope: '', dynamic: null, members: [], errors: ['connection refused'] };
+    for (const name of ['ssh-pg1', 'ssh-pg2'])
+      hostFacts.get(name)!.patroni = { scope: '', dynamic: null, members: [], errors: ['connection refused'] };
     expect(() => plan(haInventory(), hostFacts)).toThrow(/Patroni does not answer: connection refused/);
   });
 });
@@ -155,14 +192,23 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
   const OPTIONS = ['archive-async=y', 'compress-type=zst', 'process-max=2', 'spool-path=/var/spool/pgbackrest'];
   const SPOOL = '/var/spool/pgbackrest';
   const withOptions = () => inventory(CIPHER, 'ssh-options.toml');
-  const confAction = (planned: ReturnType<typeof plan>, host: string) => planned.actions.find((action) => action.address === `${host}.pgbackrest_conf`);
+  const confAction = (planned: ReturnType<typeof plan>, host: string) =>
+    planned.actions.find((action) => action.address === `${host}.pgbackrest_conf`);
 
-  it('go into [global] of every host of each zone, after bsync\'s keys, sorted by name', () => {
+  it("go into [global] of every host of each zone, after bsync's keys, sorted by name", () => {
     const planned = plan(withOptions(), facts('converged'));
     for (const host of ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']) {
       const diff = confAction(planned, host)?.diff ?? '';
-      expect(diff.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++')).map((line) => line.slice(1)), host).toEqual(OPTIONS);
-      expect(diff, host).toMatch(/repo1-cipher-pass=\(sensitive\)\n\+archive-async=y\n\+compress-type=zst\n\+process-max=2\n\+spool-path=\/var\/spool\/pgbackrest\n/);
+      expect(
+        diff
+          .split('\n')
+          .filter((line) => line.startsWith('+') && !line.startsWith('+++'))
+          .map((line) => line.slice(1)),
+        host,
+      ).toEqual(OPTIONS);
+      expect(diff, host).toMatch(
+        /repo1-cipher-pass=\(sensitive\)\n\+archive-async=y\n\+compress-type=zst\n\+process-max=2\n\+spool-path=\/var\/spool\/pgbackrest\n/,
+      );
     }
   });
 
@@ -182,7 +228,15 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     for (const [name, hostFacts] of converged) {
       const conf = hostFacts.files['/etc/pgbackrest/pgbackrest.conf']!;
       conf.content = conf.content!.replace(/(repo1-cipher-pass=[^\n]*\n)/, `$1${OPTIONS.join('\n')}\n`);
-      if (name.startsWith('ssh-pg')) hostFacts.files[SPOOL] = { exists: true, kind: 'dir', type: 'directory', owner: 'postgres', group: 'postgres', mode: '0750' };
+      if (name.startsWith('ssh-pg'))
+        hostFacts.files[SPOOL] = {
+          exists: true,
+          kind: 'dir',
+          type: 'directory',
+          owner: 'postgres',
+          group: 'postgres',
+          mode: '0750',
+        };
     }
     expect(plan(withOptions(), converged).actions).toEqual([]);
   });
@@ -191,17 +245,25 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     const older = facts('converged');
     older.get('ssh-backup2')!.pgbackrestVersion = '2.40';
     expect(() => plan(withOptions(), older)).toThrow(BsyncError);
-    expect(() => plan(withOptions(), older)).toThrow(/pgbackrest\.global\.archive-async: host ssh-backup2 runs pgBackRest 2\.40: that is older than 2\.45/);
+    expect(() => plan(withOptions(), older)).toThrow(
+      /pgbackrest\.global\.archive-async: host ssh-backup2 runs pgBackRest 2\.40: that is older than 2\.45/,
+    );
 
     const newer = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nrepo1-storage-tag = { team = "db" }\n');
-    expect(() => plan(newer, facts('converged'))).toThrow(/pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest added it after 2\.45\)/);
+    expect(() => plan(newer, facts('converged'))).toThrow(
+      /pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest added it after 2\.45\)/,
+    );
     const upgraded = facts('converged');
     for (const hostFacts of upgraded.values()) hostFacts.pgbackrestVersion = '2.50';
     expect(() => plan(newer, upgraded)).not.toThrow();
   });
 
-  it('start-fast takes the operator\'s value in bsync\'s place; a stanza option goes into the stanza section', () => {
-    const inv = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nstart-fast = false\n\n[pgbackrest.stanza]\narchive-timeout = 120\n');
+  it("start-fast takes the operator's value in bsync's place; a stanza option goes into the stanza section", () => {
+    const inv = inventory(
+      CIPHER,
+      'ssh.toml',
+      '\n[pgbackrest.global]\nstart-fast = false\n\n[pgbackrest.stanza]\narchive-timeout = 120\n',
+    );
     const diff = confAction(plan(inv, facts('converged')), 'ssh-backup1')?.diff ?? '';
     expect(diff).toContain('-start-fast=y\n+start-fast=n\n');
     expect(diff).toMatch(/pg1-database=postgres\n\+archive-timeout=120\n/);

@@ -3,7 +3,9 @@ import { printable, printableJson } from '../../lib/printable.js';
 
 describe('text from hosts, made safe to print', () => {
   it('shows what a terminal would act on as escapes and keeps line breaks and tabs', () => {
-    expect(printable('a\u001b[31mb\u0007\r\n\tc\u007f\u009b\u202ed')).toBe('a\\x1b[31mb\\x07\\r\n\tc\\x7f\\x9b\\u202ed');
+    expect(printable('a\u001b[31mb\u0007\r\n\tc\u007f\u009b\u202ed')).toBe(
+      'a\\x1b[31mb\\x07\\r\n\tc\\x7f\\x9b\\u202ed',
+    );
     expect(printable('plain: ünïcødé, € and \\x1b as typed')).toBe('plain: ünïcødé, € and \\x1b as typed');
   });
 

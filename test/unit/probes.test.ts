@@ -21,7 +21,8 @@ import { FIXTURES } from '../support/bsync.js';
 const scratch = mkdtempSync(join(tmpdir(), 'bsync-probes-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const sh = (script: string, ...args: string[]) => execFileSync('/bin/sh', ['-c', script, 'sh', ...args], { cwd: scratch });
+const sh = (script: string, ...args: string[]) =>
+  execFileSync('/bin/sh', ['-c', script, 'sh', ...args], { cwd: scratch });
 
 /** GNU tar's archive of `names` (relative to the scratch folder), as the files probe makes it. */
 function tarOf(names: string[], options: string[] = []): Buffer {
@@ -36,13 +37,19 @@ function put(name: string, content: string | Buffer): string {
 
 const inventory = parseConfig(
   readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8').replace(/\{ file = "[^"]+" \}/g, '{ env = "S" }'),
-  `${FIXTURES}lab/ssh.toml`, { S: 'a-stand-in-secret-0123456789' },
+  `${FIXTURES}lab/ssh.toml`,
+  { S: 'a-stand-in-secret-0123456789' },
 );
 const ctxOf = (name: string) => probeContext(inventory, inventory.hosts.find((host) => host.name === name)!);
 
 describe('framed', () => {
   it('keeps code, stdout (trailing newlines cut, as before) and stderr apart in one line each', () => {
-    const out = sh(['bsync_e=$1', framed(`printf 'a|b\\n\\n'; echo oops >&2; exit 3`), framed('true'), framed('echo only-out')].join('\n'), join(scratch, 'e')).toString();
+    const out = sh(
+      ['bsync_e=$1', framed(`printf 'a|b\\n\\n'; echo oops >&2; exit 3`), framed('true'), framed('echo only-out')].join(
+        '\n',
+      ),
+      join(scratch, 'e'),
+    ).toString();
     const lines = out.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines.map(readFramed)).toEqual([
@@ -54,14 +61,19 @@ describe('framed', () => {
   });
 
   it('keeps the stderr limit, and runs the command when a script has no scratch file (stderr lost)', () => {
-    const [long, bare] = sh(framed(`head -c 10000 /dev/zero | tr '\\0' x >&2; echo ran`), '').toString().split('\n').map(readFramed);
+    const [long, bare] = sh(framed(`head -c 10000 /dev/zero | tr '\\0' x >&2; echo ran`), '')
+      .toString()
+      .split('\n')
+      .map(readFramed);
     expect(long).toEqual({ code: 0, stdout: 'ran', stderr: '' });
-    const limited = readFramed(sh(['bsync_e=$1', framed(`head -c 10000 /dev/zero | tr '\\0' x >&2`)].join('\n'), join(scratch, 'e2')).toString());
+    const limited = readFramed(
+      sh(['bsync_e=$1', framed(`head -c 10000 /dev/zero | tr '\\0' x >&2`)].join('\n'), join(scratch, 'e2')).toString(),
+    );
     expect(limited?.stderr).toBe('x'.repeat(4096));
     expect(bare).toBeNull();
   });
 
-  it('leaves the script\'s shell alone: an exit in the command ends its subshell only', () => {
+  it("leaves the script's shell alone: an exit in the command ends its subshell only", () => {
     expect(sh([framed('exit 4'), 'echo after'].join('\n')).toString()).toBe('F|4||\nafter\n');
   });
 });
@@ -74,7 +86,13 @@ describe('readTar', () => {
     const odd = put('a|b\nc', 'odd');
     mkdirSync(join(scratch, 'dir'), { recursive: true });
     const members = readTar(tarOf([long, binary, empty, odd, 'dir']));
-    expect(members.map(({ name, type }) => [name, type])).toEqual([[long, '0'], ['bin', '0'], ['empty', '0'], ['a|b\nc', '0'], ['dir/', '5']]);
+    expect(members.map(({ name, type }) => [name, type])).toEqual([
+      [long, '0'],
+      ['bin', '0'],
+      ['empty', '0'],
+      ['a|b\nc', '0'],
+      ['dir/', '5'],
+    ]);
     expect(members[0].content.toString()).toBe('long\n');
     expect(members[1].content).toEqual(Buffer.from([0, 255, 10, 13, 0x80, 0]));
     expect(members[2].content.length).toBe(0);
@@ -82,12 +100,15 @@ describe('readTar', () => {
 
   it('reads the ustar prefix and pax path that other tars use for long names', () => {
     const name = put(`${'p'.repeat(120)}/${'q'.repeat(60)}`, 'x');
-    for (const format of ['ustar', 'pax']) expect(readTar(tarOf([name], [`--format=${format}`])).map((member) => member.name)).toEqual([name]);
+    for (const format of ['ustar', 'pax'])
+      expect(readTar(tarOf([name], [`--format=${format}`])).map((member) => member.name)).toEqual([name]);
   });
 
   it('leaves out a file that went away before tar read it, and refuses a damaged archive', () => {
     const kept = put('kept', 'k');
-    const archive = execFileSync('/bin/sh', ['-c', 'tar -c --no-recursion -b 1 -f - kept gone 2>/dev/null; true'], { cwd: scratch });
+    const archive = execFileSync('/bin/sh', ['-c', 'tar -c --no-recursion -b 1 -f - kept gone 2>/dev/null; true'], {
+      cwd: scratch,
+    });
     expect(readTar(archive).map((member) => member.name)).toEqual([kept]);
     const damaged = Buffer.from(archive);
     damaged[10] ^= 1;
@@ -107,33 +128,75 @@ describe('files probe', () => {
       return [`c${index}`, hostName] as const;
     });
     const transforms = names.map(([local, hostName]) => `--transform=s,^${local}$,${hostName.replace(/,/g, '\\,')},`);
-    const tar = names.length ? [`T|${tarOf(names.map(([local]) => local), ['-P', ...transforms]).toString('base64')}`] : [];
+    const tar = names.length
+      ? [
+          `T|${tarOf(
+            names.map(([local]) => local),
+            ['-P', ...transforms],
+          ).toString('base64')}`,
+        ]
+      : [];
     return [homes, ...stats, ...tar].join('\n');
   }
 
-  it('matches answers to watched files by name, whatever their order, through each user\'s home', () => {
-    const output = answer([
-      stat('regular file', '600', '/var/lib/post gres|x/.ssh/authorized_keys'),
-      stat('directory', '755', '/etc/pgbackrest/'),
-      stat('regular empty file', '640', '/etc/pgbackrest/pgbackrest.conf'),
-      stat('regular file', '600', '/var/lib/post gres|x/.ssh/id_ed25519'),
-      stat('symbolic link', '777', '/var/lib/post gres|x/.pgpass'),
-    ], { '/var/lib/post gres|x/.ssh/authorized_keys': 'ssh-ed25519 AAAA key\n', '/etc/pgbackrest/pgbackrest.conf': '' });
+  it("matches answers to watched files by name, whatever their order, through each user's home", () => {
+    const output = answer(
+      [
+        stat('regular file', '600', '/var/lib/post gres|x/.ssh/authorized_keys'),
+        stat('directory', '755', '/etc/pgbackrest/'),
+        stat('regular empty file', '640', '/etc/pgbackrest/pgbackrest.conf'),
+        stat('regular file', '600', '/var/lib/post gres|x/.ssh/id_ed25519'),
+        stat('symbolic link', '777', '/var/lib/post gres|x/.pgpass'),
+      ],
+      { '/var/lib/post gres|x/.ssh/authorized_keys': 'ssh-ed25519 AAAA key\n', '/etc/pgbackrest/pgbackrest.conf': '' },
+    );
     const { files } = filesProbe.parse(output, ctxOf('ssh-pg1'));
     expect(Object.keys(files!)).toEqual(watchedFiles(ctxOf('ssh-pg1')).map(({ path }) => path));
-    expect(files!['~postgres/.ssh/authorized_keys']).toEqual({ exists: true, kind: 'file', type: 'regular file', owner: 'postgres', group: 'postgres', mode: '0600', content: 'ssh-ed25519 AAAA key\n' });
+    expect(files!['~postgres/.ssh/authorized_keys']).toEqual({
+      exists: true,
+      kind: 'file',
+      type: 'regular file',
+      owner: 'postgres',
+      group: 'postgres',
+      mode: '0600',
+      content: 'ssh-ed25519 AAAA key\n',
+    });
     expect(files!['/etc/pgbackrest']).toMatchObject({ exists: true, kind: 'dir', mode: '0755' });
-    expect(files!['/etc/pgbackrest/pgbackrest.conf']).toMatchObject({ kind: 'file', type: 'regular empty file', content: '' });
+    expect(files!['/etc/pgbackrest/pgbackrest.conf']).toMatchObject({
+      kind: 'file',
+      type: 'regular empty file',
+      content: '',
+    });
     // A private key: that it exists, never what it holds; a link: never read.
-    expect(files!['~postgres/.ssh/id_ed25519']).toEqual({ exists: true, kind: 'file', type: 'regular file', owner: 'postgres', group: 'postgres', mode: '0600' });
-    expect(files!['~postgres/.pgpass']).toEqual({ exists: true, kind: 'other', type: 'symbolic link', owner: 'postgres', group: 'postgres', mode: '0777' });
+    expect(files!['~postgres/.ssh/id_ed25519']).toEqual({
+      exists: true,
+      kind: 'file',
+      type: 'regular file',
+      owner: 'postgres',
+      group: 'postgres',
+      mode: '0600',
+    });
+    expect(files!['~postgres/.pgpass']).toEqual({
+      exists: true,
+      kind: 'other',
+      type: 'symbolic link',
+      owner: 'postgres',
+      group: 'postgres',
+      mode: '0777',
+    });
     expect(files!['/etc/pgbackrest.conf']).toEqual({ exists: false });
   });
 
   it('reads a file that went away between stat and tar as empty, and a user without a home as absent files', () => {
-    const { files } = filesProbe.parse(answer([stat('regular file', '644', '/etc/pgbackrest.conf')], {}), ctxOf('ssh-pg1'));
+    const { files } = filesProbe.parse(
+      answer([stat('regular file', '644', '/etc/pgbackrest.conf')], {}),
+      ctxOf('ssh-pg1'),
+    );
     expect(files!['/etc/pgbackrest.conf']).toMatchObject({ exists: true, kind: 'file', content: '' });
-    const missing = filesProbe.parse(['H|backrest|~backrest', 'S|regular file|root|root|600|~backrest/.pgpass'].join('\n'), ctxOf('ssh-backup1'));
+    const missing = filesProbe.parse(
+      ['H|backrest|~backrest', 'S|regular file|root|root|600|~backrest/.pgpass'].join('\n'),
+      ctxOf('ssh-backup1'),
+    );
     expect(missing.files!['~backrest/.pgpass']).toEqual({ exists: false });
   });
 
@@ -152,37 +215,63 @@ describe('pgbackrest version and its cache', () => {
   const ctx = ctxOf('ssh-pg1');
   const identity = '2049:131:1007952:1679937921:1796146157 2049:77:35051:1796146171:1796146171 ';
   const known = { ...ctx, knownPgbackrest: { identity, version: '2.45' } };
-  const framedLine = (code: number, stdout: string, stderr: string) => `F|${code}|${Buffer.from(stdout).toString('base64')}|${Buffer.from(stderr).toString('base64')}`;
+  const framedLine = (code: number, stdout: string, stderr: string) =>
+    `F|${code}|${Buffer.from(stdout).toString('base64')}|${Buffer.from(stderr).toString('base64')}`;
 
   it('takes the remembered version only when the host answers K for the same binary', () => {
-    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, known)).toEqual({ pgbackrestVersion: '2.45', pgbackrestIdentity: identity });
-    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, ctx)).toMatchObject({ pgbackrestVersion: null, pgbackrestProblem: 'no answer' });
-    expect(pgbackrestVersionProbe.parse(`I|other\n${framedLine(0, 'pgBackRest 2.50\n', '')}`, known)).toEqual({ pgbackrestVersion: '2.50', pgbackrestIdentity: 'other' });
+    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, known)).toEqual({
+      pgbackrestVersion: '2.45',
+      pgbackrestIdentity: identity,
+    });
+    expect(pgbackrestVersionProbe.parse(`I|${identity}\nK`, ctx)).toMatchObject({
+      pgbackrestVersion: null,
+      pgbackrestProblem: 'no answer',
+    });
+    expect(pgbackrestVersionProbe.parse(`I|other\n${framedLine(0, 'pgBackRest 2.50\n', '')}`, known)).toEqual({
+      pgbackrestVersion: '2.50',
+      pgbackrestIdentity: 'other',
+    });
   });
 
   it('still says when pgbackrest is not installed or does not run', () => {
-    expect(pgbackrestVersionProbe.parse(`I|\n${framedLine(127, '', 'sh: 1: pgbackrest: not found\n')}`, known)).toEqual({ pgbackrestVersion: null, pgbackrestProblem: 'pgbackrest is not installed (command not found)' });
-    expect(pgbackrestVersionProbe.parse(`I|x\n${framedLine(127, '', 'error while loading shared libraries: libssl.so.3\n')}`, known)).toEqual({ pgbackrestVersion: null, pgbackrestProblem: 'pgbackrest version exited 127: error while loading shared libraries: libssl.so.3' });
+    expect(pgbackrestVersionProbe.parse(`I|\n${framedLine(127, '', 'sh: 1: pgbackrest: not found\n')}`, known)).toEqual(
+      { pgbackrestVersion: null, pgbackrestProblem: 'pgbackrest is not installed (command not found)' },
+    );
+    expect(
+      pgbackrestVersionProbe.parse(
+        `I|x\n${framedLine(127, '', 'error while loading shared libraries: libssl.so.3\n')}`,
+        known,
+      ),
+    ).toEqual({
+      pgbackrestVersion: null,
+      pgbackrestProblem: 'pgbackrest version exited 127: error while loading shared libraries: libssl.so.3',
+    });
   });
 
   it('runs pgbackrest only when the identity differs from the remembered one', () => {
-    const run = (context: typeof ctx) => sh(`PATH=${scratch}/tools bsync_e=${scratch}/e3\n${pgbackrestVersionProbe.command(context)}`).toString();
+    const run = (context: typeof ctx) =>
+      sh(`PATH=${scratch}/tools bsync_e=${scratch}/e3\n${pgbackrestVersionProbe.command(context)}`).toString();
     put('tools/pgbackrest', '#!/bin/sh\necho "pgBackRest 9.9"\n');
     // Only what the probe needs besides pgbackrest: a host where it is not on PATH is one step away.
     sh('chmod +x tools/pgbackrest && for t in stat base64 head; do ln -s "$(command -v $t)" tools/$t; done');
     const first = run(ctx);
     const seen = pgbackrestVersionProbe.parse(first.trim(), ctx);
     expect(seen).toMatchObject({ pgbackrestVersion: '9.9' });
-    expect(run({ ...ctx, knownPgbackrest: { identity: seen.pgbackrestIdentity!, version: '9.9' } }).split('\n')[1]).toBe('K');
+    expect(
+      run({ ...ctx, knownPgbackrest: { identity: seen.pgbackrestIdentity!, version: '9.9' } }).split('\n')[1],
+    ).toBe('K');
     expect(run({ ...ctx, knownPgbackrest: { identity: 'another', version: '9.9' } }).split('\n')[1]).toMatch(/^F\|0\|/);
     rmSync(join(scratch, 'tools/pgbackrest'));
-    expect(pgbackrestVersionProbe.parse(run(known).trim(), known)).toMatchObject({ pgbackrestProblem: 'pgbackrest is not installed (command not found)' });
+    expect(pgbackrestVersionProbe.parse(run(known).trim(), known)).toMatchObject({
+      pgbackrestProblem: 'pgbackrest is not installed (command not found)',
+    });
   });
 
   it('keeps successes per host, atomically; a corrupt, old or missing cache means asking again', () => {
     const env = { XDG_CACHE_HOME: join(scratch, 'cache') };
     const host = inventory.hosts[0];
-    const facts = (version: string | null) => ({ pgbackrestVersion: version, pgbackrestIdentity: identity }) as HostFacts;
+    const facts = (version: string | null) =>
+      ({ pgbackrestVersion: version, pgbackrestIdentity: identity }) as HostFacts;
     expect(readKnownVersion(inventory, host, 1000, env)).toBeUndefined();
     rememberVersion(inventory, host, facts(null), undefined, 1000, env);
     expect(readKnownVersion(inventory, host, 1000, env)).toBeUndefined();
@@ -197,20 +286,31 @@ describe('pgbackrest version and its cache', () => {
   });
 });
 
-describe('os and users probes, with the shell\'s builtins', () => {
+describe("os and users probes, with the shell's builtins", () => {
   it('reads os-release as written, quoted or not, without running it', () => {
-    put('os-release', 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID=\'9.4\'\nPRETTY_NAME=$(touch ran)\n');
-    const output = sh(osProbe.command(ctxOf('ssh-pg1')).replace('/etc/os-release', join(scratch, 'os-release'))).toString();
-    expect(osProbe.parse(output.trim(), ctxOf('ssh-pg1')).os).toMatchObject({ id: 'rocky', versionId: '9.4', family: 'rhel' });
+    put(
+      'os-release',
+      'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID=\'9.4\'\nPRETTY_NAME=$(touch ran)\n',
+    );
+    const output = sh(
+      osProbe.command(ctxOf('ssh-pg1')).replace('/etc/os-release', join(scratch, 'os-release')),
+    ).toString();
+    expect(osProbe.parse(output.trim(), ctxOf('ssh-pg1')).os).toMatchObject({
+      id: 'rocky',
+      versionId: '9.4',
+      family: 'rhel',
+    });
     expect(() => readFileSync(join(scratch, 'ran'))).toThrow();
   });
 
-  it('leaves each user\'s primary group id for asUserInScript, which falls back to runuser without it', () => {
+  it("leaves each user's primary group id for asUserInScript, which falls back to runuser without it", () => {
     const backup = ctxOf('ssh-backup1');
     const script = `getent() { echo 'backrest:x:998:997:,,,:/home/backrest:/bin/bash'; }\nid() { echo backrest; }\n${usersProbe.command(backup)}\necho "$${userVariable('gid', 'backrest')} $${userVariable('shell', 'backrest')}"`;
     expect(sh(script).toString().trim().split('\n').at(-1)).toBe('997 /bin/bash');
     expect(userVariable('gid', 'pg-user')).toBe('bsync_gid_pg_2duser');
-    expect(asUserInScript('postgres', 'true')).toMatch(/^if \[ -n "\$bsync_gid_postgres" \] && command -v setpriv >\/dev\/null; then HOME=~postgres USER=postgres LOGNAME=postgres SHELL="\$bsync_shell_postgres" setpriv --reuid=postgres --regid="\$bsync_gid_postgres" --init-groups \/bin\/sh -c .* else runuser -u postgres /);
+    expect(asUserInScript('postgres', 'true')).toMatch(
+      /^if \[ -n "\$bsync_gid_postgres" \] && command -v setpriv >\/dev\/null; then HOME=~postgres USER=postgres LOGNAME=postgres SHELL="\$bsync_shell_postgres" setpriv --reuid=postgres --regid="\$bsync_gid_postgres" --init-groups \/bin\/sh -c .* else runuser -u postgres /,
+    );
     expect(asUserInScript('root', 'true')).toBe('true');
   });
 });

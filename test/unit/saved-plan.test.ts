@@ -10,8 +10,15 @@ import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-saved-'));
 const plan: Plan = {
-  format: 'bsync-plan', version: 1, createdAt: '2026-12-01T00:00:00.000Z', configPath: '/etc/bsync/bsync.toml',
-  hosts: ['pg1'], nonce: '0123456789abcdef0123456789abcdef', actions: [], summary: { add: 0, change: 0, remove: 0, conflict: 0 }, problems: [],
+  format: 'bsync-plan',
+  version: 1,
+  createdAt: '2026-12-01T00:00:00.000Z',
+  configPath: '/etc/bsync/bsync.toml',
+  hosts: ['pg1'],
+  nonce: '0123456789abcdef0123456789abcdef',
+  actions: [],
+  summary: { add: 0, change: 0, remove: 0, conflict: 0 },
+  problems: [],
 };
 const complete = `${JSON.stringify(plan, null, 2)}\n`;
 
@@ -20,8 +27,16 @@ const cases: Array<[string, string | null, RegExp]> = [
   ['truncated', complete.slice(0, complete.length / 2), /the saved plan is cut short: it is not complete JSON/],
   ['edited', complete.replace('"hosts"', 'hosts'), /the saved plan is not valid JSON/],
   ['foreign', '{"name": "bsync", "version": "0.1.0"}\n', /this is not a bsync plan file/],
-  ['future', complete.replace('"version": 1', '"version": 7'), /this plan file has version 7; this bsync reads version 1/],
-  ['damaged', complete.replace('"actions": []', '"actions": [{"address": 1}]'), /the saved plan is damaged: \/actions\/0/],
+  [
+    'future',
+    complete.replace('"version": 1', '"version": 7'),
+    /this plan file has version 7; this bsync reads version 1/,
+  ],
+  [
+    'damaged',
+    complete.replace('"actions": []', '"actions": [{"address": 1}]'),
+    /the saved plan is damaged: \/actions\/0/,
+  ],
   ['folder', null, /cannot read the saved plan: it is a folder/],
 ];
 
@@ -34,12 +49,28 @@ describe('saved plan files', () => {
   it('keep an adopt action and its count; a plan saved before adopt existed still reads', () => {
     const adopting: Plan = {
       ...plan,
-      actions: [{ address: 'pg1.crontab[postgres]', host: 'pg1', kind: 'crontab', name: 'postgres', title: 'crontab of postgres', action: 'adopt', reason: 'takes over the full backup job of s1, which bsync did not write', fields: [], dependsOn: [], fingerprint: 'f'.repeat(64) }],
+      actions: [
+        {
+          address: 'pg1.crontab[postgres]',
+          host: 'pg1',
+          kind: 'crontab',
+          name: 'postgres',
+          title: 'crontab of postgres',
+          action: 'adopt',
+          reason: 'takes over the full backup job of s1, which bsync did not write',
+          fields: [],
+          dependsOn: [],
+          fingerprint: 'f'.repeat(64),
+        },
+      ],
       summary: { add: 0, change: 0, remove: 0, adopt: 1, conflict: 0 },
     };
     writePlanFile(join(dir, 'adopt.json'), adopting);
     expect(readPlanFile(join(dir, 'adopt.json'))).toEqual(adopting);
-    writeFileSync(join(dir, 'bad-action.json'), JSON.stringify({ ...adopting, actions: [{ ...adopting.actions[0], action: 'take' }] }));
+    writeFileSync(
+      join(dir, 'bad-action.json'),
+      JSON.stringify({ ...adopting, actions: [{ ...adopting.actions[0], action: 'take' }] }),
+    );
     expect(() => readPlanFile(join(dir, 'bad-action.json'))).toThrow(/damaged: \/actions\/0\/action/);
   });
 

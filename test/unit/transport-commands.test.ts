@@ -5,13 +5,17 @@ import { shq, withStagedStdin } from '../../lib/transport/shell.js';
 describe('how a command reaches its user', () => {
   it('logged in as root: root directly, others through runuser', () => {
     expect(remoteCommand('root', 'id -un', undefined)).toBe('id -un');
-    expect(remoteCommand('root', 'id -un', 'postgres')).toBe(`runuser -u postgres -- /bin/sh -c 'cd ~ 2>/dev/null || cd /; id -un'`);
+    expect(remoteCommand('root', 'id -un', 'postgres')).toBe(
+      `runuser -u postgres -- /bin/sh -c 'cd ~ 2>/dev/null || cd /; id -un'`,
+    );
   });
 
   it('logged in as someone else: sudo -n for root and for other users, nothing for itself', () => {
     expect(remoteCommand('ops', 'id -un', 'ops')).toBe('id -un');
     expect(remoteCommand('ops', 'id -un', undefined)).toBe(`sudo -n /bin/sh -c 'id -un'`);
-    expect(remoteCommand('ops', 'id -un', 'postgres')).toBe(`sudo -n -u postgres -H /bin/sh -c 'cd ~ 2>/dev/null || cd /; id -un'`);
+    expect(remoteCommand('ops', 'id -un', 'postgres')).toBe(
+      `sudo -n -u postgres -H /bin/sh -c 'cd ~ 2>/dev/null || cd /; id -un'`,
+    );
   });
 
   it('stages stdin and checks its size before the command reads it', () => {
