@@ -4,6 +4,7 @@
 
 // C0 controls but \t and \n, DEL, C1 controls (\x9b is a CSI on some terminals), and the
 // Unicode format characters that reorder or hide text (bidi overrides, isolates, marks).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to find and escape
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeOne(char: string): string {

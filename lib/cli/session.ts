@@ -95,7 +95,7 @@ export async function openSession(
     else connections.set(name, result);
   }
   const close = () => {
-    connections.forEach((connection) => connection.close());
+    for (const connection of connections.values()) connection.close();
     releaseSlots();
   };
   if (failures.length > 0) {

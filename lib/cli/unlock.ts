@@ -6,8 +6,7 @@ import { progress, type GlobalOptions } from './output.js';
 import { openSession } from './session.js';
 
 export async function unlockCommand(options: GlobalOptions & { leaseId: string }): Promise<number> {
-  if (!options.host || options.host.length !== 1)
-    throw new BsyncError('unlock works on one host: name it with --host NAME');
+  if (options.host?.length !== 1) throw new BsyncError('unlock works on one host: name it with --host NAME');
   if (!/^[0-9a-f]{16}$/.test(options.leaseId))
     throw new BsyncError(
       `${JSON.stringify(options.leaseId)} is not a lease id (16 hex digits, as the message naming the holder shows)`,

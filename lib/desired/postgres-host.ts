@@ -183,7 +183,7 @@ export function postgresHostResources(
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = inventory.patroni
     ? addPatroniSettings(out, inventory, zone, host, facts)
-    : addStandaloneSettings(out, inventory, zone, host, hostFacts);
+    : addStandaloneSettings(out, zone, host, hostFacts);
 
   // The backup role, its hba rule and .pgpass line.
   const { backupUser } = inventory;
@@ -241,7 +241,6 @@ export function postgresHostResources(
 /** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
 function addStandaloneSettings(
   out: HostResources,
-  inventory: Inventory,
   zone: Zone,
   host: HostSpec,
   hostFacts: HostFacts,
@@ -259,7 +258,7 @@ function addStandaloneSettings(
       'setting_override',
       `${entry.name}@${entry.sourcefile}:${entry.sourceline}`,
       `${entry.sourcefile}:${entry.sourceline}`,
-      planOverride(entry, pg, host.pgPort),
+      planOverride(entry, host.pgPort),
       [pgConf],
     ),
   );

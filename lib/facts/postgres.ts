@@ -123,7 +123,7 @@ const LAYOUT_COMMAND = [
 export function parseLayout(result: FramedOutput): Pick<PostgresFacts, 'binDir' | 'serviceUnit' | 'layoutProblem'> {
   const [exeLine = '', ...cgroup] = result.stdout.split('\n');
   // The folder goes into commands and cron lines: plain path characters only.
-  const exe = /^(\/[A-Za-z0-9_.+\/-]*)\/postgres(?: \(deleted\))?$/.exec(exeLine.trim());
+  const exe = /^(\/[A-Za-z0-9_.+/-]*)\/postgres(?: \(deleted\))?$/.exec(exeLine.trim());
   if (result.code !== 0 || !exe) {
     return {
       layoutProblem:

@@ -123,9 +123,7 @@ const namesRole = (token: HbaToken, role: string) => token.text === role && (tok
 function wantedRule(role: string, peer: HbaPeer): ManagedLine {
   const rule = (line: string) => {
     const fields = hostRule(line);
-    return fields && fields.users.tokens.some((token) => namesRole(token, role)) && namesHost(fields, peer)
-      ? fields
-      : null;
+    return fields?.users.tokens.some((token) => namesRole(token, role)) && namesHost(fields, peer) ? fields : null;
   };
   return {
     line: [hbaRule(role, peer.address)],

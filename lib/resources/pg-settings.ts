@@ -64,7 +64,7 @@ export function editPostgresqlConf(current: string, desired: DesiredSettings): s
     for (const index of indexes.slice(0, -1)) lines[index] = `#${lines[index]}\t${COMMENT_MARK}: superseded below`;
     lines[last] = wanted;
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function psqlStep(port: number, sql: string): Step {
@@ -86,7 +86,7 @@ export function overridesOf(pg: PostgresFacts, desired: DesiredSettings): PgFile
   );
 }
 
-export function planOverride(entry: PgFileSetting, pg: PostgresFacts, port: number): Change {
+export function planOverride(entry: PgFileSetting, port: number): Change {
   const isAuto = entry.sourcefile.endsWith('/postgresql.auto.conf');
   const step: Step = isAuto
     ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)

@@ -10,9 +10,10 @@ import type { Change } from './types.js';
 // libpq (passwordFromFile): fields are separated by unescaped `:`, and `\` escapes the
 // next character in every field, the password included; a line ends at \n (a trailing \r
 // is stripped); a line that starts with `#` is a comment.
-const escape = (field: string) => field.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+const escapeField = (field: string) => field.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
 
 /** Characters SASLprep (RFC 4013, used by libpq's SCRAM) maps to nothing: the verifier bsync makes would not match. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: single code points (RFC 3454 table B.1) as escapes, each matched on its own
 const SASLPREP_DROPPED = /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/;
 
 /** Why a .pgpass line and a SCRAM verifier cannot carry this password exactly, or null. */
@@ -47,7 +48,7 @@ export function desiredPgpass(
   user: string,
   password: Secret,
 ): MergeResult {
-  const escapedPassword = new SecretValue(escape(password.reveal()), password.source);
+  const escapedPassword = new SecretValue(escapeField(password.reveal()), password.source);
   const fields = (line: string) => (line.startsWith('#') ? [] : pgpassFields(line));
   const isBsyncShape = (line: string) => {
     const [host, port, database, role] = fields(line);
@@ -60,7 +61,7 @@ export function desiredPgpass(
   return mergeManagedLines(current, {
     isOurs: isBsyncShape,
     wanted: targets.map(({ host, port }) => ({
-      line: [`${escape(host)}:${port}:*:${escape(user)}:`, { secret: escapedPassword }],
+      line: [`${escapeField(host)}:${port}:*:${escapeField(user)}:`, { secret: escapedPassword }],
       adopts: (existing: string) => {
         const [lineHost, linePort, database, role, secret] = fields(existing);
         return (

@@ -30,7 +30,7 @@ export interface ConnectTarget {
 function hostKeyAlgorithms(keys: HostKeys): string[] {
   const algorithms = new Set<string>();
   for (const { type } of keys.trusted) {
-    if (type === 'ssh-rsa') ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'].forEach((name) => algorithms.add(name));
+    if (type === 'ssh-rsa') for (const name of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']) algorithms.add(name);
     else algorithms.add(type);
   }
   return [...algorithms];

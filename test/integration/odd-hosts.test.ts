@@ -9,6 +9,7 @@ import { shq } from '../../lib/transport/shell.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 /** What a terminal acts on: C0 controls but tab and newline, DEL, C1 controls, bidi overrides. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these characters
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 async function sh(host: string, command: string): Promise<string> {
@@ -61,7 +62,7 @@ describe('odd host states', () => {
     const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toMatch(
-      /! pgpass\[postgres\]  \/var\/lib\/postgresql\/\.pgpass\n\s+conflict: \/var\/lib\/postgresql\/\.pgpass is a directory, where bsync manages a regular file/,
+      /! pgpass\[postgres\] {2}\/var\/lib\/postgresql\/\.pgpass\n\s+conflict: \/var\/lib\/postgresql\/\.pgpass is a directory, where bsync manages a regular file/,
     );
     expect(plan.stdout).toContain('1 conflict that apply refuses');
     const apply = await bsync(['apply', '-c', CONFIG, '--yes']);

@@ -122,11 +122,10 @@ describe('status and verify on ssh repositories', () => {
       `cd / && ${psql("ALTER SYSTEM SET archive_command = 'false'")} && ${psql('SELECT pg_reload_conf()')} && sleep 1 && ${psql("SELECT pg_logical_emit_message(false, 'test', 'x')")} && ${psql('SELECT pg_switch_wal()')}`,
     );
     try {
-      let zone1;
-      for (let attempt = 0; attempt < 20; attempt += 1) {
-        [zone1] = (await status(SSH)).stanzas;
-        if (zone1.archiving.failing) break;
+      let [zone1] = (await status(SSH)).stanzas;
+      for (let attempt = 1; attempt < 20 && !zone1.archiving.failing; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
+        [zone1] = (await status(SSH)).stanzas;
       }
       expect(zone1.archiving.failing).toBe(true);
       expect(zone1.archiving.failedCount).toBeGreaterThan(0);

@@ -514,10 +514,10 @@ describe('a fleet the Ansible role set up', () => {
     ).toContainEqual({ labels: { host: 'ssh-backup1' }, value: 2 });
 
     // Apply, as the facts of the next plan see it.
-    const after = (address: string) => knownText(planned.changes.get(address)!.diff!.after)!;
-    facts.get('ssh-backup1')!.crontabs.backrest = after('ssh-backup1.crontab[backrest]');
-    facts.get('ssh-backup1')!.files['~backrest/.pgpass'].content = after('ssh-backup1.pgpass[backrest]');
-    facts.get('ssh-pg1')!.postgres!.hbaContent = after('ssh-pg1.pg_hba');
+    const applied = (address: string) => knownText(planned.changes.get(address)!.diff!.after)!;
+    facts.get('ssh-backup1')!.crontabs.backrest = applied('ssh-backup1.crontab[backrest]');
+    facts.get('ssh-backup1')!.files['~backrest/.pgpass'].content = applied('ssh-backup1.pgpass[backrest]');
+    facts.get('ssh-pg1')!.postgres!.hbaContent = applied('ssh-pg1.pg_hba');
     expect(facts.get('ssh-backup1')!.crontabs.backrest!.match(/pgbackrest/g)).toHaveLength(2);
     expect(buildPlan(inventory, hosts, desiredResources(inventory, facts)).plan.actions).toEqual([]);
   });

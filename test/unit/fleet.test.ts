@@ -123,8 +123,14 @@ describe('the connection bound', () => {
     const slots = new Semaphore(2);
     const order: string[] = [];
     const first = await slots.acquire(1);
-    const big = slots.acquire(2).then((give) => (order.push('big'), give));
-    const small = slots.acquire(1).then((give) => (order.push('small'), give));
+    const big = slots.acquire(2).then((give) => {
+      order.push('big');
+      return give;
+    });
+    const small = slots.acquire(1).then((give) => {
+      order.push('small');
+      return give;
+    });
     await tick();
     expect(order).toEqual([]);
     first();

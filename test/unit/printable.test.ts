@@ -12,6 +12,7 @@ describe('text from hosts, made safe to print', () => {
   it('JSON with nothing raw a terminal acts on, and the same value when parsed', () => {
     const value = { text: 'a\u001b[2Jb\u009bc\u202ed\u2028e' };
     const json = printableJson(value);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these characters
     expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u202e]/);
     expect(JSON.parse(json)).toEqual(value);
   });
