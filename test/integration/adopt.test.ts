@@ -4,18 +4,12 @@
 // anything and without a new stanza-create or full backup.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { onHost, resetScenario } from '../support/lab.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/adopt.toml`;
 const STANZA = 'pgedge-adopt-1';
 const PG = 'adopt-pg1';
 const BACKUP = 'adopt-backup1';
-
-async function sh(host: string, command: string): Promise<string> {
-  const result = await onHost(host, command);
-  expect(result.code, `${host}: ${command}\n${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 const backupLabels = async () =>
   JSON.parse(

@@ -4,19 +4,13 @@
 // what it does not manage.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
-import { labSecret, onHost, resetScenario } from '../support/lab.js';
+import { labSecret, onHost, resetScenario, sh } from '../support/lab.js';
 import { shq } from '../../lib/transport/shell.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 /** What a terminal acts on: C0 controls but tab and newline, DEL, C1 controls, bidi overrides. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these characters
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-async function sh(host: string, command: string): Promise<string> {
-  const run = await onHost(host, command);
-  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
-  return run.stdout;
-}
 
 async function converge(): Promise<void> {
   const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);

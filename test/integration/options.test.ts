@@ -3,15 +3,9 @@
 // backup and WAL archiving work with them, a second plan is clean, a hand edit is drift.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { onHost, resetScenario } from '../support/lab.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/ssh-options.toml`;
-
-async function sh(host: string, command: string): Promise<string> {
-  const run = await onHost(host, command);
-  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
-  return run.stdout;
-}
 
 describe('[pgbackrest.global] options', () => {
   beforeAll(async () => {

@@ -7,16 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
-import { onHost, resetScenario } from '../support/lab.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/rocky.toml`;
 const STANZA = 'pgedge-rocky-1';
-
-async function sh(host: string, command: string): Promise<string> {
-  const result = await onHost(host, command);
-  expect(result.code, `${host}: ${command}\n${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 /** rocky.toml with `extra` added to one table, in a folder of its own. */
 function variant(table: string, extra: string): string {

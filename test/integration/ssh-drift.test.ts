@@ -2,7 +2,7 @@
 // (exit 2, the resource named) and repaired by apply; lines bsync did not write survive.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { onHost } from '../support/lab.js';
+import { sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 
@@ -22,12 +22,6 @@ async function expectDriftRepaired(resource: string): Promise<void> {
   const after = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
   expect(after.stdout).toContain('No changes.');
   expect(after.code).toBe(0);
-}
-
-async function sh(host: string, command: string): Promise<string> {
-  const run = await onHost(host, command);
-  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
-  return run.stdout;
 }
 
 describe('drift on ssh repositories', () => {

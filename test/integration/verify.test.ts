@@ -10,7 +10,7 @@ import Ajv from 'ajv';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
-import { onHost, resetScenario } from '../support/lab.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
 const S3 = `${FIXTURES}lab/s3.toml`;
@@ -38,12 +38,6 @@ function sample(families: Map<string, PromFamily>, name: string, labels: Record<
     .get(name)
     ?.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
   return found === undefined ? undefined : Number(found.value);
-}
-
-async function sh(host: string, command: string): Promise<string> {
-  const run = await onHost(host, command);
-  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
-  return run.stdout;
 }
 
 async function converge(config: string): Promise<void> {

@@ -1,6 +1,7 @@
 // What the engine's tests need from the lab: reset a scenario, run a command on a host
 // through real SSH, read a secret the lab generated.
 import { readFile } from 'node:fs/promises';
+import { expect } from 'vitest';
 import * as lab from '../lab/lab.js';
 
 export interface HostRun {
@@ -11,6 +12,13 @@ export interface HostRun {
 
 export async function resetScenario(name: lab.Scenario): Promise<void> {
   await lab.reset(name);
+}
+
+/** Runs a command on a lab host and expects it to succeed (the message names host, command and stderr); its stdout. */
+export async function sh(host: string, command: string): Promise<string> {
+  const run = await lab.sshRun(host, command);
+  expect(run.code, `${host}: ${command}\n${run.stderr}`).toBe(0);
+  return run.stdout;
 }
 
 export async function onHost(host: string, command: string): Promise<HostRun> {
