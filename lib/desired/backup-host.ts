@@ -2,24 +2,17 @@
 // SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import {
-  LEGACY_PGBACKREST_CONF,
-  PGBACKREST_CONF,
-  PGBACKREST_CONF_DIR,
-  PGBACKREST_LOG_DIR,
-  pgpassPath,
-} from '../facts/paths.js';
+import { PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planDirectory } from '../resources/directory.js';
-import { planAbsentFile, planFile } from '../resources/file.js';
 import { planOsUser } from '../resources/os-user.js';
-import { redactConf, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import { planPgpass } from '../resources/pgpass.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
+import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
@@ -69,53 +62,16 @@ export function backupHostResources(
     osUser,
   );
 
-  const confDir = out.add(
-    'directory',
-    PGBACKREST_CONF_DIR,
-    PGBACKREST_CONF_DIR,
-    planDirectory(
-      { path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' },
-      hostFacts.files[PGBACKREST_CONF_DIR],
-    ),
-  );
-  const logDir = out.add(
-    'directory',
-    PGBACKREST_LOG_DIR,
-    PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]),
-    [osUser],
-  );
-  const conf = out.add(
-    'pgbackrest_conf',
-    undefined,
-    PGBACKREST_CONF,
-    planFile(
-      {
-        path: PGBACKREST_CONF,
-        owner: 'root',
-        group,
-        mode: '0640',
-        redact: redactConf,
-        sameContent: sameConf,
-        content: renderConf([
-          globalSection(inventory, cipherPass, [['repo1-hardlink', 'y']]),
-          stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
-        ]),
-      },
-      hostFacts.files[PGBACKREST_CONF],
-    ),
+  const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group, [osUser]);
+  const conf = addPgbackrestConf(
+    out,
+    hostFacts,
+    group,
+    [
+      globalSection(inventory, cipherPass, [['repo1-hardlink', 'y']]),
+      stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
+    ],
     [confDir, osUser, cipherAddress],
-  );
-  out.add(
-    'legacy_pgbackrest_conf',
-    undefined,
-    LEGACY_PGBACKREST_CONF,
-    planAbsentFile(
-      LEGACY_PGBACKREST_CONF,
-      hostFacts.files[LEGACY_PGBACKREST_CONF],
-      `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`,
-    ),
-    [conf],
   );
 
   const { backupUser } = inventory;

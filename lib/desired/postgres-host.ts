@@ -1,19 +1,11 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
-import {
-  asyncSpoolPath,
-  LEGACY_PGBACKREST_CONF,
-  PGBACKREST_CONF,
-  PGBACKREST_CONF_DIR,
-  PGBACKREST_LOG_DIR,
-  pgpassPath,
-  S3_CA_PATH,
-} from '../facts/paths.js';
+import { asyncSpoolPath, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
-import { planAbsentFile, planEditedFile, planFile } from '../resources/file.js';
+import { planEditedFile, planFile } from '../resources/file.js';
 import { desiredHba } from '../resources/pg-hba.js';
 import { asAdoption } from '../resources/managed-lines.js';
 import { planRole } from '../resources/pg-role.js';
@@ -27,7 +19,7 @@ import {
   restartStep,
   settingsNotInEffect,
 } from '../resources/pg-settings.js';
-import { redactConf, renderConf, sameConf, type ConfValue } from '../resources/pgbackrest-conf.js';
+import type { ConfValue } from '../resources/pgbackrest-conf.js';
 import { desiredCrontab, planCrontab } from '../resources/crontab.js';
 import { planFirstBackup, planStanza } from '../resources/stanza.js';
 import { s3Options } from '../repositories/s3.js';
@@ -35,6 +27,7 @@ import { standbySafeCron, zonePrimary } from './s3.js';
 import { planPgpass } from '../resources/pgpass.js';
 import type { Part, ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
+import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
@@ -90,21 +83,7 @@ export function postgresHostResources(
     ]);
   }
 
-  const confDir = out.add(
-    'directory',
-    PGBACKREST_CONF_DIR,
-    PGBACKREST_CONF_DIR,
-    planDirectory(
-      { path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' },
-      hostFacts.files[PGBACKREST_CONF_DIR],
-    ),
-  );
-  const logDir = out.add(
-    'directory',
-    PGBACKREST_LOG_DIR,
-    PGBACKREST_LOG_DIR,
-    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, hostFacts.files[PGBACKREST_LOG_DIR]),
-  );
+  const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group);
   // archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres.
   const spool = asyncSpoolPath(inventory);
   if (spool !== null) {
@@ -147,37 +126,12 @@ export function postgresHostResources(
     : s3
       ? s3Options(s3)
       : [];
-  const conf = out.add(
-    'pgbackrest_conf',
-    undefined,
-    PGBACKREST_CONF,
-    planFile(
-      {
-        path: PGBACKREST_CONF,
-        owner: 'root',
-        group,
-        mode: '0640',
-        redact: redactConf,
-        sameContent: sameConf,
-        content: renderConf([
-          globalSection(inventory, cipherPass, repoOptions),
-          stanzaSection(inventory, zone, [host], facts, false),
-        ]),
-      },
-      hostFacts.files[PGBACKREST_CONF],
-    ),
+  const conf = addPgbackrestConf(
+    out,
+    hostFacts,
+    group,
+    [globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)],
     [confDir, caFile, cipherAddress],
-  );
-  out.add(
-    'legacy_pgbackrest_conf',
-    undefined,
-    LEGACY_PGBACKREST_CONF,
-    planAbsentFile(
-      LEGACY_PGBACKREST_CONF,
-      hostFacts.files[LEGACY_PGBACKREST_CONF],
-      `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`,
-    ),
-    [conf],
   );
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.

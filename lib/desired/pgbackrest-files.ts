@@ -1,0 +1,77 @@
+// The files every pgBackRest host has, whatever its role: /etc/pgbackrest, the log folder
+// owned by the user pgBackRest runs as, pgbackrest.conf (compared by pgBackRest's own
+// reading), and no Debian legacy /etc/pgbackrest.conf beside it.
+import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
+import type { HostFacts } from '../facts/types.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
+import { type ConfSection, redactConf, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
+import type { ResourceRef } from '../resources/types.js';
+import type { HostResources } from './builder.js';
+
+/** /etc/pgbackrest (root 0755) and the log folder (`user` 0750, after `logAfter`). */
+export function addPgbackrestDirs(
+  out: HostResources,
+  facts: HostFacts,
+  user: string,
+  group: string,
+  logAfter: Array<ResourceRef | undefined> = [],
+): { confDir: ResourceRef; logDir: ResourceRef } {
+  const confDir = out.add(
+    'directory',
+    PGBACKREST_CONF_DIR,
+    PGBACKREST_CONF_DIR,
+    planDirectory(
+      { path: PGBACKREST_CONF_DIR, owner: 'root', group: 'root', mode: '0755' },
+      facts.files[PGBACKREST_CONF_DIR],
+    ),
+  );
+  const logDir = out.add(
+    'directory',
+    PGBACKREST_LOG_DIR,
+    PGBACKREST_LOG_DIR,
+    planDirectory({ path: PGBACKREST_LOG_DIR, owner: user, group, mode: '0750' }, facts.files[PGBACKREST_LOG_DIR]),
+    logAfter,
+  );
+  return { confDir, logDir };
+}
+
+/** pgbackrest.conf (root:`group` 0640, secrets redacted in the plan), then the legacy file removed. */
+export function addPgbackrestConf(
+  out: HostResources,
+  facts: HostFacts,
+  group: string,
+  sections: ConfSection[],
+  dependsOn: Array<ResourceRef | undefined>,
+): ResourceRef {
+  const conf = out.add(
+    'pgbackrest_conf',
+    undefined,
+    PGBACKREST_CONF,
+    planFile(
+      {
+        path: PGBACKREST_CONF,
+        owner: 'root',
+        group,
+        mode: '0640',
+        redact: redactConf,
+        sameContent: sameConf,
+        content: renderConf(sections),
+      },
+      facts.files[PGBACKREST_CONF],
+    ),
+    dependsOn,
+  );
+  out.add(
+    'legacy_pgbackrest_conf',
+    undefined,
+    LEGACY_PGBACKREST_CONF,
+    planAbsentFile(
+      LEGACY_PGBACKREST_CONF,
+      facts.files[LEGACY_PGBACKREST_CONF],
+      `pgBackRest reads ${PGBACKREST_CONF}; the package's old file only confuses`,
+    ),
+    [conf],
+  );
+  return conf;
+}
