@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { BsyncError } from '../errors.js';
 import { executePlan, type ActionResult } from '../apply/execute.js';
 import { acquireLease, type HeldLease } from '../apply/lease.js';
+import { repoSecrets } from '../repositories/index.js';
 import { Redactor } from '../apply/redactor.js';
 import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons } from '../plan/saved.js';
@@ -30,13 +31,8 @@ async function confirm(): Promise<boolean> {
 
 function secretsOf(inventory: Inventory): Redactor {
   const redactor = new Redactor();
-  const secrets = [
-    inventory.repo.cipherPass,
-    inventory.backupUser.password,
-    inventory.repo.s3?.key,
-    inventory.repo.s3?.keySecret,
-  ];
-  for (const secret of secrets) if (secret instanceof Secret) redactor.add(secret.reveal());
+  for (const secret of [...repoSecrets(inventory), inventory.backupUser.password])
+    if (secret instanceof Secret) redactor.add(secret.reveal());
   return redactor;
 }
 

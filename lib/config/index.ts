@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { cronProblem } from './cron.js';
-import type { HostSpec, Inventory, S3Repo } from './inventory.js';
+import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
 import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
 import { validateSchema } from './schema.js';
@@ -17,26 +17,8 @@ import { parseToml, readConfigText } from './toml.js';
 interface RawConfig {
   cluster: { name: string; pg_version?: number; stanza?: string };
   ssh?: { user?: string; port?: number; identity?: string; known_hosts?: string; connect_timeout?: number };
-  repo?: {
-    type?: 'ssh' | 's3';
-    path?: string;
-    user?: string;
-    cipher_type?: 'aes-256-cbc' | 'none';
-    cipher_pass?: SecretSpec;
-    cipher_pass_store?: string;
-    retention?: { full?: number; diff?: number };
-    s3?: {
-      bucket: string;
-      endpoint: string;
-      region: string;
-      key: SecretSpec;
-      key_secret: SecretSpec;
-      uri_style?: 'host' | 'path';
-      port?: number;
-      verify_tls?: boolean;
-      ca_file?: string;
-    };
-  };
+  /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
+  repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
   schedule?: { full?: string; diff?: string };
   patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
@@ -61,6 +43,54 @@ interface RawConfig {
   }>;
 }
 
+interface RawStorage {
+  port?: number;
+  verify_tls?: boolean;
+  ca_file?: string;
+  uri_style?: 'host' | 'path';
+}
+
+interface RawRepo {
+  type?: 'ssh' | 's3' | 'azure' | 'posix';
+  path?: string;
+  user?: string;
+  cipher_type?: 'aes-256-cbc' | 'none';
+  cipher_pass?: SecretSpec;
+  cipher_pass_store?: string;
+  retention?: { full?: number; diff?: number };
+  schedule?: { full?: string; diff?: string };
+  s3?: RawStorage & { bucket: string; endpoint: string; region: string; key: SecretSpec; key_secret: SecretSpec };
+  azure?: RawStorage & {
+    account: string;
+    container: string;
+    key: SecretSpec;
+    key_type?: 'shared' | 'sas';
+    endpoint?: string;
+  };
+}
+
+/** Default repository path by type: the role's /home/backrest, pgBackRest's own for a posix folder. */
+const DEFAULT_REPO_PATH: Record<NonNullable<RawRepo['type']>, string> = {
+  ssh: '/home/backrest',
+  s3: '/home/backrest',
+  azure: '/home/backrest',
+  posix: '/var/lib/pgbackrest',
+};
+
+/**
+ * A single [repo] table is a list of one, so one schema and one code path serve both; the
+ * messages keep naming its keys `repo.x`, as the file writes them.
+ */
+function normalizeRepos(data: Record<string, unknown>): { table: boolean; rename: (path: string) => string } {
+  const repo = data.repo;
+  const table = repo !== undefined && typeof repo === 'object' && repo !== null && !Array.isArray(repo);
+  if (table) data.repo = [repo];
+  return {
+    table,
+    rename: (path) => (table ? path.replace(/^repo\[1\]/, 'repo') : path),
+  };
+}
+
 export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Inventory {
   const file = resolve(path);
   return parseConfig(readConfigText(file), file, options.env ?? process.env);
@@ -68,18 +98,19 @@ export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = 
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv): Inventory {
   const data = parseToml(text, file);
-  validateSchema(data, file);
+  const repos = normalizeRepos(data);
+  validateSchema(data, file, repos.rename);
   const raw = data as unknown as RawConfig;
-  checkBeforeSecrets(raw, file);
-  const options = pgbackrestOptions(raw.pgbackrest, file);
-  checkOptionNeeds(options, raw.host, raw.repo?.type ?? 'ssh', file);
+  const rawRepos = raw.repo ?? [{}];
+  const repoPath = (index: number) => repos.rename(`repo[${index + 1}]`);
+  checkBeforeSecrets(raw, rawRepos, repoPath, file);
+  const options = pgbackrestOptions(raw.pgbackrest, file, rawRepos.length);
+  const ssh = rawRepos.find((repo) => (repo.type ?? 'ssh') === 'ssh');
+  checkOptionNeeds(options, raw.host, ssh !== undefined, file);
   const warnings: string[] = [];
   const ctx: SecretContext = { file, configDir: dirname(file), env, warnings };
   const local = (value: string) => resolveLocalPath(value, ctx.configDir);
 
-  const repo = raw.repo ?? {};
-  const cipherType = repo.cipher_type ?? 'aes-256-cbc';
-  const cipherSpec = repo.cipher_pass ?? 'auto';
   const backupUser = raw.backup_user ?? {};
   const enabled = backupUser.enabled ?? true;
   const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
@@ -98,21 +129,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       knownHosts: local(raw.ssh?.known_hosts ?? '~/.ssh/known_hosts'),
       connectTimeout: raw.ssh?.connect_timeout ?? 10,
     },
-    repo: {
-      type: repo.type ?? 'ssh',
-      path: repo.path ?? '/home/backrest',
-      user: repo.user ?? 'backrest',
-      cipherType,
-      cipherPass:
-        cipherType === 'none'
-          ? null
-          : cipherSpec === 'auto'
-            ? 'auto'
-            : resolveSecret(cipherSpec, 'repo.cipher_pass', ctx),
-      ...(repo.cipher_pass_store ? { cipherPassStore: local(repo.cipher_pass_store) } : {}),
-      retention: { full: repo.retention?.full ?? 1, diff: repo.retention?.diff ?? 6 },
-      ...(repo.s3 ? { s3: s3Repo(repo.s3, ctx, local) } : {}),
-    },
+    repos: rawRepos.map((repo, index) => repoOf(repo, index, raw, repoPath(index), ctx, local)),
+    repoUser: ssh?.user ?? 'backrest',
+    repoTable: repos.table,
     backupUser: {
       enabled,
       name: backupUser.name ?? 'backrest',
@@ -160,19 +179,53 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   return inventory;
 }
 
+function repoOf(
+  repo: RawRepo,
+  index: number,
+  raw: RawConfig,
+  keyPath: string,
+  ctx: SecretContext,
+  local: (path: string) => string,
+): Repo {
+  const type = repo.type ?? 'ssh';
+  const cipherType = repo.cipher_type ?? 'aes-256-cbc';
+  const cipherSpec = repo.cipher_pass ?? 'auto';
+  return {
+    key: index + 1,
+    type,
+    path: repo.path ?? DEFAULT_REPO_PATH[type],
+    cipherType,
+    cipherPass:
+      cipherType === 'none'
+        ? null
+        : cipherSpec === 'auto'
+          ? 'auto'
+          : resolveSecret(cipherSpec, `${keyPath}.cipher_pass`, ctx),
+    ...(repo.cipher_pass_store ? { cipherPassStore: local(repo.cipher_pass_store) } : {}),
+    retention: { full: repo.retention?.full ?? 1, diff: repo.retention?.diff ?? 6 },
+    schedule: {
+      full: repo.schedule?.full ?? raw.schedule?.full ?? '10 0 * * 0',
+      diff: repo.schedule?.diff ?? raw.schedule?.diff ?? '10 0 * * 1-6',
+    },
+    ...(repo.s3 ? { s3: s3Repo(repo.s3, `${keyPath}.s3`, ctx, local) } : {}),
+    ...(repo.azure ? { azure: azureRepo(repo.azure, `${keyPath}.azure`, ctx, local) } : {}),
+  };
+}
+
 function s3Repo(
-  s3: NonNullable<NonNullable<RawConfig['repo']>['s3']>,
+  s3: NonNullable<RawRepo['s3']>,
+  keyPath: string,
   ctx: SecretContext,
   local: (path: string) => string,
 ): S3Repo {
   const caFile = s3.ca_file ? local(s3.ca_file) : undefined;
-  const caCert = caFile ? readCaFile(caFile, ctx.file) : undefined;
+  const caCert = caFile ? readCaFile(caFile, `${keyPath}.ca_file`, ctx.file) : undefined;
   return {
     bucket: s3.bucket,
     endpoint: s3.endpoint,
     region: s3.region,
-    key: resolveSecret(s3.key, 'repo.s3.key', ctx),
-    keySecret: resolveSecret(s3.key_secret, 'repo.s3.key_secret', ctx),
+    key: resolveSecret(s3.key, `${keyPath}.key`, ctx),
+    keySecret: resolveSecret(s3.key_secret, `${keyPath}.key_secret`, ctx),
     uriStyle: s3.uri_style ?? 'host',
     ...(s3.port ? { port: s3.port } : {}),
     verifyTls: s3.verify_tls ?? true,
@@ -180,19 +233,40 @@ function s3Repo(
   };
 }
 
-function readCaFile(path: string, file: string): string {
+function azureRepo(
+  azure: NonNullable<RawRepo['azure']>,
+  keyPath: string,
+  ctx: SecretContext,
+  local: (path: string) => string,
+): AzureRepo {
+  const caFile = azure.ca_file ? local(azure.ca_file) : undefined;
+  const caCert = caFile ? readCaFile(caFile, `${keyPath}.ca_file`, ctx.file) : undefined;
+  return {
+    account: azure.account,
+    container: azure.container,
+    key: resolveSecret(azure.key, `${keyPath}.key`, ctx),
+    keyType: azure.key_type ?? 'shared',
+    ...(azure.endpoint ? { endpoint: azure.endpoint } : {}),
+    uriStyle: azure.uri_style ?? 'host',
+    ...(azure.port ? { port: azure.port } : {}),
+    verifyTls: azure.verify_tls ?? true,
+    ...(caFile ? { caFile, caCert } : {}),
+  };
+}
+
+function readCaFile(path: string, keyPath: string, file: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
-      `repo.s3.ca_file: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      `${keyPath}: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       { where: file },
     );
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError(`repo.s3.ca_file: ${path} holds no PEM certificate`, {
+    throw new ConfigError(`${keyPath}: ${path} holds no PEM certificate`, {
       where: file,
       hint: "Give the CA certificate (-----BEGIN CERTIFICATE-----) that signed the endpoint's certificate.",
     });
@@ -201,7 +275,7 @@ function readCaFile(path: string, file: string): string {
 }
 
 /** Checks across keys, made before any secret is read so a bad config fails fast. */
-function checkBeforeSecrets(raw: RawConfig, file: string): void {
+function checkBeforeSecrets(raw: RawConfig, repos: RawRepo[], repoPath: (index: number) => string, file: string): void {
   const fail = (path: string, message: string, hint?: string) => {
     throw new ConfigError(`${path}: ${message}`, { where: file, hint });
   };
@@ -215,35 +289,23 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
         'Write five fields: minute hour day-of-month month day-of-week, e.g. "10 0 * * 0".',
       );
   }
-  const type = raw.repo?.type ?? 'ssh';
-  if (type === 's3' && !raw.repo?.s3)
+  for (const [index, repo] of repos.entries()) checkRepo(repo, repoPath(index), fail);
+  const types = repos.map((repo) => repo.type ?? 'ssh');
+  const hasSsh = types.includes('ssh');
+  const sshAt = types.indexOf('ssh');
+  if (types.lastIndexOf('ssh') !== sshAt)
     fail(
-      'repo.s3',
-      'is required with repo.type = "s3"',
-      'Add a [repo.s3] table with bucket, endpoint, region, key and key_secret.',
+      `${repoPath(types.lastIndexOf('ssh'))}.type`,
+      `is a second ssh repository; a zone has one backup host, which holds ${repoPath(sshAt)}`,
+      'Keep one [[repo]] with type = "ssh"; the others go to object storage (s3, azure).',
     );
-  if (type === 'ssh' && raw.repo?.s3)
-    fail('repo.s3', 'only goes with repo.type = "s3"', 'Remove [repo.s3], or set repo.type = "s3".');
-  if (type === 's3' && raw.repo?.user !== undefined)
+  if (hasSsh && types.includes('posix'))
     fail(
-      'repo.user',
-      'only goes with repo.type = "ssh": it owns the repository on backup hosts, and s3 repositories have none',
-      'Remove repo.user; with s3 every PostgreSQL host writes to the bucket as postgres.',
+      `${repoPath(types.indexOf('posix'))}.type`,
+      `"posix" does not go with an ssh repository (${repoPath(sshAt)}): with a backup host, backups run there, away from the PostgreSQL hosts' folder`,
+      'Use type = "s3" or "azure" beside the ssh repository, or drop the ssh repository.',
     );
-  if (raw.repo?.cipher_pass_store !== undefined && (raw.repo.cipher_pass ?? 'auto') !== 'auto') {
-    fail(
-      'repo.cipher_pass_store',
-      'only goes with cipher_pass = "auto": it keeps the passphrases bsync generates',
-      'Remove it, or set repo.cipher_pass = "auto".',
-    );
-  }
-  if ((raw.repo?.cipher_type ?? 'aes-256-cbc') === 'none' && raw.repo?.cipher_pass !== undefined) {
-    fail(
-      'repo.cipher_pass',
-      'is set but repo.cipher_type is "none"',
-      'Remove cipher_pass, or choose cipher_type = "aes-256-cbc".',
-    );
-  }
+  const typeWord = `${repos.length === 1 ? `${repoPath(0)}.type` : 'a [[repo]] with type'} = "ssh"`;
   if ((raw.backup_user?.enabled ?? true) && raw.backup_user?.password === undefined) {
     fail(
       'backup_user.password',
@@ -279,11 +341,11 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
         'only goes on PostgreSQL hosts (role = "postgres"): it is the backup host\'s address as that PostgreSQL host sees it',
         'Remove it here; set it on the [[host]] entries with role = "postgres" whose pg_hba.conf sees the backup host under another address.',
       );
-    if (type === 's3')
+    if (!hasSsh)
       fail(
         `host[${index + 1}].backup_address`,
-        'only goes with repo.type = "ssh": with s3 there is no backup host to let in',
-        'Remove it, or use repo.type = "ssh" with a backup host per zone.',
+        `only goes with ${typeWord}: with ${[...new Set(types)].join(' and ')} there is no backup host to let in`,
+        `Remove it, or use ${typeWord} with a backup host per zone.`,
       );
   });
 
@@ -299,23 +361,73 @@ function checkBeforeSecrets(raw: RawConfig, file: string): void {
         `zone ${zone} has a backup host but no postgres host`,
         'A backup host serves the PostgreSQL hosts of its zone.',
       );
-    if (type === 's3' && backups.length > 0)
+    if (!hasSsh && backups.length > 0)
       fail(
         `host[${backups[0].index + 1}].role`,
-        's3 repositories need no backup host',
-        `Remove ${label(backups)}, or use repo.type = "ssh".`,
+        `${[...new Set(types)].join(' and ')} repositories need no backup host`,
+        `Remove ${label(backups)}, or use ${typeWord}.`,
       );
-    if (type === 'ssh' && backups.length === 0)
+    if (hasSsh && backups.length === 0)
       fail(
         `host[${postgres[0].index + 1}].zone`,
         `zone ${zone} has no backup host`,
-        `repo.type = "ssh" needs one host with role = "backup" in zone ${zone} (for ${label(postgres)}).`,
+        `${typeWord} needs one host with role = "backup" in zone ${zone} (for ${label(postgres)}).`,
       );
-    if (type === 'ssh' && backups.length > 1)
+    if (hasSsh && backups.length > 1)
       fail(
         `host[${backups[1].index + 1}].zone`,
         `zone ${zone} has ${backups.length} backup hosts (${label(backups)})`,
         'One backup host per zone holds its repository.',
+      );
+  }
+}
+
+/** One repository's keys that go together: the storage table of its type, its user, its cipher keys, its schedule. */
+function checkRepo(repo: RawRepo, path: string, fail: (path: string, message: string, hint?: string) => never): void {
+  const type = repo.type ?? 'ssh';
+  for (const storage of ['s3', 'azure'] as const) {
+    const keys = storage === 's3' ? 'bucket, endpoint, region, key and key_secret' : 'account, container and key';
+    if (type === storage && !repo[storage])
+      fail(
+        `${path}.${storage}`,
+        `is required with ${path}.type = "${storage}"`,
+        `Add a [${path}.${storage}] table with ${keys}.`,
+      );
+    if (type !== storage && repo[storage])
+      fail(
+        `${path}.${storage}`,
+        `only goes with ${path}.type = "${storage}"`,
+        `Remove [${path}.${storage}], or set ${path}.type = "${storage}".`,
+      );
+  }
+  if (type !== 'ssh' && repo.user !== undefined)
+    fail(
+      `${path}.user`,
+      `only goes with ${path}.type = "ssh": it owns the repository on backup hosts, and ${type} repositories have none`,
+      `Remove ${path}.user; with ${type} every PostgreSQL host reaches the repository as postgres.`,
+    );
+  if (repo.cipher_pass_store !== undefined && (repo.cipher_pass ?? 'auto') !== 'auto') {
+    fail(
+      `${path}.cipher_pass_store`,
+      'only goes with cipher_pass = "auto": it keeps the passphrases bsync generates',
+      `Remove it, or set ${path}.cipher_pass = "auto".`,
+    );
+  }
+  if ((repo.cipher_type ?? 'aes-256-cbc') === 'none' && repo.cipher_pass !== undefined) {
+    fail(
+      `${path}.cipher_pass`,
+      `is set but ${path}.cipher_type is "none"`,
+      'Remove cipher_pass, or choose cipher_type = "aes-256-cbc".',
+    );
+  }
+  for (const kind of ['full', 'diff'] as const) {
+    const schedule = repo.schedule?.[kind];
+    const problem = schedule === undefined ? null : cronProblem(schedule);
+    if (problem)
+      fail(
+        `${path}.schedule.${kind}`,
+        `${JSON.stringify(schedule)} is not a cron schedule: ${problem}`,
+        'Write five fields: minute hour day-of-month month day-of-week, e.g. "10 0 * * 0".',
       );
   }
 }

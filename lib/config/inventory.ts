@@ -65,6 +65,42 @@ export interface S3Repo {
   caCert?: string;
 }
 
+export interface AzureRepo {
+  account: string;
+  container: string;
+  /** The shared key (key_type shared) or a SAS token (key_type sas). */
+  key: Secret;
+  keyType: 'shared' | 'sas';
+  /** Absent: pgBackRest's default, <account>.blob.core.windows.net. */
+  endpoint?: string;
+  uriStyle: 'host' | 'path';
+  port?: number;
+  verifyTls: boolean;
+  caFile?: string;
+  caCert?: string;
+}
+
+/** Where a repository lives: lib/repositories/ holds one module per type. */
+export type RepoTypeName = 'ssh' | 's3' | 'azure' | 'posix';
+
+/** One repository of every stanza: [repo], or one of the [[repo]] tables (repo1, repo2, … in that order). */
+export interface Repo {
+  /** The N of pgBackRest's repoN-* options. */
+  key: number;
+  type: RepoTypeName;
+  path: string;
+  cipherType: 'aes-256-cbc' | 'none';
+  /** A passphrase, 'auto' (adopt what the stanza's hosts share, else generate), or null with cipherType none. */
+  cipherPass: Secret | 'auto' | null;
+  /** With "auto": the local folder where generated passphrases are kept (<stanza>.cipher_pass, repoN: <stanza>.repoN.cipher_pass). */
+  cipherPassStore?: string;
+  retention: { full: number; diff: number };
+  /** When its full and diff backups run: the repository's own, else [schedule]. */
+  schedule: { full: string; diff: string };
+  s3?: S3Repo;
+  azure?: AzureRepo;
+}
+
 /** One pgBackRest option of [pgbackrest.global] or [pgbackrest.stanza], as pgbackrest.conf writes it. */
 export interface PgbackrestOption {
   /** The key in pgbackrest.conf: `process-max`, `repo1-bundle`. */
@@ -102,18 +138,12 @@ export interface Inventory {
     /** Seconds to wait for a host to answer. */
     connectTimeout: number;
   };
-  repo: {
-    type: 'ssh' | 's3';
-    path: string;
-    user: string;
-    cipherType: 'aes-256-cbc' | 'none';
-    /** A passphrase, 'auto' (adopt what the stanza's hosts share, else generate), or null with cipherType none. */
-    cipherPass: Secret | 'auto' | null;
-    /** With "auto": the local folder where generated passphrases are kept (<stanza>.cipher_pass). */
-    cipherPassStore?: string;
-    retention: { full: number; diff: number };
-    s3?: S3Repo;
-  };
+  /** Every repository of each stanza, repo1 first. */
+  repos: Repo[];
+  /** The OS user that owns the repository on backup hosts (an ssh repository's user). */
+  repoUser: string;
+  /** The config wrote a single [repo] table (messages name its keys repo.x, not repo[1].x). */
+  repoTable: boolean;
   backupUser: {
     enabled: boolean;
     name: string;
@@ -135,6 +165,16 @@ export interface Inventory {
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];
+}
+
+/** How the config names a repository's keys: `repo` for a single [repo] table, `repo[N]` among [[repo]] tables. */
+export function repoKeyPath(inventory: Inventory, repo: Repo): string {
+  return inventory.repos.length === 1 && inventory.repoTable ? 'repo' : `repo[${repo.key}]`;
+}
+
+/** The ssh repository (a backup host per zone), if the stanza has one: at most one does. */
+export function sshRepo(inventory: Inventory): Repo | undefined {
+  return inventory.repos.find((repo) => repo.type === 'ssh');
 }
 
 /** The stanza name of a zone: [cluster].stanza, else `pgedge-<cluster>-<zone>`. */

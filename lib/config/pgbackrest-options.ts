@@ -15,27 +15,32 @@ type Raw = Record<string, unknown>;
 const MANAGED: Array<[RegExp, string]> = [
   [/^stanza$/, 'is the stanza name bsync gives each zone: set [cluster].stanza (or [cluster].name)'],
   [/^log-path$/, 'is set by bsync (/var/log/pgbackrest, a folder it creates with the right owner)'],
-  [/^repo1-path$/, 'is set by bsync from repo.path'],
+  [/^repo[0-9]+-path$/, "is set by bsync from the repository's path ([repo] or [[repo]])"],
   [
-    /^repo1-retention-(full|diff|full-type)$/,
-    'is set by bsync from repo.retention = { full = N, diff = N } (counts of backups)',
+    /^repo[0-9]+-retention-(full|diff|full-type)$/,
+    "is set by bsync from the repository's retention = { full = N, diff = N } (counts of backups)",
   ],
-  [/^repo1-cipher-type$/, 'is set by bsync from repo.cipher_type'],
-  [/^repo1-cipher-pass$/, 'is set by bsync from repo.cipher_pass (a secret key: { env = "..." } or { file = "..." })'],
-  [/^repo1-host$/, 'is set by bsync: the zone\'s [[host]] with role = "backup"'],
-  [/^repo1-host-user$/, 'is set by bsync from repo.user'],
+  [/^repo[0-9]+-cipher-type$/, "is set by bsync from the repository's cipher_type"],
   [
-    /^repo1-host-port$/,
+    /^repo[0-9]+-cipher-pass$/,
+    'is set by bsync from the repository\'s cipher_pass (a secret key: { env = "..." } or { file = "..." })',
+  ],
+  [/^repo[0-9]+-host$/, 'is set by bsync: the zone\'s [[host]] with role = "backup" (an ssh repository)'],
+  [/^repo[0-9]+-host-user$/, "is set by bsync from the ssh repository's user"],
+  [
+    /^repo[0-9]+-host-port$/,
     "is set by bsync from the backup [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
   ],
-  [/^repo1-host-type$/, 'is set by bsync, which connects the hosts over SSH (repo.type = "ssh")'],
-  [/^repo1-type$/, 'is set by bsync from repo.type'],
+  [/^repo[0-9]+-host-type$/, 'is set by bsync, which connects the hosts over SSH (type = "ssh")'],
+  [/^repo[0-9]+-type$/, "is set by bsync from the repository's type"],
   [
-    /^repo1-(s3-.*|storage-(port|verify-tls|ca-file|host))$/,
-    'is set by bsync from [repo.s3] (bucket, endpoint, region, key, key_secret, uri_style, port, verify_tls, ca_file)',
+    /^repo[0-9]+-(s3-.*|azure-.*|storage-(port|verify-tls|ca-file|host))$/,
+    "is set by bsync from the repository's [repo.s3] or [repo.azure] table",
   ],
-  [/^repo1-(azure|gcs|sftp)-/, 'belongs to a repository type bsync does not manage: repo.type is "ssh" or "s3"'],
-  [/^repo([2-9]|[1-9][0-9]+)-/, 'belongs to a second repository; bsync manages one, repo1 ([repo])'],
+  [
+    /^repo[0-9]+-(gcs|sftp|cifs)-/,
+    'belongs to a repository type bsync does not manage: type is "ssh", "s3", "azure" or "posix"',
+  ],
   [
     /^pg[0-9]+-host-port$/,
     "is set by bsync from each PostgreSQL [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
@@ -130,6 +135,7 @@ function refusal(
   key: string,
   option: NamedOption | null,
   table: OptionTable,
+  repoCount: number,
 ): { message: string; hint?: string } | null {
   if (!option) {
     const guess = closest(key, suggestableNames());
@@ -143,11 +149,17 @@ function refusal(
     return {
       message:
         "is a secret (a secure option in pgBackRest's table); put secrets in bsync's secret keys, not in [pgbackrest.*]",
-      hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret) take { env = "..." } or { file = "..." } and never show the value.',
+      hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret, repo.azure.key) take { env = "..." } or { file = "..." } and never show the value.',
     };
   }
   const managed = MANAGED.find(([pattern]) => pattern.test(key));
   if (managed) return { message: managed[1] };
+  if (option.index !== undefined && option.info.index?.prefix === 'repo' && option.index > repoCount) {
+    return {
+      message: `is an option of repo${option.index}, but the config has ${repoCount} ${repoCount === 1 ? 'repository' : 'repositories'}`,
+      hint: 'Each [[repo]] table is one repository, repo1 first; add one, or use an option of a repository the config has.',
+    };
+  }
   if (option.index !== undefined && (option.index < 1 || option.index > option.info.index!.max)) {
     return {
       message: `${option.info.index!.prefix} index ${option.index} is out of range (1 to ${option.info.index!.max})`,
@@ -160,13 +172,13 @@ function refusal(
   return null;
 }
 
-function checkTable(raw: Raw, table: OptionTable, file: string): PgbackrestOption[] {
+function checkTable(raw: Raw, table: OptionTable, file: string, repoCount: number): PgbackrestOption[] {
   return Object.keys(raw)
     .sort()
     .map((key) => {
       const path = `pgbackrest.${table}.${key}`;
       const option = lookupOption(key);
-      const refused = refusal(key, option, table);
+      const refused = refusal(key, option, table, repoCount);
       if (refused) throw new ConfigError(`${path}: ${refused.message}`, { where: file, hint: refused.hint });
       const values = confValues(raw[key], option!.info);
       if (typeof values === 'string') throw new ConfigError(`${path}: ${values}`, { where: file });
@@ -180,9 +192,13 @@ function checkTable(raw: Raw, table: OptionTable, file: string): PgbackrestOptio
 }
 
 /** The checked options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
-export function pgbackrestOptions(raw: { global?: Raw; stanza?: Raw } | undefined, file: string): PgbackrestOptions {
-  const global = checkTable(raw?.global ?? {}, 'global', file);
-  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', file);
+export function pgbackrestOptions(
+  raw: { global?: Raw; stanza?: Raw } | undefined,
+  file: string,
+  repoCount = 1,
+): PgbackrestOptions {
+  const global = checkTable(raw?.global ?? {}, 'global', file, repoCount);
+  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', file, repoCount);
   const twice = stanza.find((option) => global.some((other) => other.key === option.key));
   if (twice) {
     throw new ConfigError(`pgbackrest.stanza.${twice.key}: is also set in [pgbackrest.global]`, {
@@ -200,15 +216,15 @@ export function pgbackrestOptions(raw: { global?: Raw; stanza?: Raw } | undefine
 export function checkOptionNeeds(
   options: PgbackrestOptions,
   hosts: Array<{ name: string; role: string; zone?: number }>,
-  repoType: 'ssh' | 's3',
+  hasBackupHosts: boolean,
   file: string,
 ): void {
   const table = options.stanza.some((option) => option.key === 'backup-standby') ? 'stanza' : 'global';
   if (optionValue(options, 'backup-standby') !== 'y') return;
   const path = `pgbackrest.${table}.backup-standby`;
-  if (repoType === 's3') {
+  if (!hasBackupHosts) {
     throw new ConfigError(
-      `${path}: needs a standby in the stanza, and with repo.type = "s3" each PostgreSQL host's stanza lists only itself`,
+      `${path}: needs a standby in the stanza, and without an ssh repository each PostgreSQL host's stanza lists only itself`,
       {
         where: file,
         hint: 'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.',

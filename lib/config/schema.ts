@@ -136,19 +136,36 @@ function sentence(error: ErrorObject, data: unknown): { path: string; message: s
 }
 
 /** Throws a ConfigError for the first problem (the others follow in the hint). */
-export function validateSchema(data: unknown, file: string): void {
+export function validateSchema(data: unknown, file: string, rename: (path: string) => string = (path) => path): void {
   if (validate(data)) return;
   const errors = validate.errors ?? [];
-  // An anyOf (a secret) failing explains itself; its branches' own complaints are noise.
-  const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath);
-  const relevant = errors.filter(
+  const valueAt = (pointer: string) =>
+    pointer
+      .split('/')
+      .slice(1)
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
+  // A table-or-list anyOf ([repo] or [[repo]]) holds a list by now (config/index.ts makes
+  // one of a table): the list branch's complaints are the ones that explain.
+  const lists = errors.filter((error) => error.keyword === 'anyOf' && Array.isArray(valueAt(error.instancePath)));
+  const relevant = errors.filter((error) => {
+    const list = lists.find((anyOf) => error.schemaPath.startsWith(`${anyOf.schemaPath}/`) || error === anyOf);
+    if (list) return error !== list && error.schemaPath.startsWith(`${list.schemaPath}/1/`);
+    return true;
+  });
+  // Any other anyOf (a secret) failing explains itself; its branches' own complaints are noise.
+  const anyOfs = relevant.filter((error) => error.keyword === 'anyOf');
+  const explained = relevant.filter(
     (error) =>
       error.keyword === 'anyOf'
-      || !anyOfPaths.some((path) => error.instancePath.startsWith(path) && error.schemaPath.includes('/anyOf/')),
+      || !anyOfs.some(
+        (anyOf) =>
+          error.instancePath.startsWith(anyOf.instancePath) && error.schemaPath.startsWith(`${anyOf.schemaPath}/`),
+      ),
   );
   const seen = new Set<string>();
-  const sentences = relevant
+  const sentences = explained
     .map((error) => sentence(error, data))
+    .map(({ path, message }) => ({ path: rename(path), message }))
     .filter(({ path, message }) => {
       const key = `${path}: ${message}`;
       if (seen.has(key)) return false;

@@ -5,18 +5,25 @@
 import { ConfigError } from '../errors.js';
 import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
 import { pgpassPasswordProblem } from '../resources/pgpass.js';
-import type { Inventory, Secret } from './inventory.js';
+import { repoKeyPath, type Inventory, type Secret } from './inventory.js';
 
 /** Longer than any passphrase or password a person or generator makes: a wrong file was named. */
 const MAX_SECRET_LENGTH = 1024;
 
 export function checkSecretFormats(inventory: Inventory): void {
-  const { repo, backupUser } = inventory;
-  const inConf: Array<[string, Secret | undefined]> = [
-    ['repo.cipher_pass', typeof repo.cipherPass === 'object' && repo.cipherPass !== null ? repo.cipherPass : undefined],
-    ['repo.s3.key', repo.s3?.key],
-    ['repo.s3.key_secret', repo.s3?.keySecret],
-  ];
+  const { backupUser } = inventory;
+  const inConf: Array<[string, Secret | undefined]> = inventory.repos.flatMap((repo) => {
+    const path = repoKeyPath(inventory, repo);
+    return [
+      [
+        `${path}.cipher_pass`,
+        typeof repo.cipherPass === 'object' && repo.cipherPass !== null ? repo.cipherPass : undefined,
+      ],
+      [`${path}.s3.key`, repo.s3?.key],
+      [`${path}.s3.key_secret`, repo.s3?.keySecret],
+      [`${path}.azure.key`, repo.azure?.key],
+    ] as Array<[string, Secret | undefined]>;
+  });
   for (const [keyPath, secret] of [...inConf, ['backup_user.password', backupUser.password] as const]) {
     if (secret && secret.reveal().length > MAX_SECRET_LENGTH) {
       throw new ConfigError(

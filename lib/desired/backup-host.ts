@@ -5,32 +5,24 @@ import type { HostSpec, Inventory } from '../config/inventory.js';
 import { PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { desiredCrontab, planCrontab } from '../resources/crontab.js';
-import { planDirectory } from '../resources/directory.js';
 import { planOsUser } from '../resources/os-user.js';
 import { planPgpass } from '../resources/pgpass.js';
-import { planFirstBackup, planStanza } from '../resources/stanza.js';
-import { resourceAddress, type Part, type ResourceKind, type ResourceRef } from '../resources/types.js';
+import { resourceAddress, type ResourceKind } from '../resources/types.js';
+import { addBackups } from './backups.js';
+import type { StanzaSecrets } from './cipher.js';
+import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
 import { HostResources } from './builder.js';
 import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-function backupCommands(stanza: string): { full: string; diff: string } {
-  return {
-    full: `pgbackrest --stanza=${stanza} --type=full backup`,
-    diff: `pgbackrest --stanza=${stanza} --type=diff backup`,
-  };
-}
-
 export function backupHostResources(
   inventory: Inventory,
   zone: Zone,
   host: HostSpec,
   facts: FactsByHost,
-  cipherPass: Part | null,
-  cipherAddress?: ResourceRef,
+  secrets: StanzaSecrets,
 ): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
@@ -38,16 +30,7 @@ export function backupHostResources(
   const group = userGroup(hostFacts, user);
 
   const osUser = out.add('os_user', user, `user ${user}`, planOsUser(user, hostFacts.users[user]));
-  const repoDir = out.add(
-    'directory',
-    inventory.repo.path,
-    inventory.repo.path,
-    planDirectory(
-      { path: inventory.repo.path, owner: user, group, mode: '0750' },
-      hostFacts.files[inventory.repo.path],
-    ),
-    [osUser],
-  );
+  const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group, [osUser]);
   const ssh = addSshResources(
     out,
     hostFacts,
@@ -63,15 +46,16 @@ export function backupHostResources(
   );
 
   const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group, [osUser]);
+  const caFiles = addRepoCaFiles(out, inventory, hostFacts, confDir);
   const conf = addPgbackrestConf(
     out,
     hostFacts,
     group,
     [
-      globalSection(inventory, cipherPass, [['repo1-hardlink', 'y']]),
+      globalSection(inventory, zone, host, secrets.passes),
       stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
     ],
-    [confDir, osUser, cipherAddress],
+    [confDir, osUser, ...caFiles, ...secrets.generators],
   );
 
   const { backupUser } = inventory;
@@ -100,14 +84,12 @@ export function backupHostResources(
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
   const ofPgbackrestUser = (kind: ResourceKind) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, pgbackrestUser(inventory, pgHost)));
-  const stanza = out.add(
-    'stanza',
-    zone.stanza,
-    `stanza ${zone.stanza}`,
-    planStanza(zone.stanza, user, hostFacts.repo),
-    [
+  addBackups(out, inventory, zone, hostFacts, {
+    ownsStanza: true,
+    user,
+    stanzaAfter: [
       conf,
-      repoDir,
+      ...repoDirs,
       logDir,
       ssh.keypair,
       ssh.knownHosts,
@@ -118,40 +100,13 @@ export function backupHostResources(
       ...onPostgres('pg_reload'),
       ...onPostgres('pg_restart'),
     ],
-  );
-  const firstBackup = out.add(
-    'first_backup',
-    zone.stanza,
-    `first full backup of ${zone.stanza}`,
-    planFirstBackup(zone.stanza, user, hostFacts.repo),
-    [
-      stanza,
+    firstBackupAfter: [
       ssh.authorizedKeys,
       ...ofPgbackrestUser('known_hosts'),
       ...onPostgres('pg_reload'),
       ...onPostgres('pg_restart'),
     ],
-  );
-
-  const schedule = backupCommands(zone.stanza);
-  const crontab = hostFacts.crontabs[user] ?? null;
-  out.add(
-    'crontab',
-    user,
-    `crontab of ${user}`,
-    planCrontab(
-      user,
-      crontab,
-      desiredCrontab(
-        crontab,
-        [
-          { schedule: inventory.schedule.full, command: schedule.full, id: `full:${zone.stanza}` },
-          { schedule: inventory.schedule.diff, command: schedule.diff, id: `diff:${zone.stanza}` },
-        ],
-        zone.stanza,
-      ),
-    ),
-    [firstBackup, osUser],
-  );
+    cronAfter: [osUser],
+  });
   return out;
 }

@@ -2,7 +2,7 @@
 import type { Inventory } from '../config/inventory.js';
 import type { Resource } from '../resources/types.js';
 import { backupHostResources } from './backup-host.js';
-import { CIPHER_KIND, stanzaCipher } from './cipher.js';
+import { CIPHER_KIND, stanzaSecrets } from './cipher.js';
 import { checkOptionVersions } from './option-versions.js';
 import { postgresHostResources } from './postgres-host.js';
 import { zoneHosts, zonesOf, type FactsByHost } from './zone.js';
@@ -17,21 +17,21 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost): Reso
   for (const zone of zonesOf(inventory)) {
     if (!zoneHosts(zone).every((host) => facts.has(host.name))) continue;
     for (const host of zoneHosts(zone)) checkOptionVersions(inventory, host, facts.get(host.name));
-    const cipher = stanzaCipher(inventory, zone, facts);
-    if (cipher.generator) {
+    const { secrets, generators } = stanzaSecrets(inventory, zone, facts);
+    for (const generator of generators) {
       resources.push({
-        address: cipher.generator.address,
-        host: cipher.generator.host,
+        address: generator.address,
+        host: generator.host,
         kind: CIPHER_KIND,
-        name: zone.stanza,
-        title: `passphrase of ${zone.stanza}`,
+        name: generator.name,
+        title: `passphrase of ${generator.name}`,
         dependsOn: [],
-        change: cipher.generator.change,
+        change: generator.change,
       });
     }
     for (const host of zoneHosts(zone)) {
       const build = host.role === 'backup' ? backupHostResources : postgresHostResources;
-      resources.push(...build(inventory, zone, host, facts, cipher.pass, cipher.generator?.address).resources);
+      resources.push(...build(inventory, zone, host, facts, secrets).resources);
     }
   }
   return resources;

@@ -5,24 +5,34 @@ import { PG_DATABASE, PG_OS_USER, pgbackrestUser } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
 import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
+import { repoType } from '../repositories/index.js';
+import { repoPrefix } from '../repositories/types.js';
 import type { Zone } from './zone.js';
 
+/** [global]: the log folder, start-fast, then each repository's options, repo1 first (its type's, then path, retention, cipher). */
 export function globalSection(
   inventory: Inventory,
-  cipherPass: Part | null,
-  extra: Array<[string, ConfValue]>,
+  zone: Zone,
+  host: HostSpec,
+  passes: Map<number, Part | null>,
 ): ConfSection {
-  const { repo } = inventory;
   const options: Array<[string, ConfValue]> = [
     ['log-path', '/var/log/pgbackrest'],
     ['start-fast', 'y'],
-    ...extra,
-    ['repo1-path', repo.path],
-    ['repo1-retention-full', repo.retention.full],
-    ['repo1-retention-diff', repo.retention.diff],
   ];
-  if (cipherPass !== null) {
-    options.push(['repo1-cipher-type', repo.cipherType], ['repo1-cipher-pass', cipherPass as ConfValue]);
+  const ctx = { host, backupHost: zone.backupHost, userOf: (other: HostSpec) => pgbackrestUser(inventory, other) };
+  for (const repo of inventory.repos) {
+    const type = repoType(repo);
+    const p = repoPrefix(repo);
+    options.push(
+      ...type.locationOptions(repo, ctx),
+      ...(type.backupOptions?.(repo, ctx) ?? []),
+      [`${p}path`, repo.path],
+      [`${p}retention-full`, repo.retention.full],
+      [`${p}retention-diff`, repo.retention.diff],
+    );
+    const pass = passes.get(repo.key) ?? null;
+    if (pass !== null) options.push([`${p}cipher-type`, repo.cipherType], [`${p}cipher-pass`, pass as ConfValue]);
   }
   return { name: 'global', options: withOperatorOptions(options, inventory.pgbackrest.global) };
 }
@@ -74,7 +84,7 @@ export function stanzaSection(
   return { name: zone.stanza, options: withOperatorOptions(options, inventory.pgbackrest.stanza) };
 }
 
-/** `repo1-host-port` / `pgN-host-port` for a host whose sshd is not on 22 (pgBackRest's default): none otherwise. */
-export function sshPortOption(key: string, host: HostSpec): Array<[string, ConfValue]> {
+/** `pgN-host-port` for a host whose sshd is not on 22 (pgBackRest's default): none otherwise. */
+function sshPortOption(key: string, host: HostSpec): Array<[string, ConfValue]> {
   return host.sshPort === 22 ? [] : [[key, host.sshPort]];
 }

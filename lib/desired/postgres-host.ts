@@ -1,11 +1,11 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
-import { asyncSpoolPath, pgpassPath, S3_CA_PATH } from '../facts/paths.js';
+import { asyncSpoolPath, pgpassPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
-import { planEditedFile, planFile } from '../resources/file.js';
+import { planEditedFile } from '../resources/file.js';
 import { desiredHba } from '../resources/pg-hba.js';
 import { asAdoption } from '../resources/managed-lines.js';
 import { planRole } from '../resources/pg-role.js';
@@ -19,20 +19,18 @@ import {
   restartStep,
   settingsNotInEffect,
 } from '../resources/pg-settings.js';
-import type { ConfValue } from '../resources/pgbackrest-conf.js';
-import { desiredCrontab, planCrontab } from '../resources/crontab.js';
-import { planFirstBackup, planStanza } from '../resources/stanza.js';
-import { s3Options } from '../repositories/s3.js';
-import { standbySafeCron, zonePrimary } from './s3.js';
+import { addBackups, standbyTest, zonePrimary } from './backups.js';
+import type { StanzaSecrets } from './cipher.js';
+import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
 import { planPgpass } from '../resources/pgpass.js';
-import type { Part, ResourceRef } from '../resources/types.js';
+import type { ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
 import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
 import { checkServerVersion } from './layout.js';
-import { globalSection, sshPortOption, stanzaSection } from './pgbackrest.js';
+import { globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -54,8 +52,7 @@ export function postgresHostResources(
   zone: Zone,
   host: HostSpec,
   facts: FactsByHost,
-  cipherPass: Part | null,
-  cipherAddress?: ResourceRef,
+  secrets: StanzaSecrets,
 ): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
@@ -94,44 +91,14 @@ export function postgresHostResources(
       planDirectory({ path: spool, owner: user, group, mode: '0750' }, hostFacts.files[spool]),
     );
   }
-  const s3 = inventory.repo.s3;
-  const caFile =
-    s3?.caCert === undefined
-      ? undefined
-      : out.add(
-          's3_ca',
-          undefined,
-          S3_CA_PATH,
-          planFile(
-            {
-              path: S3_CA_PATH,
-              owner: 'root',
-              group: 'root',
-              mode: '0644',
-              content: [s3.caCert],
-            },
-            hostFacts.files[S3_CA_PATH],
-          ),
-          [confDir],
-        );
-  const repoOptions: Array<[string, ConfValue]> = backup
-    ? // repo1-hardlink as on the backup host, where the backup command reads it: the role
-      // writes it on both, so a zone it set up reads the same to bsync.
-      [
-        ['repo1-host', backup.name],
-        ...sshPortOption('repo1-host-port', backup),
-        ['repo1-host-user', pgbackrestUser(inventory, backup)],
-        ['repo1-hardlink', 'y'],
-      ]
-    : s3
-      ? s3Options(s3)
-      : [];
+  const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group);
+  const caFiles = addRepoCaFiles(out, inventory, hostFacts, confDir);
   const conf = addPgbackrestConf(
     out,
     hostFacts,
     group,
-    [globalSection(inventory, cipherPass, repoOptions), stanzaSection(inventory, zone, [host], facts, false)],
-    [confDir, caFile, cipherAddress],
+    [globalSection(inventory, zone, host, secrets.passes), stanzaSection(inventory, zone, [host], facts, false)],
+    [confDir, ...caFiles, ...secrets.generators],
   );
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
@@ -188,7 +155,20 @@ export function postgresHostResources(
       ),
     );
   }
-  if (s3) addS3Stanza(out, inventory, zone, host, facts, [conf, logDir], [reloaded, restarted]);
+  // Without a backup host, backups run here: the zone's primary makes the stanza and first
+  // backups (stanza-create talks to the running server: it waits for every settings change
+  // and restart), and every host gets jobs that do nothing on a standby.
+  if (!backup) {
+    const inEffect = [reloaded, restarted];
+    addBackups(out, inventory, zone, hostFacts, {
+      ownsStanza: zonePrimary(zone.postgresHosts, facts)?.name === host.name,
+      user,
+      stanzaAfter: [conf, logDir, ...repoDirs, ...inEffect],
+      firstBackupAfter: inEffect,
+      cronAfter: [conf, logDir, ...repoDirs],
+      standbyTest: standbyTest(host, pg),
+    });
+  }
   return out;
 }
 
@@ -343,48 +323,4 @@ function addPatroniSettings(
     [configAddress, restartAddress],
   );
   return { reloaded, restarted };
-}
-
-/** S3: the zone's primary creates the stanza and takes the first backup; every host gets standby-safe cron entries. */
-function addS3Stanza(
-  out: HostResources,
-  inventory: Inventory,
-  zone: Zone,
-  host: HostSpec,
-  facts: FactsByHost,
-  configured: ResourceRef[],
-  inEffect: ResourceRef[],
-): void {
-  const hostFacts = facts.get(host.name) as HostFacts;
-  const user = pgbackrestUser(inventory, host);
-  let firstBackup: ResourceRef | undefined;
-  if (zonePrimary(zone.postgresHosts, facts)?.name === host.name) {
-    // stanza-create talks to the running server: it waits for every settings change and restart.
-    const stanza = out.add(
-      'stanza',
-      zone.stanza,
-      `stanza ${zone.stanza}`,
-      planStanza(zone.stanza, user, hostFacts.repo),
-      [...configured, ...inEffect],
-    );
-    firstBackup = out.add(
-      'first_backup',
-      zone.stanza,
-      `first full backup of ${zone.stanza}`,
-      planFirstBackup(zone.stanza, user, hostFacts.repo),
-      [stanza, ...inEffect],
-    );
-  }
-  const crontab = hostFacts.crontabs[user] ?? null;
-  out.add(
-    'crontab',
-    user,
-    `crontab of ${user}`,
-    planCrontab(
-      user,
-      crontab,
-      desiredCrontab(crontab, standbySafeCron(inventory, host, zone.stanza, hostFacts.postgres), zone.stanza),
-    ),
-    [...configured, firstBackup],
-  );
 }

@@ -10,7 +10,6 @@ import {
   PGBACKREST_CONF,
   PGBACKREST_CONF_DIR,
   PGBACKREST_LOG_DIR,
-  S3_CA_PATH,
   authorizedKeysPath,
   knownHostsPath,
   pgpassPath,
@@ -20,6 +19,9 @@ import {
   sshDir,
 } from './paths.js';
 import type { FileFacts } from './types.js';
+import { sshRepo } from '../config/inventory.js';
+import { repoType } from '../repositories/index.js';
+import { caPath } from '../repositories/types.js';
 
 interface WatchedFile {
   path: string;
@@ -36,7 +38,7 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
     { path: PGBACKREST_LOG_DIR, readContent: false },
     { path: pgpassPath(user), readContent: true },
   ];
-  if (ctx.inventory.repo.type === 'ssh') {
+  if (sshRepo(ctx.inventory)) {
     files.push(
       { path: sshDir(user), readContent: false },
       ...KEY_TYPES.flatMap((type) => [
@@ -47,10 +49,14 @@ export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
       { path: knownHostsPath(user), readContent: true },
     );
   }
-  if (ctx.host.role === 'backup') files.push({ path: ctx.inventory.repo.path, readContent: false });
+  for (const repo of ctx.inventory.repos) {
+    const type = repoType(repo);
+    // The repository's folder where it is one on this host (the backup host's, or a posix one).
+    if (type.folderOn === ctx.host.role) files.push({ path: repo.path, readContent: false });
+    if (type.caCert?.(repo) !== undefined) files.push({ path: caPath(repo), readContent: true });
+  }
   const spool = asyncSpoolPath(ctx.inventory);
   if (ctx.host.role === 'postgres' && spool !== null) files.push({ path: spool, readContent: false });
-  if (ctx.inventory.repo.s3?.caCert !== undefined) files.push({ path: S3_CA_PATH, readContent: true });
   return files;
 }
 

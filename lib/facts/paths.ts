@@ -9,8 +9,6 @@ export const PGBACKREST_CONF_DIR = '/etc/pgbackrest';
 /** Debian's package ships this one; pgBackRest reads it when the new one is absent. */
 export const LEGACY_PGBACKREST_CONF = '/etc/pgbackrest.conf';
 export const PGBACKREST_LOG_DIR = '/var/log/pgbackrest';
-/** Where an S3 endpoint's CA certificate goes on each host. */
-export const S3_CA_PATH = '/etc/pgbackrest/s3-ca.crt';
 
 /** pgBackRest's default spool-path. */
 const PGBACKREST_SPOOL_DIR = '/var/spool/pgbackrest';

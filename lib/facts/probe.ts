@@ -33,12 +33,12 @@ export function probeContext(inventory: Inventory, host: HostSpec): ProbeContext
 
 /**
  * The OS user that runs pgBackRest on a host, decided here only: the repository user on a
- * backup host (SSH repositories), postgres on a PostgreSQL host (it archives WAL as the
- * server's user, and with S3 it takes the backups too). Its SSH keys, its crontab and its
+ * backup host (an ssh repository), postgres on a PostgreSQL host (it archives WAL as the
+ * server's user, and without a backup host it takes the backups too). Its SSH keys, its crontab and its
  * reads of the repository are this user's.
  */
 export function pgbackrestUser(inventory: Inventory, host: HostSpec): string {
-  return host.role === 'backup' ? inventory.repo.user : PG_OS_USER;
+  return host.role === 'backup' ? inventory.repoUser : PG_OS_USER;
 }
 
 /** The OS user whose SSH keys pgBackRest uses on this host (pgbackrestUser, for a probe). */

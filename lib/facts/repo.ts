@@ -1,26 +1,38 @@
-// The stanza as the repository holds it, read where the repository is reachable:
-// on the backup host for SSH repositories (S3 reads it through a postgres host).
+// The stanza as each repository holds it, read where backups run: on the backup host when
+// the stanza has an ssh repository (it reaches every repository), else on each PostgreSQL host.
 import { asUserInScript, shq } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import { PGBACKREST_CONF } from './paths.js';
-import { s3Flags } from '../repositories/s3.js';
-import type { Inventory } from '../config/inventory.js';
+import { repoType } from '../repositories/index.js';
+import { locationFlags, repoPrefix } from '../repositories/types.js';
+import { sshRepo, type Inventory, type Repo } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
 
 const INFO_TIMEOUT_SEC = 20;
+/** pgBackRest's info status for a repository it could not read (an error reaching or reading it). */
+const STATUS_OTHER = 99;
 
-/** The repository's location options as bsync wants them (never secrets: those stay in the file). */
-function repoLocation(inventory: Inventory): string[] {
-  const options = [`--repo1-path=${inventory.repo.path}`];
-  if (inventory.repo.type === 's3' && inventory.repo.s3) options.push(...s3Flags(inventory.repo.s3));
-  return options;
+/** The repositories' location options as bsync wants them (never secrets: those stay in the file). */
+function repoLocation(inventory: Inventory, ctx: ProbeContext): string[] {
+  return inventory.repos.flatMap((repo) => [
+    `--${repoPrefix(repo)}path=${repo.path}`,
+    ...locationFlags(
+      repoType(repo).locationOptions(repo, { host: ctx.host, userOf: (host) => pgbackrestUser(inventory, host) }),
+    ),
+  ]);
 }
 
-/** Whether this host reads the repository: the backup host of an SSH one, each PostgreSQL host of an S3 one. */
+/** Whether this host reads the repositories: the backup host when there is one, each PostgreSQL host otherwise. */
 function readsRepo(ctx: ProbeContext): boolean {
-  return ctx.host.role === (ctx.inventory.repo.type === 'ssh' ? 'backup' : 'postgres');
+  return ctx.host.role === (sshRepo(ctx.inventory) ? 'backup' : 'postgres');
+}
+
+/** A folder repository on this host is tested for backup.info; an object store has no file to test (`-`). */
+function existsLine(repo: Repo, ctx: ProbeContext): string {
+  if (repoType(repo).folderOn !== ctx.host.role) return 'echo -';
+  return `[ -f ${shq(`${repo.path}/backup/${ctx.stanza}/backup.info`)} ] && echo Y || echo N`;
 }
 
 export const repoProbe: Probe = {
@@ -29,18 +41,13 @@ export const repoProbe: Probe = {
   command: (ctx) => {
     const user = pgbackrestUser(ctx.inventory, ctx.host);
     const stanza = shq(ctx.stanza);
-    const lines = [];
-    if (ctx.inventory.repo.type === 'ssh') {
-      lines.push(`[ -f ${shq(`${ctx.inventory.repo.path}/backup/${ctx.stanza}/backup.info`)} ] && echo Y || echo N`);
-    } else {
-      lines.push(`echo -`);
-    }
+    const lines = ctx.inventory.repos.map((repo) => existsLine(repo, ctx));
     // info only means something once a config is in place; otherwise pgBackRest's defaults would answer.
-    // The repository is looked for where bsync wants it, not where a drifted config points,
+    // The repositories are looked for where bsync wants them, not where a drifted config points,
     // and a repository that does not answer cannot hold up the plan.
     const info = asUserInScript(
       user,
-      `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+      `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory, ctx).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
     );
     lines.push(
       `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`,
@@ -50,30 +57,36 @@ export const repoProbe: Probe = {
     return lines.join('\n');
   },
   parse(output, ctx) {
-    const [existsLine = 'N', infoLine = ''] = output.split('\n');
-    const repo: RepoFacts = {
+    const outputLines = output.split('\n');
+    const count = ctx.inventory.repos.length;
+    const infoLine = outputLines[count] ?? '';
+    const repos: RepoFacts[] = ctx.inventory.repos.map((repo, index) => ({
+      key: repo.key,
       stanza: ctx.stanza,
-      backupInfoExists: existsLine.trim() === 'Y',
+      backupInfoExists: (outputLines[index] ?? 'N').trim() === 'Y',
       statusCode: null,
       statusMessage: '',
       backups: [],
-    };
+    }));
     if (infoLine.trim() === 'none') {
-      repo.statusMessage = 'no pgbackrest.conf yet';
-      return { repo };
+      for (const repo of repos) repo.statusMessage = 'no pgbackrest.conf yet';
+      return { repos };
     }
     const info = requireFramed(infoLine, ctx, 'repo', 'pgbackrest info');
     if (info.code === 0) {
-      Object.assign(
-        repo,
-        parseInfo(parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json'), ctx.stanza),
-      );
-      // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
-      if (existsLine.trim() === '-') repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
+      const parsed = parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json');
+      repos.forEach((repo, index) => {
+        Object.assign(repo, parseInfo(parsed, ctx.stanza, repo.key));
+        // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
+        if ((outputLines[index] ?? '').trim() === '-')
+          repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
+        if (repo.statusCode === STATUS_OTHER) repo.unreadable = true;
+      });
     } else {
-      repo.statusMessage = info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`;
+      const message = info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`;
+      for (const repo of repos) repo.statusMessage = message;
     }
-    return { repo };
+    return { repos };
   },
 };
 
@@ -84,7 +97,7 @@ interface InfoBackup {
   timestamp?: { start?: number; stop?: number };
   info?: { size?: number; repository?: { delta?: number } };
   archive?: { start?: string | null; stop?: string | null };
-  database?: { id?: number };
+  database?: { id?: number; 'repo-key'?: number };
 }
 
 interface InfoStanza {
@@ -92,8 +105,9 @@ interface InfoStanza {
   cipher?: string;
   status: { code: number; message: string; lock?: { backup?: { held?: boolean } } };
   backup?: InfoBackup[];
-  archive?: Array<{ database?: { id?: number }; min?: string | null; max?: string | null }>;
-  db?: Array<{ id?: number; version?: string }>;
+  archive?: Array<{ database?: { id?: number; 'repo-key'?: number }; min?: string | null; max?: string | null }>;
+  db?: Array<{ id?: number; version?: string; 'repo-key'?: number }>;
+  repo?: Array<{ key?: number; cipher?: string; status?: { code?: number; message?: string } }>;
 }
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
@@ -115,22 +129,37 @@ function backupInfo(backup: InfoBackup, versions: Map<number | undefined, string
   return entry;
 }
 
-/** `pgbackrest info --output=json`: status code 1 = missing stanza path, 0 = ok. */
-export function parseInfo(parsed: unknown, stanza: string): Partial<RepoFacts> {
+/**
+ * `pgbackrest info --output=json`, for the stanza in one repository (`key`): status code
+ * 1 = missing stanza path, 0 = ok. Entries without a repo-key (one repository) count as repo1's.
+ */
+export function parseInfo(parsed: unknown, stanza: string, key = 1): Omit<Partial<RepoFacts>, 'key'> {
   const stanzas = Array.isArray(parsed) ? (parsed as InfoStanza[]) : [];
   const entry = stanzas.find((candidate) => candidate.name === stanza);
   if (!entry) return { statusCode: null, statusMessage: 'stanza not in pgbackrest info output' };
-  const versions = new Map((entry.db ?? []).map((db) => [db.id, String(db.version)] as const));
-  const backups = (entry.backup ?? []).map((backup) => backupInfo(backup, versions));
+  const inRepo = (item: { 'repo-key'?: number } | undefined) => (item?.['repo-key'] ?? 1) === key;
+  const versions = new Map(
+    (entry.db ?? []).filter((db) => inRepo(db)).map((db) => [db.id, String(db.version)] as const),
+  );
+  const backups = (entry.backup ?? [])
+    .filter((backup) => inRepo(backup.database))
+    .map((backup) => backupInfo(backup, versions));
   // The archive of the newest database (the last one after a stanza-upgrade).
-  const archive = (entry.archive ?? []).at(-1);
-  const facts: Partial<RepoFacts> = {
-    statusCode: entry.status.code,
-    statusMessage: entry.status.message,
+  const archive = (entry.archive ?? []).filter((item) => inRepo(item.database)).at(-1);
+  const repo = (entry.repo ?? []).find((item) => item.key === key);
+  // One repository's own status where pgBackRest gives one (several repositories), else the stanza's.
+  const status =
+    repo?.status && typeof repo.status.code === 'number' && (entry.repo ?? []).length > 1
+      ? { code: repo.status.code, message: String(repo.status.message ?? '') }
+      : entry.status;
+  const facts: Omit<Partial<RepoFacts>, 'key'> = {
+    statusCode: status.code,
+    statusMessage: status.message,
     backups,
     backupRunning: entry.status.lock?.backup?.held === true,
   };
-  if (typeof entry.cipher === 'string') facts.cipher = entry.cipher;
+  const cipher = repo?.cipher ?? entry.cipher;
+  if (typeof cipher === 'string') facts.cipher = cipher;
   // The newest file may be a backup's history file (`…0002.00000028.backup`): its segment counts.
   const segment = (name: string | undefined) => name?.slice(0, 24);
   if (str(archive?.min)) facts.archiveMin = segment(str(archive?.min));

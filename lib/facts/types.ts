@@ -116,8 +116,10 @@ interface ArchiverFacts {
   lastFailedTime: number | null;
 }
 
-/** The stanza as the repository holds it. */
+/** The stanza as one repository holds it. */
 export interface RepoFacts {
+  /** The N of repoN. */
+  key: number;
   stanza: string;
   /** backup.info exists in the repository for the stanza. */
   backupInfoExists: boolean;
@@ -132,6 +134,8 @@ export interface RepoFacts {
   archiveMax?: string;
   /** A backup of the stanza holds pgBackRest's lock: one is running now. */
   backupRunning?: boolean;
+  /** pgBackRest reached for the repository and could not read it (status 99): what it holds is unknown. */
+  unreadable?: boolean;
 }
 
 export interface PatroniMember {
@@ -167,6 +171,7 @@ export interface HostFacts {
   /** Which binary gave that version (stat of it and of /etc/ld.so.cache): the key of the controller's cache (facts/version-cache.ts). */
   pgbackrestIdentity?: string;
   postgres?: PostgresFacts;
-  repo?: RepoFacts;
+  /** Each repository of the stanza, as the config lists them (repo1 first), read where backups run. */
+  repos?: RepoFacts[];
   patroni?: PatroniFacts;
 }

@@ -1,10 +1,10 @@
 // The OS users bsync works with: postgres everywhere, the repository user on backup hosts.
 import { shq, userVariable } from '../transport/shell.js';
-import { PG_OS_USER, type Probe, type ProbeContext } from './probe.js';
+import { PG_OS_USER, pgbackrestUser, type Probe, type ProbeContext } from './probe.js';
 import type { UserFacts } from './types.js';
 
 export function usersOfInterest(ctx: ProbeContext): string[] {
-  return ctx.host.role === 'backup' ? [ctx.inventory.repo.user, PG_OS_USER] : [PG_OS_USER];
+  return [...new Set([pgbackrestUser(ctx.inventory, ctx.host), PG_OS_USER])];
 }
 
 export const usersProbe: Probe = {

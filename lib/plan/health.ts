@@ -26,14 +26,16 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
         });
       }
     }
-    const owner = facts.get(zone.repoOwner.name);
-    const repo = owner?.repo;
-    if (!repo || !hosts.includes(zone.repoOwner.name) || !repo.backupInfoExists) continue;
-    if (repo.statusCode === null || !USABLE_STATUS.has(repo.statusCode)) {
+    if (!hosts.includes(zone.repoOwner.name)) continue;
+    const several = inventory.repos.length > 1;
+    for (const repo of facts.get(zone.repoOwner.name)?.repos ?? []) {
+      // A repository that does not answer may hold the stanza: its state is unknown, which is a problem too.
+      if (!repo.backupInfoExists && !repo.unreadable) continue;
+      if (repo.statusCode !== null && USABLE_STATUS.has(repo.statusCode)) continue;
       const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
       problems.push({
         host: zone.repoOwner.name,
-        problem: `stanza ${zone.stanza}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}`,
+        problem: `stanza ${zone.stanza}${several ? ` repo${repo.key}` : ''}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}`,
       });
     }
   }

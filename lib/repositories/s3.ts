@@ -1,29 +1,31 @@
-// An S3 repository's pgBackRest options, listed once: the lines of pgbackrest.conf
-// (desired/) and the location flags of `pgbackrest info` (facts/repo.ts) are both made
-// from this table. Secrets go to the conf file only, never onto a command line.
-import type { S3Repo, Secret } from '../config/inventory.js';
-import { S3_CA_PATH } from '../facts/paths.js';
+// An S3 repository: a bucket (and a path in it) every host of the stanza reaches itself.
+// Its options are listed once: the lines of pgbackrest.conf and the location flags of
+// `pgbackrest info` are both made from them. Secrets go to the conf file only.
+import type { S3Repo } from '../config/inventory.js';
+import type { RepoType } from './types.js';
+import { caPath, repoPrefix } from './types.js';
 
-export type S3OptionValue = string | number | { secret: Secret };
+const s3Of = (repo: { s3?: S3Repo }) => repo.s3 as S3Repo;
 
-/** The repo1-* options of an S3 repository, in the order pgbackrest.conf lists them. */
-export function s3Options(s3: S3Repo): Array<[string, S3OptionValue]> {
-  const options: Array<[string, S3OptionValue]> = [
-    ['repo1-type', 's3'],
-    ['repo1-s3-bucket', s3.bucket],
-    ['repo1-s3-endpoint', s3.endpoint],
-    ['repo1-s3-region', s3.region],
-    ['repo1-s3-key', { secret: s3.key }],
-    ['repo1-s3-key-secret', { secret: s3.keySecret }],
-    ['repo1-s3-uri-style', s3.uriStyle],
-  ];
-  if (s3.port !== undefined) options.push(['repo1-storage-port', s3.port]);
-  if (!s3.verifyTls) options.push(['repo1-storage-verify-tls', 'n']);
-  if (s3.caCert !== undefined) options.push(['repo1-storage-ca-file', S3_CA_PATH]);
-  return options;
-}
-
-/** The same options as `--key=value` flags, the secrets left out (pgBackRest reads them from the conf). */
-export function s3Flags(s3: S3Repo): string[] {
-  return s3Options(s3).flatMap(([key, value]) => (typeof value === 'object' ? [] : [`--${key}=${value}`]));
-}
+export const s3RepoType: RepoType = {
+  name: 's3',
+  locationOptions(repo) {
+    const s3 = s3Of(repo);
+    const p = repoPrefix(repo);
+    const options: ReturnType<RepoType['locationOptions']> = [
+      [`${p}type`, 's3'],
+      [`${p}s3-bucket`, s3.bucket],
+      [`${p}s3-endpoint`, s3.endpoint],
+      [`${p}s3-region`, s3.region],
+      [`${p}s3-key`, { secret: s3.key }],
+      [`${p}s3-key-secret`, { secret: s3.keySecret }],
+      [`${p}s3-uri-style`, s3.uriStyle],
+    ];
+    if (s3.port !== undefined) options.push([`${p}storage-port`, s3.port]);
+    if (!s3.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
+    if (s3.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
+    return options;
+  },
+  caCert: (repo) => s3Of(repo).caCert,
+  secrets: (repo) => [s3Of(repo).key, s3Of(repo).keySecret],
+};

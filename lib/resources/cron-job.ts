@@ -5,6 +5,8 @@
 interface BackupJob {
   stanza: string;
   type: string;
+  /** --repo=N when the job names one (pgBackRest backs up to repo1 without it). */
+  repo?: number;
 }
 
 /** The five schedule fields (or an @macro) and the command of a crontab job line; null for comments, variables, blanks. */
@@ -105,16 +107,19 @@ function pgbackrestBackup(words: string[]): BackupJob | null {
       if (equals >= 0) options.set(word.slice(2, equals), word.slice(equals + 1));
       // pgBackRest also takes `--option value`; only these two are read here, so only
       // they take the next word (a flag such as --no-online takes none).
-      else if (word === '--stanza' || word === '--type') options.set(word.slice(2), words[++i] ?? '');
+      else if (word === '--stanza' || word === '--type' || word === '--repo')
+        options.set(word.slice(2), words[++i] ?? '');
     } else positional.push(word);
   }
   const stanza = options.get('stanza');
   // Without --type pgBackRest takes an incremental backup: not a job bsync schedules.
   const type = options.get('type');
-  return positional.includes('backup') && stanza && type ? { stanza, type } : null;
+  if (!positional.includes('backup') || !stanza || !type) return null;
+  const repo = options.get('repo');
+  return repo !== undefined && /^\d+$/.test(repo) ? { stanza, type, repo: Number(repo) } : { stanza, type };
 }
 
 /** Whether the crontab line runs a backup of this stanza and type. */
-export function runsBackup(line: string, stanza: string, type: string): boolean {
-  return backupJobs(line).some((job) => job.stanza === stanza && job.type === type);
+export function runsBackup(line: string, stanza: string, type: string, repo = 1): boolean {
+  return backupJobs(line).some((job) => job.stanza === stanza && job.type === type && (job.repo ?? 1) === repo);
 }

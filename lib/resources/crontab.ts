@@ -12,8 +12,13 @@ import { cronMark, OURS } from './marker.js';
 export interface DesiredCronEntry {
   schedule: string;
   command: string;
-  /** `full:pgedge-demo-1`: the backup type, then the stanza. */
+  /** `full:pgedge-demo-1`: the backup type (`full-repo2` for another repository than repo1), then the stanza. */
   id: string;
+}
+
+/** The id of a stanza's backup job: `full:<stanza>` for repo1, `full-repo2:<stanza>` for repo2. */
+export function cronId(type: string, stanza: string, repo = 1): string {
+  return `${type}${repo === 1 ? '' : `-repo${repo}`}:${stanza}`;
 }
 
 /** Ansible's cron module names each job on the line above it: `#Ansible: NAME`. */
@@ -24,11 +29,12 @@ export function desiredCrontab(current: string | null, entries: DesiredCronEntry
     // The marker ends the line and names the stanza exactly: `…-1` is not `…-10`.
     isOurs: (line) => line.trimEnd().endsWith(`:${stanza}`) && OURS.cronJob.test(line.trimEnd()),
     wanted: entries.map((entry) => {
-      const type = entry.id.slice(0, entry.id.indexOf(':'));
+      const [, type, repo = '1'] = /^([a-z]+)(?:-repo(\d+))?:/.exec(entry.id) ?? [];
+      const which = repo === '1' ? type : `${type} (repo${repo})`;
       return {
         line: [`${entry.schedule} ${entry.command} ${cronMark(entry.id)}`],
-        adopts: (existing: string) => runsBackup(existing, stanza, type),
-        describe: `the ${type} backup job of ${stanza}`,
+        adopts: (existing: string) => runsBackup(existing, stanza, type, Number(repo)),
+        describe: `the ${which} backup job of ${stanza}`,
         adoptionFields: (existing: string) => {
           const schedule = existing
             .trim()
@@ -37,7 +43,7 @@ export function desiredCrontab(current: string | null, entries: DesiredCronEntry
             .join(' ');
           return schedule === entry.schedule
             ? []
-            : [{ name: `${type} schedule`, before: schedule, after: entry.schedule }];
+            : [{ name: `${which} schedule`, before: schedule, after: entry.schedule }];
         },
         companionAbove: (line: string) => ANSIBLE_NAME.test(line),
       };

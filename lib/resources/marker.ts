@@ -10,7 +10,7 @@ export const COMMENT_MARK = `# ${MARK}`;
 /** `bsync:<tag>`: a key pair's comment and the end of an authorized_keys line (`bsync:postgres@pg1`). */
 export const tagged = (tag: string) => `${MARK}:${tag}`;
 
-/** The comment that ends a cron job's line: `# bsync:full:<stanza>`. */
+/** The comment that ends a cron job's line: `# bsync:full:<stanza>` (`# bsync:full-repo2:<stanza>` for repo2). */
 export const cronMark = (id: string) => `${COMMENT_MARK}:${id}`;
 
 /** The first line of pgbackrest.conf. */
@@ -20,5 +20,5 @@ export const CONF_HEADER = `# Managed by ${MARK}: edits here are reported as dri
 export const OURS = {
   knownHost: new RegExp(` ${MARK}$`),
   authorizedKey: new RegExp(` ${MARK}:\\S+$`),
-  cronJob: new RegExp(`${COMMENT_MARK}:[a-z]+:\\S+$`),
+  cronJob: new RegExp(`${COMMENT_MARK}:[a-z]+(-repo[0-9]+)?:\\S+$`),
 };

@@ -70,7 +70,7 @@ export type ResourceKind =
   | 'known_hosts'
   | 'pgbackrest_conf'
   | 'legacy_pgbackrest_conf'
-  | 's3_ca'
+  | 'repo_ca'
   | 'pgpass'
   | 'cipher_pass'
   | 'postgresql_conf'

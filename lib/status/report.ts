@@ -2,7 +2,7 @@
 // newest backup of each type, how old and large it is, the WAL archive's range, how
 // archiving goes on the primary, whether a backup runs now. A pure function of the facts
 // gathered in the usual single round trip per host; nothing is changed, no lease taken.
-import type { Inventory } from '../config/inventory.js';
+import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 
@@ -37,7 +37,7 @@ interface ArchivingSummary {
 export interface StanzaStatus {
   stanza: string;
   zone: number;
-  repo: { key: 'repo1'; type: Inventory['repo']['type']; path: string; readBy: string };
+  repo: { key: string; type: RepoTypeName; path: string; readBy: string };
   /** pgbackrest info's status: 0 ok, 1 missing stanza path, 2 no valid backups, …; null when info could not run. */
   statusCode: number | null;
   statusMessage: string;
@@ -104,8 +104,8 @@ function archiving(primary: HostFacts | undefined, now: number): ArchivingSummar
   };
 }
 
-function stanzaStatus(inventory: Inventory, zone: Zone, facts: FactsByHost, now: number): StanzaStatus {
-  const repo = facts.get(zone.repoOwner.name)?.repo;
+function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number): StanzaStatus {
+  const repo = facts.get(zone.repoOwner.name)?.repos?.find((entry) => entry.key === wanted.key);
   const valid = (repo?.backups ?? []).filter((backup) => !backup.error);
   const newest = Object.fromEntries(
     BACKUP_TYPES.map((type) => {
@@ -117,7 +117,7 @@ function stanzaStatus(inventory: Inventory, zone: Zone, facts: FactsByHost, now:
   const status: StanzaStatus = {
     stanza: zone.stanza,
     zone: zone.zone,
-    repo: { key: 'repo1', type: inventory.repo.type, path: inventory.repo.path, readBy: zone.repoOwner.name },
+    repo: { key: `repo${wanted.key}`, type: wanted.type, path: wanted.path, readBy: zone.repoOwner.name },
     statusCode: repo?.statusCode ?? null,
     statusMessage: repo?.statusMessage ?? 'not read',
     backupRunning: repo?.backupRunning === true,
@@ -154,6 +154,6 @@ export function statusReport(
     version: 1,
     generatedAt: new Date(now * 1000).toISOString(),
     configPath: inventory.configPath,
-    stanzas: zones.map((zone) => stanzaStatus(inventory, zone, facts, now)),
+    stanzas: zones.flatMap((zone) => inventory.repos.map((repo) => stanzaStatus(zone, repo, facts, now))),
   };
 }

@@ -58,7 +58,8 @@ export function verifyPlans(
     );
     const host =
       inventory.verify.hosts.get(zone.zone) ?? zone.backupHost?.name ?? primary?.name ?? zone.postgresHosts[0].name;
-    const backups = (facts.get(zone.repoOwner.name)?.repo?.backups ?? []).filter((backup) => !backup.error);
+    // repo1's backups: restore, like pgBackRest without --repo, reads the first repository that has the set.
+    const backups = (facts.get(zone.repoOwner.name)?.repos?.[0]?.backups ?? []).filter((backup) => !backup.error);
     const backup =
       request.set !== undefined ? backups.find((candidate) => candidate.label === request.set) : backups.at(-1);
     if (!backup) {

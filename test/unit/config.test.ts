@@ -15,13 +15,16 @@ describe('loading a good config', () => {
   it("applies the role's defaults", () => {
     // No pg_version default: each server's version is read from it (docs/platforms.md).
     expect(inventory.cluster).toEqual({ name: 'demo' });
-    expect(inventory.repo).toMatchObject({
+    expect(inventory.repos).toHaveLength(1);
+    expect(inventory.repos[0]).toMatchObject({
+      key: 1,
       type: 'ssh',
       path: '/home/backrest',
-      user: 'backrest',
       cipherType: 'aes-256-cbc',
       retention: { full: 1, diff: 6 },
+      schedule: { full: '10 0 * * 0', diff: '10 0 * * 1-6' },
     });
+    expect(inventory.repoUser).toBe('backrest');
     expect(inventory.schedule).toEqual({ full: '10 0 * * 0', diff: '10 0 * * 1-6' });
     expect(inventory.backupUser.name).toBe('backrest');
     expect(inventory.ssh).toMatchObject({ user: 'root', port: 22, connectTimeout: 10 });
@@ -39,8 +42,8 @@ describe('loading a good config', () => {
   });
 
   it('reads secrets and never prints them', () => {
-    expect(inventory.repo.cipherPass).toBeInstanceOf(Secret);
-    expect((inventory.repo.cipherPass as Secret).reveal()).toBe(ENV.BSYNC_CIPHER);
+    expect(inventory.repos[0].cipherPass).toBeInstanceOf(Secret);
+    expect((inventory.repos[0].cipherPass as Secret).reveal()).toBe(ENV.BSYNC_CIPHER);
     const printed = `${JSON.stringify(inventory)} ${String(inventory.backupUser.password)}`;
     expect(printed).not.toContain(ENV.BSYNC_CIPHER);
     expect(printed).not.toContain(ENV.BSYNC_BACKUP_PASSWORD);
@@ -53,7 +56,7 @@ describe('loading a good config', () => {
     writeFileSync(join(dir, 'pw'), 'from-a-file\n', { mode: 0o644 });
     const text = `[cluster]\nname = "x"\n[repo]\ncipher_pass = "auto"\n[backup_user]\npassword = { file = "pw" }\n[[host]]\nname = "a"\nrole = "postgres"\n[[host]]\nname = "b"\nrole = "backup"\n`;
     const auto = parseConfig(text, join(dir, 'bsync.toml'), {});
-    expect(auto.repo.cipherPass).toBe('auto');
+    expect(auto.repos[0].cipherPass).toBe('auto');
     expect((auto.backupUser.password as Secret).reveal()).toBe('from-a-file');
     expect(auto.warnings.join('\n')).toMatch(/pw can be read by other users/);
     const inline = parseConfig(text.replace('{ file = "pw" }', '"inline-pw"'), join(dir, 'bsync.toml'), {});
@@ -118,7 +121,7 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
     expect(failure('[pgbackrest.global]\nbuffer-size = "3MiB"\n')).toContain(
       'pgbackrest.global.buffer-size: must be one of "16KiB"',
     );
-    expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain('belongs to a second repository');
+    expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain('is an option of repo2, but the config has 1 repository');
     expect(failure('[pgbackrest.global]\nspool-path = "spool"\n')).toContain(
       'pgbackrest.global.spool-path: must be an absolute path, got "spool"',
     );
@@ -133,7 +136,7 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
     expect(() => load('[pgbackrest.global]\nbackup-standby = false\n')).not.toThrow();
     const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
     expect(failure('[pgbackrest.stanza]\nbackup-standby = true\n', s3.replace(/ca_file = .*\n/, ''))).toContain(
-      'with repo.type = "s3" each PostgreSQL host\'s stanza lists only itself',
+      'without an ssh repository each PostgreSQL host\'s stanza lists only itself',
     );
   });
 });

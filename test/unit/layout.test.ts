@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { standbySafeCron } from '../../lib/desired/s3.js';
+import { standbyTest } from '../../lib/desired/backups.js';
 import { HostError } from '../../lib/errors.js';
 import { parseLayout, postgresProbe } from '../../lib/facts/postgres.js';
 import { probeContext } from '../../lib/facts/probe.js';
@@ -328,12 +328,10 @@ describe('cron lines and verify find PostgreSQL where the server runs', () => {
   const pg = rocky(freshFacts()).get('ssh-pg1')!.postgres!;
 
   it("a standby-safe cron line calls the server's own psql, the same line for the same facts", () => {
-    const [full] = standbySafeCron(inv, inv.hosts[0], 'st', pg);
-    expect(full.command).toMatch(/^\[ "\$\(\/usr\/pgsql-15\/bin\/psql -XAtq -p 5432 /);
-    expect(standbySafeCron(inv, inv.hosts[0], 'st', structuredClone(pg))[0].command).toBe(full.command);
-    expect(standbySafeCron(inv, inv.hosts[0], 'st', { ...pg, binDir: undefined })[0].command).toMatch(
-      /^\[ "\$\(psql -XAtq/,
-    );
+    const full = standbyTest(inv.hosts[0], pg);
+    expect(full).toMatch(/^\[ "\$\(\/usr\/pgsql-15\/bin\/psql -XAtq -p 5432 /);
+    expect(standbyTest(inv.hosts[0], structuredClone(pg))).toBe(full);
+    expect(standbyTest(inv.hosts[0], { ...pg, binDir: undefined })).toMatch(/^\[ "\$\(psql -XAtq/);
   });
 
   it("verify looks in the verify host's server folder first, then Debian's and PGDG's", () => {
@@ -374,7 +372,7 @@ describe('cron lines and verify find PostgreSQL where the server runs', () => {
       pgVersion: '15',
       binDir: '/usr/pgsql-15/bin',
     });
-    facts.get('ssh-backup1')!.repo!.backups[0].pgVersion = '16';
+    facts.get('ssh-backup1')!.repos![0].backups[0].pgVersion = '16';
     expect(jobOf(verifyPlans(onPg1, facts, { recoveryPoint: false })).binDir).toBeUndefined();
   });
 });

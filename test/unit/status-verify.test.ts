@@ -23,7 +23,7 @@ const inventory = parseConfig(
   `${FIXTURES}lab/ssh.toml`,
   { C: 'cipher-passphrase-0123456789', P: 'password-0123456789' },
 );
-const repo = { stanza: 'pgedge-lab-1', backupInfoExists: true, ...parseInfo(info, 'pgedge-lab-1') } as RepoFacts;
+const repo = { key: 1, stanza: 'pgedge-lab-1', backupInfoExists: true, ...parseInfo(info, 'pgedge-lab-1') } as RepoFacts;
 const stop = repo.backups[0].stop!;
 
 function hostFacts(host: string, extra: Partial<HostFacts>): HostFacts {
@@ -62,7 +62,7 @@ function facts(archiver: { lastArchivedTime: number | null; lastFailedTime: numb
   };
   return new Map([
     ['ssh-pg1', hostFacts('ssh-pg1', { postgres })],
-    ['ssh-backup1', hostFacts('ssh-backup1', { repo })],
+    ['ssh-backup1', hostFacts('ssh-backup1', { repos: [repo] })],
   ]);
 }
 

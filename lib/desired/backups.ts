@@ -1,0 +1,116 @@
+// Where a stanza's backups run, whatever the repositories: the stanza (stanza-create, every
+// repository at once), each repository's first full backup, and a full and a diff job per
+// repository in the crontab of the user pgBackRest runs as. The backup host when the stanza
+// has one; otherwise each PostgreSQL host, whose jobs do nothing on a standby.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
+import { cronId, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
+import { planFirstBackup, planStanza, repoFlag } from '../resources/stanza.js';
+import type { ResourceRef } from '../resources/types.js';
+import { perRepo } from '../repositories/types.js';
+import { shq } from '../transport/shell.js';
+import type { HostResources } from './builder.js';
+import type { Zone } from './zone.js';
+
+export interface BackupPlace {
+  /** Whether this host creates the stanza and takes the first backups (the backup host, or the zone's primary). */
+  ownsStanza: boolean;
+  user: string;
+  /** What stanza-create waits for; the first backups wait for the stanza and `firstBackupAfter`. */
+  stanzaAfter: Array<ResourceRef | undefined>;
+  firstBackupAfter: Array<ResourceRef | undefined>;
+  /** What the crontab waits for besides the first backups. */
+  cronAfter: Array<ResourceRef | undefined>;
+  /** A shell test that is true on a standby (PostgreSQL hosts without a backup host), so the job skips. */
+  standbyTest?: string;
+}
+
+/** The repository facts of each configured repository, repo1 first (none read yet: empty ones). */
+function reposOf(inventory: Inventory, facts: HostFacts, stanza: string): RepoFacts[] {
+  return inventory.repos.map(
+    (repo) =>
+      facts.repos?.find((entry) => entry.key === repo.key) ?? {
+        key: repo.key,
+        stanza,
+        backupInfoExists: false,
+        statusCode: null,
+        statusMessage: 'not read',
+        backups: [],
+      },
+  );
+}
+
+export function addBackups(
+  out: HostResources,
+  inventory: Inventory,
+  zone: Zone,
+  facts: HostFacts,
+  place: BackupPlace,
+): void {
+  const several = inventory.repos.length > 1;
+  const firstBackups: ResourceRef[] = [];
+  if (place.ownsStanza) {
+    const repos = reposOf(inventory, facts, zone.stanza);
+    const stanza = out.add(
+      'stanza',
+      zone.stanza,
+      `stanza ${zone.stanza}`,
+      planStanza(zone.stanza, place.user, repos),
+      place.stanzaAfter,
+    );
+    for (const repo of inventory.repos) {
+      firstBackups.push(
+        out.add(
+          'first_backup',
+          perRepo(zone.stanza, repo),
+          several ? `first full backup of ${zone.stanza} in repo${repo.key}` : `first full backup of ${zone.stanza}`,
+          planFirstBackup(
+            zone.stanza,
+            place.user,
+            repos.find((entry) => entry.key === repo.key),
+            repo.key,
+            several,
+          ),
+          [stanza, ...place.firstBackupAfter],
+        ),
+      );
+    }
+  }
+  const entries: DesiredCronEntry[] = inventory.repos.flatMap((repo) =>
+    (['full', 'diff'] as const).map((type) => {
+      const backup = `pgbackrest --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
+      return {
+        schedule: repo.schedule[type],
+        command: place.standbyTest ? `${place.standbyTest} || ${backup}` : backup,
+        id: cronId(type, zone.stanza, repo.key),
+      };
+    }),
+  );
+  const crontab = facts.crontabs[place.user] ?? null;
+  out.add(
+    'crontab',
+    place.user,
+    `crontab of ${place.user}`,
+    planCrontab(place.user, crontab, desiredCrontab(crontab, entries, zone.stanza)),
+    [...firstBackups, ...place.cronAfter],
+  );
+}
+
+/**
+ * The host that creates the stanza and takes the first backup without a backup host: the
+ * zone's primary (the first PostgreSQL host not in recovery), so the choice follows the
+ * cluster, not the config order.
+ */
+export function zonePrimary(hosts: HostSpec[], facts: Map<string, HostFacts>): HostSpec | undefined {
+  return hosts.find((host) => facts.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery);
+}
+
+/**
+ * True on a standby, so its jobs exit 0 without trying; on the primary (or when the server
+ * does not answer) pgBackRest runs, so its failures reach cron's mail and log.
+ */
+export function standbyTest(host: HostSpec, pg: PostgresFacts | undefined): string {
+  // cron's PATH is minimal and PGDG's psql is off it: the running server's own psql.
+  const psql = pg?.binDir ? shq(`${pg.binDir}/psql`) : 'psql';
+  return `[ "$(${psql} -XAtq -p ${host.pgPort} -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]`;
+}

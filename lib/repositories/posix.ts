@@ -1,0 +1,11 @@
+// A posix repository: a folder on the PostgreSQL hosts themselves (a local disk for a
+// single host, or a share such as NFS that every host of the zone mounts at the path).
+// posix is pgBackRest's default type, so its conf holds only repoN-path.
+import type { RepoType } from './types.js';
+
+export const posixRepoType: RepoType = {
+  name: 'posix',
+  folderOn: 'postgres',
+  locationOptions: () => [],
+  secrets: () => [],
+};
