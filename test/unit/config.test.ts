@@ -121,7 +121,9 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
     expect(failure('[pgbackrest.global]\nbuffer-size = "3MiB"\n')).toContain(
       'pgbackrest.global.buffer-size: must be one of "16KiB"',
     );
-    expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain('is an option of repo2, but the config has 1 repository');
+    expect(failure('[pgbackrest.global]\nrepo2-bundle = true\n')).toContain(
+      'is an option of repo2, but the config has 1 repository',
+    );
     expect(failure('[pgbackrest.global]\nspool-path = "spool"\n')).toContain(
       'pgbackrest.global.spool-path: must be an absolute path, got "spool"',
     );
@@ -136,7 +138,7 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
     expect(() => load('[pgbackrest.global]\nbackup-standby = false\n')).not.toThrow();
     const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
     expect(failure('[pgbackrest.stanza]\nbackup-standby = true\n', s3.replace(/ca_file = .*\n/, ''))).toContain(
-      'without an ssh repository each PostgreSQL host\'s stanza lists only itself',
+      "without an ssh repository each PostgreSQL host's stanza lists only itself",
     );
   });
 });

@@ -23,7 +23,12 @@ const inventory = parseConfig(
   `${FIXTURES}lab/ssh.toml`,
   { C: 'cipher-passphrase-0123456789', P: 'password-0123456789' },
 );
-const repo = { key: 1, stanza: 'pgedge-lab-1', backupInfoExists: true, ...parseInfo(info, 'pgedge-lab-1') } as RepoFacts;
+const repo = {
+  key: 1,
+  stanza: 'pgedge-lab-1',
+  backupInfoExists: true,
+  ...parseInfo(info, 'pgedge-lab-1'),
+} as RepoFacts;
 const stop = repo.backups[0].stop!;
 
 function hostFacts(host: string, extra: Partial<HostFacts>): HostFacts {
