@@ -20,6 +20,10 @@ PG_VERSION=15
 ETCD_ADDRESS=127.0.1.39
 S3_NAME=s3.lab
 S3_ADDRESS=127.0.1.29
+AZURE_NAME=azure.lab
+AZURE_ADDRESS=127.0.1.28
+AZURE_PORT=443
+AZURE_ACCOUNT=bsynclab
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
@@ -88,12 +92,15 @@ ensure_operator_files() {
   done
   # An S3 access key reads like one: upper-case letters and digits.
   (umask 077; head -c 20 "$STATE/secrets/s3_key" | tr 'a-f' 'A-F' > "$STATE/secrets/s3_key.tmp" && mv "$STATE/secrets/s3_key.tmp" "$STATE/secrets/s3_key")
+  # An Azure shared key is base64 of 64 random bytes, as the portal hands them out.
+  [ -s "$STATE/secrets/azure_key" ] || (umask 077; openssl rand -base64 64 | tr -d '\n' > "$STATE/secrets/azure_key")
 }
 
 lab_hosts_block() {
   echo "$HOSTS_BEGIN"
   hosts_of all | while read -r name address _ _; do echo "$address $name"; done
   echo "$S3_ADDRESS $S3_NAME"
+  echo "$AZURE_ADDRESS $AZURE_NAME"
   echo "$ETCD_ADDRESS etcd.lab"
   echo "$HOSTS_END"
 }
@@ -386,18 +393,21 @@ start_ha_cluster() {
 
 # ---- the S3 server (s3 scenario) ----
 
-make_s3_certificates() {
-  local dir="$STATE/s3"
+# A CA and a server certificate for one DNS name in dir (ca.crt, server.crt, server.key); kept once made.
+make_lab_certificates() { # dir name
+  local dir=$1 name=$2
   mkdir -p "$dir"
   [ -f "$dir/server.crt" ] && return 0
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=bsync lab CA' \
     -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$S3_NAME" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$S3_NAME" > "$dir/server.ext"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" > "$dir/server.ext"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
     -days 3650 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
   chmod 0644 "$dir/ca.crt"
 }
+
+make_s3_certificates() { make_lab_certificates "$STATE/s3" "$S3_NAME"; }
 
 # The lab's s3rver needs patches/ (see s3-server.mjs). patch-package is a dev dependency,
 # so the patch is applied here, just before s3rver is loaded, rather than on every install
@@ -431,6 +441,46 @@ stop_s3() {
   rm -f "$STATE/s3/s3.pid"
 }
 
+# ---- the Azure Blob server (Azurite) ----
+
+# Its own CA, like s3's: a test can trust one service's CA without the other's.
+make_azure_certificates() { make_lab_certificates "$STATE/azure" "$AZURE_NAME"; }
+
+start_azure() {
+  local dir="$STATE/azure" pid launched
+  make_azure_certificates
+  pid=$(cat "$dir/azure.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  [ -f "$PROJECT/node_modules/azurite/package.json" ] || die "the lab needs bsync's dev dependencies (azurite): run npm ci in $PROJECT"
+  mkdir -p "$dir/data"
+  rm -f "$dir/azure.pid"
+  setsid node "$HERE/azure-server.mjs" \
+    --address "$AZURE_ADDRESS" --port "$AZURE_PORT" --name "$AZURE_NAME" --location "$dir/data" \
+    --cert "$dir/server.crt" --key "$dir/server.key" --ca "$dir/ca.crt" \
+    --account "$AZURE_ACCOUNT" --account-key-file "$STATE/secrets/azure_key" --container bsync-lab --pid-file "$dir/azure.pid" \
+    </dev/null >>"$dir/azure.log" 2>&1 &
+  launched=$!
+  # The server writes its pid file once the container exists: an open port alone is not ready.
+  for _ in $(seq 1 200); do
+    [ -s "$dir/azure.pid" ] && return 0
+    kill -0 "$launched" 2>/dev/null || die "the Azure server did not start (see $dir/azure.log)"
+    sleep 0.1
+  done
+  die "the Azure server did not come up on $AZURE_ADDRESS:$AZURE_PORT (see $dir/azure.log)"
+}
+
+stop_azure() {
+  local pid
+  pid=$(cat "$STATE/azure/azure.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    # Azurite saves its metadata as it closes: wait, so that down's rm -rf does not race with it.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$STATE/azure/azure.pid"
+}
+
 # ---- commands ----
 
 wait_all() { # pids: waits for these (not for the daemons the lab started), fails if one failed
@@ -457,6 +507,7 @@ cmd_up() {
   write_machine_hosts
   start_etcd
   start_s3
+  start_azure
   local started=() jobs=()
   while read -r name address kind _; do
     if ! host_alive "$name"; then started+=("$name"); fi
@@ -485,6 +536,7 @@ cmd_down() {
   hosts_of all | while read -r name _ _ _; do stop_host "$name"; done
   stop_etcd
   stop_s3
+  stop_azure
   remove_machine_hosts
   rm -rf "$STATE"
   log "down: the lab is gone"
@@ -525,6 +577,8 @@ cmd_status() {
   printf '%-14s %-11s %-14s %s\n' etcd.lab "$ETCD_ADDRESS" etcd "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo etcd || echo down)"
   pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
   printf '%-14s %-11s %-14s %s\n' "$S3_NAME" "$S3_ADDRESS" s3 "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "s3 (https :443)" || echo down)"
+  pid=$(cat "$STATE/azure/azure.pid" 2>/dev/null || true)
+  printf '%-14s %-11s %-14s %s\n' "$AZURE_NAME" "$AZURE_ADDRESS" azure "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "azurite (https :$AZURE_PORT)" || echo down)"
 }
 
 case "${1:-}" in
