@@ -147,11 +147,14 @@ export function validateSchema(data: unknown, file: string, rename: (path: strin
   // A table-or-list anyOf ([repo] or [[repo]]) holds a list by now (config/index.ts makes
   // one of a table): the list branch's complaints are the ones that explain.
   const lists = errors.filter((error) => error.keyword === 'anyOf' && Array.isArray(valueAt(error.instancePath)));
-  const relevant = errors.filter((error) => {
-    const list = lists.find((anyOf) => error.schemaPath.startsWith(`${anyOf.schemaPath}/`) || error === anyOf);
-    if (list) return error !== list && error.schemaPath.startsWith(`${list.schemaPath}/1/`);
-    return true;
-  });
+  // The table branch can only say "must be a table" of a list (a $ref'd branch's errors
+  // carry that schema's own paths), so that complaint and the anyOf's own go.
+  const relevant = errors.filter(
+    (error) =>
+      !lists.some(
+        (list) => error === list || (error.instancePath === list.instancePath && error.keyword === 'type'),
+      ),
+  );
   // Any other anyOf (a secret) failing explains itself; its branches' own complaints are noise.
   const anyOfs = relevant.filter((error) => error.keyword === 'anyOf');
   const explained = relevant.filter(

@@ -13,6 +13,8 @@ import type { BackupInfo, RepoFacts } from './types.js';
 const INFO_TIMEOUT_SEC = 20;
 /** pgBackRest's info status for a repository it could not read (an error reaching or reading it). */
 const STATUS_OTHER = 99;
+/** What `timeout` exits with when the command ran out of time. */
+const TIMED_OUT = 124;
 
 /** The repositories' location options as bsync wants them (never secrets: those stay in the file). */
 function repoLocation(inventory: Inventory, ctx: ProbeContext): string[] {
@@ -41,17 +43,24 @@ export const repoProbe: Probe = {
   command: (ctx) => {
     const user = pgbackrestUser(ctx.inventory, ctx.host);
     const stanza = shq(ctx.stanza);
-    const lines = ctx.inventory.repos.map((repo) => existsLine(repo, ctx));
+    const repos = ctx.inventory.repos;
+    const lines = repos.map((repo) => existsLine(repo, ctx));
     // info only means something once a config is in place; otherwise pgBackRest's defaults would answer.
     // The repositories are looked for where bsync wants them, not where a drifted config points,
-    // and a repository that does not answer cannot hold up the plan.
-    const info = asUserInScript(
-      user,
-      `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza} ${repoLocation(ctx.inventory, ctx).map(shq).join(' ')} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+    // and a repository that does not answer cannot hold up the plan. With several, each is
+    // asked on its own (--repo=N), so one that hangs cannot hide what the others hold.
+    const location = repoLocation(ctx.inventory, ctx).map(shq).join(' ');
+    const infos = (repos.length === 1 ? [''] : repos.map((repo) => ` --repo=${repo.key}`)).map((only) =>
+      framed(
+        asUserInScript(
+          user,
+          `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza}${only} ${location} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+        ),
+      ),
     );
     lines.push(
       `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`,
-      framed(info),
+      ...infos,
       `else echo none; fi`,
     );
     return lines.join('\n');
@@ -59,7 +68,7 @@ export const repoProbe: Probe = {
   parse(output, ctx) {
     const outputLines = output.split('\n');
     const count = ctx.inventory.repos.length;
-    const infoLine = outputLines[count] ?? '';
+    const infoLines = count === 1 ? [outputLines[1] ?? ''] : outputLines.slice(count, 2 * count);
     const repos: RepoFacts[] = ctx.inventory.repos.map((repo, index) => ({
       key: repo.key,
       stanza: ctx.stanza,
@@ -68,24 +77,29 @@ export const repoProbe: Probe = {
       statusMessage: '',
       backups: [],
     }));
-    if (infoLine.trim() === 'none') {
+    if ((infoLines[0] ?? '').trim() === 'none') {
       for (const repo of repos) repo.statusMessage = 'no pgbackrest.conf yet';
       return { repos };
     }
-    const info = requireFramed(infoLine, ctx, 'repo', 'pgbackrest info');
-    if (info.code === 0) {
-      const parsed = parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json');
-      repos.forEach((repo, index) => {
+    repos.forEach((repo, index) => {
+      // One info for all (a single repository) or one per repository.
+      const info = requireFramed(infoLines[count === 1 ? 0 : index] ?? '', ctx, 'repo', 'pgbackrest info');
+      if (info.code === 0) {
+        const parsed = parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json');
         Object.assign(repo, parseInfo(parsed, ctx.stanza, repo.key));
         // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
         if ((outputLines[index] ?? '').trim() === '-')
           repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;
         if (repo.statusCode === STATUS_OTHER) repo.unreadable = true;
-      });
-    } else {
-      const message = info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`;
-      for (const repo of repos) repo.statusMessage = message;
-    }
+      } else {
+        repo.statusMessage =
+          info.code === TIMED_OUT
+            ? `no answer within ${INFO_TIMEOUT_SEC} s`
+            : info.stderr.trim() || info.stdout.trim() || `pgbackrest info exited ${info.code}`;
+        // A repository that did not answer in time may well hold the stanza.
+        if (info.code === TIMED_OUT) repo.unreadable = true;
+      }
+    });
     return { repos };
   },
 };

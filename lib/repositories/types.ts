@@ -3,6 +3,7 @@
 // of bsync asks the type, never `repo.type === ...`.
 import type { HostSpec, Repo, RepoTypeName, Secret } from '../config/inventory.js';
 import type { ConfValue } from '../resources/pgbackrest-conf.js';
+import { lookupOption } from '../pgbackrest-options/index.js';
 
 export interface RepoHostContext {
   host: HostSpec;

@@ -3,12 +3,14 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|scale
+#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|scale
 #
-# `up` brings up the ssh, s3, ha, adopt and rocky scenarios; the scale scenario (16 zones
+# `up` brings up the ssh, s3, ha, adopt, rocky, multi, posix and azure scenarios; the scale scenario (16 zones
 # of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
 # adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
-# rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222.
+# rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222. multi's stanza has two
+# repositories (the backup host and the S3 server, path /multi), posix's one on the
+# PostgreSQL host itself, azure's one in Azurite.
 #
 # State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
 set -euo pipefail
@@ -43,6 +45,10 @@ adopt-pg1 127.0.1.41 postgres adopt
 adopt-backup1 127.0.1.43 backup adopt
 rocky-pg1 127.0.1.51 rocky-postgres rocky
 rocky-backup1 127.0.1.53 rocky-backup rocky
+multi-pg1 127.0.1.61 postgres multi
+multi-backup1 127.0.1.63 backup multi
+posix-pg1 127.0.1.71 postgres posix
+azure-pg1 127.0.1.81 postgres azure
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
@@ -545,14 +551,18 @@ cmd_down() {
 cmd_reset() {
   require_root
   local scenario=${1:-}
-  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky or scale"
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure or scale"
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
     find "$(host_root "$name")" -mindepth 1 -maxdepth 1 ! -name keys -exec rm -rf {} +
   done < <(hosts_of "$scenario")
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
-  if [ "$scenario" = s3 ]; then find "$STATE/s3/data/bsync-lab" -mindepth 1 -delete 2>/dev/null || true; fi
+  # Each scenario's own prefix of the bucket (s3.toml: /bsync, multi.toml: /multi).
+  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync"; fi
+  if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi"; fi
+  # Azurite keeps blobs in its own database: a new one, and the container made again.
+  if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi
   local jobs=()
   while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
   wait_all "${jobs[@]}"
@@ -586,5 +596,5 @@ case "${1:-}" in
   down) shift; cmd_down "${1:-}" ;;
   status) cmd_status ;;
   reset) shift; cmd_reset "${1:-}" ;;
-  *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|scale" >&2; exit 1 ;;
+  *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|scale" >&2; exit 1 ;;
 esac

@@ -8,7 +8,7 @@ export const OPERATOR_KEY = `${STATE_DIR}/ssh/id_ed25519`;
 export const KNOWN_HOSTS = `${STATE_DIR}/ssh/known_hosts`;
 const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
 
-export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky';
+export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky' | 'multi' | 'posix' | 'azure';
 
 export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: string[] }> = {
   ssh: { postgres: ['ssh-pg1', 'ssh-pg2'], backup: ['ssh-backup1', 'ssh-backup2'] },
@@ -16,6 +16,9 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   ha: { postgres: ['ha-pg1', 'ha-pg2', 'ha-pg3'], backup: ['ha-backup1'] },
   adopt: { postgres: ['adopt-pg1'], backup: ['adopt-backup1'] },
   rocky: { postgres: ['rocky-pg1'], backup: ['rocky-backup1'] },
+  multi: { postgres: ['multi-pg1'], backup: ['multi-backup1'] },
+  posix: { postgres: ['posix-pg1'], backup: [] },
+  azure: { postgres: ['azure-pg1'], backup: [] },
 };
 
 /** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */

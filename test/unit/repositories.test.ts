@@ -1,0 +1,191 @@
+// Repositories as a type and several per stanza: [[repo]] parsing and its messages, and the
+// plan for ssh-converged recorded facts when a second repository (S3) is added. No network.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/index.js';
+import { desiredResources } from '../../lib/desired/index.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { parseInfo } from '../../lib/facts/repo.js';
+import { buildPlan } from '../../lib/plan/build.js';
+import { healthProblems } from '../../lib/plan/health.js';
+import { renderPlanText } from '../../lib/plan/render-text.js';
+import { ConfigError } from '../../lib/errors.js';
+import { FIXTURES } from '../support/bsync.js';
+
+const CIPHER = 'recorded-cipher-passphrase-0123456789';
+const PASSWORD = 'recorded-backup-password-0123456789';
+const ENV = { CIPHER, PASSWORD, S3K: 'AKIAEXAMPLEKEY000000', S3S: 'example-secret-key-0123456789' };
+const SSH = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+  .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
+  .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
+const S3_REPO = `
+[[repo]]
+type = "s3"
+path = "/off-site"
+cipher_pass = { env = "CIPHER" }
+retention = { full = 4 }
+schedule = { full = "30 1 * * 0" }
+
+[repo.s3]
+bucket = "pg-backups"
+endpoint = "s3.example.com"
+region = "eu-west-1"
+key = { env = "S3K" }
+key_secret = { env = "S3S" }
+`;
+/** ssh.toml with its [repo] as the first of two [[repo]] tables, the second S3. */
+const TWO = SSH.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${S3_REPO}\n[backup_user]`);
+
+const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
+function failure(text: string): string {
+  try {
+    load(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('the config was accepted');
+}
+
+function facts(): Map<string, HostFacts> {
+  return new Map(
+    Object.entries(
+      JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>,
+    ),
+  );
+}
+
+describe('[[repo]] in the config', () => {
+  it('reads [repo] as one repository and [[repo]] tables as repo1, repo2 in order', () => {
+    expect(load(SSH).repos.map((repo) => [repo.key, repo.type])).toEqual([[1, 'ssh']]);
+    const two = load(TWO);
+    expect(two.repos.map((repo) => [repo.key, repo.type, repo.path])).toEqual([
+      [1, 'ssh', '/home/backrest'],
+      [2, 's3', '/off-site'],
+    ]);
+    // A repository's own schedule, else [schedule]'s.
+    expect(two.repos[1].schedule).toEqual({ full: '30 1 * * 0', diff: '10 0 * * 1-6' });
+    expect(two.repos[1].retention).toEqual({ full: 4, diff: 6 });
+  });
+
+  it('names a list entry repo[N] and a single table repo', () => {
+    expect(failure(TWO.replace('bucket = "pg-backups"\n', ''))).toBe('repo[2].s3.bucket: is required');
+    expect(failure(SSH.replace('type = "ssh"', 'type = "s3"'))).toBe('repo.s3: is required with repo.type = "s3"');
+    expect(failure(TWO.replace('retention = { full = 4 }', 'retention = { full = 0 }'))).toBe(
+      'repo[2].retention.full: must be at least 1, got 0',
+    );
+  });
+
+  it('refuses two ssh repositories, posix beside ssh, and options of a repository it does not have', () => {
+    const twoSsh = SSH.replace('[repo]\n', '[[repo]]\n').replace(
+      '[backup_user]',
+      '[[repo]]\ntype = "ssh"\npath = "/second"\ncipher_type = "none"\n\n[backup_user]',
+    );
+    expect(failure(twoSsh)).toMatch(/^repo\[2\]\.type: is a second ssh repository/);
+    const posix = SSH.replace('[repo]\n', '[[repo]]\n').replace(
+      '[backup_user]',
+      '[[repo]]\ntype = "posix"\ncipher_type = "none"\n\n[backup_user]',
+    );
+    expect(failure(posix)).toMatch(/^repo\[2\]\.type: "posix" does not go with an ssh repository \(repo\[1\]\)/);
+    expect(failure(`${TWO}\n[pgbackrest.global]\nrepo3-bundle = true\n`)).toBe(
+      'pgbackrest.global.repo3-bundle: is an option of repo3, but the config has 2 repositories',
+    );
+    expect(load(`${TWO}\n[pgbackrest.global]\nrepo2-bundle = true\n`).pgbackrest.global[0].key).toBe('repo2-bundle');
+  });
+});
+
+describe('a second repository on converged hosts', () => {
+  const inv = load(TWO);
+  const plan = buildPlan(
+    inv,
+    inv.hosts.map((host) => host.name),
+    desiredResources(inv, facts()),
+  ).plan;
+  const text = renderPlanText(plan, { color: false });
+
+  it("adds repo2's options on every host, after repo1's, with its secrets hidden", () => {
+    for (const host of ['ssh-pg1', 'ssh-backup1'])
+      expect(plan.actions.some((action) => action.address === `${host}.pgbackrest_conf`)).toBe(true);
+    expect(text).toContain('+repo2-type=s3');
+    expect(text).toContain('+repo2-s3-key=(sensitive)');
+    expect(text).toContain('+repo2-retention-full=4');
+    expect(text).not.toContain(ENV.S3S);
+    expect(text).not.toContain(CIPHER);
+    // repo1's lines stay as they are.
+    expect(text).not.toMatch(/^[-+]repo1-/m);
+  });
+
+  it("runs stanza-create again for repo2 and takes repo2's first backup on the backup host, with --repo", () => {
+    const addresses = plan.actions.map((action) => action.address);
+    expect(addresses).toContain('ssh-backup1.stanza[pgedge-lab-1]');
+    expect(addresses).toContain('ssh-backup1.first_backup[pgedge-lab-1:repo2]');
+    expect(addresses).not.toContain('ssh-backup1.first_backup[pgedge-lab-1]');
+    expect(text).toContain(
+      'pgbackrest --stanza=pgedge-lab-1 --repo=2 --type=full backup # bsync:full-repo2:pgedge-lab-1',
+    );
+    expect(text).toContain('pgbackrest --stanza=pgedge-lab-1 --repo=1 --type=diff backup # bsync:diff:pgedge-lab-1');
+    expect(addresses.indexOf('ssh-backup1.stanza[pgedge-lab-1]')).toBeLessThan(
+      addresses.indexOf('ssh-backup1.first_backup[pgedge-lab-1:repo2]'),
+    );
+  });
+
+  it('takes no stanza-create or first backup against a repository that did not answer, and names it', () => {
+    const unreachable = facts();
+    const backup = unreachable.get('ssh-backup1')!;
+    backup.repos = [
+      backup.repos![0],
+      {
+        key: 2,
+        stanza: 'pgedge-lab-1',
+        backupInfoExists: false,
+        statusCode: 99,
+        statusMessage: '[HostConnectError] unable to connect',
+        backups: [],
+        unreadable: true,
+      },
+    ];
+    const addresses = buildPlan(inv, ['ssh-backup1'], desiredResources(inv, unreachable)).plan.actions.map(
+      (action) => action.address,
+    );
+    expect(addresses).not.toContain('ssh-backup1.stanza[pgedge-lab-1]');
+    expect(addresses).not.toContain('ssh-backup1.first_backup[pgedge-lab-1:repo2]');
+    expect(healthProblems(inv, unreachable, ['ssh-backup1'])).toEqual([
+      {
+        host: 'ssh-backup1',
+        problem: 'stanza pgedge-lab-1 repo2: pgbackrest info reports status 99: [HostConnectError] unable to connect',
+      },
+    ]);
+  });
+});
+
+describe('pgbackrest info with several repositories', () => {
+  const info = [
+    {
+      name: 's',
+      status: { code: 4, message: 'different across repos' },
+      repo: [
+        { key: 1, cipher: 'aes-256-cbc', status: { code: 0, message: 'ok' } },
+        { key: 2, cipher: 'none', status: { code: 99, message: 'unable to connect' } },
+      ],
+      backup: [{ label: 'F1', type: 'full', database: { id: 1, 'repo-key': 1 } }],
+      archive: [
+        { database: { id: 1, 'repo-key': 1 }, min: '000000010000000000000001', max: '000000010000000000000003' },
+      ],
+      db: [{ id: 1, version: '15', 'repo-key': 1 }],
+    },
+  ];
+  it('gives each repository its own status, cipher, backups and archive', () => {
+    expect(parseInfo(info, 's', 1)).toMatchObject({
+      statusCode: 0,
+      cipher: 'aes-256-cbc',
+      backups: [{ label: 'F1', pgVersion: '15' }],
+      archiveMax: '000000010000000000000003',
+    });
+    expect(parseInfo(info, 's', 2)).toMatchObject({
+      statusCode: 99,
+      statusMessage: 'unable to connect',
+      cipher: 'none',
+      backups: [],
+    });
+  });
+});
