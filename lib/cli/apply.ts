@@ -1,23 +1,24 @@
 // bsync apply: a saved plan, or plan, show, confirm; then the changes, under each host's lease.
 import { createInterface } from 'node:readline/promises';
 import { BsyncError } from '../errors.js';
-import { executePlan, type ActionResult } from '../apply/execute.js';
+import { executePlan } from '../apply/execute.js';
 import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { repoSecrets } from '../repositories/index.js';
 import { Redactor } from '../apply/redactor.js';
-import { renderPlanText } from '../plan/render-text.js';
 import { readPlanFile, staleReasons } from '../plan/saved.js';
-import type { Plan, PlanAction } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
-import { directOutput, styleFor, type CommandOutput, type GlobalOptions } from './output.js';
-import { printable } from '../printable.js';
+import type { View } from '../views/view.js';
+import type { GlobalOptions } from './output.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterContext, type ClusterRun, type ClusterTarget } from './fleet.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
-import { ApplyProgress } from './apply-progress.js';
+
+// Where it was before lib/views held it; the unit tests import it from here.
+export { applyReport } from '../views/text.js';
 
 async function confirm(): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -62,8 +63,8 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
   // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();
   try {
-    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, out, context) =>
-      applyCluster(target, out, context, { options, saved, interrupt }),
+    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, view, context) =>
+      applyCluster(target, view, context, { options, saved, interrupt }),
     );
   } finally {
     interrupt.dispose();
@@ -72,7 +73,7 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
 
 async function applyCluster(
   target: ClusterTarget,
-  out: CommandOutput,
+  view: View,
   context: ClusterContext,
   run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt },
 ): Promise<ClusterRun> {
@@ -81,10 +82,10 @@ async function applyCluster(
   const leases: HeldLease[] = [];
   const done = (code: number, changes = false): ClusterRun => ({ code, success: code === 0, metrics: [], changes });
   try {
-    await takeLeases(session, leases, out);
+    await takeLeases(session, leases, view);
     const lostHosts = new Map<string, string>();
     for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
-    out.progress(`Gathering facts from ${session.involved.length} hosts...`);
+    view.progress(`Gathering facts from ${session.involved.length} hosts...`);
     const planned = planFromFacts(session, await gatherFacts(session), saved?.nonce);
     if (saved) {
       const reasons = staleReasons(saved, planned.plan);
@@ -95,10 +96,9 @@ async function applyCluster(
         });
       }
     }
-    const style = styleFor(options);
-    if (!options.json) out.text(renderPlanText(planned.plan, style));
+    view.applyPlan(planned.plan);
     if (planned.plan.actions.length === 0) {
-      if (options.json) out.json({ plan: planned.plan, results: [] });
+      view.applyReport({ plan: planned.plan, results: [] });
       return done(0);
     }
     if (!saved && !options.yes) {
@@ -107,32 +107,27 @@ async function applyCluster(
           'apply changes hosts: confirm with --yes, or apply a saved plan (bsync plan --out FILE; bsync apply FILE)',
         );
       if (!(await confirm())) {
-        out.progress('Apply cancelled; nothing was changed.');
+        view.progress('Apply cancelled; nothing was changed.');
         return done(1);
       }
     }
     if (interrupt.requested) {
-      out.progress('Interrupted before any change; nothing was changed.');
+      view.progress('Interrupted before any change; nothing was changed.');
       return done(INTERRUPT_EXIT);
     }
     const seed = applySeed();
-    if (seed !== undefined) out.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
-    // Redrawn in place only when this run has the terminal to itself (one cluster).
-    const view = new ApplyProgress(actionsPerHost(planned.plan), {
-      live: out === directOutput && Boolean(process.stderr.isTTY),
-      plain: (line) => out.progress(line),
-    });
+    if (seed !== undefined) view.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
+    const progress = view.applyProgress(actionsPerHost(planned.plan));
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
       seed,
       stop: interrupt,
       hostProblem: (host) => lostHosts.get(host),
-      onEvent: (event) => view.onEvent(event),
+      onEvent: (event) => progress.onEvent(event),
     });
-    view.finish();
-    if (options.json) out.json({ plan: planned.plan, results, interrupted: interrupt.requested });
-    else out.text(applyReport(results, planned.plan.actions));
+    progress.finish();
+    view.applyReport({ plan: planned.plan, results, interrupted: interrupt.requested });
     if (interrupt.requested) return done(INTERRUPT_EXIT, true);
     return done(results.every((result) => result.status === 'done') ? 0 : 1, true);
   } finally {
@@ -151,9 +146,9 @@ function actionsPerHost(plan: Plan): Map<string, number> {
  * Every selected host's lease; if one is held elsewhere, none is kept. The first host (by
  * name) is taken alone first, so of two applies started together one wins, not neither.
  */
-async function takeLeases(session: Session, leases: HeldLease[], out: CommandOutput): Promise<void> {
+async function takeLeases(session: Session, leases: HeldLease[], view: View): Promise<void> {
   const [first, ...rest] = session.selected.map((host) => host.name).sort();
-  const take = (name: string) => acquireLease(session.connections.get(name)!, out.progress);
+  const take = (name: string) => acquireLease(session.connections.get(name)!, (message) => view.progress(message));
   leases.push(await take(first));
   const settled = await Promise.allSettled(rest.map(take));
   for (const result of settled) if (result.status === 'fulfilled') leases.push(result.value);
@@ -175,25 +170,4 @@ function applySeed(): number | undefined {
       hint: 'Give a number such as 42, or unset it.',
     });
   return Number(text);
-}
-
-export function applyReport(results: ActionResult[], actions: PlanAction[] = []): string {
-  const count = (status: string) => results.filter((result) => result.status === status).length;
-  const lines = results
-    .filter((result) => result.status !== 'done')
-    .map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
-  const stopped = ['not started', 'interrupted']
-    .filter((status) => count(status) > 0)
-    .map((status) => `, ${count(status)} ${status}`)
-    .join('');
-  const complete = results.every((result) => result.status === 'done');
-  const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
-  // A line of its own, so the head reads as it always did.
-  const adopting = new Set(actions.filter((action) => action.action === 'adopt').map((action) => action.address));
-  const adopted = results.filter((result) => result.status === 'done' && adopting.has(result.address)).length;
-  const taken =
-    adopted > 0
-      ? [`Adopted: ${adopted} of them took over lines bsync did not write; it manages them from now on.`]
-      : [];
-  return `${printable([...lines, head, ...taken].join('\n'))}\n`;
 }

@@ -1,7 +1,8 @@
 // bsync facts: what was gathered from each selected host, as JSON, secrets redacted.
 import { redactFacts } from '../facts/redact.js';
 import { oneConfig } from './fleet-configs.js';
-import { writeJson, type GlobalOptions } from './output.js';
+import { viewFor } from '../views/view.js';
+import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 
 export async function factsCommand(options: GlobalOptions): Promise<number> {
@@ -11,7 +12,7 @@ export async function factsCommand(options: GlobalOptions): Promise<number> {
     const selected = Object.fromEntries(
       session.selected.map((host) => [host.name, redactFacts(facts.get(host.name)!)]),
     );
-    writeJson(selected);
+    viewFor(options).facts(selected);
     return 0;
   } finally {
     session.close();

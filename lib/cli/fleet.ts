@@ -1,25 +1,23 @@
 // Many clusters in one run: every -c config is one cluster; the command's own code runs
 // once per cluster, all at once, under one bound on open SSH connections (each session
-// takes its permits, lib/semaphore.ts). Each cluster's output is kept and printed under a
-// heading naming it, in config order; then one summary line, and the most severe exit code.
+// takes its permits, lib/semaphore.ts). Each cluster's output is kept and shown by the run's
+// view under a heading naming it, in config order; then one summary, and the most severe exit code.
 // One config file alone runs exactly as before, with no heading and no summary.
 import { loadConfig } from '../config/index.js';
 import type { Inventory } from '../config/inventory.js';
 import { mergeLabelled, type Metric } from '../metrics/prom.js';
-import { printable } from '../printable.js';
 import { Semaphore } from '../semaphore.js';
+import { describeError } from '../views/error.js';
+import type { ClusterOutcome, FleetCommand } from '../views/fleet.js';
+import { progress, type Sink } from '../views/sink.js';
+import { viewFor, type View } from '../views/view.js';
 import { checkHostsNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
 import { withMetrics, type MeasuredRun } from './metrics-file.js';
-import {
-  describeError,
-  directOutput,
-  errorJson,
-  progress,
-  writeJson,
-  type CommandOutput,
-  type GlobalOptions,
-} from './output.js';
+import type { GlobalOptions } from './output.js';
 import type { HostSelection } from './session.js';
+
+// Where they were before lib/views held them; the unit tests import them from here.
+export { clusterSection, fleetDocument, fleetSummary, type ClusterOutcome } from '../views/fleet.js';
 
 export interface ClusterTarget {
   /** The config file as the user named it (a folder's files as folder/name.toml). */
@@ -40,32 +38,17 @@ export interface ClusterRun extends MeasuredRun {
   changes?: boolean;
 }
 
-type ClusterCommand = (target: ClusterTarget, out: CommandOutput, context: ClusterContext) => Promise<ClusterRun>;
+/** A command's work on one cluster; all it shows goes through `view` (the cluster's own in a fleet run). */
+type ClusterCommand = (target: ClusterTarget, view: View, context: ClusterContext) => Promise<ClusterRun>;
 
 interface CommandSpec {
   /** The command, as the run metrics label it. */
-  name: 'validate' | 'plan' | 'apply' | 'status' | 'verify';
+  name: FleetCommand;
   promFile?: string;
   /** How the summary calls clusters with changes (`with changes`, `changed`); absent: not counted. */
   changes?: string;
   /** Checks that need every cluster at hand, before any connects (plan --out's file names). */
   before?: (targets: ClusterTarget[]) => void;
-}
-
-/** What one cluster gave in a fleet run. */
-export interface ClusterOutcome {
-  config: string;
-  label: string;
-  cluster: string | null;
-  code: number;
-  changes: boolean;
-  /** What the command printed for a person. */
-  text: string;
-  /** What it printed with --json (absent when it failed first). */
-  json?: unknown;
-  error?: unknown;
-  metrics: Metric[];
-  success: boolean;
 }
 
 export async function runCommand(
@@ -77,14 +60,14 @@ export async function runCommand(
   if (!isFleet(options.configs)) {
     const config = options.configs[0];
     return withMetrics(spec.promFile, spec.name, () =>
-      runCluster({ config, label: config, inventory: loadConfig(config) }, directOutput, { selection }),
+      runCluster({ config, label: config, inventory: loadConfig(config) }, viewFor(options), { selection }),
     );
   }
   return withMetrics(spec.promFile, spec.name, async () => {
-    const outcomes = await runFleet(options, spec, runCluster);
+    const view = viewFor(options);
+    const outcomes = await runFleet(options, spec, runCluster, view);
     const code = combineExitCodes(outcomes.map((outcome) => outcome.code));
-    if (options.json) writeJson(fleetDocument(spec.name, outcomes, code));
-    else process.stdout.write(`${fleetSummary(outcomes, spec.changes)}\n`);
+    view.fleet({ command: spec.name, outcomes, exitCode: code, changes: spec.changes });
     return { code, success: outcomes.every((outcome) => outcome.success), metrics: fleetMetrics(spec.name, outcomes) };
   });
 }
@@ -93,6 +76,7 @@ async function runFleet(
   options: GlobalOptions,
   spec: CommandSpec,
   runCluster: ClusterCommand,
+  view: View,
 ): Promise<ClusterOutcome[]> {
   const files = expandConfigs(options.configs);
   const labels = configLabels(files);
@@ -125,12 +109,12 @@ async function runFleet(
   };
   // Each cluster's command may listen for SIGINT and SIGTERM; many clusters are not a leak.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * files.length + 10));
-  const printer = orderedPrinter(outcomes, options.json);
+  const printer = orderedPrinter(outcomes, view);
   await Promise.all(
     outcomes.map(async (outcome, index) => {
       const target = targets[index];
-      if (target) await runOne(outcome, target, runCluster, context);
-      if (outcome.error !== undefined) progress(`bsync: error: ${outcome.label}: ${describeError(outcome.error)}`);
+      if (target) await runOne(outcome, target, runCluster, context, options);
+      if (outcome.error !== undefined) view.progress(`bsync: error: ${outcome.label}: ${describeError(outcome.error)}`);
       printer(index);
     }),
   );
@@ -142,14 +126,10 @@ async function runOne(
   target: ClusterTarget,
   runCluster: ClusterCommand,
   context: ClusterContext,
+  options: GlobalOptions,
 ): Promise<void> {
-  const out: CommandOutput = {
-    text: (text) => (outcome.text += text),
-    json: (value) => (outcome.json = value),
-    progress: (message) => progress(`${outcome.label}: ${message}`),
-  };
   try {
-    const run = await runCluster(target, out, context);
+    const run = await runCluster(target, viewFor(options, clusterSink(outcome)), context);
     Object.assign(outcome, {
       code: run.code,
       success: run.success,
@@ -161,24 +141,28 @@ async function runOne(
   }
 }
 
+/** A cluster's sink in a fleet run: its results kept for its section (or the fleet document), its progress prefixed. */
+export function clusterSink(outcome: ClusterOutcome): Sink {
+  return {
+    text: (text) => {
+      outcome.text += text;
+    },
+    json: (value) => {
+      outcome.json = value;
+    },
+    progress: (message) => progress(`${outcome.label}: ${message}`),
+    live: false,
+  };
+}
+
 /** Prints each cluster's section once it and every cluster before it are done: config order, without waiting for the slowest. */
-function orderedPrinter(outcomes: ClusterOutcome[], json: boolean): (done: number) => void {
+function orderedPrinter(outcomes: ClusterOutcome[], view: View): (done: number) => void {
   const finished = outcomes.map(() => false);
   let next = 0;
   return (done) => {
     finished[done] = true;
-    for (; next < outcomes.length && finished[next]; next += 1)
-      if (!json) process.stdout.write(clusterSection(outcomes[next]));
+    for (; next < outcomes.length && finished[next]; next += 1) view.cluster(outcomes[next]);
   };
-}
-
-function clusterHeading(outcome: Pick<ClusterOutcome, 'config' | 'cluster'>): string {
-  return `=== ${outcome.config}${outcome.cluster === null ? '' : ` (cluster ${outcome.cluster})`} ===`;
-}
-
-export function clusterSection(outcome: ClusterOutcome): string {
-  const error = outcome.error === undefined ? '' : `Error: ${describeError(outcome.error)}\n`;
-  return `${printable(clusterHeading(outcome))}\n${outcome.text}${printable(error)}\n`;
 }
 
 /**
@@ -189,40 +173,6 @@ export function clusterSection(outcome: ClusterOutcome): string {
 export function combineExitCodes(codes: number[]): number {
   const severity = (code: number) => (code === 0 ? 0 : code === 2 ? 1 : code === 1 ? 2 : 3 + code);
   return codes.reduce((worst, code) => (severity(code) > severity(worst) ? code : worst), 0);
-}
-
-const failed = (outcome: ClusterOutcome) => outcome.error !== undefined || (outcome.code !== 0 && outcome.code !== 2);
-
-/** `Fleet: 3 clusters, 1 with changes (ha.toml), 0 failed.` */
-export function fleetSummary(outcomes: ClusterOutcome[], changesWord?: string): string {
-  const part = (count: ClusterOutcome[], word: string) =>
-    `${count.length} ${word}${count.length > 0 ? ` (${count.map((outcome) => outcome.label).join(', ')})` : ''}`;
-  const parts = [`${outcomes.length} cluster${outcomes.length === 1 ? '' : 's'}`];
-  if (changesWord)
-    parts.push(
-      part(
-        outcomes.filter((outcome) => outcome.changes && !failed(outcome)),
-        changesWord,
-      ),
-    );
-  parts.push(part(outcomes.filter(failed), 'failed'));
-  return printable(`Fleet: ${parts.join(', ')}.`);
-}
-
-/** --json with several configs: one document (schemas/fleet.schema.json). */
-export function fleetDocument(command: CommandSpec['name'], outcomes: ClusterOutcome[], exitCode: number): unknown {
-  return {
-    format: 'bsync-fleet',
-    version: 1,
-    command,
-    clusters: outcomes.map((outcome) => ({
-      config: outcome.config,
-      cluster: outcome.cluster,
-      ...(outcome.error !== undefined ? { error: errorJson(outcome.error) } : { [command]: outcome.json ?? null }),
-      exitCode: outcome.error !== undefined ? 1 : outcome.code,
-    })),
-    exitCode,
-  };
 }
 
 /** One metrics file for the fleet: each cluster's samples labelled with it, and whether it succeeded. */

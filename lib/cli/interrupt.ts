@@ -1,7 +1,7 @@
 // Ctrl-C and SIGTERM during apply: the first stops new actions and gives running ones a
 // bounded time to finish, so the report can say what was done; a second ends bsync at once.
 import type { ApplyStop } from '../apply/execute.js';
-import { progress } from './output.js';
+import { progress } from '../views/sink.js';
 
 export const INTERRUPT_EXIT = 130;
 const GRACE_SECONDS = 30;

@@ -3,11 +3,10 @@ import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BsyncError } from '../errors.js';
 import { planMetrics } from '../plan/metrics.js';
-import { renderPlanText } from '../plan/render-text.js';
 import { writePlanFile } from '../plan/saved.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterTarget } from './fleet.js';
-import { styleFor, type GlobalOptions } from './output.js';
+import type { GlobalOptions } from './output.js';
 import { planFromFacts } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
@@ -26,26 +25,25 @@ export async function planCommand(options: PlanOptions): Promise<number> {
   return runCommand(
     options,
     { name: 'plan', promFile: options.promFile, changes: 'with changes', before },
-    async (target, out, context) => {
+    async (target, view, context) => {
       const session = await openSession(target.inventory, context.selection, { slots: context.slots });
       try {
-        out.progress(
+        view.progress(
           `Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`,
         );
         const { plan } = planFromFacts(session, await gatherFacts(session));
-        if (options.json) out.json(plan);
-        else out.text(renderPlanText(plan, styleFor(options)));
+        view.plan(plan);
         const file = outFor(target);
         if (file) {
           writePlanFile(file, plan);
-          out.progress(
+          view.progress(
             `Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`,
           );
         }
         const metrics = planMetrics(plan);
         const changes = plan.actions.length > 0;
         if (plan.problems.length > 0) {
-          out.progress(
+          view.progress(
             `bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`,
           );
           return { code: 1, success: false, metrics, changes };

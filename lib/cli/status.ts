@@ -1,14 +1,12 @@
 // bsync status: read-only, no lease; the usual one round trip per host.
-import { printable } from '../printable.js';
 import { statusMetrics } from '../status/metrics.js';
 import { statusReport } from '../status/report.js';
-import { renderStatusText } from '../status/render-text.js';
 import { runCommand } from './fleet.js';
 import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 
 export async function statusCommand(options: GlobalOptions & { promFile?: string }): Promise<number> {
-  return runCommand(options, { name: 'status', promFile: options.promFile }, async (target, out, context) => {
+  return runCommand(options, { name: 'status', promFile: options.promFile }, async (target, view, context) => {
     const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     try {
       const facts = await gatherFacts(session);
@@ -17,8 +15,7 @@ export async function statusCommand(options: GlobalOptions & { promFile?: string
         facts,
         session.selected.map((host) => host.name),
       );
-      if (options.json) out.json(report);
-      else out.text(printable(renderStatusText(report)));
+      view.status(report);
       return { code: 0, success: true, metrics: statusMetrics(report) };
     } finally {
       session.close();

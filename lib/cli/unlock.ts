@@ -2,7 +2,8 @@
 import { BsyncError } from '../errors.js';
 import { clearLease } from '../apply/lease.js';
 import { oneConfig } from './fleet-configs.js';
-import { progress, type GlobalOptions } from './output.js';
+import { viewFor } from '../views/view.js';
+import type { GlobalOptions } from './output.js';
 import { openSession } from './session.js';
 
 export async function unlockCommand(options: GlobalOptions & { leaseId: string }): Promise<number> {
@@ -17,7 +18,7 @@ export async function unlockCommand(options: GlobalOptions & { leaseId: string }
     { onlySelected: true },
   );
   try {
-    progress(await clearLease(session.connections.get(options.host[0])!, options.leaseId));
+    viewFor(options).progress(await clearLease(session.connections.get(options.host[0])!, options.leaseId));
     return 0;
   } finally {
     session.close();

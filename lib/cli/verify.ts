@@ -1,11 +1,11 @@
 // bsync verify: per stanza, restore a backup on its verify host, start it, check it,
 // remove it. Verify hosts work in parallel; the stanzas of one host one after another.
 import { runVerify } from '../apply/verify.js';
-import { printable } from '../printable.js';
-import { verifyMetrics, renderVerifyText, type StanzaVerification, type VerifyReport } from '../verify/report.js';
+import { verifyMetrics, type StanzaVerification, type VerifyReport } from '../verify/report.js';
 import { verifyPlans, type VerifyPlan, type VerifySkip } from '../verify/targets.js';
 import { runCommand } from './fleet.js';
-import { progress, type GlobalOptions } from './output.js';
+import { progress } from '../views/sink.js';
+import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 import { INTERRUPT_EXIT } from './interrupt.js';
 
@@ -42,7 +42,7 @@ function skipped(skip: VerifySkip): StanzaVerification {
 }
 
 export async function verifyCommand(options: VerifyOptions): Promise<number> {
-  return runCommand(options, { name: 'verify', promFile: options.promFile }, async (target, out, context) => {
+  return runCommand(options, { name: 'verify', promFile: options.promFile }, async (target, view, context) => {
     const session = await openSession(target.inventory, context.selection, { slots: context.slots });
     // Closing the connections is enough: each host's watchdog then stops its server and cleans up.
     const onSignal = () => {
@@ -67,7 +67,7 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
               results.set(entry.zone.stanza, skipped(entry));
               continue;
             }
-            out.progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
+            view.progress(`${entry.host}: verifying ${entry.zone.stanza} from backup ${entry.backup.label}...`);
             const run = await runVerify({
               job: entry.job,
               host: entry.host,
@@ -99,8 +99,7 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
         configPath: session.inventory.configPath,
         stanzas: plans.map((entry) => results.get(entry.zone.stanza)!),
       };
-      if (options.json) out.json(report);
-      else out.text(printable(renderVerifyText(report)));
+      view.verify(report);
       const allVerified = report.stanzas.every((result) => result.ok);
       return { code: allVerified ? 0 : 1, success: allVerified, metrics: verifyMetrics(report) };
     } finally {

@@ -1,0 +1,53 @@
+// The text view: what a person reads. Every string here is what the commands printed
+// before there were views; change one and the integration suites' expected output with it.
+import type { ActionResult } from '../apply/execute.js';
+import { renderPlanText, type Style } from '../plan/render-text.js';
+import type { PlanAction } from '../plan/types.js';
+import { printable } from '../printable.js';
+import { renderStatusText } from '../status/render-text.js';
+import { renderVerifyText } from '../verify/report.js';
+import { clusterSection, fleetSummary } from './fleet.js';
+import type { Sink } from './sink.js';
+import { stderrParts } from './stderr.js';
+import type { View } from './view.js';
+
+export function textView(style: Style, sink: Sink): View {
+  const { errorLine, ...stderr } = stderrParts(sink);
+  return {
+    ...stderr,
+    plan: (plan) => sink.text(renderPlanText(plan, style)),
+    applyPlan: (plan) => sink.text(renderPlanText(plan, style)),
+    // With no actions the plan above already said "No changes."; there is no report.
+    applyReport: ({ plan, results }) => {
+      if (plan.actions.length > 0) sink.text(applyReport(results, plan.actions));
+    },
+    status: (report) => sink.text(printable(renderStatusText(report))),
+    verify: (report) => sink.text(printable(renderVerifyText(report))),
+    validate: ({ config, hosts }) => sink.text(`${config}: valid, ${hosts} host${hosts === 1 ? '' : 's'}.\n`),
+    facts: (facts) => sink.json(facts),
+    cluster: (outcome) => sink.text(clusterSection(outcome)),
+    fleet: ({ outcomes, changes }) => sink.text(`${fleetSummary(outcomes, changes)}\n`),
+    error: (error) => errorLine(error),
+  };
+}
+
+export function applyReport(results: ActionResult[], actions: PlanAction[] = []): string {
+  const count = (status: string) => results.filter((result) => result.status === status).length;
+  const lines = results
+    .filter((result) => result.status !== 'done')
+    .map((result) => `  ${result.status}: ${result.address}${result.message ? `: ${result.message}` : ''}`);
+  const stopped = ['not started', 'interrupted']
+    .filter((status) => count(status) > 0)
+    .map((status) => `, ${count(status)} ${status}`)
+    .join('');
+  const complete = results.every((result) => result.status === 'done');
+  const head = `Apply ${complete ? 'complete' : 'incomplete'}: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped, ${count('deferred')} deferred${stopped}.`;
+  // A line of its own, so the head reads as it always did.
+  const adopting = new Set(actions.filter((action) => action.action === 'adopt').map((action) => action.address));
+  const adopted = results.filter((result) => result.status === 'done' && adopting.has(result.address)).length;
+  const taken =
+    adopted > 0
+      ? [`Adopted: ${adopted} of them took over lines bsync did not write; it manages them from now on.`]
+      : [];
+  return `${printable([...lines, head, ...taken].join('\n'))}\n`;
+}

@@ -1,0 +1,67 @@
+// One interface for everything a command shows: its results (plans, apply reports, facts,
+// status, verify, validate), a fleet run's sections and summary, errors and progress. Two
+// views: text for people (lib/views/text.ts) and JSON for machines (lib/views/json.ts),
+// chosen once from the global options; commands call the view and never ask which it is.
+import type { ActionResult } from '../apply/execute.js';
+import type { ApplyProgress } from './apply-progress.js';
+import type { Plan } from '../plan/types.js';
+import type { Style } from '../plan/render-text.js';
+import type { StatusReport } from '../status/report.js';
+import type { VerifyReport } from '../verify/report.js';
+import type { ClusterOutcome, FleetCommand } from './fleet.js';
+import { jsonView } from './json.js';
+import { directSink, type Sink } from './sink.js';
+import { textView } from './text.js';
+
+/** What apply did; with --json, this object as it is. `interrupted` is absent when nothing was to be done. */
+export interface ApplyOutcome {
+  plan: Plan;
+  results: ActionResult[];
+  interrupted?: boolean;
+}
+
+export interface ValidateResult {
+  config: string;
+  hosts: number;
+  warnings: string[];
+}
+
+export interface FleetResult {
+  command: FleetCommand;
+  outcomes: ClusterOutcome[];
+  exitCode: number;
+  /** How the summary calls clusters with changes (`with changes`, `changed`); absent: not counted. */
+  changes?: string;
+}
+
+export interface View {
+  /** bsync plan's plan. */
+  plan(plan: Plan): void;
+  /** The plan apply is about to carry out, before it asks (JSON shows it in the report instead). */
+  applyPlan(plan: Plan): void;
+  /** What apply shows while its actions run (on stderr in both views). */
+  applyProgress(actionsPerHost: Map<string, number>): ApplyProgress;
+  applyReport(report: ApplyOutcome): void;
+  status(report: StatusReport): void;
+  verify(report: VerifyReport): void;
+  validate(result: ValidateResult): void;
+  /** The gathered facts, secrets redacted: JSON in both views. */
+  facts(facts: Record<string, unknown>): void;
+  /** One cluster of a fleet run is done (called in config order). */
+  cluster(outcome: ClusterOutcome): void;
+  /** Every cluster of a fleet run is done. */
+  fleet(result: FleetResult): void;
+  /** The error that ends the command: a person's message on stderr (and with JSON, an object on stdout). */
+  error(error: unknown): void;
+  /** A line for the person watching, on stderr in both views. */
+  progress(message: string): void;
+}
+
+export function styleFor(options: { color: boolean }, stream: NodeJS.WriteStream = process.stdout): Style {
+  return { color: options.color && !process.env.NO_COLOR && Boolean(stream.isTTY) };
+}
+
+/** The view the global options ask for (--json, --no-color), writing to `sink`. */
+export function viewFor(options: { json: boolean; color: boolean }, sink: Sink = directSink): View {
+  return options.json ? jsonView(sink) : textView(styleFor(options), sink);
+}

@@ -1,0 +1,256 @@
+// The output views (lib/views): for plans made from recorded facts, the text view prints
+// what renderPlanText gives and the JSON view what JSON.stringify gives, byte for byte;
+// errors go through view.error in both forms (and reportError through it); a fleet run's
+// per-cluster sink keeps what each view gives. No network.
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clusterSink } from '../../lib/cli/fleet.js';
+import { printErrorsAsJson, reportError } from '../../lib/cli/output.js';
+import { parseConfig } from '../../lib/config/index.js';
+import { desiredResources } from '../../lib/desired/index.js';
+import { BsyncError } from '../../lib/errors.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { buildPlan } from '../../lib/plan/build.js';
+import { renderPlanText } from '../../lib/plan/render-text.js';
+import type { Plan } from '../../lib/plan/types.js';
+import { clusterSection, fleetDocument, fleetSummary, type ClusterOutcome } from '../../lib/views/fleet.js';
+import { jsonView } from '../../lib/views/json.js';
+import type { Sink } from '../../lib/views/sink.js';
+import { applyReport, textView } from '../../lib/views/text.js';
+import { viewFor } from '../../lib/views/view.js';
+import { FIXTURES } from '../support/bsync.js';
+
+function recordedPlan(state: 'fresh' | 'converged'): Plan {
+  const inventory = parseConfig(
+    readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+      .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "C" }')
+      .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "P" }'),
+    `${FIXTURES}lab/ssh.toml`,
+    { C: 'recorded-cipher-passphrase-0123456789', P: 'recorded-backup-password-0123456789' },
+  );
+  const facts = new Map(
+    Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
+  );
+  return buildPlan(
+    inventory,
+    inventory.hosts.map((host) => host.name),
+    desiredResources(inventory, facts),
+  ).plan;
+}
+
+const fresh = recordedPlan('fresh');
+const converged = recordedPlan('converged');
+
+/** What reaches stdout and stderr, as bytes (the views' default sink writes there). */
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  printErrorsAsJson(false);
+});
+
+const text = () => viewFor({ json: false, color: false });
+const json = () => viewFor({ json: true, color: false });
+
+describe('a plan', () => {
+  it('the text view prints what renderPlanText gives, nothing on stderr', () => {
+    text().plan(fresh);
+    expect(stdout).toBe(renderPlanText(fresh, { color: false }));
+    expect(stdout).toContain('  + ssh_keypair[postgres]');
+    expect(stderr).toBe('');
+  });
+
+  it('the JSON view prints what JSON.stringify gives, one document', () => {
+    json().plan(fresh);
+    expect(stdout).toBe(`${JSON.stringify(fresh, null, 2)}\n`);
+    expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify(fresh)));
+    expect(stderr).toBe('');
+  });
+
+  it('the text view colours only when its style says so', () => {
+    const lines: string[] = [];
+    const sink: Sink = { text: (t) => lines.push(t), json: () => {}, progress: () => {}, live: false };
+    textView({ color: true }, sink).plan(fresh);
+    expect(lines).toEqual([renderPlanText(fresh, { color: true })]);
+    expect(lines[0]).toContain('\u001b[32m+\u001b[0m');
+  });
+
+  it('a plan with no changes reads as it always did', () => {
+    text().plan(converged);
+    expect(stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
+  });
+});
+
+describe('apply', () => {
+  it('text: the plan before it asks, the report after; JSON: one document with both', () => {
+    const results = fresh.actions.map((action, index) => ({
+      address: action.address,
+      host: action.host,
+      status: index === 1 ? ('failed' as const) : ('done' as const),
+      ...(index === 1 ? { message: 'exit 1' } : {}),
+      seconds: 1,
+    }));
+    const view = text();
+    view.applyPlan(fresh);
+    view.applyReport({ plan: fresh, results, interrupted: false });
+    expect(stdout).toBe(`${renderPlanText(fresh, { color: false })}${applyReport(results, fresh.actions)}`);
+    expect(stdout).toContain(`  failed: ${fresh.actions[1].address}: exit 1\nApply incomplete: `);
+    stdout = '';
+    const machine = json();
+    machine.applyPlan(fresh);
+    expect(stdout).toBe('');
+    machine.applyReport({ plan: fresh, results, interrupted: false });
+    expect(stdout).toBe(`${JSON.stringify({ plan: fresh, results, interrupted: false }, null, 2)}\n`);
+  });
+
+  it('with nothing to do: no report in text, and no `interrupted` in JSON', () => {
+    const view = text();
+    view.applyPlan(converged);
+    view.applyReport({ plan: converged, results: [] });
+    expect(stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
+    stdout = '';
+    json().applyReport({ plan: converged, results: [] });
+    expect(stdout).toBe(`${JSON.stringify({ plan: converged, results: [] }, null, 2)}\n`);
+    expect(JSON.parse(stdout)).not.toHaveProperty('interrupted');
+  });
+});
+
+describe('an error', () => {
+  const error = new BsyncError('cannot reach 1 host:\n  pg1: refused \u001b[2J', {
+    where: '/etc/bsync/ha.toml',
+    hint: 'Check the address',
+    hosts: ['pg1'],
+  });
+  const message =
+    'bsync: error: /etc/bsync/ha.toml: cannot reach 1 host:\n  pg1: refused \\x1b[2J\n  Check the address\n';
+
+  it('text: the message on stderr, control characters escaped, nothing on stdout', () => {
+    text().error(error);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(message);
+  });
+
+  it('JSON: one object on stdout and the same message on stderr', () => {
+    json().error(error);
+    expect(stdout).toBe(
+      `${JSON.stringify(
+        {
+          error: {
+            message: 'cannot reach 1 host:\n  pg1: refused \u001b[2J',
+            where: '/etc/bsync/ha.toml',
+            hint: 'Check the address',
+            hosts: ['pg1'],
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    expect(stderr).toBe(message);
+  });
+
+  it('an error that is not bsync’s keeps its message alone', () => {
+    json().error(new Error('plain'));
+    expect(stdout).toBe('{\n  "error": {\n    "message": "plain"\n  }\n}\n');
+    expect(stderr).toBe('bsync: error: plain\n');
+  });
+
+  it('reportError goes through the view --json chose, and says exit 1', () => {
+    expect(reportError(error)).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(message);
+    stderr = '';
+    printErrorsAsJson(true);
+    expect(reportError(error)).toBe(1);
+    expect(JSON.parse(stdout).error.hosts).toEqual(['pg1']);
+    expect(stderr).toBe(message);
+  });
+});
+
+describe('validate, facts and progress', () => {
+  it('validate: a line for a person, or one JSON line', () => {
+    text().validate({ config: 'a.toml', hosts: 1, warnings: [] });
+    text().validate({ config: 'b.toml', hosts: 4, warnings: [] });
+    expect(stdout).toBe('a.toml: valid, 1 host.\nb.toml: valid, 4 hosts.\n');
+    stdout = '';
+    json().validate({ config: 'a.toml', hosts: 2, warnings: ['w'] });
+    expect(stdout).toBe('{"valid":true,"warnings":["w"],"hosts":2}\n');
+  });
+
+  it('facts are JSON in both views', () => {
+    const facts = { pg1: { os: 'debian' } };
+    text().facts(facts);
+    const asText = stdout;
+    stdout = '';
+    json().facts(facts);
+    expect(asText).toBe(stdout);
+    expect(stdout).toBe(`${JSON.stringify(facts, null, 2)}\n`);
+  });
+
+  it('progress is a line on stderr in both views', () => {
+    text().progress('Gathering facts from 4 hosts...');
+    json().progress('Gathering facts from 4 hosts...');
+    expect(stderr).toBe('Gathering facts from 4 hosts...\nGathering facts from 4 hosts...\n');
+    expect(stdout).toBe('');
+  });
+});
+
+describe('a fleet run', () => {
+  const outcome = (label: string, fields: Partial<ClusterOutcome>): ClusterOutcome => ({
+    config: `/etc/bsync/${label}`,
+    label,
+    cluster: 'lab',
+    code: 0,
+    changes: false,
+    text: '',
+    metrics: [],
+    success: true,
+    ...fields,
+  });
+  it('text: each cluster under its heading, then the summary', () => {
+    const drifted = outcome('ssh.toml', { changes: true, code: 2 });
+    const inSync = outcome('s3.toml', {});
+    viewFor({ json: false, color: false }, clusterSink(drifted)).plan(fresh);
+    viewFor({ json: false, color: false }, clusterSink(inSync)).plan(converged);
+    expect(drifted.text).toBe(renderPlanText(fresh, { color: false }));
+    const view = text();
+    view.cluster(inSync);
+    view.cluster(drifted);
+    view.fleet({ command: 'plan', outcomes: [inSync, drifted], exitCode: 2, changes: 'with changes' });
+    expect(stdout).toBe(
+      `${clusterSection(inSync)}${clusterSection(drifted)}${fleetSummary([inSync, drifted], 'with changes')}\n`,
+    );
+    expect(stdout).toContain('Fleet: 2 clusters, 1 with changes (ssh.toml), 0 failed.\n');
+  });
+
+  it('JSON: nothing per cluster, then one document holding each cluster’s plan', () => {
+    const drifted = outcome('ssh.toml', { changes: true, code: 2 });
+    viewFor({ json: true, color: false }, clusterSink(drifted)).plan(fresh);
+    expect(drifted.json).toBe(fresh);
+    expect(drifted.text).toBe('');
+    const view = json();
+    view.cluster(drifted);
+    expect(stdout).toBe('');
+    view.fleet({ command: 'plan', outcomes: [drifted], exitCode: 2, changes: 'with changes' });
+    expect(stdout).toBe(`${JSON.stringify(fleetDocument('plan', [drifted], 2), null, 2)}\n`);
+    expect(JSON.parse(stdout).clusters[0].plan.nonce).toBe(fresh.nonce);
+  });
+
+  it('a cluster’s progress goes to stderr with its label', () => {
+    const kept = outcome('ssh.toml', {});
+    jsonView(clusterSink(kept)).progress('Gathering facts from 4 hosts...');
+    expect(stderr).toBe('ssh.toml: Gathering facts from 4 hosts...\n');
+  });
+});
