@@ -4,6 +4,7 @@ import type { HostSpec, Inventory } from '../config/inventory.js';
 import { loadConfig } from '../config/index.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
+import { hostNeeds } from '../desired/needs.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Semaphore } from '../semaphore.js';
 import { connectAll } from '../transport/index.js';
@@ -110,7 +111,10 @@ export async function gatherFacts(session: Session): Promise<Map<string, HostFac
   const settled = await Promise.allSettled(
     session.involved.map(async (host) => {
       const connection = session.connections.get(host.name) as HostConnection;
-      return [host.name, await gatherHostFacts(connection, session.inventory, host)] as const;
+      return [
+        host.name,
+        await gatherHostFacts(connection, session.inventory, host, hostNeeds(session.inventory, host)),
+      ] as const;
     }),
   );
   const failures = settled.flatMap((result, index) => {

@@ -151,9 +151,7 @@ export function validateSchema(data: unknown, file: string, rename: (path: strin
   // carry that schema's own paths), so that complaint and the anyOf's own go.
   const relevant = errors.filter(
     (error) =>
-      !lists.some(
-        (list) => error === list || (error.instancePath === list.instancePath && error.keyword === 'type'),
-      ),
+      !lists.some((list) => error === list || (error.instancePath === list.instancePath && error.keyword === 'type')),
   );
   // Any other anyOf (a secret) failing explains itself; its branches' own complaints are noise.
   const anyOfs = relevant.filter((error) => error.keyword === 'anyOf');

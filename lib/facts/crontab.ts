@@ -1,25 +1,16 @@
 // Each interesting user's crontab, as `crontab -l` prints it.
 import { shq } from '../transport/shell.js';
-import type { Probe, ProbeContext } from './probe.js';
-import { pgbackrestUser } from './probe.js';
+import type { Probe } from './probe.js';
 import { framed, probeError, requireFramed } from './framed.js';
-
-/** Whose crontab holds bsync's backup entries: pgBackRest's user on this host. */
-function crontabUsers(ctx: ProbeContext): string[] {
-  return [pgbackrestUser(ctx.inventory, ctx.host)];
-}
 
 export const crontabProbe: Probe = {
   name: 'crontab',
   applies: () => true,
-  command: (ctx) =>
-    crontabUsers(ctx)
-      .map((user) => framed(`crontab -l -u ${shq(user)}`))
-      .join('\n'),
+  command: (ctx) => ctx.needs.crontabs.map((user) => framed(`crontab -l -u ${shq(user)}`)).join('\n'),
   parse(output, ctx) {
     const lines = output.split('\n');
     const crontabs: Record<string, string | null> = {};
-    crontabUsers(ctx).forEach((user, index) => {
+    ctx.needs.crontabs.forEach((user, index) => {
       const result = requireFramed(lines[index], ctx, 'crontab', `crontab -l -u ${user}`);
       if (result.code === 0) crontabs[user] = `${result.stdout}\n`;
       // No crontab yet, or no such user yet (bsync creates it): both mean nothing is scheduled.

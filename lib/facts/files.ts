@@ -1,64 +1,10 @@
-// Owner, group, mode and content of every file bsync manages, in one probe.
-import type { Probe, ProbeContext } from './probe.js';
-import { sshUserOf } from './probe.js';
+// Owner, group, mode and content of every file the host's resources read (ctx.needs.files), in one probe.
+import type { WatchedFile } from './needs.js';
+import type { Probe } from './probe.js';
 import { readTar } from './tar.js';
 import { shq } from '../transport/shell.js';
-import {
-  asyncSpoolPath,
-  KEY_TYPES,
-  LEGACY_PGBACKREST_CONF,
-  PGBACKREST_CONF,
-  PGBACKREST_CONF_DIR,
-  PGBACKREST_LOG_DIR,
-  authorizedKeysPath,
-  knownHostsPath,
-  pgpassPath,
-  privateKeyPath,
-  publicKeyPath,
-  splitHomePath,
-  sshDir,
-} from './paths.js';
+import { splitHomePath } from './paths.js';
 import type { FileFacts } from './types.js';
-import { sshRepo } from '../config/inventory.js';
-import { repoType } from '../repositories/index.js';
-import { caPath } from '../repositories/types.js';
-
-interface WatchedFile {
-  path: string;
-  /** false for private keys: bsync needs to know they exist, never what they hold. */
-  readContent: boolean;
-}
-
-export function watchedFiles(ctx: ProbeContext): WatchedFile[] {
-  const user = sshUserOf(ctx);
-  const files: WatchedFile[] = [
-    { path: PGBACKREST_CONF_DIR, readContent: false },
-    { path: PGBACKREST_CONF, readContent: true },
-    { path: LEGACY_PGBACKREST_CONF, readContent: true },
-    { path: PGBACKREST_LOG_DIR, readContent: false },
-    { path: pgpassPath(user), readContent: true },
-  ];
-  if (sshRepo(ctx.inventory)) {
-    files.push(
-      { path: sshDir(user), readContent: false },
-      ...KEY_TYPES.flatMap((type) => [
-        { path: privateKeyPath(user, type), readContent: false },
-        { path: publicKeyPath(user, type), readContent: true },
-      ]),
-      { path: authorizedKeysPath(user), readContent: true },
-      { path: knownHostsPath(user), readContent: true },
-    );
-  }
-  for (const repo of ctx.inventory.repos) {
-    const type = repoType(repo);
-    // The repository's folder where it is one on this host (the backup host's, or a posix one).
-    if (type.folderOn === ctx.host.role) files.push({ path: repo.path, readContent: false });
-    if (type.caCert?.(repo) !== undefined) files.push({ path: caPath(repo), readContent: true });
-  }
-  const spool = asyncSpoolPath(ctx.inventory);
-  if (ctx.host.role === 'postgres' && spool !== null) files.push({ path: spool, readContent: false });
-  return files;
-}
 
 /** A path as the host's shell spells it: `~user` expands in the shell itself (the user database, no process). */
 function shellWord(path: string): string {
@@ -81,7 +27,7 @@ export const filesProbe: Probe = {
   name: 'files',
   applies: () => true,
   command: (ctx) => {
-    const files = watchedFiles(ctx);
+    const files = ctx.needs.files;
     const words = (list: WatchedFile[]) => list.map(({ path }) => shellWord(path)).join(' ');
     return [
       // Each home as the paths below used it; a user who does not exist (yet) leaves ~user as typed.
@@ -116,7 +62,7 @@ export const filesProbe: Probe = {
         .map(({ name, content }) => [samePath(name), content.toString('utf8')]),
     );
     const files: Record<string, FileFacts> = {};
-    for (const { path, readContent } of watchedFiles(ctx)) {
+    for (const { path, readContent } of ctx.needs.files) {
       const where = onHost(path, homes);
       const stat = where === null ? undefined : stats.get(where);
       files[path] = stat

@@ -12,6 +12,7 @@ import { patroniProbe } from './patroni.js';
 import { postgresProbe } from './postgres.js';
 import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
+import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
 import { usersProbe } from './users.js';
 import { readKnownVersion, rememberVersion } from './version-cache.js';
@@ -86,9 +87,10 @@ export async function gatherHostFacts(
   connection: HostConnection,
   inventory: Inventory,
   host: HostSpec,
+  needs: FactNeeds,
 ): Promise<HostFacts> {
   const knownPgbackrest = readKnownVersion(inventory, host);
-  const ctx = { ...probeContext(inventory, host), knownPgbackrest };
+  const ctx = { ...probeContext(inventory, host, needs), knownPgbackrest };
   const nonce = randomBytes(8).toString('hex');
   const result = await connection.exec(
     'd=$(mktemp -d) && cat >"$d/s" && /bin/sh "$d/s" "$d/e" </dev/null; r=$?; rm -rf "$d"; exit $r',

@@ -23,7 +23,7 @@ function dynamicConfigCommand(ctx: ProbeContext): string {
 
 export const patroniProbe: Probe = {
   name: 'patroni',
-  applies: (ctx) => ctx.inventory.patroni !== undefined && ctx.host.role === 'postgres',
+  applies: (ctx) => ctx.needs.patroni,
   command: (ctx) => {
     const cfg = shq(configPath(ctx));
     return [

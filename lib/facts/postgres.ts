@@ -54,7 +54,7 @@ function backupRole(ctx: ProbeContext): string {
 
 export const postgresProbe: Probe = {
   name: 'postgres',
-  applies: (ctx) => ctx.host.role === 'postgres',
+  applies: (ctx) => ctx.needs.postgres,
   command: (ctx) => {
     const psql = `${psqlCommand(ctx.host.pgPort, '-At -v ON_ERROR_STOP=1')} -v backup_role=${shq(backupRole(ctx))}`;
     // A quoted heredoc: the SQL reaches psql untouched by the shell. psql exits 2 when it

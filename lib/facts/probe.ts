@@ -2,6 +2,7 @@
 // printed. The gatherer sends every probe of a host in one script, one round trip.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { stanzaFor } from '../config/inventory.js';
+import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
 import type { KnownVersion } from './version-cache.js';
 
@@ -14,6 +15,8 @@ export interface ProbeContext {
   inventory: Inventory;
   host: HostSpec;
   stanza: string;
+  /** What the resources planned for this host read (lib/desired/needs.ts): the probes ask for that. */
+  needs: FactNeeds;
   /** What pgbackrest version said last time, if the controller remembers (facts/version-cache.ts). */
   knownPgbackrest?: KnownVersion;
 }
@@ -27,8 +30,8 @@ export interface Probe {
   parse(output: string, ctx: ProbeContext): Partial<HostFacts>;
 }
 
-export function probeContext(inventory: Inventory, host: HostSpec): ProbeContext {
-  return { inventory, host, stanza: stanzaFor(inventory, host.zone) };
+export function probeContext(inventory: Inventory, host: HostSpec, needs: FactNeeds): ProbeContext {
+  return { inventory, host, stanza: stanzaFor(inventory, host.zone), needs };
 }
 
 /**
@@ -39,11 +42,6 @@ export function probeContext(inventory: Inventory, host: HostSpec): ProbeContext
  */
 export function pgbackrestUser(inventory: Inventory, host: HostSpec): string {
   return host.role === 'backup' ? inventory.repoUser : PG_OS_USER;
-}
-
-/** The OS user whose SSH keys pgBackRest uses on this host (pgbackrestUser, for a probe). */
-export function sshUserOf(ctx: ProbeContext): string {
-  return pgbackrestUser(ctx.inventory, ctx.host);
 }
 
 /** Decodes base64 that a probe printed with `base64 -w0`. */

@@ -7,7 +7,7 @@ import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import { PGBACKREST_CONF } from './paths.js';
 import { repoType } from '../repositories/index.js';
 import { locationFlags, repoPrefix } from '../repositories/types.js';
-import { sshRepo, type Inventory, type Repo } from '../config/inventory.js';
+import type { Inventory, Repo } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
 
 const INFO_TIMEOUT_SEC = 20;
@@ -26,11 +26,6 @@ function repoLocation(inventory: Inventory, ctx: ProbeContext): string[] {
   ]);
 }
 
-/** Whether this host reads the repositories: the backup host when there is one, each PostgreSQL host otherwise. */
-function readsRepo(ctx: ProbeContext): boolean {
-  return ctx.host.role === (sshRepo(ctx.inventory) ? 'backup' : 'postgres');
-}
-
 /** A folder repository on this host is tested for backup.info; an object store has no file to test (`-`). */
 function existsLine(repo: Repo, ctx: ProbeContext): string {
   if (repoType(repo).folderOn !== ctx.host.role) return 'echo -';
@@ -39,7 +34,8 @@ function existsLine(repo: Repo, ctx: ProbeContext): string {
 
 export const repoProbe: Probe = {
   name: 'repo',
-  applies: readsRepo,
+  // Where backups run: the backup host when there is one, each PostgreSQL host otherwise.
+  applies: (ctx) => ctx.needs.repos,
   command: (ctx) => {
     const user = pgbackrestUser(ctx.inventory, ctx.host);
     const stanza = shq(ctx.stanza);

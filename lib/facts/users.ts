@@ -1,17 +1,13 @@
-// The OS users bsync works with: postgres everywhere, the repository user on backup hosts.
+// The OS users the host's resources need (ctx.needs.users): their uid, group, home and shell.
 import { shq, userVariable } from '../transport/shell.js';
-import { PG_OS_USER, pgbackrestUser, type Probe, type ProbeContext } from './probe.js';
+import type { Probe } from './probe.js';
 import type { UserFacts } from './types.js';
-
-export function usersOfInterest(ctx: ProbeContext): string[] {
-  return [...new Set([pgbackrestUser(ctx.inventory, ctx.host), PG_OS_USER])];
-}
 
 export const usersProbe: Probe = {
   name: 'users',
   applies: () => true,
   command: (ctx) =>
-    usersOfInterest(ctx)
+    ctx.needs.users
       // The primary group id and the shell stay in the script for asUserInScript: the shell
       // cuts them out of getent's line itself (fourth and last field); a gid only if a number.
       .map(
@@ -21,7 +17,7 @@ export const usersProbe: Probe = {
       .join('\n'),
   parse(output, ctx) {
     const users: Record<string, UserFacts | null> = {};
-    for (const user of usersOfInterest(ctx)) users[user] = null;
+    for (const user of ctx.needs.users) users[user] = null;
     for (const line of output.split('\n').filter(Boolean)) {
       const fields = line.split('|');
       if (fields.length < 2 || fields[1] === '-') continue;

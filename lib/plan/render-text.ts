@@ -47,7 +47,7 @@ function renderAction(action: PlanAction, style: Style): string[] {
 
 function summaryLine(plan: Plan): string {
   if (plan.actions.length === 0) {
-    return `No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} match ${basename(plan.configPath)}.`;
+    return `No changes. ${plan.hosts.length === 1 ? '1 host matches' : `${plan.hosts.length} hosts match`} ${basename(plan.configPath)}.`;
   }
   const { add, change, remove, adopt = 0, conflict } = plan.summary;
   // Said only when there is any, so plans without adoptions read as they always did.

@@ -46,7 +46,13 @@ export function perRepo(name: string, repo: Repo): string {
   return repo.key === 1 ? name : `${name}:repo${repo.key}`;
 }
 
-/** The options that are not secrets, as `--key=value` flags (pgBackRest reads the secrets from the conf). */
+/**
+ * The options as `--key=value` flags, without bsync's secrets and without what pgBackRest
+ * refuses on a command line (its secure options, such as repo-azure-account): pgBackRest
+ * reads those from the conf.
+ */
 export function locationFlags(options: Array<[string, ConfValue]>): string[] {
-  return options.flatMap(([key, value]) => (typeof value === 'object' ? [] : [`--${key}=${String(value)}`]));
+  return options.flatMap(([key, value]) =>
+    typeof value === 'object' || lookupOption(key)?.info.secure ? [] : [`--${key}=${String(value)}`],
+  );
 }

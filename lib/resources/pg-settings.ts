@@ -8,6 +8,7 @@ import { PG_OS_USER } from '../facts/probe.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { COMMENT_MARK } from './marker.js';
+import type { NeedsPart } from '../facts/needs.js';
 
 type DesiredSettings = Record<string, string>;
 
@@ -164,3 +165,6 @@ export function restartStep(os: OsFacts, pg: PostgresFacts): Step {
   const log = `${pg.dataDirectory.replace(/\/$/, '')}/pg_ctl.log`;
   return { user: PG_OS_USER, command: `${pgCtl} -D ${shq(pg.dataDirectory)} -l ${shq(log)} -m fast -w restart` };
 }
+
+/** postgresql_conf, setting_override, pg_reload, pg_restart: the running server's settings and files (the postgres section). */
+export const postgresNeeds: NeedsPart = { postgres: true };

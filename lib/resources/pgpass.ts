@@ -6,6 +6,8 @@ import type { FileFacts } from '../facts/types.js';
 import { planFile } from './file.js';
 import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
 import type { Change } from './types.js';
+import type { NeedsPart } from '../facts/needs.js';
+import { pgpassPath } from '../facts/paths.js';
 
 // libpq (passwordFromFile): fields are separated by unescaped `:`, and `\` escapes the
 // next character in every field, the password included; a line ends at \n (a trailing \r
@@ -111,3 +113,9 @@ export function redactPgpass(text: string): string {
     (_, head) => `${head}(sensitive)`,
   );
 }
+
+/** The user's .pgpass, by libpq's rules. */
+export const pgpassNeeds = (user: string): NeedsPart => ({
+  users: [user],
+  files: [{ path: pgpassPath(user), readContent: true }],
+});

@@ -4,6 +4,7 @@
 import { shq } from '../transport/shell.js';
 import type { RepoFacts } from '../facts/types.js';
 import type { Change } from './types.js';
+import type { NeedsPart } from '../facts/needs.js';
 
 /** stanza-create makes the stanza in every repository at once (it takes no --repo). */
 export function planStanza(stanza: string, user: string, repos: RepoFacts[]): Change | null {
@@ -54,3 +55,6 @@ export function planFirstBackup(
     ],
   };
 }
+
+/** stanza and first_backup: what each repository holds (pgbackrest info). */
+export const stanzaNeeds: NeedsPart = { repos: true };

@@ -12,6 +12,7 @@ import { parseConfig } from '../../lib/config/index.js';
 import { factsScript, PROBES } from '../../lib/facts/gather.js';
 import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import { probeContext } from '../../lib/facts/probe.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
 import { median, root } from './measure.js';
 
 const { values } = parseArgs({
@@ -36,7 +37,7 @@ const inventory = parseConfig(text, values.config, { BSYNC_BENCH_SECRET: STAND_I
 const host = inventory.hosts.find((candidate) => candidate.name === (values.host ?? candidate.name));
 if (!host) throw new Error(`no host ${values.host} in ${values.config}`);
 const nonce = 'bench';
-let ctx = probeContext(inventory, host);
+let ctx = probeContext(inventory, host, hostNeeds(inventory, host));
 if (values.cached) {
   const answer = execFileSync('/bin/sh', ['-c', pgbackrestVersionProbe.command(ctx)], { encoding: 'utf8' });
   values.identity = pgbackrestVersionProbe.parse(answer, ctx).pgbackrestIdentity;

@@ -124,7 +124,10 @@ describe('two repositories per stanza: a backup host and S3', () => {
       expect(plan.stdout + plan.stderr).not.toMatch(/repo1: pgbackrest info/);
       // repo1 still answers, and still holds its backups.
       const repo1 = JSON.parse(
-        await sh('multi-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --repo=1 --output=json info`),
+        await sh(
+          'multi-backup1',
+          `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --repo=1 --output=json info`,
+        ),
       )[0];
       expect(repo1.status.code).toBe(0);
     } finally {

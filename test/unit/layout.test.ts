@@ -10,6 +10,7 @@ import { standbyTest } from '../../lib/desired/backups.js';
 import { HostError } from '../../lib/errors.js';
 import { parseLayout, postgresProbe } from '../../lib/facts/postgres.js';
 import { probeContext } from '../../lib/facts/probe.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
 import type { HostFacts, PatroniFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import type { PlanAction } from '../../lib/plan/types.js';
@@ -185,7 +186,8 @@ describe('the postgres probe', () => {
   });
 
   it("reads the postmaster's binary folder and unit, in the same section as psql", () => {
-    const ctx = probeContext(inventory('ssh.toml'), inventory('ssh.toml').hosts[0]);
+    const inv = inventory('ssh.toml');
+    const ctx = probeContext(inv, inv.hosts[0], hostNeeds(inv, inv.hosts[0]));
     const output = [
       frame(0, `4242\n${json}\n`),
       frame(0, '/usr/pgsql-15/bin/postgres\n0::/system.slice/postgresql-15.service\n'),

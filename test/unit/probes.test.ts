@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
-import { filesProbe, watchedFiles } from '../../lib/facts/files.js';
+import { filesProbe } from '../../lib/facts/files.js';
 import { framed, readFramed } from '../../lib/facts/framed.js';
 import { osProbe } from '../../lib/facts/os.js';
 import { usersProbe } from '../../lib/facts/users.js';
@@ -15,6 +15,7 @@ import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { MAX_AGE_MS, readKnownVersion, rememberVersion } from '../../lib/facts/version-cache.js';
 import { probeContext } from '../../lib/facts/probe.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
 import { readTar } from '../../lib/facts/tar.js';
 import { FIXTURES } from '../support/bsync.js';
 
@@ -40,7 +41,10 @@ const inventory = parseConfig(
   `${FIXTURES}lab/ssh.toml`,
   { S: 'a-stand-in-secret-0123456789' },
 );
-const ctxOf = (name: string) => probeContext(inventory, inventory.hosts.find((host) => host.name === name)!);
+const ctxOf = (name: string) => {
+  const host = inventory.hosts.find((candidate) => candidate.name === name)!;
+  return probeContext(inventory, host, hostNeeds(inventory, host));
+};
 
 describe('framed', () => {
   it('keeps code, stdout (trailing newlines cut, as before) and stderr apart in one line each', () => {
@@ -151,7 +155,7 @@ describe('files probe', () => {
       { '/var/lib/post gres|x/.ssh/authorized_keys': 'ssh-ed25519 AAAA key\n', '/etc/pgbackrest/pgbackrest.conf': '' },
     );
     const { files } = filesProbe.parse(output, ctxOf('ssh-pg1'));
-    expect(Object.keys(files!)).toEqual(watchedFiles(ctxOf('ssh-pg1')).map(({ path }) => path));
+    expect(Object.keys(files!)).toEqual(ctxOf('ssh-pg1').needs.files.map(({ path }) => path));
     expect(files!['~postgres/.ssh/authorized_keys']).toEqual({
       exists: true,
       kind: 'file',

@@ -1,0 +1,128 @@
+// Every fact the planner reads for a host is one that host's declared needs ask for
+// (lib/desired/needs.ts, added up from each kind's own declaration): run the planner on
+// recorded facts wrapped so that every read is noted, under several configs, and compare.
+// A kind that read a path, a user, a crontab or a section nobody asked for would plan as if
+// it were absent on every run; here it fails, naming what it read.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/index.js';
+import type { Inventory } from '../../lib/config/inventory.js';
+import { desiredResources } from '../../lib/desired/index.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { healthProblems } from '../../lib/plan/health.js';
+import { statusReport } from '../../lib/status/report.js';
+import { FIXTURES } from '../support/bsync.js';
+
+const ENV = {
+  CIPHER: 'recorded-cipher-passphrase-0123456789',
+  PASSWORD: 'recorded-backup-password-0123456789',
+  S3K: 'AKIAEXAMPLEKEY000000',
+  S3S: 'example-secret-key-0123456789',
+};
+const SSH = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+  .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
+  .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
+const SECOND_REPO = `
+[[repo]]
+type = "s3"
+path = "/off-site"
+cipher_pass = { env = "CIPHER" }
+[repo.s3]
+bucket = "pg-backups"
+endpoint = "s3.example.com"
+region = "eu-west-1"
+key = { env = "S3K" }
+key_secret = { env = "S3S" }
+ca_file = "${FIXTURES}good/example-ca.crt"
+`;
+const CONFIGS: Record<string, string> = {
+  ssh: SSH,
+  'ssh + s3 with a CA': SSH.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${SECOND_REPO}\n[backup_user]`),
+  'async archiving, no backup user': `${SSH.replace('[backup_user]\n', '[backup_user]\nenabled = false\n')}\n[pgbackrest.global]\narchive-async = true\n`,
+};
+
+type Reads = { files: Set<string>; users: Set<string>; crontabs: Set<string>; sections: Set<string> };
+
+/** The facts with every read of a keyed fact or a section noted. */
+function recording(facts: HostFacts, reads: Reads): HostFacts {
+  const keyed = (map: Record<string, unknown>, into: Set<string>) =>
+    new Proxy(map, {
+      get(target, key) {
+        if (typeof key === 'string') into.add(key);
+        return Reflect.get(target, key);
+      },
+    });
+  return new Proxy(facts, {
+    get(target, key) {
+      if (key === 'files') return keyed(target.files, reads.files);
+      if (key === 'users') return keyed(target.users, reads.users);
+      if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
+      if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+}
+
+function recordedFacts(state: 'fresh' | 'converged'): Map<string, HostFacts> {
+  return new Map(
+    Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
+  );
+}
+
+function readsOfPlanning(inventory: Inventory, state: 'fresh' | 'converged'): Map<string, Reads> {
+  const reads = new Map<string, Reads>();
+  const facts = new Map(
+    [...recordedFacts(state)].map(([host, hostFacts]) => {
+      const noted: Reads = { files: new Set(), users: new Set(), crontabs: new Set(), sections: new Set() };
+      reads.set(host, noted);
+      return [host, recording(hostFacts, noted)] as const;
+    }),
+  );
+  desiredResources(inventory, facts);
+  const hosts = inventory.hosts.map((host) => host.name);
+  healthProblems(inventory, facts, hosts);
+  statusReport(inventory, facts, hosts);
+  return reads;
+}
+
+describe("the facts the planner reads are the ones each host's needs ask for", () => {
+  for (const [name, text] of Object.entries(CONFIGS)) {
+    for (const state of ['fresh', 'converged'] as const) {
+      it(`${name}, ${state} hosts`, () => {
+        const inventory = parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
+        for (const [host, reads] of readsOfPlanning(inventory, state)) {
+          const needs = hostNeeds(inventory, inventory.hosts.find((candidate) => candidate.name === host)!);
+          const asked = new Set(needs.files.map((file) => file.path));
+          expect(
+            [...reads.files].filter((path) => !asked.has(path)),
+            `${host}: files read but not asked for`,
+          ).toEqual([]);
+          expect(
+            [...reads.users].filter((user) => !needs.users.includes(user)),
+            `${host}: users`,
+          ).toEqual([]);
+          expect(
+            [...reads.crontabs].filter((user) => !needs.crontabs.includes(user)),
+            `${host}: crontabs`,
+          ).toEqual([]);
+          for (const section of reads.sections)
+            expect(needs[section as 'postgres' | 'patroni' | 'repos'], `${host}: the ${section} section`).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('asks for nothing a host does not read: no SSH keys without an ssh repository, no repository where no backup runs', () => {
+    const inventory = parseConfig(SSH, `${FIXTURES}lab/ssh.toml`, ENV);
+    const backup = hostNeeds(inventory, inventory.hosts.find((host) => host.role === 'backup')!);
+    const postgres = hostNeeds(inventory, inventory.hosts.find((host) => host.role === 'postgres')!);
+    expect(backup.postgres).toBe(false);
+    expect(backup.repos).toBe(true);
+    expect(postgres.repos).toBe(false);
+    expect(postgres.crontabs).toEqual([]);
+    expect(backup.files.map((file) => file.path)).toContain('/home/backrest');
+    // Private keys: known by existence only.
+    expect(postgres.files.find((file) => file.path === '~postgres/.ssh/id_ed25519')?.readContent).toBe(false);
+  });
+});
