@@ -1,6 +1,8 @@
 // Repositories as a type and several per stanza: [[repo]] parsing and its messages, and the
 // plan for ssh-converged recorded facts when a second repository (S3) is added. No network.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
@@ -10,6 +12,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { ConfigError } from '../../lib/errors.js';
+import { resourceAddress } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 
 const CIPHER = 'recorded-cipher-passphrase-0123456789';
@@ -187,5 +190,45 @@ describe('pgbackrest info with several repositories', () => {
       cipher: 'none',
       backups: [],
     });
+  });
+});
+
+describe('typed references', () => {
+  it('a dependency with nothing behind it fails plan building, naming both ends', () => {
+    const inv = load(SSH);
+    const resources = desiredResources(inv, facts());
+    const crontab = resources.find((resource) => resource.address === 'ssh-backup1.crontab[backrest]')!;
+    crontab.dependsOn.push(resourceAddress('ssh-backup1', 'first_backup', 'pgedge-lab-1:repo9'));
+    expect(() =>
+      buildPlan(
+        inv,
+        inv.hosts.map((host) => host.name),
+        resources,
+      ),
+    ).toThrow(/ssh-backup1\.crontab\[backrest\] -> ssh-backup1\.first_backup\[pgedge-lab-1:repo9\]/);
+  });
+});
+
+describe('a passphrase per repository', () => {
+  it('generates a missing one for repo2 alone, kept as <stanza>.repo2.cipher_pass, and writes it known after apply', () => {
+    const store = mkdtempSync(join(tmpdir(), 'bsync-store-'));
+    const inv = load(
+      TWO.replace(
+        /(type = "s3"\npath = "\/off-site"\n)cipher_pass = \{ env = "CIPHER" \}/,
+        `$1cipher_pass = "auto"\ncipher_pass_store = "${store}"`,
+      ),
+    );
+    expect(inv.repos[1].cipherPass).toBe('auto');
+    const plan = buildPlan(
+      inv,
+      inv.hosts.map((host) => host.name),
+      desiredResources(inv, facts()),
+    ).plan;
+    const generator = plan.actions.find((action) => action.address === 'ssh-backup1.cipher_pass[pgedge-lab-1:repo2]');
+    expect(generator?.reason).toContain(join(store, 'pgedge-lab-1.repo2.cipher_pass'));
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toContain('+repo2-cipher-pass=(sensitive, known after apply)');
+    // repo1 keeps the passphrase its hosts have.
+    expect(plan.actions.some((action) => action.address === 'ssh-backup1.cipher_pass[pgedge-lab-1]')).toBe(false);
   });
 });
