@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { cronProblem } from './cron.js';
-import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo } from './inventory.js';
+import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo, StorageAccess } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
 import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
 import { validateSchema } from './schema.js';
@@ -212,24 +212,35 @@ function repoOf(
   };
 }
 
+/** How an object store is reached over TLS, the same keys for every type: uri_style, port, verify_tls, ca_file. */
+function storageOf(
+  raw: RawStorage,
+  keyPath: string,
+  ctx: SecretContext,
+  local: (path: string) => string,
+): StorageAccess {
+  const caFile = raw.ca_file ? local(raw.ca_file) : undefined;
+  return {
+    uriStyle: raw.uri_style ?? 'host',
+    ...(raw.port ? { port: raw.port } : {}),
+    verifyTls: raw.verify_tls ?? true,
+    ...(caFile ? { caFile, caCert: readCaFile(caFile, `${keyPath}.ca_file`, ctx.file) } : {}),
+  };
+}
+
 function s3Repo(
   s3: NonNullable<RawRepo['s3']>,
   keyPath: string,
   ctx: SecretContext,
   local: (path: string) => string,
 ): S3Repo {
-  const caFile = s3.ca_file ? local(s3.ca_file) : undefined;
-  const caCert = caFile ? readCaFile(caFile, `${keyPath}.ca_file`, ctx.file) : undefined;
   return {
     bucket: s3.bucket,
     endpoint: s3.endpoint,
     region: s3.region,
     key: resolveSecret(s3.key, `${keyPath}.key`, ctx),
     keySecret: resolveSecret(s3.key_secret, `${keyPath}.key_secret`, ctx),
-    uriStyle: s3.uri_style ?? 'host',
-    ...(s3.port ? { port: s3.port } : {}),
-    verifyTls: s3.verify_tls ?? true,
-    ...(caFile ? { caFile, caCert } : {}),
+    ...storageOf(s3, keyPath, ctx, local),
   };
 }
 
@@ -239,18 +250,13 @@ function azureRepo(
   ctx: SecretContext,
   local: (path: string) => string,
 ): AzureRepo {
-  const caFile = azure.ca_file ? local(azure.ca_file) : undefined;
-  const caCert = caFile ? readCaFile(caFile, `${keyPath}.ca_file`, ctx.file) : undefined;
   return {
     account: azure.account,
     container: azure.container,
     key: resolveSecret(azure.key, `${keyPath}.key`, ctx),
     keyType: azure.key_type ?? 'shared',
     ...(azure.endpoint ? { endpoint: azure.endpoint } : {}),
-    uriStyle: azure.uri_style ?? 'host',
-    ...(azure.port ? { port: azure.port } : {}),
-    verifyTls: azure.verify_tls ?? true,
-    ...(caFile ? { caFile, caCert } : {}),
+    ...storageOf(azure, keyPath, ctx, local),
   };
 }
 

@@ -51,12 +51,8 @@ export interface HostSpec {
   pgPort: number;
 }
 
-export interface S3Repo {
-  bucket: string;
-  endpoint: string;
-  region: string;
-  key: Secret;
-  keySecret: Secret;
+/** How an object store is reached: the same for every type (s3, azure). */
+export interface StorageAccess {
   uriStyle: 'host' | 'path';
   port?: number;
   verifyTls: boolean;
@@ -65,7 +61,15 @@ export interface S3Repo {
   caCert?: string;
 }
 
-export interface AzureRepo {
+export interface S3Repo extends StorageAccess {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  key: Secret;
+  keySecret: Secret;
+}
+
+export interface AzureRepo extends StorageAccess {
   account: string;
   container: string;
   /** The shared key (key_type shared) or a SAS token (key_type sas). */
@@ -73,11 +77,6 @@ export interface AzureRepo {
   keyType: 'shared' | 'sas';
   /** Absent: pgBackRest's default, <account>.blob.core.windows.net. */
   endpoint?: string;
-  uriStyle: 'host' | 'path';
-  port?: number;
-  verifyTls: boolean;
-  caFile?: string;
-  caCert?: string;
 }
 
 /** Where a repository lives: lib/repositories/ holds one module per type. */

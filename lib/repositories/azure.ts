@@ -2,7 +2,7 @@
 // reaches itself, with a shared key or a SAS token that lives in pgbackrest.conf only.
 import type { AzureRepo } from '../config/inventory.js';
 import type { RepoType } from './types.js';
-import { caPath, repoPrefix } from './types.js';
+import { repoPrefix, storageOptions } from './types.js';
 
 const azureOf = (repo: { azure?: AzureRepo }) => repo.azure as AzureRepo;
 
@@ -21,10 +21,7 @@ export const azureRepoType: RepoType = {
     if (azure.keyType !== 'shared') options.push([`${p}azure-key-type`, azure.keyType]);
     if (azure.endpoint !== undefined) options.push([`${p}storage-host`, azure.endpoint]);
     if (azure.uriStyle !== 'host') options.push([`${p}azure-uri-style`, azure.uriStyle]);
-    if (azure.port !== undefined) options.push([`${p}storage-port`, azure.port]);
-    if (!azure.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
-    if (azure.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
-    return options;
+    return [...options, ...storageOptions(repo, azure)];
   },
   caCert: (repo) => azureOf(repo).caCert,
   secrets: (repo) => [azureOf(repo).key],

@@ -3,7 +3,7 @@
 // `pgbackrest info` are both made from them. Secrets go to the conf file only.
 import type { S3Repo } from '../config/inventory.js';
 import type { RepoType } from './types.js';
-import { caPath, repoPrefix } from './types.js';
+import { repoPrefix, storageOptions } from './types.js';
 
 const s3Of = (repo: { s3?: S3Repo }) => repo.s3 as S3Repo;
 
@@ -21,10 +21,7 @@ export const s3RepoType: RepoType = {
       [`${p}s3-key-secret`, { secret: s3.keySecret }],
       [`${p}s3-uri-style`, s3.uriStyle],
     ];
-    if (s3.port !== undefined) options.push([`${p}storage-port`, s3.port]);
-    if (!s3.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
-    if (s3.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
-    return options;
+    return [...options, ...storageOptions(repo, s3)];
   },
   caCert: (repo) => s3Of(repo).caCert,
   secrets: (repo) => [s3Of(repo).key, s3Of(repo).keySecret],

@@ -1,7 +1,7 @@
 // A repository type: where a repository lives and what pgBackRest needs to reach it. One
 // module per type (ssh.ts, s3.ts, azure.ts, posix.ts), registered in index.ts; the rest
 // of bsync asks the type, never `repo.type === ...`.
-import type { HostSpec, Repo, RepoTypeName, Secret } from '../config/inventory.js';
+import type { HostSpec, Repo, RepoTypeName, Secret, StorageAccess } from '../config/inventory.js';
 import type { ConfValue } from '../resources/pgbackrest-conf.js';
 import { lookupOption } from '../pgbackrest-options/index.js';
 
@@ -31,6 +31,19 @@ export interface RepoType {
   caCert?(repo: Repo): string | undefined;
   /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf only). */
   secrets(repo: Repo): Secret[];
+}
+
+/**
+ * The storage options of an object store (port, TLS verification, CA file), written only
+ * where they differ from pgBackRest's defaults, so a conf written by hand compares the same.
+ */
+export function storageOptions(repo: Repo, storage: StorageAccess): Array<[string, ConfValue]> {
+  const p = repoPrefix(repo);
+  const options: Array<[string, ConfValue]> = [];
+  if (storage.port !== undefined) options.push([`${p}storage-port`, storage.port]);
+  if (!storage.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
+  if (storage.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
+  return options;
 }
 
 /** `repoN-` for a repository: the prefix of each of its options. */

@@ -13,33 +13,12 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { statusReport } from '../../lib/status/report.js';
 import { FIXTURES } from '../support/bsync.js';
+import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
 
-const ENV = {
-  CIPHER: 'recorded-cipher-passphrase-0123456789',
-  PASSWORD: 'recorded-backup-password-0123456789',
-  S3K: 'AKIAEXAMPLEKEY000000',
-  S3S: 'example-secret-key-0123456789',
-};
-const SSH = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
-  .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
-  .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
-const SECOND_REPO = `
-[[repo]]
-type = "s3"
-path = "/off-site"
-cipher_pass = { env = "CIPHER" }
-[repo.s3]
-bucket = "pg-backups"
-endpoint = "s3.example.com"
-region = "eu-west-1"
-key = { env = "S3K" }
-key_secret = { env = "S3S" }
-ca_file = "${FIXTURES}good/example-ca.crt"
-`;
 const CONFIGS: Record<string, string> = {
-  ssh: SSH,
-  'ssh + s3 with a CA': SSH.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${SECOND_REPO}\n[backup_user]`),
-  'async archiving, no backup user': `${SSH.replace('[backup_user]\n', '[backup_user]\nenabled = false\n')}\n[pgbackrest.global]\narchive-async = true\n`,
+  ssh: SSH_CONFIG,
+  'ssh + s3 with a CA': withSecondRepo(s3Repo('', `ca_file = "${FIXTURES}good/example-ca.crt"`)),
+  'async archiving, no backup user': `${SSH_CONFIG.replace('[backup_user]\n', '[backup_user]\nenabled = false\n')}\n[pgbackrest.global]\narchive-async = true\n`,
 };
 
 type Reads = { files: Set<string>; users: Set<string>; crontabs: Set<string>; sections: Set<string> };
@@ -114,7 +93,7 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
   }
 
   it('asks for nothing a host does not read: no SSH keys without an ssh repository, no repository where no backup runs', () => {
-    const inventory = parseConfig(SSH, `${FIXTURES}lab/ssh.toml`, ENV);
+    const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
     const backup = hostNeeds(inventory, inventory.hosts.find((host) => host.role === 'backup')!);
     const postgres = hostNeeds(inventory, inventory.hosts.find((host) => host.role === 'postgres')!);
     expect(backup.postgres).toBe(false);

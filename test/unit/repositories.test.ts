@@ -14,30 +14,11 @@ import { renderPlanText } from '../../lib/plan/render-text.js';
 import { ConfigError } from '../../lib/errors.js';
 import { resourceAddress } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
+import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
 
-const CIPHER = 'recorded-cipher-passphrase-0123456789';
-const PASSWORD = 'recorded-backup-password-0123456789';
-const ENV = { CIPHER, PASSWORD, S3K: 'AKIAEXAMPLEKEY000000', S3S: 'example-secret-key-0123456789' };
-const SSH = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
-  .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
-  .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
-const S3_REPO = `
-[[repo]]
-type = "s3"
-path = "/off-site"
-cipher_pass = { env = "CIPHER" }
-retention = { full = 4 }
-schedule = { full = "30 1 * * 0" }
-
-[repo.s3]
-bucket = "pg-backups"
-endpoint = "s3.example.com"
-region = "eu-west-1"
-key = { env = "S3K" }
-key_secret = { env = "S3S" }
-`;
-/** ssh.toml with its [repo] as the first of two [[repo]] tables, the second S3. */
-const TWO = SSH.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${S3_REPO}\n[backup_user]`);
+const { CIPHER, S3S } = ENV;
+const SSH = SSH_CONFIG;
+const TWO = withSecondRepo(s3Repo('retention = { full = 4 }\nschedule = { full = "30 1 * * 0" }'));
 
 const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
 function failure(text: string): string {
@@ -112,7 +93,7 @@ describe('a second repository on converged hosts', () => {
     expect(text).toContain('+repo2-type=s3');
     expect(text).toContain('+repo2-s3-key=(sensitive)');
     expect(text).toContain('+repo2-retention-full=4');
-    expect(text).not.toContain(ENV.S3S);
+    expect(text).not.toContain(S3S);
     expect(text).not.toContain(CIPHER);
     // repo1's lines stay as they are.
     expect(text).not.toMatch(/^[-+]repo1-/m);
