@@ -5,7 +5,7 @@ import { framed, probeError, requireFramed } from './framed.js';
 
 export const crontabProbe: Probe = {
   name: 'crontab',
-  applies: () => true,
+  applies: (ctx) => ctx.needs.crontabs.length > 0,
   command: (ctx) => ctx.needs.crontabs.map((user) => framed(`crontab -l -u ${shq(user)}`)).join('\n'),
   parse(output, ctx) {
     const lines = output.split('\n');

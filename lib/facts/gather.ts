@@ -34,7 +34,8 @@ export const PROBES: Probe[] = [
 export function factsScript(ctx: ProbeContext, nonce: string, probes: Probe[] = PROBES): string {
   const sections = probes
     .filter((probe) => probe.applies(ctx))
-    .map((probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx)}\n} 2>/dev/null </dev/null`);
+    // `:` keeps a probe with nothing to ask (no users, say) a valid { } group.
+    .map((probe) => `echo '@@${nonce}:${probe.name}'\n{\n${probe.command(ctx) || ':'}\n} 2>/dev/null </dev/null`);
   // $1: the scratch file for framed commands' stderr, made and removed with the script (gatherHostFacts).
   return [
     'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -3,12 +3,15 @@
 // recorded facts wrapped so that every read is noted, under several configs, and compare.
 // A kind that read a path, a user, a crontab or a section nobody asked for would plan as if
 // it were absent on every run; here it fails, naming what it read.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
+import { factsScript } from '../../lib/facts/gather.js';
+import { probeContext } from '../../lib/facts/probe.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { statusReport } from '../../lib/status/report.js';
@@ -104,4 +107,23 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
     // Private keys: known by existence only.
     expect(postgres.files.find((file) => file.path === '~postgres/.ssh/id_ed25519')?.readContent).toBe(false);
   });
+});
+
+describe("every lab scenario's fact script is one valid shell script per host", () => {
+  const dir = `${FIXTURES}lab/`;
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.toml'))) {
+    it(file, () => {
+      // The lab's secret and CA files exist only on a machine with the lab up: stand-ins.
+      const text = readFileSync(`${dir}${file}`, 'utf8')
+        .replace(/\{ file = "[^"]+" \}/g, '{ env = "SECRET" }')
+        .replace(/ca_file = "[^"]+"/g, `ca_file = "${FIXTURES}good/example-ca.crt"`);
+      const inventory = parseConfig(text, `${dir}${file}`, { SECRET: 'c2VjcmV0LXN0YW5kLWluLTAxMjM0NTY3ODk=' });
+      for (const host of inventory.hosts) {
+        const script = factsScript(probeContext(inventory, host, hostNeeds(inventory, host)), '0123456789abcdef');
+        const check = spawnSync('/bin/sh', ['-n'], { input: script, encoding: 'utf8' });
+        expect(check.stderr, `${file} ${host.name}`).toBe('');
+        expect(check.status, `${file} ${host.name}`).toBe(0);
+      }
+    });
+  }
 });
