@@ -558,8 +558,9 @@ cmd_reset() {
     find "$(host_root "$name")" -mindepth 1 -maxdepth 1 ! -name keys -exec rm -rf {} +
   done < <(hosts_of "$scenario")
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
-  # Each scenario's own prefix of the bucket (s3.toml: /bsync, multi.toml: /multi).
-  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync"; fi
+  # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
+  # s3-pg1: /smoke; multi.toml: /multi).
+  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke"; fi
   if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi"; fi
   # Azurite keeps blobs in its own database: a new one, and the container made again.
   if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi

@@ -1,7 +1,7 @@
 // The lab itself: real hosts reached through real SSH with strict host key checking,
 // each with its own files and processes, PostgreSQL, pgBackRest, cron, Patroni, and an
 // S3 server over TLS; enough to carry real backups; and `down` leaves nothing behind.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_HOSTS, SCENARIO_HOSTS, STATE_DIR, down, execOnMachine, lab, reset, sshRun, up } from './lab.js';
@@ -207,6 +207,8 @@ describe('the lab carries real backups', () => {
   }, 300_000);
 
   it('pgBackRest completes stanza-create, backup, expire and repo-ls --recurse against the S3 server', async () => {
+    // Its own prefix, empty: a run before this one on the same lab left its stanza there.
+    rmSync(join(STATE_DIR, 's3/data/bsync-lab/smoke'), { recursive: true, force: true });
     const key = readFileSync(`${STATE_DIR}/secrets/s3_key`, 'utf8').trim();
     const secret = readFileSync(`${STATE_DIR}/secrets/s3_key_secret`, 'utf8').trim();
     const lines = [
