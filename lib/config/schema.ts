@@ -10,7 +10,10 @@ import { projectFile } from '../project-files.js';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true };
-/** Written next to this module by `npm run build` (scripts: compile-schema). */
+/**
+ * Written next to this module by `npm run build` (scripts: compile-schema), and copied next to
+ * the bundle (dist/bundle/), where this module's code runs from bin/bsync.
+ */
 export const PRECOMPILED_VALIDATOR = 'bsync-schema.validate.cjs';
 
 /** An ajv instance as the config schema needs it. */

@@ -2,7 +2,7 @@
 // `npm install -g` into a temporary prefix, and the installed `bsync` run from there, away
 // from this checkout. Its runtime dependencies come from the npm registry (or npm's cache).
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,8 @@ describe('the npm package', () => {
       'bin/bsync',
       'dist/bin/bsync.js',
       'dist/lib/cli/validate.js',
+      'dist/bundle/bsync.js',
+      'dist/bundle/bsync-schema.validate.cjs',
       'schemas/bsync.schema.json',
       'schemas/plan.schema.json',
       'LICENSE',
@@ -117,5 +119,21 @@ describe('the npm package', () => {
     expect(unset.code).toBe(1);
     expect(unset.stderr).toContain('the environment variable BSYNC_CIPHER is not set');
     expect(unset.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it("bsync validate loads the build's precompiled schema validator, and neither ajv's compiler nor cron-parser", async () => {
+    const schedules = '\n[schedule]\nfull = "10 0 * * 0"\ndiff = "10 0 * * 1-6"\n';
+    writeFileSync(join(dir, 'bsync.toml'), readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8') + schedules);
+    // Prints the CommonJS modules loaded by the time the process exits (ESM ones are not in require.cache).
+    const listLoaded = `import { createRequire } from 'node:module';
+      process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(createRequire('/').cache))));`;
+    const result = await bsync(['validate', '-c', 'bsync.toml'], {
+      ...SECRETS,
+      NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(listLoaded)}`,
+    });
+    expect(result).toMatchObject({ code: 0, stdout: 'bsync.toml: valid, 2 hosts.\n' });
+    const loaded = JSON.parse(result.stderr) as string[];
+    expect(loaded.filter((path) => path.endsWith('/dist/bundle/bsync-schema.validate.cjs'))).toHaveLength(1);
+    expect(loaded.filter((path) => /\/node_modules\/(ajv\/dist\/ajv\.js|cron-parser\/)/.test(path))).toEqual([]);
   });
 });
