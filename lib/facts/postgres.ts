@@ -11,8 +11,8 @@ import { PG_OS_USER } from './probe.js';
 import type { PostgresFacts } from './types.js';
 import { HostError } from '../errors.js';
 
-/** The settings bsync manages in postgresql.conf. */
-export const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command'] as const;
+/** The settings bsync manages in postgresql.conf, as an SQL list. */
+const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command'].map((name) => `'${name}'`).join(', ');
 
 // The first row is the postmaster's pid (postmaster.pid's first line), for the layout probe.
 const FACTS_SQL = `
@@ -28,11 +28,11 @@ SELECT json_build_object(
   'settings', (SELECT json_object_agg(name, json_build_object(
       'setting', setting, 'source', source, 'sourcefile', sourcefile, 'sourceline', sourceline,
       'pendingRestart', pending_restart, 'context', context))
-    FROM pg_settings WHERE name IN ('archive_mode', 'archive_command', 'restore_command')),
+    FROM pg_settings WHERE name IN (${ARCHIVE_SETTINGS})),
   'fileSettings', (SELECT coalesce(json_agg(json_build_object(
       'name', name, 'setting', setting, 'sourcefile', sourcefile, 'sourceline', sourceline,
       'applied', applied, 'error', error) ORDER BY seqno), '[]'::json)
-    FROM pg_file_settings WHERE name IN ('archive_mode', 'archive_command', 'restore_command')),
+    FROM pg_file_settings WHERE name IN (${ARCHIVE_SETTINGS})),
   'roles', (SELECT coalesce(json_object_agg(a.rolname, json_build_object(
       'login', a.rolcanlogin, 'replication', a.rolreplication, 'password', a.rolpassword,
       'memberOf', ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
