@@ -25,7 +25,7 @@ describe('machine output', () => {
     expect(facts['ssh-pg1'].postgres.settings.archive_mode.setting).toBe('on');
     expect(facts['ssh-pg1'].postgres.roles.backrest.password).toBe('(sensitive)');
     expect(facts['ssh-backup1'].users.backrest.home).toBe('/home/backrest');
-    expect(facts['ssh-backup1'].repo.backups.length).toBeGreaterThan(0);
+    expect(facts['ssh-backup1'].repos[0].backups.length).toBeGreaterThan(0);
     expect(facts['ssh-pg1'].files['/etc/pgbackrest/pgbackrest.conf'].content).toContain(
       'repo1-cipher-pass=(sensitive)',
     );

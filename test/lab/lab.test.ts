@@ -257,8 +257,9 @@ describe('the lab carries real backups', () => {
     expect(listing).toContain(`${labels[0]}/pg_data/base/`);
     expect(listing).toContain(`${labels[0]}/backup.manifest`);
 
+    // reset s3 empties the s3 scenario's prefixes (multi's /multi is the multi scenario's).
     await reset('s3');
-    expect(countObjects(join(STATE_DIR, 's3/data/bsync-lab'))).toBe(0);
+    for (const prefix of ['bsync', 'smoke']) expect(countObjects(join(STATE_DIR, 's3/data/bsync-lab', prefix))).toBe(0);
   }, 300_000);
 });
 
