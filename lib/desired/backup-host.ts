@@ -2,19 +2,18 @@
 // SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { PGBACKREST_LOG_DIR, pgpassPath } from '../facts/paths.js';
+import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planOsUser } from '../resources/os-user.js';
-import { planPgpass } from '../resources/pgpass.js';
 import { resourceAddress, type ResourceKind } from '../resources/types.js';
 import { addBackups } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
 import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
 import { HostResources } from './builder.js';
-import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
+import { addPgbackrestConf, addPgbackrestDirs, addPgpass } from './pgbackrest-files.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
-import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
+import { addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 export function backupHostResources(
@@ -58,23 +57,15 @@ export function backupHostResources(
     [confDir, osUser, ...caFiles, ...secrets.generators],
   );
 
-  const { backupUser } = inventory;
-  if (backupUser.enabled && backupUser.password) {
-    const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
-    out.add(
-      'pgpass',
-      user,
-      pgpass,
-      planPgpass(
-        { path: pgpass, owner: user, group },
-        hostFacts.files[pgpassPath(user)],
-        zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })),
-        backupUser.name,
-        backupUser.password,
-      ),
-      [ssh.knownHosts],
-    );
-  }
+  addPgpass(
+    out,
+    inventory,
+    hostFacts,
+    user,
+    group,
+    zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })),
+    [ssh.knownHosts],
+  );
 
   // stanza-create reads every PostgreSQL host through SSH: it waits for both ends to be
   // configured and trusting each other, and for every settings change and restart there

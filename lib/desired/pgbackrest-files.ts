@@ -1,13 +1,17 @@
 // The files every pgBackRest host has, whatever its role: /etc/pgbackrest, the log folder
 // owned by the user pgBackRest runs as, pgbackrest.conf (compared by pgBackRest's own
-// reading), and no Debian legacy /etc/pgbackrest.conf beside it.
+// reading), no Debian legacy /etc/pgbackrest.conf beside it, and the backup role's .pgpass.
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
+import type { Inventory } from '../config/inventory.js';
+import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
+import { planPgpass } from '../resources/pgpass.js';
 import { planDirectory } from '../resources/directory.js';
 import { planAbsentFile, planFile } from '../resources/file.js';
 import { type ConfSection, redactConf, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
+import { absolutePath } from './ssh-resources.js';
 
 /** /etc/pgbackrest (root 0755) and the log folder (`user` 0750, after `logAfter`). */
 export function addPgbackrestDirs(
@@ -74,4 +78,35 @@ export function addPgbackrestConf(
     [conf],
   );
   return conf;
+}
+
+/**
+ * The backup role's line for each PostgreSQL server this host's pgBackRest reaches, in the
+ * .pgpass of the user it runs as; nothing when the backup role is off.
+ */
+export function addPgpass(
+  out: HostResources,
+  inventory: Inventory,
+  facts: HostFacts,
+  user: string,
+  group: string,
+  servers: Array<{ host: string; port: number }>,
+  dependsOn: Array<ResourceRef | undefined> = [],
+): void {
+  const { backupUser } = inventory;
+  if (!backupUser.enabled || !backupUser.password) return;
+  const path = absolutePath(pgpassPath(user), facts, user);
+  out.add(
+    'pgpass',
+    user,
+    path,
+    planPgpass(
+      { path, owner: user, group },
+      facts.files[pgpassPath(user)],
+      servers,
+      backupUser.name,
+      backupUser.password,
+    ),
+    dependsOn,
+  );
 }

@@ -1,7 +1,7 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
-import { asyncSpoolPath, pgpassPath } from '../facts/paths.js';
+import { asyncSpoolPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { planDirectory } from '../resources/directory.js';
@@ -22,16 +22,15 @@ import {
 import { addBackups, standbyTest, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
 import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
-import { planPgpass } from '../resources/pgpass.js';
 import type { ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
-import { addPgbackrestConf, addPgbackrestDirs } from './pgbackrest-files.js';
+import { addPgbackrestConf, addPgbackrestDirs, addPgpass } from './pgbackrest-files.js';
 import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
 import { checkServerVersion } from './layout.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
-import { absolutePath, addSshResources, userGroup } from './ssh-resources.js';
+import { addSshResources, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 function archiveSettings(stanza: string): Record<string, string> {
@@ -141,20 +140,8 @@ export function postgresHostResources(
         ),
       );
     }
-    const pgpass = absolutePath(pgpassPath(user), hostFacts, user);
-    out.add(
-      'pgpass',
-      user,
-      pgpass,
-      planPgpass(
-        { path: pgpass, owner: user, group },
-        hostFacts.files[pgpassPath(user)],
-        [{ host: 'localhost', port: host.pgPort }],
-        backupUser.name,
-        backupUser.password,
-      ),
-    );
   }
+  addPgpass(out, inventory, hostFacts, user, group, [{ host: 'localhost', port: host.pgPort }]);
   // Without a backup host, backups run here: the zone's primary makes the stanza and first
   // backups (stanza-create talks to the running server: it waits for every settings change
   // and restart), and every host gets jobs that do nothing on a standby.

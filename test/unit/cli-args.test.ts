@@ -2,6 +2,7 @@
 // gives for the same command line, or leaves the line to yargs: it never answers differently.
 import { describe, expect, it } from 'vitest';
 import { quickInvocation, yargsInvocation, type Invocation } from '../../lib/cli/args.js';
+import { seededRandom } from '../support/random.js';
 
 async function viaYargs(args: string[]): Promise<Invocation> {
   let seen: Invocation | undefined;
@@ -125,15 +126,7 @@ describe('the quick command-line parser', () => {
       'a=b',
       '',
     ];
-    // A fixed seed: the same lines every run.
-    let seed = 20261201;
-    // mulberry32
-    const random = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = seededRandom();
     let taken = 0;
     for (let line = 0; line < 3000; line += 1) {
       const args = [commands[random(commands.length)]];

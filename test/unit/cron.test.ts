@@ -3,6 +3,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { describe, expect, it } from 'vitest';
 import { cronProblem, plainlyValid } from '../../lib/config/cron.js';
+import { seededRandom } from '../support/random.js';
 
 /** cronProblem as it was before the plain forms: cron-parser decides every five-field schedule. */
 function reference(schedule: string): string | null {
@@ -69,14 +70,7 @@ describe('cron schedules', () => {
       'L',
       '?',
     ];
-    let seed = 20261201;
-    // mulberry32
-    const random = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = seededRandom();
     const RANGES = [
       [0, 59],
       [0, 23],
