@@ -196,7 +196,7 @@ mount --bind /usr/lib/postgresql/$PG_VERSION '$root/pgbin' &&
 mount -t overlay overlay -o lowerdir=/usr,upperdir='$root/usr/upper',workdir='$root/usr/work' /usr &&
 mkdir -p /usr/pgsql-$PG_VERSION && mount --bind '$root/pgbin' /usr/pgsql-$PG_VERSION &&
 rm -rf /usr/lib/postgresql &&
-for f in /usr/bin/*; do case "\$(readlink "\$f")" in *pg_wrapper) rm -f "\$f" ;; esac; done &&
+find /usr/bin -maxdepth 1 -lname '*pg_wrapper' -delete &&
 rm -f /usr/bin/pg_ctlcluster /usr/bin/pg_createcluster /usr/bin/pg_dropcluster /usr/bin/pg_lsclusters /usr/bin/pg_upgradecluster /usr/bin/pg_conftool /usr/bin/pg_renamecluster /usr/bin/pg_backupcluster /usr/bin/pg_restorecluster &&
 { [ -e /usr/sbin/crond ] || cp -p /usr/sbin/cron /usr/sbin/crond; } &&
 mount -t overlay overlay -o lowerdir=/var/lib,upperdir='$root/varlib/upper',workdir='$root/varlib/work' /var/lib &&
@@ -214,7 +214,7 @@ start_host() {
     /bin/sh -c "$mounts hostname '$name' && exec /usr/sbin/sshd -D -e" \
     </dev/null >>"$root/sshd.log" 2>&1 &
   local unshare_pid=$! init_pid=""
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 300); do
     init_pid=$(pgrep -P "$unshare_pid" || true)
     [ -n "$init_pid" ] && break
     sleep 0.1
@@ -222,12 +222,27 @@ start_host() {
   [ -n "$init_pid" ] || die "$name: its namespace did not start (see $root/sshd.log)"
   echo "$unshare_pid" > "$root/unshare.pid"
   echo "$init_pid" > "$root/init.pid"
-  wait_for_port "$address" "$(host_ssh_port "$name")" "$name sshd"
+  wait_for_sshd "$name" "$address" "$init_pid" "$root/sshd.log"
   in_host "$name" "$cron"
 }
 
+# 60 s, not 10: seventeen hosts start at once on two cores, and a slow machine needs the time.
+# A namespace whose first process died will never answer, so that fails at once, with its log.
+wait_for_sshd() { # name address init_pid log
+  local port
+  port=$(host_ssh_port "$1")
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/$2/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "$1: the last lines of $4:"
+  tail -n 20 "$4" >&2 || true
+  die "$1 sshd does not answer on $2:$port"
+}
+
 wait_for_port() { # address port what
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
