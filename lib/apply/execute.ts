@@ -2,12 +2,10 @@
 // once everything it depends on succeeded. A failed action stops only its dependents.
 // With a seed, ready actions start in a random (repeatable) order, so tests can walk
 // many legal orders; an interrupt stops new starts and waits a bounded time for the rest.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { PlannedChanges } from '../plan/build.js';
 import type { PlanAction } from '../plan/types.js';
 import type { Step, Template } from '../resources/types.js';
+import { localConnection } from '../transport/local.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
 
@@ -62,54 +60,16 @@ async function runStep(
   own: Record<string, string>,
   redactor: Redactor,
 ): Promise<void> {
-  if (step.generatePassphrase) {
-    const value = randomBytes(48).toString('base64url');
-    redactor.add(value);
-    keepPassphrase(step.generatePassphrase.keepAt, value);
-    if (step.capture) own[step.capture] = value;
-    return;
-  }
   const stdin = step.stdin ? resolve(step.stdin, outputs, redactor) : undefined;
   const result = await connection.exec(step.command, { user: step.user, stdin });
   if (result.code !== 0) {
-    const detail = failureDetail(result.stderr.trim() || result.stdout.trim());
+    // A secret step's stdout may hold the secret: only its stderr is told.
+    const detail = failureDetail(step.secret ? result.stderr.trim() : result.stderr.trim() || result.stdout.trim());
     throw new StepFailure(redactor.redact(`exit ${result.code}${detail ? `: ${detail}` : ''}`));
   }
-  if (step.capture) own[step.capture] = result.stdout.trim();
-}
-
-/**
- * Writes a generated passphrase to its local file before any host gets it: complete or not
- * at all (temporary file, fsync, then a hard link that fails if the file exists), 0600.
- */
-function keepPassphrase(path: string, value: string): void {
-  const folder = dirname(path);
-  try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const temporary = `${path}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'wx', 0o600);
-    try {
-      writeSync(fd, `${value}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      linkSync(temporary, path);
-    } finally {
-      unlinkSync(temporary);
-    }
-    const dir = openSync(folder, 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new StepFailure(
-      code === 'EEXIST'
-        ? `${path} exists already: plan again, bsync then uses the passphrase kept there`
-        : `cannot keep the generated passphrase in ${path}: ${(error as Error).message}; nothing was generated for the hosts`,
-    );
-  }
+  const captured = result.stdout.trim();
+  if (step.secret) redactor.add(captured);
+  if (step.capture) own[step.capture] = captured;
 }
 
 /** What a person needs from a failed command: pgBackRest's ERROR line when there is one, else its last lines. */
@@ -158,6 +118,8 @@ export async function executePlan(
   const emit = options.onEvent ?? (() => {});
 
   const random = options.seed === undefined ? undefined : seededRandom(options.seed);
+  let local: HostConnection | undefined;
+  const controller = () => (local ??= localConnection());
   let abandoned = false;
   const finish = (action: PlanAction, result: Omit<ActionResult, 'address' | 'host'>) => {
     const now = status.get(action.address);
@@ -177,7 +139,9 @@ export async function executePlan(
       if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
       const problem = options.hostProblem?.(action.host);
       if (problem) throw new StepFailure(problem);
-      for (const step of change.steps) await runStep(step, connection, outputs, own, options.redactor);
+      for (const step of change.steps) {
+        await runStep(step, step.on === 'controller' ? controller() : connection, outputs, own, options.redactor);
+      }
       outputs.set(action.address, own);
       finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
     } catch (error) {

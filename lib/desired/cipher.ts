@@ -5,10 +5,10 @@
 // type or the passphrase of a repository that holds the stanza is refused: its backups
 // could no longer be read.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { repoKeyPath, Secret, type Inventory, type Repo } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { PGBACKREST_CONF } from '../facts/paths.js';
+import { planGeneratedPassphrase, storedPassPath } from '../resources/cipher-pass.js';
 import { confValue } from '../resources/pgbackrest-conf.js';
 import type { Change, Part, ResourceRef } from '../resources/types.js';
 import { resourceAddress } from '../resources/types.js';
@@ -30,14 +30,9 @@ export interface StanzaSecrets {
   generators: ResourceRef[];
 }
 
-/** Where the local copy of a generated passphrase lives: <stanza>.cipher_pass, <stanza>.repoN.cipher_pass for N > 1. */
-function storedPassPath(store: string, stanza: string, repo: Repo): string {
-  return join(store, repo.key === 1 ? `${stanza}.cipher_pass` : `${stanza}.repo${repo.key}.cipher_pass`);
-}
-
 function readStoredPass(inventory: Inventory, stanza: string, repo: Repo): { path: string; value: string } | null {
   if (!repo.cipherPassStore) return null;
-  const path = storedPassPath(repo.cipherPassStore, stanza, repo);
+  const path = storedPassPath(repo.cipherPassStore, stanza, repo.key);
   if (!existsSync(path)) return null;
   let value: string;
   try {
@@ -130,7 +125,7 @@ function stanzaCipher(inventory: Inventory, zone: Zone, facts: FactsByHost, want
       `stanza ${stanzaName}: the repository holds the stanza, but no host has its cipher passphrase`,
       {
         where,
-        hint: `Set ${keyPath}.cipher_pass to the passphrase the repository was created with (or put it in ${keyPath}.cipher_pass_store as ${storedPassPath('', zone.stanza, wantedRepo)}).`,
+        hint: `Set ${keyPath}.cipher_pass to the passphrase the repository was created with (or put it in ${keyPath}.cipher_pass_store as ${storedPassPath('', zone.stanza, wantedRepo.key)}).`,
       },
     );
   }
@@ -162,23 +157,14 @@ export function stanzaSecrets(
   };
 }
 
-/** The action that makes a new passphrase, keeping a copy locally before any host gets it. */
+/** The resource that makes a new passphrase during apply (lib/resources/cipher-pass.ts). */
 function generator(zone: Zone, repo: Repo, keyPath: string): StanzaCipher['generator'] {
-  const address = resourceAddress(zone.repoOwner.name, CIPHER_KIND, perRepo(zone.stanza, repo));
-  const store = repo.cipherPassStore;
-  const change: Change = store
-    ? {
-        action: 'create',
-        reason: `no host of the stanza has a passphrase yet: a random one is generated and kept in ${storedPassPath(store, zone.stanza, repo)} first`,
-        fields: [{ name: 'value', after: '(sensitive)', sensitive: true }],
-        steps: [
-          { command: '', generatePassphrase: { keepAt: storedPassPath(store, zone.stanza, repo) }, capture: 'value' },
-        ],
-      }
-    : {
-        action: 'create',
-        conflict: `no host of stanza ${zone.stanza} has a passphrase${keyPath === 'repo' ? '' : ` for repo${repo.key}`} and bsync would generate one, but ${keyPath}.cipher_pass_store is not set: a passphrase that lives only on the hosts is lost with them. Set ${keyPath}.cipher_pass_store (a folder on this machine; keep a copy off the hosts), or give ${keyPath}.cipher_pass`,
-        steps: [],
-      };
-  return { address, host: zone.repoOwner.name, name: perRepo(zone.stanza, repo), change };
+  const name = perRepo(zone.stanza, repo);
+  const change = planGeneratedPassphrase(
+    zone.stanza,
+    repo.key,
+    repo.cipherPassStore,
+    `no host of stanza ${zone.stanza} has a passphrase${keyPath === 'repo' ? '' : ` for repo${repo.key}`} and bsync would generate one, but ${keyPath}.cipher_pass_store is not set: a passphrase that lives only on the hosts is lost with them. Set ${keyPath}.cipher_pass_store (a folder on this machine; keep a copy off the hosts), or give ${keyPath}.cipher_pass`,
+  );
+  return { address: resourceAddress(zone.repoOwner.name, CIPHER_KIND, name), host: zone.repoOwner.name, name, change };
 }

@@ -24,8 +24,10 @@ export interface Step {
   stdin?: Template;
   /** Keep the trimmed stdout as this output of the action. */
   capture?: string;
-  /** Instead of a command: bsync makes a random passphrase locally, writes it to `keepAt` (0600, never replaced), and keeps it as `capture`. */
-  generatePassphrase?: { keepAt: string };
+  /** The captured output is a secret: it is kept out of every message and report. */
+  secret?: boolean;
+  /** Runs on the machine running bsync instead of the host (lib/transport/local.ts): what must be kept off the hosts. */
+  on?: 'controller';
 }
 
 /** `adopt`: takes over at least one line bsync did not write (an Ansible cron job, a hand-made pg_hba rule); it may change other things too. */
