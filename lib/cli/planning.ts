@@ -3,10 +3,12 @@ import { desiredResources } from '../desired/index.js';
 import { buildPlan, type PlannedChanges } from '../plan/build.js';
 import { healthProblems } from '../plan/health.js';
 import type { HostFacts } from '../facts/types.js';
-import type { Session } from './session.js';
+import { usingFacts, type Session } from './session.js';
 
 export function planFromFacts(session: Session, facts: Map<string, HostFacts>, nonce?: string): PlannedChanges {
-  const resources = desiredResources(session.inventory, facts);
   const hosts = session.selected.map((host) => host.name);
-  return buildPlan(session.inventory, hosts, resources, nonce, healthProblems(session.inventory, facts, hosts));
+  return usingFacts(session, facts, (checked) => {
+    const resources = desiredResources(session.inventory, checked);
+    return buildPlan(session.inventory, hosts, resources, nonce, healthProblems(session.inventory, checked, hosts));
+  });
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import { hostNeeds } from '../desired/needs.js';
+import { noReads, readsOf, unaskedReads } from '../facts/reads.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Semaphore } from '../semaphore.js';
 import { connectAll } from '../transport/index.js';
@@ -128,6 +129,30 @@ export async function gatherFacts(session: Session): Promise<Map<string, HostFac
   });
   if (failures.length > 0) throw hostsFailed('cannot gather facts from', failures);
   return new Map(settled.map((result) => (result as PromiseFulfilledResult<readonly [string, HostFacts]>).value));
+}
+
+/**
+ * Runs `use` (planning, a status report) on the gathered facts and refuses its result when
+ * it read a fact that a host's probe was not asked for (lib/desired/needs.ts): that fact
+ * looks absent, and a plan built on it would recreate a file that exists. A bug in bsync,
+ * said as one, rather than a plan that cannot be trusted.
+ */
+export function usingFacts<T>(
+  session: Session,
+  facts: Map<string, HostFacts>,
+  use: (facts: Map<string, HostFacts>) => T,
+): T {
+  const { result, reads } = readsOf(facts, use);
+  const lines = session.involved.flatMap((host) => {
+    const unasked = unaskedReads(reads.get(host.name) ?? noReads(), hostNeeds(session.inventory, host));
+    return unasked.length > 0 ? [`  ${host.name}: ${unasked.join(', ')}`] : [];
+  });
+  if (lines.length > 0) {
+    throw new BsyncError(`bsync read facts its probes were not asked for:\n${lines.join('\n')}`, {
+      hint: 'This is a bug in bsync (lib/desired/needs.ts does not ask for what a resource reads); nothing was planned or changed. Please report it with this message.',
+    });
+  }
+  return result;
 }
 
 /** One error naming every host that failed, each with its own message. */

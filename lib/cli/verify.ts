@@ -6,7 +6,7 @@ import { verifyPlans, type VerifyPlan, type VerifySkip } from '../verify/targets
 import { runCommand } from './fleet.js';
 import { progress } from '../views/sink.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession } from './session.js';
+import { gatherFacts, openSession, usingFacts } from './session.js';
 import { INTERRUPT_EXIT } from './interrupt.js';
 
 interface VerifyOptions extends GlobalOptions {
@@ -55,7 +55,9 @@ export async function verifyCommand(options: VerifyOptions): Promise<number> {
     try {
       const facts = await gatherFacts(session);
       const recoveryPoint = options.recoveryPoint ?? session.inventory.verify.recoveryPoint;
-      const plans = verifyPlans(session.inventory, facts, { stanza: options.stanza, set: options.set, recoveryPoint });
+      const plans = usingFacts(session, facts, (checked) =>
+        verifyPlans(session.inventory, checked, { stanza: options.stanza, set: options.set, recoveryPoint }),
+      );
       const now = Date.now() / 1000;
       const byHost = new Map<string, Array<VerifyPlan | VerifySkip>>();
       for (const entry of plans) byHost.set(entry.host, [...(byHost.get(entry.host) ?? []), entry]);

@@ -82,13 +82,15 @@ export function verifyPlans(
         host,
         problem: "the backup's PostgreSQL version is unknown (pgbackrest info does not say, and no server answers)",
       };
-    // A verify host that runs PostgreSQL of that major has its server binaries where they run.
-    const local = facts.get(host)?.postgres;
+    // A verify host that runs PostgreSQL of that major has its server binaries where they run
+    // (a backup host's probe does not look for PostgreSQL: its verify script finds them).
+    const spec = inventory.hosts.find((candidate) => candidate.name === host)!;
+    const local = spec.role === 'postgres' ? facts.get(host)?.postgres : undefined;
     const binDir =
       local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
-      runAs: pgbackrestUser(inventory, inventory.hosts.find((candidate) => candidate.name === host)!),
+      runAs: pgbackrestUser(inventory, spec),
       pgVersion,
       ...(binDir ? { binDir } : {}),
       label: backup.label,

@@ -8,13 +8,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
+import { usingFacts } from '../../lib/cli/session.js';
 import { desiredResources } from '../../lib/desired/index.js';
+import { BsyncError } from '../../lib/errors.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
 import { factsScript } from '../../lib/facts/gather.js';
 import { probeContext } from '../../lib/facts/probe.js';
+import { readsOf, unaskedReads, type FactReads } from '../../lib/facts/reads.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { statusReport } from '../../lib/status/report.js';
+import { verifyPlans } from '../../lib/verify/targets.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
 
@@ -24,48 +28,20 @@ const CONFIGS: Record<string, string> = {
   'async archiving, no backup user': `${SSH_CONFIG.replace('[backup_user]\n', '[backup_user]\nenabled = false\n')}\n[pgbackrest.global]\narchive-async = true\n`,
 };
 
-type Reads = { files: Set<string>; users: Set<string>; crontabs: Set<string>; sections: Set<string> };
-
-/** The facts with every read of a keyed fact or a section noted. */
-function recording(facts: HostFacts, reads: Reads): HostFacts {
-  const keyed = (map: Record<string, unknown>, into: Set<string>) =>
-    new Proxy(map, {
-      get(target, key) {
-        if (typeof key === 'string') into.add(key);
-        return Reflect.get(target, key);
-      },
-    });
-  return new Proxy(facts, {
-    get(target, key) {
-      if (key === 'files') return keyed(target.files, reads.files);
-      if (key === 'users') return keyed(target.users, reads.users);
-      if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
-      if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
-      return Reflect.get(target, key);
-    },
-  });
-}
-
 function recordedFacts(state: 'fresh' | 'converged'): Map<string, HostFacts> {
   return new Map(
     Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
   );
 }
 
-function readsOfPlanning(inventory: Inventory, state: 'fresh' | 'converged'): Map<string, Reads> {
-  const reads = new Map<string, Reads>();
-  const facts = new Map(
-    [...recordedFacts(state)].map(([host, hostFacts]) => {
-      const noted: Reads = { files: new Set(), users: new Set(), crontabs: new Set(), sections: new Set() };
-      reads.set(host, noted);
-      return [host, recording(hostFacts, noted)] as const;
-    }),
-  );
-  desiredResources(inventory, facts);
+function readsOfPlanning(inventory: Inventory, state: 'fresh' | 'converged'): Map<string, FactReads> {
   const hosts = inventory.hosts.map((host) => host.name);
-  healthProblems(inventory, facts, hosts);
-  statusReport(inventory, facts, hosts);
-  return reads;
+  return readsOf(recordedFacts(state), (facts) => {
+    desiredResources(inventory, facts);
+    healthProblems(inventory, facts, hosts);
+    statusReport(inventory, facts, hosts);
+    verifyPlans(inventory, facts, {});
+  }).reads;
 }
 
 describe("the facts the planner reads are the ones each host's needs ask for", () => {
@@ -75,25 +51,36 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
         const inventory = parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
         for (const [host, reads] of readsOfPlanning(inventory, state)) {
           const needs = hostNeeds(inventory, inventory.hosts.find((candidate) => candidate.name === host)!);
-          const asked = new Set(needs.files.map((file) => file.path));
-          expect(
-            [...reads.files].filter((path) => !asked.has(path)),
-            `${host}: files read but not asked for`,
-          ).toEqual([]);
-          expect(
-            [...reads.users].filter((user) => !needs.users.includes(user)),
-            `${host}: users`,
-          ).toEqual([]);
-          expect(
-            [...reads.crontabs].filter((user) => !needs.crontabs.includes(user)),
-            `${host}: crontabs`,
-          ).toEqual([]);
-          for (const section of reads.sections)
-            expect(needs[section as 'postgres' | 'patroni' | 'repos'], `${host}: the ${section} section`).toBe(true);
+          expect(unaskedReads(reads, needs), `${host}: read but not asked for`).toEqual([]);
+          // The recording is real: planning a host reads its pgbackrest.conf.
+          expect(reads.files.has('/etc/pgbackrest/pgbackrest.conf'), host).toBe(true);
         }
       });
     }
   }
+
+  it('a plan that read a fact no probe asked for is refused, naming the host and the fact', () => {
+    const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
+    const session = {
+      inventory,
+      selected: inventory.hosts,
+      involved: inventory.hosts,
+      connections: new Map(),
+      close() {},
+    };
+    const facts = recordedFacts('converged');
+    // What every plan does, unchanged.
+    expect(() => usingFacts(session, facts, (checked) => desiredResources(inventory, checked))).not.toThrow();
+    const forgetful = () =>
+      usingFacts(session, facts, (checked) => {
+        desiredResources(inventory, checked);
+        return [checked.get('ssh-pg1')?.files['/etc/cron.d/forgotten'], checked.get('ssh-backup1')?.postgres];
+      });
+    expect(forgetful).toThrow(BsyncError);
+    expect(forgetful).toThrow(
+      /not asked for:\n {2}ssh-pg1: file \/etc\/cron\.d\/forgotten\n {2}ssh-backup1: the postgres section/,
+    );
+  });
 
   it('asks for nothing a host does not read: no SSH keys without an ssh repository, no repository where no backup runs', () => {
     const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
