@@ -5,16 +5,36 @@ import type { HostSpec, Inventory } from '../config/inventory.js';
 import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { planOsUser } from '../resources/os-user.js';
+import { needsOf, type FactNeeds } from '../facts/needs.js';
+import { osUserNeeds, planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind } from '../resources/types.js';
-import { addBackups } from './backups.js';
+import { addBackups, backupsNeeds } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
-import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
+import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { HostResources } from './builder.js';
-import { addPgbackrestConf, addPgbackrestDirs, addPgpass } from './pgbackrest-files.js';
+import {
+  addPgbackrestConf,
+  addPgbackrestDirs,
+  addPgpass,
+  addPgpassNeeds,
+  pgbackrestFilesNeeds,
+} from './pgbackrest-files.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
-import { addSshResources, userGroup } from './ssh-resources.js';
+import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
+
+/** The facts backupHostResources reads of the host, along the same decisions (lib/desired/needs.ts). */
+export function backupHostNeeds(inventory: Inventory, host: HostSpec): FactNeeds {
+  const user = pgbackrestUser(inventory, host);
+  return needsOf([
+    osUserNeeds(user),
+    ...repoFilesNeeds(inventory, host),
+    ...sshResourcesNeeds(user),
+    ...pgbackrestFilesNeeds(user),
+    ...addPgpassNeeds(inventory, user),
+    ...backupsNeeds(user),
+  ]);
+}
 
 export function backupHostResources(
   inventory: Inventory,

@@ -3,9 +3,10 @@
 // repository in the crontab of the user pgBackRest runs as. The backup host when the stanza
 // has one; otherwise each PostgreSQL host, whose jobs do nothing on a standby.
 import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
-import { cronId, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
-import { planFirstBackup, planStanza, repoFlag } from '../resources/stanza.js';
+import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
+import { planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
 import type { ResourceRef } from '../resources/types.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../transport/shell.js';
@@ -38,6 +39,11 @@ function reposOf(inventory: Inventory, facts: HostFacts, stanza: string): RepoFa
         backups: [],
       },
   );
+}
+
+/** What addBackups reads: the repositories (pgbackrest info) and `user`'s crontab. */
+export function backupsNeeds(user: string): NeedsPart[] {
+  return [stanzaNeeds, crontabNeeds(user)];
 }
 
 export function addBackups(

@@ -5,13 +5,26 @@ import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKRES
 import type { Inventory } from '../config/inventory.js';
 import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
-import { planPgpass } from '../resources/pgpass.js';
-import { planDirectory } from '../resources/directory.js';
-import { planAbsentFile, planFile } from '../resources/file.js';
+import type { NeedsPart } from '../facts/needs.js';
+import { planPgpass, pgpassNeeds } from '../resources/pgpass.js';
+import { directoryNeeds, planDirectory } from '../resources/directory.js';
+import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
+import { osUserNeeds } from '../resources/os-user.js';
 import { type ConfSection, redactConf, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
 import { absolutePath } from './ssh-resources.js';
+
+/** What addPgbackrestDirs and addPgbackrestConf read: the folders, the conf files, and `user`'s entry (its group). */
+export function pgbackrestFilesNeeds(user: string): NeedsPart[] {
+  return [
+    osUserNeeds(user),
+    directoryNeeds(PGBACKREST_CONF_DIR),
+    directoryNeeds(PGBACKREST_LOG_DIR),
+    fileNeeds(PGBACKREST_CONF),
+    fileNeeds(LEGACY_PGBACKREST_CONF),
+  ];
+}
 
 /** /etc/pgbackrest (root 0755) and the log folder (`user` 0750, after `logAfter`). */
 export function addPgbackrestDirs(
@@ -80,6 +93,16 @@ export function addPgbackrestConf(
   return conf;
 }
 
+/** Whether hosts get the backup role's .pgpass line: the role is on and has a password. */
+function wantsPgpass(inventory: Inventory): boolean {
+  return inventory.backupUser.enabled && inventory.backupUser.password !== null;
+}
+
+/** What addPgpass reads. */
+export function addPgpassNeeds(inventory: Inventory, user: string): NeedsPart[] {
+  return wantsPgpass(inventory) ? [pgpassNeeds(user)] : [];
+}
+
 /**
  * The backup role's line for each PostgreSQL server this host's pgBackRest reaches, in the
  * .pgpass of the user it runs as; nothing when the backup role is off.
@@ -94,7 +117,8 @@ export function addPgpass(
   dependsOn: Array<ResourceRef | undefined> = [],
 ): void {
   const { backupUser } = inventory;
-  if (!backupUser.enabled || !backupUser.password) return;
+  // (the password test again only for the type checker: wantsPgpass said it is set)
+  if (!wantsPgpass(inventory) || !backupUser.password) return;
   const path = absolutePath(pgpassPath(user), facts, user);
   out.add(
     'pgpass',

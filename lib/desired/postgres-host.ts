@@ -4,13 +4,15 @@ import { BsyncError, HostError } from '../errors.js';
 import { asyncSpoolPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { planDirectory } from '../resources/directory.js';
+import { needsOf, type FactNeeds } from '../facts/needs.js';
+import { directoryNeeds, planDirectory } from '../resources/directory.js';
 import { planEditedFile } from '../resources/file.js';
 import { desiredHba } from '../resources/pg-hba.js';
 import { asAdoption } from '../resources/managed-lines.js';
 import { planRole } from '../resources/pg-role.js';
 import {
   editPostgresqlConf,
+  postgresNeeds,
   overridesOf,
   planOverride,
   planReload,
@@ -19,18 +21,29 @@ import {
   restartStep,
   settingsNotInEffect,
 } from '../resources/pg-settings.js';
-import { addBackups, standbyTest, zonePrimary } from './backups.js';
+import { addBackups, backupsNeeds, standbyTest, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
-import { addRepoCaFiles, addRepoFolders } from './repo-files.js';
+import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import type { ResourceRef } from '../resources/types.js';
 import { HostResources } from './builder.js';
-import { addPgbackrestConf, addPgbackrestDirs, addPgpass } from './pgbackrest-files.js';
-import { planPatroniConfig, planPatroniRestart, planSettingsArrive } from '../resources/patroni-config.js';
+import {
+  addPgbackrestConf,
+  addPgbackrestDirs,
+  addPgpass,
+  addPgpassNeeds,
+  pgbackrestFilesNeeds,
+} from './pgbackrest-files.js';
+import {
+  patroniNeeds,
+  planPatroniConfig,
+  planPatroniRestart,
+  planSettingsArrive,
+} from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
 import { checkServerVersion } from './layout.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
-import { addSshResources, userGroup } from './ssh-resources.js';
+import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 function archiveSettings(stanza: string): Record<string, string> {
@@ -44,6 +57,26 @@ function archiveSettings(stanza: string): Record<string, string> {
 /** The address a PostgreSQL host sees the backup host connect from (pg_hba.conf): backup_address, else its address. */
 function backupAddressSeenBy(host: HostSpec, backup: HostSpec): string {
   return host.backupAddress ?? backup.address;
+}
+
+/**
+ * The facts postgresHostResources reads of the host, along the same decisions: what the
+ * host's one probe script asks for (lib/desired/needs.ts).
+ */
+export function postgresHostNeeds(inventory: Inventory, zone: Zone, host: HostSpec): FactNeeds {
+  const user = pgbackrestUser(inventory, host);
+  const spool = asyncSpoolPath(inventory);
+  return needsOf([
+    ...(zone.backupHost ? sshResourcesNeeds(user) : []),
+    ...pgbackrestFilesNeeds(user),
+    ...(spool !== null ? [directoryNeeds(spool)] : []),
+    ...repoFilesNeeds(inventory, host),
+    // The settings, the backup role and pg_hba.conf are read from the server.
+    postgresNeeds,
+    ...(inventory.patroni ? [patroniNeeds] : []),
+    ...addPgpassNeeds(inventory, user),
+    ...(zone.backupHost ? [] : backupsNeeds(user)),
+  ]);
 }
 
 export function postgresHostResources(

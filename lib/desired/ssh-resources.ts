@@ -1,12 +1,13 @@
 // The SSH side of a host: .ssh folder, keypair, authorized_keys and known_hosts for the
 // OS user pgBackRest runs as. Shared by postgres and backup hosts.
+import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts } from '../facts/types.js';
 import { authorizedKeysPath, knownHostsPath, resolvePath, sshDir } from '../facts/paths.js';
-import { planDirectory } from '../resources/directory.js';
+import { directoryNeeds, planDirectory } from '../resources/directory.js';
 import { planFile } from '../resources/file.js';
 import { homeFor } from '../resources/os-user.js';
-import { planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
-import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
+import { keypairNeeds, planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
+import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds, type KnownHost } from '../resources/ssh-trust.js';
 import { resourceAddress, type Part, type ResourceRef } from '../resources/types.js';
 import { hostToken } from '../transport/known-hosts.js';
 import type { HostResources } from './builder.js';
@@ -39,6 +40,11 @@ function peerPublicKey(peer: Peer): Part {
     resourceAddress(peer.host, 'ssh_keypair', peer.user),
     `public key of ${peer.user}@${peer.host}`,
   );
+}
+
+/** What addSshResources reads of the host itself (its peers read theirs). */
+export function sshResourcesNeeds(user: string): NeedsPart[] {
+  return [directoryNeeds(sshDir(user)), keypairNeeds(user), sshTrustNeeds(user)];
 }
 
 export function addSshResources(
