@@ -33,8 +33,8 @@ export function framed(command: string): string {
   ].join('\n');
 }
 
-/** After framed()'s snippet, the shell word holding the command's stdout (for a later command of the same script). */
-export const FRAMED_STDOUT = '"$bsync_o"';
+/** After framed()'s snippet, the shell variable holding the command's stdout (for a later command of the same script). */
+export const FRAMED_STDOUT_NAME = 'bsync_o';
 
 const decode = (text: string) => Buffer.from(text, 'base64').toString('utf8');
 

@@ -5,7 +5,7 @@
 // binary folder and systemd unit of the server that runs, whatever the OS packaging.
 import { asUserInScript, shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
-import { FRAMED_STDOUT, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
+import { FRAMED_STDOUT_NAME, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { PG_OS_USER } from './probe.js';
 import type { PostgresFacts } from './types.js';
@@ -112,11 +112,13 @@ export const postgresProbe: Probe = {
 };
 
 // Run as root after psql: the pid is the first row psql printed (digits only, or nothing is read).
+// The shell's own expansion and read, not head and cat: each process is a millisecond of host CPU.
 const LAYOUT_COMMAND = [
-  `pid=$(printf '%s\\n' ${FRAMED_STDOUT} | head -n 1)`,
+  "nl='\n'",
+  `pid=\${${FRAMED_STDOUT_NAME}%%"$nl"*}`,
   `case "$pid" in ''|*[!0-9]*) echo 'the server reported no postmaster pid' >&2; exit 1 ;; esac`,
   'readlink "/proc/$pid/exe" || exit 1',
-  'cat "/proc/$pid/cgroup" 2>/dev/null; true',
+  `while IFS= read -r line; do printf '%s\\n' "$line"; done 2>/dev/null <"/proc/$pid/cgroup"; true`,
 ].join('\n');
 
 /** The binary folder from the executable's path (` (deleted)` after a package upgrade), the unit from the cgroup. */

@@ -1,6 +1,6 @@
 // The stanza as each repository holds it, read where backups run: on the backup host when
 // the stanza has an ssh repository (it reaches every repository), else on each PostgreSQL host.
-import { asUserInScript, shq } from '../transport/shell.js';
+import { asUserInScript, shq, userVariable } from '../transport/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
@@ -55,7 +55,8 @@ export const repoProbe: Probe = {
       ),
     );
     lines.push(
-      `if [ -f ${shq(PGBACKREST_CONF)} ] && id -u ${shq(user)} >/dev/null 2>&1; then`,
+      // The users probe ran first: a gid it found means the user exists, without another process.
+      `if [ -f ${shq(PGBACKREST_CONF)} ] && { [ -n "$${userVariable('gid', user)}" ] || id -u ${shq(user)} >/dev/null 2>&1; }; then`,
       ...infos,
       `else echo none; fi`,
     );

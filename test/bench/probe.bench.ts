@@ -1,6 +1,6 @@
 // By hand (not in `npm run bench`): the host CPU the fact probe costs. It builds the script
 // bsync would send to HOST of CONFIG, writes it to a file, and prints how to measure it:
-// the children CPU (user + sys) that bash's `times` reports after `sh script`. With
+// the children CPU (user + sys) that getrusage reports after `sh script`. With
 // --run N it measures here, as root, the whole script and each probe's section alone
 // (median of N runs, one at a time: the machine is shared).
 //   tsx test/bench/probe.bench.ts [-c fixtures/lab/ssh.toml] [--host ssh-pg1] [--out DIR] [--run N] [--without PROBE]
@@ -52,14 +52,18 @@ const scripts = [
 ];
 for (const { name, script } of scripts) writeFileSync(`${values.out}/${name}.sh`, script);
 
-// What gatherHostFacts runs, with the output thrown away and `times` after it.
+// What gatherHostFacts runs, with the output thrown away, and the children's CPU (user +
+// sys) after it in ms. Python's getrusage, not bash's `times`: times counts in clock ticks
+// (10 ms here), which is coarser than what is measured.
+const RUSAGE =
+  'import resource, subprocess, sys; subprocess.run(["/bin/sh", sys.argv[1], sys.argv[2]], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL); r = resource.getrusage(resource.RUSAGE_CHILDREN); print(round((r.ru_utime + r.ru_stime) * 1000, 2))';
 const measure = (file: string) =>
-  `d=$(mktemp -d) && cp ${file} "$d/s" && bash -c 'sh "$1/s" "$1/e" >/dev/null; times' - "$d"; rm -rf "$d"`;
+  `d=$(mktemp -d) && cp ${file} "$d/s" && python3 -c '${RUSAGE}' "$d/s" "$d/e"; rm -rf "$d"`;
 console.log(
   `host ${host.name} (${host.role}) of ${values.config}: scripts in ${values.out}/ (all.sh, and one per section)`,
 );
 console.log(
-  `measure on the host, as root (the second line of times is the children's user and sys CPU):\n  ${measure(`${values.out}/all.sh`)}`,
+  `measure on the host, as root (prints the script's CPU, user + sys, in ms):\n  ${measure(`${values.out}/all.sh`)}`,
 );
 console.log(
   values.identity === undefined
@@ -69,17 +73,7 @@ console.log(
 
 const runs = Number(values.run);
 if (runs > 0) {
-  const seconds = (field: string) => {
-    const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(field) ?? [];
-    return Number(m) * 60 + Number(s);
-  };
-  const cpu = (file: string) => {
-    const lines = execFileSync('/bin/sh', ['-c', measure(file)], { encoding: 'utf8' })
-      .trim()
-      .split('\n');
-    const [user, sys] = (lines.at(-1) ?? '').trim().split(/\s+/);
-    return (seconds(user) + seconds(sys)) * 1000;
-  };
+  const cpu = (file: string) => Number(execFileSync('/bin/sh', ['-c', measure(file)], { encoding: 'utf8' }).trim());
   console.log(`here, median of ${runs} runs, children CPU (user + sys):`);
   for (const { name } of scripts) {
     const samples = Array.from({ length: runs }, () => cpu(`${values.out}/${name}.sh`));
