@@ -176,6 +176,9 @@ export async function yargsInvocation(
     exitCode = await run(invocation(command, argv));
   };
   await yargs(args)
+    // bsync speaks English: its own messages are, and yargs' would otherwise follow LANG
+    // (half a German usage error), from locale files the bundle does not carry.
+    .detectLocale(false)
     .scriptName('bsync')
     .usage(
       '$0 <command> [options]\n\nKeeps pgBackRest on PostgreSQL hosts and backup servers in the state bsync.toml declares.',

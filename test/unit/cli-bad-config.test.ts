@@ -51,6 +51,16 @@ describe('command line mistakes', () => {
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 
+  it('usage errors and help are English whatever LANG says, like every message of bsync', async () => {
+    const env = { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LANGUAGE: 'de' };
+    const unknown = await bsync(['frobnicate'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown argument: frobnicate|Unknown command: frobnicate/);
+    const help = await bsync(['plan', '--help'], env);
+    expect(help.stdout).toContain('Options:');
+    expect(help.stdout).not.toContain('Optionen');
+  });
+
   it('an option given without its value is a usage error, not a silent default', async () => {
     for (const args of [
       ['validate', '-c'],
