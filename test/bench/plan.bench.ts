@@ -1,7 +1,7 @@
 // npm run bench: a no-op `bsync plan` against the floor (one connection and one `true` per
 // host, in parallel), both as fresh processes, run in pairs so that both see the same
 // machine; the median of the pairs' ratios. Beside it, the floor with each host's real fact
-// script (floor-facts.mjs): what bsync costs beyond what it must ask the hosts. On the ssh
+// script (floor.mjs --facts): what bsync costs beyond what it must ask the hosts. On the ssh
 // scenario (4 hosts), then on the scale scenario at 4, 16 and 32 hosts (BENCH_NO_SCALE=1 skips it), with bsync's peak RSS.
 // Target: ratio at most 1.3 on the ssh scenario.
 import { existsSync } from 'node:fs';
@@ -41,7 +41,7 @@ function measure(label: string, config: string, zones: number[]): void {
   const factsRatios: number[] = [];
   for (let pair = 0; pair < pairs; pair += 1) {
     const floor = time(process.execPath, [`${root}test/bench/floor.mjs`, config, ...zones.map(String)]);
-    const facts = time(process.execPath, [`${root}test/bench/floor-facts.mjs`, config, ...zones.map(String)]);
+    const facts = time(process.execPath, [`${root}test/bench/floor.mjs`, '--facts', config, ...zones.map(String)]);
     const plan = time(process.execPath, ['bin/bsync', 'plan', '-c', config, ...zoneArgs]);
     floorTimes.push(floor);
     factsTimes.push(facts);
@@ -59,7 +59,7 @@ converge(`${root}fixtures/lab/ssh.toml`);
 console.log(
   `${pairs} pairs each; no-op plan and floor are medians, the ratio is the median of the pairs' ratios (target <= 1.3 on ssh)\n`,
 );
-// "with facts": floor-facts.mjs, the floor running each host's real fact script instead of `true`.
+// "with facts": floor.mjs --facts, the floor running each host's real fact script instead of `true`.
 console.log('| hosts | no-op plan | floor | plan/floor | floor with facts | plan/that | plan peak RSS |');
 console.log('|---|---|---|---|---|---|---|');
 measure('4 (ssh scenario)', `${root}fixtures/lab/ssh.toml`, []);
