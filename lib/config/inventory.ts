@@ -171,6 +171,14 @@ export function repoKeyPath(inventory: Inventory, repo: Repo): string {
   return inventory.repos.length === 1 && inventory.repoTable ? 'repo' : `repo[${repo.key}]`;
 }
 
+/**
+ * The backup role's password when bsync manages the role (its LOGIN, pg_hba.conf rule and
+ * .pgpass lines); null when [backup_user] is off or has no password.
+ */
+export function backupRolePassword(inventory: Inventory): Secret | null {
+  return inventory.backupUser.enabled ? inventory.backupUser.password : null;
+}
+
 /** The ssh repository (a backup host per zone), if the stanza has one: at most one does. */
 export function sshRepo(inventory: Inventory): Repo | undefined {
   return inventory.repos.find((repo) => repo.type === 'ssh');

@@ -2,7 +2,7 @@
 // owned by the user pgBackRest runs as, pgbackrest.conf (compared by pgBackRest's own
 // reading), no Debian legacy /etc/pgbackrest.conf beside it, and the backup role's .pgpass.
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
-import type { Inventory } from '../config/inventory.js';
+import { backupRolePassword, type Inventory } from '../config/inventory.js';
 import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
 import type { NeedsPart } from '../facts/needs.js';
@@ -93,14 +93,9 @@ export function addPgbackrestConf(
   return conf;
 }
 
-/** Whether hosts get the backup role's .pgpass line: the role is on and has a password. */
-function wantsPgpass(inventory: Inventory): boolean {
-  return inventory.backupUser.enabled && inventory.backupUser.password !== null;
-}
-
 /** What addPgpass reads. */
 export function addPgpassNeeds(inventory: Inventory, user: string): NeedsPart[] {
-  return wantsPgpass(inventory) ? [pgpassNeeds(user)] : [];
+  return backupRolePassword(inventory) ? [pgpassNeeds(user)] : [];
 }
 
 /**
@@ -116,9 +111,8 @@ export function addPgpass(
   servers: Array<{ host: string; port: number }>,
   dependsOn: Array<ResourceRef | undefined> = [],
 ): void {
-  const { backupUser } = inventory;
-  // (the password test again only for the type checker: wantsPgpass said it is set)
-  if (!wantsPgpass(inventory) || !backupUser.password) return;
+  const password = backupRolePassword(inventory);
+  if (!password) return;
   const path = absolutePath(pgpassPath(user), facts, user);
   out.add(
     'pgpass',
@@ -128,8 +122,8 @@ export function addPgpass(
       { path, owner: user, group },
       facts.files[pgpassPath(user)],
       servers,
-      backupUser.name,
-      backupUser.password,
+      inventory.backupUser.name,
+      password,
     ),
     dependsOn,
   );

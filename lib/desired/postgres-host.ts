@@ -1,5 +1,5 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
-import type { HostSpec, Inventory } from '../config/inventory.js';
+import { backupRolePassword, type HostSpec, type Inventory } from '../config/inventory.js';
 import { BsyncError, HostError } from '../errors.js';
 import { asyncSpoolPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
@@ -140,7 +140,8 @@ export function postgresHostResources(
 
   // The backup role, its hba rule and .pgpass line.
   const { backupUser } = inventory;
-  if (backupUser.enabled && backupUser.password) {
+  const password = backupRolePassword(inventory);
+  if (password) {
     if (!pg.inRecovery) {
       out.add(
         'pg_role',
@@ -149,7 +150,7 @@ export function postgresHostResources(
         planRole(
           {
             name: backupUser.name,
-            password: backupUser.password,
+            password,
             port: host.pgPort,
             memberOf: pg.versionNum >= 150000 ? ['pg_checkpoint'] : [],
           },
