@@ -21,7 +21,7 @@ export function noReads(): FactReads {
 const NOT_FACTS = new Set(['toJSON', 'then']);
 
 /** The facts, with every read of a keyed fact or a section noted in `reads`. */
-export function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
+function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
   const keyed = <T extends object>(map: T, into: Set<string>): T =>
     new Proxy(map, {
       get(target, key) {

@@ -18,7 +18,7 @@ export function storedPassPath(store: string, stanza: string, repoKey: number): 
  * 0700), syncs it, and links it into place: the link fails when a passphrase is already
  * kept there, so one is never replaced. The value leaves through stdout only.
  */
-export function generatePassphraseCommand(keepAt: string): string {
+function generatePassphraseCommand(keepAt: string): string {
   const exists = `$f exists already: plan again, bsync then uses the passphrase kept there`;
   return [
     'umask 077',

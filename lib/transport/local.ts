@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ExecOptions, ExecResult, HostConnection } from './types.js';
 
-export const CONTROLLER = 'controller';
+const CONTROLLER = 'controller';
 
 export function localConnection(): HostConnection {
   return {
