@@ -13,7 +13,7 @@ import type { View } from '../views/view.js';
 import type { GlobalOptions } from './output.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterContext, type ClusterRun, type ClusterTarget } from './fleet.js';
-import { planFromFacts } from './planning.js';
+import { DECLARED_STATE, type Planning } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 
@@ -37,7 +37,7 @@ function secretsOf(inventory: Inventory): Redactor {
   return redactor;
 }
 
-interface ApplyOptions extends GlobalOptions {
+export interface ApplyOptions extends GlobalOptions {
   planFile?: string;
   yes: boolean;
   allowRestart: boolean;
@@ -60,11 +60,26 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
     }
   }
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
+  // A saved restore or backup is planned again by its own command's planner, on its own hosts.
+  const planning = saved?.operation ? (await import('./restore.js')).savedOperationPlanning(saved.operation) : undefined;
+  return applyWith(options, { name: 'apply', saved, planning });
+}
+
+/** Plan, show, confirm (or --yes, or a saved plan that still holds), apply under each host's lease. */
+export async function applyWith(
+  options: ApplyOptions,
+  spec: { name: 'apply' | 'restore' | 'backup'; saved?: Plan; planning?: Planning },
+): Promise<number> {
   // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();
   try {
-    return await runCommand(options, { name: 'apply', changes: 'changed' }, (target, view, context) =>
-      applyCluster(target, view, context, { options, saved, interrupt }),
+    return await runCommand(options, { name: spec.name, changes: 'changed' }, (target, view, context) =>
+      applyCluster(target, view, context, {
+        options,
+        saved: spec.saved,
+        interrupt,
+        planning: spec.planning ?? DECLARED_STATE,
+      }),
     );
   } finally {
     interrupt.dispose();
@@ -75,10 +90,13 @@ async function applyCluster(
   target: ClusterTarget,
   view: View,
   context: ClusterContext,
-  run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt },
+  run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt; planning: Planning },
 ): Promise<ClusterRun> {
-  const { options, saved, interrupt } = run;
-  const session = await openSession(target.inventory, context.selection, { slots: context.slots });
+  const { options, saved, interrupt, planning } = run;
+  const session = await openSession(target.inventory, planning.selection ?? context.selection, {
+    slots: context.slots,
+    extraNeeds: planning.extraNeeds,
+  });
   const leases: HeldLease[] = [];
   const done = (code: number, changes = false): ClusterRun => ({ code, success: code === 0, metrics: [], changes });
   try {
@@ -86,13 +104,13 @@ async function applyCluster(
     const lostHosts = new Map<string, string>();
     for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
     view.progress(`Gathering facts from ${session.involved.length} hosts...`);
-    const planned = planFromFacts(session, await gatherFacts(session), saved?.nonce);
+    const planned = await planning.plan(session, await gatherFacts(session), saved?.nonce);
     if (saved) {
       const reasons = staleReasons(saved, planned.plan);
       if (reasons.length > 0) {
         throw new BsyncError(`the saved plan is stale: the hosts changed since it was made`, {
           where: options.planFile,
-          hint: `${reasons.slice(0, 10).join('\n  ')}\n  Make a new plan with: bsync plan --out ${options.planFile}`,
+          hint: `${reasons.slice(0, 10).join('\n  ')}\n  Make a new plan with: ${planning.again.replace('FILE', options.planFile ?? 'FILE')}`,
         });
       }
     }

@@ -12,6 +12,7 @@ import type { planCommand } from './plan.js';
 import type { statusCommand } from './status.js';
 import type { unlockCommand } from './unlock.js';
 import type { verifyCommand } from './verify.js';
+import type { restoreCommand } from './restore.js';
 
 export type Invocation =
   | { command: 'validate' | 'facts'; options: GlobalOptions }
@@ -19,7 +20,8 @@ export type Invocation =
   | { command: 'status'; options: Parameters<typeof statusCommand>[0] }
   | { command: 'verify'; options: Parameters<typeof verifyCommand>[0] }
   | { command: 'apply'; options: Parameters<typeof applyCommand>[0] }
-  | { command: 'unlock'; options: Parameters<typeof unlockCommand>[0] };
+  | { command: 'unlock'; options: Parameters<typeof unlockCommand>[0] }
+  | { command: 'restore'; options: Parameters<typeof restoreCommand>[0] };
 
 // One controller: the ssh2 handshakes of every connection share Node's one thread; see docs/fleet.md.
 const DEFAULT_PARALLEL = 16;
@@ -76,6 +78,22 @@ function invocation(command: string, argv: Record<string, unknown>): Invocation 
       };
     case 'unlock':
       return { command, options: { ...globals(argv), leaseId: String(argv.lease) } };
+    case 'restore':
+      return {
+        command,
+        options: {
+          ...globals(argv),
+          target: String(argv.target),
+          set: argv.set as string | undefined,
+          repo: argv.repo as number | undefined,
+          delta: argv.delta !== false,
+          targetAction: argv['target-action'] === 'pause' ? 'pause' : 'promote',
+          allowOverwrite: Boolean(argv['allow-overwrite']),
+          out: argv.out as string | undefined,
+          yes: Boolean(argv.yes),
+          allowRestart: false,
+        },
+      };
     case 'validate':
     case 'facts':
       return { command, options: globals(argv) };
@@ -250,6 +268,37 @@ export async function yargsInvocation(
           }),
       handle('apply'),
     )
+    .command(
+      'restore',
+      "plan and apply a recovery of a zone's server in place, to a target (docs/recovery.md)",
+      (y) =>
+        y
+          .option('target', {
+            type: 'string',
+            default: 'latest',
+            describe: 'latest | immediate | time=2026-12-04T03:00:00Z | lsn=0/3000060 | xid=N | name=POINT',
+          })
+          .option('set', { type: 'string', describe: 'restore this backup set (default: the one that reaches the target)' })
+          .option('repo', { type: 'number', describe: 'restore from repoN (default: repo1)' })
+          .option('delta', {
+            type: 'boolean',
+            default: true,
+            describe: 'rewrite only files that differ (--no-delta: write every file anew)',
+          })
+          .option('target-action', {
+            choices: ['promote', 'pause'],
+            default: 'promote',
+            describe: 'at the target: promote to a new timeline, or pause replay',
+          })
+          .option('allow-overwrite', {
+            type: 'boolean',
+            default: false,
+            describe: 'the server runs: stop it and replace its data',
+          })
+          .option('out', { type: 'string', describe: 'save the restore plan to this file (apply it with bsync apply FILE)' })
+          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' }),
+      handle('restore'),
+    )
     .command('facts', 'print the gathered facts as JSON', {}, handle('facts'))
     .command(
       'unlock <lease>',
@@ -259,7 +308,7 @@ export async function yargsInvocation(
     )
     // `-c` at the end of a line has no value: yargs would quietly use the default file.
     .check((argv) => {
-      for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set']) {
+      for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set', 'target']) {
         const values = ([] as unknown[]).concat(argv[name] ?? []);
         if (values.some((value) => value === ''))
           throw new UsageError(
@@ -272,9 +321,11 @@ export async function yargsInvocation(
       const parallel = argv.parallel;
       if (!Number.isInteger(parallel) || (parallel as number) < 1)
         throw new UsageError('--parallel needs a whole number of connections, at least 1');
+      if (argv.repo !== undefined && (!Number.isInteger(argv.repo) || (argv.repo as number) < 1))
+        throw new UsageError('--repo needs a repository number (1, 2, ...)');
       return true;
     }, true)
-    .demandCommand(1, 'Name a command: validate, plan, apply, status, verify, facts or unlock.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, restore, status, verify, facts or unlock.')
     .strict()
     .fail((message, error) => {
       throw error ?? new UsageError(message);

@@ -7,7 +7,7 @@ import { writePlanFile } from '../plan/saved.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterTarget } from './fleet.js';
 import type { GlobalOptions } from './output.js';
-import { planFromFacts } from './planning.js';
+import { DECLARED_STATE, type Planning } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
 interface PlanOptions extends GlobalOptions {
@@ -16,7 +16,7 @@ interface PlanOptions extends GlobalOptions {
   promFile?: string;
 }
 
-export async function planCommand(options: PlanOptions): Promise<number> {
+export async function planCommand(options: PlanOptions, planning: Planning = DECLARED_STATE): Promise<number> {
   const fleet = isFleet(options.configs);
   const outFor = (target: ClusterTarget) =>
     options.out && fleet ? fleetPlanFile(options.out, target.config) : options.out;
@@ -24,14 +24,17 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     fleet && options.out ? (targets: ClusterTarget[]) => checkPlanFolder(options.out!, targets) : undefined;
   return runCommand(
     options,
-    { name: 'plan', promFile: options.promFile, changes: 'with changes', before },
+    { name: planning === DECLARED_STATE ? 'plan' : 'restore', promFile: options.promFile, changes: 'with changes', before },
     async (target, view, context) => {
-      const session = await openSession(target.inventory, context.selection, { slots: context.slots });
+      const session = await openSession(target.inventory, planning.selection ?? context.selection, {
+        slots: context.slots,
+        extraNeeds: planning.extraNeeds,
+      });
       try {
         view.progress(
           `Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`,
         );
-        const { plan } = planFromFacts(session, await gatherFacts(session));
+        const { plan } = await planning.plan(session, await gatherFacts(session));
         view.plan(plan);
         const file = outFor(target);
         if (file) {

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import { hostNeeds } from '../desired/needs.js';
+import { needsOf as mergeNeeds, type FactNeeds, type NeedsPart } from '../facts/needs.js';
 import { noReads, readsOf, unaskedReads } from '../facts/reads.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Semaphore } from '../semaphore.js';
@@ -18,6 +19,8 @@ export interface Session {
   /** Selected hosts plus the rest of their zones: their facts feed the selected hosts' resources. */
   involved: HostSpec[];
   connections: Map<string, HostConnection>;
+  /** What a host's probes are asked for: what planning reads, and what the command adds (restore's). */
+  needsOf(host: HostSpec): FactNeeds;
   close(): void;
 }
 
@@ -73,6 +76,8 @@ interface SessionOptions {
    * connects and gives them back when it closes.
    */
   slots?: Semaphore;
+  /** Facts a command reads beyond the plan's (restore: a stopped server's layout). */
+  extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
 }
 
 /** `source`: a config file to load, or a config already loaded (a fleet run loads them all first). */
@@ -104,7 +109,11 @@ export async function openSession(
     close();
     throw hostsFailed('cannot reach', failures);
   }
-  return { inventory, selected, involved, connections, close };
+  const needsOf = (host: HostSpec) =>
+    options.extraNeeds
+      ? mergeNeeds([hostNeeds(inventory, host), ...options.extraNeeds(inventory, host)])
+      : hostNeeds(inventory, host);
+  return { inventory, selected, involved, connections, needsOf, close };
 }
 
 /** Every involved host's facts; the hosts whose facts cannot be had are all named in one error. */
@@ -114,7 +123,7 @@ export async function gatherFacts(session: Session): Promise<Map<string, HostFac
       const connection = session.connections.get(host.name) as HostConnection;
       return [
         host.name,
-        await gatherHostFacts(connection, session.inventory, host, hostNeeds(session.inventory, host)),
+        await gatherHostFacts(connection, session.inventory, host, session.needsOf(host)),
       ] as const;
     }),
   );
@@ -144,7 +153,7 @@ export function usingFacts<T>(
 ): T {
   const { result, reads } = readsOf(facts, use);
   const lines = session.involved.flatMap((host) => {
-    const unasked = unaskedReads(reads.get(host.name) ?? noReads(), hostNeeds(session.inventory, host));
+    const unasked = unaskedReads(reads.get(host.name) ?? noReads(), session.needsOf(host));
     return unasked.length > 0 ? [`  ${host.name}: ${unasked.join(', ')}`] : [];
   });
   if (lines.length > 0) {

@@ -5,6 +5,7 @@ import type { HostSpec, Inventory } from '../config/inventory.js';
 import { HostError } from '../errors.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
+import type { ServerLayout } from '../resources/pg-service.js';
 
 /** The oldest major bsync writes settings for: restore_command lives in postgresql.conf from 12 on. */
 const OLDEST_MAJOR = 12;
@@ -59,4 +60,15 @@ export function checkServerVersion(inventory: Inventory, host: HostSpec, pg: Pos
     );
   }
   return major;
+}
+
+/** How a running server is laid out, for starting, stopping and restarting it (resources/pg-service.ts). */
+export function serverLayout(pg: PostgresFacts): ServerLayout {
+  return {
+    major: serverMajor(pg),
+    dataDirectory: pg.dataDirectory,
+    configFile: pg.configFile,
+    ...(pg.binDir ? { binDir: pg.binDir } : {}),
+    ...(pg.serviceUnit ? { serviceUnit: pg.serviceUnit } : {}),
+  };
 }

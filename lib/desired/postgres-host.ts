@@ -18,7 +18,6 @@ import {
   planReload,
   planRestart,
   psqlStep,
-  restartStep,
   settingsNotInEffect,
 } from '../resources/pg-settings.js';
 import { addBackups, backupsNeeds, standbyTest, zonePrimary } from './backups.js';
@@ -41,7 +40,8 @@ import {
 } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
 import type { PostgresFacts } from '../facts/types.js';
-import { checkServerVersion } from './layout.js';
+import { checkServerVersion, serverLayout } from './layout.js';
+import { serviceStep } from '../resources/pg-service.js';
 import { globalSection, stanzaSection } from './pgbackrest.js';
 import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
@@ -226,7 +226,7 @@ function addStandaloneSettings(
     'pg_restart',
     undefined,
     'settings that need a restart',
-    planRestart(restart, restartStep(hostFacts.os, pg)),
+    planRestart(restart, serviceStep(hostFacts.os, serverLayout(pg), 'restart')),
     [pgConf, ...overrides, reloaded],
   );
   return { reloaded, restarted };

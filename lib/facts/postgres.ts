@@ -20,6 +20,7 @@ SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1);
 SELECT json_build_object(
   'versionNum', current_setting('server_version_num')::int,
   'inRecovery', pg_is_in_recovery(),
+  'currentLsn', CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
   'configFile', current_setting('config_file'),
   'hbaFile', current_setting('hba_file'),
   'dataDirectory', current_setting('data_directory'),
@@ -97,6 +98,8 @@ export const postgresProbe: Probe = {
         'probe postgres: expected a JSON object with versionNum from psql, received another JSON value',
       );
     }
+    // A standby has no current WAL position of its own: JSON's null becomes no field.
+    if (parsed.currentLsn === null) delete parsed.currentLsn;
     return {
       postgres: {
         running: true,

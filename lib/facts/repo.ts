@@ -108,6 +108,7 @@ interface InfoBackup {
   timestamp?: { start?: number; stop?: number };
   info?: { size?: number; repository?: { delta?: number } };
   archive?: { start?: string | null; stop?: string | null };
+  lsn?: { start?: string | null; stop?: string | null };
   database?: { id?: number; 'repo-key'?: number };
 }
 
@@ -133,6 +134,8 @@ function backupInfo(backup: InfoBackup, versions: Map<number | undefined, string
     repoDelta: num(backup.info?.repository?.delta),
     archiveStart: str(backup.archive?.start),
     archiveStop: str(backup.archive?.stop),
+    lsnStart: str(backup.lsn?.start),
+    lsnStop: str(backup.lsn?.stop),
     pgVersion: versions.get(backup.database?.id),
   };
   for (const [key, value] of Object.entries(fields))

@@ -74,6 +74,8 @@ export interface PostgresFacts {
   /** Contents as the server reads them (pg_read_file). */
   configContent: string;
   hbaContent: string;
+  /** A primary's current WAL position (`0/3000060`); absent in recovery and in recordings made before bsync read it. */
+  currentLsn?: string;
   /** null on a server that does not report it (not running). */
   archiver?: ArchiverFacts | null;
   /**
@@ -101,6 +103,9 @@ export interface BackupInfo {
   /** The WAL segments this backup needs. */
   archiveStart?: string;
   archiveStop?: string;
+  /** The WAL positions (`0/2000028`) where the backup started and where it became consistent. */
+  lsnStart?: string;
+  lsnStop?: string;
   /** PostgreSQL major version of the backed-up cluster (`15`). */
   pgVersion?: string;
 }

@@ -6,7 +6,7 @@ import type { Inventory } from '../config/inventory.js';
 import type { Change, FieldChange, Resource } from '../resources/types.js';
 import { displayText, knownText } from '../resources/types.js';
 import { changedDependencies, topologicalOrder } from './graph.js';
-import type { Plan, PlanAction, PlanField } from './types.js';
+import type { Plan, PlanAction, PlanField, PlanOperation } from './types.js';
 import { printable } from '../printable.js';
 
 export interface PlannedChanges {
@@ -21,6 +21,7 @@ export function buildPlan(
   resources: Resource[],
   nonce = randomBytes(16).toString('hex'),
   problems: Plan['problems'] = [],
+  operation?: PlanOperation,
 ): PlannedChanges {
   const dependencies = changedDependencies(resources);
   // Other hosts of the zone were planned too (their facts feed these); only the asked-for hosts act.
@@ -51,6 +52,7 @@ export function buildPlan(
         conflict: actions.filter((entry) => entry.conflict).length,
       },
       problems: problems.map(({ host, problem }) => ({ host, problem: printable(problem) })),
+      ...(operation ? { operation: { ...operation, notes: operation.notes.map(printable) } } : {}),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
   };

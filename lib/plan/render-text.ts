@@ -7,8 +7,8 @@ export interface Style {
 }
 
 // An adoption changes a file like an update does; the word says it takes over lines.
-const SYMBOL = { create: '+', update: '~', delete: '-', adopt: '~ adopt' } as const;
-const COLOR = { create: 32, update: 33, delete: 31, adopt: 36 } as const;
+const SYMBOL = { create: '+', update: '~', delete: '-', adopt: '~ adopt', run: '>' } as const;
+const COLOR = { create: 32, update: 33, delete: 31, adopt: 36, run: 35 } as const;
 
 function paint(style: Style, code: number, text: string): string {
   return style.color ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -46,6 +46,10 @@ function renderAction(action: PlanAction, style: Style): string[] {
 }
 
 function summaryLine(plan: Plan): string {
+  if (plan.operation) {
+    const steps = plan.actions.length;
+    return `${plan.operation.command === 'restore' ? 'Restore' : 'Backup'}: ${steps} step${steps === 1 ? '' : 's'} on ${[...new Set(plan.actions.map((action) => action.host))].join(', ')}.`;
+  }
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length === 1 ? '1 host matches' : `${plan.hosts.length} hosts match`} ${basename(plan.configPath)}.`;
   }
@@ -67,7 +71,9 @@ function problemLines(plan: Plan, style: Style): string[] {
 
 export function renderPlanText(plan: Plan, style: Style): string {
   if (plan.actions.length === 0) return `${[...problemLines(plan, style), summaryLine(plan)].join('\n')}\n`;
-  const lines: string[] = ['bsync will make these changes:', ''];
+  const lines: string[] = plan.operation
+    ? [`bsync will run these steps (${plan.operation.command}):`, '', ...plan.operation.notes.map((note) => paint(style, 33, `! ${note}`)), '']
+    : ['bsync will make these changes:', ''];
   for (const host of plan.hosts) {
     const actions = plan.actions.filter((action) => action.host === host);
     if (actions.length === 0) continue;

@@ -28,6 +28,15 @@ export interface PlanAction {
   fingerprint: string;
 }
 
+/** A plan that carries out an operation (a restore, an on-demand backup) rather than reaching the declared state. */
+export interface PlanOperation {
+  command: 'restore' | 'backup';
+  /** What was asked, with the choices bsync made pinned (the backup set): enough to plan it again (lib/recovery). */
+  request: Record<string, string | number | boolean>;
+  /** What the operator must read before it runs; not part of any fingerprint. */
+  notes: string[];
+}
+
 export interface Plan {
   format: 'bsync-plan';
   version: 1;
@@ -42,4 +51,6 @@ export interface Plan {
   summary: { add: number; change: number; remove: number; adopt?: number; conflict: number };
   /** Why backups cannot run on some host, whatever the diff says (plan exits 1 when any). */
   problems: Array<{ host: string; problem: string }>;
+  /** Absent in plans of the declared state. */
+  operation?: PlanOperation;
 }

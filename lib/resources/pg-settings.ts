@@ -139,32 +139,5 @@ export function planRestart(fields: FieldChange[], restartCommand: Step): Change
   };
 }
 
-/**
- * How this host restarts PostgreSQL: through the systemd unit whose cgroup holds the
- * server (where systemd is PID 1; else the packages' unit names: Debian's postgresql@<v>-<c>,
- * PGDG's postgresql-<major>), pg_ctlcluster on Debian, else the running server's own pg_ctl
- * (PGDG keeps it in /usr/pgsql-<v>/bin, off PATH).
- */
-export function restartStep(os: OsFacts, pg: PostgresFacts): Step {
-  const debianCluster = /^\/etc\/postgresql\/([^/]+)\/([^/]+)\/postgresql\.conf$/.exec(pg.configFile);
-  if (os.pid1 === 'systemd') {
-    const unit =
-      pg.serviceUnit?.replace(/\.service$/, '')
-      ?? (debianCluster ? `postgresql@${debianCluster[1]}-${debianCluster[2]}` : `postgresql-${serverMajor(pg)}`);
-    return { command: `systemctl restart ${shq(unit)}` };
-  }
-  if (debianCluster) {
-    return {
-      command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[1])} ${shq(debianCluster[2])} restart -m fast`,
-    };
-  }
-  const pgCtl = pg.binDir ? shq(`${pg.binDir}/pg_ctl`) : 'pg_ctl';
-  // -l: the new postmaster's stdout and stderr go to a file, not to this command's: else it
-  // holds the SSH channel open and apply waits for it for ever. PGDG's init scripts kept
-  // this log beside the data directory; inside it postgres can always write.
-  const log = `${pg.dataDirectory.replace(/\/$/, '')}/pg_ctl.log`;
-  return { user: PG_OS_USER, command: `${pgCtl} -D ${shq(pg.dataDirectory)} -l ${shq(log)} -m fast -w restart` };
-}
-
 /** postgresql_conf, setting_override, pg_reload, pg_restart: the running server's settings and files (the postgres section). */
 export const postgresNeeds: NeedsPart = { postgres: true };

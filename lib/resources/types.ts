@@ -30,8 +30,8 @@ export interface Step {
   on?: 'controller';
 }
 
-/** `adopt`: takes over at least one line bsync did not write (an Ansible cron job, a hand-made pg_hba rule); it may change other things too. */
-export type ChangeAction = 'create' | 'update' | 'delete' | 'adopt';
+/** `run`: a step of an operation (a restore, a backup) rather than a state to reach. `adopt`: takes over at least one line bsync did not write (an Ansible cron job, a hand-made pg_hba rule); it may change other things too. */
+export type ChangeAction = 'create' | 'update' | 'delete' | 'adopt' | 'run';
 
 /** An attribute as the plan shows it. */
 export interface FieldChange {
@@ -84,7 +84,15 @@ export type ResourceKind =
   | 'patroni_config'
   | 'stanza'
   | 'first_backup'
-  | 'crontab';
+  | 'crontab'
+  // Steps of operations (lib/recovery): run once, in order, when the operator asks.
+  | 'restore_wal'
+  | 'pg_stop'
+  | 'pg_restore'
+  | 'pg_start'
+  | 'recovery_end'
+  | 'archive_check'
+  | 'backup';
 
 declare const resourceRefBrand: unique symbol;
 /**

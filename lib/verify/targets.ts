@@ -18,7 +18,7 @@ export interface VerifyPlan {
 }
 
 /** Room for the restored data: its size, a tenth more, and 128 MiB for WAL replayed on start. */
-function neededBytes(size: number): number {
+export function neededBytes(size: number): number {
   return Math.ceil(size * 1.1) + 128 * 1024 * 1024;
 }
 

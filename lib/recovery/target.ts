@@ -1,0 +1,101 @@
+// A restore's recovery target as the operator writes it (`--target time=...`), checked and
+// turned into what pgBackRest's restore takes (--type, --target). A pure module.
+import { BsyncError } from '../errors.js';
+
+export type RecoveryTarget =
+  | { type: 'latest' }
+  | { type: 'immediate' }
+  /** Unix milliseconds; pgBackRest gets it in UTC, so the host's time zone cannot shift it. */
+  | { type: 'time'; ms: number }
+  | { type: 'lsn'; lsn: string }
+  | { type: 'xid'; xid: string }
+  | { type: 'name'; name: string };
+
+const FORMS = 'latest, immediate, time=2026-12-04T03:00:00Z, lsn=0/3000060, xid=1234 or name=before-upgrade';
+
+function refuse(text: string, why: string): never {
+  throw new BsyncError(`--target ${text}: ${why}`, { hint: `A target is one of: ${FORMS}.` });
+}
+
+/** `time=` needs a date, a time and a zone (Z or +hh:mm): a time without a zone means another instant on each host. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+export function parseTarget(text: string): RecoveryTarget {
+  if (text === 'latest' || text === 'immediate') return { type: text };
+  const equals = text.indexOf('=');
+  if (equals < 0) refuse(text, 'not a target');
+  const kind = text.slice(0, equals);
+  const value = text.slice(equals + 1);
+  switch (kind) {
+    case 'time': {
+      const ms = ISO_TIME.test(value) ? Date.parse(value.replace(' ', 'T')) : Number.NaN;
+      if (!Number.isFinite(ms))
+        refuse(text, 'the time needs a date, a time and a zone, as in 2026-12-04T03:00:00Z or 2026-12-04 04:00:00+01:00');
+      return { type: 'time', ms };
+    }
+    case 'lsn':
+      if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(value)) refuse(text, 'an LSN is two hex numbers, as in 0/3000060');
+      return { type: 'lsn', lsn: value.toUpperCase() };
+    case 'xid':
+      if (!/^[1-9]\d{0,19}$/.test(value)) refuse(text, 'a transaction id is a whole number, as in 1234');
+      return { type: 'xid', xid: value };
+    case 'name':
+      // pg_create_restore_point takes up to 63 bytes; the name travels as one shell word.
+      if (value === '' || Buffer.byteLength(value) > 63 || /[\0-\x1f]/.test(value))
+        refuse(text, 'a restore point name is 1 to 63 bytes without control characters');
+      return { type: 'name', name: value };
+    default:
+      return refuse(text, `no target kind ${JSON.stringify(kind)}`);
+  }
+}
+
+/** The target as the operator reads it again (what the plan and saved plans show). */
+export function targetText(target: RecoveryTarget): string {
+  switch (target.type) {
+    case 'latest':
+    case 'immediate':
+      return target.type;
+    case 'time':
+      return `time=${new Date(target.ms).toISOString()}`;
+    case 'lsn':
+      return `lsn=${target.lsn}`;
+    case 'xid':
+      return `xid=${target.xid}`;
+    case 'name':
+      return `name=${target.name}`;
+  }
+}
+
+/** pgBackRest's restore options for the target: --type, and --target where it takes one. */
+export function restoreTargetOptions(target: RecoveryTarget): string[] {
+  switch (target.type) {
+    case 'latest':
+      return ['--type=default'];
+    case 'immediate':
+      return ['--type=immediate'];
+    case 'time':
+      return ['--type=time', `--target=${pgTimestamp(target.ms)}`];
+    case 'lsn':
+      return ['--type=lsn', `--target=${target.lsn}`];
+    case 'xid':
+      return ['--type=xid', `--target=${target.xid}`];
+    case 'name':
+      return ['--type=name', `--target=${target.name}`];
+  }
+}
+
+/** `2026-12-04 03:00:00.123+00`: how PostgreSQL's recovery_target_time reads an instant in UTC. */
+function pgTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}+00`;
+}
+
+/** An LSN as a number, to compare two of them. */
+export function lsnValue(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+/** The timeline of a WAL segment's name (its first eight hex digits). */
+export function segmentTimeline(segment: string): number {
+  return Number.parseInt(segment.slice(0, 8), 16);
+}
