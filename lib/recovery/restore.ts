@@ -361,7 +361,9 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     `restore ${layout.dataDirectory} from backup ${backup.label}`,
     run(
       `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
-      [{ user: PG_OS_USER, command: pgbackrest('restore', restoreOptions) }],
+      // Under a lock on the data directory itself: a restore whose bsync was killed may still
+      // run on the host, and the next one waits for it instead of writing beside it.
+      [{ user: PG_OS_USER, command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}` }],
       [
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
         { name: 'target', after: targetText(request.target) },

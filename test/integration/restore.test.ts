@@ -1,0 +1,194 @@
+// bsync restore on the lab: a point-in-time recovery to a moment between two commits ends
+// with exactly the data of the first (compared by checksum), on a new timeline, archiving
+// again, and `plan` finds nothing to change; what cannot be done is refused at plan time
+// with the server untouched; a stale saved plan is refused; a restore killed inside a step
+// ends at the target when run again. ssh (backup host) and s3 repositories.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bsync, FIXTURES, STACK_TRACE, startBsync, type BsyncRun } from '../support/bsync.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
+import { shq } from '../../lib/transport/shell.js';
+
+const SSH = `${FIXTURES}lab/ssh.toml`;
+const S3 = `${FIXTURES}lab/s3.toml`;
+const work = mkdtempSync(join(tmpdir(), 'bsync-restore-'));
+
+const psql = (host: string, sql: string) => sh(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${shq(sql)}`);
+
+/** What the table holds, as one checksum over every row in order. */
+const checksum = async (host: string) =>
+  (await psql(host, `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`)).trim();
+
+/** The postmaster's pid, or '' when no server runs: the same pid before and after means nothing was stopped. */
+const postmaster = async (host: string) =>
+  (await onHost(host, 'head -n 1 /var/lib/postgresql/15/main/postmaster.pid 2>/dev/null')).stdout.trim();
+
+const timeline = async (host: string) =>
+  Number.parseInt((await psql(host, 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)')).trim(), 16);
+
+async function converge(config: string): Promise<void> {
+  const apply = await bsync(['apply', '-c', config, '--yes', '--allow-restart']);
+  expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+}
+
+async function expectNoChanges(config: string): Promise<void> {
+  const plan = await bsync(['plan', '-c', config, '--detailed-exitcode']);
+  expect(plan.stdout + plan.stderr).toContain('No changes.');
+  expect(plan.code).toBe(0);
+}
+
+/**
+ * Writes batch A, takes the time, writes batch B (new rows and changed A rows): a
+ * recovery to that time must give back exactly A. Returns the time and A's checksum.
+ */
+async function twoBatches(host: string): Promise<{ target: string; first: string }> {
+  await psql(host, 'DROP TABLE IF EXISTS restore_probe');
+  await psql(host, 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
+  await psql(host, "INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g");
+  const first = await checksum(host);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const target = new Date().toISOString();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await psql(host, "INSERT INTO restore_probe SELECT g, 'B' FROM generate_series(5001, 6000) g");
+  await psql(host, "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
+  expect(await checksum(host)).not.toBe(first);
+  return { target, first };
+}
+
+function restore(config: string, ...args: string[]): Promise<BsyncRun> {
+  return bsync(['restore', '-c', config, ...args]);
+}
+
+async function expectRestored(host: string, run: BsyncRun, first: string, timelineBefore: number): Promise<void> {
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/Apply complete: \d+ done, 0 failed/);
+  expect(await checksum(host)).toBe(first);
+  expect(await psql(host, 'SELECT pg_is_in_recovery()')).toBe('f\n');
+  expect(await timeline(host)).toBeGreaterThan(timelineBefore);
+  // Archiving goes on: the new timeline's WAL reaches the repository.
+  await sh(host, 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
+}
+
+describe('bsync restore, ssh repository (backup host)', () => {
+  beforeAll(async () => {
+    await resetScenario('ssh');
+    await converge(SSH);
+  }, 600_000);
+  afterAll(async () => {
+    await onHost('ssh-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP TABLE IF EXISTS restore_probe'`);
+  });
+
+  it('recovers to a time between two commits: exactly the first batch, a new timeline, archiving, no changes after', async () => {
+    const { target, first } = await twoBatches('ssh-pg1');
+    const before = await timeline('ssh-pg1');
+    const run = await restore(SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--yes');
+    // The plan names the set, the target and what is lost before anything runs.
+    expect(run.stdout).toMatch(/pg_restore {2}restore \/var\/lib\/postgresql\/15\/main from backup \d{8}-\d{6}F/);
+    expect(run.stdout).toContain(`target: time=${target}`);
+    expect(run.stdout).toContain('everything written after the target is lost');
+    await expectRestored('ssh-pg1', run, first, before);
+    await expectNoChanges(SSH);
+  }, 600_000);
+
+  it('refuses at plan time what it cannot do, and the server keeps running untouched', async () => {
+    const pid = await postmaster('ssh-pg1');
+    expect(pid).toMatch(/^\d+$/);
+    const cases: Array<{ args: string[]; message: RegExp }> = [
+      {
+        args: ['--target', 'time=2001-01-01T00:00:00Z', '--allow-overwrite'],
+        message: /is before the recovery window: the oldest backup of repo1 became consistent at/,
+      },
+      { args: ['--target', 'time=2099-01-01T00:00:00Z', '--allow-overwrite'], message: /is in the future/ },
+      { args: ['--target', 'lsn=FF/0', '--allow-overwrite'], message: /past the end of the recovery window/ },
+      { args: ['--target', 'time=yesterday'], message: /the time needs a date, a time and a zone/ },
+      { args: [], message: /ssh-pg1 runs PostgreSQL on port 5432 as a primary: a restore stops it/ },
+      { args: ['--set', '20000101-000000F', '--allow-overwrite'], message: /holds no valid backup set of that label/ },
+      { args: ['--repo', '2', '--allow-overwrite'], message: /the stanza has no repo2/ },
+    ];
+    for (const { args, message } of cases) {
+      const run = await restore(SSH, '--zone', '1', '--yes', ...args);
+      expect(run.code, `${args.join(' ')}\n${run.stdout}${run.stderr}`).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+    }
+    // The repository cannot be decrypted where it is read: refused, naming the repository.
+    await sh('ssh-backup1', `sed -i '/^repo1-cipher-pass=/d' /etc/pgbackrest/pgbackrest.conf`);
+    const noPass = await restore(SSH, '--zone', '1', '--allow-overwrite', '--yes');
+    expect(noPass.code).toBe(1);
+    expect(noPass.stderr).toMatch(/repo1 of pgedge-lab-1 cannot be read from ssh-backup1|zone is not as bsync.toml says/);
+    expect(await postmaster('ssh-pg1')).toBe(pid);
+    await converge(SSH);
+  }, 600_000);
+
+  it('a saved restore plan applies once it still holds, and is refused as stale when the server changed', async () => {
+    const { target, first } = await twoBatches('ssh-pg1');
+    const file = join(work, 'restore.plan.json');
+    const saved = await restore(SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--out', file);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(saved.stderr).toContain(`bsync apply ${file}`);
+    // The server stopped by hand since: the plan's stop step no longer fits.
+    await sh('ssh-pg1', 'pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast');
+    const stale = await bsync(['apply', '-c', SSH, file]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('the saved plan is stale');
+    expect(stale.stderr).toContain('ssh-pg1.pg_stop: no longer needs a change');
+    expect(stale.stderr).toContain('Make a new plan with: bsync restore --host ssh-pg1 --target');
+    expect(await postmaster('ssh-pg1')).toBe('');
+    // A stopped server is restored without --allow-overwrite, from a plan saved now.
+    const again = await restore(SSH, '--zone', '1', '--target', `time=${target}`, '--out', file);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('PostgreSQL does not run on ssh-pg1');
+    expect(again.stdout).not.toContain('pg_stop');
+    const applied = await bsync(['apply', '-c', SSH, file]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(await checksum('ssh-pg1')).toBe(first);
+    await expectNoChanges(SSH);
+  }, 600_000);
+
+  it.each([
+    { step: 'pg_restore', serverRuns: false },
+    { step: 'recovery_end', serverRuns: true },
+  ])('killed while $step runs: the rerun ends at the target', async ({ step, serverRuns }) => {
+    const { target, first } = await twoBatches('ssh-pg1');
+    const before = await timeline('ssh-pg1');
+    const args = ['restore', '-c', SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--yes'];
+    const running = startBsync(args);
+    const reached = await new Promise<boolean>((resolve) => {
+      running.child.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes(`ssh-pg1: ${step}...`)) resolve(true);
+      });
+      running.child.on('close', () => resolve(false));
+    });
+    expect(reached, `the restore never started ${step}`).toBe(true);
+    running.child.kill('SIGKILL');
+    const killed = await running.done;
+    // The kill landed inside the step: bsync did not finish, and the server is where that step leaves it.
+    expect(killed.stdout).not.toContain('Apply complete');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
+    const rerun = await bsync(args);
+    await expectRestored('ssh-pg1', rerun, first, before);
+    await expectNoChanges(SSH);
+  }, 600_000);
+});
+
+describe('bsync restore, s3 repository', () => {
+  beforeAll(async () => {
+    await resetScenario('s3');
+    await converge(S3);
+  }, 600_000);
+  afterAll(async () => {
+    await onHost('s3-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP TABLE IF EXISTS restore_probe'`);
+  });
+
+  it('recovers to a time between two commits from the bucket, archives again, no changes after', async () => {
+    const { target, first } = await twoBatches('s3-pg1');
+    const before = await timeline('s3-pg1');
+    const run = await restore(S3, '--host', 's3-pg1', '--target', `time=${target}`, '--allow-overwrite', '--yes');
+    expect(run.stdout).toContain('repository: repo1 (s3)');
+    await expectRestored('s3-pg1', run, first, before);
+    await expectNoChanges(S3);
+  }, 600_000);
+});
