@@ -23,7 +23,7 @@
 set -euo pipefail
 
 TRIXIE_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=trixie-rootfs.sh
+# shellcheck source=SCRIPTDIR/trixie-rootfs.sh
 . "$TRIXIE_HERE/trixie-rootfs.sh"
 TRIXIE_PG_VERSION=17
 
@@ -50,7 +50,7 @@ trixie_host_tree() { # name address state [hosts_file]
   fi
   if [ ! -f "$dir/keys/etc/ssh/ssh_host_ed25519_key" ]; then
     mkdir -p "$dir/keys/etc/ssh"
-    ssh-keygen -q -A -f "$dir/keys"
+    ssh-keygen -q -A -f "$dir/keys" >/dev/null
   fi
   cp -a "$dir"/keys/etc/ssh/ssh_host_* "$upper/etc/ssh/"
   echo "$name" > "$upper/etc/hostname"

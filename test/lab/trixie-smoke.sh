@@ -16,7 +16,7 @@ STATE=${1:-/var/tmp/bsync-trixie}
 PG=trixie-pg1 PG_ADDRESS=${PG_ADDRESS:-127.0.3.1}
 BK=trixie-backup1 BACKUP_ADDRESS=${BACKUP_ADDRESS:-127.0.3.2}
 PGDATA=/var/lib/postgresql/17/main
-# shellcheck source=trixie-host.sh
+# shellcheck source=SCRIPTDIR/trixie-host.sh
 . "$HERE/trixie-host.sh"
 
 step() { printf '[trixie-smoke] %s\n' "$*" >&2; }
