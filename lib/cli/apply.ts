@@ -61,7 +61,9 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
   }
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
   // A saved restore or backup is planned again by its own command's planner, on its own hosts.
-  const planning = saved?.operation ? (await import('./restore.js')).savedOperationPlanning(saved.operation) : undefined;
+  const planning = saved?.operation
+    ? (await import('./restore.js')).savedOperationPlanning(saved.operation)
+    : undefined;
   return applyWith(options, { name: 'apply', saved, planning });
 }
 

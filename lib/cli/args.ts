@@ -278,7 +278,10 @@ export async function yargsInvocation(
             default: 'latest',
             describe: 'latest | immediate | time=2026-12-04T03:00:00Z | lsn=0/3000060 | xid=N | name=POINT',
           })
-          .option('set', { type: 'string', describe: 'restore this backup set (default: the one that reaches the target)' })
+          .option('set', {
+            type: 'string',
+            describe: 'restore this backup set (default: the one that reaches the target)',
+          })
           .option('repo', { type: 'number', describe: 'restore from repoN (default: repo1)' })
           .option('delta', {
             type: 'boolean',
@@ -295,7 +298,10 @@ export async function yargsInvocation(
             default: false,
             describe: 'the server runs: stop it and replace its data',
           })
-          .option('out', { type: 'string', describe: 'save the restore plan to this file (apply it with bsync apply FILE)' })
+          .option('out', {
+            type: 'string',
+            describe: 'save the restore plan to this file (apply it with bsync apply FILE)',
+          })
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' }),
       handle('restore'),
     )

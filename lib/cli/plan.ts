@@ -24,7 +24,12 @@ export async function planCommand(options: PlanOptions, planning: Planning = DEC
     fleet && options.out ? (targets: ClusterTarget[]) => checkPlanFolder(options.out!, targets) : undefined;
   return runCommand(
     options,
-    { name: planning === DECLARED_STATE ? 'plan' : 'restore', promFile: options.promFile, changes: 'with changes', before },
+    {
+      name: planning === DECLARED_STATE ? 'plan' : 'restore',
+      promFile: options.promFile,
+      changes: 'with changes',
+      before,
+    },
     async (target, view, context) => {
       const session = await openSession(target.inventory, planning.selection ?? context.selection, {
         slots: context.slots,

@@ -7,6 +7,7 @@ import { HostError } from '../errors.js';
 import { measureSpace } from '../facts/space.js';
 import { buildPlan } from '../plan/build.js';
 import type { PlanOperation } from '../plan/types.js';
+import type { Resource } from '../resources/types.js';
 import type { Planning } from './planning.js';
 import { usingFacts } from './session.js';
 import { parseTarget, targetText } from '../recovery/target.js';
@@ -30,7 +31,12 @@ export function restorePlanning(request: RestoreRequest): Planning {
     request.allowOverwrite ? '--allow-overwrite' : '',
   ].filter(Boolean);
   return {
-    selection: request.host !== undefined ? { hosts: [request.host] } : request.zone !== undefined ? { zones: [request.zone] } : undefined,
+    selection:
+      request.host !== undefined
+        ? { hosts: [request.host] }
+        : request.zone !== undefined
+          ? { zones: [request.zone] }
+          : undefined,
     extraNeeds: restoreNeeds,
     again: `bsync restore ${options.join(' ')} --out FILE`,
     plan: async (session, facts, nonce) => {
@@ -41,7 +47,7 @@ export function restorePlanning(request: RestoreRequest): Planning {
       });
       const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
       return usingFacts(session, facts, (checked) => {
-        let setup;
+        let setup: Resource[] | undefined;
         try {
           setup = desiredResources(inventory, checked);
         } catch (error) {

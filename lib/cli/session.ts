@@ -121,10 +121,7 @@ export async function gatherFacts(session: Session): Promise<Map<string, HostFac
   const settled = await Promise.allSettled(
     session.involved.map(async (host) => {
       const connection = session.connections.get(host.name) as HostConnection;
-      return [
-        host.name,
-        await gatherHostFacts(connection, session.inventory, host, session.needsOf(host)),
-      ] as const;
+      return [host.name, await gatherHostFacts(connection, session.inventory, host, session.needsOf(host))] as const;
     }),
   );
   const failures = settled.flatMap((result, index) => {

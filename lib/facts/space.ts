@@ -31,7 +31,7 @@ export function spaceCommand(path: string): string {
 export function parseSpace(host: string, path: string, output: string): SpaceFacts {
   const result = readFramed(output.trim().split('\n').at(-1));
   const [available, used] = (result?.stdout ?? '').trim().split('\n');
-  if (!result || result.code !== 0 || !/^\d+$/.test(available ?? '') || !/^\d+$/.test(used ?? '')) {
+  if (result?.code !== 0 || !/^\d+$/.test(available ?? '') || !/^\d+$/.test(used ?? '')) {
     throw new HostError(host, `cannot measure the space of ${path}`, {
       hint: (result?.stderr.trim() || 'df or du printed no number').slice(0, 300),
     });

@@ -72,7 +72,12 @@ function problemLines(plan: Plan, style: Style): string[] {
 export function renderPlanText(plan: Plan, style: Style): string {
   if (plan.actions.length === 0) return `${[...problemLines(plan, style), summaryLine(plan)].join('\n')}\n`;
   const lines: string[] = plan.operation
-    ? [`bsync will run these steps (${plan.operation.command}):`, '', ...plan.operation.notes.map((note) => paint(style, 33, `! ${note}`)), '']
+    ? [
+        `bsync will run these steps (${plan.operation.command}):`,
+        '',
+        ...plan.operation.notes.map((note) => paint(style, 33, `! ${note}`)),
+        '',
+      ]
     : ['bsync will make these changes:', ''];
   for (const host of plan.hosts) {
     const actions = plan.actions.filter((action) => action.host === host);

@@ -96,10 +96,13 @@ export function restorePlace(
   );
   if (primary) return { zone, host: primary };
   if (zone.postgresHosts.length === 1) return { zone, host: zone.postgresHosts[0] };
-  throw new BsyncError(`zone ${zone.zone} has several PostgreSQL hosts and none runs as primary: say which to restore`, {
-    where: inventory.configPath,
-    hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}).`,
-  });
+  throw new BsyncError(
+    `zone ${zone.zone} has several PostgreSQL hosts and none runs as primary: say which to restore`,
+    {
+      where: inventory.configPath,
+      hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}).`,
+    },
+  );
 }
 
 /** The binary folders where PostgreSQL's packages put pg_ctl: Debian's, then PGDG's. */
@@ -193,7 +196,9 @@ function chooseBackup(repo: RepoFacts, request: RestoreRequest, stanza: string):
     if (before.length === 0) {
       throw new BsyncError(
         `--target ${targetText(target)} is before the recovery window: the oldest backup of repo${repo.key} became consistent at ${when(valid[0].stop)}`,
-        { hint: 'A point before the oldest backup cannot be recovered; choose a later time. bsync status lists the backups.' },
+        {
+          hint: 'A point before the oldest backup cannot be recovered; choose a later time. bsync status lists the backups.',
+        },
       );
     }
     return before.at(-1)!;
@@ -258,7 +263,15 @@ function checkSpace(host: HostSpec, dataDirectory: string, backup: BackupInfo, s
 }
 
 /** The kinds a restore relies on being as bsync.toml says: pgBackRest's config and the repository's reach. */
-const RESTORE_RELIES_ON = new Set(['pgbackrest_conf', 'legacy_pgbackrest_conf', 'repo_ca', 'cipher_pass', 'ssh_keypair', 'authorized_keys', 'known_hosts']);
+const RESTORE_RELIES_ON = new Set([
+  'pgbackrest_conf',
+  'legacy_pgbackrest_conf',
+  'repo_ca',
+  'cipher_pass',
+  'ssh_keypair',
+  'authorized_keys',
+  'known_hosts',
+]);
 
 /** A restore through a config that differs from bsync.toml would read another repository, or none. */
 function checkConverged(setup: Resource[] | undefined, hosts: string[]): void {
@@ -268,7 +281,9 @@ function checkConverged(setup: Resource[] | undefined, hosts: string[]): void {
   if (pending.length > 0) {
     throw new BsyncError(
       `the zone is not as bsync.toml says, so a restore cannot trust its pgBackRest setup: ${pending.map((resource) => resource.address).join(', ')}`,
-      { hint: 'Run bsync plan to see the changes and bsync apply to make them, then plan the restore again; nothing was stopped.' },
+      {
+        hint: 'Run bsync plan to see the changes and bsync apply to make them, then plan the restore again; nothing was stopped.',
+      },
     );
   }
 }
@@ -298,7 +313,10 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   checkWindowEnd(request, host, hostFacts, now);
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
-  const major = backup.pgVersion ?? inventory.cluster.pgVersion?.toString() ?? (pg?.running ? String(Math.floor(pg.versionNum / 10000)) : undefined);
+  const major =
+    backup.pgVersion
+    ?? inventory.cluster.pgVersion?.toString()
+    ?? (pg?.running ? String(Math.floor(pg.versionNum / 10000)) : undefined);
   if (major === undefined) throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`);
   const layout = layoutOf(host, hostFacts, major);
   if (pg?.running && String(layout.major) !== major) {
@@ -310,7 +328,9 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   if (pg?.running && !request.allowOverwrite) {
     throw new BsyncError(
       `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
-      { hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.' },
+      {
+        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
+      },
     );
   }
   const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
@@ -331,10 +351,13 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
         'restore_wal',
         undefined,
         'archive the WAL written so far',
-        run('a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target', [
-          psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-          { user: PG_OS_USER, command: pgbackrest('check') },
-        ]),
+        run(
+          'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
+          [
+            psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
+            { user: PG_OS_USER, command: pgbackrest('check') },
+          ],
+        ),
       )
     : undefined;
   const stopped = pg?.running
@@ -363,12 +386,20 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
-      [{ user: PG_OS_USER, command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}` }],
+      [
+        {
+          user: PG_OS_USER,
+          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}`,
+        },
+      ],
       [
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
         { name: 'target', after: targetText(request.target) },
         { name: 'WAL needed', after: `from ${backup.archiveStart} on` },
-        { name: 'repository', after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})` },
+        {
+          name: 'repository',
+          after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
+        },
       ],
     ),
     [stopped],
@@ -405,11 +436,17 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
 
   const notes = [
     ...(pg?.running
-      ? [`The current data of ${host.name} in ${layout.dataDirectory} is replaced: everything written after the target is lost.`]
-      : [`PostgreSQL does not run on ${host.name}: its data directory ${layout.dataDirectory} is restored and started.`]),
+      ? [
+          `The current data of ${host.name} in ${layout.dataDirectory} is replaced: everything written after the target is lost.`,
+        ]
+      : [
+          `PostgreSQL does not run on ${host.name}: its data directory ${layout.dataDirectory} is restored and started.`,
+        ]),
     ...(archivesNow
       ? []
-      : ['The server is down, so bsync cannot tell how far its WAL reached the repository: a target past the end of the archive fails when PostgreSQL replays it.']),
+      : [
+          'The server is down, so bsync cannot tell how far its WAL reached the repository: a target past the end of the archive fails when PostgreSQL replays it.',
+        ]),
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
   ];

@@ -30,18 +30,22 @@ export function parseTarget(text: string): RecoveryTarget {
     case 'time': {
       const ms = ISO_TIME.test(value) ? Date.parse(value.replace(' ', 'T')) : Number.NaN;
       if (!Number.isFinite(ms))
-        refuse(text, 'the time needs a date, a time and a zone, as in 2026-12-04T03:00:00Z or 2026-12-04 04:00:00+01:00');
+        refuse(
+          text,
+          'the time needs a date, a time and a zone, as in 2026-12-04T03:00:00Z or 2026-12-04 04:00:00+01:00',
+        );
       return { type: 'time', ms };
     }
     case 'lsn':
-      if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(value)) refuse(text, 'an LSN is two hex numbers, as in 0/3000060');
+      if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(value))
+        refuse(text, 'an LSN is two hex numbers, as in 0/3000060');
       return { type: 'lsn', lsn: value.toUpperCase() };
     case 'xid':
       if (!/^[1-9]\d{0,19}$/.test(value)) refuse(text, 'a transaction id is a whole number, as in 1234');
       return { type: 'xid', xid: value };
     case 'name':
       // pg_create_restore_point takes up to 63 bytes; the name travels as one shell word.
-      if (value === '' || Buffer.byteLength(value) > 63 || /[\0-\x1f]/.test(value))
+      if (value === '' || Buffer.byteLength(value) > 63 || [...value].some((char) => char.charCodeAt(0) < 0x20))
         refuse(text, 'a restore point name is 1 to 63 bytes without control characters');
       return { type: 'name', name: value };
     default:

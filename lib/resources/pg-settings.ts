@@ -3,9 +3,8 @@
 // archive_mode) a restart. What the server runs with is what counts.
 import { shq } from '../transport/shell.js';
 import { psqlCommand } from '../psql.js';
-import type { OsFacts, PgFileSetting, PostgresFacts } from '../facts/types.js';
+import type { PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
-import { serverMajor } from '../facts/postgres.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { COMMENT_MARK } from './marker.js';
 import type { NeedsPart } from '../facts/needs.js';

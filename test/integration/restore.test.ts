@@ -15,11 +15,14 @@ const SSH = `${FIXTURES}lab/ssh.toml`;
 const S3 = `${FIXTURES}lab/s3.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-restore-'));
 
-const psql = (host: string, sql: string) => sh(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${shq(sql)}`);
+const psql = (host: string, sql: string) =>
+  sh(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${shq(sql)}`);
 
 /** What the table holds, as one checksum over every row in order. */
 const checksum = async (host: string) =>
-  (await psql(host, `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`)).trim();
+  (
+    await psql(host, `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`)
+  ).trim();
 
 /** The postmaster's pid, or '' when no server runs: the same pid before and after means nothing was stopped. */
 const postmaster = async (host: string) =>
@@ -46,7 +49,7 @@ async function expectNoChanges(config: string): Promise<void> {
 async function twoBatches(host: string): Promise<{ target: string; first: string }> {
   await psql(host, 'DROP TABLE IF EXISTS restore_probe');
   await psql(host, 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
-  await psql(host, "INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g");
+  await psql(host, 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
   const first = await checksum(host);
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const target = new Date().toISOString();
@@ -117,7 +120,9 @@ describe('bsync restore, ssh repository (backup host)', () => {
     await sh('ssh-backup1', `sed -i '/^repo1-cipher-pass=/d' /etc/pgbackrest/pgbackrest.conf`);
     const noPass = await restore(SSH, '--zone', '1', '--allow-overwrite', '--yes');
     expect(noPass.code).toBe(1);
-    expect(noPass.stderr).toMatch(/repo1 of pgedge-lab-1 cannot be read from ssh-backup1|zone is not as bsync.toml says/);
+    expect(noPass.stderr).toMatch(
+      /repo1 of pgedge-lab-1 cannot be read from ssh-backup1|zone is not as bsync.toml says/,
+    );
     expect(await postmaster('ssh-pg1')).toBe(pid);
     await converge(SSH);
   }, 600_000);
@@ -150,28 +155,32 @@ describe('bsync restore, ssh repository (backup host)', () => {
   it.each([
     { step: 'pg_restore', serverRuns: false },
     { step: 'recovery_end', serverRuns: true },
-  ])('killed while $step runs: the rerun ends at the target', async ({ step, serverRuns }) => {
-    const { target, first } = await twoBatches('ssh-pg1');
-    const before = await timeline('ssh-pg1');
-    const args = ['restore', '-c', SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--yes'];
-    const running = startBsync(args);
-    const reached = await new Promise<boolean>((resolve) => {
-      running.child.stderr!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes(`ssh-pg1: ${step}...`)) resolve(true);
+  ])(
+    'killed while $step runs: the rerun ends at the target',
+    async ({ step, serverRuns }) => {
+      const { target, first } = await twoBatches('ssh-pg1');
+      const before = await timeline('ssh-pg1');
+      const args = ['restore', '-c', SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--yes'];
+      const running = startBsync(args);
+      const reached = await new Promise<boolean>((resolve) => {
+        running.child.stderr!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes(`ssh-pg1: ${step}...`)) resolve(true);
+        });
+        running.child.on('close', () => resolve(false));
       });
-      running.child.on('close', () => resolve(false));
-    });
-    expect(reached, `the restore never started ${step}`).toBe(true);
-    running.child.kill('SIGKILL');
-    const killed = await running.done;
-    // The kill landed inside the step: bsync did not finish, and the server is where that step leaves it.
-    expect(killed.stdout).not.toContain('Apply complete');
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
-    const rerun = await bsync(args);
-    await expectRestored('ssh-pg1', rerun, first, before);
-    await expectNoChanges(SSH);
-  }, 600_000);
+      expect(reached, `the restore never started ${step}`).toBe(true);
+      running.child.kill('SIGKILL');
+      const killed = await running.done;
+      // The kill landed inside the step: bsync did not finish, and the server is where that step leaves it.
+      expect(killed.stdout).not.toContain('Apply complete');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
+      const rerun = await bsync(args);
+      await expectRestored('ssh-pg1', rerun, first, before);
+      await expectNoChanges(SSH);
+    },
+    600_000,
+  );
 });
 
 describe('bsync restore, s3 repository', () => {

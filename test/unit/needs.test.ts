@@ -66,6 +66,7 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
       selected: inventory.hosts,
       involved: inventory.hosts,
       connections: new Map(),
+      needsOf: (host: Inventory['hosts'][number]) => hostNeeds(inventory, host),
       close() {},
     };
     const facts = recordedFacts('converged');

@@ -1,0 +1,214 @@
+// The restore planner on recorded facts of the lab's converged ssh scenario: which backup
+// set a target picks, what it refuses before anything stops (space, WAL, versions, a
+// stopped server's layout), and the pgBackRest command it runs. The lab suite
+// (test/integration/restore.test.ts) runs the same plans for real.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/index.js';
+import { desiredResources } from '../../lib/desired/index.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { planRestore, restoreNeeds, type RestoreRequest } from '../../lib/recovery/restore.js';
+import { parseTarget, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
+import { FIXTURES } from '../support/bsync.js';
+import { ENV, SSH_CONFIG } from '../support/configs.js';
+
+const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
+const PLENTY = { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 };
+
+function facts(edit: (all: Map<string, HostFacts>) => void = () => {}): Map<string, HostFacts> {
+  const all = new Map(
+    Object.entries(
+      JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>,
+    ),
+  );
+  edit(all);
+  return all;
+}
+
+/** repo1 of zone 1 holds three backups: a full, a diff and an incr, an hour apart. */
+function threeBackups(all: Map<string, HostFacts>): void {
+  const repo = all.get('ssh-backup1')!.repos![0];
+  const [full] = repo.backups;
+  const at = (hours: number) => ({ start: full.start! + hours * 3600, stop: full.stop! + hours * 3600 });
+  repo.backups = [
+    { ...full, lsnStart: '0/2000028', lsnStop: '0/3000050' },
+    {
+      ...full,
+      label: `${full.label}_20261202-013350D`,
+      type: 'diff',
+      ...at(1),
+      lsnStart: '0/5000028',
+      lsnStop: '0/5000100',
+      archiveStart: '000000010000000000000005',
+      archiveStop: '000000010000000000000005',
+    },
+    {
+      ...full,
+      label: `${full.label}_20261202-023350I`,
+      type: 'incr',
+      ...at(2),
+      lsnStart: '0/7000028',
+      lsnStop: '0/7000100',
+      archiveStart: '000000010000000000000007',
+      archiveStop: '000000010000000000000007',
+    },
+  ];
+  repo.archiveMax = '000000010000000000000009';
+}
+
+function plan(request: Partial<RestoreRequest>, all = facts(threeBackups), space = PLENTY) {
+  return planRestore({
+    inventory,
+    facts: all,
+    request: {
+      zone: 1,
+      target: { type: 'latest' },
+      delta: true,
+      targetAction: 'promote',
+      allowOverwrite: true,
+      ...request,
+    },
+    setup: desiredResources(inventory, all),
+    space,
+    now: Date.parse('2026-12-03T00:00:00Z'),
+  });
+}
+
+const restoreCommand = (result: ReturnType<typeof plan>) =>
+  result.resources.find((resource) => resource.kind === 'pg_restore')!.change!.steps[0].command;
+
+describe('restore targets', () => {
+  it('reads each form and gives pgBackRest the instant in UTC', () => {
+    expect(restoreTargetOptions(parseTarget('time=2026-12-02 02:30:00+01:00'))).toEqual([
+      '--type=time',
+      '--target=2026-12-02 01:30:00.000+00',
+    ]);
+    expect(targetText(parseTarget('lsn=0/3abc'))).toBe('lsn=0/3ABC');
+    expect(restoreTargetOptions(parseTarget('xid=1234'))).toEqual(['--type=xid', '--target=1234']);
+    expect(restoreTargetOptions(parseTarget('immediate'))).toEqual(['--type=immediate']);
+  });
+
+  it.each([
+    ['time=2026-12-02 02:30:00', /needs a date, a time and a zone/],
+    ['time=tomorrow', /needs a date, a time and a zone/],
+    ['lsn=3000060', /two hex numbers/],
+    ['xid=-1', /whole number/],
+    ['name=', /1 to 63 bytes/],
+    ['timeline=2', /no target kind "timeline"/],
+    ['soon', /not a target/],
+  ])('refuses %s', (text, message) => {
+    expect(() => parseTarget(text)).toThrow(message);
+  });
+});
+
+describe('the restore plan', () => {
+  it('picks the newest set that became consistent before a time target, and runs a delta restore to it', () => {
+    const all = facts(threeBackups);
+    const [full, diff] = all.get('ssh-backup1')!.repos![0].backups;
+    const between = (diff.stop! + 1800) * 1000;
+    const result = plan({ target: { type: 'time', ms: between } }, all);
+    expect(result.operation.request.set).toBe(diff.label);
+    expect(restoreCommand(result)).toContain(`--set=${diff.label} --delta --type=time`);
+    expect(restoreCommand(result)).toContain('--target-action=promote restore');
+    expect(result.resources.map((resource) => resource.kind)).toEqual([
+      'restore_wal',
+      'pg_stop',
+      'pg_restore',
+      'pg_start',
+      'recovery_end',
+      'archive_check',
+    ]);
+    // Each step waits for the one before.
+    for (const [index, resource] of result.resources.entries())
+      expect(resource.dependsOn).toEqual(index === 0 ? [] : [result.resources[index - 1].address]);
+    const before = (full.stop! - 60) * 1000;
+    expect(() => plan({ target: { type: 'time', ms: before } }, all)).toThrow(/before the recovery window/);
+  });
+
+  it('picks by LSN, takes the oldest set for a transaction id, and --no-delta writes every file', () => {
+    const all = facts(threeBackups);
+    const [full, , incr] = all.get('ssh-backup1')!.repos![0].backups;
+    expect(plan({ target: { type: 'lsn', lsn: '0/7000200' } }, all).operation.request.set).toBe(incr.label);
+    expect(plan({ target: { type: 'xid', xid: '900' } }, all).operation.request.set).toBe(full.label);
+    expect(restoreCommand(plan({ delta: false }, all))).toContain(' --force ');
+    expect(restoreCommand(plan({}, all))).not.toContain('--target-action');
+  });
+
+  it('refuses too little space, naming what it needs and what can be had', () => {
+    expect(() => plan({}, facts(threeBackups), { availableBytes: 10 * 1024 ** 2, usedBytes: 5 * 1024 ** 2 })).toThrow(
+      /needs about 152 MiB; 15 MiB can be had there \(10 MiB free, 5 MiB held by the data directory now\)/,
+    );
+  });
+
+  it('refuses a set whose WAL has expired, and a repository it cannot read', () => {
+    const expired = facts((all) => {
+      threeBackups(all);
+      all.get('ssh-backup1')!.repos![0].archiveMin = '000000010000000000000006';
+    });
+    expect(() => plan({}, expired)).not.toThrow();
+    expect(() => plan({ set: expired.get('ssh-backup1')!.repos![0].backups[0].label }, expired)).toThrow(
+      /needs WAL from 000000010000000000000002, but repo1's archive starts at 000000010000000000000006/,
+    );
+    const unreadable = facts((all) => {
+      Object.assign(all.get('ssh-backup1')!.repos![0], { statusCode: 99, unreadable: true, statusMessage: 'other' });
+    });
+    expect(() => plan({}, unreadable)).toThrow(/repo1 of pgedge-lab-1 cannot be read from ssh-backup1: other/);
+  });
+
+  it('refuses when pgBackRest config on the hosts differs from bsync.toml', () => {
+    const drifted = facts((all) => {
+      threeBackups(all);
+      const conf = all.get('ssh-backup1')!.files['/etc/pgbackrest/pgbackrest.conf'];
+      conf.content = conf.content!.replace(/^repo1-retention-full=.*$/m, 'repo1-retention-full=9');
+    });
+    expect(() => plan({}, drifted)).toThrow(/not as bsync.toml says.*ssh-backup1\.pgbackrest_conf/);
+  });
+
+  it('a stopped server: no archive or stop step, started the Debian way, and its layout asked for by need', () => {
+    const stopped = facts((all) => {
+      threeBackups(all);
+      const pg1 = all.get('ssh-pg1')!;
+      pg1.postgres = { ...pg1.postgres!, running: false };
+      pg1.files['/etc/postgresql/15/main/postgresql.conf'] = { exists: true, kind: 'file' };
+    });
+    const host = inventory.hosts.find((entry) => entry.name === 'ssh-pg1')!;
+    expect(restoreNeeds(inventory, host)[0].files!.map((file) => file.path)).toEqual([
+      '/etc/postgresql/15/main/postgresql.conf',
+      '/usr/lib/postgresql/15/bin/pg_ctl',
+      '/usr/pgsql-15/bin/pg_ctl',
+    ]);
+    const result = planRestore({
+      inventory,
+      facts: stopped,
+      request: { zone: 1, target: { type: 'latest' }, delta: true, targetAction: 'promote', allowOverwrite: false },
+      space: PLENTY,
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+    expect(result.resources.map((resource) => resource.kind)).toEqual([
+      'pg_restore',
+      'pg_start',
+      'recovery_end',
+      'archive_check',
+    ]);
+    expect(result.resources[1].change!.steps[0].command).toBe('pg_ctlcluster --skip-systemctl-redirect 15 main start');
+    expect(result.operation.notes.join('\n')).toContain('PostgreSQL does not run on ssh-pg1');
+  });
+
+  it('refuses a running server without --allow-overwrite, and a Patroni cluster', () => {
+    expect(() => plan({ allowOverwrite: false })).toThrow(/ssh-pg1 runs PostgreSQL on port 5432 as a primary/);
+    const ha = parseConfig(
+      `${SSH_CONFIG}\n[patroni]\nconfig = "/etc/patroni/patroni.yml"\n`,
+      `${FIXTURES}lab/ssh.toml`,
+      ENV,
+    );
+    expect(() =>
+      planRestore({
+        inventory: ha,
+        facts: facts(threeBackups),
+        request: { zone: 1, target: { type: 'latest' }, delta: true, targetAction: 'promote', allowOverwrite: true },
+        space: PLENTY,
+        now: Date.now(),
+      }),
+    ).toThrow(/restoring a Patroni cluster is not built yet/);
+  });
+});
