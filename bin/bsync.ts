@@ -22,6 +22,8 @@ async function run(invocation: Invocation): Promise<number> {
       return (await import('../lib/cli/facts.js')).factsCommand(invocation.options);
     case 'unlock':
       return (await import('../lib/cli/unlock.js')).unlockCommand(invocation.options);
+    case 'backup':
+      return (await import('../lib/cli/backup.js')).backupCommand(invocation.options);
     case 'restore':
       return (await import('../lib/cli/restore.js')).restoreCommand(invocation.options);
   }

@@ -62,7 +62,7 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
   // A saved restore or backup is planned again by its own command's planner, on its own hosts.
   const planning = saved?.operation
-    ? (await import('./restore.js')).savedOperationPlanning(saved.operation)
+    ? await (await import('./restore.js')).savedOperationPlanning(saved.operation)
     : undefined;
   return applyWith(options, { name: 'apply', saved, planning });
 }
@@ -149,7 +149,9 @@ async function applyCluster(
     progress.finish();
     view.applyReport({ plan: planned.plan, results, interrupted: interrupt.requested });
     if (interrupt.requested) return done(INTERRUPT_EXIT, true);
-    return done(results.every((result) => result.status === 'done') ? 0 : 1, true);
+    const allDone = results.every((result) => result.status === 'done');
+    if (allDone) await planning.after?.(session, (message) => view.progress(message));
+    return done(allDone ? 0 : 1, true);
   } finally {
     await Promise.all(leases.map((lease) => lease.release()));
     session.close();

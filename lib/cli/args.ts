@@ -13,6 +13,7 @@ import type { statusCommand } from './status.js';
 import type { unlockCommand } from './unlock.js';
 import type { verifyCommand } from './verify.js';
 import type { restoreCommand } from './restore.js';
+import type { backupCommand } from './backup.js';
 
 export type Invocation =
   | { command: 'validate' | 'facts'; options: GlobalOptions }
@@ -21,7 +22,8 @@ export type Invocation =
   | { command: 'verify'; options: Parameters<typeof verifyCommand>[0] }
   | { command: 'apply'; options: Parameters<typeof applyCommand>[0] }
   | { command: 'unlock'; options: Parameters<typeof unlockCommand>[0] }
-  | { command: 'restore'; options: Parameters<typeof restoreCommand>[0] };
+  | { command: 'restore'; options: Parameters<typeof restoreCommand>[0] }
+  | { command: 'backup'; options: Parameters<typeof backupCommand>[0] };
 
 // One controller: the ssh2 handshakes of every connection share Node's one thread; see docs/fleet.md.
 const DEFAULT_PARALLEL = 16;
@@ -91,6 +93,17 @@ function invocation(command: string, argv: Record<string, unknown>): Invocation 
           allowOverwrite: Boolean(argv['allow-overwrite']),
           out: argv.out as string | undefined,
           yes: Boolean(argv.yes),
+          allowRestart: false,
+        },
+      };
+    case 'backup':
+      return {
+        command,
+        options: {
+          ...globals(argv),
+          type: argv.type === 'diff' || argv.type === 'incr' ? argv.type : 'full',
+          repo: argv.repo as number | undefined,
+          yes: true,
           allowRestart: false,
         },
       };
@@ -305,6 +318,15 @@ export async function yargsInvocation(
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' }),
       handle('restore'),
     )
+    .command(
+      'backup',
+      'take a backup now, where the scheduled ones run, and print its label',
+      (y) =>
+        y
+          .option('type', { choices: ['full', 'diff', 'incr'], default: 'incr', describe: 'backup type' })
+          .option('repo', { type: 'number', describe: 'into repoN (default: repo1)' }),
+      handle('backup'),
+    )
     .command('facts', 'print the gathered facts as JSON', {}, handle('facts'))
     .command(
       'unlock <lease>',
@@ -331,7 +353,7 @@ export async function yargsInvocation(
         throw new UsageError('--repo needs a repository number (1, 2, ...)');
       return true;
     }, true)
-    .demandCommand(1, 'Name a command: validate, plan, apply, restore, status, verify, facts or unlock.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, restore, backup, status, verify, facts or unlock.')
     .strict()
     .fail((message, error) => {
       throw error ?? new UsageError(message);

@@ -25,6 +25,8 @@ export interface Planning {
   extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
   /** How to make the same plan again, for the messages about saved plans. */
   again: string;
+  /** Runs once every action is done (the new backup's label and size): what it tells goes to the view. */
+  after?: (session: Session, say: (message: string) => void) => Promise<void>;
 }
 
 export const DECLARED_STATE: Planning = {

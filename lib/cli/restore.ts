@@ -62,7 +62,8 @@ export function restorePlanning(request: RestoreRequest): Planning {
 }
 
 /** The Planning of a saved operation plan (apply FILE). */
-export function savedOperationPlanning(operation: PlanOperation): Planning {
+export async function savedOperationPlanning(operation: PlanOperation): Promise<Planning> {
+  if (operation.command === 'backup') return (await import('./backup.js')).savedBackupPlanning(operation);
   const planning = restorePlanning(restoreRequestOf(operation));
   return { ...planning, selection: { hosts: [String(operation.request.host)] } };
 }

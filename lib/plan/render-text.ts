@@ -76,7 +76,7 @@ export function renderPlanText(plan: Plan, style: Style): string {
         `bsync will run these steps (${plan.operation.command}):`,
         '',
         ...plan.operation.notes.map((note) => paint(style, 33, `! ${note}`)),
-        '',
+        ...(plan.operation.notes.length > 0 ? [''] : []),
       ]
     : ['bsync will make these changes:', ''];
   for (const host of plan.hosts) {

@@ -121,6 +121,18 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     const check = await pgbackrest('check');
     expect(check.code, check.stderr).toBe(0);
   }, 600_000);
+
+  it('bsync backup --type incr runs on the backup host against the current leader, prints the label, and status lists it', async () => {
+    const run = await bsync(['backup', '-c', CONFIG, '--type', 'incr']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('ha-backup1\n  > backup[incr:repo1]');
+    const label = /New backup in repo1: (\S+I) \(incr, /.exec(run.stderr)?.[1];
+    expect(label, run.stderr).toBeDefined();
+    const info = JSON.parse((await pgbackrest('--output=json info')).stdout);
+    expect(info[0].backup.at(-1).label).toBe(label);
+    const status = JSON.parse((await bsync(['status', '-c', CONFIG, '--json'])).stdout);
+    expect(status.stanzas[0].newest.incr.label).toBe(label);
+  }, 600_000);
 });
 
 describe('drift in an ha cluster', () => {

@@ -74,6 +74,17 @@ async function expectRestored(host: string, run: BsyncRun, first: string, timeli
   await sh(host, 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
 }
 
+/** An on-demand incr backup on `host`: its label is printed, and status names it the newest incr of zone 1. */
+async function expectBackup(config: string, host: string, args: string[]): Promise<void> {
+  const run = await bsync(['backup', '-c', config, '--type', 'incr', ...args]);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain(`${host}\n  > backup[incr:repo1]`);
+  const label = /New backup in repo1: (\S+I) \(incr, [\d.]+ MiB/.exec(run.stderr)?.[1];
+  expect(label, run.stderr).toBeDefined();
+  const status = JSON.parse((await bsync(['status', '-c', config, '--json', '--zone', '1'])).stdout);
+  expect(status.stanzas[0].newest.incr.label).toBe(label);
+}
+
 describe('bsync restore, ssh repository (backup host)', () => {
   beforeAll(async () => {
     await resetScenario('ssh');
@@ -93,6 +104,10 @@ describe('bsync restore, ssh repository (backup host)', () => {
     expect(run.stdout).toContain('everything written after the target is lost');
     await expectRestored('ssh-pg1', run, first, before);
     await expectNoChanges(SSH);
+  }, 600_000);
+
+  it('bsync backup --type incr runs on the backup host, prints the new label, and status lists it', async () => {
+    await expectBackup(SSH, 'ssh-backup1', ['--zone', '1']);
   }, 600_000);
 
   it('refuses at plan time what it cannot do, and the server keeps running untouched', async () => {
@@ -191,6 +206,10 @@ describe('bsync restore, s3 repository', () => {
   afterAll(async () => {
     await onHost('s3-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP TABLE IF EXISTS restore_probe'`);
   });
+
+  it('bsync backup --type incr runs on the primary into the bucket, prints the new label, and status lists it', async () => {
+    await expectBackup(S3, 's3-pg1', ['--zone', '1']);
+  }, 600_000);
 
   it('recovers to a time between two commits from the bucket, archives again, no changes after', async () => {
     const { target, first } = await twoBatches('s3-pg1');
