@@ -1,9 +1,10 @@
 // The checks a schema cannot make: uniqueness, one backup host per zone, cron syntax, keys
-// that only go together. Each reads only keys the schema found sound
+// that only go together, the backup role's name. Each reads only keys the schema found sound
 // (`sound`), so every independent mistake of a config is reported in the same run.
 import { cronProblem } from './cron.js';
 import type { ConfigProblems, Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
+import { reservedRoleProblem } from './role-names.js';
 
 type Add = (path: string, message: string, hint?: string) => void;
 
@@ -130,7 +131,7 @@ function checkSchedules(schedule: RawConfig['schedule'], path: string, add: Add,
   }
 }
 
-/** The backup role: a password while enabled. */
+/** The backup role: a password while enabled, and a name of its own. */
 function checkBackupUser(raw: RawConfig, add: Add, sound: Sound): void {
   const user = raw.backup_user;
   if (sound('backup_user.enabled', 'backup_user.password') && (user?.enabled ?? true) && user?.password === undefined)
@@ -138,6 +139,13 @@ function checkBackupUser(raw: RawConfig, add: Add, sound: Sound): void {
       'backup_user.password',
       'is required while the backup user is enabled',
       'Set it, e.g. password = { env = "BSYNC_BACKUP_PASSWORD" }, or set backup_user.enabled = false.',
+    );
+  const reserved = user?.name !== undefined && sound('backup_user.name') ? reservedRoleProblem(user.name) : null;
+  if (reserved)
+    add(
+      'backup_user.name',
+      `${JSON.stringify(user!.name)} ${reserved}`,
+      'Name a role of its own for bsync to manage, such as "backrest" (the default).',
     );
 }
 

@@ -142,3 +142,48 @@ describe('[pgbackrest.global] and [pgbackrest.stanza]', () => {
     );
   });
 });
+
+describe("the backup role's name", () => {
+  const text = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8');
+  const named = (name: string) =>
+    parseConfig(
+      text.replace('[backup_user]\n', `[backup_user]\nname = "${name}"\n`),
+      `${FIXTURES}good/minimal.toml`,
+      ENV,
+    );
+
+  it.each([
+    [
+      'postgres',
+      "is the superuser that PostgreSQL and pgBackRest themselves connect as; as the backup role it would get bsync's password and pg_hba.conf rules",
+    ],
+    [
+      'pg_backup',
+      'begins with "pg_", which PostgreSQL reserves for its own roles (pg_monitor, pg_checkpoint, ...); CREATE ROLE refuses it',
+    ],
+    [
+      'pg_',
+      'begins with "pg_", which PostgreSQL reserves for its own roles (pg_monitor, pg_checkpoint, ...); CREATE ROLE refuses it',
+    ],
+    ['public', 'is reserved by PostgreSQL: PUBLIC is the group every role belongs to; CREATE ROLE refuses it'],
+    ['none', 'is reserved by PostgreSQL (CREATE ROLE refuses it)'],
+    ...['current_user', 'current_role', 'session_user'].map((name) => [
+      name,
+      `is a PostgreSQL keyword: in GRANT and ALTER ROLE, ${name.toUpperCase()} means a role of the running session, not a role of that name`,
+    ]),
+  ])('refuses %s, saying why', (name, why) => {
+    expect(() => named(name)).toThrow(ConfigError);
+    try {
+      named(name);
+    } catch (error) {
+      expect((error as ConfigError).describe()).toBe(
+        `${FIXTURES}good/minimal.toml:13: backup_user.name: "${name}" ${why}\n  Name a role of its own for bsync to manage, such as "backrest" (the default).`,
+      );
+    }
+  });
+
+  it('takes names that only look like them', () => {
+    for (const name of ['backrest', 'postgres_backup', 'pgbackup', 'publicity', 'nobody'])
+      expect(named(name).backupUser.name).toBe(name);
+  });
+});
