@@ -7,13 +7,15 @@ interface ErrorJson {
   hint?: string;
   hosts?: string[];
   /** A config's problems, each as one error alone would be (ConfigErrors). */
-  errors?: ErrorJson[];
+  errors?: Array<{ message: string; where?: string; hint?: string }>;
 }
 
 /** An error as machine output (--json): the same fields for one cluster or many. */
 export function errorJson(error: unknown): ErrorJson {
-  if (error instanceof ConfigErrors)
-    return { message: error.message, where: error.where, errors: error.errors.map(errorJson) };
+  if (error instanceof ConfigErrors) {
+    const errors = error.errors.map(({ message, where, hint }) => ({ message, where, hint }));
+    return { message: error.message, where: error.where, errors };
+  }
   return error instanceof BsyncError
     ? { message: error.message, where: error.where, hint: error.hint, hosts: error.hosts }
     : { message: error instanceof Error ? error.message : String(error) };
