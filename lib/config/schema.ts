@@ -156,8 +156,14 @@ export function validateSchema(
       .slice(1)
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
   // A table-or-list anyOf ([repo] or [[repo]]) holds a list by now (config/index.ts makes
-  // one of a table): the list branch's complaints are the ones that explain.
-  const lists = errors.filter((error) => error.keyword === 'anyOf' && Array.isArray(valueAt(error.instancePath)));
+  // one of a table): the list branch's complaints are the ones that explain. (A list where
+  // a secret goes is just a wrong value: its anyOf has no list branch.)
+  const lists = errors.filter(
+    (error) =>
+      error.keyword === 'anyOf'
+      && (error.schema as Array<{ type?: string }>).some((branch) => branch.type === 'array')
+      && Array.isArray(valueAt(error.instancePath)),
+  );
   // The table branch can only say "must be a table" of a list (a $ref'd branch's errors
   // carry that schema's own paths), so that complaint and the anyOf's own go.
   const relevant = errors.filter(

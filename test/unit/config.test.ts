@@ -208,6 +208,12 @@ describe('every problem of a config at once', () => {
     ]);
   });
 
+  it('says a list is no secret (the anyOf that takes a list is [repo] or [[repo]] only)', () => {
+    expect(problems(minimal.replace('{ env = "BSYNC_CIPHER" }', '["a"]'))).toEqual([
+      ':10: repo.cipher_pass: must be a secret: { env = "NAME" }, { file = "path" } or a string, got a list',
+    ]);
+  });
+
   it('names the file alone where no line holds the key', () => {
     expect(problems(minimal.replace('[cluster]\nname = "demo"\n', ''))).toEqual([': cluster: is required']);
   });
