@@ -27,16 +27,19 @@ export type Sound = (...paths: string[]) => boolean;
 
 export class ConfigProblems {
   readonly #file: string;
-  readonly #lines: KeyLines;
+  readonly #text: string;
+  /** Made at the first problem: a good config is never read for lines. */
+  #lines?: KeyLines;
   readonly #found: Problem[] = [];
 
   constructor(file: string, text: string) {
     this.#file = file;
-    this.#lines = keyLines(text);
+    this.#text = text;
   }
 
   /** A problem at a key path (as the file writes it: `host[2].zone`, `repo.s3.key`), with what would be right. */
   add(path: string, message: string, hint?: string): void {
+    this.#lines ??= keyLines(this.#text);
     this.#found.push({ path, message, hint, line: path === '' ? undefined : this.#lines(path) });
   }
 
