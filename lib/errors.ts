@@ -41,3 +41,21 @@ export class HostError extends BsyncError {
     this.host = host;
   }
 }
+
+/**
+ * Every problem found in one config, raised at once so a person fixes them in one pass:
+ * each a ConfigError of its own, in the order of the file's lines.
+ */
+export class ConfigErrors extends ConfigError {
+  readonly errors: readonly ConfigError[];
+  constructor(errors: ConfigError[], file: string) {
+    super(`${errors.length} problems in the config`, { where: file });
+    this.name = 'ConfigErrors';
+    this.errors = errors;
+  }
+
+  /** One entry a line, each as it would read alone. */
+  override describe(): string {
+    return this.errors.map((error) => error.describe()).join('\n');
+  }
+}

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/index.js';
 import type { Inventory } from '../config/inventory.js';
 import { mergeLabelled, type Metric } from '../metrics/prom.js';
 import { Semaphore } from '../semaphore.js';
-import { describeError } from '../views/error.js';
+import { describeError, errorEntries } from '../views/error.js';
 import type { ClusterOutcome, FleetCommand } from '../views/fleet.js';
 import { progress, type Sink } from '../views/sink.js';
 import { viewFor, type View } from '../views/view.js';
@@ -114,7 +114,8 @@ async function runFleet(
     outcomes.map(async (outcome, index) => {
       const target = targets[index];
       if (target) await runOne(outcome, target, runCluster, context, options);
-      if (outcome.error !== undefined) view.progress(`bsync: error: ${outcome.label}: ${describeError(outcome.error)}`);
+      for (const entry of outcome.error === undefined ? [] : errorEntries(outcome.error))
+        view.progress(`bsync: error: ${outcome.label}: ${describeError(entry)}`);
       printer(index);
     }),
   );

@@ -179,11 +179,6 @@ export function backupRolePassword(inventory: Inventory): Secret | null {
   return inventory.backupUser.enabled ? inventory.backupUser.password : null;
 }
 
-/** The ssh repository (a backup host per zone), if the stanza has one: at most one does. */
-export function sshRepo(inventory: Inventory): Repo | undefined {
-  return inventory.repos.find((repo) => repo.type === 'ssh');
-}
-
 /** The stanza name of a zone: [cluster].stanza, else `pgedge-<cluster>-<zone>`. */
 export function stanzaFor(inventory: Inventory, zone: number): string {
   return inventory.cluster.stanza ?? `pgedge-${inventory.cluster.name}-${zone}`;

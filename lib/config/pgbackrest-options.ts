@@ -1,11 +1,11 @@
 // [pgbackrest.global] and [pgbackrest.stanza]: pgBackRest's own options, checked against its
 // option table (lib/pgbackrest-options/) and turned into pgbackrest.conf values. Whether a
 // host's pgBackRest version has them is a fact, checked when planning (lib/desired/).
-import { ConfigError } from '../errors.js';
 import { lookupOption, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
 import type { OptionInfo } from '../pgbackrest-options/types.js';
 import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
 import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
+import type { ConfigProblems } from './problems.js';
 import { closest } from './schema.js';
 
 type OptionTable = 'global' | 'stanza';
@@ -172,40 +172,46 @@ function refusal(
   return null;
 }
 
-function checkTable(raw: Raw, table: OptionTable, file: string, repoCount: number): PgbackrestOption[] {
+/** The table's options that are sound; each other one is a problem. */
+function checkTable(raw: Raw, table: OptionTable, problems: ConfigProblems, repoCount: number): PgbackrestOption[] {
   return Object.keys(raw)
     .sort()
-    .map((key) => {
+    .flatMap((key) => {
       const path = `pgbackrest.${table}.${key}`;
       const option = lookupOption(key);
       const refused = refusal(key, option, table, repoCount);
-      if (refused) throw new ConfigError(`${path}: ${refused.message}`, { where: file, hint: refused.hint });
-      const values = confValues(raw[key], option!.info);
-      if (typeof values === 'string') throw new ConfigError(`${path}: ${values}`, { where: file });
-      for (const value of values) {
-        const problem = pgbackrestValueProblem(value);
-        if (problem)
-          throw new ConfigError(`${path}: pgbackrest.conf cannot hold this value: ${problem}`, { where: file });
+      if (refused) {
+        problems.add(path, refused.message, refused.hint);
+        return [];
       }
-      return { key, name: option!.name, values };
+      const values = confValues(raw[key], option!.info);
+      if (typeof values === 'string') {
+        problems.add(path, values);
+        return [];
+      }
+      const problem = values.map(pgbackrestValueProblem).find((found) => found !== null);
+      if (problem) {
+        problems.add(path, `pgbackrest.conf cannot hold this value: ${problem}`);
+        return [];
+      }
+      return [{ key, name: option!.name, values }];
     });
 }
 
-/** The checked options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
+/** The sound options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
 export function pgbackrestOptions(
   raw: { global?: Raw; stanza?: Raw } | undefined,
-  file: string,
+  problems: ConfigProblems,
   repoCount = 1,
 ): PgbackrestOptions {
-  const global = checkTable(raw?.global ?? {}, 'global', file, repoCount);
-  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', file, repoCount);
-  const twice = stanza.find((option) => global.some((other) => other.key === option.key));
-  if (twice) {
-    throw new ConfigError(`pgbackrest.stanza.${twice.key}: is also set in [pgbackrest.global]`, {
-      where: file,
-      hint: 'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.',
-    });
-  }
+  const global = checkTable(raw?.global ?? {}, 'global', problems, repoCount);
+  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', problems, repoCount);
+  for (const twice of stanza.filter((option) => global.some((other) => other.key === option.key)))
+    problems.add(
+      `pgbackrest.stanza.${twice.key}`,
+      'is also set in [pgbackrest.global]',
+      'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.',
+    );
   return { global, stanza };
 }
 
@@ -217,31 +223,27 @@ export function checkOptionNeeds(
   options: PgbackrestOptions,
   hosts: Array<{ name: string; role: string; zone?: number }>,
   hasBackupHosts: boolean,
-  file: string,
+  problems: ConfigProblems,
 ): void {
   const table = options.stanza.some((option) => option.key === 'backup-standby') ? 'stanza' : 'global';
   if (optionValue(options, 'backup-standby') !== 'y') return;
   const path = `pgbackrest.${table}.backup-standby`;
   if (!hasBackupHosts) {
-    throw new ConfigError(
-      `${path}: needs a standby in the stanza, and without an ssh repository each PostgreSQL host's stanza lists only itself`,
-      {
-        where: file,
-        hint: 'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.',
-      },
+    problems.add(
+      path,
+      "needs a standby in the stanza, and without an ssh repository each PostgreSQL host's stanza lists only itself",
+      'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.',
     );
+    return;
   }
   for (const zone of new Set(hosts.map((host) => host.zone ?? 1))) {
     const postgres = hosts.filter((host) => (host.zone ?? 1) === zone && host.role === 'postgres');
-    if (postgres.length < 2) {
-      throw new ConfigError(
-        `${path}: needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`,
-        {
-          where: file,
-          hint: 'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.',
-        },
+    if (postgres.length < 2)
+      problems.add(
+        path,
+        `needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`,
+        'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.',
       );
-    }
   }
 }
 

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { newAjv, type Ajv } from '../ajv.js';
-import { ConfigError } from '../errors.js';
 import { projectFile } from '../project-files.js';
+import type { ConfigProblems } from './problems.js';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true };
@@ -84,8 +84,12 @@ const TYPE_WORDS: Record<string, string> = {
   array: 'a list ([[...]] tables)',
 };
 
-function sentence(error: ErrorObject, data: unknown): { path: string; message: string } {
-  const path = keyPath(error.instancePath);
+function sentence(
+  error: ErrorObject,
+  data: unknown,
+  rename: (path: string) => string,
+): { path: string; message: string } {
+  const path = rename(keyPath(error.instancePath));
   const value = error.instancePath
     .split('/')
     .slice(1)
@@ -138,8 +142,12 @@ function sentence(error: ErrorObject, data: unknown): { path: string; message: s
   }
 }
 
-/** Throws a ConfigError for the first problem (the others follow in the hint). */
-export function validateSchema(data: unknown, file: string, rename: (path: string) => string = (path) => path): void {
+/** Adds a problem for each way the config fails the schema, once each. */
+export function validateSchema(
+  data: unknown,
+  problems: ConfigProblems,
+  rename: (path: string) => string = (path) => path,
+): void {
   if (validate(data)) return;
   const errors = validate.errors ?? [];
   const valueAt = (pointer: string) =>
@@ -148,8 +156,14 @@ export function validateSchema(data: unknown, file: string, rename: (path: strin
       .slice(1)
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
   // A table-or-list anyOf ([repo] or [[repo]]) holds a list by now (config/index.ts makes
-  // one of a table): the list branch's complaints are the ones that explain.
-  const lists = errors.filter((error) => error.keyword === 'anyOf' && Array.isArray(valueAt(error.instancePath)));
+  // one of a table): the list branch's complaints are the ones that explain. (A list where
+  // a secret goes is just a wrong value: its anyOf has no list branch.)
+  const lists = errors.filter(
+    (error) =>
+      error.keyword === 'anyOf'
+      && (error.schema as Array<{ type?: string }>).some((branch) => branch.type === 'array')
+      && Array.isArray(valueAt(error.instancePath)),
+  );
   // The table branch can only say "must be a table" of a list (a $ref'd branch's errors
   // carry that schema's own paths), so that complaint and the anyOf's own go.
   const relevant = errors.filter(
@@ -167,21 +181,10 @@ export function validateSchema(data: unknown, file: string, rename: (path: strin
       ),
   );
   const seen = new Set<string>();
-  const sentences = explained
-    .map((error) => sentence(error, data))
-    .map(({ path, message }) => ({ path: rename(path), message }))
-    .filter(({ path, message }) => {
-      const key = `${path}: ${message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  const [first, ...rest] = sentences;
-  throw new ConfigError(`${first.path || '(top level)'}: ${first.message}`, {
-    where: file,
-    hint:
-      rest.length > 0
-        ? `also: ${rest.map(({ path, message }) => `${path}: ${message}`).join('\n  also: ')}`
-        : undefined,
-  });
+  for (const { path, message } of explained.map((error) => sentence(error, data, rename))) {
+    const key = `${path}: ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.add(path, message);
+  }
 }

@@ -1,19 +1,21 @@
 // Secrets in the config: { env = "NAME" }, { file = "path" }, or inline (warned about).
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
 import { Secret } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
+import type { ConfigProblems } from './problems.js';
 
 export type SecretSpec = string | { env: string } | { file: string };
 
 export interface SecretContext {
-  file: string;
   configDir: string;
   env: NodeJS.ProcessEnv;
   warnings: string[];
+  /** Where a secret that cannot be read is reported, with the config's other problems. */
+  problems: ConfigProblems;
 }
 
-export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretContext): Secret {
+/** The secret, or undefined when it cannot be read (a problem at keyPath says why). */
+export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretContext): Secret | undefined {
   if (typeof spec === 'string') {
     ctx.warnings.push(
       `${keyPath} is written in the config itself; use { env = "NAME" } or { file = "path" } so it stays out of the file`,
@@ -23,10 +25,12 @@ export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretCont
   if ('env' in spec) {
     const value = ctx.env[spec.env];
     if (value === undefined || value === '') {
-      throw new ConfigError(`${keyPath}: the environment variable ${spec.env} is not set`, {
-        where: ctx.file,
-        hint: `Export ${spec.env} before running bsync, or use { file = "path" }.`,
-      });
+      ctx.problems.add(
+        keyPath,
+        `the environment variable ${spec.env} is not set`,
+        `Export ${spec.env} before running bsync, or use { file = "path" }.`,
+      );
+      return undefined;
     }
     return new Secret(value, `env ${spec.env}`);
   }
@@ -36,13 +40,17 @@ export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretCont
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      `${keyPath}: cannot read the secret file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
-      { where: ctx.file },
+    ctx.problems.add(
+      keyPath,
+      `cannot read the secret file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
     );
+    return undefined;
   }
   const value = text.replace(/\r?\n$/, '');
-  if (value === '') throw new ConfigError(`${keyPath}: the secret file ${path} is empty`, { where: ctx.file });
+  if (value === '') {
+    ctx.problems.add(keyPath, `the secret file ${path} is empty`);
+    return undefined;
+  }
   if ((statSync(path).mode & 0o077) !== 0)
     ctx.warnings.push(`${keyPath}: ${path} can be read by other users; chmod 600 it`);
   return new Secret(value, `file ${path}`);

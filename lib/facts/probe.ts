@@ -43,8 +43,3 @@ export function probeContext(inventory: Inventory, host: HostSpec, needs: FactNe
 export function pgbackrestUser(inventory: Inventory, host: HostSpec): string {
   return host.role === 'backup' ? inventory.repoUser : PG_OS_USER;
 }
-
-/** Decodes base64 that a probe printed with `base64 -w0`. */
-export function fromBase64(text: string): string {
-  return Buffer.from(text.trim(), 'base64').toString('utf8');
-}

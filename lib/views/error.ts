@@ -1,8 +1,21 @@
 // An error as a person reads it and as machine output; the same for one cluster or many.
-import { BsyncError } from '../errors.js';
+import { BsyncError, ConfigErrors } from '../errors.js';
+
+interface ErrorJson {
+  message: string;
+  where?: string;
+  hint?: string;
+  hosts?: string[];
+  /** A config's problems, each as one error alone would be (ConfigErrors). */
+  errors?: Array<{ message: string; where?: string; hint?: string }>;
+}
 
 /** An error as machine output (--json): the same fields for one cluster or many. */
-export function errorJson(error: unknown): { message: string; where?: string; hint?: string; hosts?: string[] } {
+export function errorJson(error: unknown): ErrorJson {
+  if (error instanceof ConfigErrors) {
+    const errors = error.errors.map(({ message, where, hint }) => ({ message, where, hint }));
+    return { message: error.message, where: error.where, errors };
+  }
   return error instanceof BsyncError
     ? { message: error.message, where: error.where, hint: error.hint, hosts: error.hosts }
     : { message: error instanceof Error ? error.message : String(error) };
@@ -12,4 +25,9 @@ export function errorJson(error: unknown): { message: string; where?: string; hi
 export function describeError(error: unknown): string {
   if (error instanceof BsyncError) return error.describe();
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The errors to show one by one, each with its own `error:` line: a config's problems, or the error alone. */
+export function errorEntries(error: unknown): unknown[] {
+  return error instanceof ConfigErrors ? [...error.errors] : [error];
 }

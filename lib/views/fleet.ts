@@ -2,7 +2,7 @@
 // --json one document holding every cluster's (schemas/fleet.schema.json).
 import type { Metric } from '../metrics/prom.js';
 import { printable } from '../printable.js';
-import { describeError, errorJson } from './error.js';
+import { describeError, errorEntries, errorJson } from './error.js';
 
 /** The commands that run over several configs, as the fleet document and the run metrics name them. */
 export type FleetCommand = 'validate' | 'plan' | 'apply' | 'status' | 'verify' | 'restore' | 'backup';
@@ -28,7 +28,12 @@ function clusterHeading(outcome: Pick<ClusterOutcome, 'config' | 'cluster'>): st
 }
 
 export function clusterSection(outcome: ClusterOutcome): string {
-  const error = outcome.error === undefined ? '' : `Error: ${describeError(outcome.error)}\n`;
+  const error =
+    outcome.error === undefined
+      ? ''
+      : errorEntries(outcome.error)
+          .map((entry) => `Error: ${describeError(entry)}\n`)
+          .join('');
   return `${printable(clusterHeading(outcome))}\n${outcome.text}${printable(error)}\n`;
 }
 

@@ -1,6 +1,6 @@
 // What both views show alike on stderr: progress lines, apply's progress, an error's message.
 import { ApplyProgress } from './apply-progress.js';
-import { describeError } from './error.js';
+import { describeError, errorEntries } from './error.js';
 import type { Sink } from './sink.js';
 import type { View } from './view.js';
 
@@ -15,6 +15,8 @@ export function stderrParts(
         live: sink.live && Boolean(process.stderr.isTTY),
         plain: (line) => sink.progress(line),
       }),
-    errorLine: (error) => sink.progress(`bsync: error: ${describeError(error)}`),
+    errorLine: (error) => {
+      for (const entry of errorEntries(error)) sink.progress(`bsync: error: ${describeError(entry)}`);
+    },
   };
 }

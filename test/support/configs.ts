@@ -1,6 +1,8 @@
 // Configs for unit tests on the facts recorded from the lab's ssh scenario: ssh.toml with
-// its secrets read from the environment, and a second repository (S3) to add to it.
+// its secrets read from the environment, and a second repository (S3) to add to it; and a
+// config's problems as loadConfig raises them.
 import { readFileSync } from 'node:fs';
+import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import { FIXTURES } from './bsync.js';
 
 export const ENV = {
@@ -35,4 +37,18 @@ ${s3Extra}
 /** ssh.toml with its [repo] as the first of two [[repo]] tables, the second `repo2`. */
 export function withSecondRepo(repo2: string): string {
   return SSH_CONFIG.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${repo2}\n[backup_user]`);
+}
+
+/** A config `file` with two problems, as loadConfig raises them (for the views that show them). */
+export function configProblems(file: string): ConfigErrors {
+  return new ConfigErrors(
+    [
+      new ConfigError('repo.cipher_pass: the environment variable C is not set', {
+        where: `${file}:4`,
+        hint: 'Export C',
+      }),
+      new ConfigError('host[2].zone: must be at least 1, got 0', { where: `${file}:14` }),
+    ],
+    file,
+  );
 }

@@ -44,6 +44,77 @@ describe('bad configs', () => {
   });
 });
 
+describe('a config with several problems', () => {
+  // Three mistakes in three places, found in another order than the file's (schema, cross-check, secret).
+  const dir = mkdtempSync(join(tmpdir(), 'bsync-cli-'));
+  const file = join(dir, 'bsync.toml');
+  writeFileSync(
+    file,
+    [
+      '[cluster]',
+      'name = "demo"',
+      '[repo]',
+      'cipher_pass = { env = "BSYNC_NOT_SET" }', // 4: a secret that cannot be read
+      '[backup_user]',
+      'name = "pg_backup"', // 6: a reserved role name
+      'password = "inline-password"',
+      '[[host]]',
+      'name = "pg1"',
+      'role = "postgres"',
+      '[[host]]',
+      'name = "backup1"',
+      'role = "backup"',
+      'zone = 0', // 14: out of the schema's range
+      '',
+    ].join('\n'),
+  );
+  const expected = [
+    `bsync: error: ${file}:4: repo.cipher_pass: the environment variable BSYNC_NOT_SET is not set`,
+    '  Export BSYNC_NOT_SET before running bsync, or use { file = "path" }.',
+    `bsync: error: ${file}:6: backup_user.name: "pg_backup" begins with "pg_", which PostgreSQL reserves for its own roles (pg_monitor, pg_checkpoint, ...); CREATE ROLE refuses it`,
+    '  Name a role of its own for bsync to manage, such as "backrest" (the default).',
+    `bsync: error: ${file}:14: host[2].zone: must be at least 1, got 0`,
+    '',
+  ].join('\n');
+
+  it.each(['validate', 'plan'])(
+    '%s reports all three, by line, each with its key path; exit 1, no stack trace',
+    async (command) => {
+      const run = await bsync([command, '-c', file]);
+      expect(run.stderr).toBe(expected);
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(1);
+    },
+  );
+
+  it('--json: one error object holding each problem, and the same lines on stderr', async () => {
+    const run = await bsync(['validate', '--json', '-c', file]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: {
+        message: '3 problems in the config',
+        where: file,
+        errors: [
+          {
+            message: 'repo.cipher_pass: the environment variable BSYNC_NOT_SET is not set',
+            where: `${file}:4`,
+            hint: 'Export BSYNC_NOT_SET before running bsync, or use { file = "path" }.',
+          },
+          {
+            message:
+              'backup_user.name: "pg_backup" begins with "pg_", which PostgreSQL reserves for its own roles (pg_monitor, pg_checkpoint, ...); CREATE ROLE refuses it',
+            where: `${file}:6`,
+            hint: 'Name a role of its own for bsync to manage, such as "backrest" (the default).',
+          },
+          { message: 'host[2].zone: must be at least 1, got 0', where: `${file}:14` },
+        ],
+      },
+    });
+    expect(run.stderr).toBe(expected);
+  });
+});
+
 describe('command line mistakes', () => {
   it('an unknown command or option is a usage error with exit 1', async () => {
     const run = await bsync(['plna']);

@@ -28,6 +28,7 @@ import { planMetrics } from '../../lib/plan/metrics.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { Semaphore } from '../../lib/semaphore.js';
 import { FIXTURES } from '../support/bsync.js';
+import { configProblems } from '../support/configs.js';
 
 const SECRETS = {
   BSYNC_CIPHER: 'cipher-passphrase-0123456789',
@@ -203,8 +204,15 @@ describe('the fleet summary and sections', () => {
     expect(failed).toBe(
       '=== /etc/bsync/gone.toml ===\nError: /etc/bsync/gone.toml: cannot read the config: no such file\n\n',
     );
+    const problems = clusterSection(outcome('bad.toml', { cluster: null, error: CONFIG_PROBLEMS }));
+    expect(problems).toBe(
+      '=== /etc/bsync/bad.toml ===\nError: bad.toml:4: repo.cipher_pass: the environment variable C is not set\n  Export C\n'
+        + 'Error: bad.toml:14: host[2].zone: must be at least 1, got 0\n\n',
+    );
   });
 });
+
+const CONFIG_PROBLEMS = configProblems('bad.toml');
 
 describe('the fleet JSON document', () => {
   const schema = (name: string) =>
@@ -230,12 +238,17 @@ describe('the fleet JSON document', () => {
             hint: 'Name the config with -c',
           }),
         }),
+        outcome('bad.toml', { cluster: null, code: 1, success: false, error: CONFIG_PROBLEMS }),
       ],
       1,
     ) as { clusters: Array<Record<string, unknown>>; exitCode: number };
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(document.exitCode).toBe(1);
-    expect(document.clusters.map((entry) => entry.exitCode)).toEqual([2, 0, 1]);
+    expect(document.clusters.map((entry) => entry.exitCode)).toEqual([2, 0, 1, 1]);
+    expect((document.clusters[3].error as { errors: unknown[] }).errors).toEqual([
+      { message: 'repo.cipher_pass: the environment variable C is not set', where: 'bad.toml:4', hint: 'Export C' },
+      { message: 'host[2].zone: must be at least 1, got 0', where: 'bad.toml:14' },
+    ]);
     expect(document.clusters[0].plan).toBe(drifted);
     expect(document.clusters[2]).toEqual({
       config: '/etc/bsync/gone.toml',

@@ -11,7 +11,7 @@ import { parseInfo } from '../../lib/facts/repo.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import { resourceAddress } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
@@ -26,7 +26,10 @@ function failure(text: string): string {
     load(text);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
+    // Several problems: each one's message, a line each, in the file's order.
+    return error instanceof ConfigErrors
+      ? error.errors.map((entry) => entry.message).join('\n')
+      : (error as ConfigError).message;
   }
   throw new Error('the config was accepted');
 }
@@ -54,7 +57,15 @@ describe('[[repo]] in the config', () => {
 
   it('names a list entry repo[N] and a single table repo', () => {
     expect(failure(TWO.replace('bucket = "pg-backups"\n', ''))).toBe('repo[2].s3.bucket: is required');
-    expect(failure(SSH.replace('type = "ssh"', 'type = "s3"'))).toBe('repo.s3: is required with repo.type = "s3"');
+    // Type s3 on the ssh scenario: no s3 table, a repository user and two backup hosts it has no use for.
+    expect(failure(SSH.replace('type = "ssh"', 'type = "s3"'))).toBe(
+      [
+        'repo.s3: is required with repo.type = "s3"',
+        'repo.user: only goes with repo.type = "ssh": it owns the repository on backup hosts, and s3 repositories have none',
+        'host[3].role: s3 repositories need no backup host',
+        'host[4].role: s3 repositories need no backup host',
+      ].join('\n'),
+    );
     expect(failure(TWO.replace('retention = { full = 4 }', 'retention = { full = 0 }'))).toBe(
       'repo[2].retention.full: must be at least 1, got 0',
     );

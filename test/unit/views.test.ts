@@ -19,6 +19,7 @@ import type { Sink } from '../../lib/views/sink.js';
 import { applyReport, textView } from '../../lib/views/text.js';
 import { viewFor } from '../../lib/views/view.js';
 import { FIXTURES } from '../support/bsync.js';
+import { configProblems } from '../support/configs.js';
 
 function recordedPlan(state: 'fresh' | 'converged'): Plan {
   const inventory = parseConfig(
@@ -176,6 +177,44 @@ describe('an error', () => {
     expect(reportError(error)).toBe(1);
     expect(JSON.parse(stdout).error.hosts).toEqual(['pg1']);
     expect(stderr).toBe(message);
+  });
+});
+
+describe('a config with several problems', () => {
+  const problems = configProblems('a.toml');
+  const lines =
+    'bsync: error: a.toml:4: repo.cipher_pass: the environment variable C is not set\n  Export C\n'
+    + 'bsync: error: a.toml:14: host[2].zone: must be at least 1, got 0\n';
+
+  it('text: each problem on its own error line, as it would read alone', () => {
+    text().error(problems);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(lines);
+  });
+
+  it('JSON: one error holding each problem under errors, and the same lines on stderr', () => {
+    json().error(problems);
+    expect(stdout).toBe(
+      `${JSON.stringify(
+        {
+          error: {
+            message: '2 problems in the config',
+            where: 'a.toml',
+            errors: [
+              {
+                message: 'repo.cipher_pass: the environment variable C is not set',
+                where: 'a.toml:4',
+                hint: 'Export C',
+              },
+              { message: 'host[2].zone: must be at least 1, got 0', where: 'a.toml:14' },
+            ],
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    expect(stderr).toBe(lines);
   });
 });
 

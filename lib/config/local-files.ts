@@ -1,0 +1,85 @@
+// What the config names on the machine running bsync, read in one pass before the Inventory
+// is built: its secrets (environment variables and files) and CA certificates. What cannot
+// be read is a problem of the config, reported with the others.
+import { readFileSync } from 'node:fs';
+import type { Secret } from './inventory.js';
+import type { Sound } from './problems.js';
+import type { RawConfig, RawRepo } from './raw.js';
+import { resolveSecret, type SecretContext, type SecretSpec } from './secrets.js';
+
+export interface LocalValues {
+  /** The backup role's password, while the role is enabled. */
+  backupPassword?: Secret;
+  /** The repositories' secrets, which go into pgbackrest.conf, by key path (`repo.cipher_pass`, `repo[2].s3.key`). */
+  repoSecrets: Map<string, Secret>;
+  /** Every CA certificate's text, by the key path of its ca_file. */
+  caCerts: Map<string, string>;
+}
+
+/** The repositories' secrets, by key path; "auto" and a cipher of "none" read none. */
+function repoSecretSpecs(
+  repos: RawRepo[],
+  repoPath: (index: number) => string,
+): Array<[string, SecretSpec | undefined]> {
+  return repos.flatMap((repo, index): Array<[string, SecretSpec | undefined]> => {
+    const path = repoPath(index);
+    const cipher = repo.cipher_pass ?? 'auto';
+    return [
+      [`${path}.cipher_pass`, (repo.cipher_type ?? 'aes-256-cbc') === 'none' || cipher === 'auto' ? undefined : cipher],
+      [`${path}.s3.key`, repo.s3?.key],
+      [`${path}.s3.key_secret`, repo.s3?.key_secret],
+      [`${path}.azure.key`, repo.azure?.key],
+    ];
+  });
+}
+
+/** Reads what the sound parts of the config name; `local` makes a config path absolute. */
+export function readLocalValues(
+  raw: RawConfig,
+  repos: RawRepo[],
+  repoPath: (index: number) => string,
+  ctx: SecretContext,
+  sound: Sound,
+  local: (path: string) => string,
+): LocalValues {
+  // A key already refused (the wrong shape, or an s3 table under type "ssh") is not read.
+  const read = (keyPath: string, spec: SecretSpec | undefined) =>
+    spec !== undefined && sound(keyPath) ? resolveSecret(spec, keyPath, ctx) : undefined;
+  const backupPassword =
+    (raw.backup_user?.enabled ?? true) ? read('backup_user.password', raw.backup_user?.password) : undefined;
+  const repoSecrets = new Map<string, Secret>();
+  for (const [keyPath, spec] of repoSecretSpecs(repos, repoPath)) {
+    const secret = read(keyPath, spec);
+    if (secret) repoSecrets.set(keyPath, secret);
+  }
+  const caCerts = new Map<string, string>();
+  repos.forEach((repo, index) => {
+    for (const storage of ['s3', 'azure'] as const) {
+      const keyPath = `${repoPath(index)}.${storage}.ca_file`;
+      const caFile = repo[storage]?.ca_file;
+      const cert = caFile && sound(keyPath) ? readCaFile(local(caFile), keyPath, ctx) : undefined;
+      if (cert) caCerts.set(keyPath, cert);
+    }
+  });
+  return { ...(backupPassword ? { backupPassword } : {}), repoSecrets, caCerts };
+}
+
+function readCaFile(path: string, keyPath: string, ctx: SecretContext): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    ctx.problems.add(keyPath, `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    return undefined;
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    ctx.problems.add(
+      keyPath,
+      `${path} holds no PEM certificate`,
+      "Give the CA certificate (-----BEGIN CERTIFICATE-----) that signed the endpoint's certificate.",
+    );
+    return undefined;
+  }
+  return text;
+}

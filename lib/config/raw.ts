@@ -1,0 +1,58 @@
+// The config in the shape the schema guarantees, before defaults. Where the schema found
+// problems, checks read only the parts it found sound (ConfigProblems.sound).
+import type { SecretSpec } from './secrets.js';
+
+export interface RawConfig {
+  cluster: { name: string; pg_version?: number; stanza?: string };
+  ssh?: { user?: string; port?: number; identity?: string; known_hosts?: string; connect_timeout?: number };
+  /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
+  repo?: RawRepo[];
+  backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
+  schedule?: { full?: string; diff?: string };
+  patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
+  verify?: {
+    hosts?: string[];
+    path?: string;
+    query?: string;
+    amcheck?: boolean;
+    recovery_point?: boolean;
+    timeout?: number;
+  };
+  pgbackrest?: { global?: Record<string, unknown>; stanza?: Record<string, unknown> };
+  host: Array<{
+    name: string;
+    address?: string;
+    role: 'postgres' | 'backup';
+    zone?: number;
+    ssh_port?: number;
+    backup_address?: string;
+    pg_data?: string;
+    pg_port?: number;
+  }>;
+}
+
+export interface RawStorage {
+  port?: number;
+  verify_tls?: boolean;
+  ca_file?: string;
+  uri_style?: 'host' | 'path';
+}
+
+export interface RawRepo {
+  type?: 'ssh' | 's3' | 'azure' | 'posix';
+  path?: string;
+  user?: string;
+  cipher_type?: 'aes-256-cbc' | 'none';
+  cipher_pass?: SecretSpec;
+  cipher_pass_store?: string;
+  retention?: { full?: number; diff?: number };
+  schedule?: { full?: string; diff?: string };
+  s3?: RawStorage & { bucket: string; endpoint: string; region: string; key: SecretSpec; key_secret: SecretSpec };
+  azure?: RawStorage & {
+    account: string;
+    container: string;
+    key: SecretSpec;
+    key_type?: 'shared' | 'sas';
+    endpoint?: string;
+  };
+}
