@@ -6,9 +6,11 @@ export interface OptionInfo {
   section: 'global' | 'stanza' | 'command-line';
   /** pgBackRest's type: boolean, integer, time, size, string, string-id, path, list, hash. */
   type: string;
+  /** A string option that also takes a boolean, written y/n (backup-standby from 2.5x: y, prefer, n). */
+  boolLike?: true;
   /** The values it takes, when pgBackRest lists them. */
   allowed?: string[];
-  /** pgBackRest's allow-range: numbers, or sizes such as "4PiB". */
+  /** pgBackRest's allow-range: numbers (times in seconds), or sizes such as "4PiB". */
   min?: number | string;
   max?: number | string;
   default?: string;

@@ -7,8 +7,19 @@
 // An option of the table that the installed version's help does not list is kept as
 // `later` (known, but not in this version), so bsync can name it as too new for a host.
 //
+// The file is named by the release series (options-2.55.json for pgBackRest 2.55.1): patch
+// releases share their series' option list.
+//
 //   curl -o /tmp/config.yaml https://raw.githubusercontent.com/pgbackrest/pgbackrest/release/2.45/src/build/config/config.yaml
 //   npm run pgbackrest-options -- /tmp/config.yaml     (that pgbackrest on PATH)
+//   PGBACKREST="chroot /var/cache/bsync-lab/trixie-rootfs pgbackrest" npm run pgbackrest-options -- /tmp/config.yaml
+//                                                      (PGBACKREST: the command that runs it, split at spaces)
+//
+// Newer config.yaml files write some things differently, read here as the older ones mean them:
+// `default-type: literal|dynamic` (C text or argv[0], no default bsync can compare), defaults
+// and ranges that depend on another option's value (a list of `value: ...` maps; left out,
+// pgBackRest checks them), times with units (`1m`, `100ms`: turned into seconds, as older
+// tables write them) and `bool-like` (a string option that also takes y/n).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +28,21 @@ import type { OptionData, OptionInfo } from '../../lib/pgbackrest-options/types.
 
 type YamlOption = Record<string, unknown>;
 
-const pgbackrest = (...args: string[]) => execFileSync('pgbackrest', args, { encoding: 'utf8' });
+const [command, ...commandArgs] = (process.env.PGBACKREST ?? 'pgbackrest').split(/\s+/).filter(Boolean);
+const pgbackrest = (...args: string[]) => execFileSync(command, [...commandArgs, ...args], { encoding: 'utf8' });
+
+const TIME_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** A time in seconds: newer tables write `1m`, `100ms`; older ones plain seconds. */
+function seconds(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)$/.exec(value);
+  if (!match) throw new Error(`config.yaml: ${value} is not a time`);
+  return Number((Number(match[1]) * TIME_UNITS[match[2]]).toFixed(3));
+}
+
+/** A plain value, or undefined for one that depends on another option's value (`- tls: 8432`). */
+const scalar = (value: unknown) => (Array.isArray(value) || value === null ? undefined : value);
 
 /** An option's definition with `inherit` resolved (the child's keys win). */
 function resolved(table: Record<string, YamlOption>, name: string): YamlOption {
@@ -38,8 +63,8 @@ function allowList(table: Record<string, YamlOption>, option: YamlOption): strin
 /** Every option `pgbackrest help COMMAND` lists, with the commands that list it. */
 function helpOptions(): Map<string, string[]> {
   const commands = [...pgbackrest('help').matchAll(/^ {4}([a-z-]+) {2,}/gm)]
-    .map((match) => match[1])
-    .filter((command) => command !== 'help' && command !== 'version');
+    // Every command, help and version too: from 2.5x on they list --help, --version, --output (2.45's none).
+    .map((match) => match[1]);
   const options = new Map<string, string[]>();
   for (const command of commands) {
     for (const match of pgbackrest('help', command).matchAll(/^ {2}--([a-z0-9-]+)/gm)) {
@@ -52,10 +77,16 @@ function helpOptions(): Map<string, string[]> {
 function main(): void {
   const yamlPath = process.argv[2];
   if (!yamlPath) throw new Error('usage: tsx test/support/pgbackrest-options.ts path/to/config.yaml');
-  const table = (parse(readFileSync(yamlPath, 'utf8'), { version: '1.2' }) as { option: Record<string, YamlOption> })
-    .option;
-  const version = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
-  if (!version) throw new Error('pgbackrest version printed no version');
+  // uniqueKeys: newer tables give pg-host-port `default` twice (the later one counts, as for pgBackRest).
+  const table = (
+    parse(readFileSync(yamlPath, 'utf8'), { version: '1.2', uniqueKeys: false }) as {
+      option: Record<string, YamlOption>;
+    }
+  ).option;
+  const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
+  if (!binary) throw new Error('pgbackrest version printed no version');
+  // The release series: 2.55.1 -> 2.55 (2.45 stays 2.45).
+  const version = /^[0-9]+\.[0-9]+/.exec(binary)?.[0] ?? binary;
   const help = helpOptions();
 
   const indexMax = (group: string) => Number((resolved(table, group)['allow-range'] as number[])[1]);
@@ -65,15 +96,23 @@ function main(): void {
     const option = resolved(table, name);
     // Internal options are not the user's, unless this version's help lists them (2.45 lists repo-block-*).
     if (option.internal === true && !help.has(name)) continue;
-    const range = option['allow-range'] as Array<number | string> | undefined;
+    const time = option.type === 'time';
+    const allowRange = option['allow-range'] as Array<number | string> | undefined;
+    const range = allowRange?.every((end) => scalar(end) !== undefined && typeof end !== 'object')
+      ? allowRange.map((end) => (time ? seconds(end) : end))
+      : undefined;
+    const fallback = scalar(option.default) as number | string | boolean | undefined;
+    const literal =
+      option['default-literal'] === true || ['literal', 'dynamic'].includes(String(option['default-type']));
     const group = option.group as 'pg' | 'repo' | undefined;
     const info: OptionInfo = {
       section: option.section === 'global' || option.section === 'stanza' ? option.section : 'command-line',
       type: String(option.type),
+      ...(option['bool-like'] === true ? { boolLike: true } : {}),
       ...(allowList(table, option) ? { allowed: allowList(table, option) } : {}),
       ...(range ? { min: range[0], max: range[1] } : {}),
-      ...(option.default !== undefined && option['default-literal'] !== true
-        ? { default: String(option.default) }
+      ...(fallback !== undefined && !literal
+        ? { default: String(time && typeof fallback === 'string' ? seconds(fallback) : fallback) }
         : {}),
       ...(option.secure === true ? { secure: true } : {}),
       ...(group
@@ -93,19 +132,19 @@ function main(): void {
   const missing = [...help.keys()].filter((name) => !options[name]);
   if (missing.length > 0)
     throw new Error(
-      `pgbackrest ${version} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`,
+      `pgbackrest ${binary} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`,
     );
 
   const data: OptionData = {
     version,
-    source: `pgBackRest's src/build/config/config.yaml and \`pgbackrest help\` of pgBackRest ${version}; made by test/support/pgbackrest-options.ts`,
+    source: `pgBackRest's src/build/config/config.yaml and \`pgbackrest help\` of pgBackRest ${binary}; made by test/support/pgbackrest-options.ts`,
     options,
     later,
   };
   const out = fileURLToPath(new URL(`../../lib/pgbackrest-options/options-${version}.json`, import.meta.url));
   writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
   console.log(
-    `${out}: ${Object.keys(options).length} options of pgBackRest ${version}, ${Object.keys(later).length} only in later versions`,
+    `${out}: ${Object.keys(options).length} options of pgBackRest ${binary}, ${Object.keys(later).length} only in later versions`,
   );
 }
 
