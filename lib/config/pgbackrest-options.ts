@@ -1,7 +1,7 @@
 // [pgbackrest.global] and [pgbackrest.stanza]: pgBackRest's own options, checked against its
 // option table (lib/pgbackrest-options/) and turned into pgbackrest.conf values. Whether a
 // host's pgBackRest version has them is a fact, checked when planning (lib/desired/).
-import { lookupOption, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
+import { lookupOption, optionInfos, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
 import type { OptionInfo } from '../pgbackrest-options/types.js';
 import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
 import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
@@ -79,6 +79,7 @@ function confValues(value: unknown, info: OptionInfo): string[] | string {
   const inRange = (n: number) =>
     (info.min === undefined || n >= (sizeBytes(info.min) ?? Number(info.min)))
     && (info.max === undefined || n <= (sizeBytes(info.max) ?? Number(info.max)));
+  if (info.boolLike && typeof value === 'boolean') return [value ? 'y' : 'n'];
   switch (info.type) {
     case 'boolean':
       return typeof value === 'boolean' ? [value ? 'y' : 'n'] : `must be true or false, got ${shown(value)}`;
@@ -128,6 +129,47 @@ function confValues(value: unknown, info: OptionInfo): string[] | string {
       return [value];
     }
   }
+}
+
+/**
+ * The lines for a value, by the first of the option's definitions (one per release, newest
+ * first) that takes it; the newest one's complaint when none does. Whether the host's own
+ * release takes it is checked when planning (`valueProblem`).
+ */
+function fittingValues(value: unknown, infos: OptionInfo[]): string[] | string {
+  let complaint: string | undefined;
+  for (const info of infos) {
+    const values = confValues(value, info);
+    if (typeof values !== 'string') return values;
+    complaint ??= values;
+  }
+  return complaint ?? 'is not an option bsync knows';
+}
+
+/** The TOML value pgbackrest.conf lines stand for under a definition (y/n back to booleans, numbers to numbers). */
+function tomlValue(values: string[], info: OptionInfo): unknown {
+  const [first] = values;
+  switch (info.type) {
+    case 'boolean':
+      return first === 'y' ? true : first === 'n' ? false : first;
+    case 'integer':
+    case 'time':
+      return Number(first);
+    case 'list':
+      return values;
+    case 'hash':
+      return Object.fromEntries(
+        values.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+    default:
+      return first;
+  }
+}
+
+/** Why the lines bsync would write for an option do not fit one release's definition of it, or null. */
+export function valueProblem(values: string[], info: OptionInfo): string | null {
+  const fits = confValues(tomlValue(values, info), info);
+  return typeof fits === 'string' ? fits : null;
 }
 
 /** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table. */
@@ -184,7 +226,7 @@ function checkTable(raw: Raw, table: OptionTable, problems: ConfigProblems, repo
         problems.add(path, refused.message, refused.hint);
         return [];
       }
-      const values = confValues(raw[key], option!.info);
+      const values = fittingValues(raw[key], optionInfos(option!.name));
       if (typeof values === 'string') {
         problems.add(path, values);
         return [];

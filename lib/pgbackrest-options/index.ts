@@ -1,24 +1,39 @@
-// pgBackRest's option table, kept as data per release (options-<version>.json, made by
-// test/support/pgbackrest-options.ts): what an option name means, and whether a given
-// pgBackRest version has it.
+// pgBackRest's option table, kept as data per release series (options-<version>.json, made
+// by test/support/pgbackrest-options.ts): what an option name means, and whether a given
+// pgBackRest version has it. A host is judged by the table of its own series (2.55.1 by
+// 2.55's), or else the nearest older one.
 import v2_45 from './options-2.45.json' with { type: 'json' };
+import v2_55 from './options-2.55.json' with { type: 'json' };
 import type { OptionData, OptionInfo } from './types.js';
 
 /** Every release bsync has the table of, oldest first. Adding one: regenerate, import, list it here. */
-const RELEASES: OptionData[] = [v2_45 as OptionData];
+export const RELEASES: readonly OptionData[] = [v2_45 as OptionData, v2_55 as OptionData];
 
-function compareVersions(a: string, b: string): number {
-  const parts = (version: string) =>
-    version
-      .split(/[^0-9]+/)
-      .filter(Boolean)
-      .map(Number);
-  const [x, y] = [parts(a), parts(b)];
+function versionParts(version: string): number[] {
+  return version
+    .split(/[^0-9]+/)
+    .filter(Boolean)
+    .map(Number);
+}
+
+export function compareVersions(a: string, b: string): number {
+  const [x, y] = [versionParts(a), versionParts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
     const diff = (x[i] ?? 0) - (y[i] ?? 0);
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+/** 2.55.1 belongs to the 2.55 series: major and minor are the same. */
+function sameSeries(table: string, version: string): boolean {
+  const [x, y] = [versionParts(table), versionParts(version)];
+  return x[0] === y[0] && (x[1] ?? 0) === (y[1] ?? 0);
+}
+
+/** The table a host running `version` is judged by: the newest not newer than it; null when it is older than all. */
+export function tableFor(version: string): OptionData | null {
+  return [...RELEASES].reverse().find((release) => compareVersions(release.version, version) <= 0) ?? null;
 }
 
 export interface NamedOption {
@@ -31,63 +46,95 @@ export interface NamedOption {
   info: OptionInfo;
 }
 
-/** Every option any known release has, or a later release's table knows. */
-function allOptions(): Map<string, OptionInfo> {
-  const all = new Map<string, OptionInfo>();
-  for (const release of RELEASES) {
-    for (const [name, info] of [...Object.entries(release.later), ...Object.entries(release.options)])
-      all.set(name, info);
-  }
+/**
+ * Every option any release has, or the newest table's `later` part knows, each with its
+ * definitions newest first (a release's own over any `later`): bsync.toml is read before
+ * the hosts' versions are known, so a name or value any of them takes is sound there, and
+ * planning checks each host against its own table.
+ */
+function allOptions(): Map<string, OptionInfo[]> {
+  const all = new Map<string, OptionInfo[]>();
+  const add = (name: string, info: OptionInfo) => {
+    const known = all.get(name) ?? [];
+    if (
+      !known.some((other) => JSON.stringify({ ...other, commands: [] }) === JSON.stringify({ ...info, commands: [] }))
+    )
+      known.push(info);
+    all.set(name, known);
+  };
+  const newestFirst = [...RELEASES].reverse();
+  for (const release of newestFirst) for (const [name, info] of Object.entries(release.options)) add(name, info);
+  for (const release of newestFirst)
+    for (const [name, info] of Object.entries(release.later)) if (!all.has(name)) add(name, info);
   return all;
 }
 const ALL = allOptions();
 
+/** The definitions of an option bsync.toml may give (newest first); empty when no release knows it. */
+export function optionInfos(name: string): OptionInfo[] {
+  return ALL.get(name) ?? [];
+}
+
 /** `repo1-bundle` → repo-bundle with index 1; null when no release knows the name. */
 export function lookupOption(key: string): NamedOption | null {
-  const exact = ALL.get(key);
+  const exact = ALL.get(key)?.[0];
   if (exact && !exact.index) return { key, name: key, info: exact };
   const match = /^(repo|pg)([0-9]+)-(.+)$/.exec(key);
   if (!match) return null;
   const name = `${match[1]}-${match[3]}`;
-  const info = ALL.get(name);
+  const info = ALL.get(name)?.[0];
   if (!info?.index) return null;
   return { key, name, index: Number(match[2]), info };
 }
 
 /** Names to suggest for a misspelt key: indexed options as their repo1-/pg1- form. */
 export function suggestableNames(): string[] {
-  return [...ALL].map(([name, info]) =>
+  return [...ALL].map(([name, [info]]) =>
     info.index ? `${info.index.prefix}1-${name.slice(info.index.prefix.length + 1)}` : name,
   );
 }
 
-type Availability = { ok: true } | { ok: false; why: string };
+export type Availability = { ok: true; info: OptionInfo; table: string } | { ok: false; why: string };
+
+/** The series whose tables list the option as theirs, oldest first. */
+function listedBy(name: string): string[] {
+  return RELEASES.filter((release) => release.options[name]).map((release) => release.version);
+}
 
 /**
- * Whether pgBackRest `version` has the option `name`, judged from the newest table not
- * newer than it. A host newer than every table is taken to have what the newest knows of
- * (pgBackRest adds options, it seldom removes them); one older than every table cannot
- * be judged and is refused.
+ * Whether pgBackRest `version` has the option `name`, judged from the table of its series, or
+ * the newest table older than it (2.50 by 2.45's: what 2.45 lacks is refused, since bsync
+ * cannot tell when it came). A host newer than every table is taken to have what the newest
+ * knows of, its `later` part too (pgBackRest adds options, it seldom removes them); one older
+ * than every table cannot be judged and is refused. When it has the option, `info` is that
+ * table's definition, for checking the value.
  */
 export function availability(name: string, version: string): Availability {
   const oldest = RELEASES[0];
-  const table = [...RELEASES].reverse().find((release) => compareVersions(release.version, version) <= 0);
+  const newest = RELEASES[RELEASES.length - 1];
+  const table = tableFor(version);
   if (!table) {
     return {
       ok: false,
       why: `that is older than ${oldest.version}, the oldest release whose option list bsync has, so bsync cannot tell whether ${version} has ${name}`,
     };
   }
-  if (table.options[name]) return { ok: true };
-  if (compareVersions(version, table.version) === 0) {
-    return {
-      ok: false,
-      why: `${version} does not have ${name}${table.later[name] ? ` (pgBackRest added it after ${table.version})` : ''}`,
-    };
-  }
-  if (table === RELEASES[RELEASES.length - 1] && table.later[name]) return { ok: true };
+  const own = table.options[name];
+  if (own) return { ok: true, info: own, table: table.version };
+  const others = listedBy(name);
+  const newer = others.filter((other) => compareVersions(other, table.version) > 0);
+  const older = others.filter((other) => compareVersions(other, table.version) < 0);
+  const where = newer.length
+    ? ` (pgBackRest ${newer[0]} has it)`
+    : older.length
+      ? ` (pgBackRest ${older[older.length - 1]} had it; ${table.version} does not list it)`
+      : table.later[name]
+        ? ` (pgBackRest added it after ${table.version})`
+        : '';
+  if (sameSeries(table.version, version)) return { ok: false, why: `${version} does not have ${name}${where}` };
+  if (table === newest && table.later[name]) return { ok: true, info: table.later[name], table: table.version };
   return {
     ok: false,
-    why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}`,
+    why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}${where}`,
   };
 }

@@ -80,10 +80,10 @@ export function sameConf(actual: string, wanted: string): boolean {
   return true;
 }
 
-/** Whether a key's values are just pgBackRest's default for it (booleans as y/n). */
+/** Whether a key's values are just pgBackRest's default for it (booleans as y/n; bool-like ones default to `n`). */
 function isDefault(key: string, values: string[] | undefined): boolean {
   const fallback = lookupOption(key)?.info.default;
   if (values?.length !== 1 || fallback === undefined) return false;
   const value = values[0] === 'y' ? 'true' : values[0] === 'n' ? 'false' : values[0];
-  return value === fallback;
+  return value === fallback || values[0] === fallback;
 }

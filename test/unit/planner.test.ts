@@ -188,6 +188,12 @@ describe('an HA config', () => {
   });
 });
 
+/** The facts with every host running pgBackRest `version`. */
+function at(hostFacts: Map<string, HostFacts>, version: string): Map<string, HostFacts> {
+  for (const one of hostFacts.values()) one.pgbackrestVersion = version;
+  return hostFacts;
+}
+
 describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.toml)', () => {
   const OPTIONS = ['archive-async=y', 'compress-type=zst', 'process-max=2', 'spool-path=/var/spool/pgbackrest'];
   const SPOOL = '/var/spool/pgbackrest';
@@ -251,11 +257,68 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
 
     const newer = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nrepo1-storage-tag = { team = "db" }\n');
     expect(() => plan(newer, facts('converged'))).toThrow(
-      /pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest added it after 2\.45\)/,
+      /^pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest 2\.55 has it\)$/,
     );
-    const upgraded = facts('converged');
-    for (const hostFacts of upgraded.values()) hostFacts.pgbackrestVersion = '2.50';
-    expect(() => plan(newer, upgraded)).not.toThrow();
+    expect(() => plan(newer, at(facts('converged'), '2.55.1'))).not.toThrow();
+    // Between the tables: judged by the older one, which does not have it.
+    expect(() => plan(newer, at(facts('converged'), '2.50'))).toThrow(
+      "runs pgBackRest 2.50: bsync's newest option list up to 2.50 is 2.45's, which does not have repo-storage-tag (pgBackRest 2.55 has it)",
+    );
+  });
+
+  /** The message of the error planning throws, or null when it plans. */
+  const refusal = (extra: string, version: string) => {
+    try {
+      plan(inventory(CIPHER, 'ssh.toml', `\n[pgbackrest.global]\n${extra}\n`), at(facts('converged'), version));
+      return null;
+    } catch (error) {
+      expect(error).toBeInstanceOf(BsyncError);
+      return (error as BsyncError).message;
+    }
+  };
+
+  it('an option new in 2.55 is refused for a 2.45 host, naming it and both versions, and planned for a 2.55 host', () => {
+    expect(refusal('page-header-check = false', '2.45')).toBe(
+      'pgbackrest.global.page-header-check: host ssh-pg1 runs pgBackRest 2.45: 2.45 does not have page-header-check (pgBackRest 2.55 has it)',
+    );
+    expect(refusal('page-header-check = false', '2.55.1')).toBeNull();
+    const diff = confAction(
+      plan(
+        inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\npage-header-check = false\n'),
+        at(facts('converged'), '2.55.1'),
+      ),
+      'ssh-pg1',
+    )?.diff;
+    expect(diff).toContain('+page-header-check=n\n');
+    // Only the host that runs 2.45 is refused.
+    const mixed = at(facts('converged'), '2.55.1');
+    mixed.get('ssh-backup2')!.pgbackrestVersion = '2.45';
+    expect(() =>
+      plan(inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.stanza]\npg-version-force = "15"\n'), mixed),
+    ).toThrow(
+      'pgbackrest.stanza.pg-version-force: host ssh-backup2 runs pgBackRest 2.45: 2.45 does not have pg-version-force (pgBackRest 2.55 has it)',
+    );
+  });
+
+  it('an option 2.55 no longer lists is refused for a 2.55 host and planned for a 2.45 host', () => {
+    expect(refusal('repo1-block-size-map = { "1GiB" = "64KiB" }', '2.55.1')).toBe(
+      'pgbackrest.global.repo1-block-size-map: host ssh-pg1 runs pgBackRest 2.55.1: 2.55.1 does not have repo-block-size-map (pgBackRest 2.45 had it; 2.55 does not list it)',
+    );
+    expect(refusal('repo1-block-size-map = { "1GiB" = "64KiB" }', '2.45')).toBeNull();
+  });
+
+  it("a value only 2.55 takes is refused for a 2.45 host by 2.45's table and planned for a 2.55 host", () => {
+    expect(refusal('backup-standby = "prefer"', '2.45')).toBe(
+      'pgbackrest.global.backup-standby: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, backup-standby must be true or false, got "prefer" (pgBackRest 2.55 takes it)',
+    );
+    expect(refusal('backup-standby = "prefer"', '2.55.1')).toBeNull();
+    expect(refusal('compress-level-network = -1', '2.45')).toBe(
+      'pgbackrest.global.compress-level-network: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, compress-level-network must be a whole number from 0 to 9, got -1 (pgBackRest 2.55 takes it)',
+    );
+    expect(refusal('compress-level-network = -1', '2.55.1')).toBeNull();
+    // A boolean is y/n for both: 2.45's boolean, 2.55's bool-like string (true would need a standby in the stanza).
+    expect(refusal('backup-standby = false', '2.45')).toBeNull();
+    expect(refusal('backup-standby = false', '2.55.1')).toBeNull();
   });
 
   it("start-fast takes the operator's value in bsync's place; a stanza option goes into the stanza section", () => {
