@@ -13,7 +13,7 @@ import type { View } from '../views/view.js';
 import type { GlobalOptions } from './output.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterContext, type ClusterRun, type ClusterTarget } from './fleet.js';
-import { DECLARED_STATE, type Planning } from './planning.js';
+import { DECLARED_STATE, selectionOf, type Planning } from './planning.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 import { Interrupt, INTERRUPT_EXIT } from './interrupt.js';
 
@@ -95,7 +95,7 @@ async function applyCluster(
   run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt; planning: Planning },
 ): Promise<ClusterRun> {
   const { options, saved, interrupt, planning } = run;
-  const session = await openSession(target.inventory, planning.selection ?? context.selection, {
+  const session = await openSession(target.inventory, selectionOf(planning, target.inventory, context.selection), {
     slots: context.slots,
     extraNeeds: planning.extraNeeds,
   });

@@ -92,6 +92,8 @@ function invocation(command: string, argv: Record<string, unknown>): Invocation 
           targetAction: argv['target-action'] === 'pause' ? 'pause' : 'promote',
           allowOverwrite: Boolean(argv['allow-overwrite']),
           out: argv.out as string | undefined,
+          to: argv.to as string | undefined,
+          port: argv.port as number | undefined,
           yes: Boolean(argv.yes),
           allowRestart: false,
         },
@@ -336,7 +338,7 @@ export async function yargsInvocation(
     )
     // `-c` at the end of a line has no value: yargs would quietly use the default file.
     .check((argv) => {
-      for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set', 'target']) {
+      for (const name of ['config', 'host', 'out', 'prom-file', 'stanza', 'set', 'target', 'to']) {
         const values = ([] as unknown[]).concat(argv[name] ?? []);
         if (values.some((value) => value === ''))
           throw new UsageError(
@@ -349,6 +351,11 @@ export async function yargsInvocation(
       const parallel = argv.parallel;
       if (!Number.isInteger(parallel) || (parallel as number) < 1)
         throw new UsageError('--parallel needs a whole number of connections, at least 1');
+      if (
+        argv.port !== undefined
+        && (!Number.isInteger(argv.port) || (argv.port as number) < 1 || (argv.port as number) > 65535)
+      )
+        throw new UsageError('--port needs a TCP port number (1 to 65535)');
       if (argv.repo !== undefined && (!Number.isInteger(argv.repo) || (argv.repo as number) < 1))
         throw new UsageError('--repo needs a repository number (1, 2, ...)');
       return true;

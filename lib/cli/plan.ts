@@ -7,7 +7,7 @@ import { writePlanFile } from '../plan/saved.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterTarget } from './fleet.js';
 import type { GlobalOptions } from './output.js';
-import { DECLARED_STATE, type Planning } from './planning.js';
+import { DECLARED_STATE, selectionOf, type Planning } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
 interface PlanOptions extends GlobalOptions {
@@ -31,7 +31,7 @@ export async function planCommand(options: PlanOptions, planning: Planning = DEC
       before,
     },
     async (target, view, context) => {
-      const session = await openSession(target.inventory, planning.selection ?? context.selection, {
+      const session = await openSession(target.inventory, selectionOf(planning, target.inventory, context.selection), {
         slots: context.slots,
         extraNeeds: planning.extraNeeds,
       });

@@ -19,8 +19,8 @@ export function planFromFacts(session: Session, facts: Map<string, HostFacts>, n
 /** How plan and apply make a plan: the declared state's way, or an operation's. */
 export interface Planning {
   plan(session: Session, facts: Map<string, HostFacts>, nonce?: string): Promise<PlannedChanges>;
-  /** The hosts it concerns, instead of the command line's --host and --zone. */
-  selection?: HostSelection;
+  /** The hosts it concerns, instead of the command line's --host and --zone (known once the config is read). */
+  selection?: HostSelection | ((inventory: Inventory) => HostSelection);
   /** Facts it reads beyond the declared state's. */
   extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
   /** How to make the same plan again, for the messages about saved plans. */
@@ -33,3 +33,9 @@ export const DECLARED_STATE: Planning = {
   plan: async (session, facts, nonce) => planFromFacts(session, facts, nonce),
   again: 'bsync plan --out FILE',
 };
+
+/** The hosts a Planning concerns, or the command line's. */
+export function selectionOf(planning: Planning, inventory: Inventory, given: HostSelection): HostSelection {
+  const { selection } = planning;
+  return typeof selection === 'function' ? selection(inventory) : (selection ?? given);
+}

@@ -20,6 +20,14 @@ import {
   type TargetAction,
 } from '../recovery/restore.js';
 import { BsyncError } from '../errors.js';
+import {
+  cloneZone,
+  clonePath,
+  DEFAULT_CLONE_PORT,
+  parseCloneTarget,
+  planClone,
+  type CloneRequest,
+} from '../recovery/clone.js';
 import { isFleet } from './fleet-configs.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { planCommand } from './plan.js';
@@ -61,9 +69,41 @@ export function restorePlanning(request: RestoreRequest): Planning {
   };
 }
 
+export function clonePlanning(request: CloneRequest): Planning {
+  return {
+    // The clone's host and the source zone's hosts (another zone's, for an object store).
+    selection: (inventory) => ({
+      hosts: [
+        request.to.host,
+        ...inventory.hosts.filter((host) => host.zone === cloneZone(inventory, request).zone).map((host) => host.name),
+      ],
+    }),
+    again: `bsync restore --zone ${request.zone ?? 'N'} --to ${request.to.host}${request.to.path ? `:${request.to.path}` : ''} --port ${request.port} --target ${targetText(request.target)} --out FILE`,
+    plan: async (session, facts, nonce) => {
+      const { inventory } = session;
+      const zone = cloneZone(inventory, request);
+      const path = clonePath(request, zone.stanza);
+      const space = await measureSpace(session.connections.get(request.to.host)!, request.to.host, path);
+      return usingFacts(session, facts, (checked) => {
+        const clone = planClone({ inventory, facts: checked, request, space, now: Date.now() });
+        return buildPlan(inventory, [request.to.host], clone.resources, nonce, [], clone.operation);
+      });
+    },
+  };
+}
+
 /** The Planning of a saved operation plan (apply FILE). */
 export async function savedOperationPlanning(operation: PlanOperation): Promise<Planning> {
   if (operation.command === 'backup') return (await import('./backup.js')).savedBackupPlanning(operation);
+  if (operation.request.to !== undefined) {
+    const request = restoreRequestOf(operation);
+    return clonePlanning({
+      ...request,
+      host: undefined,
+      to: parseCloneTarget(String(operation.request.to)),
+      port: Number(operation.request.port),
+    });
+  }
   const planning = restorePlanning(restoreRequestOf(operation));
   return { ...planning, selection: { hosts: [String(operation.request.host)] } };
 }
@@ -76,6 +116,8 @@ export interface RestoreOptions extends ApplyOptions {
   targetAction: TargetAction;
   allowOverwrite: boolean;
   out?: string;
+  to?: string;
+  port?: number;
 }
 
 export async function restoreCommand(options: RestoreOptions): Promise<number> {
@@ -85,7 +127,7 @@ export async function restoreCommand(options: RestoreOptions): Promise<number> {
   if ((options.host?.length ?? 0) > 1 || (options.zone?.length ?? 0) > 1) {
     throw new BsyncError('a restore is of one server: give at most one --host and one --zone');
   }
-  const planning = restorePlanning({
+  const request: RestoreRequest = {
     zone: options.zone?.[0],
     host: options.host?.[0],
     target: parseTarget(options.target),
@@ -94,7 +136,15 @@ export async function restoreCommand(options: RestoreOptions): Promise<number> {
     delta: options.delta,
     targetAction: options.targetAction,
     allowOverwrite: options.allowOverwrite,
-  });
+  };
+  if (options.to === undefined && options.port !== undefined)
+    throw new BsyncError("--port goes with --to: a restore in place keeps the server's port");
+  if (options.to !== undefined && request.host !== undefined)
+    throw new BsyncError('--to names where the clone goes; --host names a server restored in place: give one of them');
+  const planning =
+    options.to === undefined
+      ? restorePlanning(request)
+      : clonePlanning({ ...request, to: parseCloneTarget(options.to), port: options.port ?? DEFAULT_CLONE_PORT });
   if (options.out) return planCommand({ ...options, detailedExitcode: false, out: options.out }, planning);
   return applyWith(options, { name: 'restore', planning });
 }

@@ -104,6 +104,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
             config: raw.patroni.config ?? '/etc/patroni/patroni.yml',
             access: raw.patroni.access ?? 'patronictl',
             restPort: raw.patroni.rest_port ?? 8008,
+            ...(raw.patroni.create_replica_methods ? { createReplicaMethods: raw.patroni.create_replica_methods } : {}),
           },
         }
       : {}),

@@ -149,7 +149,13 @@ export interface Inventory {
     password: Secret | null;
   };
   schedule: { full: string; diff: string };
-  patroni?: { config: string; access: 'patronictl' | 'rest'; restPort: number };
+  patroni?: {
+    config: string;
+    access: 'patronictl' | 'rest';
+    restPort: number;
+    /** How Patroni builds a replica, in order (patroni.yml's create_replica_methods); absent: left as it is. */
+    createReplicaMethods?: Array<'pgbackrest' | 'basebackup'>;
+  };
   verify: {
     /** Hosts named to restore instead of a zone's default, by zone. */
     hosts: Map<number, string>;

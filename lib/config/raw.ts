@@ -9,7 +9,12 @@ export interface RawConfig {
   repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
   schedule?: { full?: string; diff?: string };
-  patroni?: { config?: string; access?: 'patronictl' | 'rest'; rest_port?: number };
+  patroni?: {
+    config?: string;
+    access?: 'patronictl' | 'rest';
+    rest_port?: number;
+    create_replica_methods?: Array<'pgbackrest' | 'basebackup'>;
+  };
   verify?: {
     hosts?: string[];
     path?: string;

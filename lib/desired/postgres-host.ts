@@ -39,6 +39,7 @@ import {
   planSettingsArrive,
 } from '../resources/patroni-config.js';
 import { resourceAddress } from '../resources/types.js';
+import { patroniYmlNeeds, planReplicaMethods } from '../resources/patroni-local.js';
 import type { PostgresFacts } from '../facts/types.js';
 import { checkServerVersion, serverLayout } from './layout.js';
 import { serviceStep } from '../resources/pg-service.js';
@@ -74,6 +75,7 @@ export function postgresHostNeeds(inventory: Inventory, zone: Zone, host: HostSp
     // The settings, the backup role and pg_hba.conf are read from the server.
     postgresNeeds,
     ...(inventory.patroni ? [patroniNeeds] : []),
+    ...(inventory.patroni?.createReplicaMethods ? [patroniYmlNeeds(inventory.patroni.config)] : []),
     ...addPgpassNeeds(inventory, user),
     ...(zone.backupHost ? [] : backupsNeeds(user)),
   ]);
@@ -137,6 +139,18 @@ export function postgresHostResources(
   const { reloaded, restarted } = inventory.patroni
     ? addPatroniSettings(out, inventory, zone, host, facts)
     : addStandaloneSettings(out, zone, host, hostFacts);
+  // Replicas from the repository: each member's own patroni.yml, once pgBackRest can restore here.
+  const methods = inventory.patroni?.createReplicaMethods;
+  if (inventory.patroni && methods) {
+    const path = inventory.patroni.config;
+    out.add(
+      'patroni_yml',
+      path,
+      `${path} (replica creation)`,
+      planReplicaMethods(path, hostFacts.files[path], methods, zone.stanza, hostFacts.patroni?.scope ?? ''),
+      [conf],
+    );
+  }
 
   // The backup role, its hba rule and .pgpass line.
   const { backupUser } = inventory;

@@ -153,13 +153,13 @@ function serverLogOf(layout: ServerLayout): string {
 }
 
 const GiB = 1024 ** 3;
-const size = (bytes: number) =>
+export const size = (bytes: number) =>
   bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MiB`;
-const when = (seconds: number | undefined) =>
+export const when = (seconds: number | undefined) =>
   seconds === undefined ? 'an unknown time' : new Date(seconds * 1000).toISOString();
 
 /** The repository the restore reads, as the repository's owner reports it; refused when it cannot serve. */
-function readableRepo(inventory: Inventory, zone: Zone, facts: FactsByHost, key: number): RepoFacts {
+export function readableRepo(inventory: Inventory, zone: Zone, facts: FactsByHost, key: number): RepoFacts {
   if (!inventory.repos.some((repo) => repo.key === key)) {
     throw new BsyncError(`--repo ${key}: the stanza has no repo${key}`, {
       hint: `Repositories: ${inventory.repos.map((repo) => `repo${repo.key} (${repo.type})`).join(', ')}`,
@@ -178,7 +178,7 @@ function readableRepo(inventory: Inventory, zone: Zone, facts: FactsByHost, key:
 }
 
 /** The backup set that reaches the target, or why none does. */
-function chooseBackup(repo: RepoFacts, request: RestoreRequest, stanza: string): BackupInfo {
+export function chooseBackup(repo: RepoFacts, request: RestoreRequest, stanza: string): BackupInfo {
   const valid = repo.backups.filter((backup) => !backup.error);
   if (request.set !== undefined) {
     const asked = valid.find((backup) => backup.label === request.set);
@@ -219,10 +219,14 @@ function chooseBackup(repo: RepoFacts, request: RestoreRequest, stanza: string):
   return valid.at(-1)!;
 }
 
-/** The upper end of the window: nothing past what the primary has written (or the clock). */
-function checkWindowEnd(request: RestoreRequest, host: HostSpec, facts: HostFacts, now: number): void {
+/** The upper end of the window: nothing past the clock, or what the primary has written. */
+export function checkWindowEnd(
+  request: Pick<RestoreRequest, 'target'>,
+  now: number,
+  primary?: { host: HostSpec; facts: HostFacts },
+): void {
   const { target } = request;
-  const pg = facts.postgres;
+  const pg = primary?.facts.postgres;
   if (target.type === 'time' && target.ms > now) {
     throw new BsyncError(`--target ${targetText(target)} is in the future (it is ${new Date(now).toISOString()})`, {
       hint: 'A recovery can only stop at a point that has been written.',
@@ -230,13 +234,13 @@ function checkWindowEnd(request: RestoreRequest, host: HostSpec, facts: HostFact
   }
   if (target.type === 'lsn' && pg?.running && pg.currentLsn && lsnValue(target.lsn) > lsnValue(pg.currentLsn)) {
     throw new BsyncError(
-      `--target ${targetText(target)} is past the end of the recovery window: ${host.name} has written WAL up to ${pg.currentLsn}`,
+      `--target ${targetText(target)} is past the end of the recovery window: ${primary!.host.name} has written WAL up to ${pg.currentLsn}`,
     );
   }
 }
 
 /** The WAL from the backup to the archive's end must all be in the repository. */
-function checkWal(repo: RepoFacts, backup: BackupInfo): void {
+export function checkWal(repo: RepoFacts, backup: BackupInfo): void {
   if (!backup.archiveStart || !repo.archiveMin || !repo.archiveMax) {
     throw new BsyncError(`repo${repo.key} holds no WAL archive for backup ${backup.label}`, {
       hint: 'Without the WAL from the backup on, no recovery is possible; check archiving with bsync status.',
@@ -250,7 +254,7 @@ function checkWal(repo: RepoFacts, backup: BackupInfo): void {
   }
 }
 
-function checkSpace(host: HostSpec, dataDirectory: string, backup: BackupInfo, space: SpaceFacts): string {
+export function checkSpace(host: HostSpec, dataDirectory: string, backup: BackupInfo, space: SpaceFacts): string {
   const needed = neededBytes(backup.size ?? 0);
   const usable = space.availableBytes + space.usedBytes;
   if (needed > usable) {
@@ -310,7 +314,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   const repoKey = request.repo ?? inventory.repos[0].key;
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkConverged(setup, [host.name, zone.repoOwner.name]);
-  checkWindowEnd(request, host, hostFacts, now);
+  checkWindowEnd(request, now, { host, facts: hostFacts });
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const major =

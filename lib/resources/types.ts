@@ -82,6 +82,7 @@ export type ResourceKind =
   | 'pg_role'
   | 'pg_hba'
   | 'patroni_config'
+  | 'patroni_yml'
   | 'stanza'
   | 'first_backup'
   | 'crontab'
@@ -92,6 +93,10 @@ export type ResourceKind =
   | 'pg_start'
   | 'recovery_end'
   | 'archive_check'
+  | 'clone_prepare'
+  | 'clone_restore'
+  | 'clone_configure'
+  | 'clone_start'
   | 'backup';
 
 declare const resourceRefBrand: unique symbol;

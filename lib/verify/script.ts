@@ -10,6 +10,7 @@
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
 import { shq } from '../transport/shell.js';
+import { isolatedSettings } from '../recovery/isolated-server.js';
 
 export interface VerifyJob {
   stanza: string;
@@ -76,27 +77,6 @@ const CHECK_SQL = `SELECT json_build_object(
 export function binaryDirs(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>): string[] {
   const packaged = [`/usr/lib/postgresql/${job.pgVersion}/bin`, `/usr/pgsql-${job.pgVersion}/bin`];
   return job.binDir ? [job.binDir, ...packaged.filter((dir) => dir !== job.binDir)] : packaged;
-}
-
-/** Settings appended to the restored postgresql.auto.conf, so they win over anything the copy brought along. */
-function overrides(job: VerifyJob, restoreCommand: string): string {
-  const lines = [
-    '# bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
-    `port = $PORT`,
-    `listen_addresses = 'localhost'`,
-    `unix_socket_directories = '$DIR/sock'`,
-    `cluster_name = 'bsync-verify-${job.stanza}'`,
-    `archive_mode = off`,
-    `archive_command = ''`,
-    `archive_library = ''`,
-    `hot_standby = off`,
-    `shared_preload_libraries = ''`,
-    `synchronous_standby_names = ''`,
-    `primary_conninfo = ''`,
-    `ssl = off`,
-    `restore_command = '${restoreCommand.replace(/'/g, "''")}'`,
-  ];
-  return lines.join('\n');
 }
 
 export function verifyScript(job: VerifyJob): string {
@@ -199,7 +179,17 @@ export function verifyScript(job: VerifyJob): string {
         // Only the scratch folder's socket, which only RUNAS (and root) can reach.
         `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
         ': > "$DIR/pg_ident.conf"',
-        `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${overrides(job, restoreCommand)}\nBSYNC_CONF`,
+        `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${isolatedSettings(
+          {
+            port: '$PORT',
+            socketDir: '$DIR/sock',
+            clusterName: `bsync-verify-${job.stanza}`,
+            restoreCommand,
+            hotStandby: false,
+            clearPreloadLibraries: true,
+          },
+          'bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
+        )}\nBSYNC_CONF`,
         'chown "$RUNAS" "$DIR/verify.conf" "$DIR/pg_hba.conf" "$DIR/pg_ident.conf" "$DIR/data/postgresql.auto.conf"',
       ].join('\n'),
     ),

@@ -74,6 +74,91 @@ async function expectRestored(host: string, run: BsyncRun, first: string, timeli
   await sh(host, 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
 }
 
+/** Every file of the stanza's WAL archive, as the repository lists it (from a host that reads it, as `user`). */
+const archiveListing = async (host: string, user: string) =>
+  sh(host, `cd / && runuser -u ${user} -- pgbackrest --stanza=pgedge-lab-1 repo-ls --recurse archive/pgedge-lab-1`);
+
+/** Runs SQL on a clone through its own socket, as the user it runs as. */
+const onClone = (host: string, user: string, path: string, port: number, sql: string) =>
+  sh(
+    host,
+    `cd / && runuser -u ${user} -- psql -XAtq -v ON_ERROR_STOP=1 -h ${path} -p ${port} -U postgres -d postgres -c ${shq(sql)}`,
+  );
+
+/**
+ * A clone of zone 1 at `target` on `host`: it answers with exactly batch A, the source keeps
+ * running with A and B, and WAL the clone writes and switches never reaches the repository.
+ */
+async function expectClone(options: {
+  config: string;
+  host: string;
+  user: string;
+  source: string;
+  reader: { host: string; user: string };
+  path: string;
+  port: number;
+}): Promise<void> {
+  const { config, host, user, source, reader, path, port } = options;
+  const { target, first } = await twoBatches(source);
+  const sourceNow = await checksum(source);
+  const pid = await postmaster(source);
+  const run = await restore(
+    config,
+    '--zone',
+    '1',
+    '--to',
+    `${host}:${path}`,
+    '--port',
+    String(port),
+    '--target',
+    `time=${target}`,
+    '--yes',
+  );
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain(`A clone of pgedge-lab-1 starts on ${host} in ${path}, port ${port}`);
+  const sql = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`;
+  expect((await onClone(host, user, path, port, sql)).trim()).toBe(first);
+  expect(await onClone(host, user, path, port, 'SHOW archive_mode')).toBe('off\n');
+  // The source is untouched, and the clone's own WAL stays its own.
+  expect(await postmaster(source)).toBe(pid);
+  expect(await checksum(source)).toBe(sourceNow);
+  const archive = await archiveListing(reader.host, reader.user);
+  await onClone(host, user, path, port, 'CREATE TABLE clone_only AS SELECT g FROM generate_series(1, 100000) g');
+  await onClone(host, user, path, port, 'SELECT pg_switch_wal()');
+  await onClone(host, user, path, port, 'CHECKPOINT');
+  await onClone(host, user, path, port, 'SELECT pg_switch_wal()');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  expect(await archiveListing(reader.host, reader.user)).toBe(archive);
+  // A finished clone is replaced only when asked.
+  const again = await restore(config, '--zone', '1', '--to', `${host}:${path}`, '--port', String(port), '--yes');
+  expect(again.code).toBe(1);
+  expect(again.stdout + again.stderr).toContain(`${path} holds a finished clone: --allow-overwrite replaces it`);
+  const replaced = await restore(
+    config,
+    '--zone',
+    '1',
+    '--to',
+    `${host}:${path}`,
+    '--port',
+    String(port),
+    '--allow-overwrite',
+    '--yes',
+  );
+  expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
+  expect((await onClone(host, user, path, port, 'SELECT count(*) FROM restore_probe')).trim()).toBe(
+    (await psql(source, 'SELECT count(*) FROM restore_probe')).trim(),
+  );
+  await expectNoChanges(config);
+}
+
+/** Stops a clone's server and removes its folders. */
+async function removeClone(host: string, path: string): Promise<void> {
+  await onHost(
+    host,
+    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.bsync-clone`,
+  );
+}
+
 /** An on-demand incr backup on `host`: its label is printed, and status names it the newest incr of zone 1. */
 async function expectBackup(config: string, host: string, args: string[]): Promise<void> {
   const run = await bsync(['backup', '-c', config, '--type', 'incr', ...args]);
@@ -106,6 +191,23 @@ describe('bsync restore, ssh repository (backup host)', () => {
     await expectNoChanges(SSH);
   }, 600_000);
 
+  it('a clone on the backup host answers with the data at the target, leaves the source alone and pushes no WAL into the stanza', async () => {
+    const path = '/var/lib/bsync-clones/pgedge-lab-1';
+    try {
+      await expectClone({
+        config: SSH,
+        host: 'ssh-backup1',
+        user: 'backrest',
+        source: 'ssh-pg1',
+        reader: { host: 'ssh-backup1', user: 'backrest' },
+        path,
+        port: 5433,
+      });
+    } finally {
+      await removeClone('ssh-backup1', path);
+    }
+  }, 600_000);
+
   it('bsync backup --type incr runs on the backup host, prints the new label, and status lists it', async () => {
     await expectBackup(SSH, 'ssh-backup1', ['--zone', '1']);
   }, 600_000);
@@ -124,6 +226,13 @@ describe('bsync restore, ssh repository (backup host)', () => {
       { args: [], message: /ssh-pg1 runs PostgreSQL on port 5432 as a primary: a restore stops it/ },
       { args: ['--set', '20000101-000000F', '--allow-overwrite'], message: /holds no valid backup set of that label/ },
       { args: ['--repo', '2', '--allow-overwrite'], message: /the stanza has no repo2/ },
+      {
+        args: ['--to', 'ssh-pg1:/var/lib/postgresql/15/main'],
+        message: /overlaps the data directory of the server there/,
+      },
+      { args: ['--to', 'ssh-pg2'], message: /--to ssh-pg2: that host cannot read pgedge-lab-1's repository/ },
+      { args: ['--to', 'ssh-pg1:relative/dir'], message: /the folder must be an absolute path/ },
+      { args: ['--port', '5433'], message: /--port goes with --to/ },
     ];
     for (const { args, message } of cases) {
       const run = await restore(SSH, '--zone', '1', '--yes', ...args);
@@ -209,6 +318,23 @@ describe('bsync restore, s3 repository', () => {
 
   it('bsync backup --type incr runs on the primary into the bucket, prints the new label, and status lists it', async () => {
     await expectBackup(S3, 's3-pg1', ['--zone', '1']);
+  }, 600_000);
+
+  it("a clone of zone 1 on zone 2's server, beside its own cluster, from the bucket: the data at the target, no WAL pushed", async () => {
+    const path = '/var/lib/bsync-clones/zone1';
+    try {
+      await expectClone({
+        config: S3,
+        host: 's3-pg2',
+        user: 'postgres',
+        source: 's3-pg1',
+        reader: { host: 's3-pg1', user: 'postgres' },
+        path,
+        port: 5440,
+      });
+    } finally {
+      await removeClone('s3-pg2', path);
+    }
   }, 600_000);
 
   it('recovers to a time between two commits from the bucket, archives again, no changes after', async () => {

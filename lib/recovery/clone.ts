@@ -1,0 +1,312 @@
+// A clone: a stanza's backup restored onto another host, or into another data directory
+// and port, and started as an independent server for investigations and restore drills.
+// It never archives (archive_mode off, its own name, port and socket), so it cannot push
+// WAL into its source's stanza; it reads the repository only for archive-get. The source
+// server is not touched. A pure function of (inventory, facts, request).
+//
+// Beside the data directory a marker file (`<path>.bsync-clone`) says the folder is a
+// clone bsync made and whether it was finished: an interrupted clone is cleared and made
+// again by the next run; a finished one is replaced only with --allow-overwrite; a folder
+// without the marker is never touched.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import { BsyncError } from '../errors.js';
+import { HostResources } from '../desired/builder.js';
+import { pgDataOf } from '../desired/layout.js';
+import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import { zonePrimary } from '../desired/backups.js';
+import { pgbackrestUser } from '../facts/probe.js';
+import type { SpaceFacts } from '../facts/space.js';
+import type { PlanOperation } from '../plan/types.js';
+import { PSQL_SESSION_OPTIONS } from '../psql.js';
+import { repoType } from '../repositories/index.js';
+import type { Change, Resource, Step } from '../resources/types.js';
+import { shq } from '../transport/shell.js';
+import { binaryDirs } from '../verify/script.js';
+import { isolatedSettings } from './isolated-server.js';
+import {
+  checkSpace,
+  checkWal,
+  checkWindowEnd,
+  chooseBackup,
+  readableRepo,
+  when,
+  type RestoreRequest,
+} from './restore.js';
+import { restoreTargetOptions, targetText } from './target.js';
+
+/** Where clones go when --to names no folder: a root-owned parent, one folder per stanza. */
+export const CLONES_DIR = '/var/lib/bsync-clones';
+export const DEFAULT_CLONE_PORT = 5433;
+
+export interface CloneRequest extends RestoreRequest {
+  to: { host: string; path?: string };
+  port: number;
+}
+
+/** `--to HOST[:PATH]` as given: the host, and an absolute folder when one is named. */
+export function parseCloneTarget(text: string): { host: string; path?: string } {
+  const colon = text.indexOf(':');
+  const host = colon < 0 ? text : text.slice(0, colon);
+  const path = colon < 0 ? undefined : text.slice(colon + 1).replace(/(.)\/+$/, '$1');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host))
+    throw new BsyncError(`--to ${text}: expected HOST or HOST:/absolute/path`);
+  if (path !== undefined && (!/^\/[A-Za-z0-9._+/-]+$/.test(path) || path === '/' || path.split('/').includes('..')))
+    throw new BsyncError(`--to ${text}: the folder must be an absolute path of plain characters, without ..`, {
+      hint: `For example --to ${host}:${CLONES_DIR}/investigation`,
+    });
+  return path === undefined ? { host } : { host, path };
+}
+
+/** The zone whose stanza is cloned: --zone, else the zone of the --to host. */
+export function cloneZone(inventory: Inventory, request: Pick<CloneRequest, 'zone' | 'to'>): Zone {
+  const number = request.zone ?? inventory.hosts.find((host) => host.name === request.to.host)?.zone;
+  const zone = zonesOf(inventory).find((candidate) => candidate.zone === number);
+  if (!zone)
+    throw new BsyncError(`--zone ${number ?? '?'}: name the zone whose stanza to clone`, {
+      where: inventory.configPath,
+    });
+  return zone;
+}
+
+export function clonePath(request: CloneRequest, stanza: string): string {
+  return request.to.path ?? `${CLONES_DIR}/${stanza}`;
+}
+
+/** The host the clone goes to, and why a host that cannot read the stanza's repository is refused. */
+export function cloneHost(inventory: Inventory, zone: Zone, name: string): HostSpec {
+  const host = inventory.hosts.find((candidate) => candidate.name === name);
+  if (!host) throw new BsyncError(`--to ${name}: no such host in the config`, { where: inventory.configPath });
+  const inZone = host.zone === zone.zone;
+  // Object stores are reached the same way from every PostgreSQL host of the config.
+  const sharedStore =
+    host.role === 'postgres' && inventory.repos.every((repo) => repoType(repo).folderOn === undefined);
+  if (!inZone && !sharedStore) {
+    throw new BsyncError(`--to ${name}: that host cannot read ${zone.stanza}'s repository`, {
+      hint: `A clone goes to a host of zone ${zone.zone} (${[...zone.postgresHosts, ...(zone.backupHost ? [zone.backupHost] : [])].map((entry) => entry.name).join(', ')}), or, with object-store repositories only, to any PostgreSQL host.`,
+    });
+  }
+  return host;
+}
+
+interface CloneInputs {
+  inventory: Inventory;
+  facts: FactsByHost;
+  request: CloneRequest;
+  space: SpaceFacts;
+  now: number;
+}
+
+export function planClone({ inventory, facts, request, space, now }: CloneInputs): {
+  resources: Resource[];
+  operation: PlanOperation;
+} {
+  const zone = cloneZone(inventory, request);
+  const host = cloneHost(inventory, zone, request.to.host);
+  const source = zonePrimary(zone.postgresHosts, facts);
+  const path = clonePath(request, zone.stanza);
+  const hostFacts = facts.get(host.name)!;
+  if (host.role === 'postgres') {
+    const own = hostFacts.postgres?.running || host.pgData ? pgDataOf(host, hostFacts) : undefined;
+    if (own !== undefined && (path === own || path.startsWith(`${own}/`) || own.startsWith(`${path}/`))) {
+      throw new BsyncError(`--to ${host.name}:${path} overlaps the data directory of the server there (${own})`, {
+        hint: `Choose another folder, such as ${CLONES_DIR}/${zone.stanza}; to replace that server's data, use bsync restore without --to.`,
+      });
+    }
+    if (hostFacts.postgres?.running && host.pgPort === request.port)
+      throw new BsyncError(`--port ${request.port}: the server on ${host.name} listens there; give the clone another`);
+  }
+  const repoKey = request.repo ?? inventory.repos[0].key;
+  const repo = readableRepo(inventory, zone, facts, repoKey);
+  checkWindowEnd(request, now, source && { host: source, facts: facts.get(source.name)! });
+  const backup = chooseBackup(repo, request, zone.stanza);
+  checkWal(repo, backup);
+  const spaceNote = checkSpace(host, path, backup, space);
+  const pgVersion = backup.pgVersion ?? inventory.cluster.pgVersion?.toString();
+  if (pgVersion === undefined) throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`);
+  const runAs = pgbackrestUser(inventory, host);
+  const local = host.role === 'postgres' ? hostFacts.postgres : undefined;
+  const binDir =
+    local?.running && local.binDir && String(Math.floor(local.versionNum / 10000)) === pgVersion
+      ? local.binDir
+      : undefined;
+  // On the repository's own host the stanza lists the PostgreSQL hosts: reset them, so it restores here.
+  const resets =
+    host.role === 'backup' ? zone.postgresHosts.map((_, index) => `--reset-pg${index + 1}-host`).join(' ') : '';
+  const pgbackrest = [
+    'pgbackrest',
+    `--stanza=${shq(zone.stanza)}`,
+    `--repo=${repoKey}`,
+    ...(resets ? [resets] : []),
+    `--pg1-path=${shq(path)}`,
+  ].join(' ');
+  const targeted = request.target.type !== 'latest';
+  const marker = `${path}.bsync-clone`;
+  const out = new HostResources(host.name);
+  const run = (reason: string, steps: Step[], fields: Change['fields'] = []): Change => ({
+    action: 'run',
+    reason,
+    fields,
+    steps,
+  });
+  const vars = `P=${shq(path)} M=${shq(marker)} U=${shq(runAs)} PORT=${request.port}`;
+  const bins = binaryDirs({ pgVersion, ...(binDir ? { binDir } : {}) });
+  const findBin = `BIN=; for d in ${bins.map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done; [ -n "$BIN" ] || { echo "no PostgreSQL ${pgVersion} server binaries on this host (looked in ${bins.join(', ')})" >&2; exit 1; }`;
+  const prepared = out.add(
+    'clone_prepare',
+    undefined,
+    `make room for the clone in ${path}`,
+    run(
+      `a folder bsync cloned into before is cleared (a finished clone only with --allow-overwrite); any other content is refused; port ${request.port} must be free`,
+      [{ command: prepareScript(vars, findBin, request.allowOverwrite) }],
+    ),
+  );
+  const restored = out.add(
+    'clone_restore',
+    undefined,
+    `restore backup ${backup.label} into ${path}`,
+    run(
+      'archive_mode off from the start: the clone never pushes WAL into the stanza',
+      [
+        {
+          user: runAs,
+          command: [
+            pgbackrest,
+            `--set=${shq(backup.label)}`,
+            ...restoreTargetOptions(request.target).map(shq),
+            ...(targeted ? ['--target-action=promote'] : []),
+            '--archive-mode=off',
+            `--tablespace-map-all=${shq(`${path}.tablespaces`)}`,
+            'restore',
+          ].join(' '),
+        },
+      ],
+      [
+        { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
+        { name: 'target', after: targetText(request.target) },
+        { name: 'source', after: `${zone.stanza}, repo${repoKey}` },
+        { name: 'port', after: String(request.port) },
+      ],
+    ),
+    [prepared],
+  );
+  const restoreCommand = `${pgbackrest} archive-get %f "%p"`;
+  const settings = isolatedSettings(
+    {
+      port: String(request.port),
+      socketDir: path,
+      clusterName: `bsync-clone-${zone.stanza}`,
+      restoreCommand,
+      hotStandby: true,
+      clearPreloadLibraries: host.role === 'backup',
+    },
+    `bsync clone of ${zone.stanza} (backup ${backup.label}, target ${targetText(request.target)}): an independent server that never archives`,
+  );
+  const configured = out.add(
+    'clone_configure',
+    undefined,
+    `its own port, socket and name; archiving off`,
+    run('appended to the restored postgresql.auto.conf, so they win over what the copy brought', [
+      { command: configureScript(vars), stdin: [`${settings}\n`] },
+    ]),
+    [restored],
+  );
+  out.add(
+    'clone_start',
+    undefined,
+    `start the clone on port ${request.port}`,
+    run(`replays WAL to the target and promotes; then psql -h ${path} -p ${request.port} reaches it as ${runAs}`, [
+      { command: startScript(vars, findBin, path, request.port) },
+    ]),
+    [configured],
+  );
+  return {
+    resources: out.resources,
+    operation: {
+      command: 'restore',
+      request: {
+        zone: zone.zone,
+        to: `${host.name}:${path}`,
+        port: request.port,
+        target: targetText(request.target),
+        set: backup.label,
+        repo: repoKey,
+        delta: false,
+        targetAction: 'promote',
+        allowOverwrite: request.allowOverwrite,
+      },
+      notes: [
+        `A clone of ${zone.stanza} starts on ${host.name} in ${path}, port ${request.port}, as an independent server with archiving off; the zone's servers are not touched.`,
+        `Space: ${spaceNote}.`,
+      ],
+    },
+  };
+}
+
+/**
+ * Clears what an earlier clone left (stopping its server), refuses a folder bsync did not
+ * clone into, and makes the folder, marked "restoring" until the clone has started.
+ */
+function prepareScript(vars: string, findBin: string, allowOverwrite: boolean): string {
+  return [
+    vars,
+    'cd /',
+    'state=$(cat "$M" 2>/dev/null)',
+    'if [ -e "$P" ] && [ -n "$(ls -A "$P" 2>/dev/null)" ]; then',
+    '  case "$state" in',
+    '    restoring*) ;;',
+    allowOverwrite
+      ? '    ready*) ;;'
+      : '    ready*) echo "$P holds a finished clone: --allow-overwrite replaces it" >&2; exit 1 ;;',
+    '    *) echo "$P holds files bsync did not clone there: choose another folder (--to HOST:PATH)" >&2; exit 1 ;;',
+    '  esac',
+    '  pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
+    '  case "$pid" in ""|*[!0-9]*) ;; *)',
+    `    ${findBin}`,
+    '    runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -m fast -w -t 120 stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null ;;',
+    '  esac',
+    '  rm -rf "$P" "$P.tablespaces"',
+    'fi',
+    `if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then echo "port $PORT is in use on this host: give the clone another (--port)" >&2; exit 1; fi`,
+    'mkdir -p "$(dirname "$P")"',
+    'echo restoring > "$M" && chmod 0644 "$M"',
+    'install -d -o "$U" -g "$(id -gn "$U")" -m 0700 "$P"',
+  ].join('\n');
+}
+
+/** A Debian backup's data directory has no postgresql.conf or pg_hba.conf (they live in /etc): the clone gets its own. */
+function configureScript(vars: string): string {
+  return [
+    vars,
+    'cd "$P" || exit 1',
+    `[ -f postgresql.conf ] || printf '%s\\n' "# bsync clone: the source's settings came from its own folder" "hba_file = '$P/pg_hba.conf'" "ident_file = '$P/pg_ident.conf'" > postgresql.conf`,
+    // The socket is in the clone's own folder (0700): only its user and root reach it.
+    `[ -f pg_hba.conf ] || printf '%s\\n' 'local all all trust' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256' > pg_hba.conf`,
+    '[ -f pg_ident.conf ] || : > pg_ident.conf',
+    // The settings arrive on stdin (the plan shows them above, as the step's reason).
+    `cat >> postgresql.auto.conf`,
+    'chown "$U" postgresql.conf pg_hba.conf pg_ident.conf postgresql.auto.conf',
+  ].join('\n');
+}
+
+function startScript(vars: string, findBin: string, path: string, port: number): string {
+  const psql = `runuser -u "$U" -- env PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -h ${shq(path)} -p ${port} -U postgres -d postgres`;
+  return [
+    vars,
+    'cd /',
+    findBin,
+    'pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
+    'if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then',
+    '  runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -l "$P/clone.log" -W start >/dev/null || { tail -n 15 "$P/clone.log" >&2; exit 1; }',
+    'fi',
+    'n=0',
+    `until [ "$(${psql} -c 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do`,
+    '  pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
+    '  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "the clone stopped during recovery:" >&2; tail -n 15 "$P/clone.log" >&2; exit 1; fi',
+    '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
+    '  sleep 1',
+    'done',
+    `${psql} -c 'SELECT 1' >/dev/null`,
+    // In the folder's parent, by root: the next clone's prepare step reads it.
+    'echo ready > "$M"',
+  ].join('\n');
+}

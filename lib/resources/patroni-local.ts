@@ -1,0 +1,59 @@
+// Patroni's local configuration (patroni.yml) where bsync.toml declares how replicas are
+// built: `postgresql.create_replica_methods` and, for pgbackrest, its method (a delta
+// restore of the stanza as a standby, Patroni's own example), so a new or broken replica
+// comes from the repository instead of from the primary, with basebackup as fallback.
+// Edited in place through YAML's document model (comments and every other key kept), then
+// `patronictl reload` makes this member read it again. Replica creation is local config in
+// Patroni, not dynamic: every member gets its own edit.
+import { isDeepStrictEqual } from 'node:util';
+import { parseDocument } from 'yaml';
+import type { NeedsPart } from '../facts/needs.js';
+import type { FileFacts } from '../facts/types.js';
+import { shq } from '../transport/shell.js';
+import { planEditedFile } from './file.js';
+import type { Change } from './types.js';
+
+export type ReplicaMethod = 'pgbackrest' | 'basebackup';
+
+/** The pgbackrest method's entry as Patroni runs it (as its own user, with no parameters of its own). */
+export function pgbackrestMethod(stanza: string): Record<string, unknown> {
+  return { command: `pgbackrest --stanza=${stanza} --delta --type=standby restore`, keep_data: true, no_params: true };
+}
+
+export function planReplicaMethods(
+  path: string,
+  file: FileFacts | undefined,
+  methods: ReplicaMethod[],
+  stanza: string,
+  scope: string,
+): Change | null {
+  if (!file?.exists || file.content === undefined) {
+    return { action: 'update', conflict: `${path} is not there to declare replica creation in`, steps: [] };
+  }
+  // PyYAML, Patroni's reader, reads YAML 1.1.
+  const document = parseDocument(file.content, { version: '1.1' });
+  if (document.errors.length > 0) {
+    return {
+      action: 'update',
+      conflict: `${path} does not read as YAML (${document.errors[0].message.split('\n')[0]}): fix it by hand, then apply again`,
+      steps: [],
+    };
+  }
+  const wanted: Array<[string[], unknown]> = [[['postgresql', 'create_replica_methods'], methods]];
+  if (methods.includes('pgbackrest')) wanted.push([['postgresql', 'pgbackrest'], pgbackrestMethod(stanza)]);
+  const current = (document.toJS() ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const differs = wanted.filter(([[section, key], value]) => !isDeepStrictEqual(current[section]?.[key], value));
+  if (differs.length === 0) return null;
+  for (const [key, value] of differs) document.setIn(key, document.createNode(value));
+  const member = String(document.get('name') ?? '');
+  const change = planEditedFile(
+    path,
+    file.content,
+    [document.toString()],
+    [{ command: `patronictl -c ${shq(path)} reload ${shq(scope)} ${shq(member)} --force` }],
+  );
+  return change && { ...change, reason: 'replicas are built from the repository first (create_replica_methods)' };
+}
+
+/** patroni_yml: the member's patroni.yml, read whole. */
+export const patroniYmlNeeds = (path: string): NeedsPart => ({ files: [{ path, readContent: true }] });
