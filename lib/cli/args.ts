@@ -313,6 +313,12 @@ export async function yargsInvocation(
             default: false,
             describe: 'the server runs: stop it and replace its data',
           })
+          .option('to', {
+            type: 'string',
+            describe:
+              'clone instead: restore onto HOST[:PATH] and start it as an independent server that never archives',
+          })
+          .option('port', { type: 'number', describe: "the clone's port (default 5433)" })
           .option('out', {
             type: 'string',
             describe: 'save the restore plan to this file (apply it with bsync apply FILE)',

@@ -86,7 +86,8 @@ export function clonePlanning(request: CloneRequest): Planning {
       const space = await measureSpace(session.connections.get(request.to.host)!, request.to.host, path);
       return usingFacts(session, facts, (checked) => {
         const clone = planClone({ inventory, facts: checked, request, space, now: Date.now() });
-        return buildPlan(inventory, [request.to.host], clone.resources, nonce, [], clone.operation);
+        const hosts = [...new Set(clone.resources.map((resource) => resource.host))];
+        return buildPlan(inventory, hosts, clone.resources, nonce, [], clone.operation);
       });
     },
   };

@@ -28,6 +28,7 @@ import {
   checkWal,
   checkWindowEnd,
   chooseBackup,
+  addArchiveNow,
   readableRepo,
   when,
   type RestoreRequest,
@@ -141,6 +142,9 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
   ].join(' ');
   const targeted = request.target.type !== 'latest';
   const marker = `${path}.bsync-clone`;
+  // The source primary's WAL up to now reaches the repository first, as for a restore.
+  const sourceOut = source ? new HostResources(source.name) : undefined;
+  const archived = source && sourceOut ? addArchiveNow(sourceOut, source, zone.stanza) : undefined;
   const out = new HostResources(host.name);
   const run = (reason: string, steps: Step[], fields: Change['fields'] = []): Change => ({
     action: 'run',
@@ -159,6 +163,7 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
       `a folder bsync cloned into before is cleared (a finished clone only with --allow-overwrite); any other content is refused; port ${request.port} must be free`,
       [{ command: prepareScript(vars, findBin, request.allowOverwrite) }],
     ),
+    [archived],
   );
   const restored = out.add(
     'clone_restore',
@@ -171,6 +176,8 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
           user: runAs,
           command: [
             pgbackrest,
+            // Its own spool folder: the host's may belong to another user, and stays untouched.
+            `--spool-path=${shq(`${path}.spool`)}`,
             `--set=${shq(backup.label)}`,
             ...restoreTargetOptions(request.target).map(shq),
             ...(targeted ? ['--target-action=promote'] : []),
@@ -220,7 +227,7 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
     [configured],
   );
   return {
-    resources: out.resources,
+    resources: [...(sourceOut?.resources ?? []), ...out.resources],
     operation: {
       command: 'restore',
       request: {
@@ -264,12 +271,12 @@ function prepareScript(vars: string, findBin: string, allowOverwrite: boolean): 
     `    ${findBin}`,
     '    runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -m fast -w -t 120 stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null ;;',
     '  esac',
-    '  rm -rf "$P" "$P.tablespaces"',
+    '  rm -rf "$P" "$P.tablespaces" "$P.spool"',
     'fi',
     `if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then echo "port $PORT is in use on this host: give the clone another (--port)" >&2; exit 1; fi`,
     'mkdir -p "$(dirname "$P")"',
     'echo restoring > "$M" && chmod 0644 "$M"',
-    'install -d -o "$U" -g "$(id -gn "$U")" -m 0700 "$P"',
+    'install -d -o "$U" -g "$(id -gn "$U")" -m 0700 "$P" "$P.spool"',
   ].join('\n');
 }
 
@@ -297,6 +304,8 @@ function startScript(vars: string, findBin: string, path: string, port: number):
     'pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
     'if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then',
     '  runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -l "$P/clone.log" -W start >/dev/null || { tail -n 15 "$P/clone.log" >&2; exit 1; }',
+    // -W returns at once: the postmaster writes its pid file a moment later.
+    '  n=0; until [ -s "$P/postmaster.pid" ] || [ "$n" -ge 30 ]; do n=$((n + 1)); sleep 1; done',
     'fi',
     'n=0',
     `until [ "$(${psql} -c 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do`,

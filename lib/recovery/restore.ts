@@ -18,7 +18,7 @@ import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
 import { debianClusterOf, pgCtlLog, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
-import type { Change, Resource, Step } from '../resources/types.js';
+import type { Change, Resource, ResourceRef, Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../transport/shell.js';
 import { neededBytes } from '../verify/targets.js';
@@ -350,20 +350,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     steps,
   });
   const archivesNow = Boolean(pg?.running && !pg.inRecovery);
-  const archived = archivesNow
-    ? out.add(
-        'restore_wal',
-        undefined,
-        'archive the WAL written so far',
-        run(
-          'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
-          [
-            psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-            { user: PG_OS_USER, command: pgbackrest('check') },
-          ],
-        ),
-      )
-    : undefined;
+  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
   const stopped = pg?.running
     ? out.add(
         'pg_stop',
@@ -471,6 +458,25 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       notes,
     },
   };
+}
+
+/**
+ * On a running primary: a commit stamped now, then `pgbackrest check`, which switches and
+ * archives the current WAL segment. Recovery to a time stops at the first commit after
+ * it: without one in the repository, PostgreSQL ends recovery short of the target and
+ * refuses to start. Restores and clones both begin with it.
+ */
+export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string): ResourceRef {
+  return out.add('restore_wal', undefined, 'archive the WAL written so far', {
+    action: 'run',
+    reason:
+      'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
+    fields: [],
+    steps: [
+      psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
+      { user: PG_OS_USER, command: `pgbackrest --stanza=${shq(stanza)} check` },
+    ],
+  });
 }
 
 /**

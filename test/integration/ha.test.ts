@@ -122,6 +122,47 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     expect(check.code, check.stderr).toBe(0);
   }, 600_000);
 
+  it("every member's patroni.yml builds replicas from the repository first; a replica wiped on disk comes back through pgBackRest and streams", async () => {
+    for (const host of ['ha-pg1', 'ha-pg2', 'ha-pg3']) {
+      const yml = (await onHost(host, `${PATRONICTL} show-config >/dev/null; cat /etc/patroni/patroni.yml`)).stdout;
+      expect(yml).toContain('create_replica_methods:\n    - pgbackrest\n    - basebackup');
+      expect(yml).toContain(`command: pgbackrest --stanza=${STANZA} --delta --type=standby restore`);
+    }
+    const replica = (await members()).find((member) => member.Role !== 'Leader')!.Member;
+    const restoreLog = `/var/log/pgbackrest/${STANZA}-restore.log`;
+    const logBefore = Number(
+      (await onHost(replica, `grep -c 'restore command begin' ${restoreLog} 2>/dev/null || echo 0`)).stdout.trim(),
+    );
+    // The replica's data is gone under a running Patroni: it must build the member again by itself.
+    const wiped = await onHost(
+      replica,
+      'd=/var/lib/postgresql/15/patroni; pid=$(head -n 1 $d/postmaster.pid); kill -9 "$pid" && rm -rf "$d" && echo wiped',
+    );
+    expect(wiped.stdout.trim(), wiped.stderr).toBe('wiped');
+    // Streaming as the leader sees it (Patroni 3.0 lists a streaming replica as `running`).
+    const streaming = async () => {
+      const lead = await leader();
+      const run = await onHost(
+        lead,
+        `cd / && runuser -u postgres -- psql -XAtq -c "SELECT state FROM pg_stat_replication WHERE application_name = '${replica}'"`,
+      );
+      return run.stdout.trim();
+    };
+    let seen = '';
+    for (let i = 0; i < 120 && seen !== 'streaming'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      seen = await streaming().catch(() => '');
+    }
+    expect(seen).toBe('streaming');
+    // It came from the repository: pgBackRest ran a restore on that host, and Patroni says which method built it.
+    const logAfter = Number((await onHost(replica, `grep -c 'restore command begin' ${restoreLog}`)).stdout.trim());
+    expect(logAfter).toBe(logBefore + 1);
+    const patroniLog = (await onHost(replica, 'tail -n 200 /var/log/patroni.log')).stdout;
+    expect(patroniLog).toMatch(/replica has been created using pgbackrest/);
+    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(plan.stdout).toContain('No changes.');
+  }, 600_000);
+
   it('bsync backup --type incr runs on the backup host against the current leader, prints the label, and status lists it', async () => {
     const run = await bsync(['backup', '-c', CONFIG, '--type', 'incr']);
     expect(run.code, run.stdout + run.stderr).toBe(0);

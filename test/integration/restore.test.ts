@@ -155,7 +155,7 @@ async function expectClone(options: {
 async function removeClone(host: string, path: string): Promise<void> {
   await onHost(
     host,
-    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.bsync-clone`,
+    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.spool ${path}.bsync-clone`,
   );
 }
 
