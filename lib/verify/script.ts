@@ -10,7 +10,7 @@
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
 import { shq } from '../formats/shell.js';
-import { isolatedSettings } from '../recovery/isolated-server.js';
+import { isolatedSettings } from './isolated-server.js';
 
 export interface VerifyJob {
   stanza: string;
