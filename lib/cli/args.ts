@@ -10,6 +10,7 @@
 import {
   COMMANDS,
   GLOBAL_OPTIONS,
+  NAME_A_COMMAND,
   commandSpec,
   invocationOf,
   type CommandName,
@@ -169,7 +170,7 @@ export async function yargsInvocation(
       if (problem) throw new UsageError(problem);
       return true;
     }, true)
-    .demandCommand(1, 'Name a command: validate, plan, apply, restore, backup, status, verify, facts or unlock.')
+    .demandCommand(1, NAME_A_COMMAND)
     .strict()
     .fail((message, error) => {
       throw error ?? new UsageError(message);

@@ -247,6 +247,10 @@ export const COMMANDS = {
   }),
 };
 
+/** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
+export const NAME_A_COMMAND =
+  'Name a command: validate, plan, apply, restore, backup, status, verify, facts or unlock.';
+
 export type CommandName = keyof typeof COMMANDS;
 
 type OptionsOf<Name extends CommandName> = ReturnType<(typeof COMMANDS)[Name]['optionsOf']>;
