@@ -2,7 +2,7 @@
 // (PGOPTIONS), which wins over ALTER ROLE / ALTER DATABASE defaults: a role set to
 // client_min_messages = debug5, another search_path or a tiny statement_timeout cannot
 // change what bsync reads or does. -X skips ~/.psqlrc for the same reason.
-import { shq } from './transport/shell.js';
+import { shq } from './formats/shell.js';
 
 export const PSQL_SESSION_OPTIONS = [
   'client_min_messages=warning',

@@ -3,21 +3,11 @@
 // With a seed, ready actions start in a random (repeatable) order, so tests can walk
 // many legal orders; an interrupt stops new starts and waits a bounded time for the rest.
 import type { PlannedChanges } from '../plan/build.js';
-import type { PlanAction } from '../plan/types.js';
+import type { ActionResult, ActionStatus, PlanAction } from '../plan/types.js';
 import type { Step, Template } from '../resources/types.js';
 import { localConnection } from '../transport/local.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
-
-type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred' | 'not started' | 'interrupted';
-
-export interface ActionResult {
-  address: string;
-  host: string;
-  status: ActionStatus;
-  message?: string;
-  seconds: number;
-}
 
 /** Asked to stop: no new action starts; running ones get until `abandon` resolves. */
 export interface ApplyStop {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { HostError } from '../errors.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { HostConnection } from '../transport/types.js';
 
 const LEASE_FILE = '/run/lock/bsync.lease';

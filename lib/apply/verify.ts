@@ -4,7 +4,7 @@
 import { psqlCommand } from '../psql.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import { firstLine } from '../facts/framed.js';
-import { asUser } from '../transport/shell.js';
+import { asUser } from '../formats/shell.js';
 import type { HostConnection } from '../transport/types.js';
 import { parseVerifyOutput, verifyScript, type VerifyJob, type VerifyStep } from '../verify/script.js';
 import { verdict, type RecoveryMarker, type VerifyVerdict } from '../verify/verdict.js';

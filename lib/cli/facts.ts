@@ -1,7 +1,7 @@
 // bsync facts: what was gathered from each selected host, as JSON, secrets redacted.
 import { redactFacts } from '../facts/redact.js';
 import { oneConfig } from './fleet-configs.js';
-import { viewFor } from '../views/view.js';
+import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession } from './session.js';
 

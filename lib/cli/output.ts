@@ -2,7 +2,8 @@
 // view (lib/views/view.ts): text for people or JSON for machines, chosen once from these
 // options; colour only on a terminal and never with --no-color or NO_COLOR.
 import { BsyncError } from '../errors.js';
-import { viewFor, type View } from '../views/view.js';
+import type { View } from '../views/view.js';
+import { viewFor } from '../views/view-for.js';
 
 export interface GlobalOptions {
   /** -c values as given: files or folders (several make a fleet run, lib/cli/fleet.ts). */

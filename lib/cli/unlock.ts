@@ -2,7 +2,7 @@
 import { BsyncError } from '../errors.js';
 import { clearLease } from '../apply/lease.js';
 import { oneConfig } from './fleet-configs.js';
-import { viewFor } from '../views/view.js';
+import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
 import { openSession } from './session.js';
 

@@ -3,7 +3,7 @@
 // host's pgBackRest version has them is a fact, checked when planning (lib/desired/).
 import { lookupOption, optionInfos, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
 import type { OptionInfo } from '../pgbackrest-options/types.js';
-import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
+import { pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
 import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
 import { closest } from './schema.js';

@@ -2,8 +2,8 @@
 // runs: a value that a target format would cut, trim or split would reach the host as
 // another secret (a repository nobody can read, a password nobody can log in with).
 // The messages name the key and the reason, never the value.
-import { pgbackrestValueProblem } from '../resources/pgbackrest-ini.js';
-import { pgpassPasswordProblem } from '../resources/pgpass.js';
+import { pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
+import { pgpassPasswordProblem } from '../formats/pgpass.js';
 import type { Secret } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
 

@@ -9,7 +9,7 @@ import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntr
 import { planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
 import type { ResourceRef } from '../resources/types.js';
 import { perRepo } from '../repositories/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { HostResources } from './builder.js';
 import type { Zone } from './zone.js';
 

@@ -9,7 +9,7 @@ import { homeFor } from '../resources/os-user.js';
 import { keypairNeeds, planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
 import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds, type KnownHost } from '../resources/ssh-trust.js';
 import { resourceAddress, type Part, type ResourceRef } from '../resources/types.js';
-import { hostToken } from '../transport/known-hosts.js';
+import { hostToken } from '../formats/known-hosts.js';
 import type { HostResources } from './builder.js';
 
 /** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */

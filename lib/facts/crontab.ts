@@ -1,5 +1,5 @@
 // Each interesting user's crontab, as `crontab -l` prints it.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { Probe } from './probe.js';
 import { framed, probeError, requireFramed } from './framed.js';
 

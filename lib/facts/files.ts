@@ -2,7 +2,7 @@
 import type { WatchedFile } from './needs.js';
 import type { Probe } from './probe.js';
 import { readTar } from './tar.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { splitHomePath } from './paths.js';
 import type { FileFacts } from './types.js';
 

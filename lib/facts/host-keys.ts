@@ -1,6 +1,6 @@
 // The host's own SSH host keys, read over bsync's verified connection: peers' known_hosts
 // entries come from here, never from scanning the network.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { Probe } from './probe.js';
 import { firstLine, framed, readFramed } from './framed.js';
 

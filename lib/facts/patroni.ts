@@ -1,7 +1,7 @@
 // Patroni's view of an HA cluster, asked from the member itself: the dynamic configuration
 // (show-config, or GET /config), the members and their roles, and the cluster's scope.
 // patroni depends on python3 with yaml, so YAML is turned into JSON on the host.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { firstLine, framed, parseJsonOutput, readFramed, type FramedOutput } from './framed.js';
 import type { PatroniFacts, PatroniMember } from './types.js';

@@ -3,7 +3,7 @@
 // role, and the config and hba files as the server reads them. One psql call. Then,
 // from the postmaster's pid in postmaster.pid, its executable and cgroup in /proc: the
 // binary folder and systemd unit of the server that runs, whatever the OS packaging.
-import { asUserInScript, shq } from '../transport/shell.js';
+import { asUserInScript, shq } from '../formats/shell.js';
 import { psqlCommand } from '../psql.js';
 import { FRAMED_STDOUT_NAME, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';

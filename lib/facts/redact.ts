@@ -1,7 +1,7 @@
 // `bsync facts` prints what hosts hold, minus what is secret there.
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF } from './paths.js';
-import { redactConf } from '../resources/pgbackrest-conf.js';
-import { redactPgpass } from '../resources/pgpass.js';
+import { redactConf } from '../formats/pgbackrest-ini.js';
+import { redactPgpass } from '../formats/pgpass.js';
 import type { HostFacts } from './types.js';
 
 export function redactFacts(facts: HostFacts): HostFacts {

@@ -1,6 +1,6 @@
 // The stanza as each repository holds it, read where backups run: on the backup host when
 // the stanza has an ssh repository (it reaches every repository), else on each PostgreSQL host.
-import { asUserInScript, shq, userVariable } from '../transport/shell.js';
+import { asUserInScript, shq, userVariable } from '../formats/shell.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';

@@ -3,7 +3,7 @@
 // once the data directory is known from the first round trip's facts.
 import { HostError } from '../errors.js';
 import type { HostConnection } from '../transport/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { FRAMED_SETUP, FRAMED_DONE, framed, readFramed } from './framed.js';
 
 export interface SpaceFacts {

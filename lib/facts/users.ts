@@ -1,5 +1,5 @@
 // The OS users the host's resources need (ctx.needs.users): their uid, group, home and shell.
-import { shq, userVariable } from '../transport/shell.js';
+import { shq, userVariable } from '../formats/shell.js';
 import type { Probe } from './probe.js';
 import type { UserFacts } from './types.js';
 

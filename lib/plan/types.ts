@@ -54,3 +54,14 @@ export interface Plan {
   /** Absent in plans of the declared state. */
   operation?: PlanOperation;
 }
+
+export type ActionStatus = 'done' | 'failed' | 'skipped' | 'deferred' | 'not started' | 'interrupted';
+
+/** What became of one action when a plan was applied (lib/apply/execute.ts). */
+export interface ActionResult {
+  address: string;
+  host: string;
+  status: ActionStatus;
+  message?: string;
+  seconds: number;
+}

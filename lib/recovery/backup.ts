@@ -9,7 +9,7 @@ import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { PlanOperation } from '../plan/types.js';
 import type { Resource } from '../resources/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
 

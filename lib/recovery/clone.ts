@@ -20,9 +20,9 @@ import type { PlanOperation } from '../plan/types.js';
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
 import type { Change, Resource, Step } from '../resources/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { binaryDirs } from '../verify/script.js';
-import { isolatedSettings } from './isolated-server.js';
+import { isolatedSettings } from '../verify/isolated-server.js';
 import {
   checkSpace,
   checkWal,

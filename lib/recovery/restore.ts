@@ -20,7 +20,7 @@ import { debianClusterOf, pgCtlLog, serviceStep, type ServerLayout } from '../re
 import { psqlStep } from '../resources/pg-settings.js';
 import type { Change, Resource, ResourceRef, Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { neededBytes } from '../verify/targets.js';
 import {
   lsnValue,

@@ -2,8 +2,10 @@
 // module per type (ssh.ts, s3.ts, azure.ts, posix.ts), registered in index.ts; the rest
 // of bsync asks the type, never `repo.type === ...`.
 import type { HostSpec, Repo, RepoTypeName, Secret, StorageAccess } from '../config/inventory.js';
-import type { ConfValue } from '../resources/pgbackrest-conf.js';
 import { lookupOption } from '../pgbackrest-options/index.js';
+
+/** A pgbackrest.conf value a repository type gives: a secret as `{ secret }`, which only ever reaches pgbackrest.conf. */
+export type RepoOptionValue = string | number | { secret: Secret };
 
 export interface RepoHostContext {
   host: HostSpec;
@@ -19,9 +21,9 @@ export interface RepoType {
    * The repoN-* options that say where the repository is, in a host's pgbackrest.conf
    * (path, retention and cipher are every type's and come after these).
    */
-  locationOptions(repo: Repo, ctx: RepoHostContext): Array<[string, ConfValue]>;
+  locationOptions(repo: Repo, ctx: RepoHostContext): Array<[string, RepoOptionValue]>;
   /** Options only the backup command reads (after the location ones in pgbackrest.conf, never on info's command line). */
-  backupOptions?(repo: Repo, ctx: RepoHostContext): Array<[string, ConfValue]>;
+  backupOptions?(repo: Repo, ctx: RepoHostContext): Array<[string, RepoOptionValue]>;
   /**
    * The repository is a folder on hosts of this role, so backup.info can be looked for as
    * a file there (an ssh repository on its backup host, a posix one on PostgreSQL hosts).
@@ -37,9 +39,9 @@ export interface RepoType {
  * The storage options of an object store (port, TLS verification, CA file), written only
  * where they differ from pgBackRest's defaults, so a conf written by hand compares the same.
  */
-export function storageOptions(repo: Repo, storage: StorageAccess): Array<[string, ConfValue]> {
+export function storageOptions(repo: Repo, storage: StorageAccess): Array<[string, RepoOptionValue]> {
   const p = repoPrefix(repo);
-  const options: Array<[string, ConfValue]> = [];
+  const options: Array<[string, RepoOptionValue]> = [];
   if (storage.port !== undefined) options.push([`${p}storage-port`, storage.port]);
   if (!storage.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
   if (storage.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
@@ -64,7 +66,7 @@ export function perRepo(name: string, repo: Repo): string {
  * refuses on a command line (its secure options, such as repo-azure-account): pgBackRest
  * reads those from the conf.
  */
-export function locationFlags(options: Array<[string, ConfValue]>): string[] {
+export function locationFlags(options: Array<[string, RepoOptionValue]>): string[] {
   return options.flatMap(([key, value]) =>
     typeof value === 'object' || lookupOption(key)?.info.secure ? [] : [`--${key}=${String(value)}`],
   );

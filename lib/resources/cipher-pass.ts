@@ -4,7 +4,7 @@
 // at all, before any host is given it; the hosts' pgbackrest.conf reads it as this
 // resource's `value` output. Decided from the config only, so it needs no facts.
 import { join } from 'node:path';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { Change } from './types.js';
 
 /** Where the local copy of a stanza repository's passphrase lives: <stanza>.cipher_pass, <stanza>.repoN.cipher_pass for N > 1. */

@@ -2,7 +2,7 @@
 // and the backup type, so they are found again; every other line stays as it is, except a
 // job that already runs the same backup (the Ansible role's, an operator's): two jobs
 // backing up one stanza fight over pgBackRest's lock, so it is taken over in place.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { runsBackup } from './cron-job.js';
 import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
 import type { Change } from './types.js';

@@ -1,5 +1,5 @@
 // A folder with its owner and mode: /etc/pgbackrest, /var/log/pgbackrest, ~/.ssh, the repository.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { FileFacts } from '../facts/types.js';
 import { ownershipFields, typeConflict } from './file.js';
 import type { FileOwnership } from './remote.js';

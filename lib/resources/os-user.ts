@@ -1,5 +1,5 @@
 // The repository's OS user on backup hosts: created when missing, never modified after.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { UserFacts } from '../facts/types.js';
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';

@@ -1,7 +1,7 @@
 // In an HA cluster Patroni owns PostgreSQL's configuration: archive settings and the
 // backup role's pg_hba rules go into its dynamic configuration, changed only where they
 // differ, with every other pg_hba line kept. Applied once per cluster, from the leader.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { psqlCommand } from '../psql.js';
 import { asAdoption, type MergeResult } from './managed-lines.js';
 import type { Change, FieldChange, Step } from './types.js';

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 import type { NeedsPart } from '../facts/needs.js';
 import type { FileFacts } from '../facts/types.js';
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { planEditedFile } from './file.js';
 import type { Change } from './types.js';
 

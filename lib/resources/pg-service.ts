@@ -3,7 +3,7 @@
 // systemd is PID 1, the unit whose cgroup holds the server (else the packages' names:
 // Debian's postgresql@<v>-<c>, PGDG's postgresql-<major>); pg_ctlcluster on Debian; else
 // the server's own pg_ctl (PGDG keeps it in /usr/pgsql-<v>/bin, off PATH).
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { OsFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { Step } from './types.js';

@@ -1,7 +1,7 @@
 // archive_mode, archive_command and restore_command for a standalone cluster: written in
 // postgresql.conf, overrides elsewhere removed, then made effective by a reload or (for
 // archive_mode) a restart. What the server runs with is what counts.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { psqlCommand } from '../psql.js';
 import type { PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';

@@ -2,7 +2,7 @@
 // the same inventory always renders the same bytes.
 import { lookupOption } from '../pgbackrest-options/index.js';
 import { CONF_HEADER } from './marker.js';
-import { parsePgbackrestIni } from './pgbackrest-ini.js';
+import { parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
 import type { Part, Template } from './types.js';
 
 export type ConfValue = string | number | Exclude<Part, string>;
@@ -23,27 +23,6 @@ export function renderConf(sections: ConfSection[]): Template {
     }
   });
   return template;
-}
-
-/** Keys whose values are secrets, in any repoN. */
-const SECRET_KEY = /^(repo\d+-(cipher-pass|s3-key|s3-key-secret|s3-token|azure-key|gcs-key)|tls-server-auth)$/;
-
-/** Hides secret values in a pgbackrest.conf text (for plans and facts output). */
-export function redactConf(text: string): string {
-  // Lines as pgBackRest splits them (only at \n), so no other line break can carry a secret
-  // past the redaction; commented-out secrets are hidden too.
-  return text
-    .split('\n')
-    .map((line) => {
-      const equals = line.indexOf('=');
-      if (equals < 0) return line;
-      const key = line.slice(0, equals).trim().replace(/^#\s*/, '');
-      const value = line.slice(equals + 1);
-      // A placeholder the plan already shows (`(sensitive, known after apply)`) stays as it is.
-      if (!SECRET_KEY.test(key) || value.trim().startsWith('(sensitive')) return line;
-      return `${line.slice(0, equals + 1)}${/^[ \t]*/.exec(value)![0]}(sensitive)`;
-    })
-    .join('\n');
 }
 
 /**

@@ -1,7 +1,7 @@
 // The one way bsync writes a file on a host: content on stdin into a temporary file in
 // the same folder, its exact size checked (a dropped connection leaves no half file),
 // owner and mode set, then renamed over the target.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { Step, Template } from './types.js';
 
 export interface FileOwnership {

@@ -2,7 +2,7 @@
 // is the one bsync uses; an ed25519 pair is created only when there is none, and none is
 // ever replaced. Its public key is an output that authorized_keys on peers consume, known
 // only after apply when new. Private keys are known by existence only, never by content.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import { KEY_TYPES, privateKeyPath, publicKeyPath, type KeyType } from '../facts/paths.js';
 import type { FileFacts } from '../facts/types.js';
 import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';

@@ -1,7 +1,7 @@
 // authorized_keys and known_hosts lines that let pgBackRest hosts reach each other.
 // bsync's lines carry `bsync:` in their comment; lines added by hand are kept, and a key
 // already present without the marker counts as present.
-import { hostToken, parseKnownHosts, patternsMatch } from '../transport/known-hosts.js';
+import { hostToken, parseKnownHosts, patternsMatch } from '../formats/known-hosts.js';
 import { mergeLines } from './managed-lines.js';
 import { MARK, OURS, tagged } from './marker.js';
 import type { Part, Template } from './types.js';

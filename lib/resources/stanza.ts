@@ -1,7 +1,7 @@
 // The stanza in the repositories and each one's first full backup, run from the host where
 // backups run. Both are decided from the repositories' own state, so an apply that was
 // interrupted after stanza-create still takes its backups next time.
-import { shq } from '../transport/shell.js';
+import { shq } from '../formats/shell.js';
 import type { RepoFacts } from '../facts/types.js';
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';

@@ -1,6 +1,6 @@
 // How a command line reaches the user it must run as, given who bsync logs in as: root
 // switches with runuser, anyone else through sudo (non-interactive). The one place that decides.
-import { asUser, shq, withStagedStdin } from './shell.js';
+import { asUser, shq, withStagedStdin } from '../formats/shell.js';
 
 export function remoteCommand(
   loginUser: string,

@@ -7,7 +7,7 @@ import ssh2 from 'ssh2';
 import { HostError } from '../errors.js';
 import { Semaphore } from '../semaphore.js';
 import { remoteCommand } from './commands.js';
-import { keysForHost, readKnownHosts, type HostKeys } from './known-hosts.js';
+import { keysForHost, parseKnownHosts, type HostKeys } from '../formats/known-hosts.js';
 import type { ExecOptions, ExecResult, HostConnection } from './types.js';
 
 const { Client } = ssh2;
@@ -42,7 +42,11 @@ function fingerprint(key: Buffer): string {
 
 function loadKnownHosts(target: ConnectTarget): HostKeys {
   try {
-    return keysForHost(readKnownHosts(target.knownHostsPath), [target.name, target.address], target.port);
+    return keysForHost(
+      parseKnownHosts(readFileSync(target.knownHostsPath, 'utf8')),
+      [target.name, target.address],
+      target.port,
+    );
   } catch (error) {
     throw new HostError(target.name, `cannot read known_hosts ${target.knownHostsPath}: ${(error as Error).message}`);
   }

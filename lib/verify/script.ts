@@ -9,8 +9,8 @@
 // folder; a run that could not clean up is cleaned up by the next one before it starts.
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
-import { shq } from '../transport/shell.js';
-import { isolatedSettings } from '../recovery/isolated-server.js';
+import { shq } from '../formats/shell.js';
+import { isolatedSettings } from './isolated-server.js';
 
 export interface VerifyJob {
   stanza: string;

@@ -1,8 +1,7 @@
 // The text view: what a person reads. Every string here is what the commands printed
 // before there were views; change one and the integration suites' expected output with it.
-import type { ActionResult } from '../apply/execute.js';
 import { renderPlanText, type Style } from '../plan/render-text.js';
-import type { PlanAction } from '../plan/types.js';
+import type { ActionResult, PlanAction } from '../plan/types.js';
 import { printable } from '../printable.js';
 import { renderStatusText } from '../status/render-text.js';
 import { renderVerifyText } from '../verify/report.js';

@@ -1,17 +1,13 @@
 // One interface for everything a command shows: its results (plans, apply reports, facts,
 // status, verify, validate), a fleet run's sections and summary, errors and progress. Two
 // views: text for people (lib/views/text.ts) and JSON for machines (lib/views/json.ts),
-// chosen once from the global options; commands call the view and never ask which it is.
-import type { ActionResult } from '../apply/execute.js';
+// chosen once from the global options (view-for.ts); commands call the view and never ask which it is.
+import type { ActionResult } from '../plan/types.js';
 import type { ApplyProgress } from './apply-progress.js';
 import type { Plan } from '../plan/types.js';
-import type { Style } from '../plan/render-text.js';
 import type { StatusReport } from '../status/report.js';
 import type { VerifyReport } from '../verify/report.js';
 import type { ClusterOutcome, FleetCommand } from './fleet.js';
-import { jsonView } from './json.js';
-import { directSink, type Sink } from './sink.js';
-import { textView } from './text.js';
 
 /** What apply did; with --json, this object as it is. `interrupted` is absent when nothing was to be done. */
 export interface ApplyOutcome {
@@ -55,13 +51,4 @@ export interface View {
   error(error: unknown): void;
   /** A line for the person watching, on stderr in both views. */
   progress(message: string): void;
-}
-
-export function styleFor(options: { color: boolean }, stream: NodeJS.WriteStream = process.stdout): Style {
-  return { color: options.color && !process.env.NO_COLOR && Boolean(stream.isTTY) };
-}
-
-/** The view the global options ask for (--json, --no-color), writing to `sink`. */
-export function viewFor(options: { json: boolean; color: boolean }, sink: Sink = directSink): View {
-  return options.json ? jsonView(sink) : textView(styleFor(options), sink);
 }

@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { labSecret, onHost, resetScenario, sh } from '../support/lab.js';
-import { shq } from '../../lib/transport/shell.js';
+import { shq } from '../../lib/formats/shell.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 /** What a terminal acts on: C0 controls but tab and newline, DEL, C1 controls, bidi overrides. */

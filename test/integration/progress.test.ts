@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BSYNC, bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario } from '../support/lab.js';
-import { shq } from '../../lib/transport/shell.js';
+import { shq } from '../../lib/formats/shell.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];

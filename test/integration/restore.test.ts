@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE, startBsync, type BsyncRun } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
-import { shq } from '../../lib/transport/shell.js';
+import { shq } from '../../lib/formats/shell.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
 const S3 = `${FIXTURES}lab/s3.toml`;

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
 import { labSecret, onHost, resetScenario } from '../support/lab.js';
 import { STATE_DIR } from '../lab/lab.js';
-import { shq } from '../../lib/transport/shell.js';
+import { shq } from '../../lib/formats/shell.js';
 
 const CONFIG = `${FIXTURES}lab/s3.toml`;
 const ZONES = [

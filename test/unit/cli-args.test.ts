@@ -2,6 +2,7 @@
 // gives for the same command line, or leaves the line to yargs: it never answers differently.
 import { describe, expect, it } from 'vitest';
 import { quickInvocation, yargsInvocation, type Invocation } from '../../lib/cli/args.js';
+import { COMMANDS } from '../../lib/cli/commands.js';
 import { seededRandom } from '../support/random.js';
 
 async function viaYargs(args: string[]): Promise<Invocation> {
@@ -136,5 +137,23 @@ describe('the quick command-line parser', () => {
       await expectSameAsYargs(args);
     }
     expect(taken).toBeGreaterThan(200);
+  });
+
+  it('names every command of the table when none is given', async () => {
+    const refusal = yargsInvocation([], '0.0.0', async () => 0);
+    await expect(refusal).rejects.toThrow(/^Name a command: /);
+    const message = String(await refusal.catch((error: Error) => error.message));
+    const named = message.replace(/^Name a command: |\.$/g, '').split(/, | or /);
+    expect(named.sort()).toStrictEqual(Object.keys(COMMANDS).sort());
+  });
+
+  it('refuses a number option given twice, as the usage checks always did', async () => {
+    for (const args of [
+      ['plan', '--parallel', '8', '--parallel', '8'],
+      ['backup', '--repo=2', '--repo=2'],
+    ]) {
+      expect(quickInvocation(args), JSON.stringify(args)).toBeUndefined();
+      await expect(viaYargs(args)).rejects.toThrow(/needs a (whole|repository) number/);
+    }
   });
 });

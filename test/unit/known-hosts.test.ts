@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keysForHost, parseKnownHosts, patternsMatch } from '../../lib/transport/known-hosts.js';
+import { keysForHost, parseKnownHosts, patternsMatch } from '../../lib/formats/known-hosts.js';
 
 const ED = 'AAAAC3NzaC1lZDI1NTE5AAAAIDd3xAEPkXbS3wbhSydhGsta67HkPGE//4W7tfOgVVnF';
 const RSA = 'AAAAB3NzaC1yc2EAAAADAQABAAABAQC7';

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { Secret } from '../../lib/config/inventory.js';
 import { desiredCrontab } from '../../lib/resources/crontab.js';
 import { confLiteral, editPostgresqlConf } from '../../lib/resources/pg-settings.js';
-import { confValue, redactConf, renderConf } from '../../lib/resources/pgbackrest-conf.js';
-import { parsePgbackrestIni, pgbackrestValueProblem } from '../../lib/resources/pgbackrest-ini.js';
-import { desiredPgpass, pgpassFields, pgpassPasswordProblem } from '../../lib/resources/pgpass.js';
+import { confValue, renderConf } from '../../lib/resources/pgbackrest-conf.js';
+import { parsePgbackrestIni, pgbackrestValueProblem, redactConf } from '../../lib/formats/pgbackrest-ini.js';
+import { pgpassFields, pgpassPasswordProblem } from '../../lib/formats/pgpass.js';
+import { desiredPgpass } from '../../lib/resources/pgpass.js';
 import { knownText } from '../../lib/resources/types.js';
 
 const HOSTILE = [

@@ -10,7 +10,7 @@ import { filesProbe } from '../../lib/facts/files.js';
 import { framed, readFramed } from '../../lib/facts/framed.js';
 import { osProbe } from '../../lib/facts/os.js';
 import { usersProbe } from '../../lib/facts/users.js';
-import { asUserInScript, userVariable } from '../../lib/transport/shell.js';
+import { asUserInScript, userVariable } from '../../lib/formats/shell.js';
 import { pgbackrestVersionProbe } from '../../lib/facts/host-keys.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { MAX_AGE_MS, readKnownVersion, rememberVersion } from '../../lib/facts/version-cache.js';

@@ -3,10 +3,12 @@ import { Secret } from '../../lib/config/inventory.js';
 import { mergeLines } from '../../lib/resources/managed-lines.js';
 import { editPostgresqlConf } from '../../lib/resources/pg-settings.js';
 import { desiredAuthorizedKeys, desiredKnownHosts } from '../../lib/resources/ssh-trust.js';
-import { desiredPgpass, redactPgpass } from '../../lib/resources/pgpass.js';
+import { redactPgpass } from '../../lib/formats/pgpass.js';
+import { desiredPgpass } from '../../lib/resources/pgpass.js';
 import { desiredHba } from '../../lib/resources/pg-hba.js';
 import { desiredCrontab } from '../../lib/resources/crontab.js';
-import { redactConf, renderConf } from '../../lib/resources/pgbackrest-conf.js';
+import { redactConf } from '../../lib/formats/pgbackrest-ini.js';
+import { renderConf } from '../../lib/resources/pgbackrest-conf.js';
 import { scramMatches, scramVerifier } from '../../lib/resources/scram.js';
 import { displayText, knownText } from '../../lib/resources/types.js';
 

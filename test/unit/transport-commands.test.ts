@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { remoteCommand } from '../../lib/transport/commands.js';
-import { shq, withStagedStdin } from '../../lib/transport/shell.js';
+import { shq, withStagedStdin } from '../../lib/formats/shell.js';
 
 describe('how a command reaches its user', () => {
   it('logged in as root: root directly, others through runuser', () => {

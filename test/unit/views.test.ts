@@ -17,7 +17,7 @@ import { clusterSection, fleetDocument, fleetSummary, type ClusterOutcome } from
 import { jsonView } from '../../lib/views/json.js';
 import type { Sink } from '../../lib/views/sink.js';
 import { applyReport, textView } from '../../lib/views/text.js';
-import { viewFor } from '../../lib/views/view.js';
+import { viewFor } from '../../lib/views/view-for.js';
 import { FIXTURES } from '../support/bsync.js';
 import { configProblems } from '../support/configs.js';
 

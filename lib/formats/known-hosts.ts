@@ -2,7 +2,6 @@
 // names (|1|salt|hmac), [host]:port for other ports, @revoked keys. @cert-authority
 // lines are skipped: bsync does not verify host certificates.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 interface KnownKey {
   type: string;
@@ -10,7 +9,7 @@ interface KnownKey {
   key: string;
 }
 
-interface KnownHostEntry {
+export interface KnownHostEntry {
   marker: '' | '@revoked' | '@cert-authority';
   patterns: string;
   type: string;
@@ -83,8 +82,4 @@ export function keysForHost(entries: KnownHostEntry[], names: string[], port: nu
     (entry.marker === '@revoked' ? result.revoked : result.trusted).push({ type: entry.type, key: entry.key });
   }
   return result;
-}
-
-export function readKnownHosts(path: string): KnownHostEntry[] {
-  return parseKnownHosts(readFileSync(path, 'utf8'));
 }

@@ -1,0 +1,281 @@
+// bsync's commands, one entry each: what `bsync CMD --help` says, its positional and its
+// options, whether the quick parser takes it, how argv becomes its options, and what runs
+// it. lib/cli/args.ts makes both parsers, the usage checks and the dispatch from this
+// table. A command's module is imported only when it runs: this file imports types alone.
+import type { applyCommand } from './apply.js';
+import type { backupCommand } from './backup.js';
+import type { GlobalOptions } from './output.js';
+import type { planCommand } from './plan.js';
+import type { restoreCommand } from './restore.js';
+import type { statusCommand } from './status.js';
+import type { unlockCommand } from './unlock.js';
+import type { verifyCommand } from './verify.js';
+
+/** An option as yargs takes it (type, choices, alias, default, describe), plus what bsync checks of it. */
+export interface OptionSpec {
+  /** Absent with `choices` (yargs then shows the choices and no type). */
+  type?: 'string' | 'number' | 'boolean';
+  choices?: readonly string[];
+  alias?: string;
+  default?: string | number | boolean;
+  /** What help shows as the default when the option has none (a default would hide a bare `-c`). */
+  defaultDescription?: string;
+  describe: string;
+  /** Given more than once, a list (the quick parser takes it more than once only then). */
+  repeatable?: boolean;
+  /** A string option: what `--name needs a value` adds for an empty one. */
+  valueHint?: string;
+  /** A number option: a whole number in this range, else `message`. */
+  whole?: { min: number; max?: number; message: string };
+}
+
+export interface PositionalSpec {
+  name: string;
+  required: boolean;
+  type: 'string';
+  describe: string;
+}
+
+type Argv = Record<string, unknown>;
+
+export interface CommandSpec<Options> {
+  describe: string;
+  positional?: PositionalSpec;
+  options: Record<string, OptionSpec>;
+  /** The quick parser takes its plain command lines (a command with a positional never). */
+  quick?: boolean;
+  /** The options its function is given, from argv as either parser leaves it. */
+  optionsOf(argv: Argv): Options;
+  /** Imports its module and runs it. */
+  run(options: Options): Promise<number>;
+}
+
+// One controller: the ssh2 handshakes of every connection share Node's one thread; see docs/fleet.md.
+const DEFAULT_PARALLEL = 16;
+
+/** The options every command takes. */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  // No default: with one, a bare `-c` would silently mean ./bsync.toml.
+  config: {
+    alias: 'c',
+    type: 'string',
+    defaultDescription: './bsync.toml',
+    describe: 'the config file, or a folder of them (repeatable: one cluster each)',
+    repeatable: true,
+    valueHint: ' (the config file, e.g. -c bsync.toml)',
+  },
+  host: { type: 'string', describe: 'only this host (repeatable)', repeatable: true },
+  zone: {
+    type: 'number',
+    describe: 'only the hosts of this zone (repeatable)',
+    repeatable: true,
+    whole: { min: 1, message: '--zone needs a zone number (1, 2, ...)' },
+  },
+  parallel: {
+    type: 'number',
+    default: DEFAULT_PARALLEL,
+    describe: 'at most this many SSH connections open at once (several configs)',
+    whole: { min: 1, message: '--parallel needs a whole number of connections, at least 1' },
+  },
+  json: { type: 'boolean', default: false, describe: 'machine output on stdout' },
+  color: { type: 'boolean', default: true, describe: 'colour on a terminal (--no-color turns it off)' },
+};
+
+const PROM_FILE: OptionSpec = {
+  type: 'string',
+  describe: 'also write Prometheus metrics to this file (textfile collector)',
+};
+const YES: OptionSpec = { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' };
+const repoOption = (describe: string): OptionSpec => ({
+  type: 'number',
+  describe,
+  whole: { min: 1, message: '--repo needs a repository number (1, 2, ...)' },
+});
+
+const list = <T>(value: unknown): T[] | undefined =>
+  value === undefined ? undefined : ([] as T[]).concat(value as T | T[]);
+
+function globals(argv: Argv): GlobalOptions {
+  return {
+    configs: (list<unknown>(argv.config) ?? ['./bsync.toml']).map(String),
+    host: list<string>(argv.host),
+    zone: list<number>(argv.zone),
+    parallel: Number(argv.parallel),
+    json: Boolean(argv.json),
+    color: argv.color !== false,
+  };
+}
+
+const command = <Options>(spec: CommandSpec<Options>) => spec;
+
+/** In the order `bsync --help` lists them. */
+export const COMMANDS = {
+  validate: command({
+    describe: 'check the config; no network',
+    options: {},
+    quick: true,
+    optionsOf: globals,
+    run: async (options) => (await import('./validate.js')).validateCommand(options),
+  }),
+  plan: command<Parameters<typeof planCommand>[0]>({
+    describe: 'gather facts and show what apply would change',
+    options: {
+      out: { type: 'string', describe: 'save the plan to this file' },
+      'detailed-exitcode': { type: 'boolean', default: false, describe: 'exit 0 in sync, 2 with changes, 1 on error' },
+      'prom-file': PROM_FILE,
+    },
+    quick: true,
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      out: argv.out as string | undefined,
+      detailedExitcode: Boolean(argv['detailed-exitcode']),
+      promFile: argv['prom-file'] as string | undefined,
+    }),
+    run: async (options) => (await import('./plan.js')).planCommand(options),
+  }),
+  status: command<Parameters<typeof statusCommand>[0]>({
+    describe: 'backups, ages, sizes and archiving per stanza; read-only',
+    options: { 'prom-file': PROM_FILE },
+    quick: true,
+    optionsOf: (argv) => ({ ...globals(argv), promFile: argv['prom-file'] as string | undefined }),
+    run: async (options) => (await import('./status.js')).statusCommand(options),
+  }),
+  verify: command<Parameters<typeof verifyCommand>[0]>({
+    describe: 'restore the newest backup of each stanza into a scratch folder, start it, check it, remove it',
+    options: {
+      stanza: { type: 'string', describe: 'only this stanza' },
+      set: { type: 'string', describe: 'restore this backup set instead of the newest' },
+      'recovery-point': {
+        type: 'boolean',
+        describe: 'write a WAL marker on the primary and restore to the end of the archive',
+      },
+      'prom-file': PROM_FILE,
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      stanza: argv.stanza as string | undefined,
+      set: argv.set as string | undefined,
+      recoveryPoint: argv['recovery-point'] as boolean | undefined,
+      promFile: argv['prom-file'] as string | undefined,
+    }),
+    run: async (options) => (await import('./verify.js')).verifyCommand(options),
+  }),
+  apply: command<Parameters<typeof applyCommand>[0]>({
+    describe: 'apply a saved plan, or plan, show, confirm and apply',
+    positional: { name: 'planfile', required: false, type: 'string', describe: 'a plan saved with plan --out' },
+    options: {
+      yes: YES,
+      'allow-restart': { type: 'boolean', default: false, describe: 'restart PostgreSQL where a setting needs it' },
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      planFile: argv.planfile as string | undefined,
+      yes: Boolean(argv.yes),
+      allowRestart: Boolean(argv['allow-restart']),
+    }),
+    run: async (options) => (await import('./apply.js')).applyCommand(options),
+  }),
+  restore: command<Parameters<typeof restoreCommand>[0]>({
+    describe: "plan and apply a recovery of a zone's server in place, to a target (docs/recovery.md)",
+    options: {
+      target: {
+        type: 'string',
+        default: 'latest',
+        describe: 'latest | immediate | time=2026-12-04T03:00:00Z | lsn=0/3000060 | xid=N | name=POINT',
+      },
+      set: { type: 'string', describe: 'restore this backup set (default: the one that reaches the target)' },
+      repo: repoOption('restore from repoN (default: repo1)'),
+      delta: {
+        type: 'boolean',
+        default: true,
+        describe: 'rewrite only files that differ (--no-delta: write every file anew)',
+      },
+      'target-action': {
+        choices: ['promote', 'pause'],
+        default: 'promote',
+        describe: 'at the target: promote to a new timeline, or pause replay',
+      },
+      'allow-overwrite': { type: 'boolean', default: false, describe: 'the server runs: stop it and replace its data' },
+      to: {
+        type: 'string',
+        describe: 'clone instead: restore onto HOST[:PATH] and start it as an independent server that never archives',
+      },
+      port: {
+        type: 'number',
+        describe: "the clone's port (default 5433)",
+        whole: { min: 1, max: 65535, message: '--port needs a TCP port number (1 to 65535)' },
+      },
+      out: { type: 'string', describe: 'save the restore plan to this file (apply it with bsync apply FILE)' },
+      yes: YES,
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      target: String(argv.target),
+      set: argv.set as string | undefined,
+      repo: argv.repo as number | undefined,
+      delta: argv.delta !== false,
+      targetAction: argv['target-action'] === 'pause' ? 'pause' : 'promote',
+      allowOverwrite: Boolean(argv['allow-overwrite']),
+      out: argv.out as string | undefined,
+      to: argv.to as string | undefined,
+      port: argv.port as number | undefined,
+      yes: Boolean(argv.yes),
+      allowRestart: false,
+    }),
+    run: async (options) => (await import('./restore.js')).restoreCommand(options),
+  }),
+  backup: command<Parameters<typeof backupCommand>[0]>({
+    describe: 'take a backup now, where the scheduled ones run, and print its label',
+    options: {
+      type: { choices: ['full', 'diff', 'incr'], default: 'incr', describe: 'backup type' },
+      repo: repoOption('into repoN (default: repo1)'),
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      type: argv.type === 'diff' || argv.type === 'incr' ? argv.type : 'full',
+      repo: argv.repo as number | undefined,
+      yes: true,
+      allowRestart: false,
+    }),
+    run: async (options) => (await import('./backup.js')).backupCommand(options),
+  }),
+  facts: command({
+    describe: 'print the gathered facts as JSON',
+    options: {},
+    quick: true,
+    optionsOf: globals,
+    run: async (options) => (await import('./facts.js')).factsCommand(options),
+  }),
+  unlock: command<Parameters<typeof unlockCommand>[0]>({
+    describe: "clear a host's apply lease by hand (the id is in the message naming the holder)",
+    positional: { name: 'lease', required: true, type: 'string', describe: 'the lease id, 16 hex digits' },
+    options: {},
+    optionsOf: (argv) => ({ ...globals(argv), leaseId: String(argv.lease) }),
+    run: async (options) => (await import('./unlock.js')).unlockCommand(options),
+  }),
+};
+
+/** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
+export const NAME_A_COMMAND =
+  'Name a command: validate, plan, apply, restore, backup, status, verify, facts or unlock.';
+
+export type CommandName = keyof typeof COMMANDS;
+
+type OptionsOf<Name extends CommandName> = ReturnType<(typeof COMMANDS)[Name]['optionsOf']>;
+
+/** A command and the options its function is given. */
+export type Invocation = { [Name in CommandName]: { command: Name; options: OptionsOf<Name> } }[CommandName];
+
+export function commandSpec(name: string): CommandSpec<unknown> | undefined {
+  return Object.hasOwn(COMMANDS, name) ? (COMMANDS[name as CommandName] as CommandSpec<unknown>) : undefined;
+}
+
+/** The Invocation of a command whose options are parsed (by either parser) into argv. */
+export function invocationOf(name: CommandName, argv: Argv): Invocation {
+  return { command: name, options: COMMANDS[name].optionsOf(argv) } as Invocation;
+}
+
+/** Runs the command: its module is imported now. */
+export function runInvocation(invocation: Invocation): Promise<number> {
+  return (COMMANDS[invocation.command] as CommandSpec<unknown>).run(invocation.options);
+}
