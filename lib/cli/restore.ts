@@ -32,6 +32,11 @@ import { isFleet } from './fleet-configs.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { planCommand } from './plan.js';
 
+/** The hosts an operation's steps run on: a Patroni restore's members, a clone's source and target. */
+function hostsOf(resources: Resource[]): string[] {
+  return [...new Set(resources.map((resource) => resource.host))];
+}
+
 export function restorePlanning(request: RestoreRequest): Planning {
   const options = [
     request.host !== undefined ? `--host ${request.host}` : request.zone !== undefined ? `--zone ${request.zone}` : '',
@@ -63,7 +68,7 @@ export function restorePlanning(request: RestoreRequest): Planning {
           if (!(error instanceof HostError && error.host === host.name)) throw error;
         }
         const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
-        return buildPlan(inventory, [host.name], restore.resources, nonce, [], restore.operation);
+        return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);
       });
     },
   };
@@ -86,8 +91,7 @@ export function clonePlanning(request: CloneRequest): Planning {
       const space = await measureSpace(session.connections.get(request.to.host)!, request.to.host, path);
       return usingFacts(session, facts, (checked) => {
         const clone = planClone({ inventory, facts: checked, request, space, now: Date.now() });
-        const hosts = [...new Set(clone.resources.map((resource) => resource.host))];
-        return buildPlan(inventory, hosts, clone.resources, nonce, [], clone.operation);
+        return buildPlan(inventory, hostsOf(clone.resources), clone.resources, nonce, [], clone.operation);
       });
     },
   };
@@ -106,7 +110,7 @@ export async function savedOperationPlanning(operation: PlanOperation): Promise<
     });
   }
   const planning = restorePlanning(restoreRequestOf(operation));
-  return { ...planning, selection: { hosts: [String(operation.request.host)] } };
+  return { ...planning, selection: { zones: [Number(operation.request.zone)] } };
 }
 
 export interface RestoreOptions extends ApplyOptions {

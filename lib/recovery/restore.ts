@@ -7,7 +7,7 @@
 // wait for recovery to end on a new timeline, tidy pgBackRest's recovery settings, and
 // `pgbackrest check` that archiving goes on. docs/recovery.md tells the story.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { BsyncError } from '../errors.js';
+import { BsyncError, HostError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
 import { HostResources } from '../desired/builder.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
@@ -16,7 +16,7 @@ import type { NeedsPart } from '../facts/needs.js';
 import type { BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
-import { debianClusterOf, pgCtlLog, serviceStep, type ServerLayout } from '../resources/pg-service.js';
+import { debianClusterOf, pgCtlLog, pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import type { Change, Resource, ResourceRef, Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
@@ -91,6 +91,17 @@ export function restorePlace(
     });
   }
   if (spec) return { zone, host: spec };
+  // Patroni names its leader even while a restore has its server stopped.
+  const leader = inventory.patroni
+    ? zone.postgresHosts.find((host) =>
+        facts
+          ?.get(host.name)
+          ?.patroni?.members.some(
+            (entry) => /leader/i.test(entry.role) && (entry.name === host.name || entry.host === host.address),
+          ),
+      )
+    : undefined;
+  if (leader) return { zone, host: leader };
   const primary = zone.postgresHosts.find(
     (host) => facts?.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery,
   );
@@ -304,11 +315,7 @@ interface RestoreInputs {
 
 export function planRestore({ inventory, facts, request, setup, space, now }: RestoreInputs): RestorePlan {
   const { zone, host } = restorePlace(inventory, request, facts);
-  if (inventory.patroni) {
-    throw new BsyncError('restoring a Patroni cluster is not built yet: bsync restores standalone servers', {
-      hint: 'See docs/recovery.md for the manual steps (pause the cluster, restore the leader, reinit the replicas).',
-    });
-  }
+  const cluster = inventory.patroni ? patroniCluster(inventory, zone, host, facts) : undefined;
   const hostFacts = facts.get(host.name)!;
   const pg = hostFacts.postgres;
   const repoKey = request.repo ?? inventory.repos[0].key;
@@ -351,15 +358,41 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   });
   const archivesNow = Boolean(pg?.running && !pg.inRecovery);
   const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
+  // Patroni: paused first, so it neither restarts a stopped member nor fails over; its
+  // members are then started and stopped with their own pg_ctl.
+  const control = (verb: 'start' | 'stop') =>
+    cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
+  const paused = cluster
+    ? out.add(
+        'patroni_pause',
+        cluster.scope,
+        `pause Patroni's cluster ${cluster.scope}`,
+        run('no failover and no restart while the leader is restored', [cluster.pause]),
+        [archived],
+      )
+    : undefined;
+  const replicasStopped = (cluster?.replicas ?? []).flatMap((replica) =>
+    replica.stop
+      ? [
+          replica.out.add(
+            'pg_stop',
+            undefined,
+            `stop PostgreSQL on port ${replica.host.pgPort}`,
+            run('a replica of the old timeline; rebuilt from the restored leader after', [replica.stop]),
+            [paused],
+          ),
+        ]
+      : [],
+  );
   const stopped = pg?.running
     ? out.add(
         'pg_stop',
         undefined,
         `stop PostgreSQL on port ${host.pgPort}`,
-        run('its data directory is about to be replaced', [serviceStep(hostFacts.os, layout, 'stop')]),
-        [archived],
+        run('its data directory is about to be replaced', [control('stop')]),
+        [archived, paused, ...replicasStopped],
       )
-    : undefined;
+    : paused;
   const targetOptions = restoreTargetOptions(request.target);
   const targeted = request.target.type !== 'latest';
   const restoreOptions = [
@@ -399,7 +432,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     'pg_start',
     undefined,
     `start PostgreSQL on port ${host.pgPort}`,
-    run('it replays WAL from the backup to the target', [serviceStep(hostFacts.os, layout, 'start')]),
+    run('it replays WAL from the backup to the target', [control('start')]),
     [restored],
   );
   const promote = request.targetAction === 'promote' || !targeted;
@@ -415,13 +448,33 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     ),
     [started],
   );
+  // Patroni resumes with the restored leader; each replica is built again from it (its
+  // create_replica_methods: the repository first where declared).
+  const resumed = cluster
+    ? out.add(
+        'patroni_resume',
+        cluster.scope,
+        `resume Patroni's cluster ${cluster.scope}`,
+        run('the restored server leads again', [cluster.resume]),
+        [ended],
+      )
+    : undefined;
+  for (const replica of cluster?.replicas ?? []) {
+    replica.out.add(
+      'patroni_reinit',
+      replica.host.name,
+      `rebuild ${replica.host.name} as a replica of the restored leader`,
+      run('its data is of the old timeline: patronictl reinit', [replica.reinit]),
+      [resumed],
+    );
+  }
   if (promote) {
     out.add(
       'archive_check',
       undefined,
       'WAL archiving into the stanza goes on',
       run('pgbackrest check on the restored server', [{ user: PG_OS_USER, command: pgbackrest('check') }]),
-      [ended],
+      [resumed ?? ended],
     );
   }
 
@@ -441,8 +494,12 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
   ];
+  if (cluster)
+    notes.unshift(
+      `Patroni's cluster ${cluster.scope} is paused while its leader ${host.name} is restored; ${cluster.replicas.map((replica) => replica.host.name).join(', ') || 'no replica'} ${cluster.replicas.length === 1 ? 'is' : 'are'} rebuilt from it after.`,
+    );
   return {
-    resources: out.resources,
+    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
     operation: {
       command: 'restore',
       request: {
@@ -457,6 +514,60 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       },
       notes,
     },
+  };
+}
+
+interface PatroniRestore {
+  scope: string;
+  pause: Step;
+  resume: Step;
+  replicas: Array<{ host: HostSpec; out: HostResources; stop?: Step; reinit: Step }>;
+}
+
+/**
+ * A Patroni zone's restore runs on its leader, as Patroni names it (a leader whose server
+ * a killed restore left stopped is still the leader while the cluster is paused).
+ */
+function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): PatroniRestore {
+  const config = inventory.patroni!.config;
+  const patroni = facts.get(host.name)?.patroni;
+  if (!patroni?.scope || patroni.members.length === 0) {
+    throw new HostError(host.name, `Patroni does not answer: ${patroni?.errors.join('; ') || 'no facts'}`, {
+      hint: 'A restore of a Patroni cluster pauses it through patronictl: Patroni and its DCS must run; nothing was stopped.',
+    });
+  }
+  const isLeader = (member: HostSpec) =>
+    patroni.members.some(
+      (entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address),
+    );
+  if (!isLeader(host)) {
+    const leader = zone.postgresHosts.find(isLeader);
+    throw new BsyncError(`${host.name} is not the leader of Patroni's cluster ${patroni.scope}: restore the leader`, {
+      hint: leader ? `Plan again with --host ${leader.name} (or without --host).` : 'Patroni names no leader now.',
+    });
+  }
+  const patronictl = (args: string) => `patronictl -c ${shq(config)} ${args}`;
+  const scope = shq(patroni.scope);
+  return {
+    scope: patroni.scope,
+    // Run again after an interruption, a paused cluster is what pause and resume want anyway.
+    pause: {
+      command: `out=$(${patronictl(`pause ${scope} --wait`)} 2>&1) || { echo "$out" | grep -qi 'already paused' || { echo "$out" >&2; exit 1; }; }`,
+    },
+    resume: {
+      command: `out=$(${patronictl(`resume ${scope} --wait`)} 2>&1) || { echo "$out" | grep -qi 'not paused' || { echo "$out" >&2; exit 1; }; }`,
+    },
+    replicas: zone.postgresHosts
+      .filter((member) => member.name !== host.name)
+      .map((member) => {
+        const pg = facts.get(member.name)?.postgres;
+        return {
+          host: member,
+          out: new HostResources(member.name),
+          ...(pg?.running ? { stop: pgCtlStep(serverLayout(pg), 'stop') } : {}),
+          reinit: { command: patronictl(`reinit ${scope} ${shq(member.name)} --force --wait`) },
+        };
+      }),
   };
 }
 

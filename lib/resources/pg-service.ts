@@ -45,6 +45,11 @@ export function serviceStep(os: OsFacts, layout: ServerLayout, verb: ServiceVerb
       command: `pg_ctlcluster --skip-systemctl-redirect ${shq(debianCluster[0])} ${shq(debianCluster[1])} ${verb}${mode}`,
     };
   }
+  return pgCtlStep(layout, verb);
+}
+
+/** The server's own pg_ctl, as postgres: also how a member of a paused Patroni cluster is started and stopped. */
+export function pgCtlStep(layout: ServerLayout, verb: ServiceVerb): Step {
   const pgCtl = layout.binDir ? shq(`${layout.binDir}/pg_ctl`) : 'pg_ctl';
   // -l: the new postmaster's stdout and stderr go to a file, not to this command's: else it
   // holds the SSH channel open and apply waits for it for ever.

@@ -163,6 +163,51 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     expect(plan.stdout).toContain('No changes.');
   }, 600_000);
 
+  it('restores the leader to a time between two commits: exactly the first batch on every member, replicas rebuilt and streaming, archiving on', async () => {
+    const lead = await leader();
+    const sql = (host: string, query: string) =>
+      onHost(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`);
+    const sum = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM ha_probe`;
+    await sql(lead, 'DROP TABLE IF EXISTS ha_probe');
+    await sql(lead, 'CREATE TABLE ha_probe (id int PRIMARY KEY, v text)');
+    await sql(lead, 'INSERT INTO ha_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
+    const first = (await sql(lead, sum)).stdout.trim();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const target = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await sql(lead, "INSERT INTO ha_probe SELECT g, 'B' FROM generate_series(3001, 4000) g");
+    await sql(lead, "UPDATE ha_probe SET v = 'changed' WHERE id % 5 = 0");
+    expect((await sql(lead, sum)).stdout.trim()).not.toBe(first);
+
+    const run = await bsync(['restore', '-c', CONFIG, '--target', `time=${target}`, '--allow-overwrite', '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Patroni's cluster bsync-ha is paused while its leader ${lead} is restored`);
+    expect(run.stdout).toMatch(/patroni_reinit\[ha-pg\d\]/);
+    expect(await leader()).toBe(lead);
+    expect((await sql(lead, sum)).stdout.trim()).toBe(first);
+    // Every replica is rebuilt from the restored leader and streams from it.
+    let streaming = 0;
+    for (let i = 0; i < 90 && streaming < 2; i += 1) {
+      const rows = await sql(lead, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+      streaming = Number(rows.stdout.trim() || 0);
+      if (streaming < 2) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(streaming).toBe(2);
+    for (const replica of ['ha-pg1', 'ha-pg2', 'ha-pg3'].filter((host) => host !== lead)) {
+      let seen = '';
+      for (let i = 0; i < 30 && seen !== first; i += 1) {
+        seen = (await sql(replica, sum)).stdout.trim();
+        if (seen !== first) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(seen, replica).toBe(first);
+    }
+    const check = await pgbackrest('check');
+    expect(check.code, check.stderr).toBe(0);
+    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(plan.stdout).toContain('No changes.');
+    await sql(lead, 'DROP TABLE ha_probe');
+  }, 600_000);
+
   it('bsync backup --type incr runs on the backup host against the current leader, prints the label, and status lists it', async () => {
     const run = await bsync(['backup', '-c', CONFIG, '--type', 'incr']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
