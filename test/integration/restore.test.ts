@@ -10,69 +10,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE, startBsync, type BsyncRun } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
 import { shq } from '../../lib/formats/shell.js';
+import {
+  checksum,
+  converge,
+  expectNoChanges,
+  expectRestored,
+  psql,
+  restore,
+  timeline,
+  twoBatches,
+} from '../support/recovery.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
 const S3 = `${FIXTURES}lab/s3.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-restore-'));
 
-const psql = (host: string, sql: string) =>
-  sh(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${shq(sql)}`);
-
-/** What the table holds, as one checksum over every row in order. */
-const checksum = async (host: string) =>
-  (
-    await psql(host, `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`)
-  ).trim();
-
 /** The postmaster's pid, or '' when no server runs: the same pid before and after means nothing was stopped. */
 const postmaster = async (host: string) =>
   (await onHost(host, 'head -n 1 /var/lib/postgresql/15/main/postmaster.pid 2>/dev/null')).stdout.trim();
-
-const timeline = async (host: string) =>
-  Number.parseInt((await psql(host, 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)')).trim(), 16);
-
-async function converge(config: string): Promise<void> {
-  const apply = await bsync(['apply', '-c', config, '--yes', '--allow-restart']);
-  expect(apply.code, apply.stdout + apply.stderr).toBe(0);
-}
-
-async function expectNoChanges(config: string): Promise<void> {
-  const plan = await bsync(['plan', '-c', config, '--detailed-exitcode']);
-  expect(plan.stdout + plan.stderr).toContain('No changes.');
-  expect(plan.code).toBe(0);
-}
-
-/**
- * Writes batch A, takes the time, writes batch B (new rows and changed A rows): a
- * recovery to that time must give back exactly A. Returns the time and A's checksum.
- */
-async function twoBatches(host: string): Promise<{ target: string; first: string }> {
-  await psql(host, 'DROP TABLE IF EXISTS restore_probe');
-  await psql(host, 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
-  await psql(host, 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
-  const first = await checksum(host);
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  const target = new Date().toISOString();
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  await psql(host, "INSERT INTO restore_probe SELECT g, 'B' FROM generate_series(5001, 6000) g");
-  await psql(host, "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
-  expect(await checksum(host)).not.toBe(first);
-  return { target, first };
-}
-
-function restore(config: string, ...args: string[]): Promise<BsyncRun> {
-  return bsync(['restore', '-c', config, ...args]);
-}
-
-async function expectRestored(host: string, run: BsyncRun, first: string, timelineBefore: number): Promise<void> {
-  expect(run.code, run.stdout + run.stderr).toBe(0);
-  expect(run.stdout).toMatch(/Apply complete: \d+ done, 0 failed/);
-  expect(await checksum(host)).toBe(first);
-  expect(await psql(host, 'SELECT pg_is_in_recovery()')).toBe('f\n');
-  expect(await timeline(host)).toBeGreaterThan(timelineBefore);
-  // Archiving goes on: the new timeline's WAL reaches the repository.
-  await sh(host, 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
-}
 
 /** Every file of the stanza's WAL archive, as the repository lists it (from a host that reads it, as `user`). */
 const archiveListing = async (host: string, user: string) =>

@@ -3,7 +3,7 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|scale
+#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|trixie|scale
 #
 # `up` brings up the ssh, s3, ha, adopt, rocky, multi, posix and azure scenarios; the scale scenario (16 zones
 # of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
@@ -29,7 +29,7 @@ AZURE_ACCOUNT=bsynclab
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
-# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup)
+# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup | trixie-postgres | trixie-backup)
 HOSTS="
 ssh-pg1 127.0.1.11 postgres ssh
 ssh-pg2 127.0.1.12 postgres ssh
@@ -49,6 +49,8 @@ multi-pg1 127.0.1.61 postgres multi
 multi-backup1 127.0.1.63 backup multi
 posix-pg1 127.0.1.71 postgres posix
 azure-pg1 127.0.1.81 postgres azure
+trixie-pg1 127.0.1.91 trixie-postgres trixie
+trixie-backup1 127.0.1.93 trixie-backup trixie
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
@@ -56,6 +58,8 @@ PACKAGES="openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgr
 
 # shellcheck source=adopt-role.sh
 . "$HERE/adopt-role.sh"
+# shellcheck source=trixie-host.sh
+. "$HERE/trixie-host.sh"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
@@ -297,7 +301,7 @@ known_hosts_lines() {
     local names="$name,$address" port
     port=$(host_ssh_port "$name")
     [ "$port" = 22 ] || names="[$name]:$port,[$address]:$port"
-    for key in "$(host_root "$name")"/etc/ssh/ssh_host_*_key.pub; do
+    for key in "$(host_root "$name")"/etc/ssh/ssh_host_*_key.pub "$(host_root "$name")"/upper/etc/ssh/ssh_host_*_key.pub; do
       # A host that was never up (the scale scenario until asked for) has no keys yet.
       if [ -f "$key" ]; then echo "$names $(cut -d' ' -f1,2 "$key")"; fi
     done
@@ -513,6 +517,12 @@ wait_all() { # pids: waits for these (not for the daemons the lab started), fail
 bring_up_host() { # name address kind
   local name=$1 address=$2 kind=$3
   host_alive "$name" && return 0
+  # Debian 13 hosts run from a root filesystem of their own (trixie-host.sh), not the machine's /usr.
+  case "$kind" in trixie-*)
+    trixie_host_start "$name" "$address" "$STATE" <(lab_hosts_block)
+    if [ "$kind" = trixie-postgres ]; then trixie_host_postgres "$name" "$address" "$STATE"; fi
+    return 0 ;;
+  esac
   make_host_tree "$name" "$address" "$kind"
   start_host "$name" "$address"
   if [ "$kind" = postgres ]; then start_postgres_cluster "$name" "$address"; fi
@@ -566,7 +576,7 @@ cmd_down() {
 cmd_reset() {
   require_root
   local scenario=${1:-}
-  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure or scale"
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure, trixie or scale"
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.

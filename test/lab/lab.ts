@@ -8,7 +8,7 @@ export const OPERATOR_KEY = `${STATE_DIR}/ssh/id_ed25519`;
 export const KNOWN_HOSTS = `${STATE_DIR}/ssh/known_hosts`;
 const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
 
-export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky' | 'multi' | 'posix' | 'azure';
+export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky' | 'multi' | 'posix' | 'azure' | 'trixie';
 
 export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: string[] }> = {
   ssh: { postgres: ['ssh-pg1', 'ssh-pg2'], backup: ['ssh-backup1', 'ssh-backup2'] },
@@ -19,6 +19,8 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   multi: { postgres: ['multi-pg1'], backup: ['multi-backup1'] },
   posix: { postgres: ['posix-pg1'], backup: [] },
   azure: { postgres: ['azure-pg1'], backup: [] },
+  // Debian 13: PostgreSQL 17 and pgBackRest 2.55, from a root filesystem of their own.
+  trixie: { postgres: ['trixie-pg1'], backup: ['trixie-backup1'] },
 };
 
 /** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */
