@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bsync, FIXTURES, STACK_TRACE, startBsync, type BsyncRun } from '../support/bsync.js';
+import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
 import { shq } from '../../lib/formats/shell.js';
 import {
