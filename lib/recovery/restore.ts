@@ -517,6 +517,13 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   };
 }
 
+/** A patronictl command that also succeeds when it says the cluster is already as asked. */
+function alreadySo(command: string, already: string): Step {
+  return {
+    command: `out=$(${command} 2>&1) || { echo "$out" | grep -qi ${shq(already)} || { echo "$out" >&2; exit 1; }; }`,
+  };
+}
+
 interface PatroniRestore {
   scope: string;
   pause: Step;
@@ -551,12 +558,8 @@ function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts:
   return {
     scope: patroni.scope,
     // Run again after an interruption, a paused cluster is what pause and resume want anyway.
-    pause: {
-      command: `out=$(${patronictl(`pause ${scope} --wait`)} 2>&1) || { echo "$out" | grep -qi 'already paused' || { echo "$out" >&2; exit 1; }; }`,
-    },
-    resume: {
-      command: `out=$(${patronictl(`resume ${scope} --wait`)} 2>&1) || { echo "$out" | grep -qi 'not paused' || { echo "$out" >&2; exit 1; }; }`,
-    },
+    pause: alreadySo(patronictl(`pause ${scope} --wait`), 'already paused'),
+    resume: alreadySo(patronictl(`resume ${scope} --wait`), 'not paused'),
     replicas: zone.postgresHosts
       .filter((member) => member.name !== host.name)
       .map((member) => {
