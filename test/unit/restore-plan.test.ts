@@ -9,6 +9,8 @@ import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planRestore, restoreNeeds, type RestoreRequest } from '../../lib/recovery/restore.js';
 import { parseTarget, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
+import { parseCloneTarget, planClone } from '../../lib/recovery/clone.js';
+import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
 
@@ -211,4 +213,61 @@ describe('the restore plan', () => {
       }),
     ).toThrow(/Patroni does not answer/);
   });
+});
+
+describe('the clone plan', () => {
+  const clone = (to: string, extra: Partial<Parameters<typeof planClone>[0]['request']> = {}) =>
+    planClone({
+      inventory,
+      facts: facts(threeBackups),
+      request: {
+        zone: 1,
+        target: { type: 'latest' },
+        delta: false,
+        targetAction: 'promote',
+        allowOverwrite: false,
+        to: parseCloneTarget(to),
+        port: 5433,
+        ...extra,
+      },
+      space: PLENTY,
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+
+  it('on the backup host: the primary archives first, then a local restore as the repository user, archiving off', () => {
+    const result = clone('ssh-backup1');
+    expect(result.resources.map((resource) => resource.address)).toEqual([
+      'ssh-pg1.restore_wal',
+      'ssh-backup1.clone_prepare',
+      'ssh-backup1.clone_restore',
+      'ssh-backup1.clone_configure',
+      'ssh-backup1.clone_start',
+    ]);
+    const restore = result.resources.find((resource) => resource.kind === 'clone_restore')!.change!.steps[0];
+    expect(restore.user).toBe('backrest');
+    expect(restore.command).toContain('--reset-pg1-host --pg1-path=/var/lib/bsync-clones/pgedge-lab-1');
+    expect(restore.command).toContain('--archive-mode=off');
+    const configure = result.resources.find((resource) => resource.kind === 'clone_configure')!.change!.steps[0];
+    const settings = knownText(configure.stdin!)!;
+    expect(settings).toContain('archive_mode = off');
+    expect(settings).toContain("cluster_name = 'bsync-clone-pgedge-lab-1'");
+    expect(settings).toContain('port = 5433');
+    expect(result.operation.request.to).toBe('ssh-backup1:/var/lib/bsync-clones/pgedge-lab-1');
+  });
+
+  it.each([
+    ['ssh-pg1:/var/lib/postgresql/15/main/sub', {}, /overlaps the data directory of the server there/],
+    ['ssh-pg2', {}, /--to ssh-pg2: that host cannot read pgedge-lab-1's repository/],
+    ['nosuch', {}, /--to nosuch: no such host in the config/],
+    ['ssh-pg1:/srv/copy', { port: 5432 }, /--port 5432: the server on ssh-pg1 listens there/],
+  ])('refuses --to %s', (to, extra, message) => {
+    expect(() => clone(to, extra)).toThrow(message);
+  });
+
+  it.each(['ssh-pg1:relative', 'ssh-pg1:/srv/../etc', 'ssh-pg1:/', 'bad host'])(
+    'refuses the folder or host in %s',
+    (to) => {
+      expect(() => parseCloneTarget(to)).toThrow(/--to /);
+    },
+  );
 });
