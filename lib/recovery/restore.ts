@@ -55,7 +55,7 @@ export function restoreRequestOf(operation: PlanOperation): RestoreRequest {
   const { request } = operation;
   return {
     zone: Number(request.zone),
-    host: String(request.host),
+    host: request.host === undefined ? undefined : String(request.host),
     target: parseTarget(String(request.target)),
     set: String(request.set),
     repo: Number(request.repo),
