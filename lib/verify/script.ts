@@ -163,12 +163,14 @@ export function verifyScript(job: VerifyJob): string {
     ),
     // A port nothing on localhost listens on, looked for from a random start so that two
     // verifies starting together rarely pick the same (steps run in subshells: it comes back as output).
+    // Below Linux's ephemeral range (32768-60999): a port there can be the local end of an
+    // outgoing connection, which no connect test sees and which makes the server's bind fail.
     step(
       'port',
       [
-        'first=$((54320 + RANDOM % 1000))',
-        'for i in $(seq 0 999); do p=$((54320 + (first - 54320 + i) % 1000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; exit 0; }; done',
-        'echo "no free port in 54320-55319 on localhost" >&2; false',
+        'first=$((25432 + RANDOM % 1000))',
+        'for i in $(seq 0 999); do p=$((25432 + (first - 25432 + i) % 1000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; exit 0; }; done',
+        'echo "no free port in 25432-26431 on localhost" >&2; false',
       ].join('\n'),
     ),
     'PORT=$bsync_o',

@@ -37,6 +37,8 @@ describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
   }, 600_000);
 
   it('a mixed fleet, pgBackRest 2.45 beside 2.55: one apply, then both in sync in one plan', async () => {
+    // The ssh scenario as it comes, whatever other suites left on it.
+    await resetScenario('ssh');
     expect(await sh('ssh-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.45/);
     expect(await sh('trixie-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.55\./);
     const apply = await bsync(['apply', '-c', SSH, '-c', TRIXIE, '--yes', '--allow-restart']);
