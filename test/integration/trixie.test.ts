@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
+import { upTrixie } from '../lab/lab.js';
 import { converge, expectNoChanges, expectRestored, restore, timeline, twoBatches } from '../support/recovery.js';
 
 const TRIXIE = `${FIXTURES}lab/trixie.toml`;
@@ -12,9 +13,19 @@ const STANZA = 'pgedge-trixie-1';
 
 describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
   beforeAll(async () => {
+    // Not part of the default lab: started here (the root filesystem is built once and cached).
+    await upTrixie();
     await resetScenario('trixie');
     await converge(TRIXIE);
   }, 600_000);
+
+  it("the hosts are Debian 13 with PostgreSQL 17 and pgBackRest 2.55, none of the machine's /usr", async () => {
+    expect(await sh('trixie-pg1', '. /etc/os-release; echo "$ID $VERSION_ID"')).toBe('debian 13\n');
+    expect(await sh('trixie-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.55\./);
+    const version = await sh('trixie-pg1', `runuser -u postgres -- psql -XAt -c 'SHOW server_version_num'`);
+    expect(version.trim()).toMatch(/^170\d{3}$/);
+    expect(await sh('trixie-backup1', 'ls /usr/lib/postgresql')).toBe('17\n');
+  });
 
   it('converge: no changes after, a full backup of PostgreSQL 17 in the repository, archiving checks', async () => {
     await expectNoChanges(TRIXIE);

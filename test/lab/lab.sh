@@ -3,10 +3,11 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|trixie|scale
+#   lab.sh up [scale|trixie] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|trixie|scale
 #
 # `up` brings up the ssh, s3, ha, adopt, rocky, multi, posix and azure scenarios; the scale scenario (16 zones
-# of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`.
+# of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`; the
+# trixie scenario (Debian 13 hosts from a root filesystem of their own) too: `up trixie`.
 # adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
 # rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222. multi's stanza has two
 # repositories (the backup host and the S3 server, path /multi), posix's one on the
@@ -64,8 +65,8 @@ PACKAGES="mmdebstrap openssh-server openssh-client pgbackrest postgresql-$PG_VER
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
-hosts_of() { # scenario, "all", or "default" (all but scale) -> lines "name address kind scenario"
-  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s || (s == "default" && $4 != "scale"))'
+hosts_of() { # scenario, "all", or "default" (all but scale and trixie) -> lines "name address kind scenario"
+  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s || (s == "default" && $4 != "scale" && $4 != "trixie"))'
 }
 host_field() { echo "$HOSTS" | awk -v n="$1" -v f="$2" 'NF == 4 && $1 == n { print $f }'; }
 host_root() { echo "$STATE/hosts/$1"; }
@@ -532,7 +533,7 @@ bring_up_host() { # name address kind
 cmd_up() {
   require_root
   local which=${1:-default}
-  [ "$which" = default ] || [ "$which" = scale ] || die "up takes no scenario, or scale"
+  [ "$which" = default ] || [ "$which" = scale ] || [ "$which" = trixie ] || die "up takes no scenario, or scale, or trixie"
   install_packages
   ensure_operator_files
   write_machine_hosts

@@ -59,17 +59,6 @@ describe('lab hosts', () => {
     expect(await sh(host, 'pgrep -x cron >/dev/null || pgrep -x crond >/dev/null && echo cron')).toBe('cron\n');
   });
 
-  it("trixie-pg1 is Debian 13 with PostgreSQL 17 and pgBackRest 2.55, none of the machine's /usr", async () => {
-    expect(await sh('trixie-pg1', '. /etc/os-release; echo "$ID $VERSION_ID"')).toBe('debian 13\n');
-    expect(await sh('trixie-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.55\./);
-    const answer = await sh(
-      'trixie-pg1',
-      `runuser -u postgres -- psql -XAt -c "SELECT current_setting('server_version_num')"`,
-    );
-    expect(answer.trim()).toMatch(/^170\d{3}$/);
-    expect(await sh('trixie-backup1', 'ls /usr/lib/postgresql')).toBe('17\n');
-  });
-
   it('backup hosts have no PostgreSQL and no repository user yet', async () => {
     for (const host of [...SCENARIO_HOSTS.ssh.backup, ...SCENARIO_HOSTS.ha.backup]) {
       expect(await sh(host, 'pgrep -x postgres || echo none')).toBe('none\n');

@@ -28,7 +28,10 @@ export function sshPortOf(host: string): number {
   return host.startsWith('rocky-') ? 2222 : 22;
 }
 
-export const ALL_HOSTS = Object.values(SCENARIO_HOSTS).flatMap(({ postgres, backup }) => [...postgres, ...backup]);
+/** The hosts `up` starts (the trixie scenario's only with `up trixie`). */
+export const ALL_HOSTS = Object.entries(SCENARIO_HOSTS)
+  .filter(([scenario]) => scenario !== 'trixie')
+  .flatMap(([, { postgres, backup }]) => [...postgres, ...backup]);
 
 export interface RunResult {
   code: number;
@@ -61,6 +64,7 @@ export const up = () => labOrThrow('up');
 export const down = () => labOrThrow('down');
 /** The scale scenario (32 hosts) comes up only when asked, and goes again by itself. */
 export const upScale = () => labOrThrow('up', 'scale');
+export const upTrixie = () => labOrThrow('up', 'trixie');
 export const downScale = () => labOrThrow('down', 'scale');
 export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
 

@@ -101,6 +101,12 @@ trixie_host_start() { # name address state [hosts_file]
   [ "$(id -u)" -eq 0 ] || trixie_die "needs root (namespaces, mounts)"
   dir=$(trixie_host_dir "$name" "$state")
   trixie_host_alive "$name" "$state" && return 0
+  # An sshd still holding the address (a namespace whose pid file went missing) is this
+  # host's old one: it goes, or the new one cannot bind.
+  local stale
+  for stale in $(ss -Hltnp "sport = :22" 2>/dev/null | awk -v a="$address:22" '$4 == a' | grep -o 'pid=[0-9]*' | cut -d= -f2); do
+    kill -KILL "$stale" 2>/dev/null || true
+  done
   rootfs=$(trixie_build) # cached: about 0 s once built
   trixie_host_tree "$name" "$address" "$state" "$hosts_file"
   setsid unshare --mount --uts --pid --fork --propagation private \
