@@ -104,12 +104,33 @@ describe('lab hosts', () => {
   });
 
   it('Patroni reports one leader and two replicas', async () => {
-    const list = await sh('ha-pg2', 'patronictl -c /etc/patroni/patroni.yml list -f json');
-    const members = JSON.parse(list) as Array<{ Member: string; Role: string; State: string }>;
-    expect(members.map((member) => member.Member).sort()).toEqual(['ha-pg1', 'ha-pg2', 'ha-pg3']);
-    expect(members.filter((member) => member.Role === 'Leader')).toHaveLength(1);
+    // Each ask is bounded (a CI run once saw patronictl hang for the test's whole 120 s);
+    // the members may still be settling right after reset, so ask again for up to 60 s.
+    type Member = { Member: string; Role: string; State: string };
+    let members: Member[] = [];
+    let last = '';
+    for (const started = Date.now(); Date.now() - started < 60_000; ) {
+      const list = await sshRun('ha-pg2', 'timeout 15 patronictl -c /etc/patroni/patroni.yml list -f json');
+      last = `exit ${list.code}: ${list.stdout}${list.stderr}`;
+      if (list.code === 0) {
+        members = JSON.parse(list.stdout) as Member[];
+        const streaming = members.filter(
+          (member) => member.Role === 'Replica' && /running|streaming/.test(member.State),
+        );
+        if (members.filter((member) => member.Role === 'Leader').length === 1 && streaming.length === 2) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const logs = await sshRun('ha-pg2', 'tail -n 20 /var/log/patroni.log');
+    const why = `last answer: ${last}\nha-pg2 patroni.log:\n${logs.stdout}`;
+    expect(members.map((member) => member.Member).sort(), why).toEqual(['ha-pg1', 'ha-pg2', 'ha-pg3']);
+    expect(
+      members.filter((member) => member.Role === 'Leader'),
+      why,
+    ).toHaveLength(1);
     expect(
       members.filter((member) => member.Role === 'Replica' && /running|streaming/.test(member.State)),
+      why,
     ).toHaveLength(2);
   });
 
