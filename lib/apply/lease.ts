@@ -9,8 +9,12 @@ import { HostError } from '../errors.js';
 import { shq } from '../formats/shell.js';
 import type { HostConnection } from '../transport/types.js';
 
-const LEASE_FILE = '/run/lock/bsync.lease';
-const GUARD_FILE = '/run/lock/bsync.lock';
+// A folder of root's own under /run, not /run/lock: that one is writable by every user on
+// many systems, where another user's file or link at the lease's path could block an apply,
+// or have root truncate or replace what it points to.
+const LEASE_DIR = '/run/bsync';
+export const LEASE_FILE = `${LEASE_DIR}/lease`;
+const GUARD_FILE = `${LEASE_DIR}/guard`;
 /** How long a lease holds without renewal, and how often a running apply renews it. */
 const LEASE_SECONDS = 60;
 const RENEW_EVERY_MS = 15_000;
@@ -27,7 +31,10 @@ type LeaseFields = Record<string, string>;
 function leaseScript(op: LeaseOp, id: string, info: string, expect = ''): string {
   return [
     `op=${op} id=${shq(id)} info=${shq(info)} expect=${shq(expect)} ttl=${LEASE_SECONDS} L=${LEASE_FILE}`,
-    `mkdir -p /run/lock && exec 9>${GUARD_FILE} && flock -w 10 9 || { echo guard-busy; exit 0; }`,
+    `D=${LEASE_DIR}; mkdir -m 0700 "$D" 2>/dev/null`,
+    // Only root can make it under /run; anything else there is refused by name, never used.
+    `if [ -L "$D" ] || [ ! -d "$D" ] || [ "$(stat -c '%u %a' "$D")" != '0 700' ] || [ -L "$L" ] || { [ -e "$L" ] && [ ! -f "$L" ]; }; then echo "refused $(ls -ld "$D" "$L" 2>/dev/null | tr '\n' ';')"; exit 0; fi`,
+    `exec 9>${GUARD_FILE} && flock -w 10 9 || { echo guard-busy; exit 0; }`,
     'now=$(date +%s)',
     'cur=$(head -c 1000 "$L" 2>/dev/null | head -n 1)',
     `cur_id=$(printf '%s' "$cur" | sed -n 's/^id=\\([0-9a-f]*\\) .*/\\1/p')`,
@@ -74,6 +81,14 @@ async function run(connection: HostConnection, script: string): Promise<string> 
       hint: result.stderr.trim().slice(0, 300) || undefined,
     });
   }
+  if (line.startsWith('refused '))
+    throw new HostError(
+      connection.host,
+      `${LEASE_DIR} is not a folder of root's own (0700), or the lease in it is not a plain file; bsync keeps its lease only there and changed nothing`,
+      {
+        hint: `Found: ${line.slice('refused '.length).slice(0, 300)}. Remove it (rm -rf ${LEASE_DIR}) once no bsync runs on this host.`,
+      },
+    );
   if (line === 'guard-busy')
     throw new HostError(
       connection.host,

@@ -2,6 +2,7 @@
 import { shq } from '../formats/shell.js';
 import type { FileFacts } from '../facts/types.js';
 import { ownershipFields, typeConflict } from './file.js';
+import { asHolderOf } from './folder-holder.js';
 import type { FileOwnership } from './remote.js';
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';
@@ -11,8 +12,13 @@ interface DesiredDirectory extends FileOwnership {
 }
 
 export function planDirectory(desired: DesiredDirectory, actual: FileFacts | undefined): Change | null {
+  const path = shq(desired.path);
   const ensure = {
-    command: `mkdir -p ${shq(desired.path)} && chown ${shq(`${desired.owner}:${desired.group}`)} ${shq(desired.path)} && chmod ${shq(desired.mode)} ${shq(desired.path)}`,
+    command: asHolderOf(
+      desired.path,
+      `mkdir -p ${path} && chown ${shq(`${desired.owner}:${desired.group}`)} ${path} && chmod ${shq(desired.mode)} ${path}`,
+      desired.owner,
+    ),
   };
   if (!actual?.exists) return { action: 'create', fields: ownershipFields(desired), steps: [ensure] };
   const conflict = typeConflict(desired.path, 'dir', actual);

@@ -1,6 +1,7 @@
 // archive_mode, archive_command and restore_command for a standalone cluster: written in
 // postgresql.conf, overrides elsewhere removed, then made effective by a reload or (for
 // archive_mode) a restart. What the server runs with is what counts.
+import { asHolderOf } from './folder-holder.js';
 import { shq } from '../formats/shell.js';
 import { psqlCommand } from '../psql.js';
 import type { PgFileSetting, PostgresFacts } from '../facts/types.js';
@@ -91,7 +92,11 @@ export function planOverride(entry: PgFileSetting, port: number): Change {
   const step: Step = isAuto
     ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)
     : {
-        command: `sed -i ${shq(`${entry.sourceline}s/^/${COMMENT_MARK}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}`,
+        command: asHolderOf(
+          entry.sourcefile,
+          `sed -i ${shq(`${entry.sourceline}s/^/${COMMENT_MARK}: overrode postgresql.conf: /`)} ${shq(entry.sourcefile)}`,
+          'keep',
+        ),
       };
   return {
     action: 'delete',

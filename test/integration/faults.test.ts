@@ -45,7 +45,7 @@ async function expectNothingLeftBehind(): Promise<void> {
   for (const host of HOSTS) {
     const found = await onHost(
       host,
-      `find /etc/pgbackrest /etc/postgresql /var/lib/postgresql /home/backrest /run/lock -name '.bsync.*' -o -name 'bsync.lease*' 2>/dev/null`,
+      `find /etc/pgbackrest /etc/postgresql /var/lib/postgresql /home/backrest /run/bsync -name '.bsync.*' -o -name 'lease*' 2>/dev/null`,
     );
     expect(found.stdout.trim(), `${host} keeps: ${found.stdout}`).toBe('');
   }
@@ -160,7 +160,7 @@ describe('two applies at once', () => {
 
 describe('leases', () => {
   const lease = (until: string, pid: number) =>
-    `printf 'id=0123456789abcdef until=%s since=2026-01-01T00:00:00Z pid=${pid} controller=ops-laptop user=ops\\n' ${until} > /run/lock/bsync.lease`;
+    `printf 'id=0123456789abcdef until=%s since=2026-01-01T00:00:00Z pid=${pid} controller=ops-laptop user=ops\\n' ${until} > /run/bsync/lease`;
 
   beforeAll(async () => {
     await resetScenario('ssh');
@@ -188,7 +188,7 @@ describe('leases', () => {
     );
     expect(refused.stderr).toContain('bsync unlock --host ssh-pg1 0123456789abcdef');
     // No other host was left holding a lease of the refused apply.
-    expect((await onHost('ssh-backup1', 'cat /run/lock/bsync.lease 2>/dev/null')).stdout).toBe('');
+    expect((await onHost('ssh-backup1', 'cat /run/bsync/lease 2>/dev/null')).stdout).toBe('');
 
     const wrong = await bsync(['unlock', '--host', 'ssh-pg1', 'ffffffffffffffff', '-c', CONFIG]);
     expect(wrong.code).toBe(1);
