@@ -8,7 +8,7 @@ import type { HostFacts } from '../facts/types.js';
 import { needsOf, type FactNeeds } from '../facts/needs.js';
 import { osUserNeeds, planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind } from '../resources/types.js';
-import { addBackups, backupsNeeds } from './backups.js';
+import { addBackups, backupsNeeds, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
 import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { HostResources } from './builder.js';
@@ -34,6 +34,12 @@ export function backupHostNeeds(inventory: Inventory, host: HostSpec): FactNeeds
     ...addPgpassNeeds(inventory, user),
     ...backupsNeeds(user),
   ]);
+}
+
+/** The zone's primary's PostgreSQL facts, when one answers. */
+function primaryFacts(zone: Zone, facts: FactsByHost) {
+  const primary = zonePrimary(zone.postgresHosts, facts);
+  return primary ? facts.get(primary.name)?.postgres : undefined;
 }
 
 export function backupHostResources(
@@ -118,6 +124,7 @@ export function backupHostResources(
       ...onPostgres('pg_restart'),
     ],
     cronAfter: [osUser],
+    server: primaryFacts(zone, facts),
   });
   return out;
 }

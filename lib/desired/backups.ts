@@ -6,7 +6,7 @@ import type { HostSpec, Inventory } from '../config/inventory.js';
 import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
 import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
-import { planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
+import { outdatedRepos, planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
 import type { ResourceRef } from '../resources/types.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../formats/shell.js';
@@ -22,6 +22,8 @@ export interface BackupPlace {
   firstBackupAfter: Array<ResourceRef | undefined>;
   /** What the crontab waits for besides the first backups. */
   cronAfter: Array<ResourceRef | undefined>;
+  /** The zone's primary's PostgreSQL facts: the database the stanza must be for (stanza-upgrade). */
+  server?: PostgresFacts;
   /** A shell test that is true on a standby (PostgreSQL hosts without a backup host), so the job skips. */
   standbyTest?: string;
 }
@@ -57,11 +59,12 @@ export function addBackups(
   const firstBackups: ResourceRef[] = [];
   if (place.ownsStanza) {
     const repos = reposOf(inventory, facts, zone.stanza);
+    const outdated = outdatedRepos(repos, place.server);
     const stanza = out.add(
       'stanza',
       zone.stanza,
       `stanza ${zone.stanza}`,
-      planStanza(zone.stanza, place.user, repos),
+      planStanza(zone.stanza, place.user, repos, place.server),
       place.stanzaAfter,
     );
     for (const repo of inventory.repos) {
@@ -76,6 +79,7 @@ export function addBackups(
             repos.find((entry) => entry.key === repo.key),
             repo.key,
             several,
+            outdated.some((entry) => entry.key === repo.key),
           ),
           [stanza, ...place.firstBackupAfter],
         ),

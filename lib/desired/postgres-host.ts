@@ -202,6 +202,7 @@ export function postgresHostResources(
       firstBackupAfter: inEffect,
       cronAfter: [conf, logDir, ...repoDirs],
       standbyTest: standbyTest(host, pg),
+      server: pg,
     });
   }
   return out;

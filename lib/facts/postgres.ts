@@ -20,6 +20,7 @@ SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1);
 SELECT json_build_object(
   'versionNum', current_setting('server_version_num')::int,
   'inRecovery', pg_is_in_recovery(),
+  'systemId', (SELECT system_identifier::text FROM pg_control_system()),
   'currentLsn', CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
   'configFile', current_setting('config_file'),
   'hbaFile', current_setting('hba_file'),

@@ -82,7 +82,7 @@ export const repoProbe: Probe = {
       // One info for all (a single repository) or one per repository.
       const info = requireFramed(infoLines[count === 1 ? 0 : index] ?? '', ctx, 'repo', 'pgbackrest info');
       if (info.code === 0) {
-        const parsed = parseJsonOutput(info.stdout, ctx, 'repo', 'pgbackrest info --output=json');
+        const parsed = parseJsonOutput(bigIdsAsText(info.stdout), ctx, 'repo', 'pgbackrest info --output=json');
         Object.assign(repo, parseInfo(parsed, ctx.stanza, repo.key));
         // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
         if ((outputLines[index] ?? '').trim() === '-')
@@ -101,6 +101,15 @@ export const repoProbe: Probe = {
   },
 };
 
+/**
+ * A system identifier is a 64-bit number, past what a JavaScript number holds exactly: it is
+ * read as the digits pgBackRest wrote. (Inside a JSON string a quote is escaped, so only a
+ * real key matches.)
+ */
+export function bigIdsAsText(json: string): string {
+  return json.replace(/"system-id":(\s*)(\d+)/g, '"system-id":$1"$2"');
+}
+
 interface InfoBackup {
   label: string;
   type: string;
@@ -118,7 +127,7 @@ interface InfoStanza {
   status: { code: number; message: string; lock?: { backup?: { held?: boolean } } };
   backup?: InfoBackup[];
   archive?: Array<{ database?: { id?: number; 'repo-key'?: number }; min?: string | null; max?: string | null }>;
-  db?: Array<{ id?: number; version?: string; 'repo-key'?: number }>;
+  db?: Array<{ id?: number; version?: string; 'system-id'?: number | string; 'repo-key'?: number }>;
   repo?: Array<{ key?: number; cipher?: string; status?: { code?: number; message?: string } }>;
 }
 
@@ -137,6 +146,7 @@ function backupInfo(backup: InfoBackup, versions: Map<number | undefined, string
     lsnStart: str(backup.lsn?.start),
     lsnStop: str(backup.lsn?.stop),
     pgVersion: versions.get(backup.database?.id),
+    databaseId: num(backup.database?.id),
   };
   for (const [key, value] of Object.entries(fields))
     if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
@@ -172,6 +182,18 @@ export function parseInfo(parsed: unknown, stanza: string, key = 1): Omit<Partia
     backups,
     backupRunning: entry.status.lock?.backup?.held === true,
   };
+  const current = (entry.db ?? [])
+    .filter((db) => inRepo(db) && typeof db.id === 'number')
+    .sort((a, b) => (a.id as number) - (b.id as number))
+    .at(-1);
+  // system-id is a 64-bit number: JSON.parse may have rounded it, so it is compared by its
+  // digits as pgBackRest wrote them (probe: info's text, parsed with big ids as strings).
+  if (current && current.version !== undefined && current['system-id'] !== undefined)
+    facts.database = {
+      id: current.id as number,
+      version: String(current.version),
+      systemId: String(current['system-id']),
+    };
   const cipher = repo?.cipher ?? entry.cipher;
   if (typeof cipher === 'string') facts.cipher = cipher;
   // The newest file may be a backup's history file (`…0002.00000028.backup`): its segment counts.

@@ -74,6 +74,8 @@ export interface PostgresFacts {
   /** Contents as the server reads them (pg_read_file). */
   configContent: string;
   hbaContent: string;
+  /** The cluster's system identifier (pg_control_system()): a new one after initdb, as after a dump and restore or pg_upgrade. Absent in recordings made before bsync read it. */
+  systemId?: string;
   /** A primary's current WAL position (`0/3000060`); absent in recovery and in recordings made before bsync read it. */
   currentLsn?: string;
   /** null on a server that does not report it (not running). */
@@ -96,6 +98,8 @@ export interface BackupInfo {
   /** Unix seconds, as pgbackrest info reports them. */
   start?: number;
   stop?: number;
+  /** pgBackRest's id of the database the backup is of (RepoFacts.database.id when it is of the current one). */
+  databaseId?: number;
   /** Bytes of the database restored from this backup. */
   size?: number;
   /** Bytes this backup added to the repository (compressed, deduplicated against its prior). */
@@ -122,6 +126,14 @@ interface ArchiverFacts {
 }
 
 /** The stanza as one repository holds it. */
+export interface StanzaDatabase {
+  /** pgBackRest's id of it in backup.info (1, then 2 after the first stanza-upgrade, ...). */
+  id: number;
+  /** PostgreSQL's major version as pgBackRest writes it: `15`, `17`. */
+  version: string;
+  systemId: string;
+}
+
 export interface RepoFacts {
   /** The N of repoN. */
   key: number;
@@ -134,6 +146,11 @@ export interface RepoFacts {
   backups: BackupInfo[];
   /** The repository's cipher as pgbackrest info reports it (`aes-256-cbc`, `none`), when info could read it. */
   cipher?: string;
+  /**
+   * The database the stanza is for now in this repository (pgbackrest info's newest db
+   * entry): stanza-upgrade adds a new one after a major upgrade or a new system identifier.
+   */
+  database?: StanzaDatabase;
   /** The oldest and newest WAL segment in the archive of the current database, when any. */
   archiveMin?: string;
   archiveMax?: string;

@@ -2,16 +2,55 @@
 // backups run. Both are decided from the repositories' own state, so an apply that was
 // interrupted after stanza-create still takes its backups next time.
 import { shq } from '../formats/shell.js';
-import type { RepoFacts } from '../facts/types.js';
+import type { PostgresFacts, RepoFacts, StanzaDatabase } from '../facts/types.js';
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';
 
-/** stanza-create makes the stanza in every repository at once (it takes no --repo). */
-export function planStanza(stanza: string, user: string, repos: RepoFacts[]): Change | null {
+/** The database a running server is, as pgBackRest names it in backup.info. */
+function serverDatabase(server: PostgresFacts | undefined): Omit<StanzaDatabase, 'id'> | null {
+  if (!server?.running || !server.systemId || !server.versionNum) return null;
+  return { version: String(Math.floor(server.versionNum / 10000)), systemId: server.systemId };
+}
+
+const described = (db: Omit<StanzaDatabase, 'id'>) => `PostgreSQL ${db.version} (system identifier ${db.systemId})`;
+
+/**
+ * The repositories whose stanza is for another database than the zone's primary is now:
+ * after a major upgrade (dump and restore, pg_upgrade) or a new initdb. stanza-upgrade adds
+ * the new one; until then archive-push and backup refuse the server.
+ */
+export function outdatedRepos(repos: RepoFacts[], server: PostgresFacts | undefined): RepoFacts[] {
+  const now = serverDatabase(server);
+  if (!now) return [];
+  return repos.filter(
+    (repo) =>
+      repo.backupInfoExists
+      && repo.database !== undefined
+      && (repo.database.version !== now.version || repo.database.systemId !== now.systemId),
+  );
+}
+
+/**
+ * stanza-create makes the stanza in every repository at once (it takes no --repo), and so
+ * does stanza-upgrade; `server` is the zone's primary, whose database the stanza must be for.
+ */
+export function planStanza(stanza: string, user: string, repos: RepoFacts[], server?: PostgresFacts): Change | null {
   const missing = repos.filter((repo) => !repo.backupInfoExists);
   // A repository that could not be read may hold the stanza: stanza-create would fail on it,
   // and the health check names it; the others already have what they need or wait for it.
-  if (missing.length === 0 || repos.some((repo) => repo.unreadable)) return null;
+  if (repos.some((repo) => repo.unreadable)) return null;
+  const outdated = outdatedRepos(repos, server);
+  const now = serverDatabase(server);
+  if (outdated.length > 0 && now && missing.length === 0) {
+    const was = outdated[0].database as StanzaDatabase;
+    return {
+      action: 'update',
+      reason: `the stanza is for ${described(was)} and the server is now ${described(now)}: stanza-upgrade adds the new database (the old one's backups stay, restorable to ${was.version}, until retention expires them)`,
+      fields: [{ name: 'database', before: described(was), after: described(now) }],
+      steps: [{ user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn stanza-upgrade` }],
+    };
+  }
+  if (missing.length === 0) return null;
   return {
     action: 'create',
     reason:
@@ -22,8 +61,13 @@ export function planStanza(stanza: string, user: string, repos: RepoFacts[]): Ch
   };
 }
 
+/** A backup that did not fail, of the database the stanza is for now. */
 function hasValidBackup(repo: RepoFacts | undefined): boolean {
-  return (repo?.backups ?? []).some((backup) => !backup.error);
+  const current = repo?.database?.id;
+  return (repo?.backups ?? []).some(
+    (backup) =>
+      !backup.error && (current === undefined || backup.databaseId === undefined || backup.databaseId === current),
+  );
 }
 
 /** `--repo=N` when the stanza has several repositories: each backup names where it goes. */
@@ -37,7 +81,16 @@ export function planFirstBackup(
   repo: RepoFacts | undefined,
   key = 1,
   several = false,
+  upgrading = false,
 ): Change | null {
+  if (upgrading) {
+    return {
+      action: 'create',
+      reason: `after stanza-upgrade ${several ? `repo${key}` : 'the stanza'} holds no backup of the new database yet`,
+      fields: [{ name: 'type', after: 'full' }],
+      steps: firstBackupSteps(stanza, user, key, several),
+    };
+  }
   if (hasValidBackup(repo)) return null;
   // info could not be read but backup.info is there, or the repository did not answer: do not guess, take no second backup.
   if (repo?.backupInfoExists && repo.statusCode === null) return null;
@@ -46,14 +99,18 @@ export function planFirstBackup(
     action: 'create',
     reason: several ? `repo${key} holds no valid backup of the stanza yet` : 'the stanza holds no valid backup yet',
     fields: [{ name: 'type', after: 'full' }],
-    steps: [
-      { user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn check` },
-      {
-        user,
-        command: `pgbackrest --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,
-      },
-    ],
+    steps: firstBackupSteps(stanza, user, key, several),
   };
+}
+
+function firstBackupSteps(stanza: string, user: string, key: number, several: boolean) {
+  return [
+    { user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn check` },
+    {
+      user,
+      command: `pgbackrest --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,
+    },
+  ];
 }
 
 /** stanza and first_backup: what each repository holds (pgbackrest info). */

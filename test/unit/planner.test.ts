@@ -8,7 +8,9 @@ import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
+import { bigIdsAsText, parseInfo } from '../../lib/facts/repo.js';
 import { buildPlan } from '../../lib/plan/build.js';
+import { planStanza } from '../../lib/resources/stanza.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
 
@@ -330,5 +332,86 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     const diff = confAction(plan(inv, facts('converged')), 'ssh-backup1')?.diff ?? '';
     expect(diff).toContain('-start-fast=y\n+start-fast=n\n');
     expect(diff).toMatch(/pg1-database=postgres\n\+archive-timeout=120\n/);
+  });
+});
+
+describe('a stanza whose database the server no longer is (a major upgrade, a new initdb)', () => {
+  const OLD_ID = '7312345678901234567';
+  const NEW_ID = '7412345678901234599';
+  /** The converged facts with the stanza's database and the server's identity as info and psql report them. */
+  function withDatabases(serverId: string, serverVersion = 150018): Map<string, HostFacts> {
+    const hostFacts = facts('converged');
+    for (const [backup, pg] of [
+      ['ssh-backup1', 'ssh-pg1'],
+      ['ssh-backup2', 'ssh-pg2'],
+    ]) {
+      for (const repo of hostFacts.get(backup)!.repos ?? []) {
+        repo.database = { id: 1, version: '15', systemId: OLD_ID };
+        for (const entry of repo.backups) entry.databaseId = 1;
+      }
+      const server = hostFacts.get(pg)!.postgres!;
+      server.systemId = pg === 'ssh-pg1' ? serverId : OLD_ID;
+      server.versionNum = serverVersion;
+    }
+    return hostFacts;
+  }
+
+  it('plans nothing while the stanza is for the running database', () => {
+    expect(plan(inventory(), withDatabases(OLD_ID)).actions).toEqual([]);
+  });
+
+  it('plans stanza-upgrade on the backup host, then a full backup of the new database, naming both databases', () => {
+    const upgraded = plan(inventory(), withDatabases(NEW_ID));
+    const addresses = upgraded.actions.map((action) => action.address);
+    expect(addresses).toEqual(['ssh-backup1.stanza[pgedge-lab-1]', 'ssh-backup1.first_backup[pgedge-lab-1]']);
+    const [stanza, backup] = upgraded.actions;
+    expect(stanza.action).toBe('update');
+    expect(stanza.fields).toEqual([
+      {
+        name: 'database',
+        before: `PostgreSQL 15 (system identifier ${OLD_ID})`,
+        after: `PostgreSQL 15 (system identifier ${NEW_ID})`,
+      },
+    ]);
+    expect(backup.dependsOn).toContain(stanza.address);
+    expect(backup.reason).toBe('after stanza-upgrade the stanza holds no backup of the new database yet');
+    expect(renderPlanText(upgraded, { color: false })).toContain('stanza-upgrade adds the new database');
+  });
+
+  it('after stanza-upgrade, a full backup of the new database is what counts: one of the old database does not', () => {
+    const hostFacts = withDatabases(NEW_ID);
+    const repo = hostFacts.get('ssh-backup1')!.repos![0];
+    repo.database = { id: 2, version: '15', systemId: NEW_ID };
+    expect(plan(inventory(), hostFacts).actions.map((action) => action.address)).toEqual([
+      'ssh-backup1.first_backup[pgedge-lab-1]',
+    ]);
+    repo.backups.push({ ...repo.backups[0], label: '20261206-010000F', databaseId: 2 });
+    expect(plan(inventory(), hostFacts).actions).toEqual([]);
+  });
+
+  it('a new major version is named in the plan (15 -> 17)', () => {
+    const server = { ...facts('converged').get('ssh-pg1')!.postgres!, versionNum: 170002, systemId: NEW_ID };
+    const repo = {
+      ...facts('converged').get('ssh-backup1')!.repos![0],
+      database: { id: 1, version: '15', systemId: OLD_ID },
+    };
+    const change = planStanza('pgedge-lab-1', 'backrest', [repo], server);
+    expect(change?.steps.map((step) => step.command)).toEqual([
+      'pgbackrest --stanza=pgedge-lab-1 --log-level-console=warn stanza-upgrade',
+    ]);
+    expect(change?.steps[0].user).toBe('backrest');
+    expect(change?.fields).toEqual([
+      {
+        name: 'database',
+        before: `PostgreSQL 15 (system identifier ${OLD_ID})`,
+        after: `PostgreSQL 17 (system identifier ${NEW_ID})`,
+      },
+    ]);
+  });
+
+  it("reads the stanza's system identifier digit for digit, past what a JavaScript number holds", () => {
+    const text = `[{"name":"s","status":{"code":0,"message":"ok"},"db":[{"id":1,"repo-key":1,"system-id":${OLD_ID},"version":"15"},{"id":2,"repo-key":1,"system-id":${NEW_ID},"version":"17"}],"backup":[],"archive":[]}]`;
+    expect(String(JSON.parse(text)[0].db[0]['system-id'])).not.toBe(OLD_ID);
+    expect(parseInfo(JSON.parse(bigIdsAsText(text)), 's').database).toEqual({ id: 2, version: '17', systemId: NEW_ID });
   });
 });
