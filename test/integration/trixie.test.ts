@@ -1,11 +1,26 @@
 // The Debian 13 generation of the lab (PostgreSQL 17, pgBackRest 2.55) under bsync: the
 // acceptance story on a real second version of both, a point-in-time recovery there, and
-// a mixed fleet (2.45 and 2.55 side by side) planned and kept in sync in one run.
+// a mixed fleet (2.45 and 2.55 side by side) planned and kept in sync in one run, and a
+// major upgrade (PostgreSQL 15 on Debian 12 to 17 on Debian 13, by dump and restore, one
+// stanza in one bucket) through stanza-upgrade.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bigIdsAsText } from '../../lib/facts/repo.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
 import { upTrixie } from '../lab/lab.js';
-import { converge, expectNoChanges, expectRestored, restore, timeline, twoBatches } from '../support/recovery.js';
+import {
+  checksum,
+  converge,
+  expectNoChanges,
+  expectRestored,
+  psql,
+  restore,
+  timeline,
+  twoBatches,
+} from '../support/recovery.js';
 
 const TRIXIE = `${FIXTURES}lab/trixie.toml`;
 const SSH = `${FIXTURES}lab/ssh.toml`;
@@ -58,4 +73,81 @@ describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout + plan.stderr).toMatch(/Fleet: 2 clusters, 0 with changes/);
   }, 600_000);
+});
+
+describe('a major upgrade, PostgreSQL 15 to 17: one stanza in the bucket, stanza-upgrade, a full backup of the new database', () => {
+  const UPGRADE_STANZA = 'pgedge-upgrade-1';
+  /** s3.toml for cluster "upgrade" in the bucket's /upgrade, with zone 1 on one host only. */
+  function upgradeConfig(host: string, address: string, version: number): string {
+    const base = readFileSync(`${FIXTURES}lab/s3.toml`, 'utf8');
+    const head = base.slice(0, base.indexOf('[[host]]'));
+    const text = `${head
+      .replace('name = "lab"', 'name = "upgrade"')
+      .replace('pg_version = 15', `pg_version = ${version}`)
+      .replace('path = "/bsync"', 'path = "/upgrade"')}[[host]]
+name = "${host}"
+address = "${address}"
+role = "postgres"
+zone = 1
+pg_data = "/var/lib/postgresql/${version}/main"
+pg_port = 5432
+`;
+    const file = join(tmpdir(), `bsync-upgrade-${version}.toml`);
+    writeFileSync(file, text);
+    return file;
+  }
+  // System identifiers are read as text: a JavaScript number would round them.
+  const infoOn = async (host: string) =>
+    JSON.parse(
+      bigIdsAsText(
+        await sh(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${UPGRADE_STANZA} --output=json info`),
+      ),
+    )[0];
+
+  beforeAll(async () => {
+    await upTrixie();
+    await resetScenario('s3');
+    await resetScenario('trixie');
+  }, 600_000);
+
+  it('plans stanza-upgrade naming both databases; after apply, check passes and a full backup of 17 exists beside the 15 one', async () => {
+    // The old generation: PostgreSQL 15 on Debian 12 (pgBackRest 2.45), its stanza in the bucket.
+    const old = upgradeConfig('s3-pg1', '127.0.1.21', 15);
+    await converge(old);
+    await psql('s3-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
+    await psql('s3-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
+    const written = await checksum('s3-pg1');
+    const before = await infoOn('s3-pg1');
+    expect(before.db.map((db: { version: string }) => db.version)).toEqual(['15']);
+
+    // The upgrade as docs/recovery.md describes it: a dump of the old server restored into
+    // the new one (Debian 13, PostgreSQL 17, pgBackRest 2.55), the old one stopped.
+    const dump = await sh('s3-pg1', 'cd / && runuser -u postgres -- pg_dump -Fp --no-owner postgres');
+    await sh(
+      'trixie-pg1',
+      `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres <<'DUMP'\n${dump}\nDUMP`,
+    );
+    expect(await checksum('trixie-pg1')).toBe(written);
+    await sh('s3-pg1', 'pg_ctlcluster 15 main stop');
+
+    const upgraded = upgradeConfig('trixie-pg1', '127.0.1.91', 17);
+    const plan = await bsync(['plan', '-c', upgraded]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const systemId = (await psql('trixie-pg1', 'SELECT system_identifier FROM pg_control_system()')).trim();
+    expect(plan.stdout).toContain(
+      `database: PostgreSQL 15 (system identifier ${before.db[0]['system-id']}) -> PostgreSQL 17 (system identifier ${systemId})`,
+    );
+    expect(plan.stdout).toContain('after stanza-upgrade the stanza holds no backup of the new database yet');
+    await converge(upgraded);
+    await expectNoChanges(upgraded);
+
+    await sh('trixie-pg1', `cd / && runuser -u postgres -- pgbackrest --stanza=${UPGRADE_STANZA} check`);
+    const after = await infoOn('trixie-pg1');
+    expect(after.db.map((db: { id: number; version: string }) => `${db.id}:${db.version}`)).toEqual(['1:15', '2:17']);
+    const fulls = after.backup.map(
+      (backup: { type: string; database: { id: number } }) => `${backup.type}@${backup.database.id}`,
+    );
+    expect(fulls).toEqual(['full@1', 'full@2']);
+    expect(await checksum('trixie-pg1')).toBe(written);
+  }, 900_000);
 });
