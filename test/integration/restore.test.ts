@@ -3,7 +3,7 @@
 // again, and `plan` finds nothing to change; what cannot be done is refused at plan time
 // with the server untouched; a stale saved plan is refused; a restore killed inside a step
 // ends at the target when run again. ssh (backup host) and s3 repositories.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,13 @@ async function expectClone(options: {
   await expectNoChanges(config);
 }
 
+/** bsync restore with ssh.toml changed by `edit` (a file of its own beside the others). */
+async function restoreWith(edit: (config: string) => string, args: string[]) {
+  const file = join(work, 'edited.toml');
+  writeFileSync(file, edit(readFileSync(SSH, 'utf8')));
+  return restore(file, '--zone', '1', '--yes', ...args);
+}
+
 /** Stops a clone's server and removes its folders. */
 async function removeClone(host: string, path: string): Promise<void> {
   await onHost(
@@ -195,13 +202,27 @@ describe('bsync restore, ssh repository (backup host)', () => {
       expect(run.stderr).toMatch(message);
       expect(run.stderr).not.toMatch(STACK_TRACE);
     }
-    // The repository cannot be decrypted where it is read: refused, naming the repository.
-    await sh('ssh-backup1', `sed -i '/^repo1-cipher-pass=/d' /etc/pgbackrest/pgbackrest.conf`);
-    const noPass = await restore(SSH, '--zone', '1', '--allow-overwrite', '--yes');
-    expect(noPass.code).toBe(1);
-    expect(noPass.stderr).toMatch(
-      /repo1 of pgedge-lab-1 cannot be read from ssh-backup1|zone is not as bsync.toml says/,
+    // No cipher passphrase to give pgBackRest: refused, naming the key and what to do.
+    const missing = await restoreWith(
+      (text) => text.replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "BSYNC_TEST_NO_CIPHER" }'),
+      ['--allow-overwrite'],
     );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cipher_pass.*the environment variable BSYNC_TEST_NO_CIPHER is not set/);
+    expect(missing.stderr).not.toMatch(STACK_TRACE);
+    // The repository cannot be read where the restore reads it (here: its stanza folder
+    // closed to the repository user): refused, naming the repository and its host.
+    await sh('ssh-backup1', 'chmod 000 /home/backrest/backup/pgedge-lab-1');
+    const unreadable = await restore(SSH, '--zone', '1', '--allow-overwrite', '--yes');
+    await sh('ssh-backup1', 'chmod 0750 /home/backrest/backup/pgedge-lab-1');
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/repo1 of pgedge-lab-1 cannot be read from ssh-backup1/);
+    // A pgBackRest setup that drifted (the passphrase gone from the backup host's
+    // pgbackrest.conf) is refused before the repository is even asked.
+    await sh('ssh-backup1', `sed -i '/^repo1-cipher-pass=/d' /etc/pgbackrest/pgbackrest.conf`);
+    const drifted = await restore(SSH, '--zone', '1', '--allow-overwrite', '--yes');
+    expect(drifted.code).toBe(1);
+    expect(drifted.stderr).toMatch(/the zone is not as bsync.toml says, .*ssh-backup1\.pgbackrest_conf/);
     expect(await postmaster('ssh-pg1')).toBe(pid);
     await converge(SSH);
   }, 600_000);
@@ -231,9 +252,16 @@ describe('bsync restore, ssh repository (backup host)', () => {
     await expectNoChanges(SSH);
   }, 600_000);
 
+  // Every boundary of a restore, in the order it runs; `serverRuns` is what the step leaves
+  // (undefined: either, as the kill may land before or after pg_ctl has acted).
+  const STEPS = ['restore_wal', 'pg_stop', 'pg_restore', 'pg_start', 'recovery_end', 'archive_check'];
   it.each([
+    { step: 'restore_wal', serverRuns: true },
+    { step: 'pg_stop', serverRuns: undefined },
     { step: 'pg_restore', serverRuns: false },
+    { step: 'pg_start', serverRuns: undefined },
     { step: 'recovery_end', serverRuns: true },
+    { step: 'archive_check', serverRuns: true },
   ])(
     'killed while $step runs: the rerun ends at the target',
     async ({ step, serverRuns }) => {
@@ -250,10 +278,13 @@ describe('bsync restore, ssh repository (backup host)', () => {
       expect(reached, `the restore never started ${step}`).toBe(true);
       running.child.kill('SIGKILL');
       const killed = await running.done;
-      // The kill landed inside the step: bsync did not finish, and the server is where that step leaves it.
-      expect(killed.stdout).not.toContain('Apply complete');
+      // The kill landed at this boundary: the step had started, the next one had not.
+      const next = STEPS[STEPS.indexOf(step) + 1];
+      expect(killed.stderr).toContain(`ssh-pg1: ${step}...`);
+      if (next) expect(killed.stderr).not.toContain(`ssh-pg1: ${next}...`);
+      expect(killed.stdout + killed.stderr).not.toContain('Apply complete');
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
+      if (serverRuns !== undefined) expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
       const rerun = await bsync(args);
       await expectRestored('ssh-pg1', rerun, first, before);
       await expectNoChanges(SSH);
