@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
-import { labSecret, onHost, resetScenario } from '../support/lab.js';
+import { hostState, labSecret, onHost, resetScenario } from '../support/lab.js';
 import { STATE_DIR } from '../lab/lab.js';
 import { shq } from '../../lib/formats/shell.js';
 
@@ -27,7 +27,12 @@ function objectsUnder(folder: string): number {
 }
 
 async function s3Secrets(): Promise<string[]> {
-  return [await labSecret('s3_key'), await labSecret('s3_key_secret'), await labSecret('cipher_pass')];
+  return [
+    await labSecret('s3_key'),
+    await labSecret('s3_key_secret'),
+    await labSecret('cipher_pass'),
+    await labSecret('backup_password'),
+  ];
 }
 
 describe('s3 repositories: plan, apply, converge', () => {
@@ -118,9 +123,11 @@ describe('s3 repositories: plan, apply, converge', () => {
     expect(standby.stderr).not.toContain('dry-run-bsync');
   });
 
-  it('executes nothing on a second apply, and never showed a secret', async () => {
+  it('executes nothing on a second apply (no file, crontab or server changes), and never showed a secret', async () => {
+    const before = await Promise.all(['s3-pg1', 's3-pg2'].map(hostState));
     const run = await bsync(['apply', '-c', CONFIG, '--yes']);
     outputs.push(run.stdout, run.stderr);
+    expect(await Promise.all(['s3-pg1', 's3-pg2'].map(hostState))).toEqual(before);
     expect(run.stdout).toContain('No changes.');
     expect(run.code).toBe(0);
     for (const secret of await s3Secrets()) {

@@ -3,7 +3,7 @@
 // WAL archiving works, and a second apply does nothing.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { labSecret, onHost, resetScenario } from '../support/lab.js';
+import { hostState, labSecret, onHost, resetScenario } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 const ZONES = [
@@ -89,12 +89,15 @@ describe('ssh repositories: plan, apply, converge', () => {
     }
   });
 
-  it('executes nothing on a second apply', async () => {
+  it('executes nothing on a second apply: no file, crontab or server on any host changes', async () => {
+    const hosts = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
+    const before = await Promise.all(hosts.map(hostState));
     const run = await bsync(['apply', '-c', CONFIG, '--yes']);
     outputs.push(run.stdout, run.stderr);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('No changes.');
     expect(run.stdout).not.toContain('Apply complete');
+    expect(await Promise.all(hosts.map(hostState))).toEqual(before);
   });
 
   it('never printed a secret', async () => {

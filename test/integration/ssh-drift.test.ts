@@ -2,7 +2,7 @@
 // (exit 2, the resource named) and repaired by apply; lines bsync did not write survive.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { sh } from '../support/lab.js';
+import { resetScenario, sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 
@@ -25,7 +25,11 @@ async function expectDriftRepaired(resource: string): Promise<void> {
 }
 
 describe('drift on ssh repositories', () => {
-  beforeAll(converge, 900_000);
+  // From pristine hosts, whatever other suites left (files run alone and in any order).
+  beforeAll(async () => {
+    await resetScenario('ssh');
+    await converge();
+  }, 900_000);
 
   it('a deleted cron line comes back, a hand-made one stays', async () => {
     await sh(

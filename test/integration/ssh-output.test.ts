@@ -12,6 +12,8 @@ const planSchema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.js
 
 describe('machine output', () => {
   beforeAll(async () => {
+    // From pristine hosts, whatever other suites left (files run alone and in any order).
+    await resetScenario('ssh');
     const run = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
     expect(run.code).toBe(0);
   }, 600_000);

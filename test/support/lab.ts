@@ -28,3 +28,20 @@ export async function onHost(host: string, command: string): Promise<HostRun> {
 export async function labSecret(name: string): Promise<string> {
   return (await readFile(`${lab.STATE_DIR}/secrets/${name}`, 'utf8')).trim();
 }
+
+/**
+ * What a step would change on a host, in one line per thing: each managed file's inode
+ * and mtime (an atomic rewrite gets a new inode), the crontabs, PostgreSQL's postmaster
+ * pid and reload time. Equal before and after an apply: no step ran there.
+ */
+export async function hostState(host: string): Promise<string> {
+  return sh(
+    host,
+    [
+      'cd /',
+      `for f in /etc/pgbackrest/pgbackrest.conf /etc/postgresql/*/main/postgresql.conf /etc/postgresql/*/main/pg_hba.conf ~postgres/.pgpass ~postgres/.ssh/* /home/backrest/.pgpass /home/backrest/.ssh/*; do [ -e "$f" ] && stat -c '%n %i %Y %a %U' "$f"; done`,
+      'for u in postgres backrest; do crontab -l -u $u 2>/dev/null | md5sum | sed "s/^/crontab $u /"; done',
+      `runuser -u postgres -- psql -XAtq -c "SELECT 'postmaster ' || pg_postmaster_start_time() || ' reload ' || pg_conf_load_time()" 2>/dev/null || true`,
+    ].join('\n'),
+  );
+}
