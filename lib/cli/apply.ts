@@ -5,7 +5,7 @@ import { executePlan } from '../apply/execute.js';
 import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { repoSecrets } from '../repositories/index.js';
 import { Redactor } from '../apply/redactor.js';
-import { readPlanFile, staleReasons } from '../plan/saved.js';
+import { checkSavedPlan, readPlanFile } from '../plan/saved.js';
 import type { Plan } from '../plan/types.js';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
@@ -107,15 +107,8 @@ async function applyCluster(
     for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
     view.progress(`Gathering facts from ${session.involved.length} hosts...`);
     const planned = await planning.plan(session, await gatherFacts(session), saved?.nonce);
-    if (saved) {
-      const reasons = staleReasons(saved, planned.plan);
-      if (reasons.length > 0) {
-        throw new BsyncError(`the saved plan is stale: the hosts changed since it was made`, {
-          where: options.planFile,
-          hint: `${reasons.slice(0, 10).join('\n  ')}\n  Make a new plan with: ${planning.again.replace('FILE', options.planFile ?? 'FILE')}`,
-        });
-      }
-    }
+    // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
+    if (saved) checkSavedPlan(saved, planned.plan, { file: options.planFile ?? 'FILE', again: planning.again });
     view.applyPlan(planned.plan);
     if (planned.plan.actions.length === 0) {
       view.applyReport({ plan: planned.plan, results: [] });

@@ -6,6 +6,7 @@ import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { needsOf, type FactNeeds } from '../facts/needs.js';
 import { directoryNeeds, planDirectory } from '../resources/directory.js';
+import { redactConninfoPasswords } from '../formats/host-secrets.js';
 import { planEditedFile } from '../resources/file.js';
 import { desiredHba } from '../resources/pg-hba.js';
 import { asAdoption } from '../resources/managed-lines.js';
@@ -221,7 +222,13 @@ function addStandaloneSettings(
     'postgresql_conf',
     undefined,
     pg.configFile,
-    planEditedFile(pg.configFile, pg.configContent, [editPostgresqlConf(pg.configContent, desired)]),
+    planEditedFile(
+      pg.configFile,
+      pg.configContent,
+      [editPostgresqlConf(pg.configContent, desired)],
+      [],
+      redactConninfoPasswords,
+    ),
   );
   const overrides = overridesOf(pg, desired).map((entry) =>
     out.add(

@@ -4,9 +4,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import type { Inventory } from '../config/inventory.js';
 import type { Change, FieldChange, Resource } from '../resources/types.js';
-import { displayText, knownText } from '../resources/types.js';
+import { displayText } from '../resources/types.js';
 import { changedDependencies, topologicalOrder } from './graph.js';
-import type { Plan, PlanAction, PlanField, PlanOperation } from './types.js';
+import { PLAN_VERSION, type Plan, type PlanAction, type PlanField, type PlanOperation } from './types.js';
 import { printable } from '../printable.js';
 
 export interface PlannedChanges {
@@ -38,7 +38,7 @@ export function buildPlan(
   return {
     plan: {
       format: 'bsync-plan',
-      version: 1,
+      version: PLAN_VERSION,
       createdAt: new Date().toISOString(),
       configPath: inventory.configPath,
       hosts,
@@ -60,7 +60,7 @@ export function buildPlan(
 
 function planAction(resource: Resource, dependsOn: string[], nonce: string): PlanAction {
   const change = resource.change as Change;
-  const action: PlanAction = {
+  const shown: Omit<PlanAction, 'fingerprint'> = {
     address: resource.address,
     host: resource.host,
     kind: resource.kind,
@@ -68,15 +68,14 @@ function planAction(resource: Resource, dependsOn: string[], nonce: string): Pla
     action: change.action,
     fields: (change.fields ?? []).map(displayField),
     dependsOn,
-    fingerprint: fingerprint(resource, nonce),
   };
   // What a plan shows may come from a host's files: it is escaped here, once, for every view.
-  if (resource.name !== undefined) action.name = resource.name;
-  if (change.reason) action.reason = printable(change.reason);
-  if (change.requiresRestart) action.requiresRestart = true;
-  if (change.conflict) action.conflict = printable(change.conflict);
-  if (change.diff) action.diff = printable(fileDiff(change));
-  return action;
+  if (resource.name !== undefined) shown.name = resource.name;
+  if (change.reason) shown.reason = printable(change.reason);
+  if (change.requiresRestart) shown.requiresRestart = true;
+  if (change.conflict) shown.conflict = printable(change.conflict);
+  if (change.diff) shown.diff = printable(fileDiff(change));
+  return { ...shown, fingerprint: fingerprint(change, shown, nonce) };
 }
 
 function displayField(field: FieldChange): PlanField {
@@ -105,21 +104,19 @@ function fileDiff(change: Change): string {
     .replace(/^\\ No newline at end of file\n?/gm, '');
 }
 
-/** Everything the action was decided from, secrets included, hashed with the plan's key. */
-function fingerprint(resource: Resource, nonce: string): string {
-  const change = resource.change as Change;
+/**
+ * Everything the action was decided from, masked as the plan shows it: what is shown, the
+ * whole file before and after (not only the diff's lines) and the commands. The key is in
+ * the plan, so anyone who reads it can compute this: no secret may go in, only its mask.
+ */
+function fingerprint(change: Change, shown: Omit<PlanAction, 'fingerprint'>, nonce: string): string {
+  const diff = change.diff;
+  const redact = diff?.redact ?? ((text: string) => text);
   const material = JSON.stringify({
-    address: resource.address,
-    action: change.action,
-    fields: change.fields?.map((field) => [
-      field.name,
-      field.before,
-      typeof field.after === 'string' ? field.after : field.after && displayText(field.after),
-    ]),
-    before: change.diff?.before,
-    after: change.diff ? (knownText(change.diff.after) ?? displayText(change.diff.after)) : undefined,
+    shown,
+    before: diff && redact(diff.before),
+    after: diff && redact(displayText(diff.after)),
     commands: change.steps.map((step) => step.command),
-    conflict: change.conflict,
   });
   return createHmac('sha256', nonce).update(material).digest('hex');
 }

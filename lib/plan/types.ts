@@ -1,5 +1,6 @@
 // A plan is a value (Terraform's idea): printed, saved, reloaded and applied from the same
-// object. It holds no secret: secrets show as (sensitive), fingerprints are keyed hashes.
+// object. It holds no secret and nothing computed from one: secrets show as (sensitive),
+// and fingerprints are computed over that masked text.
 import type { ChangeAction } from '../resources/types.js';
 
 export interface PlanField {
@@ -24,7 +25,7 @@ export interface PlanAction {
   conflict?: string;
   /** Addresses of actions that must succeed first. */
   dependsOn: string[];
-  /** HMAC of everything this action was decided from; a re-plan with other facts gives another. */
+  /** HMAC of everything this action was decided from, secrets masked; a re-plan with other facts gives another. */
   fingerprint: string;
 }
 
@@ -33,17 +34,20 @@ export interface PlanOperation {
   command: 'restore' | 'backup';
   /** What was asked, with the choices bsync made pinned (the backup set): enough to plan it again (lib/recovery). */
   request: Record<string, string | number | boolean>;
-  /** What the operator must read before it runs; not part of any fingerprint. */
+  /** What the operator must read before it runs; not part of any fingerprint, compared with their measurements (sizes, WAL segments) left out. */
   notes: string[];
 }
 
+/** 2: fingerprints cover masked text only (version 1's covered secrets, with their key beside them). */
+export const PLAN_VERSION = 2;
+
 export interface Plan {
   format: 'bsync-plan';
-  version: 1;
+  version: typeof PLAN_VERSION;
   createdAt: string;
   configPath: string;
   hosts: string[];
-  /** Key of the fingerprints' HMAC: random per plan, so fingerprints reveal nothing across plans. */
+  /** Key of the fingerprints' HMAC, random per plan: two plans' fingerprints cannot be compared. It guards no secret (none goes into a fingerprint). */
   nonce: string;
   /** In dependency order. */
   actions: PlanAction[];

@@ -69,12 +69,18 @@ export function ownershipFields(desired: FileOwnership, actual?: FileFacts): Fie
   return fields;
 }
 
-/** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only. */
-export function planEditedFile(path: string, current: string, desired: Template, after: Step[] = []): Change | null {
+/** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only; `redact` hides others' secrets in it. */
+export function planEditedFile(
+  path: string,
+  current: string,
+  desired: Template,
+  after: Step[] = [],
+  redact?: (text: string) => string,
+): Change | null {
   if (knownText(desired) === current) return null;
   return {
     action: 'update',
-    diff: { path, before: current, after: desired },
+    diff: { path, before: current, after: desired, ...(redact ? { redact } : {}) },
     steps: [writeFileStep(path, desired, 'keep'), ...after],
   };
 }

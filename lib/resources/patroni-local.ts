@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 import type { NeedsPart } from '../facts/needs.js';
 import type { FileFacts } from '../facts/types.js';
+import { redactYamlSecrets } from '../formats/host-secrets.js';
 import { shq } from '../formats/shell.js';
 import { planEditedFile } from './file.js';
 import type { Change } from './types.js';
@@ -51,6 +52,7 @@ export function planReplicaMethods(
     file.content,
     [document.toString()],
     [{ command: `patronictl -c ${shq(path)} reload ${shq(scope)} ${shq(member)} --force` }],
+    redactYamlSecrets,
   );
   return change && { ...change, reason: 'replicas are built from the repository first (create_replica_methods)' };
 }

@@ -11,7 +11,7 @@ import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 const dir = mkdtempSync(join(tmpdir(), 'bsync-saved-'));
 const plan: Plan = {
   format: 'bsync-plan',
-  version: 1,
+  version: 2,
   createdAt: '2026-12-01T00:00:00.000Z',
   configPath: '/etc/bsync/bsync.toml',
   hosts: ['pg1'],
@@ -29,8 +29,13 @@ const cases: Array<[string, string | null, RegExp]> = [
   ['foreign', '{"name": "bsync", "version": "0.1.0"}\n', /this is not a bsync plan file/],
   [
     'future',
-    complete.replace('"version": 1', '"version": 7'),
-    /this plan file has version 7; this bsync reads version 1/,
+    complete.replace('"version": 2', '"version": 7'),
+    /this plan file has version 7; this bsync reads version 2/,
+  ],
+  [
+    'version 1',
+    complete.replace('"version": 2', '"version": 1'),
+    /this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version 2/,
   ],
   [
     'damaged',
