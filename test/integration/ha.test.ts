@@ -1,6 +1,9 @@
 // Patroni HA clusters on the lab's `ha` scenario: archive settings and the backup role's
 // pg_hba rule go through Patroni's dynamic configuration, changed only where they differ,
 // and backups keep working after a switchover.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { onHost, resetScenario } from '../support/lab.js';
@@ -34,6 +37,59 @@ async function configRevision(): Promise<number> {
 
 async function pgbackrest(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return onHost('ha-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} ${args}`);
+}
+
+/**
+ * A point-in-time recovery of the leader to a moment between two commits: exactly the
+ * first batch on every member (by checksum), replicas rebuilt and streaming, `check`
+ * passing (run by `checkOn(leader)` where the repository is read), no changes after.
+ */
+async function expectPatroniPitr(
+  config: string,
+  checkOn: (leader: string) => Promise<{ code: number; stderr: string }>,
+): Promise<void> {
+  const lead = await leader();
+  const sql = (host: string, query: string) =>
+    onHost(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`);
+  const sum = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM ha_probe`;
+  await sql(lead, 'DROP TABLE IF EXISTS ha_probe');
+  await sql(lead, 'CREATE TABLE ha_probe (id int PRIMARY KEY, v text)');
+  await sql(lead, 'INSERT INTO ha_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
+  const first = (await sql(lead, sum)).stdout.trim();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const target = new Date().toISOString();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await sql(lead, "INSERT INTO ha_probe SELECT g, 'B' FROM generate_series(3001, 4000) g");
+  await sql(lead, "UPDATE ha_probe SET v = 'changed' WHERE id % 5 = 0");
+  expect((await sql(lead, sum)).stdout.trim()).not.toBe(first);
+
+  const run = await bsync(['restore', '-c', config, '--target', `time=${target}`, '--allow-overwrite', '--yes']);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain(`Patroni's cluster bsync-ha is paused while its leader ${lead} is restored`);
+  expect(run.stdout).toMatch(/patroni_reinit\[ha-pg\d\]/);
+  expect(await leader()).toBe(lead);
+  expect((await sql(lead, sum)).stdout.trim()).toBe(first);
+  // Every replica is rebuilt from the restored leader and streams from it.
+  let streaming = 0;
+  for (let i = 0; i < 90 && streaming < 2; i += 1) {
+    const rows = await sql(lead, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+    streaming = Number(rows.stdout.trim() || 0);
+    if (streaming < 2) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  expect(streaming).toBe(2);
+  for (const replica of ['ha-pg1', 'ha-pg2', 'ha-pg3'].filter((host) => host !== lead)) {
+    let seen = '';
+    for (let i = 0; i < 30 && seen !== first; i += 1) {
+      seen = (await sql(replica, sum)).stdout.trim();
+      if (seen !== first) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(seen, replica).toBe(first);
+  }
+  const check = await checkOn(lead);
+  expect(check.code, check.stderr).toBe(0);
+  const plan = await bsync(['plan', '-c', config, '--detailed-exitcode']);
+  expect(plan.stdout).toContain('No changes.');
+  await sql(lead, 'DROP TABLE ha_probe');
 }
 
 describe('a pending restart without --allow-restart', () => {
@@ -164,48 +220,7 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
   }, 600_000);
 
   it('restores the leader to a time between two commits: exactly the first batch on every member, replicas rebuilt and streaming, archiving on', async () => {
-    const lead = await leader();
-    const sql = (host: string, query: string) =>
-      onHost(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`);
-    const sum = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM ha_probe`;
-    await sql(lead, 'DROP TABLE IF EXISTS ha_probe');
-    await sql(lead, 'CREATE TABLE ha_probe (id int PRIMARY KEY, v text)');
-    await sql(lead, 'INSERT INTO ha_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
-    const first = (await sql(lead, sum)).stdout.trim();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const target = new Date().toISOString();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await sql(lead, "INSERT INTO ha_probe SELECT g, 'B' FROM generate_series(3001, 4000) g");
-    await sql(lead, "UPDATE ha_probe SET v = 'changed' WHERE id % 5 = 0");
-    expect((await sql(lead, sum)).stdout.trim()).not.toBe(first);
-
-    const run = await bsync(['restore', '-c', CONFIG, '--target', `time=${target}`, '--allow-overwrite', '--yes']);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toContain(`Patroni's cluster bsync-ha is paused while its leader ${lead} is restored`);
-    expect(run.stdout).toMatch(/patroni_reinit\[ha-pg\d\]/);
-    expect(await leader()).toBe(lead);
-    expect((await sql(lead, sum)).stdout.trim()).toBe(first);
-    // Every replica is rebuilt from the restored leader and streams from it.
-    let streaming = 0;
-    for (let i = 0; i < 90 && streaming < 2; i += 1) {
-      const rows = await sql(lead, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
-      streaming = Number(rows.stdout.trim() || 0);
-      if (streaming < 2) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    expect(streaming).toBe(2);
-    for (const replica of ['ha-pg1', 'ha-pg2', 'ha-pg3'].filter((host) => host !== lead)) {
-      let seen = '';
-      for (let i = 0; i < 30 && seen !== first; i += 1) {
-        seen = (await sql(replica, sum)).stdout.trim();
-        if (seen !== first) await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      expect(seen, replica).toBe(first);
-    }
-    const check = await pgbackrest('check');
-    expect(check.code, check.stderr).toBe(0);
-    const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
-    expect(plan.stdout).toContain('No changes.');
-    await sql(lead, 'DROP TABLE ha_probe');
+    await expectPatroniPitr(CONFIG, () => pgbackrest('check'));
   }, 600_000);
 
   it('bsync backup --type incr runs on the backup host against the current leader, prints the label, and status lists it', async () => {
@@ -259,4 +274,29 @@ describe('drift in an ha cluster', () => {
       expect(running.stdout.trim()).toBe('pgbackrest --stanza=pgedge-lab-1 archive-push %p');
     }
   }, 300_000);
+});
+
+describe('an ha cluster with an s3 repository (no backup host)', () => {
+  /** ha.toml with the s3 scenario's repository (the bucket's /ha) in place of the backup host. */
+  function haS3Config(): string {
+    const ha = readFileSync(CONFIG, 'utf8');
+    const s3 = readFileSync(`${FIXTURES}lab/s3.toml`, 'utf8');
+    const s3Repo = s3
+      .slice(s3.indexOf('[repo]'), s3.indexOf('[backup_user]'))
+      .replace('path = "/bsync"', 'path = "/ha"');
+    const text = `${ha.slice(0, ha.indexOf('[repo]'))}${s3Repo}${ha.slice(ha.indexOf('[patroni]'), ha.indexOf('[[host]]\nname = "ha-backup1"'))}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'bsync-ha-s3-')), 'ha-s3.toml');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('restores the leader from the bucket to a time between two commits, on every member, archiving on', async () => {
+    await resetScenario('ha');
+    const config = haS3Config();
+    const apply = await bsync(['apply', '-c', config, '--yes', '--allow-restart']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    await expectPatroniPitr(config, (lead) =>
+      onHost(lead, `cd / && runuser -u postgres -- pgbackrest --stanza=${STANZA} check`),
+    );
+  }, 900_000);
 });

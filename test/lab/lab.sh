@@ -585,9 +585,11 @@ cmd_reset() {
   done < <(hosts_of "$scenario")
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
   # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
-  # s3-pg1: /smoke; multi.toml: /multi).
-  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke"; fi
+  # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade: /upgrade).
+  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE/s3/data/bsync-lab/upgrade"; fi
   if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi"; fi
+  # ha.test's cluster with an s3 repository: /ha.
+  if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   # Azurite keeps blobs in its own database: a new one, and the container made again.
   if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi
   local jobs=()
