@@ -75,7 +75,10 @@ export const repoProbe: Probe = {
       backups: [],
     }));
     if ((infoLines[0] ?? '').trim() === 'none') {
-      for (const repo of repos) repo.statusMessage = 'no pgbackrest.conf yet';
+      for (const repo of repos) {
+        repo.statusMessage = 'no pgbackrest.conf yet';
+        repo.notAsked = true;
+      }
       return { repos };
     }
     repos.forEach((repo, index) => {

@@ -156,6 +156,8 @@ export interface RepoFacts {
   archiveMax?: string;
   /** A backup of the stanza holds pgBackRest's lock: one is running now. */
   backupRunning?: boolean;
+  /** info was not asked: the host has no pgbackrest.conf (or no user to run it) yet, which the plan puts in place. */
+  notAsked?: boolean;
   /** pgBackRest reached for the repository and could not read it (status 99): what it holds is unknown. */
   unreadable?: boolean;
 }

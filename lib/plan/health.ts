@@ -31,6 +31,8 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
     for (const repo of facts.get(zone.repoOwner.name)?.repos ?? []) {
       // A repository that does not answer may hold the stanza: its state is unknown, which is a problem too.
       if (!repo.backupInfoExists && !repo.unreadable) continue;
+      // Not asked because pgbackrest.conf is missing (deleted by hand): drift the plan repairs, not a broken stanza.
+      if (repo.notAsked) continue;
       if (repo.statusCode !== null && USABLE_STATUS.has(repo.statusCode)) continue;
       const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
       problems.push({

@@ -100,3 +100,27 @@ describe('drift on ssh repositories', () => {
     await expectDriftRepaired('pg_role[backrest]');
   });
 });
+
+describe('managed files deleted by hand', () => {
+  it('on every host role are drift (exit 2, each named) that apply puts back, not an error', async () => {
+    await converge();
+    await sh('ssh-pg1', 'rm /etc/pgbackrest/pgbackrest.conf ~postgres/.pgpass ~postgres/.ssh/known_hosts');
+    await sh('ssh-backup1', 'rm /etc/pgbackrest/pgbackrest.conf ~backrest/.pgpass ~backrest/.ssh/authorized_keys');
+    const drift = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode', '--json']);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+    const created = (JSON.parse(drift.stdout).actions as Array<{ address: string; action: string }>)
+      .filter((action) => action.action === 'create')
+      .map((action) => action.address);
+    expect(created).toEqual(
+      expect.arrayContaining([
+        'ssh-pg1.pgbackrest_conf',
+        'ssh-pg1.pgpass[postgres]',
+        'ssh-pg1.known_hosts[postgres]',
+        'ssh-backup1.pgbackrest_conf',
+        'ssh-backup1.pgpass[backrest]',
+        'ssh-backup1.authorized_keys[backrest]',
+      ]),
+    );
+    await expectDriftRepaired('pgbackrest_conf');
+  });
+});
