@@ -8,6 +8,10 @@
 // clone bsync made and whether it was finished: an interrupted clone is cleared and made
 // again by the next run; a finished one is replaced only with --allow-overwrite; a folder
 // without the marker is never touched.
+//
+// The folder's parent must be one only root can change (it holds the marker, written by
+// root); inside the clone's folder, which the restoring user owns, everything is done as
+// that user: what they plant there (links, a pid file) steers only their own hands.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { HostResources } from '../desired/builder.js';
@@ -21,6 +25,7 @@ import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
 import type { Change, Resource, Step } from '../resources/types.js';
 import { shq } from '../formats/shell.js';
+import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { binaryDirs } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
 import {
@@ -213,7 +218,7 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
     undefined,
     `its own port, socket and name; archiving off`,
     run('appended to the restored postgresql.auto.conf, so they win over what the copy brought', [
-      { command: configureScript(vars), stdin: [`${settings}\n`] },
+      { user: runAs, command: configureScript(vars), stdin: [`${settings}\n`] },
     ]),
     [restored],
   );
@@ -222,7 +227,9 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
     undefined,
     `start the clone on port ${request.port}`,
     run(`replays WAL to the target and promotes; then psql -h ${path} -p ${request.port} reaches it as ${runAs}`, [
-      { command: startScript(vars, findBin, path, request.port) },
+      { user: runAs, command: startScript(vars, findBin, path, request.port) },
+      // In the folder's parent, by root: the next clone's prepare step reads it.
+      { command: `${vars}\necho ready > "$M"` },
     ]),
     [configured],
   );
@@ -249,14 +256,21 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
   };
 }
 
+/** What to do when the clone's folder is somewhere root will not work. */
+const PARENT_HINT = `a clone goes into a folder only root can change (root-owned, not writable by group or others), such as ${CLONES_DIR}: choose another (--to HOST:PATH), or remove what another user made there`;
+
 /**
- * Clears what an earlier clone left (stopping its server), refuses a folder bsync did not
- * clone into, and makes the folder, marked "restoring" until the clone has started.
+ * Clears what an earlier clone left (stopping its server, as the clone's user), refuses a
+ * folder bsync did not clone into or whose parent others can change, and makes the folder,
+ * marked "restoring" until the clone has started.
  */
 function prepareScript(vars: string, findBin: string, allowOverwrite: boolean): string {
   return [
     vars,
     'cd /',
+    FOLDER_FUNCTIONS,
+    // The marker and the folder's siblings live in the parent: root's alone, or nothing happens.
+    `bsync_trusted_folder "$(dirname "$P")" 0755 ${shq(PARENT_HINT)} >/dev/null || exit 1`,
     'state=$(cat "$M" 2>/dev/null)',
     'if [ -e "$P" ] && [ -n "$(ls -A "$P" 2>/dev/null)" ]; then',
     '  case "$state" in',
@@ -266,56 +280,51 @@ function prepareScript(vars: string, findBin: string, allowOverwrite: boolean): 
       : '    ready*) echo "$P holds a finished clone: --allow-overwrite replaces it" >&2; exit 1 ;;',
     '    *) echo "$P holds files bsync did not clone there: choose another folder (--to HOST:PATH)" >&2; exit 1 ;;',
     '  esac',
-    '  pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
-    '  case "$pid" in ""|*[!0-9]*) ;; *)',
-    `    ${findBin}`,
-    '    runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -m fast -w -t 120 stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null ;;',
-    '  esac',
-    '  rm -rf "$P" "$P.tablespaces" "$P.spool"',
+    `  if [ -f "$P/postmaster.pid" ]; then ${findBin}; bsync_stop_server "$P" "$U" "$BIN" fast 120; fi`,
+    '  rm -rf -- "$P" "$P.tablespaces" "$P.spool"',
     'fi',
     `if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then echo "port $PORT is in use on this host: give the clone another (--port)" >&2; exit 1; fi`,
-    'mkdir -p "$(dirname "$P")"',
+    'rm -f -- "$M"',
     'echo restoring > "$M" && chmod 0644 "$M"',
     'install -d -o "$U" -g "$(id -gn "$U")" -m 0700 "$P" "$P.spool"',
   ].join('\n');
 }
 
-/** A Debian backup's data directory has no postgresql.conf or pg_hba.conf (they live in /etc): the clone gets its own. */
+/**
+ * Runs as the clone's user, in their folder. A Debian backup's data directory has no
+ * postgresql.conf or pg_hba.conf (they live in /etc): the clone gets its own.
+ */
 function configureScript(vars: string): string {
   return [
     vars,
     'cd "$P" || exit 1',
-    `[ -f postgresql.conf ] || printf '%s\\n' "# bsync clone: the source's settings came from its own folder" "hba_file = '$P/pg_hba.conf'" "ident_file = '$P/pg_ident.conf'" > postgresql.conf`,
+    `[ -f postgresql.conf ] || printf '%s\\n' "# bsync clone: the source's settings came from its own folder" "hba_file = '$P/pg_hba.conf'" "ident_file = '$P/pg_ident.conf'" > postgresql.conf || exit 1`,
     // The socket is in the clone's own folder (0700): only its user and root reach it.
-    `[ -f pg_hba.conf ] || printf '%s\\n' 'local all all trust' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256' > pg_hba.conf`,
-    '[ -f pg_ident.conf ] || : > pg_ident.conf',
+    `[ -f pg_hba.conf ] || printf '%s\\n' 'local all all trust' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256' > pg_hba.conf || exit 1`,
+    '[ -f pg_ident.conf ] || : > pg_ident.conf || exit 1',
     // The settings arrive on stdin (the plan shows them above, as the step's reason).
     `cat >> postgresql.auto.conf`,
-    'chown "$U" postgresql.conf pg_hba.conf pg_ident.conf postgresql.auto.conf',
   ].join('\n');
 }
 
+/** Runs as the clone's user: starts the server and waits until it has promoted. */
 function startScript(vars: string, findBin: string, path: string, port: number): string {
-  const psql = `runuser -u "$U" -- env PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -h ${shq(path)} -p ${port} -U postgres -d postgres`;
+  const psql = `env PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -h ${shq(path)} -p ${port} -U postgres -d postgres`;
   return [
     vars,
     'cd /',
     findBin,
-    'pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
-    'if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then',
-    '  runuser -u "$U" -- "$BIN/pg_ctl" -D "$P" -l "$P/clone.log" -W start >/dev/null || { tail -n 15 "$P/clone.log" >&2; exit 1; }',
+    'if ! "$BIN/pg_ctl" -D "$P" status >/dev/null 2>&1; then',
+    '  "$BIN/pg_ctl" -D "$P" -l "$P/clone.log" -W start >/dev/null || { tail -n 15 "$P/clone.log" >&2; exit 1; }',
     // -W returns at once: the postmaster writes its pid file a moment later.
     '  n=0; until [ -s "$P/postmaster.pid" ] || [ "$n" -ge 30 ]; do n=$((n + 1)); sleep 1; done',
     'fi',
     'n=0',
     `until [ "$(${psql} -c 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do`,
-    '  pid=$(head -n 1 "$P/postmaster.pid" 2>/dev/null)',
-    '  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "the clone stopped during recovery:" >&2; tail -n 15 "$P/clone.log" >&2; exit 1; fi',
+    '  if ! "$BIN/pg_ctl" -D "$P" status >/dev/null 2>&1; then echo "the clone stopped during recovery:" >&2; tail -n 15 "$P/clone.log" >&2; exit 1; fi',
     '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
     '  sleep 1',
     'done',
     `${psql} -c 'SELECT 1' >/dev/null`,
-    // In the folder's parent, by root: the next clone's prepare step reads it.
-    'echo ready > "$M"',
   ].join('\n');
 }

@@ -7,9 +7,15 @@
 // If the controller dies, a watchdog notices within seconds (its heartbeat to the closed
 // channel fails) and ends the script, whose exit trap stops the server and removes the
 // folder; a run that could not clean up is cleaned up by the next one before it starts.
+//
+// The script runs as root; the base folder (verify.path) may be under a world-writable
+// one. Root only works in it when no one else can change it (lib/verify/folders.ts), each
+// run gets a new private folder in it, and everything inside that folder (restore,
+// configuration, the server, its logs) is done as the restoring user.
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
 import { shq } from '../formats/shell.js';
+import { FOLDER_FUNCTIONS, RUN_FOLDER_FUNCTIONS } from './folders.js';
 import { isolatedSettings } from './isolated-server.js';
 
 export interface VerifyJob {
@@ -26,7 +32,7 @@ export interface VerifyJob {
   recovery: 'immediate' | 'default';
   /** pgN-host options to reset so pgBackRest restores locally on a repository host. */
   pgHostCount: number;
-  /** The scratch folder; the stanza restores into <path>/<stanza>. */
+  /** The base folder (root's): each run restores into a new private folder <path>/<stanza>.XXXXXXXXXX. */
   path: string;
   /** Bytes the restored data needs. */
   neededBytes: number;
@@ -36,10 +42,12 @@ export interface VerifyJob {
 }
 
 const VERIFY_STEPS = [
+  'folder',
   'lock',
   'leftovers',
   'binaries',
   'space',
+  'scratch',
   'restore',
   'port',
   'configure',
@@ -79,6 +87,10 @@ export function binaryDirs(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>): string
   return job.binDir ? [job.binDir, ...packaged.filter((dir) => dir !== job.binDir)] : packaged;
 }
 
+/** What to do about a base folder root will not work in (after what is wrong with it). */
+const BASE_HINT =
+  'bsync makes it itself (root-owned, mode 0711) where only root can change the folders above: remove what another user made there, or set [verify] path to another folder';
+
 export function verifyScript(job: VerifyJob): string {
   const resets = Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(
     ' ',
@@ -109,17 +121,16 @@ export function verifyScript(job: VerifyJob): string {
     // Output to a controller that is gone must not kill the cleanup halfway.
     `trap '' PIPE`,
     `S=${shq(job.stanza)} BASE=${shq(job.path)} RUNAS=${shq(job.runAs)} NEED=${job.neededBytes} TIMEOUT=${job.timeoutSeconds}`,
-    'DIR="$BASE/$S" PORT="" BIN=""',
+    'DIR="" PORT="" BIN=""',
     `for d in ${binaryDirs(job).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`,
     'as() { runuser -u "$RUNAS" -- "$@"; }',
-    // Stops a server left running from the scratch folder and removes the folder.
+    FOLDER_FUNCTIONS,
+    RUN_FOLDER_FUNCTIONS,
+    // Stops this run's server, as RUNAS, and removes its folder (an entry of the root-owned base).
     'scrub() {',
-    '  if [ -f "$DIR/data/postmaster.pid" ]; then',
-    '    if [ -n "$BIN" ]; then as "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t 60 stop >/dev/null 2>&1; fi',
-    '    pid=$(head -n 1 "$DIR/data/postmaster.pid" 2>/dev/null)',
-    '    case "$pid" in ""|*[!0-9]*) ;; *) kill -9 "$pid" 2>/dev/null ;; esac',
-    '  fi',
-    '  rm -rf "$DIR"',
+    '  [ -n "$DIR" ] || return 0',
+    '  bsync_stop_server "$DIR/data" "$RUNAS" "$BIN" immediate 60',
+    '  rm -rf -- "$DIR"',
     '  [ ! -e "$DIR" ]',
     '}',
     'finish() {',
@@ -136,11 +147,17 @@ export function verifyScript(job: VerifyJob): string {
     // controller is gone, and the whole job ends (the exit trap cleans up).
     `( trap '' PIPE; while sleep 2; do printf . >&2 || { kill -TERM 0; exit 0; }; done ) &`,
     'WATCH=$!',
-    `mkdir -p "$BASE" && chmod 0711 "$BASE" || exit 0`,
-    'exec 8>"$BASE/.$S.lock"',
-    step('lock', 'flock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }'),
+    // Before anything else: a base folder another user made (or can change) is refused, untouched.
+    step('folder', `b=$(bsync_trusted_folder "$BASE" 0711 ${shq(BASE_HINT)}) && chmod 0711 "$b" && echo "$b"`),
+    'BASE=$bsync_o',
+    // The lock file is root's, in root's folder; opened read-only (flock needs no more).
+    'bsync_lock_file "$BASE/.$S.lock" 2>/dev/null && exec 8<"$BASE/.$S.lock"',
+    step(
+      'lock',
+      'bsync_lock_file "$BASE/.$S.lock" || exit 1\nflock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }',
+    ),
     'LOCKED=1',
-    step('leftovers', 'if [ -e "$DIR" ]; then echo found; scrub; fi'),
+    step('leftovers', 'bsync_remove_runs "$BASE" "$S" "$RUNAS" "$BIN"'),
     step(
       'binaries',
       `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`,
@@ -148,16 +165,19 @@ export function verifyScript(job: VerifyJob): string {
     step(
       'space',
       [
-        'parent=$BASE; while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done',
-        'avail=$(df -P -B1 "$parent" | awk \'NR == 2 { print $4 }\')',
+        'avail=$(df -P -B1 "$BASE" | awk \'NR == 2 { print $4 }\')',
         'echo "$avail"',
         '[ "$avail" -ge "$NEED" ] || { echo "needs $NEED bytes under $BASE, $avail are free" >&2; false; }',
       ].join('\n'),
     ),
+    // This run's folder: a new random name, RUNAS's, 0700. From here on root only reads
+    // what RUNAS's commands print; whatever is inside is made and changed as RUNAS.
+    step('scratch', 'bsync_new_run "$BASE" "$S" "$RUNAS"'),
+    'DIR=$bsync_o',
     step(
       'restore',
       [
-        'install -d -o "$RUNAS" -g "$(id -gn "$RUNAS")" -m 0700 "$DIR" "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
+        'as mkdir -m 0700 "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
         `as ${pgbackrest} ${restoreOptions} restore`,
       ].join(' && '),
     ),
@@ -174,9 +194,13 @@ export function verifyScript(job: VerifyJob): string {
       ].join('\n'),
     ),
     'PORT=$bsync_o',
+    // Written by RUNAS (a shell reading this step's script on stdin, $DIR and $PORT from its
+    // environment): a link RUNAS planted in its folder leads nowhere RUNAS could not write.
     step(
       'configure',
       [
+        `as env DIR="$DIR" PORT="$PORT" /bin/sh -s <<'BSYNC_CONFIGURE'`,
+        'set -e',
         `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
         // Only the scratch folder's socket, which only RUNAS (and root) can reach.
         `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
@@ -192,7 +216,7 @@ export function verifyScript(job: VerifyJob): string {
           },
           'bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
         )}\nBSYNC_CONF`,
-        'chown "$RUNAS" "$DIR/verify.conf" "$DIR/pg_hba.conf" "$DIR/pg_ident.conf" "$DIR/data/postgresql.auto.conf"',
+        'BSYNC_CONFIGURE',
       ].join('\n'),
     ),
     // pg_ctl -w may return while recovery still runs (without hot standby nobody can connect
@@ -200,7 +224,7 @@ export function verifyScript(job: VerifyJob): string {
     step(
       'start',
       [
-        'log() { tail -n 20 "$DIR/server.log" >&2; false; }',
+        'log() { as tail -n 20 "$DIR/server.log" >&2; false; }',
         'as "$BIN/pg_ctl" -D "$DIR/data" -o "-c config_file=$DIR/verify.conf" -l "$DIR/server.log" -w -t "$TIMEOUT" start >/dev/null || log || exit 1',
         'n=0',
         `until as env ${psql} -c 'SELECT 1' >/dev/null 2>&1; do`,
@@ -219,7 +243,7 @@ export function verifyScript(job: VerifyJob): string {
         )
       : '',
     // What the scratch folder holds with the server up and checked: the run's peak disk use.
-    step('measure', 'du -sb "$DIR" | cut -f1'),
+    step('measure', 'as du -sb "$DIR" | cut -f1'),
     'exit 0',
   ]
     .filter(Boolean)

@@ -159,7 +159,7 @@ export function verdict(
     return {
       ...result,
       failedStep: 'cleanup',
-      message: `the scratch folder ${job.path}/${job.stanza} could not be removed`,
+      message: `the scratch folder ${byName.get('scratch')?.stdout.trim() || `${job.path}/${job.stanza}.*`} could not be removed`,
     };
   return { ...result, ok: true };
 }

@@ -170,6 +170,34 @@ describe('bsync restore, ssh repository (backup host)', () => {
     }
   }, 600_000);
 
+  it('a clone beside what other local users can write is refused by name, and nothing is written through the marker link one planted', async () => {
+    // /tmp (private to the host, 1777): postgres plants the marker a clone there would get,
+    // pointing at root's own file in the host's private /etc.
+    const path = '/tmp/bsync-clone-planted';
+    const standIn = () =>
+      sh('ssh-backup1', 'stat -c "%U %g %a %s" /etc/bsync-standin && sha256sum < /etc/bsync-standin');
+    await sh(
+      'ssh-backup1',
+      `printf 'root stand-in: nobody writes here\\n' > /etc/bsync-standin && chmod 0600 /etc/bsync-standin && rm -f ${path}.bsync-clone && runuser -u postgres -- ln -s /etc/bsync-standin ${path}.bsync-clone`,
+    );
+    const before = await standIn();
+    expect(before).toMatch(/^root 0 600 /);
+    try {
+      const run = await restore(SSH, '--zone', '1', '--to', `ssh-backup1:${path}`, '--port', '5434', '--yes');
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout + run.stderr).toContain(
+        '/tmp is not safe for root to work in: it is writable by group or others (mode 1777). a clone goes into a folder only root can change',
+      );
+      expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
+      expect(await standIn()).toBe(before);
+      expect(await sh('ssh-backup1', `ls -A /tmp | grep '^bsync-clone-planted' || true`)).toBe(
+        'bsync-clone-planted.bsync-clone\n',
+      );
+    } finally {
+      await onHost('ssh-backup1', `rm -f ${path}.bsync-clone /etc/bsync-standin`);
+    }
+  }, 600_000);
+
   it('bsync backup --type incr runs on the backup host, prints the new label, and status lists it', async () => {
     await expectBackup(SSH, 'ssh-backup1', ['--zone', '1']);
   }, 600_000);

@@ -268,7 +268,7 @@ describe('status and verify on ssh repositories', () => {
       left = (
         await onHost(
           'ssh-backup2',
-          `ls -A /var/tmp/bsync-verify | grep -c '^pgedge-lab-2$'; ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`,
+          `ls -A /var/tmp/bsync-verify | grep -c '^pgedge-lab-2\\.'; ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`,
         )
       ).stdout;
       if (left === '0\n0\n') break;
@@ -279,6 +279,76 @@ describe('status and verify on ssh repositories', () => {
     expect(again.code, again.stdout).toBe(0);
     await expectNothingLeft('ssh-backup2', 'pgedge-lab-2');
   }, 300_000);
+
+  // A local user of the verify host (postgres on ssh-backup1, where backrest restores) who
+  // gets to the folder first, or the restoring user planting in a folder it owns: root
+  // writes, reads and kills nothing through what they leave. The stand-in is root's own
+  // file, in the host's private /etc; /tmp is private to the host too.
+  describe('local users on the verify host', () => {
+    const STANDIN = '/etc/bsync-standin';
+    const standIn = () => sh('ssh-backup1', `stat -c '%U %g %a %s' ${STANDIN} && sha256sum < ${STANDIN}`);
+    let before = '';
+    beforeAll(async () => {
+      await sh('ssh-backup1', `printf 'root stand-in: nobody writes here\\n' > ${STANDIN} && chmod 0600 ${STANDIN}`);
+      before = await standIn();
+      expect(before).toMatch(/^root 0 600 /);
+    });
+
+    it('a verify folder a local user made first is refused by name; nothing is written through the links planted in it', async () => {
+      const base = '/tmp/bsync-verify-planted';
+      const config = join(work, 'planted.toml');
+      writeFileSync(config, `${readFileSync(SSH, 'utf8')}\n[verify]\npath = "${base}"\n`);
+      await sh(
+        'ssh-backup1',
+        `rm -rf ${base} && runuser -u postgres -- sh -c 'mkdir -m 0777 ${base} && ln -s ${STANDIN} ${base}/.pgedge-lab-1.lock && ln -s ${STANDIN} ${base}/pgedge-lab-1'`,
+      );
+      try {
+        const run = await bsync(['verify', '-c', config, '--stanza', 'pgedge-lab-1']);
+        expect(run.code, run.stdout + run.stderr).toBe(1);
+        expect(run.stdout).toContain('pgedge-lab-1 on ssh-backup1: FAILED at folder');
+        expect(run.stdout).toContain(
+          `${base} is not safe for root to work in: it is owned by postgres, not root. bsync makes it itself (root-owned, mode 0711)`,
+        );
+        expect(run.stdout).toContain('set [verify] path to another folder');
+        expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
+        expect(await standIn()).toBe(before);
+        // The folder is as its owner left it: not chmodded, nothing added.
+        expect(await sh('ssh-backup1', `stat -c '%U %a' ${base} && ls -A ${base}`)).toBe(
+          'postgres 777\n.pgedge-lab-1.lock\npgedge-lab-1\n',
+        );
+        expect(await sh('ssh-backup1', `ps -eo args | grep -c '^postgres: bsync-verify-' || true`)).toBe('0\n');
+      } finally {
+        await sh('ssh-backup1', `rm -rf ${base}`);
+      }
+    }, 300_000);
+
+    it("what the restoring user left in an interrupted run's folder (links, a pid file naming root's process) is removed as theirs; verify then passes", async () => {
+      const leftover = '/var/tmp/bsync-verify/pgedge-lab-1.plantedABC';
+      // A root process the pid file names: the old cleanup killed it with kill -9, as root.
+      const victim = (await sh('ssh-backup1', 'cd / && setsid sleep 900 </dev/null >/dev/null 2>&1 & echo $!')).trim();
+      expect(victim).toMatch(/^\d+$/);
+      // What a crashed run leaves (root made the folder and gave it to backrest), and what backrest put in it.
+      await sh(
+        'ssh-backup1',
+        [
+          `install -d -o backrest -g backrest -m 0700 ${leftover}`,
+          `runuser -u backrest -- sh -c 'mkdir ${leftover}/data && echo ${victim} > ${leftover}/data/postmaster.pid && ln -s ${STANDIN} ${leftover}/verify.conf && ln -s ${STANDIN} ${leftover}/pg_hba.conf && ln -s ${STANDIN} ${leftover}/data/postgresql.auto.conf && ln -s ${STANDIN} ${leftover}/server.log'`,
+        ].join(' && '),
+      );
+      try {
+        const run = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--json']);
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        const [result] = JSON.parse(run.stdout).stanzas;
+        expect(result).toMatchObject({ ok: true, leftoversRemoved: true, cleanedUp: true });
+        expect(await standIn()).toBe(before);
+        expect((await onHost('ssh-backup1', `kill -0 ${victim}`)).code).toBe(0);
+        expect(await sh('ssh-backup1', 'stat -c "%U %a" /var/tmp/bsync-verify')).toBe('root 711\n');
+        await expectNothingLeft('ssh-backup1', 'pgedge-lab-1');
+      } finally {
+        await onHost('ssh-backup1', `kill ${victim}; rm -rf ${leftover}`);
+      }
+    }, 300_000);
+  });
 
   it('plan --prom-file counts drift per host and kind', async () => {
     await sh('ssh-backup1', `crontab -u backrest -l | grep -v 'bsync:diff' | crontab -u backrest -`);
