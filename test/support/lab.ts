@@ -2,6 +2,7 @@
 // through real SSH, read a secret the lab generated.
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
+import { shq } from '../../lib/formats/shell.js';
 import * as lab from '../lab/lab.js';
 
 export interface HostRun {
@@ -44,4 +45,33 @@ export async function hostState(host: string): Promise<string> {
       `runuser -u postgres -- psql -XAtq -c "SELECT 'postmaster ' || pg_postmaster_start_time() || ' reload ' || pg_conf_load_time()" 2>/dev/null || true`,
     ].join('\n'),
   );
+}
+
+/**
+ * Logs the backup role in to `postgres` from `from`'s own address, as a real backup host
+ * elsewhere would connect (the lab's hosts share one network, where a connection would
+ * come from 127.0.0.1): through socat on `from`, bound to that address at both ends.
+ * Returns psql's result: the pg_hba.conf rule for that address decides it.
+ */
+export async function loginFrom(
+  from: string,
+  fromAddress: string,
+  postgres: string,
+  password: string,
+): Promise<HostRun> {
+  const port = 15432;
+  const proxy = `socat TCP-LISTEN:${port},bind=${fromAddress},reuseaddr,fork TCP:${postgres}:5432,bind=${fromAddress}`;
+  const listening = `bash -c 'exec 3<>/dev/tcp/${fromAddress}/${port}'`;
+  await sh(
+    from,
+    `setsid ${proxy} </dev/null >/dev/null 2>&1 & for i in $(seq 50); do ${listening} 2>/dev/null && break; sleep 0.1; done`,
+  );
+  try {
+    return await onHost(
+      from,
+      `cd / && PGPASSWORD=${shq(password)} psql -XAt "host=${fromAddress} port=${port} user=backrest dbname=postgres sslmode=disable" -c 'SELECT inet_client_addr()'`,
+    );
+  } finally {
+    await onHost(from, `pkill -f 'socat TCP-LISTEN:${port}'`);
+  }
 }
