@@ -196,6 +196,11 @@ export const COMMANDS = {
         describe: 'at the target: promote to a new timeline, or pause replay',
       },
       'allow-overwrite': { type: 'boolean', default: false, describe: 'the server runs: stop it and replace its data' },
+      standby: {
+        type: 'boolean',
+        default: false,
+        describe: "rebuild --host as a standby from the repository (pgBackRest's --type=standby) instead of a recovery",
+      },
       to: {
         type: 'string',
         describe: 'clone instead: restore onto HOST[:PATH] and start it as an independent server that never archives',
@@ -216,6 +221,7 @@ export const COMMANDS = {
       delta: argv.delta !== false,
       targetAction: argv['target-action'] === 'pause' ? 'pause' : 'promote',
       allowOverwrite: Boolean(argv['allow-overwrite']),
+      standby: Boolean(argv.standby),
       out: argv.out as string | undefined,
       to: argv.to as string | undefined,
       port: argv.port as number | undefined,

@@ -42,6 +42,7 @@ export function restorePlanning(request: RestoreRequest): Planning {
     request.host !== undefined ? `--host ${request.host}` : request.zone !== undefined ? `--zone ${request.zone}` : '',
     `--target ${targetText(request.target)}`,
     request.allowOverwrite ? '--allow-overwrite' : '',
+    request.standby ? '--standby' : '',
   ].filter(Boolean);
   return {
     selection:
@@ -120,6 +121,7 @@ export interface RestoreOptions extends ApplyOptions {
   delta: boolean;
   targetAction: TargetAction;
   allowOverwrite: boolean;
+  standby: boolean;
   out?: string;
   to?: string;
   port?: number;
@@ -141,7 +143,10 @@ export async function restoreCommand(options: RestoreOptions): Promise<number> {
     delta: options.delta,
     targetAction: options.targetAction,
     allowOverwrite: options.allowOverwrite,
+    standby: options.standby,
   };
+  if (options.standby && options.to !== undefined)
+    throw new BsyncError('--standby rebuilds a server of the zone in place; --to makes a clone: give one of them');
   if (options.to === undefined && options.port !== undefined)
     throw new BsyncError("--port goes with --to: a restore in place keeps the server's port");
   if (options.to !== undefined && request.host !== undefined)

@@ -43,6 +43,8 @@ export interface RestoreRequest {
   delta: boolean;
   targetAction: TargetAction;
   allowOverwrite: boolean;
+  /** Rebuild the host as a standby of its zone's primary from the repository (--type=standby), not a recovery. */
+  standby?: boolean;
 }
 
 export interface RestorePlan {
@@ -62,6 +64,7 @@ export function restoreRequestOf(operation: PlanOperation): RestoreRequest {
     delta: request.delta === true,
     targetAction: request.targetAction === 'pause' ? 'pause' : 'promote',
     allowOverwrite: request.allowOverwrite === true,
+    standby: request.standby === true,
   };
 }
 
@@ -315,6 +318,7 @@ interface RestoreInputs {
 
 export function planRestore({ inventory, facts, request, setup, space, now }: RestoreInputs): RestorePlan {
   const { zone, host } = restorePlace(inventory, request, facts);
+  if (request.standby) checkStandbyRequest(inventory, request, host, facts);
   const cluster = inventory.patroni ? patroniCluster(inventory, zone, host, facts) : undefined;
   const hostFacts = facts.get(host.name)!;
   const pg = hostFacts.postgres;
@@ -356,7 +360,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     fields,
     steps,
   });
-  const archivesNow = Boolean(pg?.running && !pg.inRecovery);
+  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
   const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
   // Patroni: paused first, so it neither restarts a stopped member nor fails over; its
   // members are then started and stopped with their own pg_ctl.
@@ -393,8 +397,8 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
         [archived, paused, ...replicasStopped],
       )
     : paused;
-  const targetOptions = restoreTargetOptions(request.target);
-  const targeted = request.target.type !== 'latest';
+  const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
+  const targeted = request.target.type !== 'latest' && !request.standby;
   const restoreOptions = [
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
@@ -418,7 +422,12 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       ],
       [
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
-        { name: 'target', after: targetText(request.target) },
+        {
+          name: 'target',
+          after: request.standby
+            ? 'standby: replays the archive, then follows its primary'
+            : targetText(request.target),
+        },
         { name: 'WAL needed', after: `from ${backup.archiveStart} on` },
         {
           name: 'repository',
@@ -432,9 +441,14 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     'pg_start',
     undefined,
     `start PostgreSQL on port ${host.pgPort}`,
-    run('it replays WAL from the backup to the target', [control('start')]),
+    run(
+      request.standby ? 'it replays WAL from the archive as a standby' : 'it replays WAL from the backup to the target',
+      [control('start')],
+    ),
     [restored],
   );
+  if (request.standby)
+    return standbyPlan({ out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started });
   const promote = request.targetAction === 'promote' || !targeted;
   const ended = out.add(
     'recovery_end',
@@ -637,4 +651,104 @@ function recoveryWaitStep(host: HostSpec, layout: ServerLayout, promote: boolean
     );
   }
   return { user: PG_OS_USER, command: lines.join('\n') };
+}
+
+/** What only a standby rebuild refuses: a Patroni member, a primary, a recovery target. */
+function checkStandbyRequest(inventory: Inventory, request: RestoreRequest, host: HostSpec, facts: FactsByHost): void {
+  if (request.host === undefined)
+    throw new BsyncError('--standby rebuilds one server as a standby: name it with --host', {
+      where: inventory.configPath,
+    });
+  if (inventory.patroni) {
+    throw new BsyncError(`--standby: ${host.name} is a member of a Patroni cluster, which builds its own replicas`, {
+      hint: 'patronictl reinit builds it again, from the repository first when [patroni] create_replica_methods says so (docs/recovery.md).',
+    });
+  }
+  const pg = facts.get(host.name)?.postgres;
+  if (pg?.running && !pg.inRecovery) {
+    throw new BsyncError(
+      `--standby: ${host.name} runs as a primary; a standby rebuild would replace the zone's writable data`,
+      {
+        hint: 'Name the replica to rebuild with --host; a primary is restored with a recovery target instead (without --standby).',
+      },
+    );
+  }
+  if (request.target.type !== 'latest' || request.targetAction !== 'promote') {
+    throw new BsyncError('--standby follows the primary to its newest WAL: --target and --target-action do not apply', {
+      hint: 'Leave them out; a standby replays the archive, then streams from its primary.',
+    });
+  }
+}
+
+/**
+ * A standby rebuilt from the repository: after the start, wait until it is consistent as a
+ * standby (replay past the backup's end) and say whether it streams; nothing promotes, no
+ * new timeline, and the zone's primary and archive are left alone.
+ */
+function standbyPlan(parts: {
+  out: HostResources;
+  host: HostSpec;
+  zone: Zone;
+  backup: BackupInfo;
+  repoKey: number;
+  request: RestoreRequest;
+  pg: HostFacts['postgres'];
+  layout: ServerLayout;
+  spaceNote: string;
+  started: ResourceRef;
+}): RestorePlan {
+  const { out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started } = parts;
+  const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
+  const ready = `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= ${shq(backup.lsnStop ?? '0/0')}::pg_lsn`;
+  const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
+  out.add(
+    'standby_ready',
+    undefined,
+    'the standby becomes consistent',
+    {
+      action: 'run',
+      reason: `waits until it has replayed past the end of backup ${backup.label} (${backup.lsnStop ?? 'its stop LSN'}), in recovery`,
+      fields: [],
+      steps: [
+        {
+          user: PG_OS_USER,
+          command: [
+            'n=0',
+            `until [ "$(${psql} -c ${shq(`${ready};`)} 2>/dev/null)" = t ]; do`,
+            `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
+            `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
+            '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
+            '  sleep 1',
+            'done',
+            `${psql} -c "SELECT 'standby: ' || coalesce((SELECT status || ' from ' || sender_host FROM pg_stat_wal_receiver), 'replaying the archive, not streaming (no primary_conninfo, or the primary does not answer)')"`,
+          ].join('\n'),
+        },
+      ],
+    },
+    [started],
+  );
+  return {
+    resources: out.resources,
+    operation: {
+      command: 'restore',
+      request: {
+        zone: zone.zone,
+        host: host.name,
+        target: targetText(request.target),
+        set: backup.label,
+        repo: repoKey,
+        delta: request.delta,
+        targetAction: request.targetAction,
+        allowOverwrite: request.allowOverwrite,
+        standby: true,
+      },
+      notes: [
+        pg?.running
+          ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
+          : `PostgreSQL does not run on ${host.name}: ${layout.dataDirectory} is restored from backup ${backup.label} and started as a standby.`,
+        `It replays repo${repoKey}'s archive, then streams from its primary when primary_conninfo in its configuration files says where (postgresql.auto.conf in the data directory is the backup's, so a primary_conninfo kept there is gone).`,
+        `Space: ${spaceNote}.`,
+      ],
+    },
+  };
 }

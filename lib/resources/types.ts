@@ -92,6 +92,7 @@ export type ResourceKind =
   | 'pg_restore'
   | 'pg_start'
   | 'recovery_end'
+  | 'standby_ready'
   | 'archive_check'
   | 'patroni_pause'
   | 'patroni_resume'

@@ -271,3 +271,72 @@ describe('the clone plan', () => {
     },
   );
 });
+
+describe('a standby from the repository (--standby)', () => {
+  // Zone 1 with ssh-pg2 as its second PostgreSQL host: a replica of ssh-pg1.
+  const twoHosts = parseConfig(
+    SSH_CONFIG.replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11').replace(
+      /\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/,
+      '',
+    ),
+    `${FIXTURES}lab/ssh.toml`,
+    ENV,
+  );
+  function standby(request: Partial<RestoreRequest>, edit: (all: Map<string, HostFacts>) => void = () => {}) {
+    const all = facts((each) => {
+      threeBackups(each);
+      each.get('ssh-pg2')!.postgres!.inRecovery = true;
+      edit(each);
+    });
+    return planRestore({
+      inventory: twoHosts,
+      facts: all,
+      request: {
+        host: 'ssh-pg2',
+        target: { type: 'latest' },
+        delta: true,
+        targetAction: 'promote',
+        allowOverwrite: true,
+        standby: true,
+        ...request,
+      },
+      space: PLENTY,
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+  }
+
+  it('stops the replica, restores the newest set with --type=standby, starts it and waits until it is consistent; nothing on the primary', () => {
+    const result = standby({});
+    expect(result.resources.map((resource) => `${resource.host}.${resource.kind}`)).toEqual([
+      'ssh-pg2.pg_stop',
+      'ssh-pg2.pg_restore',
+      'ssh-pg2.pg_start',
+      'ssh-pg2.standby_ready',
+    ]);
+    const command = restoreCommand(result);
+    expect(command).toContain('--type=standby');
+    expect(command).toContain('--set=20261202-003350F_20261202-023350I');
+    expect(command).not.toMatch(/--target|--type=time/);
+    const ready = result.resources.find((resource) => resource.kind === 'standby_ready')!.change!.steps[0].command;
+    expect(ready).toMatch(/pg_last_wal_replay_lsn\(\) >= .*0\/7000100.*::pg_lsn/);
+    expect(result.operation.request.standby).toBe(true);
+    expect(result.operation.notes.join('\n')).toContain('primary_conninfo');
+  });
+
+  it('refuses a primary, a recovery target, a missing --host and a running replica without --allow-overwrite', () => {
+    expect(() => standby({ host: 'ssh-pg1' })).toThrow(/ssh-pg1 runs as a primary/);
+    expect(() => standby({ target: parseTarget('time=2026-12-02T01:00:00Z') })).toThrow(
+      /--target and --target-action do not apply/,
+    );
+    expect(() => standby({ host: undefined, zone: 1 })).toThrow(/name it with --host/);
+    expect(() => standby({ allowOverwrite: false })).toThrow(/ssh-pg2 runs PostgreSQL on port 5432 \(in recovery\)/);
+  });
+
+  it('a replica that is down is restored and started without --allow-overwrite', () => {
+    const result = standby({ allowOverwrite: false }, (all) => {
+      all.get('ssh-pg2')!.postgres = { ...all.get('ssh-pg2')!.postgres!, running: false };
+    });
+    expect(result.resources.map((resource) => resource.kind)).toEqual(['pg_restore', 'pg_start', 'standby_ready']);
+    expect(result.operation.notes[0]).toContain('PostgreSQL does not run on ssh-pg2');
+  });
+});
