@@ -419,6 +419,17 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
           user: PG_OS_USER,
           command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}`,
         },
+        // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
+        // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
+        // would show as drift. A recovery tidies its settings once promoted instead.
+        ...(request.standby
+          ? [
+              {
+                user: PG_OS_USER,
+                command: `sed -i '/^restore_command = /d' ${shq(`${layout.dataDirectory}/postgresql.auto.conf`)}`,
+              },
+            ]
+          : []),
       ],
       [
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },

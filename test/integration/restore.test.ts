@@ -360,3 +360,70 @@ describe('bsync restore, s3 repository', () => {
     await expectNoChanges(S3);
   }, 600_000);
 });
+
+describe('a standby from the repository: plain streaming replication, no Patroni', () => {
+  /** ssh.toml with ssh-pg2 in zone 1 beside ssh-pg1 (and zone 2's backup host gone with its zone). */
+  const zoneOfTwo = () => {
+    const file = join(work, 'zone-of-two.toml');
+    writeFileSync(
+      file,
+      readFileSync(SSH, 'utf8')
+        .replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11')
+        .replace(/\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/, ''),
+    );
+    return file;
+  };
+  const replicaSum = () =>
+    psql('ssh-pg2', `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`);
+
+  beforeAll(async () => {
+    await resetScenario('ssh');
+    const config = zoneOfTwo();
+    // Both servers run as primaries of their own until ssh-pg2 is rebuilt: zone 1's stanza
+    // exists with a full backup of ssh-pg1 before ssh-pg2 joins the zone's config.
+    await converge(SSH);
+    await converge(config);
+  }, 900_000);
+
+  it("a replica wiped on disk comes back from the backup host's repository, streams from the primary, and the zone plans no changes", async () => {
+    const config = zoneOfTwo();
+    await psql('ssh-pg1', "CREATE ROLE replicator REPLICATION LOGIN PASSWORD 'replica-secret'");
+    // The replica as an operator has it: where its primary is, in its own configuration.
+    await sh(
+      'ssh-pg2',
+      `pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast && rm -rf /var/lib/postgresql/15/main/* && printf '%s\\n' "primary_conninfo = 'host=ssh-pg1 port=5432 user=replicator password=replica-secret application_name=ssh-pg2'" > /etc/postgresql/15/main/conf.d/standby.conf`,
+    );
+    await psql('ssh-pg1', 'DROP TABLE IF EXISTS restore_probe');
+    await psql('ssh-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
+    await psql('ssh-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
+    const run = await restore(config, '--host', 'ssh-pg2', '--standby', '--yes');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('PostgreSQL does not run on ssh-pg2');
+    expect((await psql('ssh-pg2', 'SELECT pg_is_in_recovery()')).trim()).toBe('t');
+    let streaming = '';
+    for (let i = 0; i < 30 && streaming !== '1'; i += 1) {
+      streaming = (
+        await psql(
+          'ssh-pg1',
+          "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'ssh-pg2' AND state = 'streaming'",
+        )
+      ).trim();
+      if (streaming !== '1') await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(streaming, 'ssh-pg2 streams from ssh-pg1').toBe('1');
+    // What the primary writes now reaches the standby.
+    await psql('ssh-pg1', "INSERT INTO restore_probe SELECT g, 'after' FROM generate_series(3001, 3500) g");
+    const want = await checksum('ssh-pg1');
+    let seen = '';
+    for (let i = 0; i < 30 && seen !== want; i += 1) {
+      seen = (await replicaSum()).trim();
+      if (seen !== want) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(seen).toBe(want);
+    await expectNoChanges(config);
+    // The primary cannot be rebuilt as a standby.
+    const refused = await restore(config, '--host', 'ssh-pg1', '--standby', '--allow-overwrite', '--yes');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('ssh-pg1 runs as a primary');
+  }, 900_000);
+});
