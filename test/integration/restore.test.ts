@@ -153,6 +153,38 @@ describe('bsync restore, ssh repository (backup host)', () => {
     await expectNoChanges(SSH);
   }, 600_000);
 
+  it('--target-action pause stops replay at the target with exactly the first batch; resumed, it promotes and apply tidies the recovery settings', async () => {
+    const { target, first } = await twoBatches('ssh-pg1');
+    const run = await restore(
+      SSH,
+      '--zone',
+      '1',
+      '--target',
+      `time=${target}`,
+      '--target-action',
+      'pause',
+      '--allow-overwrite',
+      '--yes',
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('recovery reaches the target and pauses');
+    expect((await psql('ssh-pg1', "SELECT pg_is_in_recovery() || ' ' || pg_get_wal_replay_pause_state()")).trim()).toBe(
+      'true paused',
+    );
+    expect(await checksum('ssh-pg1')).toBe(first);
+    await psql('ssh-pg1', 'SELECT pg_wal_replay_resume()');
+    let primary = '';
+    for (let i = 0; i < 30 && primary !== 'f'; i += 1) {
+      primary = (await psql('ssh-pg1', 'SELECT pg_is_in_recovery()')).trim();
+      if (primary !== 'f') await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(primary, 'promoted after resume').toBe('f');
+    expect(await checksum('ssh-pg1')).toBe(first);
+    // pgBackRest's recovery settings are still in postgresql.auto.conf: drift that apply tidies.
+    await converge(SSH);
+    await expectNoChanges(SSH);
+  }, 600_000);
+
   it('a clone on the backup host answers with the data at the target, leaves the source alone and pushes no WAL into the stanza', async () => {
     const path = '/var/lib/bsync-clones/pgedge-lab-1';
     try {
