@@ -101,6 +101,11 @@ describe('odd host states', () => {
     const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/! known_hosts\[postgres\].*\n\s+conflict: .*known_hosts is a fifo/);
+    // Apply refuses that action, does not block on the FIFO (nobody reads or writes it), and leaves it a FIFO.
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toMatch(/failed: ssh-pg1\.known_hosts\[postgres\]: refused: .*known_hosts is a fifo/);
+    expect(await sh('ssh-pg1', 'stat -c %F ~postgres/.ssh/known_hosts')).toBe('fifo\n');
   });
 
   it('a symbolic link at a managed file is not written through', async () => {
