@@ -19,13 +19,14 @@ const FULL_APPLY_ACTIONS = 54;
 /** Starts an apply and resolves once `starts` actions have started (or it ended). */
 function applyUntilStarted(starts: number, env: NodeJS.ProcessEnv = {}) {
   const running = startBsync(['apply', '-c', CONFIG, '--yes', '--allow-restart'], env);
-  const reached = new Promise<void>((resolve) => {
+  // true once `starts` actions have started, false if the apply ended first (a kill then lands nowhere).
+  const reached = new Promise<boolean>((resolve) => {
     let started = 0;
     running.child.stderr!.on('data', (chunk: Buffer) => {
       started += (chunk.toString().match(/\.\.\.$/gm) ?? []).length;
-      if (started >= starts) resolve();
+      if (started >= starts) resolve(true);
     });
-    running.child.on('close', () => resolve());
+    running.child.on('close', () => resolve(false));
   });
   return { ...running, reached };
 }
@@ -80,9 +81,12 @@ describe('kill -9 at action boundaries, in several legal orders', () => {
       await resetScenario('ssh');
       const env = { BSYNC_APPLY_SEED: String(seed) };
       const first = applyUntilStarted(starts, env);
-      await first.reached;
+      expect(await first.reached, `the apply ended before ${starts} actions started`).toBe(true);
       first.child.kill('SIGKILL');
-      await first.done;
+      const killed = await first.done;
+      // The kill landed mid-apply: killed by the signal, before its closing report.
+      expect(killed.code).toBe(128);
+      expect(killed.stdout).not.toMatch(/Apply (complete|incomplete)/);
       await expectConverges(env);
       await expectNothingLeftBehind();
     },
@@ -95,7 +99,7 @@ describe('Ctrl-C during apply', () => {
 
   it('stops starting actions, reports done and not started, exits 130, frees the hosts; the rerun converges', async () => {
     const first = applyUntilStarted(10);
-    await first.reached;
+    expect(await first.reached, 'the apply ended before 10 actions started').toBe(true);
     first.child.kill('SIGINT');
     const run = await first.done;
     expect(run.code).toBe(130);
@@ -123,7 +127,7 @@ describe('a network cut to one host during apply', () => {
 
   it('loses that host by its keepalives (no wall-clock bound: that is a benchmark) and finishes the others; after the cut, the next apply takes over its lease and converges', async () => {
     const first = applyUntilStarted(8);
-    await first.reached;
+    expect(await first.reached, 'the apply ended before 8 actions started').toBe(true);
     execFileSync('iptables', ['-I', ...rule]);
     const run = await first.done;
     lift();

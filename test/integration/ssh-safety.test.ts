@@ -26,16 +26,20 @@ describe('an interrupted apply', () => {
   it('converges when run again and leaves no half-written file', async () => {
     const { child, done } = startBsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
     // Kill it once it is well into its work: after several actions have started.
-    await new Promise<void>((resolve) => {
+    const reached = await new Promise<boolean>((resolve) => {
       let started = 0;
       child.stderr!.on('data', (chunk: Buffer) => {
         started += (chunk.toString().match(/\.\.\.$/gm) ?? []).length;
-        if (started >= 12) resolve();
+        if (started >= 12) resolve(true);
       });
-      child.on('close', () => resolve());
+      child.on('close', () => resolve(false));
     });
+    expect(reached, 'the apply ended before 12 actions started').toBe(true);
     child.kill('SIGKILL');
-    await done;
+    const killed = await done;
+    // The kill landed mid-apply: killed by the signal, before its closing report.
+    expect(killed.code).toBe(128);
+    expect(killed.stdout).not.toMatch(/Apply (complete|incomplete)/);
     const leftovers = await onHost(
       'ssh-pg1',
       `find /etc/pgbackrest /var/lib/postgresql/.ssh /etc/postgresql -name '.bsync.*' 2>/dev/null | wc -l`,

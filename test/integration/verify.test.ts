@@ -252,17 +252,18 @@ describe('status and verify on ssh repositories', () => {
 
   it('killed mid-verify (SIGKILL), it leaves nothing behind that the next verify does not clean up; that one passes', async () => {
     const running = startBsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-2']);
-    // Kill once the throwaway server is up on the host.
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (
+    // Kill once the throwaway server is up on the host: it must have come up, or the kill proves nothing.
+    let up = false;
+    for (let attempt = 0; attempt < 300 && !up; attempt += 1) {
+      up =
         (await onHost('ssh-backup2', `ps -eo args | grep -c '^postgres: bsync-verify-pgedge-lab-2'`)).stdout.trim()
-        !== '0'
-      )
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+        !== '0';
+      if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(up, 'the throwaway server came up before the kill').toBe(true);
     running.child.kill('SIGKILL');
-    await running.done;
+    const killed = await running.done;
+    expect(killed.code, 'verify was killed, not finished').toBe(128);
     let left = 'unknown';
     for (let attempt = 0; attempt < 30; attempt += 1) {
       left = (
