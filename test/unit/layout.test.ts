@@ -2,7 +2,7 @@
 // binaries and unit from the running server, not from a table of guesses), sshd on another
 // port than 22, and pg_hba's view of the backup host's address. No network.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
