@@ -1,5 +1,5 @@
 // The planner on facts recorded from the lab's ssh scenario (fixtures/facts/, made by
-// test/support/record-facts.ts): order, no-op on converged hosts, known-after-apply values,
+// test/support/record-facts.ts, shape checked by test/integration/fixtures.test.ts): order, no-op on converged hosts, known-after-apply values,
 // and the cipher passphrase rules. No network.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
