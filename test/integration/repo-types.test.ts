@@ -77,6 +77,21 @@ for (const type of TYPES) {
         expect(plan.stdout).not.toContain(await labSecret(secret));
     }, 300_000);
 
+    it('verify restores its newest backup on the PostgreSQL host, apart from the cluster, checks it and removes it', async () => {
+      const run = await bsync(['verify', '-c', config, '--json']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const [result] = JSON.parse(run.stdout).stanzas;
+      expect(result).toMatchObject({ stanza: type.stanza, host: type.host, ok: true, cleanedUp: true });
+      expect(result.checks.map((check: { name: string }) => check.name)).toEqual([
+        'recovery finished',
+        'version',
+        'isolated',
+        'databases',
+      ]);
+      expect(result.databases).toContain('postgres');
+      expect(await sh(type.host, `cd / && runuser -u postgres -- psql -XAtc 'SELECT pg_is_in_recovery()'`)).toBe('f\n');
+    }, 300_000);
+
     it('reports a hand edit as drift with exit code 2, and apply repairs it', async () => {
       await sh(
         type.host,
