@@ -87,6 +87,19 @@ export function lookupOption(key: string): NamedOption | null {
   return { key, name, index: Number(match[2]), info };
 }
 
+/** Every pgBackRest command some release's options are read by (`archive-push`, `backup`, …), sorted. */
+export function commandNames(): string[] {
+  const names = new Set<string>();
+  for (const release of RELEASES)
+    for (const info of Object.values(release.options)) for (const command of info.commands) names.add(command);
+  return [...names].sort();
+}
+
+/** The dependency pgBackRest's option table records for an option, from the newest release that records one. */
+export function dependOf(name: string): NonNullable<OptionInfo['depend']> | undefined {
+  return optionInfos(name).find((info) => info.depend)?.depend;
+}
+
 /** Names to suggest for a misspelt key: indexed options as their repo1-/pg1- form. */
 export function suggestableNames(): string[] {
   return [...ALL].map(([name, [info]]) =>

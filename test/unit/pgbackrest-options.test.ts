@@ -144,11 +144,14 @@ describe('the config loader takes a name or value any release takes', () => {
     expect(lookupOption('page-header-check')?.info.type).toBe('boolean');
     expect(optionInfos('backup-standby').map((info) => info.type)).toEqual(['string-id', 'boolean']);
     expect(
-      load('[pgbackrest.global]\npage-header-check = false\nrepo1-block-size-map = { "1GiB" = "64KiB" }\n').pgbackrest
-        .global,
+      load(
+        '[pgbackrest.global]\npage-header-check = false\nrepo1-bundle = true\nrepo1-block = true\nrepo1-block-size-map = { "1GiB" = "64KiB" }\n',
+      ).pgbackrest.global,
     ).toEqual([
       { key: 'page-header-check', name: 'page-header-check', values: ['n'] },
+      { key: 'repo1-block', name: 'repo-block', values: ['y'] },
       { key: 'repo1-block-size-map', name: 'repo-block-size-map', values: ['1GiB=64KiB'] },
+      { key: 'repo1-bundle', name: 'repo-bundle', values: ['y'] },
     ]);
   });
 
