@@ -187,11 +187,6 @@ const NOT_MANAGED: Array<[RegExp, string, string]> = [
     "is an option of pgBackRest's TLS server (the server command), and TLS transport is not managed by bsync yet: bsync connects pgBackRest's hosts over SSH",
     'Remove it; bsync writes repoN-host-type and pgN-host-type for SSH.',
   ],
-  [
-    /^expire-auto$/,
-    'is refused: with expire-auto off pgBackRest expires nothing after a backup, and bsync schedules no expire job, so backups would never expire and the repository would grow until it is full',
-    "Remove expire-auto; each repository's retention says what the backup command's own expire keeps.",
-  ],
 ];
 
 /** A command section's table and the pgbackrest.conf section it becomes. */
@@ -335,7 +330,23 @@ export function pgbackrestOptions(
   }
   const options = { global, stanza, commands };
   checkDepends(options, problems, repoTypes);
+  checkExpireAuto(options, problems);
   return options;
+}
+
+/**
+ * expire-auto off: the backup command no longer expires, and bsync schedules no expire job
+ * (none of its own: retention is applied by each backup), so nothing would ever expire.
+ */
+function checkExpireAuto(options: PgbackrestOptions, problems: ConfigProblems): void {
+  for (const { table, options: tableOptions } of tablesOf(options))
+    for (const option of tableOptions)
+      if (option.key === 'expire-auto' && option.values[0] === 'n')
+        problems.add(
+          `${tablePath(table)}.${option.key}`,
+          'turns off the expire that each backup runs, and bsync schedules no expire job: backups and WAL would never expire, and the repository would grow until it is full',
+          "Remove expire-auto; each repository's retention = { ... } says what expire keeps.",
+        );
 }
 
 /** global before stanza, so [global:x] sections come before [<stanza>:x] ones. */
@@ -428,7 +439,7 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, repo
         `${tablePath(table)}.${option.key}`,
         `pgBackRest ignores it unless ${dependKey} is ${wanted} (its option table: ${option.name} depends on ${dependName}), and ${dependKey} is ${found.value ?? 'not set'} here (${found.source})`,
         bsyncSets
-          ? `Remove ${option.key}: bsync sets ${dependKey} itself.`
+          ? `Remove ${option.key}: bsync sets ${dependKey} itself (from the repository's type and its SSH transport).`
           : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
       );
     }

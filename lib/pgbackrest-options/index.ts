@@ -87,11 +87,15 @@ export function lookupOption(key: string): NamedOption | null {
   return { key, name, index: Number(match[2]), info };
 }
 
-/** Every pgBackRest command some release's options are read by (`archive-push`, `backup`, …), sorted. */
+/**
+ * Every pgBackRest command that reads some release's pgbackrest.conf options (`archive-push`,
+ * `backup`, …), sorted: those a [global:COMMAND] section can serve (not help or version).
+ */
 export function commandNames(): string[] {
   const names = new Set<string>();
   for (const release of RELEASES)
-    for (const info of Object.values(release.options)) for (const command of info.commands) names.add(command);
+    for (const info of Object.values(release.options))
+      if (info.section !== 'command-line') for (const command of info.commands) names.add(command);
   return [...names].sort();
 }
 
