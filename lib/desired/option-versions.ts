@@ -72,13 +72,18 @@ export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts:
   for (const option of askedOptions(inventory)) {
     const found = availability(option.name, version);
     const problem = found.ok ? valueProblem(option.values, found.info) : null;
-    const command = option.command;
+    // A `later` option taken on trust (a host newer than every list) has no command list to judge by.
+    const unread =
+      found.ok
+      && option.command !== undefined
+      && found.info.commands.length > 0
+      && !found.info.commands.includes(option.command);
     const why = !found.ok
       ? found.why
       : problem !== null
         ? `by the option list of ${found.table}, ${option.key} ${problem}${takenBy(option.name, option.values)}`
-        : command !== undefined && !found.info.commands.includes(command)
-          ? `by the option list of ${found.table}, its ${command} command does not read ${option.key}${readBy(option.name, command)}`
+        : unread
+          ? `by the option list of ${found.table}, its ${option.command} command does not read ${option.key}${readBy(option.name, option.command!)}`
           : found.info.beta
             ? `${version} has ${option.name} as a beta feature only: pgBackRest refuses it without its internal beta option, which bsync does not set${regularIn(option.name)}`
             : null;
