@@ -117,9 +117,9 @@ function checkUnique(raw: RawConfig, add: Add): void {
   });
 }
 
-/** A full and a diff schedule, each cron syntax when given ([schedule] or a repository's own). */
+/** The full, diff and incr schedules, each cron syntax that fires when given ([schedule] or a repository's own). */
 function checkSchedules(schedule: RawConfig['schedule'], path: string, add: Add, sound: Sound): void {
-  for (const kind of ['full', 'diff'] as const) {
+  for (const kind of ['full', 'diff', 'incr'] as const) {
     const value = schedule?.[kind];
     const problem = value === undefined || !sound(`${path}.${kind}`) ? null : cronProblem(value);
     if (problem)
@@ -196,6 +196,25 @@ function checkRepo(repo: RawRepo, path: string, add: Add, sound: Sound): void {
       'Remove cipher_pass, or choose cipher_type = "aes-256-cbc".',
     );
   checkSchedules(repo.schedule, `${path}.schedule`, add, sound);
+  if (sound(`${path}.retention`)) checkRetention(repo.retention, `${path}.retention`, add);
+}
+
+/** What pgBackRest does with archive_type when archive is not set (its cfgLoadUpdateOption). */
+const ARCHIVE_FALLBACK: Record<'full' | 'diff' | 'incr', string> = {
+  full: 'keeps the WAL of every full backup it keeps, which is what it does with no archive_type at all',
+  diff: "counts the diff retention's backups instead",
+  incr: 'expires no WAL at all: it warns and keeps every segment, and the repository grows without bound',
+};
+
+/** Retention keys that only go together: archive_type says which backups archive counts. */
+function checkRetention(retention: RawRepo['retention'], path: string, add: Add): void {
+  const type = retention?.archive_type;
+  if (type !== undefined && retention?.archive === undefined)
+    add(
+      `${path}.archive_type`,
+      `needs ${path}.archive: archive_type says which backups archive counts, and without archive pgBackRest ${ARCHIVE_FALLBACK[type]}`,
+      `Set both, e.g. retention = { full = 2, archive = 4, archive_type = "${type}" }, or remove archive_type.`,
+    );
 }
 
 /** [verify]: named hosts exist, one per zone; the scratch path is nowhere near a data directory. */

@@ -4,12 +4,12 @@
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { checkAcrossKeys } from './checks.js';
-import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo, StorageAccess } from './inventory.js';
+import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo, Schedule, StorageAccess } from './inventory.js';
 import { readLocalValues, type LocalValues } from './local-files.js';
 import { resolveLocalPath } from './paths.js';
 import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
-import type { RawConfig, RawRepo, RawStorage } from './raw.js';
+import type { RawConfig, RawRepo, RawSchedule, RawStorage } from './raw.js';
 import { validateSchema } from './schema.js';
 import { checkSecretFormats } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
@@ -51,9 +51,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   const repoPath = (index: number) => repos.rename(`repo[${index + 1}]`);
   const schemaSound = problems.sound();
   checkAcrossKeys(raw, rawRepos, repoPath, problems, schemaSound);
+  const repoTypes = rawRepos.map((repo) => repo.type ?? 'ssh');
+  const typesSound = schemaSound(...rawRepos.map((_, index) => `${repoPath(index)}.type`));
   const options = schemaSound('pgbackrest')
-    ? pgbackrestOptions(raw.pgbackrest, problems, rawRepos.length)
-    : { global: [], stanza: [] };
+    ? pgbackrestOptions(raw.pgbackrest, problems, rawRepos.length, typesSound ? repoTypes : undefined)
+    : { global: [], stanza: [], commands: [] };
   const ssh = rawRepos.find((repo) => (repo.type ?? 'ssh') === 'ssh');
   if (
     schemaSound(
@@ -97,7 +99,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       name: backupUser.name ?? 'backrest',
       password: values.backupPassword ?? null,
     },
-    schedule: { full: raw.schedule?.full ?? '10 0 * * 0', diff: raw.schedule?.diff ?? '10 0 * * 1-6' },
+    schedule: scheduleOf(raw.schedule, {}),
     ...(raw.patroni
       ? {
           patroni: {
@@ -154,13 +156,26 @@ function repoOf(
     cipherPass:
       cipherType === 'none' ? null : cipherSpec === 'auto' ? 'auto' : values.repoSecrets.get(`${keyPath}.cipher_pass`)!,
     ...(repo.cipher_pass_store ? { cipherPassStore: local(repo.cipher_pass_store) } : {}),
-    retention: { full: repo.retention?.full ?? 1, diff: repo.retention?.diff ?? 6 },
-    schedule: {
-      full: repo.schedule?.full ?? raw.schedule?.full ?? '10 0 * * 0',
-      diff: repo.schedule?.diff ?? raw.schedule?.diff ?? '10 0 * * 1-6',
+    retention: {
+      full: repo.retention?.full ?? 1,
+      ...(repo.retention?.full_type ? { fullType: repo.retention.full_type } : {}),
+      diff: repo.retention?.diff ?? 6,
+      ...(repo.retention?.archive !== undefined ? { archive: repo.retention.archive } : {}),
+      ...(repo.retention?.archive_type ? { archiveType: repo.retention.archive_type } : {}),
     },
+    schedule: scheduleOf(repo.schedule, raw.schedule ?? {}),
     ...(repo.s3 ? { s3: s3Repo(repo.s3, `${keyPath}.s3`, values, local) } : {}),
     ...(repo.azure ? { azure: azureRepo(repo.azure, `${keyPath}.azure`, values, local) } : {}),
+  };
+}
+
+/** A schedule's keys, else the fallback's ([schedule]'s for a repository), else the defaults; incr has none. */
+function scheduleOf(own: RawSchedule | undefined, fallback: RawSchedule): Schedule {
+  const incr = own?.incr ?? fallback.incr;
+  return {
+    full: own?.full ?? fallback.full ?? '10 0 * * 0',
+    diff: own?.diff ?? fallback.diff ?? '10 0 * * 1-6',
+    ...(incr !== undefined ? { incr } : {}),
   };
 }
 

@@ -93,11 +93,28 @@ export interface Repo {
   cipherPass: Secret | 'auto' | null;
   /** With "auto": the local folder where generated passphrases are kept (<stanza>.cipher_pass, repoN: <stanza>.repoN.cipher_pass). */
   cipherPassStore?: string;
-  retention: { full: number; diff: number };
-  /** When its full and diff backups run: the repository's own, else [schedule]. */
-  schedule: { full: string; diff: string };
+  /**
+   * repoN-retention-*: full (a count, or days with fullType "time") and diff are always
+   * written; fullType, archive and archiveType only when the config sets them.
+   */
+  retention: {
+    full: number;
+    fullType?: 'count' | 'time';
+    diff: number;
+    archive?: number;
+    archiveType?: 'full' | 'diff' | 'incr';
+  };
+  /** When its backups run: the repository's own, else [schedule]'s; no incr, no incremental job. */
+  schedule: Schedule;
   s3?: S3Repo;
   azure?: AzureRepo;
+}
+
+/** Cron schedules of the backup types; incr is optional (no incremental job without it). */
+export interface Schedule {
+  full: string;
+  diff: string;
+  incr?: string;
 }
 
 /** One pgBackRest option of [pgbackrest.global] or [pgbackrest.stanza], as pgbackrest.conf writes it. */
@@ -110,10 +127,19 @@ export interface PgbackrestOption {
   values: string[];
 }
 
-/** Both tables, each sorted by key. */
+/** A command section: [pgbackrest."global:archive-push"] is [global:archive-push], [pgbackrest."stanza:backup"] is [<stanza>:backup]. */
+export interface CommandSection {
+  scope: 'global' | 'stanza';
+  /** The pgBackRest command whose options the section holds. */
+  command: string;
+  options: PgbackrestOption[];
+}
+
+/** The tables, each sorted by key; command sections sorted by scope (global first), then command. */
 export interface PgbackrestOptions {
   global: PgbackrestOption[];
   stanza: PgbackrestOption[];
+  commands: CommandSection[];
 }
 
 export interface Inventory {
@@ -148,7 +174,7 @@ export interface Inventory {
     name: string;
     password: Secret | null;
   };
-  schedule: { full: string; diff: string };
+  schedule: Schedule;
   patroni?: {
     config: string;
     access: 'patronictl' | 'rest';

@@ -17,6 +17,11 @@ function segments(dotted: string): string[] {
   );
 }
 
+/** A key path's part as TOML writes it: bare when it can be, quoted otherwise (`pgbackrest."global:archive-push"`). */
+export function keyPart(part: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(part) ? part : JSON.stringify(part);
+}
+
 /** How many brackets a value leaves open (strings and comments skipped), and whether it opens a multi-line string. */
 function openings(value: string): { depth: number; string?: string } {
   let depth = 0;
@@ -62,7 +67,7 @@ export function keyLines(text: string): KeyLines {
       const parts = segments(header[2]);
       let path = '';
       parts.forEach((part, at) => {
-        path = path === '' ? part : `${path}.${part}`;
+        path = path === '' ? keyPart(part) : `${path}.${keyPart(part)}`;
         const last = at === parts.length - 1;
         if (last && header[1] === '[[') arrays.set(path, (arrays.get(path) ?? 0) + 1);
         if (arrays.has(path)) path = `${path}[${arrays.get(path)}]`;
@@ -75,7 +80,7 @@ export function keyLines(text: string): KeyLines {
     if (!key) return;
     let path = table;
     for (const part of segments(key[1])) {
-      path = path === '' ? part : `${path}.${part}`;
+      path = path === '' ? keyPart(part) : `${path}.${keyPart(part)}`;
       note(path, line);
     }
     const open = openings(key[2]);
@@ -86,7 +91,7 @@ export function keyLines(text: string): KeyLines {
     for (let path = keyPath; ; ) {
       const found = lines.get(path);
       if (found !== undefined) return found;
-      const parent = path.replace(/(\.[^.[\]]*|\[\d+\])$/, '');
+      const parent = path.replace(/(\.("[^"]*"|[^.[\]"]*)|\[\d+\])$/, '');
       if (parent === path) return undefined;
       path = parent;
     }

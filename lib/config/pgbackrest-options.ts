@@ -1,14 +1,21 @@
-// [pgbackrest.global] and [pgbackrest.stanza]: pgBackRest's own options, checked against its
-// option table (lib/pgbackrest-options/) and turned into pgbackrest.conf values. Whether a
+// [pgbackrest.global], [pgbackrest.stanza] and command sections ([pgbackrest."global:archive-push"]):
+// pgBackRest's own options, checked against its option table (lib/pgbackrest-options/), with
+// the rules between options it records, and turned into pgbackrest.conf values. Whether a
 // host's pgBackRest version has them is a fact, checked when planning (lib/desired/).
-import { lookupOption, optionInfos, suggestableNames, type NamedOption } from '../pgbackrest-options/index.js';
+import {
+  commandNames,
+  dependOf,
+  lookupOption,
+  optionInfos,
+  suggestableNames,
+  type NamedOption,
+} from '../pgbackrest-options/index.js';
 import type { OptionInfo } from '../pgbackrest-options/types.js';
 import { pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
-import type { PgbackrestOption, PgbackrestOptions } from './inventory.js';
+import type { CommandSection, PgbackrestOption, PgbackrestOptions } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
 import { closest } from './schema.js';
 
-type OptionTable = 'global' | 'stanza';
 type Raw = Record<string, unknown>;
 
 /** Options bsync writes itself, with the bsync key that sets them. */
@@ -17,8 +24,8 @@ const MANAGED: Array<[RegExp, string]> = [
   [/^log-path$/, 'is set by bsync (/var/log/pgbackrest, a folder it creates with the right owner)'],
   [/^repo[0-9]+-path$/, "is set by bsync from the repository's path ([repo] or [[repo]])"],
   [
-    /^repo[0-9]+-retention-(full|diff|full-type)$/,
-    "is set by bsync from the repository's retention = { full = N, diff = N } (counts of backups)",
+    /^repo[0-9]+-retention-(full|diff|full-type|archive|archive-type)$/,
+    "is set by bsync from the repository's retention = { full, full_type, diff, archive, archive_type }",
   ],
   [/^repo[0-9]+-cipher-type$/, "is set by bsync from the repository's cipher_type"],
   [
@@ -173,10 +180,35 @@ export function valueProblem(values: string[], info: OptionInfo): string | null 
 }
 
 /** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table. */
+/** Options bsync refuses because what they configure is not something bsync manages yet. */
+const NOT_MANAGED: Array<[RegExp, string, string]> = [
+  [
+    /^tls-server-/,
+    "is an option of pgBackRest's TLS server (the server command), and TLS transport is not managed by bsync yet: bsync connects pgBackRest's hosts over SSH",
+    'Remove it; bsync writes repoN-host-type and pgN-host-type for SSH.',
+  ],
+];
+
+/** A command section's table and the pgbackrest.conf section it becomes. */
+export interface OptionTableRef {
+  scope: 'global' | 'stanza';
+  /** A command section's command: [global:archive-push], [<stanza>:backup]. */
+  command?: string;
+}
+
+/** `pgbackrest.global`, `pgbackrest."global:archive-push"`: how messages name a table (its TOML key path). */
+export function tablePath(ref: OptionTableRef): string {
+  return `pgbackrest.${ref.command ? `"${ref.scope}:${ref.command}"` : ref.scope}`;
+}
+
+/** `[pgbackrest.stanza]`, `[pgbackrest."stanza:backup"]`: the table as the file writes it. */
+const tableHeader = (ref: OptionTableRef) => `[${tablePath(ref)}]`;
+
+/** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table or command. */
 function refusal(
   key: string,
   option: NamedOption | null,
-  table: OptionTable,
+  table: OptionTableRef,
   repoCount: number,
 ): { message: string; hint?: string } | null {
   if (!option) {
@@ -196,6 +228,8 @@ function refusal(
   }
   const managed = MANAGED.find(([pattern]) => pattern.test(key));
   if (managed) return { message: managed[1] };
+  const notManaged = NOT_MANAGED.find(([pattern]) => pattern.test(key));
+  if (notManaged) return { message: notManaged[1], hint: notManaged[2] };
   if (option.index !== undefined && option.info.index?.prefix === 'repo' && option.index > repoCount) {
     return {
       message: `is an option of repo${option.index}, but the config has ${repoCount} ${repoCount === 1 ? 'repository' : 'repositories'}`,
@@ -209,17 +243,29 @@ function refusal(
   }
   if (option.info.section === 'command-line')
     return { message: 'is a command-line option: pgBackRest does not read it from pgbackrest.conf' };
-  if (option.info.section === 'stanza' && table === 'global')
-    return { message: 'goes in a stanza section only: put it in [pgbackrest.stanza]' };
+  if (table.command !== undefined) {
+    const readers = optionInfos(option.name).find((info) => info.commands.length > 0)?.commands ?? [];
+    if (!optionInfos(option.name).some((info) => info.commands.includes(table.command!)))
+      return {
+        message: `is not an option of pgBackRest's ${table.command} command: pgBackRest warns that it is invalid for the section and ignores it`,
+        hint: readers.length
+          ? `${key} is read by ${readers.join(', ')}; put it in [pgbackrest.global] or the section of one of those commands.`
+          : undefined,
+      };
+  }
+  if (option.info.section === 'stanza' && table.scope === 'global')
+    return {
+      message: `goes in a stanza section only: put it in ${tableHeader({ ...table, scope: 'stanza' })}`,
+    };
   return null;
 }
 
 /** The table's options that are sound; each other one is a problem. */
-function checkTable(raw: Raw, table: OptionTable, problems: ConfigProblems, repoCount: number): PgbackrestOption[] {
+function checkTable(raw: Raw, table: OptionTableRef, problems: ConfigProblems, repoCount: number): PgbackrestOption[] {
   return Object.keys(raw)
     .sort()
     .flatMap((key) => {
-      const path = `pgbackrest.${table}.${key}`;
+      const path = `${tablePath(table)}.${key}`;
       const option = lookupOption(key);
       const refused = refusal(key, option, table, repoCount);
       if (refused) {
@@ -240,21 +286,164 @@ function checkTable(raw: Raw, table: OptionTable, problems: ConfigProblems, repo
     });
 }
 
-/** The sound options of both tables; an option in both is refused (pgBackRest would let the stanza's win). */
+/** `global:archive-push` → its scope and command; null for `global` and `stanza`. */
+function commandTable(name: string): OptionTableRef | null {
+  const match = /^(global|stanza):(.+)$/.exec(name);
+  return match ? { scope: match[1] as 'global' | 'stanza', command: match[2] } : null;
+}
+
+/**
+ * The sound options of every table; an option in both [pgbackrest.global] and
+ * [pgbackrest.stanza] (or both command sections of one command) is refused: pgBackRest would
+ * let the stanza's win, and every stanza bsync writes gets the same. `repoTypes` (repo1's
+ * first, when the schema found them sound) lets the rules between options know what bsync
+ * writes for repoN-type.
+ */
 export function pgbackrestOptions(
-  raw: { global?: Raw; stanza?: Raw } | undefined,
+  raw: Record<string, Raw | undefined> | undefined,
   problems: ConfigProblems,
   repoCount = 1,
+  repoTypes?: string[],
 ): PgbackrestOptions {
-  const global = checkTable(raw?.global ?? {}, 'global', problems, repoCount);
-  const stanza = checkTable(raw?.stanza ?? {}, 'stanza', problems, repoCount);
-  for (const twice of stanza.filter((option) => global.some((other) => other.key === option.key)))
+  const global = checkTable(raw?.global ?? {}, { scope: 'global' }, problems, repoCount);
+  const stanza = checkTable(raw?.stanza ?? {}, { scope: 'stanza' }, problems, repoCount);
+  refuseTwice(global, stanza, { scope: 'global' }, { scope: 'stanza' }, problems);
+  const known = commandNames();
+  const commands: CommandSection[] = [];
+  for (const name of Object.keys(raw ?? {}).sort((a, b) => sectionOrder(a) - sectionOrder(b) || (a < b ? -1 : 1))) {
+    const table = commandTable(name);
+    if (!table) continue;
+    if (!known.includes(table.command!)) {
+      const guess = closest(table.command!, known);
+      problems.add(
+        tablePath(table),
+        `unknown pgBackRest command "${table.command}"${guess ? ` (did you mean "${guess}"?)` : ''}: pgBackRest reads a [${table.scope}:COMMAND] section only for a command it has`,
+        `Commands whose options a section can hold: ${known.join(', ')}.`,
+      );
+      continue;
+    }
+    commands.push({ ...table, options: checkTable(raw![name] ?? {}, table, problems, repoCount) } as CommandSection);
+  }
+  for (const section of commands.filter((entry) => entry.scope === 'stanza')) {
+    const global = commands.find((entry) => entry.scope === 'global' && entry.command === section.command);
+    if (global) refuseTwice(global.options, section.options, global, section, problems);
+  }
+  const options = { global, stanza, commands };
+  checkDepends(options, problems, repoTypes);
+  checkExpireAuto(options, problems);
+  return options;
+}
+
+/**
+ * expire-auto off: the backup command no longer expires, and bsync schedules no expire job
+ * (none of its own: retention is applied by each backup), so nothing would ever expire.
+ */
+function checkExpireAuto(options: PgbackrestOptions, problems: ConfigProblems): void {
+  for (const { table, options: tableOptions } of tablesOf(options))
+    for (const option of tableOptions)
+      if (option.key === 'expire-auto' && option.values[0] === 'n')
+        problems.add(
+          `${tablePath(table)}.${option.key}`,
+          'turns off the expire that each backup runs, and bsync schedules no expire job: backups and WAL would never expire, and the repository would grow until it is full',
+          "Remove expire-auto; each repository's retention = { ... } says what expire keeps.",
+        );
+}
+
+/** global before stanza, so [global:x] sections come before [<stanza>:x] ones. */
+const sectionOrder = (name: string) => (name.startsWith('stanza:') ? 1 : 0);
+
+function refuseTwice(
+  first: PgbackrestOption[],
+  second: PgbackrestOption[],
+  firstTable: OptionTableRef,
+  secondTable: OptionTableRef,
+  problems: ConfigProblems,
+): void {
+  for (const twice of second.filter((option) => first.some((other) => other.key === option.key)))
     problems.add(
-      `pgbackrest.stanza.${twice.key}`,
-      'is also set in [pgbackrest.global]',
-      'Every stanza bsync writes gets the same [pgbackrest.stanza], so set the option in one table.',
+      `${tablePath(secondTable)}.${twice.key}`,
+      `is also set in ${tableHeader(firstTable)}`,
+      'Every stanza bsync writes gets the same stanza options, so set the option in one table.',
     );
-  return { global, stanza };
+}
+
+/** Every table that holds options, with how messages name it. */
+function tablesOf(options: PgbackrestOptions): Array<{ table: OptionTableRef; options: PgbackrestOption[] }> {
+  return [
+    { table: { scope: 'global' }, options: options.global },
+    { table: { scope: 'stanza' }, options: options.stanza },
+    ...options.commands.map((section) => ({
+      table: { scope: section.scope, command: section.command },
+      options: section.options,
+    })),
+  ];
+}
+
+/** A value as pgBackRest's depend lists write it: booleans true/false. */
+const dependValue = (value: string) => (value === 'y' ? 'true' : value === 'n' ? 'false' : value);
+
+/**
+ * What bsync itself writes for an option a rule depends on: repoN-type from the repository's
+ * type (an ssh repository is a posix folder on its backup host, pgBackRest's default type),
+ * repoN-host-type and pgN-host-type ssh (bsync's transport). Undefined: bsync writes nothing.
+ */
+function bsyncValue(key: string, repoTypes: string[] | undefined): string | undefined {
+  const type = /^repo([0-9]+)-type$/.exec(key);
+  if (type) {
+    const written = repoTypes?.[Number(type[1]) - 1];
+    return written === 'ssh' ? 'posix' : written;
+  }
+  if (/^(repo|pg)[0-9]+-host-type$/.test(key)) return 'ssh';
+  return undefined;
+}
+
+/**
+ * Options pgBackRest reads only when another option has certain values (its option table's
+ * `depend`: repoN-block needs repoN-bundle, repoN-storage-tag an object store): a line whose
+ * rule fails is ignored without a word, so it is refused. The other option's value is the
+ * config's (a stanza's over global, a command's section over both, as pgBackRest reads
+ * them), else bsync's own, else pgBackRest's default; the option is refused only when no
+ * command that reads it would see the rule met. A rule on a command-line option (restore's
+ * `type`) or one that only needs the other option set is left to pgBackRest.
+ */
+function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, repoTypes: string[] | undefined): void {
+  for (const { table, options: tableOptions } of tablesOf(options)) {
+    for (const option of tableOptions) {
+      const depend = dependOf(option.name);
+      if (!depend?.list) continue;
+      const index = lookupOption(option.key)?.index;
+      const dependName = depend.option;
+      const dependInfo = optionInfos(dependName)[0];
+      if (!dependInfo || dependInfo.section === 'command-line') continue;
+      const dependKey =
+        index !== undefined && dependInfo.index
+          ? `${dependInfo.index.prefix}${index}-${dependName.slice(dependInfo.index.prefix.length + 1)}`
+          : dependName;
+      const readers = table.command
+        ? [table.command]
+        : (optionInfos(option.name).find((info) => info.commands.length > 0)?.commands ?? []);
+      const seen = (readers.length ? readers : [undefined]).map((command) => {
+        const given = optionValue(options, dependKey, command);
+        if (given !== undefined) return { value: dependValue(given), source: 'set in [pgbackrest.*]' };
+        const own = bsyncValue(dependKey, repoTypes);
+        if (own !== undefined) return { value: own, source: 'what bsync writes' };
+        return dependInfo.default !== undefined
+          ? { value: dependInfo.default, source: "pgBackRest's default" }
+          : { value: undefined, source: 'not set' };
+      });
+      if (seen.some((entry) => entry.value !== undefined && depend.list!.includes(entry.value))) continue;
+      const wanted = depend.list.join(' or ');
+      const found = seen[0];
+      const bsyncSets = MANAGED.some(([pattern]) => pattern.test(dependKey)) || bsyncValue(dependKey, repoTypes);
+      problems.add(
+        `${tablePath(table)}.${option.key}`,
+        `pgBackRest ignores it unless ${dependKey} is ${wanted} (its option table: ${option.name} depends on ${dependName}), and ${dependKey} is ${found.value ?? 'not set'} here (${found.source})`,
+        bsyncSets
+          ? `Remove ${option.key}: bsync sets ${dependKey} itself (from the repository's type and its SSH transport).`
+          : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
+      );
+    }
+  }
 }
 
 /**
@@ -267,9 +456,11 @@ export function checkOptionNeeds(
   hasBackupHosts: boolean,
   problems: ConfigProblems,
 ): void {
-  const table = options.stanza.some((option) => option.key === 'backup-standby') ? 'stanza' : 'global';
-  if (optionValue(options, 'backup-standby') !== 'y') return;
-  const path = `pgbackrest.${table}.backup-standby`;
+  if (optionValue(options, 'backup-standby', 'backup') !== 'y') return;
+  const table = tablesOf(options).find(({ options: tableOptions }) =>
+    tableOptions.some((option) => option.key === 'backup-standby' && option.values[0] === 'y'),
+  )!.table;
+  const path = `${tablePath(table)}.backup-standby`;
   if (!hasBackupHosts) {
     problems.add(
       path,
@@ -289,8 +480,19 @@ export function checkOptionNeeds(
   }
 }
 
-/** The value bsync writes for an option, from either table ([pgbackrest.stanza] would win in pgBackRest). */
-export function optionValue(options: PgbackrestOptions, key: string): string | undefined {
-  return (options.stanza.find((option) => option.key === key) ?? options.global.find((option) => option.key === key))
-    ?.values[0];
+/**
+ * The value bsync writes for an option, as pgBackRest reads it for `command`: the stanza's
+ * command section, the stanza's, global's command section, then [global]. Without a command,
+ * the stanza's then [global]'s.
+ */
+export function optionValue(options: PgbackrestOptions, key: string, command?: string): string | undefined {
+  const section = (scope: 'global' | 'stanza') =>
+    command === undefined
+      ? undefined
+      : options.commands.find((entry) => entry.scope === scope && entry.command === command)?.options;
+  for (const table of [section('stanza'), options.stanza, section('global'), options.global]) {
+    const found = table?.find((option) => option.key === key);
+    if (found) return found.values[0];
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ export interface RawConfig {
   /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
   repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
-  schedule?: { full?: string; diff?: string };
+  schedule?: RawSchedule;
   patroni?: {
     config?: string;
     access?: 'patronictl' | 'rest';
@@ -23,7 +23,8 @@ export interface RawConfig {
     recovery_point?: boolean;
     timeout?: number;
   };
-  pgbackrest?: { global?: Record<string, unknown>; stanza?: Record<string, unknown> };
+  /** [pgbackrest.global], [pgbackrest.stanza] and command sections such as [pgbackrest."global:archive-push"]. */
+  pgbackrest?: Record<string, Record<string, unknown> | undefined>;
   host: Array<{
     name: string;
     address?: string;
@@ -34,6 +35,13 @@ export interface RawConfig {
     pg_data?: string;
     pg_port?: number;
   }>;
+}
+
+/** [schedule] or a repository's schedule: cron expressions; incr has no default (no incremental job). */
+export interface RawSchedule {
+  full?: string;
+  diff?: string;
+  incr?: string;
 }
 
 export interface RawStorage {
@@ -50,8 +58,14 @@ export interface RawRepo {
   cipher_type?: 'aes-256-cbc' | 'none';
   cipher_pass?: SecretSpec;
   cipher_pass_store?: string;
-  retention?: { full?: number; diff?: number };
-  schedule?: { full?: string; diff?: string };
+  retention?: {
+    full?: number;
+    full_type?: 'count' | 'time';
+    diff?: number;
+    archive?: number;
+    archive_type?: 'full' | 'diff' | 'incr';
+  };
+  schedule?: RawSchedule;
   s3?: RawStorage & { bucket: string; endpoint: string; region: string; key: SecretSpec; key_secret: SecretSpec };
   azure?: RawStorage & {
     account: string;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { newAjv, type Ajv } from '../ajv.js';
 import { projectFile } from '../project-files.js';
+import { keyPart } from './key-lines.js';
 import type { ConfigProblems } from './problems.js';
 
 const require = createRequire(import.meta.url);
@@ -20,6 +21,7 @@ export const PRECOMPILED_VALIDATOR = 'bsync-schema.validate.cjs';
 export function schemaAjv(options: Options = {}): Ajv {
   const ajv = newAjv({ ...SCHEMA_AJV_OPTIONS, ...options });
   ajv.addKeyword('x-expected');
+  ajv.addKeyword('x-why');
   return ajv;
 }
 
@@ -42,7 +44,7 @@ function keyPath(pointer: string): string {
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
     if (/^\d+$/.test(part)) path += `[${Number(part) + 1}]`;
-    else path += path === '' ? part : `.${part}`;
+    else path += path === '' ? keyPart(part) : `.${keyPart(part)}`;
   }
   return path;
 }
@@ -95,6 +97,8 @@ function sentence(
     .slice(1)
     .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], data);
   const expected = (error.parentSchema as Record<string, unknown> | undefined)?.['x-expected'] as string | undefined;
+  // Why a limit is what it is, where the schema says (`x-why`): appended to a range's message.
+  const why = (error.parentSchema as Record<string, unknown> | undefined)?.['x-why'] as string | undefined;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -102,8 +106,8 @@ function sentence(
       const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
       const guess = closest(key, allowed);
       return {
-        path: path ? `${path}.${key}` : key,
-        message: `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed ${path ? `in [${path.replace(/\[\d+\]$/, '')}]` : 'at the top'}: ${allowed.join(', ')}`,
+        path: path ? `${path}.${keyPart(key)}` : keyPart(key),
+        message: `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed ${path ? `in [${path.replace(/\[\d+\]$/, '')}]` : 'at the top'}: ${allowed.join(', ')}${expected ? `, ${expected}` : ''}`,
       };
     }
     case 'required':
@@ -125,7 +129,7 @@ function sentence(
     case 'maximum':
       return {
         path,
-        message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${params.limit}, got ${describeValue(value)}`,
+        message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${params.limit}, got ${describeValue(value)}${why ? `: ${why}` : ''}`,
       };
     case 'minItems':
       return { path, message: `needs at least ${params.limit} entr${params.limit === 1 ? 'y' : 'ies'}` };

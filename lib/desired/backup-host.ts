@@ -19,7 +19,7 @@ import {
   addPgpassNeeds,
   pgbackrestFilesNeeds,
 } from './pgbackrest-files.js';
-import { globalSection, stanzaSection } from './pgbackrest.js';
+import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -76,10 +76,11 @@ export function backupHostResources(
     out,
     hostFacts,
     group,
-    [
+    confSections(
+      inventory,
       globalSection(inventory, zone, host, secrets.passes),
       stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
-    ],
+    ),
     [confDir, osUser, ...caFiles, ...secrets.generators],
   );
 

@@ -1,6 +1,6 @@
 // Where a stanza's backups run, whatever the repositories: the stanza (stanza-create, every
-// repository at once), each repository's first full backup, and a full and a diff job per
-// repository in the crontab of the user pgBackRest runs as. The backup host when the stanza
+// repository at once), each repository's first full backup, and a full, a diff and (when
+// scheduled) an incr job per repository in the crontab of the user pgBackRest runs as. The backup host when the stanza
 // has one; otherwise each PostgreSQL host, whose jobs do nothing on a standby.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import type { NeedsPart } from '../facts/needs.js';
@@ -86,14 +86,19 @@ export function addBackups(
       );
     }
   }
+  // An incr job only where a schedule asks for one: without it the crontab is what it always was.
   const entries: DesiredCronEntry[] = inventory.repos.flatMap((repo) =>
-    (['full', 'diff'] as const).map((type) => {
+    (['full', 'diff', 'incr'] as const).flatMap((type) => {
+      const schedule = repo.schedule[type];
+      if (schedule === undefined) return [];
       const backup = `pgbackrest --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
-      return {
-        schedule: repo.schedule[type],
-        command: place.standbyTest ? `${place.standbyTest} || ${backup}` : backup,
-        id: cronId(type, zone.stanza, repo.key),
-      };
+      return [
+        {
+          schedule,
+          command: place.standbyTest ? `${place.standbyTest} || ${backup}` : backup,
+          id: cronId(type, zone.stanza, repo.key),
+        },
+      ];
     }),
   );
   const crontab = facts.crontabs[place.user] ?? null;

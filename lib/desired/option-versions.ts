@@ -1,34 +1,101 @@
-// Whether each host's pgBackRest has the [pgbackrest.*] options of bsync.toml, and takes their
-// values. The config loader checks names and values against every release's table (a value
-// any of them takes is sound there); the version a host runs is a fact, so this check, against
-// the table of the host's own release (lib/pgbackrest-options, `tableFor`), happens when planning.
-import { valueProblem } from '../config/pgbackrest-options.js';
-import type { HostSpec, Inventory } from '../config/inventory.js';
+// Whether each host's pgBackRest has the options bsync.toml asks for, and takes their values:
+// the [pgbackrest.*] tables, command sections included, and the retention keys a repository
+// sets beyond bsync's defaults. The config loader checks names and values against every
+// release's table (a value any of them takes is sound there); the version a host runs is a
+// fact, so this check, against the table of the host's own release (lib/pgbackrest-options,
+// `tableFor`), happens when planning.
+import { tablePath, valueProblem, type OptionTableRef } from '../config/pgbackrest-options.js';
+import { repoKeyPath, type HostSpec, type Inventory, type PgbackrestOption } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { availability, RELEASES } from '../pgbackrest-options/index.js';
+
+/** One option bsync would write for the config, with the key path that asks for it and how to take it back. */
+interface AskedOption {
+  /** The key path in bsync.toml: `pgbackrest.global.process-max`, `repo.retention.full_type`. */
+  path: string;
+  /** The key in pgbackrest.conf, and its name in pgBackRest's table. */
+  key: string;
+  name: string;
+  values: string[];
+  /** A command section's command: the host's table must list the option for it. */
+  command?: string;
+  /** How to stop asking for it: `remove process-max from [pgbackrest.global]`. */
+  remove: string;
+}
+
+/** What the config asks of every host's pgBackRest beyond bsync's own defaults. */
+function askedOptions(inventory: Inventory): AskedOption[] {
+  const asked: AskedOption[] = [];
+  const tables: Array<{ ref: OptionTableRef; options: PgbackrestOption[] }> = [
+    { ref: { scope: 'global' }, options: inventory.pgbackrest.global },
+    { ref: { scope: 'stanza' }, options: inventory.pgbackrest.stanza },
+    ...inventory.pgbackrest.commands.map((section) => ({
+      ref: { scope: section.scope, command: section.command },
+      options: section.options,
+    })),
+  ];
+  for (const { ref, options } of tables)
+    for (const option of options)
+      asked.push({
+        ...option,
+        path: `${tablePath(ref)}.${option.key}`,
+        ...(ref.command ? { command: ref.command } : {}),
+        remove: `remove ${option.key} from [${tablePath(ref)}]`,
+      });
+  // retention.full and .diff are written whatever the config says (bsync's defaults since the first release).
+  for (const repo of inventory.repos) {
+    const path = `${repoKeyPath(inventory, repo)}.retention`;
+    const retention: Array<[string, string, string | number | undefined]> = [
+      ['full_type', 'full-type', repo.retention.fullType],
+      ['archive', 'archive', repo.retention.archive],
+      ['archive_type', 'archive-type', repo.retention.archiveType],
+    ];
+    for (const [key, option, value] of retention)
+      if (value !== undefined)
+        asked.push({
+          path: `${path}.${key}`,
+          key: `repo${repo.key}-retention-${option}`,
+          name: `repo-retention-${option}`,
+          values: [String(value)],
+          remove: `remove ${key} from ${path}`,
+        });
+  }
+  return asked;
+}
 
 /** Throws for the first option the host's pgBackRest does not have or take, naming host and versions. */
 export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts: HostFacts | undefined): void {
   const version = facts?.pgbackrestVersion;
   // No version: pgBackRest does not run there, which the plan reports as a problem of its own.
   if (!version) return;
-  for (const table of ['global', 'stanza'] as const) {
-    for (const option of inventory.pgbackrest[table]) {
-      const found = availability(option.name, version);
-      const problem = found.ok ? valueProblem(option.values, found.info) : null;
-      if (found.ok && problem === null) continue;
-      const why = found.ok
+  for (const option of askedOptions(inventory)) {
+    const found = availability(option.name, version);
+    const problem = found.ok ? valueProblem(option.values, found.info) : null;
+    // A `later` option taken on trust (a host newer than every list) has no command list to judge by.
+    const unread =
+      found.ok
+      && option.command !== undefined
+      && found.info.commands.length > 0
+      && !found.info.commands.includes(option.command);
+    const why = !found.ok
+      ? found.why
+      : problem !== null
         ? `by the option list of ${found.table}, ${option.key} ${problem}${takenBy(option.name, option.values)}`
-        : found.why;
-      throw new BsyncError(`pgbackrest.${table}.${option.key}: host ${host.name} runs pgBackRest ${version}: ${why}`, {
-        where: inventory.configPath,
-        hint: found.ok
+        : unread
+          ? `by the option list of ${found.table}, its ${option.command} command does not read ${option.key}${readBy(option.name, option.command!)}`
+          : found.info.beta
+            ? `${version} has ${option.name} as a beta feature only: pgBackRest refuses it without its internal beta option, which bsync does not set${regularIn(option.name)}`
+            : null;
+    if (why === null) continue;
+    throw new BsyncError(`${option.path}: host ${host.name} runs pgBackRest ${version}: ${why}`, {
+      where: inventory.configPath,
+      hint:
+        found.ok && problem !== null
           ? `Upgrade pgBackRest on ${host.name}, or give ${option.key} a value ${version} takes.`
-          : `Upgrade pgBackRest on ${host.name}, or remove ${option.key} from [pgbackrest.${table}].`,
-        hosts: [host.name],
-      });
-    }
+          : `Upgrade pgBackRest on ${host.name}, or ${option.remove}.`,
+      hosts: [host.name],
+    });
   }
 }
 
@@ -36,4 +103,18 @@ export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts:
 function takenBy(name: string, values: string[]): string {
   const taking = RELEASES.filter((release) => release.options[name] && !valueProblem(values, release.options[name]));
   return taking.length ? ` (pgBackRest ${taking.map((release) => release.version).join(', ')} takes it)` : '';
+}
+
+/** ` (pgBackRest 2.55's does)`: the releases whose table lists the option for the command. */
+function readBy(name: string, command: string): string {
+  const reading = RELEASES.filter((release) => release.options[name]?.commands.includes(command));
+  return reading.length ? ` (pgBackRest ${reading.map((release) => release.version).join(', ')} reads it there)` : '';
+}
+
+/** ` (pgBackRest 2.55 has it as a regular option)`. */
+function regularIn(name: string): string {
+  const regular = RELEASES.filter((release) => release.options[name] && !release.options[name].beta);
+  return regular.length
+    ? ` (pgBackRest ${regular.map((release) => release.version).join(', ')} has it as a regular option)`
+    : '';
 }

@@ -1,5 +1,5 @@
 // The pgbackrest.conf sections every host of a stanza gets, and the one per role.
-import type { HostSpec, Inventory, PgbackrestOption } from '../config/inventory.js';
+import type { HostSpec, Inventory, PgbackrestOption, Repo } from '../config/inventory.js';
 import type { HostFacts } from '../facts/types.js';
 import { PG_DATABASE, PG_OS_USER, pgbackrestUser } from '../facts/probe.js';
 import type { ConfSection, ConfValue } from '../resources/pgbackrest-conf.js';
@@ -28,13 +28,46 @@ export function globalSection(
       ...type.locationOptions(repo, ctx),
       ...(type.backupOptions?.(repo, ctx) ?? []),
       [`${p}path`, repo.path],
-      [`${p}retention-full`, repo.retention.full],
-      [`${p}retention-diff`, repo.retention.diff],
+      ...retentionOptions(repo),
     );
     const pass = passes.get(repo.key) ?? null;
     if (pass !== null) options.push([`${p}cipher-type`, repo.cipherType], [`${p}cipher-pass`, pass as ConfValue]);
   }
   return { name: 'global', options: withOperatorOptions(options, inventory.pgbackrest.global) };
+}
+
+/**
+ * repoN-retention-*: full and diff always (bsync's defaults 1 and 6), full-type, archive and
+ * archive-type only when the config sets them, so a config without them plans as before.
+ */
+function retentionOptions(repo: Repo): Array<[string, ConfValue]> {
+  const p = repoPrefix(repo);
+  const { full, fullType, diff, archive, archiveType } = repo.retention;
+  return [
+    [`${p}retention-full`, full],
+    ...(fullType ? [[`${p}retention-full-type`, fullType] as [string, ConfValue]] : []),
+    [`${p}retention-diff`, diff],
+    ...(archive !== undefined ? [[`${p}retention-archive`, archive] as [string, ConfValue]] : []),
+    ...(archiveType ? [[`${p}retention-archive-type`, archiveType] as [string, ConfValue]] : []),
+  ];
+}
+
+/**
+ * A host's pgbackrest.conf sections: [global], its command sections ([global:archive-push]),
+ * the stanza's, then the stanza's command sections ([<stanza>:backup]), each kind sorted by
+ * command, so the file's bytes depend on the config only.
+ */
+export function confSections(inventory: Inventory, global: ConfSection, stanza: ConfSection): ConfSection[] {
+  const commands = (scope: 'global' | 'stanza', name: string) =>
+    inventory.pgbackrest.commands
+      .filter((section) => section.scope === scope)
+      .map(
+        (section): ConfSection => ({
+          name: `${name}:${section.command}`,
+          options: withOperatorOptions([], section.options),
+        }),
+      );
+  return [global, ...commands('global', 'global'), stanza, ...commands('stanza', stanza.name)];
 }
 
 /**

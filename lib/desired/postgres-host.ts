@@ -44,7 +44,7 @@ import { patroniYmlNeeds, planReplicaMethods } from '../resources/patroni-local.
 import type { PostgresFacts } from '../facts/types.js';
 import { checkServerVersion, serverLayout } from './layout.js';
 import { serviceStep } from '../resources/pg-service.js';
-import { globalSection, stanzaSection } from './pgbackrest.js';
+import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -132,7 +132,11 @@ export function postgresHostResources(
     out,
     hostFacts,
     group,
-    [globalSection(inventory, zone, host, secrets.passes), stanzaSection(inventory, zone, [host], facts, false)],
+    confSections(
+      inventory,
+      globalSection(inventory, zone, host, secrets.passes),
+      stanzaSection(inventory, zone, [host], facts, false),
+    ),
     [confDir, ...caFiles, ...secrets.generators],
   );
 

@@ -13,10 +13,16 @@ export const PGBACKREST_LOG_DIR = '/var/log/pgbackrest';
 /** pgBackRest's default spool-path. */
 const PGBACKREST_SPOOL_DIR = '/var/spool/pgbackrest';
 
-/** The spool folder asynchronous archiving needs on PostgreSQL hosts, or null without archive-async. */
+/**
+ * The spool folder asynchronous archiving needs on PostgreSQL hosts, or null without
+ * archive-async: as archive-push reads the options (a [global:archive-push] section too),
+ * else archive-get.
+ */
 export function asyncSpoolPath(inventory: Inventory): string | null {
-  if (optionValue(inventory.pgbackrest, 'archive-async') !== 'y') return null;
-  return optionValue(inventory.pgbackrest, 'spool-path') ?? PGBACKREST_SPOOL_DIR;
+  for (const command of ['archive-push', 'archive-get'])
+    if (optionValue(inventory.pgbackrest, 'archive-async', command) === 'y')
+      return optionValue(inventory.pgbackrest, 'spool-path', command) ?? PGBACKREST_SPOOL_DIR;
+  return null;
 }
 
 export const sshDir = (user: string) => `~${user}/.ssh`;

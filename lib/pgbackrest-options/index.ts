@@ -87,6 +87,23 @@ export function lookupOption(key: string): NamedOption | null {
   return { key, name, index: Number(match[2]), info };
 }
 
+/**
+ * Every pgBackRest command that reads some release's pgbackrest.conf options (`archive-push`,
+ * `backup`, …), sorted: those a [global:COMMAND] section can serve (not help or version).
+ */
+export function commandNames(): string[] {
+  const names = new Set<string>();
+  for (const release of RELEASES)
+    for (const info of Object.values(release.options))
+      if (info.section !== 'command-line') for (const command of info.commands) names.add(command);
+  return [...names].sort();
+}
+
+/** The dependency pgBackRest's option table records for an option, from the newest release that records one. */
+export function dependOf(name: string): NonNullable<OptionInfo['depend']> | undefined {
+  return optionInfos(name).find((info) => info.depend)?.depend;
+}
+
 /** Names to suggest for a misspelt key: indexed options as their repo1-/pg1- form. */
 export function suggestableNames(): string[] {
   return [...ALL].map(([name, [info]]) =>

@@ -18,6 +18,14 @@ export interface OptionInfo {
   secure?: true;
   /** repoN-* and pgN-* options: written with an index, 1 to max. */
   index?: { prefix: 'repo' | 'pg'; max: number; pattern: string };
+  /**
+   * pgBackRest reads it only when another option is set (`option`), and, with `list`, only
+   * when that option has one of these values (booleans "true"/"false"); otherwise a
+   * pgbackrest.conf line of it is silently ignored. From the release's config.yaml `depend`.
+   */
+  depend?: { option: string; list?: string[] };
+  /** A beta feature of this release: pgBackRest refuses it unless its internal `beta` option is set. */
+  beta?: true;
   /** The commands whose help lists it. */
   commands: string[];
 }

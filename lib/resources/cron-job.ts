@@ -112,8 +112,8 @@ function pgbackrestBackup(words: string[]): BackupJob | null {
     } else positional.push(word);
   }
   const stanza = options.get('stanza');
-  // Without --type pgBackRest takes an incremental backup: not a job bsync schedules.
-  const type = options.get('type');
+  // Without --type pgBackRest takes an incremental backup (the backup command's default type).
+  const type = options.get('type') ?? 'incr';
   if (!positional.includes('backup') || !stanza || !type) return null;
   const repo = options.get('repo');
   return repo !== undefined && /^\d+$/.test(repo) ? { stanza, type, repo: Number(repo) } : { stanza, type };

@@ -55,7 +55,7 @@ trixie-backup1 127.0.1.93 trixie-backup trixie
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
-PACKAGES="mmdebstrap openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 iptables util-linux procps curl ca-certificates socat"
+PACKAGES="mmdebstrap openssh-server openssh-client pgbackrest postgresql-$PG_VERSION postgresql-client-$PG_VERSION patroni python3-psycopg2 etcd-server etcd-client cron openssl iproute2 iptables util-linux procps curl ca-certificates socat faketime"
 
 # shellcheck source=adopt-role.sh
 . "$HERE/adopt-role.sh"

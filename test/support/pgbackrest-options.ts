@@ -15,6 +15,13 @@
 //   PGBACKREST="chroot /var/cache/bsync-lab/trixie-rootfs pgbackrest" npm run pgbackrest-options -- /tmp/config.yaml
 //                                                      (PGBACKREST: the command that runs it, split at spaces)
 //
+// With --rules-only, only the rules between options are (re)written into an existing list:
+// `depend` (the option is read only when another option has one of some values) and `beta`
+// (the release refuses it without its internal beta option), from that release's own
+// config.yaml; the help is not asked, and nothing else in the file changes:
+//
+//   npm run pgbackrest-options -- --rules-only /tmp/config.yaml lib/pgbackrest-options/options-2.45.json
+//
 // Newer config.yaml files write some things differently, read here as the older ones mean them:
 // `default-type: literal|dynamic` (C text or argv[0], no default bsync can compare), defaults
 // and ranges that depend on another option's value (a list of `value: ...` maps; left out,
@@ -60,6 +67,43 @@ function allowList(table: Record<string, YamlOption>, option: YamlOption): strin
   return list.map((entry) => (typeof entry === 'object' && entry !== null ? Object.keys(entry)[0] : String(entry)));
 }
 
+/**
+ * The option's own `depend` (not a command's): the option it needs and, when given, the values
+ * that option must have (booleans as "true"/"false", as defaults are written). `depend: NAME`
+ * means NAME's dependency.
+ */
+function dependOf(table: Record<string, YamlOption>, option: YamlOption): OptionInfo['depend'] {
+  const depend = option.depend;
+  if (typeof depend === 'string') return dependOf(table, resolved(table, depend));
+  if (typeof depend !== 'object' || depend === null) return undefined;
+  const { option: name, list } = depend as { option?: unknown; list?: unknown };
+  if (typeof name !== 'string') return undefined;
+  return { option: name, ...(Array.isArray(list) ? { list: list.map((value) => String(value)) } : {}) };
+}
+
+/** The rules between options (depend, beta) of an option's definition, for its OptionInfo. */
+function rulesOf(table: Record<string, YamlOption>, option: YamlOption): Pick<OptionInfo, 'depend' | 'beta'> {
+  const depend = dependOf(table, option);
+  return { ...(depend ? { depend } : {}), ...(option.beta === true ? { beta: true } : {}) };
+}
+
+/** --rules-only: `depend` and `beta` of every option of an existing list, from config.yaml; nothing else changes. */
+function rulesOnly(table: Record<string, YamlOption>, yamlPath: string, listPath: string): void {
+  const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
+  const withRules = (part: Record<string, OptionInfo>) =>
+    Object.fromEntries(
+      Object.entries(part).map(([name, info]) => {
+        const { commands, depend: _depend, beta: _beta, ...rest } = info;
+        const rules = table[name] ? rulesOf(table, resolved(table, name)) : {};
+        return [name, { ...rest, ...rules, commands }];
+      }),
+    );
+  const updated: OptionData = { ...data, options: withRules(data.options), later: withRules(data.later) };
+  writeFileSync(listPath, `${JSON.stringify(updated, null, 2)}\n`);
+  const count = Object.values(updated.options).filter((info) => info.depend || info.beta).length;
+  console.log(`${listPath}: depend or beta for ${count} options, from ${yamlPath}`);
+}
+
 /** Every option `pgbackrest help COMMAND` lists, with the commands that list it. */
 function helpOptions(): Map<string, string[]> {
   const commands = [...pgbackrest('help').matchAll(/^ {4}([a-z-]+) {2,}/gm)]
@@ -75,14 +119,22 @@ function helpOptions(): Map<string, string[]> {
 }
 
 function main(): void {
-  const yamlPath = process.argv[2];
-  if (!yamlPath) throw new Error('usage: tsx test/support/pgbackrest-options.ts path/to/config.yaml');
+  const rules = process.argv[2] === '--rules-only';
+  const [yamlPath, listPath] = process.argv.slice(rules ? 3 : 2);
+  if (!yamlPath || (rules && !listPath))
+    throw new Error(
+      'usage: tsx test/support/pgbackrest-options.ts [--rules-only] path/to/config.yaml [options-<version>.json]',
+    );
   // uniqueKeys: newer tables give pg-host-port `default` twice (the later one counts, as for pgBackRest).
   const table = (
     parse(readFileSync(yamlPath, 'utf8'), { version: '1.2', uniqueKeys: false }) as {
       option: Record<string, YamlOption>;
     }
   ).option;
+  if (rules) {
+    rulesOnly(table, yamlPath, listPath);
+    return;
+  }
   const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
   if (!binary) throw new Error('pgbackrest version printed no version');
   // The release series: 2.55.1 -> 2.55 (2.45 stays 2.45).
@@ -124,6 +176,7 @@ function main(): void {
             },
           }
         : {}),
+      ...rulesOf(table, option),
       commands: help.get(name) ?? [],
     };
     if (help.has(name)) options[name] = info;

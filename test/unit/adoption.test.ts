@@ -91,6 +91,18 @@ describe('cron jobs that run the same backup', () => {
     expect(runsBackup(line, 's1', 'full')).toBe(false);
   });
 
+  it("a job without --type runs an incremental backup (pgBackRest's default type), so it is the incr job", () => {
+    expect(backupJobs('0 * * * * pgbackrest --stanza=s1 backup')).toEqual([{ stanza: 's1', type: 'incr' }]);
+    expect(runsBackup('0 * * * * pgbackrest --stanza=s1 backup', 's1', 'incr')).toBe(true);
+    const current = '0 * * * * pgbackrest --stanza=s1 backup\n';
+    const incr = { schedule: '10 */6 * * *', command: 'pgbackrest --stanza=s1 --type=incr backup', id: 'incr:s1' };
+    expect(text(desiredCrontab(current, [incr], 's1').template)).toBe(
+      '10 */6 * * * pgbackrest --stanza=s1 --type=incr backup # bsync:incr:s1\n',
+    );
+    // Without an incr schedule bsync wants no incr job, and leaves it alone.
+    expect(text(desiredCrontab(current, [FULL], 's1').template)).toBe(`${current}${OURS_FULL}\n`);
+  });
+
   it('`--stanza=x-1` is not stanza x-10, and x-10 is not x-1', () => {
     expect(backupJobs('0 1 * * * pgbackrest --stanza=x-1 --type=full backup')).toEqual([
       { stanza: 'x-1', type: 'full' },

@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { ConfigError } from '../../lib/errors.js';
-import { availability, lookupOption, optionInfos, RELEASES, tableFor } from '../../lib/pgbackrest-options/index.js';
+import {
+  availability,
+  commandNames,
+  dependOf,
+  lookupOption,
+  optionInfos,
+  RELEASES,
+  tableFor,
+} from '../../lib/pgbackrest-options/index.js';
 import { FIXTURES } from '../support/bsync.js';
 
 const [v2_45, v2_55] = RELEASES;
@@ -69,6 +77,29 @@ describe('the tables', () => {
       'tls-cipher-12',
       'tls-cipher-13',
     ]);
+  });
+});
+
+describe('the rules between options (depend, beta)', () => {
+  it("2.45's list has them from 2.45's own config.yaml; 2.55's has none yet, so the newest list that has one speaks", () => {
+    expect(v2_45.options['repo-block']).toMatchObject({
+      depend: { option: 'repo-bundle', list: ['true'] },
+      beta: true,
+    });
+    expect(v2_45.options['repo-hardlink'].depend).toEqual({ option: 'repo-bundle', list: ['false'] });
+    expect(v2_45.options['repo-storage-tag']).toBeUndefined();
+    expect(v2_45.options['repo-host-cert-file'].depend).toEqual({ option: 'repo-host-type', list: ['tls'] });
+    expect(Object.values(v2_55.options).some((info) => info.depend || info.beta)).toBe(false);
+    expect(dependOf('repo-block')).toEqual({ option: 'repo-bundle', list: ['true'] });
+    expect(dependOf('process-max')).toBeUndefined();
+  });
+
+  it('command sections can name the commands that read pgbackrest.conf options', () => {
+    expect(commandNames()).toEqual(
+      expect.arrayContaining(['archive-get', 'archive-push', 'backup', 'expire', 'restore']),
+    );
+    expect(commandNames()).not.toContain('help');
+    expect(commandNames()).not.toContain('version');
   });
 });
 
@@ -144,11 +175,14 @@ describe('the config loader takes a name or value any release takes', () => {
     expect(lookupOption('page-header-check')?.info.type).toBe('boolean');
     expect(optionInfos('backup-standby').map((info) => info.type)).toEqual(['string-id', 'boolean']);
     expect(
-      load('[pgbackrest.global]\npage-header-check = false\nrepo1-block-size-map = { "1GiB" = "64KiB" }\n').pgbackrest
-        .global,
+      load(
+        '[pgbackrest.global]\npage-header-check = false\nrepo1-bundle = true\nrepo1-block = true\nrepo1-block-size-map = { "1GiB" = "64KiB" }\n',
+      ).pgbackrest.global,
     ).toEqual([
       { key: 'page-header-check', name: 'page-header-check', values: ['n'] },
+      { key: 'repo1-block', name: 'repo-block', values: ['y'] },
       { key: 'repo1-block-size-map', name: 'repo-block-size-map', values: ['1GiB=64KiB'] },
+      { key: 'repo1-bundle', name: 'repo-bundle', values: ['y'] },
     ]);
   });
 

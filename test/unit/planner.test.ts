@@ -302,11 +302,16 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     );
   });
 
-  it('an option 2.55 no longer lists is refused for a 2.55 host and planned for a 2.45 host', () => {
-    expect(refusal('repo1-block-size-map = { "1GiB" = "64KiB" }', '2.55.1')).toBe(
+  it('an option 2.55 no longer lists is refused for a 2.55 host; 2.45 refuses block incremental without its beta option', () => {
+    const block = 'repo1-bundle = true\nrepo1-block = true';
+    expect(refusal(`${block}\nrepo1-block-size-map = { "1GiB" = "64KiB" }`, '2.55.1')).toBe(
       'pgbackrest.global.repo1-block-size-map: host ssh-pg1 runs pgBackRest 2.55.1: 2.55.1 does not have repo-block-size-map (pgBackRest 2.45 had it; 2.55 does not list it)',
     );
-    expect(refusal('repo1-block-size-map = { "1GiB" = "64KiB" }', '2.45')).toBeNull();
+    expect(refusal(block, '2.55.1')).toBeNull();
+    // 2.45's config.yaml marks repo-block `beta`: pgBackRest 2.45 throws without --beta.
+    expect(refusal(block, '2.45')).toBe(
+      'pgbackrest.global.repo1-block: host ssh-pg1 runs pgBackRest 2.45: 2.45 has repo-block as a beta feature only: pgBackRest refuses it without its internal beta option, which bsync does not set (pgBackRest 2.55 has it as a regular option)',
+    );
   });
 
   it("a value only 2.55 takes is refused for a 2.45 host by 2.45's table and planned for a 2.55 host", () => {

@@ -67,7 +67,7 @@ describe('[[repo]] in the config', () => {
       ].join('\n'),
     );
     expect(failure(TWO.replace('retention = { full = 4 }', 'retention = { full = 0 }'))).toBe(
-      'repo[2].retention.full: must be at least 1, got 0',
+      'repo[2].retention.full: must be at least 1, got 0: pgBackRest keeps at least one full backup, or with full_type = "time" the full backups of at least one day',
     );
   });
 
