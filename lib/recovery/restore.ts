@@ -710,7 +710,9 @@ function standbyPlan(parts: {
 }): RestorePlan {
   const { out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started } = parts;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
-  const ready = `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= ${shq(backup.lsnStop ?? '0/0')}::pg_lsn`;
+  // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
+  const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
+  const ready = `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= '${lsnStop}'::pg_lsn`;
   const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
   out.add(
     'standby_ready',

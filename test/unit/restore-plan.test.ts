@@ -318,7 +318,8 @@ describe('a standby from the repository (--standby)', () => {
     expect(command).toContain('--set=20261202-003350F_20261202-023350I');
     expect(command).not.toMatch(/--target|--type=time/);
     const ready = result.resources.find((resource) => resource.kind === 'standby_ready')!.change!.steps[0].command;
-    expect(ready).toMatch(/pg_last_wal_replay_lsn\(\) >= .*0\/7000100.*::pg_lsn/);
+    // The LSN as an SQL literal inside the shell-quoted query: '0/7000100'::pg_lsn.
+    expect(ready).toContain("pg_last_wal_replay_lsn() >= '\\''0/7000100'\\''::pg_lsn");
     expect(result.operation.request.standby).toBe(true);
     expect(result.operation.notes.join('\n')).toContain('primary_conninfo');
   });
