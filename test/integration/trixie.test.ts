@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bigIdsAsText } from '../../lib/facts/repo.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
-import { upTrixie } from '../lab/lab.js';
+import { sshRun, upTrixie } from '../lab/lab.js';
 import {
   checksum,
   converge,
@@ -123,10 +123,13 @@ pg_port = 5432
     // The upgrade as docs/recovery.md describes it: a dump of the old server restored into
     // the new one (Debian 13, PostgreSQL 17, pgBackRest 2.55), the old one stopped.
     const dump = await sh('s3-pg1', 'cd / && runuser -u postgres -- pg_dump -Fp --no-owner postgres');
-    await sh(
+    // On stdin: a dump is larger than a command line may be.
+    const restored = await sshRun(
       'trixie-pg1',
-      `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres <<'DUMP'\n${dump}\nDUMP`,
+      'cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres',
+      dump,
     );
+    expect(restored.code, restored.stderr).toBe(0);
     expect(await checksum('trixie-pg1')).toBe(written);
     await sh('s3-pg1', 'pg_ctlcluster 15 main stop');
 

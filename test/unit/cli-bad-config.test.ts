@@ -26,7 +26,9 @@ describe('bad configs', () => {
     // A message that names no place would pass a check that only looks for words.
     for (const name of fixtures) {
       const { expect: message } = expectations(`${BAD}${name}`);
-      expect(message, name).toMatch(/^[a-z_]+(\[\d+\])?(\.([\w-]+|"[\w:-]+")(\[\d+\])?)*: \S|^TOML syntax error$|^unknown key "/);
+      expect(message, name).toMatch(
+        /^[a-z_]+(\[\d+\])?(\.([\w-]+|"[\w:-]+")(\[\d+\])?)*: \S|^TOML syntax error$|^unknown key "/,
+      );
     }
   });
 
