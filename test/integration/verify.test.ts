@@ -326,7 +326,9 @@ describe('status and verify on ssh repositories', () => {
     it("what the restoring user left in an interrupted run's folder (links, a pid file naming root's process) is removed as theirs; verify then passes", async () => {
       const leftover = '/var/tmp/bsync-verify/pgedge-lab-1.plantedABC';
       // A root process the pid file names: the old cleanup killed it with kill -9, as root.
-      const victim = (await sh('ssh-backup1', 'cd / && setsid sleep 900 </dev/null >/dev/null 2>&1 & echo $!')).trim();
+      const victim = (
+        await sh('ssh-backup1', 'cd / && { setsid sleep 900 </dev/null >/dev/null 2>&1 & echo $!; }')
+      ).trim();
       expect(victim).toMatch(/^\d+$/);
       // What a crashed run leaves (root made the folder and gave it to backrest), and what backrest put in it.
       await sh(
