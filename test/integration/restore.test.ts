@@ -289,6 +289,22 @@ describe('bsync restore, ssh repository (backup host)', () => {
     await converge(SSH);
   }, 600_000);
 
+  it('refuses a clone onto a file system with too little space, naming both sizes, before anything stops or is written', async () => {
+    // A 16 MiB file system on the backup host: the backup set restores to more than that.
+    await sh('ssh-backup1', 'mkdir -p /mnt/small && mount -t tmpfs -o size=16m,mode=0755 tmpfs /mnt/small');
+    try {
+      const pid = await postmaster('ssh-pg1');
+      const run = await restore(SSH, '--zone', '1', '--to', 'ssh-backup1:/mnt/small/clone', '--port', '5434', '--yes');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/needs about \d+ MiB; \d+ MiB can be had there/);
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(await sh('ssh-backup1', 'ls -A /mnt/small')).toBe('');
+      expect(await postmaster('ssh-pg1')).toBe(pid);
+    } finally {
+      await onHost('ssh-backup1', 'umount /mnt/small; rmdir /mnt/small');
+    }
+  }, 300_000);
+
   it('a saved restore plan applies once it still holds, and is refused as stale when the server changed', async () => {
     const { target, first } = await twoBatches('ssh-pg1');
     const file = join(work, 'restore.plan.json');
