@@ -57,7 +57,17 @@ export function planStanza(stanza: string, user: string, repos: RepoFacts[], ser
       repos.length === 1
         ? 'the repository holds no backup.info for this stanza'
         : `${missing.map((repo) => `repo${repo.key}`).join(' and ')} ${missing.length === 1 ? 'holds' : 'hold'} no backup.info for this stanza`,
-    steps: [{ user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn stanza-create` }],
+    // A host that had no pgbackrest.conf could not ask the repository (an object store seen
+    // from a new server after a major upgrade): stanza-create then meets the old database's
+    // stanza and refuses, and the next plan, which can ask, shows stanza-upgrade with both.
+    steps: [
+      {
+        user,
+        command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn stanza-create || { echo ${shq(
+          'if the repository holds this stanza for another database (after a major upgrade or a new initdb), bsync plan now shows stanza-upgrade naming both',
+        )} >&2; exit 1; }`,
+      },
+    ],
   };
 }
 

@@ -134,6 +134,14 @@ pg_port = 5432
     await sh('s3-pg1', 'pg_ctlcluster 15 main stop');
 
     const upgraded = upgradeConfig('trixie-pg1', '127.0.1.91', 17);
+    // The new server has no pgbackrest.conf yet, so it cannot ask the bucket: the first
+    // apply sets it up, and its stanza-create meets the stanza of PostgreSQL 15 and stops
+    // there, saying what comes next; nothing is written into the stanza.
+    const first = await bsync(['apply', '-c', upgraded, '--yes', '--allow-restart']);
+    expect(first.code).toBe(1);
+    expect(first.stdout + first.stderr).toContain('bsync plan now shows stanza-upgrade naming both');
+    expect((await infoOn('trixie-pg1')).db.map((db: { version: string }) => db.version)).toEqual(['15']);
+    // Now it can ask: the plan names both databases.
     const plan = await bsync(['plan', '-c', upgraded]);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     const systemId = (await psql('trixie-pg1', 'SELECT system_identifier FROM pg_control_system()')).trim();
