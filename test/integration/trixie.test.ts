@@ -84,7 +84,9 @@ describe('a major upgrade, PostgreSQL 15 to 17: one stanza in the bucket, stanza
     const text = `${head
       .replace('name = "lab"', 'name = "upgrade"')
       .replace('pg_version = 15', `pg_version = ${version}`)
-      .replace('path = "/bsync"', 'path = "/upgrade"')}[[host]]
+      .replace('path = "/bsync"', 'path = "/upgrade"')
+      // Two fulls kept: the old database's stays beside the new one's (with 1 it would expire).
+      .replace('retention = { full = 1, diff = 6 }', 'retention = { full = 2, diff = 6 }')}[[host]]
 name = "${host}"
 address = "${address}"
 role = "postgres"
