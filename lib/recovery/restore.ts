@@ -525,20 +525,28 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     );
   return {
     resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: {
-      command: 'restore',
-      request: {
-        zone: zone.zone,
-        host: host.name,
-        target: targetText(request.target),
-        set: backup.label,
-        repo: repoKey,
-        delta: request.delta,
-        targetAction: request.targetAction,
-        allowOverwrite: request.allowOverwrite,
-      },
-      notes,
-    },
+    operation: { command: 'restore', request: requestRecord(zone, host, request, backup, repoKey), notes },
+  };
+}
+
+/** What a saved restore plan records of its request, the backup set pinned (restoreRequestOf reads it back). */
+function requestRecord(
+  zone: Zone,
+  host: HostSpec,
+  request: RestoreRequest,
+  backup: BackupInfo,
+  repoKey: number,
+): PlanOperation['request'] {
+  return {
+    zone: zone.zone,
+    host: host.name,
+    target: targetText(request.target),
+    set: backup.label,
+    repo: repoKey,
+    delta: request.delta,
+    targetAction: request.targetAction,
+    allowOverwrite: request.allowOverwrite,
+    ...(request.standby ? { standby: true } : {}),
   };
 }
 
@@ -618,6 +626,20 @@ export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string
   });
 }
 
+/** Shell lines that wait until `query` answers t, failing at once with the log's tail when the postmaster is gone. */
+function waitUntil(psql: string, query: string, layout: ServerLayout): string[] {
+  const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
+  return [
+    'n=0',
+    `until [ "$(${psql} -c ${shq(`${query};`)} 2>/dev/null)" = t ]; do`,
+    `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
+    `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
+    '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
+    '  sleep 1',
+    'done',
+  ];
+}
+
 /**
  * Waits (as postgres, over the local socket) until the server answers and recovery has
  * ended (or paused); fails at once with the log's tail when the postmaster is gone. After a
@@ -643,16 +665,7 @@ function recoveryWaitStep(host: HostSpec, layout: ServerLayout, promote: boolean
     // One statement per -c: ALTER SYSTEM cannot run inside the transaction a multi-statement string makes.
     .map((name) => `-c ${shq(`ALTER SYSTEM RESET ${name}`)}`)
     .join(' ');
-  const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
-  const lines = [
-    'n=0',
-    `until [ "$(${psql} -c ${shq(`${done};`)} 2>/dev/null)" = t ]; do`,
-    `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
-    `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
-    '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
-    '  sleep 1',
-    'done',
-  ];
+  const lines = waitUntil(psql, done, layout);
   if (promote) {
     lines.push(
       `tli=$(${psql} -c 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)')`,
@@ -713,7 +726,6 @@ function standbyPlan(parts: {
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
   const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
   const ready = `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= '${lsnStop}'::pg_lsn`;
-  const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
   out.add(
     'standby_ready',
     undefined,
@@ -726,13 +738,7 @@ function standbyPlan(parts: {
         {
           user: PG_OS_USER,
           command: [
-            'n=0',
-            `until [ "$(${psql} -c ${shq(`${ready};`)} 2>/dev/null)" = t ]; do`,
-            `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
-            `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
-            '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
-            '  sleep 1',
-            'done',
+            ...waitUntil(psql, ready, layout),
             `${psql} -c "SELECT 'standby: ' || coalesce((SELECT status || ' from ' || sender_host FROM pg_stat_wal_receiver), 'replaying the archive, not streaming (no primary_conninfo, or the primary does not answer)')"`,
           ].join('\n'),
         },
@@ -744,17 +750,7 @@ function standbyPlan(parts: {
     resources: out.resources,
     operation: {
       command: 'restore',
-      request: {
-        zone: zone.zone,
-        host: host.name,
-        target: targetText(request.target),
-        set: backup.label,
-        repo: repoKey,
-        delta: request.delta,
-        targetAction: request.targetAction,
-        allowOverwrite: request.allowOverwrite,
-        standby: true,
-      },
+      request: requestRecord(zone, host, request, backup, repoKey),
       notes: [
         pg?.running
           ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
