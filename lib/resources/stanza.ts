@@ -2,6 +2,7 @@
 // backups run. Both are decided from the repositories' own state, so an apply that was
 // interrupted after stanza-create still takes its backups next time.
 import { shq } from '../formats/shell.js';
+import { serverMajor } from '../facts/postgres.js';
 import type { PostgresFacts, RepoFacts, StanzaDatabase } from '../facts/types.js';
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';
@@ -9,7 +10,7 @@ import type { NeedsPart } from '../facts/needs.js';
 /** The database a running server is, as pgBackRest names it in backup.info. */
 function serverDatabase(server: PostgresFacts | undefined): Omit<StanzaDatabase, 'id'> | null {
   if (!server?.running || !server.systemId || !server.versionNum) return null;
-  return { version: String(Math.floor(server.versionNum / 10000)), systemId: server.systemId };
+  return { version: String(serverMajor(server)), systemId: server.systemId };
 }
 
 const described = (db: Omit<StanzaDatabase, 'id'>) => `PostgreSQL ${db.version} (system identifier ${db.systemId})`;
