@@ -7,7 +7,9 @@
 // Beside the data directory a marker file (`<path>.bsync-clone`) says the folder is a
 // clone bsync made and whether it was finished: an interrupted clone is cleared and made
 // again by the next run; a finished one is replaced only with --allow-overwrite; a folder
-// without the marker is never touched.
+// without the marker is never touched. A lock file beside it (`<path>.lock`, root's) is
+// held while a clone is cleared and restored, so a restore that a killed bsync left running
+// on the host is waited for, not written over.
 //
 // The folder's parent must be one only root can change (it holds the marker, written by
 // root); inside the clone's folder, which the restoring user owns, everything is done as
@@ -157,7 +159,7 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
     fields,
     steps,
   });
-  const vars = `P=${shq(path)} M=${shq(marker)} U=${shq(runAs)} PORT=${request.port}`;
+  const vars = `P=${shq(path)} M=${shq(marker)} L=${shq(`${path}.lock`)} U=${shq(runAs)} PORT=${request.port}`;
   const bins = binaryDirs({ pgVersion, ...(binDir ? { binDir } : {}) });
   const findBin = `BIN=; for d in ${bins.map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done; [ -n "$BIN" ] || { echo "no PostgreSQL ${pgVersion} server binaries on this host (looked in ${bins.join(', ')})" >&2; exit 1; }`;
   const prepared = out.add(
@@ -179,7 +181,10 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
       [
         {
           user: runAs,
+          // Under the clone's lock, as prepare took it: a killed run's restore is waited for.
           command: [
+            'flock -w 86400',
+            shq(`${path}.lock`),
             pgbackrest,
             // Its own spool folder: the host's may belong to another user, and stays untouched.
             `--spool-path=${shq(`${path}.spool`)}`,
@@ -271,6 +276,10 @@ function prepareScript(vars: string, findBin: string, allowOverwrite: boolean): 
     FOLDER_FUNCTIONS,
     // The marker and the folder's siblings live in the parent: root's alone, or nothing happens.
     `bsync_trusted_folder "$(dirname "$P")" 0755 ${shq(PARENT_HINT)} >/dev/null || exit 1`,
+    // A clone whose bsync was killed may still restore on the host: wait for it, then clear.
+    'bsync_lock_file "$L" || exit 1',
+    'exec 9<"$L"',
+    'flock -w 86400 9 || { echo "another clone into $P still runs on this host" >&2; exit 1; }',
     'state=$(cat "$M" 2>/dev/null)',
     'if [ -e "$P" ] && [ -n "$(ls -A "$P" 2>/dev/null)" ]; then',
     '  case "$state" in',

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bsync, FIXTURES, STACK_TRACE, startBsync } from '../support/bsync.js';
+import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
 import { shq } from '../../lib/formats/shell.js';
 import {
@@ -15,6 +15,7 @@ import {
   converge,
   expectNoChanges,
   expectRestored,
+  killWhile,
   psql,
   restore,
   timeline,
@@ -117,7 +118,7 @@ async function restoreWith(edit: (config: string) => string, args: string[]) {
 async function removeClone(host: string, path: string): Promise<void> {
   await onHost(
     host,
-    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.spool ${path}.bsync-clone`,
+    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.spool ${path}.bsync-clone ${path}.lock`,
   );
 }
 
@@ -346,26 +347,47 @@ describe('bsync restore, ssh repository (backup host)', () => {
       const { target, first } = await twoBatches('ssh-pg1');
       const before = await timeline('ssh-pg1');
       const args = ['restore', '-c', SSH, '--zone', '1', '--target', `time=${target}`, '--allow-overwrite', '--yes'];
-      const running = startBsync(args);
-      const reached = await new Promise<boolean>((resolve) => {
-        running.child.stderr!.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes(`ssh-pg1: ${step}...`)) resolve(true);
-        });
-        running.child.on('close', () => resolve(false));
-      });
-      expect(reached, `the restore never started ${step}`).toBe(true);
-      running.child.kill('SIGKILL');
-      const killed = await running.done;
-      // The kill landed at this boundary: the step had started, the next one had not.
+      // The kill lands at this boundary: the step has started, the next one has not.
       const next = STEPS[STEPS.indexOf(step) + 1];
-      expect(killed.stderr).toContain(`ssh-pg1: ${step}...`);
-      if (next) expect(killed.stderr).not.toContain(`ssh-pg1: ${next}...`);
-      expect(killed.stdout + killed.stderr).not.toContain('Apply complete');
+      await killWhile(args, `ssh-pg1: ${step}...`, next && `ssh-pg1: ${next}...`);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       if (serverRuns !== undefined) expect((await postmaster('ssh-pg1')) !== '').toBe(serverRuns);
       const rerun = await bsync(args);
       await expectRestored('ssh-pg1', rerun, first, before);
       await expectNoChanges(SSH);
+    },
+    600_000,
+  );
+  // A clone's boundaries, in order: the source's WAL, then the clone host's four steps.
+  const CLONE_STEPS = [
+    'ssh-pg1: restore_wal',
+    'ssh-backup1: clone_prepare',
+    'ssh-backup1: clone_restore',
+    'ssh-backup1: clone_configure',
+    'ssh-backup1: clone_start',
+  ];
+  it.each(CLONE_STEPS)(
+    'a clone killed while %s runs: the rerun starts it with the data at the target, without --allow-overwrite',
+    async (step) => {
+      const path = '/var/lib/bsync-clones/pgedge-lab-1';
+      const { target, first } = await twoBatches('ssh-pg1');
+      const pid = await postmaster('ssh-pg1');
+      const args = ['restore', '-c', SSH, '--zone', '1', '--to', `ssh-backup1:${path}`, '--port', '5433'];
+      const all = [...args, '--target', `time=${target}`, '--yes'];
+      try {
+        const next = CLONE_STEPS[CLONE_STEPS.indexOf(step) + 1];
+        await killWhile(all, `${step}...`, next && `${next}...`);
+        const rerun = await bsync(all);
+        expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+        const sql = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM restore_probe`;
+        expect((await onClone('ssh-backup1', 'backrest', path, 5433, sql)).trim()).toBe(first);
+        expect(await onClone('ssh-backup1', 'backrest', path, 5433, 'SHOW archive_mode')).toBe('off\n');
+        // One clone server in the folder, and the source never stopped.
+        expect(await sh('ssh-backup1', `pgrep -u backrest -fc 'postgres -D ${path}$' || true`)).toBe('1\n');
+        expect(await postmaster('ssh-pg1')).toBe(pid);
+      } finally {
+        await removeClone('ssh-backup1', path);
+      }
     },
     600_000,
   );

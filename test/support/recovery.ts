@@ -2,7 +2,7 @@
 // a target time and its checksum, the timeline, and the checks after a restore.
 import { expect } from 'vitest';
 import { shq } from '../../lib/formats/shell.js';
-import { bsync, type BsyncRun } from './bsync.js';
+import { bsync, startBsync, type BsyncRun } from './bsync.js';
 import { sh } from './lab.js';
 
 export const psql = (host: string, sql: string) =>
@@ -64,4 +64,28 @@ export async function expectRestored(
   expect(await timeline(host)).toBeGreaterThan(timelineBefore);
   // Archiving goes on: the new timeline's WAL reaches the repository.
   await sh(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${stanza} check`);
+}
+
+/**
+ * Runs bsync with `args` and kills it (SIGKILL) as soon as its progress says `started`,
+ * then proves the kill landed there: that line was printed, `notYet` (the next step) was
+ * not, and the apply never completed.
+ */
+export async function killWhile(args: string[], started: string, notYet?: string): Promise<BsyncRun> {
+  const running = startBsync(args);
+  let seen = '';
+  const reached = await new Promise<boolean>((resolve) => {
+    running.child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(started)) resolve(true);
+    });
+    running.child.on('close', () => resolve(false));
+  });
+  running.child.kill('SIGKILL');
+  const killed = await running.done;
+  expect(reached, `the run never started ${started}:\n${killed.stdout}${killed.stderr}`).toBe(true);
+  expect(killed.stderr).toContain(started);
+  if (notYet) expect(killed.stderr).not.toContain(notYet);
+  expect(killed.stdout + killed.stderr).not.toContain('Apply complete');
+  return killed;
 }

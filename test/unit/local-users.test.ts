@@ -409,6 +409,29 @@ describe.skipIf(!AS_ROOT || NOBODY === '')("a clone's folder, for real", () => {
     expect(ownerOfLink(`${path}.bsync-clone`)).toBe('root');
   });
 
+  it('a clone a killed bsync left restoring is waited for: prepare clears nothing while its lock is held', async () => {
+    const parent = join(work, 'clones-locked');
+    mkdirSync(parent, { mode: 0o755 });
+    const path = join(parent, 'c1');
+    mkdirSync(path, { mode: 0o700 });
+    writeFileSync(join(path, 'PG_VERSION'), '15\n');
+    writeFileSync(`${path}.bsync-clone`, 'restoring\n');
+    writeFileSync(`${path}.lock`, '');
+    // The earlier run's restore, still holding the lock as the restore step takes it.
+    const holder = spawn('/bin/sh', ['-c', `exec 9<'${path}.lock' && flock 9 && exec sleep 600`], { stdio: 'ignore' });
+    sleepers.push(holder);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const command = remoteCommand('root', steps(path).prepare[0].command, undefined, undefined);
+    const prepare = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ended = new Promise<number | null>((resolve) => prepare.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(prepare.exitCode, 'prepare went on while the lock was held').toBeNull();
+    expect(readdirSync(path)).toEqual(['PG_VERSION']);
+    holder.kill('SIGKILL');
+    expect(await ended).toBe(0);
+    expect(readdirSync(path)).toEqual([]);
+  });
+
   it('links its user planted where the configure step writes are written through as that user only: refused', () => {
     const parent = join(work, 'clones2');
     mkdirSync(parent, { mode: 0o755 });
