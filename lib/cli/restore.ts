@@ -55,9 +55,9 @@ export function restorePlanning(request: RestoreRequest): Planning {
     again: `bsync restore ${options.join(' ')} --out FILE`,
     plan: async (session, facts, nonce) => {
       const { inventory } = session;
-      const { host, dataDirectory } = usingFacts(session, facts, (checked) => {
+      const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
         const place = restorePlace(inventory, request, checked);
-        return { host: place.host, dataDirectory: pgDataOf(place.host, checked.get(place.host.name)) };
+        return { ...place, dataDirectory: pgDataOf(place.host, checked.get(place.host.name)) };
       });
       const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
       return usingFacts(session, facts, (checked) => {
@@ -65,8 +65,14 @@ export function restorePlanning(request: RestoreRequest): Planning {
         try {
           setup = desiredResources(inventory, checked);
         } catch (error) {
-          // A server that is down cannot be planned for; the restore is what brings it back.
-          if (!(error instanceof HostError && error.host === host.name)) throw error;
+          // A server that is down cannot be planned for; the restore is what brings it back
+          // (in a Patroni zone also the replicas an interrupted restore left stopped).
+          const down = (name: string) =>
+            name === host.name
+            || (inventory.patroni !== undefined
+              && zone.postgresHosts.some((member) => member.name === name)
+              && !checked.get(name)?.postgres?.running);
+          if (!(error instanceof HostError && down(error.host))) throw error;
         }
         const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
         return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);

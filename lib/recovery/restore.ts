@@ -22,6 +22,7 @@ import type { Change, Resource, ResourceRef, Step } from '../resources/types.js'
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import { neededBytes } from '../verify/targets.js';
+import { interruptedRestore, markStep, restoreMarkNeeds, unmarkStep } from './interrupted.js';
 import {
   lsnValue,
   parseTarget,
@@ -68,6 +69,11 @@ export function restoreRequestOf(operation: PlanOperation): RestoreRequest {
   };
 }
 
+/** The Patroni scope the zone's members report (any of them). */
+function patroniScope(zone: Zone, facts: FactsByHost): string {
+  return zone.postgresHosts.map((host) => facts.get(host.name)?.patroni?.scope).find(Boolean) ?? '';
+}
+
 /** The zone and host a restore is for: the asked-for host, else the zone's primary, else its only PostgreSQL host. */
 export function restorePlace(
   inventory: Inventory,
@@ -94,7 +100,8 @@ export function restorePlace(
     });
   }
   if (spec) return { zone, host: spec };
-  // Patroni names its leader even while a restore has its server stopped.
+  // Patroni names its leader; paused, not once the leader's server stopped: then the
+  // member an interrupted restore marked is the one to restore.
   const leader = inventory.patroni
     ? zone.postgresHosts.find((host) =>
         facts
@@ -105,6 +112,9 @@ export function restorePlace(
       )
     : undefined;
   if (leader) return { zone, host: leader };
+  const interrupted =
+    inventory.patroni && facts ? interruptedRestore(patroniScope(zone, facts), zone.postgresHosts, facts) : undefined;
+  if (interrupted) return { zone, host: interrupted };
   const primary = zone.postgresHosts.find(
     (host) => facts?.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery,
   );
@@ -142,7 +152,10 @@ export function restoreNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] 
     ...(debianConfig ? [debianConfig] : []),
     ...(major ? packagedBinDirs(major).map((dir) => `${dir}/pg_ctl`) : []),
   ];
-  return [{ files: paths.map((path) => ({ path, readContent: false })) }];
+  return [
+    { files: paths.map((path) => ({ path, readContent: false })) },
+    ...(inventory.patroni ? [restoreMarkNeeds] : []),
+  ];
 }
 
 /** The server's layout: what it says when it runs, else the config and the files found. */
@@ -371,7 +384,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
         'patroni_pause',
         cluster.scope,
         `pause Patroni's cluster ${cluster.scope}`,
-        run('no failover and no restart while the leader is restored', [cluster.pause]),
+        run('no failover and no restart while the leader is restored', [markStep(cluster.scope), cluster.pause]),
         [archived],
       )
     : undefined;
@@ -480,7 +493,7 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
         'patroni_resume',
         cluster.scope,
         `resume Patroni's cluster ${cluster.scope}`,
-        run('the restored server leads again', [cluster.resume]),
+        run('the restored server leads again', [cluster.resume, unmarkStep]),
         [ended],
       )
     : undefined;
@@ -580,10 +593,15 @@ function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts:
     patroni.members.some(
       (entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address),
     );
-  if (!isLeader(host)) {
-    const leader = zone.postgresHosts.find(isLeader);
+  const leader = zone.postgresHosts.find(isLeader);
+  const interrupted = leader ? undefined : interruptedRestore(patroni.scope, zone.postgresHosts, facts);
+  if (!isLeader(host) && host !== interrupted) {
     throw new BsyncError(`${host.name} is not the leader of Patroni's cluster ${patroni.scope}: restore the leader`, {
-      hint: leader ? `Plan again with --host ${leader.name} (or without --host).` : 'Patroni names no leader now.',
+      hint: leader
+        ? `Plan again with --host ${leader.name} (or without --host).`
+        : interrupted
+          ? `An interrupted restore was restoring ${interrupted.name}: plan again with --host ${interrupted.name} (or without --host).`
+          : 'Patroni names no leader now.',
     });
   }
   const patronictl = (args: string) => `patronictl -c ${shq(config)} ${args}`;

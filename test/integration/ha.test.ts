@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { onHost, resetScenario } from '../support/lab.js';
+import { killWhile } from '../support/recovery.js';
 
 const CONFIG = `${FIXTURES}lab/ha.toml`;
 const STANZA = 'pgedge-lab-1';
@@ -39,40 +40,44 @@ async function pgbackrest(args: string): Promise<{ code: number; stdout: string;
   return onHost('ha-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} ${args}`);
 }
 
-/**
- * A point-in-time recovery of the leader to a moment between two commits: exactly the
- * first batch on every member (by checksum), replicas rebuilt and streaming, `check`
- * passing (run by `checkOn(leader)` where the repository is read), no changes after.
- */
-async function expectPatroniPitr(
-  config: string,
-  checkOn: (leader: string) => Promise<{ code: number; stderr: string }>,
-): Promise<void> {
+const haSql = (host: string, query: string) =>
+  onHost(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`);
+const HA_SUM = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM ha_probe`;
+
+/** Batch A on the leader, the time, then batch B: a recovery to that time gives back exactly A. */
+async function haBatches(): Promise<{ lead: string; target: string; first: string }> {
   const lead = await leader();
-  const sql = (host: string, query: string) =>
-    onHost(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`);
-  const sum = `SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM ha_probe`;
-  await sql(lead, 'DROP TABLE IF EXISTS ha_probe');
-  await sql(lead, 'CREATE TABLE ha_probe (id int PRIMARY KEY, v text)');
-  await sql(lead, 'INSERT INTO ha_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
-  const first = (await sql(lead, sum)).stdout.trim();
+  await haSql(lead, 'DROP TABLE IF EXISTS ha_probe');
+  await haSql(lead, 'CREATE TABLE ha_probe (id int PRIMARY KEY, v text)');
+  await haSql(lead, 'INSERT INTO ha_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
+  const first = (await haSql(lead, HA_SUM)).stdout.trim();
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const target = new Date().toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
-  await sql(lead, "INSERT INTO ha_probe SELECT g, 'B' FROM generate_series(3001, 4000) g");
-  await sql(lead, "UPDATE ha_probe SET v = 'changed' WHERE id % 5 = 0");
-  expect((await sql(lead, sum)).stdout.trim()).not.toBe(first);
+  await haSql(lead, "INSERT INTO ha_probe SELECT g, 'B' FROM generate_series(3001, 4000) g");
+  await haSql(lead, "UPDATE ha_probe SET v = 'changed' WHERE id % 5 = 0");
+  expect((await haSql(lead, HA_SUM)).stdout.trim()).not.toBe(first);
+  return { lead, target, first };
+}
 
-  const run = await bsync(['restore', '-c', config, '--target', `time=${target}`, '--allow-overwrite', '--yes']);
+/**
+ * After a restore of the leader `lead` to batch A (`first`): it still leads with exactly A,
+ * every replica is rebuilt from it, streams and holds A (by checksum), `check` passes (run
+ * by `checkOn(leader)` where the repository is read), and the zone plans no changes.
+ */
+async function expectPatroniRestored(
+  config: string,
+  run: { code: number; stdout: string; stderr: string },
+  lead: string,
+  first: string,
+  checkOn: (leader: string) => Promise<{ code: number; stderr: string }>,
+): Promise<void> {
   expect(run.code, run.stdout + run.stderr).toBe(0);
-  expect(run.stdout).toContain(`Patroni's cluster bsync-ha is paused while its leader ${lead} is restored`);
-  expect(run.stdout).toMatch(/patroni_reinit\[ha-pg\d\]/);
   expect(await leader()).toBe(lead);
-  expect((await sql(lead, sum)).stdout.trim()).toBe(first);
-  // Every replica is rebuilt from the restored leader and streams from it.
+  expect((await haSql(lead, HA_SUM)).stdout.trim()).toBe(first);
   let streaming = 0;
   for (let i = 0; i < 90 && streaming < 2; i += 1) {
-    const rows = await sql(lead, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+    const rows = await haSql(lead, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
     streaming = Number(rows.stdout.trim() || 0);
     if (streaming < 2) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
@@ -80,7 +85,7 @@ async function expectPatroniPitr(
   for (const replica of ['ha-pg1', 'ha-pg2', 'ha-pg3'].filter((host) => host !== lead)) {
     let seen = '';
     for (let i = 0; i < 30 && seen !== first; i += 1) {
-      seen = (await sql(replica, sum)).stdout.trim();
+      seen = (await haSql(replica, HA_SUM)).stdout.trim();
       if (seen !== first) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     expect(seen, replica).toBe(first);
@@ -89,7 +94,55 @@ async function expectPatroniPitr(
   expect(check.code, check.stderr).toBe(0);
   const plan = await bsync(['plan', '-c', config, '--detailed-exitcode']);
   expect(plan.stdout).toContain('No changes.');
-  await sql(lead, 'DROP TABLE ha_probe');
+}
+
+/** A point-in-time recovery of the leader to a moment between two commits, checked as above. */
+async function expectPatroniPitr(
+  config: string,
+  checkOn: (leader: string) => Promise<{ code: number; stderr: string }>,
+): Promise<void> {
+  const { lead, target, first } = await haBatches();
+  const run = await bsync(['restore', '-c', config, '--target', `time=${target}`, '--allow-overwrite', '--yes']);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain(`Patroni's cluster bsync-ha is paused while its leader ${lead} is restored`);
+  expect(run.stdout).toMatch(/patroni_reinit\[ha-pg\d\]/);
+  await expectPatroniRestored(config, run, lead, first, checkOn);
+  await haSql(lead, 'DROP TABLE ha_probe');
+}
+
+/**
+ * The boundaries of a Patroni restore, in order, as progress lines of the leader `lead`
+ * and its replicas: where a kill lands (`started`), and the line that must not have come
+ * yet. The replicas stop (and are rebuilt) in parallel: either one starting counts.
+ */
+function patroniBoundaries(lead: string): Array<{ name: string; started: RegExp; notYet?: RegExp }> {
+  const replicas = ['ha-pg1', 'ha-pg2', 'ha-pg3'].filter((host) => host !== lead).join('|');
+  // `action` is a regular expression's source: brackets escaped by the caller.
+  const on = (hosts: string, action: string) => new RegExp(`(${hosts}): ${action}\\.\\.\\.`);
+  const order: Array<[string, RegExp]> = [
+    ['patroni_pause', on(lead, 'patroni_pause\\[bsync-ha\\]')],
+    ['replica pg_stop', on(replicas, 'pg_stop')],
+    ['leader pg_stop', on(lead, 'pg_stop')],
+    ['pg_restore', on(lead, 'pg_restore')],
+    ['pg_start', on(lead, 'pg_start')],
+    ['recovery_end', on(lead, 'recovery_end')],
+    ['patroni_resume', on(lead, 'patroni_resume\\[bsync-ha\\]')],
+    ['patroni_reinit', on(replicas, 'patroni_reinit\\[ha-pg\\d\\]')],
+  ];
+  return order.map(([name, started], index) => ({ name, started, notYet: order[index + 1]?.[1] }));
+}
+
+/**
+ * Which boundaries this run kills at: BSYNC_RESTORE_KILLS=all (or a comma list of names)
+ * chooses; otherwise three at random, printed, as faults.test samples its kill points.
+ */
+function patroniKills(): string[] {
+  const names = patroniBoundaries('ha-pg1').map((boundary) => boundary.name);
+  const asked = process.env.BSYNC_RESTORE_KILLS;
+  const chosen =
+    asked === 'all' ? names : asked ? asked.split(',') : [...names].sort(() => Math.random() - 0.5).slice(0, 3);
+  console.log(`Patroni restore kills this run (BSYNC_RESTORE_KILLS=${chosen.join(',')}; all: BSYNC_RESTORE_KILLS=all)`);
+  return names.filter((name) => chosen.includes(name));
 }
 
 describe('a pending restart without --allow-restart', () => {
@@ -222,6 +275,26 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
   it('restores the leader to a time between two commits: exactly the first batch on every member, replicas rebuilt and streaming, archiving on', async () => {
     await expectPatroniPitr(CONFIG, () => pgbackrest('check'));
   }, 600_000);
+
+  // Killed at a boundary, then run again with the same arguments: the leader ends at the
+  // target, the replicas are rebuilt from it, and nothing is left paused or stopped.
+  it.each(patroniKills())(
+    'a restore killed while %s runs: the rerun ends at the target with every replica streaming',
+    async (name) => {
+      const { lead, target, first } = await haBatches();
+      const boundary = patroniBoundaries(lead).find((entry) => entry.name === name)!;
+      const args = ['restore', '-c', CONFIG, '--target', `time=${target}`, '--allow-overwrite', '--yes'];
+      await killWhile(args, boundary.started, boundary.notYet);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const rerun = await bsync(args);
+      await expectPatroniRestored(CONFIG, rerun, lead, first, () => pgbackrest('check'));
+      // patronictl list ends with "Maintenance mode: on" while the cluster is paused.
+      const list = await onHost(lead, `timeout 15 ${PATRONICTL} list bsync-ha`);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).not.toMatch(/maintenance mode/i);
+    },
+    900_000,
+  );
 
   it('bsync backup --type incr runs on the backup host against the current leader, prints the label, and status lists it', async () => {
     const run = await bsync(['backup', '-c', CONFIG, '--type', 'incr']);

@@ -149,6 +149,8 @@ make_host_tree() {
   install -m 0600 "$STATE/ssh/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
   install -d -m 0755 "$root/home"
   install -d -m 0755 -o postgres -g postgres "$root/var/lib/postgresql"
+  # bsync's own state on a host (a Patroni restore's mark): each host's, as on real machines.
+  install -d -m 0700 "$root/var/lib/bsync" /var/lib/bsync
   install -d -m 0750 -o postgres -g postgres "$root/var/lib/pgbackrest" "$root/var/spool/pgbackrest"
   install -d -m 0755 "$root/var/spool/cron"
   install -d -m 1730 -o root -g crontab "$root/var/spool/cron/crontabs"
@@ -162,7 +164,7 @@ make_host_tree() {
 }
 
 # The private folders bind-mounted over the machine's inside the host's namespace.
-PRIVATE_DIRS="etc root home var/lib/postgresql var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
+PRIVATE_DIRS="etc root home var/lib/bsync var/lib/postgresql var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
 # Rocky hosts: /usr and /var/lib are overlays (see rocky_mounts), so no Debian folder shows through.
 ROCKY_PRIVATE_DIRS="etc root home var/lib/pgbackrest var/spool/pgbackrest var/spool/cron var/log run tmp"
 

@@ -71,21 +71,23 @@ export async function expectRestored(
  * then proves the kill landed there: that line was printed, `notYet` (the next step) was
  * not, and the apply never completed.
  */
-export async function killWhile(args: string[], started: string, notYet?: string): Promise<BsyncRun> {
+export async function killWhile(args: string[], started: string | RegExp, notYet?: string | RegExp): Promise<BsyncRun> {
+  const has = (text: string, line: string | RegExp) =>
+    typeof line === 'string' ? text.includes(line) : line.test(text);
   const running = startBsync(args);
   let seen = '';
   const reached = await new Promise<boolean>((resolve) => {
     running.child.stderr!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
-      if (seen.includes(started)) resolve(true);
+      if (has(seen, started)) resolve(true);
     });
     running.child.on('close', () => resolve(false));
   });
   running.child.kill('SIGKILL');
   const killed = await running.done;
   expect(reached, `the run never started ${started}:\n${killed.stdout}${killed.stderr}`).toBe(true);
-  expect(killed.stderr).toContain(started);
-  if (notYet) expect(killed.stderr).not.toContain(notYet);
+  expect(has(killed.stderr, started)).toBe(true);
+  if (notYet) expect(has(killed.stderr, notYet), `${notYet} had started:\n${killed.stderr}`).toBe(false);
   expect(killed.stdout + killed.stderr).not.toContain('Apply complete');
   return killed;
 }

@@ -10,6 +10,7 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { planRestore, restoreNeeds, type RestoreRequest } from '../../lib/recovery/restore.js';
 import { parseTarget, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
 import { parseCloneTarget, planClone } from '../../lib/recovery/clone.js';
+import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
 import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
@@ -212,6 +213,63 @@ describe('the restore plan', () => {
         now: Date.now(),
       }),
     ).toThrow(/Patroni does not answer/);
+  });
+});
+
+describe('a Patroni restore that was interrupted', () => {
+  const ha = parseConfig(
+    `${SSH_CONFIG}\n[patroni]\nconfig = "/etc/patroni/patroni.yml"\n`,
+    `${FIXTURES}lab/ssh.toml`,
+    ENV,
+  );
+  /** Paused Patroni let go of the leader key once ssh-pg1's server stopped: nobody leads. */
+  const stopped = (mark?: string) =>
+    facts((all) => {
+      threeBackups(all);
+      const pg1 = all.get('ssh-pg1')!;
+      pg1.postgres = { ...pg1.postgres!, running: false };
+      pg1.patroni = {
+        scope: 'bsync-ha',
+        dynamic: {},
+        members: [{ name: 'ssh-pg1', host: '127.0.1.11', role: 'Replica', state: 'stopped', pendingRestart: false }],
+        errors: [],
+      };
+      if (mark !== undefined) pg1.files[RESTORE_MARK] = { exists: true, kind: 'file', content: mark };
+    });
+  const plan = (all: Map<string, HostFacts>) =>
+    planRestore({
+      inventory: ha,
+      facts: all,
+      request: { zone: 1, target: { type: 'latest' }, delta: true, targetAction: 'promote', allowOverwrite: false },
+      space: PLENTY,
+      now: Date.now(),
+    });
+
+  it('restores the member its mark names, marking it again first and removing the mark once Patroni resumes', () => {
+    const result = plan(stopped('restoring bsync-ha 2026-12-06T09:07:18Z\n'));
+    const pause = result.resources.find((resource) => resource.kind === 'patroni_pause')!;
+    expect(pause.host).toBe('ssh-pg1');
+    expect(pause.change!.steps[0].command).toContain(`> ${RESTORE_MARK}`);
+    const resume = result.resources.find((resource) => resource.kind === 'patroni_resume')!;
+    expect(resume.change!.steps.at(-1)!.command).toBe(`rm -f ${RESTORE_MARK}`);
+    expect(restoreNeeds(ha, ha.hosts.find((host) => host.name === 'ssh-pg1')!)).toContainEqual({
+      files: [{ path: RESTORE_MARK, readContent: true }],
+    });
+  });
+
+  it("without a mark (or with another cluster's) a member nobody leads is not restored", () => {
+    expect(() => plan(stopped())).toThrow(/ssh-pg1 is not the leader of Patroni's cluster bsync-ha/);
+    expect(() => plan(stopped('restoring other-scope 2026-12-06T09:07:18Z\n'))).toThrow(/is not the leader/);
+  });
+
+  it('of several marks, the newest names the member', () => {
+    const members = inventory.hosts.filter((host) => host.role === 'postgres').slice(0, 2);
+    const all = facts((each) => {
+      each.get(members[0].name)!.files[RESTORE_MARK] = { exists: true, content: 'restoring s 2026-12-06T09:00:00Z\n' };
+      each.get(members[1].name)!.files[RESTORE_MARK] = { exists: true, content: 'restoring s 2026-12-06T09:07:00Z\n' };
+    });
+    expect(interruptedRestore('s', members, all)?.name).toBe(members[1].name);
+    expect(interruptedRestore('t', members, all)).toBeUndefined();
   });
 });
 
