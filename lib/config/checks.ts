@@ -1,7 +1,7 @@
 // The checks a schema cannot make: uniqueness, one backup host per zone, cron syntax, keys
 // that only go together, the backup role's name. Each reads only keys the schema found sound
 // (`sound`), so every independent mistake of a config is reported in the same run.
-import { repoTypes } from '../repositories/index.js';
+import { repoType, repoTypes } from '../repositories/index.js';
 import { cronProblem } from './cron.js';
 import type { ConfigProblems, Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
@@ -34,10 +34,12 @@ export function checkAcrossKeys(
       `is a second ssh repository; a zone has one backup host, which holds ${repoPath(sshAt)}`,
       'Keep one [[repo]] with type = "ssh"; the others go to object storage (s3, azure).',
     );
-  if (hasSsh && types.includes('posix'))
+  // A folder on the PostgreSQL hosts (posix) is out of reach of the backup host that runs backups.
+  const onPostgres = types.findIndex((name) => repoType({ type: name }).folderOn === 'postgres');
+  if (hasSsh && onPostgres >= 0)
     add(
-      `${repoPath(types.indexOf('posix'))}.type`,
-      `"posix" does not go with an ssh repository (${repoPath(sshAt)}): with a backup host, backups run there, away from the PostgreSQL hosts' folder`,
+      `${repoPath(onPostgres)}.type`,
+      `${JSON.stringify(types[onPostgres])} does not go with an ssh repository (${repoPath(sshAt)}): with a backup host, backups run there, away from the PostgreSQL hosts' folder`,
       'Use type = "s3" or "azure" beside the ssh repository, or drop the ssh repository.',
     );
   const typeWord = `${repos.length === 1 ? `${repoPath(0)}.type` : 'a [[repo]] with type'} = "ssh"`;
