@@ -32,7 +32,7 @@ async function confirm(): Promise<boolean> {
 
 function secretsOf(inventory: Inventory): Redactor {
   const redactor = new Redactor();
-  for (const secret of [...repoSecrets(inventory), inventory.backupUser.password])
+  for (const secret of [...repoSecrets(inventory.repos), inventory.backupUser.password])
     if (secret instanceof Secret) redactor.add(secret.reveal());
   return redactor;
 }

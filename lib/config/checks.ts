@@ -1,6 +1,7 @@
 // The checks a schema cannot make: uniqueness, one backup host per zone, cron syntax, keys
 // that only go together, the backup role's name. Each reads only keys the schema found sound
 // (`sound`), so every independent mistake of a config is reported in the same run.
+import { repoType, repoTypes } from '../repositories/index.js';
 import { cronProblem } from './cron.js';
 import type { ConfigProblems, Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
@@ -33,10 +34,12 @@ export function checkAcrossKeys(
       `is a second ssh repository; a zone has one backup host, which holds ${repoPath(sshAt)}`,
       'Keep one [[repo]] with type = "ssh"; the others go to object storage (s3, azure).',
     );
-  if (hasSsh && types.includes('posix'))
+  // A folder on the PostgreSQL hosts (posix) is out of reach of the backup host that runs backups.
+  const onPostgres = types.findIndex((name) => repoType({ type: name }).folderOn === 'postgres');
+  if (hasSsh && onPostgres >= 0)
     add(
-      `${repoPath(types.indexOf('posix'))}.type`,
-      `"posix" does not go with an ssh repository (${repoPath(sshAt)}): with a backup host, backups run there, away from the PostgreSQL hosts' folder`,
+      `${repoPath(onPostgres)}.type`,
+      `${JSON.stringify(types[onPostgres])} does not go with an ssh repository (${repoPath(sshAt)}): with a backup host, backups run there, away from the PostgreSQL hosts' folder`,
       'Use type = "s3" or "azure" beside the ssh repository, or drop the ssh repository.',
     );
   const typeWord = `${repos.length === 1 ? `${repoPath(0)}.type` : 'a [[repo]] with type'} = "ssh"`;
@@ -153,13 +156,13 @@ function checkBackupUser(raw: RawConfig, add: Add, sound: Sound): void {
 function checkRepo(repo: RawRepo, path: string, add: Add, sound: Sound): void {
   if (sound(`${path}.type`)) {
     const type = repo.type ?? 'ssh';
-    for (const storage of ['s3', 'azure'] as const) {
-      const keys = storage === 's3' ? 'bucket, endpoint, region, key and key_secret' : 'account, container and key';
+    for (const { name: storage, table } of repoTypes()) {
+      if (!table) continue;
       if (type === storage && !repo[storage])
         add(
           `${path}.${storage}`,
           `is required with ${path}.type = "${storage}"`,
-          `Add a [${path}.${storage}] table with ${keys}.`,
+          `Add a [${path}.${storage}] table with ${wordList(table.schema.required)}.`,
         );
       if (type !== storage && repo[storage])
         add(
@@ -167,6 +170,9 @@ function checkRepo(repo: RawRepo, path: string, add: Add, sound: Sound): void {
           `only goes with ${path}.type = "${storage}"`,
           `Remove [${path}.${storage}], or set ${path}.type = "${storage}".`,
         );
+      // The type's own checks, on its table once the schema and the above found it sound.
+      if (type === storage && repo[storage] && sound(`${path}.${storage}`))
+        table.check?.(repo[storage] as Record<string, unknown>, `${path}.${storage}`, add);
     }
     if (type !== 'ssh' && repo.user !== undefined)
       add(
@@ -197,6 +203,11 @@ function checkRepo(repo: RawRepo, path: string, add: Add, sound: Sound): void {
     );
   checkSchedules(repo.schedule, `${path}.schedule`, add, sound);
   if (sound(`${path}.retention`)) checkRetention(repo.retention, `${path}.retention`, add);
+}
+
+/** `a, b and c`: a table's required keys, as a hint lists them. */
+function wordList(words: string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 /** What pgBackRest does with archive_type when archive is not set (its cfgLoadUpdateOption). */

@@ -4,23 +4,16 @@
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { checkAcrossKeys } from './checks.js';
-import type { AzureRepo, HostSpec, Inventory, Repo, S3Repo, Schedule, StorageAccess } from './inventory.js';
+import { repoType } from '../repositories/index.js';
+import type { HostSpec, Inventory, Repo, Schedule } from './inventory.js';
 import { readLocalValues, type LocalValues } from './local-files.js';
 import { resolveLocalPath } from './paths.js';
 import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
-import type { RawConfig, RawRepo, RawSchedule, RawStorage } from './raw.js';
+import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { validateSchema } from './schema.js';
 import { checkSecretFormats } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
-
-/** Default repository path by type: the role's /home/backrest, pgBackRest's own for a posix folder. */
-const DEFAULT_REPO_PATH: Record<NonNullable<RawRepo['type']>, string> = {
-  ssh: '/home/backrest',
-  s3: '/home/backrest',
-  azure: '/home/backrest',
-  posix: '/var/lib/pgbackrest',
-};
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -145,13 +138,15 @@ function repoOf(
   values: LocalValues,
   local: (path: string) => string,
 ): Repo {
-  const type = repo.type ?? 'ssh';
+  const type = repoType({ type: repo.type ?? 'ssh' });
+  const table = type.table && (repo[type.name] as Record<string, unknown> | undefined);
   const cipherType = repo.cipher_type ?? 'aes-256-cbc';
   const cipherSpec = repo.cipher_pass ?? 'auto';
   return {
     key: index + 1,
-    type,
-    path: repo.path ?? DEFAULT_REPO_PATH[type],
+    type: type.name,
+    // The role's /home/backrest, unless the type has a default of its own (posix: pgBackRest's).
+    path: repo.path ?? type.defaultPath ?? '/home/backrest',
     cipherType,
     cipherPass:
       cipherType === 'none' ? null : cipherSpec === 'auto' ? 'auto' : values.repoSecrets.get(`${keyPath}.cipher_pass`)!,
@@ -164,8 +159,15 @@ function repoOf(
       ...(repo.retention?.archive_type ? { archiveType: repo.retention.archive_type } : {}),
     },
     schedule: scheduleOf(repo.schedule, raw.schedule ?? {}),
-    ...(repo.s3 ? { s3: s3Repo(repo.s3, `${keyPath}.s3`, values, local) } : {}),
-    ...(repo.azure ? { azure: azureRepo(repo.azure, `${keyPath}.azure`, values, local) } : {}),
+    ...(table
+      ? {
+          table: type.table!.convert(table, {
+            secret: (key) => values.repoSecrets.get(`${keyPath}.${type.name}.${key}`)!,
+            caCert: values.caCerts.get(`${keyPath}.${type.name}.${type.table!.caFile}`),
+            local,
+          }),
+        }
+      : {}),
   };
 }
 
@@ -176,53 +178,5 @@ function scheduleOf(own: RawSchedule | undefined, fallback: RawSchedule): Schedu
     full: own?.full ?? fallback.full ?? '10 0 * * 0',
     diff: own?.diff ?? fallback.diff ?? '10 0 * * 1-6',
     ...(incr !== undefined ? { incr } : {}),
-  };
-}
-
-/** How an object store is reached over TLS, the same keys for every type: uri_style, port, verify_tls, ca_file. */
-function storageOf(
-  raw: RawStorage,
-  keyPath: string,
-  values: LocalValues,
-  local: (path: string) => string,
-): StorageAccess {
-  const caFile = raw.ca_file ? local(raw.ca_file) : undefined;
-  return {
-    uriStyle: raw.uri_style ?? 'host',
-    ...(raw.port ? { port: raw.port } : {}),
-    verifyTls: raw.verify_tls ?? true,
-    ...(caFile ? { caFile, caCert: values.caCerts.get(`${keyPath}.ca_file`)! } : {}),
-  };
-}
-
-function s3Repo(
-  s3: NonNullable<RawRepo['s3']>,
-  keyPath: string,
-  values: LocalValues,
-  local: (path: string) => string,
-): S3Repo {
-  return {
-    bucket: s3.bucket,
-    endpoint: s3.endpoint,
-    region: s3.region,
-    key: values.repoSecrets.get(`${keyPath}.key`)!,
-    keySecret: values.repoSecrets.get(`${keyPath}.key_secret`)!,
-    ...storageOf(s3, keyPath, values, local),
-  };
-}
-
-function azureRepo(
-  azure: NonNullable<RawRepo['azure']>,
-  keyPath: string,
-  values: LocalValues,
-  local: (path: string) => string,
-): AzureRepo {
-  return {
-    account: azure.account,
-    container: azure.container,
-    key: values.repoSecrets.get(`${keyPath}.key`)!,
-    keyType: azure.key_type ?? 'shared',
-    ...(azure.endpoint ? { endpoint: azure.endpoint } : {}),
-    ...storageOf(azure, keyPath, values, local),
   };
 }

@@ -1,37 +1,8 @@
 // The Inventory is what lib/config makes of bsync.toml: validated, defaulted, with
 // relative paths resolved and secrets read. Everything after lib/config reads only this.
+import type { Secret } from '../secret.js';
 
-/**
- * A secret value. It prints as `(sensitive)` however it is printed (String, JSON,
- * util.inspect), so it cannot leak into plans or logs by accident; `reveal()` is the
- * one way to read it, used only where the value must reach a host through stdin.
- */
-export class Secret {
-  readonly #value: string;
-  /** Where it came from, for messages: `env BSYNC_CIPHER`, `file /etc/x`, `inline`, `generated`. */
-  readonly source: string;
-
-  constructor(value: string, source: string) {
-    this.#value = value;
-    this.source = source;
-  }
-
-  reveal(): string {
-    return this.#value;
-  }
-
-  toString(): string {
-    return '(sensitive)';
-  }
-
-  toJSON(): string {
-    return '(sensitive)';
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return '(sensitive)';
-  }
-}
+export { Secret } from '../secret.js';
 
 type HostRole = 'postgres' | 'backup';
 
@@ -51,36 +22,8 @@ export interface HostSpec {
   pgPort: number;
 }
 
-/** How an object store is reached: the same for every type (s3, azure). */
-export interface StorageAccess {
-  uriStyle: 'host' | 'path';
-  port?: number;
-  verifyTls: boolean;
-  /** Absolute path of a CA file on the machine running bsync, and its content, copied to each host. */
-  caFile?: string;
-  caCert?: string;
-}
-
-export interface S3Repo extends StorageAccess {
-  bucket: string;
-  endpoint: string;
-  region: string;
-  key: Secret;
-  keySecret: Secret;
-}
-
-export interface AzureRepo extends StorageAccess {
-  account: string;
-  container: string;
-  /** The shared key (key_type shared) or a SAS token (key_type sas). */
-  key: Secret;
-  keyType: 'shared' | 'sas';
-  /** Absent: pgBackRest's default, <account>.blob.core.windows.net. */
-  endpoint?: string;
-}
-
-/** Where a repository lives: lib/repositories/ holds one module per type. */
-export type RepoTypeName = 'ssh' | 's3' | 'azure' | 'posix';
+/** A repository type's name (lib/repositories/ holds one module per type, registered by name). */
+export type RepoTypeName = string;
 
 /** One repository of every stanza: [repo], or one of the [[repo]] tables (repo1, repo2, … in that order). */
 export interface Repo {
@@ -106,8 +49,8 @@ export interface Repo {
   };
   /** When its backups run: the repository's own, else [schedule]'s; no incr, no incremental job. */
   schedule: Schedule;
-  s3?: S3Repo;
-  azure?: AzureRepo;
+  /** Its type's own table ([repo.s3]) as the type's module made it (lib/repositories/); absent when the type has none. */
+  table?: unknown;
 }
 
 /** Cron schedules of the backup types; incr is optional (no incremental job without it). */

@@ -2,6 +2,8 @@
 // is built: its secrets (environment variables and files) and CA certificates. What cannot
 // be read is a problem of the config, reported with the others.
 import { readFileSync } from 'node:fs';
+import { repoTypes } from '../repositories/index.js';
+import { secretKeys } from '../repositories/types.js';
 import type { Secret } from './inventory.js';
 import type { Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
@@ -16,7 +18,10 @@ export interface LocalValues {
   caCerts: Map<string, string>;
 }
 
-/** The repositories' secrets, by key path; "auto" and a cipher of "none" read none. */
+/** The types' tables, each read under its type's name ([repo.s3]) whatever the repository's type. */
+const tables = () => repoTypes().flatMap((type) => (type.table ? [{ name: type.name, table: type.table }] : []));
+
+/** The repositories' secrets, by key path: the cipher's ("auto" and "none" read none), then each table's. */
 function repoSecretSpecs(
   repos: RawRepo[],
   repoPath: (index: number) => string,
@@ -26,9 +31,12 @@ function repoSecretSpecs(
     const cipher = repo.cipher_pass ?? 'auto';
     return [
       [`${path}.cipher_pass`, (repo.cipher_type ?? 'aes-256-cbc') === 'none' || cipher === 'auto' ? undefined : cipher],
-      [`${path}.s3.key`, repo.s3?.key],
-      [`${path}.s3.key_secret`, repo.s3?.key_secret],
-      [`${path}.azure.key`, repo.azure?.key],
+      ...tables().flatMap(({ name, table }) =>
+        secretKeys(table).map((key): [string, SecretSpec | undefined] => [
+          `${path}.${name}.${key}`,
+          (repo[name] as Record<string, SecretSpec> | undefined)?.[key],
+        ]),
+      ),
     ];
   });
 }
@@ -54,9 +62,10 @@ export function readLocalValues(
   }
   const caCerts = new Map<string, string>();
   repos.forEach((repo, index) => {
-    for (const storage of ['s3', 'azure'] as const) {
-      const keyPath = `${repoPath(index)}.${storage}.ca_file`;
-      const caFile = repo[storage]?.ca_file;
+    for (const { name, table } of tables()) {
+      if (table.caFile === undefined) continue;
+      const keyPath = `${repoPath(index)}.${name}.${table.caFile}`;
+      const caFile = (repo[name] as Record<string, string | undefined> | undefined)?.[table.caFile];
       const cert = caFile && sound(keyPath) ? readCaFile(local(caFile), keyPath, ctx) : undefined;
       if (cert) caCerts.set(keyPath, cert);
     }

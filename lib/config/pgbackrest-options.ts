@@ -12,14 +12,42 @@ import {
 } from '../pgbackrest-options/index.js';
 import type { OptionInfo } from '../pgbackrest-options/types.js';
 import { pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
+import { repoTypes } from '../repositories/index.js';
+import { secretKeys } from '../repositories/types.js';
 import type { CommandSection, PgbackrestOption, PgbackrestOptions } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
 import { closest } from './schema.js';
 
 type Raw = Record<string, unknown>;
 
-/** Options bsync writes itself, with the bsync key that sets them. */
-const MANAGED: Array<[RegExp, string]> = [
+/** `"a", "b" or "c"`, `[x] or [y]`: names as a message lists them. */
+function orList(words: string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** pgBackRest's repository types that no registered type writes (posix is ssh's and posix's). */
+const OTHER_STORES = ['gcs', 'sftp', 'cifs'];
+
+/** The options the repository types write from their tables, and those of stores bsync does not manage. */
+function typeOptions(): Array<[RegExp, string]> {
+  const types = repoTypes();
+  const tables = types.filter((type) => type.managedOptions !== undefined);
+  const others = OTHER_STORES.filter((store) => !types.some((type) => type.name === store));
+  const managed: Array<[RegExp, string]> = [
+    [
+      new RegExp(`^repo[0-9]+-(${tables.map((type) => type.managedOptions).join('|')})$`),
+      `is set by bsync from the repository's ${orList(tables.map((type) => `[repo.${type.name}]`))} table`,
+    ],
+    [
+      new RegExp(`^repo[0-9]+-(${others.join('|')})-`),
+      `belongs to a repository type bsync does not manage: type is ${orList(types.map((type) => JSON.stringify(type.name)))}`,
+    ],
+  ];
+  return managed.filter((_, index) => (index === 0 ? tables : others).length > 0);
+}
+
+/** Options bsync writes itself, with the bsync key that sets them (made per config: the registered types say theirs). */
+const managedOptions = (): Array<[RegExp, string]> => [
   [/^stanza$/, 'is the stanza name bsync gives each zone: set [cluster].stanza (or [cluster].name)'],
   [/^log-path$/, 'is set by bsync (/var/log/pgbackrest, a folder it creates with the right owner)'],
   [/^repo[0-9]+-path$/, "is set by bsync from the repository's path ([repo] or [[repo]])"],
@@ -40,14 +68,7 @@ const MANAGED: Array<[RegExp, string]> = [
   ],
   [/^repo[0-9]+-host-type$/, 'is set by bsync, which connects the hosts over SSH (type = "ssh")'],
   [/^repo[0-9]+-type$/, "is set by bsync from the repository's type"],
-  [
-    /^repo[0-9]+-(s3-.*|azure-.*|storage-(port|verify-tls|ca-file|host))$/,
-    "is set by bsync from the repository's [repo.s3] or [repo.azure] table",
-  ],
-  [
-    /^repo[0-9]+-(gcs|sftp|cifs)-/,
-    'belongs to a repository type bsync does not manage: type is "ssh", "s3", "azure" or "posix"',
-  ],
+  ...typeOptions(),
   [
     /^pg[0-9]+-host-port$/,
     "is set by bsync from each PostgreSQL [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
@@ -179,7 +200,10 @@ export function valueProblem(values: string[], info: OptionInfo): string | null 
   return typeof fits === 'string' ? fits : null;
 }
 
-/** Refusals that do not depend on the value: unknown, managed, secret, command-line only, wrong table. */
+/** `repo.s3.key`, …: the secret keys of the types' tables, as the config writes them. */
+const tableSecretKeys = () =>
+  repoTypes().flatMap((type) => (type.table ? secretKeys(type.table).map((key) => `repo.${type.name}.${key}`) : []));
+
 /** Options bsync refuses because what they configure is not something bsync manages yet. */
 const NOT_MANAGED: Array<[RegExp, string, string]> = [
   [
@@ -223,10 +247,10 @@ function refusal(
     return {
       message:
         "is a secret (a secure option in pgBackRest's table); put secrets in bsync's secret keys, not in [pgbackrest.*]",
-      hint: 'bsync\'s secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret, repo.azure.key) take { env = "..." } or { file = "..." } and never show the value.',
+      hint: `bsync's secret keys (${['repo.cipher_pass', ...tableSecretKeys()].join(', ')}) take { env = "..." } or { file = "..." } and never show the value.`,
     };
   }
-  const managed = MANAGED.find(([pattern]) => pattern.test(key));
+  const managed = managedOptions().find(([pattern]) => pattern.test(key));
   if (managed) return { message: managed[1] };
   const notManaged = NOT_MANAGED.find(([pattern]) => pattern.test(key));
   if (notManaged) return { message: notManaged[1], hint: notManaged[2] };
@@ -295,7 +319,7 @@ function commandTable(name: string): OptionTableRef | null {
 /**
  * The sound options of every table; an option in both [pgbackrest.global] and
  * [pgbackrest.stanza] (or both command sections of one command) is refused: pgBackRest would
- * let the stanza's win, and every stanza bsync writes gets the same. `repoTypes` (repo1's
+ * let the stanza's win, and every stanza bsync writes gets the same. `typeNames` (repo1's
  * first, when the schema found them sound) lets the rules between options know what bsync
  * writes for repoN-type.
  */
@@ -303,7 +327,7 @@ export function pgbackrestOptions(
   raw: Record<string, Raw | undefined> | undefined,
   problems: ConfigProblems,
   repoCount = 1,
-  repoTypes?: string[],
+  typeNames?: string[],
 ): PgbackrestOptions {
   const global = checkTable(raw?.global ?? {}, { scope: 'global' }, problems, repoCount);
   const stanza = checkTable(raw?.stanza ?? {}, { scope: 'stanza' }, problems, repoCount);
@@ -329,7 +353,7 @@ export function pgbackrestOptions(
     if (global) refuseTwice(global.options, section.options, global, section, problems);
   }
   const options = { global, stanza, commands };
-  checkDepends(options, problems, repoTypes);
+  checkDepends(options, problems, typeNames);
   checkExpireAuto(options, problems);
   return options;
 }
@@ -387,11 +411,12 @@ const dependValue = (value: string) => (value === 'y' ? 'true' : value === 'n' ?
  * type (an ssh repository is a posix folder on its backup host, pgBackRest's default type),
  * repoN-host-type and pgN-host-type ssh (bsync's transport). Undefined: bsync writes nothing.
  */
-function bsyncValue(key: string, repoTypes: string[] | undefined): string | undefined {
+function bsyncValue(key: string, types: string[] | undefined): string | undefined {
   const type = /^repo([0-9]+)-type$/.exec(key);
   if (type) {
-    const written = repoTypes?.[Number(type[1]) - 1];
-    return written === 'ssh' ? 'posix' : written;
+    const written = types?.[Number(type[1]) - 1];
+    const known = repoTypes().find((entry) => entry.name === written);
+    return known ? (known.pgbackrestType ?? known.name) : written;
   }
   if (/^(repo|pg)[0-9]+-host-type$/.test(key)) return 'ssh';
   return undefined;
@@ -406,7 +431,7 @@ function bsyncValue(key: string, repoTypes: string[] | undefined): string | unde
  * command that reads it would see the rule met. A rule on a command-line option (restore's
  * `type`) or one that only needs the other option set is left to pgBackRest.
  */
-function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, repoTypes: string[] | undefined): void {
+function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, typeNames: string[] | undefined): void {
   for (const { table, options: tableOptions } of tablesOf(options)) {
     for (const option of tableOptions) {
       const depend = dependOf(option.name);
@@ -425,7 +450,7 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, repo
       const seen = (readers.length ? readers : [undefined]).map((command) => {
         const given = optionValue(options, dependKey, command);
         if (given !== undefined) return { value: dependValue(given), source: 'set in [pgbackrest.*]' };
-        const own = bsyncValue(dependKey, repoTypes);
+        const own = bsyncValue(dependKey, typeNames);
         if (own !== undefined) return { value: own, source: 'what bsync writes' };
         return dependInfo.default !== undefined
           ? { value: dependInfo.default, source: "pgBackRest's default" }
@@ -434,7 +459,8 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, repo
       if (seen.some((entry) => entry.value !== undefined && depend.list!.includes(entry.value))) continue;
       const wanted = depend.list.join(' or ');
       const found = seen[0];
-      const bsyncSets = MANAGED.some(([pattern]) => pattern.test(dependKey)) || bsyncValue(dependKey, repoTypes);
+      const bsyncSets =
+        managedOptions().some(([pattern]) => pattern.test(dependKey)) || bsyncValue(dependKey, typeNames);
       problems.add(
         `${tablePath(table)}.${option.key}`,
         `pgBackRest ignores it unless ${dependKey} is ${wanted} (its option table: ${option.name} depends on ${dependName}), and ${dependKey} is ${found.value ?? 'not set'} here (${found.source})`,

@@ -44,15 +44,9 @@ export interface RawSchedule {
   incr?: string;
 }
 
-export interface RawStorage {
-  port?: number;
-  verify_tls?: boolean;
-  ca_file?: string;
-  uri_style?: 'host' | 'path';
-}
-
 export interface RawRepo {
-  type?: 'ssh' | 's3' | 'azure' | 'posix';
+  /** A registered repository type's name (lib/repositories/index.ts). */
+  type?: string;
   path?: string;
   user?: string;
   cipher_type?: 'aes-256-cbc' | 'none';
@@ -66,12 +60,6 @@ export interface RawRepo {
     archive_type?: 'full' | 'diff' | 'incr';
   };
   schedule?: RawSchedule;
-  s3?: RawStorage & { bucket: string; endpoint: string; region: string; key: SecretSpec; key_secret: SecretSpec };
-  azure?: RawStorage & {
-    account: string;
-    container: string;
-    key: SecretSpec;
-    key_type?: 'shared' | 'sas';
-    endpoint?: string;
-  };
+  /** A type's own table ([repo.s3]), under its type's name: the type's module reads it. */
+  [table: string]: unknown;
 }

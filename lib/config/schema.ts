@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { newAjv, type Ajv } from '../ajv.js';
 import { projectFile } from '../project-files.js';
+import { repoTypes } from '../repositories/index.js';
+import { withRepoTypes } from '../repositories/schema.js';
 import { keyPart } from './key-lines.js';
 import type { ConfigProblems } from './problems.js';
 
@@ -25,16 +27,32 @@ export function schemaAjv(options: Options = {}): Ajv {
   return ajv;
 }
 
+/** The config schema: schemas/bsync.schema.json with the registered repository types' parts. */
 export function readSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(projectFile('schemas/bsync.schema.json'), 'utf8')) as Record<string, unknown>;
+  return withRepoTypes(JSON.parse(readFileSync(projectFile('schemas/bsync.schema.json'), 'utf8')));
 }
 
+const typeNames = () =>
+  repoTypes()
+    .map((type) => type.name)
+    .join(' ');
+/** The types the build's validator was made for: those registered when bsync loads. */
+const BUILT_FOR = typeNames();
+let compiled: { types: string; validate: ValidateFunction } | undefined;
+
 // The build's standalone validator takes ~4 ms to load where compiling takes ~120 ms;
-// from the sources (tests, tsx) there is none, and the schema is compiled.
-const precompiled = new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url);
-const validate: ValidateFunction = existsSync(precompiled)
-  ? (require(fileURLToPath(precompiled)) as ValidateFunction)
-  : schemaAjv().compile(readSchema());
+// from the sources (tests, tsx), or once another type is registered, the schema is compiled.
+function validator(): ValidateFunction {
+  const types = typeNames();
+  if (compiled?.types === types) return compiled.validate;
+  const precompiled = new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url);
+  const validate =
+    types === BUILT_FOR && existsSync(precompiled)
+      ? (require(fileURLToPath(precompiled)) as ValidateFunction)
+      : schemaAjv().compile(readSchema());
+  compiled = { types, validate };
+  return validate;
+}
 
 /** `/host/1/zone` → `host[2].zone` (hosts count from 1, as a reader counts [[host]] tables). */
 function keyPath(pointer: string): string {
@@ -152,6 +170,7 @@ export function validateSchema(
   problems: ConfigProblems,
   rename: (path: string) => string = (path) => path,
 ): void {
+  const validate = validator();
   if (validate(data)) return;
   const errors = validate.errors ?? [];
   const valueAt = (pointer: string) =>

@@ -10,7 +10,7 @@ import { planPgpass, pgpassNeeds } from '../resources/pgpass.js';
 import { directoryNeeds, planDirectory } from '../resources/directory.js';
 import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
 import { osUserNeeds } from '../resources/os-user.js';
-import { redactConf } from '../formats/pgbackrest-ini.js';
+import { redactPgbackrestConf } from '../repositories/index.js';
 import { type ConfSection, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
@@ -72,7 +72,7 @@ export function addPgbackrestConf(
         owner: 'root',
         group,
         mode: '0640',
-        redact: redactConf,
+        redact: redactPgbackrestConf,
         sameContent: sameConf,
         content: renderConf(sections),
       },

@@ -1,6 +1,6 @@
 // `bsync facts` prints what hosts hold, minus what is secret there.
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF } from './paths.js';
-import { redactConf } from '../formats/pgbackrest-ini.js';
+import { redactPgbackrestConf } from '../repositories/index.js';
 import { redactPgpass } from '../formats/pgpass.js';
 import type { HostFacts } from './types.js';
 
@@ -8,7 +8,7 @@ export function redactFacts(facts: HostFacts): HostFacts {
   const copy = structuredClone(facts);
   for (const [path, file] of Object.entries(copy.files)) {
     if (file.content === undefined) continue;
-    if (path === PGBACKREST_CONF || path === LEGACY_PGBACKREST_CONF) file.content = redactConf(file.content);
+    if (path === PGBACKREST_CONF || path === LEGACY_PGBACKREST_CONF) file.content = redactPgbackrestConf(file.content);
     else if (path.endsWith('/.pgpass')) file.content = redactPgpass(file.content);
   }
   for (const role of Object.values(copy.postgres?.roles ?? {})) {

@@ -40,11 +40,18 @@ export function pgbackrestValueProblem(value: string): string | null {
   return null;
 }
 
-/** Keys whose values are secrets, in any repoN. */
-const SECRET_KEY = /^(repo\d+-(cipher-pass|s3-key|s3-key-secret|s3-token|azure-key|gcs-key)|tls-server-auth)$/;
+/**
+ * Keys whose values are secrets by pgBackRest's naming: the passphrase, an object store's
+ * credentials (`repoN-<store>-key`, `-key-secret`, `-token`: s3, azure, gcs alike, whether
+ * bsync manages the store or a conf written by hand names it) and the TLS server's auth.
+ */
+const SECRET_KEY = /^(repo\d+-(cipher-pass|[a-z0-9]+-key|[a-z0-9]+-key-secret|[a-z0-9]+-token)|tls-server-auth)$/;
 
-/** Hides secret values in a pgbackrest.conf text (for plans and facts output). */
-export function redactConf(text: string): string {
+/**
+ * Hides secret values in a pgbackrest.conf text (for plans and facts output): the keys above
+ * and those `alsoSecret` names (a repository type's own, lib/repositories/index.ts).
+ */
+export function redactConf(text: string, alsoSecret: (key: string) => boolean = () => false): string {
   // Lines as pgBackRest splits them (only at \n), so no other line break can carry a secret
   // past the redaction; commented-out secrets are hidden too.
   return text
@@ -55,7 +62,7 @@ export function redactConf(text: string): string {
       const key = line.slice(0, equals).trim().replace(/^#\s*/, '');
       const value = line.slice(equals + 1);
       // A placeholder the plan already shows (`(sensitive, known after apply)`) stays as it is.
-      if (!SECRET_KEY.test(key) || value.trim().startsWith('(sensitive')) return line;
+      if (!(SECRET_KEY.test(key) || alsoSecret(key)) || value.trim().startsWith('(sensitive')) return line;
       return `${line.slice(0, equals + 1)}${/^[ \t]*/.exec(value)![0]}(sensitive)`;
     })
     .join('\n');

@@ -1,27 +1,48 @@
 // The repository types bsync knows, by name: adding one is a module plus a line here
-// (docs/architecture.md, "Adding a repository type").
-import type { Inventory, Repo, RepoTypeName, Secret } from '../config/inventory.js';
+// (docs/architecture.md, "Adding things"). Config, its schema, facts and desired all ask
+// this registry, so a type registered here is accepted everywhere at once.
+import { redactConf } from '../formats/pgbackrest-ini.js';
+import type { Secret } from '../secret.js';
 import { azureRepoType } from './azure.js';
 import { posixRepoType } from './posix.js';
 import { s3RepoType } from './s3.js';
 import { sshRepoType } from './ssh.js';
-import type { RepoType } from './types.js';
+import type { RepoRef, RepoType } from './types.js';
 
-const REPO_TYPES: Record<RepoTypeName, RepoType> = {
-  ssh: sshRepoType,
-  s3: s3RepoType,
-  azure: azureRepoType,
-  posix: posixRepoType,
-};
+const REPO_TYPES = new Map<string, RepoType>();
 
-export function repoType(repo: Repo): RepoType {
-  return REPO_TYPES[repo.type];
+/**
+ * Adds a type (in this order: the schema's enum and messages list them so); returns what
+ * takes it away again, for a test that registers one of its own.
+ */
+export function registerRepoType(type: RepoType): () => void {
+  if (REPO_TYPES.has(type.name)) throw new Error(`repository type "${type.name}" is registered twice`);
+  REPO_TYPES.set(type.name, type);
+  return () => REPO_TYPES.delete(type.name);
+}
+
+for (const type of [sshRepoType, s3RepoType, azureRepoType, posixRepoType]) registerRepoType(type);
+
+/** The registered types, in the order they were registered. */
+export function repoTypes(): RepoType[] {
+  return [...REPO_TYPES.values()];
+}
+
+/** A repository's type (by name: the schema lets only registered names through). */
+export function repoType(repo: Pick<RepoRef, 'type'>): RepoType {
+  return REPO_TYPES.get(repo.type)!;
 }
 
 /** Every secret of every repository (cipher passphrases and storage keys), for redaction. */
-export function repoSecrets(inventory: Inventory): Secret[] {
-  return inventory.repos.flatMap((repo) => [
+export function repoSecrets(repos: Array<RepoRef & { cipherPass: Secret | 'auto' | null }>): Secret[] {
+  return repos.flatMap((repo) => [
     ...(typeof repo.cipherPass === 'object' && repo.cipherPass !== null ? [repo.cipherPass] : []),
     ...repoType(repo).secrets(repo),
   ]);
+}
+
+/** A pgbackrest.conf text without its secrets: pgBackRest's by name, and those a type declares (`secretOptions`). */
+export function redactPgbackrestConf(text: string): string {
+  const own = repoTypes().flatMap((type) => type.secretOptions ?? []);
+  return redactConf(text, (key) => own.includes(key.replace(/^repo[0-9]+-/, '')));
 }

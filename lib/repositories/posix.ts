@@ -5,6 +5,8 @@ import type { RepoType } from './types.js';
 
 export const posixRepoType: RepoType = {
   name: 'posix',
+  describe: 'a folder on the PostgreSQL hosts (a local disk, or a share every host of the zone mounts)',
+  defaultPath: '/var/lib/pgbackrest',
   folderOn: 'postgres',
   locationOptions: () => [],
   secrets: () => [],

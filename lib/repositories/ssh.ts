@@ -5,6 +5,9 @@ import { repoPrefix } from './types.js';
 
 export const sshRepoType: RepoType = {
   name: 'ssh',
+  describe: 'a dedicated backup host per zone',
+  // The folder on the backup host is what pgBackRest there calls posix, its default type.
+  pgbackrestType: 'posix',
   folderOn: 'backup',
   locationOptions(repo, { host, backupHost, userOf }) {
     const p = repoPrefix(repo);

@@ -1,63 +1,124 @@
-// A repository type: where a repository lives and what pgBackRest needs to reach it. One
-// module per type (ssh.ts, s3.ts, azure.ts, posix.ts), registered in index.ts; the rest
-// of bsync asks the type, never `repo.type === ...`.
-import type { HostSpec, Repo, RepoTypeName, Secret, StorageAccess } from '../config/inventory.js';
+// A repository type: where a repository lives, what pgBackRest needs to reach it, and what
+// the config says of it (its table, defaults, checks, secrets). One module per type (ssh.ts,
+// s3.ts, azure.ts, posix.ts), registered in index.ts; the rest of bsync asks the type, never
+// `repo.type === ...`. This floor sits below lib/config, which asks it while loading a
+// config, so it reads repositories and hosts through the small shapes below (config's Repo
+// and HostSpec have them).
 import { lookupOption } from '../pgbackrest-options/index.js';
+import type { Secret } from '../secret.js';
 
 /** A pgbackrest.conf value a repository type gives: a secret as `{ secret }`, which only ever reaches pgbackrest.conf. */
 export type RepoOptionValue = string | number | { secret: Secret };
 
-export interface RepoHostContext {
-  host: HostSpec;
+/** What a type reads of a repository (lib/config's Repo). */
+export interface RepoRef {
+  /** The N of pgBackRest's repoN-* options. */
+  key: number;
+  type: string;
+  /** Its type's own table ([repo.s3]), as the type's `table.convert` made it. */
+  table?: unknown;
+}
+
+/** What a type reads of a host (lib/config's HostSpec). */
+export interface RepoHost {
+  name: string;
+  role: 'postgres' | 'backup';
+  sshPort: number;
+}
+
+export interface RepoHostContext<H extends RepoHost = RepoHost> {
+  host: H;
   /** The zone's backup host, when the stanza has an ssh repository. */
-  backupHost?: HostSpec;
+  backupHost?: H;
   /** The OS user pgBackRest runs as on a host (lib/facts/probe.ts pgbackrestUser). */
-  userOf: (host: HostSpec) => string;
+  userOf: (host: H) => string;
+}
+
+/** A JSON Schema fragment, as schemas/bsync.schema.json holds it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Adds a problem of the config at a key path (lib/config/problems.ts). */
+export type AddProblem = (path: string, message: string, hint?: string) => void;
+
+/** What config read for a table before converting it: its secrets and CA certificate. */
+export interface TableValues {
+  /** The secret at a key of the table (one whose schema is a secret), read from env, file or inline. */
+  secret(key: string): Secret;
+  /** The text of the table's CA file (`caFile`), when it names one. */
+  caCert?: string;
+  /** A path of the config made absolute (relative to its folder, `~` the user's home). */
+  local(path: string): string;
+}
+
+/** A type's own table in the config, [repo.<name>]; required with that type, refused with any other. */
+export interface RepoTable<T = unknown> {
+  /** Its JSON Schema: schemas/bsync.schema.json's `definitions.repo.properties.<name>` is made from it. */
+  schema: JsonSchema & { required: string[]; properties: Record<string, JsonSchema> };
+  /** The key that names a CA certificate on the machine running bsync (read, checked, copied to hosts). */
+  caFile?: string;
+  /** What the schema cannot check, on a table the schema found sound. */
+  check?(table: Record<string, unknown>, path: string, add: AddProblem): void;
+  /** The table (schema-valid, checked) as the Inventory holds it. */
+  convert(table: Record<string, unknown>, values: TableValues): T;
 }
 
 export interface RepoType {
-  name: RepoTypeName;
+  name: string;
+  /** What it is, after `name: ` in the schema's description of repo.type. */
+  describe: string;
+  /** repo.path when the config gives none; absent: the role's /home/backrest. */
+  defaultPath?: string;
+  /** What pgBackRest sees as repoN-type (absent: the name), for the option rules config checks. */
+  pgbackrestType?: string;
+  table?: RepoTable;
+  /**
+   * The repoN-* options bsync writes from the type's table, as a regex of the name after
+   * `repoN-`: refused in [pgbackrest.*], the table says them.
+   */
+  managedOptions?: string;
+  /**
+   * Options (after `repoN-`) that hold secrets and that lib/formats/pgbackrest-ini.ts's rule
+   * does not name (it hides cipher-pass and every `<store>-key`, `-key-secret`, `-token`).
+   */
+  secretOptions?: string[];
   /**
    * The repoN-* options that say where the repository is, in a host's pgbackrest.conf
    * (path, retention and cipher are every type's and come after these).
    */
-  locationOptions(repo: Repo, ctx: RepoHostContext): Array<[string, RepoOptionValue]>;
+  locationOptions<H extends RepoHost>(repo: RepoRef, ctx: RepoHostContext<H>): Array<[string, RepoOptionValue]>;
   /** Options only the backup command reads (after the location ones in pgbackrest.conf, never on info's command line). */
-  backupOptions?(repo: Repo, ctx: RepoHostContext): Array<[string, RepoOptionValue]>;
+  backupOptions?<H extends RepoHost>(repo: RepoRef, ctx: RepoHostContext<H>): Array<[string, RepoOptionValue]>;
   /**
    * The repository is a folder on hosts of this role, so backup.info can be looked for as
    * a file there (an ssh repository on its backup host, a posix one on PostgreSQL hosts).
    */
-  folderOn?: HostSpec['role'];
+  folderOn?: RepoHost['role'];
   /** The certificate of the CA that signed the endpoint's, copied to every host that uses the repository. */
-  caCert?(repo: Repo): string | undefined;
+  caCert?(repo: RepoRef): string | undefined;
   /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf only). */
-  secrets(repo: Repo): Secret[];
+  secrets(repo: RepoRef): Secret[];
 }
 
-/**
- * The storage options of an object store (port, TLS verification, CA file), written only
- * where they differ from pgBackRest's defaults, so a conf written by hand compares the same.
- */
-export function storageOptions(repo: Repo, storage: StorageAccess): Array<[string, RepoOptionValue]> {
-  const p = repoPrefix(repo);
-  const options: Array<[string, RepoOptionValue]> = [];
-  if (storage.port !== undefined) options.push([`${p}storage-port`, storage.port]);
-  if (!storage.verifyTls) options.push([`${p}storage-verify-tls`, 'n']);
-  if (storage.caCert !== undefined) options.push([`${p}storage-ca-file`, caPath(repo)]);
-  return options;
+/** The keys of a table whose values are secrets: those its schema makes one ({ env }, { file } or inline). */
+export function secretKeys(table: RepoTable): string[] {
+  return Object.entries(table.schema.properties)
+    .filter(([, schema]) => schema.$ref === '#/definitions/secret')
+    .map(([key]) => key);
 }
+
+/** The table of a repository of this module's type, as its `convert` made it. */
+export const tableOf = <T>(repo: RepoRef) => repo.table as T;
 
 /** `repoN-` for a repository: the prefix of each of its options. */
-export const repoPrefix = (repo: Repo) => `repo${repo.key}-`;
+export const repoPrefix = (repo: RepoRef) => `repo${repo.key}-`;
 
 /** Where a repository's CA certificate goes on hosts (repo1 of type s3 keeps the name it always had). */
-export function caPath(repo: Repo): string {
+export function caPath(repo: RepoRef): string {
   return repo.key === 1 ? `/etc/pgbackrest/${repo.type}-ca.crt` : `/etc/pgbackrest/repo${repo.key}-${repo.type}-ca.crt`;
 }
 
 /** A name of something a repository has of its own (its first backup, its passphrase): repo1 keeps the bare name. */
-export function perRepo(name: string, repo: Repo): string {
+export function perRepo(name: string, repo: RepoRef): string {
   return repo.key === 1 ? name : `${name}:repo${repo.key}`;
 }
 
