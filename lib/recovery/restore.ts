@@ -7,9 +7,10 @@
 // wait for recovery to end on a new timeline, tidy pgBackRest's recovery settings, and
 // `pgbackrest check` that archiving goes on. docs/recovery.md tells the story.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { BsyncError, HostError } from '../errors.js';
+import { BsyncError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
 import { HostResources } from '../desired/builder.js';
+import { isPatroniLeader } from '../desired/patroni-settings.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { NeedsPart } from '../facts/needs.js';
@@ -18,10 +19,17 @@ import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
 import { debianClusterOf, pgCtlLog, pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
-import type { Change, Resource, ResourceRef, Step } from '../resources/types.js';
+import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import { neededBytes } from '../verify/targets.js';
+import {
+  addPatroniPause,
+  addPatroniResume,
+  patroniCluster,
+  patroniNote,
+  type PatroniRestore,
+} from './restore-patroni.js';
 import {
   lsnValue,
   parseTarget,
@@ -96,13 +104,10 @@ export function restorePlace(
   if (spec) return { zone, host: spec };
   // Patroni names its leader even while a restore has its server stopped.
   const leader = inventory.patroni
-    ? zone.postgresHosts.find((host) =>
-        facts
-          ?.get(host.name)
-          ?.patroni?.members.some(
-            (entry) => /leader/i.test(entry.role) && (entry.name === host.name || entry.host === host.address),
-          ),
-      )
+    ? zone.postgresHosts.find((host) => {
+        const patroni = facts?.get(host.name)?.patroni;
+        return patroni !== undefined && isPatroniLeader(patroni, host);
+      })
     : undefined;
   if (leader) return { zone, host: leader };
   const primary = zone.postgresHosts.find(
@@ -316,7 +321,43 @@ interface RestoreInputs {
   now: number;
 }
 
-export function planRestore({ inventory, facts, request, setup, space, now }: RestoreInputs): RestorePlan {
+/** What a restore reads and replaces, once every refusal made before anything stops has passed. */
+interface RestoreSource {
+  zone: Zone;
+  host: HostSpec;
+  hostFacts: HostFacts;
+  pg: HostFacts['postgres'];
+  cluster?: PatroniRestore;
+  repoKey: number;
+  repo: RepoFacts;
+  backup: BackupInfo;
+  layout: ServerLayout;
+  spaceNote: string;
+}
+
+export function planRestore(inputs: RestoreInputs): RestorePlan {
+  const { inventory, request } = inputs;
+  const source = restoreSource(inputs);
+  const { zone, host, pg, cluster, backup, repoKey } = source;
+  const out = new HostResources(host.name);
+  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
+  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
+  const stopped = addServerStop(out, source, archived);
+  const started = addRestoreAndStart(out, inventory, source, request, stopped);
+  if (request.standby) return standbyPlan(out, source, request, started);
+  addRecoveryEnd(out, source, request, started);
+  return {
+    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
+    operation: {
+      command: 'restore',
+      request: requestRecord(zone, host, request, backup, repoKey),
+      notes: restoreNotes(source, archivesNow),
+    },
+  };
+}
+
+/** The refusals, in the order an operator meets them: where, which repository and set, which server, what space. */
+function restoreSource({ inventory, facts, request, setup, space, now }: RestoreInputs): RestoreSource {
   const { zone, host } = restorePlace(inventory, request, facts);
   if (request.standby) checkStandbyRequest(inventory, request, host, facts);
   const cluster = inventory.patroni ? patroniCluster(inventory, zone, host, facts) : undefined;
@@ -328,6 +369,22 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   checkWindowEnd(request, now, { host, facts: hostFacts });
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
+  const layout = restoredLayout(inventory, host, hostFacts, backup);
+  if (pg?.running && !request.allowOverwrite) {
+    throw new BsyncError(
+      `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
+      {
+        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
+      },
+    );
+  }
+  const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
+  return { zone, host, hostFacts, pg, ...(cluster ? { cluster } : {}), repoKey, repo, backup, layout, spaceNote };
+}
+
+/** The server the backup is restored into, refused when it runs another major version than the backup's. */
+function restoredLayout(inventory: Inventory, host: HostSpec, hostFacts: HostFacts, backup: BackupInfo): ServerLayout {
+  const pg = hostFacts.postgres;
   const major =
     backup.pgVersion
     ?? inventory.cluster.pgVersion?.toString()
@@ -340,84 +397,71 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       { hint: 'A backup restores only into the major version it was taken from.' },
     );
   }
-  if (pg?.running && !request.allowOverwrite) {
-    throw new BsyncError(
-      `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
-      {
-        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
-      },
-    );
-  }
-  const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
-  const archiveTimeline = segmentTimeline(repo.archiveMax!);
+  return layout;
+}
 
-  const out = new HostResources(host.name);
-  const pgbackrest = (command: string, options: string[] = []) =>
-    ['pgbackrest', `--stanza=${shq(zone.stanza)}`, ...options, command].join(' ');
-  const run = (reason: string, steps: Step[], fields: Change['fields'] = []): Change => ({
-    action: 'run',
-    reason,
-    fields,
-    steps,
-  });
-  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
-  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
-  // Patroni: paused first, so it neither restarts a stopped member nor fails over; its
-  // members are then started and stopped with their own pg_ctl.
-  const control = (verb: 'start' | 'stop') =>
-    cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
-  const paused = cluster
-    ? out.add(
-        'patroni_pause',
-        cluster.scope,
-        `pause Patroni's cluster ${cluster.scope}`,
-        run('no failover and no restart while the leader is restored', [cluster.pause]),
-        [archived],
-      )
-    : undefined;
-  const replicasStopped = (cluster?.replicas ?? []).flatMap((replica) =>
-    replica.stop
-      ? [
-          replica.out.add(
-            'pg_stop',
-            undefined,
-            `stop PostgreSQL on port ${replica.host.pgPort}`,
-            run('a replica of the old timeline; rebuilt from the restored leader after', [replica.stop]),
-            [paused],
-          ),
-        ]
-      : [],
-  );
-  const stopped = pg?.running
+/** A pgBackRest command line for the restore's stanza. */
+function pgbackrest(stanza: string, command: string, options: string[] = []): string {
+  return ['pgbackrest', `--stanza=${shq(stanza)}`, ...options, command].join(' ');
+}
+
+/** A recovery to a target (not to the archive's end, and not a standby's). */
+const isTargeted = (request: RestoreRequest) => request.target.type !== 'latest' && !request.standby;
+
+/**
+ * Starts or stops the server: a Patroni member with its own pg_ctl (Patroni is paused),
+ * else the way the host runs it.
+ */
+function serverControl({ cluster, hostFacts, layout }: RestoreSource, verb: 'start' | 'stop'): Step {
+  return cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
+}
+
+/** The server stopped (after Patroni's pause and its replicas' stops); returns what the restore waits for. */
+function addServerStop(out: HostResources, source: RestoreSource, archived?: ResourceRef): ResourceRef | undefined {
+  const { host, pg, cluster } = source;
+  const { paused, replicasStopped } = cluster
+    ? addPatroniPause(out, cluster, archived)
+    : { paused: undefined, replicasStopped: [] };
+  return pg?.running
     ? out.add(
         'pg_stop',
         undefined,
         `stop PostgreSQL on port ${host.pgPort}`,
-        run('its data directory is about to be replaced', [control('stop')]),
+        runChange('its data directory is about to be replaced', [serverControl(source, 'stop')]),
         [archived, paused, ...replicasStopped],
       )
     : paused;
+}
+
+/** pgBackRest's restore into the data directory, then the server's start; returns the start. */
+function addRestoreAndStart(
+  out: HostResources,
+  inventory: Inventory,
+  source: RestoreSource,
+  request: RestoreRequest,
+  stopped: ResourceRef | undefined,
+): ResourceRef {
+  const { zone, host, backup, layout, repoKey } = source;
   const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
-  const targeted = request.target.type !== 'latest' && !request.standby;
   const restoreOptions = [
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
     request.delta ? '--delta' : '--force',
     ...targetOptions.map(shq),
-    ...(targeted ? [`--target-action=${request.targetAction}`] : []),
+    ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
   ];
   const restored = out.add(
     'pg_restore',
     undefined,
     `restore ${layout.dataDirectory} from backup ${backup.label}`,
-    run(
+    runChange(
       `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
       [
         {
           user: PG_OS_USER,
-          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}`,
+          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone.stanza, 'restore', restoreOptions)}`,
         },
         // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
         // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
@@ -448,24 +492,31 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     ),
     [stopped],
   );
-  const started = out.add(
+  return out.add(
     'pg_start',
     undefined,
     `start PostgreSQL on port ${host.pgPort}`,
-    run(
+    runChange(
       request.standby ? 'it replays WAL from the archive as a standby' : 'it replays WAL from the backup to the target',
-      [control('start')],
+      [serverControl(source, 'start')],
     ),
     [restored],
   );
-  if (request.standby)
-    return standbyPlan({ out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started });
-  const promote = request.targetAction === 'promote' || !targeted;
+}
+
+/**
+ * The recovery's end (promoted on a new timeline, or paused at the target), Patroni's
+ * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on.
+ */
+function addRecoveryEnd(out: HostResources, source: RestoreSource, request: RestoreRequest, started: ResourceRef) {
+  const { zone, host, layout, cluster, repo } = source;
+  const archiveTimeline = segmentTimeline(repo.archiveMax!);
+  const promote = request.targetAction === 'promote' || !isTargeted(request);
   const ended = out.add(
     'recovery_end',
     undefined,
     promote ? 'recovery reaches the target and promotes' : 'recovery reaches the target and pauses',
-    run(
+    runChange(
       promote
         ? `waits until the server accepts writes on a timeline after ${archiveTimeline}, then removes pgBackRest's recovery settings from postgresql.auto.conf`
         : 'waits until replay pauses at the target (resume with SELECT pg_wal_replay_resume())',
@@ -473,37 +524,25 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     ),
     [started],
   );
-  // Patroni resumes with the restored leader; each replica is built again from it (its
-  // create_replica_methods: the repository first where declared).
-  const resumed = cluster
-    ? out.add(
-        'patroni_resume',
-        cluster.scope,
-        `resume Patroni's cluster ${cluster.scope}`,
-        run('the restored server leads again', [cluster.resume]),
-        [ended],
-      )
-    : undefined;
-  for (const replica of cluster?.replicas ?? []) {
-    replica.out.add(
-      'patroni_reinit',
-      replica.host.name,
-      `rebuild ${replica.host.name} as a replica of the restored leader`,
-      run('its data is of the old timeline: patronictl reinit', [replica.reinit]),
-      [resumed],
-    );
-  }
+  const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
   if (promote) {
     out.add(
       'archive_check',
       undefined,
       'WAL archiving into the stanza goes on',
-      run('pgbackrest check on the restored server', [{ user: PG_OS_USER, command: pgbackrest('check') }]),
+      runChange('pgbackrest check on the restored server', [
+        { user: PG_OS_USER, command: pgbackrest(zone.stanza, 'check') },
+      ]),
       [resumed ?? ended],
     );
   }
+}
 
-  const notes = [
+/** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
+function restoreNotes(source: RestoreSource, archivesNow: boolean): string[] {
+  const { host, pg, layout, backup, repoKey, repo, spaceNote, cluster } = source;
+  return [
+    ...(cluster ? [patroniNote(cluster, host)] : []),
     ...(pg?.running
       ? [
           `The current data of ${host.name} in ${layout.dataDirectory} is replaced: everything written after the target is lost.`,
@@ -519,14 +558,6 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
   ];
-  if (cluster)
-    notes.unshift(
-      `Patroni's cluster ${cluster.scope} is paused while its leader ${host.name} is restored; ${cluster.replicas.map((replica) => replica.host.name).join(', ') || 'no replica'} ${cluster.replicas.length === 1 ? 'is' : 'are'} rebuilt from it after.`,
-    );
-  return {
-    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: { command: 'restore', request: requestRecord(zone, host, request, backup, repoKey), notes },
-  };
 }
 
 /** What a saved restore plan records of its request, the backup set pinned (restoreRequestOf reads it back). */
@@ -550,63 +581,6 @@ function requestRecord(
   };
 }
 
-/** A patronictl command that also succeeds when it says the cluster is already as asked. */
-function alreadySo(command: string, already: string): Step {
-  return {
-    command: `out=$(${command} 2>&1) || { echo "$out" | grep -qi ${shq(already)} || { echo "$out" >&2; exit 1; }; }`,
-  };
-}
-
-interface PatroniRestore {
-  scope: string;
-  pause: Step;
-  resume: Step;
-  replicas: Array<{ host: HostSpec; out: HostResources; stop?: Step; reinit: Step }>;
-}
-
-/**
- * A Patroni zone's restore runs on its leader, as Patroni names it (a leader whose server
- * a killed restore left stopped is still the leader while the cluster is paused).
- */
-function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): PatroniRestore {
-  const config = inventory.patroni!.config;
-  const patroni = facts.get(host.name)?.patroni;
-  if (!patroni?.scope || patroni.members.length === 0) {
-    throw new HostError(host.name, `Patroni does not answer: ${patroni?.errors.join('; ') || 'no facts'}`, {
-      hint: 'A restore of a Patroni cluster pauses it through patronictl: Patroni and its DCS must run; nothing was stopped.',
-    });
-  }
-  const isLeader = (member: HostSpec) =>
-    patroni.members.some(
-      (entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address),
-    );
-  if (!isLeader(host)) {
-    const leader = zone.postgresHosts.find(isLeader);
-    throw new BsyncError(`${host.name} is not the leader of Patroni's cluster ${patroni.scope}: restore the leader`, {
-      hint: leader ? `Plan again with --host ${leader.name} (or without --host).` : 'Patroni names no leader now.',
-    });
-  }
-  const patronictl = (args: string) => `patronictl -c ${shq(config)} ${args}`;
-  const scope = shq(patroni.scope);
-  return {
-    scope: patroni.scope,
-    // Run again after an interruption, a paused cluster is what pause and resume want anyway.
-    pause: alreadySo(patronictl(`pause ${scope} --wait`), 'already paused'),
-    resume: alreadySo(patronictl(`resume ${scope} --wait`), 'not paused'),
-    replicas: zone.postgresHosts
-      .filter((member) => member.name !== host.name)
-      .map((member) => {
-        const pg = facts.get(member.name)?.postgres;
-        return {
-          host: member,
-          out: new HostResources(member.name),
-          ...(pg?.running ? { stop: pgCtlStep(serverLayout(pg), 'stop') } : {}),
-          reinit: { command: patronictl(`reinit ${scope} ${shq(member.name)} --force --wait`) },
-        };
-      }),
-  };
-}
-
 /**
  * On a running primary: a commit stamped now, then `pgbackrest check`, which switches and
  * archives the current WAL segment. Recovery to a time stops at the first commit after
@@ -614,16 +588,18 @@ function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts:
  * refuses to start. Restores and clones both begin with it.
  */
 export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string): ResourceRef {
-  return out.add('restore_wal', undefined, 'archive the WAL written so far', {
-    action: 'run',
-    reason:
+  return out.add(
+    'restore_wal',
+    undefined,
+    'archive the WAL written so far',
+    runChange(
       'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
-    fields: [],
-    steps: [
-      psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-      { user: PG_OS_USER, command: `pgbackrest --stanza=${shq(stanza)} check` },
-    ],
-  });
+      [
+        psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
+        { user: PG_OS_USER, command: pgbackrest(stanza, 'check') },
+      ],
+    ),
+  );
 }
 
 /** Shell lines that wait until `query` answers t, failing at once with the log's tail when the postmaster is gone. */
@@ -709,19 +685,13 @@ function checkStandbyRequest(inventory: Inventory, request: RestoreRequest, host
  * standby (replay past the backup's end) and say whether it streams; nothing promotes, no
  * new timeline, and the zone's primary and archive are left alone.
  */
-function standbyPlan(parts: {
-  out: HostResources;
-  host: HostSpec;
-  zone: Zone;
-  backup: BackupInfo;
-  repoKey: number;
-  request: RestoreRequest;
-  pg: HostFacts['postgres'];
-  layout: ServerLayout;
-  spaceNote: string;
-  started: ResourceRef;
-}): RestorePlan {
-  const { out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started } = parts;
+function standbyPlan(
+  out: HostResources,
+  source: RestoreSource,
+  request: RestoreRequest,
+  started: ResourceRef,
+): RestorePlan {
+  const { host, zone, backup, repoKey, pg, layout, spaceNote } = source;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
   const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
@@ -730,11 +700,9 @@ function standbyPlan(parts: {
     'standby_ready',
     undefined,
     'the standby becomes consistent',
-    {
-      action: 'run',
-      reason: `waits until it has replayed past the end of backup ${backup.label} (${backup.lsnStop ?? 'its stop LSN'}), in recovery`,
-      fields: [],
-      steps: [
+    runChange(
+      `waits until it has replayed past the end of backup ${backup.label} (${backup.lsnStop ?? 'its stop LSN'}), in recovery`,
+      [
         {
           user: PG_OS_USER,
           command: [
@@ -743,7 +711,7 @@ function standbyPlan(parts: {
           ].join('\n'),
         },
       ],
-    },
+    ),
     [started],
   );
   return {
