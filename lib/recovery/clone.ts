@@ -29,16 +29,8 @@ import { shq } from '../formats/shell.js';
 import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { binaryDirs } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
-import {
-  checkSpace,
-  checkWal,
-  checkWindowEnd,
-  chooseBackup,
-  addArchiveNow,
-  readableRepo,
-  when,
-  type RestoreRequest,
-} from './restore.js';
+import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
+import { addArchiveNow, type RestoreRequest } from './restore.js';
 import { restoreTargetOptions, targetText } from './target.js';
 
 /** Where clones go when --to names no folder: a root-owned parent, one folder per stanza. */
