@@ -4,7 +4,7 @@
 // many legal orders; an interrupt stops new starts and waits a bounded time for the rest.
 import type { PlannedChanges } from '../plan/build.js';
 import type { ActionResult, ActionStatus, PlanAction } from '../plan/types.js';
-import type { Step, Template } from '../resources/types.js';
+import type { Change, Step, Template } from '../resources/types.js';
 import { localConnection } from '../transport/local.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
@@ -94,6 +94,77 @@ function shuffled<T>(items: T[], random: () => number): T[] {
   return copy;
 }
 
+type Settled = Omit<ActionResult, 'address' | 'host'>;
+
+/**
+ * Whether an action can start now (`start`), must wait for its dependencies (`wait`), or
+ * is settled without running: interrupted before it started, waiting for a host this run
+ * does not change or for a dependency that did not succeed, or a restart not allowed.
+ */
+function readiness(
+  action: PlanAction,
+  status: Map<string, ActionStatus | 'running'>,
+  inPlan: Set<string>,
+  options: ApplyOptions,
+): Settled | 'wait' | 'start' {
+  if (options.stop?.requested)
+    return { status: 'not started', message: 'apply was interrupted before it started', seconds: 0 };
+  const outside = action.dependsOn.find((dep) => !inPlan.has(dep));
+  if (outside) {
+    return {
+      status: 'skipped',
+      message: `waits for ${outside}, on a host this run does not change (--host)`,
+      seconds: 0,
+    };
+  }
+  const deps = action.dependsOn.map((dep) => status.get(dep));
+  const blocked = deps.find((dep) => dep !== undefined && dep !== 'running' && dep !== 'done');
+  if (blocked) {
+    const cause = action.dependsOn.find((dep) => status.get(dep) === blocked);
+    return { status: 'skipped', message: `waits for ${cause} (${blocked})`, seconds: 0 };
+  }
+  if (action.requiresRestart && !options.allowRestart) {
+    return {
+      status: 'deferred',
+      message: 'PostgreSQL needs a restart; run apply with --allow-restart, or restart it yourself and apply again',
+      seconds: 0,
+    };
+  }
+  return deps.some((dep) => dep !== 'done') ? 'wait' : 'start';
+}
+
+/** Runs an action's steps in order over its host's connection (or the controller's), and settles it. */
+async function runAction(
+  action: PlanAction,
+  change: Change | undefined,
+  connection: HostConnection | undefined,
+  walk: {
+    controller: () => HostConnection;
+    outputs: Outputs;
+    options: ApplyOptions;
+    finish: (action: PlanAction, result: Settled) => void;
+  },
+): Promise<void> {
+  const { controller, outputs, options, finish } = walk;
+  const started = Date.now();
+  const own: Record<string, string> = {};
+  try {
+    if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
+    if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
+    const problem = options.hostProblem?.(action.host);
+    if (problem) throw new StepFailure(problem);
+    for (const step of change.steps) {
+      await runStep(step, step.on === 'controller' ? controller() : connection, outputs, own, options.redactor);
+    }
+    outputs.set(action.address, own);
+    finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
+  } catch (error) {
+    const message =
+      error instanceof StepFailure ? error.message : options.redactor.redact(String((error as Error).message ?? error));
+    finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000 });
+  }
+}
+
 export async function executePlan(
   planned: PlannedChanges,
   connections: Map<string, HostConnection>,
@@ -111,7 +182,7 @@ export async function executePlan(
   let local: HostConnection | undefined;
   const controller = () => (local ??= localConnection());
   let abandoned = false;
-  const finish = (action: PlanAction, result: Omit<ActionResult, 'address' | 'host'>) => {
+  const finish = (action: PlanAction, result: Settled) => {
     const now = status.get(action.address);
     if (now !== undefined && now !== 'running') return;
     status.set(action.address, result.status);
@@ -119,29 +190,13 @@ export async function executePlan(
     emit({ address: action.address, host: action.host, status: result.status, message: result.message });
   };
 
-  const run = async (action: PlanAction): Promise<void> => {
-    const started = Date.now();
-    const change = changes.get(action.address);
-    const connection = connections.get(action.host);
-    const own: Record<string, string> = {};
-    try {
-      if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
-      if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
-      const problem = options.hostProblem?.(action.host);
-      if (problem) throw new StepFailure(problem);
-      for (const step of change.steps) {
-        await runStep(step, step.on === 'controller' ? controller() : connection, outputs, own, options.redactor);
-      }
-      outputs.set(action.address, own);
-      finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
-    } catch (error) {
-      const message =
-        error instanceof StepFailure
-          ? error.message
-          : options.redactor.redact(String((error as Error).message ?? error));
-      finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000 });
-    }
-  };
+  const run = (action: PlanAction) =>
+    runAction(action, changes.get(action.address), connections.get(action.host), {
+      controller,
+      outputs,
+      options,
+      finish,
+    });
 
   return new Promise((resolveAll) => {
     const running = new Set<Promise<void>>();
@@ -174,36 +229,12 @@ export async function executePlan(
       const candidates = random ? shuffled(plan.actions, random) : plan.actions;
       for (const action of candidates) {
         if (status.has(action.address)) continue;
-        if (options.stop?.requested) {
-          finish(action, { status: 'not started', message: 'apply was interrupted before it started', seconds: 0 });
+        const ready = readiness(action, status, inPlan, options);
+        if (ready !== 'start') {
+          if (ready !== 'wait') finish(action, ready);
           continue;
         }
-        const outside = action.dependsOn.find((dep) => !inPlan.has(dep));
-        if (outside) {
-          finish(action, {
-            status: 'skipped',
-            message: `waits for ${outside}, on a host this run does not change (--host)`,
-            seconds: 0,
-          });
-          continue;
-        }
-        const deps = action.dependsOn.map((dep) => status.get(dep));
-        const blocked = deps.find((dep) => dep !== undefined && dep !== 'running' && dep !== 'done');
-        if (blocked) {
-          const cause = action.dependsOn.find((dep) => status.get(dep) === blocked);
-          finish(action, { status: 'skipped', message: `waits for ${cause} (${blocked})`, seconds: 0 });
-          continue;
-        }
-        if (action.requiresRestart && !options.allowRestart) {
-          finish(action, {
-            status: 'deferred',
-            message:
-              'PostgreSQL needs a restart; run apply with --allow-restart, or restart it yourself and apply again',
-            seconds: 0,
-          });
-          continue;
-        }
-        if (deps.some((dep) => dep !== 'done') || busyHosts.has(action.host)) continue;
+        if (busyHosts.has(action.host)) continue;
         busyHosts.add(action.host);
         status.set(action.address, 'running');
         emit({ address: action.address, host: action.host, status: 'started' });

@@ -8,7 +8,7 @@ import { zonePrimary } from '../desired/backups.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { PlanOperation } from '../plan/types.js';
-import type { Resource } from '../resources/types.js';
+import { runChange, type Resource } from '../resources/types.js';
 import { shq } from '../formats/shell.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -61,17 +61,17 @@ export function planBackup(inventory: Inventory, facts: FactsByHost, request: Ba
   const hasFull = repo.backups.some((backup) => !backup.error && backup.type === 'full');
   const user = pgbackrestUser(inventory, host);
   const out = new HostResources(host.name);
-  out.add('backup', `${request.type}:repo${repoKey}`, `${request.type} backup of ${zone.stanza} into repo${repoKey}`, {
-    action: 'run',
-    reason:
+  out.add(
+    'backup',
+    `${request.type}:repo${repoKey}`,
+    `${request.type} backup of ${zone.stanza} into repo${repoKey}`,
+    runChange(
       request.type !== 'full' && !hasFull
         ? 'repo1 holds no full backup yet: pgBackRest takes a full one instead'
         : `as ${user}, where the scheduled backups run`,
-    fields: [],
-    steps: [
-      { user, command: `pgbackrest --stanza=${shq(zone.stanza)} --repo=${repoKey} --type=${request.type} backup` },
-    ],
-  });
+      [{ user, command: `pgbackrest --stanza=${shq(zone.stanza)} --repo=${repoKey} --type=${request.type} backup` }],
+    ),
+  );
   return {
     resources: out.resources,
     operation: {

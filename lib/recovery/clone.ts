@@ -25,21 +25,14 @@ import type { SpaceFacts } from '../facts/space.js';
 import type { PlanOperation } from '../plan/types.js';
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
-import type { Change, Resource, Step } from '../resources/types.js';
+import { runChange, type Resource, type ResourceRef } from '../resources/types.js';
+import type { BackupInfo, HostFacts } from '../facts/types.js';
 import { shq } from '../formats/shell.js';
 import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { binaryDirs } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
-import {
-  checkSpace,
-  checkWal,
-  checkWindowEnd,
-  chooseBackup,
-  addArchiveNow,
-  readableRepo,
-  when,
-  type RestoreRequest,
-} from './restore.js';
+import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
+import { addArchiveNow, type RestoreRequest } from './restore.js';
 import { restoreTargetOptions, targetText } from './target.js';
 
 /** Where clones go when --to names no folder: a root-owned parent, one folder per stanza. */
@@ -104,140 +97,42 @@ interface CloneInputs {
   now: number;
 }
 
-export function planClone({ inventory, facts, request, space, now }: CloneInputs): {
+/** What a clone restores and where, once every refusal has passed. */
+interface CloneSource {
+  zone: Zone;
+  host: HostSpec;
+  /** The zone's primary, whose WAL up to now reaches the repository first. */
+  source?: HostSpec;
+  path: string;
+  repoKey: number;
+  backup: BackupInfo;
+  pgVersion: string;
+  spaceNote: string;
+}
+
+/** The shell lines every clone step starts with, and what they run as. */
+interface CloneScripts {
+  runAs: string;
+  vars: string;
+  findBin: string;
+  /** pgBackRest pointed at the clone's folder (and, on the repository's host, away from the PostgreSQL hosts). */
+  pgbackrest: string;
+}
+
+export function planClone(inputs: CloneInputs): {
   resources: Resource[];
   operation: PlanOperation;
 } {
-  const zone = cloneZone(inventory, request);
-  const host = cloneHost(inventory, zone, request.to.host);
-  const source = zonePrimary(zone.postgresHosts, facts);
-  const path = clonePath(request, zone.stanza);
-  const hostFacts = facts.get(host.name)!;
-  if (host.role === 'postgres') {
-    const own = hostFacts.postgres?.running || host.pgData ? pgDataOf(host, hostFacts) : undefined;
-    if (own !== undefined && (path === own || path.startsWith(`${own}/`) || own.startsWith(`${path}/`))) {
-      throw new BsyncError(`--to ${host.name}:${path} overlaps the data directory of the server there (${own})`, {
-        hint: `Choose another folder, such as ${CLONES_DIR}/${zone.stanza}; to replace that server's data, use bsync restore without --to.`,
-      });
-    }
-    if (hostFacts.postgres?.running && host.pgPort === request.port)
-      throw new BsyncError(`--port ${request.port}: the server on ${host.name} listens there; give the clone another`);
-  }
-  const repoKey = request.repo ?? inventory.repos[0].key;
-  const repo = readableRepo(inventory, zone, facts, repoKey);
-  checkWindowEnd(request, now, source && { host: source, facts: facts.get(source.name)! });
-  const backup = chooseBackup(repo, request, zone.stanza);
-  checkWal(repo, backup);
-  const spaceNote = checkSpace(host, path, backup, space);
-  const pgVersion = backup.pgVersion ?? inventory.cluster.pgVersion?.toString();
-  if (pgVersion === undefined) throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`);
-  const runAs = pgbackrestUser(inventory, host);
-  const local = host.role === 'postgres' ? hostFacts.postgres : undefined;
-  const binDir =
-    local?.running && local.binDir && String(Math.floor(local.versionNum / 10000)) === pgVersion
-      ? local.binDir
-      : undefined;
-  // On the repository's own host the stanza lists the PostgreSQL hosts: reset them, so it restores here.
-  const resets =
-    host.role === 'backup' ? zone.postgresHosts.map((_, index) => `--reset-pg${index + 1}-host`).join(' ') : '';
-  const pgbackrest = [
-    'pgbackrest',
-    `--stanza=${shq(zone.stanza)}`,
-    `--repo=${repoKey}`,
-    ...(resets ? [resets] : []),
-    `--pg1-path=${shq(path)}`,
-  ].join(' ');
-  const targeted = request.target.type !== 'latest';
-  const marker = `${path}.bsync-clone`;
+  const { inventory, facts, request } = inputs;
+  const clone = cloneSource(inputs);
+  const { zone, host, source, path, backup, repoKey, spaceNote } = clone;
+  const scripts = cloneScripts(inventory, facts, request, clone);
   // The source primary's WAL up to now reaches the repository first, as for a restore.
   const sourceOut = source ? new HostResources(source.name) : undefined;
   const archived = source && sourceOut ? addArchiveNow(sourceOut, source, zone.stanza) : undefined;
   const out = new HostResources(host.name);
-  const run = (reason: string, steps: Step[], fields: Change['fields'] = []): Change => ({
-    action: 'run',
-    reason,
-    fields,
-    steps,
-  });
-  const vars = `P=${shq(path)} M=${shq(marker)} L=${shq(`${path}.lock`)} U=${shq(runAs)} PORT=${request.port}`;
-  const bins = binaryDirs({ pgVersion, ...(binDir ? { binDir } : {}) });
-  const findBin = `BIN=; for d in ${bins.map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done; [ -n "$BIN" ] || { echo "no PostgreSQL ${pgVersion} server binaries on this host (looked in ${bins.join(', ')})" >&2; exit 1; }`;
-  const prepared = out.add(
-    'clone_prepare',
-    undefined,
-    `make room for the clone in ${path}`,
-    run(
-      `a folder bsync cloned into before is cleared (a finished clone only with --allow-overwrite); any other content is refused; port ${request.port} must be free`,
-      [{ command: prepareScript(vars, findBin, request.allowOverwrite) }],
-    ),
-    [archived],
-  );
-  const restored = out.add(
-    'clone_restore',
-    undefined,
-    `restore backup ${backup.label} into ${path}`,
-    run(
-      'archive_mode off from the start: the clone never pushes WAL into the stanza',
-      [
-        {
-          user: runAs,
-          // Under the clone's lock, as prepare took it: a killed run's restore is waited for.
-          command: [
-            'flock -w 86400',
-            shq(`${path}.lock`),
-            pgbackrest,
-            // Its own spool folder: the host's may belong to another user, and stays untouched.
-            `--spool-path=${shq(`${path}.spool`)}`,
-            `--set=${shq(backup.label)}`,
-            ...restoreTargetOptions(request.target).map(shq),
-            ...(targeted ? ['--target-action=promote'] : []),
-            '--archive-mode=off',
-            `--tablespace-map-all=${shq(`${path}.tablespaces`)}`,
-            'restore',
-          ].join(' '),
-        },
-      ],
-      [
-        { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
-        { name: 'target', after: targetText(request.target) },
-        { name: 'source', after: `${zone.stanza}, repo${repoKey}` },
-        { name: 'port', after: String(request.port) },
-      ],
-    ),
-    [prepared],
-  );
-  const restoreCommand = `${pgbackrest} archive-get %f "%p"`;
-  const settings = isolatedSettings(
-    {
-      port: String(request.port),
-      socketDir: path,
-      clusterName: `bsync-clone-${zone.stanza}`,
-      restoreCommand,
-      hotStandby: true,
-      clearPreloadLibraries: host.role === 'backup',
-    },
-    `bsync clone of ${zone.stanza} (backup ${backup.label}, target ${targetText(request.target)}): an independent server that never archives`,
-  );
-  const configured = out.add(
-    'clone_configure',
-    undefined,
-    `its own port, socket and name; archiving off`,
-    run('appended to the restored postgresql.auto.conf, so they win over what the copy brought', [
-      { user: runAs, command: configureScript(vars), stdin: [`${settings}\n`] },
-    ]),
-    [restored],
-  );
-  out.add(
-    'clone_start',
-    undefined,
-    `start the clone on port ${request.port}`,
-    run(`replays WAL to the target and promotes; then psql -h ${path} -p ${request.port} reaches it as ${runAs}`, [
-      { user: runAs, command: startScript(vars, findBin, path, request.port) },
-      // In the folder's parent, by root: the next clone's prepare step reads it.
-      { command: `${vars}\necho ready > "$M"` },
-    ]),
-    [configured],
-  );
+  const restored = addCloneRestore(out, request, clone, scripts, archived);
+  addCloneStart(out, request, clone, scripts, restored);
   return {
     resources: [...(sourceOut?.resources ?? []), ...out.resources],
     operation: {
@@ -259,6 +154,166 @@ export function planClone({ inventory, facts, request, space, now }: CloneInputs
       ],
     },
   };
+}
+
+/** The refusals: where the clone goes, which repository and set, what space. */
+function cloneSource({ inventory, facts, request, space, now }: CloneInputs): CloneSource {
+  const zone = cloneZone(inventory, request);
+  const host = cloneHost(inventory, zone, request.to.host);
+  const source = zonePrimary(zone.postgresHosts, facts);
+  const path = clonePath(request, zone.stanza);
+  checkBesideServer(host, facts.get(host.name)!, path, zone, request.port);
+  const repoKey = request.repo ?? inventory.repos[0].key;
+  const repo = readableRepo(inventory, zone, facts, repoKey);
+  checkWindowEnd(request, now, source && { host: source, facts: facts.get(source.name)! });
+  const backup = chooseBackup(repo, request, zone.stanza);
+  checkWal(repo, backup);
+  const spaceNote = checkSpace(host, path, backup, space);
+  const pgVersion = backup.pgVersion ?? inventory.cluster.pgVersion?.toString();
+  if (pgVersion === undefined) throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`);
+  return { zone, host, ...(source ? { source } : {}), path, repoKey, backup, pgVersion, spaceNote };
+}
+
+/** On a PostgreSQL host the clone keeps out of the server's data directory and off its port. */
+function checkBesideServer(host: HostSpec, hostFacts: HostFacts, path: string, zone: Zone, port: number): void {
+  if (host.role !== 'postgres') return;
+  const own = hostFacts.postgres?.running || host.pgData ? pgDataOf(host, hostFacts) : undefined;
+  if (own !== undefined && (path === own || path.startsWith(`${own}/`) || own.startsWith(`${path}/`))) {
+    throw new BsyncError(`--to ${host.name}:${path} overlaps the data directory of the server there (${own})`, {
+      hint: `Choose another folder, such as ${CLONES_DIR}/${zone.stanza}; to replace that server's data, use bsync restore without --to.`,
+    });
+  }
+  if (hostFacts.postgres?.running && host.pgPort === port)
+    throw new BsyncError(`--port ${port}: the server on ${host.name} listens there; give the clone another`);
+}
+
+function cloneScripts(
+  inventory: Inventory,
+  facts: FactsByHost,
+  request: CloneRequest,
+  clone: CloneSource,
+): CloneScripts {
+  const { zone, host, path, repoKey, pgVersion } = clone;
+  const runAs = pgbackrestUser(inventory, host);
+  const local = host.role === 'postgres' ? facts.get(host.name)!.postgres : undefined;
+  const binDir =
+    local?.running && local.binDir && String(Math.floor(local.versionNum / 10000)) === pgVersion
+      ? local.binDir
+      : undefined;
+  // On the repository's own host the stanza lists the PostgreSQL hosts: reset them, so it restores here.
+  const resets =
+    host.role === 'backup' ? zone.postgresHosts.map((_, index) => `--reset-pg${index + 1}-host`).join(' ') : '';
+  const pgbackrest = [
+    'pgbackrest',
+    `--stanza=${shq(zone.stanza)}`,
+    `--repo=${repoKey}`,
+    ...(resets ? [resets] : []),
+    `--pg1-path=${shq(path)}`,
+  ].join(' ');
+  const marker = `${path}.bsync-clone`;
+  const vars = `P=${shq(path)} M=${shq(marker)} L=${shq(`${path}.lock`)} U=${shq(runAs)} PORT=${request.port}`;
+  const bins = binaryDirs({ pgVersion, ...(binDir ? { binDir } : {}) });
+  const findBin = `BIN=; for d in ${bins.map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done; [ -n "$BIN" ] || { echo "no PostgreSQL ${pgVersion} server binaries on this host (looked in ${bins.join(', ')})" >&2; exit 1; }`;
+  return { runAs, vars, findBin, pgbackrest };
+}
+
+/** The folder made ready, then the backup restored into it; returns the restore. */
+function addCloneRestore(
+  out: HostResources,
+  request: CloneRequest,
+  { path, backup, zone, repoKey }: CloneSource,
+  { runAs, vars, findBin, pgbackrest }: CloneScripts,
+  archived: ResourceRef | undefined,
+): ResourceRef {
+  const prepared = out.add(
+    'clone_prepare',
+    undefined,
+    `make room for the clone in ${path}`,
+    runChange(
+      `a folder bsync cloned into before is cleared (a finished clone only with --allow-overwrite); any other content is refused; port ${request.port} must be free`,
+      [{ command: prepareScript(vars, findBin, request.allowOverwrite) }],
+    ),
+    [archived],
+  );
+  return out.add(
+    'clone_restore',
+    undefined,
+    `restore backup ${backup.label} into ${path}`,
+    runChange(
+      'archive_mode off from the start: the clone never pushes WAL into the stanza',
+      [
+        {
+          user: runAs,
+          // Under the clone's lock, as prepare took it: a killed run's restore is waited for.
+          command: [
+            'flock -w 86400',
+            shq(`${path}.lock`),
+            pgbackrest,
+            // Its own spool folder: the host's may belong to another user, and stays untouched.
+            `--spool-path=${shq(`${path}.spool`)}`,
+            `--set=${shq(backup.label)}`,
+            ...restoreTargetOptions(request.target).map(shq),
+            ...(request.target.type !== 'latest' ? ['--target-action=promote'] : []),
+            '--archive-mode=off',
+            `--tablespace-map-all=${shq(`${path}.tablespaces`)}`,
+            'restore',
+          ].join(' '),
+        },
+      ],
+      [
+        { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
+        { name: 'target', after: targetText(request.target) },
+        { name: 'source', after: `${zone.stanza}, repo${repoKey}` },
+        { name: 'port', after: String(request.port) },
+      ],
+    ),
+    [prepared],
+  );
+}
+
+/** The clone's own settings (port, socket, name, archiving off), then its start and promotion. */
+function addCloneStart(
+  out: HostResources,
+  request: CloneRequest,
+  { path, backup, zone, host }: CloneSource,
+  { runAs, vars, findBin, pgbackrest }: CloneScripts,
+  restored: ResourceRef,
+): void {
+  const restoreCommand = `${pgbackrest} archive-get %f "%p"`;
+  const settings = isolatedSettings(
+    {
+      port: String(request.port),
+      socketDir: path,
+      clusterName: `bsync-clone-${zone.stanza}`,
+      restoreCommand,
+      hotStandby: true,
+      clearPreloadLibraries: host.role === 'backup',
+    },
+    `bsync clone of ${zone.stanza} (backup ${backup.label}, target ${targetText(request.target)}): an independent server that never archives`,
+  );
+  const configured = out.add(
+    'clone_configure',
+    undefined,
+    `its own port, socket and name; archiving off`,
+    runChange('appended to the restored postgresql.auto.conf, so they win over what the copy brought', [
+      { user: runAs, command: configureScript(vars), stdin: [`${settings}\n`] },
+    ]),
+    [restored],
+  );
+  out.add(
+    'clone_start',
+    undefined,
+    `start the clone on port ${request.port}`,
+    runChange(
+      `replays WAL to the target and promotes; then psql -h ${path} -p ${request.port} reaches it as ${runAs}`,
+      [
+        { user: runAs, command: startScript(vars, findBin, path, request.port) },
+        // In the folder's parent, by root: the next clone's prepare step reads it.
+        { command: `${vars}\necho ready > "$M"` },
+      ],
+    ),
+    [configured],
+  );
 }
 
 /** What to do when the clone's folder is somewhere root will not work. */

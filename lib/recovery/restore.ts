@@ -7,30 +7,40 @@
 // wait for recovery to end on a new timeline, tidy pgBackRest's recovery settings, and
 // `pgbackrest check` that archiving goes on. docs/recovery.md tells the story.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { BsyncError, HostError } from '../errors.js';
+import { BsyncError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
 import { HostResources } from '../desired/builder.js';
+import { isPatroniLeader } from '../desired/patroni-settings.js';
+import { interruptedRestore, restoreMarkNeeds } from './interrupted.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { NeedsPart } from '../facts/needs.js';
 import type { BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
-import { debianClusterOf, pgCtlLog, pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
+import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
-import type { Change, Resource, ResourceRef, Step } from '../resources/types.js';
+import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
-import { neededBytes } from '../verify/targets.js';
-import { interruptedRestore, markStep, restoreMarkNeeds, unmarkStep } from './interrupted.js';
 import {
-  lsnValue,
-  parseTarget,
-  restoreTargetOptions,
-  segmentTimeline,
-  targetText,
-  type RecoveryTarget,
-} from './target.js';
+  checkConverged,
+  checkSpace,
+  checkWal,
+  checkWindowEnd,
+  chooseBackup,
+  readableRepo,
+  when,
+} from './restore-checks.js';
+import { recoveryWaitStep, waitUntil } from './recovery-wait.js';
+import {
+  addPatroniPause,
+  addPatroniResume,
+  patroniCluster,
+  patroniNote,
+  type PatroniRestore,
+} from './restore-patroni.js';
+import { parseTarget, restoreTargetOptions, segmentTimeline, targetText, type RecoveryTarget } from './target.js';
 
 export type TargetAction = 'promote' | 'pause';
 
@@ -103,13 +113,10 @@ export function restorePlace(
   // Patroni names its leader; paused, not once the leader's server stopped: then the
   // member an interrupted restore marked is the one to restore.
   const leader = inventory.patroni
-    ? zone.postgresHosts.find((host) =>
-        facts
-          ?.get(host.name)
-          ?.patroni?.members.some(
-            (entry) => /leader/i.test(entry.role) && (entry.name === host.name || entry.host === host.address),
-          ),
-      )
+    ? zone.postgresHosts.find((host) => {
+        const patroni = facts?.get(host.name)?.patroni;
+        return patroni !== undefined && isPatroniLeader(patroni, host);
+      })
     : undefined;
   if (leader) return { zone, host: leader };
   const interrupted =
@@ -173,152 +180,6 @@ function layoutOf(host: HostSpec, facts: HostFacts, major: string): ServerLayout
   };
 }
 
-/** Where the server's own log is, for the message when it does not come up. */
-function serverLogOf(layout: ServerLayout): string {
-  const cluster = debianClusterOf(layout.configFile);
-  return cluster ? `/var/log/postgresql/postgresql-${cluster[0]}-${cluster[1]}.log` : pgCtlLog(layout);
-}
-
-const GiB = 1024 ** 3;
-export const size = (bytes: number) =>
-  bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MiB`;
-export const when = (seconds: number | undefined) =>
-  seconds === undefined ? 'an unknown time' : new Date(seconds * 1000).toISOString();
-
-/** The repository the restore reads, as the repository's owner reports it; refused when it cannot serve. */
-export function readableRepo(inventory: Inventory, zone: Zone, facts: FactsByHost, key: number): RepoFacts {
-  if (!inventory.repos.some((repo) => repo.key === key)) {
-    throw new BsyncError(`--repo ${key}: the stanza has no repo${key}`, {
-      hint: `Repositories: ${inventory.repos.map((repo) => `repo${repo.key} (${repo.type})`).join(', ')}`,
-    });
-  }
-  const repo = facts.get(zone.repoOwner.name)?.repos?.find((entry) => entry.key === key);
-  if (!repo || repo.statusCode === null || repo.unreadable) {
-    throw new BsyncError(
-      `repo${key} of ${zone.stanza} cannot be read from ${zone.repoOwner.name}: ${repo?.statusMessage || 'no answer'}`,
-      {
-        hint: 'A wrong or missing cipher passphrase, an unreachable repository or a missing stanza looks like this; nothing was stopped. Check with bsync status.',
-      },
-    );
-  }
-  return repo;
-}
-
-/** The backup set that reaches the target, or why none does. */
-export function chooseBackup(repo: RepoFacts, request: RestoreRequest, stanza: string): BackupInfo {
-  const valid = repo.backups.filter((backup) => !backup.error);
-  if (request.set !== undefined) {
-    const asked = valid.find((backup) => backup.label === request.set);
-    if (!asked) {
-      throw new BsyncError(`--set ${request.set}: repo${repo.key} holds no valid backup set of that label`, {
-        hint: `Valid sets: ${valid.map((backup) => backup.label).join(', ') || 'none'}`,
-      });
-    }
-    return asked;
-  }
-  if (valid.length === 0) throw new BsyncError(`repo${repo.key} holds no valid backup of ${stanza} yet`);
-  const { target } = request;
-  if (target.type === 'time') {
-    const before = valid.filter((backup) => backup.stop !== undefined && backup.stop * 1000 <= target.ms);
-    if (before.length === 0) {
-      throw new BsyncError(
-        `--target ${targetText(target)} is before the recovery window: the oldest backup of repo${repo.key} became consistent at ${when(valid[0].stop)}`,
-        {
-          hint: 'A point before the oldest backup cannot be recovered; choose a later time. bsync status lists the backups.',
-        },
-      );
-    }
-    return before.at(-1)!;
-  }
-  if (target.type === 'lsn') {
-    const before = valid.filter(
-      (backup) => backup.lsnStop !== undefined && lsnValue(backup.lsnStop) <= lsnValue(target.lsn),
-    );
-    if (before.length === 0) {
-      throw new BsyncError(
-        `--target ${targetText(target)} is before the recovery window: the oldest backup of repo${repo.key} became consistent at LSN ${valid[0].lsnStop ?? 'unknown'}`,
-      );
-    }
-    return before.at(-1)!;
-  }
-  // A transaction or a restore point can only be found by replaying WAL: the oldest set has the widest window.
-  if (target.type === 'xid' || target.type === 'name') return valid[0];
-  return valid.at(-1)!;
-}
-
-/** The upper end of the window: nothing past the clock, or what the primary has written. */
-export function checkWindowEnd(
-  request: Pick<RestoreRequest, 'target'>,
-  now: number,
-  primary?: { host: HostSpec; facts: HostFacts },
-): void {
-  const { target } = request;
-  const pg = primary?.facts.postgres;
-  if (target.type === 'time' && target.ms > now) {
-    throw new BsyncError(`--target ${targetText(target)} is in the future (it is ${new Date(now).toISOString()})`, {
-      hint: 'A recovery can only stop at a point that has been written.',
-    });
-  }
-  if (target.type === 'lsn' && pg?.running && pg.currentLsn && lsnValue(target.lsn) > lsnValue(pg.currentLsn)) {
-    throw new BsyncError(
-      `--target ${targetText(target)} is past the end of the recovery window: ${primary!.host.name} has written WAL up to ${pg.currentLsn}`,
-    );
-  }
-}
-
-/** The WAL from the backup to the archive's end must all be in the repository. */
-export function checkWal(repo: RepoFacts, backup: BackupInfo): void {
-  if (!backup.archiveStart || !repo.archiveMin || !repo.archiveMax) {
-    throw new BsyncError(`repo${repo.key} holds no WAL archive for backup ${backup.label}`, {
-      hint: 'Without the WAL from the backup on, no recovery is possible; check archiving with bsync status.',
-    });
-  }
-  if (repo.archiveMin > backup.archiveStart) {
-    throw new BsyncError(
-      `backup ${backup.label} needs WAL from ${backup.archiveStart}, but repo${repo.key}'s archive starts at ${repo.archiveMin}`,
-      { hint: 'That WAL has expired; choose a newer set (--set) or a later target.' },
-    );
-  }
-}
-
-export function checkSpace(host: HostSpec, dataDirectory: string, backup: BackupInfo, space: SpaceFacts): string {
-  const needed = neededBytes(backup.size ?? 0);
-  const usable = space.availableBytes + space.usedBytes;
-  if (needed > usable) {
-    throw new BsyncError(
-      `restoring backup ${backup.label} into ${dataDirectory} on ${host.name} needs about ${size(needed)}; ${size(usable)} can be had there (${size(space.availableBytes)} free, ${size(space.usedBytes)} held by the data directory now)`,
-      { hint: 'Free space on that file system first; nothing was stopped.' },
-    );
-  }
-  return `needs about ${size(needed)} in ${dataDirectory}; ${size(usable)} can be had there (${size(space.availableBytes)} free + ${size(space.usedBytes)} of current data)`;
-}
-
-/** The kinds a restore relies on being as bsync.toml says: pgBackRest's config and the repository's reach. */
-const RESTORE_RELIES_ON = new Set([
-  'pgbackrest_conf',
-  'legacy_pgbackrest_conf',
-  'repo_ca',
-  'cipher_pass',
-  'ssh_keypair',
-  'authorized_keys',
-  'known_hosts',
-]);
-
-/** A restore through a config that differs from bsync.toml would read another repository, or none. */
-function checkConverged(setup: Resource[] | undefined, hosts: string[]): void {
-  const pending = (setup ?? []).filter(
-    (resource) => resource.change !== null && hosts.includes(resource.host) && RESTORE_RELIES_ON.has(resource.kind),
-  );
-  if (pending.length > 0) {
-    throw new BsyncError(
-      `the zone is not as bsync.toml says, so a restore cannot trust its pgBackRest setup: ${pending.map((resource) => resource.address).join(', ')}`,
-      {
-        hint: 'Run bsync plan to see the changes and bsync apply to make them, then plan the restore again; nothing was stopped.',
-      },
-    );
-  }
-}
-
 interface RestoreInputs {
   inventory: Inventory;
   facts: FactsByHost;
@@ -329,7 +190,43 @@ interface RestoreInputs {
   now: number;
 }
 
-export function planRestore({ inventory, facts, request, setup, space, now }: RestoreInputs): RestorePlan {
+/** What a restore reads and replaces, once every refusal made before anything stops has passed. */
+interface RestoreSource {
+  zone: Zone;
+  host: HostSpec;
+  hostFacts: HostFacts;
+  pg: HostFacts['postgres'];
+  cluster?: PatroniRestore;
+  repoKey: number;
+  repo: RepoFacts;
+  backup: BackupInfo;
+  layout: ServerLayout;
+  spaceNote: string;
+}
+
+export function planRestore(inputs: RestoreInputs): RestorePlan {
+  const { inventory, request } = inputs;
+  const source = restoreSource(inputs);
+  const { zone, host, pg, cluster, backup, repoKey } = source;
+  const out = new HostResources(host.name);
+  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
+  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
+  const stopped = addServerStop(out, source, archived);
+  const started = addRestoreAndStart(out, inventory, source, request, stopped);
+  if (request.standby) return standbyPlan(out, source, request, started);
+  addRecoveryEnd(out, source, request, started);
+  return {
+    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
+    operation: {
+      command: 'restore',
+      request: requestRecord(zone, host, request, backup, repoKey),
+      notes: restoreNotes(source, archivesNow),
+    },
+  };
+}
+
+/** The refusals, in the order an operator meets them: where, which repository and set, which server, what space. */
+function restoreSource({ inventory, facts, request, setup, space, now }: RestoreInputs): RestoreSource {
   const { zone, host } = restorePlace(inventory, request, facts);
   if (request.standby) checkStandbyRequest(inventory, request, host, facts);
   const cluster = inventory.patroni ? patroniCluster(inventory, zone, host, facts) : undefined;
@@ -341,6 +238,22 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
   checkWindowEnd(request, now, { host, facts: hostFacts });
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
+  const layout = restoredLayout(inventory, host, hostFacts, backup);
+  if (pg?.running && !request.allowOverwrite) {
+    throw new BsyncError(
+      `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
+      {
+        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
+      },
+    );
+  }
+  const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
+  return { zone, host, hostFacts, pg, ...(cluster ? { cluster } : {}), repoKey, repo, backup, layout, spaceNote };
+}
+
+/** The server the backup is restored into, refused when it runs another major version than the backup's. */
+function restoredLayout(inventory: Inventory, host: HostSpec, hostFacts: HostFacts, backup: BackupInfo): ServerLayout {
+  const pg = hostFacts.postgres;
   const major =
     backup.pgVersion
     ?? inventory.cluster.pgVersion?.toString()
@@ -353,84 +266,71 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
       { hint: 'A backup restores only into the major version it was taken from.' },
     );
   }
-  if (pg?.running && !request.allowOverwrite) {
-    throw new BsyncError(
-      `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
-      {
-        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
-      },
-    );
-  }
-  const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
-  const archiveTimeline = segmentTimeline(repo.archiveMax!);
+  return layout;
+}
 
-  const out = new HostResources(host.name);
-  const pgbackrest = (command: string, options: string[] = []) =>
-    ['pgbackrest', `--stanza=${shq(zone.stanza)}`, ...options, command].join(' ');
-  const run = (reason: string, steps: Step[], fields: Change['fields'] = []): Change => ({
-    action: 'run',
-    reason,
-    fields,
-    steps,
-  });
-  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
-  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
-  // Patroni: paused first, so it neither restarts a stopped member nor fails over; its
-  // members are then started and stopped with their own pg_ctl.
-  const control = (verb: 'start' | 'stop') =>
-    cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
-  const paused = cluster
-    ? out.add(
-        'patroni_pause',
-        cluster.scope,
-        `pause Patroni's cluster ${cluster.scope}`,
-        run('no failover and no restart while the leader is restored', [markStep(cluster.scope), cluster.pause]),
-        [archived],
-      )
-    : undefined;
-  const replicasStopped = (cluster?.replicas ?? []).flatMap((replica) =>
-    replica.stop
-      ? [
-          replica.out.add(
-            'pg_stop',
-            undefined,
-            `stop PostgreSQL on port ${replica.host.pgPort}`,
-            run('a replica of the old timeline; rebuilt from the restored leader after', [replica.stop]),
-            [paused],
-          ),
-        ]
-      : [],
-  );
-  const stopped = pg?.running
+/** A pgBackRest command line for the restore's stanza. */
+function pgbackrest(stanza: string, command: string, options: string[] = []): string {
+  return ['pgbackrest', `--stanza=${shq(stanza)}`, ...options, command].join(' ');
+}
+
+/** A recovery to a target (not to the archive's end, and not a standby's). */
+const isTargeted = (request: RestoreRequest) => request.target.type !== 'latest' && !request.standby;
+
+/**
+ * Starts or stops the server: a Patroni member with its own pg_ctl (Patroni is paused),
+ * else the way the host runs it.
+ */
+function serverControl({ cluster, hostFacts, layout }: RestoreSource, verb: 'start' | 'stop'): Step {
+  return cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
+}
+
+/** The server stopped (after Patroni's pause and its replicas' stops); returns what the restore waits for. */
+function addServerStop(out: HostResources, source: RestoreSource, archived?: ResourceRef): ResourceRef | undefined {
+  const { host, pg, cluster } = source;
+  const { paused, replicasStopped } = cluster
+    ? addPatroniPause(out, cluster, archived)
+    : { paused: undefined, replicasStopped: [] };
+  return pg?.running
     ? out.add(
         'pg_stop',
         undefined,
         `stop PostgreSQL on port ${host.pgPort}`,
-        run('its data directory is about to be replaced', [control('stop')]),
+        runChange('its data directory is about to be replaced', [serverControl(source, 'stop')]),
         [archived, paused, ...replicasStopped],
       )
     : paused;
+}
+
+/** pgBackRest's restore into the data directory, then the server's start; returns the start. */
+function addRestoreAndStart(
+  out: HostResources,
+  inventory: Inventory,
+  source: RestoreSource,
+  request: RestoreRequest,
+  stopped: ResourceRef | undefined,
+): ResourceRef {
+  const { zone, host, backup, layout, repoKey } = source;
   const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
-  const targeted = request.target.type !== 'latest' && !request.standby;
   const restoreOptions = [
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
     request.delta ? '--delta' : '--force',
     ...targetOptions.map(shq),
-    ...(targeted ? [`--target-action=${request.targetAction}`] : []),
+    ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
   ];
   const restored = out.add(
     'pg_restore',
     undefined,
     `restore ${layout.dataDirectory} from backup ${backup.label}`,
-    run(
+    runChange(
       `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
       [
         {
           user: PG_OS_USER,
-          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest('restore', restoreOptions)}`,
+          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone.stanza, 'restore', restoreOptions)}`,
         },
         // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
         // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
@@ -461,24 +361,31 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     ),
     [stopped],
   );
-  const started = out.add(
+  return out.add(
     'pg_start',
     undefined,
     `start PostgreSQL on port ${host.pgPort}`,
-    run(
+    runChange(
       request.standby ? 'it replays WAL from the archive as a standby' : 'it replays WAL from the backup to the target',
-      [control('start')],
+      [serverControl(source, 'start')],
     ),
     [restored],
   );
-  if (request.standby)
-    return standbyPlan({ out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started });
-  const promote = request.targetAction === 'promote' || !targeted;
+}
+
+/**
+ * The recovery's end (promoted on a new timeline, or paused at the target), Patroni's
+ * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on.
+ */
+function addRecoveryEnd(out: HostResources, source: RestoreSource, request: RestoreRequest, started: ResourceRef) {
+  const { zone, host, layout, cluster, repo } = source;
+  const archiveTimeline = segmentTimeline(repo.archiveMax!);
+  const promote = request.targetAction === 'promote' || !isTargeted(request);
   const ended = out.add(
     'recovery_end',
     undefined,
     promote ? 'recovery reaches the target and promotes' : 'recovery reaches the target and pauses',
-    run(
+    runChange(
       promote
         ? `waits until the server accepts writes on a timeline after ${archiveTimeline}, then removes pgBackRest's recovery settings from postgresql.auto.conf`
         : 'waits until replay pauses at the target (resume with SELECT pg_wal_replay_resume())',
@@ -486,37 +393,25 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     ),
     [started],
   );
-  // Patroni resumes with the restored leader; each replica is built again from it (its
-  // create_replica_methods: the repository first where declared).
-  const resumed = cluster
-    ? out.add(
-        'patroni_resume',
-        cluster.scope,
-        `resume Patroni's cluster ${cluster.scope}`,
-        run('the restored server leads again', [cluster.resume, unmarkStep]),
-        [ended],
-      )
-    : undefined;
-  for (const replica of cluster?.replicas ?? []) {
-    replica.out.add(
-      'patroni_reinit',
-      replica.host.name,
-      `rebuild ${replica.host.name} as a replica of the restored leader`,
-      run('its data is of the old timeline: patronictl reinit', [replica.reinit]),
-      [resumed],
-    );
-  }
+  const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
   if (promote) {
     out.add(
       'archive_check',
       undefined,
       'WAL archiving into the stanza goes on',
-      run('pgbackrest check on the restored server', [{ user: PG_OS_USER, command: pgbackrest('check') }]),
+      runChange('pgbackrest check on the restored server', [
+        { user: PG_OS_USER, command: pgbackrest(zone.stanza, 'check') },
+      ]),
       [resumed ?? ended],
     );
   }
+}
 
-  const notes = [
+/** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
+function restoreNotes(source: RestoreSource, archivesNow: boolean): string[] {
+  const { host, pg, layout, backup, repoKey, repo, spaceNote, cluster } = source;
+  return [
+    ...(cluster ? [patroniNote(cluster, host)] : []),
     ...(pg?.running
       ? [
           `The current data of ${host.name} in ${layout.dataDirectory} is replaced: everything written after the target is lost.`,
@@ -532,14 +427,6 @@ export function planRestore({ inventory, facts, request, setup, space, now }: Re
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
   ];
-  if (cluster)
-    notes.unshift(
-      `Patroni's cluster ${cluster.scope} is paused while its leader ${host.name} is restored; ${cluster.replicas.map((replica) => replica.host.name).join(', ') || 'no replica'} ${cluster.replicas.length === 1 ? 'is' : 'are'} rebuilt from it after.`,
-    );
-  return {
-    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: { command: 'restore', request: requestRecord(zone, host, request, backup, repoKey), notes },
-  };
 }
 
 /** What a saved restore plan records of its request, the backup set pinned (restoreRequestOf reads it back). */
@@ -563,68 +450,6 @@ function requestRecord(
   };
 }
 
-/** A patronictl command that also succeeds when it says the cluster is already as asked. */
-function alreadySo(command: string, already: string): Step {
-  return {
-    command: `out=$(${command} 2>&1) || { echo "$out" | grep -qi ${shq(already)} || { echo "$out" >&2; exit 1; }; }`,
-  };
-}
-
-interface PatroniRestore {
-  scope: string;
-  pause: Step;
-  resume: Step;
-  replicas: Array<{ host: HostSpec; out: HostResources; stop?: Step; reinit: Step }>;
-}
-
-/**
- * A Patroni zone's restore runs on its leader, as Patroni names it (a leader whose server
- * a killed restore left stopped is still the leader while the cluster is paused).
- */
-function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): PatroniRestore {
-  const config = inventory.patroni!.config;
-  const patroni = facts.get(host.name)?.patroni;
-  if (!patroni?.scope || patroni.members.length === 0) {
-    throw new HostError(host.name, `Patroni does not answer: ${patroni?.errors.join('; ') || 'no facts'}`, {
-      hint: 'A restore of a Patroni cluster pauses it through patronictl: Patroni and its DCS must run; nothing was stopped.',
-    });
-  }
-  const isLeader = (member: HostSpec) =>
-    patroni.members.some(
-      (entry) => /leader/i.test(entry.role) && (entry.name === member.name || entry.host === member.address),
-    );
-  const leader = zone.postgresHosts.find(isLeader);
-  const interrupted = leader ? undefined : interruptedRestore(patroni.scope, zone.postgresHosts, facts);
-  if (!isLeader(host) && host !== interrupted) {
-    throw new BsyncError(`${host.name} is not the leader of Patroni's cluster ${patroni.scope}: restore the leader`, {
-      hint: leader
-        ? `Plan again with --host ${leader.name} (or without --host).`
-        : interrupted
-          ? `An interrupted restore was restoring ${interrupted.name}: plan again with --host ${interrupted.name} (or without --host).`
-          : 'Patroni names no leader now.',
-    });
-  }
-  const patronictl = (args: string) => `patronictl -c ${shq(config)} ${args}`;
-  const scope = shq(patroni.scope);
-  return {
-    scope: patroni.scope,
-    // Run again after an interruption, a paused cluster is what pause and resume want anyway.
-    pause: alreadySo(patronictl(`pause ${scope} --wait`), 'already paused'),
-    resume: alreadySo(patronictl(`resume ${scope} --wait`), 'not paused'),
-    replicas: zone.postgresHosts
-      .filter((member) => member.name !== host.name)
-      .map((member) => {
-        const pg = facts.get(member.name)?.postgres;
-        return {
-          host: member,
-          out: new HostResources(member.name),
-          ...(pg?.running ? { stop: pgCtlStep(serverLayout(pg), 'stop') } : {}),
-          reinit: { command: patronictl(`reinit ${scope} ${shq(member.name)} --force --wait`) },
-        };
-      }),
-  };
-}
-
 /**
  * On a running primary: a commit stamped now, then `pgbackrest check`, which switches and
  * archives the current WAL segment. Recovery to a time stops at the first commit after
@@ -632,67 +457,18 @@ function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts:
  * refuses to start. Restores and clones both begin with it.
  */
 export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string): ResourceRef {
-  return out.add('restore_wal', undefined, 'archive the WAL written so far', {
-    action: 'run',
-    reason:
+  return out.add(
+    'restore_wal',
+    undefined,
+    'archive the WAL written so far',
+    runChange(
       'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
-    fields: [],
-    steps: [
-      psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-      { user: PG_OS_USER, command: `pgbackrest --stanza=${shq(stanza)} check` },
-    ],
-  });
-}
-
-/** Shell lines that wait until `query` answers t, failing at once with the log's tail when the postmaster is gone. */
-function waitUntil(psql: string, query: string, layout: ServerLayout): string[] {
-  const pidFile = shq(`${layout.dataDirectory}/postmaster.pid`);
-  return [
-    'n=0',
-    `until [ "$(${psql} -c ${shq(`${query};`)} 2>/dev/null)" = t ]; do`,
-    `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
-    `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
-    '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
-    '  sleep 1',
-    'done',
-  ];
-}
-
-/**
- * Waits (as postgres, over the local socket) until the server answers and recovery has
- * ended (or paused); fails at once with the log's tail when the postmaster is gone. After a
- * promotion the server must be on a timeline newer than the archive's, and pgBackRest's
- * recovery settings leave postgresql.auto.conf so the next plan finds nothing to change.
- */
-function recoveryWaitStep(host: HostSpec, layout: ServerLayout, promote: boolean, archiveTimeline: number): Step {
-  const psql = `${psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1')}`;
-  const done = promote
-    ? `SELECT NOT pg_is_in_recovery()`
-    : `SELECT pg_is_in_recovery() AND pg_get_wal_replay_pause_state() = 'paused'`;
-  const tidy = [
-    'restore_command',
-    'recovery_target',
-    'recovery_target_time',
-    'recovery_target_lsn',
-    'recovery_target_xid',
-    'recovery_target_name',
-    'recovery_target_action',
-    'recovery_target_timeline',
-    'recovery_target_inclusive',
-  ]
-    // One statement per -c: ALTER SYSTEM cannot run inside the transaction a multi-statement string makes.
-    .map((name) => `-c ${shq(`ALTER SYSTEM RESET ${name}`)}`)
-    .join(' ');
-  const lines = waitUntil(psql, done, layout);
-  if (promote) {
-    lines.push(
-      `tli=$(${psql} -c 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)')`,
-      `[ $((0x$tli)) -gt ${archiveTimeline} ] || { echo "the restored server is on timeline $((0x$tli)), not after the archive's ${archiveTimeline}" >&2; exit 1; }`,
-      `echo "timeline $((0x$tli))"`,
-      `${psql} -q ${tidy} -c 'SELECT pg_reload_conf()' >/dev/null`,
-    );
-  }
-  return { user: PG_OS_USER, command: lines.join('\n') };
+      [
+        psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
+        { user: PG_OS_USER, command: pgbackrest(stanza, 'check') },
+      ],
+    ),
+  );
 }
 
 /** What only a standby rebuild refuses: a Patroni member, a primary, a recovery target. */
@@ -727,19 +503,13 @@ function checkStandbyRequest(inventory: Inventory, request: RestoreRequest, host
  * standby (replay past the backup's end) and say whether it streams; nothing promotes, no
  * new timeline, and the zone's primary and archive are left alone.
  */
-function standbyPlan(parts: {
-  out: HostResources;
-  host: HostSpec;
-  zone: Zone;
-  backup: BackupInfo;
-  repoKey: number;
-  request: RestoreRequest;
-  pg: HostFacts['postgres'];
-  layout: ServerLayout;
-  spaceNote: string;
-  started: ResourceRef;
-}): RestorePlan {
-  const { out, host, zone, backup, repoKey, request, pg, layout, spaceNote, started } = parts;
+function standbyPlan(
+  out: HostResources,
+  source: RestoreSource,
+  request: RestoreRequest,
+  started: ResourceRef,
+): RestorePlan {
+  const { host, zone, backup, repoKey, pg, layout, spaceNote } = source;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
   const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
@@ -748,11 +518,9 @@ function standbyPlan(parts: {
     'standby_ready',
     undefined,
     'the standby becomes consistent',
-    {
-      action: 'run',
-      reason: `waits until it has replayed past the end of backup ${backup.label} (${backup.lsnStop ?? 'its stop LSN'}), in recovery`,
-      fields: [],
-      steps: [
+    runChange(
+      `waits until it has replayed past the end of backup ${backup.label} (${backup.lsnStop ?? 'its stop LSN'}), in recovery`,
+      [
         {
           user: PG_OS_USER,
           command: [
@@ -761,7 +529,7 @@ function standbyPlan(parts: {
           ].join('\n'),
         },
       ],
-    },
+    ),
     [started],
   );
   return {

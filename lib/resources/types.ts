@@ -148,3 +148,8 @@ export function displayText(template: Template): string {
     })
     .join('');
 }
+
+/** An operation's step (a restore's stop, a backup): the action `run`, not a state to reach. */
+export function runChange(reason: string, steps: Step[], fields: FieldChange[] = []): Change {
+  return { action: 'run', reason, fields, steps };
+}

@@ -92,25 +92,24 @@ const BASE_HINT =
   'bsync makes it itself (root-owned, mode 0711) where only root can change the folders above: remove what another user made there, or set [verify] path to another folder';
 
 export function verifyScript(job: VerifyJob): string {
-  const resets = Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(
-    ' ',
-  );
-  // Its own spool folder too: the host's may belong to another user, and stays untouched.
-  const pgbackrest = `pgbackrest --stanza=${shq(job.stanza)} ${resets} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
-  const restoreOptions = [
-    `--tablespace-map-all="$DIR/tablespaces"`,
-    '--archive-mode=off',
-    `--type=${job.recovery}`,
-    ...(job.recovery === 'immediate' ? ['--target-action=promote'] : []),
-    `--set=${shq(job.label)}`,
-  ].join(' ');
-  // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
-  const restoreCommand = `pgbackrest --stanza=${job.stanza} ${resets} --pg1-path=$DIR/data archive-get %f "%p"`;
-  const psql = `PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$DIR/sock" -p "$PORT" -U postgres -d postgres`;
-  const step = (name: VerifyStepName, command: string) =>
-    [`echo "step:${name}:$(date +%s%3N)"`, framed(command), '[ "$bsync_c" = 0 ] || exit 0'].join('\n');
-  const queryDelimiter = `BSYNC_QUERY_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+  return [...scriptSetup(job), ...restoreSteps(job), ...serverSteps(job), 'exit 0'].filter(Boolean).join('\n');
+}
 
+/** A step: its name and start time, then its command's result framed; the script ends at the first that fails. */
+function verifyStep(name: VerifyStepName, command: string): string {
+  return [`echo "step:${name}:$(date +%s%3N)"`, framed(command), '[ "$bsync_c" = 0 ] || exit 0'].join('\n');
+}
+
+/** pgN-host options to reset, so pgBackRest restores here even on a repository host. */
+function resetOptions(job: VerifyJob): string {
+  return Array.from({ length: Math.max(job.pgHostCount, 1) }, (_, index) => `--reset-pg${index + 1}-host`).join(' ');
+}
+
+/** psql to the restored server, over its own socket, as RUNAS's `as env` runs it. */
+const RESTORED_PSQL = `PGOPTIONS=${shq(PSQL_SESSION_OPTIONS)} "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$DIR/sock" -p "$PORT" -U postgres -d postgres`;
+
+/** The script's variables and functions, the cleanup on exit, and the watchdog. */
+function scriptSetup(job: VerifyJob): string[] {
   return [
     '#!/bin/bash',
     'rm -f "$0"',
@@ -147,22 +146,37 @@ export function verifyScript(job: VerifyJob): string {
     // controller is gone, and the whole job ends (the exit trap cleans up).
     `( trap '' PIPE; while sleep 2; do printf . >&2 || { kill -TERM 0; exit 0; }; done ) &`,
     'WATCH=$!',
+  ];
+}
+
+/** Up to the restore: the base folder, the lock, what earlier runs left, binaries, space, this run's folder. */
+function restoreSteps(job: VerifyJob): string[] {
+  // Its own spool folder too: the host's may belong to another user, and stays untouched.
+  const pgbackrest = `pgbackrest --stanza=${shq(job.stanza)} ${resetOptions(job)} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
+  const restoreOptions = [
+    `--tablespace-map-all="$DIR/tablespaces"`,
+    '--archive-mode=off',
+    `--type=${job.recovery}`,
+    ...(job.recovery === 'immediate' ? ['--target-action=promote'] : []),
+    `--set=${shq(job.label)}`,
+  ].join(' ');
+  return [
     // Before anything else: a base folder another user made (or can change) is refused, untouched.
-    step('folder', `b=$(bsync_trusted_folder "$BASE" 0711 ${shq(BASE_HINT)}) && chmod 0711 "$b" && echo "$b"`),
+    verifyStep('folder', `b=$(bsync_trusted_folder "$BASE" 0711 ${shq(BASE_HINT)}) && chmod 0711 "$b" && echo "$b"`),
     'BASE=$bsync_o',
     // The lock file is root's, in root's folder; opened read-only (flock needs no more).
     'bsync_lock_file "$BASE/.$S.lock" 2>/dev/null && exec 8<"$BASE/.$S.lock"',
-    step(
+    verifyStep(
       'lock',
       'bsync_lock_file "$BASE/.$S.lock" || exit 1\nflock -w 30 8 || { echo "another bsync verify of stanza $S is running on this host" >&2; false; }',
     ),
     'LOCKED=1',
-    step('leftovers', 'bsync_remove_runs "$BASE" "$S" "$RUNAS" "$BIN"'),
-    step(
+    verifyStep('leftovers', 'bsync_remove_runs "$BASE" "$S" "$RUNAS" "$BIN"'),
+    verifyStep(
       'binaries',
       `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`,
     ),
-    step(
+    verifyStep(
       'space',
       [
         'avail=$(df -P -B1 "$BASE" | awk \'NR == 2 { print $4 }\')',
@@ -172,20 +186,27 @@ export function verifyScript(job: VerifyJob): string {
     ),
     // This run's folder: a new random name, RUNAS's, 0700. From here on root only reads
     // what RUNAS's commands print; whatever is inside is made and changed as RUNAS.
-    step('scratch', 'bsync_new_run "$BASE" "$S" "$RUNAS"'),
+    verifyStep('scratch', 'bsync_new_run "$BASE" "$S" "$RUNAS"'),
     'DIR=$bsync_o',
-    step(
+    verifyStep(
       'restore',
       [
         'as mkdir -m 0700 "$DIR/data" "$DIR/sock" "$DIR/spool" "$DIR/tablespaces"',
         `as ${pgbackrest} ${restoreOptions} restore`,
       ].join(' && '),
     ),
+  ];
+}
+
+/** The restored server: a free port, its settings, its start, the checks, and what the folder holds. */
+function serverSteps(job: VerifyJob): string[] {
+  const queryDelimiter = `BSYNC_QUERY_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+  return [
     // A port nothing on localhost listens on, looked for from a random start so that two
     // verifies starting together rarely pick the same (steps run in subshells: it comes back as output).
     // Below Linux's ephemeral range (32768-60999): a port there can be the local end of an
     // outgoing connection, which no connect test sees and which makes the server's bind fail.
-    step(
+    verifyStep(
       'port',
       [
         'first=$((25432 + RANDOM % 1000))',
@@ -194,60 +215,67 @@ export function verifyScript(job: VerifyJob): string {
       ].join('\n'),
     ),
     'PORT=$bsync_o',
-    // Written by RUNAS (a shell reading this step's script on stdin, $DIR and $PORT from its
-    // environment): a link RUNAS planted in its folder leads nowhere RUNAS could not write.
-    step(
-      'configure',
-      [
-        `as env DIR="$DIR" PORT="$PORT" /bin/sh -s <<'BSYNC_CONFIGURE'`,
-        'set -e',
-        `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
-        // Only the scratch folder's socket, which only RUNAS (and root) can reach.
-        `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
-        ': > "$DIR/pg_ident.conf"',
-        `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${isolatedSettings(
-          {
-            port: '$PORT',
-            socketDir: '$DIR/sock',
-            clusterName: `bsync-verify-${job.stanza}`,
-            restoreCommand,
-            hotStandby: false,
-            clearPreloadLibraries: true,
-          },
-          'bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
-        )}\nBSYNC_CONF`,
-        'BSYNC_CONFIGURE',
-      ].join('\n'),
-    ),
+    configureStep(job),
     // pg_ctl -w may return while recovery still runs (without hot standby nobody can connect
     // yet): wait until the server takes connections, or has stopped, or time is up.
-    step(
+    verifyStep(
       'start',
       [
         'log() { as tail -n 20 "$DIR/server.log" >&2; false; }',
         'as "$BIN/pg_ctl" -D "$DIR/data" -o "-c config_file=$DIR/verify.conf" -l "$DIR/server.log" -w -t "$TIMEOUT" start >/dev/null || log || exit 1',
         'n=0',
-        `until as env ${psql} -c 'SELECT 1' >/dev/null 2>&1; do`,
+        `until as env ${RESTORED_PSQL} -c 'SELECT 1' >/dev/null 2>&1; do`,
         '  as "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1 || { log; exit 1; }',
         '  n=$((n + 1)); [ "$n" -lt "$TIMEOUT" ] || { echo "the restored server did not take connections within $TIMEOUT s" >&2; log; exit 1; }',
         '  sleep 1',
         'done',
       ].join('\n'),
     ),
-    step('checks', `as env ${psql} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
-    job.query ? step('query', `as env ${psql} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`) : '',
+    verifyStep('checks', `as env ${RESTORED_PSQL} <<'BSYNC_SQL'\n${CHECK_SQL}\nBSYNC_SQL`),
+    job.query
+      ? verifyStep('query', `as env ${RESTORED_PSQL} <<'${queryDelimiter}'\n${job.query}\n${queryDelimiter}`)
+      : '',
     job.amcheck
-      ? step(
+      ? verifyStep(
           'amcheck',
           `as "$BIN/pg_amcheck" -h "$DIR/sock" -p "$PORT" -U postgres --all --schema=pg_catalog --install-missing`,
         )
       : '',
     // What the scratch folder holds with the server up and checked: the run's peak disk use.
-    step('measure', 'as du -sb "$DIR" | cut -f1'),
-    'exit 0',
-  ]
-    .filter(Boolean)
-    .join('\n');
+    verifyStep('measure', 'as du -sb "$DIR" | cut -f1'),
+  ];
+}
+
+/**
+ * Written by RUNAS (a shell reading this step's script on stdin, $DIR and $PORT from its
+ * environment): a link RUNAS planted in its folder leads nowhere RUNAS could not write.
+ */
+function configureStep(job: VerifyJob): string {
+  // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
+  const restoreCommand = `pgbackrest --stanza=${job.stanza} ${resetOptions(job)} --pg1-path=$DIR/data archive-get %f "%p"`;
+  return verifyStep(
+    'configure',
+    [
+      `as env DIR="$DIR" PORT="$PORT" /bin/sh -s <<'BSYNC_CONFIGURE'`,
+      'set -e',
+      `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
+      // Only the scratch folder's socket, which only RUNAS (and root) can reach.
+      `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,
+      ': > "$DIR/pg_ident.conf"',
+      `cat >> "$DIR/data/postgresql.auto.conf" <<BSYNC_CONF\n${isolatedSettings(
+        {
+          port: '$PORT',
+          socketDir: '$DIR/sock',
+          clusterName: `bsync-verify-${job.stanza}`,
+          restoreCommand,
+          hotStandby: false,
+          clearPreloadLibraries: true,
+        },
+        'bsync verify: a throwaway restore; never to be mistaken for the cluster or archive into its repository',
+      )}\nBSYNC_CONF`,
+      'BSYNC_CONFIGURE',
+    ].join('\n'),
+  );
 }
 
 /** The steps the script reported, in order; lines that are not a step and its frame are not data. */

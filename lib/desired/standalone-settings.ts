@@ -1,0 +1,64 @@
+// A standalone server's archiving settings: written into postgresql.conf itself, settings
+// elsewhere that would override them removed, then a reload or a restart.
+import type { HostSpec } from '../config/inventory.js';
+import type { HostFacts, PostgresFacts } from '../facts/types.js';
+import { redactConninfoPasswords } from '../formats/host-secrets.js';
+import { planEditedFile } from '../resources/file.js';
+import { serviceStep } from '../resources/pg-service.js';
+import {
+  editPostgresqlConf,
+  overridesOf,
+  planOverride,
+  planReload,
+  planRestart,
+  settingsNotInEffect,
+} from '../resources/pg-settings.js';
+import { archiveSettings, type SettingsInEffect } from './archive-settings.js';
+import type { HostResources } from './builder.js';
+import { serverLayout } from './layout.js';
+import type { Zone } from './zone.js';
+
+/** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
+export function addStandaloneSettings(
+  out: HostResources,
+  zone: Zone,
+  host: HostSpec,
+  hostFacts: HostFacts,
+): SettingsInEffect {
+  const pg = hostFacts.postgres as PostgresFacts;
+  const desired = archiveSettings(zone.stanza);
+  const pgConf = out.add(
+    'postgresql_conf',
+    undefined,
+    pg.configFile,
+    planEditedFile(
+      pg.configFile,
+      pg.configContent,
+      [editPostgresqlConf(pg.configContent, desired)],
+      [],
+      redactConninfoPasswords,
+    ),
+  );
+  const overrides = overridesOf(pg, desired).map((entry) =>
+    out.add(
+      'setting_override',
+      `${entry.name}@${entry.sourcefile}:${entry.sourceline}`,
+      `${entry.sourcefile}:${entry.sourceline}`,
+      planOverride(entry, host.pgPort),
+      [pgConf],
+    ),
+  );
+  const { reload, restart } = settingsNotInEffect(pg, desired);
+  const reloaded = out.add('pg_reload', undefined, 'settings in effect', planReload(reload, host.pgPort), [
+    pgConf,
+    ...overrides,
+  ]);
+  const restarted = out.add(
+    'pg_restart',
+    undefined,
+    'settings that need a restart',
+    planRestart(restart, serviceStep(hostFacts.os, serverLayout(pg), 'restart')),
+    [pgConf, ...overrides, reloaded],
+  );
+  return { reloaded, restarted };
+}
