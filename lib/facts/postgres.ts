@@ -8,7 +8,7 @@ import { psqlCommand } from '../psql.js';
 import { FRAMED_STDOUT_NAME, framed, parseJsonOutput, requireFramed, type FramedOutput } from './framed.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { PG_OS_USER } from './probe.js';
-import type { PostgresFacts } from './types.js';
+import type { ArchiverFacts, PostgresFacts } from './types.js';
 import { HostError } from '../errors.js';
 
 /** The settings bsync manages in postgresql.conf, as an SQL list. */
@@ -49,6 +49,19 @@ SELECT json_build_object(
 );`;
 
 const CONNECT_TRIES = 8;
+
+/**
+ * Whether WAL archiving fails now: the last attempt failed after the last success, so
+ * PostgreSQL keeps retrying that segment. Times to the microsecond tell a failure and a
+ * later success in the same second apart.
+ */
+export function archivingFails(archiver: ArchiverFacts | null | undefined): boolean {
+  return (
+    !!archiver
+    && archiver.lastFailedTime !== null
+    && (archiver.lastArchivedTime === null || archiver.lastFailedTime > archiver.lastArchivedTime)
+  );
+}
 
 function backupRole(ctx: ProbeContext): string {
   return ctx.inventory.backupUser.name;

@@ -115,7 +115,7 @@ export interface BackupInfo {
 }
 
 /** pg_stat_archiver of a running server: how WAL archiving is going. */
-interface ArchiverFacts {
+export interface ArchiverFacts {
   archivedCount: number;
   lastArchivedWal: string | null;
   /** Unix seconds, or null when nothing was archived since the statistics were reset. */

@@ -1,9 +1,11 @@
 // What the drift check reports besides drift: whether backups can run at all. A host
-// where bsync relies on pgBackRest but it does not run, or a stanza its repository
-// reports as broken, is a problem: plan exits 1 naming the host, whatever the diff says.
+// where bsync relies on pgBackRest but it does not run, a stanza its repository reports
+// as broken, or WAL archiving that fails on the zone's primary is a problem: plan exits 1 naming the host, whatever the diff says.
 // Read-only: it looks at facts already gathered, it runs nothing.
 import type { Inventory } from '../config/inventory.js';
-import { zoneHosts, zonesOf, type FactsByHost } from '../desired/zone.js';
+import { zonePrimary } from '../desired/backups.js';
+import { zoneHosts, zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import { archivingFails } from '../facts/postgres.js';
 
 interface HealthProblem {
   host: string;
@@ -26,6 +28,8 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
         });
       }
     }
+    const archiving = archivingProblem(zone, facts, hosts);
+    if (archiving) problems.push(archiving);
     if (!hosts.includes(zone.repoOwner.name)) continue;
     const several = inventory.repos.length > 1;
     for (const repo of facts.get(zone.repoOwner.name)?.repos ?? []) {
@@ -42,4 +46,22 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
     }
   }
   return problems;
+}
+
+/**
+ * WAL archiving into the zone's stanza that fails now on its primary: a backup waits for
+ * WAL that never arrives, and a restore stops short. Only pgBackRest's own archive_command
+ * counts: another one is drift the plan replaces, not a failure of bsync's setup.
+ */
+function archivingProblem(zone: Zone, facts: FactsByHost, hosts: string[]): HealthProblem | undefined {
+  const primary = zonePrimary(zone.postgresHosts, facts);
+  const pg = primary && hosts.includes(primary.name) ? facts.get(primary.name)?.postgres : undefined;
+  const command = pg?.settings.archive_command?.setting ?? '';
+  if (!pg || !archivingFails(pg.archiver) || !command.includes(`--stanza=${zone.stanza} `)) return undefined;
+  const archiver = pg.archiver!;
+  const at = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString());
+  return {
+    host: primary!.name,
+    problem: `WAL archiving into stanza ${zone.stanza} fails: ${archiver.lastFailedWal} failed at ${at(archiver.lastFailedTime)} (${archiver.failedCount} failures since the statistics were reset), the last WAL archived was ${archiver.lastArchivedWal ?? 'none'} at ${at(archiver.lastArchivedTime)}; PostgreSQL's log says why`,
+  };
 }

@@ -210,7 +210,9 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const { zone, host, pg, cluster, backup, repoKey } = source;
   const out = new HostResources(host.name);
   const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
-  const archived = archivesNow ? addArchiveNow(out, host, zone.stanza) : undefined;
+  // In recovery, it may be an interrupted restore's, about to promote (see addArchiveNow).
+  const recovering = Boolean(pg?.running && pg.inRecovery) && !request.standby;
+  const archived = archivesNow || recovering ? addArchiveNow(out, host, zone.stanza, recovering) : undefined;
   const stopped = addServerStop(out, source, archived);
   const started = addRestoreAndStart(out, inventory, source, request, stopped);
   if (request.standby) return standbyPlan(out, source, request, started);
@@ -220,7 +222,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
     operation: {
       command: 'restore',
       request: requestRecord(zone, host, request, backup, repoKey),
-      notes: restoreNotes(source, archivesNow),
+      notes: restoreNotes(source, archivesNow, recovering),
     },
   };
 }
@@ -408,7 +410,7 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
 }
 
 /** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
-function restoreNotes(source: RestoreSource, archivesNow: boolean): string[] {
+function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: boolean): string[] {
   const { host, pg, layout, backup, repoKey, repo, spaceNote, cluster } = source;
   return [
     ...(cluster ? [patroniNote(cluster, host)] : []),
@@ -421,9 +423,13 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean): string[] {
         ]),
     ...(archivesNow
       ? []
-      : [
-          'The server is down, so bsync cannot tell how far its WAL reached the repository: a target past the end of the archive fails when PostgreSQL replays it.',
-        ]),
+      : recovering
+        ? [
+            `PostgreSQL on ${host.name} is in recovery: one with a target that promotes (an interrupted restore's) is waited for and its WAL archived; a standby's is not, so a target past the end of the archive fails when PostgreSQL replays it.`,
+          ]
+        : [
+            'The server is down, so bsync cannot tell how far its WAL reached the repository: a target past the end of the archive fails when PostgreSQL replays it.',
+          ]),
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
   ];
@@ -455,20 +461,58 @@ function requestRecord(
  * archives the current WAL segment. Recovery to a time stops at the first commit after
  * it: without one in the repository, PostgreSQL ends recovery short of the target and
  * refuses to start. Restores and clones both begin with it.
+ *
+ * `recovering`: the server is in recovery. If it is replaying toward a target that promotes
+ * (the recovery of a restore whose bsync was killed), it is waited for: once promoted, its
+ * new timeline is the one the next recovery follows, and it too needs a commit after the
+ * target. A standby, a recovery that pauses, or a server that stops meanwhile archive nothing.
  */
-export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string): ResourceRef {
+export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string, recovering = false): ResourceRef {
+  const steps: Step[] = recovering
+    ? [{ user: PG_OS_USER, command: promotionWait(host, stanza) }]
+    : [
+        psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
+        { user: PG_OS_USER, command: pgbackrest(stanza, 'check') },
+      ];
   return out.add(
     'restore_wal',
     undefined,
     'archive the WAL written so far',
     runChange(
-      'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
-      [
-        psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-        { user: PG_OS_USER, command: pgbackrest(stanza, 'check') },
-      ],
+      recovering
+        ? 'a recovery toward a target that promotes is waited for; then a commit stamped now, and pgbackrest check pushes the current WAL segment'
+        : 'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
+      steps,
     ),
   );
+}
+
+const PROMOTING_TARGET = `SELECT current_setting('recovery_target_action') = 'promote' AND (${[
+  'recovery_target',
+  'recovery_target_time',
+  'recovery_target_lsn',
+  'recovery_target_xid',
+  'recovery_target_name',
+]
+  .map((name) => `current_setting('${name}') <> ''`)
+  .join(' OR ')})`;
+
+/** The shell of addArchiveNow's wait: up to 10 minutes for the promotion, then the commit and check. */
+function promotionWait(host: HostSpec, stanza: string): string {
+  const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
+  return [
+    `q() { ${psql} -c "$1"; }`,
+    'n=0',
+    'while :; do',
+    `  r=$(q 'SELECT pg_is_in_recovery()' 2>/dev/null) || { echo 'the server stopped: no WAL to archive from it'; exit 0; }`,
+    '  [ "$r" = t ] || break',
+    `  [ "$(q ${shq(PROMOTING_TARGET)})" = t ] || { echo 'a standby, or a recovery that pauses: no WAL to archive from it'; exit 0; }`,
+    '  n=$((n + 1)); [ "$n" -lt 600 ] || { echo "the recovery in progress did not promote within 600 s" >&2; exit 1; }',
+    '  sleep 1',
+    'done',
+    "q 'SELECT pg_catalog.txid_current()' >/dev/null",
+    pgbackrest(stanza, 'check'),
+  ].join('\n');
 }
 
 /** What only a standby rebuild refuses: a Patroni member, a primary, a recovery target. */

@@ -114,9 +114,15 @@ export function planFirstBackup(
   };
 }
 
+/**
+ * `check` first, for an early and clear failure when archiving does not work, but only with
+ * one repository: check takes no --repo and waits for WAL in every repository, so one that
+ * is unreachable would keep the others from their first backup. The backup itself waits for
+ * its own WAL in the repository it writes, which proves that one's archiving.
+ */
 function firstBackupSteps(stanza: string, user: string, key: number, several: boolean) {
   return [
-    { user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn check` },
+    ...(several ? [] : [{ user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn check` }]),
     {
       user,
       command: `pgbackrest --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,

@@ -4,6 +4,7 @@
 // gathered in the usual single round trip per host; nothing is changed, no lease taken.
 import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
@@ -87,10 +88,7 @@ function primaryOf(zone: Zone, facts: FactsByHost): HostFacts | undefined {
 function archiving(primary: HostFacts | undefined, now: number): ArchivingSummary | null {
   const archiver = primary?.postgres?.archiver;
   if (!primary || !archiver) return null;
-  // Times to the microsecond: a failure and a later success in the same second are told apart.
-  const failing =
-    archiver.lastFailedTime !== null
-    && (archiver.lastArchivedTime === null || archiver.lastFailedTime > archiver.lastArchivedTime);
+  const failing = archivingFails(archiver);
   return {
     host: primary.host,
     archivedCount: archiver.archivedCount,

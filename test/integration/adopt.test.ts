@@ -4,7 +4,7 @@
 // anything and without a new stanza-create or full backup.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { onHost, resetScenario, sh } from '../support/lab.js';
+import { loginFrom, onHost, resetScenario, sh } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/adopt.toml`;
 const STANZA = 'pgedge-adopt-1';
@@ -74,10 +74,9 @@ describe('adopting what the Ansible role made', () => {
     const check = await onHost(BACKUP, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} check`);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
-    const login = await sh(
-      BACKUP,
-      `cd / && runuser -u backrest -- psql -XAtw -h ${PG} -U backrest -d postgres -c 'SELECT 1'`,
-    );
-    expect(login).toBe('1\n');
+    // From the backup host's own address, with its .pgpass: the adopted pg_hba rule lets it in.
+    const login = await loginFrom(BACKUP, '127.0.1.43', PG, { user: 'backrest' });
+    expect(login.stderr).toBe('');
+    expect(login.stdout).toBe('backrest 127.0.1.43\n');
   }, 300_000);
 });

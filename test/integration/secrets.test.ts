@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
-import { onHost, resetScenario } from '../support/lab.js';
+import { loginFrom, onHost, resetScenario } from '../support/lab.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-secrets-'));
 const ZONES = [
-  { stanza: 'pgedge-lab-1', postgres: 'ssh-pg1', backup: 'ssh-backup1' },
-  { stanza: 'pgedge-lab-2', postgres: 'ssh-pg2', backup: 'ssh-backup2' },
+  { stanza: 'pgedge-lab-1', postgres: 'ssh-pg1', backup: 'ssh-backup1', address: '127.0.1.13' },
+  { stanza: 'pgedge-lab-2', postgres: 'ssh-pg2', backup: 'ssh-backup2', address: '127.0.1.14' },
 ];
 
 function variantConfig(name: string, edit: (text: string) => string): string {
@@ -80,14 +80,11 @@ describe('secrets made of #;= $\'"\\` and spaces', () => {
     }
   }, 300_000);
 
-  it('libpq reads the password whole from .pgpass: the backup user logs in with it', async () => {
-    for (const { postgres, backup } of ZONES) {
-      const login = await onHost(
-        backup,
-        `cd / && runuser -u backrest -- env -u PGPASSWORD psql -XAt -w -h ${postgres} -U backrest -d postgres -c 'SELECT current_user'`,
-      );
+  it("libpq reads the password whole from .pgpass: the backup user logs in with it, from the backup host's own address", async () => {
+    for (const { postgres, backup, address } of ZONES) {
+      const login = await loginFrom(backup, address, postgres, { user: 'backrest' });
       expect(login.stderr).toBe('');
-      expect(login.stdout.trim()).toBe('backrest');
+      expect(login.stdout.trim()).toBe(`backrest ${address}`);
     }
   });
 

@@ -91,21 +91,23 @@ describe('ssh repositories: plan, apply, converge', () => {
 
   it("logs the backup user in from the backup host's own address through bsync's pg_hba rule, and is refused without it", async () => {
     const password = await labSecret('backup_password');
-    const through = await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', password);
+    const through = await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', { password });
     expect(through.stderr).toBe('');
-    expect(through.stdout.trim()).toBe('127.0.1.13');
+    expect(through.stdout.trim()).toBe('backrest 127.0.1.13');
     // Without bsync's rule nothing else lets that address in.
     await onHost(
       'ssh-pg1',
       `sed -i '/backrest .*127\\.0\\.1\\.13\\/32/d' /etc/postgresql/15/main/pg_hba.conf && pg_ctlcluster 15 main reload`,
     );
-    const refused = await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', password);
+    const refused = await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', { password });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('no pg_hba.conf entry for host "127.0.1.13", user "backrest"');
     const repaired = await bsync(['apply', '-c', CONFIG, '--yes']);
     expect(repaired.code, repaired.stdout + repaired.stderr).toBe(0);
     expect(repaired.stdout).toContain('pg_hba');
-    expect((await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', password)).stdout.trim()).toBe('127.0.1.13');
+    expect((await loginFrom('ssh-backup1', '127.0.1.13', 'ssh-pg1', { password })).stdout.trim()).toBe(
+      'backrest 127.0.1.13',
+    );
   });
 
   it('executes nothing on a second apply: no file, crontab or server on any host changes', async () => {

@@ -123,4 +123,47 @@ describe('managed files deleted by hand', () => {
     );
     await expectDriftRepaired('pgbackrest_conf');
   });
+
+  it('WAL archiving that fails into the repository is a problem plan names (exit 1); archiving again, plan says No changes', async () => {
+    await converge();
+    const psql = (sql: string) =>
+      sh('ssh-pg1', `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c "${sql}"`);
+    const failing = async () =>
+      (
+        await psql(
+          "SELECT coalesce(last_failed_time > coalesce(last_archived_time, last_failed_time - interval '1s'), false) FROM pg_stat_archiver",
+        )
+      ).trim();
+    /** Writes and switches WAL until the archiver's state is `want` (t: failing, f: archiving). */
+    const until = async (want: string) => {
+      let seen = '';
+      for (let i = 0; i < 90 && seen !== want; i += 1) {
+        await psql(
+          'CREATE TABLE IF NOT EXISTS archive_probe (n int); INSERT INTO archive_probe VALUES (1); SELECT pg_switch_wal()',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        seen = await failing();
+      }
+      expect(seen, `archiver failing = ${want}`).toBe(want);
+    };
+    // The repository's archive stops taking files: archive-push on ssh-pg1 fails.
+    const archive = '/home/backrest/archive/pgedge-lab-1';
+    await sh('ssh-backup1', `chmod -R u-w ${archive}`);
+    try {
+      await until('t');
+      const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(1);
+      expect(plan.stdout).toMatch(
+        /Problems that keep backups from running:\n {2}ssh-pg1: WAL archiving into stanza pgedge-lab-1 fails: [0-9A-F]{24} failed at /,
+      );
+      expect(plan.stderr).toContain('bsync: error: backups cannot run on ssh-pg1');
+    } finally {
+      await sh('ssh-backup1', `chmod -R u+w ${archive}`);
+    }
+    await until('f');
+    await psql('DROP TABLE archive_probe');
+    const after = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
+    expect(after.stdout + after.stderr).toContain('No changes.');
+    expect(after.code).toBe(0);
+  }, 600_000);
 });

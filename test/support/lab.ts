@@ -48,30 +48,36 @@ export async function hostState(host: string): Promise<string> {
 }
 
 /**
- * Logs the backup role in to `postgres` from `from`'s own address, as a real backup host
- * elsewhere would connect (the lab's hosts share one network, where a connection would
- * come from 127.0.0.1): through socat on `from`, bound to that address at both ends.
- * Returns psql's result: the pg_hba.conf rule for that address decides it.
+ * Logs the backup user in to `postgres` from `from`'s own address `fromAddress`, as
+ * PostgreSQL's pg_hba.conf sees it: lab hosts share the loopback, so a plain psql would
+ * come from 127.0.0.1. socat on `from` listens on that address and connects out from it.
+ * With `password`: as root, the password in PGPASSWORD (through port 15432). Without: as
+ * `user` (backrest), libpq's own .pgpass, matched by the host name and port 5432 (the
+ * proxy listens on 5432 of `fromAddress`, where no server listens). Prints
+ * `current_user inet_client_addr`.
  */
 export async function loginFrom(
   from: string,
   fromAddress: string,
   postgres: string,
-  password: string,
+  how: { password: string } | { user: string },
 ): Promise<HostRun> {
-  const port = 15432;
+  const port = 'password' in how ? 15432 : 5432;
   const proxy = `socat TCP-LISTEN:${port},bind=${fromAddress},reuseaddr,fork TCP:${postgres}:5432,bind=${fromAddress}`;
   const listening = `bash -c 'exec 3<>/dev/tcp/${fromAddress}/${port}'`;
   await sh(
     from,
     `setsid ${proxy} </dev/null >/dev/null 2>&1 & for i in $(seq 50); do ${listening} 2>/dev/null && break; sleep 0.1; done`,
   );
+  const sql = `-c "SELECT current_user || ' ' || inet_client_addr()"`;
   try {
     return await onHost(
       from,
-      `cd / && PGPASSWORD=${shq(password)} psql -XAt "host=${fromAddress} port=${port} user=backrest dbname=postgres sslmode=disable" -c 'SELECT inet_client_addr()'`,
+      'password' in how
+        ? `cd / && PGPASSWORD=${shq(how.password)} psql -XAt "host=${fromAddress} port=${port} user=backrest dbname=postgres sslmode=disable" ${sql}`
+        : `cd / && runuser -u ${how.user} -- env -u PGPASSWORD psql -XAtw "host=${postgres} hostaddr=${fromAddress} port=${port} user=backrest dbname=postgres sslmode=disable" ${sql}`,
     );
   } finally {
-    await onHost(from, `pkill -f 'socat TCP-LISTEN:${port}'`);
+    await onHost(from, `pkill -f 'socat TCP-LISTEN:${port},bind=${fromAddress}'`);
   }
 }

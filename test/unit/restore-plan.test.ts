@@ -197,6 +197,29 @@ describe('the restore plan', () => {
     expect(result.operation.notes.join('\n')).toContain('PostgreSQL does not run on ssh-pg1');
   });
 
+  it('a server in recovery (a killed restore still replaying): its promotion is waited for, then a commit and check, before it stops', () => {
+    const recovering = facts((all) => {
+      threeBackups(all);
+      const pg1 = all.get('ssh-pg1')!;
+      pg1.postgres = { ...pg1.postgres!, inRecovery: true };
+    });
+    const result = plan({}, recovering);
+    expect(result.resources.map((resource) => resource.kind)).toEqual([
+      'restore_wal',
+      'pg_stop',
+      'pg_restore',
+      'pg_start',
+      'recovery_end',
+      'archive_check',
+    ]);
+    const [wait] = result.resources[0].change!.steps;
+    expect(wait.user).toBe('postgres');
+    // Only a recovery toward a target that promotes is waited for; it ends in a commit and check.
+    expect(wait.command).toMatch(/current_setting\('\\''recovery_target_action'\\''\) = '\\''promote'\\''/);
+    expect(wait.command).toMatch(/txid_current\(\)' >\/dev\/null\npgbackrest --stanza=pgedge-lab-1 check$/);
+    expect(result.operation.notes.join('\n')).toContain('PostgreSQL on ssh-pg1 is in recovery');
+  });
+
   it('refuses a running server without --allow-overwrite, and a Patroni cluster whose Patroni does not answer', () => {
     expect(() => plan({ allowOverwrite: false })).toThrow(/ssh-pg1 runs PostgreSQL on port 5432 as a primary/);
     const ha = parseConfig(
