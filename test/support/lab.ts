@@ -69,7 +69,7 @@ export async function loginFrom(
     from,
     `setsid ${proxy} </dev/null >/dev/null 2>&1 & for i in $(seq 50); do ${listening} 2>/dev/null && break; sleep 0.1; done`,
   );
-  const sql = `-c "SELECT current_user || ' ' || inet_client_addr()"`;
+  const sql = `-c "SELECT current_user || ' ' || host(inet_client_addr())"`;
   try {
     return await onHost(
       from,
