@@ -59,6 +59,9 @@ function threeBackups(all: Map<string, HostFacts>): void {
   repo.archiveMax = '000000010000000000000009';
 }
 
+/** The steps of a restore of a running server, in order. */
+const RUNNING_SERVER_STEPS = ['restore_wal', 'pg_stop', 'pg_restore', 'pg_start', 'recovery_end', 'archive_check'];
+
 function plan(request: Partial<RestoreRequest>, all = facts(threeBackups), space = PLENTY) {
   return planRestore({
     inventory,
@@ -113,14 +116,7 @@ describe('the restore plan', () => {
     expect(result.operation.request.set).toBe(diff.label);
     expect(restoreCommand(result)).toContain(`--set=${diff.label} --delta --type=time`);
     expect(restoreCommand(result)).toContain('--target-action=promote restore');
-    expect(result.resources.map((resource) => resource.kind)).toEqual([
-      'restore_wal',
-      'pg_stop',
-      'pg_restore',
-      'pg_start',
-      'recovery_end',
-      'archive_check',
-    ]);
+    expect(result.resources.map((resource) => resource.kind)).toEqual(RUNNING_SERVER_STEPS);
     // Each step waits for the one before.
     for (const [index, resource] of result.resources.entries())
       expect(resource.dependsOn).toEqual(index === 0 ? [] : [result.resources[index - 1].address]);
@@ -204,14 +200,7 @@ describe('the restore plan', () => {
       pg1.postgres = { ...pg1.postgres!, inRecovery: true };
     });
     const result = plan({}, recovering);
-    expect(result.resources.map((resource) => resource.kind)).toEqual([
-      'restore_wal',
-      'pg_stop',
-      'pg_restore',
-      'pg_start',
-      'recovery_end',
-      'archive_check',
-    ]);
+    expect(result.resources.map((resource) => resource.kind)).toEqual(RUNNING_SERVER_STEPS);
     const [wait] = result.resources[0].change!.steps;
     expect(wait.user).toBe('postgres');
     // Only a recovery toward a target that promotes is waited for; it ends in a commit and check.
