@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { onHost, resetScenario } from '../support/lab.js';
-import { killWhile } from '../support/recovery.js';
+import { killSample, killWhile } from '../support/recovery.js';
 
 const CONFIG = `${FIXTURES}lab/ha.toml`;
 const STANZA = 'pgedge-lab-1';
@@ -130,19 +130,6 @@ function patroniBoundaries(lead: string): Array<{ name: string; started: RegExp;
     ['patroni_reinit', on(replicas, 'patroni_reinit\\[ha-pg\\d\\]')],
   ];
   return order.map(([name, started], index) => ({ name, started, notYet: order[index + 1]?.[1] }));
-}
-
-/**
- * Which boundaries this run kills at: BSYNC_RESTORE_KILLS=all (or a comma list of names)
- * chooses; otherwise three at random, printed, as faults.test samples its kill points.
- */
-function patroniKills(): string[] {
-  const names = patroniBoundaries('ha-pg1').map((boundary) => boundary.name);
-  const asked = process.env.BSYNC_RESTORE_KILLS;
-  const chosen =
-    asked === 'all' ? names : asked ? asked.split(',') : [...names].sort(() => Math.random() - 0.5).slice(0, 3);
-  console.log(`Patroni restore kills this run (BSYNC_RESTORE_KILLS=${chosen.join(',')}; all: BSYNC_RESTORE_KILLS=all)`);
-  return names.filter((name) => chosen.includes(name));
 }
 
 describe('a pending restart without --allow-restart', () => {
@@ -278,7 +265,13 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
 
   // Killed at a boundary, then run again with the same arguments: the leader ends at the
   // target, the replicas are rebuilt from it, and nothing is left paused or stopped.
-  it.each(patroniKills())(
+  it.each(
+    killSample(
+      'patroni',
+      patroniBoundaries('ha-pg1').map((boundary) => boundary.name),
+      2,
+    ),
+  )(
     'a restore killed while %s runs: the rerun ends at the target with every replica streaming',
     async (name) => {
       const { lead, target, first } = await haBatches();

@@ -15,6 +15,7 @@ import {
   converge,
   expectNoChanges,
   expectRestored,
+  killSample,
   killWhile,
   psql,
   restore,
@@ -334,14 +335,15 @@ describe('bsync restore, ssh repository (backup host)', () => {
   // Every boundary of a restore, in the order it runs; `serverRuns` is what the step leaves
   // (undefined: either, as the kill may land before or after pg_ctl has acted).
   const STEPS = ['restore_wal', 'pg_stop', 'pg_restore', 'pg_start', 'recovery_end', 'archive_check'];
-  it.each([
-    { step: 'restore_wal', serverRuns: true },
-    { step: 'pg_stop', serverRuns: undefined },
-    { step: 'pg_restore', serverRuns: false },
-    { step: 'pg_start', serverRuns: undefined },
-    { step: 'recovery_end', serverRuns: true },
-    { step: 'archive_check', serverRuns: true },
-  ])(
+  const LEFT: Record<string, boolean | undefined> = {
+    restore_wal: true,
+    pg_stop: undefined,
+    pg_restore: false,
+    pg_start: undefined,
+    recovery_end: true,
+    archive_check: true,
+  };
+  it.each(killSample('standalone', STEPS, 3).map((step) => ({ step, serverRuns: LEFT[step] })))(
     'killed while $step runs: the rerun ends at the target',
     async ({ step, serverRuns }) => {
       const { target, first } = await twoBatches('ssh-pg1');
@@ -366,7 +368,7 @@ describe('bsync restore, ssh repository (backup host)', () => {
     'ssh-backup1: clone_configure',
     'ssh-backup1: clone_start',
   ];
-  it.each(CLONE_STEPS)(
+  it.each(killSample('clone', CLONE_STEPS, 2))(
     'a clone killed while %s runs: the rerun starts it with the data at the target, without --allow-overwrite',
     async (step) => {
       const path = '/var/lib/bsync-clones/pgedge-lab-1';

@@ -91,3 +91,26 @@ export async function killWhile(args: string[], started: string | RegExp, notYet
   expect(killed.stdout + killed.stderr).not.toContain('Apply complete');
   return killed;
 }
+
+/**
+ * Which of a group's kill points this run tries: BSYNC_RESTORE_KILLS=all tries every one,
+ * BSYNC_RESTORE_KILLS=group:name,… replays a choice; otherwise `count` at random, printed
+ * (as faults.test samples its kill points: the whole set over runs, a bounded CI time).
+ */
+export function killSample(group: string, names: string[], count: number): string[] {
+  const asked = process.env.BSYNC_RESTORE_KILLS;
+  const chosen =
+    asked === 'all'
+      ? names
+      : asked
+        ? asked
+            .split(',')
+            .filter((entry) => entry.startsWith(`${group}:`))
+            .map((entry) => entry.slice(group.length + 1))
+        : [...names].sort(() => Math.random() - 0.5).slice(0, count);
+  const picked = names.filter((name) => chosen.includes(name));
+  console.log(
+    `${group} kills this run: BSYNC_RESTORE_KILLS=${picked.map((name) => `${group}:${name}`).join(',')} (every one: BSYNC_RESTORE_KILLS=all)`,
+  );
+  return picked;
+}
