@@ -1,8 +1,10 @@
 // What the drift check reports besides drift: whether backups can run at all. A host
 // where bsync relies on pgBackRest but it does not run, a stanza its repository reports
-// as broken, or WAL archiving that fails on the zone's primary is a problem: plan exits 1 naming the host, whatever the diff says.
+// as broken, or WAL archiving that fails on the zone's primary is a problem: plan exits 1
+// naming the host, whatever the diff says.
 // Read-only: it looks at facts already gathered, it runs nothing.
 import type { Inventory } from '../config/inventory.js';
+import { archiveSettings } from '../desired/archive-settings.js';
 import { zonePrimary } from '../desired/backups.js';
 import { zoneHosts, zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
@@ -56,8 +58,8 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
 function archivingProblem(zone: Zone, facts: FactsByHost, hosts: string[]): HealthProblem | undefined {
   const primary = zonePrimary(zone.postgresHosts, facts);
   const pg = primary && hosts.includes(primary.name) ? facts.get(primary.name)?.postgres : undefined;
-  const command = pg?.settings.archive_command?.setting ?? '';
-  if (!pg || !archivingFails(pg.archiver) || !command.includes(`--stanza=${zone.stanza} `)) return undefined;
+  const ours = archiveSettings(zone.stanza).archive_command;
+  if (!pg || !archivingFails(pg.archiver) || pg.settings.archive_command?.setting !== ours) return undefined;
   const archiver = pg.archiver!;
   const at = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString());
   return {
