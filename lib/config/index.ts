@@ -8,7 +8,8 @@ import { repoType } from '../repositories/index.js';
 import type { HostSpec, Inventory, Repo, Schedule } from './inventory.js';
 import { readLocalValues, type LocalValues } from './local-files.js';
 import { resolveLocalPath } from './paths.js';
-import { checkOptionNeeds, pgbackrestOptions } from './pgbackrest-options.js';
+import { checkBackupFrom, checkOptionNeeds } from './backup-from.js';
+import { pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
 import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { validateSchema } from './schema.js';
@@ -50,15 +51,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
     ? pgbackrestOptions(raw.pgbackrest, problems, rawRepos.length, typesSound ? repoTypes : undefined)
     : { global: [], stanza: [], commands: [] };
   const ssh = rawRepos.find((repo) => (repo.type ?? 'ssh') === 'ssh');
-  if (
-    schemaSound(
-      'host[*].name',
-      'host[*].role',
-      'host[*].zone',
-      ...rawRepos.map((_, index) => `${repoPath(index)}.type`),
-    )
-  )
+  const hostsSound = schemaSound('host[*].name', 'host[*].role', 'host[*].zone');
+  // With backup_from, a hand-written backup-standby is refused whatever it says (checkBackupFrom).
+  const byHand = raw.cluster?.backup_from === undefined;
+  if (byHand && hostsSound && schemaSound(...rawRepos.map((_, index) => `${repoPath(index)}.type`)))
     checkOptionNeeds(options, raw.host, ssh !== undefined, problems);
+  if (schemaSound('cluster.backup_from')) checkBackupFrom(raw, options, hostsSound, problems);
   const warnings: string[] = [];
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems };
@@ -76,6 +74,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       name: raw.cluster.name,
       ...(raw.cluster.pg_version !== undefined ? { pgVersion: raw.cluster.pg_version } : {}),
       ...(raw.cluster.stanza ? { stanza: raw.cluster.stanza } : {}),
+      backupFrom: raw.cluster.backup_from ?? 'primary',
     },
     ssh: {
       user: raw.ssh?.user ?? 'root',

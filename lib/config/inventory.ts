@@ -22,6 +22,9 @@ export interface HostSpec {
   pgPort: number;
 }
 
+/** [cluster].backup_from: pgBackRest's backup-standby n, y or prefer. */
+export type BackupFrom = 'primary' | 'standby' | 'prefer';
+
 /** A repository type's name (lib/repositories/ holds one module per type, registered by name). */
 export type RepoTypeName = string;
 
@@ -94,6 +97,8 @@ export interface Inventory {
     pgVersion?: number;
     /** Set only when [cluster].stanza is given; otherwise stanza is per zone (stanzaFor). */
     stanza?: string;
+    /** Where every stanza's backups read their files (docs/config.md, "Backups from a standby"). */
+    backupFrom: BackupFrom;
   };
   ssh: {
     user: string;

@@ -392,7 +392,7 @@ function refuseTwice(
 }
 
 /** Every table that holds options, with how messages name it. */
-function tablesOf(options: PgbackrestOptions): Array<{ table: OptionTableRef; options: PgbackrestOption[] }> {
+export function tablesOf(options: PgbackrestOptions): Array<{ table: OptionTableRef; options: PgbackrestOption[] }> {
   return [
     { table: { scope: 'global' }, options: options.global },
     { table: { scope: 'stanza' }, options: options.stanza },
@@ -469,40 +469,6 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
           : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
       );
     }
-  }
-}
-
-/**
- * Options whose effect needs more than a line in pgbackrest.conf. backup-standby needs a
- * standby the stanza lists: only a backup host's stanza lists more than one PostgreSQL host.
- */
-export function checkOptionNeeds(
-  options: PgbackrestOptions,
-  hosts: Array<{ name: string; role: string; zone?: number }>,
-  hasBackupHosts: boolean,
-  problems: ConfigProblems,
-): void {
-  if (optionValue(options, 'backup-standby', 'backup') !== 'y') return;
-  const table = tablesOf(options).find(({ options: tableOptions }) =>
-    tableOptions.some((option) => option.key === 'backup-standby' && option.values[0] === 'y'),
-  )!.table;
-  const path = `${tablePath(table)}.backup-standby`;
-  if (!hasBackupHosts) {
-    problems.add(
-      path,
-      "needs a standby in the stanza, and without an ssh repository each PostgreSQL host's stanza lists only itself",
-      'Backups from a standby need a backup host (repo.type = "ssh") whose stanza lists primary and standbys.',
-    );
-    return;
-  }
-  for (const zone of new Set(hosts.map((host) => host.zone ?? 1))) {
-    const postgres = hosts.filter((host) => (host.zone ?? 1) === zone && host.role === 'postgres');
-    if (postgres.length < 2)
-      problems.add(
-        path,
-        `needs a standby in the stanza, but zone ${zone} has one PostgreSQL host (${postgres.map((host) => host.name).join(', ')})`,
-        'Add the zone\'s standby as a [[host]] with role = "postgres", or remove backup-standby.',
-      );
   }
 }
 

@@ -1,9 +1,10 @@
 // The config in the shape the schema guarantees, before defaults. Where the schema found
 // problems, checks read only the parts it found sound (ConfigProblems.sound).
+import type { BackupFrom } from './inventory.js';
 import type { SecretSpec } from './secrets.js';
 
 export interface RawConfig {
-  cluster: { name: string; pg_version?: number; stanza?: string };
+  cluster: { name: string; pg_version?: number; stanza?: string; backup_from?: BackupFrom };
   ssh?: { user?: string; port?: number; identity?: string; known_hosts?: string; connect_timeout?: number };
   /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
   repo?: RawRepo[];

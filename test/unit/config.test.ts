@@ -15,7 +15,7 @@ describe('loading a good config', () => {
 
   it("applies the role's defaults", () => {
     // No pg_version default: each server's version is read from it (docs/platforms.md).
-    expect(inventory.cluster).toEqual({ name: 'demo' });
+    expect(inventory.cluster).toEqual({ name: 'demo', backupFrom: 'primary' });
     expect(inventory.repos).toHaveLength(1);
     expect(inventory.repos[0]).toMatchObject({
       key: 1,
@@ -200,7 +200,7 @@ describe('every problem of a config at once', () => {
       .replace('[backup_user]\n', '[schedule]\nfull = "61 0 * * 0"\n\n[backup_user]\n')
       .replace('name = "backup1"', 'name = "pg1"')}\n[pgbackrest.global]\ncompress-type = "zstd"\n`;
     expect(problems(text, {})).toEqual([
-      ':4: cluster.nmae: unknown key "nmae" (did you mean "name"?); allowed in [cluster]: name, pg_version, stanza',
+      ':4: cluster.nmae: unknown key "nmae" (did you mean "name"?); allowed in [cluster]: name, pg_version, stanza, backup_from',
       ':11: repo.cipher_pass: the environment variable BSYNC_CIPHER is not set',
       ':14: schedule.full: "61 0 * * 0" is not a cron schedule: Constraint error, got value 61 expected range 0-59',
       ':17: backup_user.password: the environment variable BSYNC_BACKUP_PASSWORD is not set',
