@@ -2,13 +2,12 @@
 // SSH trust with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { needsOf, type FactNeeds } from '../facts/needs.js';
 import { osUserNeeds, planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind } from '../resources/types.js';
-import { addBackups, backupsNeeds, zonePrimary } from './backups.js';
+import { addBackups, backupsNeeds, reachedHostsReady, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
 import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { HostResources } from './builder.js';
@@ -20,7 +19,7 @@ import {
   pgbackrestFilesNeeds,
 } from './pgbackrest-files.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
-import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
+import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 /** The facts backupHostResources reads of the host, along the same decisions (lib/desired/needs.ts). */
@@ -60,13 +59,7 @@ export function backupHostResources(
     out,
     hostFacts,
     user,
-    zone.postgresHosts.map((pgHost) => ({
-      host: pgHost.name,
-      address: pgHost.address,
-      port: pgHost.sshPort,
-      user: pgbackrestUser(inventory, pgHost),
-      facts: facts.get(pgHost.name),
-    })),
+    zone.postgresHosts.map((pgHost) => sshPeer(inventory, facts, pgHost)),
     osUser,
   );
 
@@ -79,7 +72,7 @@ export function backupHostResources(
     confSections(
       inventory,
       globalSection(inventory, zone, host, secrets.passes),
-      stanzaSection(inventory, zone, zone.postgresHosts, facts, true),
+      stanzaSection(inventory, zone, zone.postgresHosts, facts, null),
     ),
     [confDir, osUser, ...caFiles, ...secrets.generators],
   );
@@ -95,13 +88,10 @@ export function backupHostResources(
   );
 
   // stanza-create reads every PostgreSQL host through SSH: it waits for both ends to be
-  // configured and trusting each other, and for every settings change and restart there
-  // (a server restarting answers "unable to find primary cluster"). The first backup also
-  // needs WAL archiving in effect on every PostgreSQL host (check runs first).
+  // configured and trusting each other. The first backup also needs WAL archiving in
+  // effect on every PostgreSQL host (check runs first).
   const onPostgres = (kind: ResourceKind, name?: string) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
-  const ofPgbackrestUser = (kind: ResourceKind) =>
-    zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, pgbackrestUser(inventory, pgHost)));
   addBackups(out, inventory, zone, hostFacts, {
     ownsStanza: true,
     user,
@@ -111,16 +101,13 @@ export function backupHostResources(
       logDir,
       ssh.keypair,
       ssh.knownHosts,
-      ...ofPgbackrestUser('authorized_keys'),
-      ...onPostgres('pgbackrest_conf'),
-      ...onPostgres('legacy_pgbackrest_conf'),
-      ...onPostgres('directory', PGBACKREST_LOG_DIR),
-      ...onPostgres('pg_reload'),
-      ...onPostgres('pg_restart'),
+      ...reachedHostsReady(inventory, zone.postgresHosts),
     ],
     firstBackupAfter: [
       ssh.authorizedKeys,
-      ...ofPgbackrestUser('known_hosts'),
+      ...zone.postgresHosts.map((pgHost) =>
+        resourceAddress(pgHost.name, 'known_hosts', pgbackrestUser(inventory, pgHost)),
+      ),
       ...onPostgres('pg_reload'),
       ...onPostgres('pg_restart'),
     ],

@@ -7,7 +7,9 @@ import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
 import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
 import { outdatedRepos, planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
-import type { ResourceRef } from '../resources/types.js';
+import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
+import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../formats/shell.js';
 import type { HostResources } from './builder.js';
@@ -109,6 +111,25 @@ export function addBackups(
     planCrontab(place.user, crontab, desiredCrontab(crontab, entries, zone.stanza)),
     [...firstBackups, ...place.cronAfter],
   );
+}
+
+/**
+ * What a backup host, or a primary reading a standby, waits for on the PostgreSQL hosts it
+ * reaches over SSH before stanza-create (which reads every one): its key in their
+ * authorized_keys, their pgBackRest set up, and their settings changes and restarts done
+ * (a server restarting answers "unable to find primary cluster").
+ */
+export function reachedHostsReady(inventory: Inventory, hosts: HostSpec[]): ResourceRef[] {
+  const on = (kind: ResourceKind, name?: (host: HostSpec) => string) =>
+    hosts.map((host) => resourceAddress(host.name, kind, name?.(host)));
+  return [
+    ...on('authorized_keys', (host) => pgbackrestUser(inventory, host)),
+    ...on('pgbackrest_conf'),
+    ...on('legacy_pgbackrest_conf'),
+    ...on('directory', () => PGBACKREST_LOG_DIR),
+    ...on('pg_reload'),
+    ...on('pg_restart'),
+  ];
 }
 
 /**

@@ -16,7 +16,7 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost): Reso
   const resources: Resource[] = [];
   for (const zone of zonesOf(inventory)) {
     if (!zoneHosts(zone).every((host) => facts.has(host.name))) continue;
-    for (const host of zoneHosts(zone)) checkOptionVersions(inventory, host, facts.get(host.name));
+    for (const host of zoneHosts(zone)) checkOptionVersions(inventory, zone, host, facts.get(host.name));
     const { secrets, generators } = stanzaSecrets(inventory, zone, facts);
     for (const generator of generators) {
       resources.push({

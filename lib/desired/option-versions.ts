@@ -9,6 +9,8 @@ import { repoKeyPath, type HostSpec, type Inventory, type PgbackrestOption } fro
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { availability, RELEASES } from '../pgbackrest-options/index.js';
+import { backupStandbyOption } from './backup-from.js';
+import type { Zone } from './zone.js';
 
 /** One option bsync would write for the config, with the key path that asks for it and how to take it back. */
 interface AskedOption {
@@ -22,11 +24,23 @@ interface AskedOption {
   command?: string;
   /** How to stop asking for it: `remove process-max from [pgbackrest.global]`. */
   remove: string;
+  /** What to do instead when the host's release refuses the value: `set [cluster] backup_from = "standby"`. */
+  otherValue?: string;
 }
 
-/** What the config asks of every host's pgBackRest beyond bsync's own defaults. */
-function askedOptions(inventory: Inventory): AskedOption[] {
+/** What the config asks of every host of the zone's pgBackRest beyond bsync's own defaults. */
+function askedOptions(inventory: Inventory, zone: Zone): AskedOption[] {
   const asked: AskedOption[] = [];
+  // backup_from: every host of the zone takes part in a backup from a standby (pgBackRest wants one release on all of them).
+  for (const [key, value] of backupStandbyOption(inventory, zone))
+    asked.push({
+      path: 'cluster.backup_from',
+      key,
+      name: key,
+      values: [String(value)],
+      remove: 'set [cluster] backup_from = "primary"',
+      otherValue: 'set [cluster] backup_from = "standby" (a standby must answer then) or "primary"',
+    });
   const tables: Array<{ ref: OptionTableRef; options: PgbackrestOption[] }> = [
     { ref: { scope: 'global' }, options: inventory.pgbackrest.global },
     { ref: { scope: 'stanza' }, options: inventory.pgbackrest.stanza },
@@ -65,11 +79,16 @@ function askedOptions(inventory: Inventory): AskedOption[] {
 }
 
 /** Throws for the first option the host's pgBackRest does not have or take, naming host and versions. */
-export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts: HostFacts | undefined): void {
+export function checkOptionVersions(
+  inventory: Inventory,
+  zone: Zone,
+  host: HostSpec,
+  facts: HostFacts | undefined,
+): void {
   const version = facts?.pgbackrestVersion;
   // No version: pgBackRest does not run there, which the plan reports as a problem of its own.
   if (!version) return;
-  for (const option of askedOptions(inventory)) {
+  for (const option of askedOptions(inventory, zone)) {
     const found = availability(option.name, version);
     const problem = found.ok ? valueProblem(option.values, found.info) : null;
     // A `later` option taken on trust (a host newer than every list) has no command list to judge by.
@@ -92,7 +111,7 @@ export function checkOptionVersions(inventory: Inventory, host: HostSpec, facts:
       where: inventory.configPath,
       hint:
         found.ok && problem !== null
-          ? `Upgrade pgBackRest on ${host.name}, or give ${option.key} a value ${version} takes.`
+          ? `Upgrade pgBackRest on ${host.name}, or ${option.otherValue ?? `give ${option.key} a value ${version} takes`}.`
           : `Upgrade pgBackRest on ${host.name}, or ${option.remove}.`,
       hosts: [host.name],
     });

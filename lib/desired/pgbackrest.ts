@@ -7,6 +7,7 @@ import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
 import { repoType } from '../repositories/index.js';
 import { repoPrefix } from '../repositories/types.js';
+import { backupStandbyOption } from './backup-from.js';
 import type { Zone } from './zone.js';
 
 /** [global]: the log folder, start-fast, then each repository's options, repo1 first (its type's, then path, retention, cipher). */
@@ -89,20 +90,22 @@ function withOperatorOptions(
 }
 
 /**
- * pgN-* options for each PostgreSQL host; `remote` adds pgN-host, pgN-host-user and, for an
- * sshd on another port than 22, pgN-host-port (the backup host's view).
+ * pgN-* options for each PostgreSQL host the stanza lists; every one but `local` (the host
+ * the file is for; null on a backup host) is reached over SSH: pgN-host, pgN-host-user and,
+ * for an sshd on another port than 22, pgN-host-port. A stanza that lists hosts it reaches
+ * that way is the one that runs backups, so it gets backup_from's backup-standby.
  */
 export function stanzaSection(
   inventory: Inventory,
   zone: Zone,
   hosts: HostSpec[],
   facts: Map<string, HostFacts>,
-  remote: boolean,
+  local: HostSpec | null,
 ): ConfSection {
   const options: Array<[string, ConfValue]> = [];
   hosts.forEach((host, index) => {
     const n = index + 1;
-    if (remote)
+    if (host !== local)
       options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [
         `pg${n}-host-user`,
         pgbackrestUser(inventory, host),
@@ -114,6 +117,7 @@ export function stanzaSection(
       [`pg${n}-database`, PG_DATABASE],
     );
   });
+  if (hosts.some((host) => host !== local)) options.push(...backupStandbyOption(inventory, zone));
   return { name: zone.stanza, options: withOperatorOptions(options, inventory.pgbackrest.stanza) };
 }
 

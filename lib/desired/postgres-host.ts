@@ -11,7 +11,8 @@ import { patroniNeeds } from '../resources/patroni-config.js';
 import { patroniYmlNeeds, planReplicaMethods } from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
-import { addBackups, backupsNeeds, standbyTest, zonePrimary } from './backups.js';
+import { addBackups, backupsNeeds, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
+import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
 import type { StanzaSecrets } from './cipher.js';
 import { checkServerVersion } from './layout.js';
@@ -25,7 +26,7 @@ import {
 } from './pgbackrest-files.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
-import { addSshResources, sshResourcesNeeds, userGroup } from './ssh-resources.js';
+import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -37,7 +38,7 @@ export function postgresHostNeeds(inventory: Inventory, zone: Zone, host: HostSp
   const user = pgbackrestUser(inventory, host);
   const spool = asyncSpoolPath(inventory);
   return needsOf([
-    ...(zone.backupHost ? sshResourcesNeeds(user) : []),
+    ...(zone.backupHost || pgPeers(inventory, zone, host).length ? sshResourcesNeeds(user) : []),
     ...pgbackrestFilesNeeds(user),
     ...(spool !== null ? [directoryNeeds(spool)] : []),
     ...repoFilesNeeds(inventory, host),
@@ -64,18 +65,18 @@ export function postgresHostResources(
   const backup = zone.backupHost;
   const pg = runningServer(inventory, host, hostFacts);
 
-  // SSH trust with the backup host (SSH repositories only).
-  if (backup) {
-    addSshResources(out, hostFacts, user, [
-      {
-        host: backup.name,
-        address: backup.address,
-        port: backup.sshPort,
-        user: pgbackrestUser(inventory, backup),
-        facts: facts.get(backup.name),
-      },
-    ]);
-  }
+  // SSH trust with the backup host (SSH repositories), or without one, when backups read a
+  // standby, with the zone's other PostgreSQL hosts (this one runs the backup while primary).
+  const peers = pgPeers(inventory, zone, host);
+  const trusted = backup ? [backup] : peers;
+  const ssh = trusted.length
+    ? addSshResources(
+        out,
+        hostFacts,
+        user,
+        trusted.map((other) => sshPeer(inventory, facts, other)),
+      )
+    : undefined;
 
   const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group);
   addSpoolFolder(out, inventory, hostFacts, user, group);
@@ -88,7 +89,7 @@ export function postgresHostResources(
     confSections(
       inventory,
       globalSection(inventory, zone, host, secrets.passes),
-      stanzaSection(inventory, zone, [host], facts, false),
+      stanzaSection(inventory, zone, [host, ...peers], facts, host),
     ),
     [confDir, ...caFiles, ...secrets.generators],
   );
@@ -110,7 +111,14 @@ export function postgresHostResources(
     addBackups(out, inventory, zone, hostFacts, {
       ownsStanza: zonePrimary(zone.postgresHosts, facts)?.name === host.name,
       user,
-      stanzaAfter: [conf, logDir, ...repoDirs, ...inEffect],
+      stanzaAfter: [
+        conf,
+        logDir,
+        ...repoDirs,
+        ...inEffect,
+        // The standbys it reads are reached as a backup host reaches them.
+        ...(ssh && peers.length ? [ssh.keypair, ssh.knownHosts, ...reachedHostsReady(inventory, peers)] : []),
+      ],
       firstBackupAfter: inEffect,
       cronAfter: [conf, logDir, ...repoDirs],
       standbyTest: standbyTest(host, pg),

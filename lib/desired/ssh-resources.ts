@@ -1,6 +1,8 @@
 // The SSH side of a host: .ssh folder, keypair, authorized_keys and known_hosts for the
 // OS user pgBackRest runs as. Shared by postgres and backup hosts.
+import type { HostSpec, Inventory } from '../config/inventory.js';
 import type { NeedsPart } from '../facts/needs.js';
+import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { authorizedKeysPath, knownHostsPath, resolvePath, sshDir } from '../facts/paths.js';
 import { directoryNeeds, planDirectory } from '../resources/directory.js';
@@ -11,6 +13,7 @@ import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds, type KnownHost
 import { resourceAddress, type Part, type ResourceRef } from '../resources/types.js';
 import { hostToken } from '../formats/known-hosts.js';
 import type { HostResources } from './builder.js';
+import type { FactsByHost } from './zone.js';
 
 /** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */
 export function absolutePath(path: string, facts: HostFacts, user: string): string {
@@ -28,6 +31,17 @@ interface Peer {
   port: number;
   user: string;
   facts: HostFacts | undefined;
+}
+
+/** A host of the config as a peer: the user pgBackRest runs as there, and its facts (its public key, its host keys). */
+export function sshPeer(inventory: Inventory, facts: FactsByHost, host: HostSpec): Peer {
+  return {
+    host: host.name,
+    address: host.address,
+    port: host.sshPort,
+    user: pgbackrestUser(inventory, host),
+    facts: facts.get(host.name),
+  };
 }
 
 /** The peer's public key, or a reference to its keypair action when it does not exist yet. */

@@ -1,6 +1,7 @@
 // Configs for unit tests on the facts recorded from the lab's ssh scenario: ssh.toml with
-// its secrets read from the environment, and a second repository (S3) to add to it; and a
-// config's problems as loadConfig raises them.
+// its secrets read from the environment, a second repository (S3) to add to it, its two
+// PostgreSQL hosts as one zone (with or without a backup host); and a config's problems as
+// loadConfig raises them.
 import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import { FIXTURES } from './bsync.js';
@@ -37,6 +38,29 @@ ${s3Extra}
 /** ssh.toml with its [repo] as the first of two [[repo]] tables, the second `repo2`. */
 export function withSecondRepo(repo2: string): string {
   return SSH_CONFIG.replace('[repo]\n', '[[repo]]\n').replace('[backup_user]', `${repo2}\n[backup_user]`);
+}
+
+/** ssh-pg2's [[host]] lines in ssh.toml. */
+export const PG2 = 'name = "ssh-pg2"\naddress = "127.0.1.12"\nrole = "postgres"\nzone = 2\n';
+const BACKUP2 = '\n[[host]]\nname = "ssh-backup2"\naddress = "127.0.1.14"\nrole = "backup"\nzone = 2\n';
+const S3_TABLE =
+  '[repo.s3]\nbucket = "pg-backups"\nendpoint = "s3.example.com"\nregion = "eu-west-1"\nkey = { env = "S3K" }\nkey_secret = { env = "S3S" }\n\n';
+
+/** The ssh scenario with `backup_from` (none: the key left out) and ssh-pg2 as zone 1's second host. */
+export function sshZone(backupFrom?: string): string {
+  const key = backupFrom === undefined ? '' : `backup_from = "${backupFrom}"\n`;
+  return SSH_CONFIG.replace('pg_version = 15\n', `pg_version = 15\n${key}`)
+    .replace(PG2, PG2.replace('zone = 2', 'zone = 1'))
+    .replace(BACKUP2, '');
+}
+
+/** The same zone without a backup host: its repository in S3, or a folder on the hosts (posix). */
+export function noBackupHost(type: 's3' | 'posix', backupFrom?: string): string {
+  return sshZone(backupFrom)
+    .replace('type = "ssh"', `type = "${type}"`)
+    .replace('path = "/home/backrest"\nuser = "backrest"\n', 'path = "/var/lib/pgbackrest"\n')
+    .replace('[backup_user]', `${type === 's3' ? S3_TABLE : ''}[backup_user]`)
+    .replace('\n[[host]]\nname = "ssh-backup1"\naddress = "127.0.1.13"\nrole = "backup"\nzone = 1\n', '');
 }
 
 /** A config `file` with two problems, as loadConfig raises them (for the views that show them). */
