@@ -163,6 +163,45 @@ describe('a pending restart without --allow-restart', () => {
   }, 600_000);
 });
 
+/** A copy of `config` with [cluster] backup_from set. */
+function withBackupFrom(config: string, from: 'standby' | 'prefer'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bsync-ha-from-')), `ha-${from}.toml`);
+  writeFileSync(
+    file,
+    readFileSync(config, 'utf8').replace('pg_version = 15\n', `pg_version = 15\nbackup_from = "${from}"\n`),
+  );
+  return file;
+}
+
+/** How many backups so far read a standby, by the lines pgBackRest logs for them on `host`. */
+async function standbyBackups(host: string): Promise<number> {
+  const log = `/var/log/pgbackrest/${STANZA}-backup.log`;
+  const run = await onHost(host, `cat ${log} 2>/dev/null | grep -c 'replay on the standby reached'`);
+  return Number(run.stdout.trim());
+}
+
+/** A Patroni switchover to another member; waits until it leads and all three run. */
+async function switchOver(): Promise<string> {
+  const old = await leader();
+  const candidate = old === 'ha-pg2' ? 'ha-pg3' : 'ha-pg2';
+  const switchover = await onHost(
+    'ha-pg1',
+    `${PATRONICTL} switchover bsync-ha --leader ${old} --candidate ${candidate} --force`,
+  );
+  expect(switchover.code, switchover.stderr).toBe(0);
+  for (let i = 0; i < 60; i += 1) {
+    const state = await members();
+    if (
+      state.find((member) => member.Member === candidate)?.Role === 'Leader'
+      && state.filter((member) => /running|streaming/.test(member.State)).length === 3
+    )
+      break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  expect(await leader()).toBe(candidate);
+  return candidate;
+}
+
 describe('ha clusters: plan, apply, converge, switch over', () => {
   it('converges: no changes, a full backup from the backup host, check passes', async () => {
     const apply = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
@@ -189,23 +228,7 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
   });
 
   it('after a switchover: still no changes, a diff backup against the new primary, WAL from it reaches the repository', async () => {
-    const old = await leader();
-    const candidate = old === 'ha-pg2' ? 'ha-pg3' : 'ha-pg2';
-    const switchover = await onHost(
-      'ha-pg1',
-      `${PATRONICTL} switchover bsync-ha --leader ${old} --candidate ${candidate} --force`,
-    );
-    expect(switchover.code, switchover.stderr).toBe(0);
-    for (let i = 0; i < 60; i += 1) {
-      const state = await members();
-      if (
-        state.find((member) => member.Member === candidate)?.Role === 'Leader'
-        && state.filter((member) => /running|streaming/.test(member.State)).length === 3
-      )
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    expect(await leader()).toBe(candidate);
+    await switchOver();
 
     const plan = await bsync(['plan', '-c', CONFIG, '--detailed-exitcode']);
     expect(plan.stdout).toContain('No changes.');
@@ -269,7 +292,7 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     killSample(
       'patroni',
       patroniBoundaries('ha-pg1').map((boundary) => boundary.name),
-      2,
+      1,
     ),
   )(
     'a restore killed while %s runs: the rerun ends at the target with every replica streaming',
@@ -299,6 +322,33 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     expect(info[0].backup.at(-1).label).toBe(label);
     const status = JSON.parse((await bsync(['status', '-c', CONFIG, '--json'])).stdout);
     expect(status.stanzas[0].newest.incr.label).toBe(label);
+  }, 600_000);
+  it('backup_from = "standby": the backup host reads a replica; "prefer" stops the plan on 2.45', async () => {
+    const prefer = await bsync(['plan', '-c', withBackupFrom(CONFIG, 'prefer')]);
+    expect(prefer.code).toBe(1);
+    expect(prefer.stderr).toMatch(
+      /cluster\.backup_from: host ha-\S+ runs pgBackRest 2\.45: .*backup-standby must be true or false, got "prefer"/,
+    );
+    expect(prefer.stderr).not.toMatch(STACK_TRACE);
+
+    const config = withBackupFrom(CONFIG, 'standby');
+    const apply = await bsync(['apply', '-c', config, '--yes']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect((await onHost('ha-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout).toContain('backup-standby=y\n');
+    expect((await onHost('ha-pg2', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout).not.toContain('backup-standby');
+    expect((await bsync(['plan', '-c', config])).stdout).toContain('No changes.');
+    // pgBackRest picks the standby among pg1..pg3 at each backup (after a switchover too:
+    // the test without a backup host below switches over).
+    const before = await standbyBackups('ha-backup1');
+    const run = await bsync(['backup', '-c', config, '--type', 'incr']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await standbyBackups('ha-backup1')).toBe(before + 1);
+    const check = await pgbackrest('check');
+    expect(check.code, check.stderr).toBe(0);
+    // Back to the primary: the line goes, and the fixture's plan is clean again.
+    expect((await bsync(['apply', '-c', CONFIG, '--yes'])).code).toBe(0);
+    expect((await onHost('ha-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout).not.toContain('backup-standby');
+    expect((await bsync(['plan', '-c', CONFIG])).stdout).toContain('No changes.');
   }, 600_000);
 });
 
@@ -356,13 +406,39 @@ describe('an ha cluster with an s3 repository (no backup host)', () => {
     return file;
   }
 
-  it('restores the leader from the bucket to a time between two commits, on every member, archiving on', async () => {
+  // With backups from a standby, which lists every member in every member's stanza and
+  // lets them reach each other over SSH: the restore and Patroni's pgbackrest replica
+  // method must work as without.
+  it('restores the leader from the bucket to a time between two commits, on every member, archiving on (backup_from = "standby")', async () => {
     await resetScenario('ha');
-    const config = haS3Config();
+    const config = withBackupFrom(haS3Config(), 'standby');
     const apply = await bsync(['apply', '-c', config, '--yes', '--allow-restart']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     await expectPatroniPitr(config, (lead) =>
       onHost(lead, `cd / && runuser -u postgres -- pgbackrest --stanza=${STANZA} check`),
     );
   }, 900_000);
+  it('backup_from = "standby": the leader reads a replica over SSH as postgres, after a switchover too; a peer key removed is drift', async () => {
+    const config = withBackupFrom(haS3Config(), 'standby');
+    const conf = (await onHost('ha-pg2', 'cat /etc/pgbackrest/pgbackrest.conf')).stdout;
+    expect(conf).toMatch(
+      /pg1-path=\/var\/lib\/postgresql\/15\/patroni\n[\s\S]*pg2-host=ha-pg1\n[\s\S]*pg3-host=ha-pg3\n[\s\S]*backup-standby=y\n/,
+    );
+    for (const round of [1, 2]) {
+      const lead = round === 1 ? await leader() : await switchOver();
+      const before = await standbyBackups(lead);
+      const run = await bsync(['backup', '-c', config, '--type', 'incr']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`${lead}\n  > backup[incr:repo1]`);
+      expect(await standbyBackups(lead), `round ${round} on ${lead}`).toBe(before + 1);
+    }
+    const keys = '~postgres/.ssh/authorized_keys';
+    const cut = await onHost('ha-pg3', `grep -c ha-pg1 ${keys} && sed -i '/ha-pg1/d' ${keys}`);
+    expect(cut.stdout.trim(), cut.stderr).toBe('1');
+    const drift = await bsync(['plan', '-c', config, '--detailed-exitcode']);
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toMatch(/ha-pg3[\s\S]*~ authorized_keys\[postgres\]/);
+    expect((await bsync(['apply', '-c', config, '--yes'])).code).toBe(0);
+    expect((await bsync(['plan', '-c', config])).stdout).toContain('No changes.');
+  }, 600_000);
 });

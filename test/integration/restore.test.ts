@@ -500,4 +500,29 @@ describe('a standby from the repository: plain streaming replication, no Patroni
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('ssh-pg1 runs as a primary');
   }, 900_000);
+
+  it('backup_from = "standby": the backup host takes the next backup from the streaming replica', async () => {
+    const config = join(work, 'zone-of-two-standby.toml');
+    writeFileSync(
+      config,
+      readFileSync(zoneOfTwo(), 'utf8').replace('pg_version = 15\n', 'pg_version = 15\nbackup_from = "standby"\n'),
+    );
+    await converge(config);
+    expect(await sh('ssh-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).toContain('backup-standby=y\n');
+    // pgBackRest logs the standby's replay when it reads one.
+    const standbyBackups = async () =>
+      Number(
+        (
+          await sh(
+            'ssh-backup1',
+            "cat /var/log/pgbackrest/pgedge-lab-1-backup.log | grep -c 'replay on the standby reached' || true",
+          )
+        ).trim(),
+      );
+    const before = await standbyBackups();
+    const run = await bsync(['backup', '-c', config, '--type', 'incr']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await standbyBackups()).toBe(before + 1);
+    await expectNoChanges(config);
+  }, 600_000);
 });
