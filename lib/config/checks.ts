@@ -19,6 +19,7 @@ export function checkAcrossKeys(
   const add: Add = (path, message, hint) => problems.add(path, message, hint);
   checkSchedules(raw.schedule, 'schedule', add, sound);
   for (const [index, repo] of repos.entries()) checkRepo(repo, repoPath(index), add, sound);
+  checkEnvironments(repos, repoPath, add, sound);
   checkBackupUser(raw, add, sound);
   if (sound('host[*].name', 'host[*].address')) checkUnique(raw, add);
   checkVerify(raw, add, sound);
@@ -61,6 +62,31 @@ export function checkAcrossKeys(
         );
     });
   if (sound('host[*].name', 'host[*].role', 'host[*].zone')) checkZones(raw, hasSsh, typeWord, typeList, add);
+}
+
+/**
+ * The environment variables repositories need (s3's web-id): pgBackRest reads each once for
+ * every repository, so two repositories that need one must need the same value.
+ */
+function checkEnvironments(repos: RawRepo[], repoPath: (index: number) => string, add: Add, sound: Sound): void {
+  const first = new Map<string, { value: string; path: string }>();
+  for (const [index, repo] of repos.entries()) {
+    const path = repoPath(index);
+    if (!sound(`${path}.type`)) continue;
+    const table = repoType({ type: repo.type ?? 'ssh' }).table;
+    const own = repo[repo.type ?? 'ssh'] as Record<string, unknown> | undefined;
+    if (!table?.environment || !own || !sound(`${path}.${repo.type}`)) continue;
+    for (const [name, value] of table.environment(own)) {
+      const earlier = first.get(name);
+      if (!earlier) first.set(name, { value, path });
+      else if (earlier.value !== value)
+        add(
+          `${path}.${repo.type}`,
+          `needs ${name}=${value}, and ${earlier.path} needs ${name}=${earlier.value}: pgBackRest reads one ${name} for every repository`,
+          'Give both repositories the same value, or use another key_type for one of them.',
+        );
+    }
+  }
 }
 
 /** Each zone: a postgres host, and a backup host exactly when there is an ssh repository. */

@@ -10,11 +10,18 @@ export interface SettingsInEffect {
   restarted: ResourceRef;
 }
 
-export function archiveSettings(stanza: string): Record<string, string> {
+/** `zone.pgbackrest` starts both commands: `pgbackrest`, or with the environment an s3 web-id repository needs. */
+export function archiveSettings({
+  stanza,
+  pgbackrest,
+}: {
+  stanza: string;
+  pgbackrest: string;
+}): Record<string, string> {
   return {
     archive_mode: 'on',
-    archive_command: `pgbackrest --stanza=${stanza} archive-push %p`,
-    restore_command: `pgbackrest --stanza=${stanza} archive-get %f "%p"`,
+    archive_command: `${pgbackrest} --stanza=${stanza} archive-push %p`,
+    restore_command: `${pgbackrest} --stanza=${stanza} archive-get %f "%p"`,
   };
 }
 

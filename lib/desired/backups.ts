@@ -66,7 +66,7 @@ export function addBackups(
       'stanza',
       zone.stanza,
       `stanza ${zone.stanza}`,
-      planStanza(zone.stanza, place.user, repos, place.server),
+      planStanza(zone, place.user, repos, place.server),
       place.stanzaAfter,
     );
     for (const repo of inventory.repos) {
@@ -76,7 +76,7 @@ export function addBackups(
           perRepo(zone.stanza, repo),
           several ? `first full backup of ${zone.stanza} in repo${repo.key}` : `first full backup of ${zone.stanza}`,
           planFirstBackup(
-            zone.stanza,
+            zone,
             place.user,
             repos.find((entry) => entry.key === repo.key),
             repo.key,
@@ -93,7 +93,7 @@ export function addBackups(
     (['full', 'diff', 'incr'] as const).flatMap((type) => {
       const schedule = repo.schedule[type];
       if (schedule === undefined) return [];
-      const backup = `pgbackrest --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
+      const backup = `${zone.pgbackrest} --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
       return [
         {
           schedule,

@@ -1,6 +1,6 @@
 // Whether each host's pgBackRest has the options bsync.toml asks for, and takes their values:
-// the [pgbackrest.*] tables, command sections included, and the retention keys a repository
-// sets beyond bsync's defaults. The config loader checks names and values against every
+// the [pgbackrest.*] tables, command sections included, the retention keys a repository
+// sets beyond bsync's defaults, and its type's own (s3's key_type, kms_key_id). The config loader checks names and values against every
 // release's table (a value any of them takes is sound there); the version a host runs is a
 // fact, so this check, against the table of the host's own release (lib/pgbackrest-options,
 // `tableFor`), happens when planning.
@@ -9,6 +9,7 @@ import { repoKeyPath, type HostSpec, type Inventory, type PgbackrestOption } fro
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { availability, RELEASES } from '../pgbackrest-options/index.js';
+import { repoType } from '../repositories/index.js';
 import { backupStandbyOption } from './backup-from.js';
 import type { Zone } from './zone.js';
 
@@ -74,6 +75,17 @@ function askedOptions(inventory: Inventory, zone: Zone): AskedOption[] {
           values: [String(value)],
           remove: `remove ${key} from ${path}`,
         });
+    // What the repository's own table asks for beyond what every release has (s3's key_type).
+    const type = repoType(repo);
+    const table = `${repoKeyPath(inventory, repo)}.${type.name}`;
+    for (const { key, option, value } of type.askedOptions?.(repo) ?? [])
+      asked.push({
+        path: `${table}.${key}`,
+        key: `repo${repo.key}-${option}`,
+        name: `repo-${option}`,
+        values: [value],
+        remove: `remove ${key} from [${table}]`,
+      });
   }
   return asked;
 }

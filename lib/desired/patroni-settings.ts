@@ -58,7 +58,7 @@ function addLeaderSettings(
 ): void {
   const patroniConfig = inventory.patroni!.config;
   const members = zone.postgresHosts;
-  const desired = archiveSettings(zone.stanza);
+  const desired = archiveSettings(zone);
   const backup = zone.backupHost;
   const backupPeers = backup
     ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))].map((address) => ({
@@ -119,7 +119,7 @@ export function addPatroniSettings(
       `Patroni reports no leader among ${members.map((member) => member.name).join(', ')}`,
     );
 
-  const desired = archiveSettings(zone.stanza);
+  const desired = archiveSettings(zone);
   const configAddress = resourceAddress(leader.name, 'patroni_config', patroni.scope);
   const restartAddress = resourceAddress(leader.name, 'pg_restart');
   if (host.name === leader.name) addLeaderSettings(out, inventory, zone, facts, patroni, configAddress);

@@ -168,7 +168,7 @@ function addReplicaMethods(
       'patroni_yml',
       path,
       `${path} (replica creation)`,
-      planReplicaMethods(path, hostFacts.files[path], methods, zone.stanza, hostFacts.patroni?.scope ?? ''),
+      planReplicaMethods(path, hostFacts.files[path], methods, zone, hostFacts.patroni?.scope ?? ''),
       [conf],
     );
   }

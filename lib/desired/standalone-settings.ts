@@ -26,7 +26,7 @@ export function addStandaloneSettings(
   hostFacts: HostFacts,
 ): SettingsInEffect {
   const pg = hostFacts.postgres as PostgresFacts;
-  const desired = archiveSettings(zone.stanza);
+  const desired = archiveSettings(zone);
   const pgConf = out.add(
     'postgresql_conf',
     undefined,

@@ -5,7 +5,7 @@ import type { Probe, ProbeContext } from './probe.js';
 import { pgbackrestUser } from './probe.js';
 import { framed, parseJsonOutput, requireFramed } from './framed.js';
 import { PGBACKREST_CONF } from './paths.js';
-import { repoType } from '../repositories/index.js';
+import { pgbackrestWord, repoType } from '../repositories/index.js';
 import { locationFlags, repoPrefix } from '../repositories/types.js';
 import type { Inventory, Repo } from '../config/inventory.js';
 import type { BackupInfo, RepoFacts } from './types.js';
@@ -50,7 +50,7 @@ export const repoProbe: Probe = {
       framed(
         asUserInScript(
           user,
-          `timeout ${INFO_TIMEOUT_SEC} pgbackrest --stanza=${stanza}${only} ${location} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+          `timeout ${INFO_TIMEOUT_SEC} ${pgbackrestWord(repos)} --stanza=${stanza}${only} ${location} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
         ),
       ),
     );

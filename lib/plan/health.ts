@@ -58,7 +58,7 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
 function archivingProblem(zone: Zone, facts: FactsByHost, hosts: string[]): HealthProblem | undefined {
   const primary = zonePrimary(zone.postgresHosts, facts);
   const pg = primary && hosts.includes(primary.name) ? facts.get(primary.name)?.postgres : undefined;
-  const ours = archiveSettings(zone.stanza).archive_command;
+  const ours = archiveSettings(zone).archive_command;
   if (!pg || !archivingFails(pg.archiver) || pg.settings.archive_command?.setting !== ours) return undefined;
   const archiver = pg.archiver!;
   const at = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString());

@@ -69,7 +69,12 @@ export function planBackup(inventory: Inventory, facts: FactsByHost, request: Ba
       request.type !== 'full' && !hasFull
         ? 'repo1 holds no full backup yet: pgBackRest takes a full one instead'
         : `as ${user}, where the scheduled backups run`,
-      [{ user, command: `pgbackrest --stanza=${shq(zone.stanza)} --repo=${repoKey} --type=${request.type} backup` }],
+      [
+        {
+          user,
+          command: `${zone.pgbackrest} --stanza=${shq(zone.stanza)} --repo=${repoKey} --type=${request.type} backup`,
+        },
+      ],
     ),
   );
   return {

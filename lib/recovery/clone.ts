@@ -129,7 +129,7 @@ export function planClone(inputs: CloneInputs): {
   const scripts = cloneScripts(inventory, facts, request, clone);
   // The source primary's WAL up to now reaches the repository first, as for a restore.
   const sourceOut = source ? new HostResources(source.name) : undefined;
-  const archived = source && sourceOut ? addArchiveNow(sourceOut, source, zone.stanza) : undefined;
+  const archived = source && sourceOut ? addArchiveNow(sourceOut, source, zone) : undefined;
   const out = new HostResources(host.name);
   const restored = addCloneRestore(out, request, clone, scripts, archived);
   addCloneStart(out, request, clone, scripts, restored);
@@ -204,7 +204,7 @@ function cloneScripts(
   const resets =
     host.role === 'backup' ? zone.postgresHosts.map((_, index) => `--reset-pg${index + 1}-host`).join(' ') : '';
   const pgbackrest = [
-    'pgbackrest',
+    zone.pgbackrest,
     `--stanza=${shq(zone.stanza)}`,
     `--repo=${repoKey}`,
     ...(resets ? [resets] : []),

@@ -20,6 +20,7 @@ import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
 import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
+import type { StanzaCommands } from '../resources/stanza.js';
 import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
@@ -212,7 +213,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
   // In recovery, it may be an interrupted restore's, about to promote (see addArchiveNow).
   const recovering = Boolean(pg?.running && pg.inRecovery) && !request.standby;
-  const archived = archivesNow || recovering ? addArchiveNow(out, host, zone.stanza, recovering) : undefined;
+  const archived = archivesNow || recovering ? addArchiveNow(out, host, zone, recovering) : undefined;
   const stopped = addServerStop(out, source, archived);
   const started = addRestoreAndStart(out, inventory, source, request, stopped);
   if (request.standby) return standbyPlan(out, source, request, started);
@@ -271,9 +272,9 @@ function restoredLayout(inventory: Inventory, host: HostSpec, hostFacts: HostFac
   return layout;
 }
 
-/** A pgBackRest command line for the restore's stanza. */
-function pgbackrest(stanza: string, command: string, options: string[] = []): string {
-  return ['pgbackrest', `--stanza=${shq(stanza)}`, ...options, command].join(' ');
+/** A pgBackRest command line for the restore's stanza (its zone's `pgbackrest`: with the environment a web-id repository needs). */
+function pgbackrest({ stanza, pgbackrest }: StanzaCommands, command: string, options: string[] = []): string {
+  return [pgbackrest, `--stanza=${shq(stanza)}`, ...options, command].join(' ');
 }
 
 /** A recovery to a target (not to the archive's end, and not a standby's). */
@@ -332,7 +333,7 @@ function addRestoreAndStart(
       [
         {
           user: PG_OS_USER,
-          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone.stanza, 'restore', restoreOptions)}`,
+          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone, 'restore', restoreOptions)}`,
         },
         // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
         // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
@@ -401,9 +402,7 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
       'archive_check',
       undefined,
       'WAL archiving into the stanza goes on',
-      runChange('pgbackrest check on the restored server', [
-        { user: PG_OS_USER, command: pgbackrest(zone.stanza, 'check') },
-      ]),
+      runChange('pgbackrest check on the restored server', [{ user: PG_OS_USER, command: pgbackrest(zone, 'check') }]),
       [resumed ?? ended],
     );
   }
@@ -467,12 +466,17 @@ function requestRecord(
  * new timeline is the one the next recovery follows, and it too needs a commit after the
  * target. A standby, a recovery that pauses, or a server that stops meanwhile archive nothing.
  */
-export function addArchiveNow(out: HostResources, host: HostSpec, stanza: string, recovering = false): ResourceRef {
+export function addArchiveNow(
+  out: HostResources,
+  host: HostSpec,
+  zone: StanzaCommands,
+  recovering = false,
+): ResourceRef {
   const steps: Step[] = recovering
-    ? [{ user: PG_OS_USER, command: promotionWait(host, stanza) }]
+    ? [{ user: PG_OS_USER, command: promotionWait(host, zone) }]
     : [
         psqlStep(host.pgPort, 'SELECT pg_catalog.txid_current();\n'),
-        { user: PG_OS_USER, command: pgbackrest(stanza, 'check') },
+        { user: PG_OS_USER, command: pgbackrest(zone, 'check') },
       ];
   return out.add(
     'restore_wal',
@@ -498,7 +502,7 @@ const PROMOTING_TARGET = `SELECT current_setting('recovery_target_action') = 'pr
   .join(' OR ')})`;
 
 /** The shell of addArchiveNow's wait: up to 10 minutes for the promotion, then the commit and check. */
-function promotionWait(host: HostSpec, stanza: string): string {
+function promotionWait(host: HostSpec, zone: StanzaCommands): string {
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   return [
     `q() { ${psql} -c "$1"; }`,
@@ -511,7 +515,7 @@ function promotionWait(host: HostSpec, stanza: string): string {
     '  sleep 1',
     'done',
     "q 'SELECT pg_catalog.txid_current()' >/dev/null",
-    pgbackrest(stanza, 'check'),
+    pgbackrest(zone, 'check'),
   ].join('\n');
 }
 

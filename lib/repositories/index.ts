@@ -2,6 +2,7 @@
 // (docs/architecture.md, "Adding things"). Config, its schema, facts and desired all ask
 // this registry, so a type registered here is accepted everywhere at once.
 import { redactConf } from '../formats/pgbackrest-ini.js';
+import { shq } from '../formats/shell.js';
 import type { Secret } from '../secret.js';
 import { azureRepoType } from './azure.js';
 import { posixRepoType } from './posix.js';
@@ -45,4 +46,26 @@ export function repoSecrets(repos: Array<RepoRef & { cipherPass: Secret | 'auto'
 export function redactPgbackrestConf(text: string): string {
   const own = repoTypes().flatMap((type) => type.secretOptions ?? []);
   return redactConf(text, (key) => own.includes(key.replace(/^repo[0-9]+-/, '')));
+}
+
+/**
+ * The environment every pgbackrest process of the config runs with (its repositories'
+ * `environment`, config has checked they agree), in the order the repositories name them.
+ */
+export function pgbackrestEnvironment(repos: RepoRef[]): Array<[string, string]> {
+  const seen = new Map<string, string>();
+  for (const repo of repos)
+    for (const [name, value] of repoType(repo).environment?.(repo) ?? []) if (!seen.has(name)) seen.set(name, value);
+  return [...seen];
+}
+
+/**
+ * The word that starts every pgbackrest command bsync writes or runs: `pgbackrest`, or with
+ * the environment its repositories need, `env NAME=value … pgbackrest` (env, not a shell
+ * assignment: Patroni runs its replica method without a shell).
+ */
+export function pgbackrestWord(repos: RepoRef[]): string {
+  const environment = pgbackrestEnvironment(repos);
+  if (environment.length === 0) return 'pgbackrest';
+  return ['env', ...environment.map(([name, value]) => shq(`${name}=${value}`)), 'pgbackrest'].join(' ');
 }

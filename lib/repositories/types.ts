@@ -60,6 +60,20 @@ export interface RepoTable<T = unknown> {
   check?(table: Record<string, unknown>, path: string, add: AddProblem): void;
   /** The table (schema-valid, checked) as the Inventory holds it. */
   convert(table: Record<string, unknown>, values: TableValues): T;
+  /**
+   * The environment variables pgBackRest must run with for a (schema-valid) table, which
+   * config checks across repositories: pgBackRest reads each once, so two must agree.
+   */
+  environment?(table: Record<string, unknown>): Array<[string, string]>;
+}
+
+/** An option a repository's table asks for beyond what every release bsync knows has: checked per host when planning. */
+export interface AskedRepoOption {
+  /** The key of the type's table that asks for it (`key_type`). */
+  key: string;
+  /** The option after `repoN-` (`s3-key-type`). */
+  option: string;
+  value: string;
 }
 
 export interface RepoType {
@@ -97,6 +111,17 @@ export interface RepoType {
   caCert?(repo: RepoRef): string | undefined;
   /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf only). */
   secrets(repo: RepoRef): Secret[];
+  /**
+   * Options of its table that a host's pgBackRest must have and take (written only when the
+   * config sets them): each host's release is checked when planning, like [pgbackrest.*]'s.
+   */
+  askedOptions?(repo: RepoRef): AskedRepoOption[];
+  /**
+   * Environment variables every pgbackrest process needs for this repository (pgBackRest
+   * reads them from no conf): bsync puts them before each pgbackrest command it writes
+   * (archive_command, restore_command, cron, Patroni's replica method) or runs.
+   */
+  environment?(repo: RepoRef): Array<[string, string]>;
 }
 
 /** The keys of a table whose values are secrets: those its schema makes one ({ env }, { file } or inline). */

@@ -12,20 +12,25 @@ import type { FileFacts } from '../facts/types.js';
 import { redactYamlSecrets } from '../formats/host-secrets.js';
 import { shq } from '../formats/shell.js';
 import { planEditedFile } from './file.js';
+import type { StanzaCommands } from './stanza.js';
 import type { Change } from './types.js';
 
 export type ReplicaMethod = 'pgbackrest' | 'basebackup';
 
 /** The pgbackrest method's entry as Patroni runs it (as its own user, with no parameters of its own). */
-export function pgbackrestMethod(stanza: string): Record<string, unknown> {
-  return { command: `pgbackrest --stanza=${stanza} --delta --type=standby restore`, keep_data: true, no_params: true };
+export function pgbackrestMethod({ stanza, pgbackrest }: StanzaCommands): Record<string, unknown> {
+  return {
+    command: `${pgbackrest} --stanza=${stanza} --delta --type=standby restore`,
+    keep_data: true,
+    no_params: true,
+  };
 }
 
 export function planReplicaMethods(
   path: string,
   file: FileFacts | undefined,
   methods: ReplicaMethod[],
-  stanza: string,
+  commands: StanzaCommands,
   scope: string,
 ): Change | null {
   if (!file?.exists || file.content === undefined) {
@@ -41,7 +46,7 @@ export function planReplicaMethods(
     };
   }
   const wanted: Array<[string[], unknown]> = [[['postgresql', 'create_replica_methods'], methods]];
-  if (methods.includes('pgbackrest')) wanted.push([['postgresql', 'pgbackrest'], pgbackrestMethod(stanza)]);
+  if (methods.includes('pgbackrest')) wanted.push([['postgresql', 'pgbackrest'], pgbackrestMethod(commands)]);
   const current = (document.toJS() ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const differs = wanted.filter(([[section, key], value]) => !isDeepStrictEqual(current[section]?.[key], value));
   if (differs.length === 0) return null;

@@ -35,7 +35,18 @@ export function outdatedRepos(repos: RepoFacts[], server: PostgresFacts | undefi
  * stanza-create makes the stanza in every repository at once (it takes no --repo), and so
  * does stanza-upgrade; `server` is the zone's primary, whose database the stanza must be for.
  */
-export function planStanza(stanza: string, user: string, repos: RepoFacts[], server?: PostgresFacts): Change | null {
+/** A stanza and the word its pgbackrest commands start with (lib/desired/zone.ts `pgbackrest`). */
+export interface StanzaCommands {
+  stanza: string;
+  pgbackrest: string;
+}
+
+export function planStanza(
+  { stanza, pgbackrest }: StanzaCommands,
+  user: string,
+  repos: RepoFacts[],
+  server?: PostgresFacts,
+): Change | null {
   const missing = repos.filter((repo) => !repo.backupInfoExists);
   // A repository that could not be read may hold the stanza: stanza-create would fail on it,
   // and the health check names it; the others already have what they need or wait for it.
@@ -48,7 +59,7 @@ export function planStanza(stanza: string, user: string, repos: RepoFacts[], ser
       action: 'update',
       reason: `the stanza is for ${described(was)} and the server is now ${described(now)}: stanza-upgrade adds the new database (the old one's backups stay, restorable to ${was.version}, until retention expires them)`,
       fields: [{ name: 'database', before: described(was), after: described(now) }],
-      steps: [{ user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn stanza-upgrade` }],
+      steps: [{ user, command: `${pgbackrest} --stanza=${shq(stanza)} --log-level-console=warn stanza-upgrade` }],
     };
   }
   if (missing.length === 0) return null;
@@ -64,7 +75,7 @@ export function planStanza(stanza: string, user: string, repos: RepoFacts[], ser
     steps: [
       {
         user,
-        command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn stanza-create || { echo ${shq(
+        command: `${pgbackrest} --stanza=${shq(stanza)} --log-level-console=warn stanza-create || { echo ${shq(
           'if the repository holds this stanza for another database (after a major upgrade or a new initdb), bsync plan now shows stanza-upgrade naming both',
         )} >&2; exit 1; }`,
       },
@@ -87,7 +98,7 @@ export function repoFlag(key: number, several: boolean): string {
 }
 
 export function planFirstBackup(
-  stanza: string,
+  commands: StanzaCommands,
   user: string,
   repo: RepoFacts | undefined,
   key = 1,
@@ -99,7 +110,7 @@ export function planFirstBackup(
       action: 'create',
       reason: `after stanza-upgrade ${several ? `repo${key}` : 'the stanza'} holds no backup of the new database yet`,
       fields: [{ name: 'type', after: 'full' }],
-      steps: firstBackupSteps(stanza, user, key, several),
+      steps: firstBackupSteps(commands, user, key, several),
     };
   }
   if (hasValidBackup(repo)) return null;
@@ -110,7 +121,7 @@ export function planFirstBackup(
     action: 'create',
     reason: several ? `repo${key} holds no valid backup of the stanza yet` : 'the stanza holds no valid backup yet',
     fields: [{ name: 'type', after: 'full' }],
-    steps: firstBackupSteps(stanza, user, key, several),
+    steps: firstBackupSteps(commands, user, key, several),
   };
 }
 
@@ -120,12 +131,12 @@ export function planFirstBackup(
  * is unreachable would keep the others from their first backup. The backup itself waits for
  * its own WAL in the repository it writes, which proves that one's archiving.
  */
-function firstBackupSteps(stanza: string, user: string, key: number, several: boolean) {
+function firstBackupSteps({ stanza, pgbackrest }: StanzaCommands, user: string, key: number, several: boolean) {
   return [
-    ...(several ? [] : [{ user, command: `pgbackrest --stanza=${shq(stanza)} --log-level-console=warn check` }]),
+    ...(several ? [] : [{ user, command: `${pgbackrest} --stanza=${shq(stanza)} --log-level-console=warn check` }]),
     {
       user,
-      command: `pgbackrest --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,
+      command: `${pgbackrest} --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,
     },
   ];
 }

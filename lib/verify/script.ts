@@ -20,6 +20,8 @@ import { isolatedSettings } from './isolated-server.js';
 
 export interface VerifyJob {
   stanza: string;
+  /** What starts its pgbackrest commands (lib/desired/zone.ts `pgbackrest`); absent: `pgbackrest`. */
+  pgbackrest?: string;
   /** The OS user that runs pgBackRest with this repository on the verify host. */
   runAs: string;
   /** PostgreSQL major version of the backup (`15`): which server binaries start it. */
@@ -152,7 +154,7 @@ function scriptSetup(job: VerifyJob): string[] {
 /** Up to the restore: the base folder, the lock, what earlier runs left, binaries, space, this run's folder. */
 function restoreSteps(job: VerifyJob): string[] {
   // Its own spool folder too: the host's may belong to another user, and stays untouched.
-  const pgbackrest = `pgbackrest --stanza=${shq(job.stanza)} ${resetOptions(job)} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
+  const pgbackrest = `${job.pgbackrest ?? 'pgbackrest'} --stanza=${shq(job.stanza)} ${resetOptions(job)} --pg1-path="$DIR/data" --spool-path="$DIR/spool"`;
   const restoreOptions = [
     `--tablespace-map-all="$DIR/tablespaces"`,
     '--archive-mode=off',
@@ -252,7 +254,7 @@ function serverSteps(job: VerifyJob): string[] {
  */
 function configureStep(job: VerifyJob): string {
   // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
-  const restoreCommand = `pgbackrest --stanza=${job.stanza} ${resetOptions(job)} --pg1-path=$DIR/data archive-get %f "%p"`;
+  const restoreCommand = `${job.pgbackrest ?? 'pgbackrest'} --stanza=${job.stanza} ${resetOptions(job)} --pg1-path=$DIR/data archive-get %f "%p"`;
   return verifyStep(
     'configure',
     [

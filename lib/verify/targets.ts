@@ -90,6 +90,7 @@ export function verifyPlans(
       local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
     const job: VerifyJob = {
       stanza: zone.stanza,
+      ...(zone.pgbackrest === 'pgbackrest' ? {} : { pgbackrest: zone.pgbackrest }),
       runAs: pgbackrestUser(inventory, spec),
       pgVersion,
       ...(binDir ? { binDir } : {}),

@@ -61,7 +61,9 @@ describe('plan health: WAL archiving', () => {
 
 describe('a first backup and pgbackrest check', () => {
   const commands = (several: boolean) =>
-    planFirstBackup('s', 'backrest', undefined, 2, several)!.steps.map((step) => step.command);
+    planFirstBackup({ stanza: 's', pgbackrest: 'pgbackrest' }, 'backrest', undefined, 2, several)!.steps.map(
+      (step) => step.command,
+    );
 
   it('with one repository, check runs first; with several, the backup alone (check would wait on every repository)', () => {
     expect(commands(false)).toEqual([

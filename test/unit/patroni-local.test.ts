@@ -17,6 +17,7 @@ postgresql:
 `;
 
 const file = (content: string) => ({ exists: true, kind: 'file' as const, content });
+const S = { stanza: 's', pgbackrest: 'pgbackrest' };
 
 describe('patroni.yml replica creation', () => {
   it('adds the methods and the pgbackrest method, keeps the rest, reloads this member; then nothing to change', () => {
@@ -24,7 +25,7 @@ describe('patroni.yml replica creation', () => {
       '/etc/patroni/patroni.yml',
       file(PATRONI_YML),
       ['pgbackrest', 'basebackup'],
-      'pgedge-lab-1',
+      { stanza: 'pgedge-lab-1', pgbackrest: 'pgbackrest' },
       'bsync-ha',
     );
     expect(change?.action).toBe('update');
@@ -45,7 +46,7 @@ describe('patroni.yml replica creation', () => {
         '/etc/patroni/patroni.yml',
         file(written),
         ['pgbackrest', 'basebackup'],
-        'pgedge-lab-1',
+        { stanza: 'pgedge-lab-1', pgbackrest: 'pgbackrest' },
         'bsync-ha',
       ),
     ).toBeNull();
@@ -53,20 +54,20 @@ describe('patroni.yml replica creation', () => {
 
   it('changes only what differs: another order of methods is a change, a method already right is kept', () => {
     const right = `${PATRONI_YML}  create_replica_methods: [basebackup]\n`;
-    const change = planReplicaMethods('/p.yml', file(right), ['pgbackrest', 'basebackup'], 's', 'c');
+    const change = planReplicaMethods('/p.yml', file(right), ['pgbackrest', 'basebackup'], S, 'c');
     expect(parse(knownText(change!.diff!.after)!).postgresql.create_replica_methods).toEqual([
       'pgbackrest',
       'basebackup',
     ]);
-    const basebackupOnly = planReplicaMethods('/p.yml', file(right), ['basebackup'], 's', 'c');
+    const basebackupOnly = planReplicaMethods('/p.yml', file(right), ['basebackup'], S, 'c');
     expect(basebackupOnly).toBeNull();
-    expect(pgbackrestMethod('s').no_params).toBe(true);
+    expect(pgbackrestMethod(S).no_params).toBe(true);
   });
 
   it('a file that does not read as YAML, or is missing, is a conflict', () => {
-    const broken = planReplicaMethods('/p.yml', file('scope: [unclosed\n'), ['pgbackrest'], 's', 'c');
+    const broken = planReplicaMethods('/p.yml', file('scope: [unclosed\n'), ['pgbackrest'], S, 'c');
     expect(broken?.conflict).toMatch(/^\/p\.yml does not read as YAML/);
     expect(broken?.steps).toEqual([]);
-    expect(planReplicaMethods('/p.yml', { exists: false }, ['pgbackrest'], 's', 'c')?.conflict).toMatch(/not there/);
+    expect(planReplicaMethods('/p.yml', { exists: false }, ['pgbackrest'], S, 'c')?.conflict).toMatch(/not there/);
   });
 });

@@ -400,7 +400,7 @@ describe('a stanza whose database the server no longer is (a major upgrade, a ne
       ...facts('converged').get('ssh-backup1')!.repos![0],
       database: { id: 1, version: '15', systemId: OLD_ID },
     };
-    const change = planStanza('pgedge-lab-1', 'backrest', [repo], server);
+    const change = planStanza({ stanza: 'pgedge-lab-1', pgbackrest: 'pgbackrest' }, 'backrest', [repo], server);
     expect(change?.steps.map((step) => step.command)).toEqual([
       'pgbackrest --stanza=pgedge-lab-1 --log-level-console=warn stanza-upgrade',
     ]);

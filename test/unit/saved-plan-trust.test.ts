@@ -335,7 +335,7 @@ postgresql:
       '/etc/patroni/patroni.yml',
       { exists: true, kind: 'file', content },
       ['pgbackrest', 'basebackup'],
-      'pgedge-lab-1',
+      { stanza: 'pgedge-lab-1', pgbackrest: 'pgbackrest' },
       'bsync-ha',
     );
     const resource: Resource = {
