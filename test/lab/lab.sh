@@ -23,6 +23,19 @@ PG_VERSION=15
 ETCD_ADDRESS=127.0.1.39
 S3_NAME=s3.lab
 S3_ADDRESS=127.0.1.29
+# Keyless S3 (docs/lab.md): the EC2 instance metadata service at its own address (added to
+# lo while the lab is up) and STS at sts.amazonaws.com, a name only the lab hosts' own
+# /etc/hosts map (pgBackRest's STS host name is fixed). The role, token and KMS key are the lab's.
+IMDS_ADDRESS=169.254.169.254
+STS_NAME=sts.amazonaws.com
+STS_ADDRESS=127.0.1.27
+LAB_ROLE=bsync-lab
+LAB_ROLE_ARN=arn:aws:iam::123456789012:role/bsync-lab
+LAB_KMS_KEY_ID=arn:aws:kms:us-east-1:123456789012:key/bsync-lab
+# Objects under this prefix of the bucket must be written with SSE-KMS and the lab's key.
+LAB_KMS_PREFIX=keyless-kms/
+# Where each lab host finds its web identity token (where EKS projects a service account's).
+WEB_IDENTITY_TOKEN=/run/secrets/eks.amazonaws.com/serviceaccount/token
 AZURE_NAME=azure.lab
 AZURE_ADDRESS=127.0.1.28
 AZURE_PORT=443
@@ -103,14 +116,17 @@ ensure_operator_files() {
   done
   # An S3 access key reads like one: upper-case letters and digits.
   (umask 077; head -c 20 "$STATE/secrets/s3_key" | tr 'a-f' 'A-F' > "$STATE/secrets/s3_key.tmp" && mv "$STATE/secrets/s3_key.tmp" "$STATE/secrets/s3_key")
+  # A web identity token reads like one: a JWT (header.payload.signature), never checked beyond equality.
+  [ -s "$STATE/secrets/web_identity_token" ] || (umask 077; printf 'eyJhbGciOiJSUzI1NiJ9.%s.%s\n' "$(openssl rand -hex 24)" "$(openssl rand -hex 16)" > "$STATE/secrets/web_identity_token")
   # An Azure shared key is base64 of 64 random bytes, as the portal hands them out.
   [ -s "$STATE/secrets/azure_key" ] || (umask 077; openssl rand -base64 64 | tr -d '\n' > "$STATE/secrets/azure_key")
 }
 
-lab_hosts_block() {
+lab_hosts_block() { # [private]: a lab host's own /etc/hosts, which also sends sts.amazonaws.com to the lab's STS
   echo "$HOSTS_BEGIN"
   hosts_of all | while read -r name address _ _; do echo "$address $name"; done
   echo "$S3_ADDRESS $S3_NAME"
+  if [ "${1:-}" = private ]; then echo "$STS_ADDRESS $STS_NAME"; fi
   echo "$AZURE_ADDRESS $AZURE_NAME"
   echo "$ETCD_ADDRESS etcd.lab"
   echo "$HOSTS_END"
@@ -139,7 +155,7 @@ make_host_tree() {
     if [ -d "$root/keys" ]; then cp -a "$root"/keys/ssh_host_* "$root/etc/ssh/"; else ssh-keygen -q -A -f "$root"; mkdir -p "$root/keys"; cp -a "$root"/etc/ssh/ssh_host_* "$root/keys/"; fi
   fi
   echo "$name" > "$root/etc/hostname"
-  { printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'; lab_hosts_block; } > "$root/etc/hosts"
+  { printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'; lab_hosts_block private; } > "$root/etc/hosts"
   mkdir -p "$root/etc/ssh/sshd_config.d"
   printf 'ListenAddress %s:%s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nPidFile /run/sshd.pid\n' "$address" "$(host_ssh_port "$name")" > "$root/etc/ssh/sshd_config.d/00-lab.conf"
   if is_rocky "$name"; then make_rocky_tree "$name"; fi
@@ -159,6 +175,9 @@ make_host_tree() {
   install -d -m 0750 -o postgres -g postgres "$root/var/log/pgbackrest"
   install -d -m 0755 "$root/run" "$root/run/sshd"
   install -d -m 2775 -o postgres -g postgres "$root/run/postgresql"
+  # The web identity token key_type = "web-id" trades at the lab's STS, readable as EKS projects it.
+  install -d -m 0755 "$root$(dirname "$WEB_IDENTITY_TOKEN")"
+  install -m 0644 "$STATE/secrets/web_identity_token" "$root$WEB_IDENTITY_TOKEN"
   install -d -m 1777 "$root/run/lock" "$root/tmp"
   if [ "$kind" = patroni ]; then write_patroni_config "$name" "$address"; fi
 }
@@ -457,6 +476,7 @@ start_s3() {
   NODE_OPTIONS=--openssl-legacy-provider setsid node "$HERE/s3-server.mjs" \
     --address "$S3_ADDRESS" --endpoint "${S3_NAME#s3.}" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \
     --bucket bsync-lab --access-key "$(cat "$STATE/secrets/s3_key")" --secret-key-file "$STATE/secrets/s3_key_secret" \
+    --credentials-dir "$STATE/aws/credentials" --kms-key-id "$LAB_KMS_KEY_ID" --kms-prefix "$LAB_KMS_PREFIX" --sse-log "$dir/sse.log" \
     </dev/null >>"$dir/s3.log" 2>&1 &
   echo $! > "$dir/s3.pid"
   wait_for_port "$S3_ADDRESS" 443 "the S3 server"
@@ -467,6 +487,53 @@ stop_s3() {
   pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   rm -f "$STATE/s3/s3.pid"
+}
+
+# ---- keyless S3: the instance metadata service and STS (emulated, see docs/lab.md) ----
+
+# STS's certificate comes from the S3 server's CA: pgBackRest checks it against repoN-storage-ca-file.
+make_sts_certificate() {
+  local dir="$STATE/aws"
+  mkdir -p "$dir"
+  [ -f "$dir/sts.crt" ] && return 0
+  make_s3_certificates
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$STS_NAME" -keyout "$dir/sts.key" -out "$dir/sts.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$STS_NAME" > "$dir/sts.ext"
+  openssl x509 -req -in "$dir/sts.csr" -CA "$STATE/s3/ca.crt" -CAkey "$STATE/s3/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$dir/sts.ext" -out "$dir/sts.crt" 2>/dev/null
+}
+
+start_aws() {
+  local dir="$STATE/aws" pid
+  make_sts_certificate
+  install -d -m 0700 "$dir/credentials"
+  # The metadata service's address: pgBackRest's is fixed. Added to lo only while the lab is up.
+  ip -o addr show dev lo | grep -q " $IMDS_ADDRESS/" || ip addr add "$IMDS_ADDRESS/32" dev lo
+  pid=$(cat "$dir/imds.pid" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    setsid node "$HERE/imds-server.mjs" --address "$IMDS_ADDRESS" --port 80 --role "$LAB_ROLE" \
+      --credentials-dir "$dir/credentials" </dev/null >>"$dir/imds.log" 2>&1 &
+    echo $! > "$dir/imds.pid"
+    wait_for_port "$IMDS_ADDRESS" 80 "the instance metadata service"
+  fi
+  pid=$(cat "$dir/sts.pid" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    setsid node "$HERE/sts-server.mjs" --address "$STS_ADDRESS" --port 443 --cert "$dir/sts.crt" --key "$dir/sts.key" \
+      --role-arn "$LAB_ROLE_ARN" --token-file "$STATE/secrets/web_identity_token" \
+      --credentials-dir "$dir/credentials" </dev/null >>"$dir/sts.log" 2>&1 &
+    echo $! > "$dir/sts.pid"
+    wait_for_port "$STS_ADDRESS" 443 "the STS"
+  fi
+}
+
+stop_aws() {
+  local pid
+  for name in imds sts; do
+    pid=$(cat "$STATE/aws/$name.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    rm -f "$STATE/aws/$name.pid"
+  done
+  ip -o addr show dev lo | grep -q " $IMDS_ADDRESS/" && ip addr del "$IMDS_ADDRESS/32" dev lo || true
 }
 
 # ---- the Azure Blob server (Azurite) ----
@@ -522,7 +589,7 @@ bring_up_host() { # name address kind
   host_alive "$name" && return 0
   # Debian 13 hosts run from a root filesystem of their own (trixie-host.sh), not the machine's /usr.
   case "$kind" in trixie-*)
-    trixie_host_start "$name" "$address" "$STATE" <(lab_hosts_block)
+    trixie_host_start "$name" "$address" "$STATE" <(lab_hosts_block private)
     if [ "$kind" = trixie-postgres ]; then trixie_host_postgres "$name" "$address" "$STATE"; fi
     return 0 ;;
   esac
@@ -541,6 +608,7 @@ cmd_up() {
   write_machine_hosts
   start_etcd
   start_s3
+  start_aws
   start_azure
   local started=() jobs=()
   while read -r name address kind _; do
@@ -570,6 +638,7 @@ cmd_down() {
   hosts_of all | while read -r name _ _ _; do stop_host "$name"; done
   stop_etcd
   stop_s3
+  stop_aws
   stop_azure
   remove_machine_hosts
   rm -rf "$STATE"
@@ -588,7 +657,8 @@ cmd_reset() {
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
   # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
   # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade: /upgrade).
-  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE/s3/data/bsync-lab/upgrade"; fi
+  # s3-keyless.test's prefixes: /keyless-auto, /keyless-web-id, /keyless-kms.
+  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE/s3/data/bsync-lab/upgrade" "$STATE"/s3/data/bsync-lab/keyless-*; fi
   if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi"; fi
   # ha.test's cluster with an s3 repository: /ha.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
@@ -618,6 +688,10 @@ cmd_status() {
   printf '%-14s %-11s %-14s %s\n' etcd.lab "$ETCD_ADDRESS" etcd "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo etcd || echo down)"
   pid=$(cat "$STATE/s3/s3.pid" 2>/dev/null || true)
   printf '%-14s %-11s %-14s %s\n' "$S3_NAME" "$S3_ADDRESS" s3 "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "s3 (https :443)" || echo down)"
+  pid=$(cat "$STATE/aws/imds.pid" 2>/dev/null || true)
+  printf '%-14s %-11s %-14s %s\n' metadata "$IMDS_ADDRESS" imds "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "IMDSv2 (http :80)" || echo down)"
+  pid=$(cat "$STATE/aws/sts.pid" 2>/dev/null || true)
+  printf '%-14s %-11s %-14s %s\n' "$STS_NAME" "$STS_ADDRESS" sts "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "sts (https :443)" || echo down)"
   pid=$(cat "$STATE/azure/azure.pid" 2>/dev/null || true)
   printf '%-14s %-11s %-14s %s\n' "$AZURE_NAME" "$AZURE_ADDRESS" azure "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "azurite (https :$AZURE_PORT)" || echo down)"
 }
