@@ -649,6 +649,8 @@ cmd_reset() {
   require_root
   local scenario=${1:-}
   [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure, trixie or scale"
+  # Secrets a newer lab.sh added (web_identity_token) are made here too; existing ones are kept.
+  ensure_operator_files
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
