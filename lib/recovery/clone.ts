@@ -33,7 +33,7 @@ import { binaryDirs } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
 import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
 import { addArchiveNow, type RestoreRequest } from './restore.js';
-import { restoreTargetOptions, targetText } from './target.js';
+import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
 
 /** Where clones go when --to names no folder: a root-owned parent, one folder per stanza. */
 export const CLONES_DIR = '/var/lib/bsync-clones';
@@ -256,6 +256,10 @@ function addCloneRestore(
             ...(request.target.type !== 'latest' ? ['--target-action=promote'] : []),
             '--archive-mode=off',
             `--tablespace-map-all=${shq(`${path}.tablespaces`)}`,
+            ...restoreCommandOption(
+              zone.pgbackrest,
+              `${pgbackrest} --spool-path=${shq(`${path}.spool`)} archive-get %f "%p"`,
+            ),
             'restore',
           ].join(' '),
         },

@@ -9,6 +9,7 @@
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
+import { archiveSettings } from '../desired/archive-settings.js';
 import { HostResources } from '../desired/builder.js';
 import { isPatroniLeader } from '../desired/patroni-settings.js';
 import { interruptedRestore, restoreMarkNeeds } from './interrupted.js';
@@ -41,7 +42,14 @@ import {
   patroniNote,
   type PatroniRestore,
 } from './restore-patroni.js';
-import { parseTarget, restoreTargetOptions, segmentTimeline, targetText, type RecoveryTarget } from './target.js';
+import {
+  parseTarget,
+  restoreCommandOption,
+  restoreTargetOptions,
+  segmentTimeline,
+  targetText,
+  type RecoveryTarget,
+} from './target.js';
 
 export type TargetAction = 'promote' | 'pause';
 
@@ -321,6 +329,7 @@ function addRestoreAndStart(
     request.delta ? '--delta' : '--force',
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
+    ...restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command),
   ];
   const restored = out.add(
     'pg_restore',

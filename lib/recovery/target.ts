@@ -1,6 +1,7 @@
 // A restore's recovery target as the operator writes it (`--target time=...`), checked and
 // turned into what pgBackRest's restore takes (--type, --target). A pure module.
 import { BsyncError } from '../errors.js';
+import { shq } from '../formats/shell.js';
 
 export type RecoveryTarget =
   | { type: 'latest' }
@@ -102,4 +103,13 @@ export function lsnValue(lsn: string): bigint {
 /** The timeline of a WAL segment's name (its first eight hex digits). */
 export function segmentTimeline(segment: string): number {
   return Number.parseInt(segment.slice(0, 8), 16);
+}
+
+/**
+ * pgBackRest writes restore_command itself (`pgbackrest … archive-get %f "%p"`), without the
+ * environment an s3 web-id repository needs, so recovery would fetch no WAL: when the zone's
+ * pgbackrest word carries one, the restore is given bsync's own line. None otherwise.
+ */
+export function restoreCommandOption(word: string, restoreCommand: string): string[] {
+  return word === 'pgbackrest' ? [] : [`--recovery-option=${shq(`restore_command=${restoreCommand}`)}`];
 }

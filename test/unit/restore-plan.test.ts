@@ -8,7 +8,7 @@ import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planRestore, restoreNeeds, type RestoreRequest } from '../../lib/recovery/restore.js';
-import { parseTarget, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
+import { parseTarget, restoreCommandOption, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
 import { parseCloneTarget, planClone } from '../../lib/recovery/clone.js';
 import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
 import { knownText } from '../../lib/resources/types.js';
@@ -409,5 +409,15 @@ describe('a standby from the repository (--standby)', () => {
     });
     expect(result.resources.map((resource) => resource.kind)).toEqual(['pg_restore', 'pg_start', 'standby_ready']);
     expect(result.operation.notes[0]).toContain('PostgreSQL does not run on ssh-pg2');
+  });
+});
+
+describe("the restore_command pgBackRest's restore writes", () => {
+  it('is left to pgBackRest for a plain pgbackrest word, and given with the environment of a web-id repository', () => {
+    expect(restoreCommandOption('pgbackrest', 'pgbackrest --stanza=s archive-get %f "%p"')).toEqual([]);
+    const word = "env 'AWS_ROLE_ARN=arn:aws:iam::1:role/r' pgbackrest";
+    expect(restoreCommandOption(word, `${word} --stanza=s archive-get %f "%p"`)).toEqual([
+      `--recovery-option='restore_command=env '\\''AWS_ROLE_ARN=arn:aws:iam::1:role/r'\\'' pgbackrest --stanza=s archive-get %f "%p"'`,
+    ]);
   });
 });
