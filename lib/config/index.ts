@@ -13,7 +13,7 @@ import { pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
 import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { validateSchema } from './schema.js';
-import { checkSecretFormats } from './secret-formats.js';
+import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
 
 /**
@@ -61,7 +61,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems };
   const values = readLocalValues(raw, rawRepos, repoPath, ctx, problems.sound(), local);
-  checkSecretFormats(values.repoSecrets, values.backupPassword, problems);
+  checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), values.backupPassword, problems);
   problems.raise();
 
   const backupUser = raw.backup_user ?? {};

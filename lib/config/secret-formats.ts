@@ -4,11 +4,50 @@
 // The messages name the key and the reason, never the value.
 import { pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
 import { pgpassPasswordProblem } from '../formats/pgpass.js';
+import { repoTypes } from '../repositories/index.js';
 import type { Secret } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
+import type { RawRepo } from './raw.js';
 
 /** Longer than any passphrase or password a person or generator makes: a wrong file was named. */
 const MAX_SECRET_LENGTH = 1024;
+
+/** A key file (a service account's JSON key) is longer than a passphrase, but not this long. */
+const MAX_KEY_FILE_LENGTH = 65536;
+
+/**
+ * The repositories' secrets that go into pgbackrest.conf. Those a type keeps in a file of its
+ * own on the hosts (`secretFile`: gcs's service account key) are checked here, by the type's
+ * rules instead of the conf's, and left out.
+ */
+export function confSecrets(
+  repoSecrets: ReadonlyMap<string, Secret>,
+  repos: RawRepo[],
+  repoPath: (index: number) => string,
+  problems: ConfigProblems,
+): Map<string, Secret> {
+  const inConf = new Map(repoSecrets);
+  repos.forEach((repo, index) => {
+    // A type the schema refused has no table to ask.
+    const type = repoTypes().find((known) => known.name === (repo.type ?? 'ssh'));
+    const table = type && (repo[type.name] as Record<string, unknown> | undefined);
+    if (!type?.table?.secretFile || !table) return;
+    for (const key of Object.keys(table)) {
+      const keyPath = `${repoPath(index)}.${type.name}.${key}`;
+      const check = type.table.secretFile(key, table);
+      const secret = inConf.get(keyPath);
+      if (!check || !secret) continue;
+      inConf.delete(keyPath);
+      const value = secret.reveal();
+      const problem =
+        value.length > MAX_KEY_FILE_LENGTH
+          ? { message: `the secret is ${value.length} characters long; at most ${MAX_KEY_FILE_LENGTH} are accepted` }
+          : check(value);
+      if (problem) problems.add(keyPath, problem.message, problem.hint && `${problem.hint} (${secret.source})`);
+    }
+  });
+  return inConf;
+}
 
 /**
  * One problem at most per secret: its length, else what its file cannot hold. `inConf` are

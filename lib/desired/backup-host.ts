@@ -9,7 +9,7 @@ import { osUserNeeds, planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind } from '../resources/types.js';
 import { addBackups, backupsNeeds, reachedHostsReady, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
-import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
+import { addRepoFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { HostResources } from './builder.js';
 import {
   addPgbackrestConf,
@@ -64,7 +64,7 @@ export function backupHostResources(
   );
 
   const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group, [osUser]);
-  const caFiles = addRepoCaFiles(out, inventory, hostFacts, confDir);
+  const repoFiles = addRepoFiles(out, inventory, hostFacts, confDir, { user, group }, [osUser]);
   const conf = addPgbackrestConf(
     out,
     hostFacts,
@@ -74,7 +74,7 @@ export function backupHostResources(
       globalSection(inventory, zone, host, secrets.passes),
       stanzaSection(inventory, zone, zone.postgresHosts, facts, null),
     ),
-    [confDir, osUser, ...caFiles, ...secrets.generators],
+    [confDir, osUser, ...repoFiles, ...secrets.generators],
   );
 
   addPgpass(

@@ -8,7 +8,8 @@ import { tablePath, valueProblem, type OptionTableRef } from '../config/pgbackre
 import { repoKeyPath, type HostSpec, type Inventory, type PgbackrestOption } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
-import { availability, RELEASES } from '../pgbackrest-options/index.js';
+import { pgbackrestUser } from '../facts/probe.js';
+import { availability, lookupOption, RELEASES } from '../pgbackrest-options/index.js';
 import { repoType } from '../repositories/index.js';
 import { backupStandbyOption } from './backup-from.js';
 import type { Zone } from './zone.js';
@@ -27,6 +28,34 @@ interface AskedOption {
   remove: string;
   /** What to do instead when the host's release refuses the value: `set [cluster] backup_from = "standby"`. */
   otherValue?: string;
+}
+
+/**
+ * The options a repository's own table makes bsync write (`[repo.gcs]`'s user_project is
+ * 2.55's, not 2.45's), but not its secrets: each host's pgBackRest must have them too.
+ */
+function tableOptions(inventory: Inventory, host: HostSpec, asked: AskedOption[]): AskedOption[] {
+  return inventory.repos.flatMap((repo) => {
+    const type = repoType(repo);
+    if (!type.table) return [];
+    const path = `${repoKeyPath(inventory, repo)}.${type.name}`;
+    const options = type.locationOptions(repo, { host, userOf: (of) => pgbackrestUser(inventory, of) });
+    return options.flatMap(([key, value]): AskedOption[] => {
+      const known = lookupOption(key);
+      // repoN-type is the type's name, which the config's own checks hold to pgBackRest's types.
+      // Options its type asks for by key (askedOptions, with their own key paths) are checked there.
+      if (
+        typeof value === 'object'
+        || !known
+        || known.name === 'repo-type'
+        || asked.some((option) => option.key === key)
+      )
+        return [];
+      return [
+        { path, key, name: known.name, values: [String(value)], remove: `remove what sets ${key} from [${path}]` },
+      ];
+    });
+  });
 }
 
 /** What the config asks of every host of the zone's pgBackRest beyond bsync's own defaults. */
@@ -100,7 +129,8 @@ export function checkOptionVersions(
   const version = facts?.pgbackrestVersion;
   // No version: pgBackRest does not run there, which the plan reports as a problem of its own.
   if (!version) return;
-  for (const option of askedOptions(inventory, zone)) {
+  const asked = askedOptions(inventory, zone);
+  for (const option of [...asked, ...tableOptions(inventory, host, asked)]) {
     const found = availability(option.name, version);
     const problem = found.ok ? valueProblem(option.values, found.info) : null;
     // A `later` option taken on trust (a host newer than every list) has no command list to judge by.

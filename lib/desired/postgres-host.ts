@@ -25,7 +25,7 @@ import {
   pgbackrestFilesNeeds,
 } from './pgbackrest-files.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
-import { addRepoCaFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
+import { addRepoFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
 import type { FactsByHost, Zone } from './zone.js';
@@ -81,7 +81,7 @@ export function postgresHostResources(
   const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group);
   addSpoolFolder(out, inventory, hostFacts, user, group);
   const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group);
-  const caFiles = addRepoCaFiles(out, inventory, hostFacts, confDir);
+  const repoFiles = addRepoFiles(out, inventory, hostFacts, confDir, { user, group });
   const conf = addPgbackrestConf(
     out,
     hostFacts,
@@ -91,7 +91,7 @@ export function postgresHostResources(
       globalSection(inventory, zone, host, secrets.passes),
       stanzaSection(inventory, zone, [host, ...peers], facts, host),
     ),
-    [confDir, ...caFiles, ...secrets.generators],
+    [confDir, ...repoFiles, ...secrets.generators],
   );
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.

@@ -1,14 +1,16 @@
 // What the repositories need on a host besides pgbackrest.conf: the folder of each folder
-// repository kept there (ssh on the backup host, posix on PostgreSQL hosts) and the CA
-// certificate of each object store whose endpoint a private CA signed.
+// repository kept there (ssh on the backup host, posix on PostgreSQL hosts), the CA
+// certificate of each object store whose endpoint a private CA signed, and the key file of
+// each repository whose type has pgBackRest read a secret from a file (gcs's service account key).
 import type { HostSpec, Inventory, Repo } from '../config/inventory.js';
 import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts } from '../facts/types.js';
 import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planFile } from '../resources/file.js';
+import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
 import type { ResourceRef } from '../resources/types.js';
 import { repoType } from '../repositories/index.js';
-import { caPath } from '../repositories/types.js';
+import { caPath, repoFilePath } from '../repositories/types.js';
+import type { Secret } from '../secret.js';
 import type { HostResources } from './builder.js';
 
 /** The folder repositories kept on a host of this role. */
@@ -24,11 +26,20 @@ function caCerts(inventory: Inventory): Array<{ repo: Repo; cert: string }> {
   });
 }
 
-/** What addRepoFolders and addRepoCaFiles read. */
+/** Each repository whose type has a key file, with its path and secret (none: the file must not be there). */
+function keyFiles(inventory: Inventory): Array<{ repo: Repo; path: string; secret: Secret | undefined }> {
+  return inventory.repos.flatMap((repo) => {
+    const keyFile = repoType(repo).keyFile;
+    return keyFile ? [{ repo, path: repoFilePath(repo, keyFile.name), secret: keyFile.secret(repo) }] : [];
+  });
+}
+
+/** What addRepoFolders and addRepoFiles read. */
 export function repoFilesNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] {
   return [
     ...foldersOn(inventory, host).map((repo) => directoryNeeds(repo.path)),
     ...caCerts(inventory).map(({ repo }) => fileNeeds(caPath(repo))),
+    ...keyFiles(inventory).map(({ path }) => fileNeeds(path)),
   ];
 }
 
@@ -53,14 +64,23 @@ export function addRepoFolders(
   );
 }
 
-/** Each repository's CA certificate (root 0644) in /etc/pgbackrest, after that folder. */
-export function addRepoCaFiles(
+/** A key file's whole content is its secret: the plan shows that it changes, never what. */
+const hideKey = (text: string) => (text === '' ? '' : '(sensitive)');
+
+/**
+ * The files pgbackrest.conf names, in /etc/pgbackrest after that folder: each repository's CA
+ * certificate (root 0644), and its key file (`user` 0600, after `after`: the user's creation),
+ * or no key file where the repository's key type reads none (a key left behind is removed).
+ */
+export function addRepoFiles(
   out: HostResources,
   inventory: Inventory,
   facts: HostFacts,
   confDir: ResourceRef,
+  owner: { user: string; group: string },
+  after: ResourceRef[] = [],
 ): ResourceRef[] {
-  return caCerts(inventory).map(({ repo, cert }) => {
+  const certs = caCerts(inventory).map(({ repo, cert }) => {
     const path = caPath(repo);
     return out.add(
       'repo_ca',
@@ -70,4 +90,23 @@ export function addRepoCaFiles(
       [confDir],
     );
   });
+  const keys = keyFiles(inventory).map(({ repo, path, secret }) =>
+    out.add(
+      'repo_key',
+      `repo${repo.key}`,
+      path,
+      secret
+        ? planFile(
+            { path, owner: owner.user, group: owner.group, mode: '0600', redact: hideKey, content: [{ secret }, '\n'] },
+            facts.files[path],
+          )
+        : planAbsentFile(
+            path,
+            facts.files[path],
+            `repo${repo.key}'s key type reads no key file: a key left there is removed`,
+          ),
+      [confDir, ...after],
+    ),
+  );
+  return [...certs, ...keys];
 }

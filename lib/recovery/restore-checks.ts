@@ -133,6 +133,7 @@ const RESTORE_RELIES_ON = new Set([
   'pgbackrest_conf',
   'legacy_pgbackrest_conf',
   'repo_ca',
+  'repo_key',
   'cipher_pass',
   'ssh_keypair',
   'authorized_keys',

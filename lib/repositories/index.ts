@@ -5,6 +5,7 @@ import { redactConf } from '../formats/pgbackrest-ini.js';
 import { shq } from '../formats/shell.js';
 import type { Secret } from '../secret.js';
 import { azureRepoType } from './azure.js';
+import { gcsRepoType } from './gcs.js';
 import { posixRepoType } from './posix.js';
 import { s3RepoType } from './s3.js';
 import { sshRepoType } from './ssh.js';
@@ -22,7 +23,7 @@ export function registerRepoType(type: RepoType): () => void {
   return () => REPO_TYPES.delete(type.name);
 }
 
-for (const type of [sshRepoType, s3RepoType, azureRepoType, posixRepoType]) registerRepoType(type);
+for (const type of [sshRepoType, s3RepoType, azureRepoType, posixRepoType, gcsRepoType]) registerRepoType(type);
 
 /** The registered types, in the order they were registered. */
 export function repoTypes(): RepoType[] {
@@ -68,4 +69,10 @@ export function pgbackrestWord(repos: RepoRef[]): string {
   const environment = pgbackrestEnvironment(repos);
   if (environment.length === 0) return 'pgbackrest';
   return ['env', ...environment.map(([name, value]) => shq(`${name}=${value}`)), 'pgbackrest'].join(' ');
+}
+
+/** Whether a host's file is a repository's key file (`keyFile`, repoFilePath): `bsync facts` shows none of its content. */
+export function isRepoKeyFile(path: string): boolean {
+  const match = /^\/etc\/pgbackrest\/(?:repo[0-9]+-)?([a-z0-9]+)-(.+)$/.exec(path);
+  return match !== null && repoTypes().some((type) => type.name === match[1] && type.keyFile?.name === match[2]);
 }

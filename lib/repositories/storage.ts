@@ -1,4 +1,4 @@
-// How an object store is reached over TLS, the same keys for every such type (s3, azure):
+// How an object store is reached over TLS, the same keys for every such type (s3, azure, gcs):
 // uri_style, port, verify_tls, ca_file in its table, pgBackRest's storage-* options on hosts.
 import type { JsonSchema, RepoOptionValue, RepoRef, TableValues } from './types.js';
 import { caPath, repoPrefix } from './types.js';
@@ -13,10 +13,15 @@ export interface StorageAccess {
   caCert?: string;
 }
 
-/** The storage keys of a table, after its own; `uriStyle` describes uri_style where a type says more. */
-export function storageSchema(uriStyle?: string): Record<string, JsonSchema> {
+/**
+ * The storage keys of a table, after its own; `uriStyle` describes uri_style where a type
+ * says more, `false` leaves it out (gcs has no URI styles).
+ */
+export function storageSchema(uriStyle?: string | false): Record<string, JsonSchema> {
   return {
-    uri_style: { enum: ['host', 'path'], default: 'host', ...(uriStyle ? { description: uriStyle } : {}) },
+    ...(uriStyle === false
+      ? {}
+      : { uri_style: { enum: ['host', 'path'], default: 'host', ...(uriStyle ? { description: uriStyle } : {}) } }),
     port: { $ref: '#/definitions/port' },
     verify_tls: { type: 'boolean', default: true },
     ca_file: {
@@ -44,7 +49,10 @@ export function storageOf(table: Record<string, unknown>, values: TableValues): 
  * The storage options of an object store (port, TLS verification, CA file), written only
  * where they differ from pgBackRest's defaults, so a conf written by hand compares the same.
  */
-export function storageOptions(repo: RepoRef, storage: StorageAccess): Array<[string, RepoOptionValue]> {
+export function storageOptions(
+  repo: RepoRef,
+  storage: Pick<StorageAccess, 'port' | 'verifyTls' | 'caCert'>,
+): Array<[string, RepoOptionValue]> {
   const p = repoPrefix(repo);
   const options: Array<[string, RepoOptionValue]> = [];
   if (storage.port !== undefined) options.push([`${p}storage-port`, storage.port]);

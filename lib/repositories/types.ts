@@ -50,6 +50,12 @@ export interface TableValues {
   local(path: string): string;
 }
 
+/** What is wrong with a secret's content, in words that never quote it. */
+export interface SecretProblem {
+  message: string;
+  hint?: string;
+}
+
 /** A type's own table in the config, [repo.<name>]; required with that type, refused with any other. */
 export interface RepoTable<T = unknown> {
   /** Its JSON Schema: schemas/bsync.schema.json's `definitions.repo.properties.<name>` is made from it. */
@@ -58,6 +64,11 @@ export interface RepoTable<T = unknown> {
   caFile?: string;
   /** What the schema cannot check, on a table the schema found sound. */
   check?(table: Record<string, unknown>, path: string, add: AddProblem): void;
+  /**
+   * For a secret key whose value goes into a file of its own on the hosts (`keyFile`), not
+   * into pgbackrest.conf: the check of its content, which replaces the conf's rules for it.
+   */
+  secretFile?(key: string, table: Record<string, unknown>): ((value: string) => SecretProblem | null) | undefined;
   /** The table (schema-valid, checked) as the Inventory holds it. */
   convert(table: Record<string, unknown>, values: TableValues): T;
   /**
@@ -109,7 +120,14 @@ export interface RepoType {
   folderOn?: RepoHost['role'];
   /** The certificate of the CA that signed the endpoint's, copied to every host that uses the repository. */
   caCert?(repo: RepoRef): string | undefined;
-  /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf only). */
+  /**
+   * A secret pgBackRest reads from a file named in the conf rather than from the conf (gcs's
+   * service account key): bsync keeps it at `repoFilePath(repo, name)` on every host whose
+   * pgbackrest.conf names the repository, the pgBackRest user's, 0600; where `secret` gives
+   * none (another key type), a file left there is removed.
+   */
+  keyFile?: { name: string; secret(repo: RepoRef): Secret | undefined };
+  /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf, or in its `keyFile`, only). */
   secrets(repo: RepoRef): Secret[];
   /**
    * Options of its table that a host's pgBackRest must have and take (written only when the
@@ -137,10 +155,15 @@ export const tableOf = <T>(repo: RepoRef) => repo.table as T;
 /** `repoN-` for a repository: the prefix of each of its options. */
 export const repoPrefix = (repo: RepoRef) => `repo${repo.key}-`;
 
-/** Where a repository's CA certificate goes on hosts (repo1 of type s3 keeps the name it always had). */
-export function caPath(repo: RepoRef): string {
-  return repo.key === 1 ? `/etc/pgbackrest/${repo.type}-ca.crt` : `/etc/pgbackrest/repo${repo.key}-${repo.type}-ca.crt`;
+/** A file of a repository's own in /etc/pgbackrest: `<type>-<name>`, `repoN-<type>-<name>` for N > 1. */
+export function repoFilePath(repo: RepoRef, name: string): string {
+  return repo.key === 1
+    ? `/etc/pgbackrest/${repo.type}-${name}`
+    : `/etc/pgbackrest/repo${repo.key}-${repo.type}-${name}`;
 }
+
+/** Where a repository's CA certificate goes on hosts (repo1 of type s3 keeps the name it always had). */
+export const caPath = (repo: RepoRef) => repoFilePath(repo, 'ca.crt');
 
 /** A name of something a repository has of its own (its first backup, its passphrase): repo1 keeps the bare name. */
 export function perRepo(name: string, repo: RepoRef): string {

@@ -73,6 +73,7 @@ export type ResourceKind =
   | 'pgbackrest_conf'
   | 'legacy_pgbackrest_conf'
   | 'repo_ca'
+  | 'repo_key'
   | 'pgpass'
   | 'cipher_pass'
   | 'postgresql_conf'

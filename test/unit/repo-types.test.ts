@@ -95,7 +95,7 @@ describe('a repository type registered by a test alone', () => {
       definitions: { repo: { properties: Record<string, { enum?: string[]; description?: string }> } };
     };
     const properties = schema.definitions.repo.properties;
-    expect(properties.type.enum).toEqual(['ssh', 's3', 'azure', 'posix', 'memory']);
+    expect(properties.type.enum).toEqual(['ssh', 's3', 'azure', 'posix', 'gcs', 'memory']);
     expect(properties.type.description).toMatch(/; memory: a toy store in memory \(a unit test registers it\)\.$/);
     expect(Object.keys(properties).at(-1)).toBe('memory');
     expect(properties.memory).toMatchObject({ $comment: expect.stringContaining('lib/repositories/') });
@@ -137,13 +137,13 @@ describe('a repository type registered by a test alone', () => {
   it('is named where [pgbackrest.*] options are refused', () => {
     const options = (lines: string) => problems(`${withSecondRepo(memoryRepo())}\n[pgbackrest.global]\n${lines}\n`);
     expect(options('repo1-s3-bucket = "b"')).toEqual([
-      "pgbackrest.global.repo1-s3-bucket: is set by bsync from the repository's [repo.s3], [repo.azure] or [repo.memory] table",
+      "pgbackrest.global.repo1-s3-bucket: is set by bsync from the repository's [repo.s3], [repo.azure], [repo.gcs] or [repo.memory] table",
     ]);
-    expect(options('repo1-gcs-bucket = "b"')).toEqual([
-      'pgbackrest.global.repo1-gcs-bucket: belongs to a repository type bsync does not manage: type is "ssh", "s3", "azure", "posix" or "memory"',
+    expect(options('repo1-sftp-host = "b"')).toEqual([
+      'pgbackrest.global.repo1-sftp-host: belongs to a repository type bsync does not manage: type is "ssh", "s3", "azure", "posix", "gcs" or "memory"',
     ]);
     expect(options('repo1-s3-key = "k"')[0]).toContain(
-      "bsync's secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret, repo.azure.key, repo.memory.passphrase)",
+      "bsync's secret keys (repo.cipher_pass, repo.s3.key, repo.s3.key_secret, repo.azure.key, repo.gcs.key, repo.memory.passphrase)",
     );
   });
 
@@ -180,8 +180,8 @@ describe('a repository type registered by a test alone', () => {
 });
 
 describe('the registry without the test type', () => {
-  it('holds the four types bsync ships, in their order', () => {
-    expect(repoTypes().map((type) => type.name)).toEqual(['ssh', 's3', 'azure', 'posix']);
+  it('holds the five types bsync ships, in their order', () => {
+    expect(repoTypes().map((type) => type.name)).toEqual(['ssh', 's3', 'azure', 'posix', 'gcs']);
   });
 
   // The rule replaced a list (cipher-pass, s3-key, s3-key-secret, s3-token, azure-key, gcs-key, tls-server-auth).
