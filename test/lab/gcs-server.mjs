@@ -15,7 +15,16 @@
 // upload id authorizes, as in GCS) needs `Authorization: Bearer <token>` with a token this
 // server issued and that has not expired; a read-only token cannot write. Anything else is 400.
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
@@ -120,7 +129,10 @@ function grant(form) {
     return refuse('invalid_grant', `Invalid JWT: aud ${claims.aud} is not this token endpoint.`);
   const now = Date.now() / 1000;
   if (!(claims.exp > now) || !(claims.iat <= now + 60) || claims.exp - claims.iat > 3600)
-    return refuse('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+    return refuse(
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.',
+    );
   const scopes = String(claims.scope ?? '').split(' ');
   const write = scopes.includes('https://www.googleapis.com/auth/devstorage.read_write');
   if (!write && !scopes.includes('https://www.googleapis.com/auth/devstorage.read_only'))
@@ -192,7 +204,7 @@ function store(name, from) {
   return { name, md5Hash: createHash('md5').update(content).digest('base64'), size: String(content.length) };
 }
 
-function upload(req, res, body, query) {
+function upload(res, body, query) {
   const name = query.get('name');
   if (!name) return gcsError(res, 400, 'Required parameter: name');
   const temporary = join(uploads, randomBytes(12).toString('hex'));
@@ -246,7 +258,7 @@ async function storage(req, res) {
   if (isUpload && req.method === 'PUT') return uploadChunk(req, res, body, query);
   const refused = authorized(req, req.method !== 'GET');
   if (refused) return gcsError(res, refused.startsWith('Insufficient') ? 403 : 401, refused);
-  if (isUpload && req.method === 'POST' && name === undefined) return upload(req, res, body, query);
+  if (isUpload && req.method === 'POST' && name === undefined) return upload(res, body, query);
   if (req.method === 'GET' && name === undefined && !isUpload) return listObjects(res, query);
   if (req.method === 'GET' && name !== undefined && !isUpload) return getObject(req, res, name, query);
   if (req.method === 'DELETE' && name !== undefined && !isUpload) return deleteObject(res, name);
@@ -268,7 +280,9 @@ const server = createServer(
   { cert: readFileSync(options.cert), key: readFileSync(options.key), keepAliveTimeout: 60_000 },
   handle(storage),
 );
-await new Promise((resolve, reject) => server.once('error', reject).listen(Number(options.port), options.address, resolve));
+await new Promise((resolve, reject) =>
+  server.once('error', reject).listen(Number(options.port), options.address, resolve),
+);
 
 // The GCE metadata server pgBackRest asks with key_type auto (a fixed URL: metadata.google.internal, port 80).
 const METADATA_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';

@@ -76,3 +76,15 @@ export function configProblems(file: string): ConfigErrors {
     file,
   );
 }
+
+/** The messages (each with its hint after ` | `) of the problems `load` raises; an error when it loads or fails otherwise. */
+export function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const errors = error instanceof ConfigErrors ? error.errors : [error];
+    return errors.map((entry) => `${entry.message}${entry.hint ? ` | ${entry.hint}` : ''}`);
+  }
+  throw new Error('the config was accepted');
+}

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Secret } from '../../lib/secret.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { redactConf } from '../../lib/formats/pgbackrest-ini.js';
 import { RELEASES } from '../../lib/pgbackrest-options/index.js';
@@ -17,7 +16,7 @@ import { redactPgbackrestConf, registerRepoType, repoTypes } from '../../lib/rep
 import { withRepoTypes } from '../../lib/repositories/schema.js';
 import { repoPrefix, tableOf, type RepoType } from '../../lib/repositories/types.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
+import { ENV, problemsOf, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
 
 /** The toy's table as the Inventory holds it. */
 interface MemoryRepo {
@@ -72,16 +71,7 @@ ${table}
 `;
 const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, env);
 
-function problems(text: string): string[] {
-  try {
-    load(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const errors = error instanceof ConfigErrors ? error.errors : [error as ConfigError];
-    return errors.map((entry) => `${entry.message}${entry.hint ? ` | ${entry.hint}` : ''}`);
-  }
-  throw new Error('the config was accepted');
-}
+const problems = (text: string) => problemsOf(() => load(text));
 
 describe('a repository type registered by a test alone', () => {
   let unregister: () => void;
