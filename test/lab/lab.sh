@@ -11,7 +11,8 @@
 # adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
 # rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222. multi's stanza has two
 # repositories (the backup host and the S3 server, path /multi), posix's one on the
-# PostgreSQL host itself, azure's one in Azurite.
+# PostgreSQL host itself, azure's one in Azurite; fixtures/lab/gcs.toml puts a second stanza on
+# azure's host, in the lab's GCS server (gcs-server.mjs).
 #
 # State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
 set -euo pipefail
@@ -40,6 +41,12 @@ AZURE_NAME=azure.lab
 AZURE_ADDRESS=127.0.1.28
 AZURE_PORT=443
 AZURE_ACCOUNT=bsynclab
+# The GCS server (gcs-server.mjs) and, on port 80 of the same address, the GCE metadata server
+# pgBackRest asks for key_type auto (a fixed name: metadata.google.internal).
+GCS_NAME=gcs.lab
+GCS_ADDRESS=127.0.1.27
+GCS_PORT=443
+GCS_METADATA_PORT=80
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
@@ -120,6 +127,22 @@ ensure_operator_files() {
   [ -s "$STATE/secrets/web_identity_token" ] || (umask 077; printf 'eyJhbGciOiJSUzI1NiJ9.%s.%s\n' "$(openssl rand -hex 24)" "$(openssl rand -hex 16)" > "$STATE/secrets/web_identity_token")
   # An Azure shared key is base64 of 64 random bytes, as the portal hands them out.
   [ -s "$STATE/secrets/azure_key" ] || (umask 077; openssl rand -base64 64 | tr -d '\n' > "$STATE/secrets/azure_key")
+  # A GCS service account's key as Google hands it out (JSON with an RSA private key); its
+  # token_uri is the lab's GCS server, which checks the JWTs it signs with the public half.
+  [ -s "$STATE/secrets/gcs_key.json" ] || make_gcs_key "$STATE/secrets/gcs_key.json"
+}
+
+make_gcs_key() { # path
+  (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.pem" 2>/dev/null)
+  (umask 077; node -e '
+    const fs = require("fs");
+    const [pem, out, uri] = process.argv.slice(1);
+    const key = { type: "service_account", project_id: "bsync-lab", private_key_id: "lab",
+      private_key: fs.readFileSync(pem, "utf8"), client_email: "bsync@bsync-lab.iam.gserviceaccount.com",
+      client_id: "1", token_uri: uri };
+    fs.writeFileSync(out, JSON.stringify(key, null, 2) + "\n");
+  ' "$1.pem" "$1" "https://$GCS_NAME/token")
+  rm -f "$1.pem"
 }
 
 lab_hosts_block() { # [private]: a lab host's own /etc/hosts, which also sends sts.amazonaws.com to the lab's STS
@@ -128,6 +151,7 @@ lab_hosts_block() { # [private]: a lab host's own /etc/hosts, which also sends s
   echo "$S3_ADDRESS $S3_NAME"
   if [ "${1:-}" = private ]; then echo "$STS_ADDRESS $STS_NAME"; fi
   echo "$AZURE_ADDRESS $AZURE_NAME"
+  echo "$GCS_ADDRESS $GCS_NAME metadata.google.internal"
   echo "$ETCD_ADDRESS etcd.lab"
   echo "$HOSTS_END"
 }
@@ -576,6 +600,39 @@ stop_azure() {
   rm -f "$STATE/azure/azure.pid"
 }
 
+# ---- the Google Cloud Storage server (gcs-server.mjs) ----
+
+make_gcs_certificates() { make_lab_certificates "$STATE/gcs" "$GCS_NAME"; }
+
+start_gcs() {
+  local dir="$STATE/gcs" pid launched
+  make_gcs_certificates
+  pid=$(cat "$dir/gcs.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  mkdir -p "$dir/data"
+  rm -f "$dir/gcs.pid"
+  setsid node "$HERE/gcs-server.mjs" \
+    --address "$GCS_ADDRESS" --port "$GCS_PORT" --metadata-port "$GCS_METADATA_PORT" --name "$GCS_NAME" \
+    --cert "$dir/server.crt" --key "$dir/server.key" --directory "$dir/data" --bucket bsync-lab \
+    --service-account "$STATE/secrets/gcs_key.json" --pid-file "$dir/gcs.pid" \
+    </dev/null >>"$dir/gcs.log" 2>&1 &
+  launched=$!
+  # The server writes its pid file once both ports listen.
+  for _ in $(seq 1 100); do
+    [ -s "$dir/gcs.pid" ] && return 0
+    kill -0 "$launched" 2>/dev/null || die "the GCS server did not start (see $dir/gcs.log)"
+    sleep 0.1
+  done
+  die "the GCS server did not come up on $GCS_ADDRESS:$GCS_PORT (see $dir/gcs.log)"
+}
+
+stop_gcs() {
+  local pid
+  pid=$(cat "$STATE/gcs/gcs.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  rm -f "$STATE/gcs/gcs.pid"
+}
+
 # ---- commands ----
 
 wait_all() { # pids: waits for these (not for the daemons the lab started), fails if one failed
@@ -610,6 +667,7 @@ cmd_up() {
   start_s3
   start_aws
   start_azure
+  start_gcs
   local started=() jobs=()
   while read -r name address kind _; do
     if ! host_alive "$name"; then started+=("$name"); fi
@@ -640,6 +698,7 @@ cmd_down() {
   stop_s3
   stop_aws
   stop_azure
+  stop_gcs
   remove_machine_hosts
   rm -rf "$STATE"
   log "down: the lab is gone"
@@ -666,6 +725,8 @@ cmd_reset() {
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   # Azurite keeps blobs in its own database: a new one, and the container made again.
   if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi
+  # gcs.toml's stanza lives on azure-pg1 too (repo-types.test.ts): its bucket is emptied with it.
+  if [ "$scenario" = azure ]; then stop_gcs; rm -rf "$STATE/gcs/data"; start_gcs; fi
   local jobs=()
   while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
   wait_all "${jobs[@]}"
@@ -696,6 +757,8 @@ cmd_status() {
   printf '%-14s %-11s %-14s %s\n' "$STS_NAME" "$STS_ADDRESS" sts "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "sts (https :443)" || echo down)"
   pid=$(cat "$STATE/azure/azure.pid" 2>/dev/null || true)
   printf '%-14s %-11s %-14s %s\n' "$AZURE_NAME" "$AZURE_ADDRESS" azure "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "azurite (https :$AZURE_PORT)" || echo down)"
+  pid=$(cat "$STATE/gcs/gcs.pid" 2>/dev/null || true)
+  printf '%-14s %-11s %-14s %s\n' "$GCS_NAME" "$GCS_ADDRESS" gcs "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "gcs (https :$GCS_PORT, metadata http :$GCS_METADATA_PORT)" || echo down)"
 }
 
 case "${1:-}" in
