@@ -226,9 +226,7 @@ describe('gcs repositories (the lab GCS server, a second stanza on azure-pg1)', 
     await sh('azure-pg1', `chmod 0644 ${KEY} && echo '{}' >> ${KEY}`);
     const drift = await bsync(['plan', '-c', GCS, '--detailed-exitcode']);
     expect(drift.code).toBe(2);
-    expect(drift.stdout).toMatch(
-      /~ repo_key\[repo1\][\s\S]*mode: 0644 -> 0600[\s\S]*\(sensitive content changed\)/,
-    );
+    expect(drift.stdout).toMatch(/~ repo_key\[repo1\][\s\S]*mode: 0644 -> 0600[\s\S]*\(sensitive content changed\)/);
     expect((await bsync(['apply', '-c', GCS, '--yes'])).code).toBe(0);
     expect((await bsync(['plan', '-c', GCS, '--detailed-exitcode'])).code).toBe(0);
   }, 300_000);

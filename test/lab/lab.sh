@@ -580,12 +580,17 @@ start_azure() {
     </dev/null >>"$dir/azure.log" 2>&1 &
   launched=$!
   # The server writes its pid file once the container exists: an open port alone is not ready.
+  wait_for_pid_file "$dir/azure.pid" "$launched" "the Azure server" "$AZURE_ADDRESS:$AZURE_PORT" "$dir/azure.log"
+}
+
+# A server the lab launched (pid `launched`) is ready once it wrote its pid file; 20 s.
+wait_for_pid_file() { # pid-file launched what address log
   for _ in $(seq 1 200); do
-    [ -s "$dir/azure.pid" ] && return 0
-    kill -0 "$launched" 2>/dev/null || die "the Azure server did not start (see $dir/azure.log)"
+    [ -s "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || die "$3 did not start (see $5)"
     sleep 0.1
   done
-  die "the Azure server did not come up on $AZURE_ADDRESS:$AZURE_PORT (see $dir/azure.log)"
+  die "$3 did not come up on $4 (see $5)"
 }
 
 stop_azure() {
@@ -605,7 +610,7 @@ stop_azure() {
 make_gcs_certificates() { make_lab_certificates "$STATE/gcs" "$GCS_NAME"; }
 
 start_gcs() {
-  local dir="$STATE/gcs" pid launched
+  local dir="$STATE/gcs" pid
   make_gcs_certificates
   pid=$(cat "$dir/gcs.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
@@ -616,14 +621,8 @@ start_gcs() {
     --cert "$dir/server.crt" --key "$dir/server.key" --directory "$dir/data" --bucket bsync-lab \
     --service-account "$STATE/secrets/gcs_key.json" --pid-file "$dir/gcs.pid" \
     </dev/null >>"$dir/gcs.log" 2>&1 &
-  launched=$!
   # The server writes its pid file once both ports listen.
-  for _ in $(seq 1 100); do
-    [ -s "$dir/gcs.pid" ] && return 0
-    kill -0 "$launched" 2>/dev/null || die "the GCS server did not start (see $dir/gcs.log)"
-    sleep 0.1
-  done
-  die "the GCS server did not come up on $GCS_ADDRESS:$GCS_PORT (see $dir/gcs.log)"
+  wait_for_pid_file "$dir/gcs.pid" $! "the GCS server" "$GCS_ADDRESS:$GCS_PORT" "$dir/gcs.log"
 }
 
 stop_gcs() {

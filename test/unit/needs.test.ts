@@ -102,15 +102,26 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
   });
 });
 
+/** A stand-in for the lab's GCS service account key (secrets/gcs_key.json). */
+const SERVICE_KEY = JSON.stringify({
+  client_email: 'bsync@bsync-lab.iam.gserviceaccount.com',
+  private_key: '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
+  token_uri: 'https://gcs.lab/token',
+});
+
 describe("every lab scenario's fact script is one valid shell script per host", () => {
   const dir = `${FIXTURES}lab/`;
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.toml'))) {
     it(file, () => {
       // The lab's secret and CA files exist only on a machine with the lab up: stand-ins.
       const text = readFileSync(`${dir}${file}`, 'utf8')
+        .replace(/\{ file = "[^"]+\.json" \}/g, '{ env = "SERVICE_KEY" }')
         .replace(/\{ file = "[^"]+" \}/g, '{ env = "SECRET" }')
         .replace(/ca_file = "[^"]+"/g, `ca_file = "${FIXTURES}good/example-ca.crt"`);
-      const inventory = parseConfig(text, `${dir}${file}`, { SECRET: 'c2VjcmV0LXN0YW5kLWluLTAxMjM0NTY3ODk=' });
+      const inventory = parseConfig(text, `${dir}${file}`, {
+        SECRET: 'c2VjcmV0LXN0YW5kLWluLTAxMjM0NTY3ODk=',
+        SERVICE_KEY,
+      });
       for (const host of inventory.hosts) {
         const script = factsScript(probeContext(inventory, host, hostNeeds(inventory, host)), '0123456789abcdef');
         const check = spawnSync('/bin/sh', ['-n'], { input: script, encoding: 'utf8' });
