@@ -29,7 +29,7 @@ S3_ADDRESS=127.0.1.29
 # /etc/hosts map (pgBackRest's STS host name is fixed). The role, token and KMS key are the lab's.
 IMDS_ADDRESS=169.254.169.254
 STS_NAME=sts.amazonaws.com
-STS_ADDRESS=127.0.1.27
+STS_ADDRESS=127.0.1.26
 LAB_ROLE=bsync-lab
 LAB_ROLE_ARN=arn:aws:iam::123456789012:role/bsync-lab
 LAB_KMS_KEY_ID=arn:aws:kms:us-east-1:123456789012:key/bsync-lab
