@@ -174,9 +174,12 @@ export function parseInfo(parsed: unknown, stanza: string, key = 1): Omit<Partia
   // The archive of the newest database (the last one after a stanza-upgrade).
   const archive = (entry.archive ?? []).filter((item) => inRepo(item.database)).at(-1);
   const repo = (entry.repo ?? []).find((item) => item.key === key);
-  // One repository's own status where pgBackRest gives one (several repositories), else the stanza's.
+  // One repository's own status where pgBackRest gives one (several repositories, or the
+  // stanza's bare "other", whose cause, such as the store's 403, only the repository's names).
   const status =
-    repo?.status && typeof repo.status.code === 'number' && (entry.repo ?? []).length > 1
+    repo?.status
+    && typeof repo.status.code === 'number'
+    && ((entry.repo ?? []).length > 1 || entry.status.code === STATUS_OTHER)
       ? { code: repo.status.code, message: String(repo.status.message ?? '') }
       : entry.status;
   const facts: Omit<Partial<RepoFacts>, 'key'> = {

@@ -173,10 +173,14 @@ export function perRepo(name: string, repo: RepoRef): string {
 /**
  * The options as `--key=value` flags, without bsync's secrets and without what pgBackRest
  * refuses on a command line (its secure options, such as repo-azure-account): pgBackRest
- * reads those from the conf.
+ * reads those from the conf. A key type stays with the key it describes, in the conf too:
+ * the wanted `azure-key-type=sas` beside the conf's shared key made pgBackRest read that key
+ * as a SAS query and print it in its error.
  */
 export function locationFlags(options: Array<[string, RepoOptionValue]>): string[] {
   return options.flatMap(([key, value]) =>
-    typeof value === 'object' || lookupOption(key)?.info.secure ? [] : [`--${key}=${String(value)}`],
+    typeof value === 'object' || lookupOption(key)?.info.secure || /-key-type$/.test(key)
+      ? []
+      : [`--${key}=${String(value)}`],
   );
 }

@@ -250,7 +250,8 @@ describe('gcs repositories (the lab GCS server, a second stanza on azure-pg1)', 
     const plan = await bsync(['plan', '-c', wrong, '--detailed-exitcode']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/~ repo_key\[repo1\][\s\S]*\(sensitive content changed\)/);
-    expect((await bsync(['apply', '-c', wrong, '--yes'])).code).toBe(0);
+    const applied = await bsync(['apply', '-c', wrong, '--yes']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     const refused = await bsync(['plan', '-c', wrong, '--detailed-exitcode']);
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain(

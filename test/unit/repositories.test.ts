@@ -8,6 +8,7 @@ import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { parseInfo } from '../../lib/facts/repo.js';
+import { locationFlags } from '../../lib/repositories/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
@@ -185,6 +186,24 @@ describe('pgbackrest info with several repositories', () => {
   });
 });
 
+describe('pgbackrest info with one repository that fails', () => {
+  it('names the repository\'s own error, not the stanza\'s bare "other"', () => {
+    const message = '[ProtocolError] HTTP request failed with 403 (Forbidden)';
+    const info = [
+      {
+        name: 's',
+        status: { code: 99, message: 'other' },
+        repo: [{ key: 1, cipher: 'none', status: { code: 99, message } }],
+      },
+    ];
+    expect(parseInfo(info, 's', 1)).toMatchObject({ statusCode: 99, statusMessage: message });
+    // A stanza status other than "other" stays the stanza's (one repository: the same thing).
+    info[0]!.status = { code: 2, message: 'no valid backups' };
+    info[0]!.repo[0]!.status = { code: 0, message: 'ok' };
+    expect(parseInfo(info, 's', 1)).toMatchObject({ statusCode: 2, statusMessage: 'no valid backups' });
+  });
+});
+
 describe('typed references', () => {
   it('a dependency with nothing behind it fails plan building, naming both ends', () => {
     const inv = load(SSH);
@@ -222,5 +241,20 @@ describe('a passphrase per repository', () => {
     expect(text).toContain('+repo2-cipher-pass=(sensitive, known after apply)');
     // repo1 keeps the passphrase its hosts have.
     expect(plan.actions.some((action) => action.address === 'ssh-backup1.cipher_pass[pgedge-lab-1]')).toBe(false);
+  });
+});
+
+describe('the location flags of pgbackrest info', () => {
+  it('leave secrets, secure options and key types to the conf, where the key they describe is', () => {
+    expect(
+      locationFlags([
+        ['repo1-type', 'azure'],
+        ['repo1-azure-account', 'acct'],
+        ['repo1-azure-key', { secret: { source: 'literal', value: 'k' } } as never],
+        ['repo1-azure-key-type', 'sas'],
+        ['repo1-s3-key-type', 'auto'],
+        ['repo1-storage-host', 'azure.lab'],
+      ]),
+    ).toEqual(['--repo1-type=azure', '--repo1-storage-host=azure.lab']);
   });
 });
