@@ -153,10 +153,11 @@ async function runAction(
     if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
     const problem = options.hostProblem?.(action.host);
     if (problem) throw new StepFailure(problem);
+    // Its own outputs are seen by its later steps (a certificate signed on the controller, then written to the host).
+    outputs.set(action.address, own);
     for (const step of change.steps) {
       await runStep(step, step.on === 'controller' ? controller() : connection, outputs, own, options.redactor);
     }
-    outputs.set(action.address, own);
     finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
   } catch (error) {
     const message =

@@ -15,6 +15,7 @@ import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { validateSchema } from './schema.js';
 import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
+import { checkTls, readTls } from './tls.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -57,11 +58,13 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   if (byHand && hostsSound && schemaSound(...rawRepos.map((_, index) => `${repoPath(index)}.type`)))
     checkOptionNeeds(options, raw.host, ssh !== undefined, problems);
   if (schemaSound('cluster.backup_from')) checkBackupFrom(raw, options, hostsSound, problems);
+  checkTls(raw, rawRepos, repoPath, problems, schemaSound);
   const warnings: string[] = [];
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems };
   const values = readLocalValues(raw, rawRepos, repoPath, ctx, problems.sound(), local);
   checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), values.backupPassword, problems);
+  const tls = readTls(raw, rawRepos, ctx, problems.sound(), local);
   problems.raise();
 
   const backupUser = raw.backup_user ?? {};
@@ -92,6 +95,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       password: values.backupPassword ?? null,
     },
     schedule: scheduleOf(raw.schedule, {}),
+    ...(tls ? { tls } : {}),
     ...(raw.patroni
       ? {
           patroni: {
@@ -150,6 +154,7 @@ function repoOf(
     cipherPass:
       cipherType === 'none' ? null : cipherSpec === 'auto' ? 'auto' : values.repoSecrets.get(`${keyPath}.cipher_pass`)!,
     ...(repo.cipher_pass_store ? { cipherPassStore: local(repo.cipher_pass_store) } : {}),
+    ...(type.name === 'ssh' && repo.transport === 'tls' ? { transport: 'tls' as const } : {}),
     retention: {
       full: repo.retention?.full ?? 1,
       ...(repo.retention?.full_type ? { fullType: repo.retention.full_type } : {}),

@@ -52,6 +52,8 @@ export interface Repo {
   };
   /** When its backups run: the repository's own, else [schedule]'s; no incr, no incremental job. */
   schedule: Schedule;
+  /** An ssh repository reached through pgBackRest's TLS server (transport = "tls"); absent: over SSH. */
+  transport?: 'tls';
   /** Its type's own table ([repo.s3]) as the type's module made it (lib/repositories/); absent when the type has none. */
   table?: unknown;
 }
@@ -123,6 +125,8 @@ export interface Inventory {
     password: Secret | null;
   };
   schedule: Schedule;
+  /** With transport = "tls": the CA bsync issues each host's certificate from, and the server's port. */
+  tls?: TlsSettings;
   patroni?: {
     config: string;
     access: 'patronictl' | 'rest';
@@ -144,6 +148,18 @@ export interface Inventory {
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];
+}
+
+/** [tls]: read only with transport = "tls". */
+export interface TlsSettings {
+  /** The CA certificate's PEM text, read from ca_cert on the machine running bsync. */
+  caCert: string;
+  /** The CA's private key (PEM): it signs on the machine running bsync and goes nowhere else. */
+  caKey: Secret;
+  /** Validity of an issued certificate. */
+  days: number;
+  /** tls-server-port on every host, pgN-host-port and repoN-host-port on the others. */
+  port: number;
 }
 
 /** How the config names a repository's keys: `repo` for a single [repo] table, `repo[N]` among [[repo]] tables. */

@@ -73,7 +73,7 @@ export function readLocalValues(
   return { ...(backupPassword ? { backupPassword } : {}), repoSecrets, caCerts };
 }
 
-function readCaFile(path: string, keyPath: string, ctx: SecretContext): string | undefined {
+export function readCaFile(path: string, keyPath: string, ctx: SecretContext): string | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -66,7 +66,15 @@ const managedOptions = (): Array<[RegExp, string]> => [
     /^repo[0-9]+-host-port$/,
     "is set by bsync from the backup [[host]]'s ssh_port (default [ssh].port), the port its sshd listens on",
   ],
-  [/^repo[0-9]+-host-type$/, 'is set by bsync, which connects the hosts over SSH (type = "ssh")'],
+  [/^repo[0-9]+-host-type$/, 'is set by bsync from the ssh repository\'s transport ("ssh", or "tls")'],
+  [
+    /^repo[0-9]+-host-(cert|key|ca)-(file|path)$/,
+    'is set by bsync with the ssh repository\'s transport = "tls": each host\'s own certificate and key, and [tls].ca_cert',
+  ],
+  [
+    /^tls-server-/,
+    'is set by bsync on every host of the zone with the ssh repository\'s transport = "tls" (its port is [tls].port)',
+  ],
   [/^repo[0-9]+-type$/, "is set by bsync from the repository's type"],
   ...typeOptions(),
   [
@@ -205,13 +213,7 @@ const tableSecretKeys = () =>
   repoTypes().flatMap((type) => (type.table ? secretKeys(type.table).map((key) => `repo.${type.name}.${key}`) : []));
 
 /** Options bsync refuses because what they configure is not something bsync manages yet. */
-const NOT_MANAGED: Array<[RegExp, string, string]> = [
-  [
-    /^tls-server-/,
-    "is an option of pgBackRest's TLS server (the server command), and TLS transport is not managed by bsync yet: bsync connects pgBackRest's hosts over SSH",
-    'Remove it; bsync writes repoN-host-type and pgN-host-type for SSH.',
-  ],
-];
+const NOT_MANAGED: Array<[RegExp, string, string]> = [];
 
 /** A command section's table and the pgbackrest.conf section it becomes. */
 export interface OptionTableRef {

@@ -9,6 +9,8 @@ export interface RawConfig {
   /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
   repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
+  /** The CA of transport = "tls" (docs/config.md, "TLS between the hosts"). */
+  tls?: { ca_cert?: string; ca_key?: SecretSpec; days?: number; port?: number };
   schedule?: RawSchedule;
   patroni?: {
     config?: string;
@@ -50,6 +52,8 @@ export interface RawRepo {
   type?: string;
   path?: string;
   user?: string;
+  /** ssh repositories: how the backup host and the PostgreSQL hosts reach each other. */
+  transport?: 'ssh' | 'tls';
   cipher_type?: 'aes-256-cbc' | 'none';
   cipher_pass?: SecretSpec;
   cipher_pass_store?: string;

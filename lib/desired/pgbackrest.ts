@@ -7,6 +7,7 @@ import type { Part } from '../resources/types.js';
 import { pgDataOf } from './layout.js';
 import { repoType } from '../repositories/index.js';
 import { repoPrefix } from '../repositories/types.js';
+import { TLS_FILES, tlsClientOptions, tlsPortOption } from '../repositories/ssh.js';
 import { backupStandbyOption } from './backup-from.js';
 import type { Zone } from './zone.js';
 
@@ -21,7 +22,12 @@ export function globalSection(
     ['log-path', '/var/log/pgbackrest'],
     ['start-fast', 'y'],
   ];
-  const ctx = { host, backupHost: zone.backupHost, userOf: (other: HostSpec) => pgbackrestUser(inventory, other) };
+  const ctx = {
+    host,
+    backupHost: zone.backupHost,
+    userOf: (other: HostSpec) => pgbackrestUser(inventory, other),
+    tlsPort: inventory.tls?.port,
+  };
   for (const repo of inventory.repos) {
     const type = repoType(repo);
     const p = repoPrefix(repo);
@@ -34,7 +40,26 @@ export function globalSection(
     const pass = passes.get(repo.key) ?? null;
     if (pass !== null) options.push([`${p}cipher-type`, repo.cipherType], [`${p}cipher-pass`, pass as ConfValue]);
   }
+  options.push(...tlsServerOptions(inventory, zone, host));
   return { name: 'global', options: withOperatorOptions(options, inventory.pgbackrest.global) };
+}
+
+/**
+ * With transport = "tls", every host of the zone runs pgBackRest's TLS server on its address,
+ * with its own certificate, and lets in only the other side's certificates, by their
+ * common name (the [[host]] name), for this zone's stanza.
+ */
+function tlsServerOptions(inventory: Inventory, zone: Zone, host: HostSpec): Array<[string, ConfValue]> {
+  if (!inventory.tls || !zone.backupHost) return [];
+  const clients = host.role === 'backup' ? zone.postgresHosts : [zone.backupHost];
+  return [
+    ['tls-server-address', host.address],
+    ...clients.map((client): [string, ConfValue] => ['tls-server-auth', `${client.name}=${zone.stanza}`]),
+    ['tls-server-ca-file', TLS_FILES.ca],
+    ['tls-server-cert-file', TLS_FILES.cert],
+    ['tls-server-key-file', TLS_FILES.key],
+    ...tlsPortOption(inventory.tls.port),
+  ];
 }
 
 /**
@@ -92,7 +117,8 @@ function withOperatorOptions(
 /**
  * pgN-* options for each PostgreSQL host the stanza lists; every one but `local` (the host
  * the file is for; null on a backup host) is reached over SSH: pgN-host, pgN-host-user and,
- * for an sshd on another port than 22, pgN-host-port. A stanza that lists hosts it reaches
+ * for an sshd on another port than 22, pgN-host-port; or, with transport = "tls", through
+ * its TLS server: pgN-host, pgN-host-type=tls and the client's certificate files. A stanza that lists hosts it reaches
  * that way is the one that runs backups, so it gets backup_from's backup-standby.
  */
 export function stanzaSection(
@@ -105,7 +131,9 @@ export function stanzaSection(
   const options: Array<[string, ConfValue]> = [];
   hosts.forEach((host, index) => {
     const n = index + 1;
-    if (host !== local)
+    if (host !== local && inventory.tls && zone.backupHost)
+      options.push([`pg${n}-host`, host.name], ...tlsClientOptions(`pg${n}-host-`, inventory.tls.port));
+    else if (host !== local)
       options.push([`pg${n}-host`, host.name], ...sshPortOption(`pg${n}-host-port`, host), [
         `pg${n}-host-user`,
         pgbackrestUser(inventory, host),

@@ -28,6 +28,7 @@ import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { addRepoFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
 import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
+import { addTlsResources, tlsNeeds, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 /**
@@ -38,7 +39,11 @@ export function postgresHostNeeds(inventory: Inventory, zone: Zone, host: HostSp
   const user = pgbackrestUser(inventory, host);
   const spool = asyncSpoolPath(inventory);
   return needsOf([
-    ...(zone.backupHost || pgPeers(inventory, zone, host).length ? sshResourcesNeeds(user) : []),
+    ...(zoneTls(inventory, zone)
+      ? tlsNeeds(user)
+      : zone.backupHost || pgPeers(inventory, zone, host).length
+        ? sshResourcesNeeds(user)
+        : []),
     ...pgbackrestFilesNeeds(user),
     ...(spool !== null ? [directoryNeeds(spool)] : []),
     ...repoFilesNeeds(inventory, host),
@@ -65,10 +70,12 @@ export function postgresHostResources(
   const backup = zone.backupHost;
   const pg = runningServer(inventory, host, hostFacts);
 
-  // SSH trust with the backup host (SSH repositories), or without one, when backups read a
-  // standby, with the zone's other PostgreSQL hosts (this one runs the backup while primary).
+  // SSH trust with the backup host (SSH repositories; TLS instead with transport = "tls"), or
+  // without one, when backups read a standby, with the zone's other PostgreSQL hosts (this one
+  // runs the backup while primary).
   const peers = pgPeers(inventory, zone, host);
-  const trusted = backup ? [backup] : peers;
+  const tls = zoneTls(inventory, zone);
+  const trusted = tls ? [] : backup ? [backup] : peers;
   const ssh = trusted.length
     ? addSshResources(
         out,
@@ -93,6 +100,7 @@ export function postgresHostResources(
     ),
     [confDir, ...repoFiles, ...secrets.generators],
   );
+  if (tls) addTlsResources(out, tls, host, hostFacts, { user, group }, { confDir, conf, logDir });
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = inventory.patroni

@@ -12,6 +12,7 @@ import { patroniProbe } from './patroni.js';
 import { postgresProbe } from './postgres.js';
 import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
+import { tlsServerProbe } from './tls-server.js';
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
 import { usersProbe } from './users.js';
@@ -28,6 +29,7 @@ export const PROBES: Probe[] = [
   postgresProbe,
   repoProbe,
   patroniProbe,
+  tlsServerProbe,
 ];
 
 /** The script for `probes` (all of them unless a bench measures one section). */

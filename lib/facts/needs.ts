@@ -17,6 +17,8 @@ export interface FactNeeds {
   postgres: boolean;
   patroni: boolean;
   repos: boolean;
+  /** pgBackRest's TLS server and the host's clock (transport = "tls"). */
+  tlsServer: boolean;
 }
 
 /** One kind's part: only what it needs. */
@@ -37,5 +39,6 @@ export function needsOf(parts: NeedsPart[]): FactNeeds {
     postgres: parts.some((part) => part.postgres),
     patroni: parts.some((part) => part.patroni),
     repos: parts.some((part) => part.repos),
+    tlsServer: parts.some((part) => part.tlsServer),
   };
 }

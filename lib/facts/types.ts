@@ -198,4 +198,13 @@ export interface HostFacts {
   /** Each repository of the stanza, as the config lists them (repo1 first), read where backups run. */
   repos?: RepoFacts[];
   patroni?: PatroniFacts;
+  /** Asked with transport = "tls" only: the TLS server's state, and the host's clock (unix seconds) that certificates expire by. */
+  tlsServer?: TlsServerFacts;
+  clock?: number;
 }
+
+/** How pgBackRest's TLS server runs on a host (transport = "tls"), as its service manager tells. */
+export type TlsServerFacts =
+  | { manager: 'systemd'; active: boolean; enabled: boolean }
+  /** Without systemd: every running `pgbackrest server`, by the uid it runs as. */
+  | { manager: 'none'; uids: number[] };

@@ -51,7 +51,9 @@ export function changedDependencies(resources: Resource[]): Map<ResourceRef, Res
     if (!resource.change) continue;
     const found = new Set<ResourceRef>();
     reach(resource.address, new Set([resource.address]), found);
-    for (const ref of outputRefsOf(resource.change)) if (byAddress.get(ref)!.change) found.add(ref);
+    // An action may read its own earlier step's output: that is an order of steps, not a dependency.
+    for (const ref of outputRefsOf(resource.change))
+      if (ref !== resource.address && byAddress.get(ref)!.change) found.add(ref);
     result.set(resource.address, [...found]);
   }
   return result;

@@ -17,6 +17,8 @@ export interface RepoRef {
   type: string;
   /** Its type's own table ([repo.s3]), as the type's `table.convert` made it. */
   table?: unknown;
+  /** An ssh repository reached through pgBackRest's TLS server instead of SSH. */
+  transport?: 'tls';
 }
 
 /** What a type reads of a host (lib/config's HostSpec). */
@@ -32,6 +34,8 @@ export interface RepoHostContext<H extends RepoHost = RepoHost> {
   backupHost?: H;
   /** The OS user pgBackRest runs as on a host (lib/facts/probe.ts pgbackrestUser). */
   userOf: (host: H) => string;
+  /** With transport = "tls": the port of the TLS servers ([tls].port). */
+  tlsPort?: number;
 }
 
 /** A JSON Schema fragment, as schemas/bsync.schema.json holds it. */

@@ -87,6 +87,11 @@ export type ResourceKind =
   | 'stanza'
   | 'first_backup'
   | 'crontab'
+  | 'tls_key'
+  | 'tls_ca'
+  | 'tls_cert'
+  | 'tls_unit'
+  | 'tls_server'
   // Steps of operations (lib/recovery): run once, in order, when the operator asks.
   | 'restore_wal'
   | 'pg_stop'

@@ -367,20 +367,17 @@ describe('combinations pgBackRest rejects or silently ignores', () => {
     expect(load(config(undefined, '\n[pgbackrest.global]\nexpire-auto = true\n')).pgbackrest.global).toHaveLength(1);
   });
 
-  it('TLS server options are refused, naming the option: bsync does not manage TLS transport yet', () => {
+  it('TLS server and client options are refused, naming the option: bsync writes them with transport = "tls"', () => {
     expect(
-      problems(config(undefined, '\n[pgbackrest.global]\ntls-server-address = "0.0.0.0"\ntls-server-port = 8433\n')),
+      problems(
+        config(
+          undefined,
+          '\n[pgbackrest.global]\ntls-server-address = "0.0.0.0"\nrepo1-host-cert-file = "/etc/pgbackrest/client.crt"\n',
+        ),
+      ),
     ).toEqual([
-      "pgbackrest.global.tls-server-address: is an option of pgBackRest's TLS server (the server command), and TLS transport is not managed by bsync yet: bsync connects pgBackRest's hosts over SSH",
-      "pgbackrest.global.tls-server-port: is an option of pgBackRest's TLS server (the server command), and TLS transport is not managed by bsync yet: bsync connects pgBackRest's hosts over SSH",
-    ]);
-  });
-
-  it("TLS client options fail their depend rule: bsync writes repoN-host-type's default, ssh", () => {
-    expect(
-      problems(config(undefined, '\n[pgbackrest.global]\nrepo1-host-cert-file = "/etc/pgbackrest/client.crt"\n')),
-    ).toEqual([
-      'pgbackrest.global.repo1-host-cert-file: pgBackRest ignores it unless repo1-host-type is tls (its option table: repo-host-cert-file depends on repo-host-type), and repo1-host-type is ssh here (what bsync writes)',
+      'pgbackrest.global.tls-server-address: is set by bsync on every host of the zone with the ssh repository\'s transport = "tls" (its port is [tls].port)',
+      'pgbackrest.global.repo1-host-cert-file: is set by bsync with the ssh repository\'s transport = "tls": each host\'s own certificate and key, and [tls].ca_cert',
     ]);
   });
 });
