@@ -66,7 +66,7 @@ export function backupHostResources(
     group,
     confSections(
       inventory,
-      globalSection(inventory, zone, host, secrets.passes),
+      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
       stanzaSection(inventory, zone, zone.postgresHosts, facts, null),
     ),
     [confDir, osUser, ...repoFiles, ...secrets.generators],
@@ -92,7 +92,13 @@ export function backupHostResources(
   addBackups(out, inventory, zone, hostFacts, {
     ownsStanza: true,
     user,
-    stanzaAfter: [conf, ...repoDirs, logDir, ...reach.stanzaAfter, ...reachedHostsReady(inventory, zone.postgresHosts)],
+    stanzaAfter: [
+      conf,
+      ...repoDirs,
+      logDir,
+      ...reach.stanzaAfter,
+      ...reachedHostsReady(inventory, zone.postgresHosts, !tls),
+    ],
     firstBackupAfter: [...reach.firstBackupAfter, ...onPostgres('pg_reload'), ...onPostgres('pg_restart')],
     cronAfter: [osUser],
     server: primaryFacts(zone, facts),

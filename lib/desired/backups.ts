@@ -119,11 +119,12 @@ export function addBackups(
  * authorized_keys, their pgBackRest set up, and their settings changes and restarts done
  * (a server restarting answers "unable to find primary cluster").
  */
-export function reachedHostsReady(inventory: Inventory, hosts: HostSpec[]): ResourceRef[] {
+export function reachedHostsReady(inventory: Inventory, hosts: HostSpec[], overSsh = true): ResourceRef[] {
   const on = (kind: ResourceKind, name?: (host: HostSpec) => string) =>
     hosts.map((host) => resourceAddress(host.name, kind, name?.(host)));
   return [
-    ...on('authorized_keys', (host) => pgbackrestUser(inventory, host)),
+    // Over TLS (transport = "tls") there is no key to wait for: the TLS servers' readiness is the caller's.
+    ...(overSsh ? on('authorized_keys', (host) => pgbackrestUser(inventory, host)) : []),
     ...on('pgbackrest_conf'),
     ...on('legacy_pgbackrest_conf'),
     ...on('directory', () => PGBACKREST_LOG_DIR),

@@ -54,7 +54,9 @@ function detachedRestart(user: string): Step {
     command: [
       `pkill -u ${u} -f ${pattern} || true`,
       `i=0; while pgrep -u ${u} -f ${pattern} >/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done`,
-      `cd / && setsid ${asUser(user, 'exec pgbackrest server')} </dev/null >/dev/null 2>&1 &`,
+      // setsid -f forks it off: `cd / && setsid … &` would background the whole list in a
+      // subshell that keeps the channel's output open until the server ends.
+      `cd / && setsid -f ${asUser(user, 'exec pgbackrest server')} </dev/null >/dev/null 2>&1`,
       'sleep 1',
       `pgrep -u ${u} -f ${pattern} >/dev/null || { echo ${shq(`pgbackrest server stopped right after it started: ${gone('its error')}`)} >&2; exit 1; }`,
     ].join('\n'),
