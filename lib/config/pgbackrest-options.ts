@@ -421,6 +421,8 @@ function bsyncValue(key: string, types: string[] | undefined): string | undefine
     return known ? (known.pgbackrestType ?? known.name) : written;
   }
   if (/^(repo|pg)[0-9]+-host-type$/.test(key)) return 'ssh';
+  // bsync's measured default (lib/desired/measured-defaults.ts).
+  if (/^repo[0-9]+-bundle$/.test(key)) return 'true';
   return undefined;
 }
 
@@ -461,8 +463,10 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
       if (seen.some((entry) => entry.value !== undefined && depend.list!.includes(entry.value))) continue;
       const wanted = depend.list.join(' or ');
       const found = seen[0];
+      // Where the operator set the other option, the way out is theirs to take.
       const bsyncSets =
-        managedOptions().some(([pattern]) => pattern.test(dependKey)) || bsyncValue(dependKey, typeNames);
+        managedOptions().some(([pattern]) => pattern.test(dependKey))
+        || (bsyncValue(dependKey, typeNames) !== undefined && found.source !== 'set in [pgbackrest.*]');
       problems.add(
         `${tablePath(table)}.${option.key}`,
         `pgBackRest ignores it unless ${dependKey} is ${wanted} (its option table: ${option.name} depends on ${dependName}), and ${dependKey} is ${found.value ?? 'not set'} here (${found.source})`,

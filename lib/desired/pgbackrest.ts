@@ -9,18 +9,25 @@ import { repoType } from '../repositories/index.js';
 import { repoPrefix } from '../repositories/types.js';
 import { TLS_FILES, tlsClientOptions, tlsPortOption } from '../repositories/ssh.js';
 import { backupStandbyOption } from './backup-from.js';
+import { measuredGlobalDefaults, measuredRepoDefaults } from './measured-defaults.js';
 import type { Zone } from './zone.js';
 
-/** [global]: the log folder, start-fast, then each repository's options, repo1 first (its type's, then path, retention, cipher). */
+/**
+ * [global]: the log folder, start-fast, bsync's measured defaults, then each repository's
+ * options, repo1 first (its type's, then path, bundling, retention, cipher); `version` is the
+ * host's pgBackRest (facts), for the defaults only some releases have.
+ */
 export function globalSection(
   inventory: Inventory,
   zone: Zone,
   host: HostSpec,
   passes: Map<number, Part | null>,
+  version: string | null,
 ): ConfSection {
   const options: Array<[string, ConfValue]> = [
     ['log-path', '/var/log/pgbackrest'],
     ['start-fast', 'y'],
+    ...measuredGlobalDefaults(),
   ];
   const ctx = {
     host,
@@ -35,6 +42,7 @@ export function globalSection(
       ...type.locationOptions(repo, ctx),
       ...(type.backupOptions?.(repo, ctx) ?? []),
       [`${p}path`, repo.path],
+      ...measuredRepoDefaults(repo, version, inventory.pgbackrest.global),
       ...retentionOptions(repo),
     );
     const pass = passes.get(repo.key) ?? null;

@@ -95,7 +95,7 @@ export function postgresHostResources(
     group,
     confSections(
       inventory,
-      globalSection(inventory, zone, host, secrets.passes),
+      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
       stanzaSection(inventory, zone, [host, ...peers], facts, host),
     ),
     [confDir, ...repoFiles, ...secrets.generators],

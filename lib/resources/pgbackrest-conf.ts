@@ -12,11 +12,18 @@ export interface ConfSection {
   options: Array<[string, ConfValue]>;
 }
 
+/** An option whose key is this is a comment line (`# value`): pgBackRest and sameConf skip it. */
+export const CONF_COMMENT = '#';
+
 export function renderConf(sections: ConfSection[]): Template {
   const template: Template = [CONF_HEADER];
   sections.forEach((section, index) => {
     template.push(`${index === 0 ? '' : '\n'}[${section.name}]\n`);
     for (const [key, value] of section.options) {
+      if (key === CONF_COMMENT) {
+        template.push(`# ${String(value)}\n`);
+        continue;
+      }
       template.push(`${key}=`);
       template.push(typeof value === 'object' ? value : String(value));
       template.push('\n');

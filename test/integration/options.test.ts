@@ -1,6 +1,7 @@
-// pgBackRest options an operator tunes, on the lab: process-max, zstd compression and
-// asynchronous archiving with its spool folder reach every host's pgbackrest.conf, a
-// backup and WAL archiving work with them, a second plan is clean, a hand edit is drift.
+// pgBackRest options an operator tunes, on the lab: process-max, lz4 compression and no
+// bundling in place of bsync's defaults, and asynchronous archiving with its spool folder
+// reach every host's pgbackrest.conf, a backup and WAL archiving work with them, a second
+// plan is clean, a hand edit is drift.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
@@ -20,16 +21,18 @@ describe('[pgbackrest.global] options', () => {
     for (const host of ['ssh-pg1', 'ssh-backup1']) {
       const conf = await sh(host, 'cat /etc/pgbackrest/pgbackrest.conf');
       expect(conf).toMatch(/^process-max=2$/m);
-      expect(conf).toMatch(/^compress-type=zst$/m);
+      expect(conf).toMatch(/^compress-type=lz4$/m);
+      expect(conf).toMatch(/^repo1-bundle=n$/m);
+      expect(conf).not.toMatch(/^repo1-block=/m);
       expect(conf).toMatch(/^archive-async=y$/m);
     }
     expect(await sh('ssh-pg1', 'stat -c %U /var/spool/pgbackrest')).toBe('postgres\n');
   }, 300_000);
 
-  it('backups are zstd-compressed and WAL is archived asynchronously through the spool folder', async () => {
+  it('backups are lz4-compressed, a file each, and WAL is archived asynchronously through the spool folder', async () => {
     await sh('ssh-backup1', 'cd / && runuser -u backrest -- pgbackrest --stanza=pgedge-lab-1 --type=diff backup');
     expect(
-      await sh('ssh-backup1', 'ls /home/backrest/backup/pgedge-lab-1/latest/pg_data/ | grep -c "\\.zst$"'),
+      await sh('ssh-backup1', 'ls /home/backrest/backup/pgedge-lab-1/latest/pg_data/ | grep -c "\\.lz4$"'),
     ).not.toBe('0\n');
     const check = await onHost('ssh-pg1', 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
     expect(check.code, check.stderr).toBe(0);

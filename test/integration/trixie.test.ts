@@ -164,3 +164,48 @@ pg_port = 5432
     expect(await checksum('trixie-pg1')).toBe(written);
   }, 900_000);
 });
+
+describe("bsync's measured defaults (zst, bundles, block incremental) on a stanza whose backups predate them", () => {
+  it('keeps the gz full it finds, takes the next backup on top of it with the new defaults, and restores from that one', async () => {
+    await upTrixie();
+    await resetScenario('trixie');
+    // The repository as pgBackRest's own defaults (and bsync before them) left it.
+    const old = join(tmpdir(), `bsync-trixie-old-defaults-${process.pid}.toml`);
+    writeFileSync(
+      old,
+      `${readFileSync(TRIXIE, 'utf8')}\n[pgbackrest.global]\ncompress-type = "gz"\nrepo1-bundle = false\n`,
+    );
+    await converge(old);
+    const infoOf = async () =>
+      JSON.parse(
+        bigIdsAsText(
+          await sh('trixie-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
+        ),
+      )[0] as { backup: Array<{ label: string; type: string; prior: string | null }> };
+    const [gzFull] = (await infoOf()).backup;
+    expect(gzFull?.type).toBe('full');
+
+    const plan = await bsync(['plan', '-c', TRIXIE, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(2);
+    expect(plan.stdout).toMatch(
+      /# bsync's defaults, measured \(docs\/performance\.md\)[^\n]*\n\s*-compress-type=gz\n\s*\+compress-type=zst\n/,
+    );
+    expect(plan.stdout).toMatch(/-repo1-bundle=n\n\s*\+repo1-bundle=y\n\s*\+repo1-block=y\n/);
+    await converge(TRIXIE);
+    await expectNoChanges(TRIXIE);
+
+    const incr = await bsync(['backup', '-c', TRIXIE, '--type', 'incr']);
+    expect(incr.code, incr.stdout + incr.stderr).toBe(0);
+    const backups = (await infoOf()).backup;
+    expect(backups.map((backup) => backup.label)[0]).toBe(gzFull!.label);
+    expect(backups.at(-1)).toMatchObject({ type: 'incr', prior: gzFull!.label });
+
+    // The restore reads the incr (zst, bundled, block) and, for what it did not copy, the gz full.
+    const { target, first } = await twoBatches('trixie-pg1');
+    const before = await timeline('trixie-pg1');
+    const run = await restore(TRIXIE, '--target', `time=${target}`, '--allow-overwrite', '--yes');
+    expect(run.stdout).toContain(`from backup ${backups.at(-1)!.label}`);
+    await expectRestored('trixie-pg1', run, first, before, STANZA);
+    await expectNoChanges(TRIXIE);
+  }, 600_000);
+});

@@ -197,13 +197,15 @@ function at(hostFacts: Map<string, HostFacts>, version: string): Map<string, Hos
 }
 
 describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.toml)', () => {
-  const OPTIONS = ['archive-async=y', 'compress-type=zst', 'process-max=2', 'spool-path=/var/spool/pgbackrest'];
+  const OPTIONS = ['archive-async=y', 'process-max=2', 'spool-path=/var/spool/pgbackrest'];
+  // In place of bsync's defaults (compress-type=zst, repo1-bundle=y), where those stand.
+  const REPLACING = ['compress-type=lz4', 'repo1-bundle=n'];
   const SPOOL = '/var/spool/pgbackrest';
   const withOptions = () => inventory(CIPHER, 'ssh-options.toml');
   const confAction = (planned: ReturnType<typeof plan>, host: string) =>
     planned.actions.find((action) => action.address === `${host}.pgbackrest_conf`);
 
-  it("go into [global] of every host of each zone, after bsync's keys, sorted by name", () => {
+  it("go into [global] of every host of each zone, after bsync's keys, sorted by name; bsync's defaults take their values in place", () => {
     const planned = plan(withOptions(), facts('converged'));
     for (const host of ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']) {
       const diff = confAction(planned, host)?.diff ?? '';
@@ -213,9 +215,11 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
           .filter((line) => line.startsWith('+') && !line.startsWith('+++'))
           .map((line) => line.slice(1)),
         host,
-      ).toEqual(OPTIONS);
+      ).toEqual([...REPLACING, ...OPTIONS]);
+      expect(diff, host).toMatch(/\n-compress-type=zst\n\+compress-type=lz4\n/);
+      expect(diff, host).toMatch(/\n-repo1-bundle=y\n\+repo1-bundle=n\n/);
       expect(diff, host).toMatch(
-        /repo1-cipher-pass=\(sensitive\)\n\+archive-async=y\n\+compress-type=zst\n\+process-max=2\n\+spool-path=\/var\/spool\/pgbackrest\n/,
+        /repo1-cipher-pass=\(sensitive\)\n\+archive-async=y\n\+process-max=2\n\+spool-path=\/var\/spool\/pgbackrest\n/,
       );
     }
   });
@@ -235,7 +239,10 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     const converged = facts('converged');
     for (const [name, hostFacts] of converged) {
       const conf = hostFacts.files['/etc/pgbackrest/pgbackrest.conf']!;
-      conf.content = conf.content!.replace(/(repo1-cipher-pass=[^\n]*\n)/, `$1${OPTIONS.join('\n')}\n`);
+      conf.content = conf
+        .content!.replace('compress-type=zst', 'compress-type=lz4')
+        .replace('repo1-bundle=y', 'repo1-bundle=n')
+        .replace(/(repo1-cipher-pass=[^\n]*\n)/, `$1${OPTIONS.join('\n')}\n`);
       if (name.startsWith('ssh-pg'))
         hostFacts.files[SPOOL] = {
           exists: true,

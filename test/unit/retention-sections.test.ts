@@ -331,8 +331,14 @@ describe('command sections', () => {
 
 describe('combinations pgBackRest rejects or silently ignores', () => {
   it("block incremental without bundling: refused from pgBackRest's own depend rule, accepted with repo1-bundle", () => {
-    expect(problems(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\n'))).toEqual([
-      "pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (pgBackRest's default)",
+    // bsync writes repo1-bundle=y itself (its measured default): block alone is accepted.
+    expect(
+      load(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\n')).pgbackrest.global.map(
+        (option) => option.key,
+      ),
+    ).toEqual(['repo1-block']);
+    expect(problems(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\nrepo1-bundle = false\n'))).toEqual([
+      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (set in [pgbackrest.*])',
     ]);
     const both = load(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\nrepo1-bundle = true\n'));
     expect(both.pgbackrest.global.map((option) => option.key)).toEqual(['repo1-block', 'repo1-bundle']);

@@ -1,0 +1,40 @@
+// bsync's own pgBackRest defaults beyond pgBackRest's, chosen by measurement
+// (`npm run bench:backup`, the table and the reasons in docs/performance.md): zst
+// compression, repository bundling and, where the host's release has it, block
+// incremental. Each is overridable in [pgbackrest.global]; none rewrites or invalidates the
+// backups a repository already holds (pgBackRest records each file's compression and
+// format in its backup's manifest).
+import type { PgbackrestOption, Repo } from '../config/inventory.js';
+import { availability } from '../pgbackrest-options/index.js';
+import type { ConfValue } from '../resources/pgbackrest-conf.js';
+import { CONF_COMMENT } from '../resources/pgbackrest-conf.js';
+import { repoPrefix } from '../repositories/types.js';
+
+/** The comment above them in pgbackrest.conf, which the plan's diff shows with them. */
+const NOTE = "bsync's defaults, measured (docs/performance.md); set them in [pgbackrest.global] to change them";
+
+/** [global]'s: the note, then compress-type. */
+export function measuredGlobalDefaults(): Array<[string, ConfValue]> {
+  return [
+    [CONF_COMMENT, NOTE],
+    ['compress-type', 'zst'],
+  ];
+}
+
+/**
+ * A repository's: repoN-bundle=y, and repoN-block=y when bundling stays on (pgBackRest
+ * refuses block without it) and the host's pgBackRest has it released (2.46 on; `version`
+ * null, not known: left out until it is).
+ */
+export function measuredRepoDefaults(
+  repo: Repo,
+  version: string | null,
+  operator: PgbackrestOption[],
+): Array<[string, ConfValue]> {
+  const p = repoPrefix(repo);
+  const bundle = operator.find((option) => option.key === `${p}bundle`)?.values[0] ?? 'y';
+  const found = version !== null ? availability('repo-block', version) : null;
+  // 2.45 lists repo-block as beta (it wants beta=y): a default takes released options only.
+  const block = bundle === 'y' && found?.ok === true && !found.info.beta;
+  return [[`${p}bundle`, 'y'], ...(block ? [[`${p}block`, 'y'] as [string, ConfValue]] : [])];
+}
