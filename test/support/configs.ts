@@ -77,14 +77,14 @@ export function configProblems(file: string): ConfigErrors {
   );
 }
 
-/** The messages (each with its hint after ` | `) of the problems `load` raises; an error when it loads or fails otherwise. */
-export function problemsOf(load: () => unknown): string[] {
+/** The messages (each with its hint after ` | `, unless `hints` is false) of the problems `load` raises; an error when it loads or fails otherwise. */
+export function problemsOf(load: () => unknown, hints = true): string[] {
   try {
     load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const errors = error instanceof ConfigErrors ? error.errors : [error];
-    return errors.map((entry) => `${entry.message}${entry.hint ? ` | ${entry.hint}` : ''}`);
+    return errors.map((entry) => `${entry.message}${hints && entry.hint ? ` | ${entry.hint}` : ''}`);
   }
   throw new Error('the config was accepted');
 }

@@ -7,25 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { BsyncError, ConfigError, ConfigErrors } from '../../lib/errors.js';
+import { BsyncError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, noBackupHost, PG2, SSH_CONFIG, sshZone } from '../support/configs.js';
+import { ENV, noBackupHost, PG2, SSH_CONFIG, sshZone, problemsOf } from '../support/configs.js';
 
 const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
 
-function problems(text: string): string[] {
-  try {
-    load(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const all = error instanceof ConfigErrors ? error.errors : [error as ConfigError];
-    return all.map((entry) => entry.message);
-  }
-  throw new Error('the config was accepted');
-}
+const problems = (text: string) => problemsOf(() => load(text), false);
 
 /** Recorded facts with ssh-pg2 a standby (in recovery), each host running pgBackRest `version` when given. */
 function facts(state: 'fresh' | 'converged', version?: Record<string, string>): Map<string, HostFacts> {

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { BsyncError, ConfigError, ConfigErrors } from '../../lib/errors.js';
+import { BsyncError, type ConfigError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
+import { ENV, s3Repo, SSH_CONFIG, withSecondRepo, problemsOf } from '../support/configs.js';
 
 const STANZA = 'pgedge-lab-1';
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
@@ -53,17 +53,7 @@ function added(planned: ReturnType<typeof plan>, address: string): string[] {
 }
 
 /** Every problem the config loader reports, one message each, in the file's order. */
-function problems(text: string): string[] {
-  try {
-    load(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error instanceof ConfigErrors
-      ? error.errors.map((entry) => entry.message)
-      : [(error as ConfigError).message];
-  }
-  throw new Error('the config was accepted');
-}
+const problems = (text: string) => problemsOf(() => load(text), false);
 
 /** The message planning stops with, or null when it plans. */
 function refusal(text: string, hostFacts: Map<string, HostFacts>): string | null {

@@ -5,13 +5,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import type { S3Repo } from '../../lib/repositories/s3.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, s3Repo, withSecondRepo } from '../support/configs.js';
+import { ENV, s3Repo, withSecondRepo, problemsOf } from '../support/configs.js';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/pgbackrest';
 const TOKEN = '/run/secrets/eks.amazonaws.com/serviceaccount/token';
@@ -25,16 +24,7 @@ const AUTO = keyless('key_type = "auto"');
 const WEB_ID = keyless(`key_type = "web-id"\nrole_arn = "${ROLE_ARN}"\ntoken_file = "${TOKEN}"\nkms_key_id = "${KMS}"`);
 
 const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
-function problems(text: string): string[] {
-  try {
-    load(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const all = error instanceof ConfigErrors ? error.errors : [error as ConfigError];
-    return all.map((entry) => entry.message + (entry.hint ? ` | ${entry.hint}` : ''));
-  }
-  throw new Error('the config was accepted');
-}
+const problems = (text: string) => problemsOf(() => load(text));
 
 function facts(version?: string): Map<string, HostFacts> {
   const all = JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>;
