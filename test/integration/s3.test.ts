@@ -94,7 +94,10 @@ describe('s3 repositories: plan, apply, converge', () => {
       const check = await onHost(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${stanza} check`);
       expect(check.stderr).toBe('');
       expect(check.code).toBe(0);
-      expect(objectsUnder(join(BUCKET_PREFIX, 'backup', stanza))).toBeGreaterThan(100);
+      // The data files travel in bundles (repo1-bundle=y, bsync's default): a few objects, not one a file.
+      const label = info[0].backup.at(-1).label as string;
+      expect(objectsUnder(join(BUCKET_PREFIX, 'backup', stanza, label, 'bundle'))).toBeGreaterThan(0);
+      expect(objectsUnder(join(BUCKET_PREFIX, 'backup', stanza))).toBeGreaterThan(2);
       expect(objectsUnder(join(BUCKET_PREFIX, 'archive', stanza))).toBeGreaterThan(1);
     }
   }, 300_000);

@@ -195,8 +195,9 @@ describe('status and verify on ssh repositories', () => {
   it('a damaged backup set fails verify, naming what failed, and leaves nothing behind', async () => {
     const [zone1] = (await status(SSH)).stanzas;
     const full = zone1.newest.full.label;
+    // The data files travel in bundles (repo1-bundle=y, bsync's default): the largest one is spoiled.
     const file = (
-      await sh('ssh-backup1', `ls /home/backrest/backup/pgedge-lab-1/${full}/pg_data/base/1/*.gz | sed -n 20p`)
+      await sh('ssh-backup1', `ls -S /home/backrest/backup/pgedge-lab-1/${full}/bundle/* | head -n 1`)
     ).trim();
     await sh('ssh-backup1', `cp ${file} /root/saved.gz && printf garbage > ${file}`);
     try {
