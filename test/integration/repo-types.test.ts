@@ -158,6 +158,10 @@ describe('azure repositories with a SAS token', () => {
     );
     expect(info[0].status.code).toBe(0);
     expect(info[0].backup.some((set: { type: string }) => set.type === 'incr')).toBe(true);
+    // A restore through the SAS too: verify restores the newest backup (the incr) and checks it.
+    const verify = await bsync(['verify', '-c', config, '--json']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout).stanzas[0]).toMatchObject({ ok: true, cleanedUp: true });
     expect(plan.stdout + again.stdout).not.toContain(accountSas(await labSecret('azure_key')).split('sig=')[1]);
   }, 300_000);
 
@@ -259,5 +263,18 @@ describe('gcs repositories (the lab GCS server, a second stanza on azure-pg1)', 
     );
     expect((await bsync(['apply', '-c', GCS, '--yes'])).code).toBe(0);
     expect((await bsync(['plan', '-c', GCS, '--detailed-exitcode'])).code).toBe(0);
+  }, 300_000);
+
+  it('key_type = "auto": the key file goes, pgBackRest takes its token from the metadata server, and backs up', async () => {
+    const auto = join(work, 'gcs-auto.toml');
+    writeFileSync(auto, readFileSync(GCS, 'utf8').replace(/key = \{ file = "[^"]+" \}/, 'key_type = "auto"'));
+    const apply = await bsync(['apply', '-c', auto, '--yes']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(await sh('azure-pg1', 'cat /etc/pgbackrest/pgbackrest.conf')).toContain('repo1-gcs-key-type=auto\n');
+    expect((await onHost('azure-pg1', `test -e ${KEY}`)).code).toBe(1);
+    expect((await bsync(['plan', '-c', auto, '--detailed-exitcode'])).code).toBe(0);
+    const backup = await bsync(['backup', '-c', auto, '--type', 'incr']);
+    expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+    expect((await bsync(['apply', '-c', GCS, '--yes'])).code).toBe(0);
   }, 300_000);
 });
