@@ -19,8 +19,11 @@ import {
   killWhile,
   psql,
   restore,
+  standbyReads,
   timeline,
   twoBatches,
+  expectStreaming,
+  wipeForStandby,
 } from '../support/recovery.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
@@ -461,12 +464,7 @@ describe('a standby from the repository: plain streaming replication, no Patroni
 
   it("a replica wiped on disk comes back from the backup host's repository, streams from the primary, and the zone plans no changes", async () => {
     const config = zoneOfTwo();
-    await psql('ssh-pg1', "CREATE ROLE replicator REPLICATION LOGIN PASSWORD 'replica-secret'");
-    // The replica as an operator has it: where its primary is, in its own configuration.
-    await sh(
-      'ssh-pg2',
-      `pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast && rm -rf /var/lib/postgresql/15/main/* && printf '%s\\n' "primary_conninfo = 'host=ssh-pg1 port=5432 user=replicator password=replica-secret application_name=ssh-pg2'" > /etc/postgresql/15/main/conf.d/standby.conf`,
-    );
+    await wipeForStandby('ssh-pg1', 'ssh-pg2');
     await psql('ssh-pg1', 'DROP TABLE IF EXISTS restore_probe');
     await psql('ssh-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
     await psql('ssh-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 3000) g');
@@ -474,17 +472,7 @@ describe('a standby from the repository: plain streaming replication, no Patroni
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('PostgreSQL does not run on ssh-pg2');
     expect((await psql('ssh-pg2', 'SELECT pg_is_in_recovery()')).trim()).toBe('t');
-    let streaming = '';
-    for (let i = 0; i < 30 && streaming !== '1'; i += 1) {
-      streaming = (
-        await psql(
-          'ssh-pg1',
-          "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'ssh-pg2' AND state = 'streaming'",
-        )
-      ).trim();
-      if (streaming !== '1') await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    expect(streaming, 'ssh-pg2 streams from ssh-pg1').toBe('1');
+    await expectStreaming('ssh-pg1', 'ssh-pg2');
     // What the primary writes now reaches the standby.
     await psql('ssh-pg1', "INSERT INTO restore_probe SELECT g, 'after' FROM generate_series(3001, 3500) g");
     const want = await checksum('ssh-pg1');
@@ -509,20 +497,10 @@ describe('a standby from the repository: plain streaming replication, no Patroni
     );
     await converge(config);
     expect(await sh('ssh-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).toContain('backup-standby=y\n');
-    // pgBackRest logs the standby's replay when it reads one.
-    const standbyBackups = async () =>
-      Number(
-        (
-          await sh(
-            'ssh-backup1',
-            "cat /var/log/pgbackrest/pgedge-lab-1-backup.log | grep -c 'replay on the standby reached' || true",
-          )
-        ).trim(),
-      );
-    const before = await standbyBackups();
+    const before = await standbyReads('ssh-backup1', 'pgedge-lab-1');
     const run = await bsync(['backup', '-c', config, '--type', 'incr']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(await standbyBackups()).toBe(before + 1);
+    expect(await standbyReads('ssh-backup1', 'pgedge-lab-1')).toBe(before + 1);
     await expectNoChanges(config);
   }, 600_000);
 });

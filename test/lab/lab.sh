@@ -10,8 +10,8 @@
 # trixie scenario (Debian 13 hosts from a root filesystem of their own) too: `up trixie`.
 # adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
 # rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222. multi's stanza has two
-# repositories (the backup host and the S3 server, path /multi), posix's one on the
-# PostgreSQL host itself, azure's one in Azurite; fixtures/lab/gcs.toml puts a second stanza on
+# repositories (the backup host and the S3 server, path /multi), posix's one in a folder
+# both of its PostgreSQL hosts mount (as they would an NFS share), azure's one in Azurite; fixtures/lab/gcs.toml puts a second stanza on
 # azure's host, in the lab's GCS server (gcs-server.mjs).
 #
 # State lives in $BSYNC_LAB_DIR (default /var/tmp/bsync-lab); see docs/lab.md.
@@ -69,7 +69,9 @@ rocky-backup1 127.0.1.53 rocky-backup rocky
 multi-pg1 127.0.1.61 postgres multi
 multi-backup1 127.0.1.63 backup multi
 posix-pg1 127.0.1.71 postgres posix
+posix-pg2 127.0.1.72 postgres posix
 azure-pg1 127.0.1.81 postgres azure
+azure-pg2 127.0.1.82 postgres azure
 trixie-pg1 127.0.1.91 trixie-postgres trixie
 trixie-backup1 127.0.1.93 trixie-backup trixie
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
@@ -167,6 +169,12 @@ remove_machine_hosts() {
   fi
 }
 
+# The posix scenario's hosts mount one folder at /var/lib/pgbackrest, as a real zone of
+# several PostgreSQL hosts mounts one NFS share there (docs/config.md: posix).
+shared_repo_of() { # name -> the shared folder, or nothing
+  case "$1" in posix-pg*) echo "$STATE/shared/posix-repo" ;; esac
+}
+
 # Lays out a host's private folders with the owners and modes Debian gives them.
 make_host_tree() {
   local name=$1 address=$2 kind=$3 root
@@ -192,6 +200,7 @@ make_host_tree() {
   # bsync's own state on a host (a Patroni restore's mark): each host's, as on real machines.
   install -d -m 0700 "$root/var/lib/bsync" /var/lib/bsync
   install -d -m 0750 -o postgres -g postgres "$root/var/lib/pgbackrest" "$root/var/spool/pgbackrest"
+  if [ -n "$(shared_repo_of "$name")" ]; then install -d -m 0750 -o postgres -g postgres "$(shared_repo_of "$name")"; fi
   install -d -m 0755 "$root/var/spool/cron"
   install -d -m 1730 -o root -g crontab "$root/var/spool/cron/crontabs"
   install -d -m 0755 "$root/var/log"
@@ -258,7 +267,11 @@ start_host() {
   local name=$1 address=$2 root mounts="" dirs=$PRIVATE_DIRS cron=/usr/sbin/cron
   root=$(host_root "$name")
   if is_rocky "$name"; then mounts=$(rocky_mounts "$root"); dirs=$ROCKY_PRIVATE_DIRS; cron=/usr/sbin/crond; fi
-  for dir in $dirs; do mounts="$mounts mount --bind '$root/$dir' '/$dir' &&"; done
+  for dir in $dirs; do
+    local source="$root/$dir"
+    if [ "$dir" = var/lib/pgbackrest ] && [ -n "$(shared_repo_of "$name")" ]; then source=$(shared_repo_of "$name"); fi
+    mounts="$mounts mount --bind '$source' '/$dir' &&"
+  done
   # The namespace's first process mounts the private folders, names itself, and becomes sshd.
   setsid unshare --mount --uts --pid --fork --mount-proc --propagation private \
     /bin/sh -c "$mounts hostname '$name' && exec /usr/sbin/sshd -D -e" \
@@ -723,6 +736,7 @@ cmd_reset() {
   # ha.test's cluster with an s3 repository: /ha.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   # Azurite keeps blobs in its own database: a new one, and the container made again.
+  if [ "$scenario" = posix ]; then rm -rf "$STATE/shared/posix-repo"; fi
   if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi
   # gcs.toml's stanza lives on azure-pg1 too (repo-types.test.ts): its bucket is emptied with it.
   if [ "$scenario" = azure ]; then stop_gcs; rm -rf "$STATE/gcs/data"; start_gcs; fi

@@ -17,8 +17,8 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   adopt: { postgres: ['adopt-pg1'], backup: ['adopt-backup1'] },
   rocky: { postgres: ['rocky-pg1'], backup: ['rocky-backup1'] },
   multi: { postgres: ['multi-pg1'], backup: ['multi-backup1'] },
-  posix: { postgres: ['posix-pg1'], backup: [] },
-  azure: { postgres: ['azure-pg1'], backup: [] },
+  posix: { postgres: ['posix-pg1', 'posix-pg2'], backup: [] },
+  azure: { postgres: ['azure-pg1', 'azure-pg2'], backup: [] },
   // Debian 13: PostgreSQL 17 and pgBackRest 2.55, from a root filesystem of their own.
   trixie: { postgres: ['trixie-pg1'], backup: ['trixie-backup1'] },
 };

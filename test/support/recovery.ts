@@ -46,6 +46,43 @@ export async function twoBatches(host: string): Promise<{ target: string; first:
   return { target, first };
 }
 
+/**
+ * Makes `standby` ready to come back from the repository as `primary`'s streaming replica,
+ * as an operator has it: the replication role on the primary, the standby's server stopped
+ * and its data gone, where its primary is in its own configuration.
+ */
+export async function wipeForStandby(primary: string, standby: string): Promise<void> {
+  await psql(
+    primary,
+    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator') THEN CREATE ROLE replicator REPLICATION LOGIN PASSWORD 'replica-secret'; END IF; END $$",
+  );
+  await sh(
+    standby,
+    `pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast && rm -rf /var/lib/postgresql/15/main/* && printf '%s\\n' "primary_conninfo = 'host=${primary} port=5432 user=replicator password=replica-secret application_name=${standby}'" > /etc/postgresql/15/main/conf.d/standby.conf`,
+  );
+}
+
+/** Waits up to 30 s for `standby` to stream from `primary`, and expects it does. */
+export async function expectStreaming(primary: string, standby: string): Promise<void> {
+  let streaming = '';
+  for (let i = 0; i < 30 && streaming !== '1'; i += 1) {
+    streaming = (
+      await psql(
+        primary,
+        `SELECT count(*) FROM pg_stat_replication WHERE application_name = '${standby}' AND state = 'streaming'`,
+      )
+    ).trim();
+    if (streaming !== '1') await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  expect(streaming, `${standby} streams from ${primary}`).toBe('1');
+}
+
+/** How many backups of `stanza` run on `host` read a standby: pgBackRest logs the standby's replay then. */
+export async function standbyReads(host: string, stanza: string): Promise<number> {
+  const log = `/var/log/pgbackrest/${stanza}-backup.log`;
+  return Number((await sh(host, `cat ${log} 2>/dev/null | grep -c 'replay on the standby reached' || true`)).trim());
+}
+
 export function restore(config: string, ...args: string[]): Promise<BsyncRun> {
   return bsync(['restore', '-c', config, ...args]);
 }
