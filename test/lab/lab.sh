@@ -355,6 +355,12 @@ stop_host() {
   rm -f "$root/init.pid" "$root/unshare.pid"
 }
 
+# Whole or not at all: suites of the other lane read it while scale or trixie come up.
+write_known_hosts() {
+  known_hosts_lines > "$STATE/ssh/known_hosts.new"
+  mv "$STATE/ssh/known_hosts.new" "$STATE/ssh/known_hosts"
+}
+
 known_hosts_lines() {
   hosts_of all | while read -r name address _ _; do
     local names="$name,$address" port
@@ -688,7 +694,7 @@ cmd_up() {
   done < <(hosts_of "$which")
   wait_all "${jobs[@]}"
   for name in "${started[@]}"; do host_alive "$name" || die "$name did not come up"; done
-  known_hosts_lines > "$STATE/ssh/known_hosts"
+  write_known_hosts
   if [ "$which" = default ]; then
     if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
     apply_adopt_role
@@ -701,7 +707,7 @@ cmd_down() {
   if [ "${1:-}" = scale ]; then
     # Only the scale scenario's hosts: the machine gets its memory back, the rest stays up.
     hosts_of scale | while read -r name _ _ _; do stop_host "$name"; rm -rf "$(host_root "$name")"; done
-    [ -d "$STATE/ssh" ] && known_hosts_lines > "$STATE/ssh/known_hosts"
+    [ -d "$STATE/ssh" ] && write_known_hosts
     log "down: the scale scenario is gone"
     return
   fi
@@ -773,6 +779,14 @@ cmd_status() {
   pid=$(cat "$STATE/gcs/gcs.pid" 2>/dev/null || true)
   printf '%-14s %-11s %-14s %s\n' "$GCS_NAME" "$GCS_ADDRESS" gcs "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "gcs (https :$GCS_PORT, metadata http :$GCS_METADATA_PORT)" || echo down)"
 }
+
+# up, down and reset one at a time: npm test runs two lanes of suites side by side
+# (test/support/lanes.ts), and each may reset its scenarios or bring up scale or trixie.
+# flock -o: the lock is the waiting flock's, not inherited by the servers and hosts started here.
+if [ -z "${BSYNC_LAB_LOCKED:-}" ] && [[ "${1:-}" =~ ^(up|down|reset)$ ]]; then
+  export BSYNC_LAB_LOCKED=1
+  exec flock -o "$STATE.lock" bash "$0" "$@"
+fi
 
 case "${1:-}" in
   up) shift; cmd_up "${1:-}" ;;
