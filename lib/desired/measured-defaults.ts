@@ -13,12 +13,23 @@ import { repoPrefix } from '../repositories/types.js';
 /** The comment above them in pgbackrest.conf, which the plan's diff shows with them. */
 const NOTE = "bsync's defaults, measured (docs/performance.md); set them in [pgbackrest.global] to change them";
 
-/** [global]'s: the note, then compress-type. */
+/** [global]'s: compress-type. */
 export function measuredGlobalDefaults(): Array<[string, ConfValue]> {
-  return [
-    [CONF_COMMENT, NOTE],
-    ['compress-type', 'zst'],
-  ];
+  return [['compress-type', 'zst']];
+}
+
+/**
+ * [global]'s options with the note just above the first of bsync's measured defaults
+ * (`defaults`, their keys) that kept bsync's value; without one when [pgbackrest.global]
+ * (`operator`) gives each its own, since the note would describe none of the lines.
+ */
+export function withDefaultsNote(
+  options: Array<[string, ConfValue]>,
+  defaults: string[],
+  operator: PgbackrestOption[],
+): Array<[string, ConfValue]> {
+  const first = options.findIndex(([key]) => defaults.includes(key) && !operator.some((option) => option.key === key));
+  return first < 0 ? options : [...options.slice(0, first), [CONF_COMMENT, NOTE], ...options.slice(first)];
 }
 
 /**
