@@ -36,7 +36,7 @@ export function globalSection(
   for (const repo of inventory.repos) {
     const type = repoType(repo);
     const p = repoPrefix(repo);
-    const repoDefaults = measuredRepoDefaults(repo, version, inventory.pgbackrest.global);
+    const repoDefaults = measuredRepoDefaults(repo, version, inventory.pgbackrest);
     measured.push(...repoDefaults);
     options.push(
       ...type.locationOptions(repo, ctx),

@@ -10,7 +10,7 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, SSH_CONFIG } from '../support/configs.js';
+import { ENV, problemsOf, SSH_CONFIG } from '../support/configs.js';
 
 const CONF = '/etc/pgbackrest/pgbackrest.conf';
 const NOTE = "# bsync's defaults, measured (docs/performance.md); set them in [pgbackrest.global] to change them\n";
@@ -86,5 +86,54 @@ describe("the note on bsync's measured defaults", () => {
         options,
       ).toEqual([]);
     }
+  });
+});
+
+describe("bsync's block incremental follows the operator's bundling, wherever it is set", () => {
+  const newer = () => converged('2.55.1');
+
+  it('is written while bundling stays on (2.55)', () => {
+    for (const [host, conf] of confs('', newer()))
+      expect(globalOf(conf), host).toContain('repo1-bundle=y\nrepo1-block=y\n');
+  });
+
+  it.each([
+    ['[pgbackrest.global]', 'global'],
+    ['[pgbackrest.stanza]', 'pgedge-lab-1'],
+    ['[pgbackrest."global:backup"]', 'global:backup'],
+    ['[pgbackrest."stanza:backup"]', 'pgedge-lab-1:backup'],
+  ])('is not written when %s turns bundling off', (table, section) => {
+    const written = confs(`${table}\nrepo1-bundle = false\n`, newer());
+    for (const [host, conf] of written) {
+      expect(conf, host).not.toContain('repo1-block');
+      if (host.endsWith('1')) expect(conf, host).toMatch(new RegExp(`\\[${section}\\]\\n(.+\\n)*repo1-bundle=n\\n`));
+    }
+  });
+
+  it("is written when the backup command's own section turns bundling back on over [pgbackrest.global]'s", () => {
+    const written = confs(
+      '[pgbackrest.global]\nrepo1-bundle = false\n\n[pgbackrest."stanza:backup"]\nrepo1-bundle = true\n',
+      newer(),
+    );
+    for (const [host, conf] of written) expect(conf, host).toContain('repo1-block=y\n');
+  });
+
+  it('a converged host is told of bundling turned off in a section below [global] (its y there is no default)', () => {
+    const inventory = withOptions('[pgbackrest.stanza]\nrepo1-bundle = false\n');
+    const plan = buildPlan(inventory, HOSTS, desiredResources(inventory, converged())).plan;
+    const diff = plan.actions.find((action) => action.address === 'ssh-pg1.pgbackrest_conf')?.diff;
+    expect(diff).toContain('+repo1-bundle=n\n');
+  });
+
+  it("an operator's own repo1-block with bundling off elsewhere is refused, naming both keys", () => {
+    const problems = (options: string) => problemsOf(() => withOptions(options));
+    expect(problems('[pgbackrest.global]\nrepo1-block = true\n\n[pgbackrest.stanza]\nrepo1-bundle = false\n')).toEqual([
+      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (pgbackrest.stanza.repo1-bundle) | Set pgbackrest.stanza.repo1-bundle = true, or remove repo1-block.',
+    ]);
+    expect(
+      problems('[pgbackrest.stanza]\nrepo1-block = true\n\n[pgbackrest."global:backup"]\nrepo1-bundle = false\n'),
+    ).toEqual([
+      'pgbackrest.stanza.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (pgbackrest."global:backup".repo1-bundle) | Set pgbackrest."global:backup".repo1-bundle = true, or remove repo1-block.',
+    ]);
   });
 });
