@@ -1,10 +1,10 @@
 // Whether each host's pgBackRest has the options bsync.toml asks for, and takes their values:
 // the [pgbackrest.*] tables, command sections included, the retention keys a repository
-// sets beyond bsync's defaults, and what its type's own table makes bsync write (s3's
-// key_type, gcs's user_project). The config loader checks names and values against every
-// release's table (a value any of them takes is sound there); the version a host runs is a
-// fact, so this check, against the table of the host's own release (lib/pgbackrest-options,
-// `tableFor`), happens when planning.
+// sets beyond bsync's defaults, what its type's own table makes bsync write (s3's key_type,
+// gcs's user_project), and the TLS options of transport = "tls". The config loader checks
+// names and values against every release's table (a value any of them takes is sound
+// there); the version a host runs is a fact, so this check, against the table of the host's
+// own release (lib/pgbackrest-options, `tableFor`), happens when planning.
 import { tablePath, tablesOf, valueProblem } from '../config/pgbackrest-options.js';
 import { repoKeyPath, type HostSpec, type Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
@@ -13,7 +13,10 @@ import { pgbackrestUser } from '../facts/probe.js';
 import { availability, lookupOption, RELEASES } from '../pgbackrest-options/index.js';
 import { repoType } from '../repositories/index.js';
 import { repoPrefix, tableKeyOf } from '../repositories/types.js';
+import { tlsClientOptions } from '../repositories/ssh.js';
 import { backupStandbyOption } from './backup-from.js';
+import { tlsServerOptions } from './pgbackrest.js';
+import { zoneTls } from './tls.js';
 import type { Zone } from './zone.js';
 
 /** One option bsync would write for the config, with the key path that asks for it and how to take it back. */
@@ -73,6 +76,36 @@ function tableOptions(inventory: Inventory, host: HostSpec): AskedOption[] {
   return options.sort((a, b) => Number(b.chosen) - Number(a.chosen)).map(({ chosen: _, ...option }) => option);
 }
 
+/**
+ * With transport = "tls", the TLS options bsync writes on the host: its server's, and the
+ * client's towards the other side (repoN-host-type=tls on a PostgreSQL host, pgN-host-type=tls
+ * on the backup host). pgBackRest's TLS server is not in every release: the host's own
+ * release's option list says whether it has them, and a refusal names repo.transport.
+ */
+function transportOptions(inventory: Inventory, zone: Zone, host: HostSpec): AskedOption[] {
+  const tls = zoneTls(inventory, zone);
+  const repo = inventory.repos.find((each) => each.transport === 'tls');
+  if (!tls || !repo) return [];
+  const path = `${repoKeyPath(inventory, repo)}.transport`;
+  const clients =
+    host.role === 'backup'
+      ? zone.postgresHosts.map((_, index) => `pg${index + 1}-host-`)
+      : [`${repoPrefix(repo)}host-`];
+  const written = [
+    ...tlsServerOptions(inventory, zone, host),
+    ...clients.flatMap((prefix) => tlsClientOptions(prefix, tls.port)),
+  ];
+  const remove = `set ${path} = "ssh" (pgBackRest's own SSH between the hosts)`;
+  return written.map(([key, value]) => ({
+    path,
+    key,
+    name: lookupOption(key)!.name,
+    values: [String(value)],
+    remove,
+    otherValue: remove,
+  }));
+}
+
 /** What the config asks of every host of the zone's pgBackRest beyond bsync's own defaults. */
 function askedOptions(inventory: Inventory, zone: Zone): AskedOption[] {
   const asked: AskedOption[] = [];
@@ -125,7 +158,12 @@ export function checkOptionVersions(
   const version = facts?.pgbackrestVersion;
   // No version: pgBackRest does not run there, which the plan reports as a problem of its own.
   if (!version) return;
-  for (const option of [...askedOptions(inventory, zone), ...tableOptions(inventory, host)]) {
+  const asked = [
+    ...askedOptions(inventory, zone),
+    ...transportOptions(inventory, zone, host),
+    ...tableOptions(inventory, host),
+  ];
+  for (const option of asked) {
     const found = availability(option.name, version);
     const problem = found.ok ? valueProblem(option.values, found.info) : null;
     // A `later` option taken on trust (a host newer than every list) has no command list to judge by.

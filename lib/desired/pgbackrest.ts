@@ -59,7 +59,7 @@ export function globalSection(
  * with its own certificate, and lets in only the other side's certificates, by their
  * common name (the [[host]] name), for this zone's stanza.
  */
-function tlsServerOptions(inventory: Inventory, zone: Zone, host: HostSpec): Array<[string, ConfValue]> {
+export function tlsServerOptions(inventory: Inventory, zone: Zone, host: HostSpec): Array<[string, ConfValue]> {
   if (!inventory.tls || !zone.backupHost) return [];
   const clients = host.role === 'backup' ? zone.postgresHosts : [zone.backupHost];
   return [
