@@ -452,8 +452,9 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
         ? [table.command]
         : (optionInfos(option.name).find((info) => info.commands.length > 0)?.commands ?? []);
       const seen = (readers.length ? readers : [undefined]).map((command) => {
-        const given = optionValue(options, dependKey, command);
-        if (given !== undefined) return { value: dependValue(given), source: 'set in [pgbackrest.*]' };
+        const given = optionSetting(options, dependKey, command);
+        if (given !== undefined)
+          return { value: dependValue(given.value), source: `${tablePath(given.table)}.${dependKey}`, given: true };
         const own = bsyncValue(dependKey, typeNames);
         if (own !== undefined) return { value: own, source: 'what bsync writes' };
         return dependInfo.default !== undefined
@@ -466,31 +467,48 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
       // Where the operator set the other option, the way out is theirs to take.
       const bsyncSets =
         managedOptions().some(([pattern]) => pattern.test(dependKey))
-        || (bsyncValue(dependKey, typeNames) !== undefined && found.source !== 'set in [pgbackrest.*]');
+        || (bsyncValue(dependKey, typeNames) !== undefined && !found.given);
       problems.add(
         `${tablePath(table)}.${option.key}`,
         `pgBackRest ignores it unless ${dependKey} is ${wanted} (its option table: ${option.name} depends on ${dependName}), and ${dependKey} is ${found.value ?? 'not set'} here (${found.source})`,
         bsyncSets
           ? `Remove ${option.key}: bsync sets ${dependKey} itself (from the repository's type and its SSH transport).`
-          : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
+          : found.given
+            ? `Set ${found.source} = ${depend.list[0]}, or remove ${option.key}.`
+            : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
       );
     }
   }
 }
 
 /**
- * The value bsync writes for an option, as pgBackRest reads it for `command`: the stanza's
+ * Where pgBackRest finds an option of the config for `command`, and its value: the stanza's
  * command section, the stanza's, global's command section, then [global]. Without a command,
  * the stanza's then [global]'s.
  */
-export function optionValue(options: PgbackrestOptions, key: string, command?: string): string | undefined {
+export function optionSetting(
+  options: PgbackrestOptions,
+  key: string,
+  command?: string,
+): { table: OptionTableRef; value: string } | undefined {
   const section = (scope: 'global' | 'stanza') =>
     command === undefined
       ? undefined
       : options.commands.find((entry) => entry.scope === scope && entry.command === command)?.options;
-  for (const table of [section('stanza'), options.stanza, section('global'), options.global]) {
-    const found = table?.find((option) => option.key === key);
-    if (found) return found.values[0];
+  const tables: Array<[OptionTableRef, PgbackrestOption[] | undefined]> = [
+    [{ scope: 'stanza', command }, section('stanza')],
+    [{ scope: 'stanza' }, options.stanza],
+    [{ scope: 'global', command }, section('global')],
+    [{ scope: 'global' }, options.global],
+  ];
+  for (const [table, entries] of tables) {
+    const found = entries?.find((option) => option.key === key);
+    if (found) return { table, value: found.values[0] };
   }
   return undefined;
+}
+
+/** The value bsync writes for an option, as pgBackRest reads it for `command` (`optionSetting`). */
+export function optionValue(options: PgbackrestOptions, key: string, command?: string): string | undefined {
+  return optionSetting(options, key, command)?.value;
 }

@@ -1,17 +1,22 @@
 // Whether each host's pgBackRest has the options bsync.toml asks for, and takes their values:
 // the [pgbackrest.*] tables, command sections included, the retention keys a repository
-// sets beyond bsync's defaults, and its type's own (s3's key_type, kms_key_id). The config loader checks names and values against every
-// release's table (a value any of them takes is sound there); the version a host runs is a
-// fact, so this check, against the table of the host's own release (lib/pgbackrest-options,
-// `tableFor`), happens when planning.
-import { tablePath, valueProblem, type OptionTableRef } from '../config/pgbackrest-options.js';
-import { repoKeyPath, type HostSpec, type Inventory, type PgbackrestOption } from '../config/inventory.js';
+// sets beyond bsync's defaults, what its type's own table makes bsync write (s3's key_type,
+// gcs's user_project), and the TLS options of transport = "tls". The config loader checks
+// names and values against every release's table (a value any of them takes is sound
+// there); the version a host runs is a fact, so this check, against the table of the host's
+// own release (lib/pgbackrest-options, `tableFor`), happens when planning.
+import { tablePath, tablesOf, valueProblem } from '../config/pgbackrest-options.js';
+import { repoKeyPath, type HostSpec, type Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import { availability, lookupOption, RELEASES } from '../pgbackrest-options/index.js';
 import { repoType } from '../repositories/index.js';
+import { repoPrefix, tableKeyOf } from '../repositories/types.js';
+import { tlsClientOptions } from '../repositories/ssh.js';
 import { backupStandbyOption } from './backup-from.js';
+import { tlsServerOptions } from './pgbackrest.js';
+import { zoneTls } from './tls.js';
 import type { Zone } from './zone.js';
 
 /** One option bsync would write for the config, with the key path that asks for it and how to take it back. */
@@ -32,30 +37,73 @@ interface AskedOption {
 
 /**
  * The options a repository's own table makes bsync write (`[repo.gcs]`'s user_project is
- * 2.55's, not 2.45's), but not its secrets: each host's pgBackRest must have them too.
+ * 2.55's, not 2.45's), but not its secrets: each host's pgBackRest must have them too. Each
+ * is named by the key that asks for it (`repo[2].s3.kms_key_id`, `tableKeyOf`), or the table.
  */
-function tableOptions(inventory: Inventory, host: HostSpec, asked: AskedOption[]): AskedOption[] {
-  return inventory.repos.flatMap((repo) => {
+function tableOptions(inventory: Inventory, host: HostSpec): AskedOption[] {
+  const options = inventory.repos.flatMap((repo) => {
     const type = repoType(repo);
     if (!type.table) return [];
-    const path = `${repoKeyPath(inventory, repo)}.${type.name}`;
-    const options = type.locationOptions(repo, { host, userOf: (of) => pgbackrestUser(inventory, of) });
-    return options.flatMap(([key, value]): AskedOption[] => {
+    const { schema } = type.table;
+    const repoPath = repoKeyPath(inventory, repo);
+    const path = `${repoPath}.${type.name}`;
+    const written = type.locationOptions(repo, { host, userOf: (of) => pgbackrestUser(inventory, of) });
+    return written.flatMap(([key, value]): Array<AskedOption & { chosen: boolean }> => {
       const known = lookupOption(key);
       // repoN-type is the type's name, which the config's own checks hold to pgBackRest's types.
-      // Options its type asks for by key (askedOptions, with their own key paths) are checked there.
-      if (
-        typeof value === 'object'
-        || !known
-        || known.name === 'repo-type'
-        || asked.some((option) => option.key === key)
-      )
-        return [];
+      if (typeof value === 'object' || !known || known.name === 'repo-type') return [];
+      const tableKey = tableKeyOf(type, key.slice(repoPrefix(repo).length));
+      // A key the operator chose: optional, and not at the value the table takes without it.
+      const chosen =
+        tableKey !== undefined
+        && !schema.required.includes(tableKey)
+        && String(schema.properties[tableKey].default) !== String(value);
       return [
-        { path, key, name: known.name, values: [String(value)], remove: `remove what sets ${key} from [${path}]` },
+        {
+          path: tableKey === undefined ? path : `${path}.${tableKey}`,
+          key,
+          name: known.name,
+          values: [String(value)],
+          remove: chosen
+            ? `remove ${tableKey} from [${path}]`
+            : `give ${repoPath} another type (bsync writes ${key} for every ${type.name} repository)`,
+          chosen,
+        },
       ];
     });
   });
+  // The operator's choices first, so a host older than every list is refused at a key whose removal is a way out.
+  return options.sort((a, b) => Number(b.chosen) - Number(a.chosen)).map(({ chosen: _, ...option }) => option);
+}
+
+/**
+ * With transport = "tls", the TLS options bsync writes on the host: its server's, and the
+ * client's towards the other side (repoN-host-type=tls on a PostgreSQL host, pgN-host-type=tls
+ * on the backup host). pgBackRest's TLS server is not in every release: the host's own
+ * release's option list says whether it has them, and a refusal names repo.transport.
+ */
+function transportOptions(inventory: Inventory, zone: Zone, host: HostSpec): AskedOption[] {
+  const tls = zoneTls(inventory, zone);
+  const repo = inventory.repos.find((each) => each.transport === 'tls');
+  if (!tls || !repo) return [];
+  const path = `${repoKeyPath(inventory, repo)}.transport`;
+  const clients =
+    host.role === 'backup'
+      ? zone.postgresHosts.map((_, index) => `pg${index + 1}-host-`)
+      : [`${repoPrefix(repo)}host-`];
+  const written = [
+    ...tlsServerOptions(inventory, zone, host),
+    ...clients.flatMap((prefix) => tlsClientOptions(prefix, tls.port)),
+  ];
+  const remove = `set ${path} = "ssh" (pgBackRest's own SSH between the hosts)`;
+  return written.map(([key, value]) => ({
+    path,
+    key,
+    name: lookupOption(key)!.name,
+    values: [String(value)],
+    remove,
+    otherValue: remove,
+  }));
 }
 
 /** What the config asks of every host of the zone's pgBackRest beyond bsync's own defaults. */
@@ -71,15 +119,7 @@ function askedOptions(inventory: Inventory, zone: Zone): AskedOption[] {
       remove: 'set [cluster] backup_from = "primary"',
       otherValue: 'set [cluster] backup_from = "standby" (a standby must answer then) or "primary"',
     });
-  const tables: Array<{ ref: OptionTableRef; options: PgbackrestOption[] }> = [
-    { ref: { scope: 'global' }, options: inventory.pgbackrest.global },
-    { ref: { scope: 'stanza' }, options: inventory.pgbackrest.stanza },
-    ...inventory.pgbackrest.commands.map((section) => ({
-      ref: { scope: section.scope, command: section.command },
-      options: section.options,
-    })),
-  ];
-  for (const { ref, options } of tables)
+  for (const { table: ref, options } of tablesOf(inventory.pgbackrest))
     for (const option of options)
       asked.push({
         ...option,
@@ -104,17 +144,6 @@ function askedOptions(inventory: Inventory, zone: Zone): AskedOption[] {
           values: [String(value)],
           remove: `remove ${key} from ${path}`,
         });
-    // What the repository's own table asks for beyond what every release has (s3's key_type).
-    const type = repoType(repo);
-    const table = `${repoKeyPath(inventory, repo)}.${type.name}`;
-    for (const { key, option, value } of type.askedOptions?.(repo) ?? [])
-      asked.push({
-        path: `${table}.${key}`,
-        key: `repo${repo.key}-${option}`,
-        name: `repo-${option}`,
-        values: [value],
-        remove: `remove ${key} from [${table}]`,
-      });
   }
   return asked;
 }
@@ -129,8 +158,12 @@ export function checkOptionVersions(
   const version = facts?.pgbackrestVersion;
   // No version: pgBackRest does not run there, which the plan reports as a problem of its own.
   if (!version) return;
-  const asked = askedOptions(inventory, zone);
-  for (const option of [...asked, ...tableOptions(inventory, host, asked)]) {
+  const asked = [
+    ...askedOptions(inventory, zone),
+    ...transportOptions(inventory, zone, host),
+    ...tableOptions(inventory, host),
+  ];
+  for (const option of asked) {
     const found = availability(option.name, version);
     const problem = found.ok ? valueProblem(option.values, found.info) : null;
     // A `later` option taken on trust (a host newer than every list) has no command list to judge by.

@@ -9,13 +9,14 @@ import { repoType } from '../repositories/index.js';
 import { repoPrefix } from '../repositories/types.js';
 import { TLS_FILES, tlsClientOptions, tlsPortOption } from '../repositories/ssh.js';
 import { backupStandbyOption } from './backup-from.js';
-import { measuredGlobalDefaults, measuredRepoDefaults } from './measured-defaults.js';
+import { measuredGlobalDefaults, measuredRepoDefaults, withDefaultsNote } from './measured-defaults.js';
 import type { Zone } from './zone.js';
 
 /**
  * [global]: the log folder, start-fast, bsync's measured defaults, then each repository's
  * options, repo1 first (its type's, then path, bundling, retention, cipher); `version` is the
- * host's pgBackRest (facts), for the defaults only some releases have.
+ * host's pgBackRest (facts), for the defaults only some releases have. The defaults' note
+ * sits above the first of them the operator left to bsync.
  */
 export function globalSection(
   inventory: Inventory,
@@ -24,11 +25,8 @@ export function globalSection(
   passes: Map<number, Part | null>,
   version: string | null,
 ): ConfSection {
-  const options: Array<[string, ConfValue]> = [
-    ['log-path', '/var/log/pgbackrest'],
-    ['start-fast', 'y'],
-    ...measuredGlobalDefaults(),
-  ];
+  const measured = measuredGlobalDefaults();
+  const options: Array<[string, ConfValue]> = [['log-path', '/var/log/pgbackrest'], ['start-fast', 'y'], ...measured];
   const ctx = {
     host,
     backupHost: zone.backupHost,
@@ -38,18 +36,22 @@ export function globalSection(
   for (const repo of inventory.repos) {
     const type = repoType(repo);
     const p = repoPrefix(repo);
+    const repoDefaults = measuredRepoDefaults(repo, version, inventory.pgbackrest);
+    measured.push(...repoDefaults);
     options.push(
       ...type.locationOptions(repo, ctx),
       ...(type.backupOptions?.(repo, ctx) ?? []),
       [`${p}path`, repo.path],
-      ...measuredRepoDefaults(repo, version, inventory.pgbackrest.global),
+      ...repoDefaults,
       ...retentionOptions(repo),
     );
     const pass = passes.get(repo.key) ?? null;
     if (pass !== null) options.push([`${p}cipher-type`, repo.cipherType], [`${p}cipher-pass`, pass as ConfValue]);
   }
   options.push(...tlsServerOptions(inventory, zone, host));
-  return { name: 'global', options: withOperatorOptions(options, inventory.pgbackrest.global) };
+  const global = inventory.pgbackrest.global;
+  const keys = measured.map(([key]) => key);
+  return { name: 'global', options: withDefaultsNote(withOperatorOptions(options, global), keys, global) };
 }
 
 /**
@@ -57,7 +59,7 @@ export function globalSection(
  * with its own certificate, and lets in only the other side's certificates, by their
  * common name (the [[host]] name), for this zone's stanza.
  */
-function tlsServerOptions(inventory: Inventory, zone: Zone, host: HostSpec): Array<[string, ConfValue]> {
+export function tlsServerOptions(inventory: Inventory, zone: Zone, host: HostSpec): Array<[string, ConfValue]> {
   if (!inventory.tls || !zone.backupHost) return [];
   const clients = host.role === 'backup' ? zone.postgresHosts : [zone.backupHost];
   return [

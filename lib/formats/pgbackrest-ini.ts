@@ -5,7 +5,7 @@
 // `;` and further `=` belong to the value. A repeated key makes a list.
 // What it cannot hold follows: a newline, a NUL, or white space at either end of a value.
 
-type PgbackrestIni = Map<string, Map<string, string[]>>;
+export type PgbackrestIni = Map<string, Map<string, string[]>>;
 
 /** The sections and their keys, or null where pgBackRest would refuse the file (FormatError). */
 export function parsePgbackrestIni(text: string): PgbackrestIni | null {

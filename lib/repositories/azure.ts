@@ -58,6 +58,8 @@ export const azureRepoType: RepoType = {
     }),
   },
   managedOptions: `azure-.*|${STORAGE_OPTIONS}`,
+  // The endpoint is pgBackRest's storage host (the other keys' names match their options').
+  tableKeys: { 'storage-host': 'endpoint' },
   locationOptions(repo) {
     const azure = tableOf<AzureRepo>(repo);
     const p = repoPrefix(repo);

@@ -164,14 +164,6 @@ export const s3RepoType: RepoType = {
     if (s3.kmsKeyId !== undefined) options.push([`${p}s3-kms-key-id`, s3.kmsKeyId]);
     return [...options, ...storageOptions(repo, s3)];
   },
-  askedOptions(repo) {
-    const s3 = tableOf<S3Repo>(repo);
-    return [
-      ...(s3.keyType !== 'shared' ? [{ key: 'key_type', option: 's3-key-type', value: s3.keyType }] : []),
-      ...(s3.role !== undefined ? [{ key: 'role', option: 's3-role', value: s3.role }] : []),
-      ...(s3.kmsKeyId !== undefined ? [{ key: 'kms_key_id', option: 's3-kms-key-id', value: s3.kmsKeyId }] : []),
-    ];
-  },
   environment(repo) {
     const s3 = tableOf<S3Repo>(repo);
     return webIdEnvironment(s3.keyType, s3.roleArn, s3.tokenFile);

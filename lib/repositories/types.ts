@@ -82,15 +82,6 @@ export interface RepoTable<T = unknown> {
   environment?(table: Record<string, unknown>): Array<[string, string]>;
 }
 
-/** An option a repository's table asks for beyond what every release bsync knows has: checked per host when planning. */
-export interface AskedRepoOption {
-  /** The key of the type's table that asks for it (`key_type`). */
-  key: string;
-  /** The option after `repoN-` (`s3-key-type`). */
-  option: string;
-  value: string;
-}
-
 export interface RepoType {
   name: string;
   /** What it is, after `name: ` in the schema's description of repo.type. */
@@ -134,10 +125,10 @@ export interface RepoType {
   /** Secrets the repository's options carry (they reach hosts in pgbackrest.conf, or in its `keyFile`, only). */
   secrets(repo: RepoRef): Secret[];
   /**
-   * Options of its table that a host's pgBackRest must have and take (written only when the
-   * config sets them): each host's release is checked when planning, like [pgbackrest.*]'s.
+   * The key of its table an option comes from (after `repoN-`), where `tableKeyOf`'s rule of
+   * names does not find it (azure's `storage-host` is `endpoint`).
    */
-  askedOptions?(repo: RepoRef): AskedRepoOption[];
+  tableKeys?: Record<string, string>;
   /**
    * Environment variables every pgbackrest process needs for this repository (pgBackRest
    * reads them from no conf): bsync puts them before each pgbackrest command it writes
@@ -151,6 +142,19 @@ export function secretKeys(table: RepoTable): string[] {
   return Object.entries(table.schema.properties)
     .filter(([, schema]) => schema.$ref === '#/definitions/secret')
     .map(([key]) => key);
+}
+
+/**
+ * The key of a type's table that makes bsync write an option (after `repoN-`), so a host
+ * whose pgBackRest lacks it is refused at that key path (`repo.s3.key_type`): the type's
+ * `tableKeys`, else the option's name without `<type>-` or `storage-` in snake case
+ * (`s3-kms-key-id` → `kms_key_id`) where the table has that key; undefined otherwise.
+ */
+export function tableKeyOf(type: RepoType, option: string): string | undefined {
+  const own = type.tableKeys?.[option];
+  if (own !== undefined) return own;
+  const key = option.replace(new RegExp(`^(${type.name}|storage)-`), '').replaceAll('-', '_');
+  return type.table && Object.hasOwn(type.table.schema.properties, key) ? key : undefined;
 }
 
 /** The table of a repository of this module's type, as its `convert` made it. */

@@ -2,7 +2,7 @@
 // the same inventory always renders the same bytes.
 import { lookupOption } from '../pgbackrest-options/index.js';
 import { CONF_HEADER } from './marker.js';
-import { parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
+import { type PgbackrestIni, parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
 import type { Part, Template } from './types.js';
 
 export type ConfValue = string | number | Exclude<Part, string>;
@@ -57,13 +57,20 @@ export function sameConf(actual: string, wanted: string): boolean {
     for (const key of new Set([...ours.keys(), ...theirs.keys()])) {
       const [x, y] = [ours.get(key), theirs.get(key)];
       if (x?.join('\n') === y?.join('\n')) continue;
-      // An option given with pgBackRest's default reads the same as no option at all
-      // (the Ansible role writes repo1-type=posix, bsync leaves it out).
-      if ((x === undefined && isDefault(key, y)) || (y === undefined && isDefault(key, x))) continue;
+      // An option given with pgBackRest's default reads the same as no option at all (the
+      // Ansible role writes repo1-type=posix, bsync leaves it out), unless another section sets
+      // it: then the line overrides that (repo1-bundle=n in a stanza under [global]'s y).
+      if (x === undefined && isDefault(key, y) && !setElsewhere(a, name, key)) continue;
+      if (y === undefined && isDefault(key, x) && !setElsewhere(b, name, key)) continue;
       return false;
     }
   }
   return true;
+}
+
+/** Whether a section of a read conf other than `section` gives `key` a value other than pgBackRest's default. */
+function setElsewhere(conf: PgbackrestIni, section: string, key: string): boolean {
+  return [...conf].some(([name, keys]) => name !== section && keys.has(key) && !isDefault(key, keys.get(key)));
 }
 
 /** Whether a key's values are just pgBackRest's default for it (booleans as y/n; bool-like ones default to `n`). */

@@ -3,7 +3,7 @@
 // PostgreSQL hosts as one zone (with or without a backup host); and a config's problems as
 // loadConfig raises them.
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigErrors } from '../../lib/errors.js';
+import { BsyncError, ConfigError, ConfigErrors } from '../../lib/errors.js';
 import { FIXTURES } from './bsync.js';
 
 export const ENV = {
@@ -87,4 +87,15 @@ export function problemsOf(load: () => unknown, hints = true): string[] {
     return errors.map((entry) => `${entry.message}${hints && entry.hint ? ` | ${entry.hint}` : ''}`);
   }
   throw new Error('the config was accepted');
+}
+
+/** The message and hint (after ` | `) of the refusal `plan` throws, as planning raises one; an error when it plans. */
+export function refusalOf(plan: () => unknown): string {
+  try {
+    plan();
+  } catch (error) {
+    if (!(error instanceof BsyncError)) throw error;
+    return `${error.message}${error.hint ? ` | ${error.hint}` : ''}`;
+  }
+  throw new Error('the plan was made');
 }

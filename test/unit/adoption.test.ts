@@ -416,6 +416,16 @@ describe('pgbackrest.conf read as pgBackRest reads it', () => {
     expect(sameConf(ours.replace('[global]\n', '[global]\nrepo1-hardlink=y\n'), ours)).toBe(false);
   });
 
+  it('a default that overrides another section of the file is not the same as none', () => {
+    const bundled = ours.replace('[global]\n', '[global]\nrepo1-bundle=y\n');
+    const offInStanza = bundled.replace('[s1]\n', '[s1]\nrepo1-bundle=n\n');
+    expect(sameConf(bundled, offInStanza)).toBe(false);
+    expect(sameConf(offInStanza, bundled)).toBe(false);
+    expect(sameConf(bundled, `${bundled}\n[global:backup]\nrepo1-bundle=n\n`)).toBe(false);
+    // Without the other section's y it is pgBackRest's default again.
+    expect(sameConf(ours, ours.replace('[s1]\n', '[s1]\nrepo1-bundle=n\n'))).toBe(true);
+  });
+
   it('compares the values of a repeated key as a list, in order', () => {
     const list = '[global]\ndb-include=a\ndb-include=b\n';
     expect(sameConf('[global]\ndb-include=a\ndb-include=b\n', list)).toBe(true);

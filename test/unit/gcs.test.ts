@@ -15,7 +15,7 @@ import { renderPlanText } from '../../lib/plan/render-text.js';
 import { serviceKeyProblem } from '../../lib/repositories/gcs.js';
 import { isRepoKeyFile } from '../../lib/repositories/index.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, problemsOf, withSecondRepo } from '../support/configs.js';
+import { ENV, problemsOf, refusalOf, withSecondRepo } from '../support/configs.js';
 
 const PRIVATE_KEY =
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
@@ -213,10 +213,10 @@ describe('a gcs repository in the plan', () => {
     expect(made.actions.some((action) => action.address.endsWith('repo_key[repo2]'))).toBe(false);
   });
 
-  it('refuses user_project on a host whose pgBackRest is 2.45, naming the host; 2.55 takes it', () => {
+  it('refuses user_project on a host whose pgBackRest is 2.45, naming the host and the key; 2.55 takes it', () => {
     const inv = load(withSecondRepo(gcsRepo('key = { env = "GCS_KEY" }\nuser_project = "billing-project"')));
-    expect(() => plan(inv)).toThrow(
-      /^repo\[2\]\.gcs: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-gcs-user-project \(pgBackRest 2\.55 has it\)$/,
+    expect(refusalOf(() => plan(inv))).toBe(
+      'repo[2].gcs.user_project: host ssh-pg1 runs pgBackRest 2.45: 2.45 does not have repo-gcs-user-project (pgBackRest 2.55 has it) | Upgrade pgBackRest on ssh-pg1, or remove user_project from [repo[2].gcs].',
     );
     const newer = converged();
     for (const host of newer.values()) host.pgbackrestVersion = '2.55.1';

@@ -8,7 +8,8 @@ import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { parseInfo } from '../../lib/facts/repo.js';
-import { locationFlags } from '../../lib/repositories/types.js';
+import { repoTypes } from '../../lib/repositories/index.js';
+import { locationFlags, tableKeyOf } from '../../lib/repositories/types.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
@@ -256,5 +257,54 @@ describe('the location flags of pgbackrest info', () => {
         ['repo1-storage-host', 'azure.lab'],
       ]),
     ).toEqual(['--repo1-type=azure', '--repo1-storage-host=azure.lab']);
+  });
+});
+
+describe('the key of its table each option of a repository comes from', () => {
+  const host = { name: 'pg1', role: 'postgres' as const, sshPort: 22 };
+  const secret = { secret: {} } as never;
+  const storage = { uriStyle: 'path', port: 9000, verifyTls: false, caCert: 'CA' };
+  // Every key of each table set, so each type writes every option it has.
+  const tables: Array<[string, Record<string, unknown>]> = [
+    [
+      's3',
+      {
+        bucket: 'b',
+        endpoint: 'e',
+        region: 'r',
+        keyType: 'shared',
+        key: secret,
+        keySecret: secret,
+        role: 'x',
+        kmsKeyId: 'k',
+        ...storage,
+      },
+    ],
+    ['s3', { bucket: 'b', endpoint: 'e', region: 'r', keyType: 'web-id', ...storage }],
+    ['azure', { account: 'a', container: 'c', key: secret, keyType: 'sas', endpoint: 'e', ...storage }],
+    ['gcs', { bucket: 'b', endpoint: 'e', keyType: 'service', key: secret, userProject: 'p', ...storage }],
+    ['gcs', { bucket: 'b', endpoint: 'e', keyType: 'token', key: secret, ...storage }],
+  ];
+
+  it('is found for every option a shipped type writes (but its type), so a refusal names that key', () => {
+    for (const [name, table] of tables) {
+      const type = repoTypes().find((each) => each.name === name)!;
+      const repo = { key: 2, type: name, table };
+      for (const [option] of type.locationOptions(repo, { host, userOf: () => 'postgres' })) {
+        if (option === 'repo2-type') continue;
+        const key = tableKeyOf(type, option.slice('repo2-'.length));
+        expect(key, `${name}: ${option}`).toBeDefined();
+        expect(Object.keys(type.table!.schema.properties), `${name}: ${option}`).toContain(key);
+      }
+    }
+  });
+
+  it("reads a type's own names first, then the option's name in snake case, and nothing the table lacks", () => {
+    const [s3, azure] = ['s3', 'azure'].map((name) => repoTypes().find((each) => each.name === name)!);
+    expect(tableKeyOf(s3, 's3-kms-key-id')).toBe('kms_key_id');
+    expect(tableKeyOf(s3, 'storage-verify-tls')).toBe('verify_tls');
+    expect(tableKeyOf(azure, 'storage-host')).toBe('endpoint');
+    expect(tableKeyOf(s3, 's3-sse-customer-key')).toBeUndefined();
+    expect(tableKeyOf(repoTypes().find((each) => each.name === 'ssh')!, 'host-type')).toBeUndefined();
   });
 });

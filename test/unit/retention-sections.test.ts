@@ -328,7 +328,7 @@ describe('combinations pgBackRest rejects or silently ignores', () => {
       ),
     ).toEqual(['repo1-block']);
     expect(problems(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\nrepo1-bundle = false\n'))).toEqual([
-      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (set in [pgbackrest.*])',
+      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (pgbackrest.global.repo1-bundle)',
     ]);
     const both = load(config(undefined, '\n[pgbackrest.global]\nrepo1-block = true\nrepo1-bundle = true\n'));
     expect(both.pgbackrest.global.map((option) => option.key)).toEqual(['repo1-block', 'repo1-bundle']);
@@ -341,7 +341,7 @@ describe('combinations pgBackRest rejects or silently ignores', () => {
         ),
       ),
     ).toEqual([
-      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (set in [pgbackrest.*])',
+      'pgbackrest.global.repo1-block: pgBackRest ignores it unless repo1-bundle is true (its option table: repo-block depends on repo-bundle), and repo1-bundle is false here (pgbackrest."global:backup".repo1-bundle)',
     ]);
   });
 

@@ -10,7 +10,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import type { S3Repo } from '../../lib/repositories/s3.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, s3Repo, withSecondRepo, problemsOf } from '../support/configs.js';
+import { ENV, s3Repo, withSecondRepo, problemsOf, refusalOf } from '../support/configs.js';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/pgbackrest';
 const TOKEN = '/run/secrets/eks.amazonaws.com/serviceaccount/token';
@@ -138,5 +138,15 @@ describe('keyless s3 in the plan', () => {
     ).toThrow(/^repo\[2\]\.s3\.kms_key_id: host ssh-\w+ runs pgBackRest 2\.40/);
     expect(() => planText(WEB_ID, '2.55.1')).not.toThrow();
     expect(() => planText(AUTO, '2.45')).not.toThrow();
+  });
+
+  it('names the key of [repo.s3] each refused option comes from, and the way out', () => {
+    expect(refusalOf(() => planText(WEB_ID, '2.40'))).toMatch(
+      / \| Upgrade pgBackRest on ssh-\w+, or remove key_type from \[repo\[2\]\.s3\]\.$/,
+    );
+    // Nothing chosen beyond the keys every s3 repository has: the first option bsync writes, at its own key.
+    expect(refusalOf(() => planText(withSecondRepo(s3Repo()), '2.40'))).toMatch(
+      /^repo\[2\]\.s3\.bucket: host ssh-\w+ runs pgBackRest 2\.40: that is older than 2\.45, .* cannot tell whether 2\.40 has repo-s3-bucket \| Upgrade pgBackRest on ssh-\w+, or give repo\[2\] another type \(bsync writes repo2-s3-bucket for every s3 repository\)\.$/,
+    );
   });
 });

@@ -14,7 +14,9 @@ import { renderPlanText } from '../../lib/plan/render-text.js';
 import { knownText, type Resource } from '../../lib/resources/types.js';
 import { TLS_FILES } from '../../lib/repositories/ssh.js';
 import { localConnection } from '../../lib/transport/local.js';
+import { RELEASES } from '../../lib/pgbackrest-options/index.js';
 import { FIXTURES } from '../support/bsync.js';
+import { refusalOf } from '../support/configs.js';
 
 const CIPHER = 'recorded-cipher-passphrase-0123456789';
 const PASSWORD = 'recorded-backup-password-0123456789';
@@ -221,5 +223,59 @@ describe('certificate drift', () => {
     expect(cert.publicKey.export({ type: 'spki', format: 'pem' }).toString().trim()).toBe(
       tlsFile('ssh-pg1.pub').trim(),
     );
+  });
+});
+
+describe("each host's pgBackRest release, by its option list", () => {
+  const inventory = load(config());
+  /** The message and hint planning refuses with when `host` runs `version` (every other host 2.45). */
+  const refusal = (host: string, version: string, plan = inventory) => {
+    const facts = recorded();
+    facts.get(host)!.pgbackrestVersion = version;
+    return refusalOf(() => desiredResources(plan, facts));
+  };
+  const WAY_OUT = 'set repo.transport = "ssh" (pgBackRest\'s own SSH between the hosts).';
+
+  it('takes the releases whose list has the TLS server and host type tls (2.45, 2.55)', () => {
+    for (const version of ['2.45', '2.55.1', '2.57']) {
+      const facts = recorded();
+      for (const one of facts.values()) one.pgbackrestVersion = version;
+      expect(() => desiredResources(inventory, facts), version).not.toThrow();
+    }
+  });
+
+  it('refuses a host older than every list, the backup host or a PostgreSQL host, naming it, its release and repo.transport', () => {
+    expect(refusal('ssh-backup1', '2.36')).toBe(
+      `repo.transport: host ssh-backup1 runs pgBackRest 2.36: that is older than 2.45, the oldest release whose option list bsync has, so bsync cannot tell whether 2.36 has tls-server-address | Upgrade pgBackRest on ssh-backup1, or ${WAY_OUT}`,
+    );
+    expect(refusal('ssh-pg2', '2.40')).toMatch(
+      /^repo\.transport: host ssh-pg2 runs pgBackRest 2\.40: that is older than 2\.45/,
+    );
+    // The same hosts over SSH: nothing asked of their release.
+    expect(() => {
+      const facts = recorded();
+      facts.get('ssh-backup1')!.pgbackrestVersion = '2.36';
+      desiredResources(load(config('', '')), facts);
+    }).not.toThrow();
+  });
+
+  it('follows the list: one without the TLS server, or without host type tls, is refused at repo.transport', () => {
+    const [oldest] = RELEASES;
+    const server = oldest.options['tls-server-address'];
+    const hostType = oldest.options['repo-host-type'];
+    try {
+      delete oldest.options['tls-server-address'];
+      expect(refusal('ssh-pg1', '2.45')).toBe(
+        `repo.transport: host ssh-pg1 runs pgBackRest 2.45: 2.45 does not have tls-server-address (pgBackRest 2.55 has it) | Upgrade pgBackRest on ssh-pg1, or ${WAY_OUT}`,
+      );
+      oldest.options['tls-server-address'] = server;
+      oldest.options['repo-host-type'] = { ...hostType, allowed: ['ssh'] };
+      expect(refusal('ssh-pg1', '2.45')).toMatch(
+        /^repo\.transport: host ssh-pg1 runs pgBackRest 2\.45: by the option list of 2\.45, repo1-host-type must be .*"ssh".*, got "tls" \(pgBackRest 2\.55 takes it\) \| Upgrade pgBackRest on ssh-pg1, or set repo\.transport = "ssh"/,
+      );
+    } finally {
+      oldest.options['tls-server-address'] = server;
+      oldest.options['repo-host-type'] = hostType;
+    }
   });
 });
