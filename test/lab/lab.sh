@@ -551,7 +551,9 @@ start_aws() {
   make_sts_certificate
   install -d -m 0700 "$dir/credentials"
   # The metadata service's address: pgBackRest's is fixed. Added to lo only while the lab is up.
-  ip -o addr show dev lo | grep -q " $IMDS_ADDRESS/" || ip addr add "$IMDS_ADDRESS/32" dev lo
+  # The listing first, then the match: `ip … | grep -q` under pipefail fails when grep's early
+  # exit cuts ip off (SIGPIPE), and then adding the address again stops `up`.
+  imds_on_lo || ip addr add "$IMDS_ADDRESS/32" dev lo
   pid=$(cat "$dir/imds.pid" 2>/dev/null || true)
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
     setsid node "$HERE/imds-server.mjs" --address "$IMDS_ADDRESS" --port 80 --role "$LAB_ROLE" \
@@ -569,6 +571,12 @@ start_aws() {
   fi
 }
 
+imds_on_lo() {
+  local addresses
+  addresses=$(ip -o addr show dev lo)
+  [[ "$addresses" == *" $IMDS_ADDRESS/"* ]]
+}
+
 stop_aws() {
   local pid
   for name in imds sts; do
@@ -576,7 +584,7 @@ stop_aws() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
     rm -f "$STATE/aws/$name.pid"
   done
-  ip -o addr show dev lo | grep -q " $IMDS_ADDRESS/" && ip addr del "$IMDS_ADDRESS/32" dev lo || true
+  if imds_on_lo; then ip addr del "$IMDS_ADDRESS/32" dev lo || true; fi
 }
 
 # ---- the Azure Blob server (Azurite) ----
