@@ -23,7 +23,9 @@ import {
 } from '../support/recovery.js';
 
 const TRIXIE = `${FIXTURES}lab/trixie.toml`;
-const SSH = `${FIXTURES}lab/ssh.toml`;
+// The 2.45 side of the mixed fleet and the upgrade's old server: the multi scenario's, a
+// lane of its own beside the ssh and s3 scenarios (docs/lab.md, Lanes).
+const MULTI = `${FIXTURES}lab/multi.toml`;
 const STANZA = 'pgedge-trixie-1';
 
 describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
@@ -63,13 +65,13 @@ describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
   }, 600_000);
 
   it('a mixed fleet, pgBackRest 2.45 beside 2.55: one apply, then both in sync in one plan', async () => {
-    // The ssh scenario as it comes, whatever other suites left on it.
-    await resetScenario('ssh');
-    expect(await sh('ssh-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.45/);
+    // The multi scenario as it comes, whatever other suites left on it.
+    await resetScenario('multi');
+    expect(await sh('multi-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.45/);
     expect(await sh('trixie-pg1', 'pgbackrest version')).toMatch(/^pgBackRest 2\.55\./);
-    const apply = await bsync(['apply', '-c', SSH, '-c', TRIXIE, '--yes', '--allow-restart']);
+    const apply = await bsync(['apply', '-c', MULTI, '-c', TRIXIE, '--yes', '--allow-restart']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
-    const plan = await bsync(['plan', '-c', SSH, '-c', TRIXIE, '--detailed-exitcode']);
+    const plan = await bsync(['plan', '-c', MULTI, '-c', TRIXIE, '--detailed-exitcode']);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout + plan.stderr).toMatch(/Fleet: 2 clusters, 0 with changes/);
   }, 600_000);
@@ -108,23 +110,23 @@ pg_port = 5432
 
   beforeAll(async () => {
     await upTrixie();
-    await resetScenario('s3');
+    await resetScenario('multi');
     await resetScenario('trixie');
   }, 600_000);
 
   it('plans stanza-upgrade naming both databases; after apply, check passes and a full backup of 17 exists beside the 15 one', async () => {
     // The old generation: PostgreSQL 15 on Debian 12 (pgBackRest 2.45), its stanza in the bucket.
-    const old = upgradeConfig('s3-pg1', '127.0.1.21', 15);
+    const old = upgradeConfig('multi-pg1', '127.0.1.61', 15);
     await converge(old);
-    await psql('s3-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
-    await psql('s3-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
-    const written = await checksum('s3-pg1');
-    const before = await infoOn('s3-pg1');
+    await psql('multi-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
+    await psql('multi-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
+    const written = await checksum('multi-pg1');
+    const before = await infoOn('multi-pg1');
     expect(before.db.map((db: { version: string }) => db.version)).toEqual(['15']);
 
     // The upgrade as docs/recovery.md describes it: a dump of the old server restored into
     // the new one (Debian 13, PostgreSQL 17, pgBackRest 2.55), the old one stopped.
-    const dump = await sh('s3-pg1', 'cd / && runuser -u postgres -- pg_dump -Fp --no-owner postgres');
+    const dump = await sh('multi-pg1', 'cd / && runuser -u postgres -- pg_dump -Fp --no-owner postgres');
     // On stdin: a dump is larger than a command line may be.
     const restored = await sshRun(
       'trixie-pg1',
@@ -133,7 +135,7 @@ pg_port = 5432
     );
     expect(restored.code, restored.stderr).toBe(0);
     expect(await checksum('trixie-pg1')).toBe(written);
-    await sh('s3-pg1', 'pg_ctlcluster 15 main stop');
+    await sh('multi-pg1', 'pg_ctlcluster 15 main stop');
 
     const upgraded = upgradeConfig('trixie-pg1', '127.0.1.91', 17);
     // The new server has no pgbackrest.conf yet, so it cannot ask the bucket: the first

@@ -743,10 +743,10 @@ cmd_reset() {
   done < <(hosts_of "$scenario")
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
   # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
-  # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade: /upgrade).
+  # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade, from multi-pg1: /upgrade).
   # s3-keyless.test's prefixes: /keyless-auto, /keyless-web-id, /keyless-kms.
-  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE/s3/data/bsync-lab/upgrade" "$STATE"/s3/data/bsync-lab/keyless-*; fi
-  if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi"; fi
+  if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE"/s3/data/bsync-lab/keyless-*; fi
+  if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi" "$STATE/s3/data/bsync-lab/upgrade"; fi
   # ha.test's cluster with an s3 repository: /ha.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   # Azurite keeps blobs in its own database: a new one, and the container made again.
