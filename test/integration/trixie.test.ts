@@ -2,7 +2,9 @@
 // acceptance story on a real second version of both, a point-in-time recovery there, and
 // a mixed fleet (2.45 and 2.55 side by side) planned and kept in sync in one run, and a
 // major upgrade (PostgreSQL 15 on Debian 12 to 17 on Debian 13, by dump and restore, one
-// stanza in one bucket) through stanza-upgrade.
+// stanza in one bucket) through stanza-upgrade; bsync's measured defaults on a stanza
+// whose backups predate them; and backup_from = "prefer" (2.55 has it) with a streaming
+// standby that answers, then one that does not.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +19,12 @@ import {
   expectNoChanges,
   expectRestored,
   psql,
+  expectStreaming,
   restore,
+  standbyReads,
   timeline,
   twoBatches,
+  wipeForStandby,
 } from '../support/recovery.js';
 
 const TRIXIE = `${FIXTURES}lab/trixie.toml`;
@@ -210,5 +215,56 @@ describe("bsync's measured defaults (zst, bundles, block incremental) on a stanz
     expect(run.stdout).toContain(`from backup ${backups.at(-1)!.label}`);
     await expectRestored('trixie-pg1', run, first, before, STANZA);
     await expectNoChanges(TRIXIE);
+  }, 600_000);
+});
+
+describe('backup_from = "prefer" on pgBackRest 2.55, with a real standby and without one', () => {
+  /** trixie.toml with trixie-pg2 in zone 1 (its data directory named: it is wiped first), and backup_from. */
+  const withStandby = (backupFrom?: string) => {
+    const file = join(tmpdir(), `bsync-trixie-${backupFrom ?? 'two'}.toml`);
+    let text = readFileSync(TRIXIE, 'utf8').replace(
+      '[[host]]\nname = "trixie-backup1"',
+      '[[host]]\nname = "trixie-pg2"\naddress = "127.0.1.92"\nrole = "postgres"\nzone = 1\npg_data = "/var/lib/postgresql/17/main"\n\n[[host]]\nname = "trixie-backup1"',
+    );
+    if (backupFrom) text = text.replace('pg_version = 17\n', `pg_version = 17\nbackup_from = "${backupFrom}"\n`);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  beforeAll(async () => {
+    await upTrixie();
+    await resetScenario('trixie');
+    await converge(TRIXIE);
+    await converge(withStandby());
+    await wipeForStandby('trixie-pg1', 'trixie-pg2', 17);
+    const run = await restore(withStandby(), '--host', 'trixie-pg2', '--standby', '--yes');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await expectStreaming('trixie-pg1', 'trixie-pg2');
+  }, 900_000);
+
+  it('writes backup-standby=prefer on the backup host; an incr reads the standby while it answers, and the primary once it is down', async () => {
+    const config = withStandby('prefer');
+    await converge(config);
+    expect(await sh('trixie-backup1', 'cat /etc/pgbackrest/pgbackrest.conf')).toContain('backup-standby=prefer\n');
+    await expectNoChanges(config);
+    const backup = async () => {
+      const run = await bsync(['backup', '-c', config, '--type', 'incr']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    };
+    const before = await standbyReads('trixie-backup1', STANZA);
+    await backup();
+    expect(await standbyReads('trixie-backup1', STANZA)).toBe(before + 1);
+    // The standby stops: "prefer" falls back to the primary, where "standby" would fail.
+    await sh('trixie-pg2', 'pg_ctlcluster --skip-systemctl-redirect 17 main stop -m fast');
+    try {
+      await backup();
+      expect(await standbyReads('trixie-backup1', STANZA)).toBe(before + 1);
+      const info = JSON.parse(
+        await sh('trixie-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
+      );
+      expect(info[0].backup.map((entry: { type: string }) => entry.type).slice(-2)).toEqual(['incr', 'incr']);
+    } finally {
+      await sh('trixie-pg2', 'pg_ctlcluster --skip-systemctl-redirect 17 main start');
+    }
   }, 600_000);
 });

@@ -73,6 +73,7 @@ posix-pg2 127.0.1.72 postgres posix
 azure-pg1 127.0.1.81 postgres azure
 azure-pg2 127.0.1.82 postgres azure
 trixie-pg1 127.0.1.91 trixie-postgres trixie
+trixie-pg2 127.0.1.92 trixie-postgres trixie
 trixie-backup1 127.0.1.93 trixie-backup trixie
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "

@@ -20,7 +20,7 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   posix: { postgres: ['posix-pg1', 'posix-pg2'], backup: [] },
   azure: { postgres: ['azure-pg1', 'azure-pg2'], backup: [] },
   // Debian 13: PostgreSQL 17 and pgBackRest 2.55, from a root filesystem of their own.
-  trixie: { postgres: ['trixie-pg1'], backup: ['trixie-backup1'] },
+  trixie: { postgres: ['trixie-pg1', 'trixie-pg2'], backup: ['trixie-backup1'] },
 };
 
 /** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */

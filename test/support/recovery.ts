@@ -51,14 +51,14 @@ export async function twoBatches(host: string): Promise<{ target: string; first:
  * as an operator has it: the replication role on the primary, the standby's server stopped
  * and its data gone, where its primary is in its own configuration.
  */
-export async function wipeForStandby(primary: string, standby: string): Promise<void> {
+export async function wipeForStandby(primary: string, standby: string, major = 15): Promise<void> {
   await psql(
     primary,
     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator') THEN CREATE ROLE replicator REPLICATION LOGIN PASSWORD 'replica-secret'; END IF; END $$",
   );
   await sh(
     standby,
-    `pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast && rm -rf /var/lib/postgresql/15/main/* && printf '%s\\n' "primary_conninfo = 'host=${primary} port=5432 user=replicator password=replica-secret application_name=${standby}'" > /etc/postgresql/15/main/conf.d/standby.conf`,
+    `pg_ctlcluster --skip-systemctl-redirect ${major} main stop -m fast && rm -rf /var/lib/postgresql/${major}/main/* && printf '%s\\n' "primary_conninfo = 'host=${primary} port=5432 user=replicator password=replica-secret application_name=${standby}'" > /etc/postgresql/${major}/main/conf.d/standby.conf`,
   );
 }
 
