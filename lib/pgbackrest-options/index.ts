@@ -99,9 +99,12 @@ export function commandNames(): string[] {
   return [...names].sort();
 }
 
-/** The dependency pgBackRest's option table records for an option, from the newest release that records one. */
+/**
+ * The dependency pgBackRest records for an option: that of the newest release whose list has
+ * it (every list holds its own release's rules; no release's rules stand in for another's).
+ */
 export function dependOf(name: string): NonNullable<OptionInfo['depend']> | undefined {
-  return optionInfos(name).find((info) => info.depend)?.depend;
+  return [...RELEASES].reverse().find((release) => release.options[name])?.options[name].depend;
 }
 
 /** Names to suggest for a misspelt key: indexed options as their repo1-/pg1- form. */

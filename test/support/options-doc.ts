@@ -6,7 +6,7 @@
 //   npm run docs:options          rewrites the part of docs/config.md between the markers
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RELEASES } from '../../lib/pgbackrest-options/index.js';
+import { dependOf, RELEASES } from '../../lib/pgbackrest-options/index.js';
 import type { OptionInfo } from '../../lib/pgbackrest-options/types.js';
 
 export const DOC = fileURLToPath(new URL('../../docs/config.md', import.meta.url));
@@ -65,7 +65,8 @@ export function optionsTable(): string {
       return changed(older, own).join('; ');
     });
     const betaIn = having.filter((release) => release.options[name].beta).map((release) => release.version);
-    const depend = infos.find((info) => info.depend)?.depend;
+    // The rule bsync checks: that of the newest list that has the option.
+    const depend = dependOf(name);
     const dependInfo = depend ? RELEASES.map((release) => release.options[depend.option]).find(Boolean) : undefined;
     const dependName = depend && dependInfo ? confName(depend.option, dependInfo) : depend?.option;
     const rules = [

@@ -22,18 +22,57 @@
 //
 //   npm run pgbackrest-options -- --rules-only /tmp/config.yaml lib/pgbackrest-options/options-2.45.json
 //
+// --rules-from-binary LIST [PROVENANCE]: the rules (`depend`, `beta`) asked of a pgBackRest
+// binary itself, for a release whose config.yaml is not at hand. An option given on the command
+// line whose rule fails is an error naming the other option and its values (`option
+// 'repo2-storage-tag' not valid without option 'repo2-type' in ('azure', 'gcs', 's3')`), and a
+// beta option one naming `beta`. So each option is run alone (with the representative command
+// of those that read it), then beside each other option set off its default (a rule its default
+// meets shows only then: archive-copy needs archive-check, true by default); an error on an
+// option the probe set itself is met and the question asked again. A rule seen with some of the
+// commands that read the option and not others is a command's rule, which --rules-only does not
+// write either. Checked on 2.45: it gives 2.45's config.yaml rules but for what it cannot see:
+//   - secure options (repo-cipher-pass, repo-s3-key, ...): pgBackRest refuses them on the command line;
+//   - rules needing only pg-path (pg-port, pg-user, pg-database, pg-socket-path): the probe's
+//     config sets pg1-path, which every command that reads them needs;
+//   - pg-local/repo-local (pg-host, repo-host, pg-host-type, repo-host-type): internal options;
+//   - commands' rules that every command reading the option has (archive-copy: backup's;
+//     spool-path: archive-get's and archive-push's): written as the option's;
+//   - tls-server-*: read only by `server`, which is not run.
+// An option whose rule needs a beta option is refused for that one's beta first, and is
+// written beta (2.45's repo-block-size-map needs repo-block: both beta in config.yaml).
+// What it cannot see gets no rule; the list's `later` part (options the binary lacks) is left as it is.
+//
+//   PGBACKREST=/tmp/x/usr/bin/pgbackrest npm run pgbackrest-options -- --rules-from-binary \
+//     lib/pgbackrest-options/options-2.55.json "Debian trixie pgbackrest_2.55.1-1_amd64.deb, SHA256 ..."
+//
+// Two pgBackRest processes at a time; 2.55.1 took 18 minutes on 2 busy cores (each refusal
+// costs it 0.15 s), 2.45 under 4. PROVENANCE goes into the list's `source`.
+//
+// It must touch no real PostgreSQL or repository, whatever an option sends pgBackRest to do:
+// its own config in a scratch folder (never /etc/pgbackrest), repositories and paths there
+// (a path option is never given its default: repo-path's is the real repository), object
+// stores and hosts at 127.0.0.1 port 1, cmd-ssh /bin/false, pg1 at a missing socket, stop
+// files for every stanza (commands that get past the options refuse to run), as `nobody` when
+// run as root, and never the `server` (it would listen), `start` (it removes the stop file),
+// `help` or `version` commands.
+//
 // Newer config.yaml files write some things differently, read here as the older ones mean them:
 // `default-type: literal|dynamic` (C text or argv[0], no default bsync can compare), defaults
 // and ranges that depend on another option's value (a list of `value: ...` maps; left out,
 // pgBackRest checks them), times with units (`1m`, `100ms`: turned into seconds, as older
 // tables write them) and `bool-like` (a string option that also takes y/n).
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { OptionData, OptionInfo } from '../../lib/pgbackrest-options/types.js';
 
 type YamlOption = Record<string, unknown>;
+/** The rules between options of one option, as a list writes them. */
+type Finding = Pick<OptionInfo, 'depend' | 'beta'>;
 
 const [command, ...commandArgs] = (process.env.PGBACKREST ?? 'pgbackrest').split(/\s+/).filter(Boolean);
 const pgbackrest = (...args: string[]) => execFileSync(command, [...commandArgs, ...args], { encoding: 'utf8' });
@@ -82,26 +121,38 @@ function dependOf(table: Record<string, YamlOption>, option: YamlOption): Option
 }
 
 /** The rules between options (depend, beta) of an option's definition, for its OptionInfo. */
-function rulesOf(table: Record<string, YamlOption>, option: YamlOption): Pick<OptionInfo, 'depend' | 'beta'> {
+function rulesOf(table: Record<string, YamlOption>, option: YamlOption): Finding {
   const depend = dependOf(table, option);
   return { ...(depend ? { depend } : {}), ...(option.beta === true ? { beta: true } : {}) };
 }
 
-/** --rules-only: `depend` and `beta` of every option of an existing list, from config.yaml; nothing else changes. */
-function rulesOnly(table: Record<string, YamlOption>, yamlPath: string, listPath: string): void {
+/**
+ * Writes `depend` and `beta` of every option of an existing list from `rulesFor` (nothing for
+ * undefined), in the order the list writes them; nothing else changes but `source`, when given.
+ */
+function writeRules(listPath: string, rulesFor: (name: string) => Finding | undefined, source?: string): void {
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const withRules = (part: Record<string, OptionInfo>) =>
     Object.fromEntries(
       Object.entries(part).map(([name, info]) => {
         const { commands, depend: _depend, beta: _beta, ...rest } = info;
-        const rules = table[name] ? rulesOf(table, resolved(table, name)) : {};
-        return [name, { ...rest, ...rules, commands }];
+        return [name, { ...rest, ...rulesFor(name), commands }];
       }),
     );
-  const updated: OptionData = { ...data, options: withRules(data.options), later: withRules(data.later) };
+  const updated: OptionData = {
+    ...data,
+    ...(source ? { source } : {}),
+    options: withRules(data.options),
+    later: withRules(data.later),
+  };
   writeFileSync(listPath, `${JSON.stringify(updated, null, 2)}\n`);
   const count = Object.values(updated.options).filter((info) => info.depend || info.beta).length;
-  console.log(`${listPath}: depend or beta for ${count} options, from ${yamlPath}`);
+  console.log(`${listPath}: depend or beta for ${count} options`);
+}
+
+/** --rules-only: `depend` and `beta` of every option of an existing list, from config.yaml; nothing else changes. */
+function rulesOnly(table: Record<string, YamlOption>, listPath: string): void {
+  writeRules(listPath, (name) => (table[name] ? rulesOf(table, resolved(table, name)) : undefined));
 }
 
 /** Every option `pgbackrest help COMMAND` lists, with the commands that list it. */
@@ -118,6 +169,234 @@ function helpOptions(): Map<string, string[]> {
   return options;
 }
 
+// --rules-from-binary (see the header): nothing it runs may reach a real PostgreSQL or
+// repository, whatever an option sends pgBackRest to do.
+const PROBE_SKIPPED = new Set([
+  'server', // it would listen for connections
+  'start', // it removes the stop file that keeps the other commands from doing anything
+  'stop', // it only writes one
+  'help', // these two read no options
+  'version',
+]);
+/** The commands tried first for an option: they read many options and stop early. */
+const PROBE_FIRST = ['info', 'repo-ls', 'check', 'expire', 'verify', 'backup', 'restore'];
+const rank = (cmd: string) => (PROBE_FIRST.includes(cmd) ? PROBE_FIRST.indexOf(cmd) : PROBE_FIRST.length);
+/** Values of backup's and restore's command-line `type`, which the lists give no allowed values for. */
+const TYPES = ['default', 'immediate', 'lsn', 'name', 'preserve', 'standby', 'time', 'xid', 'full', 'diff', 'incr'];
+const RULE_ERROR = /option '([^']+)' not valid without option '([^']+)'(?: = '([^']*)'| in \(([^)]*)\))?/;
+const BETA_ERROR = /option '([^']+)' is not valid without option 'beta'/;
+
+/**
+ * The probe's pgbackrest.conf, in a scratch folder (passed with --config: /etc/pgbackrest is
+ * never read): repositories there, repo2 with every object store and sftp setting at
+ * 127.0.0.1 port 1 (nothing listens), cmd-ssh /bin/false (no remote host is reached), pg1 at a
+ * missing socket and port 1 (no PostgreSQL is reached). An older release warns about the lines
+ * of options it lacks, and runs.
+ */
+function probeConfig(scratch: string, ioTimeout: string): string {
+  const global = [
+    ...[`log-path=${scratch}/log`, `lock-path=${scratch}/lock`, `spool-path=${scratch}/spool`, 'log-level-file=off'],
+    ...['cmd-ssh=/bin/false', 'db-timeout=1', 'protocol-timeout=2', `io-timeout=${ioTimeout}`],
+    ...['tls-server-address=127.0.0.1', 'tls-server-port=1', 'annotation=a=b', `repo1-path=${scratch}/repo1`],
+    ...[`path=${scratch}/repo2`, 'cipher-pass=x', `host-cert-file=${scratch}/c`, `host-key-file=${scratch}/k`]
+      .concat(['storage-host=127.0.0.1', 'storage-port=1', 's3-bucket=b', 's3-endpoint=127.0.0.1', 's3-region=r'])
+      .concat(['s3-key=k', 's3-key-secret=s', 'azure-account=a', 'azure-container=c', 'azure-key=aGVsbG8='])
+      .concat(['gcs-bucket=b', 'gcs-endpoint=127.0.0.1:1', `gcs-key=${scratch}/k`, 'sftp-host=127.0.0.1'])
+      .concat([
+        'sftp-host-port=1',
+        'sftp-host-user=u',
+        `sftp-private-key-file=${scratch}/k`,
+        'sftp-host-key-hash-type=sha1',
+      ])
+      .map((line) => `repo2-${line}`),
+  ];
+  const stanza = [`pg1-path=${scratch}/pg`, `pg1-socket-path=${scratch}/nosock`, 'pg1-port=1'];
+  return `[global]\n${global.join('\n')}\n\n[s]\n${stanza.join('\n')}\n`;
+}
+
+/** The rules the binary itself enforces, for every option of the list it can observe. */
+async function probeRules(options: Record<string, OptionInfo>): Promise<Map<string, Finding>> {
+  const scratch = mkdtempSync(join(tmpdir(), 'bsync-rules-'));
+  for (const folder of ['log', 'spool', 'repo1', 'repo2', 'pg', 'lock']) mkdirSync(join(scratch, folder));
+  // Stop files: a command that gets past its options refuses to run. The lock folder is sticky,
+  // so `nobody` cannot remove them.
+  for (const stop of ['s.stop', 'all.stop']) writeFileSync(join(scratch, 'lock', stop), '');
+  chmodSync(scratch, 0o755);
+  for (const folder of ['log', 'spool', 'repo1', 'repo2', 'pg']) chmodSync(join(scratch, folder), 0o777);
+  chmodSync(join(scratch, 'lock'), 0o1777);
+  // As root, run as nobody: it cannot write anything of the host's.
+  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
+  const [program, ...programArgs] = [...asNobody, command, ...commandArgs];
+  const run = (cmd: string, args: string[]) =>
+    new Promise<string>((resolve) => {
+      const fixed = [`--config=${scratch}/pgbackrest.conf`, '--log-level-console=error', '--log-level-stderr=off'];
+      const stanza = options.stanza?.commands.includes(cmd) ? ['--stanza=s'] : [];
+      const set = cmd === 'annotate' ? ['--set=20250101-000000F'] : [];
+      execFile(
+        program,
+        [...programArgs, ...fixed, ...stanza, ...set, ...args, cmd],
+        // Past its options a command is no use here (io-timeout 0.1 s ends most soon).
+        { cwd: scratch, timeout: 2000, killSignal: 'SIGKILL' },
+        (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
+      );
+    });
+
+  // The probe's own config must be taken, or every answer is that error. A short io-timeout
+  // ends a command that got past its options soon: 2.55 writes it 100ms, 2.45 0.1.
+  for (const ioTimeout of ['0.1', '100ms']) {
+    writeFileSync(join(scratch, 'pgbackrest.conf'), probeConfig(scratch, ioTimeout));
+    const plain = await run('info', []);
+    if (!/ERROR: \[03[0-9]\]/.test(plain)) break;
+    if (ioTimeout === '100ms') throw new Error(`pgbackrest refuses the probe's config: ${plain}`);
+  }
+
+  const unindexed = (key: string) => key.replace(/^(repo|pg)[0-9]+-/, '$1-');
+  // repoN- options as repo2 (the config's object-store repository), pgN- as pg1.
+  const keyOf = (name: string) => {
+    const index = options[name]?.index;
+    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
+  };
+  const flag = (key: string, value: string) =>
+    options[unindexed(key)]?.type !== 'boolean' ? `--${key}=${value}` : value === 'false' ? `--no-${key}` : `--${key}`;
+  /** A value the option takes; a path is always one in the scratch folder (repo-path's default is the real repository). */
+  const sample = (name: string): string => {
+    const info = options[name];
+    if (!info || info.type === 'boolean') return 'true';
+    if (info.allowed) return info.default ?? info.allowed[0];
+    if (info.type === 'path') return `${scratch}/p`;
+    if (info.default !== undefined && !['string', 'time'].includes(info.type)) return info.default;
+    return { integer: String(info.min ?? 1), size: '1MiB', time: '1', hash: 'a=b' }[info.type] ?? 'x';
+  };
+  /** The rule a RULE_ERROR names: booleans are written without values (`no-` for false). */
+  const ruleIn = (match: RegExpExecArray) => {
+    const key = match[2].replace(/^no-/, '');
+    const option = unindexed(key);
+    const list =
+      options[option]?.type === 'boolean'
+        ? [match[2].startsWith('no-') ? 'false' : 'true']
+        : match[3] !== undefined
+          ? [match[3]]
+          : match[4]?.split(',').map((value) => value.trim().replace(/^'|'$/g, ''));
+    return { key, depend: { option, ...(list ? { list } : {}) } };
+  };
+
+  /** Runs the option with `extra`; an error on an option the probe set is met and the run repeated. */
+  const ask = async (name: string, cmd: string, extra: string[]) => {
+    const args = [...extra];
+    for (let step = 0; step < 5; step += 1) {
+      const text = await run(cmd, [...args, flag(keyOf(name), sample(name))]);
+      const beta = BETA_ERROR.exec(text)?.[1];
+      if (beta) return { beta };
+      const match = RULE_ERROR.exec(text);
+      // Another error on the options (`annotate command requires option: set`) tells nothing.
+      if (!match) return { clear: !/ERROR: \[03[0-9]\]/.test(text) };
+      const rule = ruleIn(match);
+      if (match[1] === keyOf(name)) return { rule };
+      if (!options[rule.depend.option]) return {};
+      args.push(flag(rule.key, rule.depend.list?.[0] ?? sample(rule.depend.option)));
+    }
+    return {};
+  };
+
+  /** The option's rule with `extra` set, and whether it is beta once the rule is met. */
+  const probe = async (name: string, cmd: string, extra: string[]): Promise<Finding> => {
+    const found = await ask(name, cmd, extra);
+    if (!found.rule) return found.beta === keyOf(name) ? { beta: true } : {};
+    const { key } = found.rule;
+    let { depend } = found.rule;
+    // `not valid without option 'repo2-s3-key-type'` (no values): that option was unset, its
+    // own rule failing; set it to each of its values to see those the rule wants.
+    for (const value of depend.list ? [] : (options[depend.option]?.allowed ?? [])) {
+      const again = await ask(name, cmd, [...extra, flag(key, value)]);
+      if (again.rule?.depend.list) {
+        depend = again.rule.depend;
+        break;
+      }
+    }
+    // 2.45's beta repo-block says so only once its rule is met; repo-block-size-map, beta too,
+    // is refused for repo-block's beta first: refused without beta either way, so beta.
+    const met = await ask(name, cmd, [...extra, flag(key, depend.list?.[0] ?? sample(depend.option))]);
+    return { depend, ...(met.beta === keyOf(name) || met.beta === key ? { beta: true as const } : {}) };
+  };
+
+  /** The other options off their defaults that the command reads, each with its name. */
+  const toggles = (name: string, cmd: string) =>
+    Object.entries(options)
+      .filter(([other, info]) => other !== name && !info.secure && info.commands.includes(cmd))
+      .flatMap(([other, info]) => {
+        const values = info.type === 'boolean' ? ['true', 'false'] : (info.allowed ?? (other === 'type' ? TYPES : []));
+        return values
+          .filter((value) => value !== info.default)
+          .map((value) => ({ other, arg: flag(keyOf(other), value) }));
+      });
+
+  const explore = async (name: string): Promise<Finding | undefined> => {
+    const info = options[name];
+    const commands = info.commands.filter((cmd) => !PROBE_SKIPPED.has(cmd)).sort((a, b) => rank(a) - rank(b));
+    if (info.secure || commands.length === 0) return undefined;
+    let found = await probe(name, commands[0], []);
+    let via: { other: string; arg: string } | undefined;
+    for (const toggle of found.depend || found.beta ? [] : toggles(name, commands[0])) {
+      found = await probe(name, commands[0], [toggle.arg]);
+      if (found.depend || found.beta) {
+        via = toggle;
+        break;
+      }
+    }
+    if (!found.depend) return found;
+    // A rule some commands that read the option (and the option toggled) do not show is a command's.
+    for (const cmd of commands.slice(1).filter((cmd) => !via || options[via.other].commands.includes(cmd))) {
+      const there = await ask(name, cmd, via ? [via.arg] : []);
+      if (there.rule?.depend.option !== found.depend.option && (there.rule || there.clear)) {
+        console.log(`${name}: depends on ${found.depend.option} for ${commands[0]}, not for ${cmd}: a command's rule`);
+        return found.beta ? { beta: true } : {};
+      }
+    }
+    return found;
+  };
+
+  // Two at a time: each lane runs one pgBackRest after another.
+  const queue = Object.keys(options);
+  const rules = new Map<string, Finding>();
+  const lane = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const found = await explore(name);
+      if (found?.depend || found?.beta) console.log(`${name}: ${JSON.stringify(found)}`);
+      if (found) rules.set(name, found);
+      else console.log(`${name}: not observable (${options[name].secure ? 'secure' : 'no command the probe runs'})`);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  rmSync(scratch, { recursive: true, force: true });
+  return rules;
+}
+
+/** --rules-from-binary: `depend` and `beta` of every option of an existing list, asked of the binary. */
+async function rulesFromBinary(listPath: string | undefined, provenance: string | undefined): Promise<void> {
+  if (!listPath)
+    throw new Error(
+      'usage: tsx test/support/pgbackrest-options.ts --rules-from-binary options-<version>.json [PROVENANCE]',
+    );
+  const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
+  const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
+  if (!binary?.startsWith(`${data.version}.`) && binary !== data.version)
+    throw new Error(`${listPath} is pgBackRest ${data.version}'s list; PGBACKREST runs ${binary}`);
+  const started = Date.now();
+  const rules = await probeRules(data.options);
+  const made = `its rules (depend, beta) asked of pgBackRest ${binary}'s own binary${provenance ? ` (${provenance})` : ''} by test/support/pgbackrest-options.ts --rules-from-binary`;
+  // The binary knows nothing of `later` options: theirs stay as they are.
+  const kept = ({ depend, beta }: OptionInfo): Finding => ({
+    ...(depend ? { depend } : {}),
+    ...(beta ? { beta } : {}),
+  });
+  writeRules(
+    listPath,
+    (name) => (data.options[name] ? rules.get(name) : kept(data.later[name])),
+    `${data.source.split('; its rules')[0]}; ${made}`,
+  );
+  console.log(`asked in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 function main(): void {
   const rules = process.argv[2] === '--rules-only';
   const [yamlPath, listPath] = process.argv.slice(rules ? 3 : 2);
@@ -132,7 +411,7 @@ function main(): void {
     }
   ).option;
   if (rules) {
-    rulesOnly(table, yamlPath, listPath);
+    rulesOnly(table, listPath);
     return;
   }
   const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
@@ -201,4 +480,5 @@ function main(): void {
   );
 }
 
-main();
+if (process.argv[2] === '--rules-from-binary') await rulesFromBinary(process.argv[3], process.argv[4]);
+else main();

@@ -81,7 +81,7 @@ describe('the tables', () => {
 });
 
 describe('the rules between options (depend, beta)', () => {
-  it("2.45's list has them from 2.45's own config.yaml; 2.55's has none yet, so the newest list that has one speaks", () => {
+  it("2.45's list has them from 2.45's own config.yaml", () => {
     expect(v2_45.options['repo-block']).toMatchObject({
       depend: { option: 'repo-bundle', list: ['true'] },
       beta: true,
@@ -89,8 +89,36 @@ describe('the rules between options (depend, beta)', () => {
     expect(v2_45.options['repo-hardlink'].depend).toEqual({ option: 'repo-bundle', list: ['false'] });
     expect(v2_45.options['repo-storage-tag']).toBeUndefined();
     expect(v2_45.options['repo-host-cert-file'].depend).toEqual({ option: 'repo-host-type', list: ['tls'] });
-    expect(Object.values(v2_55.options).some((info) => info.depend || info.beta)).toBe(false);
+  });
+
+  it("2.55's list has them asked of the 2.55.1 binary: block incremental is no beta there, 2.55's new options have rules", () => {
+    expect(v2_55.source).toContain("its rules (depend, beta) asked of pgBackRest 2.55.1's own binary");
+    expect(v2_55.source).toContain('4143a01dba71c12aab93e67b012b5cb93ec9f80e408080ddbde6261115da381d');
+    expect(v2_55.options['repo-block'].depend).toEqual({ option: 'repo-bundle', list: ['true'] });
+    expect(v2_55.options['repo-block'].beta).toBeUndefined();
+    expect(Object.values(v2_55.options).some((info) => info.beta)).toBe(false);
+    expect(v2_55.options['repo-storage-tag'].depend).toEqual({ option: 'repo-type', list: ['azure', 'gcs', 's3'] });
+    expect(v2_55.options['repo-s3-requester-pays'].depend).toEqual({ option: 'repo-type', list: ['s3'] });
+    expect(v2_55.options['repo-sftp-host'].depend).toEqual({ option: 'repo-type', list: ['sftp'] });
+    // Every rule 2.55's list records for an option 2.45's has is 2.45's, but for two that
+    // 2.45's config.yaml gives each command that reads them: the binary cannot tell.
+    const commandRules = ['archive-copy', 'spool-path'];
+    expect(commandRules.map((name) => [v2_45.options[name].depend, v2_55.options[name].depend?.option])).toEqual([
+      [undefined, 'archive-check'],
+      [undefined, 'archive-async'],
+    ]);
+    const shared = Object.keys(v2_55.options).filter(
+      (name) => v2_45.options[name] && v2_55.options[name].depend && !commandRules.includes(name),
+    );
+    expect(shared.length).toBeGreaterThan(50);
+    for (const name of shared) expect([name, v2_55.options[name].depend]).toEqual([name, v2_45.options[name].depend]);
+  });
+
+  it('the rule bsync checks is that of the newest list that has the option', () => {
+    expect(dependOf('repo-storage-tag')).toEqual({ option: 'repo-type', list: ['azure', 'gcs', 's3'] });
     expect(dependOf('repo-block')).toEqual({ option: 'repo-bundle', list: ['true'] });
+    // Only 2.45 lists it: 2.45's rule.
+    expect(dependOf('repo-block-size-map')).toEqual({ option: 'repo-block', list: ['true'] });
     expect(dependOf('process-max')).toBeUndefined();
   });
 

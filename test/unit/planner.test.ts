@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { BsyncError } from '../../lib/errors.js';
+import { BsyncError, ConfigError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { bigIdsAsText, parseInfo } from '../../lib/facts/repo.js';
 import { buildPlan } from '../../lib/plan/build.js';
@@ -264,14 +264,28 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
       /pgbackrest\.global\.archive-async: host ssh-backup2 runs pgBackRest 2\.40: that is older than 2\.45/,
     );
 
-    const newer = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nrepo1-storage-tag = { team = "db" }\n');
+    const newer = inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\npage-header-check = false\n');
     expect(() => plan(newer, facts('converged'))).toThrow(
-      /^pgbackrest\.global\.repo1-storage-tag: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have repo-storage-tag \(pgBackRest 2\.55 has it\)$/,
+      /^pgbackrest\.global\.page-header-check: host ssh-pg1 runs pgBackRest 2\.45: 2\.45 does not have page-header-check \(pgBackRest 2\.55 has it\)$/,
     );
     expect(() => plan(newer, at(facts('converged'), '2.55.1'))).not.toThrow();
     // Between the tables: judged by the older one, which does not have it.
     expect(() => plan(newer, at(facts('converged'), '2.50'))).toThrow(
-      "runs pgBackRest 2.50: bsync's newest option list up to 2.50 is 2.45's, which does not have repo-storage-tag (pgBackRest 2.55 has it)",
+      "runs pgBackRest 2.50: bsync's newest option list up to 2.50 is 2.45's, which does not have page-header-check (pgBackRest 2.55 has it)",
+    );
+  });
+
+  it("repo1-storage-tag on a repository that is no object store is refused, by 2.55's own rule", () => {
+    // pgBackRest 2.55.1 reads repoN-storage-tag only for repoN-type azure, gcs or s3, and
+    // ignores the line otherwise; ssh.toml's repo1 is a posix folder on its backup host.
+    const tagged = () =>
+      plan(
+        inventory(CIPHER, 'ssh.toml', '\n[pgbackrest.global]\nrepo1-storage-tag = { team = "db" }\n'),
+        at(facts('converged'), '2.55.1'),
+      );
+    expect(tagged).toThrow(ConfigError);
+    expect(tagged).toThrow(
+      'pgbackrest.global.repo1-storage-tag: pgBackRest ignores it unless repo1-type is azure or gcs or s3 (its option table: repo-storage-tag depends on repo-type), and repo1-type is posix here (what bsync writes)',
     );
   });
 
