@@ -159,9 +159,16 @@ lab_hosts_block() { # [private]: a lab host's own /etc/hosts, which also sends s
   echo "$HOSTS_END"
 }
 
+# Rewritten only when the block changes, and then renamed into place: suites of the other
+# lane resolve lab names through it while `up scale` or `up trixie` runs.
 write_machine_hosts() {
-  remove_machine_hosts
-  lab_hosts_block >> /etc/hosts
+  local wanted
+  wanted="$(sed "/^$HOSTS_BEGIN\$/,/^$HOSTS_END\$/d" /etc/hosts)
+$(lab_hosts_block)"
+  [ "$wanted" = "$(cat /etc/hosts)" ] && return 0
+  printf '%s\n' "$wanted" > /etc/hosts.bsync-lab
+  chmod --reference=/etc/hosts /etc/hosts.bsync-lab
+  mv /etc/hosts.bsync-lab /etc/hosts
 }
 
 remove_machine_hosts() {
@@ -683,10 +690,18 @@ bring_up_host() { # name address kind
   if [ "$kind" = rocky-postgres ]; then start_rocky_postgres "$name" "$address"; fi
 }
 
-cmd_up() {
-  require_root
-  local which=${1:-default}
-  [ "$which" = default ] || [ "$which" = scale ] || [ "$which" = trixie ] || die "up takes no scenario, or scale, or trixie"
+# What every scenario shares (packages, secrets, the machine's /etc/hosts, the servers and
+# known_hosts) changes in one lab.sh at a time: npm test runs two lanes of suites side by
+# side (test/support/lanes.ts), and either may reset a scenario or bring up scale or
+# trixie. A scenario's own hosts come up and go outside the lock, so one lane's `up scale`
+# does not hold up the other's `reset ssh`. flock -o: the lock stays the waiting flock's,
+# not inherited by the servers started under it.
+locked() { # function args...
+  if [ -n "${BSYNC_LAB_LOCKED:-}" ]; then "$@"; return; fi
+  BSYNC_LAB_LOCKED=1 flock -o "$STATE.lock" bash "$0" __locked "$@"
+}
+
+shared_services() {
   install_packages
   ensure_operator_files
   write_machine_hosts
@@ -695,6 +710,20 @@ cmd_up() {
   start_aws
   start_azure
   start_gcs
+}
+
+# Azurite keeps blobs in its own database: a new one, and the container made again.
+# gcs.toml's stanza lives on azure-pg1 too (repo-types.test.ts): its bucket is emptied with it.
+renew_azure_and_gcs() {
+  stop_azure; rm -rf "$STATE/azure/data"; start_azure
+  stop_gcs; rm -rf "$STATE/gcs/data"; start_gcs
+}
+
+cmd_up() {
+  require_root
+  local which=${1:-default}
+  [ "$which" = default ] || [ "$which" = scale ] || [ "$which" = trixie ] || die "up takes no scenario, or scale, or trixie"
+  locked shared_services
   local started=() jobs=()
   while read -r name address kind _; do
     if ! host_alive "$name"; then started+=("$name"); fi
@@ -703,7 +732,7 @@ cmd_up() {
   done < <(hosts_of "$which")
   wait_all "${jobs[@]}"
   for name in "${started[@]}"; do host_alive "$name" || die "$name did not come up"; done
-  write_known_hosts
+  locked write_known_hosts
   if [ "$which" = default ]; then
     if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
     apply_adopt_role
@@ -716,10 +745,15 @@ cmd_down() {
   if [ "${1:-}" = scale ]; then
     # Only the scale scenario's hosts: the machine gets its memory back, the rest stays up.
     hosts_of scale | while read -r name _ _ _; do stop_host "$name"; rm -rf "$(host_root "$name")"; done
-    [ -d "$STATE/ssh" ] && write_known_hosts
+    if [ -d "$STATE/ssh" ]; then locked write_known_hosts; fi
     log "down: the scale scenario is gone"
     return
   fi
+  locked down_everything
+  log "down: the lab is gone"
+}
+
+down_everything() {
   hosts_of all | while read -r name _ _ _; do stop_host "$name"; done
   stop_etcd
   stop_s3
@@ -728,7 +762,6 @@ cmd_down() {
   stop_gcs
   remove_machine_hosts
   rm -rf "$STATE"
-  log "down: the lab is gone"
 }
 
 cmd_reset() {
@@ -736,7 +769,7 @@ cmd_reset() {
   local scenario=${1:-}
   [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure, trixie or scale"
   # Secrets a newer lab.sh added (web_identity_token) are made here too; existing ones are kept.
-  ensure_operator_files
+  locked ensure_operator_files
   while read -r name _ _ _; do
     stop_host "$name"
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
@@ -750,11 +783,8 @@ cmd_reset() {
   if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi" "$STATE/s3/data/bsync-lab/upgrade"; fi
   # ha.test's cluster with an s3 repository: /ha.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
-  # Azurite keeps blobs in its own database: a new one, and the container made again.
   if [ "$scenario" = posix ]; then rm -rf "$STATE/shared/posix-repo"; fi
-  if [ "$scenario" = azure ]; then stop_azure; rm -rf "$STATE/azure/data"; start_azure; fi
-  # gcs.toml's stanza lives on azure-pg1 too (repo-types.test.ts): its bucket is emptied with it.
-  if [ "$scenario" = azure ]; then stop_gcs; rm -rf "$STATE/gcs/data"; start_gcs; fi
+  if [ "$scenario" = azure ]; then locked renew_azure_and_gcs; fi
   local jobs=()
   while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
   wait_all "${jobs[@]}"
@@ -789,18 +819,11 @@ cmd_status() {
   printf '%-14s %-11s %-14s %s\n' "$GCS_NAME" "$GCS_ADDRESS" gcs "$([ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "gcs (https :$GCS_PORT, metadata http :$GCS_METADATA_PORT)" || echo down)"
 }
 
-# up, down and reset one at a time: npm test runs two lanes of suites side by side
-# (test/support/lanes.ts), and each may reset its scenarios or bring up scale or trixie.
-# flock -o: the lock is the waiting flock's, not inherited by the servers and hosts started here.
-if [ -z "${BSYNC_LAB_LOCKED:-}" ] && [[ "${1:-}" =~ ^(up|down|reset)$ ]]; then
-  export BSYNC_LAB_LOCKED=1
-  exec flock -o "$STATE.lock" bash "$0" "$@"
-fi
-
 case "${1:-}" in
   up) shift; cmd_up "${1:-}" ;;
   down) shift; cmd_down "${1:-}" ;;
   status) cmd_status ;;
   reset) shift; cmd_reset "${1:-}" ;;
+  __locked) shift; "$@" ;;
   *) echo "usage: npm run lab -- up [scale] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|scale" >&2; exit 1 ;;
 esac
