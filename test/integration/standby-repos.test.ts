@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
 import {
-  checksum,
   converge,
   expectNoChanges,
+  expectReplayed,
   expectStreaming,
   psql,
   restore,
@@ -83,13 +83,7 @@ for (const zone of ZONES) {
       expect(await standbyReads(zone.primary, stanza)).toBe(before + 1);
       // The replica still streams what the primary writes after that backup.
       await psql(zone.primary, "INSERT INTO restore_probe SELECT g, 'later' FROM generate_series(2001, 2100) g");
-      const want = await checksum(zone.primary);
-      let seen = '';
-      for (let i = 0; i < 30 && seen !== want; i += 1) {
-        seen = await checksum(zone.standby);
-        if (seen !== want) await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      expect(seen).toBe(want);
+      await expectReplayed(zone.primary, zone.standby);
       await expectNoChanges(config);
     }, 600_000);
 

@@ -77,6 +77,17 @@ export async function expectStreaming(primary: string, standby: string): Promise
   expect(streaming, `${standby} streams from ${primary}`).toBe('1');
 }
 
+/** Waits up to 30 s for `standby` to hold what `primary` holds now (the table's checksum), and expects it does. */
+export async function expectReplayed(primary: string, standby: string): Promise<void> {
+  const want = await checksum(primary);
+  let seen = '';
+  for (let i = 0; i < 30 && seen !== want; i += 1) {
+    seen = await checksum(standby);
+    if (seen !== want) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  expect(seen, `${standby} replays ${primary}'s writes`).toBe(want);
+}
+
 /** How many backups of `stanza` run on `host` read a standby: pgBackRest logs the standby's replay then. */
 export async function standbyReads(host: string, stanza: string): Promise<number> {
   const log = `/var/log/pgbackrest/${stanza}-backup.log`;
