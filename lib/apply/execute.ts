@@ -8,6 +8,7 @@ import type { Change, Step, Template } from '../resources/types.js';
 import { localConnection } from '../transport/local.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
+import { printable } from '../printable.js';
 
 /** Asked to stop: no new action starts; running ones get until `abandon` resolves. */
 export interface ApplyStop {
@@ -59,7 +60,13 @@ async function runStep(
   }
   const captured = result.stdout.trim();
   if (step.secret) redactor.add(captured);
-  if (step.capture) own[step.capture] = captured;
+  if (!step.capture) return;
+  // Another host may receive it (a public key into authorized_keys): only as its grammar says.
+  if (!step.capture.grammar.test(captured))
+    throw new StepFailure(
+      `its output is not ${step.capture.grammar.expected}${step.secret ? '' : `: ${printable(JSON.stringify(captured.slice(0, 200)))}`}; nothing was passed on to other hosts`,
+    );
+  own[step.capture.output] = captured;
 }
 
 /** What a person needs from a failed command: pgBackRest's ERROR line when there is one, else its last lines. */

@@ -9,6 +9,7 @@ import { desiredHba } from '../resources/pg-hba.js';
 import { planRole } from '../resources/pg-role.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import { backupAddressSeenBy } from './archive-settings.js';
+import { serverFile } from './layout.js';
 import type { HostResources } from './builder.js';
 
 export function addBackupRole(
@@ -46,7 +47,9 @@ export function addBackupRole(
       undefined,
       pg.hbaFile,
       asAdoption(
-        planEditedFile(pg.hbaFile, pg.hbaContent, hba.template, [psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n')]),
+        planEditedFile(serverFile(host, pg, pg.hbaFile, 'pg_hba.conf'), pg.hbaContent, hba.template, [
+          psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n'),
+        ]),
         hba.adopted,
       ),
     );

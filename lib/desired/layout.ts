@@ -72,3 +72,33 @@ export function serverLayout(pg: PostgresFacts): ServerLayout {
     ...(pg.serviceUnit ? { serviceUnit: pg.serviceUnit } : {}),
   };
 }
+
+/**
+ * Where a server's own files may be for bsync to edit them as root would: postgresql-common's
+ * /etc/postgresql/MAJOR/CLUSTER/, or the data directory (initdb's, PGDG's and Patroni's
+ * layout). The server names its files itself, and whoever runs it as postgres can name any:
+ * a file elsewhere (/etc/shadow, root's authorized_keys) is refused, never written.
+ */
+export function serverFileProblem(pg: PostgresFacts, file: string, name: string): string | null {
+  const data = trimmed(pg.dataDirectory);
+  const debian = new RegExp(`^/etc/postgresql/${serverMajor(pg)}/[A-Za-z0-9._-]+/${name.replace('.', '\\.')}$`);
+  if (file === `${data}/${name}` || debian.test(file)) return null;
+  return `the server reports its ${name} at ${file}, which is neither in its data directory (${data}) nor postgresql-common's /etc/postgresql/${serverMajor(pg)}/CLUSTER/: bsync edits a server's files only where PostgreSQL's packages put them`;
+}
+
+/** A file that overrides a setting: beside postgresql.conf (its conf.d too) or in the data directory. */
+export function overrideFileProblem(pg: PostgresFacts, file: string): string | null {
+  const folders = [trimmed(pg.dataDirectory), pg.configFile.slice(0, pg.configFile.lastIndexOf('/'))];
+  if (folders.some((folder) => folder !== '' && file.startsWith(`${folder}/`))) return null;
+  return `the server reads a setting from ${file}, outside its data directory and its configuration folder: bsync edits no file there`;
+}
+
+/** The server's file, or a HostError that names the host and the path. */
+export function serverFile(host: HostSpec, pg: PostgresFacts, file: string, name: string): string {
+  const problem = serverFileProblem(pg, file, name);
+  if (problem)
+    throw new HostError(host.name, problem, {
+      hint: "Check who changed the server's config_file or hba_file setting (a postgres user can): move the file back to its packaged place, then plan again.",
+    });
+  return file;
+}

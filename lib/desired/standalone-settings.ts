@@ -15,7 +15,7 @@ import {
 } from '../resources/pg-settings.js';
 import { archiveSettings, type SettingsInEffect } from './archive-settings.js';
 import type { HostResources } from './builder.js';
-import { serverLayout } from './layout.js';
+import { overrideFileProblem, serverFile, serverLayout } from './layout.js';
 import type { Zone } from './zone.js';
 
 /** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
@@ -27,12 +27,13 @@ export function addStandaloneSettings(
 ): SettingsInEffect {
   const pg = hostFacts.postgres as PostgresFacts;
   const desired = archiveSettings(zone);
+  const configFile = serverFile(host, pg, pg.configFile, 'postgresql.conf');
   const pgConf = out.add(
     'postgresql_conf',
     undefined,
-    pg.configFile,
+    configFile,
     planEditedFile(
-      pg.configFile,
+      configFile,
       pg.configContent,
       [editPostgresqlConf(pg.configContent, desired)],
       [],
@@ -44,7 +45,7 @@ export function addStandaloneSettings(
       'setting_override',
       `${entry.name}@${entry.sourcefile}:${entry.sourceline}`,
       `${entry.sourcefile}:${entry.sourceline}`,
-      planOverride(entry, host.pgPort),
+      planOverride(entry, host.pgPort, overrideFileProblem(pg, entry.sourcefile)),
       [pgConf],
     ),
   );

@@ -15,6 +15,7 @@ import { repoProbe } from './repo.js';
 import { tlsServerProbe } from './tls-server.js';
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
+import { typedFacts } from './typed.js';
 import { usersProbe } from './users.js';
 import { readKnownVersion, rememberVersion } from './version-cache.js';
 
@@ -79,7 +80,7 @@ export function parseFactsOutput(output: string, ctx: ProbeContext, nonce: strin
       );
     }
   }
-  return facts;
+  return typedFacts(facts);
 }
 
 /**

@@ -5,6 +5,7 @@
 // resource's `value` output. Decided from the config only, so it needs no facts.
 import { join } from 'node:path';
 import { shq } from '../formats/shell.js';
+import { GENERATED_SECRET } from '../facts/grammar.js';
 import type { Change } from './types.js';
 
 /** Where the local copy of a stanza repository's passphrase lives: <stanza>.cipher_pass, <stanza>.repoN.cipher_pass for N > 1. */
@@ -54,6 +55,13 @@ export function planGeneratedPassphrase(
     action: 'create',
     reason: `no host of the stanza has a passphrase yet: a random one is generated and kept in ${keepAt} first`,
     fields: [{ name: 'value', after: '(sensitive)', sensitive: true }],
-    steps: [{ command: generatePassphraseCommand(keepAt), on: 'controller', capture: 'value', secret: true }],
+    steps: [
+      {
+        command: generatePassphraseCommand(keepAt),
+        on: 'controller',
+        capture: { output: 'value', grammar: GENERATED_SECRET },
+        secret: true,
+      },
+    ],
   };
 }

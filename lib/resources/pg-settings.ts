@@ -87,7 +87,10 @@ export function overridesOf(pg: PostgresFacts, desired: DesiredSettings): PgFile
   );
 }
 
-export function planOverride(entry: PgFileSetting, port: number): Change {
+/** The override commented out (or reset by ALTER SYSTEM); `refused` says why its file is not bsync's to edit. */
+export function planOverride(entry: PgFileSetting, port: number, refused: string | null = null): Change {
+  if (refused)
+    return { action: 'delete', conflict: refused, fields: [{ name: entry.name, before: entry.setting }], steps: [] };
   const isAuto = entry.sourcefile.endsWith('/postgresql.auto.conf');
   const step: Step = isAuto
     ? psqlStep(port, `ALTER SYSTEM RESET ${entry.name};\n`)

@@ -3,6 +3,7 @@
 // ever replaced. Its public key is an output that authorized_keys on peers consume, known
 // only after apply when new. Private keys are known by existence only, never by content.
 import { shq } from '../formats/shell.js';
+import { SSH_PUBLIC_KEY } from '../facts/grammar.js';
 import { KEY_TYPES, privateKeyPath, publicKeyPath, type KeyType } from '../facts/paths.js';
 import type { FileFacts } from '../facts/types.js';
 import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';
@@ -29,10 +30,12 @@ export function userKeypair(
 
 const keyComment = (user: string, host: string) => tagged(`${user}@${host}`);
 
-/** `type base64` of a public key file, or null. */
+/** `type base64` of a public key file that holds one key, or null. */
 export function publicKeyOf(file: FileFacts | undefined): string | null {
-  const fields = (file?.content ?? '').trim().split(/\s+/);
-  return file?.exists && fields.length >= 2 ? `${fields[0]} ${fields[1]}` : null;
+  const lines = (file?.content ?? '').trim().split('\n');
+  const key = lines[0].trim().split(/\s+/).slice(0, 2).join(' ');
+  // Peers receive it: exactly one key of a known type, else it is derived again from the private key.
+  return file?.exists && lines.length === 1 && SSH_PUBLIC_KEY.test(key) ? key : null;
 }
 
 export function planKeypair(
@@ -53,7 +56,7 @@ export function planKeypair(
         {
           user: desired.user,
           command: `ssh-keygen -y -f ${shq(desired.privateKey)} > ${shq(desired.publicKey)} && ${print}`,
-          capture: 'publicKey',
+          capture: { output: 'publicKey', grammar: SSH_PUBLIC_KEY },
         },
       ],
     };
@@ -73,7 +76,7 @@ export function planKeypair(
       {
         user: desired.user,
         command: `ssh-keygen -q -t ed25519 -N '' -C ${shq(keyComment(desired.user, desired.host))} -f ${shq(desired.privateKey)} && ${print}`,
-        capture: 'publicKey',
+        capture: { output: 'publicKey', grammar: SSH_PUBLIC_KEY },
       },
     ],
   };

@@ -5,6 +5,7 @@
 // RENEW_DAYS of the host's clock is drift, renewed on apply.
 import { X509Certificate } from 'node:crypto';
 import { shq } from '../formats/shell.js';
+import { PEM_CERTIFICATE } from '../facts/grammar.js';
 import type { FileFacts } from '../facts/types.js';
 import type { Secret } from '../secret.js';
 import { typeConflict } from './file.js';
@@ -120,7 +121,7 @@ export function planTlsCert(desired: DesiredCert, actual: FileFacts | undefined)
         command: signCommand(desired),
         on: 'controller',
         stdin: [{ secret: desired.ca.key }, '\n', desired.ca.cert, '\n', desired.publicKey, '\n'],
-        capture: 'cert',
+        capture: { output: 'cert', grammar: PEM_CERTIFICATE },
       },
       writeFileStep(desired.path, [{ ref: self, output: 'cert', label: 'the new certificate' }, '\n'], {
         owner: 'root',

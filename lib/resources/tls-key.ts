@@ -3,6 +3,7 @@
 // the host and is never replaced. Its public key, written beside it, is what the plan reads
 // (a fact) and what the CA signs on the machine running bsync (tls-cert.ts).
 import { shq } from '../formats/shell.js';
+import { PEM_PUBLIC_KEY } from '../facts/grammar.js';
 import type { FileFacts } from '../facts/types.js';
 import type { NeedsPart } from '../facts/needs.js';
 import { typeConflict } from './file.js';
@@ -17,12 +18,10 @@ interface DesiredTlsKey {
   publicKey: string;
 }
 
-const PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----$/;
-
 /** The public key's PEM as the host wrote it, or null when there is none to read. */
 export function publicKeyPem(file: FileFacts | undefined): string | null {
   const text = file?.exists ? (file.content ?? '').trim() : '';
-  return PUBLIC_KEY.test(text) ? text : null;
+  return PEM_PUBLIC_KEY.test(text) ? text : null;
 }
 
 /** Writes the public key of "$t" beside the key (0644) and prints it. */
@@ -49,7 +48,7 @@ export function planTlsKey(
       steps: [
         {
           command: ['set -e', `t=${k}`, writePublicKey(desired.publicKey), `cat ${shq(desired.publicKey)}`].join('\n'),
-          capture: 'publicKey',
+          capture: { output: 'publicKey', grammar: PEM_PUBLIC_KEY },
         },
       ],
     };
@@ -75,7 +74,7 @@ export function planTlsKey(
           'trap - EXIT',
           `cat ${shq(desired.publicKey)}`,
         ].join('\n'),
-        capture: 'publicKey',
+        capture: { output: 'publicKey', grammar: PEM_PUBLIC_KEY },
       },
     ],
   };

@@ -2,6 +2,7 @@
 // (desired, facts) to a Change, or to nothing when the host already matches; the Change
 // carries the remote steps that close the difference. Nothing here talks to a host.
 import type { Secret } from '../config/inventory.js';
+import type { Grammar } from '../facts/grammar.js';
 
 /** A value produced by an earlier action during apply (a public key, a generated passphrase). */
 interface OutputRef {
@@ -22,8 +23,8 @@ export interface Step {
   user?: string;
   /** Sent on stdin: file contents and secrets travel here. */
   stdin?: Template;
-  /** Keep the trimmed stdout as this output of the action. */
-  capture?: string;
+  /** Keep the trimmed stdout as this output of the action, once it parses by its grammar (it may go to other hosts). */
+  capture?: { output: string; grammar: Grammar };
   /** The captured output is a secret: it is kept out of every message and report. */
   secret?: boolean;
   /** Runs on the machine running bsync instead of the host (lib/transport/local.ts): what must be kept off the hosts. */

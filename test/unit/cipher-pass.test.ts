@@ -12,7 +12,7 @@ const generate = (store: string, stanza = 'pgedge-demo-1', repoKey = 1) => {
   const change = planGeneratedPassphrase(stanza, repoKey, store, 'no store');
   expect(change.steps).toHaveLength(1);
   const [step] = change.steps;
-  expect(step).toMatchObject({ on: 'controller', capture: 'value', secret: true });
+  expect(step).toMatchObject({ on: 'controller', capture: { output: 'value' }, secret: true });
   return localConnection().exec(step.command);
 };
 
