@@ -29,7 +29,7 @@ import { runChange, type Resource, type ResourceRef } from '../resources/types.j
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 import { shq } from '../formats/shell.js';
 import { FOLDER_FUNCTIONS } from '../verify/folders.js';
-import { binaryDirs } from '../verify/script.js';
+import { findBinaries, requireBinaries } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
 import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
 import { addArchiveNow, type RestoreRequest } from './restore.js';
@@ -212,8 +212,8 @@ function cloneScripts(
   ].join(' ');
   const marker = `${path}.bsync-clone`;
   const vars = `P=${shq(path)} M=${shq(marker)} L=${shq(`${path}.lock`)} U=${shq(runAs)} PORT=${request.port}`;
-  const bins = binaryDirs({ pgVersion, ...(binDir ? { binDir } : {}) });
-  const findBin = `BIN=; for d in ${bins.map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done; [ -n "$BIN" ] || { echo "no PostgreSQL ${pgVersion} server binaries on this host (looked in ${bins.join(', ')})" >&2; exit 1; }`;
+  const binaries = { pgVersion, ...(binDir ? { binDir } : {}) };
+  const findBin = `${findBinaries(binaries)}; ${requireBinaries(binaries, 'exit 1')}`;
   return { runAs, vars, findBin, pgbackrest };
 }
 

@@ -20,7 +20,7 @@ export function waitUntil(psql: string, query: string, layout: ServerLayout): st
     'n=0',
     `until [ "$(${psql} -c ${shq(`${query};`)} 2>/dev/null)" = t ]; do`,
     `  pid=$(head -n 1 ${pidFile} 2>/dev/null)`,
-    `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo "PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:" >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
+    `  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then echo ${shq(`PostgreSQL stopped during recovery; the end of ${serverLogOf(layout)}:`)} >&2; tail -n 15 ${shq(serverLogOf(layout))} >&2; exit 1; fi`,
     '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
     '  sleep 1',
     'done',

@@ -2,7 +2,9 @@
 // the same inventory always renders the same bytes.
 import { lookupOption } from '../pgbackrest-options/index.js';
 import { CONF_HEADER } from './marker.js';
-import { type PgbackrestIni, parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
+import { type PgbackrestIni, parsePgbackrestIni, pgbackrestValueProblem } from '../formats/pgbackrest-ini.js';
+import { BsyncError } from '../errors.js';
+import { printable } from '../printable.js';
 import type { Part, Template } from './types.js';
 
 export type ConfValue = string | number | Exclude<Part, string>;
@@ -12,19 +14,29 @@ export interface ConfSection {
   options: Array<[string, ConfValue]>;
 }
 
+/** A section or key name: pgBackRest's characters only. */
+function checkedName(name: string): string {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(name))
+    throw new BsyncError(`pgbackrest.conf cannot hold the name ${printable(JSON.stringify(name))}`);
+  return name;
+}
+
 /** An option whose key is this is a comment line (`# value`): pgBackRest and sameConf skip it. */
 export const CONF_COMMENT = '#';
 
+/** The file's one writer: a value that would not read back as itself (a line break would add lines) is refused. */
 export function renderConf(sections: ConfSection[]): Template {
   const template: Template = [CONF_HEADER];
   sections.forEach((section, index) => {
-    template.push(`${index === 0 ? '' : '\n'}[${section.name}]\n`);
+    template.push(`${index === 0 ? '' : '\n'}[${checkedName(section.name)}]\n`);
     for (const [key, value] of section.options) {
       if (key === CONF_COMMENT) {
-        template.push(`# ${String(value)}\n`);
+        template.push(`# ${String(value).replace(/[\r\n]+/g, ' ')}\n`);
         continue;
       }
-      template.push(`${key}=`);
+      const problem = typeof value === 'object' ? null : pgbackrestValueProblem(String(value));
+      if (problem) throw new BsyncError(`pgbackrest.conf cannot hold [${printable(section.name)}] ${key}: ${problem}`);
+      template.push(`${checkedName(key)}=`);
       template.push(typeof value === 'object' ? value : String(value));
       template.push('\n');
     }

@@ -89,6 +89,17 @@ export function binaryDirs(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>): string
   return job.binDir ? [job.binDir, ...packaged.filter((dir) => dir !== job.binDir)] : packaged;
 }
 
+/** Sets BIN to the first folder of `binaryDirs` that holds a postgres binary (or to nothing). */
+export function findBinaries(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>): string {
+  return `BIN=; for d in ${binaryDirs(job).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`;
+}
+
+/** A shell test that fails, saying so on stderr, when findBinaries found none. */
+export function requireBinaries(job: Pick<VerifyJob, 'pgVersion' | 'binDir'>, fail = 'false'): string {
+  const message = `no PostgreSQL ${job.pgVersion} server binaries on this host (looked in ${binaryDirs(job).join(', ')})`;
+  return `[ -n "$BIN" ] || { echo ${shq(message)} >&2; ${fail}; }`;
+}
+
 /** What to do about a base folder root will not work in (after what is wrong with it). */
 const BASE_HINT =
   'bsync makes it itself (root-owned, mode 0711) where only root can change the folders above: remove what another user made there, or set [verify] path to another folder';
@@ -122,8 +133,8 @@ function scriptSetup(job: VerifyJob): string[] {
     // Output to a controller that is gone must not kill the cleanup halfway.
     `trap '' PIPE`,
     `S=${shq(job.stanza)} BASE=${shq(job.path)} RUNAS=${shq(job.runAs)} NEED=${job.neededBytes} TIMEOUT=${job.timeoutSeconds}`,
-    'DIR="" PORT="" BIN=""',
-    `for d in ${binaryDirs(job).map(shq).join(' ')}; do [ -x "$d/postgres" ] && BIN=$d && break; done`,
+    'DIR="" PORT=""',
+    findBinaries(job),
     'as() { runuser -u "$RUNAS" -- "$@"; }',
     FOLDER_FUNCTIONS,
     RUN_FOLDER_FUNCTIONS,
@@ -174,10 +185,7 @@ function restoreSteps(job: VerifyJob): string[] {
     ),
     'LOCKED=1',
     verifyStep('leftovers', 'bsync_remove_runs "$BASE" "$S" "$RUNAS" "$BIN"'),
-    verifyStep(
-      'binaries',
-      `[ -n "$BIN" ] || { echo "no PostgreSQL ${job.pgVersion} server binaries (looked in ${binaryDirs(job).join(', ')})" >&2; false; }; echo "$BIN"`,
-    ),
+    verifyStep('binaries', `${requireBinaries(job)}; echo "$BIN"`),
     verifyStep(
       'space',
       [
