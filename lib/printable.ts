@@ -25,3 +25,12 @@ export function printableJson(value: unknown, indent = 2): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/** The value with every string in it (keys too) made printable: for a renderer that adds escapes of its own (colour). */
+export function printableValue<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map((item) => printableValue(item)) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), printableValue(item)])) as T;
+  return value;
+}

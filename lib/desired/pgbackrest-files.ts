@@ -10,7 +10,6 @@ import { planPgpass, pgpassNeeds } from '../resources/pgpass.js';
 import { directoryNeeds, planDirectory } from '../resources/directory.js';
 import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
 import { osUserNeeds } from '../resources/os-user.js';
-import { redactPgbackrestConf } from '../repositories/index.js';
 import { type ConfSection, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
@@ -72,7 +71,6 @@ export function addPgbackrestConf(
         owner: 'root',
         group,
         mode: '0640',
-        redact: redactPgbackrestConf,
         sameContent: sameConf,
         content: renderConf(sections),
       },

@@ -64,9 +64,6 @@ export function addRepoFolders(
   );
 }
 
-/** A key file's whole content is its secret: the plan shows that it changes, never what. */
-const hideKey = (text: string) => (text === '' ? '' : '(sensitive)');
-
 /**
  * The files pgbackrest.conf names, in /etc/pgbackrest after that folder: each repository's CA
  * certificate (root 0644), and its key file (`user` 0600, after `after`: the user's creation),
@@ -97,7 +94,14 @@ export function addRepoFiles(
       path,
       secret
         ? planFile(
-            { path, owner: owner.user, group: owner.group, mode: '0600', redact: hideKey, content: [{ secret }, '\n'] },
+            {
+              path,
+              owner: owner.user,
+              group: owner.group,
+              mode: '0600',
+              kind: 'repo-key',
+              content: [{ secret }, '\n'],
+            },
             facts.files[path],
           )
         : planAbsentFile(

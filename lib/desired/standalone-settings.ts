@@ -2,7 +2,6 @@
 // elsewhere that would override them removed, then a reload or a restart.
 import type { HostSpec } from '../config/inventory.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
-import { redactConninfoPasswords } from '../formats/host-secrets.js';
 import { planEditedFile } from '../resources/file.js';
 import { serviceStep } from '../resources/pg-service.js';
 import {
@@ -37,7 +36,7 @@ export function addStandaloneSettings(
       pg.configContent,
       [editPostgresqlConf(pg.configContent, desired)],
       [],
-      redactConninfoPasswords,
+      'postgresql-conf',
     ),
   );
   const overrides = overridesOf(pg, desired).map((entry) =>

@@ -3,6 +3,7 @@
 // kept for messages and never mixed into what is parsed as data.
 import { HostError } from '../errors.js';
 import type { ProbeContext } from './probe.js';
+import { redactHostText } from './redact.js';
 
 export interface FramedOutput {
   code: number;
@@ -57,9 +58,14 @@ export function firstLine(text: string): string {
 
 /** A probe whose answer cannot be read: `HOST: probe NAME: expected X, received: first line`. */
 export function probeError(ctx: ProbeContext, probe: string, expected: string, received: string): HostError {
-  return new HostError(ctx.host.name, `probe ${probe}: expected ${expected}, received: ${firstLine(received)}`, {
-    hint: 'bsync read nothing from this host as data that it could not parse; fix what the host printed, or report it.',
-  });
+  // What came may be a file's content or a server's settings: its secrets stay out of the message.
+  return new HostError(
+    ctx.host.name,
+    `probe ${probe}: expected ${expected}, received: ${firstLine(redactHostText(received))}`,
+    {
+      hint: 'bsync read nothing from this host as data that it could not parse; fix what the host printed, or report it.',
+    },
+  );
 }
 
 /** The framed answer of a probe's command, or a probe error naming what was expected. */

@@ -4,6 +4,7 @@
 // before the first `=` is the key and everything after it, trimmed, is the value: `#`,
 // `;` and further `=` belong to the value. A repeated key makes a list.
 // What it cannot hold follows: a newline, a NUL, or white space at either end of a value.
+import { hide, type Mask } from './mask.js';
 
 export type PgbackrestIni = Map<string, Map<string, string[]>>;
 
@@ -41,17 +42,10 @@ export function pgbackrestValueProblem(value: string): string | null {
 }
 
 /**
- * Keys whose values are secrets by pgBackRest's naming: the passphrase, an object store's
- * credentials (`repoN-<store>-key`, `-key-secret`, `-token`: s3, azure, gcs alike, whether
- * bsync manages the store or a conf written by hand names it) and the TLS server's auth.
+ * Hides the values of the keys `isSecret` names in a pgbackrest.conf text (for plans and
+ * facts output; which keys is lib/facts/redact.ts's to say, from pgBackRest's option tables).
  */
-const SECRET_KEY = /^(repo\d+-(cipher-pass|[a-z0-9]+-key|[a-z0-9]+-key-secret|[a-z0-9]+-token)|tls-server-auth)$/;
-
-/**
- * Hides secret values in a pgbackrest.conf text (for plans and facts output): the keys above
- * and those `alsoSecret` names (a repository type's own, lib/repositories/index.ts).
- */
-export function redactConf(text: string, alsoSecret: (key: string) => boolean = () => false): string {
+export function redactConf(text: string, isSecret: (key: string) => boolean, mask: Mask = hide): string {
   // Lines as pgBackRest splits them (only at \n), so no other line break can carry a secret
   // past the redaction; commented-out secrets are hidden too.
   return text
@@ -60,10 +54,9 @@ export function redactConf(text: string, alsoSecret: (key: string) => boolean = 
       const equals = line.indexOf('=');
       if (equals < 0) return line;
       const key = line.slice(0, equals).trim().replace(/^#\s*/, '');
+      if (!isSecret(key)) return line;
       const value = line.slice(equals + 1);
-      // A placeholder the plan already shows (`(sensitive, known after apply)`) stays as it is.
-      if (!(SECRET_KEY.test(key) || alsoSecret(key)) || value.trim().startsWith('(sensitive')) return line;
-      return `${line.slice(0, equals + 1)}${/^[ \t]*/.exec(value)![0]}(sensitive)`;
+      return `${line.slice(0, equals + 1)}${/^[ \t]*/.exec(value)![0]}${mask(value.trim())}`;
     })
     .join('\n');
 }

@@ -1,4 +1,5 @@
 // .pgpass as libpq reads it (the format; the backup role's lines are resources/pgpass.ts).
+import { hide, type Mask } from './mask.js';
 
 // libpq (passwordFromFile): fields are separated by unescaped `:`, and `\` escapes the
 // next character in every field, the password included; a line ends at \n (a trailing \r
@@ -31,9 +32,9 @@ export function pgpassFields(line: string): string[] {
 }
 
 /** Hides the password field of every line. */
-export function redactPgpass(text: string): string {
+export function redactPgpass(text: string, mask: Mask = hide): string {
   return text.replace(
-    /^((?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:).*$/gm,
-    (_, head) => `${head}(sensitive)`,
+    /^((?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:(?:[^:\\\n]|\\.)*:)(.*)$/gm,
+    (_, head: string, password: string) => `${head}${mask(password)}`,
   );
 }

@@ -7,7 +7,8 @@ import type { Change, FieldChange, Resource } from '../resources/types.js';
 import { displayText } from '../resources/types.js';
 import { changedDependencies, topologicalOrder } from './graph.js';
 import { PLAN_VERSION, type Plan, type PlanAction, type PlanField, type PlanOperation } from './types.js';
-import { printable } from '../printable.js';
+import { redactFile, redactHostText } from '../facts/redact.js';
+import { markingMask } from '../formats/mask.js';
 
 export interface PlannedChanges {
   plan: Plan;
@@ -51,8 +52,8 @@ export function buildPlan(
         adopt: count('adopt'),
         conflict: actions.filter((entry) => entry.conflict).length,
       },
-      problems: problems.map(({ host, problem }) => ({ host, problem: printable(problem) })),
-      ...(operation ? { operation: { ...operation, notes: operation.notes.map(printable) } } : {}),
+      problems: problems.map(({ host, problem }) => ({ host, problem: redactHostText(problem) })),
+      ...(operation ? { operation: { ...operation, notes: operation.notes.map((note) => redactHostText(note)) } } : {}),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),
   };
@@ -64,44 +65,51 @@ function planAction(resource: Resource, dependsOn: string[], nonce: string): Pla
     address: resource.address,
     host: resource.host,
     kind: resource.kind,
-    title: printable(resource.title),
+    title: redactHostText(resource.title),
     action: change.action,
     fields: (change.fields ?? []).map(displayField),
     dependsOn,
   };
-  // What a plan shows may come from a host's files: it is escaped here, once, for every view.
+  // What a plan shows may come from a host's files: its secrets are masked here, once, for
+  // every view and the saved file (each view escapes what it prints).
   if (resource.name !== undefined) shown.name = resource.name;
-  if (change.reason) shown.reason = printable(change.reason);
+  if (change.reason) shown.reason = redactHostText(change.reason);
   if (change.requiresRestart) shown.requiresRestart = true;
-  if (change.conflict) shown.conflict = printable(change.conflict);
-  if (change.diff) shown.diff = printable(fileDiff(change));
+  if (change.conflict) shown.conflict = redactHostText(change.conflict);
+  if (change.diff) shown.diff = fileDiff(change);
   return { ...shown, fingerprint: fingerprint(change, shown, nonce) };
 }
 
 function displayField(field: FieldChange): PlanField {
   const shown: PlanField = { name: field.name };
-  if (field.before !== undefined) shown.before = field.sensitive ? '(sensitive)' : printable(field.before);
+  if (field.before !== undefined) shown.before = field.sensitive ? '(sensitive)' : redactHostText(field.before);
   if (field.after !== undefined) {
     shown.after = field.sensitive
       ? '(sensitive)'
-      : printable(typeof field.after === 'string' ? field.after : displayText(field.after));
+      : redactHostText(typeof field.after === 'string' ? field.after : displayText(field.after));
   }
   return shown;
 }
 
-/** A unified diff with secrets replaced on both sides; a change hidden by that is still said. */
+/**
+ * A unified diff with secrets masked on both sides by the file's kind. Equal secrets get
+ * equal marks and different ones different marks, so a line whose secret changed is a
+ * changed line (`-key=(sensitive)`, `+key=(sensitive)`); the marks become `(sensitive)`.
+ */
 function fileDiff(change: Change): string {
   const diff = change.diff!;
-  const redact = diff.redact ?? ((text: string) => text);
-  const before = redact(diff.before);
-  const after = redact(displayText(diff.after));
+  const { mask, unmark } = markingMask();
+  const before = redactFile(diff.path, diff.before, { kind: diff.kind, mask });
+  const after = redactFile(diff.path, displayText(diff.after, mask), { kind: diff.kind, mask });
   if (before === after) return '(sensitive content changed)\n';
   const patch = createTwoFilesPatch(diff.path, diff.path, before, after, '', '', { context: 3 });
-  return patch
-    .split('\n')
-    .slice(2)
-    .join('\n')
-    .replace(/^\\ No newline at end of file\n?/gm, '');
+  return unmark(
+    patch
+      .split('\n')
+      .slice(2)
+      .join('\n')
+      .replace(/^\\ No newline at end of file\n?/gm, ''),
+  );
 }
 
 /**
@@ -111,11 +119,10 @@ function fileDiff(change: Change): string {
  */
 function fingerprint(change: Change, shown: Omit<PlanAction, 'fingerprint'>, nonce: string): string {
   const diff = change.diff;
-  const redact = diff?.redact ?? ((text: string) => text);
   const material = JSON.stringify({
     shown,
-    before: diff && redact(diff.before),
-    after: diff && redact(displayText(diff.after)),
+    before: diff && redactFile(diff.path, diff.before, { kind: diff.kind }),
+    after: diff && redactFile(diff.path, displayText(diff.after), { kind: diff.kind }),
     commands: change.steps.map((step) => step.command),
   });
   return createHmac('sha256', nonce).update(material).digest('hex');

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ValidateFunction } from 'ajv';
 import { newAjv } from '../ajv.js';
 import { BsyncError } from '../errors.js';
-import { printable, printableJson } from '../printable.js';
+import { printableJson } from '../printable.js';
 import { projectFile } from '../project-files.js';
 import { PLAN_VERSION, type Plan, type PlanAction, type PlanField } from './types.js';
 
@@ -74,7 +74,7 @@ export function readPlanFile(path: string): Plan {
     );
   if (record.version !== PLAN_VERSION)
     throw new BsyncError(
-      `this plan file has version ${printable(JSON.stringify(record.version))}; this bsync reads version ${PLAN_VERSION}`,
+      `this plan file has version ${JSON.stringify(record.version)}; this bsync reads version ${PLAN_VERSION}`,
       { where: path, hint: MAKE_ONE },
     );
   if (!validatePlan(value)) {
@@ -282,10 +282,10 @@ function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {
   return found;
 }
 
-/** A value from the file for a sentence: quoted, escaped, and cut short. */
+/** A value from the file for a sentence: quoted and cut short (the view that prints the error escapes it). */
 function shown(value: unknown): string {
   if (value === undefined) return 'none';
-  const text = printable(JSON.stringify(value));
+  const text = JSON.stringify(value);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 

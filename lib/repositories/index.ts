@@ -1,7 +1,6 @@
 // The repository types bsync knows, by name: adding one is a module plus a line here
 // (docs/architecture.md, "Adding things"). Config, its schema, facts and desired all ask
 // this registry, so a type registered here is accepted everywhere at once.
-import { redactConf } from '../formats/pgbackrest-ini.js';
 import { shq } from '../formats/shell.js';
 import type { Secret } from '../secret.js';
 import { azureRepoType } from './azure.js';
@@ -41,12 +40,6 @@ export function repoSecrets(repos: Array<RepoRef & { cipherPass: Secret | 'auto'
     ...(typeof repo.cipherPass === 'object' && repo.cipherPass !== null ? [repo.cipherPass] : []),
     ...repoType(repo).secrets(repo),
   ]);
-}
-
-/** A pgbackrest.conf text without its secrets: pgBackRest's by name, and those a type declares (`secretOptions`). */
-export function redactPgbackrestConf(text: string): string {
-  const own = repoTypes().flatMap((type) => type.secretOptions ?? []);
-  return redactConf(text, (key) => own.includes(key.replace(/^repo[0-9]+-/, '')));
 }
 
 /**

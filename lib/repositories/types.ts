@@ -97,8 +97,8 @@ export interface RepoType {
    */
   managedOptions?: string;
   /**
-   * Options (after `repoN-`) that hold secrets and that lib/formats/pgbackrest-ini.ts's rule
-   * does not name (it hides cipher-pass and every `<store>-key`, `-key-secret`, `-token`).
+   * Options (after `repoN-`) that hold secrets and that pgBackRest's option tables do not
+   * mark secure (lib/facts/redact.ts hides those): hidden in plans and `bsync facts` too.
    */
   secretOptions?: string[];
   /**

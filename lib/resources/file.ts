@@ -5,12 +5,14 @@ import { ownershipStep, writeFileStep, type FileOwnership } from './remote.js';
 import type { Change, FieldChange, Step, Template } from './types.js';
 import { knownText } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';
+import type { FileKind } from '../facts/redact.js';
 
 interface DesiredFile extends FileOwnership {
   /** Absolute path on the host. */
   path: string;
   content: Template;
-  redact?: (text: string) => string;
+  /** What the file is, where its path does not say (lib/facts/redact.ts masks its secrets by it). */
+  kind?: FileKind;
   /** Whether content on the host means the same as the wanted content to its reader (pgBackRest's INI rules): then it is left as it is. Both sides may hold secrets: compare, never print. */
   sameContent?: (actual: string, wanted: string) => boolean;
   /** Extra steps after a write (a reload). */
@@ -38,7 +40,7 @@ export function planFile(desired: DesiredFile, actual: FileFacts | undefined): C
   if (!actual?.exists) {
     return {
       action: 'create',
-      diff: { path: desired.path, before: '', after: desired.content, redact: desired.redact },
+      diff: fileDiff(desired, ''),
       fields: ownershipFields(desired),
       steps: [writeFileStep(desired.path, desired.content, desired), ...(desired.after ?? [])],
     };
@@ -54,10 +56,14 @@ export function planFile(desired: DesiredFile, actual: FileFacts | undefined): C
   }
   return {
     action: 'update',
-    diff: { path: desired.path, before: actual.content ?? '', after: desired.content, redact: desired.redact },
+    diff: fileDiff(desired, actual.content ?? ''),
     fields: ownershipChanges,
     steps: [writeFileStep(desired.path, desired.content, desired), ...(desired.after ?? [])],
   };
+}
+
+function fileDiff(desired: DesiredFile, before: string): NonNullable<Change['diff']> {
+  return { path: desired.path, before, after: desired.content, ...(desired.kind ? { kind: desired.kind } : {}) };
 }
 
 /** Owner, group and mode fields that differ (all of them for a new file). */
@@ -69,18 +75,18 @@ export function ownershipFields(desired: FileOwnership, actual?: FileFacts): Fie
   return fields;
 }
 
-/** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only; `redact` hides others' secrets in it. */
+/** A file bsync edits in place but does not own (postgresql.conf, pg_hba.conf): content only; `kind` says what others' secrets in it look like. */
 export function planEditedFile(
   path: string,
   current: string,
   desired: Template,
   after: Step[] = [],
-  redact?: (text: string) => string,
+  kind?: FileKind,
 ): Change | null {
   if (knownText(desired) === current) return null;
   return {
     action: 'update',
-    diff: { path, before: current, after: desired, ...(redact ? { redact } : {}) },
+    diff: { path, before: current, after: desired, ...(kind ? { kind } : {}) },
     steps: [writeFileStep(path, desired, 'keep'), ...after],
   };
 }

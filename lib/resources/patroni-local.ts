@@ -9,7 +9,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 import type { NeedsPart } from '../facts/needs.js';
 import type { FileFacts } from '../facts/types.js';
-import { redactYamlSecrets } from '../formats/host-secrets.js';
 import { shq } from '../formats/shell.js';
 import { planEditedFile } from './file.js';
 import type { StanzaCommands } from './stanza.js';
@@ -57,7 +56,7 @@ export function planReplicaMethods(
     file.content,
     [document.toString()],
     [{ command: `patronictl -c ${shq(path)} reload ${shq(scope)} ${shq(member)} --force` }],
-    redactYamlSecrets,
+    'patroni-yaml',
   );
   return change && { ...change, reason: 'replicas are built from the repository first (create_replica_methods)' };
 }

@@ -8,7 +8,7 @@ import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines
 import type { Change } from './types.js';
 import type { NeedsPart } from '../facts/needs.js';
 import { pgpassPath } from '../facts/paths.js';
-import { escapeField, pgpassFields, redactPgpass } from '../formats/pgpass.js';
+import { escapeField, pgpassFields } from '../formats/pgpass.js';
 
 interface PgpassTarget {
   host: string;
@@ -72,7 +72,7 @@ export function planPgpass(
 ): Change | null {
   const merged = desiredPgpass(actual?.content, targets, user, password);
   return asAdoption(
-    planFile({ ...file, mode: '0600', redact: redactPgpass, content: merged.template }, actual),
+    planFile({ ...file, mode: '0600', kind: 'pgpass', content: merged.template }, actual),
     merged.adopted,
   );
 }

@@ -3,6 +3,8 @@
 // carries the remote steps that close the difference. Nothing here talks to a host.
 import type { Secret } from '../config/inventory.js';
 import type { Grammar } from '../facts/grammar.js';
+import type { FileKind } from '../facts/redact.js';
+import { SENSITIVE, type Mask } from '../formats/mask.js';
 
 /** A value produced by an earlier action during apply (a public key, a generated passphrase). */
 interface OutputRef {
@@ -46,8 +48,8 @@ interface FileDiff {
   path: string;
   before: string;
   after: Template;
-  /** Replaces secret values in a text (for both sides) before it is shown. */
-  redact?: (text: string) => string;
+  /** What the file is, where its path does not say (a configured patroni.yml): its secrets are masked by it (lib/facts/redact.ts). */
+  kind?: FileKind;
 }
 
 export interface Change {
@@ -145,12 +147,15 @@ export function knownText(template: Template): string | null {
   return text;
 }
 
-/** The template as the plan shows it: secrets as (sensitive), unknowns as (known after apply). */
-export function displayText(template: Template): string {
+/**
+ * The template as the plan shows it: secrets as (sensitive), unknowns as (known after apply).
+ * `mask` shows a secret otherwise (a diff's marks, which tell a changed secret from a kept one).
+ */
+export function displayText(template: Template, mask?: Mask): string {
   return template
     .map((part) => {
       if (typeof part === 'string') return part;
-      if ('secret' in part) return '(sensitive)';
+      if ('secret' in part) return mask ? mask(part.secret.reveal()) : SENSITIVE;
       return part.sensitive ? '(sensitive, known after apply)' : `(known after apply: ${part.label})`;
     })
     .join('');

@@ -1,8 +1,9 @@
 // The text view: what a person reads. Every string here is what the commands printed
 // before there were views; change one and the integration suites' expected output with it.
+// Everything it prints is escaped here (lib/printable.ts): the values hold host text as it is.
 import { renderPlanText, type Style } from '../plan/render-text.js';
-import type { ActionResult, PlanAction } from '../plan/types.js';
-import { printable } from '../printable.js';
+import type { ActionResult, Plan, PlanAction } from '../plan/types.js';
+import { printable, printableValue } from '../printable.js';
 import { renderStatusText } from '../status/render-text.js';
 import { renderVerifyText } from '../verify/report.js';
 import { clusterSection, fleetSummary } from './fleet.js';
@@ -12,10 +13,12 @@ import type { View } from './view.js';
 
 export function textView(style: Style, sink: Sink): View {
   const { errorLine, ...stderr } = stderrParts(sink);
+  // Host text (paths, names, addresses, diffs) is escaped before the renderer adds its colours.
+  const planText = (plan: Plan) => renderPlanText(printableValue(plan), style);
   return {
     ...stderr,
-    plan: (plan) => sink.text(renderPlanText(plan, style)),
-    applyPlan: (plan) => sink.text(renderPlanText(plan, style)),
+    plan: (plan) => sink.text(planText(plan)),
+    applyPlan: (plan) => sink.text(planText(plan)),
     // With no actions the plan above already said "No changes."; there is no report.
     applyReport: ({ plan, results }) => {
       if (plan.actions.length > 0) sink.text(applyReport(results, plan.actions));

@@ -18,7 +18,6 @@ import { mergeManagedLines } from '../../lib/resources/managed-lines.js';
 import { planPatroniConfig } from '../../lib/resources/patroni-config.js';
 import { desiredHba } from '../../lib/resources/pg-hba.js';
 import { editPostgresqlConf, parseConfLine } from '../../lib/resources/pg-settings.js';
-import { redactConf } from '../../lib/formats/pgbackrest-ini.js';
 import { sameConf } from '../../lib/resources/pgbackrest-conf.js';
 import { desiredPgpass, planPgpass } from '../../lib/resources/pgpass.js';
 import { planKeypair, userKeypair } from '../../lib/resources/ssh-keypair.js';
@@ -439,7 +438,6 @@ describe('pgbackrest.conf read as pgBackRest reads it', () => {
       group: 'postgres',
       mode: '0640',
       content: [ours],
-      redact: redactConf,
       sameContent: sameConf,
     };
     const actual = (content: string) => ({

@@ -186,7 +186,9 @@ describe('a gcs repository in the plan', () => {
     expect(keyActions(withKeyFile(`${SERVICE_KEY}\n`))).toEqual([]);
     const changed = keyActions(withKeyFile(`${SERVICE_KEY.replace('bsync-test', 'other')}\n`));
     expect(changed.map((action) => action.action)).toEqual(['update', 'update', 'update', 'update']);
-    expect(changed[0].diff).toBe('(sensitive content changed)\n');
+    // The whole file is the secret: one line, changed, shown (sensitive) on both sides.
+    expect(changed[0].diff).toMatch(/\n@@ -1,1 \+1,1 @@\n-\(sensitive\)\n\+\(sensitive\)\n?$/);
+    expect(JSON.stringify(changed)).not.toContain('PRIVATE KEY');
     const loose = keyActions(withKeyFile(`${SERVICE_KEY}\n`, '0644'));
     expect(loose[0].fields).toEqual([{ name: 'mode', before: '0644', after: '0600' }]);
     expect(loose[0].diff).toBeUndefined();

@@ -5,7 +5,9 @@ import { Secret } from '../../lib/config/inventory.js';
 import { desiredCrontab } from '../../lib/resources/crontab.js';
 import { confLiteral, editPostgresqlConf } from '../../lib/resources/pg-settings.js';
 import { confValue, renderConf } from '../../lib/resources/pgbackrest-conf.js';
-import { parsePgbackrestIni, pgbackrestValueProblem, redactConf } from '../../lib/formats/pgbackrest-ini.js';
+import { parsePgbackrestIni, pgbackrestValueProblem } from '../../lib/formats/pgbackrest-ini.js';
+import { PGBACKREST_CONF } from '../../lib/facts/paths.js';
+import { redactFile } from '../../lib/facts/redact.js';
 import { pgpassFields, pgpassPasswordProblem } from '../../lib/formats/pgpass.js';
 import { desiredPgpass } from '../../lib/resources/pgpass.js';
 import { knownText } from '../../lib/resources/types.js';
@@ -59,7 +61,7 @@ describe('pgbackrest.conf, read as pgBackRest reads it', () => {
     )!;
     expect(confValue(text, 'global', 'repo1-cipher-pass')).toBe(value);
     expect(
-      redactConf(text)
+      redactFile(PGBACKREST_CONF, text)
         .split('\n')
         .filter((line) => line.startsWith('repo1-cipher-pass')),
     ).toEqual(['repo1-cipher-pass=(sensitive)']);
@@ -74,7 +76,7 @@ describe('pgbackrest.conf, read as pgBackRest reads it', () => {
   });
 
   it('hides secrets in commented-out lines and after odd spacing too', () => {
-    expect(redactConf('#repo1-cipher-pass=old\n  repo1-s3-key =\tk #x\n')).toBe(
+    expect(redactFile(PGBACKREST_CONF, '#repo1-cipher-pass=old\n  repo1-s3-key =\tk #x\n')).toBe(
       '#repo1-cipher-pass=(sensitive)\n  repo1-s3-key =\t(sensitive)\n',
     );
   });

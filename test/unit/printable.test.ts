@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable, printableJson } from '../../lib/printable.js';
+import { printable, printableJson, printableValue } from '../../lib/printable.js';
 
 describe('text from hosts, made safe to print', () => {
   it('shows what a terminal would act on as escapes and keeps line breaks and tabs', () => {
@@ -15,5 +15,11 @@ describe('text from hosts, made safe to print', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these characters
     expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u202e]/);
     expect(JSON.parse(json)).toEqual(value);
+  });
+
+  it('a value with every string in it escaped, keys too, for a renderer that adds colours', () => {
+    const value = { 'k\u001b': ['a\u0007', { n: 1, t: true, z: null, s: '\u202e' }] };
+    expect(printableValue(value)).toEqual({ 'k\\x1b': ['a\\x07', { n: 1, t: true, z: null, s: '\\u202e' }] });
+    expect(value['k\u001b'][0]).toBe('a\u0007');
   });
 });

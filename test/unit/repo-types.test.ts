@@ -8,11 +8,12 @@ import { parseConfig } from '../../lib/config/index.js';
 import type { Secret } from '../../lib/secret.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
-import { redactConf } from '../../lib/formats/pgbackrest-ini.js';
+import { PGBACKREST_CONF } from '../../lib/facts/paths.js';
+import { isSecureOption, redactFile } from '../../lib/facts/redact.js';
 import { RELEASES } from '../../lib/pgbackrest-options/index.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
-import { redactPgbackrestConf, registerRepoType, repoTypes } from '../../lib/repositories/index.js';
+import { registerRepoType, repoTypes } from '../../lib/repositories/index.js';
 import { withRepoTypes } from '../../lib/repositories/schema.js';
 import { repoPrefix, tableOf, type RepoType } from '../../lib/repositories/types.js';
 import { FIXTURES } from '../support/bsync.js';
@@ -50,7 +51,8 @@ const memoryRepoType: RepoType = {
   },
   managedOptions: 'memory-.*',
   // Not named as pgBackRest names a store's credentials (-key, -key-secret, -token).
-  secretOptions: ['memory-passphrase'],
+  // The passphrase reads like a secret to any rule; the seed is secret only because the type says so.
+  secretOptions: ['memory-passphrase', 'memory-seed'],
   locationOptions: (repo) => [
     [`${repoPrefix(repo)}type`, 'memory'],
     [`${repoPrefix(repo)}memory-size`, tableOf<MemoryRepo>(repo).sizeMb],
@@ -158,10 +160,11 @@ describe('a repository type registered by a test alone', () => {
     expect(plan.actions.map((action) => action.address)).toContain('ssh-backup1.first_backup[pgedge-lab-1:repo2]');
   });
 
-  it("hides its declared secret in a host's pgbackrest.conf, which pgBackRest's naming alone would not", () => {
-    const conf = '[global]\nrepo2-memory-passphrase=hunter2\nrepo2-memory-size=128\n';
-    expect(redactConf(conf)).toBe(conf);
-    expect(redactPgbackrestConf(conf)).toBe('[global]\nrepo2-memory-passphrase=(sensitive)\nrepo2-memory-size=128\n');
+  it("hides its declared secrets in a host's pgbackrest.conf, which pgBackRest's tables do not name", () => {
+    const conf = '[global]\nrepo2-memory-passphrase=hunter2\nrepo2-memory-seed=42\nrepo2-memory-size=128\n';
+    expect(redactFile(PGBACKREST_CONF, conf)).toBe(
+      '[global]\nrepo2-memory-passphrase=(sensitive)\nrepo2-memory-seed=(sensitive)\nrepo2-memory-size=128\n',
+    );
   });
 
   it('cannot be registered twice', () => {
@@ -174,21 +177,27 @@ describe('the registry without the test type', () => {
     expect(repoTypes().map((type) => type.name)).toEqual(['ssh', 's3', 'azure', 'posix', 'gcs']);
   });
 
-  // The rule replaced a list (cipher-pass, s3-key, s3-key-secret, s3-token, azure-key, gcs-key, tls-server-auth).
-  it("hides exactly the options the former list named, of every option in pgBackRest's tables", () => {
+  // The tables replaced a rule by name (cipher-pass, every <store>-key, -key-secret, -token;
+  // tls-server-auth), which missed the sse customer key and the sftp passphrase.
+  it("hides exactly the options pgBackRest's tables mark secure, of every option in them", () => {
     const names = [...new Set(RELEASES.flatMap((release) => Object.keys(release.options)))];
     const hidden = names.filter((name) => {
-      const key = name.replace(/^repo-/, 'repo1-');
-      return redactConf(`${key}=x`) !== `${key}=x`;
+      const key = name.replace(/^(repo|pg)-/, (_, prefix) => `${prefix}1-`);
+      return redactFile(PGBACKREST_CONF, `${key}=x`) !== `${key}=x`;
     });
     expect(hidden.sort()).toEqual([
+      'repo-azure-account',
+      'repo-azure-endpoint',
       'repo-azure-key',
       'repo-cipher-pass',
       'repo-gcs-key',
       'repo-s3-key',
       'repo-s3-key-secret',
+      'repo-s3-sse-customer-key',
       'repo-s3-token',
-      'tls-server-auth',
+      'repo-sftp-private-key-passphrase',
     ]);
+    // A type's own secret is secret only while the type is registered.
+    expect(isSecureOption('repo2-memory-seed')).toBe(false);
   });
 });

@@ -7,7 +7,8 @@ import { redactPgpass } from '../../lib/formats/pgpass.js';
 import { desiredPgpass } from '../../lib/resources/pgpass.js';
 import { desiredHba } from '../../lib/resources/pg-hba.js';
 import { desiredCrontab } from '../../lib/resources/crontab.js';
-import { redactConf } from '../../lib/formats/pgbackrest-ini.js';
+import { PGBACKREST_CONF } from '../../lib/facts/paths.js';
+import { redactFile } from '../../lib/facts/redact.js';
 import { renderConf } from '../../lib/resources/pgbackrest-conf.js';
 import { scramMatches, scramVerifier } from '../../lib/resources/scram.js';
 import { displayText, knownText } from '../../lib/resources/types.js';
@@ -130,7 +131,7 @@ describe('pgbackrest.conf', () => {
       ]),
     );
     expect(text).toContain('[global]\nrepo1-path=/r\nrepo1-cipher-pass=(sensitive)\n\n[s1]\npg1-port=5432\n');
-    expect(redactConf('repo1-cipher-pass=abc\nrepo2-s3-key-secret = xyz\nrepo1-path=/r')).toBe(
+    expect(redactFile(PGBACKREST_CONF, 'repo1-cipher-pass=abc\nrepo2-s3-key-secret = xyz\nrepo1-path=/r')).toBe(
       'repo1-cipher-pass=(sensitive)\nrepo2-s3-key-secret = (sensitive)\nrepo1-path=/r',
     );
   });

@@ -3,7 +3,7 @@
 // errors go through view.error in both forms (and reportError through it); a fleet run's
 // per-cluster sink keeps what each view gives. No network.
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { clusterSink } from '../../lib/cli/fleet.js';
 import { printErrorsAsJson, reportError } from '../../lib/cli/output.js';
 import { parseConfig } from '../../lib/config/index.js';
@@ -19,6 +19,7 @@ import type { Sink } from '../../lib/views/sink.js';
 import { applyReport, textView } from '../../lib/views/text.js';
 import { viewFor } from '../../lib/views/view-for.js';
 import { FIXTURES } from '../support/bsync.js';
+import { captureOutput } from '../support/output.js';
 import { configProblems } from '../support/configs.js';
 
 function recordedPlan(state: 'fresh' | 'converged'): Plan {
@@ -42,23 +43,8 @@ function recordedPlan(state: 'fresh' | 'converged'): Plan {
 const fresh = recordedPlan('fresh');
 const converged = recordedPlan('converged');
 
-/** What reaches stdout and stderr, as bytes (the views' default sink writes there). */
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-});
+const out = captureOutput();
 afterEach(() => {
-  vi.restoreAllMocks();
   printErrorsAsJson(false);
 });
 
@@ -68,16 +54,16 @@ const json = () => viewFor({ json: true, color: false });
 describe('a plan', () => {
   it('the text view prints what renderPlanText gives, nothing on stderr', () => {
     text().plan(fresh);
-    expect(stdout).toBe(renderPlanText(fresh, { color: false }));
-    expect(stdout).toContain('  + ssh_keypair[postgres]');
-    expect(stderr).toBe('');
+    expect(out.stdout).toBe(renderPlanText(fresh, { color: false }));
+    expect(out.stdout).toContain('  + ssh_keypair[postgres]');
+    expect(out.stderr).toBe('');
   });
 
   it('the JSON view prints what JSON.stringify gives, one document', () => {
     json().plan(fresh);
-    expect(stdout).toBe(`${JSON.stringify(fresh, null, 2)}\n`);
-    expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify(fresh)));
-    expect(stderr).toBe('');
+    expect(out.stdout).toBe(`${JSON.stringify(fresh, null, 2)}\n`);
+    expect(JSON.parse(out.stdout)).toEqual(JSON.parse(JSON.stringify(fresh)));
+    expect(out.stderr).toBe('');
   });
 
   it('the text view colours only when its style says so', () => {
@@ -90,7 +76,7 @@ describe('a plan', () => {
 
   it('a plan with no changes reads as it always did', () => {
     text().plan(converged);
-    expect(stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
+    expect(out.stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
   });
 });
 
@@ -106,25 +92,25 @@ describe('apply', () => {
     const view = text();
     view.applyPlan(fresh);
     view.applyReport({ plan: fresh, results, interrupted: false });
-    expect(stdout).toBe(`${renderPlanText(fresh, { color: false })}${applyReport(results, fresh.actions)}`);
-    expect(stdout).toContain(`  failed: ${fresh.actions[1].address}: exit 1\nApply incomplete: `);
-    stdout = '';
+    expect(out.stdout).toBe(`${renderPlanText(fresh, { color: false })}${applyReport(results, fresh.actions)}`);
+    expect(out.stdout).toContain(`  failed: ${fresh.actions[1].address}: exit 1\nApply incomplete: `);
+    out.stdout = '';
     const machine = json();
     machine.applyPlan(fresh);
-    expect(stdout).toBe('');
+    expect(out.stdout).toBe('');
     machine.applyReport({ plan: fresh, results, interrupted: false });
-    expect(stdout).toBe(`${JSON.stringify({ plan: fresh, results, interrupted: false }, null, 2)}\n`);
+    expect(out.stdout).toBe(`${JSON.stringify({ plan: fresh, results, interrupted: false }, null, 2)}\n`);
   });
 
   it('with nothing to do: no report in text, and no `interrupted` in JSON', () => {
     const view = text();
     view.applyPlan(converged);
     view.applyReport({ plan: converged, results: [] });
-    expect(stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
-    stdout = '';
+    expect(out.stdout).toBe('No changes. 4 hosts match ssh.toml.\n');
+    out.stdout = '';
     json().applyReport({ plan: converged, results: [] });
-    expect(stdout).toBe(`${JSON.stringify({ plan: converged, results: [] }, null, 2)}\n`);
-    expect(JSON.parse(stdout)).not.toHaveProperty('interrupted');
+    expect(out.stdout).toBe(`${JSON.stringify({ plan: converged, results: [] }, null, 2)}\n`);
+    expect(JSON.parse(out.stdout)).not.toHaveProperty('interrupted');
   });
 });
 
@@ -139,13 +125,13 @@ describe('an error', () => {
 
   it('text: the message on stderr, control characters escaped, nothing on stdout', () => {
     text().error(error);
-    expect(stdout).toBe('');
-    expect(stderr).toBe(message);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(message);
   });
 
   it('JSON: one object on stdout and the same message on stderr', () => {
     json().error(error);
-    expect(stdout).toBe(
+    expect(out.stdout).toBe(
       `${JSON.stringify(
         {
           error: {
@@ -159,24 +145,24 @@ describe('an error', () => {
         2,
       )}\n`,
     );
-    expect(stderr).toBe(message);
+    expect(out.stderr).toBe(message);
   });
 
   it('an error that is not bsync’s keeps its message alone', () => {
     json().error(new Error('plain'));
-    expect(stdout).toBe('{\n  "error": {\n    "message": "plain"\n  }\n}\n');
-    expect(stderr).toBe('bsync: error: plain\n');
+    expect(out.stdout).toBe('{\n  "error": {\n    "message": "plain"\n  }\n}\n');
+    expect(out.stderr).toBe('bsync: error: plain\n');
   });
 
   it('reportError goes through the view --json chose, and says exit 1', () => {
     expect(reportError(error)).toBe(1);
-    expect(stdout).toBe('');
-    expect(stderr).toBe(message);
-    stderr = '';
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(message);
+    out.stderr = '';
     printErrorsAsJson(true);
     expect(reportError(error)).toBe(1);
-    expect(JSON.parse(stdout).error.hosts).toEqual(['pg1']);
-    expect(stderr).toBe(message);
+    expect(JSON.parse(out.stdout).error.hosts).toEqual(['pg1']);
+    expect(out.stderr).toBe(message);
   });
 });
 
@@ -188,13 +174,13 @@ describe('a config with several problems', () => {
 
   it('text: each problem on its own error line, as it would read alone', () => {
     text().error(problems);
-    expect(stdout).toBe('');
-    expect(stderr).toBe(lines);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(lines);
   });
 
   it('JSON: one error holding each problem under errors, and the same lines on stderr', () => {
     json().error(problems);
-    expect(stdout).toBe(
+    expect(out.stdout).toBe(
       `${JSON.stringify(
         {
           error: {
@@ -214,7 +200,7 @@ describe('a config with several problems', () => {
         2,
       )}\n`,
     );
-    expect(stderr).toBe(lines);
+    expect(out.stderr).toBe(lines);
   });
 });
 
@@ -222,27 +208,27 @@ describe('validate, facts and progress', () => {
   it('validate: a line for a person, or one JSON line', () => {
     text().validate({ config: 'a.toml', hosts: 1, warnings: [] });
     text().validate({ config: 'b.toml', hosts: 4, warnings: [] });
-    expect(stdout).toBe('a.toml: valid, 1 host.\nb.toml: valid, 4 hosts.\n');
-    stdout = '';
+    expect(out.stdout).toBe('a.toml: valid, 1 host.\nb.toml: valid, 4 hosts.\n');
+    out.stdout = '';
     json().validate({ config: 'a.toml', hosts: 2, warnings: ['w'] });
-    expect(stdout).toBe('{"valid":true,"warnings":["w"],"hosts":2}\n');
+    expect(out.stdout).toBe('{"valid":true,"warnings":["w"],"hosts":2}\n');
   });
 
   it('facts are JSON in both views', () => {
     const facts = { pg1: { os: 'debian' } };
     text().facts(facts);
-    const asText = stdout;
-    stdout = '';
+    const asText = out.stdout;
+    out.stdout = '';
     json().facts(facts);
-    expect(asText).toBe(stdout);
-    expect(stdout).toBe(`${JSON.stringify(facts, null, 2)}\n`);
+    expect(asText).toBe(out.stdout);
+    expect(out.stdout).toBe(`${JSON.stringify(facts, null, 2)}\n`);
   });
 
   it('progress is a line on stderr in both views', () => {
     text().progress('Gathering facts from 4 hosts...');
     json().progress('Gathering facts from 4 hosts...');
-    expect(stderr).toBe('Gathering facts from 4 hosts...\nGathering facts from 4 hosts...\n');
-    expect(stdout).toBe('');
+    expect(out.stderr).toBe('Gathering facts from 4 hosts...\nGathering facts from 4 hosts...\n');
+    expect(out.stdout).toBe('');
   });
 });
 
@@ -268,10 +254,10 @@ describe('a fleet run', () => {
     view.cluster(inSync);
     view.cluster(drifted);
     view.fleet({ command: 'plan', outcomes: [inSync, drifted], exitCode: 2, changes: 'with changes' });
-    expect(stdout).toBe(
+    expect(out.stdout).toBe(
       `${clusterSection(inSync)}${clusterSection(drifted)}${fleetSummary([inSync, drifted], 'with changes')}\n`,
     );
-    expect(stdout).toContain('Fleet: 2 clusters, 1 with changes (ssh.toml), 0 failed.\n');
+    expect(out.stdout).toContain('Fleet: 2 clusters, 1 with changes (ssh.toml), 0 failed.\n');
   });
 
   it('JSON: nothing per cluster, then one document holding each cluster’s plan', () => {
@@ -281,15 +267,15 @@ describe('a fleet run', () => {
     expect(drifted.text).toBe('');
     const view = json();
     view.cluster(drifted);
-    expect(stdout).toBe('');
+    expect(out.stdout).toBe('');
     view.fleet({ command: 'plan', outcomes: [drifted], exitCode: 2, changes: 'with changes' });
-    expect(stdout).toBe(`${JSON.stringify(fleetDocument('plan', [drifted], 2), null, 2)}\n`);
-    expect(JSON.parse(stdout).clusters[0].plan.nonce).toBe(fresh.nonce);
+    expect(out.stdout).toBe(`${JSON.stringify(fleetDocument('plan', [drifted], 2), null, 2)}\n`);
+    expect(JSON.parse(out.stdout).clusters[0].plan.nonce).toBe(fresh.nonce);
   });
 
   it('a cluster’s progress goes to stderr with its label', () => {
     const kept = outcome('ssh.toml', {});
     jsonView(clusterSink(kept)).progress('Gathering facts from 4 hosts...');
-    expect(stderr).toBe('ssh.toml: Gathering facts from 4 hosts...\n');
+    expect(out.stderr).toBe('ssh.toml: Gathering facts from 4 hosts...\n');
   });
 });
