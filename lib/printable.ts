@@ -25,3 +25,10 @@ export function printableJson(value: unknown, indent = 2): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/** A value from outside (a file, the command line) for a sentence: as JSON, escaped, cut short; `none` when absent. */
+export function printableValue(value: unknown): string {
+  if (value === undefined) return 'none';
+  const text = printable(JSON.stringify(value));
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
