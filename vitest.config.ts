@@ -13,7 +13,15 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     projects: [
-      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // A plan key of their own (test/support/plan-key-env.ts).
+          setupFiles: ['test/support/plan-key-env.ts'],
+        },
+      },
       { test: { ...shared, name: 'lab', include: ['test/lab/**/*.test.ts'] } },
       { test: { ...shared, name: 'hosts-a', include: ['test/integration/**/*.test.ts'], exclude: HOSTS_B } },
       { test: { ...shared, name: 'hosts-b', include: HOSTS_B } },

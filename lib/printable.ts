@@ -34,3 +34,10 @@ export function printableValue<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), printableValue(item)])) as T;
   return value;
 }
+
+/** A value from outside (a file, the command line) for a sentence: as JSON, escaped, cut short; `none` when absent. */
+export function quotedValue(value: unknown): string {
+  if (value === undefined) return 'none';
+  const text = printable(JSON.stringify(value));
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}

@@ -60,9 +60,10 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
     }
   }
   const saved = options.planFile ? readPlanFile(options.planFile) : undefined;
-  // A saved restore or backup is planned again by its own command's planner, on its own hosts.
+  // A saved restore or backup is planned again by its own command's planner, on its own hosts,
+  // from its request as the command line's decoder of its kind reads it.
   const planning = saved?.operation
-    ? await (await import('./restore.js')).savedOperationPlanning(saved.operation)
+    ? await (await import('./restore.js')).savedOperationPlanning(saved.operation, options.planFile!)
     : undefined;
   return applyWith(options, { name: 'apply', saved, planning });
 }

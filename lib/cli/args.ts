@@ -55,7 +55,7 @@ export function quickInvocation(args: readonly string[]): Invocation | undefined
       flag = false;
     }
     const option = Object.hasOwn(known, name) ? known[name] : undefined;
-    if (!option?.type || (given.has(name) && !option.repeatable)) return undefined;
+    if (!option || (given.has(name) && !option.repeatable)) return undefined;
     given.add(name);
     let parsed: string | number | boolean;
     if (option.type === 'boolean') {

@@ -5,12 +5,13 @@ import { BsyncError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import type { BackupInfo } from '../facts/types.js';
 import { buildPlan } from '../plan/build.js';
-import type { PlanOperation } from '../plan/types.js';
-import { planBackup, type BackupRequest, type BackupType } from '../recovery/backup.js';
+import { planBackup } from '../recovery/backup.js';
+import { decodeBackupRequest, type BackupRequest } from '../recovery/requests.js';
 import { zonesOf } from '../desired/zone.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { isFleet } from './fleet-configs.js';
 import type { Planning } from './planning.js';
+import { planCommand } from './plan.js';
 import { usingFacts } from './session.js';
 
 const MiB = 1024 ** 2;
@@ -59,18 +60,10 @@ export function backupPlanning(request: BackupRequest): Planning {
   };
 }
 
-export function savedBackupPlanning(operation: PlanOperation): Planning {
-  const { request } = operation;
-  return backupPlanning({
-    zone: Number(request.zone),
-    type: String(request.type) as BackupType,
-    repo: Number(request.repo),
-  });
-}
-
 export interface BackupOptions extends ApplyOptions {
-  type: BackupType;
-  repo?: number;
+  type: string;
+  repo?: string;
+  out?: string;
 }
 
 export async function backupCommand(options: BackupOptions): Promise<number> {
@@ -78,6 +71,9 @@ export async function backupCommand(options: BackupOptions): Promise<number> {
   if ((options.zone?.length ?? 0) > 1) throw new BsyncError('bsync backup takes one --zone at a time');
   if (options.host !== undefined)
     throw new BsyncError('bsync backup runs where the scheduled backups run: name the --zone, not a host');
-  const planning = backupPlanning({ zone: options.zone?.[0], type: options.type, repo: options.repo });
+  const planning = backupPlanning(
+    decodeBackupRequest({ zone: options.zone?.[0], type: options.type, repo: options.repo }),
+  );
+  if (options.out) return planCommand({ ...options, detailedExitcode: false, out: options.out }, planning, 'backup');
   return applyWith({ ...options, yes: true }, { name: 'backup', planning });
 }

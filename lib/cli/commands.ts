@@ -11,11 +11,9 @@ import type { statusCommand } from './status.js';
 import type { unlockCommand } from './unlock.js';
 import type { verifyCommand } from './verify.js';
 
-/** An option as yargs takes it (type, choices, alias, default, describe), plus what bsync checks of it. */
+/** An option as yargs takes it (type, alias, default, describe), plus what bsync checks of it. */
 export interface OptionSpec {
-  /** Absent with `choices` (yargs then shows the choices and no type). */
-  type?: 'string' | 'number' | 'boolean';
-  choices?: readonly string[];
+  type: 'string' | 'number' | 'boolean';
   alias?: string;
   default?: string | number | boolean;
   /** What help shows as the default when the option has none (a default would hide a bare `-c`). */
@@ -86,11 +84,10 @@ const PROM_FILE: OptionSpec = {
   describe: 'also write Prometheus metrics to this file (textfile collector)',
 };
 const YES: OptionSpec = { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' };
-const repoOption = (describe: string): OptionSpec => ({
-  type: 'number',
-  describe,
-  whole: { min: 1, message: '--repo needs a repository number (1, 2, ...)' },
-});
+// The options an operation's request is made of are given to its decoder as they were
+// written (lib/recovery/requests.ts), which checks them as it checks a saved plan's.
+const repoOption = (describe: string): OptionSpec => ({ type: 'string', describe });
+const OUT: OptionSpec = { type: 'string', describe: 'save the plan to this file (apply it with bsync apply FILE)' };
 
 const list = <T>(value: unknown): T[] | undefined =>
   value === undefined ? undefined : ([] as T[]).concat(value as T | T[]);
@@ -191,9 +188,9 @@ export const COMMANDS = {
         describe: 'rewrite only files that differ (--no-delta: write every file anew)',
       },
       'target-action': {
-        choices: ['promote', 'pause'],
+        type: 'string',
         default: 'promote',
-        describe: 'at the target: promote to a new timeline, or pause replay',
+        describe: 'promote | pause: at the target, promote to a new timeline, or pause replay',
       },
       'allow-overwrite': { type: 'boolean', default: false, describe: 'the server runs: stop it and replace its data' },
       standby: {
@@ -205,26 +202,22 @@ export const COMMANDS = {
         type: 'string',
         describe: 'clone instead: restore onto HOST[:PATH] and start it as an independent server that never archives',
       },
-      port: {
-        type: 'number',
-        describe: "the clone's port (default 5433)",
-        whole: { min: 1, max: 65535, message: '--port needs a TCP port number (1 to 65535)' },
-      },
-      out: { type: 'string', describe: 'save the restore plan to this file (apply it with bsync apply FILE)' },
+      port: { type: 'string', describe: "the clone's TCP port (default 5433)" },
+      out: OUT,
       yes: YES,
     },
     optionsOf: (argv) => ({
       ...globals(argv),
       target: String(argv.target),
       set: argv.set as string | undefined,
-      repo: argv.repo as number | undefined,
+      repo: argv.repo as string | undefined,
       delta: argv.delta !== false,
-      targetAction: argv['target-action'] === 'pause' ? 'pause' : 'promote',
+      targetAction: String(argv['target-action']),
       allowOverwrite: Boolean(argv['allow-overwrite']),
       standby: Boolean(argv.standby),
       out: argv.out as string | undefined,
       to: argv.to as string | undefined,
-      port: argv.port as number | undefined,
+      port: argv.port as string | undefined,
       yes: Boolean(argv.yes),
       allowRestart: false,
     }),
@@ -233,13 +226,15 @@ export const COMMANDS = {
   backup: command<Parameters<typeof backupCommand>[0]>({
     describe: 'take a backup now, where the scheduled ones run, and print its label',
     options: {
-      type: { choices: ['full', 'diff', 'incr'], default: 'incr', describe: 'backup type' },
+      type: { type: 'string', default: 'incr', describe: 'full | diff | incr: the backup type' },
       repo: repoOption('into repoN (default: repo1)'),
+      out: OUT,
     },
     optionsOf: (argv) => ({
       ...globals(argv),
-      type: argv.type === 'diff' || argv.type === 'incr' ? argv.type : 'full',
-      repo: argv.repo as number | undefined,
+      type: String(argv.type),
+      repo: argv.repo as string | undefined,
+      out: argv.out as string | undefined,
       yes: true,
       allowRestart: false,
     }),

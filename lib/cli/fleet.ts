@@ -6,6 +6,7 @@
 import { loadConfig } from '../config/index.js';
 import type { Inventory } from '../config/inventory.js';
 import { mergeLabelled, type Metric } from '../metrics/prom.js';
+import { decodeDeclaredRequest } from '../recovery/requests.js';
 import { Semaphore } from '../semaphore.js';
 import { describeError, errorEntries } from '../views/error.js';
 import type { ClusterOutcome, FleetCommand } from '../views/fleet.js';
@@ -57,7 +58,8 @@ export async function runCommand(
   spec: CommandSpec,
   runCluster: ClusterCommand,
 ): Promise<number> {
-  const selection = { hosts: options.host, zones: options.zone };
+  // The declared state's request: which hosts and zones, decoded as every request is.
+  const selection = decodeDeclaredRequest({ hosts: options.host, zones: options.zone });
   if (!isFleet(options.configs)) {
     const config = options.configs[0];
     return withMetrics(spec.promFile, spec.name, () =>
@@ -66,7 +68,7 @@ export async function runCommand(
   }
   return withMetrics(spec.promFile, spec.name, async () => {
     const view = viewFor(options);
-    const outcomes = await runFleet(options, spec, runCluster, view);
+    const outcomes = await runFleet(options, spec, runCluster, view, selection);
     const code = combineExitCodes(outcomes.map((outcome) => outcome.code));
     view.fleet({ command: spec.name, outcomes, exitCode: code, changes: spec.changes });
     return { code, success: outcomes.every((outcome) => outcome.success), metrics: fleetMetrics(spec.name, outcomes) };
@@ -78,6 +80,7 @@ async function runFleet(
   spec: CommandSpec,
   runCluster: ClusterCommand,
   view: View,
+  selection: HostSelection,
 ): Promise<ClusterOutcome[]> {
   const files = expandConfigs(options.configs);
   const labels = configLabels(files);
@@ -104,10 +107,7 @@ async function runFleet(
   const loaded = targets.filter((target): target is ClusterTarget => target !== undefined);
   checkHostsNotShared(loaded);
   spec.before?.(loaded);
-  const context: ClusterContext = {
-    selection: { hosts: options.host, zones: options.zone },
-    slots: new Semaphore(options.parallel),
-  };
+  const context: ClusterContext = { selection, slots: new Semaphore(options.parallel) };
   // Each cluster's command may listen for SIGINT and SIGTERM; many clusters are not a leak.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * files.length + 10));
   const printer = orderedPrinter(outcomes, view);

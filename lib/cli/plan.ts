@@ -16,7 +16,12 @@ interface PlanOptions extends GlobalOptions {
   promFile?: string;
 }
 
-export async function planCommand(options: PlanOptions, planning: Planning = DECLARED_STATE): Promise<number> {
+/** `bsync plan`, and `--out` of an operation's command (`name`, as the run's metrics label it). */
+export async function planCommand(
+  options: PlanOptions,
+  planning: Planning = DECLARED_STATE,
+  name: 'plan' | 'restore' | 'backup' = 'plan',
+): Promise<number> {
   const fleet = isFleet(options.configs);
   const outFor = (target: ClusterTarget) =>
     options.out && fleet ? fleetPlanFile(options.out, target.config) : options.out;
@@ -25,7 +30,7 @@ export async function planCommand(options: PlanOptions, planning: Planning = DEC
   return runCommand(
     options,
     {
-      name: planning === DECLARED_STATE ? 'plan' : 'restore',
+      name,
       promFile: options.promFile,
       changes: 'with changes',
       before,

@@ -10,24 +10,20 @@ import type { PlanOperation } from '../plan/types.js';
 import type { Resource } from '../resources/types.js';
 import type { Planning } from './planning.js';
 import { usingFacts } from './session.js';
-import { parseTarget, targetText } from '../recovery/target.js';
+import { targetText } from '../recovery/target.js';
+import { planRestore, restoreNeeds, restorePlace } from '../recovery/restore.js';
 import {
-  planRestore,
-  restoreNeeds,
-  restorePlace,
-  restoreRequestOf,
-  type RestoreRequest,
-  type TargetAction,
-} from '../recovery/restore.js';
-import { BsyncError } from '../errors.js';
-import {
-  cloneZone,
-  clonePath,
-  DEFAULT_CLONE_PORT,
-  parseCloneTarget,
-  planClone,
+  decodeCloneRequest,
+  decodeRestoreRequest,
+  decodeStandbyRequest,
+  OPERATION_DECODERS,
+  RequestError,
   type CloneRequest,
-} from '../recovery/clone.js';
+  type RestoreRequest,
+} from '../recovery/requests.js';
+import { BsyncError } from '../errors.js';
+import { printable } from '../printable.js';
+import { cloneHost, cloneZone, clonePath, planClone } from '../recovery/clone.js';
 import { isFleet } from './fleet-configs.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { planCommand } from './plan.js';
@@ -84,12 +80,14 @@ export function restorePlanning(request: RestoreRequest): Planning {
 export function clonePlanning(request: CloneRequest): Planning {
   return {
     // The clone's host and the source zone's hosts (another zone's, for an object store).
-    selection: (inventory) => ({
-      hosts: [
-        request.to.host,
-        ...inventory.hosts.filter((host) => host.zone === cloneZone(inventory, request).zone).map((host) => host.name),
-      ],
-    }),
+    selection: (inventory) => {
+      const zone = cloneZone(inventory, request);
+      // A host the config does not have, or one that cannot read the repository, is refused before any connects.
+      cloneHost(inventory, zone, request.to.host);
+      return {
+        hosts: [request.to.host, ...inventory.hosts.filter((host) => host.zone === zone.zone).map((host) => host.name)],
+      };
+    },
     again: `bsync restore --zone ${request.zone ?? 'N'} --to ${request.to.host}${request.to.path ? `:${request.to.path}` : ''} --port ${request.port} --target ${targetText(request.target)} --out FILE`,
     plan: async (session, facts, nonce) => {
       const { inventory } = session;
@@ -104,33 +102,67 @@ export function clonePlanning(request: CloneRequest): Planning {
   };
 }
 
-/** The Planning of a saved operation plan (apply FILE). */
-export async function savedOperationPlanning(operation: PlanOperation): Promise<Planning> {
-  if (operation.command === 'backup') return (await import('./backup.js')).savedBackupPlanning(operation);
-  if (operation.request.to !== undefined) {
-    const request = restoreRequestOf(operation);
-    return clonePlanning({
-      ...request,
-      host: undefined,
-      to: parseCloneTarget(String(operation.request.to)),
-      port: Number(operation.request.port),
+/**
+ * The Planning of a saved operation plan (apply FILE): its request decoded by its kind's
+ * decoder, the command line's own. A value the command line could not give is refused,
+ * naming the file and the request's field.
+ */
+export async function savedOperationPlanning(operation: PlanOperation, file: string): Promise<Planning> {
+  try {
+    return await operationPlanning(operation);
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    throw new BsyncError(error.message, {
+      where: `${file} (operation.request${error.field ? `.${printable(error.field)}` : ''})`,
+      hint: `${error.hint ? `${error.hint}\n  ` : ''}A saved plan's request holds only what the command line can say, and this one does not. Make the plan again with bsync ${operation.kind === 'backup' ? 'backup' : 'restore'} --out FILE.`,
     });
   }
-  const planning = restorePlanning(restoreRequestOf(operation));
-  return { ...planning, selection: { zones: [Number(operation.request.zone)] } };
+}
+
+async function operationPlanning(operation: PlanOperation): Promise<Planning> {
+  switch (operation.kind) {
+    case 'backup':
+      return (await import('./backup.js')).backupPlanning(OPERATION_DECODERS.backup(operation.request));
+    case 'clone':
+      return clonePlanning(OPERATION_DECODERS.clone(operation.request));
+    case 'restore':
+    case 'standby': {
+      const request = OPERATION_DECODERS[operation.kind](operation.request);
+      // The zone the request was made for, as `bsync restore --zone` selects it.
+      return {
+        ...restorePlanning(request),
+        ...(request.zone !== undefined ? { selection: { zones: [request.zone] } } : {}),
+      };
+    }
+  }
 }
 
 export interface RestoreOptions extends ApplyOptions {
   target: string;
   set?: string;
-  repo?: number;
+  repo?: string;
   delta: boolean;
-  targetAction: TargetAction;
+  targetAction: string;
   allowOverwrite: boolean;
   standby: boolean;
   out?: string;
   to?: string;
-  port?: number;
+  port?: string;
+}
+
+/** Which of a restore, a standby rebuild and a clone the command line asks for, as its decoder reads it. */
+function planningOf(options: RestoreOptions): Planning {
+  const asked = {
+    zone: options.zone?.[0],
+    target: options.target,
+    set: options.set,
+    repo: options.repo,
+    allowOverwrite: options.allowOverwrite,
+  };
+  if (options.to !== undefined)
+    return clonePlanning(decodeCloneRequest({ ...asked, to: options.to, port: options.port }));
+  const restore = { ...asked, host: options.host?.[0], delta: options.delta, targetAction: options.targetAction };
+  return restorePlanning((options.standby ? decodeStandbyRequest : decodeRestoreRequest)(restore));
 }
 
 export async function restoreCommand(options: RestoreOptions): Promise<number> {
@@ -140,27 +172,13 @@ export async function restoreCommand(options: RestoreOptions): Promise<number> {
   if ((options.host?.length ?? 0) > 1 || (options.zone?.length ?? 0) > 1) {
     throw new BsyncError('a restore is of one server: give at most one --host and one --zone');
   }
-  const request: RestoreRequest = {
-    zone: options.zone?.[0],
-    host: options.host?.[0],
-    target: parseTarget(options.target),
-    set: options.set,
-    repo: options.repo,
-    delta: options.delta,
-    targetAction: options.targetAction,
-    allowOverwrite: options.allowOverwrite,
-    standby: options.standby,
-  };
   if (options.standby && options.to !== undefined)
     throw new BsyncError('--standby rebuilds a server of the zone in place; --to makes a clone: give one of them');
   if (options.to === undefined && options.port !== undefined)
     throw new BsyncError("--port goes with --to: a restore in place keeps the server's port");
-  if (options.to !== undefined && request.host !== undefined)
+  if (options.to !== undefined && options.host !== undefined)
     throw new BsyncError('--to names where the clone goes; --host names a server restored in place: give one of them');
-  const planning =
-    options.to === undefined
-      ? restorePlanning(request)
-      : clonePlanning({ ...request, to: parseCloneTarget(options.to), port: options.port ?? DEFAULT_CLONE_PORT });
-  if (options.out) return planCommand({ ...options, detailedExitcode: false, out: options.out }, planning);
+  const planning = planningOf(options);
+  if (options.out) return planCommand({ ...options, detailedExitcode: false, out: options.out }, planning, 'restore');
   return applyWith(options, { name: 'restore', planning });
 }

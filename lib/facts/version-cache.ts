@@ -8,9 +8,9 @@
 // A missing, unreadable or corrupt cache only means the version is asked.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { HostSpec, Inventory } from '../config/inventory.js';
+import { bsyncDir } from '../user-dirs.js';
 import type { HostFacts } from './types.js';
 
 export interface KnownVersion {
@@ -26,8 +26,7 @@ interface Entry extends KnownVersion {
 export const MAX_AGE_MS = 60 * 60 * 1000;
 
 function cacheDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'bsync', 'pgbackrest-version');
+  return join(bsyncDir('cache', env), 'pgbackrest-version');
 }
 
 /** One file per host (as bsync reaches it), so hosts gathered in parallel never share one. */

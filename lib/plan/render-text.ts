@@ -1,6 +1,6 @@
 // The plan for people, laid out like Terraform's: per host, + create, ~ change, - remove,
 // `~ adopt` for what bsync takes over, unified diffs for files, and one closing line.
-import type { Plan, PlanAction } from './types.js';
+import { operationCommand, type Plan, type PlanAction } from './types.js';
 
 export interface Style {
   color: boolean;
@@ -48,7 +48,7 @@ function renderAction(action: PlanAction, style: Style): string[] {
 function summaryLine(plan: Plan): string {
   if (plan.operation) {
     const steps = plan.actions.length;
-    return `${plan.operation.command === 'restore' ? 'Restore' : 'Backup'}: ${steps} step${steps === 1 ? '' : 's'} on ${[...new Set(plan.actions.map((action) => action.host))].join(', ')}.`;
+    return `${operationCommand(plan.operation.kind) === 'restore' ? 'Restore' : 'Backup'}: ${steps} step${steps === 1 ? '' : 's'} on ${[...new Set(plan.actions.map((action) => action.host))].join(', ')}.`;
   }
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length === 1 ? '1 host matches' : `${plan.hosts.length} hosts match`} ${basename(plan.configPath)}.`;
@@ -73,7 +73,7 @@ export function renderPlanText(plan: Plan, style: Style): string {
   if (plan.actions.length === 0) return `${[...problemLines(plan, style), summaryLine(plan)].join('\n')}\n`;
   const lines: string[] = plan.operation
     ? [
-        `bsync will run these steps (${plan.operation.command}):`,
+        `bsync will run these steps (${operationCommand(plan.operation.kind)}):`,
         '',
         ...plan.operation.notes.map((note) => paint(style, 33, `! ${note}`)),
         ...(plan.operation.notes.length > 0 ? [''] : []),

@@ -1,12 +1,14 @@
-// Saved plans: the Plan value as JSON (no secrets, nothing computed from one), and the
-// check that it is, value for value, what a fresh plan decides before anything is applied.
+// Saved plans: the Plan value as JSON (no secrets, nothing computed from one), signed with
+// this machine's plan key (plan-key.ts), and the check that it is, value for value, what a
+// fresh plan decides before anything is applied.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { ValidateFunction } from 'ajv';
 import { newAjv } from '../ajv.js';
 import { BsyncError } from '../errors.js';
-import { printableJson } from '../printable.js';
+import { printableJson, quotedValue as shown } from '../printable.js';
 import { projectFile } from '../project-files.js';
+import { checkingKey, planKeyPath, planSignature, signatureHolds, signingKey } from './plan-key.js';
 import { PLAN_VERSION, type Plan, type PlanAction, type PlanField } from './types.js';
 
 // Compiled on first use: only `apply FILE` reads a plan, and compiling costs ~50 ms at start.
@@ -20,12 +22,31 @@ function validatePlan(value: unknown): value is Plan {
 
 const MAKE_ONE = 'Make a new one with: bsync plan --out FILE';
 
-export function writePlanFile(path: string, plan: Plan): void {
-  writeFileSync(path, `${printableJson(plan)}\n`, { mode: 0o600 });
+/** The plan as a file, signed with this machine's plan key (made now if it has none). */
+export function writePlanFile(path: string, plan: Plan, env: NodeJS.ProcessEnv = process.env): void {
+  const signature = planSignature(signingKey(env), plan);
+  writeFileSync(path, `${printableJson({ ...plan, signature })}\n`, { mode: 0o600 });
 }
 
-/** A saved plan, or an error that says what is wrong with the file (never the JSON parser's own words). */
-export function readPlanFile(path: string): Plan {
+/**
+ * A saved plan, or an error that says what is wrong with the file (never the JSON parser's
+ * own words). Only a plan signed with this machine's plan key is read past its version.
+ */
+export function readPlanFile(path: string, env: NodeJS.ProcessEnv = process.env): Plan {
+  const record = planRecord(path, readPlanText(path));
+  checkSignature(path, record, env);
+  const { signature: _signed, ...value } = record;
+  if (!validatePlan(value)) {
+    const [first] = planValidator?.errors ?? [];
+    throw new BsyncError(
+      `the saved plan is damaged: ${first?.instancePath || '(top level)'} ${first?.message ?? 'is not valid'}`,
+      { where: path, hint: MAKE_ONE },
+    );
+  }
+  return value;
+}
+
+function readPlanText(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -42,6 +63,16 @@ export function readPlanFile(path: string): Plan {
     throw new BsyncError(`cannot read the saved plan: ${why}`, { where: path, hint: MAKE_ONE });
   }
   if (text.trim() === '') throw new BsyncError('the saved plan is empty', { where: path, hint: MAKE_ONE });
+  return text;
+}
+
+/**
+ * The file's JSON object, once it is a bsync plan of this version. The shape is
+ * schemas/plan.schema.json's alone; two checks come first, each for its own sentence: a
+ * file that is no bsync plan at all, and a plan of another version (a shape this schema
+ * does not describe).
+ */
+function planRecord(path: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,37 +85,60 @@ export function readPlanFile(path: string): Plan {
       { where: path, hint: MAKE_ONE },
     );
   }
-  // The shape is schemas/plan.schema.json's alone. Two checks come first, each for its own
-  // sentence: a file that is no bsync plan at all, and a plan of another version (a shape
-  // this schema does not describe).
   const record = value as Record<string, unknown> | null;
-  if (record === null || typeof record !== 'object' || record.format !== 'bsync-plan') {
+  if (record === null || typeof record !== 'object' || Array.isArray(record) || record.format !== 'bsync-plan') {
     throw new BsyncError('this is not a bsync plan file (no "format": "bsync-plan")', {
       where: path,
       hint: `Plans are made with bsync plan --out FILE; ${MAKE_ONE.toLowerCase()}`,
     });
   }
-  if (record.version === 1)
+  if (record.version !== PLAN_VERSION) {
+    const [why, hint] = OLD_VERSIONS[String(record.version)] ?? ['', MAKE_ONE];
     throw new BsyncError(
-      `this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version ${PLAN_VERSION}`,
-      {
-        where: path,
-        hint: `Whoever can read a version 1 file can test guesses of the config's secrets against it: delete it. ${MAKE_ONE}`,
-      },
-    );
-  if (record.version !== PLAN_VERSION)
-    throw new BsyncError(
-      `this plan file has version ${JSON.stringify(record.version)}; this bsync reads version ${PLAN_VERSION}`,
-      { where: path, hint: MAKE_ONE },
-    );
-  if (!validatePlan(value)) {
-    const [first] = planValidator?.errors ?? [];
-    throw new BsyncError(
-      `the saved plan is damaged: ${first?.instancePath || '(top level)'} ${first?.message ?? 'is not valid'}`,
-      { where: path, hint: MAKE_ONE },
+      `this plan file has version ${shown(record.version)}${why}; this bsync reads version ${PLAN_VERSION}`,
+      { where: path, hint },
     );
   }
-  return value;
+  return record;
+}
+
+/** What was wrong with the plan files of earlier versions, and what to do with one. */
+const OLD_VERSIONS: Record<string, [string, string]> = {
+  1: [
+    ', whose fingerprints were computed over secrets',
+    `Whoever can read a version 1 file can test guesses of the config's secrets against it: delete it. ${MAKE_ONE}`,
+  ],
+  2: [', which bsync did not sign', MAKE_ONE],
+};
+
+/**
+ * Refuses a plan this machine's plan key did not sign: one made elsewhere, edited, or
+ * written by another program. What a plan's request may hold is checked after this, by
+ * the decoder of its kind (lib/recovery/requests.ts): the signature is not all that stands
+ * between a file and a command.
+ */
+function checkSignature(path: string, record: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const keyPath = planKeyPath(env);
+  const again =
+    'Make the plan again on this machine (bsync plan, restore or backup with --out FILE), or apply it where it was made. '
+    + "Machines that apply each other's plans share one plan key (docs/reliability.md, Saved plans).";
+  const { signature, ...plan } = record;
+  if (typeof signature !== 'string')
+    throw new BsyncError('the saved plan is not signed: bsync applies only plans it saved itself', {
+      where: path,
+      hint: again,
+    });
+  const key = checkingKey(env);
+  if (!key)
+    throw new BsyncError(`the saved plan cannot be checked: this machine has no plan key (${keyPath})`, {
+      where: path,
+      hint: again,
+    });
+  if (!signatureHolds(key, plan, signature))
+    throw new BsyncError(
+      `the saved plan's signature does not hold under this machine's plan key (${keyPath}): the file was changed after bsync saved it, or it was saved under another key`,
+      { where: path, hint: again },
+    );
 }
 
 /**
@@ -255,11 +309,11 @@ function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {
   const was = saved.operation;
   const now = fresh.operation;
   if (!was && !now) return [];
-  if (!was || !now || was.command !== now.command)
+  if (!was || !now || was.kind !== now.kind)
     return [
       {
         cause: 'either',
-        what: `the saved plan is ${was ? `a ${was.command}` : 'of the declared state'}, where bsync plans ${now ? `a ${now.command}` : 'the declared state'}`,
+        what: `the saved plan is ${was ? `a ${was.kind}` : 'of the declared state'}, where bsync plans ${now ? `a ${now.kind}` : 'the declared state'}`,
       },
     ];
   const found: PlanDifference[] = [];
@@ -268,7 +322,7 @@ function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {
   if (key !== undefined)
     found.push({
       cause: 'either',
-      what: `the saved ${was.command} asks for ${key} ${shown(was.request[key])}, where bsync plans ${shown(now.request[key])}`,
+      what: `the saved ${was.kind} asks for ${key} ${shown(was.request[key])}, where bsync plans ${shown(now.request[key])}`,
     });
   const note = Math.max(was.notes.length, now.notes.length);
   const at = Array.from({ length: note }, (_, index) => index).find(
@@ -277,16 +331,9 @@ function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {
   if (at !== undefined)
     found.push({
       cause: 'either',
-      what: `the saved ${was.command}'s note ${at + 1} reads ${shown(was.notes[at])}, where bsync notes ${shown(now.notes[at])}`,
+      what: `the saved ${was.kind}'s note ${at + 1} reads ${shown(was.notes[at])}, where bsync notes ${shown(now.notes[at])}`,
     });
   return found;
-}
-
-/** A value from the file for a sentence: quoted and cut short (the view that prints the error escapes it). */
-function shown(value: unknown): string {
-  if (value === undefined) return 'none';
-  const text = JSON.stringify(value);
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 const LEAD: Record<DifferenceCause, [string, string]> = {

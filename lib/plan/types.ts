@@ -29,17 +29,34 @@ export interface PlanAction {
   fingerprint: string;
 }
 
-/** A plan that carries out an operation (a restore, an on-demand backup) rather than reaching the declared state. */
-export interface PlanOperation {
-  command: 'restore' | 'backup';
-  /** What was asked, with the choices bsync made pinned (the backup set): enough to plan it again (lib/recovery). */
-  request: Record<string, string | number | boolean>;
-  /** What the operator must read before it runs; not part of any fingerprint, compared with their measurements (sizes, WAL segments) left out. */
-  notes: string[];
+/** The operations a plan can carry out instead of reaching the declared state; each has its request's decoder (lib/recovery/requests.ts). */
+export const OPERATION_KINDS = ['restore', 'standby', 'clone', 'backup'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+/** A request as a saved plan holds it: what the command line said, by name, with the choices bsync made pinned. */
+export type OperationRequest = Record<string, string | number | boolean>;
+
+/** A plan that carries out an operation (a restore, a clone, an on-demand backup), by its kind. */
+export type PlanOperation = {
+  [Kind in OperationKind]: {
+    kind: Kind;
+    /** Enough to plan it again (the backup set pinned); decoded by its kind's decoder, as the command line's options are. */
+    request: OperationRequest;
+    /** What the operator must read before it runs; not part of any fingerprint, compared with their measurements (sizes, WAL segments) left out. */
+    notes: string[];
+  };
+}[OperationKind];
+
+/** The command that makes and runs a plan of this kind (`bsync restore --to` makes a clone). */
+export function operationCommand(kind: OperationKind): 'restore' | 'backup' {
+  return kind === 'backup' ? 'backup' : 'restore';
 }
 
-/** 2: fingerprints cover masked text only (version 1's covered secrets, with their key beside them). */
-export const PLAN_VERSION = 2;
+/**
+ * 2: fingerprints cover masked text only (version 1's covered secrets, with their key beside them).
+ * 3: saved plans are signed with the plan key of the machine that made them, and an operation says its kind.
+ */
+export const PLAN_VERSION = 3;
 
 export interface Plan {
   format: 'bsync-plan';

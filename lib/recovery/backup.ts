@@ -10,14 +10,7 @@ import { pgbackrestUser } from '../facts/probe.js';
 import type { PlanOperation } from '../plan/types.js';
 import { runChange, type Resource } from '../resources/types.js';
 import { shq } from '../formats/shell.js';
-
-export type BackupType = 'full' | 'diff' | 'incr';
-
-export interface BackupRequest {
-  zone?: number;
-  type: BackupType;
-  repo?: number;
-}
+import { backupOperation, type BackupRequest } from './requests.js';
 
 export interface BackupPlan {
   resources: Resource[];
@@ -79,11 +72,7 @@ export function planBackup(inventory: Inventory, facts: FactsByHost, request: Ba
   );
   return {
     resources: out.resources,
-    operation: {
-      command: 'backup',
-      request: { zone: zone.zone, type: request.type, repo: repoKey },
-      notes: [],
-    },
+    operation: backupOperation({ zone: zone.zone, type: request.type, repo: repoKey }),
     host: host.name,
     stanza: zone.stanza,
     repo: repoKey,

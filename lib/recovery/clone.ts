@@ -32,31 +32,9 @@ import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { findBinaries, requireBinaries } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
 import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
-import { addArchiveNow, type RestoreRequest } from './restore.js';
+import { addArchiveNow } from './restore.js';
+import { CLONES_DIR, cloneOperation, type CloneRequest } from './requests.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
-
-/** Where clones go when --to names no folder: a root-owned parent, one folder per stanza. */
-export const CLONES_DIR = '/var/lib/bsync-clones';
-export const DEFAULT_CLONE_PORT = 5433;
-
-export interface CloneRequest extends RestoreRequest {
-  to: { host: string; path?: string };
-  port: number;
-}
-
-/** `--to HOST[:PATH]` as given: the host, and an absolute folder when one is named. */
-export function parseCloneTarget(text: string): { host: string; path?: string } {
-  const colon = text.indexOf(':');
-  const host = colon < 0 ? text : text.slice(0, colon);
-  const path = colon < 0 ? undefined : text.slice(colon + 1).replace(/(.)\/+$/, '$1');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host))
-    throw new BsyncError(`--to ${text}: expected HOST or HOST:/absolute/path`);
-  if (path !== undefined && (!/^\/[A-Za-z0-9._+/-]+$/.test(path) || path === '/' || path.split('/').includes('..')))
-    throw new BsyncError(`--to ${text}: the folder must be an absolute path of plain characters, without ..`, {
-      hint: `For example --to ${host}:${CLONES_DIR}/investigation`,
-    });
-  return path === undefined ? { host } : { host, path };
-}
 
 /** The zone whose stanza is cloned: --zone, else the zone of the --to host. */
 export function cloneZone(inventory: Inventory, request: Pick<CloneRequest, 'zone' | 'to'>): Zone {
@@ -135,24 +113,10 @@ export function planClone(inputs: CloneInputs): {
   addCloneStart(out, request, clone, scripts, restored);
   return {
     resources: [...(sourceOut?.resources ?? []), ...out.resources],
-    operation: {
-      command: 'restore',
-      request: {
-        zone: zone.zone,
-        to: `${host.name}:${path}`,
-        port: request.port,
-        target: targetText(request.target),
-        set: backup.label,
-        repo: repoKey,
-        delta: false,
-        targetAction: 'promote',
-        allowOverwrite: request.allowOverwrite,
-      },
-      notes: [
-        `A clone of ${zone.stanza} starts on ${host.name} in ${path}, port ${request.port}, as an independent server with archiving off; the zone's servers are not touched.`,
-        `Space: ${spaceNote}.`,
-      ],
-    },
+    operation: cloneOperation(request, { zone: zone.zone, host: host.name, path, set: backup.label, repo: repoKey }, [
+      `A clone of ${zone.stanza} starts on ${host.name} in ${path}, port ${request.port}, as an independent server with archiving off; the zone's servers are not touched.`,
+      `Space: ${spaceNote}.`,
+    ]),
   };
 }
 

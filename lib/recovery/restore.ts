@@ -42,50 +42,12 @@ import {
   patroniNote,
   type PatroniRestore,
 } from './restore-patroni.js';
-import {
-  parseTarget,
-  restoreCommandOption,
-  restoreTargetOptions,
-  segmentTimeline,
-  targetText,
-  type RecoveryTarget,
-} from './target.js';
-
-export type TargetAction = 'promote' | 'pause';
-
-/** What the operator asked for, as the command line gives it. */
-export interface RestoreRequest {
-  zone?: number;
-  host?: string;
-  target: RecoveryTarget;
-  set?: string;
-  repo?: number;
-  delta: boolean;
-  targetAction: TargetAction;
-  allowOverwrite: boolean;
-  /** Rebuild the host as a standby of its zone's primary from the repository (--type=standby), not a recovery. */
-  standby?: boolean;
-}
+import { restoreCommandOption, restoreTargetOptions, segmentTimeline, targetText } from './target.js';
+import { restoreOperation, type RestoreRequest } from './requests.js';
 
 export interface RestorePlan {
   resources: Resource[];
   operation: PlanOperation;
-}
-
-/** The request a saved restore plan was made from, with its set pinned (the schema checked the value types). */
-export function restoreRequestOf(operation: PlanOperation): RestoreRequest {
-  const { request } = operation;
-  return {
-    zone: Number(request.zone),
-    host: request.host === undefined ? undefined : String(request.host),
-    target: parseTarget(String(request.target)),
-    set: String(request.set),
-    repo: Number(request.repo),
-    delta: request.delta === true,
-    targetAction: request.targetAction === 'pause' ? 'pause' : 'promote',
-    allowOverwrite: request.allowOverwrite === true,
-    standby: request.standby === true,
-  };
 }
 
 /** The Patroni scope the zone's members report (any of them). */
@@ -216,7 +178,7 @@ interface RestoreSource {
 export function planRestore(inputs: RestoreInputs): RestorePlan {
   const { inventory, request } = inputs;
   const source = restoreSource(inputs);
-  const { zone, host, pg, cluster, backup, repoKey } = source;
+  const { zone, host, pg, cluster } = source;
   const out = new HostResources(host.name);
   const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
   // In recovery, it may be an interrupted restore's, about to promote (see addArchiveNow).
@@ -228,11 +190,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   addRecoveryEnd(out, source, request, started);
   return {
     resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: {
-      command: 'restore',
-      request: requestRecord(zone, host, request, backup, repoKey),
-      notes: restoreNotes(source, archivesNow, recovering),
-    },
+    operation: restoreOperation(request, chosen(source), restoreNotes(source, archivesNow, recovering)),
   };
 }
 
@@ -443,25 +401,9 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: b
   ];
 }
 
-/** What a saved restore plan records of its request, the backup set pinned (restoreRequestOf reads it back). */
-function requestRecord(
-  zone: Zone,
-  host: HostSpec,
-  request: RestoreRequest,
-  backup: BackupInfo,
-  repoKey: number,
-): PlanOperation['request'] {
-  return {
-    zone: zone.zone,
-    host: host.name,
-    target: targetText(request.target),
-    set: backup.label,
-    repo: repoKey,
-    delta: request.delta,
-    targetAction: request.targetAction,
-    allowOverwrite: request.allowOverwrite,
-    ...(request.standby ? { standby: true } : {}),
-  };
+/** What bsync chose for the request, pinned in its saved plan. */
+function chosen({ zone, host, backup, repoKey }: RestoreSource) {
+  return { zone: zone.zone, host: host.name, set: backup.label, repo: repoKey };
 }
 
 /**
@@ -566,7 +508,7 @@ function standbyPlan(
   request: RestoreRequest,
   started: ResourceRef,
 ): RestorePlan {
-  const { host, zone, backup, repoKey, pg, layout, spaceNote } = source;
+  const { host, backup, repoKey, pg, layout, spaceNote } = source;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
   const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
@@ -591,16 +533,12 @@ function standbyPlan(
   );
   return {
     resources: out.resources,
-    operation: {
-      command: 'restore',
-      request: requestRecord(zone, host, request, backup, repoKey),
-      notes: [
-        pg?.running
-          ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
-          : `PostgreSQL does not run on ${host.name}: ${layout.dataDirectory} is restored from backup ${backup.label} and started as a standby.`,
-        `It replays repo${repoKey}'s archive, then streams from its primary when primary_conninfo in its configuration files says where (postgresql.auto.conf in the data directory is the backup's, so a primary_conninfo kept there is gone).`,
-        `Space: ${spaceNote}.`,
-      ],
-    },
+    operation: restoreOperation(request, chosen(source), [
+      pg?.running
+        ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
+        : `PostgreSQL does not run on ${host.name}: ${layout.dataDirectory} is restored from backup ${backup.label} and started as a standby.`,
+      `It replays repo${repoKey}'s archive, then streams from its primary when primary_conninfo in its configuration files says where (postgresql.auto.conf in the data directory is the backup's, so a primary_conninfo kept there is gone).`,
+      `Space: ${spaceNote}.`,
+    ]),
   };
 }

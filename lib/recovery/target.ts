@@ -2,6 +2,7 @@
 // turned into what pgBackRest's restore takes (--type, --target). A pure module.
 import { BsyncError } from '../errors.js';
 import { shq } from '../formats/shell.js';
+import { quotedValue } from '../printable.js';
 
 export type RecoveryTarget =
   | { type: 'latest' }
@@ -12,14 +13,19 @@ export type RecoveryTarget =
   | { type: 'xid'; xid: string }
   | { type: 'name'; name: string };
 
-const FORMS = 'latest, immediate, time=2026-12-04T03:00:00Z, lsn=0/3000060, xid=1234 or name=before-upgrade';
+export const TARGET_FORMS =
+  'latest, immediate, time=2026-12-04T03:00:00Z, lsn=0/3000060, xid=1234 or name=before-upgrade';
 
 function refuse(text: string, why: string): never {
-  throw new BsyncError(`--target ${text}: ${why}`, { hint: `A target is one of: ${FORMS}.` });
+  throw new BsyncError(`--target ${quotedValue(text)}: ${why}`, { hint: `A target is one of: ${TARGET_FORMS}.` });
 }
 
 /** `time=` needs a date, a time and a zone (Z or +hh:mm): a time without a zone means another instant on each host. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/** C0 controls, DEL and C1 controls. */
+const isControl = (char: string) =>
+  char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f);
 
 export function parseTarget(text: string): RecoveryTarget {
   if (text === 'latest' || text === 'immediate') return { type: text };
@@ -46,11 +52,11 @@ export function parseTarget(text: string): RecoveryTarget {
       return { type: 'xid', xid: value };
     case 'name':
       // pg_create_restore_point takes up to 63 bytes; the name travels as one shell word.
-      if (value === '' || Buffer.byteLength(value) > 63 || [...value].some((char) => char.charCodeAt(0) < 0x20))
+      if (value === '' || Buffer.byteLength(value) > 63 || [...value].some(isControl))
         refuse(text, 'a restore point name is 1 to 63 bytes without control characters');
       return { type: 'name', name: value };
     default:
-      return refuse(text, `no target kind ${JSON.stringify(kind)}`);
+      return refuse(text, `no target kind ${quotedValue(kind)}`);
   }
 }
 

@@ -21,6 +21,7 @@ import { statusReport } from '../../lib/status/report.js';
 import { verifyPlans } from '../../lib/verify/targets.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, noBackupHost, s3Repo, SSH_CONFIG, sshZone, withSecondRepo } from '../support/configs.js';
+import { sessionOf } from '../support/sessions.js';
 
 const CONFIGS: Record<string, string> = {
   ssh: SSH_CONFIG,
@@ -66,14 +67,7 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
 
   it('a plan that read a fact no probe asked for is refused, naming the host and the fact', () => {
     const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
-    const session = {
-      inventory,
-      selected: inventory.hosts,
-      involved: inventory.hosts,
-      connections: new Map(),
-      needsOf: (host: Inventory['hosts'][number]) => hostNeeds(inventory, host),
-      close() {},
-    };
+    const session = sessionOf(inventory);
     const facts = recordedFacts('converged');
     // What every plan does, unchanged.
     expect(() => usingFacts(session, facts, (checked) => desiredResources(inventory, checked))).not.toThrow();

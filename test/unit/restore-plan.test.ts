@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
-import { planRestore, restoreNeeds, type RestoreRequest } from '../../lib/recovery/restore.js';
+import { planRestore, restoreNeeds } from '../../lib/recovery/restore.js';
 import { parseTarget, restoreCommandOption, restoreTargetOptions, targetText } from '../../lib/recovery/target.js';
-import { parseCloneTarget, planClone } from '../../lib/recovery/clone.js';
+import { planClone } from '../../lib/recovery/clone.js';
+import { parseCloneTarget, type RestoreRequest } from '../../lib/recovery/requests.js';
 import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
 import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
@@ -390,7 +391,7 @@ describe('a standby from the repository (--standby)', () => {
     const ready = result.resources.find((resource) => resource.kind === 'standby_ready')!.change!.steps[0].command;
     // The LSN as an SQL literal inside the shell-quoted query: '0/7000100'::pg_lsn.
     expect(ready).toContain("pg_last_wal_replay_lsn() >= '\\''0/7000100'\\''::pg_lsn");
-    expect(result.operation.request.standby).toBe(true);
+    expect(result.operation.kind).toBe('standby');
     expect(result.operation.notes.join('\n')).toContain('primary_conninfo');
   });
 

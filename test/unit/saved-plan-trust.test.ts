@@ -9,21 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DECLARED_STATE } from '../../lib/cli/planning.js';
-import type { Session } from '../../lib/cli/session.js';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { hostNeeds } from '../../lib/desired/needs.js';
 import { BsyncError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { redactConninfoPasswords, redactYamlSecrets } from '../../lib/formats/host-secrets.js';
 import { buildPlan, type PlannedChanges } from '../../lib/plan/build.js';
+import { planSignature, signingKey } from '../../lib/plan/plan-key.js';
 import { checkSavedPlan, planDifferences, readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import type { Plan, PlanAction } from '../../lib/plan/types.js';
 import { planReplicaMethods } from '../../lib/resources/patroni-local.js';
 import { displayText, knownText, resourceAddress, type Change, type Resource } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
+import { sessionOf } from '../support/sessions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-trust-'));
 // ssh.toml with a second repository on S3: a cipher passphrase, S3 keys and the backup password.
@@ -52,18 +52,6 @@ function recordedFacts(state: 'fresh' | 'converged'): Map<string, HostFacts> {
   return new Map(
     Object.entries(JSON.parse(readFileSync(`${FIXTURES}facts/ssh-${state}.json`, 'utf8')) as Record<string, HostFacts>),
   );
-}
-
-/** A session over recorded facts: what apply plans with, minus the connections. */
-function sessionOf(inv: Inventory): Session {
-  return {
-    inventory: inv,
-    selected: inv.hosts,
-    involved: inv.hosts,
-    connections: new Map(),
-    needsOf: (host) => hostNeeds(inv, host),
-    close() {},
-  };
 }
 
 /** The plan as `bsync plan` and `bsync apply` make it; `nonce` is the saved plan's key at apply time. */
@@ -184,20 +172,30 @@ describe('a saved plan holds nothing computed from a secret', () => {
       JSON.stringify({ format: 'bsync-plan', version: 1, nonce: NONCE, actions: [], hosts: [], summary: {} }),
     );
     expect(() => readPlanFile(file)).toThrow(
-      'this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version 2',
+      'this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version 3',
     );
   });
 });
 
-describe('an edited saved plan is refused, naming the first difference', () => {
-  /** A saved plan, edited as `edit` says; apply's refusal. */
+// Behind the signature: a plan edited and signed again by whoever holds the plan key is
+// still checked against the plan bsync makes now.
+describe('an edited saved plan, even signed again, is refused, naming the first difference', () => {
+  /** A saved plan, edited as `edit` says and signed again with the plan key; apply's refusal. */
   async function refusalOf(name: string, edit: (plan: Plan) => void): Promise<string | null> {
     const { file, text } = await savePlan(name, S1);
-    const plan = JSON.parse(text) as Plan;
+    const { signature: _old, ...plan } = JSON.parse(text) as Plan & { signature: string };
     edit(plan);
-    writeFileSync(file, JSON.stringify(plan, null, 2));
+    writeFileSync(file, JSON.stringify({ ...plan, signature: planSignature(signingKey(), plan) }, null, 2));
     return (await applyCheck(file)).refusal;
   }
+
+  it('an edit without the plan key is refused by the signature, before anything is planned', async () => {
+    const { file, text } = await savePlan('unsigned-edit.json', S1);
+    writeFileSync(file, text.replace('+repo1-retention-full=1', '+repo1-retention-full=9'));
+    expect(() => readPlanFile(file)).toThrow(
+      /the saved plan's signature does not hold under this machine's plan key .*: the file was changed after bsync saved it/,
+    );
+  });
   const action = (plan: Plan, address: string) => plan.actions.find((entry) => entry.address === address)!;
   const lead = (name: string, why: string) => `${join(dir, name)}: ${why}`;
 

@@ -1,9 +1,10 @@
-// A saved plan that is empty, cut short, edited, foreign or a folder is refused by
-// `bsync apply FILE` with a sentence naming the file, exit 1, before any host is touched.
+// A saved plan that is empty, cut short, edited, foreign, unsigned or a folder is refused
+// by `bsync apply FILE` with a sentence naming the file, exit 1, before any host is touched.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { planSignature, signingKey } from '../../lib/plan/plan-key.js';
 import { readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import type { Plan } from '../../lib/plan/types.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
@@ -11,7 +12,7 @@ import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 const dir = mkdtempSync(join(tmpdir(), 'bsync-saved-'));
 const plan: Plan = {
   format: 'bsync-plan',
-  version: 2,
+  version: 3,
   createdAt: '2026-12-01T00:00:00.000Z',
   configPath: '/etc/bsync/bsync.toml',
   hosts: ['pg1'],
@@ -20,7 +21,10 @@ const plan: Plan = {
   summary: { add: 0, change: 0, remove: 0, conflict: 0 },
   problems: [],
 };
-const complete = `${JSON.stringify(plan, null, 2)}\n`;
+/** The file `bsync plan --out` writes of a value: signed with the test's plan key (test/support/plan-key-env.ts). */
+const signed = (value: object) =>
+  `${JSON.stringify({ ...value, signature: planSignature(signingKey(), value) }, null, 2)}\n`;
+const complete = signed(plan);
 
 const cases: Array<[string, string | null, RegExp]> = [
   ['empty', '', /the saved plan is empty/],
@@ -29,19 +33,26 @@ const cases: Array<[string, string | null, RegExp]> = [
   ['foreign', '{"name": "bsync", "version": "0.1.0"}\n', /this is not a bsync plan file/],
   [
     'future',
-    complete.replace('"version": 2', '"version": 7'),
-    /this plan file has version 7; this bsync reads version 2/,
+    complete.replace('"version": 3', '"version": 7'),
+    /this plan file has version 7; this bsync reads version 3/,
   ],
   [
     'version 1',
-    complete.replace('"version": 2', '"version": 1'),
-    /this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version 2/,
+    complete.replace('"version": 3', '"version": 1'),
+    /this plan file has version 1, whose fingerprints were computed over secrets; this bsync reads version 3/,
   ],
   [
-    'damaged',
-    complete.replace('"actions": []', '"actions": [{"address": 1}]'),
-    /the saved plan is damaged: \/actions\/0/,
+    'version 2',
+    JSON.stringify({ ...plan, version: 2 }),
+    /this plan file has version 2, which bsync did not sign; this bsync reads version 3/,
   ],
+  ['unsigned', JSON.stringify(plan), /the saved plan is not signed: bsync applies only plans it saved itself/],
+  [
+    'edited after signing',
+    complete.replace('"/etc/bsync/bsync.toml"', '"/etc/bsync/other.toml"'),
+    /the saved plan's signature does not hold under this machine's plan key \(.*plan\.key\): the file was changed after bsync saved it/,
+  ],
+  ['damaged', signed({ ...plan, actions: [{ address: 1 }] }), /the saved plan is damaged: \/actions\/0/],
   ['folder', null, /cannot read the saved plan: it is a folder/],
 ];
 
@@ -74,7 +85,7 @@ describe('saved plan files', () => {
     expect(readPlanFile(join(dir, 'adopt.json'))).toEqual(adopting);
     writeFileSync(
       join(dir, 'bad-action.json'),
-      JSON.stringify({ ...adopting, actions: [{ ...adopting.actions[0], action: 'take' }] }),
+      signed({ ...adopting, actions: [{ ...adopting.actions[0], action: 'take' }] }),
     );
     expect(() => readPlanFile(join(dir, 'bad-action.json'))).toThrow(/damaged: \/actions\/0\/action/);
   });
