@@ -181,7 +181,10 @@ describe('host text, escaped in every output', () => {
       'setting_override[archive_command@/etc/postgresql/15/main/conf.d/\\x1b]0;pwn\\x07x\\x1b[2J.conf:3]',
     );
     expect(JSON.parse(outputs.json).actions).toEqual(JSON.parse(JSON.stringify(plan.actions)));
-    expect(JSON.parse(outputs.saved)).toEqual(JSON.parse(JSON.stringify(plan)));
+    // The saved plan is the plan value, signed.
+    const { signature, ...saved } = JSON.parse(outputs.saved);
+    expect(signature).toMatch(/^[0-9a-f]{64}$/);
+    expect(saved).toEqual(JSON.parse(JSON.stringify(plan)));
   });
 
   it('the Patroni scope names the dynamic configuration and its address', () => {
