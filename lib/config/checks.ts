@@ -1,13 +1,15 @@
-// The checks a schema cannot make: uniqueness, one backup host per zone, cron syntax, keys
+// The checks a schema cannot make: uniqueness, addresses (addresses.ts), one backup host per zone, cron syntax, keys
 // that only go together, the backup role's name. Each reads only keys the schema found sound
 // (`sound`), so every independent mistake of a config is reported in the same run.
 import { repoType, repoTypes } from '../repositories/index.js';
+import type { AddProblem } from '../repositories/types.js';
+import { checkAddresses } from './addresses.js';
 import { cronProblem } from './cron.js';
 import type { ConfigProblems, Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
 import { reservedRoleProblem } from './role-names.js';
 
-type Add = (path: string, message: string, hint?: string) => void;
+type Add = AddProblem;
 
 export function checkAcrossKeys(
   raw: RawConfig,
@@ -21,6 +23,7 @@ export function checkAcrossKeys(
   for (const [index, repo] of repos.entries()) checkRepo(repo, repoPath(index), add, sound);
   checkEnvironments(repos, repoPath, add, sound);
   checkBackupUser(raw, add, sound);
+  checkAddresses(raw, add, sound);
   if (sound('host[*].name', 'host[*].address')) checkUnique(raw, add);
   checkVerify(raw, add, sound);
 
@@ -254,45 +257,28 @@ function checkRetention(retention: RawRepo['retention'], path: string, add: Add)
     );
 }
 
-/** [verify]: named hosts exist, one per zone; the scratch path is nowhere near a data directory. */
+/** [verify]: named hosts exist, one per zone (its scratch folder is one of folders.ts's). */
 function checkVerify(raw: RawConfig, add: Add, sound: Sound): void {
-  if (sound('verify.hosts', 'host[*].name', 'host[*].zone')) {
-    const verifyZones = new Map<number, string>();
-    (raw.verify?.hosts ?? []).forEach((name, index) => {
-      const host = raw.host.find((candidate) => candidate.name === name);
-      if (!host) {
-        add(
-          `verify.hosts[${index + 1}]`,
-          `${JSON.stringify(name)} is not a host of this config`,
-          `Hosts: ${raw.host.map((candidate) => candidate.name).join(', ')}`,
-        );
-        return;
-      }
-      const zone = host.zone ?? 1;
-      const earlier = verifyZones.get(zone);
-      if (earlier)
-        add(
-          `verify.hosts[${index + 1}]`,
-          `zone ${zone} already restores on ${earlier}`,
-          'Name at most one verify host per zone.',
-        );
-      else verifyZones.set(zone, name);
-    });
-  }
-  if (!sound('verify.path', 'host[*].name', 'host[*].pg_data')) return;
-  const scratch = (raw.verify?.path ?? '/var/tmp/bsync-verify').replace(/\/+$/, '') || '/';
-  const inside = (a: string, b: string) => a === b || a.startsWith(`${b === '/' ? '' : b}/`);
-  if (scratch === '/') {
-    add('verify.path', 'must not be /', 'Give a scratch folder such as /var/tmp/bsync-verify.');
-    return;
-  }
-  raw.host.forEach((host, index) => {
-    const data = host.pg_data?.replace(/\/+$/, '');
-    if (data && (inside(scratch, data) || inside(data, scratch)))
+  if (!sound('verify.hosts', 'host[*].name', 'host[*].zone')) return;
+  const verifyZones = new Map<number, string>();
+  (raw.verify?.hosts ?? []).forEach((name, index) => {
+    const host = raw.host.find((candidate) => candidate.name === name);
+    if (!host) {
       add(
-        'verify.path',
-        `${scratch} overlaps the data directory of host[${index + 1}] ${host.name} (${data})`,
-        'verify restores into a scratch folder that must be apart from every data directory.',
+        `verify.hosts[${index + 1}]`,
+        `${JSON.stringify(name)} is not a host of this config`,
+        `Hosts: ${raw.host.map((candidate) => candidate.name).join(', ')}`,
       );
+      return;
+    }
+    const zone = host.zone ?? 1;
+    const earlier = verifyZones.get(zone);
+    if (earlier)
+      add(
+        `verify.hosts[${index + 1}]`,
+        `zone ${zone} already restores on ${earlier}`,
+        'Name at most one verify host per zone.',
+      );
+    else verifyZones.set(zone, name);
   });
 }

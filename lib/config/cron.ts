@@ -46,9 +46,15 @@ export function plainlyValid(fields: string[]): boolean {
   });
 }
 
-/** null when the schedule is good, else what is wrong with it. */
+/** A schedule as the Inventory holds it and crontab lines write it: no white space at its ends, one space between fields. */
+export function cronSpelling(schedule: string): string {
+  return schedule.trim().replace(/ {2,}/g, ' ');
+}
+
+/** null when the schedule is good, else what is wrong with it (of its spelling: white space at its ends does not count). */
 export function cronProblem(schedule: string): string | null {
-  const trimmed = schedule.trim();
+  const trimmed = cronSpelling(schedule);
+  if (trimmed === '') return 'is empty';
   if (MACROS.has(trimmed)) return null;
   if (!/^[0-9A-Za-z*/,\- ]+$/.test(trimmed)) return 'has characters that are not cron syntax';
   const fields = trimmed.split(/\s+/);

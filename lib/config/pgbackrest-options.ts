@@ -17,6 +17,7 @@ import { secretKeys } from '../repositories/types.js';
 import type { CommandSection, PgbackrestOption, PgbackrestOptions } from './inventory.js';
 import type { ConfigProblems } from './problems.js';
 import { closest } from './schema.js';
+import { pathSpelling } from './spellings.js';
 
 type Raw = Record<string, unknown>;
 
@@ -161,8 +162,11 @@ function confValues(value: unknown, info: OptionInfo): string[] | string {
       if (typeof value !== 'string') return `must be a string, got ${shown(value)}`;
       if (info.allowed && !info.allowed.includes(value))
         return `must be one of ${info.allowed.map((entry) => JSON.stringify(entry)).join(', ')}, got ${shown(value)}`;
-      if (info.type === 'path' && !value.startsWith('/')) return `must be an absolute path, got ${shown(value)}`;
-      return [value];
+      if (info.type !== 'path') return [value];
+      if (!value.startsWith('/')) return `must be an absolute path, got ${shown(value)}`;
+      if (/\/\.\.?(\/|$)/.test(value)) return `must be an absolute path without . or .. parts, got ${shown(value)}`;
+      // pgBackRest's own spelling: it refuses // and drops a / at the end.
+      return [pathSpelling(value)];
     }
   }
 }

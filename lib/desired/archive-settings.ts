@@ -2,6 +2,7 @@
 // into postgresql.conf (standalone-settings.ts) or Patroni's dynamic configuration
 // (patroni-settings.ts), and what each way hands on to what must wait for them.
 import type { HostSpec } from '../config/inventory.js';
+import { pgCommand } from '../formats/pg-command.js';
 import type { ResourceRef } from '../resources/types.js';
 
 /** The resources after which the server runs with the settings: reloaded, and restarted where that is needed. */
@@ -20,8 +21,8 @@ export function archiveSettings({
 }): Record<string, string> {
   return {
     archive_mode: 'on',
-    archive_command: `${pgbackrest} --stanza=${stanza} archive-push %p`,
-    restore_command: `${pgbackrest} --stanza=${stanza} archive-get %f "%p"`,
+    archive_command: pgCommand`${pgbackrest} --stanza=${stanza} archive-push %p`,
+    restore_command: pgCommand`${pgbackrest} --stanza=${stanza} archive-get %f "%p"`,
   };
 }
 

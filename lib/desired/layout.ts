@@ -1,7 +1,9 @@
 // A PostgreSQL host's layout (data directory, major version) is what its running server
 // reports; the config may state it, and then the two must agree. No per-OS guess stands
 // in for a fact: a server that does not answer stops the plan earlier (postgres-host.ts).
+import { within } from '../config/folders.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
+import { pathSpelling } from '../config/spellings.js';
 import { HostError } from '../errors.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
@@ -9,8 +11,6 @@ import type { ServerLayout } from '../resources/pg-service.js';
 
 /** The oldest major bsync writes settings for: restore_command lives in postgresql.conf from 12 on. */
 const OLDEST_MAJOR = 12;
-
-const trimmed = (path: string) => path.replace(/(.)\/+$/, '$1');
 
 /** The data directory: the running server's; a configured pg_data must be the same folder. */
 export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
@@ -25,7 +25,7 @@ export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
       },
     );
   }
-  if (host.pgData && trimmed(host.pgData) !== trimmed(pg.dataDirectory)) {
+  if (host.pgData && host.pgData !== pathSpelling(pg.dataDirectory)) {
     throw new HostError(
       host.name,
       `pg_data is ${host.pgData}, but the server on port ${host.pgPort} runs with data_directory ${pg.dataDirectory}`,
@@ -34,7 +34,27 @@ export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
       },
     );
   }
-  return trimmed(pg.dataDirectory);
+  return pathSpelling(pg.dataDirectory);
+}
+
+/**
+ * A folder bsync makes on a host (`what`: "repo1's folder"), refused where it would lie in
+ * the data directory a PostgreSQL host's server reports: a restore replaces what the data
+ * directory holds, and a backup would copy the folder into itself.
+ */
+export function outsideDataDirectory(host: HostSpec, facts: HostFacts, path: string, what: string): string {
+  // Only a PostgreSQL host's facts hold its server (a backup host's probes do not ask).
+  const reported = host.role === 'postgres' ? facts.postgres?.dataDirectory : undefined;
+  const data = reported ? pathSpelling(reported) : undefined;
+  if (data !== undefined && within(path, data))
+    throw new HostError(
+      host.name,
+      `${what} ${path} is inside the data directory of the server on port ${host.pgPort} (${data})`,
+      {
+        hint: `Give ${what} a path outside every data directory: a restore replaces what ${data} holds, and a backup would copy the folder into itself.`,
+      },
+    );
+  return path;
 }
 
 /** The running server's major version, checked against [cluster] pg_version and the oldest bsync supports. */
@@ -80,7 +100,7 @@ export function serverLayout(pg: PostgresFacts): ServerLayout {
  * a file elsewhere (/etc/shadow, root's authorized_keys) is refused, never written.
  */
 export function serverFileProblem(pg: PostgresFacts, file: string, name: string): string | null {
-  const data = trimmed(pg.dataDirectory);
+  const data = pathSpelling(pg.dataDirectory);
   const debian = new RegExp(`^/etc/postgresql/${serverMajor(pg)}/[A-Za-z0-9._-]+/${name.replace('.', '\\.')}$`);
   if (file === `${data}/${name}` || debian.test(file)) return null;
   return `the server reports its ${name} at ${file}, which is neither in its data directory (${data}) nor postgresql-common's /etc/postgresql/${serverMajor(pg)}/CLUSTER/: bsync edits a server's files only where PostgreSQL's packages put them`;
@@ -88,8 +108,8 @@ export function serverFileProblem(pg: PostgresFacts, file: string, name: string)
 
 /** A file that overrides a setting: beside postgresql.conf (its conf.d too) or in the data directory. */
 export function overrideFileProblem(pg: PostgresFacts, file: string): string | null {
-  const folders = [trimmed(pg.dataDirectory), pg.configFile.slice(0, pg.configFile.lastIndexOf('/'))];
-  if (folders.some((folder) => folder !== '' && file.startsWith(`${folder}/`))) return null;
+  const folders = [pathSpelling(pg.dataDirectory), pg.configFile.slice(0, pg.configFile.lastIndexOf('/'))];
+  if (folders.some((folder) => folder.length > 1 && folder !== file && within(file, folder))) return null;
   return `the server reads a setting from ${file}, outside its data directory and its configuration folder: bsync edits no file there`;
 }
 

@@ -15,7 +15,7 @@ import { addBackups, backupsNeeds, reachedHostsReady, standbyTest, zonePrimary }
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
 import type { StanzaSecrets } from './cipher.js';
-import { checkServerVersion } from './layout.js';
+import { checkServerVersion, outsideDataDirectory } from './layout.js';
 import { addPatroniSettings } from './patroni-settings.js';
 import {
   addPgbackrestConf,
@@ -86,7 +86,7 @@ export function postgresHostResources(
     : undefined;
 
   const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group);
-  addSpoolFolder(out, inventory, hostFacts, user, group);
+  addSpoolFolder(out, inventory, host, hostFacts, { user, group });
   const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group);
   const repoFiles = addRepoFiles(out, inventory, hostFacts, confDir, { user, group });
   const conf = addPgbackrestConf(
@@ -148,15 +148,24 @@ function runningServer(inventory: Inventory, host: HostSpec, hostFacts: HostFact
   return pg;
 }
 
-/** archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres. */
-function addSpoolFolder(out: HostResources, inventory: Inventory, hostFacts: HostFacts, user: string, group: string) {
+/** archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres (never in the data directory). */
+function addSpoolFolder(
+  out: HostResources,
+  inventory: Inventory,
+  host: HostSpec,
+  hostFacts: HostFacts,
+  { user, group }: { user: string; group: string },
+) {
   const spool = asyncSpoolPath(inventory);
   if (spool !== null) {
     out.add(
       'directory',
       spool,
       spool,
-      planDirectory({ path: spool, owner: user, group, mode: '0750' }, hostFacts.files[spool]),
+      planDirectory(
+        { path: outsideDataDirectory(host, hostFacts, spool, 'the spool folder'), owner: user, group, mode: '0750' },
+        hostFacts.files[spool],
+      ),
     );
   }
 }

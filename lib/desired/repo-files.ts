@@ -12,6 +12,7 @@ import { repoType } from '../repositories/index.js';
 import { caPath, repoFilePath } from '../repositories/types.js';
 import type { Secret } from '../secret.js';
 import type { HostResources } from './builder.js';
+import { outsideDataDirectory } from './layout.js';
 
 /** The folder repositories kept on a host of this role. */
 function foldersOn(inventory: Inventory, host: HostSpec): Repo[] {
@@ -43,7 +44,7 @@ export function repoFilesNeeds(inventory: Inventory, host: HostSpec): NeedsPart[
   ];
 }
 
-/** Each folder repository on this host: `user` 0750, after `after`. */
+/** Each folder repository on this host: `user` 0750, after `after`; never in the data directory its server reports. */
 export function addRepoFolders(
   out: HostResources,
   inventory: Inventory,
@@ -58,7 +59,15 @@ export function addRepoFolders(
       'directory',
       repo.path,
       repo.path,
-      planDirectory({ path: repo.path, owner: user, group, mode: '0750' }, facts.files[repo.path]),
+      planDirectory(
+        {
+          path: outsideDataDirectory(host, facts, repo.path, `repo${repo.key}'s folder`),
+          owner: user,
+          group,
+          mode: '0750',
+        },
+        facts.files[repo.path],
+      ),
       after,
     ),
   );

@@ -14,6 +14,7 @@
 // The folder's parent must be one only root can change (it holds the marker, written by
 // root); inside the clone's folder, which the restoring user owns, everything is done as
 // that user: what they plant there (links, a pid file) steers only their own hands.
+import { within } from '../config/folders.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { HostResources } from '../desired/builder.js';
@@ -27,6 +28,7 @@ import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
 import { runChange, type Resource, type ResourceRef } from '../resources/types.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
+import { pgCommand } from '../formats/pg-command.js';
 import { shq } from '../formats/shell.js';
 import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { findBinaries, requireBinaries } from '../verify/script.js';
@@ -142,7 +144,7 @@ function cloneSource({ inventory, facts, request, space, now }: CloneInputs): Cl
 function checkBesideServer(host: HostSpec, hostFacts: HostFacts, path: string, zone: Zone, port: number): void {
   if (host.role !== 'postgres') return;
   const own = hostFacts.postgres?.running || host.pgData ? pgDataOf(host, hostFacts) : undefined;
-  if (own !== undefined && (path === own || path.startsWith(`${own}/`) || own.startsWith(`${path}/`))) {
+  if (own !== undefined && (within(path, own) || within(own, path))) {
     throw new BsyncError(`--to ${host.name}:${path} overlaps the data directory of the server there (${own})`, {
       hint: `Choose another folder, such as ${CLONES_DIR}/${zone.stanza}; to replace that server's data, use bsync restore without --to.`,
     });
@@ -222,7 +224,7 @@ function addCloneRestore(
             `--tablespace-map-all=${shq(`${path}.tablespaces`)}`,
             ...restoreCommandOption(
               zone.pgbackrest,
-              `${pgbackrest} --spool-path=${shq(`${path}.spool`)} archive-get %f "%p"`,
+              pgCommand`${pgbackrest} --spool-path=${shq(`${path}.spool`)} archive-get %f "%p"`,
             ),
             'restore',
           ].join(' '),
@@ -247,7 +249,7 @@ function addCloneStart(
   { runAs, vars, findBin, pgbackrest }: CloneScripts,
   restored: ResourceRef,
 ): void {
-  const restoreCommand = `${pgbackrest} archive-get %f "%p"`;
+  const restoreCommand = pgCommand`${pgbackrest} archive-get %f "%p"`;
   const settings = isolatedSettings(
     {
       port: String(request.port),

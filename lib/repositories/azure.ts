@@ -41,7 +41,7 @@ export const azureRepoType: RepoType = {
         },
         key_type: { enum: ['shared', 'sas'], default: 'shared' },
         endpoint: {
-          $ref: '#/definitions/hostName',
+          $ref: '#/definitions/endpoint',
           description: "The blob service's host name; absent: <account>.blob.core.windows.net.",
         },
         ...storageSchema('path for an emulator or a private endpoint that serves /<account>/<container>.'),

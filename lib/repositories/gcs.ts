@@ -64,7 +64,7 @@ export const gcsRepoType: RepoType = {
           'x-expected': 'a GCS bucket name (lower-case letters, digits, dots, hyphens and underscores)',
         },
         endpoint: {
-          $ref: '#/definitions/hostName',
+          $ref: '#/definitions/endpoint',
           description: `The storage service's host name; absent: ${GCS_ENDPOINT}.`,
         },
         key_type: {

@@ -90,7 +90,7 @@ export const s3RepoType: RepoType = {
           pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
           'x-expected': 'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)',
         },
-        endpoint: { $ref: '#/definitions/hostName' },
+        endpoint: { $ref: '#/definitions/endpoint' },
         region: { type: 'string', pattern: '^[a-z0-9-]{1,64}$', 'x-expected': 'a region name such as us-east-1' },
         key_type: {
           enum: ['shared', 'auto', 'web-id'],

@@ -1,19 +1,13 @@
 // Which pgBackRest backup a crontab line runs, read from its command the way the shell
 // would split it: so a job the Ansible role (or an operator) wrote is recognised whatever
 // its comment, option order, quoting, path to pgbackrest, or the guard in front of it.
+import { cronJob } from '../formats/cron.js';
 
 interface BackupJob {
   stanza: string;
   type: string;
   /** --repo=N when the job names one (pgBackRest backs up to repo1 without it). */
   repo?: number;
-}
-
-/** The five schedule fields (or an @macro) and the command of a crontab job line; null for comments, variables, blanks. */
-function cronCommand(line: string): string | null {
-  if (/^\s*(#|$)/.test(line)) return null;
-  const match = /^\s*(?:@[a-z]+|(?:[\d*/,A-Za-z-]+\s+){4}[\d*/,A-Za-z-]+)\s+(.*)$/.exec(line);
-  return match ? match[1] : null;
 }
 
 /** Shell words and control operators (`&&`, `||`, `;`, `|`), quotes removed; `#` outside a word starts a comment. */
@@ -55,8 +49,8 @@ const REDIRECT = /^\d*(>>?|<)(&\d*)?$/;
 
 /** The backups a crontab job runs: every simple command whose program is pgbackrest with the backup command. */
 export function backupJobs(line: string): BackupJob[] {
-  const command = cronCommand(line);
-  if (command === null) return [];
+  const command = cronJob(line)?.command;
+  if (command === undefined) return [];
   const jobs: BackupJob[] = [];
   let simple: string[] = [];
   for (const word of [...shellWords(command), ';']) {

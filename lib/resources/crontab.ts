@@ -2,6 +2,7 @@
 // and the backup type, so they are found again; every other line stays as it is, except a
 // job that already runs the same backup (the Ansible role's, an operator's): two jobs
 // backing up one stanza fight over pgBackRest's lock, so it is taken over in place.
+import { cronJob, cronLine } from '../formats/cron.js';
 import { shq } from '../formats/shell.js';
 import { runsBackup } from './cron-job.js';
 import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
@@ -33,15 +34,11 @@ export function desiredCrontab(current: string | null, entries: DesiredCronEntry
       const [, type, repo = '1'] = /^([a-z]+)(?:-repo(\d+))?:/.exec(entry.id) ?? [];
       const which = repo === '1' ? type : `${type} (repo${repo})`;
       return {
-        line: [`${entry.schedule} ${entry.command} ${cronMark(entry.id)}`],
+        line: [cronLine(entry.schedule, `${entry.command} ${cronMark(entry.id)}`)],
         adopts: (existing: string) => runsBackup(existing, stanza, type, Number(repo)),
         describe: `the ${which} backup job of ${stanza}`,
         adoptionFields: (existing: string) => {
-          const schedule = existing
-            .trim()
-            .split(/\s+/)
-            .slice(0, existing.trim().startsWith('@') ? 1 : 5)
-            .join(' ');
+          const schedule = cronJob(existing)?.schedule;
           return schedule === entry.schedule
             ? []
             : [{ name: `${which} schedule`, before: schedule, after: entry.schedule }];

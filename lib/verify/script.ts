@@ -15,6 +15,7 @@
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { FRAMED_DONE, FRAMED_SETUP, framed, readFramed, type FramedOutput } from '../facts/framed.js';
 import { shq } from '../formats/shell.js';
+import { pgCommand } from '../formats/pg-command.js';
 import { FOLDER_FUNCTIONS, RUN_FOLDER_FUNCTIONS } from './folders.js';
 import { isolatedSettings } from './isolated-server.js';
 
@@ -261,13 +262,15 @@ function serverSteps(job: VerifyJob): string[] {
  * environment): a link RUNAS planted in its folder leads nowhere RUNAS could not write.
  */
 function configureStep(job: VerifyJob): string {
-  // %f and "%p" are for PostgreSQL; $DIR is expanded by the script when it writes the file.
-  const restoreCommand = `${job.pgbackrest ?? 'pgbackrest'} --stanza=${job.stanza} ${resetOptions(job)} --pg1-path=$DIR/data archive-get %f "%p"`;
+  // %f and "%p" are for PostgreSQL; $PCT_DIR, $DIR with each % doubled for PostgreSQL, is
+  // expanded by the script when it writes the file.
+  const restoreCommand = pgCommand`${job.pgbackrest ?? 'pgbackrest'} --stanza=${job.stanza} ${resetOptions(job)} --pg1-path=$PCT_DIR/data archive-get %f "%p"`;
   return verifyStep(
     'configure',
     [
       `as env DIR="$DIR" PORT="$PORT" /bin/sh -s <<'BSYNC_CONFIGURE'`,
       'set -e',
+      `PCT_DIR=$(printf '%s\\n' "$DIR" | sed 's/%/%%/g')`,
       `printf '%s\\n' "hba_file = '$DIR/pg_hba.conf'" "ident_file = '$DIR/pg_ident.conf'" > "$DIR/verify.conf"`,
       // Only the scratch folder's socket, which only RUNAS (and root) can reach.
       `printf 'local all all trust\\n' > "$DIR/pg_hba.conf"`,

@@ -72,7 +72,7 @@ describe('[repo.s3] key_type in the config', () => {
     );
     expect(problems(keyless('key_type = "web-id"\nrole_arn = "pgbackrest"\ntoken_file = "token"'))).toEqual([
       'repo[2].s3.role_arn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/pgbackrest, got "pgbackrest"',
-      'repo[2].s3.token_file: must be an absolute path of letters, digits and _.@%+=:,/- (no spaces or quotes), got "token"',
+      'repo[2].s3.token_file: must be an absolute path of letters, digits and _.@%+=:,/- (no spaces or quotes, no . or .. parts), got "token"',
     ]);
   });
 
