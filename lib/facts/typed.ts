@@ -151,7 +151,14 @@ const patroni = object({
 /** Every field of HostFacts, by name: a field added to the type without a grammar fails to compile. */
 const HOST_FIELDS: { [K in keyof Required<HostFacts>]: Spec } = {
   host: str(g.NAME),
-  os: object({ id: str(g.OS_WORD), versionId: str(g.OS_WORD), family: str(g.OS_WORD), pid1: str(g.OS_WORD) }),
+  os: object({
+    id: str(g.OS_WORD),
+    versionId: str(g.OS_WORD),
+    family: str(g.OS_WORD),
+    pid1: str(g.OS_WORD),
+    cpus: int(1),
+    memoryBytes: int(1),
+  }),
   users: record(
     g.ACCOUNT_NAME,
     orNull(

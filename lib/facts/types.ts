@@ -8,6 +8,10 @@ export interface OsFacts {
   family: OsFamily;
   /** The command name of PID 1: `systemd` means systemctl manages services. */
   pid1: string;
+  /** The cores the host's processes may use (nproc); absent where the host did not tell, and in older recordings. */
+  cpus?: number;
+  /** Physical memory (MemTotal). */
+  memoryBytes?: number;
 }
 
 export interface UserFacts {

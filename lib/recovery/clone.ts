@@ -15,6 +15,7 @@
 // root); inside the clone's folder, which the restoring user owns, everything is done as
 // that user: what they plant there (links, a pid file) steers only their own hands.
 import { within } from '../config/folders.js';
+import { processesFor, type ProcessChoice } from '../desired/processes.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { HostResources } from '../desired/builder.js';
@@ -97,6 +98,8 @@ interface CloneScripts {
   findBin: string;
   /** pgBackRest pointed at the clone's folder (and, on the repository's host, away from the PostgreSQL hosts). */
   pgbackrest: string;
+  /** process-max for the restore: the host's cores unless the config sets it. */
+  processes: ProcessChoice;
 }
 
 export function planClone(inputs: CloneInputs): {
@@ -180,7 +183,8 @@ function cloneScripts(
   const vars = `P=${shq(path)} M=${shq(marker)} L=${shq(`${path}.lock`)} U=${shq(runAs)} PORT=${request.port}`;
   const binaries = { pgVersion, ...(binDir ? { binDir } : {}) };
   const findBin = `${findBinaries(binaries)}; ${requireBinaries(binaries, 'exit 1')}`;
-  return { runAs, vars, findBin, pgbackrest };
+  const processes = processesFor(inventory, 'restore', facts.get(host.name));
+  return { runAs, vars, findBin, pgbackrest, processes };
 }
 
 /** The folder made ready, then the backup restored into it; returns the restore. */
@@ -188,7 +192,7 @@ function addCloneRestore(
   out: HostResources,
   request: CloneRequest,
   { path, backup, zone, repoKey }: CloneSource,
-  { runAs, vars, findBin, pgbackrest }: CloneScripts,
+  { runAs, vars, findBin, pgbackrest, processes }: CloneScripts,
   archived: ResourceRef | undefined,
 ): ResourceRef {
   const prepared = out.add(
@@ -217,6 +221,7 @@ function addCloneRestore(
             pgbackrest,
             // Its own spool folder: the host's may belong to another user, and stays untouched.
             `--spool-path=${shq(`${path}.spool`)}`,
+            ...processes.options,
             `--set=${shq(backup.label)}`,
             ...restoreTargetOptions(request.target).map(shq),
             ...(request.target.type !== 'latest' ? ['--target-action=promote'] : []),
@@ -235,6 +240,7 @@ function addCloneRestore(
         { name: 'target', after: targetText(request.target) },
         { name: 'source', after: `${zone.stanza}, repo${repoKey}` },
         { name: 'port', after: String(request.port) },
+        processes.field,
       ],
     ),
     [prepared],

@@ -6,6 +6,7 @@
 // far, stop the server, pgBackRest restore (delta by default) with the target, start,
 // wait for recovery to end on a new timeline, tidy pgBackRest's recovery settings, and
 // `pgbackrest check` that archiving goes on. docs/recovery.md tells the story.
+import { processesFor } from '../desired/processes.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
@@ -281,7 +282,9 @@ function addRestoreAndStart(
 ): ResourceRef {
   const { zone, host, backup, layout, repoKey } = source;
   const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
+  const processes = processesFor(inventory, 'restore', source.hostFacts);
   const restoreOptions = [
+    ...processes.options,
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
     request.delta ? '--delta' : '--force',
@@ -327,6 +330,7 @@ function addRestoreAndStart(
           name: 'repository',
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
         },
+        processes.field,
       ],
     ),
     [stopped],

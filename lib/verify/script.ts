@@ -31,6 +31,8 @@ export interface VerifyJob {
   binDir?: string;
   /** The backup set to restore. */
   label: string;
+  /** process-max bsync chose for the restore (the host's cores); absent: the config's, or pgBackRest's default. */
+  processMax?: number;
   /** `immediate`: consistent at the end of the backup. `default`: all archived WAL replayed. */
   recovery: 'immediate' | 'default';
   /** pgN-host options to reset so pgBackRest restores locally on a repository host. */
@@ -173,6 +175,7 @@ function restoreSteps(job: VerifyJob): string[] {
     `--type=${job.recovery}`,
     ...(job.recovery === 'immediate' ? ['--target-action=promote'] : []),
     `--set=${shq(job.label)}`,
+    ...(job.processMax ? [`--process-max=${job.processMax}`] : []),
   ].join(' ');
   return [
     // Before anything else: a base folder another user made (or can change) is refused, untouched.

@@ -1,5 +1,6 @@
 // Which backup each stanza's verify restores, where, as whom, and what it needs: a pure
 // function of the inventory and the facts already gathered.
+import { processesFor } from '../desired/processes.js';
 import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { pgbackrestUser } from '../facts/probe.js';
@@ -88,8 +89,10 @@ export function verifyPlans(
     const local = spec.role === 'postgres' ? facts.get(host)?.postgres : undefined;
     const binDir =
       local?.running && local.binDir && String(serverMajor(local)) === pgVersion ? local.binDir : undefined;
+    const processes = processesFor(inventory, 'restore', facts.get(host));
     const job: VerifyJob = {
       stanza: zone.stanza,
+      ...(processes.count ? { processMax: processes.count } : {}),
       ...(zone.pgbackrest === 'pgbackrest' ? {} : { pgbackrest: zone.pgbackrest }),
       runAs: pgbackrestUser(inventory, spec),
       pgVersion,
