@@ -374,7 +374,10 @@ known_hosts_lines() {
     local names="$name,$address" port
     port=$(host_ssh_port "$name")
     [ "$port" = 22 ] || names="[$name]:$port,[$address]:$port"
-    for key in "$(host_root "$name")"/etc/ssh/ssh_host_*_key.pub "$(host_root "$name")"/upper/etc/ssh/ssh_host_*_key.pub; do
+    # From the keys a reset keeps (keys/, or keys/etc/ssh/ on a Debian 13 host), never from the
+    # host's /etc: the other lane may be resetting it right now, and a host missing from the
+    # file fails every suite after.
+    for key in "$(host_root "$name")"/keys/ssh_host_*_key.pub "$(host_root "$name")"/keys/etc/ssh/ssh_host_*_key.pub; do
       # A host that was never up (the scale scenario until asked for) has no keys yet.
       if [ -f "$key" ]; then echo "$names $(cut -d' ' -f1,2 "$key")"; fi
     done
