@@ -22,12 +22,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planClone } from '../../lib/recovery/clone.js';
-import { parseCloneTarget } from '../../lib/recovery/requests.js';
 import { knownText } from '../../lib/resources/types.js';
 import { remoteCommand } from '../../lib/transport/commands.js';
 import { FOLDER_FUNCTIONS, RUN_FOLDER_FUNCTIONS } from '../../lib/verify/folders.js';
 import { parseVerifyOutput, verifyScript, type VerifyJob } from '../../lib/verify/script.js';
 import { verdict } from '../../lib/verify/verdict.js';
+import { cloneRequest } from '../support/requests.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
 
@@ -335,15 +335,7 @@ describe.skipIf(!AS_ROOT || NOBODY === '')("a clone's folder, for real", () => {
     const { resources } = planClone({
       inventory,
       facts: facts(),
-      request: {
-        zone: 1,
-        target: { type: 'latest' },
-        delta: false,
-        targetAction: 'promote',
-        allowOverwrite: false,
-        to: parseCloneTarget(`ssh-backup1:${path}`),
-        port: 5433,
-      },
+      request: cloneRequest(`ssh-backup1:${path}`),
       space: { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 },
       now: Date.now(),
     });

@@ -10,10 +10,10 @@ import { osProbe } from '../../lib/facts/os.js';
 import { typedFacts } from '../../lib/facts/typed.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planClone } from '../../lib/recovery/clone.js';
-import { parseCloneTarget } from '../../lib/recovery/requests.js';
 import { planRestore } from '../../lib/recovery/restore.js';
 import { verifyScript } from '../../lib/verify/script.js';
 import { verifyPlans } from '../../lib/verify/targets.js';
+import { cloneRequest } from '../support/requests.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
 
@@ -84,15 +84,7 @@ describe('process-max where bsync runs pgBackRest with the host to itself', () =
     const clone = planClone({
       inventory,
       facts: facts(4),
-      request: {
-        zone: 1,
-        target: { type: 'latest' },
-        delta: false,
-        targetAction: 'promote',
-        allowOverwrite: false,
-        to: parseCloneTarget('ssh-backup1'),
-        port: 5433,
-      },
+      request: cloneRequest('ssh-backup1'),
       space: PLENTY,
       now: NOW,
     });

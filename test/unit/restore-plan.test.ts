@@ -13,6 +13,7 @@ import { planClone } from '../../lib/recovery/clone.js';
 import { parseCloneTarget, type RestoreRequest } from '../../lib/recovery/requests.js';
 import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
 import { knownText } from '../../lib/resources/types.js';
+import { cloneRequest } from '../support/requests.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
 
@@ -291,16 +292,7 @@ describe('the clone plan', () => {
     planClone({
       inventory,
       facts: facts(threeBackups),
-      request: {
-        zone: 1,
-        target: { type: 'latest' },
-        delta: false,
-        targetAction: 'promote',
-        allowOverwrite: false,
-        to: parseCloneTarget(to),
-        port: 5433,
-        ...extra,
-      },
+      request: cloneRequest(to, extra),
       space: PLENTY,
       now: Date.parse('2026-12-03T00:00:00Z'),
     });
