@@ -255,7 +255,8 @@ describe('ha clusters: plan, apply, converge, switch over', () => {
     // The replica's data is gone under a running Patroni: it must build the member again by itself.
     const wiped = await onHost(
       replica,
-      'd=/var/lib/postgresql/15/patroni; pid=$(head -n 1 $d/postmaster.pid); kill -9 "$pid" && rm -rf "$d" && echo wiped',
+      // The killed server's children may still write a file while rm walks the folder: try again.
+      'd=/var/lib/postgresql/15/patroni; pid=$(head -n 1 $d/postmaster.pid); kill -9 "$pid" && for i in 1 2 3 4 5 6 7 8 9 10; do rm -rf "$d" 2>/dev/null && echo wiped && break; sleep 0.3; done',
     );
     expect(wiped.stdout.trim(), wiped.stderr).toBe('wiped');
     // Streaming as the leader sees it (Patroni 3.0 lists a streaming replica as `running`).

@@ -25,7 +25,7 @@ const TYPES = [
     stanza: 'pgedge-azure-1',
     planned: [
       '+repo1-type=azure',
-      '+repo1-azure-account=bsynclab',
+      '+repo1-azure-account=(sensitive)',
       '+repo1-azure-container=bsync-lab',
       '+repo1-azure-key=(sensitive)',
       '+repo1-azure-uri-style=path',
@@ -230,7 +230,9 @@ describe('gcs repositories (the lab GCS server, a second stanza on azure-pg1)', 
     await sh('azure-pg1', `chmod 0644 ${KEY} && echo '{}' >> ${KEY}`);
     const drift = await bsync(['plan', '-c', GCS, '--detailed-exitcode']);
     expect(drift.code).toBe(2);
-    expect(drift.stdout).toMatch(/~ repo_key\[repo1\][\s\S]*mode: 0644 -> 0600[\s\S]*\(sensitive content changed\)/);
+    expect(drift.stdout).toMatch(
+      /~ repo_key\[repo1\][\s\S]*mode: 0644 -> 0600[\s\S]*-\(sensitive\)\n\s*\+\(sensitive\)/,
+    );
     expect((await bsync(['apply', '-c', GCS, '--yes'])).code).toBe(0);
     expect((await bsync(['plan', '-c', GCS, '--detailed-exitcode'])).code).toBe(0);
   }, 300_000);
@@ -253,7 +255,7 @@ describe('gcs repositories (the lab GCS server, a second stanza on azure-pg1)', 
     );
     const plan = await bsync(['plan', '-c', wrong, '--detailed-exitcode']);
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/~ repo_key\[repo1\][\s\S]*\(sensitive content changed\)/);
+    expect(plan.stdout).toMatch(/~ repo_key\[repo1\][\s\S]*-\(sensitive\)\n\s*\+\(sensitive\)/);
     const applied = await bsync(['apply', '-c', wrong, '--yes']);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     const refused = await bsync(['plan', '-c', wrong, '--detailed-exitcode']);
