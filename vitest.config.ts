@@ -4,9 +4,17 @@ import { defineConfig } from 'vitest/config';
 // projects are the lanes of test/support/lanes.ts (`npm test`), which runs hosts-a beside
 // hosts-b: they share no lab host. A plain `vitest run` runs every file one at a time.
 // hosts-b: the scenarios no hosts-a file touches (docs/lab.md, "Lanes").
-const HOSTS_B = ['ha', 'repo-types', 'standby-repos', 'multi', 'trixie', 'rocky', 'adopt', 'scale'].map(
-  (name) => `test/integration/${name}.test.ts`,
-);
+const HOSTS_B = [
+  'ha',
+  'repo-types',
+  'standby-repos',
+  'multi',
+  'schedule-lock',
+  'trixie',
+  'rocky',
+  'adopt',
+  'scale',
+].map((name) => `test/integration/${name}.test.ts`);
 const shared = { fileParallelism: false, testTimeout: 120_000, hookTimeout: 600_000 };
 
 export default defineConfig({

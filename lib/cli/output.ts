@@ -16,6 +16,11 @@ export interface GlobalOptions {
   color: boolean;
 }
 
+/** The config's warnings (inline secrets, backups that start at the same minute), which validate and plan both print. */
+export function showWarnings(view: View, warnings: string[]): void {
+  for (const warning of warnings) view.progress(`warning: ${warning}`);
+}
+
 let errorView: View = viewFor({ json: false, color: false });
 
 /** With --json an error is also machine output: one JSON object on stdout, so a cron check can read it. */

@@ -6,7 +6,7 @@ import { planMetrics } from '../plan/metrics.js';
 import { writePlanFile } from '../plan/saved.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterTarget } from './fleet.js';
-import type { GlobalOptions } from './output.js';
+import { showWarnings, type GlobalOptions } from './output.js';
 import { DECLARED_STATE, selectionOf, type Planning } from './planning.js';
 import { gatherFacts, openSession } from './session.js';
 
@@ -36,6 +36,7 @@ export async function planCommand(
       before,
     },
     async (target, view, context) => {
+      showWarnings(view, target.inventory.warnings);
       const session = await openSession(target.inventory, selectionOf(planning, target.inventory, context.selection), {
         slots: context.slots,
         extraNeeds: planning.extraNeeds,

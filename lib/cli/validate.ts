@@ -1,10 +1,10 @@
 // bsync validate: the config alone, no network (so this module loads no transport).
 import { runCommand } from './fleet.js';
-import type { GlobalOptions } from './output.js';
+import { showWarnings, type GlobalOptions } from './output.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
   return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view) => {
-    for (const warning of inventory.warnings) view.progress(`warning: ${warning}`);
+    showWarnings(view, inventory.warnings);
     view.validate({ config, hosts: inventory.hosts.length, warnings: inventory.warnings });
     return { code: 0, success: true, metrics: [] };
   });

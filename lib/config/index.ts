@@ -18,6 +18,7 @@ import { spellAsChecked } from './spellings.js';
 import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
 import { checkTls, readTls } from './tls.js';
+import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -70,6 +71,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), values.backupPassword, problems);
   const tls = readTls(raw, rawRepos, ctx, problems.sound(), local);
   problems.raise();
+  warnings.push(...scheduleCollisions(scheduledJobs(raw.schedule, rawRepos, repoPath, DEFAULT_SCHEDULE)));
 
   const backupUser = raw.backup_user ?? {};
   const enabled = backupUser.enabled ?? true;
@@ -183,8 +185,8 @@ function repoOf(
 function scheduleOf(own: RawSchedule | undefined, fallback: RawSchedule): Schedule {
   const incr = own?.incr ?? fallback.incr;
   return {
-    full: own?.full ?? fallback.full ?? '10 0 * * 0',
-    diff: own?.diff ?? fallback.diff ?? '10 0 * * 1-6',
+    full: own?.full ?? fallback.full ?? DEFAULT_SCHEDULE.full,
+    diff: own?.diff ?? fallback.diff ?? DEFAULT_SCHEDULE.diff,
     ...(incr !== undefined ? { incr } : {}),
   };
 }

@@ -88,21 +88,7 @@ export function addBackups(
       );
     }
   }
-  // An incr job only where a schedule asks for one: without it the crontab is what it always was.
-  const entries: DesiredCronEntry[] = inventory.repos.flatMap((repo) =>
-    (['full', 'diff', 'incr'] as const).flatMap((type) => {
-      const schedule = repo.schedule[type];
-      if (schedule === undefined) return [];
-      const backup = `${zone.pgbackrest} --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
-      return [
-        {
-          schedule,
-          command: place.standbyTest ? `${place.standbyTest} || ${backup}` : backup,
-          id: cronId(type, zone.stanza, repo.key),
-        },
-      ];
-    }),
-  );
+  const entries = cronEntries(inventory, zone, place.standbyTest);
   const crontab = facts.crontabs[place.user] ?? null;
   out.add(
     'crontab',
@@ -111,6 +97,43 @@ export function addBackups(
     planCrontab(place.user, crontab, desiredCrontab(crontab, entries, zone.stanza)),
     [...firstBackups, ...place.cronAfter],
   );
+}
+
+/**
+ * The full, diff and (where a schedule asks for one: without it the crontab is what it
+ * always was) incr job of each repository, each waiting for the stanza's lock (`lockedBackup`).
+ */
+function cronEntries(inventory: Inventory, zone: Zone, standby: string | undefined): DesiredCronEntry[] {
+  const several = inventory.repos.length > 1;
+  return inventory.repos.flatMap((repo) =>
+    (['full', 'diff', 'incr'] as const).flatMap((type) => {
+      const schedule = repo.schedule[type];
+      if (schedule === undefined) return [];
+      const backup = `${zone.pgbackrest} --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
+      const command = lockedBackup(zone.stanza, type, backup);
+      return [
+        { schedule, command: standby ? `${standby} || ${command}` : command, id: cronId(type, zone.stanza, repo.key) },
+      ];
+    }),
+  );
+}
+
+/** The file a stanza's scheduled backups lock, one at a time: in pgBackRest's log folder, which bsync keeps owned by the user that runs them. */
+export const backupLockPath = (stanza: string) => `${PGBACKREST_LOG_DIR}/${stanza}.bsync-backup.lock`;
+/** How long a scheduled backup waits for the one before it (6 h), and flock's exit code when it gave up. */
+export const BACKUP_LOCK_WAIT_SECONDS = 21_600;
+const LOCK_TIMEOUT_EXIT = 20;
+
+/**
+ * `backup` run under the stanza's lock, so backups that cron starts at the same minute (two
+ * repositories on one schedule, a diff on the full's day) run one after the other instead of
+ * the second failing on pgBackRest's own lock (error 050) or, from 2.53 on, both reading the
+ * database at once. One that waited in vain says so, for cron's mail; pgBackRest's own
+ * failures speak for themselves (no pgBackRest error has code 20: they start at 25).
+ */
+export function lockedBackup(stanza: string, type: string, backup: string): string {
+  const gaveUp = `bsync: the ${type} backup of ${stanza} did not run: another backup of the stanza held ${backupLockPath(stanza)} for ${BACKUP_LOCK_WAIT_SECONDS / 3600} h`;
+  return `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} || [ $? -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >&2`;
 }
 
 /**

@@ -4,6 +4,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BsyncError } from '../errors.js';
+import type { MetricName } from './names.js';
+
+export { METRIC_NAMES, type MetricName } from './names.js';
 
 export interface Sample {
   labels?: Record<string, string>;
@@ -11,7 +14,8 @@ export interface Sample {
 }
 
 export interface Metric {
-  name: string;
+  /** One of METRIC_NAMES (lib/metrics/names.ts). */
+  name: MetricName;
   help: string;
   type: 'gauge' | 'counter';
   samples: Sample[];

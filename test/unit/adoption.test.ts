@@ -539,7 +539,7 @@ describe('a fleet the Ansible role set up', () => {
     facts.get('ssh-backup1')!.crontabs.backrest = applied('ssh-backup1.crontab[backrest]');
     facts.get('ssh-backup1')!.files['~backrest/.pgpass'].content = applied('ssh-backup1.pgpass[backrest]');
     facts.get('ssh-pg1')!.postgres!.hbaContent = applied('ssh-pg1.pg_hba');
-    expect(facts.get('ssh-backup1')!.crontabs.backrest!.match(/pgbackrest/g)).toHaveLength(2);
+    expect(facts.get('ssh-backup1')!.crontabs.backrest!.match(/ pgbackrest --stanza=/g)).toHaveLength(2);
     expect(buildPlan(inventory, hosts, desiredResources(inventory, facts)).plan.actions).toEqual([]);
   });
 

@@ -68,7 +68,7 @@ describe('the npm package', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('holds the built code, schemas, docs and licence, and no tests, fixtures, patches or sources', () => {
+  it('holds the built code, schemas, docs, alert rules and dashboard, and licence, and no tests, fixtures, patches or sources', () => {
     for (const path of [
       'package.json',
       'bin/bsync',
@@ -81,6 +81,9 @@ describe('the npm package', () => {
       'LICENSE',
       'README.md',
       'docs/config.md',
+      'monitoring/bsync.rules.yml',
+      'monitoring/bsync.rules.test.yml',
+      'monitoring/grafana-dashboard.json',
     ]) {
       expect(files, path).toContain(path);
     }

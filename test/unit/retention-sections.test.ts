@@ -13,6 +13,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo, problemsOf } from '../support/configs.js';
+import { lockedBackup } from '../../lib/desired/backups.js';
 
 const STANZA = 'pgedge-lab-1';
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
@@ -151,16 +152,19 @@ describe('retention', () => {
 });
 
 describe('incr schedules', () => {
+  /** The incr job's command as bsync writes it, under the stanza's lock. */
+  const incrJob = (stanza: string, repo = '') =>
+    lockedBackup(stanza, 'incr', `pgbackrest --stanza=${stanza}${repo} --type=incr backup`);
   const withIncr = (schedule = 'full = "10 0 * * 0"\ndiff = "10 0 * * 1-6"\nincr = "10 6-23/6 * * *"') =>
     SSH_CONFIG.replace(/\[schedule\]\n[^[]*/, `[schedule]\n${schedule}\n\n`);
 
   it('adds an incr job with its own mark to the crontab that holds the full and diff jobs', () => {
     const planned = plan(withIncr());
     expect(added(planned, 'ssh-backup1.crontab[backrest]')).toEqual([
-      `10 6-23/6 * * * pgbackrest --stanza=${STANZA} --type=incr backup # bsync:incr:${STANZA}`,
+      `10 6-23/6 * * * ${incrJob(STANZA)} # bsync:incr:${STANZA}`,
     ]);
     expect(added(planned, 'ssh-backup2.crontab[backrest]')).toEqual([
-      '10 6-23/6 * * * pgbackrest --stanza=pgedge-lab-2 --type=incr backup # bsync:incr:pgedge-lab-2',
+      `10 6-23/6 * * * ${incrJob('pgedge-lab-2')} # bsync:incr:pgedge-lab-2`,
     ]);
     expect(planned.actions.map((action) => action.address)).toEqual([
       'ssh-backup1.crontab[backrest]',
@@ -174,21 +178,18 @@ describe('incr schedules', () => {
       ['ssh-backup1', STANZA],
       ['ssh-backup2', 'pgedge-lab-2'],
     ])
-      converged.get(host)!.crontabs.backrest +=
-        `10 6-23/6 * * * pgbackrest --stanza=${stanza} --type=incr backup # bsync:incr:${stanza}\n`;
+      converged.get(host)!.crontabs.backrest += `10 6-23/6 * * * ${incrJob(stanza)} # bsync:incr:${stanza}\n`;
     expect(plan(withIncr(), converged).actions).toEqual([]);
     const removed = plan(config(), converged);
     expect(removed.actions.find((action) => action.address === 'ssh-backup1.crontab[backrest]')?.diff).toContain(
-      `-10 6-23/6 * * * pgbackrest --stanza=${STANZA} --type=incr backup # bsync:incr:${STANZA}`,
+      `-10 6-23/6 * * * ${incrJob(STANZA)} # bsync:incr:${STANZA}`,
     );
   });
 
   it("per repository: repo2 has its own incr job with --repo=2, repo1 takes [schedule]'s", () => {
     const two = withSecondRepo(s3Repo('schedule = { incr = "40 */4 * * *" }'));
     const lines = added(plan(two), 'ssh-backup1.crontab[backrest]');
-    expect(lines).toContain(
-      `40 */4 * * * pgbackrest --stanza=${STANZA} --repo=2 --type=incr backup # bsync:incr-repo2:${STANZA}`,
-    );
+    expect(lines).toContain(`40 */4 * * * ${incrJob(STANZA, ' --repo=2')} # bsync:incr-repo2:${STANZA}`);
     expect(lines.some((line) => line.includes('bsync:incr:'))).toBe(false);
   });
 
@@ -209,7 +210,7 @@ describe('incr schedules', () => {
       .split('\n');
     const incr = lines.find((line) => line.endsWith(`# bsync:incr:${STANZA}`));
     expect(incr).toMatch(
-      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| pgbackrest --stanza=pgedge-lab-1 --type=incr backup # bsync:incr:pgedge-lab-1$/,
+      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| flock -w 21600 -E 20 \S+ pgbackrest --stanza=pgedge-lab-1 --type=incr backup \|\| .* # bsync:incr:pgedge-lab-1$/,
     );
   });
 

@@ -1,0 +1,89 @@
+// Issue 31, item 5, the lab's half: two repositories on one schedule both get their
+// backups, every time. The multi scenario (pgBackRest 2.45) with repo2 on repo1's schedule:
+// validate names the collision, apply writes both repositories' jobs with the stanza's lock,
+// and the jobs cron would start at the same minute, started at once as cron would, both
+// back up (the second waits for the first instead of failing on pgBackRest's lock, error 050).
+// Not yet on 2.55: the trixie scenario has one repository (left for a scenario with two).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cronJob } from '../../lib/formats/cron.js';
+import { shq } from '../../lib/formats/shell.js';
+import { bsync, FIXTURES } from '../support/bsync.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
+
+const STANZA = 'pgedge-multi-1';
+const CONFIG = join(mkdtempSync(join(tmpdir(), 'bsync-schedule-lock-')), 'multi-shared-schedule.toml');
+
+async function backupsPerRepo(type: string): Promise<Record<number, number>> {
+  const info = JSON.parse(
+    await sh('multi-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
+  )[0] as { backup: Array<{ type: string; database: { 'repo-key': number } }> };
+  const counts: Record<number, number> = { 1: 0, 2: 0 };
+  for (const backup of info.backup) if (backup.type === type) counts[backup.database['repo-key']] += 1;
+  return counts;
+}
+
+/** The commands of bsync's jobs of this type, as cron hands them to sh. */
+async function jobs(type: string): Promise<string[]> {
+  const crontab = await sh('multi-backup1', 'crontab -u backrest -l');
+  return crontab
+    .split('\n')
+    .filter((line) => new RegExp(`# bsync:${type}(-repo2)?:${STANZA}$`).test(line))
+    .map((line) => cronJob(line)!.command);
+}
+
+describe('two repositories on one schedule (pgBackRest 2.45)', () => {
+  beforeAll(async () => {
+    await resetScenario('multi');
+    // repo2 without a schedule of its own: both repositories on the default one.
+    writeFileSync(
+      CONFIG,
+      readFileSync(`${FIXTURES}lab/multi.toml`, 'utf8').replace(/^schedule = \{ full = "30 1 \* \* 0".*\n/m, ''),
+    );
+  }, 600_000);
+
+  it('validate names both jobs and the minute, and still passes', async () => {
+    const run = await bsync(['validate', '-c', CONFIG]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: repo1's full backup and repo2's full backup start at the same minute (both schedule.full (default) = "10 0 * * 0"), first at 00:10 on Sun `,
+    );
+    expect(run.stderr).toContain("warning: repo1's diff backup and repo2's diff backup start at the same minute");
+  });
+
+  it('apply converges, and each job takes the stanza lock', async () => {
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+    expect(apply.stdout + apply.stderr).toMatch(/Apply complete: \d+ done, 0 failed, 0 skipped, 0 deferred\./);
+    expect((await bsync(['plan', '-c', CONFIG, '--detailed-exitcode'])).code).toBe(0);
+    for (const type of ['full', 'diff']) {
+      const commands = await jobs(type);
+      expect(commands).toHaveLength(2);
+      for (const command of commands)
+        expect(command).toMatch(
+          new RegExp(`^flock -w 21600 -E 20 /var/log/pgbackrest/${STANZA}\\.bsync-backup\\.lock `),
+        );
+    }
+  }, 600_000);
+
+  it.each(['full', 'diff', 'full', 'diff'])(
+    'the %s jobs of both repositories, started at once as cron would, both back up',
+    async (type) => {
+      const before = await backupsPerRepo(type);
+      const commands = await jobs(type);
+      // Both at once, as the repository user, each the way cron runs it (sh -c), output kept apart.
+      const script = commands
+        .map(
+          (command, index) =>
+            `(cd ~backrest && runuser -u backrest -- sh -c ${shq(command)}) >/tmp/job${index}.out 2>&1 &`,
+        )
+        .concat(['wait', 'cat /tmp/job0.out /tmp/job1.out', 'rm -f /tmp/job0.out /tmp/job1.out'])
+        .join('\n');
+      const run = await onHost('multi-backup1', script);
+      expect(run.stdout, 'neither job failed nor gave up').not.toMatch(/ERROR|error \[050\]|did not run/);
+      expect(await backupsPerRepo(type)).toEqual({ 1: before[1] + 1, 2: before[2] + 1 });
+    },
+    900_000,
+  );
+});
