@@ -16,13 +16,14 @@ import { onHost, resetScenario, sh } from '../support/lab.js';
 const STANZA = 'pgedge-multi-1';
 const CONFIG = join(mkdtempSync(join(tmpdir(), 'bsync-schedule-lock-')), 'multi-shared-schedule.toml');
 
-async function backupsPerRepo(type: string): Promise<Record<number, number>> {
+/** Each repository's backups of this type, by label (retention may expire older ones as new ones come). */
+async function labelsPerRepo(type: string): Promise<Record<number, string[]>> {
   const info = JSON.parse(
     await sh('multi-backup1', `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --output=json info`),
-  )[0] as { backup: Array<{ type: string; database: { 'repo-key': number } }> };
-  const counts: Record<number, number> = { 1: 0, 2: 0 };
-  for (const backup of info.backup) if (backup.type === type) counts[backup.database['repo-key']] += 1;
-  return counts;
+  )[0] as { backup: Array<{ label: string; type: string; database: { 'repo-key': number } }> };
+  const labels: Record<number, string[]> = { 1: [], 2: [] };
+  for (const backup of info.backup) if (backup.type === type) labels[backup.database['repo-key']].push(backup.label);
+  return labels;
 }
 
 /** The commands of bsync's jobs of this type, as cron hands them to sh. */
@@ -70,7 +71,7 @@ describe('two repositories on one schedule (pgBackRest 2.45)', () => {
   it.each(['full', 'diff', 'full', 'diff'])(
     'the %s jobs of both repositories, started at once as cron would, both back up',
     async (type) => {
-      const before = await backupsPerRepo(type);
+      const before = await labelsPerRepo(type);
       const commands = await jobs(type);
       // Both at once, as the repository user, each the way cron runs it (sh -c), output kept apart.
       const script = commands
@@ -82,7 +83,9 @@ describe('two repositories on one schedule (pgBackRest 2.45)', () => {
         .join('\n');
       const run = await onHost('multi-backup1', script);
       expect(run.stdout, 'neither job failed nor gave up').not.toMatch(/ERROR|error \[050\]|did not run/);
-      expect(await backupsPerRepo(type)).toEqual({ 1: before[1] + 1, 2: before[2] + 1 });
+      const after = await labelsPerRepo(type);
+      const added = (repo: 1 | 2) => after[repo].filter((label) => !before[repo].includes(label));
+      expect([added(1).length, added(2).length], JSON.stringify({ before, after })).toEqual([1, 1]);
     },
     900_000,
   );
