@@ -1,18 +1,19 @@
-// Fleet mode on the lab: the ssh, s3 and ha scenarios as three clusters in one run,
-// converged, then one of them drifted: exit 2, the drift named under its cluster.
+// Fleet mode on the lab: the ssh and s3 scenarios as two clusters in one run, converged,
+// then one of them drifted: exit 2, the drift named under its cluster. (Not the ha scenario:
+// it belongs to the other lane, hosts-b, whose ha.test may be switching its leader over.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { onHost, resetScenario } from '../support/lab.js';
 
-const CONFIGS = ['ssh', 's3', 'ha'].map((name) => `${FIXTURES}lab/${name}.toml`);
+const CONFIGS = ['ssh', 's3'].map((name) => `${FIXTURES}lab/${name}.toml`);
 const configArgs = CONFIGS.flatMap((config) => ['-c', config]);
 
-describe('three clusters in one run', () => {
+describe('two clusters in one run', () => {
   beforeAll(async () => {
-    for (const scenario of ['ssh', 's3', 'ha'] as const) await resetScenario(scenario);
+    for (const scenario of ['ssh', 's3'] as const) await resetScenario(scenario);
   }, 900_000);
 
-  it('one apply converges all three; the next plan says each is in sync, exit 0', async () => {
+  it('one apply converges both; the next plan says each is in sync, exit 0', async () => {
     const apply = await bsync(['apply', ...configArgs, '--yes', '--allow-restart']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     for (const config of CONFIGS) expect(apply.stdout).toContain(`=== ${config} (cluster lab) ===`);
@@ -20,10 +21,10 @@ describe('three clusters in one run', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes. 4 hosts match ssh.toml.');
     expect(plan.stdout).toContain('No changes. 2 hosts match s3.toml.');
-    expect(plan.stdout).toMatch(/Fleet: 3 clusters, 0 with changes, 0 failed\./);
+    expect(plan.stdout).toMatch(/Fleet: 2 clusters, 0 with changes, 0 failed\./);
   }, 900_000);
 
-  it('a drift in one cluster: exit 2, the change shown under that cluster, the others in sync', async () => {
+  it('a drift in one cluster: exit 2, the change shown under that cluster, the other in sync', async () => {
     const line = (await onHost('s3-pg1', 'crontab -u postgres -l')).stdout
       .split('\n')
       .find((entry) => entry.includes('bsync:diff'))!;
@@ -34,11 +35,11 @@ describe('three clusters in one run', () => {
     expect(s3Section).toContain('~ crontab[postgres]');
     expect(s3Section).toContain(`+${line}`);
     expect(plan.stdout).toContain('No changes. 4 hosts match ssh.toml.');
-    expect(plan.stdout).toMatch(/Fleet: 3 clusters, 1 with changes \(s3\.toml\), 0 failed\./);
+    expect(plan.stdout).toMatch(/Fleet: 2 clusters, 1 with changes \(s3\.toml\), 0 failed\./);
     const json = await bsync(['plan', ...configArgs, '--json']);
     const document = JSON.parse(json.stdout);
     expect(document.clusters.map((cluster: { plan: { actions: unknown[] } }) => cluster.plan.actions.length)).toEqual([
-      0, 1, 0,
+      0, 1,
     ]);
     expect(plan.stdout + plan.stderr).not.toMatch(STACK_TRACE);
     const repair = await bsync(['apply', ...configArgs, '--yes']);
