@@ -133,7 +133,8 @@ const LOCK_TIMEOUT_EXIT = 20;
  */
 export function lockedBackup(stanza: string, type: string, backup: string): string {
   const gaveUp = `bsync: the ${type} backup of ${stanza} did not run: another backup of the stanza held ${backupLockPath(stanza)} for ${BACKUP_LOCK_WAIT_SECONDS / 3600} h`;
-  return `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} || [ $? -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >&2`;
+  // The job's exit status stays pgBackRest's (or flock's 20): cron's mail and a wrapper see a failure.
+  return `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} || { r=$?; [ $r -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >&2; exit $r; }`;
 }
 
 /**

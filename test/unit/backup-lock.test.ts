@@ -131,19 +131,23 @@ describe('the backup line, run by sh', () => {
 
     const holder = spawnSync(
       'sh',
-      ['-c', `flock ${join(dir, 'stanza.lock')} sleep 2 & sleep 0.3; ${command(1)}; echo "exit $?"; wait`],
+      ['-c', `flock ${join(dir, 'stanza.lock')} sleep 2 & sleep 0.3; (${command(1)}); echo "exit $?"; wait`],
       {
         encoding: 'utf8',
         env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
       },
     );
+    expect(holder.stdout).toBe('exit 20\n');
     expect(holder.stderr).toBe(
       `bsync: the full backup of pgedge-lab-1 did not run: another backup of the stanza held ${join(dir, 'stanza.lock')} for 6 h\n`,
     );
   });
 
-  it("pgBackRest's own failures are left to pgBackRest: no word from the lock", () => {
+  it("pgBackRest's own failures are left to pgBackRest: no word from the lock, and the job exits with its status", () => {
     const failed = run(5, { FAKE_EXIT: '50' });
     expect(failed.stderr).toBe('');
+    // cron's mail, and whatever records the outcome, see the failure (the lock's || once hid it).
+    expect(failed.status).toBe(50);
+    expect(run(5).status).toBe(0);
   });
 });
