@@ -1,9 +1,12 @@
-// bsync validate: the config alone, no network (so this module loads no transport).
+// bsync validate: the config alone, no network (so this module loads no transport). --host
+// and --zone are checked against it as plan checks them.
 import { runCommand } from './fleet.js';
 import type { GlobalOptions } from './output.js';
+import { selectHosts } from './selection.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
-  return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view) => {
+  return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view, { selection }) => {
+    selectHosts(inventory, selection);
     for (const warning of inventory.warnings) view.progress(`warning: ${warning}`);
     view.validate({ config, hosts: inventory.hosts.length, warnings: inventory.warnings });
     return { code: 0, success: true, metrics: [] };

@@ -9,6 +9,9 @@ import { projectFile } from '../project-files.js';
 import { repoTypes } from '../repositories/index.js';
 import { withRepoTypes } from '../repositories/schema.js';
 import { keyPart } from './key-lines.js';
+import { closest } from '../closest.js';
+
+export { closest } from '../closest.js';
 import type { ConfigProblems } from './problems.js';
 
 const require = createRequire(import.meta.url);
@@ -81,27 +84,6 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value !== null && typeof value === 'object') return 'a table';
   return String(value);
-}
-
-/** The option nearest to a misspelt word, when it is near enough to be a likely meant one. */
-export function closest(word: string, options: string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i += 1) {
-      let previous = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j += 1) {
-        const current = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length];
-  };
-  const best = options
-    .map((option) => ({ option, score: distance(word, option) }))
-    .sort((a, b) => a.score - b.score)[0];
-  return best && best.score <= Math.max(2, Math.floor(word.length / 3)) ? best.option : undefined;
 }
 
 const TYPE_WORDS: Record<string, string> = {
