@@ -2,6 +2,7 @@
 // concerns (one connection each, in parallel), and gather their facts in one round trip each.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { loadConfig } from '../config/index.js';
+import { checkSshFiles } from '../config/ssh-files.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import { hostNeeds } from '../desired/needs.js';
@@ -47,6 +48,8 @@ export async function openSession(
 ): Promise<Session> {
   const inventory = typeof source === 'string' ? loadConfig(source) : source;
   const chosen = selectHosts(inventory, selection);
+  // Once for the run, not once per host under "cannot reach".
+  checkSshFiles(inventory);
   const selected = chosen.selected;
   const involved = options.onlySelected ? chosen.selected : chosen.involved;
   const releaseSlots = options.slots ? await options.slots.acquire(involved.length) : () => {};
