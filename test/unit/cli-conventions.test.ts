@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writePlanFile } from '../../lib/plan/saved.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
-import type { Plan } from '../../lib/plan/types.js';
 import { BSYNC, bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+import { ADOPTING_PLAN } from '../support/plans.js';
 import { spawnSync } from 'node:child_process';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
@@ -84,30 +84,7 @@ describe('validate checks --zone and --host as plan does', () => {
 });
 
 describe('bsync show PLANFILE', () => {
-  const plan: Plan = {
-    format: 'bsync-plan',
-    version: 3,
-    createdAt: '2026-12-01T00:00:00.000Z',
-    configPath: '/etc/bsync/bsync.toml',
-    hosts: ['pg1'],
-    nonce: '0123456789abcdef0123456789abcdef',
-    actions: [
-      {
-        address: 'pg1.crontab[postgres]',
-        host: 'pg1',
-        kind: 'crontab',
-        name: 'postgres',
-        title: 'crontab of postgres',
-        action: 'adopt',
-        reason: 'takes over the full backup job of s1, which bsync did not write',
-        fields: [],
-        dependsOn: [],
-        fingerprint: 'f'.repeat(64),
-      },
-    ],
-    summary: { add: 0, change: 0, remove: 0, adopt: 1, conflict: 0 },
-    problems: [],
-  };
+  const plan = ADOPTING_PLAN;
   const file = join(dir, 'saved.json');
   writePlanFile(file, plan);
 
