@@ -70,3 +70,25 @@ describe('messages that say what is wrong', () => {
     expect(await bsync(['validate', '-c', path], ENV)).toMatchObject({ code: 0, stderr: '' });
   });
 });
+
+describe('an S3 bucket name with dots', () => {
+  const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8')
+    .replaceAll('./keys/', `${FIXTURES}good/keys/`)
+    .replace('bucket = "pg-backups"', 'bucket = "pg.backups"');
+  const env = { ...ENV, K: 'AKIAEXAMPLEKEY000000', S: 'example-secret-key-0123456789' };
+
+  it('is refused with host-style URIs under TLS verification, as pgBackRest refuses it', async () => {
+    const path = file('dots.toml', s3);
+    const run = await bsync(['validate', '-c', path], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${path}:15: repo.s3.bucket: "pg.backups" holds dots`);
+    expect(run.stderr).toContain('Set repo.s3.uri_style = "path", or use a bucket name without dots.');
+  });
+
+  it('is taken with uri_style = "path", or with verify_tls off', async () => {
+    for (const extra of ['uri_style = "path"', 'verify_tls = false']) {
+      const path = file('dots-ok.toml', s3.replace('bucket = "pg.backups"', `bucket = "pg.backups"\n${extra}`));
+      expect(await bsync(['validate', '-c', path], env), extra).toMatchObject({ code: 0 });
+    }
+  });
+});
