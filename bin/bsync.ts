@@ -13,6 +13,8 @@ async function run(invocation: Invocation): Promise<number> {
 }
 
 async function main(args: string[]): Promise<number> {
+  // A usage error is machine output too when --json is on the line, before it is parsed.
+  printErrorsAsJson(args.includes('--json') || args.includes('--json=true'));
   const version = packageVersion();
   const quick = quickInvocation(args);
   return quick ? run(quick) : yargsInvocation(args, version, run);

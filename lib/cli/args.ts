@@ -18,7 +18,13 @@ import {
   type OptionSpec,
 } from './commands.js';
 
+import { BsyncError } from '../errors.js';
+import { unknownWordsMessage } from './unknown-words.js';
+
 export type { Invocation } from './commands.js';
+
+/** Help lists a command's own options first, then these. */
+const GLOBAL_GROUP = 'Global options:';
 
 /**
  * The command line's Invocation when it is a quick command first, then only options it
@@ -79,7 +85,8 @@ export function quickInvocation(args: readonly string[]): Invocation | undefined
   return invocationOf(command as CommandName, argv);
 }
 
-class UsageError extends Error {}
+/** A mistake on the command line: the message, and the usage line where one helps. */
+class UsageError extends BsyncError {}
 
 /** What yargs is given of an option: the spec less bsync's own keys. */
 function yargsOption({ repeatable, valueHint, whole, ...option }: OptionSpec) {
@@ -142,7 +149,8 @@ export async function yargsInvocation(
     )
     .version(version)
     .alias('version', 'V');
-  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) parser = parser.option(name, yargsOption(option));
+  for (const [name, option] of Object.entries(GLOBAL_OPTIONS))
+    parser = parser.option(name, { ...yargsOption(option), group: GLOBAL_GROUP });
   for (const [name, spec] of Object.entries(COMMANDS) as Array<[CommandName, (typeof COMMANDS)[CommandName]]>) {
     const { positional } = spec;
     const usage = positional
@@ -155,8 +163,9 @@ export async function yargsInvocation(
         let own = positional
           ? y.positional(positional.name, { type: positional.type, describe: positional.describe })
           : y;
+        if (spec.usage) own = own.usage(`$0 ${spec.usage}\n\n${spec.describe}`);
         for (const [option, definition] of Object.entries(spec.options))
-          own = own.option(option, yargsOption(definition));
+          own = own.option(option, { ...yargsOption(definition), group: 'Options:' });
         return own;
       },
       async (argv) => {
@@ -172,10 +181,12 @@ export async function yargsInvocation(
     }, true)
     .demandCommand(1, NAME_A_COMMAND)
     .strict()
+    .completion('completion', 'print a bash or zsh completion script (bsync completion >> ~/.bashrc)')
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      throw error ?? new UsageError(unknownWordsMessage(message, args) ?? message);
     })
     .help()
+    .alias('help', 'h')
     .parseAsync();
   return exitCode;
 }

@@ -7,6 +7,7 @@ import type { backupCommand } from './backup.js';
 import type { GlobalOptions } from './output.js';
 import type { planCommand } from './plan.js';
 import type { restoreCommand } from './restore.js';
+import type { showCommand } from './show.js';
 import type { statusCommand } from './status.js';
 import type { unlockCommand } from './unlock.js';
 import type { verifyCommand } from './verify.js';
@@ -39,6 +40,8 @@ type Argv = Record<string, unknown>;
 export interface CommandSpec<Options> {
   describe: string;
   positional?: PositionalSpec;
+  /** The usage line help shows, when it needs more than the command and its positional (a required option). */
+  usage?: string;
   options: Record<string, OptionSpec>;
   /** The quick parser takes its plain command lines (a command with a positional never). */
   quick?: boolean;
@@ -247,9 +250,17 @@ export const COMMANDS = {
     optionsOf: globals,
     run: async (options) => (await import('./facts.js')).factsCommand(options),
   }),
+  show: command<Parameters<typeof showCommand>[0]>({
+    describe: 'print a saved plan as plan shows it (text, or --json); no network',
+    positional: { name: 'planfile', required: true, type: 'string', describe: 'a plan saved with plan --out' },
+    options: {},
+    optionsOf: (argv) => ({ ...globals(argv), planFile: String(argv.planfile) }),
+    run: async (options) => (await import('./show.js')).showCommand(options),
+  }),
   unlock: command<Parameters<typeof unlockCommand>[0]>({
     describe: "clear a host's apply lease by hand (the id is in the message naming the holder)",
     positional: { name: 'lease', required: true, type: 'string', describe: 'the lease id, 16 hex digits' },
+    usage: 'unlock <lease> --host NAME',
     options: {},
     optionsOf: (argv) => ({ ...globals(argv), leaseId: String(argv.lease) }),
     run: async (options) => (await import('./unlock.js')).unlockCommand(options),
@@ -258,7 +269,7 @@ export const COMMANDS = {
 
 /** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
 export const NAME_A_COMMAND =
-  'Name a command: validate, plan, apply, restore, backup, status, verify, facts or unlock.';
+  'Name a command: validate, plan, apply, restore, backup, status, verify, facts, show or unlock.';
 
 export type CommandName = keyof typeof COMMANDS;
 

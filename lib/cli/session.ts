@@ -2,6 +2,7 @@
 // concerns (one connection each, in parallel), and gather their facts in one round trip each.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { loadConfig } from '../config/index.js';
+import { checkSshFiles } from '../config/ssh-files.js';
 import { BsyncError, HostError } from '../errors.js';
 import { gatherHostFacts } from '../facts/gather.js';
 import { hostNeeds } from '../desired/needs.js';
@@ -10,6 +11,7 @@ import { noReads, readsOf, unaskedReads } from '../facts/reads.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Semaphore } from '../semaphore.js';
 import { connectAll } from '../transport/index.js';
+import { selectHosts, type HostSelection } from './selection.js';
 import type { HostConnection } from '../transport/types.js';
 
 export interface Session {
@@ -24,49 +26,7 @@ export interface Session {
   close(): void;
 }
 
-/** What --host and --zone ask for; both given: the named hosts of those zones. */
-export interface HostSelection {
-  hosts?: string[];
-  zones?: number[];
-}
-
-export function selectHosts(
-  inventory: Inventory,
-  selection: HostSelection,
-): { selected: HostSpec[]; involved: HostSpec[] } {
-  const names = selection.hosts ?? [];
-  const zones = selection.zones ?? [];
-  if (names.length === 0 && zones.length === 0) return { selected: inventory.hosts, involved: inventory.hosts };
-  const unknown = names.filter((name) => !inventory.hosts.some((host) => host.name === name));
-  if (unknown.length > 0) {
-    throw new BsyncError(`--host ${unknown.join(', ')}: no such host in the config`, {
-      where: inventory.configPath,
-      hint: `Hosts: ${inventory.hosts.map((host) => host.name).join(', ')}`,
-    });
-  }
-  const known = [...new Set(inventory.hosts.map((host) => host.zone))].sort((a, b) => a - b);
-  const missing = zones.filter((zone) => !known.includes(zone));
-  if (missing.length > 0) {
-    throw new BsyncError(`--zone ${missing.join(', ')}: no such zone in the config`, {
-      where: inventory.configPath,
-      hint: `Zones: ${known.join(', ')}`,
-    });
-  }
-  const selected = inventory.hosts.filter(
-    (host) => (names.length === 0 || names.includes(host.name)) && (zones.length === 0 || zones.includes(host.zone)),
-  );
-  if (selected.length === 0) {
-    throw new BsyncError(`--host ${names.join(', ')}: not in --zone ${zones.join(', ')}`, {
-      where: inventory.configPath,
-      hint: `Hosts of zone ${zones.join(', ')}: ${inventory.hosts
-        .filter((host) => zones.includes(host.zone))
-        .map((host) => host.name)
-        .join(', ')}`,
-    });
-  }
-  const involvedZones = new Set(selected.map((host) => host.zone));
-  return { selected, involved: inventory.hosts.filter((host) => involvedZones.has(host.zone)) };
-}
+export { selectHosts, type HostSelection } from './selection.js';
 
 interface SessionOptions {
   /** Connect to the named hosts alone (unlock), not to the rest of their zones. */
@@ -88,6 +48,8 @@ export async function openSession(
 ): Promise<Session> {
   const inventory = typeof source === 'string' ? loadConfig(source) : source;
   const chosen = selectHosts(inventory, selection);
+  // Once for the run, not once per host under "cannot reach".
+  checkSshFiles(inventory);
   const selected = chosen.selected;
   const involved = options.onlySelected ? chosen.selected : chosen.involved;
   const releaseSlots = options.slots ? await options.slots.acquire(involved.length) : () => {};

@@ -1,9 +1,14 @@
-// bsync validate: the config alone, no network (so this module loads no transport).
+// bsync validate: the config alone, no network (so this module loads no transport). --host
+// and --zone are checked against it as plan checks them, and so are the files [ssh] names.
 import { runCommand } from './fleet.js';
 import { showWarnings, type GlobalOptions } from './output.js';
+import { selectHosts } from './selection.js';
+import { checkSshFiles } from '../config/ssh-files.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
-  return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view) => {
+  return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view, { selection }) => {
+    selectHosts(inventory, selection);
+    checkSshFiles(inventory);
     showWarnings(view, inventory.warnings);
     view.validate({ config, hosts: inventory.hosts.length, warnings: inventory.warnings });
     return { code: 0, success: true, metrics: [] };

@@ -19,6 +19,8 @@ import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
 import { checkTls, readTls } from './tls.js';
 import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
+import { repoPathOf } from './repo-clashes.js';
+import { checkOptionRules } from './option-rules.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -55,6 +57,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   const options = schemaSound('pgbackrest')
     ? pgbackrestOptions(raw.pgbackrest, problems, rawRepos.length, typesSound ? repoTypes : undefined)
     : { global: [], stanza: [], commands: [] };
+  checkOptionRules(options, problems);
   const ssh = rawRepos.find((repo) => (repo.type ?? 'ssh') === 'ssh');
   const hostsSound = schemaSound('host[*].name', 'host[*].role', 'host[*].zone');
   // With backup_from, a hand-written backup-standby is refused whatever it says (checkBackupFrom).
@@ -154,8 +157,8 @@ function repoOf(
   return {
     key: index + 1,
     type: type.name,
-    // The role's /home/backrest, unless the type has a default of its own (posix: pgBackRest's).
-    path: repo.path ?? type.defaultPath ?? '/home/backrest',
+    // The role's /home/backrest, unless the type has a default of its own (posix: pgBackRest's): repoPathOf.
+    path: repoPathOf(repo),
     cipherType,
     cipherPass:
       cipherType === 'none' ? null : cipherSpec === 'auto' ? 'auto' : values.repoSecrets.get(`${keyPath}.cipher_pass`)!,

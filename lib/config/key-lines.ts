@@ -45,6 +45,7 @@ function openings(value: string): { depth: number; string?: string } {
 export function keyLines(text: string): KeyLines {
   const lines = new Map<string, number>();
   const arrays = new Map<string, number>();
+  const headers = new Map<string, number>();
   const note = (path: string, line: number) => {
     if (!lines.has(path)) lines.set(path, line);
   };
@@ -69,7 +70,12 @@ export function keyLines(text: string): KeyLines {
       parts.forEach((part, at) => {
         path = path === '' ? keyPart(part) : `${path}.${keyPart(part)}`;
         const last = at === parts.length - 1;
-        if (last && header[1] === '[[') arrays.set(path, (arrays.get(path) ?? 0) + 1);
+        if (last && header[1] === '[[') {
+          // The array itself is where its first entry is (an unknown [[hosts]] is named there),
+          // for its own path only: host[2] of a file with one [[host]] is not there.
+          if (!headers.has(path)) headers.set(path, line);
+          arrays.set(path, (arrays.get(path) ?? 0) + 1);
+        }
         if (arrays.has(path)) path = `${path}[${arrays.get(path)}]`;
       });
       table = path;
@@ -88,6 +94,7 @@ export function keyLines(text: string): KeyLines {
     string = open.string;
   });
   return (keyPath) => {
+    if (!lines.has(keyPath) && headers.has(keyPath)) return headers.get(keyPath);
     for (let path = keyPath; ; ) {
       const found = lines.get(path);
       if (found !== undefined) return found;

@@ -9,6 +9,9 @@ import { projectFile } from '../project-files.js';
 import { repoTypes } from '../repositories/index.js';
 import { withRepoTypes } from '../repositories/schema.js';
 import { keyPart } from './key-lines.js';
+import { closest } from '../closest.js';
+
+export { closest } from '../closest.js';
 import type { ConfigProblems } from './problems.js';
 
 const require = createRequire(import.meta.url);
@@ -79,29 +82,36 @@ function keyPath(pointer: string): string {
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
-  if (value !== null && typeof value === 'object') return 'a table';
+  if (value !== null && typeof value === 'object') {
+    // A small table of plain values is shown as written: { env = 12 }.
+    const entries = Object.entries(value);
+    const plain =
+      entries.length <= 4 && entries.every(([, inner]) => ['string', 'number', 'boolean'].includes(typeof inner));
+    return plain && entries.length > 0
+      ? `{ ${entries.map(([key, inner]) => `${keyPart(key)} = ${typeof inner === 'string' ? JSON.stringify(inner) : String(inner)}`).join(', ')} }`
+      : 'a table';
+  }
   return String(value);
 }
 
-/** The option nearest to a misspelt word, when it is near enough to be a likely meant one. */
-export function closest(word: string, options: string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i += 1) {
-      let previous = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j += 1) {
-        const current = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length];
-  };
-  const best = options
-    .map((option) => ({ option, score: distance(word, option) }))
-    .sort((a, b) => a.score - b.score)[0];
-  return best && best.score <= Math.max(2, Math.floor(word.length / 3)) ? best.option : undefined;
+/** What is wrong with a table where a secret goes, said precisely: both keys, another key, a $ in a name. */
+function secretTableProblem(expected: string | undefined, value: unknown): string | undefined {
+  if (!expected?.startsWith('a secret') || value === null || typeof value !== 'object' || Array.isArray(value))
+    return undefined;
+  const table = value as Record<string, unknown>;
+  const keys = Object.keys(table);
+  const other = keys.filter((key) => key !== 'env' && key !== 'file');
+  if (other.length > 0)
+    return `a secret table holds env or file, not ${other.map((key) => `"${key}"`).join(', ')}: { env = "NAME" } or { file = "path" }`;
+  if (keys.length === 2)
+    return `give env or file, not both, got ${describeValue(value)}: the secret comes from one place`;
+  if (keys.length === 0) return 'is an empty table: give { env = "NAME" } or { file = "path" }';
+  const env = table.env;
+  if (typeof env === 'string' && /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(env))
+    return `env names the variable, without the $: { env = "${env.replace(/^\$\{?|\}$/g, '')}" }, got ${describeValue(value)}`;
+  if (typeof env === 'string')
+    return `env must be an environment variable's name (letters, digits and _, not starting with a digit), got ${describeValue(value)}`;
+  return `must be ${expected}, got ${describeValue(value)}`;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -167,7 +177,12 @@ function sentence(
     case 'pattern':
       return { path, message: `must be ${expected ?? `like ${params.pattern}`}, got ${describeValue(value)}` };
     case 'anyOf':
-      return { path, message: `must be ${expected ?? 'one of the allowed forms'}, got ${describeValue(value)}` };
+      return {
+        path,
+        message:
+          secretTableProblem(expected, value)
+          ?? `must be ${expected ?? 'one of the allowed forms'}, got ${describeValue(value)}`,
+      };
     default:
       return { path, message: error.message ?? 'is not valid' };
   }

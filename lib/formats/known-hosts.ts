@@ -83,3 +83,13 @@ export function keysForHost(entries: KnownHostEntry[], names: string[], port: nu
   }
   return result;
 }
+
+/**
+ * The known_hosts line that trusts `key` (a host key in SSH's wire form, as the server
+ * offers it) for these names on `port`: `pg1,10.0.0.11 ssh-ed25519 AAAA...`.
+ */
+export function knownHostsLine(names: string[], port: number, key: Buffer): string {
+  const type = key.subarray(4, 4 + key.readUInt32BE(0)).toString('latin1');
+  const tokens = [...new Set(names)].map((name) => hostToken(name, port));
+  return `${tokens.join(',')} ${type} ${key.toString('base64')}`;
+}

@@ -32,9 +32,19 @@ export function writePlanFile(path: string, plan: Plan, env: NodeJS.ProcessEnv =
  * A saved plan, or an error that says what is wrong with the file (never the JSON parser's
  * own words). Only a plan signed with this machine's plan key is read past its version.
  */
-export function readPlanFile(path: string, env: NodeJS.ProcessEnv = process.env): Plan {
+export function readPlanFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Given: a plan whose signature cannot be checked or does not hold is read anyway, and this is told why (bsync show). */
+  unchecked?: (why: BsyncError) => void,
+): Plan {
   const record = planRecord(path, readPlanText(path));
-  checkSignature(path, record, env);
+  try {
+    checkSignature(path, record, env);
+  } catch (error) {
+    if (!unchecked || !(error instanceof BsyncError)) throw error;
+    unchecked(error);
+  }
   const { signature: _signed, ...value } = record;
   if (!validatePlan(value)) {
     const [first] = planValidator?.errors ?? [];

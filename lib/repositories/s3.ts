@@ -76,6 +76,22 @@ export function checkS3Keys(table: Record<string, unknown>, path: string, add: A
       );
 }
 
+/**
+ * A bucket name with dots under host-style URIs is a host name of several labels, which the
+ * endpoint's wildcard certificate (*.s3.amazonaws.com) does not cover: pgBackRest refuses it
+ * while it verifies TLS.
+ */
+function checkBucketDots(table: Record<string, unknown>, path: string, add: AddProblem): void {
+  const bucket = table.bucket as string | undefined;
+  const uriStyle = (table.uri_style as string | undefined) ?? 'host';
+  if (!bucket?.includes('.') || uriStyle !== 'host' || table.verify_tls === false) return;
+  add(
+    `${path}.bucket`,
+    `"${bucket}" holds dots, and with uri_style = "host" (the default) and verify_tls on the bucket is part of the host name, which the endpoint's certificate does not cover: pgBackRest refuses it`,
+    `Set ${path}.uri_style = "path", or use a bucket name without dots.`,
+  );
+}
+
 export const s3RepoType: RepoType = {
   name: 's3',
   describe: 'an S3-compatible bucket',
@@ -127,7 +143,10 @@ export const s3RepoType: RepoType = {
       },
     },
     caFile: 'ca_file',
-    check: checkS3Keys,
+    check: (table, path, add) => {
+      checkS3Keys(table, path, add);
+      checkBucketDots(table, path, add);
+    },
     environment: (table) => webIdEnvironment(table.key_type, table.role_arn, table.token_file),
     convert: (table, values): S3Repo => {
       const keyType = (table.key_type as S3KeyType | undefined) ?? 'shared';

@@ -7,7 +7,8 @@ import ssh2 from 'ssh2';
 import { HostError } from '../errors.js';
 import { Semaphore } from '../semaphore.js';
 import { remoteCommand } from './commands.js';
-import { keysForHost, parseKnownHosts, type HostKeys } from '../formats/known-hosts.js';
+import { keysForHost, knownHostsLine, parseKnownHosts, type HostKeys } from '../formats/known-hosts.js';
+import { keyFileKind } from '../formats/ssh-key.js';
 import type { ExecOptions, ExecResult, HostConnection } from './types.js';
 
 const { Client } = ssh2;
@@ -52,16 +53,23 @@ function loadKnownHosts(target: ConnectTarget): HostKeys {
   }
 }
 
+/** The key file, or the ssh-agent when there is none or it is encrypted (bsync asks for no passphrase). */
 function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: string } {
   if (target.identity) {
+    let key: Buffer;
     try {
-      return { privateKey: readFileSync(target.identity) };
+      key = readFileSync(target.identity);
     } catch (error) {
       throw new HostError(
         target.name,
         `cannot read the SSH private key ${target.identity}: ${(error as Error).message}`,
       );
     }
+    if (keyFileKind(key.toString('latin1')) !== 'encrypted') return { privateKey: key };
+    if (!process.env.SSH_AUTH_SOCK)
+      throw new HostError(target.name, `the SSH private key ${target.identity} is encrypted and no ssh-agent runs`, {
+        hint: `Load it into an agent (eval "$(ssh-agent)"; ssh-add ${target.identity}) and run bsync in that shell.`,
+      });
   }
   if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
   throw new HostError(target.name, 'no SSH key to log in with', {
@@ -89,7 +97,7 @@ export function connectHost(target: ConnectTarget): Promise<HostConnection> {
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {
       if (hostKeyProblem) return fail(hostKeyProblem);
-      fail(describeConnectError(target, where, error));
+      fail(describeConnectError(target, where, error, auth.agent !== undefined));
     });
     client.on('close', () => fail(new HostError(target.name, `the connection to ${where} closed before it was ready`)));
     client.connect({
@@ -110,7 +118,7 @@ export function connectHost(target: ConnectTarget): Promise<HostConnection> {
             target.name,
             `the host key of ${target.name} (${where}) is not in known_hosts ${target.knownHostsPath}`,
             {
-              hint: `It offered ${fingerprint(key)}. Verify that out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the key to that file.`,
+              hint: `It offered ${fingerprint(key)}. Verify that out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); once it matches, add this line to ${target.knownHostsPath}:\n    ${knownHostsLine([target.name, target.address], target.port, key)}`,
             },
           );
           return false;
@@ -140,9 +148,14 @@ function describeConnectError(
   target: ConnectTarget,
   where: string,
   error: Error & { level?: string; code?: string },
+  viaAgent: boolean,
 ): HostError {
   if (error.level === 'client-authentication') {
-    const credential = target.identity ? `the key ${target.identity}` : "the ssh-agent's keys";
+    const credential = !viaAgent
+      ? `the key ${target.identity}`
+      : target.identity
+        ? `the ssh-agent's keys (${target.identity} is encrypted, so bsync asks the agent in SSH_AUTH_SOCK; ssh-add it there)`
+        : "the ssh-agent's keys (SSH_AUTH_SOCK)";
     return new HostError(target.name, `${where} did not accept ${credential} for user ${target.user}`);
   }
   if (error.code === 'ECONNREFUSED')

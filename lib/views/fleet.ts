@@ -32,7 +32,7 @@ export function clusterSection(outcome: ClusterOutcome): string {
     outcome.error === undefined
       ? ''
       : errorEntries(outcome.error)
-          .map((entry) => `Error: ${describeError(entry)}\n`)
+          .map((entry) => `bsync: error: ${describeError(entry)}\n`)
           .join('');
   return `${printable(clusterHeading(outcome))}\n${outcome.text}${printable(error)}\n`;
 }

@@ -56,7 +56,7 @@ describe('validate over several configs', () => {
     expect(run.stdout).toContain(`${FLEET}/billing.toml: valid, 4 hosts.`);
     expect(run.stdout).toContain(`${FLEET}/orders.toml: valid, 1 host.`);
     expect(run.stdout).toContain(
-      '=== /nonexistent/gone.toml ===\nError: /nonexistent/gone.toml: cannot read the config: no such file',
+      '=== /nonexistent/gone.toml ===\nbsync: error: /nonexistent/gone.toml: cannot read the config: no such file',
     );
     expect(run.stdout).toContain('Fleet: 3 clusters, 1 failed (gone.toml).');
     expect(run.stderr).toContain('bsync: error: gone.toml: /nonexistent/gone.toml: cannot read the config');
@@ -121,17 +121,28 @@ describe('what stops a fleet run before it connects', () => {
   });
 
   it('--zone a config lacks fails that cluster, naming the config and its zones; exit 1', async () => {
-    // billing has a zone 2: it is planned (and fails before connecting: its known_hosts file is not there).
-    const run = await bsync(['plan', '--detailed-exitcode', '-c', FLEET, '--zone', '2'], ENV);
+    // billing has a zone 2: it is planned (and fails before connecting: in a copy of the
+    // fleet's folder without it, its known_hosts file is not there).
+    const fleet = mkdtempSync(join(tmpdir(), 'bsync-fleet-'));
+    for (const name of ['billing', 'orders', 'reports'])
+      writeFileSync(
+        join(fleet, `${name}.toml`),
+        readFileSync(`${FLEET}/${name}.toml`, 'utf8').replace('../keys/', `${FIXTURES}good/keys/`),
+      );
+    const run = await bsync(['plan', '--detailed-exitcode', '-c', fleet, '--zone', '2'], ENV);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      `=== ${FLEET}/billing.toml (cluster billing) ===\nError: cannot reach 2 hosts:\n  billing-pg2: cannot read known_hosts`,
+      `=== ${fleet}/billing.toml (cluster billing) ===\nbsync: error: ${fleet}/billing.toml:7: ssh.known_hosts: cannot read ${fleet}/known_hosts: no such file\n`,
     );
     expect(run.stdout).toContain(
       'Fleet: 3 clusters, 0 with changes, 3 failed (billing.toml, orders.toml, reports.toml).',
     );
-    expect(run.stdout).toContain(`Error: ${FLEET}/orders.toml: --zone 2: no such zone in the config\n  Zones: 1`);
-    expect(run.stdout).toContain(`Error: ${FLEET}/reports.toml: --zone 2: no such zone in the config\n  Zones: 1`);
+    expect(run.stdout).toContain(
+      `bsync: error: ${fleet}/orders.toml: --zone 2: no such zone in the config\n  Zones: 1`,
+    );
+    expect(run.stdout).toContain(
+      `bsync: error: ${fleet}/reports.toml: --zone 2: no such zone in the config\n  Zones: 1`,
+    );
     const one = await bsync(['status', '-c', `${FLEET}/billing.toml`, '--zone', '3'], ENV);
     expect(one.code).toBe(1);
     expect(one.stderr).toBe(

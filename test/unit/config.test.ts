@@ -214,7 +214,7 @@ describe('every problem of a config at once', () => {
     expect(problems(minimal.replace('role = "backup"', ''))).toEqual([':20: host[2].role: is required']);
     // A secret of the wrong shape is not read as well.
     expect(problems(minimal.replace('{ env = "BSYNC_CIPHER" }', '{ env = 12 }'))).toEqual([
-      ':10: repo.cipher_pass: must be a secret: { env = "NAME" }, { file = "path" } or a string, got a table',
+      ':10: repo.cipher_pass: must be a secret: { env = "NAME" }, { file = "path" } or a string, got { env = 12 }',
     ]);
   });
 

@@ -202,12 +202,12 @@ describe('the fleet summary and sections', () => {
       }),
     );
     expect(failed).toBe(
-      '=== /etc/bsync/gone.toml ===\nError: /etc/bsync/gone.toml: cannot read the config: no such file\n\n',
+      '=== /etc/bsync/gone.toml ===\nbsync: error: /etc/bsync/gone.toml: cannot read the config: no such file\n\n',
     );
     const problems = clusterSection(outcome('bad.toml', { cluster: null, error: CONFIG_PROBLEMS }));
     expect(problems).toBe(
-      '=== /etc/bsync/bad.toml ===\nError: bad.toml:4: repo.cipher_pass: the environment variable C is not set\n  Export C\n'
-        + 'Error: bad.toml:14: host[2].zone: must be at least 1, got 0\n\n',
+      '=== /etc/bsync/bad.toml ===\nbsync: error: bad.toml:4: repo.cipher_pass: the environment variable C is not set\n  Export C\n'
+        + 'bsync: error: bad.toml:14: host[2].zone: must be at least 1, got 0\n\n',
     );
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keysForHost, parseKnownHosts, patternsMatch } from '../../lib/formats/known-hosts.js';
+import { keysForHost, knownHostsLine, parseKnownHosts, patternsMatch } from '../../lib/formats/known-hosts.js';
 
 const ED = 'AAAAC3NzaC1lZDI1NTE5AAAAIDd3xAEPkXbS3wbhSydhGsta67HkPGE//4W7tfOgVVnF';
 const RSA = 'AAAAB3NzaC1yc2EAAAADAQABAAABAQC7';
@@ -53,5 +53,25 @@ describe('known_hosts', () => {
     const keys = keysForHost(entries, ['pg1'], 22);
     expect(keys.revoked).toEqual([{ type: 'ssh-ed25519', key: ED }]);
     expect(keys.trusted).toEqual([{ type: 'ssh-rsa', key: RSA }]);
+  });
+});
+
+describe('the line an unknown host key is told to add', () => {
+  // The public half of fixtures/good/keys stands in for a host key: its second field is the key in SSH's wire form.
+  const [type, base64] = readFileSync(
+    new URL('../../fixtures/good/keys/id_ed25519.pub', import.meta.url),
+    'utf8',
+  ).split(' ');
+  const key = Buffer.from(base64, 'base64');
+
+  it('names the host and its address, as ssh writes them, and the key as offered', () => {
+    expect(knownHostsLine(['pg1', '10.0.0.11'], 22, key)).toBe(`pg1,10.0.0.11 ${type} ${base64}`);
+    expect(knownHostsLine(['pg1', 'pg1'], 2222, key)).toBe(`[pg1]:2222 ${type} ${base64}`);
+  });
+
+  it('is a line that keysForHost then trusts for both names', () => {
+    const entries = parseKnownHosts(`${knownHostsLine(['pg1', '10.0.0.11'], 2222, key)}\n`);
+    for (const name of ['pg1', '10.0.0.11'])
+      expect(keysForHost(entries, [name], 2222).trusted.map((entry) => entry.key)).toEqual([base64]);
   });
 });

@@ -2,7 +2,16 @@
 // `npm install -g` into a temporary prefix, and the installed `bsync` run from there, away
 // from this checkout. Its runtime dependencies come from the npm registry (or npm's cache).
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +71,8 @@ describe('the npm package', () => {
     const installed = join(prefix, 'bin', 'bsync');
     expect(existsSync(installed), `${installed} after npm install -g`).toBe(true);
     bsync = (args, env) => run(installed, args, { cwd: dir, env });
+    // minimal.toml's [ssh] files, which validate reads (./keys/ beside the config).
+    cpSync(`${FIXTURES}good/keys`, join(dir, 'keys'), { recursive: true });
   }, 180_000);
 
   afterAll(() => {

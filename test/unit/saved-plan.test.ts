@@ -8,19 +8,10 @@ import { planSignature, signingKey } from '../../lib/plan/plan-key.js';
 import { readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import type { Plan } from '../../lib/plan/types.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+import { ADOPTING_PLAN, EMPTY_PLAN } from '../support/plans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-saved-'));
-const plan: Plan = {
-  format: 'bsync-plan',
-  version: 3,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  configPath: '/etc/bsync/bsync.toml',
-  hosts: ['pg1'],
-  nonce: '0123456789abcdef0123456789abcdef',
-  actions: [],
-  summary: { add: 0, change: 0, remove: 0, conflict: 0 },
-  problems: [],
-};
+const plan: Plan = EMPTY_PLAN;
 /** The file `bsync plan --out` writes of a value: signed with the test's plan key (test/support/plan-key-env.ts). */
 const signed = (value: object) =>
   `${JSON.stringify({ ...value, signature: planSignature(signingKey(), value) }, null, 2)}\n`;
@@ -63,24 +54,7 @@ describe('saved plan files', () => {
   });
 
   it('keep an adopt action and its count; a plan saved before adopt existed still reads', () => {
-    const adopting: Plan = {
-      ...plan,
-      actions: [
-        {
-          address: 'pg1.crontab[postgres]',
-          host: 'pg1',
-          kind: 'crontab',
-          name: 'postgres',
-          title: 'crontab of postgres',
-          action: 'adopt',
-          reason: 'takes over the full backup job of s1, which bsync did not write',
-          fields: [],
-          dependsOn: [],
-          fingerprint: 'f'.repeat(64),
-        },
-      ],
-      summary: { add: 0, change: 0, remove: 0, adopt: 1, conflict: 0 },
-    };
+    const adopting: Plan = ADOPTING_PLAN;
     writePlanFile(join(dir, 'adopt.json'), adopting);
     expect(readPlanFile(join(dir, 'adopt.json'))).toEqual(adopting);
     writeFileSync(

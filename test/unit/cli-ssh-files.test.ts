@@ -1,0 +1,98 @@
+// The files [ssh] names, checked by validate (and before plan connects) as a bad config's
+// problems: file, line, key path, what is wrong and what would be right (issue 32, item 4).
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keyFileKind } from '../../lib/formats/ssh-key.js';
+import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+
+const KEYS = `${FIXTURES}good/keys`;
+const ENCRYPTED = `${FIXTURES}bad/keys/encrypted_ed25519`;
+const ENV = { BSYNC_CIPHER: 'x'.repeat(20), BSYNC_BACKUP_PASSWORD: 'y'.repeat(20), SSH_AUTH_SOCK: '' };
+const dir = mkdtempSync(join(tmpdir(), 'bsync-ssh-files-'));
+
+/** minimal.toml with its [ssh] identity and known_hosts lines (6 and 7) set to these. */
+function config(identity: string, knownHosts = `${KEYS}/known_hosts`): string {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.toml`);
+  const text = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8')
+    .replace('identity = "./keys/id_ed25519"', `identity = ${JSON.stringify(identity)}`)
+    .replace('known_hosts = "./keys/known_hosts"', `known_hosts = ${JSON.stringify(knownHosts)}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('what a key file holds', () => {
+  it('tells a private key, an encrypted one, its public half and anything else apart', () => {
+    expect(keyFileKind(readFileSync(`${KEYS}/id_ed25519`, 'utf8'))).toBe('private');
+    expect(keyFileKind(readFileSync(`${KEYS}/id_ed25519.pub`, 'utf8'))).toBe('public');
+    expect(keyFileKind(readFileSync(ENCRYPTED, 'utf8'))).toBe('encrypted');
+    expect(
+      keyFileKind('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n'),
+    ).toBe('encrypted');
+    expect(keyFileKind('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n')).toBe('private');
+    expect(keyFileKind('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n')).toBe('encrypted');
+    expect(keyFileKind('[cluster]\nname = "x"\n')).toBe('other');
+  });
+});
+
+describe('validate checks the files [ssh] names', () => {
+  it('a good key and known_hosts pass', async () => {
+    const file = config(`${KEYS}/id_ed25519`);
+    expect(await bsync(['validate', '-c', file], ENV)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it.each([
+    ['a missing identity', () => config(join(dir, 'nope')), `:6: ssh.identity: cannot read ${dir}/nope: no such file`],
+    [
+      'the public half',
+      () => config(`${KEYS}/id_ed25519.pub`),
+      `:6: ssh.identity: ${KEYS}/id_ed25519.pub is the public half of a key pair; identity names the private key\n  Use ${KEYS}/id_ed25519;`,
+    ],
+    ['a folder', () => config(KEYS), `:6: ssh.identity: ${KEYS} is a folder, not a file`],
+    [
+      'no key at all',
+      () => config(`${FIXTURES}good/minimal.toml`),
+      `:6: ssh.identity: ${FIXTURES}good/minimal.toml holds no SSH private key`,
+    ],
+    [
+      'an encrypted key without an agent',
+      () => config(ENCRYPTED),
+      `:6: ssh.identity: ${ENCRYPTED} is encrypted with a passphrase, and no ssh-agent is running (SSH_AUTH_SOCK is not set) to use it\n  bsync asks for no passphrase: load the key into an agent`,
+    ],
+    [
+      'a missing known_hosts',
+      () => config(`${KEYS}/id_ed25519`, join(dir, 'known')),
+      `:7: ssh.known_hosts: cannot read ${dir}/known: no such file\n  Make it with the hosts' keys (ssh-keyscan HOST >> FILE)`,
+    ],
+  ])('%s: exit 1, file, line and key path', async (_, make, message) => {
+    const file = make();
+    const run = await bsync(['validate', '-c', file], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`bsync: error: ${file}${message}`);
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('an unreadable identity is named as such', async () => {
+    if (process.getuid?.() === 0) return; // root reads any file
+    const key = join(dir, 'unreadable');
+    copyFileSync(`${KEYS}/id_ed25519`, key);
+    chmodSync(key, 0);
+    const run = await bsync(['validate', '-c', config(key)], ENV);
+    expect(run.stderr).toContain(`ssh.identity: cannot read ${key}: permission denied`);
+  });
+
+  it('an encrypted key is used through the ssh-agent in SSH_AUTH_SOCK', async () => {
+    const run = await bsync(['validate', '-c', config(ENCRYPTED)], { ...ENV, SSH_AUTH_SOCK: join(dir, 'agent.sock') });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('plan says it once, before connecting, not once per host', async () => {
+    const file = config(join(dir, 'nope'));
+    const run = await bsync(['plan', '-c', file], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `bsync: error: ${file}:6: ssh.identity: cannot read ${dir}/nope: no such file\n  Name the private key bsync logs in with, or leave identity out to use the ssh-agent.\n`,
+    );
+  });
+});
