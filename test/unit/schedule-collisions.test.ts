@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { scheduleCollisions, sharedMinute } from '../../lib/config/schedule-collisions.js';
-import { bsync } from '../support/bsync.js';
+import { bsync, FIXTURES } from '../support/bsync.js';
 
 // Thursday, 7 January 2027.
 const FROM = new Date('2027-01-07T12:00:00Z');
@@ -72,7 +72,9 @@ describe('schedules that start at the same minute', () => {
   it('validate prints them as warnings and still passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bsync-collide-'));
     const file = join(dir, 'bsync.toml');
-    writeFileSync(file, `[cluster]\nname = "demo"\n[schedule]\ndiff = "10 0 * * *"\n[repo]\n${SECRETS}${HOSTS}`);
+    // validate checks the [ssh] files too: the fixtures' throwaway key and known_hosts.
+    const ssh = `[ssh]\nidentity = "${FIXTURES}good/keys/id_ed25519"\nknown_hosts = "${FIXTURES}good/keys/known_hosts"\n`;
+    writeFileSync(file, `[cluster]\nname = "demo"\n${ssh}[schedule]\ndiff = "10 0 * * *"\n[repo]\n${SECRETS}${HOSTS}`);
     const result = await bsync(['validate', '-c', file]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: the full backup and the diff backup start at the same minute/);
