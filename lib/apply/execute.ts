@@ -9,6 +9,8 @@ import { localConnection } from '../transport/local.js';
 import type { HostConnection } from '../transport/types.js';
 import type { Redactor } from './redactor.js';
 import { printable } from '../printable.js';
+import { progressFeed, type StepProgress } from '../facts/progress.js';
+import type { Phase } from '../resources/phases.js';
 
 /** Asked to stop: no new action starts; running ones get until `abandon` resolves. */
 export interface ApplyStop {
@@ -24,7 +26,18 @@ interface ApplyOptions {
   stop?: ApplyStop;
   /** Why a host can no longer be changed (its lease was taken over), or undefined. */
   hostProblem?: (host: string) => string | undefined;
-  onEvent?: (event: { address: string; host: string; status: ActionStatus | 'started'; message?: string }) => void;
+  onEvent?: (event: ApplyEvent) => void;
+}
+
+/** What apply tells its watcher: an action started, settled, or (a long step) got further. */
+export interface ApplyEvent {
+  address: string;
+  host: string;
+  status: ActionStatus | 'started' | 'progress';
+  message?: string;
+  progress?: StepProgress;
+  /** What the progress is measured against, in bsync's words (`of 1.2 GB`, `target 2026-12-07 11:26:24 UTC`). */
+  goal?: string;
 }
 
 type Outputs = Map<string, Record<string, string>>;
@@ -50,9 +63,16 @@ async function runStep(
   outputs: Outputs,
   own: Record<string, string>,
   redactor: Redactor,
+  onProgress: (progress: StepProgress, goal?: string) => void,
 ): Promise<void> {
   const stdin = step.stdin ? resolve(step.stdin, outputs, redactor) : undefined;
-  const result = await connection.exec(step.command, { user: step.user, stdin });
+  const result = await connection.exec(step.command, {
+    user: step.user,
+    stdin,
+    ...(step.progress
+      ? { onStdout: progressFeed(step.progress.reader, (progress) => onProgress(progress, step.progress?.goal)) }
+      : {}),
+  });
   if (result.code !== 0) {
     // A secret step's stdout may hold the secret: only its stderr is told.
     const detail = failureDetail(step.secret ? result.stderr.trim() : result.stderr.trim() || result.stdout.trim());
@@ -155,6 +175,9 @@ async function runAction(
   const { controller, outputs, options, finish } = walk;
   const started = Date.now();
   const own: Record<string, string> = {};
+  // Time per phase of the steps that name one (an operation's), for the report's phase timings.
+  const phases: Array<{ phase: Phase; seconds: number }> = [];
+  const phased = () => (phases.length > 0 ? { phases } : {});
   try {
     if (!change || !connection) throw new StepFailure('nothing to run it with (no change or no connection)');
     if (change.conflict) throw new StepFailure(`refused: ${change.conflict}`);
@@ -162,14 +185,28 @@ async function runAction(
     if (problem) throw new StepFailure(problem);
     // Its own outputs are seen by its later steps (a certificate signed on the controller, then written to the host).
     outputs.set(action.address, own);
+    const onProgress = (progress: StepProgress, goal?: string) =>
+      options.onEvent?.({ address: action.address, host: action.host, status: 'progress', progress, goal });
     for (const step of change.steps) {
-      await runStep(step, step.on === 'controller' ? controller() : connection, outputs, own, options.redactor);
+      const stepStarted = Date.now();
+      try {
+        await runStep(
+          step,
+          step.on === 'controller' ? controller() : connection,
+          outputs,
+          own,
+          options.redactor,
+          onProgress,
+        );
+      } finally {
+        if (step.phase) phases.push({ phase: step.phase, seconds: (Date.now() - stepStarted) / 1000 });
+      }
     }
-    finish(action, { status: 'done', seconds: (Date.now() - started) / 1000 });
+    finish(action, { status: 'done', seconds: (Date.now() - started) / 1000, ...phased() });
   } catch (error) {
     const message =
       error instanceof StepFailure ? error.message : options.redactor.redact(String((error as Error).message ?? error));
-    finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000 });
+    finish(action, { status: 'failed', message, seconds: (Date.now() - started) / 1000, ...phased() });
   }
 }
 

@@ -2,6 +2,7 @@
 // switched and archived), then the restore script (lib/verify/script.ts) in one exec.
 // What the host printed is read only from the script's framed steps.
 import { psqlCommand } from '../psql.js';
+import { sumPhases } from '../resources/phases.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import { firstLine } from '../facts/framed.js';
 import { asUser } from '../formats/shell.js';
@@ -65,6 +66,7 @@ interface VerifyRun {
 export async function runVerify(target: VerifyTarget): Promise<VerifyRun> {
   const started = Date.now();
   const marker = target.primary ? await writeMarker(target.primary) : undefined;
+  const markerSeconds = (Date.now() - started) / 1000;
   let steps: VerifyStep[] = [];
   let transportProblem: string | undefined;
   if (marker?.problem === undefined) {
@@ -79,10 +81,16 @@ export async function runVerify(target: VerifyTarget): Promise<VerifyRun> {
       transportProblem = (error as Error).message;
     }
   }
+  const decided = verdict(target.job, steps, marker, transportProblem);
   return {
     steps,
     marker,
-    verdict: verdict(target.job, steps, marker, transportProblem),
+    verdict: marker
+      ? {
+          ...decided,
+          phases: sumPhases([{ phase: 'archive the WAL written so far', seconds: markerSeconds }, ...decided.phases]),
+        }
+      : decided,
     elapsedSeconds: (Date.now() - started) / 1000,
   };
 }

@@ -2,6 +2,8 @@
 import { createInterface } from 'node:readline/promises';
 import { BsyncError } from '../errors.js';
 import { executePlan } from '../apply/execute.js';
+import { operationTimings, timingsMetrics } from '../apply/timings.js';
+import { performance } from 'node:perf_hooks';
 import { acquireLease, type HeldLease } from '../apply/lease.js';
 import { repoSecrets } from '../repositories/index.js';
 import { Redactor } from '../apply/redactor.js';
@@ -41,6 +43,8 @@ export interface ApplyOptions extends GlobalOptions {
   planFile?: string;
   yes: boolean;
   allowRestart: boolean;
+  /** A restore's or clone's metrics file: its phase timings and the run's. */
+  promFile?: string;
 }
 
 export async function applyCommand(options: ApplyOptions): Promise<number> {
@@ -76,13 +80,16 @@ export async function applyWith(
   // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();
   try {
-    return await runCommand(options, { name: spec.name, changes: 'changed' }, (target, view, context) =>
-      applyCluster(target, view, context, {
-        options,
-        saved: spec.saved,
-        interrupt,
-        planning: spec.planning ?? DECLARED_STATE,
-      }),
+    return await runCommand(
+      options,
+      { name: spec.name, changes: 'changed', promFile: options.promFile },
+      (target, view, context) =>
+        applyCluster(target, view, context, {
+          options,
+          saved: spec.saved,
+          interrupt,
+          planning: spec.planning ?? DECLARED_STATE,
+        }),
     );
   } finally {
     interrupt.dispose();
@@ -96,6 +103,7 @@ async function applyCluster(
   run: { options: ApplyOptions; saved?: Plan; interrupt: Interrupt; planning: Planning },
 ): Promise<ClusterRun> {
   const { options, saved, interrupt, planning } = run;
+  const began = performance.now();
   const session = await openSession(target.inventory, selectionOf(planning, target.inventory, context.selection), {
     slots: context.slots,
     extraNeeds: planning.extraNeeds,
@@ -110,6 +118,7 @@ async function applyCluster(
     const planned = await planning.plan(session, await gatherFacts(session), saved?.nonce);
     // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
     if (saved) checkSavedPlan(saved, planned.plan, { file: options.planFile ?? 'FILE', again: planning.again });
+    const planSeconds = (performance.now() - began) / 1000;
     view.applyPlan(planned.plan);
     if (planned.plan.actions.length === 0) {
       view.applyReport({ plan: planned.plan, results: [] });
@@ -132,6 +141,7 @@ async function applyCluster(
     const seed = applySeed();
     if (seed !== undefined) view.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
     const progress = view.applyProgress(actionsPerHost(planned.plan));
+    const applyStarted = performance.now();
     const results = await executePlan(planned, session.connections, {
       allowRestart: options.allowRestart,
       redactor: secretsOf(session.inventory),
@@ -141,11 +151,18 @@ async function applyCluster(
       onEvent: (event) => progress.onEvent(event),
     });
     progress.finish();
-    view.applyReport({ plan: planned.plan, results, interrupted: interrupt.requested });
+    const timings = operationTimings(planSeconds, results, planSeconds + (performance.now() - applyStarted) / 1000);
+    view.applyReport({
+      plan: planned.plan,
+      results,
+      interrupted: interrupt.requested,
+      ...(timings ? { timings } : {}),
+    });
     if (interrupt.requested) return done(INTERRUPT_EXIT, true);
     const allDone = results.every((result) => result.status === 'done');
     if (allDone) await planning.after?.(session, (message) => view.progress(message));
-    return done(allDone ? 0 : 1, true);
+    const metrics = timings ? timingsMetrics(planned.plan.operation?.kind ?? 'apply', timings) : [];
+    return { ...done(allDone ? 0 : 1, true), metrics };
   } finally {
     await Promise.all(leases.map((lease) => lease.release()));
     session.close();

@@ -208,6 +208,7 @@ export const COMMANDS = {
       port: { type: 'string', describe: "the clone's TCP port (default 5433)" },
       out: OUT,
       yes: YES,
+      'prom-file': PROM_FILE,
     },
     optionsOf: (argv) => ({
       ...globals(argv),
@@ -223,6 +224,7 @@ export const COMMANDS = {
       port: argv.port as string | undefined,
       yes: Boolean(argv.yes),
       allowRestart: false,
+      promFile: argv['prom-file'] as string | undefined,
     }),
     run: async (options) => (await import('./restore.js')).restoreCommand(options),
   }),

@@ -33,6 +33,7 @@ function skipped(skip: VerifySkip): StanzaVerification {
     checks: [],
     restoreSeconds: null,
     startSeconds: null,
+    phases: [],
     databases: [],
     restoredTo: null,
     scratchBytes: null,

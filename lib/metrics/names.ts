@@ -28,9 +28,13 @@ export const METRIC_NAMES = [
   'bsync_verify_success',
   'bsync_verify_duration_seconds',
   'bsync_verify_restore_seconds',
+  'bsync_verify_phase_seconds',
   'bsync_verify_restored_bytes',
   'bsync_verify_scratch_bytes',
   'bsync_verify_backup_age_seconds',
+  // a restore or clone's phase timings (lib/apply/timings.ts)
+  'bsync_operation_phase_seconds',
+  'bsync_operation_duration_seconds',
   // a run over several configs (lib/cli/fleet.ts)
   'bsync_cluster_success',
 ] as const;

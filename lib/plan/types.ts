@@ -1,6 +1,7 @@
 // A plan is a value (Terraform's idea): printed, saved, reloaded and applied from the same
 // object. It holds no secret and nothing computed from one: secrets show as (sensitive),
 // and fingerprints are computed over that masked text.
+import type { Phase } from '../resources/phases.js';
 import type { ChangeAction } from '../resources/types.js';
 
 export interface PlanField {
@@ -85,4 +86,6 @@ export interface ActionResult {
   status: ActionStatus;
   message?: string;
   seconds: number;
+  /** Seconds per phase of an operation's steps (a restore's stop, pgBackRest restore, ...). */
+  phases?: Array<{ phase: Phase; seconds: number }>;
 }

@@ -27,7 +27,9 @@ import type { SpaceFacts } from '../facts/space.js';
 import type { PlanOperation } from '../plan/types.js';
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
-import { runChange, type Resource, type ResourceRef } from '../resources/types.js';
+import { inPhase, runChange, type Resource, type ResourceRef } from '../resources/types.js';
+import { humanBytes } from '../status/render-text.js';
+import { replayProgressLine } from './recovery-wait.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 import { pgCommand } from '../formats/pg-command.js';
 import { shq } from '../formats/shell.js';
@@ -201,7 +203,7 @@ function addCloneRestore(
     `make room for the clone in ${path}`,
     runChange(
       `a folder bsync cloned into before is cleared (a finished clone only with --allow-overwrite); any other content is refused; port ${request.port} must be free`,
-      [{ command: prepareScript(vars, findBin, request.allowOverwrite) }],
+      inPhase('preparation', [{ command: prepareScript(vars, findBin, request.allowOverwrite) }]),
     ),
     [archived],
   );
@@ -214,6 +216,8 @@ function addCloneRestore(
       [
         {
           user: runAs,
+          phase: 'pgBackRest restore',
+          progress: { reader: 'restore', goal: `of ${humanBytes(backup.size ?? null)}` },
           // Under the clone's lock, as prepare took it: a killed run's restore is waited for.
           command: [
             'flock -w 86400',
@@ -221,6 +225,7 @@ function addCloneRestore(
             pgbackrest,
             // Its own spool folder: the host's may belong to another user, and stays untouched.
             `--spool-path=${shq(`${path}.spool`)}`,
+            '--log-level-console=detail',
             ...processes.options,
             `--set=${shq(backup.label)}`,
             ...restoreTargetOptions(request.target).map(shq),
@@ -272,7 +277,7 @@ function addCloneStart(
     undefined,
     `its own port, socket and name; archiving off`,
     runChange('appended to the restored postgresql.auto.conf, so they win over what the copy brought', [
-      { user: runAs, command: configureScript(vars), stdin: [`${settings}\n`] },
+      { user: runAs, command: configureScript(vars), stdin: [`${settings}\n`], phase: 'preparation' },
     ]),
     [restored],
   );
@@ -283,9 +288,14 @@ function addCloneStart(
     runChange(
       `replays WAL to the target and promotes; then psql -h ${path} -p ${request.port} reaches it as ${runAs}`,
       [
-        { user: runAs, command: startScript(vars, findBin, path, request.port) },
+        {
+          user: runAs,
+          command: startScript(vars, findBin, path, request.port),
+          phase: 'WAL replay',
+          progress: { reader: 'replay', goal: `target ${targetText(request.target)}` },
+        },
         // In the folder's parent, by root: the next clone's prepare step reads it.
-        { command: `${vars}\necho ready > "$M"` },
+        { command: `${vars}\necho ready > "$M"`, phase: 'promotion' },
       ],
     ),
     [configured],
@@ -362,6 +372,7 @@ function startScript(vars: string, findBin: string, path: string, port: number):
     'n=0',
     `until [ "$(${psql} -c 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do`,
     '  if ! "$BIN/pg_ctl" -D "$P" status >/dev/null 2>&1; then echo "the clone stopped during recovery:" >&2; tail -n 15 "$P/clone.log" >&2; exit 1; fi',
+    `  ${replayProgressLine(psql)}`,
     '  n=$((n + 1)); [ "$n" -lt 86400 ] || exit 1',
     '  sleep 1',
     'done',

@@ -10,7 +10,7 @@ import { interruptedRestore, markStep, unmarkStep } from './interrupted.js';
 import type { FactsByHost, Zone } from '../desired/zone.js';
 import { shq } from '../formats/shell.js';
 import { pgCtlStep } from '../resources/pg-service.js';
-import { runChange, type ResourceRef, type Step } from '../resources/types.js';
+import { inPhase, runChange, type ResourceRef, type Step } from '../resources/types.js';
 
 export interface PatroniRestore {
   scope: string;
@@ -80,7 +80,10 @@ export function addPatroniPause(
     'patroni_pause',
     cluster.scope,
     `pause Patroni's cluster ${cluster.scope}`,
-    runChange('no failover and no restart while the leader is restored', [markStep(cluster.scope), cluster.pause]),
+    runChange(
+      'no failover and no restart while the leader is restored',
+      inPhase('Patroni pause', [markStep(cluster.scope), cluster.pause]),
+    ),
     [archived],
   );
   const replicasStopped = cluster.replicas.flatMap((replica) =>
@@ -90,7 +93,10 @@ export function addPatroniPause(
             'pg_stop',
             undefined,
             `stop PostgreSQL on port ${replica.host.pgPort}`,
-            runChange('a replica of the old timeline; rebuilt from the restored leader after', [replica.stop]),
+            runChange(
+              'a replica of the old timeline; rebuilt from the restored leader after',
+              inPhase('Patroni pause', [replica.stop]),
+            ),
             [paused],
           ),
         ]
@@ -108,7 +114,7 @@ export function addPatroniResume(out: HostResources, cluster: PatroniRestore, en
     'patroni_resume',
     cluster.scope,
     `resume Patroni's cluster ${cluster.scope}`,
-    runChange('the restored server leads again', [cluster.resume, unmarkStep]),
+    runChange('the restored server leads again', inPhase('Patroni resume', [cluster.resume, unmarkStep])),
     [ended],
   );
   for (const replica of cluster.replicas) {
@@ -116,7 +122,7 @@ export function addPatroniResume(out: HostResources, cluster: PatroniRestore, en
       'patroni_reinit',
       replica.host.name,
       `rebuild ${replica.host.name} as a replica of the restored leader`,
-      runChange('its data is of the old timeline: patronictl reinit', [replica.reinit]),
+      runChange('its data is of the old timeline: patronictl reinit', inPhase('replicas', [replica.reinit])),
       [resumed],
     );
   }

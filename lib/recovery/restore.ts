@@ -23,7 +23,7 @@ import { psqlCommand } from '../psql.js';
 import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import type { StanzaCommands } from '../resources/stanza.js';
-import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
+import { inPhase, runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import {
@@ -35,7 +35,8 @@ import {
   readableRepo,
   when,
 } from './restore-checks.js';
-import { recoveryWaitStep, waitUntil } from './recovery-wait.js';
+import { recoveryWaitSteps, waitUntil } from './recovery-wait.js';
+import { humanBytes } from '../status/render-text.js';
 import {
   addPatroniPause,
   addPatroniResume,
@@ -266,7 +267,7 @@ function addServerStop(out: HostResources, source: RestoreSource, archived?: Res
         'pg_stop',
         undefined,
         `stop PostgreSQL on port ${host.pgPort}`,
-        runChange('its data directory is about to be replaced', [serverControl(source, 'stop')]),
+        runChange('its data directory is about to be replaced', inPhase('stop', [serverControl(source, 'stop')])),
         [archived, paused, ...replicasStopped],
       )
     : paused;
@@ -300,10 +301,12 @@ function addRestoreAndStart(
       `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
-      [
+      inPhase('pgBackRest restore', [
         {
           user: PG_OS_USER,
-          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone, 'restore', restoreOptions)}`,
+          // At detail level pgBackRest says each file's share of the set: the restore's progress.
+          command: `flock -w 86400 ${shq(layout.dataDirectory)} ${pgbackrest(zone, 'restore', ['--log-level-console=detail', ...restoreOptions])}`,
+          progress: { reader: 'restore', goal: `of ${humanBytes(backup.size ?? null)}` },
         },
         // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
         // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
@@ -316,7 +319,7 @@ function addRestoreAndStart(
               },
             ]
           : []),
-      ],
+      ]),
       [
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
         {
@@ -341,7 +344,7 @@ function addRestoreAndStart(
     `start PostgreSQL on port ${host.pgPort}`,
     runChange(
       request.standby ? 'it replays WAL from the archive as a standby' : 'it replays WAL from the backup to the target',
-      [serverControl(source, 'start')],
+      inPhase('start', [serverControl(source, 'start')]),
     ),
     [restored],
   );
@@ -363,7 +366,7 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
       promote
         ? `waits until the server accepts writes on a timeline after ${archiveTimeline}, then removes pgBackRest's recovery settings from postgresql.auto.conf`
         : 'waits until replay pauses at the target (resume with SELECT pg_wal_replay_resume())',
-      [recoveryWaitStep(host, layout, promote, archiveTimeline)],
+      recoveryWaitSteps(host, layout, { promote, archiveTimeline, target: targetText(request.target) }),
     ),
     [started],
   );
@@ -373,7 +376,10 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
       'archive_check',
       undefined,
       'WAL archiving into the stanza goes on',
-      runChange('pgbackrest check on the restored server', [{ user: PG_OS_USER, command: pgbackrest(zone, 'check') }]),
+      runChange(
+        'pgbackrest check on the restored server',
+        inPhase('archive check', [{ user: PG_OS_USER, command: pgbackrest(zone, 'check') }]),
+      ),
       [resumed ?? ended],
     );
   }
@@ -441,7 +447,7 @@ export function addArchiveNow(
       recovering
         ? 'a recovery toward a target that promotes is waited for; then a commit stamped now, and pgbackrest check pushes the current WAL segment'
         : 'a commit stamped now, then pgbackrest check pushes the current WAL segment: the repository reaches past the target',
-      steps,
+      inPhase('archive the WAL written so far', steps),
     ),
   );
 }
@@ -526,8 +532,10 @@ function standbyPlan(
       [
         {
           user: PG_OS_USER,
+          phase: 'WAL replay',
+          progress: { reader: 'replay', goal: `consistent at ${backup.lsnStop ?? 'the backup end'}` },
           command: [
-            ...waitUntil(psql, ready, layout),
+            ...waitUntil(psql, ready, layout, true),
             `${psql} -c "SELECT 'standby: ' || coalesce((SELECT status || ' from ' || sender_host FROM pg_stat_wal_receiver), 'replaying the archive, not streaming (no primary_conninfo, or the primary does not answer)')"`,
           ].join('\n'),
         },

@@ -1,6 +1,8 @@
 // A resource is one thing bsync manages on a host. Its kind is a pure function from
 // (desired, facts) to a Change, or to nothing when the host already matches; the Change
 // carries the remote steps that close the difference. Nothing here talks to a host.
+import type { ProgressReader } from '../facts/progress.js';
+import type { Phase } from './phases.js';
 import type { Secret } from '../config/inventory.js';
 import type { Grammar } from '../facts/grammar.js';
 import type { FileKind } from '../facts/redact.js';
@@ -31,6 +33,10 @@ export interface Step {
   secret?: boolean;
   /** Runs on the machine running bsync instead of the host (lib/transport/local.ts): what must be kept off the hosts. */
   on?: 'controller';
+  /** The phase of an operation (a restore) this step's time counts to, in the report's phase timings. */
+  phase?: Phase;
+  /** Its output says how far it is (lib/facts/progress.ts), shown while it runs beside `goal` (bsync's own words: the set's size, the target). */
+  progress?: { reader: ProgressReader; goal?: string };
 }
 
 /** `run`: a step of an operation (a restore, a backup) rather than a state to reach. `adopt`: takes over at least one line bsync did not write (an Ansible cron job, a hand-made pg_hba rule); it may change other things too. */
@@ -164,4 +170,9 @@ export function displayText(template: Template, mask?: Mask): string {
 /** An operation's step (a restore's stop, a backup): the action `run`, not a state to reach. */
 export function runChange(reason: string, steps: Step[], fields: FieldChange[] = []): Change {
   return { action: 'run', reason, fields, steps };
+}
+
+/** Steps whose time counts to `phase` in an operation's report, unless a step names its own. */
+export function inPhase(phase: Phase, steps: Step[]): Step[] {
+  return steps.map((step) => ({ phase, ...step }));
 }

@@ -21,7 +21,10 @@ export function localConnection(): HostConnection {
         const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
-        child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          options.onStdout?.(chunk.toString('utf8'));
+        });
         child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         child.on('error', (error) => resolve({ code: 127, stdout: '', stderr: error.message }));
         child.on('close', (code, signal) =>

@@ -219,7 +219,10 @@ class SshConnection implements HostConnection {
       return await new Promise<ExecResult>((resolve) => {
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+        stream.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          options.onStdout?.(chunk.toString('utf8'));
+        });
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         stream.on('close', (code: number | null, signal?: string) => {
           const err = Buffer.concat(stderr).toString('utf8');

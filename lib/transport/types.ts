@@ -6,6 +6,8 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Run as this OS user (root when absent). See lib/transport/shell.ts asUser. */
   user?: string;
+  /** Each piece of stdout as it arrives (a long step's progress); the result still holds all of it. */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface ExecResult {

@@ -1,5 +1,6 @@
 // What bsync verify says per stanza, for people, for JSON and for Prometheus.
 import type { Metric } from '../metrics/prom.js';
+import { phasesText } from '../resources/phases.js';
 import { humanAge, humanBytes } from '../status/render-text.js';
 import type { RecoveryMarker, VerifyVerdict } from './verdict.js';
 
@@ -34,6 +35,7 @@ function describe(result: StanzaVerification): string[] {
       `  backup ${result.label} (${result.backupType}, ${humanAge(result.backupAgeSeconds)} old, ${humanBytes(result.sizeBytes)})${restored}${started}${disk}`,
     );
   }
+  if (result.phases.length > 0) lines.push(`  phases: ${phasesText(result.phases, result.elapsedSeconds)}`);
   // A failed check says why on its own line below.
   if (result.message && result.failedStep !== 'checks') lines.push(`  ${result.message}`);
   for (const check of result.checks) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
@@ -76,6 +78,17 @@ export function verifyMetrics(report: VerifyReport): Metric[] {
       help: 'How long the restore of the last verify took.',
       type: 'gauge',
       samples: per((result) => result.restoreSeconds),
+    },
+    {
+      name: 'bsync_verify_phase_seconds',
+      help: 'How long each phase of the last verify of the stanza took (preparation, pgBackRest restore, start, checks, cleanup).',
+      type: 'gauge',
+      samples: report.stanzas.flatMap((result) =>
+        result.phases.map((part) => ({
+          labels: { stanza: result.stanza, host: result.host, phase: part.phase },
+          value: part.seconds,
+        })),
+      ),
     },
     {
       name: 'bsync_verify_restored_bytes',

@@ -62,6 +62,8 @@ const VERIFY_STEPS = [
   'amcheck',
   'measure',
   'cleanup',
+  // Not a step: when the script ended, so the last step's time is known.
+  'end',
 ] as const;
 export type VerifyStepName = (typeof VERIFY_STEPS)[number];
 
@@ -154,6 +156,7 @@ function scriptSetup(job: VerifyJob): string[] {
     '  if [ "${LOCKED:-}" = 1 ]; then',
     `    ${['echo "step:cleanup:$(date +%s%3N)"', framed('scrub')].join('\n    ')}`,
     '  fi',
+    `  ${['echo "step:end:$(date +%s%3N)"', framed('true')].join('\n  ')}`,
     `  ${FRAMED_DONE}`,
     '}',
     'trap finish EXIT',

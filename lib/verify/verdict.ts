@@ -1,6 +1,7 @@
 // What a verify run proved, decided from the script's framed steps alone: each check
 // with its outcome and a line saying why, the first failed step named with the host's
 // own words (pgBackRest's ERROR line first), and whether the scratch folder is gone.
+import { sumPhases, type Phase, type PhaseTiming } from '../resources/phases.js';
 import type { VerifyJob, VerifyStep, VerifyStepName } from './script.js';
 
 export interface RecoveryMarker {
@@ -25,6 +26,8 @@ export interface VerifyVerdict {
   checks: VerifyCheck[];
   restoreSeconds: number | null;
   startSeconds: number | null;
+  /** Seconds per phase on the host's clock, from the script's step times. */
+  phases: PhaseTiming[];
   databases: string[];
   /** Where the restored server's WAL ended. */
   restoredTo: string | null;
@@ -66,6 +69,37 @@ function hostWords(step: VerifyStep): string {
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
+/** The phase each of the script's steps counts to. */
+const STEP_PHASES: Record<VerifyStepName, Phase | undefined> = {
+  folder: 'preparation',
+  lock: 'preparation',
+  leftovers: 'preparation',
+  binaries: 'preparation',
+  space: 'preparation',
+  scratch: 'preparation',
+  restore: 'pgBackRest restore',
+  port: 'start',
+  configure: 'start',
+  // Its start waits until recovery to the backup's end (or the marker) is over.
+  start: 'start',
+  checks: 'checks',
+  query: 'checks',
+  amcheck: 'checks',
+  measure: 'checks',
+  cleanup: 'cleanup',
+  end: undefined,
+};
+
+/** Each step lasts until the next one starts; the phases sum them. */
+export function verifyPhases(steps: VerifyStep[]): PhaseTiming[] {
+  return sumPhases(
+    steps.slice(0, -1).flatMap((step, index) => {
+      const phase = STEP_PHASES[step.name];
+      return phase ? [{ phase, seconds: Math.max(0, steps[index + 1].startedMs - step.startedMs) / 1000 }] : [];
+    }),
+  );
+}
+
 const seconds = (from?: VerifyStep, to?: VerifyStep) =>
   from && to ? Math.max(0, (to.startedMs - from.startedMs) / 1000) : null;
 
@@ -87,6 +121,7 @@ export function verdict(
       : null,
     restoreSeconds: seconds(byName.get('restore'), byName.get('port')),
     startSeconds: seconds(byName.get('start'), byName.get('checks')),
+    phases: verifyPhases(steps),
     leftoversRemoved: byName.get('leftovers')?.stdout.trim() === 'found',
     cleanedUp: cleanup ? cleanup.code === 0 : null,
   };

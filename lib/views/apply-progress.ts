@@ -1,17 +1,12 @@
 // What apply shows while it runs. On a terminal: one line per host with its current
 // action and how long it has run, redrawn in place, and a final line per host. Elsewhere
 // (a pipe, a log, cron): one plain line per action started or not done, as before.
+import type { ApplyEvent } from '../apply/execute.js';
+import type { StepProgress } from '../facts/progress.js';
 import { printable } from '../printable.js';
 
-interface ProgressEvent {
-  address: string;
-  host: string;
-  status: string;
-  message?: string;
-}
-
 interface HostState {
-  current?: { action: string; since: number };
+  current?: { action: string; since: number; detail?: string; plainMark?: number };
   done: number;
   failed: number;
   other: number;
@@ -21,6 +16,16 @@ interface HostState {
 }
 
 const REDRAW_MS = 1000;
+
+const utc = (unixSeconds: number) => `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+/** How far a step is, in words: `45% restored of 1.2 GB`, `replayed to 0/3000060 (commits of 11:26:20 UTC)`. */
+export function progressText(progress: StepProgress, goal?: string): string {
+  const against = goal ? ` ${goal}` : '';
+  if (progress.kind === 'restore') return `${progress.percent.toFixed(0)}% restored${against}`;
+  const commits = progress.commitTime === undefined ? '' : `, commits of ${utc(progress.commitTime)}`;
+  return `WAL replayed to ${progress.lsn}${commits}${goal ? `;${against}` : ''}`;
+}
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export class ApplyProgress {
@@ -43,18 +48,22 @@ export class ApplyProgress {
     if (this.#live) this.#timer = setInterval(() => this.#draw(), REDRAW_MS).unref();
   }
 
-  onEvent(event: ProgressEvent): void {
+  onEvent(event: ApplyEvent): void {
     const action = event.address.slice(event.host.length + 1);
+    if (event.status === 'progress') {
+      this.#progress(event, action);
+      return;
+    }
+    const state = this.#hosts.get(event.host);
+    if (state && event.status === 'started') state.current = { action, since: Date.now() };
     if (!this.#live) {
       if (event.status === 'started') this.#plain(`${event.host}: ${action}...`);
       else if (event.status !== 'done')
         this.#plain(`${event.host}: ${action} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       return;
     }
-    const state = this.#hosts.get(event.host);
     if (!state) return;
-    if (event.status === 'started') state.current = { action, since: Date.now() };
-    else {
+    if (event.status !== 'started') {
       if (state.current?.action === action) state.current = undefined;
       if (event.status === 'done') state.done += 1;
       else if (event.status === 'failed') state.failed += 1;
@@ -62,6 +71,22 @@ export class ApplyProgress {
       if (state.done + state.failed + state.other >= state.total) state.finishedAt = Date.now();
     }
     this.#draw();
+  }
+
+  /**
+   * A long step got further: on a terminal, its line shows how far; elsewhere a plain line
+   * at each tenth of a restore and every 10 s of replay, so a log is not flooded.
+   */
+  #progress(event: ApplyEvent, action: string): void {
+    const state = this.#hosts.get(event.host);
+    if (!state?.current || state.current.action !== action || !event.progress) return;
+    state.current.detail = progressText(event.progress, event.goal);
+    if (this.#live) return;
+    const mark =
+      event.progress.kind === 'restore' ? Math.floor(event.progress.percent / 10) : Math.floor(Date.now() / 10_000);
+    if (state.current.plainMark === mark) return;
+    state.current.plainMark = mark;
+    this.#plain(`${event.host}: ${action}: ${state.current.detail}`);
   }
 
   /** The final per-host lines; the live area stops being redrawn. */
@@ -77,7 +102,10 @@ export class ApplyProgress {
     const counts = `${state.done}/${state.total} done${state.failed ? `, ${state.failed} failed` : ''}${state.other ? `, ${state.other} not done` : ''}`;
     if (state.finishedAt !== undefined && !state.current)
       return `${host}: ${counts} in ${seconds(state.finishedAt - state.started)}`;
-    if (state.current) return `${host}: ${state.current.action} (${seconds(now - state.current.since)})  [${counts}]`;
+    if (state.current) {
+      const detail = state.current.detail ? ` ${state.current.detail}` : '';
+      return `${host}: ${state.current.action} (${seconds(now - state.current.since)})${detail}  [${counts}]`;
+    }
     return `${host}: waiting  [${counts}]`;
   }
 

@@ -1,6 +1,7 @@
 // The text view: what a person reads. Every string here is what the commands printed
 // before there were views; change one and the integration suites' expected output with it.
 // Everything it prints is escaped here (lib/printable.ts): the values hold host text as it is.
+import { timingsText } from '../apply/timings.js';
 import { renderPlanText, type Style } from '../plan/render-text.js';
 import type { ActionResult, Plan, PlanAction } from '../plan/types.js';
 import { printable, printableValue } from '../printable.js';
@@ -20,8 +21,9 @@ export function textView(style: Style, sink: Sink): View {
     plan: (plan) => sink.text(planText(plan)),
     applyPlan: (plan) => sink.text(planText(plan)),
     // With no actions the plan above already said "No changes."; there is no report.
-    applyReport: ({ plan, results }) => {
+    applyReport: ({ plan, results, timings }) => {
       if (plan.actions.length > 0) sink.text(applyReport(results, plan.actions));
+      if (timings) sink.text(`${timingsText(timings)}\n`);
     },
     status: (report) => sink.text(printable(renderStatusText(report))),
     verify: (report) => sink.text(printable(renderVerifyText(report))),

@@ -2,6 +2,7 @@
 // status, verify, validate), a fleet run's sections and summary, errors and progress. Two
 // views: text for people (lib/views/text.ts) and JSON for machines (lib/views/json.ts),
 // chosen once from the global options (view-for.ts); commands call the view and never ask which it is.
+import type { OperationTimings } from '../apply/timings.js';
 import type { ActionResult } from '../plan/types.js';
 import type { ApplyProgress } from './apply-progress.js';
 import type { Plan } from '../plan/types.js';
@@ -14,6 +15,8 @@ export interface ApplyOutcome {
   plan: Plan;
   results: ActionResult[];
   interrupted?: boolean;
+  /** A restore's or clone's phase timings. */
+  timings?: OperationTimings;
 }
 
 export interface ValidateResult {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { timingsMetrics } from '../../lib/apply/timings.js';
 import { fleetMetrics } from '../../lib/cli/fleet.js';
 import { METRIC_NAMES, runMetrics } from '../../lib/metrics/prom.js';
 import { planMetrics } from '../../lib/plan/metrics.js';
@@ -91,6 +92,7 @@ describe('the metric names', () => {
       ...statusMetrics({ stanzas: [] } as unknown as StatusReport),
       ...verifyMetrics({ stanzas: [] } as unknown as VerifyReport),
       ...fleetMetrics('plan', []),
+      ...timingsMetrics('restore', { phases: [], totalSeconds: 1 }),
     ].map((metric) => metric.name);
     expect([...written].sort()).toEqual([...METRIC_NAMES].sort());
   });
