@@ -6,7 +6,8 @@
 // far, stop the server, pgBackRest restore (delta by default) with the target, start,
 // wait for recovery to end on a new timeline, tidy pgBackRest's recovery settings, and
 // `pgbackrest check` that archiving goes on. docs/recovery.md tells the story.
-import { processesFor } from '../desired/processes.js';
+import { processesFor, type ProcessChoice } from '../desired/processes.js';
+import { walFetch, type WalFetch } from './wal-fetch.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
@@ -175,6 +176,9 @@ interface RestoreSource {
   backup: BackupInfo;
   layout: ServerLayout;
   spaceNote: string;
+  processes: ProcessChoice;
+  /** How recovery gets its WAL (ahead of replay, unless the config says how). */
+  fetch: WalFetch;
 }
 
 export function planRestore(inputs: RestoreInputs): RestorePlan {
@@ -219,7 +223,22 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
     );
   }
   const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
-  return { zone, host, hostFacts, pg, ...(cluster ? { cluster } : {}), repoKey, repo, backup, layout, spaceNote };
+  const processes = processesFor(inventory, 'restore', hostFacts);
+  const fetch = walFetch(inventory, zone, processes);
+  return {
+    zone,
+    host,
+    hostFacts,
+    pg,
+    ...(cluster ? { cluster } : {}),
+    repoKey,
+    repo,
+    backup,
+    layout,
+    spaceNote,
+    processes,
+    fetch,
+  };
 }
 
 /** The server the backup is restored into, refused when it runs another major version than the backup's. */
@@ -281,9 +300,8 @@ function addRestoreAndStart(
   request: RestoreRequest,
   stopped: ResourceRef | undefined,
 ): ResourceRef {
-  const { zone, host, backup, layout, repoKey } = source;
+  const { zone, host, backup, layout, repoKey, processes, fetch } = source;
   const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
-  const processes = processesFor(inventory, 'restore', source.hostFacts);
   const restoreOptions = [
     ...processes.options,
     `--repo=${repoKey}`,
@@ -291,7 +309,10 @@ function addRestoreAndStart(
     request.delta ? '--delta' : '--force',
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
-    ...restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command),
+    // A standby's restore_command is the declared one (removed from postgresql.auto.conf below).
+    ...(request.standby
+      ? restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command)
+      : fetch.restoreOptions),
   ];
   const restored = out.add(
     'pg_restore',
@@ -302,6 +323,7 @@ function addRestoreAndStart(
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
       inPhase('pgBackRest restore', [
+        ...(request.standby ? [] : fetch.prepare),
         {
           user: PG_OS_USER,
           // At detail level pgBackRest says each file's share of the set: the restore's progress.
@@ -334,6 +356,7 @@ function addRestoreAndStart(
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
         },
         processes.field,
+        ...(request.standby ? [] : [fetch.field]),
       ],
     ),
     [stopped],
@@ -366,7 +389,10 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
       promote
         ? `waits until the server accepts writes on a timeline after ${archiveTimeline}, then removes pgBackRest's recovery settings from postgresql.auto.conf`
         : 'waits until replay pauses at the target (resume with SELECT pg_wal_replay_resume())',
-      recoveryWaitSteps(host, layout, { promote, archiveTimeline, target: targetText(request.target) }),
+      [
+        ...recoveryWaitSteps(host, layout, { promote, archiveTimeline, target: targetText(request.target) }),
+        ...(promote ? inPhase('promotion', source.fetch.cleanup) : []),
+      ],
     ),
     [started],
   );

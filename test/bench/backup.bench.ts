@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lab from '../lab/lab.js';
 import { root } from './measure.js';
+import { mib, on, seconds, table } from './lab-bench.js';
 
 const PG = 'trixie-pg1';
 const REPO = 'trixie-backup1';
@@ -24,11 +25,6 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const DATA = '/var/lib/postgresql/17/main';
 const work = mkdtempSync(join(tmpdir(), 'bsync-bench-'));
 
-async function on(host: string, command: string): Promise<string> {
-  const run = await lab.sshRun(host, command);
-  if (run.code !== 0) throw new Error(`${host}: ${command}\nexit ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
 const sql = async (query: string) =>
   (await on(PG, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${JSON.stringify(query)}`)).trim();
 const asBackrest = (args: string) => on(REPO, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} ${args}`);
@@ -54,16 +50,6 @@ function cpuTicks(): { busy: number; total: number } {
 }
 const busyShare = (from: ReturnType<typeof cpuTicks>, to: ReturnType<typeof cpuTicks>) =>
   `${Math.round((100 * (to.busy - from.busy)) / Math.max(1, to.total - from.total))}%`;
-
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function table(title: string, head: string[], rows: string[][]): void {
-  const widths = head.map((cell, index) => Math.max(cell.length, ...rows.map((row) => row[index]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, index) => cell.padEnd(widths[index]!)).join(' | ')} |`;
-  console.log(`\n${title}\n${line(head)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
-}
 
 /** Segments waiting for archive_command now, and how long the oldest has waited. */
 async function archiveBacklog(): Promise<{ ready: number; oldest: number }> {

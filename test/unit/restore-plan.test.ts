@@ -83,7 +83,9 @@ function plan(request: Partial<RestoreRequest>, all = facts(threeBackups), space
 }
 
 const restoreCommand = (result: ReturnType<typeof plan>) =>
-  result.resources.find((resource) => resource.kind === 'pg_restore')!.change!.steps[0].command;
+  result.resources
+    .find((resource) => resource.kind === 'pg_restore')!
+    .change!.steps.find((step) => step.command.startsWith('flock '))!.command;
 
 describe('restore targets', () => {
   it('reads each form and gives pgBackRest the instant in UTC', () => {
@@ -117,7 +119,7 @@ describe('the restore plan', () => {
     const result = plan({ target: { type: 'time', ms: between } }, all);
     expect(result.operation.request.set).toBe(diff.label);
     expect(restoreCommand(result)).toContain(`--set=${diff.label} --delta --type=time`);
-    expect(restoreCommand(result)).toContain('--target-action=promote restore');
+    expect(restoreCommand(result)).toMatch(/ --target-action=promote --recovery-option='restore_command=[^']*' restore$/);
     expect(result.resources.map((resource) => resource.kind)).toEqual(RUNNING_SERVER_STEPS);
     // Each step waits for the one before.
     for (const [index, resource] of result.resources.entries())

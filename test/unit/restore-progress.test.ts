@@ -129,8 +129,10 @@ describe("a restore's phases", () => {
       'restore_wal: archive the WAL written so far',
       'pg_stop: stop',
       'pg_restore: pgBackRest restore',
+      'pg_restore: pgBackRest restore',
       'pg_start: start',
       'recovery_end: WAL replay',
+      'recovery_end: promotion',
       'recovery_end: promotion',
       'archive_check: archive check',
     ]);
@@ -143,8 +145,49 @@ describe("a restore's phases", () => {
       ['pg_restore', 'restore'],
       ['recovery_end', 'replay'],
     ]);
-    expect(steps.find((step) => step.kind === 'recovery_end')!.progress!.goal).toBe('target latest');
-    expect(steps.find((step) => step.kind === 'pg_restore')!.progress!.goal).toMatch(/^of \d+(\.\d)? [KMG]?i?B$/);
+    expect(steps.find((step) => step.kind === 'recovery_end' && step.progress)!.progress!.goal).toBe('target latest');
+    expect(steps.find((step) => step.kind === 'pg_restore' && step.progress)!.progress!.goal).toMatch(
+      /^of \d+(\.\d)? [KMG]?i?B$/,
+    );
+  });
+
+  it("fetches WAL ahead of replay with the host's cores, in a queue of its own removed after the promotion", () => {
+    const restore = result.resources.find((resource) => resource.kind === 'pg_restore')!.change!;
+    const command = restore.steps.find((step) => step.command.startsWith('flock '))!.command;
+    expect(command).toContain(
+      `--recovery-option='restore_command=pgbackrest --stanza=pgedge-lab-1 --archive-async --spool-path=/var/spool/pgbackrest/bsync-recovery --process-max=2 archive-get %f "%p"'`,
+    );
+    expect(restore.steps[0]).toMatchObject({
+      command: expect.stringContaining('install -d -o postgres'),
+      user: undefined,
+    });
+    const end = result.resources.find((resource) => resource.kind === 'recovery_end')!.change!.steps;
+    expect(end.at(-1)).toMatchObject({
+      user: 'postgres',
+      command: 'rm -rf /var/spool/pgbackrest/bsync-recovery/archive',
+    });
+  });
+
+  it('leaves WAL fetching to pgbackrest.conf when the config sets archive-async', () => {
+    const own = parseConfig(
+      `${SSH_CONFIG}\n[pgbackrest.global]\narchive-async = true\n`,
+      `${FIXTURES}lab/ssh.toml`,
+      ENV,
+    );
+    const mine = recorded();
+    const planned = planRestore({
+      inventory: own,
+      facts: mine,
+      request: { zone: 1, target: { type: 'latest' }, delta: true, targetAction: 'promote', allowOverwrite: true },
+      space: { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 },
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+    const restore = planned.resources.find((resource) => resource.kind === 'pg_restore')!.change!;
+    expect(restore.steps.map((step) => step.command).join('\n')).not.toContain('restore_command');
+    expect(restore.fields).toContainEqual({
+      name: 'WAL fetch',
+      after: 'as pgbackrest.conf says (archive-async is set there)',
+    });
   });
 
   it('sums phases across actions, planning first, and reports them in text and metrics', () => {
