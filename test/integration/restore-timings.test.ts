@@ -96,7 +96,18 @@ describe('restore timings and progress', () => {
   }, 600_000);
 
   it('a clone and a verify report their phases too', async () => {
-    const clone = await restore(SSH, '--zone', '1', '--to', 'ssh-backup1', '--port', '5434', '--yes', '--json');
+    const clone = await restore(
+      SSH,
+      '--zone',
+      '1',
+      '--to',
+      'ssh-backup1',
+      '--port',
+      '5434',
+      '--allow-overwrite',
+      '--yes',
+      '--json',
+    );
     expect(clone.code, clone.stderr).toBe(0);
     const cloned = JSON.parse(clone.stdout) as { timings: Timings };
     expect(cloned.timings.phases.map((part) => part.phase)).toEqual([
