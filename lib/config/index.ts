@@ -92,6 +92,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       user: raw.ssh?.user ?? 'root',
       port: raw.ssh?.port ?? 22,
       identity: raw.ssh?.identity ? local(raw.ssh.identity) : defaultIdentity,
+      ...(values.sshPassphrase ? { passphrase: values.sshPassphrase } : {}),
       knownHosts: local(raw.ssh?.known_hosts ?? '~/.ssh/known_hosts'),
       connectTimeout: raw.ssh?.connect_timeout ?? 10,
     },

@@ -108,6 +108,8 @@ export interface Inventory {
     port: number;
     /** Absolute path of a private key, or undefined to use the ssh-agent (SSH_AUTH_SOCK). */
     identity?: string;
+    /** Decrypts an encrypted identity ([ssh] passphrase); without it such a key goes through the ssh-agent. */
+    passphrase?: Secret;
     /** Absolute path of an OpenSSH known_hosts file. */
     knownHosts: string;
     /** Seconds to wait for a host to answer. */

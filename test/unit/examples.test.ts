@@ -42,7 +42,9 @@ describe('examples/', () => {
       rmSync(join(bare, 'secrets'), { recursive: true });
       const result = await bsync(['validate', '-c', join(bare, 'primary-replica-backup.toml')]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cannot read the secret file ${join(bare, 'secrets', 'cipher_pass')}: no such file`);
+      expect(result.stderr).toContain(
+        `cannot read the secret file ${join(bare, 'secrets', 'cipher_pass')}: no such file`,
+      );
       expect(result.stderr).not.toMatch(STACK_TRACE);
     } finally {
       rmSync(bare, { recursive: true, force: true });

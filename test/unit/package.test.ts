@@ -115,7 +115,8 @@ describe('the npm package', () => {
   });
 
   it('holds what runs and what users read: the bundle, bin/bsync, schemas, user docs, examples, monitoring, README and LICENSE', () => {
-    const kept = /^(package\.json|README\.md|LICENSE|bin\/bsync|dist\/bundle\/[^/]+\.(js|cjs)|schemas\/[^/]+\.json|examples\/[^/]+\.toml|monitoring\/[^/]+\.(yml|json)|docs\/[^/]+\.md)$/;
+    const kept =
+      /^(package\.json|README\.md|LICENSE|bin\/bsync|dist\/bundle\/[^/]+\.(js|cjs)|schemas\/[^/]+\.json|examples\/[^/]+\.toml|monitoring\/[^/]+\.(yml|json)|docs\/[^/]+\.md)$/;
     expect(files.filter((path) => !kept.test(path))).toEqual([]);
     for (const path of [
       'bin/bsync',
@@ -161,7 +162,9 @@ describe('the npm package', () => {
     expect(readme).toContain('npm install -g ./pgbsync-0.1.0.tgz');
     // Until the package is published, no page may install it from the registry.
     for (const page of ['README.md', ...USER_DOCS.map((name) => `docs/${name}`)])
-      expect(readFileSync(join(ROOT, page), 'utf8'), page).not.toMatch(/npm i(nstall)? -g pgbsync\b|npx (--yes )?pgbsync/);
+      expect(readFileSync(join(ROOT, page), 'utf8'), page).not.toMatch(
+        /npm i(nstall)? -g pgbsync\b|npx (--yes )?pgbsync/,
+      );
   });
 
   it('runs nothing on install: dev dependencies (patch-package) are not there to run', () => {
@@ -212,9 +215,12 @@ describe('the npm package', () => {
     expect(loaded.filter((path) => /\/node_modules\/(ajv\/dist\/ajv\.js|cron-parser\/)/.test(path))).toEqual([]);
   });
 
-  it.each(exampleConfigs())('bsync validate -c accepts the installed examples/%s, laid out as docs/first-cluster.md says', async (name) => {
-    const result = await bsync(['validate', '-c', join(examples, name)]);
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(/: valid, \d+ hosts\.\n$/);
-  });
+  it.each(exampleConfigs())(
+    'bsync validate -c accepts the installed examples/%s, laid out as docs/first-cluster.md says',
+    async (name) => {
+      const result = await bsync(['validate', '-c', join(examples, name)]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/: valid, \d+ hosts\.\n$/);
+    },
+  );
 });
