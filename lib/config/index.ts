@@ -19,7 +19,7 @@ import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
 import { checkTls, readTls } from './tls.js';
 import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
-import { repoPathOf } from './repo-clashes.js';
+import { repoPathOf, sharedLocation } from './repo-clashes.js';
 import { checkOptionRules } from './option-rules.js';
 
 /**
@@ -155,6 +155,7 @@ function repoOf(
   const table = type.table && (repo[type.name] as Record<string, unknown> | undefined);
   const cipherType = repo.cipher_type ?? 'aes-256-cbc';
   const cipherSpec = repo.cipher_pass ?? 'auto';
+  const shared = sharedLocation(repo);
   return {
     key: index + 1,
     type: type.name,
@@ -173,6 +174,7 @@ function repoOf(
       ...(repo.retention?.archive_type ? { archiveType: repo.retention.archive_type } : {}),
     },
     schedule: scheduleOf(repo.schedule, raw.schedule ?? {}),
+    ...(shared !== undefined ? { sharedLocation: shared } : {}),
     ...(table
       ? {
           table: type.table!.convert(table, {

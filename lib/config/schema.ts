@@ -162,7 +162,7 @@ function sentence(
     case 'enum':
       return {
         path,
-        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}${why ? `: ${why}` : ''}`,
       };
     case 'minimum':
     case 'maximum':
