@@ -223,4 +223,39 @@ describe('the npm package', () => {
       expect(result.stdout).toMatch(/: valid, \d+ hosts\.\n$/);
     },
   );
+
+  it("docs/first-cluster.md's steps 2 to 4 run as written against the installed package (/etc/bsync a temporary folder; no host reached)", async () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'first-cluster.md'), 'utf8');
+    // Its shell lines that need no host: the folder, the example, the key, the secrets, validate.
+    const lines = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((block) => block[1].split('\n'))
+      .map((line) => line.replace(/\s+# .*$/, ''))
+      .filter((line) => /^(install -d|cp |ssh-keygen -t|umask|openssl|cd |bsync validate$)/.test(line));
+    expect(lines.map((line) => line.split(' ')[0])).toEqual([
+      'install',
+      'cp',
+      'ssh-keygen',
+      'umask',
+      'openssl',
+      'openssl',
+      'cd',
+      'bsync',
+    ]);
+    const etc = join(dir, 'etc-bsync');
+    // ssh-keyscan's lines, which need the hosts, come from the fixtures' known_hosts.
+    const script = lines
+      .map((line) => line.replaceAll('/etc/bsync', etc))
+      .map((line) =>
+        line.startsWith('cd ') ? `cp ${FIXTURES}good/keys/known_hosts ${etc}/ssh/known_hosts\n${line}` : line,
+      );
+    const prefix = join(dir, 'prefix');
+    const result = await run('bash', ['-euc', script.join('\n')], {
+      cwd: dir,
+      env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, npm_config_prefix: prefix },
+    });
+    const printed = /^prints `(.+)`/m.exec(doc)?.[1];
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // ssh-keygen prints its fingerprint first; validate's line is the last.
+    expect(result.stdout.split('\n').slice(-2)).toEqual([printed, '']);
+  });
 });
