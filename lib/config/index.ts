@@ -78,7 +78,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
 
   const backupUser = raw.backup_user ?? {};
   const enabled = backupUser.enabled ?? true;
-  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
 
   return {
     configPath: file,
@@ -88,14 +87,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       ...(raw.cluster.stanza ? { stanza: raw.cluster.stanza } : {}),
       backupFrom: raw.cluster.backup_from ?? 'primary',
     },
-    ssh: {
-      user: raw.ssh?.user ?? 'root',
-      port: raw.ssh?.port ?? 22,
-      identity: raw.ssh?.identity ? local(raw.ssh.identity) : defaultIdentity,
-      ...(values.sshPassphrase ? { passphrase: values.sshPassphrase } : {}),
-      knownHosts: local(raw.ssh?.known_hosts ?? '~/.ssh/known_hosts'),
-      connectTimeout: raw.ssh?.connect_timeout ?? 10,
-    },
+    ssh: sshOf(raw.ssh ?? {}, values, local),
     repos: rawRepos.map((repo, index) => repoOf(repo, index, raw, repoPath(index), values, local)),
     repoUser: ssh?.user ?? 'backrest',
     repoTable: repos.table,
@@ -140,6 +132,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       }),
     ),
     warnings,
+  };
+}
+
+/** [ssh] with its defaults: without identity, the ssh-agent when one runs, else ~/.ssh/id_ed25519. */
+function sshOf(
+  ssh: NonNullable<RawConfig['ssh']>,
+  values: LocalValues,
+  local: (path: string) => string,
+): Inventory['ssh'] {
+  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
+  return {
+    user: ssh.user ?? 'root',
+    port: ssh.port ?? 22,
+    identity: ssh.identity ? local(ssh.identity) : defaultIdentity,
+    ...(values.sshPassphrase ? { passphrase: values.sshPassphrase } : {}),
+    knownHosts: local(ssh.known_hosts ?? '~/.ssh/known_hosts'),
+    connectTimeout: ssh.connect_timeout ?? 10,
   };
 }
 
