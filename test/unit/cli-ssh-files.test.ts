@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { keyFileKind, passphraseOpens } from '../../lib/formats/ssh-key.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
@@ -149,6 +150,27 @@ describe('[ssh] passphrase opens an encrypted identity', () => {
       expect(run.stdout + json.stdout).not.toContain('horse');
     },
   );
+
+  it('over several configs, --json holds how each opens its key, as fleet.schema.json allows', async () => {
+    const env = { ...ENV, BSYNC_SSH_PASSPHRASE: PASSPHRASE };
+    const files = [withPassphrase('{ env = "BSYNC_SSH_PASSPHRASE" }'), config(`${KEYS}/id_ed25519`)];
+    // Two clusters on one host are refused: the second config's host moves elsewhere.
+    writeFileSync(
+      files[1],
+      readFileSync(files[1], 'utf8').replace('10.0.0.11', '10.0.9.11').replace('10.0.0.21', '10.0.9.21'),
+    );
+    const run = await bsync(['validate', '--json', ...files.flatMap((file) => ['-c', file])], env);
+    const document = JSON.parse(run.stdout);
+    const ajv = new Ajv.default({ allErrors: true, strict: true });
+    for (const name of ['plan', 'status', 'verify'])
+      ajv.addSchema(JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')));
+    const validate = ajv.compile(JSON.parse(readFileSync(`${FIXTURES}../schemas/fleet.schema.json`, 'utf8')));
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(document.clusters.map((entry: { validate: { identity?: string } }) => entry.validate.identity)).toEqual([
+      `${key} is encrypted; bsync opens it with ssh.passphrase (env BSYNC_SSH_PASSPHRASE)`,
+      undefined,
+    ]);
+  });
 
   it('one that does not open the key: exit 1, naming its source and not its value', async () => {
     const file = withPassphrase(`{ file = ${JSON.stringify(wrong)} }`);
