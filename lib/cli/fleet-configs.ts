@@ -106,3 +106,39 @@ export function checkHostsNotShared(inventories: Array<{ config: string; invento
     });
   }
 }
+
+/** The key that names a cluster's stanza: [cluster].stanza when set, else [cluster].name (pgedge-<name>-<zone>). */
+const stanzaKey = (inventory: Inventory) =>
+  inventory.cluster.stanza !== undefined ? 'cluster.stanza' : 'cluster.name';
+
+/**
+ * Two clusters that keep one stanza name in one object store (bucket or container, endpoint
+ * and path) would mix their WAL and backups, and pgBackRest refuses the second one's (its
+ * system identifier is not the stanza's): refused, naming both files and keys. One config's
+ * zones are checked when it is read (lib/config/repo-clashes.ts); folder repositories are on
+ * each cluster's own hosts, which checkHostsNotShared keeps apart.
+ */
+export function checkStanzasNotShared(inventories: Array<{ config: string; inventory: Inventory }>): void {
+  const owners = new Map<string, { config: string; here: string }>();
+  const clashes: string[] = [];
+  for (const { config, inventory } of inventories) {
+    const zones = new Set(inventory.hosts.filter((host) => host.role === 'postgres').map((host) => host.zone));
+    for (const zone of zones) {
+      const stanza = stanzaFor(inventory, zone);
+      for (const repo of inventory.repos) {
+        if (repo.sharedLocation === undefined) continue;
+        const here = `${config} (zone ${zone}: ${stanzaKey(inventory)}, ${inventory.repoTable ? 'repo' : `repo[${repo.key}]`})`;
+        const key = `${stanza} ${repo.sharedLocation}`;
+        const owner = owners.get(key);
+        if (owner === undefined) owners.set(key, { config, here });
+        else if (owner.config !== config)
+          clashes.push(`${owner.here} and ${here} both keep stanza ${stanza} in ${repo.sharedLocation}`);
+      }
+    }
+  }
+  if (clashes.length > 0) {
+    throw new BsyncError(`two clusters share a stanza in one repository:\n  ${clashes.join('\n  ')}`, {
+      hint: "Their WAL and backups would mix, and pgBackRest refuses the second cluster's (its system identifier is not the stanza's): give one of them another stanza (cluster.stanza, or another cluster.name) or another repository path.",
+    });
+  }
+}

@@ -13,7 +13,7 @@ import type { ClusterOutcome, FleetCommand } from '../views/fleet.js';
 import { progress, type Sink } from '../views/sink.js';
 import type { View } from '../views/view.js';
 import { viewFor } from '../views/view-for.js';
-import { checkHostsNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
+import { checkHostsNotShared, checkStanzasNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
 import { withMetrics, type MeasuredRun } from './metrics-file.js';
 import type { GlobalOptions } from './output.js';
 import type { HostSelection } from './session.js';
@@ -106,6 +106,7 @@ async function runFleet(
   });
   const loaded = targets.filter((target): target is ClusterTarget => target !== undefined);
   checkHostsNotShared(loaded);
+  checkStanzasNotShared(loaded);
   spec.before?.(loaded);
   const context: ClusterContext = { selection, slots: new Semaphore(options.parallel) };
   // Each cluster's command may listen for SIGINT and SIGTERM; many clusters are not a leak.

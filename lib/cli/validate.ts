@@ -8,9 +8,14 @@ import { checkSshFiles } from '../config/ssh-files.js';
 export function validateCommand(options: GlobalOptions): Promise<number> {
   return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view, { selection }) => {
     selectHosts(inventory, selection);
-    checkSshFiles(inventory);
+    const identity = checkSshFiles(inventory);
     showWarnings(view, inventory.warnings);
-    view.validate({ config, hosts: inventory.hosts.length, warnings: inventory.warnings });
+    view.validate({
+      config,
+      hosts: inventory.hosts.length,
+      warnings: inventory.warnings,
+      ...(identity ? { identity } : {}),
+    });
     return { code: 0, success: true, metrics: [] };
   });
 }

@@ -4,7 +4,7 @@
 import { repoType, repoTypes } from '../repositories/index.js';
 import type { AddProblem } from '../repositories/types.js';
 import { checkAddresses } from './addresses.js';
-import { checkRepoClashes } from './repo-clashes.js';
+import { checkRepoClashes, checkZonesShareStanza } from './repo-clashes.js';
 import { cronProblem } from './cron.js';
 import type { ConfigProblems, Sound } from './problems.js';
 import type { RawConfig, RawRepo } from './raw.js';
@@ -24,6 +24,7 @@ export function checkAcrossKeys(
   for (const [index, repo] of repos.entries()) checkRepo(repo, repoPath(index), add, sound);
   checkEnvironments(repos, repoPath, add, sound);
   checkRepoClashes(repos, repoPath, add, sound);
+  checkZonesShareStanza(raw, repos, repoPath, add, sound);
   checkBackupUser(raw, add, sound);
   checkAddresses(raw, add, sound);
   if (sound('host[*].name', 'host[*].address')) checkUnique(raw, add);

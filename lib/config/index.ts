@@ -19,7 +19,7 @@ import { checkSecretFormats, confSecrets } from './secret-formats.js';
 import { parseToml, readConfigText } from './toml.js';
 import { checkTls, readTls } from './tls.js';
 import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
-import { repoPathOf } from './repo-clashes.js';
+import { repoPathOf, sharedLocation } from './repo-clashes.js';
 import { checkOptionRules } from './option-rules.js';
 
 /**
@@ -78,7 +78,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
 
   const backupUser = raw.backup_user ?? {};
   const enabled = backupUser.enabled ?? true;
-  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
 
   return {
     configPath: file,
@@ -88,13 +87,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
       ...(raw.cluster.stanza ? { stanza: raw.cluster.stanza } : {}),
       backupFrom: raw.cluster.backup_from ?? 'primary',
     },
-    ssh: {
-      user: raw.ssh?.user ?? 'root',
-      port: raw.ssh?.port ?? 22,
-      identity: raw.ssh?.identity ? local(raw.ssh.identity) : defaultIdentity,
-      knownHosts: local(raw.ssh?.known_hosts ?? '~/.ssh/known_hosts'),
-      connectTimeout: raw.ssh?.connect_timeout ?? 10,
-    },
+    ssh: sshOf(raw.ssh ?? {}, values, local),
     repos: rawRepos.map((repo, index) => repoOf(repo, index, raw, repoPath(index), values, local)),
     repoUser: ssh?.user ?? 'backrest',
     repoTable: repos.table,
@@ -142,6 +135,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   };
 }
 
+/** [ssh] with its defaults: without identity, the ssh-agent when one runs, else ~/.ssh/id_ed25519. */
+function sshOf(
+  ssh: NonNullable<RawConfig['ssh']>,
+  values: LocalValues,
+  local: (path: string) => string,
+): Inventory['ssh'] {
+  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
+  return {
+    user: ssh.user ?? 'root',
+    port: ssh.port ?? 22,
+    identity: ssh.identity ? local(ssh.identity) : defaultIdentity,
+    ...(values.sshPassphrase ? { passphrase: values.sshPassphrase } : {}),
+    knownHosts: local(ssh.known_hosts ?? '~/.ssh/known_hosts'),
+    connectTimeout: ssh.connect_timeout ?? 10,
+  };
+}
+
 function repoOf(
   repo: RawRepo,
   index: number,
@@ -154,6 +164,7 @@ function repoOf(
   const table = type.table && (repo[type.name] as Record<string, unknown> | undefined);
   const cipherType = repo.cipher_type ?? 'aes-256-cbc';
   const cipherSpec = repo.cipher_pass ?? 'auto';
+  const shared = sharedLocation(repo);
   return {
     key: index + 1,
     type: type.name,
@@ -172,6 +183,7 @@ function repoOf(
       ...(repo.retention?.archive_type ? { archiveType: repo.retention.archive_type } : {}),
     },
     schedule: scheduleOf(repo.schedule, raw.schedule ?? {}),
+    ...(shared !== undefined ? { sharedLocation: shared } : {}),
     ...(table
       ? {
           table: type.table!.convert(table, {

@@ -56,6 +56,11 @@ export interface Repo {
   transport?: 'tls';
   /** Its type's own table ([repo.s3]) as the type's module made it (lib/repositories/); absent when the type has none. */
   table?: unknown;
+  /**
+   * An object store's location, as messages name it (`s3 bucket "b", ..., path "/p"`): two
+   * clusters of a fleet must not keep one stanza there. Absent for a folder repository.
+   */
+  sharedLocation?: string;
 }
 
 /** Cron schedules of the backup types; incr is optional (no incremental job without it). */
@@ -108,6 +113,8 @@ export interface Inventory {
     port: number;
     /** Absolute path of a private key, or undefined to use the ssh-agent (SSH_AUTH_SOCK). */
     identity?: string;
+    /** Decrypts an encrypted identity ([ssh] passphrase); without it such a key goes through the ssh-agent. */
+    passphrase?: Secret;
     /** Absolute path of an OpenSSH known_hosts file. */
     knownHosts: string;
     /** Seconds to wait for a host to answer. */

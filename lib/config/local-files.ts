@@ -16,6 +16,8 @@ export interface LocalValues {
   repoSecrets: Map<string, Secret>;
   /** Every CA certificate's text, by the key path of its ca_file. */
   caCerts: Map<string, string>;
+  /** [ssh] passphrase, for an encrypted identity. */
+  sshPassphrase?: Secret;
 }
 
 /** The types' tables, each read under its type's name ([repo.s3]) whatever the repository's type. */
@@ -70,7 +72,13 @@ export function readLocalValues(
       if (cert) caCerts.set(keyPath, cert);
     }
   });
-  return { ...(backupPassword ? { backupPassword } : {}), repoSecrets, caCerts };
+  const sshPassphrase = read('ssh.passphrase', raw.ssh?.passphrase);
+  return {
+    ...(backupPassword ? { backupPassword } : {}),
+    repoSecrets,
+    caCerts,
+    ...(sshPassphrase ? { sshPassphrase } : {}),
+  };
 }
 
 export function readCaFile(path: string, keyPath: string, ctx: SecretContext): string | undefined {

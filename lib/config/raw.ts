@@ -5,7 +5,15 @@ import type { SecretSpec } from './secrets.js';
 
 export interface RawConfig {
   cluster: { name: string; pg_version?: number; stanza?: string; backup_from?: BackupFrom };
-  ssh?: { user?: string; port?: number; identity?: string; known_hosts?: string; connect_timeout?: number };
+  ssh?: {
+    user?: string;
+    port?: number;
+    identity?: string;
+    /** An encrypted identity's passphrase: never inline (the schema allows env and file only). */
+    passphrase?: Exclude<SecretSpec, string>;
+    known_hosts?: string;
+    connect_timeout?: number;
+  };
   /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
   repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };

@@ -96,8 +96,10 @@ function describeValue(value: unknown): string {
 
 /** What is wrong with a table where a secret goes, said precisely: both keys, another key, a $ in a name. */
 function secretTableProblem(expected: string | undefined, value: unknown): string | undefined {
-  if (!expected?.startsWith('a secret') || value === null || typeof value !== 'object' || Array.isArray(value))
-    return undefined;
+  if (!expected?.startsWith('a secret')) return undefined;
+  // Where a secret may not be a string (ssh.passphrase), the string is one all the same: never shown.
+  if (typeof value === 'string') return `must be ${expected}, got a string (not shown: it is a secret)`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const table = value as Record<string, unknown>;
   const keys = Object.keys(table);
   const other = keys.filter((key) => key !== 'env' && key !== 'file');
@@ -160,7 +162,7 @@ function sentence(
     case 'enum':
       return {
         path,
-        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}${why ? `: ${why}` : ''}`,
       };
     case 'minimum':
     case 'maximum':

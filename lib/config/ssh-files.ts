@@ -1,13 +1,14 @@
 // The files [ssh] names on the machine running bsync, checked before any host is asked:
 // the identity exists, is readable, is a private key and not its public half, and is
-// usable (an encrypted one only through the ssh-agent in SSH_AUTH_SOCK); known_hosts
-// exists. `bsync validate` reports these with the config's other problems' form (file,
-// line, key path); the commands that connect check them first, once, rather than failing
-// once per host.
+// usable (an encrypted one opened by [ssh] passphrase, or else through the ssh-agent in
+// SSH_AUTH_SOCK); known_hosts exists. `bsync validate` reports these with the config's other
+// problems' form (file, line, key path); the commands that connect check them first, once,
+// rather than failing once per host.
 import { readFileSync, statSync } from 'node:fs';
 import type { Inventory } from './inventory.js';
 import { ConfigProblems } from './problems.js';
-import { keyFileKind } from '../formats/ssh-key.js';
+import { keyFileKind, passphraseOpens } from '../formats/ssh-key.js';
+import type { Secret } from '../secret.js';
 
 type Add = (message: string, hint?: string) => void;
 
@@ -34,13 +35,34 @@ function readLocal(path: string, add: Add, hint: string): string | undefined {
   }
 }
 
-function checkIdentity(path: string, env: NodeJS.ProcessEnv, add: Add): void {
+/** How an encrypted identity is opened: [ssh] passphrase first, else the agent; undefined after saying neither can. */
+function openEncrypted(path: string, text: string, passphrase: Secret | undefined, env: NodeJS.ProcessEnv, add: Add) {
+  if (passphrase) {
+    if (passphraseOpens(text, passphrase.reveal()))
+      return `${path} is encrypted; bsync opens it with ssh.passphrase (${passphrase.source})`;
+    add(
+      `the passphrase from ${passphrase.source} (ssh.passphrase) does not open ${path}`,
+      `Put the key's passphrase there (ssh-keygen -y -f ${path} asks for it and shows whether it opens), or leave passphrase out and load the key into an ssh-agent.`,
+    );
+    return undefined;
+  }
+  if (env.SSH_AUTH_SOCK)
+    return `${path} is encrypted; bsync uses it through the ssh-agent in SSH_AUTH_SOCK (ssh-add it there)`;
+  add(
+    `${path} is encrypted with a passphrase, and bsync has neither an ssh-agent (SSH_AUTH_SOCK is not set) nor ssh.passphrase to open it`,
+    `Load the key into an agent (eval "$(ssh-agent)"; ssh-add ${path}) and run bsync in that shell, or set [ssh] passphrase = { file = "PATH" } to a file only root reads that holds it, or give bsync a key of its own without a passphrase.`,
+  );
+  return undefined;
+}
+
+/** How the identity will be used when it is encrypted (for validate to say), after its problems. */
+function checkIdentity(path: string, passphrase: Secret | undefined, env: NodeJS.ProcessEnv, add: Add) {
   const text = readLocal(
     path,
     add,
     'Name the private key bsync logs in with, or leave identity out to use the ssh-agent.',
   );
-  if (text === undefined) return;
+  if (text === undefined) return undefined;
   const kind = keyFileKind(text);
   if (kind === 'public')
     add(
@@ -52,15 +74,15 @@ function checkIdentity(path: string, env: NodeJS.ProcessEnv, add: Add): void {
       `${path} holds no SSH private key`,
       'Give a private key file, as ssh-keygen writes it (-----BEGIN OPENSSH PRIVATE KEY-----).',
     );
-  else if (kind === 'encrypted' && !env.SSH_AUTH_SOCK)
-    add(
-      `${path} is encrypted with a passphrase, and no ssh-agent is running (SSH_AUTH_SOCK is not set) to use it`,
-      `bsync asks for no passphrase: load the key into an agent (eval "$(ssh-agent)"; ssh-add ${path}) and run bsync in that shell, or give bsync a key of its own without a passphrase.`,
-    );
+  else if (kind === 'encrypted') return openEncrypted(path, text, passphrase, env, add);
+  return undefined;
 }
 
-/** Raises the problems of [ssh]'s local files as a bad config's (ConfigError, or ConfigErrors for several). */
-export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * Raises the problems of [ssh]'s local files as a bad config's (ConfigError, or ConfigErrors
+ * for several). Returns how an encrypted identity is opened (passphrase or agent), for validate.
+ */
+export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): string | undefined {
   let text = '';
   try {
     text = readFileSync(inventory.configPath, 'utf8');
@@ -68,10 +90,13 @@ export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = pro
     // a config given as text (tests); problems are then named by key path alone
   }
   const problems = new ConfigProblems(inventory.configPath, text);
-  const { identity, knownHosts } = inventory.ssh;
-  if (identity) checkIdentity(identity, env, (message, hint) => problems.add('ssh.identity', message, hint));
+  const { identity, passphrase, knownHosts } = inventory.ssh;
+  const opened = identity
+    ? checkIdentity(identity, passphrase, env, (message, hint) => problems.add('ssh.identity', message, hint))
+    : undefined;
   readLocal(knownHosts, (message, hint) => problems.add('ssh.known_hosts', message, hint), KNOWN_HOSTS_HINT);
   problems.raise();
+  return opened;
 }
 
 const KNOWN_HOSTS_HINT =

@@ -1,6 +1,8 @@
 // What an SSH key file holds, told from its text alone (no ssh2, no crypto): a private key
 // in OpenSSH's, PEM's or PKCS#8's form, whether a passphrase encrypts it, or the public half
-// (an `ssh-ed25519 AAAA... comment` line).
+// (an `ssh-ed25519 AAAA... comment` line). Only whether a passphrase opens it asks ssh2.
+import { createRequire } from 'node:module';
+import type * as Ssh2 from 'ssh2';
 
 export type KeyFileKind = 'private' | 'encrypted' | 'public' | 'other';
 
@@ -25,4 +27,16 @@ export function keyFileKind(text: string): KeyFileKind {
   if (/-----BEGIN (RSA |EC |DSA )?PRIVATE KEY-----/.test(text))
     return /^Proc-Type:\s*4,ENCRYPTED/m.test(text) ? 'encrypted' : 'private';
   return 'other';
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Whether `passphrase` opens the encrypted key, asked of ssh2's own parser (the one that will
+ * use it to connect), loaded only here: validate otherwise loads no transport.
+ */
+export function passphraseOpens(key: string | Buffer, passphrase: string): boolean {
+  const { utils } = require('ssh2') as typeof Ssh2;
+  const parsed = utils.parseKey(key, passphrase);
+  return !(parsed instanceof Error);
 }

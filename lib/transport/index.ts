@@ -21,6 +21,7 @@ export async function connectAll(
             port: host.sshPort,
             user: inventory.ssh.user,
             identity: inventory.ssh.identity,
+            ...(inventory.ssh.passphrase ? { passphrase: inventory.ssh.passphrase } : {}),
             knownHostsPath: inventory.ssh.knownHosts,
             connectTimeoutSec: inventory.ssh.connectTimeout,
           }),

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { HostError } from '../errors.js';
+import type { Secret } from '../secret.js';
 import { Semaphore } from '../semaphore.js';
 import { remoteCommand } from './commands.js';
 import { keysForHost, knownHostsLine, parseKnownHosts, type HostKeys } from '../formats/known-hosts.js';
@@ -23,6 +24,8 @@ export interface ConnectTarget {
   user: string;
   /** Private key file; the ssh-agent in SSH_AUTH_SOCK when absent. */
   identity?: string;
+  /** Opens an encrypted identity ([ssh] passphrase); revealed only to ssh2. */
+  passphrase?: Secret;
   knownHostsPath: string;
   connectTimeoutSec: number;
 }
@@ -53,8 +56,11 @@ function loadKnownHosts(target: ConnectTarget): HostKeys {
   }
 }
 
-/** The key file, or the ssh-agent when there is none or it is encrypted (bsync asks for no passphrase). */
-function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: string } {
+/**
+ * The key file (an encrypted one with [ssh] passphrase), or the ssh-agent when there is no
+ * key file, or it is encrypted and no passphrase is configured (bsync never prompts for one).
+ */
+function authOptions(target: ConnectTarget): { privateKey?: Buffer; passphrase?: string; agent?: string } {
   if (target.identity) {
     let key: Buffer;
     try {
@@ -66,9 +72,10 @@ function authOptions(target: ConnectTarget): { privateKey?: Buffer; agent?: stri
       );
     }
     if (keyFileKind(key.toString('latin1')) !== 'encrypted') return { privateKey: key };
+    if (target.passphrase) return { privateKey: key, passphrase: target.passphrase.reveal() };
     if (!process.env.SSH_AUTH_SOCK)
       throw new HostError(target.name, `the SSH private key ${target.identity} is encrypted and no ssh-agent runs`, {
-        hint: `Load it into an agent (eval "$(ssh-agent)"; ssh-add ${target.identity}) and run bsync in that shell.`,
+        hint: `Load it into an agent (eval "$(ssh-agent)"; ssh-add ${target.identity}) and run bsync in that shell, or set [ssh] passphrase.`,
       });
   }
   if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };

@@ -17,7 +17,8 @@ export function jsonView(sink: Sink): View {
     status: (report) => sink.json(report),
     verify: (report) => sink.json(report),
     // On one line, as validate --json always printed it.
-    validate: ({ warnings, hosts }) => sink.json({ valid: true, warnings, hosts }, 0),
+    validate: ({ warnings, hosts, identity }) =>
+      sink.json({ valid: true, warnings, hosts, ...(identity ? { identity } : {}) }, 0),
     facts: (facts) => sink.json(facts),
     // A fleet run's document holds every cluster's: written once all are done.
     cluster: () => {},

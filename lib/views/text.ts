@@ -27,7 +27,10 @@ export function textView(style: Style, sink: Sink): View {
     },
     status: (report) => sink.text(printable(renderStatusText(report))),
     verify: (report) => sink.text(printable(renderVerifyText(report))),
-    validate: ({ config, hosts }) => sink.text(`${config}: valid, ${hosts} host${hosts === 1 ? '' : 's'}.\n`),
+    validate: ({ config, hosts, identity }) =>
+      sink.text(
+        `${config}: valid, ${hosts} host${hosts === 1 ? '' : 's'}.\n${identity ? `  ssh.identity: ${identity}.\n` : ''}`,
+      ),
     facts: (facts) => sink.json(facts),
     cluster: (outcome) => sink.text(clusterSection(outcome)),
     fleet: ({ outcomes, changes }) => sink.text(`${fleetSummary(outcomes, changes)}\n`),

@@ -23,6 +23,8 @@ export interface ValidateResult {
   config: string;
   hosts: number;
   warnings: string[];
+  /** How an encrypted [ssh] identity is opened: with ssh.passphrase (and its source) or through the agent. */
+  identity?: string;
 }
 
 export interface FleetResult {

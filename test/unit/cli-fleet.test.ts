@@ -1,7 +1,7 @@
 // Fleet runs as a user types them, with no host reached: validate over several configs and
 // folders, the errors that stop a run before it connects, apply's refusals, --zone and
 // --out mistakes caught per cluster or before any connection.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -191,5 +191,21 @@ describe('apply over several configs', () => {
     const run = await bsync(['apply', '-c', FLEET], ENV);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('apply with several configs changes every cluster without asking: confirm with --yes');
+  });
+});
+
+describe('clusters that share a stanza in one bucket', () => {
+  it('validate refuses the run before any cluster, naming both files and keys, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bsync-fleet-stanza-'));
+    cpSync(`${FIXTURES}good/keys`, join(dir, 'keys'), { recursive: true });
+    const s3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
+    writeFileSync(join(dir, 'a.toml'), s3);
+    writeFileSync(join(dir, 'b.toml'), s3.replace('"pg1"', '"pg9"').replace('10.0.0.11', '10.0.9.11'));
+    const run = await bsync(['validate', '-c', dir], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `bsync: error: two clusters share a stanza in one repository:\n  ${dir}/a.toml (zone 1: cluster.name, repo) and ${dir}/b.toml (zone 1: cluster.name, repo) both keep stanza pgedge-demo-1 in s3 bucket "pg-backups"`,
+    );
+    expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });

@@ -1,10 +1,12 @@
 // The files [ssh] names, checked by validate (and before plan connects) as a bad config's
 // problems: file, line, key path, what is wrong and what would be right (issue 32, item 4).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { keyFileKind } from '../../lib/formats/ssh-key.js';
+import { keyFileKind, passphraseOpens } from '../../lib/formats/ssh-key.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 
 const KEYS = `${FIXTURES}good/keys`;
@@ -58,7 +60,7 @@ describe('validate checks the files [ssh] names', () => {
     [
       'an encrypted key without an agent',
       () => config(ENCRYPTED),
-      `:6: ssh.identity: ${ENCRYPTED} is encrypted with a passphrase, and no ssh-agent is running (SSH_AUTH_SOCK is not set) to use it\n  bsync asks for no passphrase: load the key into an agent`,
+      `:6: ssh.identity: ${ENCRYPTED} is encrypted with a passphrase, and bsync has neither an ssh-agent (SSH_AUTH_SOCK is not set) nor ssh.passphrase to open it\n  Load the key into an agent (eval "$(ssh-agent)"; ssh-add ${ENCRYPTED}) and run bsync in that shell, or set [ssh] passphrase = { file = "PATH" }`,
     ],
     [
       'a missing known_hosts',
@@ -82,9 +84,14 @@ describe('validate checks the files [ssh] names', () => {
     expect(run.stderr).toContain(`ssh.identity: cannot read ${key}: permission denied`);
   });
 
-  it('an encrypted key is used through the ssh-agent in SSH_AUTH_SOCK', async () => {
-    const run = await bsync(['validate', '-c', config(ENCRYPTED)], { ...ENV, SSH_AUTH_SOCK: join(dir, 'agent.sock') });
-    expect(run).toMatchObject({ code: 0, stderr: '' });
+  it('an encrypted key is used through the ssh-agent in SSH_AUTH_SOCK, and validate says so', async () => {
+    const file = config(ENCRYPTED);
+    const run = await bsync(['validate', '-c', file], { ...ENV, SSH_AUTH_SOCK: join(dir, 'agent.sock') });
+    expect(run).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: `${file}: valid, 2 hosts.\n  ssh.identity: ${ENCRYPTED} is encrypted; bsync uses it through the ssh-agent in SSH_AUTH_SOCK (ssh-add it there).\n`,
+    });
   });
 
   it('plan says it once, before connecting, not once per host', async () => {
@@ -94,5 +101,103 @@ describe('validate checks the files [ssh] names', () => {
     expect(run.stderr).toBe(
       `bsync: error: ${file}:6: ssh.identity: cannot read ${dir}/nope: no such file\n  Name the private key bsync logs in with, or leave identity out to use the ssh-agent.\n`,
     );
+  });
+});
+
+describe('[ssh] passphrase opens an encrypted identity', () => {
+  const PASSPHRASE = 'correct horse #1';
+  const key = join(dir, 'encrypted_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', 'bsync test', '-f', key]);
+  const secret = join(dir, 'passphrase');
+  writeFileSync(secret, `${PASSPHRASE}\n`, { mode: 0o600 });
+  const wrong = join(dir, 'wrong-passphrase');
+  writeFileSync(wrong, 'not it\n', { mode: 0o600 });
+
+  /** config() with a passphrase line after identity. */
+  function withPassphrase(source: string): string {
+    const file = config(key);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^identity = .*$/m, `$&\npassphrase = ${source}`));
+    return file;
+  }
+
+  it("is ssh2's own parser that opens the key with it, and not with another", () => {
+    const text = readFileSync(key, 'utf8');
+    expect(keyFileKind(text)).toBe('encrypted');
+    expect(passphraseOpens(text, PASSPHRASE)).toBe(true);
+    expect(passphraseOpens(text, 'not it')).toBe(false);
+  });
+
+  it.each([
+    ['a file', () => `{ file = ${JSON.stringify(secret)} }`, `file ${secret}`, {}],
+    [
+      'an environment variable',
+      () => '{ env = "BSYNC_SSH_PASSPHRASE" }',
+      'env BSYNC_SSH_PASSPHRASE',
+      { BSYNC_SSH_PASSPHRASE: PASSPHRASE },
+    ],
+  ])(
+    'from %s: validate passes, names the source, never the passphrase, and the agent is not needed',
+    async (_, source, named, env) => {
+      const file = withPassphrase(source());
+      const run = await bsync(['validate', '-c', file], { ...ENV, ...env });
+      expect(run).toMatchObject({
+        code: 0,
+        stderr: '',
+        stdout: `${file}: valid, 2 hosts.\n  ssh.identity: ${key} is encrypted; bsync opens it with ssh.passphrase (${named}).\n`,
+      });
+      const json = await bsync(['validate', '--json', '-c', file], { ...ENV, ...env });
+      expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, identity: expect.stringContaining(`(${named})`) });
+      expect(run.stdout + json.stdout).not.toContain('horse');
+    },
+  );
+
+  it('over several configs, --json holds how each opens its key, as fleet.schema.json allows', async () => {
+    const env = { ...ENV, BSYNC_SSH_PASSPHRASE: PASSPHRASE };
+    const files = [withPassphrase('{ env = "BSYNC_SSH_PASSPHRASE" }'), config(`${KEYS}/id_ed25519`)];
+    // Two clusters on one host are refused: the second config's host moves elsewhere.
+    writeFileSync(
+      files[1],
+      readFileSync(files[1], 'utf8').replace('10.0.0.11', '10.0.9.11').replace('10.0.0.21', '10.0.9.21'),
+    );
+    const run = await bsync(['validate', '--json', ...files.flatMap((file) => ['-c', file])], env);
+    const document = JSON.parse(run.stdout);
+    const ajv = new Ajv.default({ allErrors: true, strict: true });
+    for (const name of ['plan', 'status', 'verify'])
+      ajv.addSchema(JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')));
+    const validate = ajv.compile(JSON.parse(readFileSync(`${FIXTURES}../schemas/fleet.schema.json`, 'utf8')));
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(document.clusters.map((entry: { validate: { identity?: string } }) => entry.validate.identity)).toEqual([
+      `${key} is encrypted; bsync opens it with ssh.passphrase (env BSYNC_SSH_PASSPHRASE)`,
+      undefined,
+    ]);
+  });
+
+  it('one that does not open the key: exit 1, naming its source and not its value', async () => {
+    const file = withPassphrase(`{ file = ${JSON.stringify(wrong)} }`);
+    const run = await bsync(['validate', '-c', file], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `:6: ssh.identity: the passphrase from file ${wrong} (ssh.passphrase) does not open ${key}`,
+    );
+    expect(run.stderr).not.toContain('not it');
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('an unset variable is named at the passphrase key', async () => {
+    const file = withPassphrase('{ env = "BSYNC_SSH_PASSPHRASE" }');
+    const run = await bsync(['validate', '-c', file], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(':7: ssh.passphrase: the environment variable BSYNC_SSH_PASSPHRASE is not set');
+  });
+
+  it('written in the config itself: refused, saying where it may come from', async () => {
+    const file = withPassphrase('"correct horse"');
+    const run = await bsync(['validate', '-c', file], ENV);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      ':7: ssh.passphrase: must be a secret from { env = "NAME" } or { file = "path" } (a passphrase is never written in the config), got a string (not shown: it is a secret)',
+    );
+    expect(run.stderr).not.toContain('horse');
+    expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
-import { checkHostsNotShared, configLabels, expandConfigs, isFleet } from '../../lib/cli/fleet-configs.js';
+import {
+  checkHostsNotShared,
+  checkStanzasNotShared,
+  configLabels,
+  expandConfigs,
+  isFleet,
+} from '../../lib/cli/fleet-configs.js';
 import {
   combineExitCodes,
   fleetDocument,
@@ -395,5 +401,61 @@ describe('the configs of a run', () => {
         { config: 's3.toml', inventory: s3 },
       ]),
     ).toThrow('minimal.toml (pg1) and s3.toml (pg1) both manage stanza pgedge-demo-1 on host 10.0.0.11:22');
+  });
+
+  describe('two clusters keeping one stanza in one bucket', () => {
+    const S3 = readFileSync(`${FIXTURES}good/s3.toml`, 'utf8');
+    /** fixtures/good/s3.toml as another cluster: its host elsewhere, `edit` applied. */
+    const other = (edit: (text: string) => string = (text) => text) =>
+      parseConfig(
+        edit(S3.replace('"pg1"', '"pg9"').replace('10.0.0.11', '10.0.9.11')),
+        `${FIXTURES}good/other.toml`,
+        SECRETS,
+      );
+    const s3 = () => loadConfig(`${FIXTURES}good/s3.toml`, { env: SECRETS });
+
+    it('are refused, naming both files, the keys that make the stanza and the repositories, and the place', () => {
+      expect(() =>
+        checkStanzasNotShared([
+          { config: 's3.toml', inventory: s3() },
+          { config: 'other.toml', inventory: other() },
+        ]),
+      ).toThrow(
+        's3.toml (zone 1: cluster.name, repo) and other.toml (zone 1: cluster.name, repo) both keep stanza pgedge-demo-1 in s3 bucket "pg-backups", endpoint "s3.example.com", region "us-east-1", path "/pg"',
+      );
+      const stanza = (text: string) => text.replace('name = "demo"', 'name = "other"\nstanza = "pgedge-demo-1"');
+      expect(() =>
+        checkStanzasNotShared([
+          { config: 's3.toml', inventory: s3() },
+          { config: 'other.toml', inventory: other(stanza) },
+        ]),
+      ).toThrow('and other.toml (zone 1: cluster.stanza, repo) both keep stanza pgedge-demo-1');
+    });
+
+    it.each([
+      ['another path', (text: string) => text.replace('path = "/pg"', 'path = "/pg-other"')],
+      ['another bucket', (text: string) => text.replace('bucket = "pg-backups"', 'bucket = "pg-backups-2"')],
+      ['another endpoint', (text: string) => text.replace('s3.example.com', 's3.example.net')],
+      ['another stanza', (text: string) => text.replace('name = "demo"', 'name = "other"')],
+    ])('with %s, are not', (_, edit) => {
+      expect(() =>
+        checkStanzasNotShared([
+          { config: 's3.toml', inventory: s3() },
+          { config: 'other.toml', inventory: other(edit) },
+        ]),
+      ).not.toThrow();
+    });
+
+    it("the lab's scenarios and the fleet fixtures share none", () => {
+      const fleet = ['billing', 'orders', 'reports'].map((name) => ({
+        config: `${name}.toml`,
+        inventory: loadConfig(`${FIXTURES}good/fleet/${name}.toml`, { env: SECRETS }),
+      }));
+      const lab = (['ssh', 's3', 'ha'] as const).map((name) => ({
+        config: `${name}.toml`,
+        inventory: labInventory(name),
+      }));
+      expect(() => checkStanzasNotShared([...fleet, ...lab])).not.toThrow();
+    });
   });
 });

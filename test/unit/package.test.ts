@@ -6,6 +6,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -17,9 +18,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, STACK_TRACE, type BsyncRun } from '../support/bsync.js';
+import { exampleConfigs, layOutExamples } from '../support/examples.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+/** docs/ that ship: what users read. docs/lab.md and docs/architecture.md are for contributors. */
+const USER_DOCS = [
+  'config.md',
+  'drift.md',
+  'first-cluster.md',
+  'fleet.md',
+  'ha.md',
+  'migrating.md',
+  'monitoring.md',
+  'performance.md',
+  'platforms.md',
+  'recovery.md',
+  'reliability.md',
+  'resources.md',
+];
 const SECRETS = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD: 'password-value-123456' };
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<BsyncRun> {
@@ -44,10 +61,20 @@ async function mustRun(
   return result;
 }
 
+/** The bytes of every file below `path` (their lengths, not the blocks they take). */
+function bytesUnder(path: string): number {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + bytesUnder(join(path, name)), 0);
+}
+
 describe('the npm package', () => {
   let dir: string;
   let files: string[];
-  let packed: { scripts?: Record<string, string> };
+  let packed: { scripts?: Record<string, string>; dependencies?: Record<string, string> };
+  let installedBytes: number;
+  let bundleText: string;
+  let examples: string;
   let bsync: (args: string[], env?: NodeJS.ProcessEnv) => Promise<BsyncRun>;
 
   beforeAll(async () => {
@@ -71,6 +98,14 @@ describe('the npm package', () => {
     const installed = join(prefix, 'bin', 'bsync');
     expect(existsSync(installed), `${installed} after npm install -g`).toBe(true);
     bsync = (args, env) => run(installed, args, { cwd: dir, env });
+    const home = join(prefix, 'lib', 'node_modules', PACKAGE.name);
+    installedBytes = bytesUnder(home);
+    const bundle = join(home, 'dist', 'bundle');
+    bundleText = readdirSync(bundle)
+      .map((name) => readFileSync(join(bundle, name), 'utf8'))
+      .join('\n');
+    examples = join(dir, 'examples');
+    layOutExamples(examples, join(home, 'examples'));
     // minimal.toml's [ssh] files, which validate reads (./keys/ beside the config).
     cpSync(`${FIXTURES}good/keys`, join(dir, 'keys'), { recursive: true });
   }, 180_000);
@@ -79,28 +114,57 @@ describe('the npm package', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('holds the built code, schemas, docs, alert rules and dashboard, and licence, and no tests, fixtures, patches or sources', () => {
+  it('holds what runs and what users read: the bundle, bin/bsync, schemas, user docs, examples, monitoring, README and LICENSE', () => {
+    const kept =
+      /^(package\.json|README\.md|LICENSE|bin\/bsync|dist\/bundle\/[^/]+\.(js|cjs)|schemas\/[^/]+\.json|examples\/[^/]+\.toml|monitoring\/[^/]+\.(yml|json)|docs\/[^/]+\.md)$/;
+    expect(files.filter((path) => !kept.test(path))).toEqual([]);
     for (const path of [
-      'package.json',
       'bin/bsync',
-      'dist/bin/bsync.js',
-      'dist/lib/cli/validate.js',
       'dist/bundle/bsync.js',
       'dist/bundle/bsync-schema.validate.cjs',
       'schemas/bsync.schema.json',
       'schemas/plan.schema.json',
-      'LICENSE',
-      'README.md',
-      'docs/config.md',
       'monitoring/bsync.rules.yml',
       'monitoring/bsync.rules.test.yml',
       'monitoring/grafana-dashboard.json',
+      ...exampleConfigs().map((name) => `examples/${name}`),
     ]) {
       expect(files, path).toContain(path);
     }
-    expect(files.filter((path) => /^(test|fixtures|patches|lib|\.ci)\//.test(path) || path.endsWith('.ts'))).toEqual(
-      [],
+    // dist/lib is tsc's output, which the bundle already holds; the validator ships once.
+    expect(files.filter((path) => path.endsWith('.validate.cjs'))).toEqual(['dist/bundle/bsync-schema.validate.cjs']);
+  });
+
+  it("ships the user docs, and not the contributors' (the lab, the architecture)", () => {
+    const docs = files.filter((path) => path.startsWith('docs/')).sort();
+    expect(docs).toEqual(USER_DOCS.map((name) => `docs/${name}`));
+    const all = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+    expect(all.filter((name) => !USER_DOCS.includes(name)).sort()).toEqual(['architecture.md', 'lab.md']);
+  });
+
+  it('declares as dependencies only what the bundle loads at run time', () => {
+    // ssh2 is --external (native parts); ajv (its compiler and the validator's runtime) and
+    // cron-parser are loaded with createRequire, which esbuild leaves to Node.
+    expect(Object.keys(packed.dependencies ?? {}).sort()).toEqual(['ajv', 'cron-parser', 'ssh2']);
+    for (const name of Object.keys(packed.dependencies ?? {}))
+      expect(bundleText, `the bundle loads ${name}`).toMatch(new RegExp(`(require\\d*\\(|from )"${name}[/"]`));
+  });
+
+  it("installs in about the size README.md gives, and README's install commands are the ones run here", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const stated = /installed it takes about (\d+(?:\.\d+)?) MB/.exec(readme);
+    expect(stated, 'README.md: "installed it takes about N MB"').not.toBeNull();
+    const megabytes = installedBytes / 1e6;
+    expect(Math.abs(megabytes - Number(stated![1])), `measured ${megabytes.toFixed(1)} MB`).toBeLessThan(
+      Number(stated![1]) * 0.15,
     );
+    expect(readme).toContain('npm pack');
+    expect(readme).toContain('npm install -g ./pgbsync-0.1.0.tgz');
+    // Until the package is published, no page may install it from the registry.
+    for (const page of ['README.md', ...USER_DOCS.map((name) => `docs/${name}`)])
+      expect(readFileSync(join(ROOT, page), 'utf8'), page).not.toMatch(
+        /npm i(nstall)? -g pgbsync\b|npx (--yes )?pgbsync/,
+      );
   });
 
   it('runs nothing on install: dev dependencies (patch-package) are not there to run', () => {
@@ -149,5 +213,49 @@ describe('the npm package', () => {
     const loaded = JSON.parse(result.stderr) as string[];
     expect(loaded.filter((path) => path.endsWith('/dist/bundle/bsync-schema.validate.cjs'))).toHaveLength(1);
     expect(loaded.filter((path) => /\/node_modules\/(ajv\/dist\/ajv\.js|cron-parser\/)/.test(path))).toEqual([]);
+  });
+
+  it.each(exampleConfigs())(
+    'bsync validate -c accepts the installed examples/%s, laid out as docs/first-cluster.md says',
+    async (name) => {
+      const result = await bsync(['validate', '-c', join(examples, name)]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/: valid, \d+ hosts\.\n$/);
+    },
+  );
+
+  it("docs/first-cluster.md's steps 2 to 4 run as written against the installed package (/etc/bsync a temporary folder; no host reached)", async () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'first-cluster.md'), 'utf8');
+    // Its shell lines that need no host: the folder, the example, the key, the secrets, validate.
+    const lines = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((block) => block[1].split('\n'))
+      .map((line) => line.replace(/\s+# .*$/, ''))
+      .filter((line) => /^(install -d|cp |ssh-keygen -t|umask|openssl|cd |bsync validate$)/.test(line));
+    expect(lines.map((line) => line.split(' ')[0])).toEqual([
+      'install',
+      'cp',
+      'ssh-keygen',
+      'umask',
+      'openssl',
+      'openssl',
+      'cd',
+      'bsync',
+    ]);
+    const etc = join(dir, 'etc-bsync');
+    // ssh-keyscan's lines, which need the hosts, come from the fixtures' known_hosts.
+    const script = lines
+      .map((line) => line.replaceAll('/etc/bsync', etc))
+      .map((line) =>
+        line.startsWith('cd ') ? `cp ${FIXTURES}good/keys/known_hosts ${etc}/ssh/known_hosts\n${line}` : line,
+      );
+    const prefix = join(dir, 'prefix');
+    const result = await run('bash', ['-euc', script.join('\n')], {
+      cwd: dir,
+      env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, npm_config_prefix: prefix },
+    });
+    const printed = /^prints `(.+)`/m.exec(doc)?.[1];
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // ssh-keygen prints its fingerprint first; validate's line is the last.
+    expect(result.stdout.split('\n').slice(-2)).toEqual([printed, '']);
   });
 });
