@@ -36,17 +36,29 @@ async function main(): Promise<void> {
   const { spawnSync } = await import('node:child_process');
   await lab.up();
   await lab.reset('ssh');
-  const bsync = spawnSync(process.execPath, [new URL('../../bin/bsync', import.meta.url).pathname, 'apply', '-c', CONFIG, '--yes', '--allow-restart'], { encoding: 'utf8' });
+  const bsync = spawnSync(
+    process.execPath,
+    [new URL('../../bin/bsync', import.meta.url).pathname, 'apply', '-c', CONFIG, '--yes', '--allow-restart'],
+    { encoding: 'utf8' },
+  );
   if (bsync.status !== 0) throw new Error(bsync.stdout + bsync.stderr);
   await on(PG, asPostgres(`pgbench -i -s ${SCALE} -q postgres >/dev/null 2>&1`));
   const backup = (count: number) => async () => {
-    await on(REPO, `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --type=full --process-max=${count} backup`);
+    await on(
+      REPO,
+      `cd / && runuser -u backrest -- pgbackrest --stanza=${STANZA} --type=full --process-max=${count} backup`,
+    );
   };
   const alone = await load();
   const rows: string[][] = [['none', alone.tps.toFixed(0), '100%', '']];
   for (const count of [1, 2]) {
     const run = await load(backup(count));
-    rows.push([String(count), run.tps.toFixed(0), `${((100 * run.tps) / alone.tps).toFixed(0)}%`, seconds(run.besideMs!)]);
+    rows.push([
+      String(count),
+      run.tps.toFixed(0),
+      `${((100 * run.tps) / alone.tps).toFixed(0)}%`,
+      seconds(run.besideMs!),
+    ]);
   }
   table(
     `pgbench -c 4 on ${(await on(PG, 'nproc')).trim()} cores beside a full backup (scale ${SCALE})`,
