@@ -1,6 +1,7 @@
 // Everything a zone's backup host gets (docs/resources.md, "Backup hosts"): the repository user and folder,
 // SSH trust (or TLS, transport = "tls") with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
+import { backupProcesses } from './processes.js';
 import type { HostSpec, Inventory, TlsSettings } from '../config/inventory.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
@@ -102,6 +103,10 @@ export function backupHostResources(
     firstBackupAfter: [...reach.firstBackupAfter, ...onPostgres('pg_reload'), ...onPostgres('pg_restart')],
     cronAfter: [osUser],
     server: primaryFacts(zone, facts),
+    backupOptions: backupProcesses(
+      inventory,
+      zone.postgresHosts.map((member) => facts.get(member.name)),
+    ).options,
   });
   return out;
 }

@@ -28,6 +28,8 @@ export interface BackupPlace {
   server?: PostgresFacts;
   /** A shell test that is true on a standby (PostgreSQL hosts without a backup host), so the job skips. */
   standbyTest?: string;
+  /** The backups' own options: the processes they read with (lib/desired/processes.ts). */
+  backupOptions: string[];
 }
 
 /** The repository facts of each configured repository, repo1 first (none read yet: empty ones). */
@@ -82,13 +84,14 @@ export function addBackups(
             repo.key,
             several,
             outdated.some((entry) => entry.key === repo.key),
+            place.backupOptions,
           ),
           [stanza, ...place.firstBackupAfter],
         ),
       );
     }
   }
-  const entries = cronEntries(inventory, zone, place.standbyTest);
+  const entries = cronEntries(inventory, zone, place.standbyTest, place.backupOptions);
   const crontab = facts.crontabs[place.user] ?? null;
   out.add(
     'crontab',
@@ -103,13 +106,22 @@ export function addBackups(
  * The full, diff and (where a schedule asks for one: without it the crontab is what it
  * always was) incr job of each repository, each waiting for the stanza's lock (`lockedBackup`).
  */
-function cronEntries(inventory: Inventory, zone: Zone, standby: string | undefined): DesiredCronEntry[] {
+function cronEntries(
+  inventory: Inventory,
+  zone: Zone,
+  standby: string | undefined,
+  options: string[],
+): DesiredCronEntry[] {
   const several = inventory.repos.length > 1;
   return inventory.repos.flatMap((repo) =>
     (['full', 'diff', 'incr'] as const).flatMap((type) => {
       const schedule = repo.schedule[type];
       if (schedule === undefined) return [];
-      const backup = `${zone.pgbackrest} --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)} --type=${type} backup`;
+      const backup = [
+        `${zone.pgbackrest} --stanza=${shq(zone.stanza)}${repoFlag(repo.key, several)}`,
+        ...options,
+        `--type=${type} backup`,
+      ].join(' ');
       const command = lockedBackup(zone.stanza, type, backup);
       return [
         { schedule, command: standby ? `${standby} || ${command}` : command, id: cronId(type, zone.stanza, repo.key) },

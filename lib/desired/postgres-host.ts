@@ -1,4 +1,5 @@
 // Everything a PostgreSQL host of a zone gets (docs/resources.md, "PostgreSQL hosts"), in dependency order.
+import { backupProcesses } from './processes.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { HostError } from '../errors.js';
 import { asyncSpoolPath } from '../facts/paths.js';
@@ -131,6 +132,10 @@ export function postgresHostResources(
       cronAfter: [conf, logDir, ...repoDirs],
       standbyTest: standbyTest(host, pg),
       server: pg,
+      backupOptions: backupProcesses(
+        inventory,
+        zone.postgresHosts.map((member) => facts.get(member.name)),
+      ).options,
     });
   }
   return out;

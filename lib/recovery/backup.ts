@@ -1,6 +1,7 @@
 // An on-demand backup as a plan of one step: where the scheduled ones run (the backup host
 // of an ssh repository, else the zone's primary), as the user they run as, refused at plan
 // time when the stanza is not there to take it. A pure function of (inventory, facts, request).
+import { backupProcesses } from '../desired/processes.js';
 import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { HostResources } from '../desired/builder.js';
@@ -53,6 +54,10 @@ export function planBackup(inventory: Inventory, facts: FactsByHost, request: Ba
   }
   const hasFull = repo.backups.some((backup) => !backup.error && backup.type === 'full');
   const user = pgbackrestUser(inventory, host);
+  const processes = backupProcesses(
+    inventory,
+    zone.postgresHosts.map((member) => facts.get(member.name)),
+  );
   const out = new HostResources(host.name);
   out.add(
     'backup',
@@ -65,9 +70,14 @@ export function planBackup(inventory: Inventory, facts: FactsByHost, request: Ba
       [
         {
           user,
-          command: `${zone.pgbackrest} --stanza=${shq(zone.stanza)} --repo=${repoKey} --type=${request.type} backup`,
+          command: [
+            `${zone.pgbackrest} --stanza=${shq(zone.stanza)} --repo=${repoKey}`,
+            ...processes.options,
+            `--type=${request.type} backup`,
+          ].join(' '),
         },
       ],
+      [processes.field],
     ),
   );
   return {

@@ -104,13 +104,15 @@ export function planFirstBackup(
   key = 1,
   several = false,
   upgrading = false,
+  /** The backup's own options (its processes). */
+  options: string[] = [],
 ): Change | null {
   if (upgrading) {
     return {
       action: 'create',
       reason: `after stanza-upgrade ${several ? `repo${key}` : 'the stanza'} holds no backup of the new database yet`,
       fields: [{ name: 'type', after: 'full' }],
-      steps: firstBackupSteps(commands, user, key, several),
+      steps: firstBackupSteps(commands, user, key, several, options),
     };
   }
   if (hasValidBackup(repo)) return null;
@@ -121,7 +123,7 @@ export function planFirstBackup(
     action: 'create',
     reason: several ? `repo${key} holds no valid backup of the stanza yet` : 'the stanza holds no valid backup yet',
     fields: [{ name: 'type', after: 'full' }],
-    steps: firstBackupSteps(commands, user, key, several),
+    steps: firstBackupSteps(commands, user, key, several, options),
   };
 }
 
@@ -131,12 +133,22 @@ export function planFirstBackup(
  * is unreachable would keep the others from their first backup. The backup itself waits for
  * its own WAL in the repository it writes, which proves that one's archiving.
  */
-function firstBackupSteps({ stanza, pgbackrest }: StanzaCommands, user: string, key: number, several: boolean) {
+function firstBackupSteps(
+  { stanza, pgbackrest }: StanzaCommands,
+  user: string,
+  key: number,
+  several: boolean,
+  options: string[],
+) {
   return [
     ...(several ? [] : [{ user, command: `${pgbackrest} --stanza=${shq(stanza)} --log-level-console=warn check` }]),
     {
       user,
-      command: `${pgbackrest} --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn --type=full backup`,
+      command: [
+        `${pgbackrest} --stanza=${shq(stanza)}${repoFlag(key, several)} --log-level-console=warn`,
+        ...options,
+        '--type=full backup',
+      ].join(' '),
     },
   ];
 }

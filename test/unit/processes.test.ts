@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
-import { processesFor } from '../../lib/desired/processes.js';
+import { backupProcesses, processesFor } from '../../lib/desired/processes.js';
+import { planBackup } from '../../lib/recovery/backup.js';
 import { osProbe } from '../../lib/facts/os.js';
 import { typedFacts } from '../../lib/facts/typed.js';
 import type { HostFacts } from '../../lib/facts/types.js';
@@ -44,7 +45,10 @@ function restoreOf(cpus?: number) {
     now: NOW,
   });
   const change = plan.resources.find((resource) => resource.kind === 'pg_restore')!.change!;
-  return { command: change.steps[0].command, shown: change.fields!.find((field) => field.name === 'processes')?.after };
+  return {
+    command: change.steps.find((step) => step.command.startsWith('flock '))!.command,
+    shown: change.fields!.find((field) => field.name === 'processes')?.after,
+  };
 }
 
 describe('process-max where bsync runs pgBackRest with the host to itself', () => {
@@ -97,5 +101,38 @@ describe('process-max where bsync runs pgBackRest with the host to itself', () =
     expect(restore.fields).toContainEqual({ name: 'processes', after: "4 (the host's 4 cores)" });
     const [verify] = verifyPlans(inventory, facts(6), { recoveryPoint: false });
     expect('job' in verify && verifyScript(verify.job)).toContain('--process-max=6');
+  });
+
+  it("a backup reads with a quarter of the fewest cores of the zone's PostgreSQL hosts, pgBackRest's 1 below 8", () => {
+    const inventory = inventoryWith();
+    const cronLine = (all: Map<string, HostFacts>) => {
+      const crontab = desiredResources(inventory, all).find(
+        (resource) => resource.host === 'ssh-backup1' && resource.kind === 'crontab',
+      );
+      return JSON.stringify(crontab?.change ?? crontab);
+    };
+    const two = facts(2);
+    expect(backupProcesses(inventory, [two.get('ssh-pg1')]).options).toEqual([]);
+    expect(backupProcesses(inventory, [two.get('ssh-pg1')]).field.after).toBe(
+      "pgBackRest's default, 1 (a quarter of the 2 cores of the hosts it reads)",
+    );
+    const mixed = facts(16);
+    mixed.get('ssh-pg2')!.os.cpus = 12;
+    const choice = backupProcesses(inventory, [mixed.get('ssh-pg1'), mixed.get('ssh-pg2')]);
+    expect(choice.options).toEqual(['--process-max=3']);
+    expect(choice.field.after).toBe('3 (a quarter of the 12 cores of the hosts it reads)');
+    expect(backupProcesses(inventory, [facts(64).get('ssh-pg1'), facts().get('ssh-pg2')]).field.after).toContain(
+      'did not tell its cores',
+    );
+    // The scheduled jobs and an on-demand backup carry it; the config's process-max wins.
+    const planned = planBackup(inventory, facts(16), { zone: 1, type: 'full' });
+    expect(planned.resources[0].change!.steps[0].command).toContain(' --process-max=4 --type=full backup');
+    const set = inventoryWith('[pgbackrest."global:backup"]\nprocess-max = 2\n');
+    expect(backupProcesses(set, [facts(64).get('ssh-pg1')])).toMatchObject({ options: [] });
+    expect(backupProcesses(set, [facts(64).get('ssh-pg1')]).field.after).toBe(
+      '2 (process-max in [pgbackrest."global:backup"])',
+    );
+    expect(cronLine(facts(2))).not.toContain('--process-max');
+    expect(cronLine(facts(16))).toContain('--process-max=4 --type=full backup');
   });
 });
