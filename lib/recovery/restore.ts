@@ -26,8 +26,10 @@ import type { StanzaCommands } from '../resources/stanza.js';
 import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
+import { primaryOf, recoveryWindow, windowText, type RecoveryWindow } from './window.js';
 import {
   checkConverged,
+  checkInWindow,
   checkSpace,
   checkWal,
   checkWindowEnd,
@@ -171,6 +173,7 @@ interface RestoreSource {
   cluster?: PatroniRestore;
   repoKey: number;
   repo: RepoFacts;
+  window: RecoveryWindow;
   backup: BackupInfo;
   layout: ServerLayout;
   spaceNote: string;
@@ -191,7 +194,10 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   addRecoveryEnd(out, source, request, started);
   return {
     resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: restoreOperation(request, chosen(source), restoreNotes(source, archivesNow, recovering)),
+    operation: restoreOperation(request, chosen(source), [
+      ...restoreNotes(source, archivesNow, recovering),
+      ...windowNote(source, request, archivesNow),
+    ]),
   };
 }
 
@@ -206,6 +212,8 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkConverged(setup, [host.name, zone.repoOwner.name]);
   checkWindowEnd(request, now, { host, facts: hostFacts });
+  const window = recoveryWindow(repo, primaryOf(zone, facts)?.postgres?.archiver);
+  checkInWindow(request, window, repoKey, Boolean(pg?.running && !pg.inRecovery));
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const layout = restoredLayout(inventory, host, hostFacts, backup);
@@ -218,7 +226,19 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
     );
   }
   const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
-  return { zone, host, hostFacts, pg, ...(cluster ? { cluster } : {}), repoKey, repo, backup, layout, spaceNote };
+  return {
+    zone,
+    host,
+    hostFacts,
+    pg,
+    ...(cluster ? { cluster } : {}),
+    repoKey,
+    repo,
+    window,
+    backup,
+    layout,
+    spaceNote,
+  };
 }
 
 /** The server the backup is restored into, refused when it runs another major version than the backup's. */
@@ -402,6 +422,15 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: b
           ]),
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
+  ];
+}
+
+/** Without --target (latest), the window the restore could reach instead, before the operator says yes. */
+function windowNote({ window, repoKey }: RestoreSource, request: RestoreRequest, archivesNow: boolean): string[] {
+  if (request.target.type !== 'latest') return [];
+  const now = archivesNow ? '; the WAL written until the server stops is archived first, so it reaches that too' : '';
+  return [
+    `Recovery window of repo${repoKey} (UTC): ${windowText(window)}${now}. A --target time=... inside it restores to that point instead.`,
   ];
 }
 
