@@ -43,7 +43,7 @@ import {
   readableRepo,
   when,
 } from './restore-checks.js';
-import { recoveryWindow } from './window.js';
+import { recoveryWindow } from '../status/window.js';
 import { addArchiveNow } from './restore.js';
 import { CLONES_DIR, cloneOperation, type CloneRequest } from './requests.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';

@@ -9,7 +9,7 @@ import type { BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 import type { Resource } from '../resources/types.js';
 import { neededBytes } from '../verify/targets.js';
 import { lsnValue, targetText, type RecoveryTarget } from './target.js';
-import { windowText, type RecoveryWindow } from './window.js';
+import { windowText, type RecoveryWindow } from '../status/window.js';
 
 const GiB = 1024 ** 3;
 export const size = (bytes: number) =>

@@ -26,7 +26,7 @@ import type { StanzaCommands } from '../resources/stanza.js';
 import { runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
-import { primaryOf, recoveryWindow, windowText, type RecoveryWindow } from './window.js';
+import { primaryOf, recoveryWindow, segmentTimeline, windowText, type RecoveryWindow } from '../status/window.js';
 import {
   checkConverged,
   checkInWindow,
@@ -45,7 +45,7 @@ import {
   patroniNote,
   type PatroniRestore,
 } from './restore-patroni.js';
-import { restoreCommandOption, restoreTargetOptions, segmentTimeline, targetText } from './target.js';
+import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
 import { restoreOperation, type RestoreRequest } from './requests.js';
 
 export interface RestorePlan {

@@ -105,11 +105,6 @@ export function lsnValue(lsn: string): bigint {
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
-/** The timeline of a WAL segment's name (its first eight hex digits). */
-export function segmentTimeline(segment: string): number {
-  return Number.parseInt(segment.slice(0, 8), 16);
-}
-
 /**
  * pgBackRest writes restore_command itself (`pgbackrest … archive-get %f "%p"`), without the
  * environment an s3 web-id repository needs, so recovery would fetch no WAL: when the zone's

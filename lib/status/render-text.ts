@@ -1,6 +1,6 @@
 // `bsync status` for people: one table row per stanza and repository, then what needs
 // attention. Ages and sizes in the units a person reads at a glance.
-import { windowText } from '../recovery/window.js';
+import { windowText } from './window.js';
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
 
 export function humanBytes(bytes: number | null): string {

@@ -6,7 +6,7 @@ import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
-import { primaryOf, recoveryWindow, type RecoveryWindow } from '../recovery/window.js';
+import { primaryOf, recoveryWindow, type RecoveryWindow } from './window.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];

@@ -14,7 +14,7 @@ import { renderMetrics } from '../../lib/metrics/prom.js';
 import { checkInWindow } from '../../lib/recovery/restore-checks.js';
 import { planRestore } from '../../lib/recovery/restore.js';
 import type { RestoreRequest } from '../../lib/recovery/requests.js';
-import { recoveryWindow, windowText } from '../../lib/recovery/window.js';
+import { recoveryWindow, windowText } from '../../lib/status/window.js';
 import { statusMetrics } from '../../lib/status/metrics.js';
 import { renderStatusText } from '../../lib/status/render-text.js';
 import { statusReport } from '../../lib/status/report.js';

@@ -1,12 +1,12 @@
 // The recovery window of a stanza in one repository: from the oldest point a restore can
 // reach (where the oldest backup whose WAL the archive holds became consistent) to the
 // newest archived WAL, in UTC. `bsync status` shows it, `bsync restore` prints it and
-// refuses a target outside it. A pure function of pgbackrest info's facts and the primary's
-// pg_stat_archiver; docs/recovery.md (The recovery window) says what each end means.
+// refuses a target outside it (it lives here, below lib/recovery, so both read it). A pure
+// function of pgbackrest info's facts and the primary's pg_stat_archiver; docs/recovery.md
+// (The recovery window) says what each end means.
 import { zonePrimary } from '../desired/backups.js';
 import type { FactsByHost, Zone } from '../desired/zone.js';
 import type { ArchiverFacts, BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
-import { segmentTimeline } from './target.js';
 
 export interface WindowStart {
   /** The backup set, where it became consistent (its stop time, ISO 8601 UTC), its stop LSN and last WAL segment. */
@@ -35,6 +35,11 @@ export interface RecoveryWindow {
   timelines: number[];
   /** Valid backups whose WAL (archive start .. stop) the archive does not hold: they cannot be restored. */
   gaps: string[];
+}
+
+/** The timeline of a WAL segment's name (its first eight hex digits). */
+export function segmentTimeline(segment: string): number {
+  return Number.parseInt(segment.slice(0, 8), 16);
 }
 
 const iso = (seconds: number | undefined | null) =>
