@@ -25,7 +25,7 @@ function windowMetrics(report: StatusReport): Metric[] {
     },
     {
       name: 'bsync_recovery_window_end_seconds',
-      help: 'Time of the newest archived WAL (unix seconds): when the primary archived it, else the newest backup stop time as a lower bound.',
+      help: 'Time of the newest archived WAL (unix seconds): when the primary archived it or it was written into a folder repository, else the newest backup stop time as a lower bound.',
       type: 'gauge',
       samples: stanzaSamples(report, (stanza) => seconds(stanza.window.to?.at)),
     },

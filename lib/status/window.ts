@@ -21,8 +21,9 @@ export interface WindowEnd {
   wal: string;
   /**
    * Its time, ISO 8601 UTC. `archived`: when the primary archived it (pg_stat_archiver names
-   * it), so nothing in it is later. `at least`: pgbackrest info gives no WAL times, so the
-   * newest backup's stop time is what the archive is known to reach.
+   * it) or pgBackRest wrote it into a folder repository, so nothing in it is later. `at
+   * least`: pgbackrest info gives no WAL times, so the newest backup's stop time is what
+   * the archive is known to reach.
    */
   at: string | null;
   atIs: 'archived' | 'at least';
@@ -65,9 +66,14 @@ function gapText(repo: RepoFacts, backup: BackupInfo): string {
     : `backup ${backup.label} needs WAL ${needs}, but the archive holds none`;
 }
 
+/**
+ * The newest segment's time: when the primary archived it (its pg_stat_archiver names it),
+ * else when pgBackRest wrote it into a folder repository, else at least the newest backup's stop.
+ */
 function windowEnd(repo: RepoFacts, served: BackupInfo[], archiver?: ArchiverFacts | null): WindowEnd | null {
   if (!repo.archiveMax) return null;
-  const archived = archiver?.lastArchivedWal?.slice(0, 24) === repo.archiveMax ? archiver.lastArchivedTime : null;
+  const byArchiver = archiver?.lastArchivedWal?.slice(0, 24) === repo.archiveMax ? archiver.lastArchivedTime : null;
+  const archived = byArchiver ?? repo.archiveMaxTime;
   if (archived !== null && archived !== undefined) return { wal: repo.archiveMax, at: iso(archived), atIs: 'archived' };
   return { wal: repo.archiveMax, at: iso(served.at(-1)?.stop), atIs: 'at least' };
 }

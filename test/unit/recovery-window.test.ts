@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { newAjv } from '../../lib/ajv.js';
-import { parseInfo } from '../../lib/facts/repo.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
+import { probeContext } from '../../lib/facts/probe.js';
+import { parseInfo, repoProbe } from '../../lib/facts/repo.js';
+import { typedFacts } from '../../lib/facts/typed.js';
 import type { ArchiverFacts, HostFacts, RepoFacts } from '../../lib/facts/types.js';
 import { renderMetrics } from '../../lib/metrics/prom.js';
 import { checkInWindow } from '../../lib/recovery/restore-checks.js';
@@ -200,5 +203,63 @@ describe('a restore and the window', () => {
     expect(() => checkInWindow({ target: { type: 'time', ms: (stop + 600) * 1000 } }, window, 1, false)).not.toThrow();
     // A lower bound refuses nothing past it.
     expect(() => checkInWindow(past, recoveryWindow(recorded()), 1, false)).not.toThrow();
+  });
+});
+
+describe("a folder repository's newest WAL file gives the end's time when no primary names it", () => {
+  const backup1 = inventory.hosts.find((host) => host.name === 'ssh-backup1')!;
+  const ctx = probeContext(inventory, backup1, { ...hostNeeds(inventory, backup1, converged()), repos: true });
+  const framed = `F|0|${Buffer.from(JSON.stringify(info)).toString('base64')}|`;
+  const sha = 'a'.repeat(40);
+  const parse = (existsLine: string) => repoProbe.parse(`${existsLine}\n${framed}`, ctx).repos![0];
+
+  it('the probe lists the archive where bsync.toml puts it, and only on the host that holds it', () => {
+    expect(repoProbe.command(ctx)).toContain('for a in /home/backrest/archive/pgedge-lab-1/*/; do');
+    const pg1 = inventory.hosts.find((host) => host.name === 'ssh-pg1')!;
+    const onPg1 = probeContext(inventory, pg1, { ...hostNeeds(inventory, pg1, converged()), repos: true });
+    expect(repoProbe.command(onPg1)).not.toContain('/archive/');
+  });
+
+  it("takes the modification time of info's newest segment in the current database's archive id, and nothing else", () => {
+    const newest = `15-1/000000010000000000000004-${sha}.gz`;
+    expect(parse(`Y ${stop + 42} ${newest}`)).toMatchObject({ backupInfoExists: true, archiveMaxTime: stop + 42 });
+    // Another archive id, another segment, words that are not a time or a file: not read.
+    for (const line of [
+      `Y ${stop + 42} 14-1/000000010000000000000004-${sha}.gz`,
+      `Y ${stop + 42} 15-1/000000010000000000000003-${sha}.gz`,
+      `Y $(touch) ${newest}`,
+      `Y ${stop + 42} 15-1/000000010000000000000004-${sha}.gz;touch`,
+      'Y',
+    ])
+      expect(parse(line).archiveMaxTime, line).toBeUndefined();
+    // Several archive ids on one line: the current one's.
+    expect(parse(`Y 7 14-1/000000010000000000000009-${sha} ${stop + 42} ${newest}`).archiveMaxTime).toBe(stop + 42);
+    const facts = { ...converged().get('ssh-backup1')!, repos: [parse(`Y ${stop + 42} ${newest}`)] };
+    expect(() => typedFacts(facts)).not.toThrow();
+    expect(() => typedFacts({ ...facts, repos: [{ ...facts.repos[0], archiveMaxTime: -1 }] })).toThrow(
+      /repos\[0\]\.archiveMaxTime is -1/,
+    );
+  });
+
+  it('with the primary down, the window ends when the file was written, and a restore past it is refused', () => {
+    const all = converged((hosts) => {
+      hosts.get('ssh-backup1')!.repos = [{ ...recorded(), archiveMaxTime: stop + 900 }];
+      const pg1 = hosts.get('ssh-pg1')!;
+      pg1.postgres = { ...pg1.postgres!, running: false };
+    });
+    const window = recoveryWindow(all.get('ssh-backup1')!.repos![0]);
+    expect(window.to).toEqual({ wal: '000000010000000000000004', at: iso(stop + 900), atIs: 'archived' });
+    const down = (ms: number) =>
+      planRestore({
+        inventory,
+        facts: all,
+        request: { zone: 1, target: { type: 'time', ms }, delta: true, targetAction: 'promote', allowOverwrite: false },
+        space: { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 },
+        now: (stop + 3600) * 1000,
+      });
+    expect(() => down((stop + 901) * 1000)).toThrow(
+      `--target time=${iso(stop + 901)} is past the end of the recovery window of repo1: ${iso(stop)} (backup 20261201-175745F consistent) .. ${iso(stop + 900)} (000000010000000000000004, archived then), timeline 1`,
+    );
+    expect(down((stop + 900) * 1000).operation.request.set).toBe('20261201-175745F');
   });
 });
