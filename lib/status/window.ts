@@ -73,7 +73,9 @@ function gapText(repo: RepoFacts, backup: BackupInfo): string {
 function windowEnd(repo: RepoFacts, served: BackupInfo[], archiver?: ArchiverFacts | null): WindowEnd | null {
   if (!repo.archiveMax) return null;
   const byArchiver = archiver?.lastArchivedWal?.slice(0, 24) === repo.archiveMax ? archiver.lastArchivedTime : null;
-  const archived = byArchiver ?? repo.archiveMaxTime;
+  // A file's modification time is read in whole seconds, cut down: the next second is past it.
+  const written = repo.archiveMaxTime === undefined ? undefined : repo.archiveMaxTime + 1;
+  const archived = byArchiver ?? written;
   if (archived !== null && archived !== undefined) return { wal: repo.archiveMax, at: iso(archived), atIs: 'archived' };
   return { wal: repo.archiveMax, at: iso(served.at(-1)?.stop), atIs: 'at least' };
 }

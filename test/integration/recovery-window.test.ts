@@ -2,7 +2,7 @@
 // `bsync status` shows the window in UTC (text, JSON its schema takes, metrics) from the
 // backup's consistent point to the switched segment, archived; `bsync restore` without
 // --target prints it before asking; a target just outside it is refused with the server
-// untouched, and targets just inside it (one as psql prints now() with a +05:30 zone)
+// untouched (running, and stopped: then the end is the repository file's time), and targets just inside it (one as psql prints now() with a +05:30 zone)
 // restore exactly the data of that moment (compared by checksum).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,6 +155,30 @@ describe('the recovery window, ssh repository', () => {
       expect(await postmaster()).toBe(pid);
     }
     expect(await checksum('ssh-pg1')).toBe(data);
+  }, 600_000);
+
+  it("with the server stopped, the window ends when the backup host's repository got the newest segment, and a time past it is refused with the data directory untouched", async () => {
+    const listing = () =>
+      onHost('ssh-pg1', "find /var/lib/postgresql/15/main -printf '%p %s %T@\\n' | LC_ALL=C sort | sha256sum").then(
+        (run) => run.stdout,
+      );
+    await onHost('ssh-pg1', 'pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast');
+    try {
+      const window = await statusWindow();
+      // No primary runs: the time is the segment file's, read on ssh-backup1.
+      expect(window.to).toMatchObject({ atIs: 'archived' });
+      expect(window.to!.wal >= seen.segment!).toBe(true);
+      const before = await listing();
+      const past = new Date(Date.parse(window.to!.at) + 1000).toISOString();
+      const run = await restore(SSH, '--zone', '1', '--target', `time=${past}`, '--yes');
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout + run.stderr).toContain('is past the end of the recovery window of repo1');
+      expect(run.stdout + run.stderr).not.toMatch(STACK_TRACE);
+      expect(await listing()).toBe(before);
+      expect(await postmaster()).toBe('');
+    } finally {
+      await onHost('ssh-pg1', 'pg_ctlcluster --skip-systemctl-redirect 15 main start');
+    }
   }, 600_000);
 
   it('restores to a time inside the window written as psql prints it (+05:30): exactly the rows of that moment', async () => {

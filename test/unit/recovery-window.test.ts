@@ -248,7 +248,8 @@ describe("a folder repository's newest WAL file gives the end's time when no pri
       pg1.postgres = { ...pg1.postgres!, running: false };
     });
     const window = recoveryWindow(all.get('ssh-backup1')!.repos![0]);
-    expect(window.to).toEqual({ wal: '000000010000000000000004', at: iso(stop + 900), atIs: 'archived' });
+    // Whole seconds, cut down: the end is the next second.
+    expect(window.to).toEqual({ wal: '000000010000000000000004', at: iso(stop + 901), atIs: 'archived' });
     const down = (ms: number) =>
       planRestore({
         inventory,
@@ -257,9 +258,9 @@ describe("a folder repository's newest WAL file gives the end's time when no pri
         space: { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 },
         now: (stop + 3600) * 1000,
       });
-    expect(() => down((stop + 901) * 1000)).toThrow(
-      `--target time=${iso(stop + 901)} is past the end of the recovery window of repo1: ${iso(stop)} (backup 20261201-175745F consistent) .. ${iso(stop + 900)} (000000010000000000000004, archived then), timeline 1`,
+    expect(() => down((stop + 901) * 1000 + 1)).toThrow(
+      `--target time=${iso(stop + 901.001)} is past the end of the recovery window of repo1: ${iso(stop)} (backup 20261201-175745F consistent) .. ${iso(stop + 901)} (000000010000000000000004, archived then), timeline 1`,
     );
-    expect(down((stop + 900) * 1000).operation.request.set).toBe('20261201-175745F');
+    expect(down((stop + 901) * 1000).operation.request.set).toBe('20261201-175745F');
   });
 });
