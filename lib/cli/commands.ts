@@ -181,7 +181,8 @@ export const COMMANDS = {
       target: {
         type: 'string',
         default: 'latest',
-        describe: 'latest | immediate | time=2026-12-04T03:00:00Z | lsn=0/3000060 | xid=N | name=POINT',
+        describe:
+          'latest | immediate | time=2026-12-04 03:00:00+00 (T, Z, UTC, +01, +05:30) | lsn=0/3000060 | xid=N | name=POINT',
       },
       set: { type: 'string', describe: 'restore this backup set (default: the one that reaches the target)' },
       repo: repoOption('restore from repoN (default: repo1)'),

@@ -26,10 +26,41 @@ function repoLocation(inventory: Inventory, ctx: ProbeContext): string[] {
   ]);
 }
 
-/** A folder repository on this host is tested for backup.info; an object store has no file to test (`-`). */
+/**
+ * A folder repository on this host is tested for backup.info (`Y` or `N`); an object store
+ * has no file to test (`-`). After a `Y`, the newest WAL file of each archive id (the last
+ * segment of its last folder, by name) with its modification time, when pgBackRest wrote it:
+ * ` <mtime> <archive id>/<file>`, as info gives no WAL times (docs/recovery.md, The recovery window).
+ */
 function existsLine(repo: Repo, ctx: ProbeContext): string {
   if (repoType(repo).folderOn !== ctx.host.role) return 'echo -';
-  return `[ -f ${shq(`${repo.path}/backup/${ctx.stanza}/backup.info`)} ] && echo Y || echo N`;
+  const archive = shq(`${repo.path}/archive/${ctx.stanza}`);
+  const newestWal = [
+    `(for a in ${archive}/*/; do`,
+    `d=$(ls -1 "$a" 2>/dev/null | grep -E '^[0-9A-F]{16}$' | LC_ALL=C sort | tail -n 1); [ -n "$d" ] || continue;`,
+    `f=$(ls -1 "$a$d" 2>/dev/null | grep -E '^[0-9A-F]{24}-' | LC_ALL=C sort | tail -n 1); [ -n "$f" ] || continue;`,
+    `t=$(stat -c %Y -- "$a$d/$f" 2>/dev/null) || continue; printf ' %s %s/%s' "$t" "$(basename "$a")" "$f"; done)`,
+  ].join(' ');
+  return `if [ -f ${shq(`${repo.path}/backup/${ctx.stanza}/backup.info`)} ]; then printf Y; ${newestWal}; echo; else echo N; fi`;
+}
+
+/** A pgBackRest WAL file in the repository: the segment, its SHA-1, and a compression extension or none. */
+const WAL_IN_REPO = /^(\d{1,3}(?:\.\d{1,2})?-\d{1,6})\/([0-9A-F]{24})-[0-9a-f]{40}(\.(gz|lz4|zst|bz2))?$/;
+
+/**
+ * When the archive's newest segment (info's max, of the current database's archive id
+ * `<version>-<id>`) was written, from the words after the exists line's `Y`; undefined when
+ * not read or not that file.
+ */
+export function archiveMaxTime(words: string[], repo: Partial<RepoFacts>): number | undefined {
+  if (!repo.database || !repo.archiveMax) return undefined;
+  const archiveId = `${repo.database.version}-${repo.database.id}`;
+  for (let index = 0; index + 1 < words.length; index += 2) {
+    const file = WAL_IN_REPO.exec(words[index + 1]);
+    if (/^\d{1,12}$/.test(words[index]) && file?.[1] === archiveId && file[2] === repo.archiveMax)
+      return Number(words[index]);
+  }
+  return undefined;
 }
 
 export const repoProbe: Probe = {
@@ -64,12 +95,13 @@ export const repoProbe: Probe = {
   },
   parse(output, ctx) {
     const outputLines = output.split('\n');
+    const existsWords = (index: number) => (outputLines[index] ?? 'N').trim().split(/\s+/);
     const count = ctx.inventory.repos.length;
     const infoLines = count === 1 ? [outputLines[1] ?? ''] : outputLines.slice(count, 2 * count);
     const repos: RepoFacts[] = ctx.inventory.repos.map((repo, index) => ({
       key: repo.key,
       stanza: ctx.stanza,
-      backupInfoExists: (outputLines[index] ?? 'N').trim() === 'Y',
+      backupInfoExists: existsWords(index)[0] === 'Y',
       statusCode: null,
       statusMessage: '',
       backups: [],
@@ -87,6 +119,8 @@ export const repoProbe: Probe = {
       if (info.code === 0) {
         const parsed = parseJsonOutput(bigIdsAsText(info.stdout), ctx, 'repo', 'pgbackrest info --output=json');
         Object.assign(repo, parseInfo(parsed, ctx.stanza, repo.key));
+        const written = archiveMaxTime(existsWords(index).slice(1), repo);
+        if (written !== undefined) repo.archiveMaxTime = written;
         // Object stores have no file to test: the stanza exists when info reads it (0 ok, 2 no valid backup yet).
         if ((outputLines[index] ?? '').trim() === '-')
           repo.backupInfoExists = repo.statusCode === 0 || repo.statusCode === 2;

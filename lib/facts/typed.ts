@@ -125,6 +125,7 @@ const repo = object({
   database: object({ id: int(1), version: str(g.PG_MAJOR), systemId: str(g.DIGITS) }),
   archiveMin: str(g.WAL_SEGMENT),
   archiveMax: str(g.WAL_SEGMENT),
+  archiveMaxTime: int(),
   backupRunning: bool,
   notAsked: bool,
   unreadable: bool,

@@ -158,6 +158,11 @@ export interface RepoFacts {
   /** The oldest and newest WAL segment in the archive of the current database, when any. */
   archiveMin?: string;
   archiveMax?: string;
+  /**
+   * When the newest WAL segment (archiveMax) was written into the repository (unix seconds):
+   * read for a folder repository on the host that holds it, as pgbackrest info gives no WAL times.
+   */
+  archiveMaxTime?: number;
   /** A backup of the stanza holds pgBackRest's lock: one is running now. */
   backupRunning?: boolean;
   /** info was not asked: the host has no pgbackrest.conf (or no user to run it) yet, which the plan puts in place. */

@@ -20,6 +20,8 @@ export const METRIC_NAMES = [
   'bsync_repo_backup_bytes',
   'bsync_stanza_status_code',
   'bsync_backup_running',
+  'bsync_recovery_window_start_seconds',
+  'bsync_recovery_window_end_seconds',
   'bsync_archive_archived_total',
   'bsync_archive_failed_total',
   'bsync_archive_last_archived_age_seconds',

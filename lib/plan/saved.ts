@@ -310,9 +310,12 @@ function problemDifferences(saved: Plan['problems'], fresh: Plan['problems']): P
   ];
 }
 
-/** A note with what it measured left out: free space and the archive's last WAL segment move by the minute. */
+/** A note with what it measured left out: free space, the archive's last WAL segment and its time move by the minute. */
 function noteWords(note: string): string {
-  return note.replace(/\b[0-9A-F]{24}\b/g, '(WAL segment)').replace(/\b\d+(\.\d+)? [KMGT]iB\b/g, '(size)');
+  return note
+    .replace(/\b[0-9A-F]{24}\b/g, '(WAL segment)')
+    .replace(/\b\d+(\.\d+)? [KMGT]iB\b/g, '(size)')
+    .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '(time)');
 }
 
 function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {

@@ -36,7 +36,16 @@ import { shq } from '../formats/shell.js';
 import { FOLDER_FUNCTIONS } from '../verify/folders.js';
 import { findBinaries, requireBinaries } from '../verify/script.js';
 import { isolatedSettings } from '../verify/isolated-server.js';
-import { checkSpace, checkWal, checkWindowEnd, chooseBackup, readableRepo, when } from './restore-checks.js';
+import {
+  checkInWindow,
+  checkSpace,
+  checkWal,
+  checkWindowEnd,
+  chooseBackup,
+  readableRepo,
+  when,
+} from './restore-checks.js';
+import { recoveryWindow } from '../status/window.js';
 import { addArchiveNow } from './restore.js';
 import { CLONES_DIR, cloneOperation, type CloneRequest } from './requests.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
@@ -137,6 +146,8 @@ function cloneSource({ inventory, facts, request, space, now }: CloneInputs): Cl
   const repoKey = request.repo ?? inventory.repos[0].key;
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkWindowEnd(request, now, source && { host: source, facts: facts.get(source.name)! });
+  const archiver = source && facts.get(source.name)?.postgres?.archiver;
+  checkInWindow(request, recoveryWindow(repo, archiver), repoKey, source !== undefined);
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const spaceNote = checkSpace(host, path, backup, space);

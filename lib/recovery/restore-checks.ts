@@ -9,6 +9,7 @@ import type { BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 import type { Resource } from '../resources/types.js';
 import { neededBytes } from '../verify/targets.js';
 import { lsnValue, targetText, type RecoveryTarget } from './target.js';
+import { windowText, type RecoveryWindow } from '../status/window.js';
 
 const GiB = 1024 ** 3;
 export const size = (bytes: number) =>
@@ -99,6 +100,31 @@ export function checkWindowEnd(
       `--target ${targetText(target)} is past the end of the recovery window: ${primary!.host.name} has written WAL up to ${pg.currentLsn}`,
     );
   }
+}
+
+/**
+ * A target inside the recovery window: not before its start (the oldest backup whose WAL the
+ * archive holds became consistent), and, when nothing is archived first (no running primary
+ * to push its WAL), not past the time the newest archived WAL was archived.
+ */
+export function checkInWindow(
+  request: { target: RecoveryTarget },
+  window: RecoveryWindow,
+  repoKey: number,
+  archivesFirst: boolean,
+): void {
+  const { target } = request;
+  const { from, to } = window;
+  const outside = (where: string) =>
+    new BsyncError(`--target ${targetText(target)} is ${where} of repo${repoKey}: ${windowText(window)}`, {
+      hint: 'Choose a target inside the window (UTC); nothing was stopped. bsync status shows the window.',
+    });
+  if (target.type === 'time' && from?.at && target.ms < Date.parse(from.at))
+    throw outside('before the recovery window');
+  if (target.type === 'lsn' && from?.lsn && lsnValue(target.lsn) < lsnValue(from.lsn))
+    throw outside('before the recovery window');
+  if (target.type === 'time' && !archivesFirst && to?.atIs === 'archived' && to.at && target.ms > Date.parse(to.at))
+    throw outside('past the end of the recovery window');
 }
 
 /** The WAL from the backup to the archive's end must all be in the repository. */

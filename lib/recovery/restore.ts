@@ -27,8 +27,10 @@ import type { StanzaCommands } from '../resources/stanza.js';
 import { inPhase, runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
 import type { PlanOperation } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
+import { primaryOf, recoveryWindow, segmentTimeline, windowText, type RecoveryWindow } from '../status/window.js';
 import {
   checkConverged,
+  checkInWindow,
   checkSpace,
   checkWal,
   checkWindowEnd,
@@ -45,7 +47,7 @@ import {
   patroniNote,
   type PatroniRestore,
 } from './restore-patroni.js';
-import { restoreCommandOption, restoreTargetOptions, segmentTimeline, targetText } from './target.js';
+import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
 import { restoreOperation, type RestoreRequest } from './requests.js';
 
 export interface RestorePlan {
@@ -173,6 +175,7 @@ interface RestoreSource {
   cluster?: PatroniRestore;
   repoKey: number;
   repo: RepoFacts;
+  window: RecoveryWindow;
   backup: BackupInfo;
   layout: ServerLayout;
   spaceNote: string;
@@ -196,7 +199,10 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   addRecoveryEnd(out, source, request, started);
   return {
     resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: restoreOperation(request, chosen(source), restoreNotes(source, archivesNow, recovering)),
+    operation: restoreOperation(request, chosen(source), [
+      ...restoreNotes(source, archivesNow, recovering),
+      ...windowNote(source, request, archivesNow),
+    ]),
   };
 }
 
@@ -211,6 +217,8 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkConverged(setup, [host.name, zone.repoOwner.name]);
   checkWindowEnd(request, now, { host, facts: hostFacts });
+  const window = recoveryWindow(repo, primaryOf(zone, facts)?.postgres?.archiver);
+  checkInWindow(request, window, repoKey, Boolean(pg?.running && !pg.inRecovery));
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const layout = restoredLayout(inventory, host, hostFacts, backup);
@@ -233,6 +241,7 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
     ...(cluster ? { cluster } : {}),
     repoKey,
     repo,
+    window,
     backup,
     layout,
     spaceNote,
@@ -434,6 +443,15 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: b
           ]),
     `WAL: the backup needs it from ${backup.archiveStart} on; repo${repoKey}'s archive holds ${repo.archiveMin} .. ${repo.archiveMax}.`,
     `Space: ${spaceNote}.`,
+  ];
+}
+
+/** Without --target (latest), the window the restore could reach instead, before the operator says yes. */
+function windowNote({ window, repoKey }: RestoreSource, request: RestoreRequest, archivesNow: boolean): string[] {
+  if (request.target.type !== 'latest') return [];
+  const now = archivesNow ? '; the WAL written until the server stops is archived first, so it reaches that too' : '';
+  return [
+    `Recovery window of repo${repoKey} (UTC): ${windowText(window)}${now}. A --target time=... inside it restores to that point instead.`,
   ];
 }
 

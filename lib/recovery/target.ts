@@ -3,25 +3,26 @@
 import { BsyncError } from '../errors.js';
 import { shq } from '../formats/shell.js';
 import { quotedValue } from '../printable.js';
+import { parseTime, utcText } from './target-time.js';
 
 export type RecoveryTarget =
   | { type: 'latest' }
   | { type: 'immediate' }
-  /** Unix milliseconds; pgBackRest gets it in UTC, so the host's time zone cannot shift it. */
-  | { type: 'time'; ms: number }
+  /**
+   * Unix milliseconds, and the microseconds past them (PostgreSQL keeps microseconds; 0 when
+   * absent); pgBackRest gets it in UTC, so the host's time zone cannot shift it.
+   */
+  | { type: 'time'; ms: number; micros?: number }
   | { type: 'lsn'; lsn: string }
   | { type: 'xid'; xid: string }
   | { type: 'name'; name: string };
 
 export const TARGET_FORMS =
-  'latest, immediate, time=2026-12-04T03:00:00Z, lsn=0/3000060, xid=1234 or name=before-upgrade';
+  'latest, immediate, time=2026-12-04 03:00:00+00 (or T, Z, UTC, +01, +05:30), lsn=0/3000060, xid=1234 or name=before-upgrade';
 
 function refuse(text: string, why: string): never {
   throw new BsyncError(`--target ${quotedValue(text)}: ${why}`, { hint: `A target is one of: ${TARGET_FORMS}.` });
 }
-
-/** `time=` needs a date, a time and a zone (Z or +hh:mm): a time without a zone means another instant on each host. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
 
 /** C0 controls, DEL and C1 controls. */
 const isControl = (char: string) =>
@@ -34,15 +35,8 @@ export function parseTarget(text: string): RecoveryTarget {
   const kind = text.slice(0, equals);
   const value = text.slice(equals + 1);
   switch (kind) {
-    case 'time': {
-      const ms = ISO_TIME.test(value) ? Date.parse(value.replace(' ', 'T')) : Number.NaN;
-      if (!Number.isFinite(ms))
-        refuse(
-          text,
-          'the time needs a date, a time and a zone, as in 2026-12-04T03:00:00Z or 2026-12-04 04:00:00+01:00',
-        );
-      return { type: 'time', ms };
-    }
+    case 'time':
+      return { type: 'time', ...parseTime(value, (why) => refuse(text, why)) };
     case 'lsn':
       if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(value))
         refuse(text, 'an LSN is two hex numbers, as in 0/3000060');
@@ -67,7 +61,7 @@ export function targetText(target: RecoveryTarget): string {
     case 'immediate':
       return target.type;
     case 'time':
-      return `time=${new Date(target.ms).toISOString()}`;
+      return `time=${utcText(target)}`;
     case 'lsn':
       return `lsn=${target.lsn}`;
     case 'xid':
@@ -85,7 +79,7 @@ export function restoreTargetOptions(target: RecoveryTarget): string[] {
     case 'immediate':
       return ['--type=immediate'];
     case 'time':
-      return ['--type=time', `--target=${pgTimestamp(target.ms)}`];
+      return ['--type=time', `--target=${pgTimestamp(target)}`];
     case 'lsn':
       return ['--type=lsn', `--target=${target.lsn}`];
     case 'xid':
@@ -95,20 +89,20 @@ export function restoreTargetOptions(target: RecoveryTarget): string[] {
   }
 }
 
-/** `2026-12-04 03:00:00.123+00`: how PostgreSQL's recovery_target_time reads an instant in UTC. */
-function pgTimestamp(ms: number): string {
-  return `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}+00`;
+/**
+ * `2026-12-04 03:00:00.123456+00`: the instant in UTC with all six digits PostgreSQL keeps,
+ * in the one form both readers take as written: PostgreSQL's recovery_target_time (a numeric
+ * offset, its preferred style, whatever the server's TimeZone) and pgBackRest's own time
+ * parser (space, up to six digits, +HH), which reads the target when no --set is given.
+ */
+export function pgTimestamp(target: { ms: number; micros?: number }): string {
+  return `${utcText(target, 6).replace('T', ' ').slice(0, -1)}+00`;
 }
 
 /** An LSN as a number, to compare two of them. */
 export function lsnValue(lsn: string): bigint {
   const [high, low] = lsn.split('/');
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
-}
-
-/** The timeline of a WAL segment's name (its first eight hex digits). */
-export function segmentTimeline(segment: string): number {
-  return Number.parseInt(segment.slice(0, 8), 16);
 }
 
 /**

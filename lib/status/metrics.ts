@@ -1,7 +1,36 @@
 // The status report as Prometheus metrics: what an alert rule needs (backup age per type,
 // archive failures, stanza status), with stanza and repo as labels.
 import type { Metric, Sample } from '../metrics/prom.js';
-import { BACKUP_TYPES, type StatusReport } from './report.js';
+import { BACKUP_TYPES, type StanzaStatus, type StatusReport } from './report.js';
+
+/** One sample per stanza and repository, where `pick` knows a value. */
+function stanzaSamples(report: StatusReport, pick: (stanza: StanzaStatus) => number | null): Sample[] {
+  return report.stanzas.flatMap((stanza) => {
+    const value = pick(stanza);
+    return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key }, value }];
+  });
+}
+
+/** An ISO 8601 time as unix seconds; null when unknown. */
+const seconds = (at: string | null | undefined) => (at ? Date.parse(at) / 1000 : null);
+
+/** Both ends of the recovery window, per stanza and repository. */
+function windowMetrics(report: StatusReport): Metric[] {
+  return [
+    {
+      name: 'bsync_recovery_window_start_seconds',
+      help: 'Oldest point a restore can reach (unix seconds): where the oldest backup whose WAL the archive holds became consistent.',
+      type: 'gauge',
+      samples: stanzaSamples(report, (stanza) => seconds(stanza.window.from?.at)),
+    },
+    {
+      name: 'bsync_recovery_window_end_seconds',
+      help: 'Time of the newest archived WAL (unix seconds): when the primary archived it or it was written into a folder repository, else the newest backup stop time as a lower bound.',
+      type: 'gauge',
+      samples: stanzaSamples(report, (stanza) => seconds(stanza.window.to?.at)),
+    },
+  ];
+}
 
 export function statusMetrics(report: StatusReport): Metric[] {
   const perBackup = (
@@ -14,11 +43,7 @@ export function statusMetrics(report: StatusReport): Metric[] {
         return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key, type }, value }];
       }),
     );
-  const perStanza = (pick: (stanza: StatusReport['stanzas'][number]) => number | null): Sample[] =>
-    report.stanzas.flatMap((stanza) => {
-      const value = pick(stanza);
-      return value === null ? [] : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key }, value }];
-    });
+  const perStanza = (pick: (stanza: StanzaStatus) => number | null) => stanzaSamples(report, pick);
   const perArchiver = (
     pick: (archiving: NonNullable<StatusReport['stanzas'][number]['archiving']>) => number | null,
   ): Sample[] =>
@@ -69,6 +94,7 @@ export function statusMetrics(report: StatusReport): Metric[] {
       type: 'gauge',
       samples: perStanza((stanza) => (stanza.backupRunning ? 1 : 0)),
     },
+    ...windowMetrics(report),
     {
       name: 'bsync_archive_archived_total',
       help: 'WAL segments archived by the primary since its statistics were reset (pg_stat_archiver).',

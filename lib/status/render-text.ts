@@ -1,5 +1,6 @@
 // `bsync status` for people: one table row per stanza and repository, then what needs
 // attention. Ages and sizes in the units a person reads at a glance.
+import { windowText } from './window.js';
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
 
 export function humanBytes(bytes: number | null): string {
@@ -76,6 +77,15 @@ export function renderStatusText(report: StatusReport): string {
       .join('  ')
       .trimEnd(),
   );
+  if (report.stanzas.length > 0)
+    lines.push(
+      '',
+      'Recovery windows (UTC):',
+      ...report.stanzas.map(
+        (stanza) =>
+          `  ${stanza.stanza} ${stanza.repo.key}: ${stanza.statusCode === null ? 'unknown: pgbackrest info could not be read' : windowText(stanza.window)}`,
+      ),
+    );
   const attention = report.stanzas.flatMap((stanza) =>
     stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`),
   );

@@ -6,6 +6,7 @@ import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
+import { primaryOf, recoveryWindow, type RecoveryWindow } from './window.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];
@@ -48,6 +49,8 @@ export interface StanzaStatus {
   /** What the backups occupy in the repository (each backup's stored delta; WAL not counted). */
   repoSizeBytes: number;
   walArchive: { min: string | null; max: string | null };
+  /** The window a restore from this repository can reach, in UTC. */
+  window: RecoveryWindow;
   archiving: ArchivingSummary | null;
   /** Why this stanza needs attention, in words; empty when all is well. */
   problems: string[];
@@ -76,13 +79,6 @@ function summary(backup: BackupInfo, now: number): BackupSummary {
     sizeBytes: backup.size ?? null,
     repoSizeBytes: backup.repoDelta ?? null,
   };
-}
-
-/** The zone's primary: a running PostgreSQL host not in recovery. */
-function primaryOf(zone: Zone, facts: FactsByHost): HostFacts | undefined {
-  return zone.postgresHosts
-    .map((host) => facts.get(host.name))
-    .find((hostFacts) => hostFacts?.postgres?.running && !hostFacts.postgres.inRecovery);
 }
 
 function archiving(primary: HostFacts | undefined, now: number): ArchivingSummary | null {
@@ -123,6 +119,7 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     backupCount: valid.length,
     repoSizeBytes: valid.reduce((total, backup) => total + (backup.repoDelta ?? 0), 0),
     walArchive: { min: repo?.archiveMin ?? null, max: repo?.archiveMax ?? null },
+    window: recoveryWindow(repo, primary?.postgres?.archiver),
     archiving: archiving(primary, now),
     problems: [],
   };
@@ -131,6 +128,7 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
       `pgbackrest info: ${status.statusCode === null ? 'could not be read' : `status ${status.statusCode}`}: ${status.statusMessage.split('\n')[0]}`,
     );
   if (!primary) status.problems.push('no running primary found: archiving not reported');
+  for (const gap of status.window.gaps) status.problems.push(`a gap in the WAL archive: ${gap}`);
   if (status.archiving?.failing)
     status.problems.push(
       `WAL archiving fails: ${status.archiving.lastFailedWal} failed at ${status.archiving.lastFailedAt}`,

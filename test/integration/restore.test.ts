@@ -246,7 +246,7 @@ describe('bsync restore, ssh repository (backup host)', () => {
     const cases: Array<{ args: string[]; message: RegExp }> = [
       {
         args: ['--target', 'time=2001-01-01T00:00:00Z', '--allow-overwrite'],
-        message: /is before the recovery window: the oldest backup of repo1 became consistent at/,
+        message: /is before the recovery window of repo1: \S+ \(backup \d{8}-\d{6}F consistent\)/,
       },
       { args: ['--target', 'time=2099-01-01T00:00:00Z', '--allow-overwrite'], message: /is in the future/ },
       { args: ['--target', 'lsn=FF/0', '--allow-overwrite'], message: /past the end of the recovery window/ },

@@ -91,7 +91,7 @@ describe('restore targets', () => {
   it('reads each form and gives pgBackRest the instant in UTC', () => {
     expect(restoreTargetOptions(parseTarget('time=2026-12-02 02:30:00+01:00'))).toEqual([
       '--type=time',
-      '--target=2026-12-02 01:30:00.000+00',
+      '--target=2026-12-02 01:30:00.000000+00',
     ]);
     expect(targetText(parseTarget('lsn=0/3abc'))).toBe('lsn=0/3ABC');
     expect(restoreTargetOptions(parseTarget('xid=1234'))).toEqual(['--type=xid', '--target=1234']);
@@ -99,7 +99,7 @@ describe('restore targets', () => {
   });
 
   it.each([
-    ['time=2026-12-02 02:30:00', /needs a date, a time and a zone/],
+    ['time=2026-12-02 02:30:00', /has no zone/],
     ['time=tomorrow', /needs a date, a time and a zone/],
     ['lsn=3000060', /two hex numbers/],
     ['xid=-1', /whole number/],
@@ -119,7 +119,9 @@ describe('the restore plan', () => {
     const result = plan({ target: { type: 'time', ms: between } }, all);
     expect(result.operation.request.set).toBe(diff.label);
     expect(restoreCommand(result)).toContain(`--set=${diff.label} --delta --type=time`);
-    expect(restoreCommand(result)).toMatch(/ --target-action=promote --recovery-option='restore_command=[^']*' restore$/);
+    expect(restoreCommand(result)).toMatch(
+      / --target-action=promote --recovery-option='restore_command=[^']*' restore$/,
+    );
     expect(result.resources.map((resource) => resource.kind)).toEqual(RUNNING_SERVER_STEPS);
     // Each step waits for the one before.
     for (const [index, resource] of result.resources.entries())
