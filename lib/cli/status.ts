@@ -1,6 +1,7 @@
 // bsync status: read-only, no lease; the usual one round trip per host.
 import { statusMetrics } from '../status/metrics.js';
 import { statusReport } from '../status/report.js';
+import { watchNeeds } from '../status/watch.js';
 import { runCommand } from './fleet.js';
 import type { GlobalOptions } from './output.js';
 import { gatherFacts, openSession, usingFacts } from './session.js';
@@ -10,7 +11,10 @@ export async function statusCommand(options: GlobalOptions & { promFile?: string
     options,
     { name: 'status', promFile: options.promFile, readOnly: true },
     async (target, view, context) => {
-      const session = await openSession(target.inventory, context.selection, { slots: context.slots });
+      const session = await openSession(target.inventory, context.selection, {
+        slots: context.slots,
+        extraNeeds: watchNeeds,
+      });
       try {
         const facts = await gatherFacts(session);
         const report = usingFacts(session, facts, (checked) =>

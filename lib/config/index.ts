@@ -131,16 +131,7 @@ export function parseConfig(
           },
         }
       : {}),
-    verify: {
-      hosts: new Map(
-        (raw.verify?.hosts ?? []).map((name) => [raw.host.find((host) => host.name === name)!.zone ?? 1, name]),
-      ),
-      path: raw.verify?.path ?? '/var/tmp/bsync-verify',
-      ...(raw.verify?.query ? { query: raw.verify.query } : {}),
-      amcheck: raw.verify?.amcheck ?? false,
-      recoveryPoint: raw.verify?.recovery_point ?? false,
-      timeoutSeconds: raw.verify?.timeout ?? 3600,
-    },
+    verify: verifyOf(raw),
     alert: alertOf(raw.alert ?? {}),
     pgbackrest: options,
     hosts: raw.host.map(
@@ -208,6 +199,20 @@ function scheduleOf(own: RawSchedule | undefined, fallback: RawSchedule): Schedu
     full: own?.full ?? fallback.full ?? DEFAULT_SCHEDULE.full,
     diff: own?.diff ?? fallback.diff ?? DEFAULT_SCHEDULE.diff,
     ...(incr !== undefined ? { incr } : {}),
+  };
+}
+
+/** [verify], its hosts by zone. */
+function verifyOf(raw: RawConfig): Inventory['verify'] {
+  return {
+    hosts: new Map(
+      (raw.verify?.hosts ?? []).map((name) => [raw.host.find((host) => host.name === name)!.zone ?? 1, name]),
+    ),
+    path: raw.verify?.path ?? '/var/tmp/bsync-verify',
+    ...(raw.verify?.query ? { query: raw.verify.query } : {}),
+    amcheck: raw.verify?.amcheck ?? false,
+    recoveryPoint: raw.verify?.recovery_point ?? false,
+    timeoutSeconds: raw.verify?.timeout ?? 3600,
   };
 }
 

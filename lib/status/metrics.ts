@@ -2,6 +2,7 @@
 // archive failures, stanza status), with stanza and repo as labels.
 import type { Metric, Sample } from '../metrics/prom.js';
 import { BACKUP_TYPES, type StatusReport } from './report.js';
+import type { JobSummary, WalBacklogSummary } from './watch.js';
 
 export function statusMetrics(report: StatusReport): Metric[] {
   const perBackup = (
@@ -92,6 +93,83 @@ export function statusMetrics(report: StatusReport): Metric[] {
       help: 'Whether the last WAL archive attempt on the primary failed (1) or not (0).',
       type: 'gauge',
       samples: perArchiver((archiving) => (archiving.failing ? 1 : 0)),
+    },
+    ...jobMetrics(report),
+    ...walMetrics(report),
+  ];
+}
+
+/** Each scheduled job's last run (its outcome file), labelled stanza, repo and type. */
+function jobMetrics(report: StatusReport): Metric[] {
+  const perJob = (pick: (job: JobSummary) => number | null): Sample[] =>
+    report.stanzas.flatMap((stanza) =>
+      stanza.jobs.flatMap((job) => {
+        const value = pick(job);
+        return value === null
+          ? []
+          : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key, type: job.type }, value }];
+      }),
+    );
+  const seconds = (iso: string | null) => (iso === null ? null : Date.parse(iso) / 1000);
+  return [
+    {
+      name: 'bsync_backup_job_running',
+      help: 'Whether the scheduled backup job runs now (or waits for the stanza lock): started, not ended.',
+      type: 'gauge',
+      samples: perJob((job) => (job.state === 'running' ? 1 : 0)),
+    },
+    {
+      name: 'bsync_backup_job_failed',
+      help: 'Whether the last finished run of the scheduled backup job failed (1) or succeeded (0).',
+      type: 'gauge',
+      samples: perJob((job) => (job.state === 'failed' ? 1 : job.state === 'succeeded' ? 0 : null)),
+    },
+    {
+      name: 'bsync_backup_job_last_success_timestamp_seconds',
+      help: 'When the last successful run of the scheduled backup job ended (unix seconds).',
+      type: 'gauge',
+      samples: perJob((job) => seconds(job.lastSuccessAt)),
+    },
+    {
+      name: 'bsync_backup_job_last_failure_timestamp_seconds',
+      help: 'When the last failed run of the scheduled backup job ended (unix seconds).',
+      type: 'gauge',
+      samples: perJob((job) => seconds(job.lastFailureAt)),
+    },
+  ];
+}
+
+/** WAL waiting in pg_wal, once per stanza and server. */
+function walMetrics(report: StatusReport): Metric[] {
+  const seen = new Set<string>();
+  const servers = report.stanzas.flatMap((stanza) => {
+    if (seen.has(stanza.stanza)) return [];
+    seen.add(stanza.stanza);
+    return stanza.walBacklog.map((server) => ({ stanza: stanza.stanza, server }));
+  });
+  const perServer = (pick: (server: WalBacklogSummary) => number | null): Sample[] =>
+    servers.flatMap(({ stanza, server }) => {
+      const value = pick(server);
+      return value === null ? [] : [{ labels: { stanza, host: server.host }, value }];
+    });
+  return [
+    {
+      name: 'bsync_wal_ready_files',
+      help: 'WAL files waiting in pg_wal to be archived (archive_status/*.ready), on the primary and on standbys with archive_mode = always.',
+      type: 'gauge',
+      samples: perServer((server) => server.readyCount),
+    },
+    {
+      name: 'bsync_wal_oldest_ready_age_seconds',
+      help: 'How long the oldest WAL file waiting to be archived has waited (0 when none waits).',
+      type: 'gauge',
+      samples: perServer((server) => server.oldestReadyAgeSeconds),
+    },
+    {
+      name: 'bsync_wal_bytes',
+      help: 'What pg_wal holds (bytes).',
+      type: 'gauge',
+      samples: perServer((server) => server.walBytes),
     },
   ];
 }

@@ -1,6 +1,7 @@
 // `bsync status` for people: one table row per stanza and repository, then what needs
 // attention. Ages and sizes in the units a person reads at a glance.
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
+import type { JobSummary } from './watch.js';
 
 export function humanBytes(bytes: number | null): string {
   if (bytes === null) return '?';
@@ -67,15 +68,70 @@ const HEADER = [
   'LAST ARCHIVED',
 ];
 
-export function renderStatusText(report: StatusReport): string {
-  const rows = [HEADER, ...report.stanzas.map(row)];
-  const widths = HEADER.map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
-  const lines = rows.map((cells) =>
+/** Rows under a header, each column as wide as its widest cell. */
+function table(header: string[], body: string[][]): string[] {
+  const rows = [header, ...body];
+  const widths = header.map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
+  return rows.map((cells) =>
     cells
       .map((cell, column) => cell.padEnd(widths[column]))
       .join('  ')
       .trimEnd(),
   );
+}
+
+const at = (iso: string | null) => iso ?? '-';
+
+function jobRun(job: JobSummary): string {
+  switch (job.state) {
+    case 'running':
+      return `running since ${job.startedAt}`;
+    case 'succeeded':
+      return `ok, ended ${job.endedAt}`;
+    case 'failed':
+      return `FAILED at ${job.endedAt} (exit ${job.exitCode})`;
+    case 'unreadable':
+      return 'outcome unreadable';
+    default:
+      return 'no run recorded';
+  }
+}
+
+function jobLines(report: StatusReport): string[] {
+  const body = report.stanzas.flatMap((stanza) =>
+    stanza.jobs.map((job) => [
+      stanza.stanza,
+      stanza.repo.key,
+      job.type,
+      job.host ?? '-',
+      jobRun(job),
+      at(job.lastSuccessAt),
+      at(job.lastFailureAt),
+    ]),
+  );
+  if (body.length === 0) return [];
+  return ['', ...table(['STANZA', 'REPO', 'JOB', 'HOST', 'LAST RUN', 'LAST SUCCESS', 'LAST FAILURE'], body)];
+}
+
+function walLines(report: StatusReport): string[] {
+  const seen = new Set<string>();
+  const body = report.stanzas.flatMap((stanza) => {
+    if (seen.has(stanza.stanza)) return [];
+    seen.add(stanza.stanza);
+    return stanza.walBacklog.map((server) => [
+      stanza.stanza,
+      `${server.host} (${server.role})`,
+      String(server.readyCount),
+      server.readyCount > 0 ? `${server.oldestReady} ${humanAge(server.oldestReadyAgeSeconds)}` : '-',
+      humanBytes(server.walBytes),
+    ]);
+  });
+  if (body.length === 0) return [];
+  return ['', ...table(['STANZA', 'SERVER', 'WAL WAITING', 'OLDEST WAITING', 'PG_WAL SIZE'], body)];
+}
+
+export function renderStatusText(report: StatusReport): string {
+  const lines = [...table(HEADER, report.stanzas.map(row)), ...jobLines(report), ...walLines(report)];
   const attention = report.stanzas.flatMap((stanza) =>
     stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`),
   );

@@ -6,6 +6,14 @@ import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
+import {
+  jobProblems,
+  jobSummaries,
+  recoveryWindowSeconds,
+  walBacklogs,
+  type JobSummary,
+  type WalBacklogSummary,
+} from './watch.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];
@@ -45,6 +53,13 @@ export interface StanzaStatus {
   backupRunning: boolean;
   newest: Record<BackupType, BackupSummary | null>;
   backupCount: number;
+  fullCount: number;
+  /** Seconds from the oldest valid backup's end to the newest archived WAL (lib/status/watch.ts); null without a backup. */
+  recoveryWindowSeconds: number | null;
+  /** Each scheduled job's last run, from its outcome file where the jobs run. */
+  jobs: JobSummary[];
+  /** WAL waiting to be archived on the primary (and standbys with archive_mode = always). */
+  walBacklog: WalBacklogSummary[];
   /** What the backups occupy in the repository (each backup's stored delta; WAL not counted). */
   repoSizeBytes: number;
   walArchive: { min: string | null; max: string | null };
@@ -121,6 +136,10 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     backupRunning: repo?.backupRunning === true,
     newest,
     backupCount: valid.length,
+    fullCount: valid.filter((backup) => backup.type === 'full').length,
+    recoveryWindowSeconds: recoveryWindowSeconds(valid, primary?.postgres?.archiver?.lastArchivedTime),
+    jobs: jobSummaries(zone, wanted, facts, now),
+    walBacklog: walBacklogs(zone, facts, now),
     repoSizeBytes: valid.reduce((total, backup) => total + (backup.repoDelta ?? 0), 0),
     walArchive: { min: repo?.archiveMin ?? null, max: repo?.archiveMax ?? null },
     archiving: archiving(primary, now),
@@ -135,6 +154,7 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     status.problems.push(
       `WAL archiving fails: ${status.archiving.lastFailedWal} failed at ${status.archiving.lastFailedAt}`,
     );
+  status.problems.push(...jobProblems(status.repo.key, status.jobs));
   return status;
 }
 

@@ -4,6 +4,7 @@
 import { renderPlanText, type Style } from '../plan/render-text.js';
 import type { ActionResult, Plan, PlanAction } from '../plan/types.js';
 import { printable, printableValue } from '../printable.js';
+import { renderCheckText } from '../status/check.js';
 import { renderStatusText } from '../status/render-text.js';
 import { renderVerifyText } from '../verify/report.js';
 import { clusterSection, fleetSummary } from './fleet.js';
@@ -24,6 +25,7 @@ export function textView(style: Style, sink: Sink): View {
       if (plan.actions.length > 0) sink.text(applyReport(results, plan.actions));
     },
     status: (report) => sink.text(printable(renderStatusText(report))),
+    check: (report) => sink.text(printable(renderCheckText(report))),
     verify: (report) => sink.text(printable(renderVerifyText(report))),
     validate: ({ config, hosts }) => sink.text(`${config}: valid, ${hosts} host${hosts === 1 ? '' : 's'}.\n`),
     facts: (facts) => sink.json(facts),
