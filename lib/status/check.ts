@@ -4,6 +4,7 @@
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
 import type { StanzaStatus, StatusReport } from './report.js';
+import { stanzaWalServers, type WalBacklogSummary } from './watch.js';
 
 export type ThresholdName =
   | 'max_full_age'
@@ -67,60 +68,49 @@ function ageFound(stanza: StanzaStatus, which: 'full' | 'any', max: number): Fou
 
 /** A repository's thresholds: each one the config sets, on each stanza. */
 function repoResults(stanza: StanzaStatus, alert: AlertThresholds): CheckResult[] {
-  const at = { stanza: stanza.stanza, repo: stanza.repo.key, host: null };
-  const result = (threshold: ThresholdName, limit: number, limitText: string, found: Found): CheckResult => ({
-    threshold,
-    ...at,
-    state: found.state,
-    limit,
-    value: found.value,
-    message: `${stanza.stanza} ${stanza.repo.key}: ${found.what} (${limitText})`,
-  });
-  const results: CheckResult[] = [];
   const { maxFullAgeSeconds, maxBackupAgeSeconds, minFullCount, minWindowSeconds } = alert;
-  if (maxFullAgeSeconds !== undefined)
-    results.push(
-      result(
-        'max_full_age',
-        maxFullAgeSeconds,
-        duration('max_full_age', maxFullAgeSeconds),
-        ageFound(stanza, 'full', maxFullAgeSeconds),
-      ),
-    );
-  if (maxBackupAgeSeconds !== undefined)
-    results.push(
-      result(
-        'max_backup_age',
-        maxBackupAgeSeconds,
-        duration('max_backup_age', maxBackupAgeSeconds),
-        ageFound(stanza, 'any', maxBackupAgeSeconds),
-      ),
-    );
-  if (minFullCount !== undefined)
-    results.push(
-      result(
-        'min_full_count',
-        minFullCount,
-        `min_full_count = ${minFullCount}`,
-        infoRead(stanza)
-          ? {
-              state: stanza.fullCount < minFullCount ? 'broken' : 'held',
-              value: stanza.fullCount,
-              what: `${stanza.fullCount} valid full backup${stanza.fullCount === 1 ? '' : 's'}`,
-            }
-          : unreadable(stanza),
-      ),
-    );
-  if (minWindowSeconds !== undefined)
-    results.push(
-      result(
-        'min_window',
-        minWindowSeconds,
-        duration('min_window', minWindowSeconds),
-        windowFound(stanza, minWindowSeconds),
-      ),
-    );
-  return results;
+  const checks: Array<[ThresholdName, number | undefined, (limit: number) => string, (limit: number) => Found]> = [
+    [
+      'max_full_age',
+      maxFullAgeSeconds,
+      (limit) => duration('max_full_age', limit),
+      (limit) => ageFound(stanza, 'full', limit),
+    ],
+    [
+      'max_backup_age',
+      maxBackupAgeSeconds,
+      (limit) => duration('max_backup_age', limit),
+      (limit) => ageFound(stanza, 'any', limit),
+    ],
+    ['min_full_count', minFullCount, (limit) => `min_full_count = ${limit}`, (limit) => fullCountFound(stanza, limit)],
+    ['min_window', minWindowSeconds, (limit) => duration('min_window', limit), (limit) => windowFound(stanza, limit)],
+  ];
+  return checks.flatMap(([threshold, limit, limitText, find]) => {
+    if (limit === undefined) return [];
+    const found = find(limit);
+    return [
+      {
+        threshold,
+        stanza: stanza.stanza,
+        repo: stanza.repo.key,
+        host: null,
+        state: found.state,
+        limit,
+        value: found.value,
+        message: `${stanza.stanza} ${stanza.repo.key}: ${found.what} (${limitText(limit)})`,
+      },
+    ];
+  });
+}
+
+function fullCountFound(stanza: StanzaStatus, min: number): Found {
+  if (!infoRead(stanza)) return unreadable(stanza);
+  const count = stanza.fullCount;
+  return {
+    state: count < min ? 'broken' : 'held',
+    value: count,
+    what: `${count} valid full backup${count === 1 ? '' : 's'}`,
+  };
 }
 
 function windowFound(stanza: StanzaStatus, min: number): Found {
@@ -165,8 +155,8 @@ function jobResults(stanza: StanzaStatus): CheckResult[] {
   });
 }
 
-/** The WAL thresholds, once per stanza (every repository's entry holds the same servers). */
-function walResults(stanza: StanzaStatus, alert: AlertThresholds): CheckResult[] {
+/** The WAL thresholds of a stanza's servers. */
+function walResults(stanza: { stanza: string; servers: WalBacklogSummary[] }, alert: AlertThresholds): CheckResult[] {
   const { maxArchiveLagSeconds: maxLag, maxWalBacklog: maxCount } = alert;
   const checks: Array<{ threshold: ThresholdName; limit: number; text: string }> = [
     ...(maxLag !== undefined
@@ -178,7 +168,7 @@ function walResults(stanza: StanzaStatus, alert: AlertThresholds): CheckResult[]
   ];
   return checks.flatMap(({ threshold, limit, text }): CheckResult[] => {
     const base = { threshold, stanza: stanza.stanza, repo: null, limit };
-    if (stanza.walBacklog.length === 0)
+    if (stanza.servers.length === 0)
       return [
         {
           ...base,
@@ -188,7 +178,7 @@ function walResults(stanza: StanzaStatus, alert: AlertThresholds): CheckResult[]
           message: `${stanza.stanza}: no running primary reported its pg_wal (${text})`,
         },
       ];
-    return stanza.walBacklog.map((server) => {
+    return stanza.servers.map((server) => {
       const lag = threshold === 'max_archive_lag';
       const value = lag ? (server.oldestReadyAgeSeconds ?? 0) : server.readyCount;
       const what = lag
@@ -208,16 +198,13 @@ function walResults(stanza: StanzaStatus, alert: AlertThresholds): CheckResult[]
 }
 
 export function checkReport(report: StatusReport, alert: AlertThresholds): CheckReport {
-  const seenStanzas = new Set<string>();
-  const results = report.stanzas.flatMap((stanza) => {
-    const firstOfStanza = !seenStanzas.has(stanza.stanza);
-    seenStanzas.add(stanza.stanza);
-    return [
+  const results = [
+    ...report.stanzas.flatMap((stanza) => [
       ...repoResults(stanza, alert),
       ...(alert.failedBackup ? jobResults(stanza) : []),
-      ...(firstOfStanza ? walResults(stanza, alert) : []),
-    ];
-  });
+    ]),
+    ...stanzaWalServers(report.stanzas).flatMap((stanza) => walResults(stanza, alert)),
+  ];
   const exitCode = results.some((result) => result.state === 'broken')
     ? 2
     : results.some((result) => result.state === 'unknown')

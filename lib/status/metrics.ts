@@ -2,7 +2,7 @@
 // archive failures, stanza status), with stanza and repo as labels.
 import type { Metric, Sample } from '../metrics/prom.js';
 import { BACKUP_TYPES, type StatusReport } from './report.js';
-import type { JobSummary, WalBacklogSummary } from './watch.js';
+import { stanzaWalServers, type JobSummary, type WalBacklogSummary } from './watch.js';
 
 export function statusMetrics(report: StatusReport): Metric[] {
   const perBackup = (
@@ -99,16 +99,26 @@ export function statusMetrics(report: StatusReport): Metric[] {
   ];
 }
 
+/** A sample per item with a value (`pick` gives null for none), labelled by `labels`. */
+function labelledSamples<T>(
+  items: T[],
+  labels: (item: T) => Record<string, string>,
+  pick: (item: T) => number | null,
+): Sample[] {
+  return items.flatMap((item) => {
+    const value = pick(item);
+    return value === null ? [] : [{ labels: labels(item), value }];
+  });
+}
+
 /** Each scheduled job's last run (its outcome file), labelled stanza, repo and type. */
 function jobMetrics(report: StatusReport): Metric[] {
+  const jobs = report.stanzas.flatMap((stanza) => stanza.jobs.map((job) => ({ stanza, job })));
   const perJob = (pick: (job: JobSummary) => number | null): Sample[] =>
-    report.stanzas.flatMap((stanza) =>
-      stanza.jobs.flatMap((job) => {
-        const value = pick(job);
-        return value === null
-          ? []
-          : [{ labels: { stanza: stanza.stanza, repo: stanza.repo.key, type: job.type }, value }];
-      }),
+    labelledSamples(
+      jobs,
+      ({ stanza, job }) => ({ stanza: stanza.stanza, repo: stanza.repo.key, type: job.type }),
+      ({ job }) => pick(job),
     );
   const seconds = (iso: string | null) => (iso === null ? null : Date.parse(iso) / 1000);
   return [
@@ -141,17 +151,15 @@ function jobMetrics(report: StatusReport): Metric[] {
 
 /** WAL waiting in pg_wal, once per stanza and server. */
 function walMetrics(report: StatusReport): Metric[] {
-  const seen = new Set<string>();
-  const servers = report.stanzas.flatMap((stanza) => {
-    if (seen.has(stanza.stanza)) return [];
-    seen.add(stanza.stanza);
-    return stanza.walBacklog.map((server) => ({ stanza: stanza.stanza, server }));
-  });
+  const servers = stanzaWalServers(report.stanzas).flatMap(({ stanza, servers }) =>
+    servers.map((server) => ({ stanza, server })),
+  );
   const perServer = (pick: (server: WalBacklogSummary) => number | null): Sample[] =>
-    servers.flatMap(({ stanza, server }) => {
-      const value = pick(server);
-      return value === null ? [] : [{ labels: { stanza, host: server.host }, value }];
-    });
+    labelledSamples(
+      servers,
+      ({ stanza, server }) => ({ stanza, host: server.host }),
+      ({ server }) => pick(server),
+    );
   return [
     {
       name: 'bsync_wal_ready_files',

@@ -1,7 +1,7 @@
 // `bsync status` for people: one table row per stanza and repository, then what needs
 // attention. Ages and sizes in the units a person reads at a glance.
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
-import type { JobSummary } from './watch.js';
+import { stanzaWalServers, type JobSummary } from './watch.js';
 
 export function humanBytes(bytes: number | null): string {
   if (bytes === null) return '?';
@@ -114,18 +114,15 @@ function jobLines(report: StatusReport): string[] {
 }
 
 function walLines(report: StatusReport): string[] {
-  const seen = new Set<string>();
-  const body = report.stanzas.flatMap((stanza) => {
-    if (seen.has(stanza.stanza)) return [];
-    seen.add(stanza.stanza);
-    return stanza.walBacklog.map((server) => [
-      stanza.stanza,
+  const body = stanzaWalServers(report.stanzas).flatMap(({ stanza, servers }) =>
+    servers.map((server) => [
+      stanza,
       `${server.host} (${server.role})`,
       String(server.readyCount),
       server.readyCount > 0 ? `${server.oldestReady} ${humanAge(server.oldestReadyAgeSeconds)}` : '-',
       humanBytes(server.walBytes),
-    ]);
-  });
+    ]),
+  );
   if (body.length === 0) return [];
   return ['', ...table(['STANZA', 'SERVER', 'WAL WAITING', 'OLDEST WAITING', 'PG_WAL SIZE'], body)];
 }

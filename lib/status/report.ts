@@ -14,6 +14,7 @@ import {
   type JobSummary,
   type WalBacklogSummary,
 } from './watch.js';
+import { age, iso } from './times.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];
@@ -75,11 +76,6 @@ export interface StatusReport {
   configPath: string;
   stanzas: StanzaStatus[];
 }
-
-const iso = (seconds: number | null | undefined) =>
-  seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
-const age = (seconds: number | null | undefined, now: number) =>
-  seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds));
 
 function summary(backup: BackupInfo, now: number): BackupSummary {
   return {

@@ -5,6 +5,7 @@ import type { HostSpec, Inventory, Repo } from '../config/inventory.js';
 import type { FactsByHost, Zone } from '../desired/zone.js';
 import type { NeedsPart } from '../facts/needs.js';
 import type { BackupInfo, BackupOutcome, HostFacts } from '../facts/types.js';
+import { age, iso } from './times.js';
 
 export interface JobSummary {
   type: 'full' | 'diff' | 'incr';
@@ -34,11 +35,6 @@ export interface WalBacklogSummary {
   oldestReadyAgeSeconds: number | null;
   walBytes: number;
 }
-
-const iso = (seconds: number | null | undefined) =>
-  seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
-const age = (seconds: number | null | undefined, now: number) =>
-  seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds));
 
 /** The hosts where the zone's scheduled jobs run: its backup host, else each PostgreSQL host (the primary's run, the standbys' skip). */
 const jobHosts = (zone: Zone): HostSpec[] => (zone.backupHost ? [zone.backupHost] : zone.postgresHosts);
@@ -147,5 +143,17 @@ export function jobProblems(repoKey: string, jobs: JobSummary[]): string[] {
         `the outcome of the scheduled ${job.type} backup into ${repoKey} on ${job.host} cannot be read: ${job.problem}`,
       ];
     return [];
+  });
+}
+
+/** Each stanza once, with its WAL servers: every repository's entry of a stanza holds the same ones. */
+export function stanzaWalServers(
+  stanzas: Array<{ stanza: string; walBacklog: WalBacklogSummary[] }>,
+): Array<{ stanza: string; servers: WalBacklogSummary[] }> {
+  const seen = new Set<string>();
+  return stanzas.flatMap((entry) => {
+    if (seen.has(entry.stanza)) return [];
+    seen.add(entry.stanza);
+    return [{ stanza: entry.stanza, servers: entry.walBacklog }];
   });
 }

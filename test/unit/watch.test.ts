@@ -365,11 +365,11 @@ describe('bsync check', () => {
       'pgedge-lab-1 repo1: 1 valid full backup (min_full_count = 2)',
       'pgedge-lab-1 repo1: the recovery window is 1s (min_window = "7d")',
       `pgedge-lab-1 repo1: the scheduled diff backup failed at ${at} (exit 20): bsync: the diff backup of pgedge-lab-1 did not run`,
-      'pgedge-lab-1 on ssh-pg1 (primary): the oldest WAL file waiting to be archived (000000010000000000000005) has waited 1h30m (max_archive_lag = "30m")',
-      'pgedge-lab-1 on ssh-pg1 (primary): 12 WAL files wait to be archived (max_wal_backlog = 10)',
       'pgedge-lab-2 repo1: the newest full backup ended 2h ago (max_full_age = "1h")',
       'pgedge-lab-2 repo1: 1 valid full backup (min_full_count = 2)',
       'pgedge-lab-2 repo1: the recovery window is 1s (min_window = "7d")',
+      'pgedge-lab-1 on ssh-pg1 (primary): the oldest WAL file waiting to be archived (000000010000000000000005) has waited 1h30m (max_archive_lag = "30m")',
+      'pgedge-lab-1 on ssh-pg1 (primary): 12 WAL files wait to be archived (max_wal_backlog = 10)',
     ]);
     expect(renderCheckText(check).split('\n')[0]).toBe(`BROKEN: ${broken(check)[0]}`);
     expect(check.results.find((result) => result.threshold === 'max_wal_backlog')).toMatchObject({
