@@ -4,7 +4,7 @@
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
 import type { StanzaStatus, StatusReport } from './report.js';
-import { stanzaWalServers, type WalBacklogSummary } from './watch.js';
+import { jobFailure, stanzaWalServers, type WalBacklogSummary } from './watch.js';
 
 export type ThresholdName =
   | 'max_full_age'
@@ -128,13 +128,8 @@ function windowFound(stanza: StanzaStatus, min: number): Found {
 function jobResults(stanza: StanzaStatus): CheckResult[] {
   return stanza.jobs.map((job) => {
     const where = `${stanza.stanza} ${stanza.repo.key}: the scheduled ${job.type} backup`;
-    const found: Found =
-      job.state === 'failed'
-        ? {
-            state: 'broken',
-            value: job.exitCode,
-            what: `${where} failed at ${job.endedAt} (exit ${job.exitCode})${job.error ? `: ${job.error}` : ''}`,
-          }
+    const found: Found = job.lastEndedFailed
+      ? { state: 'broken', value: job.lastFailureExitCode, what: `${where} ${jobFailure(job)}` }
         : job.state === 'unreadable'
           ? { state: 'unknown', value: null, what: `${where}: its outcome cannot be read: ${job.problem}` }
           : {

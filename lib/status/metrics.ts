@@ -130,9 +130,9 @@ function jobMetrics(report: StatusReport): Metric[] {
     },
     {
       name: 'bsync_backup_job_failed',
-      help: 'Whether the last finished run of the scheduled backup job failed (1) or succeeded (0).',
+      help: 'Whether the last run of the scheduled backup job that ended failed (1) or succeeded (0); a run now does not change it.',
       type: 'gauge',
-      samples: perJob((job) => (job.state === 'failed' ? 1 : job.state === 'succeeded' ? 0 : null)),
+      samples: perJob((job) => (job.lastEndedFailed === null ? null : job.lastEndedFailed ? 1 : 0)),
     },
     {
       name: 'bsync_backup_job_last_success_timestamp_seconds',

@@ -20,8 +20,11 @@ export interface JobSummary {
   error: string | null;
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
+  lastFailureExitCode: number | null;
   /** Seconds since the last success ended. */
   lastSuccessAgeSeconds: number | null;
+  /** The last run that ended failed (true while the next one runs, too, until one succeeds); null before any ended. */
+  lastEndedFailed: boolean | null;
   problem?: string;
 }
 
@@ -44,6 +47,14 @@ export function watchNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] {
   const runsJobs =
     host.role === 'backup' || !inventory.hosts.some((other) => other.zone === host.zone && other.role === 'backup');
   return runsJobs ? [{ outcomes: true }] : [];
+}
+
+/** Whether the last run that ended failed: the later of the last success and the last failure. */
+function lastEndedFailed(outcome: BackupOutcome | undefined): boolean | null {
+  const failure = outcome?.lastFailure?.endedAt;
+  const success = outcome?.lastSuccess?.endedAt;
+  if (failure === undefined) return success === undefined ? null : false;
+  return success === undefined || failure > success;
 }
 
 function jobSummary(
@@ -73,7 +84,9 @@ function jobSummary(
     error: state === 'failed' ? (outcome?.error ?? null) : null,
     lastSuccessAt: iso(outcome?.lastSuccess?.endedAt),
     lastFailureAt: iso(outcome?.lastFailure?.endedAt),
+    lastFailureExitCode: outcome?.lastFailure?.exitCode ?? null,
     lastSuccessAgeSeconds: age(outcome?.lastSuccess?.endedAt, now),
+    lastEndedFailed: lastEndedFailed(outcome),
     ...(outcome?.problem ? { problem: outcome.problem } : {}),
   };
 }
@@ -131,13 +144,18 @@ export function recoveryWindowSeconds(valid: BackupInfo[], lastArchivedTime: num
   return Math.max(0, Math.round(to - from));
 }
 
+/** `failed at T (exit N): error`, and whether it runs again now: of a job whose last ended run failed. */
+export function jobFailure(job: JobSummary): string {
+  const lock = job.lastFailureExitCode === 20 ? ': it waited for the stanza lock in vain' : '';
+  const error = job.state === 'failed' && job.error ? `: ${job.error}` : '';
+  const again = job.state === 'running' ? `; running again since ${job.startedAt}` : '';
+  return `failed at ${job.lastFailureAt} (exit ${job.lastFailureExitCode}${lock})${error}${again}`;
+}
+
 /** What needs attention in the jobs: a failed last run, an outcome file bsync cannot read. */
 export function jobProblems(repoKey: string, jobs: JobSummary[]): string[] {
   return jobs.flatMap((job) => {
-    if (job.state === 'failed')
-      return [
-        `the scheduled ${job.type} backup into ${repoKey} failed at ${job.endedAt} (exit ${job.exitCode}${job.exitCode === 20 ? ': it waited for the stanza lock in vain' : ''})${job.error ? `: ${job.error}` : ''}`,
-      ];
+    if (job.lastEndedFailed) return [`the scheduled ${job.type} backup into ${repoKey} ${jobFailure(job)}`];
     if (job.state === 'unreadable')
       return [
         `the outcome of the scheduled ${job.type} backup into ${repoKey} on ${job.host} cannot be read: ${job.problem}`,

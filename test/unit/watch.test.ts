@@ -352,6 +352,7 @@ describe('bsync check', () => {
       exitCode: 20,
       error: 'bsync: the diff backup of pgedge-lab-1 did not run',
       endedAt: STOP + 60,
+      lastFailure: { startedAt: STOP, endedAt: STOP + 60, exitCode: 20 },
     });
     const check = run(
       'max_full_age = "1h"\nmin_full_count = 2\nmax_archive_lag = "30m"\nmax_wal_backlog = 10\nmin_window = "7d"',
@@ -364,7 +365,7 @@ describe('bsync check', () => {
       'pgedge-lab-1 repo1: the newest full backup ended 2h ago (max_full_age = "1h")',
       'pgedge-lab-1 repo1: 1 valid full backup (min_full_count = 2)',
       'pgedge-lab-1 repo1: the recovery window is 1s (min_window = "7d")',
-      `pgedge-lab-1 repo1: the scheduled diff backup failed at ${at} (exit 20): bsync: the diff backup of pgedge-lab-1 did not run`,
+      `pgedge-lab-1 repo1: the scheduled diff backup failed at ${at} (exit 20: it waited for the stanza lock in vain): bsync: the diff backup of pgedge-lab-1 did not run`,
       'pgedge-lab-2 repo1: the newest full backup ended 2h ago (max_full_age = "1h")',
       'pgedge-lab-2 repo1: 1 valid full backup (min_full_count = 2)',
       'pgedge-lab-2 repo1: the recovery window is 1s (min_window = "7d")',
@@ -403,8 +404,19 @@ describe('bsync check', () => {
   it('a job that failed, then succeeded, holds again (failed_backup); failed_backup = false leaves jobs alone', () => {
     const again = outcome('diff', { lastFailure: { startedAt: STOP - 90_000, endedAt: STOP - 89_000, exitCode: 56 } });
     expect(run('', [again], backlog()).exitCode).toBe(0);
-    const failed = outcome('diff', { exitCode: 56 });
+    const lastFailure = { startedAt: STOP + 10, endedAt: STOP + 20, exitCode: 56 };
+    const failed = outcome('diff', { startedAt: STOP + 10, endedAt: STOP + 20, exitCode: 56, lastFailure });
     expect(run('', [failed], backlog()).exitCode).toBe(2);
+    // Running again: still broken until a run succeeds.
+    const rerun = run(
+      '',
+      [outcome('diff', { startedAt: STOP + 90, endedAt: null, exitCode: null, lastFailure })],
+      backlog(),
+    );
+    expect(rerun.exitCode).toBe(2);
+    expect(broken(rerun)).toEqual([
+      `pgedge-lab-1 repo1: the scheduled diff backup failed at ${new Date((STOP + 20) * 1000).toISOString()} (exit 56); running again since ${new Date((STOP + 90) * 1000).toISOString()}`,
+    ]);
     expect(run('failed_backup = false', [failed], backlog()).results).toEqual([]);
   });
 });
