@@ -11,8 +11,9 @@ import type { Probe } from './probe.js';
 import type { BackupOutcome } from './types.js';
 
 export const OUTCOME_HEADER = 'bsync-backup-outcome 1';
-/** Lines read of one file at most: a good one has six. */
+/** Lines and bytes read of one file at most: a good one has six lines, under 1 KiB. */
 const MAX_LINES = 16;
+const MAX_BYTES = 4096;
 /** pgBackRest's error line as kept: long enough for its message, short enough to show. */
 export const OUTCOME_ERROR_LIMIT = 500;
 
@@ -41,8 +42,9 @@ export const outcomesProbe: Probe = {
     return [
       `for f in ${paths.join(' ')}; do`,
       '  [ -f "$f" ] && [ ! -L "$f" ] || continue',
-      `  printf 'O|%s\\n' "$f"; n=0`,
-      `  while [ $n -lt ${MAX_LINES} ] && IFS= read -r l; do printf 'L|%s\\n' "$l"; n=$((n + 1)); done <"$f"`,
+      `  printf 'O|%s\\n' "$f"`,
+      // At most MAX_BYTES of it: a good file holds well under 1 KiB, and a line is read whole.
+      `  head -c ${MAX_BYTES} -- "$f" | { n=0; while [ $n -lt ${MAX_LINES} ] && IFS= read -r l; do printf 'L|%s\\n' "$l"; n=$((n + 1)); done; }`,
       'done',
     ].join('\n');
   },

@@ -163,6 +163,23 @@ describe('the outcome file', () => {
     expect(() => typedFacts({ ...facts.get('ssh-backup1')!, ...parsed })).not.toThrow();
   });
 
+  it('a file far larger than the job writes is read only in part: a line cut short is not taken', () => {
+    const inventory = inventoryOf(SSH_CONFIG);
+    const backup1 = inventory.hosts.find((host) => host.name === 'ssh-backup1')!;
+    const ctx = probeContext(inventory, backup1, needsOf([hostNeeds(inventory, backup1), { outcomes: true }]));
+    const full = backupOutcomePath('pgedge-lab-1', 'full', 1);
+    writeFileSync(join(scratch, 'huge'), `bsync-backup-outcome 1\nerror ${'x'.repeat(1 << 20)}\n`);
+    const output = execFileSync('/bin/sh', [
+      '-c',
+      outcomesProbe.command(ctx).replace(full, join(scratch, 'huge')),
+    ]).toString();
+    expect(output.length).toBeLessThan(5000);
+    const [parsed] = outcomesProbe.parse(output.replace(join(scratch, 'huge'), full), ctx).backupOutcomes!;
+    // The error line, cut short, ends without its line break: only the header was read whole.
+    expect(parsed).toMatchObject({ startedAt: null, error: null });
+    expect(parsed.problem).toBeUndefined();
+  });
+
   it('status and check ask for the outcomes where the jobs run: the backup host, else each PostgreSQL host', () => {
     const withBackupHost = inventoryOf(SSH_CONFIG);
     expect(withBackupHost.hosts.map((host) => watchNeeds(withBackupHost, host).length)).toEqual([0, 0, 1, 1]);
