@@ -130,13 +130,13 @@ function jobResults(stanza: StanzaStatus): CheckResult[] {
     const where = `${stanza.stanza} ${stanza.repo.key}: the scheduled ${job.type} backup`;
     const found: Found = job.lastEndedFailed
       ? { state: 'broken', value: job.lastFailureExitCode, what: `${where} ${jobFailure(job)}` }
-        : job.state === 'unreadable'
-          ? { state: 'unknown', value: null, what: `${where}: its outcome cannot be read: ${job.problem}` }
-          : {
-              state: 'held',
-              value: job.exitCode,
-              what: `${where}: ${job.state === 'none' ? 'no run recorded yet' : job.state}`,
-            };
+      : job.state === 'unreadable'
+        ? { state: 'unknown', value: null, what: `${where}: its outcome cannot be read: ${job.problem}` }
+        : {
+            state: 'held',
+            value: job.exitCode,
+            what: `${where}: ${job.state === 'none' ? 'no run recorded yet' : job.state}`,
+          };
     return {
       threshold: 'failed_backup' as const,
       stanza: stanza.stanza,
