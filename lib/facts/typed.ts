@@ -134,6 +134,7 @@ const repo = object({
   backupRunning: bool,
   notAsked: bool,
   unreadable: bool,
+  freeBytes: int(),
 });
 
 const patroni = object({

@@ -177,6 +177,8 @@ export interface RepoFacts {
   notAsked?: boolean;
   /** pgBackRest reached for the repository and could not read it (status 99): what it holds is unknown. */
   unreadable?: boolean;
+  /** A folder repository on this host: bytes free for its user on its file system (df); absent for object stores, and where df did not tell. */
+  freeBytes?: number;
 }
 
 /** A scheduled backup job's outcome file (lib/facts/outcomes.ts): times are unix seconds. */

@@ -17,11 +17,13 @@ import { factsScript } from '../../lib/facts/gather.js';
 import { needsOf } from '../../lib/facts/needs.js';
 import { backupOutcomePath, outcomesProbe, parseOutcome } from '../../lib/facts/outcomes.js';
 import { postgresProbe } from '../../lib/facts/postgres.js';
+import { repoProbe } from '../../lib/facts/repo.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { typedFacts } from '../../lib/facts/typed.js';
 import type { BackupOutcome, HostFacts, WalBacklogFacts } from '../../lib/facts/types.js';
 import { HostError } from '../../lib/errors.js';
 import { renderMetrics } from '../../lib/metrics/prom.js';
+import { healthProblems } from '../../lib/plan/health.js';
 import { checkReport, renderCheckText } from '../../lib/status/check.js';
 import { statusMetrics } from '../../lib/status/metrics.js';
 import { renderStatusText } from '../../lib/status/render-text.js';
@@ -435,6 +437,48 @@ describe('bsync check', () => {
       `pgedge-lab-1 repo1: the scheduled diff backup failed at ${new Date((STOP + 20) * 1000).toISOString()} (exit 56); running again since ${new Date((STOP + 90) * 1000).toISOString()}`,
     ]);
     expect(run('failed_backup = false', [failed], backlog()).results).toEqual([]);
+  });
+});
+
+describe("a repository that will not hold the next full (plan's health)", () => {
+  const inventory = inventoryOf(SSH_CONFIG);
+  const backup1 = inventory.hosts.find((host) => host.name === 'ssh-backup1')!;
+  const MiB = 1024 * 1024;
+  const withFree = (freeBytes: number | undefined) => {
+    const copy = recorded();
+    const repo = copy.get('ssh-backup1')!.repos![0];
+    if (freeBytes === undefined) delete repo.freeBytes;
+    else repo.freeBytes = freeBytes;
+    typedFacts(copy.get('ssh-backup1')!);
+    return copy;
+  };
+  const problems = (freeBytes: number | undefined) =>
+    healthProblems(inventory, withFree(freeBytes), HOSTS).map((entry) => `${entry.host}: ${entry.problem}`);
+
+  it("the repo probe asks df for the folder's free bytes, last, and reads them back", () => {
+    const ctx = probeContext(inventory, backup1, { ...hostNeeds(inventory, backup1), repos: true });
+    const command = repoProbe.command(ctx);
+    expect(command.split('\n').at(-1)).toBe(
+      `echo "D|1|$(df -P -B1 /home/backrest 2>/dev/null | awk 'NR == 2 { print $4 }')"`,
+    );
+    // The PostgreSQL hosts hold no folder of this repository: nothing to measure there.
+    const pg1 = inventory.hosts.find((host) => host.name === 'ssh-pg1')!;
+    expect(
+      repoProbe.command(probeContext(inventory, pg1, { ...hostNeeds(inventory, pg1), repos: true })),
+    ).not.toContain('df ');
+    const [repo] = repoProbe.parse('Y\nnone\nD|1|123456789', ctx).repos!;
+    expect(repo.freeBytes).toBe(123456789);
+    expect(repoProbe.parse('Y\nnone\nD|1|', ctx).repos![0].freeBytes).toBeUndefined();
+  });
+
+  it('names the repository and the numbers when the last full and a cycle of WAL do not fit', () => {
+    // The recorded full: 2.9 MiB in the repository, segments 2 to 3 archived since: up to 32 MiB of WAL.
+    expect(problems(20 * MiB)).toEqual([
+      "ssh-backup1: stanza pgedge-lab-1: the repository has 20 MiB free, and the next full backup needs about 35 MiB before expire removes the oldest (the last full took 2.9 MiB there, plus up to 32 MiB of WAL: 2 segments archived over a full backup's cycle)",
+    ]);
+    expect(problems(64 * MiB)).toEqual([]);
+    // Not measured (an object store, a recording from before): nothing said.
+    expect(problems(undefined)).toEqual([]);
   });
 });
 
