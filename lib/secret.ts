@@ -20,6 +20,19 @@ export class Secret {
     return this.#value;
   }
 
+  /** false for a secret a read-only command left unread (Secret.unread). */
+  isRead(): boolean {
+    return true;
+  }
+
+  /**
+   * A secret a read-only command (status, check) left unread: where it would come from is
+   * known, its value is not, and revealing it is a bug in bsync that says so.
+   */
+  static unread(keyPath: string, from: string): Secret {
+    return new UnreadSecret(keyPath, from);
+  }
+
   toString(): string {
     return '(sensitive)';
   }
@@ -30,5 +43,24 @@ export class Secret {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return '(sensitive)';
+  }
+}
+
+class UnreadSecret extends Secret {
+  readonly #keyPath: string;
+
+  constructor(keyPath: string, from: string) {
+    super('', `${from} (not read)`);
+    this.#keyPath = keyPath;
+  }
+
+  override isRead(): boolean {
+    return false;
+  }
+
+  override reveal(): string {
+    throw new Error(
+      `bsync bug: ${this.#keyPath} was not read (a read-only command reads no secret), yet its value was asked for`,
+    );
   }
 }

@@ -140,6 +140,13 @@ export const COMMANDS = {
     optionsOf: (argv) => ({ ...globals(argv), promFile: argv['prom-file'] as string | undefined }),
     run: async (options) => (await import('./status.js')).statusCommand(options),
   }),
+  check: command({
+    describe: "status held to the config's [alert] thresholds: exit 0 held, 2 broken, 1 could not tell; read-only",
+    options: {},
+    quick: true,
+    optionsOf: globals,
+    run: async (options) => (await import('./check.js')).checkCommand(options),
+  }),
   verify: command<Parameters<typeof verifyCommand>[0]>({
     describe: 'restore the newest backup of each stanza into a scratch folder, start it, check it, remove it',
     options: {
@@ -272,7 +279,7 @@ export const COMMANDS = {
 
 /** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
 export const NAME_A_COMMAND =
-  'Name a command: validate, plan, apply, restore, backup, status, verify, facts, show or unlock.';
+  'Name a command: validate, plan, apply, restore, backup, status, check, verify, facts, show or unlock.';
 
 export type CommandName = keyof typeof COMMANDS;
 

@@ -51,6 +51,8 @@ interface CommandSpec {
   changes?: string;
   /** Checks that need every cluster at hand, before any connects (plan --out's file names). */
   before?: (targets: ClusterTarget[]) => void;
+  /** It writes nothing (status, check): the config's secrets are not read (LoadOptions.readOnly). */
+  readOnly?: boolean;
 }
 
 export async function runCommand(
@@ -63,7 +65,13 @@ export async function runCommand(
   if (!isFleet(options.configs)) {
     const config = options.configs[0];
     return withMetrics(spec.promFile, spec.name, () =>
-      runCluster({ config, label: config, inventory: loadConfig(config) }, viewFor(options), { selection }),
+      runCluster(
+        { config, label: config, inventory: loadConfig(config, { readOnly: spec.readOnly }) },
+        viewFor(options),
+        {
+          selection,
+        },
+      ),
     );
   }
   return withMetrics(spec.promFile, spec.name, async () => {
@@ -96,7 +104,7 @@ async function runFleet(
   }));
   const targets: Array<ClusterTarget | undefined> = outcomes.map((outcome) => {
     try {
-      const inventory = loadConfig(outcome.config);
+      const inventory = loadConfig(outcome.config, { readOnly: spec.readOnly });
       outcome.cluster = inventory.cluster.name;
       return { config: outcome.config, label: outcome.label, inventory };
     } catch (error) {

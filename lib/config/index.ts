@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { checkAcrossKeys } from './checks.js';
 import { repoType } from '../repositories/index.js';
-import type { HostSpec, Inventory, Repo, Schedule } from './inventory.js';
+import type { AlertThresholds, HostSpec, Inventory, Repo, Schedule } from './inventory.js';
 import { readLocalValues, type LocalValues } from './local-files.js';
 import { resolveLocalPath } from './paths.js';
 import { checkBackupFrom, checkOptionNeeds } from './backup-from.js';
@@ -21,6 +21,7 @@ import { checkTls, readTls } from './tls.js';
 import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
 import { repoPathOf, sharedLocation } from './repo-clashes.js';
 import { checkOptionRules } from './option-rules.js';
+import { durationSeconds } from './durations.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -36,12 +37,27 @@ function normalizeRepos(data: Record<string, unknown>): { table: boolean; rename
   };
 }
 
-export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Inventory {
-  const file = resolve(path);
-  return parseConfig(readConfigText(file), file, options.env ?? process.env);
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * For commands that write nothing (status, check): the secrets kept in the environment
+   * or in files are not read, so a cron job runs them without the cipher passphrase or
+   * the backup password at hand (docs/monitoring.md).
+   */
+  readOnly?: boolean;
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv): Inventory {
+export function loadConfig(path: string, options: LoadOptions = {}): Inventory {
+  const file = resolve(path);
+  return parseConfig(readConfigText(file), file, options.env ?? process.env, options);
+}
+
+export function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  load: Pick<LoadOptions, 'readOnly'> = {},
+): Inventory {
   const data = parseToml(text, file);
   const repos = normalizeRepos(data);
   const problems = new ConfigProblems(file, text);
@@ -69,7 +85,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   checkFolders(raw, rawRepos, repoPath, options, (key, message, hint) => problems.add(key, message, hint), schemaSound);
   const warnings: string[] = [];
   const local = (value: string) => resolveLocalPath(value, dirname(file));
-  const ctx = { configDir: dirname(file), env, warnings, problems };
+  const ctx = { configDir: dirname(file), env, warnings, problems, deferSecrets: load.readOnly === true };
   const values = readLocalValues(raw, rawRepos, repoPath, ctx, problems.sound(), local);
   checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), values.backupPassword, problems);
   const tls = readTls(raw, rawRepos, ctx, problems.sound(), local);
@@ -108,16 +124,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
           },
         }
       : {}),
-    verify: {
-      hosts: new Map(
-        (raw.verify?.hosts ?? []).map((name) => [raw.host.find((host) => host.name === name)!.zone ?? 1, name]),
-      ),
-      path: raw.verify?.path ?? '/var/tmp/bsync-verify',
-      ...(raw.verify?.query ? { query: raw.verify.query } : {}),
-      amcheck: raw.verify?.amcheck ?? false,
-      recoveryPoint: raw.verify?.recovery_point ?? false,
-      timeoutSeconds: raw.verify?.timeout ?? 3600,
-    },
+    verify: verifyOf(raw),
+    alert: alertOf(raw.alert ?? {}),
     pgbackrest: options,
     hosts: raw.host.map(
       (host): HostSpec => ({
@@ -203,5 +211,36 @@ function scheduleOf(own: RawSchedule | undefined, fallback: RawSchedule): Schedu
     full: own?.full ?? fallback.full ?? DEFAULT_SCHEDULE.full,
     diff: own?.diff ?? fallback.diff ?? DEFAULT_SCHEDULE.diff,
     ...(incr !== undefined ? { incr } : {}),
+  };
+}
+
+/** [verify], its hosts by zone. */
+function verifyOf(raw: RawConfig): Inventory['verify'] {
+  return {
+    hosts: new Map(
+      (raw.verify?.hosts ?? []).map((name) => [raw.host.find((host) => host.name === name)!.zone ?? 1, name]),
+    ),
+    path: raw.verify?.path ?? '/var/tmp/bsync-verify',
+    ...(raw.verify?.query ? { query: raw.verify.query } : {}),
+    amcheck: raw.verify?.amcheck ?? false,
+    recoveryPoint: raw.verify?.recovery_point ?? false,
+    timeoutSeconds: raw.verify?.timeout ?? 3600,
+  };
+}
+
+/** [alert] with its durations in seconds; the keys left out stay out (not checked). */
+function alertOf(raw: NonNullable<RawConfig['alert']>): AlertThresholds {
+  const seconds = (text: string | undefined) => (text === undefined ? undefined : durationSeconds(text));
+  const entries = {
+    maxFullAgeSeconds: seconds(raw.max_full_age),
+    maxBackupAgeSeconds: seconds(raw.max_backup_age),
+    maxArchiveLagSeconds: seconds(raw.max_archive_lag),
+    maxWalBacklog: raw.max_wal_backlog,
+    minFullCount: raw.min_full_count,
+    minWindowSeconds: seconds(raw.min_window),
+  };
+  return {
+    ...Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)),
+    failedBackup: raw.failed_backup ?? true,
   };
 }

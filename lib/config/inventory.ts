@@ -150,11 +150,25 @@ export interface Inventory {
     recoveryPoint: boolean;
     timeoutSeconds: number;
   };
+  /** [alert]: what bsync check holds every stanza and repository to; an absent key is not checked. */
+  alert: AlertThresholds;
   /** pgBackRest's own options, written into every host's pgbackrest.conf. */
   pgbackrest: PgbackrestOptions;
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: string[];
+}
+
+/** [alert], durations in seconds. */
+export interface AlertThresholds {
+  maxFullAgeSeconds?: number;
+  maxBackupAgeSeconds?: number;
+  maxArchiveLagSeconds?: number;
+  maxWalBacklog?: number;
+  minFullCount?: number;
+  minWindowSeconds?: number;
+  /** The last run of a scheduled backup job must not have failed (default true). */
+  failedBackup: boolean;
 }
 
 /** [tls]: read only with transport = "tls". */

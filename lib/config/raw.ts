@@ -34,6 +34,15 @@ export interface RawConfig {
     recovery_point?: boolean;
     timeout?: number;
   };
+  alert?: {
+    max_full_age?: string;
+    max_backup_age?: string;
+    max_archive_lag?: string;
+    max_wal_backlog?: number;
+    min_full_count?: number;
+    min_window?: string;
+    failed_backup?: boolean;
+  };
   /** [pgbackrest.global], [pgbackrest.stanza] and command sections such as [pgbackrest."global:archive-push"]. */
   pgbackrest?: Record<string, Record<string, unknown> | undefined>;
   host: Array<{

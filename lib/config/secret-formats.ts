@@ -38,6 +38,7 @@ export function confSecrets(
       const secret = inConf.get(keyPath);
       if (!check || !secret) continue;
       inConf.delete(keyPath);
+      if (!secret.isRead()) continue;
       const value = secret.reveal();
       const problem =
         value.length > MAX_KEY_FILE_LENGTH
@@ -60,6 +61,8 @@ export function checkSecretFormats(
   problems: ConfigProblems,
 ): void {
   const tooLong = (keyPath: string, secret: Secret) => {
+    // Unread (a read-only command's): nothing to check, and the value is not at hand.
+    if (!secret.isRead()) return true;
     if (secret.reveal().length <= MAX_SECRET_LENGTH) return false;
     problems.add(
       keyPath,

@@ -12,6 +12,8 @@ export interface SecretContext {
   warnings: string[];
   /** Where a secret that cannot be read is reported, with the config's other problems. */
   problems: ConfigProblems;
+  /** A read-only command (status, check): secrets in the environment or in files are not read at all. */
+  deferSecrets?: boolean;
 }
 
 /** The secret, or undefined when it cannot be read (a problem at keyPath says why). */
@@ -22,6 +24,7 @@ export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretCont
     );
     return new Secret(spec, 'inline');
   }
+  if (ctx.deferSecrets) return Secret.unread(keyPath, 'env' in spec ? `env ${spec.env}` : `file ${spec.file}`);
   if ('env' in spec) {
     const value = ctx.env[spec.env];
     if (value === undefined || value === '') {

@@ -72,6 +72,8 @@ export function readTls(
     ctx.problems.add('tls.ca_cert', `is not a CA certificate (${cert.subject.replace(/\n/g, ', ')})`);
     return undefined;
   }
+  // Unread (a read-only command's): the pair is checked by the commands that use the key.
+  if (!caKey.isRead()) return { caCert, caKey, days: tls.days ?? DEFAULT_TLS_DAYS, port: tls.port ?? DEFAULT_TLS_PORT };
   let matches = false;
   try {
     matches = cert.checkPrivateKey(createPrivateKey(caKey.reveal()));

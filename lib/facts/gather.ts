@@ -8,6 +8,7 @@ import { crontabProbe } from './crontab.js';
 import { filesProbe } from './files.js';
 import { hostKeysProbe, pgbackrestVersionProbe } from './host-keys.js';
 import { osProbe } from './os.js';
+import { outcomesProbe } from './outcomes.js';
 import { patroniProbe } from './patroni.js';
 import { postgresProbe } from './postgres.js';
 import { probeContext, type Probe, type ProbeContext } from './probe.js';
@@ -31,6 +32,7 @@ export const PROBES: Probe[] = [
   repoProbe,
   patroniProbe,
   tlsServerProbe,
+  outcomesProbe,
 ];
 
 /** The script for `probes` (all of them unless a bench measures one section). */

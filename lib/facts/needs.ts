@@ -19,6 +19,8 @@ export interface FactNeeds {
   repos: boolean;
   /** pgBackRest's TLS server and the host's clock (transport = "tls"). */
   tlsServer: boolean;
+  /** The scheduled backup jobs' outcome files (status and check, where the jobs run). */
+  outcomes?: boolean;
 }
 
 /** One kind's part: only what it needs. */
@@ -40,5 +42,6 @@ export function needsOf(parts: NeedsPart[]): FactNeeds {
     patroni: parts.some((part) => part.patroni),
     repos: parts.some((part) => part.repos),
     tlsServer: parts.some((part) => part.tlsServer),
+    ...(parts.some((part) => part.outcomes) ? { outcomes: true } : {}),
   };
 }

@@ -45,7 +45,13 @@ SELECT json_build_object(
       'lastArchivedTime', extract(epoch FROM last_archived_time)::float8,
       'failedCount', failed_count, 'lastFailedWal', last_failed_wal,
       'lastFailedTime', extract(epoch FROM last_failed_time)::float8)
-    FROM pg_stat_archiver)
+    FROM pg_stat_archiver),
+  'walBacklog', (SELECT json_build_object(
+      'readyCount', count(*),
+      'oldestReady', min(left(name, -6) COLLATE "C"),
+      'oldestReadyTime', extract(epoch FROM min(modification))::float8,
+      'walBytes', (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()))
+    FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')
 );`;
 
 const CONNECT_TRIES = 8;
@@ -122,6 +128,7 @@ export const postgresProbe: Probe = {
         fileSettings: parsed.fileSettings ?? [],
         roles: parsed.roles ?? {},
         archiver: parsed.archiver ?? null,
+        ...(parsed.walBacklog ? { walBacklog: parsed.walBacklog } : {}),
         ...parseLayout(requireFramed(layoutLine, ctx, 'postgres', "the postmaster's /proc entry")),
       },
     };

@@ -10,7 +10,7 @@ export interface FactReads {
   files: Set<string>;
   users: Set<string>;
   crontabs: Set<string>;
-  sections: Set<'postgres' | 'patroni' | 'repos'>;
+  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes'>;
 }
 
 export function noReads(): FactReads {
@@ -35,6 +35,7 @@ function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
       if (key === 'users') return keyed(target.users, reads.users);
       if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
       if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
+      if (key === 'backupOutcomes') reads.sections.add('outcomes');
       return Reflect.get(target, key);
     },
   });

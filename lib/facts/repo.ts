@@ -85,11 +85,16 @@ export const repoProbe: Probe = {
         ),
       ),
     );
+    const free = repos
+      .filter((repo) => repoType(repo).folderOn === ctx.host.role)
+      .map((repo) => `echo "D|${repo.key}|$(df -P -B1 ${shq(repo.path)} 2>/dev/null | awk 'NR == 2 { print $4 }')"`);
     lines.push(
       // The users probe ran first: a gid it found means the user exists, without another process.
       `if [ -f ${shq(PGBACKREST_CONF)} ] && { [ -n "$${userVariable('gid', user)}" ] || id -u ${shq(user)} >/dev/null 2>&1; }; then`,
       ...infos,
       `else echo none; fi`,
+      // Last, so the lines above keep their places: each folder repository's free bytes here.
+      ...free,
     );
     return lines.join('\n');
   },
@@ -106,6 +111,11 @@ export const repoProbe: Probe = {
       statusMessage: '',
       backups: [],
     }));
+    for (const line of outputLines) {
+      const free = /^D\|(\d+)\|(\d{1,20})$/.exec(line.trim());
+      const repo = free && repos.find((entry) => entry.key === Number(free[1]));
+      if (repo) repo.freeBytes = Number(free[2]);
+    }
     if ((infoLines[0] ?? '').trim() === 'none') {
       for (const repo of repos) {
         repo.statusMessage = 'no pgbackrest.conf yet';

@@ -93,6 +93,12 @@ const postgres = object({
       lastFailedTime: orNull(num),
     }),
   ),
+  walBacklog: object({
+    readyCount: int(),
+    oldestReady: orNull(str(g.WAL_FILE)),
+    oldestReadyTime: orNull(num),
+    walBytes: int(),
+  }),
   binDir: str(g.ABSOLUTE_PATH),
   serviceUnit: str(g.SERVICE_UNIT),
   layoutProblem: str(g.TEXT),
@@ -129,6 +135,7 @@ const repo = object({
   backupRunning: bool,
   notAsked: bool,
   unreadable: bool,
+  freeBytes: int(),
 });
 
 const patroni = object({
@@ -147,6 +154,19 @@ const patroni = object({
     }),
   ),
   errors: list(str(g.TEXT)),
+});
+
+const outcome = object({
+  stanza: str(g.NAME),
+  type: str(g.BACKUP_TYPE),
+  repo: int(1),
+  startedAt: orNull(int()),
+  endedAt: orNull(int()),
+  exitCode: orNull(int()),
+  error: orNull(str(g.ONE_LINE)),
+  lastSuccess: orNull(object({ startedAt: int(), endedAt: int() })),
+  lastFailure: orNull(object({ startedAt: int(), endedAt: int(), exitCode: int() })),
+  problem: str(g.ONE_LINE),
 });
 
 /** Every field of HostFacts, by name: a field added to the type without a grammar fails to compile. */
@@ -182,6 +202,7 @@ const HOST_FIELDS: { [K in keyof Required<HostFacts>]: Spec } = {
   postgres,
   repos: list(repo),
   patroni,
+  backupOutcomes: list(outcome),
   tlsServer: oneOf(
     object({ manager: str(g.matchingWord('systemd')), active: bool, enabled: bool }),
     object({ manager: str(g.matchingWord('none')), uids: list(int()) }),

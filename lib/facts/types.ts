@@ -84,6 +84,8 @@ export interface PostgresFacts {
   currentLsn?: string;
   /** null on a server that does not report it (not running). */
   archiver?: ArchiverFacts | null;
+  /** pg_wal as the running server lists it; absent in recordings made before bsync read it. */
+  walBacklog?: WalBacklogFacts;
   /**
    * The running server's binary folder (its postmaster's executable's folder):
    * /usr/pgsql-15/bin on PGDG, /usr/lib/postgresql/15/bin on Debian. Absent when /proc
@@ -129,6 +131,17 @@ export interface ArchiverFacts {
   lastFailedTime: number | null;
 }
 
+/** What waits in pg_wal to be archived (pg_ls_archive_statusdir's *.ready), and what pg_wal holds (pg_ls_waldir). */
+export interface WalBacklogFacts {
+  /** Files marked ready for the archiver and not archived yet. */
+  readyCount: number;
+  /** The first of them by name (what the archiver takes next), and the oldest mark's time (unix seconds); null when none wait. */
+  oldestReady: string | null;
+  oldestReadyTime: number | null;
+  /** Bytes of the files in pg_wal (segments, history and backup files; not archive_status). */
+  walBytes: number;
+}
+
 /** The stanza as one repository holds it. */
 export interface StanzaDatabase {
   /** pgBackRest's id of it in backup.info (1, then 2 after the first stanza-upgrade, ...). */
@@ -169,6 +182,26 @@ export interface RepoFacts {
   notAsked?: boolean;
   /** pgBackRest reached for the repository and could not read it (status 99): what it holds is unknown. */
   unreadable?: boolean;
+  /** A folder repository on this host: bytes free for its user on its file system (df); absent for object stores, and where df did not tell. */
+  freeBytes?: number;
+}
+
+/** A scheduled backup job's outcome file (lib/facts/outcomes.ts): times are unix seconds. */
+export interface BackupOutcome {
+  stanza: string;
+  type: 'full' | 'diff' | 'incr';
+  /** The N of repoN. */
+  repo: number;
+  /** The run now or last: started, and (once done) ended with pgBackRest's exit status (20: it waited for the stanza's lock in vain). */
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  /** That run's last error line (pgBackRest's `ERROR: [nnn]: …`, or bsync's word on the lock). */
+  error: string | null;
+  lastSuccess: { startedAt: number; endedAt: number } | null;
+  lastFailure: { startedAt: number; endedAt: number; exitCode: number } | null;
+  /** The file is not what bsync's job writes: why, escaped; the fields above are then all null. */
+  problem?: string;
 }
 
 export interface PatroniMember {
@@ -207,6 +240,8 @@ export interface HostFacts {
   /** Each repository of the stanza, as the config lists them (repo1 first), read where backups run. */
   repos?: RepoFacts[];
   patroni?: PatroniFacts;
+  /** What the stanza's scheduled backup jobs last did, where they run (the outcome files that exist). */
+  backupOutcomes?: BackupOutcome[];
   /** Asked with transport = "tls" only: the TLS server's state, and the host's clock (unix seconds) that certificates expire by. */
   tlsServer?: TlsServerFacts;
   clock?: number;

@@ -15,9 +15,14 @@ const SCHEDULE = /^(@[a-z]+|[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4})$/;
  */
 export function cronLine(schedule: string, command: string): string {
   if (!SCHEDULE.test(schedule)) throw new Error(`not a cron schedule for a crontab line: ${JSON.stringify(schedule)}`);
+  return `${schedule} ${cronCommandText(command)}`;
+}
+
+/** The command as a crontab line holds it (after the schedule): each `%` escaped; one cron cannot carry is refused. */
+export function cronCommandText(command: string): string {
   if (/^\s|[\n\r\0]|\\%/.test(command))
     throw new Error(`a crontab line cannot carry this command: ${JSON.stringify(command)}`);
-  return `${schedule} ${command.replaceAll('%', '\\%')}`;
+  return command.replaceAll('%', '\\%');
 }
 
 /** The schedule (five fields, or an @macro) and the command as cron hands it to sh; null for comments, variables, blanks. */

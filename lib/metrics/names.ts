@@ -26,6 +26,13 @@ export const METRIC_NAMES = [
   'bsync_archive_failed_total',
   'bsync_archive_last_archived_age_seconds',
   'bsync_archive_failing',
+  'bsync_backup_job_running',
+  'bsync_backup_job_failed',
+  'bsync_backup_job_last_success_timestamp_seconds',
+  'bsync_backup_job_last_failure_timestamp_seconds',
+  'bsync_wal_ready_files',
+  'bsync_wal_oldest_ready_age_seconds',
+  'bsync_wal_bytes',
   // bsync verify (lib/verify/report.ts)
   'bsync_verify_success',
   'bsync_verify_duration_seconds',

@@ -1,6 +1,7 @@
 // What the drift check reports besides drift: whether backups can run at all. A host
 // where bsync relies on pgBackRest but it does not run, a stanza its repository reports
-// as broken, or WAL archiving that fails on the zone's primary is a problem: plan exits 1
+// as broken, WAL archiving that fails on the zone's primary, or a folder repository that
+// will not hold the next full backup (space.ts) is a problem: plan exits 1
 // naming the host, whatever the diff says.
 // Read-only: it looks at facts already gathered, it runs nothing.
 import type { Inventory } from '../config/inventory.js';
@@ -8,6 +9,7 @@ import { archiveSettings } from '../desired/archive-settings.js';
 import { zonePrimary } from '../desired/backups.js';
 import { zoneHosts, zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
+import { spaceProblem } from './space.js';
 
 interface HealthProblem {
   host: string;
@@ -39,7 +41,11 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
       if (!repo.backupInfoExists && !repo.unreadable) continue;
       // Not asked because pgbackrest.conf is missing (deleted by hand): drift the plan repairs, not a broken stanza.
       if (repo.notAsked) continue;
-      if (repo.statusCode !== null && USABLE_STATUS.has(repo.statusCode)) continue;
+      if (repo.statusCode !== null && USABLE_STATUS.has(repo.statusCode)) {
+        const space = spaceProblem(inventory, zone.stanza, repo);
+        if (space) problems.push({ host: zone.repoOwner.name, problem: space });
+        continue;
+      }
       const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
       problems.push({
         host: zone.repoOwner.name,

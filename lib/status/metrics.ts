@@ -2,6 +2,7 @@
 // archive failures, stanza status), with stanza and repo as labels.
 import type { Metric, Sample } from '../metrics/prom.js';
 import { BACKUP_TYPES, type StanzaStatus, type StatusReport } from './report.js';
+import { stanzaWalServers, type JobSummary, type WalBacklogSummary } from './watch.js';
 
 /** One sample per stanza and repository, where `pick` knows a value. */
 function stanzaSamples(report: StatusReport, pick: (stanza: StanzaStatus) => number | null): Sample[] {
@@ -118,6 +119,91 @@ export function statusMetrics(report: StatusReport): Metric[] {
       help: 'Whether the last WAL archive attempt on the primary failed (1) or not (0).',
       type: 'gauge',
       samples: perArchiver((archiving) => (archiving.failing ? 1 : 0)),
+    },
+    ...jobMetrics(report),
+    ...walMetrics(report),
+  ];
+}
+
+/** A sample per item with a value (`pick` gives null for none), labelled by `labels`. */
+function labelledSamples<T>(
+  items: T[],
+  labels: (item: T) => Record<string, string>,
+  pick: (item: T) => number | null,
+): Sample[] {
+  return items.flatMap((item) => {
+    const value = pick(item);
+    return value === null ? [] : [{ labels: labels(item), value }];
+  });
+}
+
+/** Each scheduled job's last run (its outcome file), labelled stanza, repo and type. */
+function jobMetrics(report: StatusReport): Metric[] {
+  const jobs = report.stanzas.flatMap((stanza) => stanza.jobs.map((job) => ({ stanza, job })));
+  const perJob = (pick: (job: JobSummary) => number | null): Sample[] =>
+    labelledSamples(
+      jobs,
+      ({ stanza, job }) => ({ stanza: stanza.stanza, repo: stanza.repo.key, type: job.type }),
+      ({ job }) => pick(job),
+    );
+  const seconds = (iso: string | null) => (iso === null ? null : Date.parse(iso) / 1000);
+  return [
+    {
+      name: 'bsync_backup_job_running',
+      help: 'Whether the scheduled backup job runs now (or waits for the stanza lock): started, not ended.',
+      type: 'gauge',
+      samples: perJob((job) => (job.state === 'running' ? 1 : 0)),
+    },
+    {
+      name: 'bsync_backup_job_failed',
+      help: 'Whether the last run of the scheduled backup job that ended failed (1) or succeeded (0); a run now does not change it.',
+      type: 'gauge',
+      samples: perJob((job) => (job.lastEndedFailed === null ? null : job.lastEndedFailed ? 1 : 0)),
+    },
+    {
+      name: 'bsync_backup_job_last_success_timestamp_seconds',
+      help: 'When the last successful run of the scheduled backup job ended (unix seconds).',
+      type: 'gauge',
+      samples: perJob((job) => seconds(job.lastSuccessAt)),
+    },
+    {
+      name: 'bsync_backup_job_last_failure_timestamp_seconds',
+      help: 'When the last failed run of the scheduled backup job ended (unix seconds).',
+      type: 'gauge',
+      samples: perJob((job) => seconds(job.lastFailureAt)),
+    },
+  ];
+}
+
+/** WAL waiting in pg_wal, once per stanza and server. */
+function walMetrics(report: StatusReport): Metric[] {
+  const servers = stanzaWalServers(report.stanzas).flatMap(({ stanza, servers }) =>
+    servers.map((server) => ({ stanza, server })),
+  );
+  const perServer = (pick: (server: WalBacklogSummary) => number | null): Sample[] =>
+    labelledSamples(
+      servers,
+      ({ stanza, server }) => ({ stanza, host: server.host }),
+      ({ server }) => pick(server),
+    );
+  return [
+    {
+      name: 'bsync_wal_ready_files',
+      help: 'WAL files waiting in pg_wal to be archived (archive_status/*.ready), on the primary and on standbys with archive_mode = always.',
+      type: 'gauge',
+      samples: perServer((server) => server.readyCount),
+    },
+    {
+      name: 'bsync_wal_oldest_ready_age_seconds',
+      help: 'How long the oldest WAL file waiting to be archived has waited (0 when none waits).',
+      type: 'gauge',
+      samples: perServer((server) => server.oldestReadyAgeSeconds),
+    },
+    {
+      name: 'bsync_wal_bytes',
+      help: 'What pg_wal holds (bytes).',
+      type: 'gauge',
+      samples: perServer((server) => server.walBytes),
     },
   ];
 }

@@ -1,27 +1,11 @@
 // `bsync status` for people: one table row per stanza and repository, then what needs
 // attention. Ages and sizes in the units a person reads at a glance.
 import { windowText } from './window.js';
+import { humanAge, humanBytes } from '../human-units.js';
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
 
-export function humanBytes(bytes: number | null): string {
-  if (bytes === null) return '?';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-export function humanAge(seconds: number | null): string {
-  if (seconds === null) return '?';
-  if (seconds < 90) return `${seconds}s`;
-  if (seconds < 90 * 60) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)}h`;
-  return `${Math.round(seconds / 86400)}d`;
-}
+export { humanAge, humanBytes } from '../human-units.js';
+import { stanzaWalServers, type JobSummary } from './watch.js';
 
 function backupCell(backup: BackupSummary | null): string {
   return backup ? `${humanAge(backup.ageSeconds)} ago, ${humanBytes(backup.sizeBytes)}` : '-';
@@ -68,15 +52,67 @@ const HEADER = [
   'LAST ARCHIVED',
 ];
 
-export function renderStatusText(report: StatusReport): string {
-  const rows = [HEADER, ...report.stanzas.map(row)];
-  const widths = HEADER.map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
-  const lines = rows.map((cells) =>
+/** Rows under a header, each column as wide as its widest cell. */
+function table(header: string[], body: string[][]): string[] {
+  const rows = [header, ...body];
+  const widths = header.map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
+  return rows.map((cells) =>
     cells
       .map((cell, column) => cell.padEnd(widths[column]))
       .join('  ')
       .trimEnd(),
   );
+}
+
+const at = (iso: string | null) => iso ?? '-';
+
+function jobRun(job: JobSummary): string {
+  switch (job.state) {
+    case 'running':
+      return `running since ${job.startedAt}`;
+    case 'succeeded':
+      return `ok, ended ${job.endedAt}`;
+    case 'failed':
+      return `FAILED at ${job.endedAt} (exit ${job.exitCode})`;
+    case 'unreadable':
+      return 'outcome unreadable';
+    default:
+      return 'no run recorded';
+  }
+}
+
+function jobLines(report: StatusReport): string[] {
+  const body = report.stanzas.flatMap((stanza) =>
+    stanza.jobs.map((job) => [
+      stanza.stanza,
+      stanza.repo.key,
+      job.type,
+      job.host ?? '-',
+      jobRun(job),
+      at(job.lastSuccessAt),
+      at(job.lastFailureAt),
+    ]),
+  );
+  if (body.length === 0) return [];
+  return ['', ...table(['STANZA', 'REPO', 'JOB', 'HOST', 'LAST RUN', 'LAST SUCCESS', 'LAST FAILURE'], body)];
+}
+
+function walLines(report: StatusReport): string[] {
+  const body = stanzaWalServers(report.stanzas).flatMap(({ stanza, servers }) =>
+    servers.map((server) => [
+      stanza,
+      `${server.host} (${server.role})`,
+      String(server.readyCount),
+      server.readyCount > 0 ? `${server.oldestReady} ${humanAge(server.oldestReadyAgeSeconds)}` : '-',
+      humanBytes(server.walBytes),
+    ]),
+  );
+  if (body.length === 0) return [];
+  return ['', ...table(['STANZA', 'SERVER', 'WAL WAITING', 'OLDEST WAITING', 'PG_WAL SIZE'], body)];
+}
+
+export function renderStatusText(report: StatusReport): string {
+  const lines = [...table(HEADER, report.stanzas.map(row)), ...jobLines(report), ...walLines(report)];
   if (report.stanzas.length > 0)
     lines.push(
       '',

@@ -7,6 +7,15 @@ import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
 import { primaryOf, recoveryWindow, type RecoveryWindow } from './window.js';
+import {
+  jobProblems,
+  jobSummaries,
+  recoveryWindowSeconds,
+  walBacklogs,
+  type JobSummary,
+  type WalBacklogSummary,
+} from './watch.js';
+import { age, iso } from './times.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];
@@ -46,6 +55,13 @@ export interface StanzaStatus {
   backupRunning: boolean;
   newest: Record<BackupType, BackupSummary | null>;
   backupCount: number;
+  fullCount: number;
+  /** Seconds from the oldest valid backup's end to the newest archived WAL (lib/status/watch.ts); null without a backup. */
+  recoveryWindowSeconds: number | null;
+  /** Each scheduled job's last run, from its outcome file where the jobs run. */
+  jobs: JobSummary[];
+  /** WAL waiting to be archived on the primary (and standbys with archive_mode = always). */
+  walBacklog: WalBacklogSummary[];
   /** What the backups occupy in the repository (each backup's stored delta; WAL not counted). */
   repoSizeBytes: number;
   walArchive: { min: string | null; max: string | null };
@@ -63,11 +79,6 @@ export interface StatusReport {
   configPath: string;
   stanzas: StanzaStatus[];
 }
-
-const iso = (seconds: number | null | undefined) =>
-  seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
-const age = (seconds: number | null | undefined, now: number) =>
-  seconds === null || seconds === undefined ? null : Math.max(0, Math.round(now - seconds));
 
 function summary(backup: BackupInfo, now: number): BackupSummary {
   return {
@@ -117,6 +128,10 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     backupRunning: repo?.backupRunning === true,
     newest,
     backupCount: valid.length,
+    fullCount: valid.filter((backup) => backup.type === 'full').length,
+    recoveryWindowSeconds: recoveryWindowSeconds(valid, primary?.postgres?.archiver?.lastArchivedTime),
+    jobs: jobSummaries(zone, wanted, facts, now),
+    walBacklog: walBacklogs(zone, facts, now),
     repoSizeBytes: valid.reduce((total, backup) => total + (backup.repoDelta ?? 0), 0),
     walArchive: { min: repo?.archiveMin ?? null, max: repo?.archiveMax ?? null },
     window: recoveryWindow(repo, primary?.postgres?.archiver),
@@ -133,6 +148,7 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     status.problems.push(
       `WAL archiving fails: ${status.archiving.lastFailedWal} failed at ${status.archiving.lastFailedAt}`,
     );
+  status.problems.push(...jobProblems(status.repo.key, status.jobs));
   return status;
 }
 

@@ -5,7 +5,7 @@ import { printable } from '../printable.js';
 import { describeError, errorEntries, errorJson } from './error.js';
 
 /** The commands that run over several configs, as the fleet document and the run metrics name them. */
-export type FleetCommand = 'validate' | 'plan' | 'apply' | 'status' | 'verify' | 'restore' | 'backup';
+export type FleetCommand = 'validate' | 'plan' | 'apply' | 'status' | 'check' | 'verify' | 'restore' | 'backup';
 
 /** What one cluster gave in a fleet run. */
 export interface ClusterOutcome {

@@ -15,6 +15,7 @@ export function jsonView(sink: Sink): View {
     applyPlan: () => {},
     applyReport: (report) => sink.json(report),
     status: (report) => sink.json(report),
+    check: (report) => sink.json(report),
     verify: (report) => sink.json(report),
     // On one line, as validate --json always printed it.
     validate: ({ warnings, hosts, identity }) =>

@@ -5,6 +5,7 @@ import { timingsText } from '../apply/timings.js';
 import { renderPlanText, type Style } from '../plan/render-text.js';
 import type { ActionResult, Plan, PlanAction } from '../plan/types.js';
 import { printable, printableValue } from '../printable.js';
+import { renderCheckText } from '../status/check.js';
 import { renderStatusText } from '../status/render-text.js';
 import { renderVerifyText } from '../verify/report.js';
 import { clusterSection, fleetSummary } from './fleet.js';
@@ -26,6 +27,7 @@ export function textView(style: Style, sink: Sink): View {
       if (timings) sink.text(`${timingsText(timings)}\n`);
     },
     status: (report) => sink.text(printable(renderStatusText(report))),
+    check: (report) => sink.text(printable(renderCheckText(report))),
     verify: (report) => sink.text(printable(renderVerifyText(report))),
     validate: ({ config, hosts, identity }) =>
       sink.text(

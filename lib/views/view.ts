@@ -6,6 +6,7 @@ import type { OperationTimings } from '../apply/timings.js';
 import type { ActionResult } from '../plan/types.js';
 import type { ApplyProgress } from './apply-progress.js';
 import type { Plan } from '../plan/types.js';
+import type { CheckReport } from '../status/check.js';
 import type { StatusReport } from '../status/report.js';
 import type { VerifyReport } from '../verify/report.js';
 import type { ClusterOutcome, FleetCommand } from './fleet.js';
@@ -44,6 +45,8 @@ export interface View {
   applyProgress(actionsPerHost: Map<string, number>): ApplyProgress;
   applyReport(report: ApplyOutcome): void;
   status(report: StatusReport): void;
+  /** bsync check: broken thresholds, one line each (JSON: the whole report). */
+  check(report: CheckReport): void;
   verify(report: VerifyReport): void;
   validate(result: ValidateResult): void;
   /** The gathered facts, secrets redacted: JSON in both views. */

@@ -79,7 +79,7 @@ describe('validate over several configs', () => {
     const schema = (name: string) =>
       JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
     const ajv = new Ajv.default({ allErrors: true, strict: true });
-    for (const name of ['plan', 'status', 'verify']) ajv.addSchema(schema(name));
+    for (const name of ['plan', 'status', 'check', 'verify']) ajv.addSchema(schema(name));
     const validate = ajv.compile(schema('fleet'));
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(document.exitCode).toBe(1);

@@ -224,7 +224,7 @@ describe('the fleet JSON document', () => {
   const schema = (name: string) =>
     JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')) as object;
   const ajv = new Ajv.default({ allErrors: true, strict: true });
-  for (const name of ['plan', 'status', 'verify']) ajv.addSchema(schema(name));
+  for (const name of ['plan', 'status', 'check', 'verify']) ajv.addSchema(schema(name));
   const validate = ajv.compile(schema('fleet'));
 
   it("holds each cluster's plan as plan --json prints it, or its error, and the exit code", () => {

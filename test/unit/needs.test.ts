@@ -13,11 +13,13 @@ import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
 import { factsScript } from '../../lib/facts/gather.js';
+import { needsOf } from '../../lib/facts/needs.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { readsOf, unaskedReads, type FactReads } from '../../lib/facts/reads.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { healthProblems } from '../../lib/plan/health.js';
 import { statusReport } from '../../lib/status/report.js';
+import { watchNeeds } from '../../lib/status/watch.js';
 import { verifyPlans } from '../../lib/verify/targets.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, noBackupHost, s3Repo, SSH_CONFIG, sshZone, withSecondRepo } from '../support/configs.js';
@@ -56,7 +58,8 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
           const spec = inventory.hosts.find((candidate) => candidate.name === host);
           // A recorded host the config leaves out (ssh-backup2 when both PostgreSQL hosts are zone 1).
           if (!spec) continue;
-          const needs = hostNeeds(inventory, spec);
+          // status and check ask for the outcome files too (watchNeeds), as their sessions do.
+          const needs = needsOf([hostNeeds(inventory, spec), ...watchNeeds(inventory, spec)]);
           expect(unaskedReads(reads, needs), `${host}: read but not asked for`).toEqual([]);
           // The recording is real: planning a host reads its pgbackrest.conf.
           expect(reads.files.has('/etc/pgbackrest/pgbackrest.conf'), host).toBe(true);
