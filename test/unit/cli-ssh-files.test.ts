@@ -162,7 +162,7 @@ describe('[ssh] passphrase opens an encrypted identity', () => {
     const run = await bsync(['validate', '--json', ...files.flatMap((file) => ['-c', file])], env);
     const document = JSON.parse(run.stdout);
     const ajv = new Ajv.default({ allErrors: true, strict: true });
-    for (const name of ['plan', 'status', 'verify'])
+    for (const name of ['plan', 'status', 'check', 'verify'])
       ajv.addSchema(JSON.parse(readFileSync(`${FIXTURES}../schemas/${name}.schema.json`, 'utf8')));
     const validate = ajv.compile(JSON.parse(readFileSync(`${FIXTURES}../schemas/fleet.schema.json`, 'utf8')));
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
