@@ -2,7 +2,6 @@
 // (checks.ts), pgBackRest's options, secrets and CA files, then defaults and paths. Every
 // problem past the TOML syntax is collected and raised at once (problems.ts).
 import { dirname, resolve } from 'node:path';
-import { homedir } from 'node:os';
 import { checkAcrossKeys } from './checks.js';
 import { repoType } from '../repositories/index.js';
 import type { HostSpec, Inventory, Repo, Schedule } from './inventory.js';
@@ -21,6 +20,7 @@ import { checkTls, readTls } from './tls.js';
 import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-collisions.js';
 import { repoPathOf } from './repo-clashes.js';
 import { checkOptionRules } from './option-rules.js';
+import { defaultIdentity } from './ssh-files.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -78,7 +78,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
 
   const backupUser = raw.backup_user ?? {};
   const enabled = backupUser.enabled ?? true;
-  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
 
   return {
     configPath: file,
@@ -91,7 +90,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
     ssh: {
       user: raw.ssh?.user ?? 'root',
       port: raw.ssh?.port ?? 22,
-      identity: raw.ssh?.identity ? local(raw.ssh.identity) : defaultIdentity,
+      identity: raw.ssh?.identity ? local(raw.ssh.identity) : defaultIdentity(),
       knownHosts: local(raw.ssh?.known_hosts ?? '~/.ssh/known_hosts'),
       connectTimeout: raw.ssh?.connect_timeout ?? 10,
     },

@@ -5,6 +5,7 @@
 // line, key path); the commands that connect check them first, once, rather than failing
 // once per host.
 import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { Inventory } from './inventory.js';
 import { ConfigProblems } from './problems.js';
 import { keyFileKind } from '../formats/ssh-key.js';
@@ -59,6 +60,21 @@ function checkIdentity(path: string, env: NodeJS.ProcessEnv, add: Add): void {
     );
 }
 
+/** The identity bsync logs in with when [ssh] names none: the ssh-agent's keys, else ~/.ssh/id_ed25519. */
+export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
+}
+
+/** Each problem of the identity and known_hosts files, by the [ssh] key that names the file. */
+export function sshFileProblems(
+  ssh: { identity?: string; knownHosts: string },
+  env: NodeJS.ProcessEnv,
+  add: (key: 'ssh.identity' | 'ssh.known_hosts', message: string, hint?: string) => void,
+): void {
+  if (ssh.identity) checkIdentity(ssh.identity, env, (message, hint) => add('ssh.identity', message, hint));
+  readLocal(ssh.knownHosts, (message, hint) => add('ssh.known_hosts', message, hint), KNOWN_HOSTS_HINT);
+}
+
 /** Raises the problems of [ssh]'s local files as a bad config's (ConfigError, or ConfigErrors for several). */
 export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): void {
   let text = '';
@@ -68,9 +84,7 @@ export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = pro
     // a config given as text (tests); problems are then named by key path alone
   }
   const problems = new ConfigProblems(inventory.configPath, text);
-  const { identity, knownHosts } = inventory.ssh;
-  if (identity) checkIdentity(identity, env, (message, hint) => problems.add('ssh.identity', message, hint));
-  readLocal(knownHosts, (message, hint) => problems.add('ssh.known_hosts', message, hint), KNOWN_HOSTS_HINT);
+  sshFileProblems(inventory.ssh, env, (key, message, hint) => problems.add(key, message, hint));
   problems.raise();
 }
 

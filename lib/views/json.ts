@@ -18,6 +18,7 @@ export function jsonView(sink: Sink): View {
     verify: (report) => sink.json(report),
     // On one line, as validate --json always printed it.
     validate: ({ warnings, hosts }) => sink.json({ valid: true, warnings, hosts }, 0),
+    init: (result) => sink.json(result),
     facts: (facts) => sink.json(facts),
     // A fleet run's document holds every cluster's: written once all are done.
     cluster: () => {},
