@@ -10,6 +10,7 @@ import { renderDraft } from '../init/draft.js';
 import { initNeeds, probeInventory } from '../init/probe.js';
 import {
   checkHosts,
+  COMMAND_LINE,
   configPath,
   localPath,
   parseHostSpec,
@@ -49,7 +50,7 @@ function hostsOf(options: InitOptions): { hosts: InitHost[]; source: string; var
     return { ...parseAnsibleInventory(text, options.inventory), source: options.inventory };
   }
   const hosts = (options.host ?? []).map((given) => ({ ...parseHostSpec(given), pgPort: options.pgPort }));
-  return { hosts, source: 'the command line', vars: {} };
+  return { hosts, source: COMMAND_LINE, vars: {} };
 }
 
 /** The request the command line makes, checked; no host is asked yet. */

@@ -11,7 +11,7 @@ import { parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
 import type { Draft, DraftEntry, DraftSection } from './draft.js';
 import { PATRONI_CONFIGS } from './probe.js';
 import { repoSections, type FoundConf } from './repo.js';
-import type { InitHost, InitRequest } from './request.js';
+import { COMMAND_LINE, type InitHost, type InitRequest } from './request.js';
 
 const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const PGEDGE_STANZA = /^pgedge-([a-z0-9][a-z0-9_-]{0,62})-([1-9][0-9]{0,2})$/;
@@ -30,7 +30,8 @@ function confOf(host: InitHost, facts: HostFacts | undefined, notes: string[]): 
     if (content === undefined) continue;
     const ini = parsePgbackrestIni(content);
     if (!ini) notes.push(`${host.name}:${path} is not a file pgBackRest can read; nothing was taken from it.`);
-    else if (stanzasOf({ host, path, ini }).length > 0) return { host, path, ini };
+    else if (stanzasOf({ host, path, ini, version: null }).length > 0)
+      return { host, path, ini, version: facts?.pgbackrestVersion ?? null };
     return undefined;
   }
   return undefined;
@@ -214,12 +215,12 @@ export function initDraft(request: InitRequest, facts: Facts): Draft {
 
 function headerLines(request: InitRequest, secretFiles: Draft['secretFiles']): string[] {
   return [
-    `Written by bsync init from the hosts in ${request.source}: what they run now.`,
+    `Written by bsync init from the hosts ${request.source === COMMAND_LINE ? 'given on' : 'in'} ${request.source}: what they run now.`,
     'Read it through: each section says where its values came from.',
     '',
     'Before bsync validate, create each secret file, one line, readable by you alone:',
     ...secretFiles.flatMap((file) => [`  ${file.path}: ${file.holds}`]),
     `  e.g. a new password: (umask 077; mkdir -p ${request.secrets}; openssl rand -base64 32 > ${join(request.secrets, 'backup_password')})`,
-    'Then: bsync validate; bsync plan (changes nothing); bsync apply.',
+    `Then: bsync validate -c ${request.out}; bsync plan -c ${request.out} (changes nothing); bsync apply -c ${request.out}.`,
   ];
 }

@@ -4,6 +4,8 @@
 // cipher_pass = "auto" (it adopts the one the stanza's hosts share), and S3 keys are read
 // from files the comments name.
 import { join } from 'node:path';
+import type { Repo } from '../config/inventory.js';
+import { measuredGlobalDefaults, measuredRepoDefaults } from '../desired/measured-defaults.js';
 import { BsyncError } from '../errors.js';
 import type { PgbackrestIni } from '../formats/pgbackrest-ini.js';
 import type { TomlValue } from '../formats/toml.js';
@@ -16,6 +18,8 @@ export interface FoundConf {
   /** The file it was read from. */
   path: string;
   ini: PgbackrestIni;
+  /** The host's pgBackRest version (which of bsync's measured defaults it gets). */
+  version: string | null;
 }
 
 /** The [global] keys turned into [repo] keys (the others are listed as not carried over). */
@@ -60,12 +64,26 @@ interface RepoContext {
   notes: string[];
 }
 
+interface Taken {
+  value: string;
+  /** The conf key or the role's variable. */
+  key: string;
+  where: string;
+}
+
 /** A key from the confs (with where), else the role's variable, else nothing. */
-function take(ctx: RepoContext, key: string, variable: string): { value: string; from: string } | undefined {
+function take(ctx: RepoContext, key: string, variable: string): Taken | undefined {
   const found = globalValue(ctx.confs, key);
-  if (found) return { value: found.value, from: `${key} in ${found.where}` };
+  if (found) return { value: found.value, key, where: found.where };
   const given = ctx.request.vars[variable];
-  return given === undefined ? undefined : { value: given, from: `${variable} in ${ctx.request.source}` };
+  return given === undefined ? undefined : { value: given, key: variable, where: ctx.request.source };
+}
+
+/** `from a, b in X`: where values came from, for the comment after them. */
+function from(...taken: Array<Taken | undefined>): string {
+  const byWhere = new Map<string, string[]>();
+  for (const item of taken) if (item) byWhere.set(item.where, [...(byWhere.get(item.where) ?? []), item.key]);
+  return `from ${[...byWhere].map(([where, keys]) => `${keys.join(', ')} in ${where}`).join('; ')}`;
 }
 
 function repoType(ctx: RepoContext, hasBackupHost: boolean): string {
@@ -86,7 +104,7 @@ function cipher(ctx: RepoContext): void {
   ctx.entries.push({
     key: 'cipher_type',
     value: cipherType,
-    ...(type ? { comment: `from ${type.from}` } : {}),
+    ...(type ? { comment: from(type) } : {}),
   });
   if (cipherType === 'none') return;
   const held = globalValue(ctx.confs, 'repo1-cipher-pass');
@@ -110,7 +128,7 @@ function retention(ctx: RepoContext): void {
   if (count(full?.value) !== undefined) value.full = count(full?.value)!;
   if (count(diff?.value) !== undefined) value.diff = count(diff?.value)!;
   if (Object.keys(value).length > 0)
-    ctx.entries.push({ key: 'retention', value, comment: `from ${[full, diff].flatMap((v) => v?.from ?? []).join(', ')}` });
+    ctx.entries.push({ key: 'retention', value, comment: from(full, diff) });
 }
 
 /** [repo.s3]: the bucket's location from the conf, the keys from files the user fills. */
@@ -137,9 +155,25 @@ function s3Table(ctx: RepoContext, secretFiles: Array<{ path: string; holds: str
   return { table: 'repo.s3', notes, entries };
 }
 
+/** bsync's own defaults beyond pgBackRest's (compress-type=zst, repo1-bundle=y, …) as this host gets them. */
+function measuredDefaults(conf: FoundConf): Map<string, string> {
+  const none = { global: [], stanza: [], commands: [] };
+  const repo1 = { key: 1, type: 'ssh' } as Repo;
+  return new Map(
+    [...measuredGlobalDefaults(), ...measuredRepoDefaults(repo1, conf.version, none)].flatMap(([key, value]) =>
+      typeof value === 'string' ? [[key, value] as const] : [],
+    ),
+  );
+}
+
+/** The [global] keys that say more than [repo] holds: neither mapped nor bsync's own default value. */
 function unmapped(ctx: RepoContext): void {
   const keys = new Set<string>();
-  for (const conf of ctx.confs) for (const key of conf.ini.get('global')?.keys() ?? []) if (!MAPPED.has(key)) keys.add(key);
+  for (const conf of ctx.confs) {
+    const defaults = measuredDefaults(conf);
+    for (const [key, values] of conf.ini.get('global') ?? [])
+      if (!MAPPED.has(key) && defaults.get(key) !== values.join('\n')) keys.add(key);
+  }
   if (keys.size > 0)
     ctx.notes.push(
       `Also in [global] of the hosts' pgbackrest.conf, not carried over: ${[...keys].sort().join(', ')}.`,
@@ -158,9 +192,9 @@ export function repoSections(
   const type = repoType(ctx, backupHosts.length > 0);
   ctx.entries.push({ key: 'type', value: type });
   const path = take(ctx, 'repo1-path', 'backup_repo_path');
-  if (path && path.value.startsWith('/')) ctx.entries.push({ key: 'path', value: path.value, comment: `from ${path.from}` });
+  if (path && path.value.startsWith('/')) ctx.entries.push({ key: 'path', value: path.value, comment: from(path) });
   const user = take(ctx, 'repo1-host-user', 'backup_repo_user');
-  if (type === 'ssh' && user) ctx.entries.push({ key: 'user', value: user.value, comment: `from ${user.from}` });
+  if (type === 'ssh' && user) ctx.entries.push({ key: 'user', value: user.value, comment: from(user) });
   const repoHost = globalValue(confs, 'repo1-host');
   if (repoHost && !backupHosts.some((host) => host.name === repoHost.value))
     ctx.notes.push(

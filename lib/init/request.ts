@@ -47,6 +47,8 @@ export interface InitRequest {
 }
 
 export const DEFAULT_PG_PORT = 5432;
+/** The source of hosts given with --host. */
+export const COMMAND_LINE = 'the command line';
 const HOST_FORM = 'NAME, NAME=ADDRESS, NAME=ADDRESS:ROLE or NAME=ADDRESS:ROLE:ZONE (ROLE postgres or backup)';
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
