@@ -250,7 +250,8 @@ export const COMMANDS = {
     options: {
       host: {
         type: 'string',
-        describe: 'a host: NAME, NAME=ADDRESS, NAME=ADDRESS:ROLE or NAME=ADDRESS:ROLE:ZONE; ROLE postgres (default) or backup (repeatable)',
+        describe:
+          'a host: NAME, NAME=ADDRESS, NAME=ADDRESS:ROLE or NAME=ADDRESS:ROLE:ZONE; ROLE postgres (default) or backup (repeatable)',
         repeatable: true,
       },
       inventory: { type: 'string', describe: "an Ansible inventory (INI) with the role's groups pgedge and backup" },

@@ -39,8 +39,7 @@ export interface InitOptions extends GlobalOptions {
 /** The hosts: each --host, or the inventory's (not both: one list says which hosts are the cluster's). */
 function hostsOf(options: InitOptions): { hosts: InitHost[]; source: string; vars: Record<string, string> } {
   if (options.inventory !== undefined) {
-    if (options.host?.length)
-      throw new BsyncError('give the hosts with --host or with --inventory, not both');
+    if (options.host?.length) throw new BsyncError('give the hosts with --host or with --inventory, not both');
     let text: string;
     try {
       text = readFileSync(options.inventory, 'utf8');

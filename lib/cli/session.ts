@@ -77,8 +77,8 @@ export async function openSession(
     options.needs
       ? options.needs(inventory, host)
       : options.extraNeeds
-      ? mergeNeeds([hostNeeds(inventory, host), ...options.extraNeeds(inventory, host)])
-      : hostNeeds(inventory, host);
+        ? mergeNeeds([hostNeeds(inventory, host), ...options.extraNeeds(inventory, host)])
+        : hostNeeds(inventory, host);
   return { inventory, selected, involved, connections, needsOf, close };
 }
 

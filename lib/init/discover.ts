@@ -70,7 +70,8 @@ function naming(request: InitRequest, confs: Map<string, FoundConf>, notes: stri
   if (given !== undefined && !CLUSTER_NAME.test(given))
     throw new BsyncError(`the cluster name ${JSON.stringify(given)} is not lower-case letters, digits, _ and -`);
   const found = [...clusters];
-  if (found.length > 1) notes.push(`The hosts' stanzas name several clusters (${found.join(', ')}); ${found[0]} is used.`);
+  if (found.length > 1)
+    notes.push(`The hosts' stanzas name several clusters (${found.join(', ')}); ${found[0]} is used.`);
   if (found.length > 0 && given !== undefined && given !== found[0])
     notes.push(`The stanzas name the cluster ${found[0]}, not ${given}: the stanza names stay as they are.`);
   const cluster = found[0] ?? given ?? DEFAULT_CLUSTER;
@@ -97,8 +98,10 @@ function clusterSection(request: InitRequest, names: Naming, facts: Facts): Draf
   ];
   if (names.stanza) entries.push({ key: 'stanza', value: names.stanza, comment: "the hosts' existing stanza" });
   const notes = [...names.notes];
-  if (versions.size === 1) entries.push({ key: 'pg_version', value: [...versions][0], comment: 'what the servers run' });
-  else if (versions.size > 1) notes.push(`The servers run different major versions (${[...versions].join(', ')}): pg_version is left out.`);
+  if (versions.size === 1)
+    entries.push({ key: 'pg_version', value: [...versions][0], comment: 'what the servers run' });
+  else if (versions.size > 1)
+    notes.push(`The servers run different major versions (${[...versions].join(', ')}): pg_version is left out.`);
   return { table: 'cluster', notes, entries };
 }
 
@@ -108,7 +111,8 @@ function sshSection(request: InitRequest): DraftSection {
   if (request.ssh.identity !== undefined) entries.push({ key: 'identity', value: request.ssh.identity });
   entries.push({ key: 'known_hosts', value: request.ssh.knownHosts });
   const notes = ['How bsync reached the hosts just now.'];
-  if (request.ssh.identity === undefined) notes.push('No identity: the ssh-agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519.');
+  if (request.ssh.identity === undefined)
+    notes.push('No identity: the ssh-agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519.');
   return { table: 'ssh', notes, entries };
 }
 
@@ -119,11 +123,18 @@ function patroniSection(request: InitRequest, facts: Facts): DraftSection | unde
   });
   if (found.length === 0)
     return request.vars.is_ha_cluster === 'true'
-      ? { table: 'patroni', notes: [`is_ha_cluster in ${request.source}; no Patroni config found: check config.`], entries: [] }
+      ? {
+          table: 'patroni',
+          notes: [`is_ha_cluster in ${request.source}; no Patroni config found: check config.`],
+          entries: [],
+        }
       : undefined;
   const paths = [...new Set(found.map((entry) => entry.path))];
-  const notes = [`Patroni's config found on ${found.map((entry) => entry.host).join(', ')}: archiving goes through Patroni.`];
-  if (paths.length > 1) notes.push(`The hosts keep it in different places (${paths.join(', ')}); bsync reads one path.`);
+  const notes = [
+    `Patroni's config found on ${found.map((entry) => entry.host).join(', ')}: archiving goes through Patroni.`,
+  ];
+  if (paths.length > 1)
+    notes.push(`The hosts keep it in different places (${paths.join(', ')}); bsync reads one path.`);
   return { table: 'patroni', notes, entries: [{ key: 'config', value: paths[0] }] };
 }
 
@@ -137,7 +148,14 @@ function backupUserSection(request: InitRequest, facts: Facts, secretFiles: Draf
       ? `The role ${name} exists on ${holders.map((host) => host.name).join(', ')}: bsync takes it over and sets this password.`
       : `The role ${name} does not exist yet: apply creates it on the primary.`,
   ];
-  return { table: 'backup_user', notes, entries: [{ key: 'name', value: name }, { key: 'password', value: { file: path } }] };
+  return {
+    table: 'backup_user',
+    notes,
+    entries: [
+      { key: 'name', value: name },
+      { key: 'password', value: { file: path } },
+    ],
+  };
 }
 
 function scheduleSection(request: InitRequest): DraftSection {
@@ -145,7 +163,9 @@ function scheduleSection(request: InitRequest): DraftSection {
   const diff = request.vars.diff_backup_schedule;
   return {
     table: 'schedule',
-    notes: [full || diff ? `From ${request.source}.` : "The role's defaults: full on Sunday, diff the other days, at 00:10."],
+    notes: [
+      full || diff ? `From ${request.source}.` : "The role's defaults: full on Sunday, diff the other days, at 00:10.",
+    ],
     entries: [
       { key: 'full', value: full ?? '10 0 * * 0' },
       { key: 'diff', value: diff ?? '10 0 * * 1-6' },
@@ -171,7 +191,12 @@ function hostNote(host: InitHost, facts: HostFacts | undefined, conf: FoundConf 
   return `${host.name}: ${hostFound(host, facts)}${os}${held}.`;
 }
 
-function hostSection(host: InitHost, zone: number, facts: HostFacts | undefined, conf: FoundConf | undefined): DraftSection {
+function hostSection(
+  host: InitHost,
+  zone: number,
+  facts: HostFacts | undefined,
+  conf: FoundConf | undefined,
+): DraftSection {
   const entries: DraftEntry[] = [{ key: 'name', value: host.name }];
   if (host.address !== host.name) entries.push({ key: 'address', value: host.address });
   entries.push({ key: 'role', value: host.role }, { key: 'zone', value: zone });
@@ -193,7 +218,8 @@ export function initDraft(request: InitRequest, facts: Facts): Draft {
     if (conf) confs.set(host.name, conf);
   }
   const names = naming(request, confs, notes);
-  const byRole = (role: string) => request.hosts.filter((host) => host.role === role).flatMap((host) => confs.get(host.name) ?? []);
+  const byRole = (role: string) =>
+    request.hosts.filter((host) => host.role === role).flatMap((host) => confs.get(host.name) ?? []);
   const secretFiles: Draft['secretFiles'] = [];
   const patroni = patroniSection(request, facts);
   const sections = [
@@ -203,7 +229,9 @@ export function initDraft(request: InitRequest, facts: Facts): Draft {
     backupUserSection(request, facts, secretFiles),
     scheduleSection(request),
     ...(patroni ? [patroni] : []),
-    ...request.hosts.map((host) => hostSection(host, names.zones.get(host.name)!, facts.get(host.name), confs.get(host.name))),
+    ...request.hosts.map((host) =>
+      hostSection(host, names.zones.get(host.name)!, facts.get(host.name), confs.get(host.name)),
+    ),
   ];
   const hosts = request.hosts.map((host) => ({
     name: host.name,

@@ -127,8 +127,7 @@ function retention(ctx: RepoContext): void {
   const value: Record<string, TomlValue> = {};
   if (count(full?.value) !== undefined) value.full = count(full?.value)!;
   if (count(diff?.value) !== undefined) value.diff = count(diff?.value)!;
-  if (Object.keys(value).length > 0)
-    ctx.entries.push({ key: 'retention', value, comment: from(full, diff) });
+  if (Object.keys(value).length > 0) ctx.entries.push({ key: 'retention', value, comment: from(full, diff) });
 }
 
 /** [repo.s3]: the bucket's location from the conf, the keys from files the user fills. */
@@ -138,7 +137,8 @@ function s3Table(ctx: RepoContext, secretFiles: Array<{ path: string; holds: str
   for (const key of ['bucket', 'endpoint', 'region', 'uri_style', 'key_type']) {
     const found = globalValue(ctx.confs, `repo1-s3-${key.replace('_', '-')}`);
     if (found) entries.push({ key, value: found.value, comment: `from ${found.where}` });
-    else if (['bucket', 'endpoint', 'region'].includes(key)) notes.push(`Fill in ${key}: no host's pgbackrest.conf names it.`);
+    else if (['bucket', 'endpoint', 'region'].includes(key))
+      notes.push(`Fill in ${key}: no host's pgbackrest.conf names it.`);
   }
   const keyType = globalValue(ctx.confs, 'repo1-s3-key-type')?.value ?? 'shared';
   if (keyType === 'shared') {
@@ -150,8 +150,11 @@ function s3Table(ctx: RepoContext, secretFiles: Array<{ path: string; holds: str
       entries.push({ key, value: { file: path } });
       secretFiles.push({ path, holds });
     }
-    notes.push("The access key pair: the hosts' pgbackrest.conf hold it; put the same values in the files named below.");
-  } else if (keyType === 'web-id') notes.push('key_type "web-id": fill in role_arn and token_file (docs/config.md, Keyless S3).');
+    notes.push(
+      "The access key pair: the hosts' pgbackrest.conf hold it; put the same values in the files named below.",
+    );
+  } else if (keyType === 'web-id')
+    notes.push('key_type "web-id": fill in role_arn and token_file (docs/config.md, Keyless S3).');
   return { table: 'repo.s3', notes, entries };
 }
 
@@ -192,7 +195,7 @@ export function repoSections(
   const type = repoType(ctx, backupHosts.length > 0);
   ctx.entries.push({ key: 'type', value: type });
   const path = take(ctx, 'repo1-path', 'backup_repo_path');
-  if (path && path.value.startsWith('/')) ctx.entries.push({ key: 'path', value: path.value, comment: from(path) });
+  if (path?.value.startsWith('/')) ctx.entries.push({ key: 'path', value: path.value, comment: from(path) });
   const user = take(ctx, 'repo1-host-user', 'backup_repo_user');
   if (type === 'ssh' && user) ctx.entries.push({ key: 'user', value: user.value, comment: from(user) });
   const repoHost = globalValue(confs, 'repo1-host');
@@ -205,6 +208,7 @@ export function repoSections(
   unmapped(ctx);
   const sections: DraftSection[] = [{ table: 'repo', notes: ctx.notes, entries: ctx.entries }];
   if (type === 's3') sections.push(s3Table(ctx, secretFiles));
-  else if (type !== 'ssh' && type !== 'posix') ctx.notes.push(`Fill in [repo.${type}] (docs/config.md): bsync init reads no ${type} settings.`);
+  else if (type !== 'ssh' && type !== 'posix')
+    ctx.notes.push(`Fill in [repo.${type}] (docs/config.md): bsync init reads no ${type} settings.`);
   return sections;
 }

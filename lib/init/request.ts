@@ -75,8 +75,15 @@ function splitAddress(value: string): { address: string; rest: string[] } {
 function roleOf(given: string, word: string | undefined): InitRole {
   if (word === undefined || word === 'postgres' || word === 'backup') return word ?? 'postgres';
   if (/^[0-9]+$/.test(word))
-    throw usage(given, `${word} after the address reads as a port`, `Give the SSH port as --ssh-port ${word}; ${HOST_FORM}.`);
-  throw usage(given, `role ${JSON.stringify(word)} is not postgres or backup${ROLE_WORDS[word] ? ` (${ROLE_WORDS[word]})` : ''}`);
+    throw usage(
+      given,
+      `${word} after the address reads as a port`,
+      `Give the SSH port as --ssh-port ${word}; ${HOST_FORM}.`,
+    );
+  throw usage(
+    given,
+    `role ${JSON.stringify(word)} is not postgres or backup${ROLE_WORDS[word] ? ` (${ROLE_WORDS[word]})` : ''}`,
+  );
 }
 
 /** One --host value. */

@@ -20,6 +20,8 @@ export function writeNewConfig(path: string, text: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw exists(path);
-    throw new BsyncError(`cannot write ${path}: ${code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message}`);
+    throw new BsyncError(
+      `cannot write ${path}: ${code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message}`,
+    );
   }
 }

@@ -37,7 +37,10 @@ export function textView(style: Style, sink: Sink): View {
 function initText({ config, hosts, secretFiles }: InitResult): string {
   const lines = [`Wrote ${config}:`, ...hosts.map((host) => `  ${host.name} (zone ${host.zone}): ${host.found}`)];
   if (secretFiles.length > 0)
-    lines.push('Create these files (one line each, chmod 600) before bsync validate:', ...secretFiles.map((file) => `  ${file.path}: ${file.holds}`));
+    lines.push(
+      'Create these files (one line each, chmod 600) before bsync validate:',
+      ...secretFiles.map((file) => `  ${file.path}: ${file.holds}`),
+    );
   lines.push(`Then: bsync validate -c ${config}; bsync plan -c ${config}`);
   return `${lines.join('\n')}\n`;
 }

@@ -103,7 +103,12 @@ function another(facts: HostFacts, name: string, change: (copy: HostFacts) => vo
   return copy;
 }
 
-const CONVERGED = ['ssh-pg1=127.0.1.11', 'ssh-pg2=127.0.1.12', 'ssh-backup1=127.0.1.13:backup', 'ssh-backup2=127.0.1.14:backup'];
+const CONVERGED = [
+  'ssh-pg1=127.0.1.11',
+  'ssh-pg2=127.0.1.12',
+  'ssh-backup1=127.0.1.13:backup',
+  'ssh-backup2=127.0.1.14:backup',
+];
 
 describe('the ssh scenario the lab converged', () => {
   it('gives its config again: zones and cluster from the stanzas, and a plan with no changes', async () => {
@@ -139,7 +144,9 @@ describe('the ssh scenario the lab converged', () => {
     expect(out.text).toContain(
       '# ssh-pg1: primary, PostgreSQL 15.18, debian 12; /etc/pgbackrest/pgbackrest.conf holds pgedge-lab-1.\n[[host]]\nname = "ssh-pg1"\naddress = "127.0.1.11"',
     );
-    expect(out.text).toContain('# ssh-backup2: backup host, debian 12; /etc/pgbackrest/pgbackrest.conf holds pgedge-lab-2.');
+    expect(out.text).toContain(
+      '# ssh-backup2: backup host, debian 12; /etc/pgbackrest/pgbackrest.conf holds pgedge-lab-2.',
+    );
     expect(out.draft.hosts.map((host) => [host.name, host.zone, host.found])).toStrictEqual([
       ['ssh-pg1', 1, 'primary, PostgreSQL 15.18'],
       ['ssh-pg2', 2, 'primary, PostgreSQL 15.18'],
@@ -149,7 +156,10 @@ describe('the ssh scenario the lab converged', () => {
   });
 
   it('keeps the stanza zone over a different one given, and says so', async () => {
-    const out = written(await requestFor(['ssh-pg1=127.0.1.11:postgres:3', 'ssh-backup1=127.0.1.13:backup']), recorded('converged'));
+    const out = written(
+      await requestFor(['ssh-pg1=127.0.1.11:postgres:3', 'ssh-backup1=127.0.1.13:backup']),
+      recorded('converged'),
+    );
     expect(out.config.host[0].zone).toBe(1);
     expect(out.text).toContain('# ssh-pg1: zone 1, from its stanza pgedge-lab-1, not 3 as given.');
   });
@@ -167,7 +177,10 @@ describe('an ssh zone of a primary, a replica and a backup host', () => {
       ['ssh-pg3', replica],
       ['ssh-backup1', converged.get('ssh-backup1')!],
     ]);
-    const out = written(await requestFor(['ssh-pg1=127.0.1.11', 'ssh-pg3=127.0.1.15', 'ssh-backup1=127.0.1.13:backup']), facts);
+    const out = written(
+      await requestFor(['ssh-pg1=127.0.1.11', 'ssh-pg3=127.0.1.15', 'ssh-backup1=127.0.1.13:backup']),
+      facts,
+    );
     expect(out.config.host.map((host: Toml) => [host.name, host.zone, host.pg_data ?? null])).toStrictEqual([
       ['ssh-pg1', 1, '/var/lib/postgresql/15/main'],
       ['ssh-pg3', 1, '/srv/pg/15/replica'],
@@ -231,7 +244,10 @@ describe('a Patroni zone', () => {
       ['ha-pg2', withPatroni('ha-pg2')],
       ['ha-backup1', fresh.get('ssh-backup1')!],
     ]);
-    const out = written(await requestFor(['ha-pg1=127.0.1.31', 'ha-pg2=127.0.1.32', 'ha-backup1=127.0.1.34:backup']), facts);
+    const out = written(
+      await requestFor(['ha-pg1=127.0.1.31', 'ha-pg2=127.0.1.32', 'ha-backup1=127.0.1.34:backup']),
+      facts,
+    );
     expect(out.config.patroni).toStrictEqual({ config: '/etc/patroni/patroni.yml' });
     expect(out.text).toContain("# Patroni's config found on ha-pg1, ha-pg2: archiving goes through Patroni.");
     expect(out.inventory().patroni?.config).toBe('/etc/patroni/patroni.yml');
@@ -297,7 +313,15 @@ describe('an S3 zone the Ansible role set up', () => {
     const inventory = out.inventory();
     expect(inventory.repos[0].type).toBe('s3');
     expect(inventory.hosts).toStrictEqual([
-      { name: 'db1', address: '10.0.0.11', role: 'postgres', zone: 1, sshPort: 22, pgData: '/var/lib/postgresql/15/main', pgPort: 5432 },
+      {
+        name: 'db1',
+        address: '10.0.0.11',
+        role: 'postgres',
+        zone: 1,
+        sshPort: 22,
+        pgData: '/var/lib/postgresql/15/main',
+        pgPort: 5432,
+      },
     ]);
   });
 });
@@ -364,7 +388,16 @@ describe('the command line', () => {
   });
 
   it('takes the SSH settings as the config will hold them: ~ kept, relative paths made absolute', async () => {
-    const options = await initOptions(['--host', 'pg1', '--known-hosts', 'keys/kh', '--ssh-user', 'ops', '--ssh-port', '2222']);
+    const options = await initOptions([
+      '--host',
+      'pg1',
+      '--known-hosts',
+      'keys/kh',
+      '--ssh-user',
+      'ops',
+      '--ssh-port',
+      '2222',
+    ]);
     const request = initRequest(options);
     expect(request.ssh).toStrictEqual({ user: 'ops', port: 2222, knownHosts: join(process.cwd(), 'keys/kh') });
     expect(request.out).toBe(join(process.cwd(), 'bsync.toml'));
@@ -447,7 +480,12 @@ describe('an Ansible inventory', () => {
     );
     const out = written(request, facts);
     expect(out.config.cluster.name).toBe('sales');
-    expect(out.config.repo).toMatchObject({ type: 'ssh', path: '/srv/backrest', user: 'pgbackup', retention: { full: 2 } });
+    expect(out.config.repo).toMatchObject({
+      type: 'ssh',
+      path: '/srv/backrest',
+      user: 'pgbackup',
+      retention: { full: 2 },
+    });
     expect(out.config.schedule).toStrictEqual({ full: '0 2 * * 0', diff: '10 0 * * 1-6' });
     expect(out.config.host.map((host: Toml) => [host.name, host.zone, host.ssh_port ?? null])).toStrictEqual([
       ['pg1', 1, null],
@@ -500,7 +538,15 @@ describe('bsync init as a user runs it', () => {
   });
 
   it('names a missing key file by its option, with no stack trace', async () => {
-    const run = await bsync(['init', '--host', 'pg1=192.0.2.1', '--out', join(dir, 'none.toml'), '--identity', join(dir, 'nokey')]);
+    const run = await bsync([
+      'init',
+      '--host',
+      'pg1=192.0.2.1',
+      '--out',
+      join(dir, 'none.toml'),
+      '--identity',
+      join(dir, 'nokey'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`bsync: error: --identity: cannot read ${join(dir, 'nokey')}: no such file`);
     expect(run.stderr).not.toMatch(STACK_TRACE);
