@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { defaultIdentity, sshFileProblems } from '../config/ssh-files.js';
 import { BsyncError } from '../errors.js';
 import { parseAnsibleInventory } from '../init/ansible.js';
+import { problemsLeft } from '../init/check.js';
 import { initDraft } from '../init/discover.js';
 import { renderDraft } from '../init/draft.js';
 import { initNeeds, probeInventory } from '../init/probe.js';
@@ -100,7 +101,9 @@ export async function initCommand(options: InitOptions): Promise<number> {
     session.close();
   }
   const draft = initDraft(request, facts);
-  writeNewConfig(request.out, renderDraft(draft));
-  viewFor(options).init({ config: request.out, hosts: draft.hosts, secretFiles: draft.secretFiles });
+  const text = renderDraft(draft);
+  writeNewConfig(request.out, text);
+  const problems = problemsLeft(text, request.out, draft.secretFiles);
+  viewFor(options).init({ config: request.out, hosts: draft.hosts, secretFiles: draft.secretFiles, problems });
   return 0;
 }

@@ -34,8 +34,13 @@ export function textView(style: Style, sink: Sink): View {
   };
 }
 
-function initText({ config, hosts, secretFiles }: InitResult): string {
+function initText({ config, hosts, secretFiles, problems }: InitResult): string {
   const lines = [`Wrote ${config}:`, ...hosts.map((host) => `  ${host.name} (zone ${host.zone}): ${host.found}`)];
+  if (problems.length > 0)
+    lines.push(
+      'Edit it where validate would refuse it:',
+      ...problems.map((problem) => `  ${problem.replace(/\n/g, '\n  ')}`),
+    );
   if (secretFiles.length > 0)
     lines.push(
       'Create these files (one line each, chmod 600) before bsync validate:',

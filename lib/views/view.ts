@@ -28,6 +28,8 @@ export interface InitResult {
   /** Each host as the config has it, with what it is (primary, replica, backup host). */
   hosts: Array<{ name: string; zone: number; found: string }>;
   secretFiles: Array<{ path: string; holds: string }>;
+  /** What validate would still refuse once the secret files exist: edits the file needs. */
+  problems: string[];
 }
 
 export interface FleetResult {

@@ -14,6 +14,7 @@ import { parseToml } from '../../lib/config/toml.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { parseAnsibleInventory } from '../../lib/init/ansible.js';
+import { problemsLeft } from '../../lib/init/check.js';
 import { initDraft } from '../../lib/init/discover.js';
 import { renderDraft, type Draft } from '../../lib/init/draft.js';
 import type { InitRequest } from '../../lib/init/request.js';
@@ -68,11 +69,16 @@ interface Written {
   inventory(): Inventory;
 }
 
-/** The config init writes for these facts, and the secret files its header names, made as a new user would. */
-function written(request: InitRequest, facts: Facts, secret = PASSWORD): Written {
+/**
+ * The config init writes for these facts, and the secret files its header names, made as a
+ * new user would. Before they exist, they are all validate would refuse (unless `problems`).
+ */
+function written(request: InitRequest, facts: Facts, problems = false): Written {
+  const secret = PASSWORD;
   const draft = initDraft(request, facts);
   const text = renderDraft(draft);
   writeFileSync(request.out, text);
+  if (!problems) expect(problemsLeft(text, request.out, draft.secretFiles)).toStrictEqual([]);
   return {
     draft,
     text,
@@ -219,6 +225,19 @@ describe('hosts bsync has not touched yet', () => {
     expect(result.actions.map((action) => action.address)).toContain('ssh-backup1.cipher_pass[pgedge-sales-1]');
   });
 
+  it('says what validate would still refuse: here a zone with two backup hosts', async () => {
+    const request = await requestFor([
+      'ssh-pg1=127.0.1.11',
+      'ssh-backup1=127.0.1.13:backup',
+      'ssh-backup2=127.0.1.14:backup',
+    ]);
+    const draft = initDraft(request, recorded('fresh'));
+    const problems = problemsLeft(renderDraft(draft), request.out, draft.secretFiles);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/zone 1 has 2 backup hosts|backup host/);
+    expect(problems.join('\n')).not.toContain('secret file');
+  });
+
   it('names the cluster main when nothing tells it', async () => {
     const out = written(await requestFor(hosts), recorded('fresh'));
     expect(out.config.cluster.name).toBe('main');
@@ -347,6 +366,7 @@ describe('host values are written by the TOML writer, never spliced', () => {
     const out = written(
       await requestFor(['ssh-pg1=127.0.1.11', 'ssh-pg2=127.0.1.12', 'ssh-backup1=127.0.1.13:backup']),
       facts,
+      true,
     );
     expect(Object.keys(out.config)).toStrictEqual(['cluster', 'ssh', 'repo', 'backup_user', 'schedule', 'host']);
     expect(out.config.cluster.name).toBe('lab');
