@@ -234,8 +234,11 @@ describe('hosts bsync has not touched yet', () => {
     const draft = initDraft(request, recorded('fresh'));
     const problems = problemsLeft(renderDraft(draft), request.out, draft.secretFiles);
     expect(problems).toHaveLength(1);
+    const text = renderDraft(draft).split('\n');
+    const line = text.lastIndexOf('[[host]]') + 1 + 4;
+    expect(text[line - 1]).toBe('zone = 1');
     expect(problems[0]).toBe(
-      `${request.out}:57: host[3].zone: zone 1 has 2 backup hosts (host[2] ssh-backup1, host[3] ssh-backup2)\n  One backup host per zone holds its repository.`,
+      `${request.out}:${line}: host[3].zone: zone 1 has 2 backup hosts (host[2] ssh-backup1, host[3] ssh-backup2)\n  One backup host per zone holds its repository.`,
     );
     expect(problems.join('\n')).not.toContain('secret file');
   });
