@@ -93,7 +93,7 @@ export async function initCommand(options: InitOptions): Promise<number> {
   const identity = request.ssh.identity === undefined ? defaultIdentity() : localPath(request.ssh.identity);
   checkSshFiles(request, identity);
   const inventory = probeInventory(request, identity, localPath(request.ssh.knownHosts));
-  const session = await openSession(inventory, {}, { needs: (_, host) => initNeeds(host) });
+  const session = await openSession(inventory, {}, { needs: (_, host) => initNeeds(host, request) });
   let facts: Awaited<ReturnType<typeof gatherFacts>>;
   try {
     facts = await gatherFacts(session);

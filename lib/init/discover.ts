@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { BsyncError } from '../errors.js';
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
+import { cronJob } from '../formats/cron.js';
 import { parsePgbackrestIni } from '../formats/pgbackrest-ini.js';
+import { backupJobs } from '../resources/cron-job.js';
 import type { Draft, DraftEntry, DraftSection } from './draft.js';
 import { PATRONI_CONFIGS } from './probe.js';
 import { repoSections, type FoundConf } from './repo.js';
@@ -158,19 +160,41 @@ function backupUserSection(request: InitRequest, facts: Facts, secretFiles: Draf
   };
 }
 
-function scheduleSection(request: InitRequest): DraftSection {
-  const full = request.vars.full_backup_schedule;
-  const diff = request.vars.diff_backup_schedule;
-  return {
-    table: 'schedule',
-    notes: [
-      full || diff ? `From ${request.source}.` : "The role's defaults: full on Sunday, diff the other days, at 00:10.",
-    ],
-    entries: [
-      { key: 'full', value: full ?? '10 0 * * 0' },
-      { key: 'diff', value: diff ?? '10 0 * * 1-6' },
-    ],
+/** The schedules of the full and diff backup jobs found for these stanzas, with the crontab each came from. */
+function cronSchedules(facts: Facts, stanzas: Set<string>): Map<string, { schedule: string; where: string }[]> {
+  const found = new Map<string, { schedule: string; where: string }[]>();
+  for (const [host, hostFacts] of facts)
+    for (const [user, crontab] of Object.entries(hostFacts.crontabs ?? {}))
+      for (const line of (crontab ?? '').split('\n')) {
+        const job = cronJob(line);
+        if (!job) continue;
+        for (const { stanza, type } of backupJobs(line))
+          if (stanzas.has(stanza) && (type === 'full' || type === 'diff'))
+            found.set(type, [
+              ...(found.get(type) ?? []),
+              { schedule: job.schedule, where: `${user}'s crontab on ${host}` },
+            ]);
+      }
+  return found;
+}
+
+/** [schedule]: what the backup jobs on the hosts run on, else the role's variables, else its defaults. */
+function scheduleSection(request: InitRequest, facts: Facts, stanzas: Set<string>): DraftSection {
+  const jobs = cronSchedules(facts, stanzas);
+  const notes: string[] = [];
+  const entry = (type: 'full' | 'diff', fallback: string): DraftEntry => {
+    const found = jobs.get(type) ?? [];
+    const schedules = [...new Set(found.map((job) => job.schedule))];
+    if (schedules.length > 1)
+      notes.push(`The ${type} backup jobs run on different schedules (${schedules.join('; ')}).`);
+    if (found.length > 0) return { key: type, value: found[0].schedule, comment: `from ${found[0].where}` };
+    const variable = request.vars[`${type}_backup_schedule`];
+    if (variable !== undefined)
+      return { key: type, value: variable, comment: `${type}_backup_schedule in ${request.source}` };
+    return { key: type, value: fallback, comment: "the role's default" };
   };
+  const entries = [entry('full', '10 0 * * 0'), entry('diff', '10 0 * * 1-6')];
+  return { table: 'schedule', notes, entries };
 }
 
 /** What the host is, in a few words: primary, replica, backup host, or a server that did not answer. */
@@ -227,7 +251,7 @@ export function initDraft(request: InitRequest, facts: Facts): Draft {
     sshSection(request),
     ...repoSections([...byRole('backup'), ...byRole('postgres')], request, secretFiles),
     backupUserSection(request, facts, secretFiles),
-    scheduleSection(request),
+    scheduleSection(request, facts, new Set(request.hosts.flatMap((host) => stanzasOf(confs.get(host.name))))),
     ...(patroni ? [patroni] : []),
     ...request.hosts.map((host) =>
       hostSection(host, names.zones.get(host.name)!, facts.get(host.name), confs.get(host.name)),

@@ -17,10 +17,17 @@ export const PATRONI_CONFIGS = [
   '/etc/patroni.yml',
 ];
 
-/** The files init reads: pgbackrest.conf (either place), and the Patroni configs by existence. */
-export function initNeeds(host: HostSpec): FactNeeds {
+/** Whose crontab may hold the backup jobs: postgres's, and on backup hosts the repository user's (bsync's default, or the role's variable). */
+export function cronUsers(host: HostSpec, request: InitRequest): string[] {
+  if (host.role === 'postgres') return ['postgres'];
+  return [...new Set(['backrest', request.vars.backup_repo_user ?? 'backrest'])];
+}
+
+/** What init reads: pgbackrest.conf (either place), the Patroni configs by existence, PostgreSQL, the backup jobs' crontabs. */
+export function initNeeds(host: HostSpec, request: InitRequest): FactNeeds {
   return needsOf([
     {
+      crontabs: cronUsers(host, request),
       files: [
         { path: PGBACKREST_CONF, readContent: true },
         { path: LEGACY_PGBACKREST_CONF, readContent: true },

@@ -161,6 +161,26 @@ describe('the ssh scenario the lab converged', () => {
     ]);
   });
 
+  it("takes the schedules the hosts' backup jobs run on, as the role's cron module wrote them", async () => {
+    const converged = recorded('converged');
+    const backup = another(converged.get('ssh-backup1')!, 'ssh-backup1', (copy) => {
+      copy.crontabs.backrest = [
+        '#Ansible: pgbackrest full backup pgedge-lab-1',
+        '0 2 * * 0 pgbackrest --stanza=pgedge-lab-1 --type=full backup',
+        '30 1 * * * pgbackrest --stanza=other-1 --type=diff backup',
+        '',
+      ].join('\n');
+    });
+    const facts: Facts = new Map([
+      ['ssh-pg1', converged.get('ssh-pg1')!],
+      ['ssh-backup1', backup],
+    ]);
+    const out = written(await requestFor(['ssh-pg1=127.0.1.11', 'ssh-backup1=127.0.1.13:backup']), facts);
+    expect(out.config.schedule).toStrictEqual({ full: '0 2 * * 0', diff: '10 0 * * 1-6' });
+    expect(out.text).toContain('full = "0 2 * * 0"  # from backrest\'s crontab on ssh-backup1\n');
+    expect(out.text).toContain('diff = "10 0 * * 1-6"  # the role\'s default\n');
+  });
+
   it('keeps the stanza zone over a different one given, and says so', async () => {
     const out = written(
       await requestFor(['ssh-pg1=127.0.1.11:postgres:3', 'ssh-backup1=127.0.1.13:backup']),
