@@ -16,6 +16,9 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { parseAnsibleInventory } from '../../lib/init/ansible.js';
 import { problemsLeft } from '../../lib/init/check.js';
 import { initDraft } from '../../lib/init/discover.js';
+import { initNeeds, probeInventory } from '../../lib/init/probe.js';
+import { factsScript } from '../../lib/facts/gather.js';
+import { probeContext } from '../../lib/facts/probe.js';
 import { renderDraft, type Draft } from '../../lib/init/draft.js';
 import type { InitRequest } from '../../lib/init/request.js';
 import { buildPlan } from '../../lib/plan/build.js';
@@ -595,5 +598,30 @@ describe('bsync init as a user runs it', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`bsync: error: --identity: cannot read ${join(dir, 'nokey')}: no such file`);
     expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe("what init asks the hosts, through the gatherer's one script", () => {
+  it('pgbackrest.conf, the Patroni configs by existence, PostgreSQL on its port, and the backup jobs', async () => {
+    const request = await requestFor(['pg1=10.0.0.11', 'b1=10.0.0.20:backup'], ['--pg-port', '5433']);
+    const inventory = probeInventory(request, undefined, '/k');
+    const [pg, backup] = inventory.hosts.map((host) =>
+      factsScript(probeContext(inventory, host, initNeeds(host, request)), 'n0nce'),
+    );
+    expect(pg).toContain('/etc/pgbackrest/pgbackrest.conf');
+    expect(pg).toContain('/etc/patroni/patroni.yml');
+    expect(pg).toContain('-p 5433 -d postgres');
+    expect(pg).toContain('crontab -l -u postgres');
+    expect(pg).not.toContain('patronictl');
+    expect(backup).toContain('crontab -l -u backrest');
+    expect(backup).not.toContain('psql');
+    expect(backup).not.toContain('patroni');
+    // Patroni's config holds passwords: its existence is asked, never its content.
+    expect(initNeeds(inventory.hosts[0], request).files.filter((file) => file.path.includes('patroni'))).toEqual(
+      expect.arrayContaining([{ path: '/etc/patroni/patroni.yml', readContent: false }]),
+    );
+    expect(
+      initNeeds(inventory.hosts[0], request).files.some((file) => file.path.includes('patroni') && file.readContent),
+    ).toBe(false);
   });
 });
