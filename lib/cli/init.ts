@@ -10,6 +10,7 @@ import { initDraft } from '../init/discover.js';
 import { renderDraft } from '../init/draft.js';
 import { initNeeds, probeInventory } from '../init/probe.js';
 import {
+  checkClusterName,
   checkHosts,
   COMMAND_LINE,
   configPath,
@@ -61,6 +62,8 @@ export function initRequest(options: InitOptions): InitRequest {
     throw new BsyncError('init takes zones per host: --host NAME=ADDRESS:ROLE:ZONE, or zone= in the inventory');
   const { hosts, source, vars } = hostsOf(options);
   checkHosts(hosts, source);
+  const cluster =
+    checkClusterName(options.cluster, '--cluster') ?? checkClusterName(vars.cluster_name, `${source}: cluster_name`);
   return {
     hosts,
     ssh: {
@@ -70,7 +73,7 @@ export function initRequest(options: InitOptions): InitRequest {
       knownHosts: configPath(options.knownHosts),
     },
     out: configPath(options.out),
-    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(cluster === undefined ? {} : { cluster }),
     secrets: configPath(options.secrets),
     vars,
     source,

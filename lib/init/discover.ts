@@ -4,7 +4,6 @@
 // request, else zone 1; each host's data directory and the PostgreSQL version from the
 // running servers; [patroni] where a Patroni config exists.
 import { join } from 'node:path';
-import { BsyncError } from '../errors.js';
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
 import { cronJob } from '../formats/cron.js';
@@ -15,7 +14,6 @@ import { PATRONI_CONFIGS } from './probe.js';
 import { repoSections, type FoundConf } from './repo.js';
 import { COMMAND_LINE, type InitHost, type InitRequest } from './request.js';
 
-const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const PGEDGE_STANZA = /^pgedge-([a-z0-9][a-z0-9_-]{0,62})-([1-9][0-9]{0,2})$/;
 export const DEFAULT_CLUSTER = 'main';
 
@@ -68,9 +66,7 @@ function naming(request: InitRequest, confs: Map<string, FoundConf>, notes: stri
       zones.set(host.name, zone);
     } else zones.set(host.name, host.zone ?? 1);
   }
-  const given = request.cluster ?? request.vars.cluster_name;
-  if (given !== undefined && !CLUSTER_NAME.test(given))
-    throw new BsyncError(`the cluster name ${JSON.stringify(given)} is not lower-case letters, digits, _ and -`);
+  const given = request.cluster;
   const found = [...clusters];
   if (found.length > 1)
     notes.push(`The hosts' stanzas name several clusters (${found.join(', ')}); ${found[0]} is used.`);

@@ -36,7 +36,7 @@ export interface InitRequest {
   };
   /** The file to write; never overwritten. */
   out: string;
-  /** The cluster's name when no existing stanza tells it. */
+  /** The cluster's name when no existing stanza tells it: --cluster, else the inventory's cluster_name. */
   cluster?: string;
   /** The local folder the config's secret files and kept passphrases live in. */
   secrets: string;
@@ -128,4 +128,16 @@ export function checkHosts(hosts: InitHost[], source: string): void {
   }
   if (!hosts.some((host) => host.role === 'postgres'))
     throw new BsyncError(`${source}: no PostgreSQL host (role postgres) among the hosts`);
+}
+
+const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The cluster's name as given (it becomes part of the stanza names), checked. */
+export function checkClusterName(name: string | undefined, source: string): string | undefined {
+  if (name !== undefined && !CLUSTER_NAME.test(name))
+    throw new BsyncError(
+      `${source}: the cluster name ${JSON.stringify(name)} is not lower-case letters, digits, _ and - (at most 63)`,
+      { hint: 'It becomes part of the stanza names, pgedge-<name>-<zone>.' },
+    );
+  return name;
 }

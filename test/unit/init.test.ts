@@ -468,6 +468,7 @@ describe('the command line', () => {
     [[], 'no hosts: the command line names none'],
     [['--host', 'pg1', '-c', 'x.toml'], 'init reads no config: it writes one, named with --out FILE'],
     [['--host', 'pg1', '--zone', '2'], 'init takes zones per host'],
+    [['--host', 'pg1', '--cluster', 'Sales DB'], '--cluster: the cluster name "Sales DB" is not lower-case letters'],
     [['--host', 'pg1', '--inventory', 'hosts.ini'], 'give the hosts with --host or with --inventory, not both'],
   ])('refuses %j', async (args, message) => {
     const options = await initOptions(args);
