@@ -66,6 +66,11 @@ export function parseAnsibleInventory(text: string, file: string): { hosts: Init
     const header = /^\[([^\]]+)\]$/.exec(line);
     if (header) {
       section = header[1].trim();
+      if (/^(pgedge|backup):children$/.test(section))
+        throw new BsyncError(`[${section}]: child groups are not read`, {
+          where,
+          hint: `List the hosts under [${section.split(':')[0]}] itself.`,
+        });
       return;
     }
     if (VAR_SECTIONS.includes(section)) sections.set(section, { ...sections.get(section), ...pairs(line, where) });

@@ -120,10 +120,12 @@ function patroniSection(request: InitRequest, facts: Facts): DraftSection | unde
     return path ? [{ host: host.name, path }] : [];
   });
   if (found.length === 0)
-    return request.vars.is_ha_cluster === 'true'
+    return /^(true|yes|1)$/i.test(request.vars.is_ha_cluster ?? '')
       ? {
           table: 'patroni',
-          notes: [`is_ha_cluster in ${request.source}; no Patroni config found: check config.`],
+          notes: [
+            `is_ha_cluster in ${request.source}; no Patroni config found in the usual places: set config to where Patroni's is.`,
+          ],
           entries: [],
         }
       : undefined;

@@ -548,11 +548,35 @@ describe('an Ansible inventory', () => {
     expect(out.inventory().hosts).toHaveLength(4);
   });
 
+  it('with is_ha_cluster but no Patroni config found, writes [patroni] and asks to check it', async () => {
+    const file = join(dir, 'ha.ini');
+    writeFileSync(
+      file,
+      '[pgedge]\npg1 ansible_host=10.0.0.11\n[backup]\nbackup1 ansible_host=10.0.0.20\n[all:vars]\nis_ha_cluster=True\n',
+    );
+    const fresh = recorded('fresh');
+    const request = initRequest(
+      await initOptions(['--inventory', file, '--secrets', join(dir, 'ha-secrets'), '--out', join(dir, 'ha.toml')]),
+    );
+    const out = written(
+      request,
+      new Map([
+        ['pg1', fresh.get('ssh-pg1')!],
+        ['backup1', fresh.get('ssh-backup1')!],
+      ]),
+    );
+    expect(out.config.patroni).toStrictEqual({});
+    expect(out.text).toContain(
+      `# is_ha_cluster in ${file}; no Patroni config found in the usual places: set config to where Patroni's is.\n[patroni]\n`,
+    );
+  });
+
   it.each([
     ['[pgedge]\npg[1:3] ansible_host=x\n', 'hosts.ini:2: pg[1:3]: host ranges are not read'],
     ['[pgedge]\npg1 zone=0\n', 'hosts.ini:2: zone = "0" is not a whole number from 1 to 999'],
     ['[pgedge]\npg1 ansible_host=10.0.0.1 stray\n', 'hosts.ini:2: cannot read "stray": not key=value'],
     ['[backup]\nbad_name\n', 'hosts.ini:2: bad_name: "bad_name" is not a host name'],
+    ['[pgedge:children]\nzone1\n', 'hosts.ini:1: [pgedge:children]: child groups are not read'],
   ])('refuses %j naming the line', (text, message) => {
     const run = () => parseAnsibleInventory(text, 'hosts.ini');
     expect(run).toThrow();
