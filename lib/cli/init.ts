@@ -46,7 +46,13 @@ function hostsOf(options: InitOptions): { hosts: InitHost[]; source: string; var
     try {
       text = readFileSync(options.inventory, 'utf8');
     } catch (error) {
-      throw new BsyncError(`cannot read the inventory: ${(error as Error).message}`, { where: options.inventory });
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new BsyncError(
+        `cannot read the inventory: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        {
+          where: options.inventory,
+        },
+      );
     }
     return { ...parseAnsibleInventory(text, options.inventory), source: options.inventory };
   }

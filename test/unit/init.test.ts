@@ -470,6 +470,7 @@ describe('the command line', () => {
     [['--host', 'pg1', '--zone', '2'], 'init takes zones per host'],
     [['--host', 'pg1', '--cluster', 'Sales DB'], '--cluster: the cluster name "Sales DB" is not lower-case letters'],
     [['--host', 'pg1', '--inventory', 'hosts.ini'], 'give the hosts with --host or with --inventory, not both'],
+    [['--inventory', '/nonexistent/hosts.ini'], 'cannot read the inventory: no such file'],
   ])('refuses %j', async (args, message) => {
     const options = await initOptions(args);
     expect(() => initRequest(options)).toThrow(message);
