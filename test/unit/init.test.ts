@@ -22,7 +22,9 @@ import { probeContext } from '../../lib/facts/probe.js';
 import { renderDraft, type Draft } from '../../lib/init/draft.js';
 import type { InitRequest } from '../../lib/init/request.js';
 import { buildPlan } from '../../lib/plan/build.js';
+import { viewFor } from '../../lib/views/view-for.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
+import { captureOutput } from '../support/output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-init-'));
 const KEYS = `${FIXTURES}good/keys/`;
@@ -649,5 +651,46 @@ describe("what init asks the hosts, through the gatherer's one script", () => {
     expect(
       initNeeds(inventory.hosts[0], request).files.some((file) => file.path.includes('patroni') && file.readContent),
     ).toBe(false);
+  });
+});
+
+describe('what init prints', () => {
+  const out = captureOutput();
+  const result = {
+    config: '/etc/bsync/bsync.toml',
+    hosts: [
+      { name: 'pg1', zone: 1, found: 'primary, PostgreSQL 15.18' },
+      {
+        name: 'evil',
+        zone: 1,
+        found: 'PostgreSQL did not answer on port 5432 (\u001b[2J): fill in pg_data and pg_port',
+      },
+    ],
+    secretFiles: [{ path: '/etc/bsync/backup_password', holds: 'the password of the backup role backrest' }],
+    problems: ['/etc/bsync/bsync.toml:9: repo.s3.bucket: is required\n  Fill it in.'],
+  };
+
+  it('as text: what was written, what validate would refuse, the files to create, the next commands; escaped', () => {
+    viewFor({ json: false, color: false }).init(result);
+    expect(out.stdout).toBe(
+      [
+        'Wrote /etc/bsync/bsync.toml:',
+        '  pg1 (zone 1): primary, PostgreSQL 15.18',
+        '  evil (zone 1): PostgreSQL did not answer on port 5432 (\\x1b[2J): fill in pg_data and pg_port',
+        'Edit it where validate would refuse it:',
+        '  /etc/bsync/bsync.toml:9: repo.s3.bucket: is required',
+        '    Fill it in.',
+        'Create these files (one line each, chmod 600) before bsync validate:',
+        '  /etc/bsync/backup_password: the password of the backup role backrest',
+        'Then: bsync validate -c /etc/bsync/bsync.toml; bsync plan -c /etc/bsync/bsync.toml',
+        '',
+      ].join('\n'),
+    );
+    expect(out.stderr).toBe('');
+  });
+
+  it('as JSON: the result as it is', () => {
+    viewFor({ json: true, color: false }).init(result);
+    expect(JSON.parse(out.stdout)).toStrictEqual(result);
   });
 });
