@@ -234,7 +234,8 @@ describe('hosts bsync has not touched yet', () => {
 
   it("takes zones from the command line, skips Debian's sample pgbackrest.conf, and plans a generated passphrase", async () => {
     const facts = recorded('fresh');
-    const out = written(await requestFor(hosts, ['--cluster', 'sales']), facts);
+    const request = await requestFor(hosts, ['--cluster', 'sales']);
+    const out = written(request, facts);
     expect(out.config.cluster).toStrictEqual({ name: 'sales', pg_version: 15 });
     expect(out.config.repo).toStrictEqual({
       type: 'ssh',
@@ -244,6 +245,14 @@ describe('hosts bsync has not touched yet', () => {
     });
     expect(out.text).not.toContain('/var/lib/pgbackrest');
     expect(out.text).toContain('# The role backrest does not exist yet: apply creates it on the primary.');
+    // Until the user makes it, validate names the file and how.
+    const password = join(request.secrets, 'backup_password');
+    expect(() => loadConfig(request.out)).toThrow(
+      expect.objectContaining({
+        message: `backup_user.password: cannot read the secret file ${password}: no such file`,
+        hint: `Create it with the secret on one line, readable by you alone: (umask 077; cat > ${password}), type it, then Ctrl-D.`,
+      }),
+    );
     const inventory = out.inventory();
     const result = plan(inventory, facts);
     expect(result.summary.conflict).toBe(0);
