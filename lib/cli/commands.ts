@@ -4,6 +4,7 @@
 // table. A command's module is imported only when it runs: this file imports types alone.
 import type { applyCommand } from './apply.js';
 import type { backupCommand } from './backup.js';
+import type { initCommand } from './init.js';
 import type { GlobalOptions } from './output.js';
 import type { planCommand } from './plan.js';
 import type { restoreCommand } from './restore.js';
@@ -253,6 +254,54 @@ export const COMMANDS = {
     }),
     run: async (options) => (await import('./backup.js')).backupCommand(options),
   }),
+  init: command<Parameters<typeof initCommand>[0]>({
+    describe: 'ask the hosts what they run and write a commented bsync.toml (docs/init.md)',
+    usage: 'init --host NAME=ADDRESS[:ROLE[:ZONE]] ... | --inventory FILE',
+    options: {
+      host: {
+        type: 'string',
+        describe:
+          'a host: NAME, NAME=ADDRESS, NAME=ADDRESS:ROLE or NAME=ADDRESS:ROLE:ZONE; ROLE postgres (default) or backup (repeatable)',
+        repeatable: true,
+      },
+      inventory: { type: 'string', describe: "an Ansible inventory (INI) with the role's groups pgedge and backup" },
+      out: { type: 'string', default: './bsync.toml', describe: 'the config file to write; never overwritten' },
+      cluster: { type: 'string', describe: 'the cluster name where no existing stanza tells it (default main)' },
+      'ssh-user': { type: 'string', default: 'root', describe: 'the SSH user (not root: commands run through sudo)' },
+      'ssh-port': {
+        type: 'number',
+        describe: "every host's sshd port (default 22)",
+        whole: { min: 1, max: 65535, message: '--ssh-port needs a port number (1 to 65535)' },
+      },
+      identity: { type: 'string', describe: 'the SSH private key (default: the ssh-agent, else ~/.ssh/id_ed25519)' },
+      'known-hosts': { type: 'string', default: '~/.ssh/known_hosts', describe: "the hosts' keys, verified" },
+      'pg-port': {
+        type: 'number',
+        default: 5432,
+        describe: 'the PostgreSQL port of the --host hosts',
+        whole: { min: 1, max: 65535, message: '--pg-port needs a port number (1 to 65535)' },
+      },
+      secrets: {
+        type: 'string',
+        default: '/etc/bsync',
+        describe: "the folder the config's secret files and generated passphrases go in",
+      },
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      inventory: argv.inventory as string | undefined,
+      sshUser: String(argv['ssh-user']),
+      sshPort: argv['ssh-port'] as number | undefined,
+      identity: argv.identity as string | undefined,
+      knownHosts: String(argv['known-hosts']),
+      out: String(argv.out),
+      cluster: argv.cluster as string | undefined,
+      secrets: String(argv.secrets),
+      pgPort: Number(argv['pg-port']),
+      configGiven: argv.config !== undefined,
+    }),
+    run: async (options) => (await import('./init.js')).initCommand(options),
+  }),
   facts: command({
     describe: 'print the gathered facts as JSON',
     options: {},
@@ -279,7 +328,7 @@ export const COMMANDS = {
 
 /** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
 export const NAME_A_COMMAND =
-  'Name a command: validate, plan, apply, restore, backup, status, check, verify, facts, show or unlock.';
+  'Name a command: init, validate, plan, apply, restore, backup, status, check, verify, facts, show or unlock.';
 
 export type CommandName = keyof typeof COMMANDS;
 

@@ -38,6 +38,8 @@ interface SessionOptions {
   slots?: Semaphore;
   /** Facts a command reads beyond the plan's (restore: a stopped server's layout). */
   extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
+  /** What each host is asked instead of what planning reads (init: what discovery reads). */
+  needs?: (inventory: Inventory, host: HostSpec) => FactNeeds;
 }
 
 /** `source`: a config file to load, or a config already loaded (a fleet run loads them all first). */
@@ -72,9 +74,11 @@ export async function openSession(
     throw hostsFailed('cannot reach', failures);
   }
   const needsOf = (host: HostSpec) =>
-    options.extraNeeds
-      ? mergeNeeds([hostNeeds(inventory, host), ...options.extraNeeds(inventory, host)])
-      : hostNeeds(inventory, host);
+    options.needs
+      ? options.needs(inventory, host)
+      : options.extraNeeds
+        ? mergeNeeds([hostNeeds(inventory, host), ...options.extraNeeds(inventory, host)])
+        : hostNeeds(inventory, host);
   return { inventory, selected, involved, connections, needsOf, close };
 }
 

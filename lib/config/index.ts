@@ -2,7 +2,6 @@
 // (checks.ts), pgBackRest's options, secrets and CA files, then defaults and paths. Every
 // problem past the TOML syntax is collected and raised at once (problems.ts).
 import { dirname, resolve } from 'node:path';
-import { homedir } from 'node:os';
 import { checkAcrossKeys } from './checks.js';
 import { repoType } from '../repositories/index.js';
 import type { AlertThresholds, HostSpec, Inventory, Repo, Schedule } from './inventory.js';
@@ -22,6 +21,7 @@ import { DEFAULT_SCHEDULE, scheduleCollisions, scheduledJobs } from './schedule-
 import { repoPathOf, sharedLocation } from './repo-clashes.js';
 import { checkOptionRules } from './option-rules.js';
 import { durationSeconds } from './durations.js';
+import { defaultIdentity } from './ssh-files.js';
 
 /**
  * A single [repo] table is a list of one, so one schema and one code path serve both; the
@@ -149,11 +149,10 @@ function sshOf(
   values: LocalValues,
   local: (path: string) => string,
 ): Inventory['ssh'] {
-  const defaultIdentity = process.env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
   return {
     user: ssh.user ?? 'root',
     port: ssh.port ?? 22,
-    identity: ssh.identity ? local(ssh.identity) : defaultIdentity,
+    identity: ssh.identity ? local(ssh.identity) : defaultIdentity(),
     ...(values.sshPassphrase ? { passphrase: values.sshPassphrase } : {}),
     knownHosts: local(ssh.known_hosts ?? '~/.ssh/known_hosts'),
     connectTimeout: ssh.connect_timeout ?? 10,

@@ -46,6 +46,9 @@ export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretCont
     ctx.problems.add(
       keyPath,
       `cannot read the secret file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
+      code === 'ENOENT'
+        ? `Create it with the secret on one line, readable by you alone: (umask 077; cat > ${path}), type it, then Ctrl-D.`
+        : undefined,
     );
     return undefined;
   }

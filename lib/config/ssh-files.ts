@@ -5,6 +5,7 @@
 // problems' form (file, line, key path); the commands that connect check them first, once,
 // rather than failing once per host.
 import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { Inventory } from './inventory.js';
 import { ConfigProblems } from './problems.js';
 import { keyFileKind, passphraseOpens } from '../formats/ssh-key.js';
@@ -78,6 +79,27 @@ function checkIdentity(path: string, passphrase: Secret | undefined, env: NodeJS
   return undefined;
 }
 
+/** The identity bsync logs in with when [ssh] names none: the ssh-agent's keys, else ~/.ssh/id_ed25519. */
+export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SSH_AUTH_SOCK ? undefined : `${homedir()}/.ssh/id_ed25519`;
+}
+
+/**
+ * Each problem of the identity and known_hosts files, by the [ssh] key that names the file;
+ * returns how an encrypted identity is opened (passphrase or agent).
+ */
+export function sshFileProblems(
+  ssh: { identity?: string; passphrase?: Secret; knownHosts: string },
+  env: NodeJS.ProcessEnv,
+  add: (key: 'ssh.identity' | 'ssh.known_hosts', message: string, hint?: string) => void,
+): string | undefined {
+  const opened = ssh.identity
+    ? checkIdentity(ssh.identity, ssh.passphrase, env, (message, hint) => add('ssh.identity', message, hint))
+    : undefined;
+  readLocal(ssh.knownHosts, (message, hint) => add('ssh.known_hosts', message, hint), KNOWN_HOSTS_HINT);
+  return opened;
+}
+
 /**
  * Raises the problems of [ssh]'s local files as a bad config's (ConfigError, or ConfigErrors
  * for several). Returns how an encrypted identity is opened (passphrase or agent), for validate.
@@ -90,11 +112,7 @@ export function checkSshFiles(inventory: Inventory, env: NodeJS.ProcessEnv = pro
     // a config given as text (tests); problems are then named by key path alone
   }
   const problems = new ConfigProblems(inventory.configPath, text);
-  const { identity, passphrase, knownHosts } = inventory.ssh;
-  const opened = identity
-    ? checkIdentity(identity, passphrase, env, (message, hint) => problems.add('ssh.identity', message, hint))
-    : undefined;
-  readLocal(knownHosts, (message, hint) => problems.add('ssh.known_hosts', message, hint), KNOWN_HOSTS_HINT);
+  const opened = sshFileProblems(inventory.ssh, env, (key, message, hint) => problems.add(key, message, hint));
   problems.raise();
   return opened;
 }

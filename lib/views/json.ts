@@ -20,6 +20,7 @@ export function jsonView(sink: Sink): View {
     // On one line, as validate --json always printed it.
     validate: ({ warnings, hosts, identity }) =>
       sink.json({ valid: true, warnings, hosts, ...(identity ? { identity } : {}) }, 0),
+    init: (result) => sink.json(result),
     facts: (facts) => sink.json(facts),
     // A fleet run's document holds every cluster's: written once all are done.
     cluster: () => {},

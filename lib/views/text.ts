@@ -11,7 +11,7 @@ import { renderVerifyText } from '../verify/report.js';
 import { clusterSection, fleetSummary } from './fleet.js';
 import type { Sink } from './sink.js';
 import { stderrParts } from './stderr.js';
-import type { View } from './view.js';
+import type { InitResult, View } from './view.js';
 
 export function textView(style: Style, sink: Sink): View {
   const { errorLine, ...stderr } = stderrParts(sink);
@@ -33,11 +33,28 @@ export function textView(style: Style, sink: Sink): View {
       sink.text(
         `${config}: valid, ${hosts} host${hosts === 1 ? '' : 's'}.\n${identity ? `  ssh.identity: ${identity}.\n` : ''}`,
       ),
+    init: (result) => sink.text(printable(initText(result))),
     facts: (facts) => sink.json(facts),
     cluster: (outcome) => sink.text(clusterSection(outcome)),
     fleet: ({ outcomes, changes }) => sink.text(`${fleetSummary(outcomes, changes)}\n`),
     error: (error) => errorLine(error),
   };
+}
+
+function initText({ config, hosts, secretFiles, problems }: InitResult): string {
+  const lines = [`Wrote ${config}:`, ...hosts.map((host) => `  ${host.name} (zone ${host.zone}): ${host.found}`)];
+  if (problems.length > 0)
+    lines.push(
+      'Edit it where validate would refuse it:',
+      ...problems.map((problem) => `  ${problem.replace(/\n/g, '\n  ')}`),
+    );
+  if (secretFiles.length > 0)
+    lines.push(
+      'Create these files (one line each, chmod 600) before bsync validate:',
+      ...secretFiles.map((file) => `  ${file.path}: ${file.holds}`),
+    );
+  lines.push(`Then: bsync validate -c ${config}; bsync plan -c ${config}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function applyReport(results: ActionResult[], actions: PlanAction[] = []): string {

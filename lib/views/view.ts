@@ -28,6 +28,16 @@ export interface ValidateResult {
   identity?: string;
 }
 
+/** What bsync init wrote, and the secret files the user must create before validate. */
+export interface InitResult {
+  config: string;
+  /** Each host as the config has it, with what it is (primary, replica, backup host). */
+  hosts: Array<{ name: string; zone: number; found: string }>;
+  secretFiles: Array<{ path: string; holds: string }>;
+  /** What validate would still refuse once the secret files exist: edits the file needs. */
+  problems: string[];
+}
+
 export interface FleetResult {
   command: FleetCommand;
   outcomes: ClusterOutcome[];
@@ -49,6 +59,7 @@ export interface View {
   check(report: CheckReport): void;
   verify(report: VerifyReport): void;
   validate(result: ValidateResult): void;
+  init(result: InitResult): void;
   /** The gathered facts, secrets redacted: JSON in both views. */
   facts(facts: Record<string, unknown>): void;
   /** One cluster of a fleet run is done (called in config order). */

@@ -20,6 +20,7 @@ const FLOORS = [
   'lib/status',
   'lib/verify',
   'lib/recovery',
+  'lib/init',
   'lib/apply',
   'lib/views',
   'lib/cli',
