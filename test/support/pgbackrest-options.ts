@@ -452,8 +452,7 @@ function commandMap(doc: YamlDoc, spec: unknown): CommandMap {
         )
       : {}),
   };
-  for (const [cmd, def] of Object.entries(entries))
-    if (!/^[+-]/.test(cmd)) map[cmd] = (def as YamlOption | null) ?? {};
+  for (const [cmd, def] of Object.entries(entries)) if (!/^[+-]/.test(cmd)) map[cmd] = (def as YamlOption | null) ?? {};
   for (const cmd of [entries['-command']].flat()) if (typeof cmd === 'string') delete map[cmd];
   return map;
 }
@@ -474,7 +473,10 @@ function yamlCommands(doc: YamlDoc, name: string): string[] {
 
 /** `[{gz: [-1, 9]}, {lz4: [-5, 12]}]` (a value per value of another option) as one map; undefined otherwise. */
 function perValue(entry: unknown): Record<string, unknown> | undefined {
-  if (!Array.isArray(entry) || !entry.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item)))
+  if (
+    !Array.isArray(entry)
+    || !entry.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))
+  )
     return undefined;
   return Object.assign({}, ...entry) as Record<string, unknown>;
 }
@@ -521,7 +523,13 @@ function definition(table: Record<string, YamlOption>, name: string, commands: s
     ...(by ? { by } : {}),
     ...(option.secure === true ? { secure: true } : {}),
     ...(group
-      ? { index: { prefix: group, max: indexMax(group), pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$` } }
+      ? {
+          index: {
+            prefix: group,
+            max: indexMax(group),
+            pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$`,
+          },
+        }
       : {}),
     ...rulesOf(table, option),
     commands,
@@ -622,7 +630,9 @@ async function main(): Promise<void> {
  */
 async function rangesFromBinary(listPath: string | undefined, yamlPath: string | undefined): Promise<void> {
   if (!listPath || !yamlPath)
-    throw new Error('usage: tsx test/support/pgbackrest-options.ts --ranges-from-binary options-<version>.json config.yaml');
+    throw new Error(
+      'usage: tsx test/support/pgbackrest-options.ts --ranges-from-binary options-<version>.json config.yaml',
+    );
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const table = readYaml(yamlPath).option;
   const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
@@ -642,7 +652,9 @@ async function rangesFromBinary(listPath: string | undefined, yamlPath: string |
       const answers: boolean[] = [];
       for (const edge of edges) answers.push(await refused(edge));
       if (answers.join() !== 'true,false,false,true')
-        throw new Error(`${name} with ${by.option}=${value}: the binary does not refuse exactly outside ${min} to ${max} (${answers.join()})`);
+        throw new Error(
+          `${name} with ${by.option}=${value}: the binary does not refuse exactly outside ${min} to ${max} (${answers.join()})`,
+        );
     }
     const { commands, ...rest } = info;
     data.options[name] = { ...rest, by: { option: by.option, ranges: by.ranges }, commands };
@@ -661,7 +673,8 @@ async function rangesFromBinary(listPath: string | undefined, yamlPath: string |
  * rule depends on set to the first value the rule wants.
  */
 async function valuesFromBinary(listPath: string | undefined): Promise<void> {
-  if (!listPath) throw new Error('usage: tsx test/support/pgbackrest-options.ts --values-from-binary options-<version>.json');
+  if (!listPath)
+    throw new Error('usage: tsx test/support/pgbackrest-options.ts --values-from-binary options-<version>.json');
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
   const keyOf = (name: string) => {
