@@ -10,7 +10,7 @@ import { repoKeyPath, type HostSpec, type Inventory } from '../config/inventory.
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { pgbackrestUser } from '../facts/probe.js';
-import { availability, lookupOption, RELEASES, tableFor } from '../pgbackrest-options/index.js';
+import { availability, lookupOption, RELEASES, releaseList, tableFor } from '../pgbackrest-options/index.js';
 import type { OptionData, OptionInfo } from '../pgbackrest-options/types.js';
 import { repoType } from '../repositories/index.js';
 import { repoPrefix, tableKeyOf } from '../repositories/types.js';
@@ -219,7 +219,7 @@ function valueJudge(inventory: Inventory, option: AskedOption): Judge {
 /** ` (pgBackRest 2.55 takes it)`: the releases whose own table takes the value. */
 function takenBy(name: string, judge: Judge): string {
   const taking = RELEASES.filter((release) => release.options[name] && !judge(release.options[name], release));
-  return taking.length ? ` (pgBackRest ${taking.map((release) => release.version).join(', ')} takes it)` : '';
+  return taking.length ? ` (pgBackRest ${releaseList(taking.map((release) => release.version))} takes it)` : '';
 }
 
 /**
@@ -236,7 +236,7 @@ export function releaseNotes(inventory: Inventory): string[] {
         (release) => release.options[option.name] && !judge(release.options[option.name], release),
       );
       if (taking.length === RELEASES.length) return [];
-      const names = (releases: readonly OptionData[]) => releases.map((release) => release.version).join(', ');
+      const names = (releases: readonly OptionData[]) => releaseList(releases.map((release) => release.version));
       const others = RELEASES.filter((release) => !taking.includes(release));
       return [
         `${tablePath(table)}.${option.key}: pgBackRest ${names(taking)} take${taking.length === 1 ? 's' : ''} it, ${names(others)} ${others.length === 1 ? 'does' : 'do'} not; plan checks it against each host's own release`,
@@ -248,13 +248,13 @@ export function releaseNotes(inventory: Inventory): string[] {
 /** ` (pgBackRest 2.55's does)`: the releases whose table lists the option for the command. */
 function readBy(name: string, command: string): string {
   const reading = RELEASES.filter((release) => release.options[name]?.commands.includes(command));
-  return reading.length ? ` (pgBackRest ${reading.map((release) => release.version).join(', ')} reads it there)` : '';
+  return reading.length ? ` (pgBackRest ${releaseList(reading.map((release) => release.version))} reads it there)` : '';
 }
 
 /** ` (pgBackRest 2.55 has it as a regular option)`. */
 function regularIn(name: string): string {
   const regular = RELEASES.filter((release) => release.options[name] && !release.options[name].beta);
   return regular.length
-    ? ` (pgBackRest ${regular.map((release) => release.version).join(', ')} has it as a regular option)`
+    ? ` (pgBackRest ${releaseList(regular.map((release) => release.version))} has it as a regular option)`
     : '';
 }

@@ -163,3 +163,20 @@ export function availability(name: string, version: string): Availability {
     why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}${where}`,
   };
 }
+
+/**
+ * `2.45, 2.55 to 2.60`: releases as messages name them, each run of releases that follow one
+ * another in RELEASES written from its first to its last.
+ */
+export function releaseList(versions: readonly string[]): string {
+  const at = RELEASES.map((release) => release.version);
+  const runs: string[][] = [];
+  for (const version of [...versions].sort((a, b) => at.indexOf(a) - at.indexOf(b))) {
+    const run = runs.at(-1);
+    if (run && at.indexOf(version) === at.indexOf(run.at(-1)!) + 1) run.push(version);
+    else runs.push([version]);
+  }
+  return runs
+    .map((run) => (run.length === 1 ? run[0] : `${run[0]}${run.length === 2 ? ', ' : ' to '}${run.at(-1)}`))
+    .join(', ');
+}

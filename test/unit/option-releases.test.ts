@@ -79,7 +79,7 @@ describe('an option only newer releases have', () => {
   it('validate takes them and says plan checks each host against its own release', () => {
     const inventory = load(global('allow-root = true'));
     expect(releaseNotes(inventory)).toEqual([
-      "pgbackrest.global.allow-root: pgBackRest 2.59, 2.60 take it, 2.45, 2.55, 2.56, 2.57, 2.58 do not; plan checks it against each host's own release",
+      "pgbackrest.global.allow-root: pgBackRest 2.59, 2.60 take it, 2.45 to 2.58 do not; plan checks it against each host's own release",
     ]);
     expect(releaseNotes(load(global('process-max = 2')))).toEqual([]);
   });
@@ -93,14 +93,14 @@ describe('a rule that changed between releases: upload chunk sizes by repository
     expect(refusal(chunk('2MiB'), all('2.56.0'))).toBeNull();
     expect(refusal(chunk('2MiB'), all('2.45'))).toBeNull();
     expect(refusal(chunk('2MiB'), all('2.60.0'))).toBe(
-      'pgbackrest.global.repo2-storage-upload-chunk-size: host ssh-pg1 runs pgBackRest 2.60.0: by the option list of 2.60, repo2-storage-upload-chunk-size must be a size such as "128MiB" or a number of bytes from 5MiB to 1GiB, got "2MiB" when repo2-type is s3 (what bsync writes) (pgBackRest 2.45, 2.55, 2.56, 2.57 takes it)',
+      'pgbackrest.global.repo2-storage-upload-chunk-size: host ssh-pg1 runs pgBackRest 2.60.0: by the option list of 2.60, repo2-storage-upload-chunk-size must be a size such as "128MiB" or a number of bytes from 5MiB to 1GiB, got "2MiB" when repo2-type is s3 (what bsync writes) (pgBackRest 2.45 to 2.57 takes it)',
     );
     expect(refusal(chunk('8MiB'), all('2.60.0'))).toBeNull();
   });
 
   it('validate takes 2MiB (some releases do) and names the releases that do', () => {
     expect(releaseNotes(load(chunk('2MiB')))).toEqual([
-      "pgbackrest.global.repo2-storage-upload-chunk-size: pgBackRest 2.45, 2.55, 2.56, 2.57 take it, 2.58, 2.59, 2.60 do not; plan checks it against each host's own release",
+      "pgbackrest.global.repo2-storage-upload-chunk-size: pgBackRest 2.45 to 2.57 take it, 2.58 to 2.60 do not; plan checks it against each host's own release",
     ]);
   });
 });
