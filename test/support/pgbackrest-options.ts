@@ -57,10 +57,32 @@
 // run as root, and never the `server` (it would listen), `start` (it removes the stop file),
 // `help` or `version` commands.
 //
+// --without-binary VERSION CONFIG.YAML: a list from config.yaml alone, for a release whose
+// binary is not at hand (2.56 to 2.59: no package of them is reachable). The commands are
+// config.yaml's (`command`, and from 2.58 `+inherit`, `+role`, `-command`), less internal
+// commands and entries and those only a remote or local role reads: 2.56.0's config.yaml so
+// read agrees with 2.55.1's help for every option both have, and the 2.60 development tree's
+// with 2.60.0's help but for `start`/`stop` on a few protocol options.
+//
+//   npm run pgbackrest-options -- --without-binary 2.59.1 ../shared/pgbackrest/config-2.59.1.yaml
+//
+// With a binary, an option its help lists that config.yaml does not define (2.60.0's
+// checksum-page-error, newer than the development tree at hand) is asked of the binary: kept
+// as a boolean of [global] when a [global] line of it with a non-boolean value is refused as
+// not y or n, else the run stops.
+//
+// --ranges-from-binary LIST CONFIG.YAML and --values-from-binary LIST correct a list made with
+// a newer config.yaml than its release's, from its binary: ranges it lacks (compress-level's by
+// compress-type, which 2.45 and 2.55 check in code) kept where the binary takes each end and
+// refuses one past it; allowed values the binary refuses dropped (2.55's s3 pod-id, azure auto).
+//
+//   PGBACKREST=/tmp/trixie/pgbackrest npm run pgbackrest-options -- --values-from-binary lib/pgbackrest-options/options-2.55.json
+//   PGBACKREST=/tmp/trixie/pgbackrest npm run pgbackrest-options -- --ranges-from-binary lib/pgbackrest-options/options-2.55.json ../shared/pgbackrest/config-2.56.0.yaml
+//
 // Newer config.yaml files write some things differently, read here as the older ones mean them:
 // `default-type: literal|dynamic` (C text or argv[0], no default bsync can compare), defaults
-// and ranges that depend on another option's value (a list of `value: ...` maps; left out,
-// pgBackRest checks them), times with units (`1m`, `100ms`: turned into seconds, as older
+// and ranges that depend on another option's value (a list of `value: ...` maps: kept as `by`,
+// per value of the option the definition depends on), times with units (`1m`, `100ms`: turned into seconds, as older
 // tables write them) and `bool-like` (a string option that also takes y/n).
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -622,11 +644,39 @@ async function main(): Promise<void> {
   );
 }
 
+const SIZE_UNITS: Record<string, number> = { B: 0, KiB: 1, MiB: 2, GiB: 3, TiB: 4, PiB: 5 };
+
+/** A range end as a number: sizes (`64KiB`) in bytes. */
+function endNumber(end: number | string): number {
+  const match = /^([0-9]+)(B|KiB|MiB|GiB|TiB|PiB)$/.exec(String(end));
+  return match ? Number(match[1]) * 1024 ** SIZE_UNITS[match[2]] : Number(end);
+}
+
+type Run = (cmd: string, args: string[]) => Promise<string>;
+
 /**
- * --ranges-from-binary LIST CONFIG.YAML: the ranges that depend on another option's value
- * (`by`: compress-level by compress-type) of a release whose config.yaml does not write them
- * (2.45's and 2.55's check them in code), taken from a newer config.yaml and kept only where the
- * list's own binary agrees at every edge: each end taken, one past each refused as out of range.
+ * Whether the binary takes exactly `min` to `max` for `key` (with `fixed` set too): each end
+ * taken, one past each refused as out of range. A run that says nothing in time is asked again.
+ */
+async function takesExactly(run: Run, cmd: string, fixed: string[], key: string, min: number, max: number) {
+  const refused = async (value: number) => {
+    for (let tries = 0; ; tries += 1) {
+      const text = await run(cmd, [...fixed, `--${key}=${value}`]);
+      if (/ERROR/.test(text) || tries === 2) return /is out of range/.test(text);
+    }
+  };
+  const answers: boolean[] = [];
+  for (const edge of [min - 1, min, max, max + 1]) answers.push(await refused(edge));
+  return answers.join() === 'true,false,false,true';
+}
+
+/**
+ * --ranges-from-binary LIST CONFIG.YAML: ranges a list lacks, from a newer config.yaml, kept
+ * only where the list's own binary agrees at every edge (each end taken, one past each refused
+ * as out of range): those that depend on another option's value (`by`: compress-level by
+ * compress-type, which 2.45 and 2.55 check in code), and plain ones the list's newer
+ * config.yaml wrote by value (2.55's repo-storage-upload-chunk-size: 64KiB to 1TiB in 2.56's).
+ * Each option as repo2's (the probe config's object store), its rule met.
  */
 async function rangesFromBinary(listPath: string | undefined, yamlPath: string | undefined): Promise<void> {
   if (!listPath || !yamlPath)
@@ -636,32 +686,31 @@ async function rangesFromBinary(listPath: string | undefined, yamlPath: string |
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const table = readYaml(yamlPath).option;
   const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
+  const keyOf = (name: string) => {
+    const index = data.options[name]?.index;
+    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
+  };
   for (const [name, info] of Object.entries(data.options)) {
-    const by = table[name] && byOf(table, name, resolved(table, name));
-    if (!by?.ranges || info.type !== 'integer') continue;
+    if (!table[name] || !['integer', 'size'].includes(info.type) || info.min !== undefined) continue;
+    const theirs = definition(table, name, []);
+    const by = theirs.by?.ranges ? theirs.by : undefined;
+    if (!by && theirs.min === undefined) continue;
     const cmd = info.commands.filter((each) => !PROBE_SKIPPED.has(each)).sort((a, b) => rank(a) - rank(b))[0];
-    for (const [value, [min, max]] of Object.entries(by.ranges)) {
-      // Refused, or taken (the command goes on to another error); asked again when it said nothing in time.
-      const refused = async (level: number) => {
-        for (let tries = 0; ; tries += 1) {
-          const text = await run(cmd, [`--${by.option}=${value}`, `--${name}=${level}`]);
-          if (/ERROR/.test(text) || tries === 2) return /is out of range/.test(text);
-        }
-      };
-      const edges = [Number(min) - 1, Number(min), Number(max), Number(max) + 1];
-      const answers: boolean[] = [];
-      for (const edge of edges) answers.push(await refused(edge));
-      if (answers.join() !== 'true,false,false,true')
-        throw new Error(
-          `${name} with ${by.option}=${value}: the binary does not refuse exactly outside ${min} to ${max} (${answers.join()})`,
-        );
+    const rule = info.depend?.list ? [`--${keyOf(info.depend.option)}=${info.depend.list[0]}`] : [];
+    const ranges = by?.ranges ?? { '': [theirs.min!, theirs.max!] };
+    for (const [value, [min, max]] of Object.entries(ranges)) {
+      const fixed = by ? [`--${keyOf(by.option)}=${value}`] : rule;
+      if (!(await takesExactly(run, cmd, fixed, keyOf(name), endNumber(min), endNumber(max))))
+        throw new Error(`${name} ${fixed.join(' ')}: the binary does not refuse exactly outside ${min} to ${max}`);
     }
     const { commands, ...rest } = info;
-    data.options[name] = { ...rest, by: { option: by.option, ranges: by.ranges }, commands };
-    console.log(`${name}: ranges by ${by.option} as the binary enforces them: ${JSON.stringify(by.ranges)}`);
+    data.options[name] = by
+      ? { ...rest, by: { option: by.option, ranges: by.ranges }, commands }
+      : { ...rest, min: theirs.min, max: theirs.max, commands };
+    console.log(`${name}: ${JSON.stringify(ranges)}${by ? ` by ${by.option}` : ''}, as the binary enforces it`);
   }
   rmSync(scratch, { recursive: true, force: true });
-  data.source = `${data.source}; ranges by another option's value (by) from ${yamlPath.split('/').pop()}, each edge checked against the binary by test/support/pgbackrest-options.ts --ranges-from-binary`;
+  data.source = `${data.source}; ranges it lacked from ${yamlPath.split('/').pop()}, each edge checked against the binary by test/support/pgbackrest-options.ts --ranges-from-binary`;
   writeFileSync(listPath, `${JSON.stringify(data, null, 2)}\n`);
 }
 
