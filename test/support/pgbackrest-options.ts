@@ -277,16 +277,19 @@ async function prober(stanzaCommands: string[]) {
   return { scratch, run };
 }
 
+/** The key the probe gives an option: repoN- options as repo2's (its object-store repository), pgN- as pg1's. */
+function probeKey(options: Record<string, OptionInfo>, name: string): string {
+  const index = options[name]?.index;
+  return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
+}
+
 /** The rules the binary itself enforces, for every option of the list it can observe. */
 async function probeRules(options: Record<string, OptionInfo>): Promise<Map<string, Finding>> {
   const { scratch, run } = await prober(options.stanza?.commands ?? []);
 
   const unindexed = (key: string) => key.replace(/^(repo|pg)[0-9]+-/, '$1-');
   // repoN- options as repo2 (the config's object-store repository), pgN- as pg1.
-  const keyOf = (name: string) => {
-    const index = options[name]?.index;
-    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
-  };
+  const keyOf = (name: string) => probeKey(options, name);
   const flag = (key: string, value: string) =>
     options[unindexed(key)]?.type !== 'boolean' ? `--${key}=${value}` : value === 'false' ? `--no-${key}` : `--${key}`;
   /** A value the option takes; a path is always one in the scratch folder (repo-path's default is the real repository). */
@@ -686,10 +689,7 @@ async function rangesFromBinary(listPath: string | undefined, yamlPath: string |
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const table = readYaml(yamlPath).option;
   const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
-  const keyOf = (name: string) => {
-    const index = data.options[name]?.index;
-    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
-  };
+  const keyOf = (name: string) => probeKey(data.options, name);
   for (const [name, info] of Object.entries(data.options)) {
     if (!table[name] || !['integer', 'size'].includes(info.type) || info.min !== undefined) continue;
     const theirs = definition(table, name, []);
@@ -726,10 +726,7 @@ async function valuesFromBinary(listPath: string | undefined): Promise<void> {
     throw new Error('usage: tsx test/support/pgbackrest-options.ts --values-from-binary options-<version>.json');
   const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
   const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
-  const keyOf = (name: string) => {
-    const index = data.options[name]?.index;
-    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
-  };
+  const keyOf = (name: string) => probeKey(data.options, name);
   const dropped: string[] = [];
   for (const [name, info] of Object.entries(data.options)) {
     const cmd = info.commands.filter((each) => !PROBE_SKIPPED.has(each)).sort((a, b) => rank(a) - rank(b))[0];
