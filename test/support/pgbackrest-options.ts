@@ -57,6 +57,9 @@
 // run as root, and never the `server` (it would listen), `start` (it removes the stop file),
 // `help` or `version` commands.
 //
+// A rule that every command reading an option gives it (spool-path's archive-async for
+// archive-get and archive-push) is written as the option's, as --rules-from-binary writes it.
+//
 // --without-binary VERSION CONFIG.YAML: a list from config.yaml alone, for a release whose
 // binary is not at hand (2.56 to 2.59: no package of them is reachable). The commands are
 // config.yaml's (`command`, and from 2.58 `+inherit`, `+role`, `-command`), less internal
@@ -523,9 +526,28 @@ function byOf(table: Record<string, YamlOption>, name: string, option: YamlOptio
   } as OptionInfo['by'];
 }
 
-/** An option's OptionInfo from its config.yaml definition, with the commands that read it. */
-function definition(table: Record<string, YamlOption>, name: string, commands: string[]): OptionInfo {
+/**
+ * The rule every command that reads the option gives it, when the option has none of its own
+ * (spool-path: archive-get's and archive-push's `archive-async`; archive-copy: backup's
+ * `archive-check`): written as the option's, as --rules-from-binary writes what the binary
+ * shows (2.55's list), so the newer lists keep the rules bsync checks.
+ */
+function commandRule(table: Record<string, YamlOption>, entries: CommandMap, commands: string[]): Finding {
+  const rules = commands.map((cmd) => JSON.stringify(dependOf(table, entries[cmd] ?? {}) ?? null));
+  const [first] = rules;
+  if (!first || first === 'null' || rules.some((rule) => rule !== first)) return {};
+  return { depend: JSON.parse(first) as OptionInfo['depend'] };
+}
+
+/** An option's OptionInfo from its config.yaml definition, with the commands that read it (and their entries, for their rules). */
+function definition(
+  table: Record<string, YamlOption>,
+  name: string,
+  commands: string[],
+  entries: CommandMap = {},
+): OptionInfo {
   const option = resolved(table, name);
+  const own = rulesOf(table, option);
   const time = option.type === 'time';
   const allowRange = option['allow-range'] as Array<number | string> | undefined;
   const range = allowRange?.every((end) => scalar(end) !== undefined && typeof end !== 'object')
@@ -556,7 +578,7 @@ function definition(table: Record<string, YamlOption>, name: string, commands: s
           },
         }
       : {}),
-    ...rulesOf(table, option),
+    ...(own.depend ? own : { ...commandRule(table, entries, commands), ...own }),
     commands,
   };
 }
@@ -625,7 +647,7 @@ async function main(): Promise<void> {
   for (const name of Object.keys(table).sort()) {
     // Internal options are not the user's, unless this version's help lists them (2.45 lists repo-block-*).
     if (resolved(table, name).internal === true && !help.has(name)) continue;
-    const info = definition(table, name, help.get(name) ?? []);
+    const info = definition(table, name, help.get(name) ?? [], commandMap(doc, resolved(table, name).command));
     if (help.has(name)) options[name] = info;
     else later[name] = { ...info, commands: [] };
   }

@@ -207,6 +207,29 @@ describe('the rules between options (depend, beta)', () => {
     for (const name of shared) expect([name, v2_55.options[name].depend]).toEqual([name, v2_45.options[name].depend]);
   });
 
+  it('a rule every command that reads an option gives it is the option’s in 2.56 to 2.60, as in 2.55’s', () => {
+    for (const release of RELEASES.slice(1)) {
+      expect(release.options['spool-path'].depend, release.version).toEqual({
+        option: 'archive-async',
+        list: ['true'],
+      });
+      expect(release.options['archive-copy'].depend, release.version).toEqual({
+        option: 'archive-check',
+        list: ['true'],
+      });
+    }
+    // force: backup's rule (online off) is not restore's or stop's.
+    expect(byVersion('2.60').options.force.depend).toBeUndefined();
+    const minimal = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8');
+    expect(() =>
+      parseConfig(
+        `${minimal}\n[pgbackrest.global]\nspool-path = "/var/spool/x"\n`,
+        `${FIXTURES}good/minimal.toml`,
+        ENV,
+      ),
+    ).toThrow(/pgBackRest ignores it unless archive-async is true/);
+  });
+
   it('the rule bsync checks is that of the newest list that has the option', () => {
     expect(dependOf('repo-storage-tag')).toEqual({ option: 'repo-type', list: ['azure', 'gcs', 's3'] });
     expect(dependOf('repo-block')).toEqual({ option: 'repo-bundle', list: ['true'] });
