@@ -4,12 +4,15 @@ import { runCommand } from './fleet.js';
 import { showWarnings, type GlobalOptions } from './output.js';
 import { selectHosts } from './selection.js';
 import { checkSshFiles } from '../config/ssh-files.js';
+import { releaseNotes } from '../desired/option-versions.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
   return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view, { selection }) => {
     selectHosts(inventory, selection);
     const identity = checkSshFiles(inventory);
     showWarnings(view, inventory.warnings);
+    // No host's release is known here: what some releases lack or refuse is checked per host by plan.
+    for (const note of releaseNotes(inventory)) view.progress(`note: ${note}`);
     view.validate({
       config,
       hosts: inventory.hosts.length,

@@ -360,6 +360,7 @@ export function pgbackrestOptions(
   }
   const options = { global, stanza, commands };
   checkDepends(options, problems, typeNames);
+  checkRangesBy(options, problems, typeNames);
   checkExpireAuto(options, problems);
   return options;
 }
@@ -430,6 +431,52 @@ function bsyncValue(key: string, types: string[] | undefined): string | undefine
   return undefined;
 }
 
+/** `repo2-type` for repo2-storage-tag's repo-type: the key of the option a rule names, with the option's index. */
+export function ruleKey(key: string, other: string): string {
+  const index = lookupOption(key)?.index;
+  const info = optionInfos(other)[0];
+  return index !== undefined && info?.index
+    ? `${info.index.prefix}${index}-${other.slice(info.index.prefix.length + 1)}`
+    : other;
+}
+
+/** The value pgBackRest reads for an option, and whence: the config's, else bsync's own, else pgBackRest's default. */
+export interface ReadValue {
+  value: string | undefined;
+  source: string;
+  given?: true;
+}
+
+/**
+ * The value pgBackRest reads for `key` with `command`: the config's (a stanza's over global, a
+ * command's section over both), else what bsync writes, else the default of `info` (the option's
+ * definition: the host's release's when planning).
+ */
+export function readValue(
+  options: PgbackrestOptions,
+  key: string,
+  command: string | undefined,
+  typeNames: string[] | undefined,
+  info: OptionInfo | undefined,
+): ReadValue {
+  const given = optionSetting(options, key, command);
+  if (given !== undefined)
+    return { value: dependValue(given.value), source: `${tablePath(given.table)}.${key}`, given: true };
+  const own = bsyncValue(key, typeNames);
+  if (own !== undefined) return { value: own, source: 'what bsync writes' };
+  return info?.default !== undefined
+    ? { value: info.default, source: "pgBackRest's default" }
+    : { value: undefined, source: 'not set' };
+}
+
+/** The commands an option of a table is read by: its section's command, else those of its definitions. */
+function readersOf(name: string, table: OptionTableRef): Array<string | undefined> {
+  const readers = table.command
+    ? [table.command]
+    : (optionInfos(name).find((info) => info.commands.length > 0)?.commands ?? []);
+  return readers.length ? readers : [undefined];
+}
+
 /**
  * Options pgBackRest reads only when another option has certain values (its option table's
  * `depend`: repoN-block needs repoN-bundle, repoN-storage-tag an object store): a line whose
@@ -444,27 +491,13 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
     for (const option of tableOptions) {
       const depend = dependOf(option.name);
       if (!depend?.list) continue;
-      const index = lookupOption(option.key)?.index;
       const dependName = depend.option;
       const dependInfo = optionInfos(dependName)[0];
       if (!dependInfo || dependInfo.section === 'command-line') continue;
-      const dependKey =
-        index !== undefined && dependInfo.index
-          ? `${dependInfo.index.prefix}${index}-${dependName.slice(dependInfo.index.prefix.length + 1)}`
-          : dependName;
-      const readers = table.command
-        ? [table.command]
-        : (optionInfos(option.name).find((info) => info.commands.length > 0)?.commands ?? []);
-      const seen = (readers.length ? readers : [undefined]).map((command) => {
-        const given = optionSetting(options, dependKey, command);
-        if (given !== undefined)
-          return { value: dependValue(given.value), source: `${tablePath(given.table)}.${dependKey}`, given: true };
-        const own = bsyncValue(dependKey, typeNames);
-        if (own !== undefined) return { value: own, source: 'what bsync writes' };
-        return dependInfo.default !== undefined
-          ? { value: dependInfo.default, source: "pgBackRest's default" }
-          : { value: undefined, source: 'not set' };
-      });
+      const dependKey = ruleKey(option.key, dependName);
+      const seen = readersOf(option.name, table).map((command) =>
+        readValue(options, dependKey, command, typeNames, dependInfo),
+      );
       if (seen.some((entry) => entry.value !== undefined && depend.list!.includes(entry.value))) continue;
       const wanted = depend.list.join(' or ');
       const found = seen[0];
@@ -481,6 +514,46 @@ function checkDepends(options: PgbackrestOptions, problems: ConfigProblems, type
             ? `Set ${found.source} = ${depend.list[0]}, or remove ${option.key}.`
             : `Set ${dependKey} = ${depend.list[0]} too, or remove ${option.key}.`,
       );
+    }
+  }
+}
+
+/**
+ * Why the option's values are out of the range its definition gives for the value its `by`
+ * option has (compress-level 19 with compress-type gz), or null; also null when the
+ * definition has no range for it.
+ */
+export function rangeByProblem(values: string[], info: OptionInfo, over: string | undefined): string | null {
+  const range = over === undefined ? undefined : info.by?.ranges?.[over];
+  if (!info.by || !range) return null;
+  return valueProblem(values, { ...info, min: range[0], max: range[1] });
+}
+
+/**
+ * A value out of the range that depends on another option's value (compress-level's by
+ * compress-type), for the value that option has where pgBackRest reads it: refused when no
+ * release bsync knows takes it; one that some releases take is judged per host when planning.
+ */
+function checkRangesBy(options: PgbackrestOptions, problems: ConfigProblems, typeNames: string[] | undefined): void {
+  for (const { table, options: tableOptions } of tablesOf(options)) {
+    for (const option of tableOptions) {
+      const infos = optionInfos(option.name);
+      const over = infos.find((info) => info.by?.ranges)?.by?.option;
+      if (over === undefined) continue;
+      const overKey = ruleKey(option.key, over);
+      for (const command of readersOf(option.name, table)) {
+        const read = readValue(options, overKey, command, typeNames, optionInfos(over)[0]);
+        const found = infos.map(
+          (info) => valueProblem(option.values, info) ?? rangeByProblem(option.values, info, read.value),
+        );
+        if (found.some((problem) => problem === null)) continue;
+        problems.add(
+          `${tablePath(table)}.${option.key}`,
+          `${found[0]} when ${overKey} is ${read.value} (${read.source}): no pgBackRest release takes it (its option table: ${option.name}'s range depends on ${over}), and pgBackRest refuses every command with it`,
+          `Give ${option.key} a value in that range, or set another ${overKey}.`,
+        );
+        break;
+      }
     }
   }
 }

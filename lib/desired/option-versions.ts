@@ -5,12 +5,13 @@
 // names and values against every release's table (a value any of them takes is sound
 // there); the version a host runs is a fact, so this check, against the table of the host's
 // own release (lib/pgbackrest-options, `tableFor`), happens when planning.
-import { tablePath, tablesOf, valueProblem } from '../config/pgbackrest-options.js';
+import { rangeByProblem, readValue, ruleKey, tablePath, tablesOf, valueProblem } from '../config/pgbackrest-options.js';
 import { repoKeyPath, type HostSpec, type Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import type { HostFacts } from '../facts/types.js';
 import { pgbackrestUser } from '../facts/probe.js';
-import { availability, lookupOption, RELEASES } from '../pgbackrest-options/index.js';
+import { availability, lookupOption, RELEASES, releaseList, tableFor } from '../pgbackrest-options/index.js';
+import type { OptionData, OptionInfo } from '../pgbackrest-options/types.js';
 import { repoType } from '../repositories/index.js';
 import { repoPrefix, tableKeyOf } from '../repositories/types.js';
 import { tlsClientOptions } from '../repositories/ssh.js';
@@ -165,7 +166,8 @@ export function checkOptionVersions(
   ];
   for (const option of asked) {
     const found = availability(option.name, version);
-    const problem = found.ok ? valueProblem(option.values, found.info) : null;
+    const judge = valueJudge(inventory, option);
+    const problem = found.ok ? judge(found.info, tableFor(version)) : null;
     // A `later` option taken on trust (a host newer than every list) has no command list to judge by.
     const unread =
       found.ok
@@ -175,7 +177,7 @@ export function checkOptionVersions(
     const why = !found.ok
       ? found.why
       : problem !== null
-        ? `by the option list of ${found.table}, ${option.key} ${problem}${takenBy(option.name, option.values)}`
+        ? `by the option list of ${found.table}, ${option.key} ${problem}${takenBy(option.name, judge)}`
         : unread
           ? `by the option list of ${found.table}, its ${option.command} command does not read ${option.key}${readBy(option.name, option.command!)}`
           : found.info.beta
@@ -193,22 +195,66 @@ export function checkOptionVersions(
   }
 }
 
+/** Why a release's definition (and table, for the defaults) does not take the option's values, or null. */
+type Judge = (info: OptionInfo, table: OptionData | null) => string | null;
+
+/**
+ * The option's values judged by a release's definition: its type, values and range, and the
+ * range that depends on another option's value (compress-level's on compress-type) for the
+ * value that option has where pgBackRest reads it: the config's, bsync's own, else that
+ * release's default.
+ */
+function valueJudge(inventory: Inventory, option: AskedOption): Judge {
+  return (info, table) => {
+    const problem = valueProblem(option.values, info);
+    if (problem !== null || !info.by?.ranges) return problem;
+    const overKey = ruleKey(option.key, info.by.option);
+    const types = inventory.repos.map((repo) => repo.type);
+    const read = readValue(inventory.pgbackrest, overKey, option.command, types, table?.options[info.by.option]);
+    const outside = rangeByProblem(option.values, info, read.value);
+    return outside && `${outside} when ${overKey} is ${read.value} (${read.source})`;
+  };
+}
+
 /** ` (pgBackRest 2.55 takes it)`: the releases whose own table takes the value. */
-function takenBy(name: string, values: string[]): string {
-  const taking = RELEASES.filter((release) => release.options[name] && !valueProblem(values, release.options[name]));
-  return taking.length ? ` (pgBackRest ${taking.map((release) => release.version).join(', ')} takes it)` : '';
+function takenBy(name: string, judge: Judge): string {
+  const taking = RELEASES.filter((release) => release.options[name] && !judge(release.options[name], release));
+  return taking.length ? ` (pgBackRest ${releaseList(taking.map((release) => release.version))} takes it)` : '';
+}
+
+/**
+ * For validate, which knows no host's release: the config's [pgbackrest.*] options that some
+ * release bsync knows lacks or refuses (by name, value or range), each with the releases that
+ * take it; plan checks each host against its own.
+ */
+export function releaseNotes(inventory: Inventory): string[] {
+  return tablesOf(inventory.pgbackrest).flatMap(({ table, options }) =>
+    options.flatMap((option) => {
+      const asked = { ...option, path: '', remove: '', ...(table.command ? { command: table.command } : {}) };
+      const judge = valueJudge(inventory, asked);
+      const taking = RELEASES.filter(
+        (release) => release.options[option.name] && !judge(release.options[option.name], release),
+      );
+      if (taking.length === RELEASES.length) return [];
+      const names = (releases: readonly OptionData[]) => releaseList(releases.map((release) => release.version));
+      const others = RELEASES.filter((release) => !taking.includes(release));
+      return [
+        `${tablePath(table)}.${option.key}: pgBackRest ${names(taking)} take${taking.length === 1 ? 's' : ''} it, ${names(others)} ${others.length === 1 ? 'does' : 'do'} not; plan checks it against each host's own release`,
+      ];
+    }),
+  );
 }
 
 /** ` (pgBackRest 2.55's does)`: the releases whose table lists the option for the command. */
 function readBy(name: string, command: string): string {
   const reading = RELEASES.filter((release) => release.options[name]?.commands.includes(command));
-  return reading.length ? ` (pgBackRest ${reading.map((release) => release.version).join(', ')} reads it there)` : '';
+  return reading.length ? ` (pgBackRest ${releaseList(reading.map((release) => release.version))} reads it there)` : '';
 }
 
 /** ` (pgBackRest 2.55 has it as a regular option)`. */
 function regularIn(name: string): string {
   const regular = RELEASES.filter((release) => release.options[name] && !release.options[name].beta);
   return regular.length
-    ? ` (pgBackRest ${regular.map((release) => release.version).join(', ')} has it as a regular option)`
+    ? ` (pgBackRest ${releaseList(regular.map((release) => release.version))} has it as a regular option)`
     : '';
 }

@@ -4,10 +4,15 @@
 // 2.55's), or else the nearest older one.
 import v2_45 from './options-2.45.json' with { type: 'json' };
 import v2_55 from './options-2.55.json' with { type: 'json' };
+import v2_56 from './options-2.56.json' with { type: 'json' };
+import v2_57 from './options-2.57.json' with { type: 'json' };
+import v2_58 from './options-2.58.json' with { type: 'json' };
+import v2_59 from './options-2.59.json' with { type: 'json' };
+import v2_60 from './options-2.60.json' with { type: 'json' };
 import type { OptionData, OptionInfo } from './types.js';
 
 /** Every release bsync has the table of, oldest first. Adding one: regenerate, import, list it here. */
-export const RELEASES: readonly OptionData[] = [v2_45 as OptionData, v2_55 as OptionData];
+export const RELEASES: readonly OptionData[] = [v2_45, v2_55, v2_56, v2_57, v2_58, v2_59, v2_60] as OptionData[];
 
 function versionParts(version: string): number[] {
   return version
@@ -157,4 +162,21 @@ export function availability(name: string, version: string): Availability {
     ok: false,
     why: `bsync's newest option list up to ${version} is ${table.version}'s, which does not have ${name}${where}`,
   };
+}
+
+/**
+ * `2.45, 2.55 to 2.60`: releases as messages name them, each run of releases that follow one
+ * another in RELEASES written from its first to its last.
+ */
+export function releaseList(versions: readonly string[]): string {
+  const at = RELEASES.map((release) => release.version);
+  const runs: string[][] = [];
+  for (const version of [...versions].sort((a, b) => at.indexOf(a) - at.indexOf(b))) {
+    const run = runs.at(-1);
+    if (run && at.indexOf(version) === at.indexOf(run.at(-1)!) + 1) run.push(version);
+    else runs.push([version]);
+  }
+  return runs
+    .map((run) => (run.length === 1 ? run[0] : `${run[0]}${run.length === 2 ? ', ' : ' to '}${run.at(-1)}`))
+    .join(', ');
 }

@@ -14,6 +14,18 @@ export interface OptionInfo {
   min?: number | string;
   max?: number | string;
   default?: string;
+  /**
+   * A range or default that depends on another option's value (`option`, unindexed): for each
+   * of its values, [min, max] and the default. compress-level by compress-type (config.yaml
+   * writes it from 2.56; 2.45's and 2.55's binaries enforce the same ranges at load),
+   * repoN-storage-upload-chunk-size by repoN-type. A value out of its range is refused at load.
+   */
+  by?: {
+    option: string;
+    /** [min, max] for each value. */
+    ranges?: Record<string, Array<number | string>>;
+    defaults?: Record<string, string>;
+  };
   /** A secret: pgBackRest redacts it. */
   secure?: true;
   /** repoN-* and pgN-* options: written with an index, 1 to max. */

@@ -19,21 +19,66 @@ function confName(name: string, info: OptionInfo): string {
   return info.index ? `${info.index.prefix}N-${name.slice(info.index.prefix.length + 1)}` : name;
 }
 
-/** What the newer lists say differently from the older one, in a few words. */
+/** 0 and 0B, 1 and 1B are one size. */
+const bytes = (end: number | string | undefined) => String(end).replace(/^([0-9]+)B$/, '$1');
+
+/** `gz -1 to 9, zst -7 to 22`: a range or default for each value of another option. */
+function byText(entries: Record<string, Array<number | string> | string> | undefined): string | undefined {
+  if (!entries) return undefined;
+  return Object.entries(entries)
+    .map(([value, what]) => `${value} ${Array.isArray(what) ? `${bytes(what[0])} to ${bytes(what[1])}` : what}`)
+    .join(', ');
+}
+
+/** The rule pgBackRest's table records: `needs repoN-type = s3`, `beta`. */
+function ruleText(info: OptionInfo): string {
+  const depend = info.depend;
+  const dependInfo = depend ? RELEASES.map((release) => release.options[depend.option]).find(Boolean) : undefined;
+  const name = depend && dependInfo ? confName(depend.option, dependInfo) : depend?.option;
+  return [
+    ...(depend ? [`needs ${name}${depend.list ? ` = ${depend.list.join(' or ')}` : ' set'}`] : []),
+    ...(info.beta ? ['beta'] : []),
+  ].join('; ');
+}
+
+/** What the newer list says differently from the older one, in a few words. */
 function changed(older: OptionInfo, newer: OptionInfo): string[] {
   const what: string[] = [];
-  // 0 and 0B, 1 and 1B are one size; lists in another order are one list.
-  const bytes = (end: number | string | undefined) => String(end).replace(/^([0-9]+)B$/, '$1');
-  const range = (info: OptionInfo) => (info.min !== undefined ? `${bytes(info.min)} to ${bytes(info.max)}` : undefined);
+  // Lists in another order are one list.
+  const range = (info: OptionInfo) =>
+    info.min !== undefined
+      ? `${bytes(info.min)} to ${bytes(info.max)}`
+      : info.by?.ranges
+        ? `by ${info.by.option}: ${byText(info.by.ranges)}`
+        : undefined;
+  const fallback = (info: OptionInfo) =>
+    info.default ?? (info.by?.defaults ? `by ${info.by.option}: ${byText(info.by.defaults)}` : undefined);
   const values = (info: OptionInfo) => JSON.stringify([...(info.allowed ?? [])].sort());
   if (older.type !== newer.type) what.push(`type ${older.type} → ${newer.type}`);
   if (values(older) !== values(newer))
     what.push(`values ${older.allowed?.join('/') ?? 'any'} → ${newer.allowed?.join('/') ?? 'any'}`);
   if (range(older) !== range(newer)) what.push(`range ${range(older) ?? 'none'} → ${range(newer) ?? 'none'}`);
-  if (older.default !== newer.default) what.push(`default ${older.default ?? 'none'} → ${newer.default ?? 'none'}`);
+  if (fallback(older) !== fallback(newer))
+    what.push(`default ${fallback(older) ?? 'none'} → ${fallback(newer) ?? 'none'}`);
+  if (ruleText(older) !== ruleText(newer))
+    what.push(`rule ${ruleText(older) || 'none'} → ${ruleText(newer) || 'none'}`);
   const added = newer.commands.filter((command) => !older.commands.includes(command));
   if (added.length) what.push(`also read by ${added.join(', ')}`);
   return what;
+}
+
+/** `2.56: range …; 2.58: …`: every release whose list says something else of the option than the one before. */
+function changes(name: string): string {
+  return RELEASES.slice(1)
+    .flatMap((release, at) => {
+      const older = RELEASES[at].options[name];
+      const own = release.options[name];
+      if (!own) return older ? [`${release.version}: no longer listed`] : [];
+      if (!older) return RELEASES.slice(0, at).some((each) => each.options[name]) ? [`${release.version}: back`] : [];
+      const what = changed(older, own);
+      return what.length ? [`${release.version}: ${what.join('; ')}`] : [];
+    })
+    .join('<br>');
 }
 
 /** The markdown table: one row per option that pgbackrest.conf can hold, by name. */
@@ -42,38 +87,21 @@ export function optionsTable(): string {
   for (const release of RELEASES)
     for (const [name, info] of Object.entries(release.options)) if (info.section !== 'command-line') names.add(name);
   const header = [
-    `| option | from | section | ${RELEASES.slice(1)
-      .map((release) => `changed in ${release.version}`)
-      .join(' | ')} | rule in pgBackRest's table |`,
-    `|---|---|---|${RELEASES.slice(1)
-      .map(() => '---|')
-      .join('')}---|`,
+    "| option | from | section | changed since (release: what) | rule in pgBackRest's table (newest) |",
+    '|---|---|---|---|---|',
   ];
   const rows = [...names].sort().map((name) => {
     const having = RELEASES.filter((release) => release.options[name]);
-    const infos = having.map((release) => release.options[name]);
-    const newest = infos[infos.length - 1];
+    const newest = having[having.length - 1].options[name];
     const from = having[0].version;
     const last = having[having.length - 1].version;
     const span =
       last === RELEASES[RELEASES.length - 1].version ? from : from === last ? `${from} only` : `${from} to ${last}`;
-    const changes = RELEASES.slice(1).map((release, at) => {
-      const older = RELEASES[at].options[name];
-      const own = release.options[name];
-      if (!own) return older ? 'no longer listed' : '';
-      if (!older) return 'new';
-      return changed(older, own).join('; ');
-    });
-    const betaIn = having.filter((release) => release.options[name].beta).map((release) => release.version);
-    // The rule bsync checks: that of the newest list that has the option.
     const depend = dependOf(name);
-    const dependInfo = depend ? RELEASES.map((release) => release.options[depend.option]).find(Boolean) : undefined;
-    const dependName = depend && dependInfo ? confName(depend.option, dependInfo) : depend?.option;
-    const rules = [
-      ...(depend ? [`needs ${dependName}${depend.list ? ` = ${depend.list.join(' or ')}` : ' set'}`] : []),
-      ...(betaIn.length ? [`beta in ${betaIn.join(', ')}`] : []),
-    ];
-    return `| \`${confName(name, newest)}\` | ${span} | ${newest.section} | ${changes.join(' | ')} | ${rules.join('; ')} |`;
+    const rule = ruleText({ ...newest, ...(depend ? { depend } : {}) });
+    const betaIn = having.filter((release) => release.options[name].beta).map((release) => release.version);
+    const rules = [rule.replace(/(; )?beta$/, ''), ...(betaIn.length ? [`beta in ${betaIn.join(', ')}`] : [])];
+    return `| \`${confName(name, newest)}\` | ${span} | ${newest.section} | ${changes(name)} | ${rules.filter(Boolean).join('; ')} |`;
   });
   return [...header, ...rows].join('\n');
 }

@@ -57,10 +57,35 @@
 // run as root, and never the `server` (it would listen), `start` (it removes the stop file),
 // `help` or `version` commands.
 //
+// A rule that every command reading an option gives it (spool-path's archive-async for
+// archive-get and archive-push) is written as the option's, as --rules-from-binary writes it.
+//
+// --without-binary VERSION CONFIG.YAML: a list from config.yaml alone, for a release whose
+// binary is not at hand (2.56 to 2.59: no package of them is reachable). The commands are
+// config.yaml's (`command`, and from 2.58 `+inherit`, `+role`, `-command`), less internal
+// commands and entries and those only a remote or local role reads: 2.56.0's config.yaml so
+// read agrees with 2.55.1's help for every option both have, and the 2.60 development tree's
+// with 2.60.0's help but for `start`/`stop` on a few protocol options.
+//
+//   npm run pgbackrest-options -- --without-binary 2.59.1 ../shared/pgbackrest/config-2.59.1.yaml
+//
+// With a binary, an option its help lists that config.yaml does not define (2.60.0's
+// checksum-page-error, newer than the development tree at hand) is asked of the binary: kept
+// as a boolean of [global] when a [global] line of it with a non-boolean value is refused as
+// not y or n, else the run stops.
+//
+// --ranges-from-binary LIST CONFIG.YAML and --values-from-binary LIST correct a list made with
+// a newer config.yaml than its release's, from its binary: ranges it lacks (compress-level's by
+// compress-type, which 2.45 and 2.55 check in code) kept where the binary takes each end and
+// refuses one past it; allowed values the binary refuses dropped (2.55's s3 pod-id, azure auto).
+//
+//   PGBACKREST=/tmp/trixie/pgbackrest npm run pgbackrest-options -- --values-from-binary lib/pgbackrest-options/options-2.55.json
+//   PGBACKREST=/tmp/trixie/pgbackrest npm run pgbackrest-options -- --ranges-from-binary lib/pgbackrest-options/options-2.55.json ../shared/pgbackrest/config-2.56.0.yaml
+//
 // Newer config.yaml files write some things differently, read here as the older ones mean them:
 // `default-type: literal|dynamic` (C text or argv[0], no default bsync can compare), defaults
-// and ranges that depend on another option's value (a list of `value: ...` maps; left out,
-// pgBackRest checks them), times with units (`1m`, `100ms`: turned into seconds, as older
+// and ranges that depend on another option's value (a list of `value: ...` maps: kept as `by`,
+// per value of the option the definition depends on), times with units (`1m`, `100ms`: turned into seconds, as older
 // tables write them) and `bool-like` (a string option that also takes y/n).
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -214,8 +239,11 @@ function probeConfig(scratch: string, ioTimeout: string): string {
   return `[global]\n${global.join('\n')}\n\n[s]\n${stanza.join('\n')}\n`;
 }
 
-/** The rules the binary itself enforces, for every option of the list it can observe. */
-async function probeRules(options: Record<string, OptionInfo>): Promise<Map<string, Finding>> {
+/**
+ * A scratch folder for asking the binary, and `run` (a command with arguments, its output);
+ * `config` names another config file of the folder. `stanzaCommands`: those given --stanza=s.
+ */
+async function prober(stanzaCommands: string[]) {
   const scratch = mkdtempSync(join(tmpdir(), 'bsync-rules-'));
   for (const folder of ['log', 'spool', 'repo1', 'repo2', 'pg', 'lock']) mkdirSync(join(scratch, folder));
   // Stop files: a command that gets past its options refuses to run. The lock folder is sticky,
@@ -227,10 +255,10 @@ async function probeRules(options: Record<string, OptionInfo>): Promise<Map<stri
   // As root, run as nobody: it cannot write anything of the host's.
   const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
   const [program, ...programArgs] = [...asNobody, command, ...commandArgs];
-  const run = (cmd: string, args: string[]) =>
+  const run = (cmd: string, args: string[], config = 'pgbackrest.conf') =>
     new Promise<string>((resolve) => {
-      const fixed = [`--config=${scratch}/pgbackrest.conf`, '--log-level-console=error', '--log-level-stderr=off'];
-      const stanza = options.stanza?.commands.includes(cmd) ? ['--stanza=s'] : [];
+      const fixed = [`--config=${scratch}/${config}`, '--log-level-console=error', '--log-level-stderr=off'];
+      const stanza = stanzaCommands.includes(cmd) ? ['--stanza=s'] : [];
       const set = cmd === 'annotate' ? ['--set=20250101-000000F'] : [];
       execFile(
         program,
@@ -249,13 +277,22 @@ async function probeRules(options: Record<string, OptionInfo>): Promise<Map<stri
     if (!/ERROR: \[03[0-9]\]/.test(plain)) break;
     if (ioTimeout === '100ms') throw new Error(`pgbackrest refuses the probe's config: ${plain}`);
   }
+  return { scratch, run };
+}
+
+/** The key the probe gives an option: repoN- options as repo2's (its object-store repository), pgN- as pg1's. */
+function probeKey(options: Record<string, OptionInfo>, name: string): string {
+  const index = options[name]?.index;
+  return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
+}
+
+/** The rules the binary itself enforces, for every option of the list it can observe. */
+async function probeRules(options: Record<string, OptionInfo>): Promise<Map<string, Finding>> {
+  const { scratch, run } = await prober(options.stanza?.commands ?? []);
 
   const unindexed = (key: string) => key.replace(/^(repo|pg)[0-9]+-/, '$1-');
   // repoN- options as repo2 (the config's object-store repository), pgN- as pg1.
-  const keyOf = (name: string) => {
-    const index = options[name]?.index;
-    return index ? `${index.prefix}${index.prefix === 'repo' ? 2 : 1}${name.slice(index.prefix.length)}` : name;
-  };
+  const keyOf = (name: string) => probeKey(options, name);
   const flag = (key: string, value: string) =>
     options[unindexed(key)]?.type !== 'boolean' ? `--${key}=${value}` : value === 'false' ? `--no-${key}` : `--${key}`;
   /** A value the option takes; a path is always one in the scratch folder (repo-path's default is the real repository). */
@@ -397,80 +434,232 @@ async function rulesFromBinary(listPath: string | undefined, provenance: string 
   console.log(`asked in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function main(): void {
-  const rules = process.argv[2] === '--rules-only';
-  const [yamlPath, listPath] = process.argv.slice(rules ? 3 : 2);
-  if (!yamlPath || (rules && !listPath))
-    throw new Error(
-      'usage: tsx test/support/pgbackrest-options.ts [--rules-only] path/to/config.yaml [options-<version>.json]',
-    );
+/** config.yaml: its commands and its options. */
+interface YamlDoc {
+  command: Record<string, YamlOption | null>;
+  option: Record<string, YamlOption>;
+}
+
+function readYaml(path: string): YamlDoc {
   // uniqueKeys: newer tables give pg-host-port `default` twice (the later one counts, as for pgBackRest).
-  const table = (
-    parse(readFileSync(yamlPath, 'utf8'), { version: '1.2', uniqueKeys: false }) as {
-      option: Record<string, YamlOption>;
-    }
-  ).option;
+  return parse(readFileSync(path, 'utf8'), { version: '1.2', uniqueKeys: false }) as YamlDoc;
+}
+
+type CommandMap = Record<string, YamlOption>;
+
+/**
+ * The commands config.yaml gives an option, with their overrides. No `command`: every command
+ * but help and version (whose help lists only their own switches); another option's name: that
+ * option's. From 2.59 a map may say `+inherit: OPTION` (that option's commands), `+role: ROLE`
+ * (the commands with that role; `any`, all but help and version) and `-command: COMMAND` (but
+ * not that one). Checked against 2.60.0's own help: see the header.
+ */
+function commandMap(doc: YamlDoc, spec: unknown): CommandMap {
+  const all = Object.keys(doc.command);
+  if (typeof spec === 'string') return commandMap(doc, resolved(doc.option, spec).command);
+  if (typeof spec !== 'object' || spec === null)
+    return Object.fromEntries(all.filter((cmd) => !['help', 'version'].includes(cmd)).map((cmd) => [cmd, {}]));
+  const entries = spec as Record<string, unknown>;
+  const roles = (cmd: string) => ['main', ...Object.keys((doc.command[cmd]?.['command-role'] as object) ?? {})];
+  const role = entries['+role'];
+  const map: CommandMap = {
+    // Inherited without attributes but `internal` (2.60.0's help: pg-host-type's +inherit pg-host, repo-type's repo).
+    ...(typeof entries['+inherit'] === 'string'
+      ? Object.fromEntries(
+          Object.entries(commandMap(doc, resolved(doc.option, entries['+inherit']).command)).map(([cmd, def]) => [
+            cmd,
+            def.internal === true ? { internal: true } : {},
+          ]),
+        )
+      : {}),
+    ...(typeof role === 'string'
+      ? Object.fromEntries(
+          all
+            .filter((cmd) => (role === 'any' ? !['help', 'version'].includes(cmd) : roles(cmd).includes(role)))
+            .map((cmd) => [cmd, {}]),
+        )
+      : {}),
+  };
+  for (const [cmd, def] of Object.entries(entries)) if (!/^[+-]/.test(cmd)) map[cmd] = (def as YamlOption | null) ?? {};
+  for (const cmd of [entries['-command']].flat()) if (typeof cmd === 'string') delete map[cmd];
+  return map;
+}
+
+/**
+ * The commands whose help lists the option, from config.yaml: those of its command map that
+ * are not internal (the command or the option's entry for it), and that the main role reads
+ * (a command-role without main is the remote's or a local's only).
+ */
+function yamlCommands(doc: YamlDoc, name: string): string[] {
+  const option = resolved(doc.option, name);
+  const mainRole = (def: YamlOption) => !def['command-role'] || 'main' in (def['command-role'] as object);
+  if (!mainRole(option)) return [];
+  return Object.entries(commandMap(doc, option.command))
+    .filter(([cmd, def]) => doc.command[cmd]?.internal !== true && def.internal !== true && mainRole(def))
+    .map(([cmd]) => cmd);
+}
+
+/** `[{gz: [-1, 9]}, {lz4: [-5, 12]}]` (a value per value of another option) as one map; undefined otherwise. */
+function perValue(entry: unknown): Record<string, unknown> | undefined {
+  if (
+    !Array.isArray(entry)
+    || !entry.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))
+  )
+    return undefined;
+  return Object.assign({}, ...entry) as Record<string, unknown>;
+}
+
+/** The range and default that depend on another option's value (`by`), from config.yaml. */
+function byOf(table: Record<string, YamlOption>, name: string, option: YamlOption): OptionInfo['by'] {
+  const ranges = perValue(option['allow-range']);
+  const defaults = perValue(option.default);
+  if (!ranges && !defaults) return undefined;
+  const over = dependOf(table, option)?.option;
+  if (!over) throw new Error(`config.yaml: ${name}'s range or default depends on a value, but on no option`);
+  const end = (value: unknown) => (option.type === 'time' ? seconds(value as string) : (value as number | string));
+  const map = <T>(entries: Record<string, unknown>, to: (value: unknown) => T) =>
+    Object.fromEntries(Object.entries(entries).map(([value, what]) => [value, to(what)]));
+  return {
+    option: over,
+    ...(ranges ? { ranges: map(ranges, (pair) => [end((pair as unknown[])[0]), end((pair as unknown[])[1])]) } : {}),
+    ...(defaults ? { defaults: map(defaults, (value) => String(end(value))) } : {}),
+  } as OptionInfo['by'];
+}
+
+/**
+ * The rule every command that reads the option gives it, when the option has none of its own
+ * (spool-path: archive-get's and archive-push's `archive-async`; archive-copy: backup's
+ * `archive-check`): written as the option's, as --rules-from-binary writes what the binary
+ * shows (2.55's list), so the newer lists keep the rules bsync checks.
+ */
+function commandRule(table: Record<string, YamlOption>, entries: CommandMap, commands: string[]): Finding {
+  const rules = commands.map((cmd) => JSON.stringify(dependOf(table, entries[cmd] ?? {}) ?? null));
+  const [first] = rules;
+  if (!first || first === 'null' || rules.some((rule) => rule !== first)) return {};
+  return { depend: JSON.parse(first) as OptionInfo['depend'] };
+}
+
+/** An option's OptionInfo from its config.yaml definition, with the commands that read it (and their entries, for their rules). */
+function definition(
+  table: Record<string, YamlOption>,
+  name: string,
+  commands: string[],
+  entries: CommandMap = {},
+): OptionInfo {
+  const option = resolved(table, name);
+  const own = rulesOf(table, option);
+  const time = option.type === 'time';
+  const allowRange = option['allow-range'] as Array<number | string> | undefined;
+  const range = allowRange?.every((end) => scalar(end) !== undefined && typeof end !== 'object')
+    ? allowRange.map((end) => (time ? seconds(end) : end))
+    : undefined;
+  const fallback = scalar(option.default) as number | string | boolean | undefined;
+  const literal = option['default-literal'] === true || ['literal', 'dynamic'].includes(String(option['default-type']));
+  const group = option.group as 'pg' | 'repo' | undefined;
+  const indexMax = (of: string) => Number((resolved(table, of)['allow-range'] as number[])[1]);
+  const by = byOf(table, name, option);
+  return {
+    section: option.section === 'global' || option.section === 'stanza' ? option.section : 'command-line',
+    type: String(option.type),
+    ...(option['bool-like'] === true ? { boolLike: true } : {}),
+    ...(allowList(table, option) ? { allowed: allowList(table, option) } : {}),
+    ...(range ? { min: range[0], max: range[1] } : {}),
+    ...(fallback !== undefined && !literal
+      ? { default: String(time && typeof fallback === 'string' ? seconds(fallback) : fallback) }
+      : {}),
+    ...(by ? { by } : {}),
+    ...(option.secure === true ? { secure: true } : {}),
+    ...(group
+      ? {
+          index: {
+            prefix: group,
+            max: indexMax(group),
+            pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$`,
+          },
+        }
+      : {}),
+    ...(own.depend ? own : { ...commandRule(table, entries, commands), ...own }),
+    commands,
+  };
+}
+
+/**
+ * An option the binary's help lists and config.yaml does not define (2.60.0's
+ * checksum-page-error: newer than the development tree at hand), asked of the binary: kept
+ * only when a [global] line of it with a value no boolean has is refused as not y or n (so
+ * [global] holds it, and it is a boolean); its default from `pgbackrest help COMMAND OPTION`.
+ */
+async function binaryOnly(name: string, commands: string[]): Promise<OptionInfo> {
+  const cmd = commands.filter((each) => !PROBE_SKIPPED.has(each)).sort((a, b) => rank(a) - rank(b))[0];
+  const { scratch, run } = await prober(commands);
+  const base = readFileSync(join(scratch, 'pgbackrest.conf'), 'utf8');
+  writeFileSync(join(scratch, 'asked.conf'), base.replace('[global]\n', `[global]\n${name}=maybe\n`));
+  const answer = cmd ? await run(cmd, [], 'asked.conf') : '';
+  rmSync(scratch, { recursive: true, force: true });
+  if (!answer.includes(`boolean option '${name}' must be 'y' or 'n'`))
+    throw new Error(
+      `pgbackrest lists ${name}, which config.yaml does not define and the binary does not show as a boolean of [global]; use the config.yaml of its release`,
+    );
+  // Each command's default; one only when they agree (2.60.0's checksum-page-error: n for backup, y for expire and restore).
+  const defaults = commands.map((each) => /^default: ([yn])$/m.exec(pgbackrest('help', each, name))?.[1]);
+  const agreed = defaults.every((value) => value === defaults[0]) ? defaults[0] : undefined;
+  console.log(`${name}: not in config.yaml; a boolean of [global] by the binary, defaults ${defaults.join(', ')}`);
+  return {
+    section: 'global',
+    type: 'boolean',
+    ...(agreed ? { default: agreed === 'y' ? 'true' : 'false' } : {}),
+    commands,
+  };
+}
+
+/** The release's options as `pgbackrest help` lists them, and its version: from the binary, or (without one) from config.yaml. */
+async function releaseOptions(doc: YamlDoc, release: string | undefined) {
+  if (release) {
+    const listed = Object.keys(doc.option).filter((name) => resolved(doc.option, name).internal !== true);
+    const help = new Map(listed.map((name) => [name, yamlCommands(doc, name)] as const));
+    return { binary: release, help: new Map([...help].filter(([, commands]) => commands.length > 0)) };
+  }
+  const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
+  if (!binary) throw new Error('pgbackrest version printed no version');
+  return { binary, help: helpOptions() };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const rules = args[0] === '--rules-only';
+  const release = args[0] === '--without-binary' ? args[1] : undefined;
+  const [yamlPath, listPath] = args.slice(rules ? 1 : release ? 2 : 0);
+  if (!yamlPath || (rules && !listPath) || (args[0] === '--without-binary' && !release))
+    throw new Error(
+      'usage: tsx test/support/pgbackrest-options.ts [--rules-only | --without-binary VERSION] path/to/config.yaml [options-<version>.json]',
+    );
+  const doc = readYaml(yamlPath);
+  const table = doc.option;
   if (rules) {
     rulesOnly(table, listPath);
     return;
   }
-  const binary = /^pgBackRest (\S+)$/m.exec(pgbackrest('version'))?.[1];
-  if (!binary) throw new Error('pgbackrest version printed no version');
+  const { binary, help } = await releaseOptions(doc, release);
   // The release series: 2.55.1 -> 2.55 (2.45 stays 2.45).
   const version = /^[0-9]+\.[0-9]+/.exec(binary)?.[0] ?? binary;
-  const help = helpOptions();
-
-  const indexMax = (group: string) => Number((resolved(table, group)['allow-range'] as number[])[1]);
   const options: Record<string, OptionInfo> = {};
   const later: Record<string, OptionInfo> = {};
   for (const name of Object.keys(table).sort()) {
-    const option = resolved(table, name);
     // Internal options are not the user's, unless this version's help lists them (2.45 lists repo-block-*).
-    if (option.internal === true && !help.has(name)) continue;
-    const time = option.type === 'time';
-    const allowRange = option['allow-range'] as Array<number | string> | undefined;
-    const range = allowRange?.every((end) => scalar(end) !== undefined && typeof end !== 'object')
-      ? allowRange.map((end) => (time ? seconds(end) : end))
-      : undefined;
-    const fallback = scalar(option.default) as number | string | boolean | undefined;
-    const literal =
-      option['default-literal'] === true || ['literal', 'dynamic'].includes(String(option['default-type']));
-    const group = option.group as 'pg' | 'repo' | undefined;
-    const info: OptionInfo = {
-      section: option.section === 'global' || option.section === 'stanza' ? option.section : 'command-line',
-      type: String(option.type),
-      ...(option['bool-like'] === true ? { boolLike: true } : {}),
-      ...(allowList(table, option) ? { allowed: allowList(table, option) } : {}),
-      ...(range ? { min: range[0], max: range[1] } : {}),
-      ...(fallback !== undefined && !literal
-        ? { default: String(time && typeof fallback === 'string' ? seconds(fallback) : fallback) }
-        : {}),
-      ...(option.secure === true ? { secure: true } : {}),
-      ...(group
-        ? {
-            index: {
-              prefix: group,
-              max: indexMax(group),
-              pattern: `^${group}([1-9][0-9]*)-${name.slice(group.length + 1)}$`,
-            },
-          }
-        : {}),
-      ...rulesOf(table, option),
-      commands: help.get(name) ?? [],
-    };
+    if (resolved(table, name).internal === true && !help.has(name)) continue;
+    const info = definition(table, name, help.get(name) ?? [], commandMap(doc, resolved(table, name).command));
     if (help.has(name)) options[name] = info;
     else later[name] = { ...info, commands: [] };
   }
-  const missing = [...help.keys()].filter((name) => !options[name]);
-  if (missing.length > 0)
-    throw new Error(
-      `pgbackrest ${binary} lists options config.yaml does not define: ${missing.join(', ')}; use the config.yaml of release ${version}`,
-    );
+  for (const name of [...help.keys()].filter((each) => !options[each]).sort())
+    options[name] = await binaryOnly(name, help.get(name)!);
 
   const data: OptionData = {
     version,
-    source: `pgBackRest's src/build/config/config.yaml and \`pgbackrest help\` of pgBackRest ${binary}; made by test/support/pgbackrest-options.ts`,
-    options,
+    source: release
+      ? `pgBackRest's config.yaml of release ${binary} alone (${yamlPath.split('/').pop()}; no binary: the commands too are config.yaml's, its internal ones left out); made by test/support/pgbackrest-options.ts --without-binary`
+      : `pgBackRest's src/build/config/config.yaml${/dev/.test(yamlPath) ? ` (${yamlPath.split('/').pop()}: the development tree; the binary's help wins where they differ)` : ''} and \`pgbackrest help\` of pgBackRest ${binary}; made by test/support/pgbackrest-options.ts`,
+    options: Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1))),
     later,
   };
   const out = fileURLToPath(new URL(`../../lib/pgbackrest-options/options-${version}.json`, import.meta.url));
@@ -480,5 +669,107 @@ function main(): void {
   );
 }
 
+const SIZE_UNITS: Record<string, number> = { B: 0, KiB: 1, MiB: 2, GiB: 3, TiB: 4, PiB: 5 };
+
+/** A range end as a number: sizes (`64KiB`) in bytes. */
+function endNumber(end: number | string): number {
+  const match = /^([0-9]+)(B|KiB|MiB|GiB|TiB|PiB)$/.exec(String(end));
+  return match ? Number(match[1]) * 1024 ** SIZE_UNITS[match[2]] : Number(end);
+}
+
+type Run = (cmd: string, args: string[]) => Promise<string>;
+
+/**
+ * Whether the binary takes exactly `min` to `max` for `key` (with `fixed` set too): each end
+ * taken, one past each refused as out of range. A run that says nothing in time is asked again.
+ */
+async function takesExactly(run: Run, cmd: string, fixed: string[], key: string, min: number, max: number) {
+  const refused = async (value: number) => {
+    for (let tries = 0; ; tries += 1) {
+      const text = await run(cmd, [...fixed, `--${key}=${value}`]);
+      if (/ERROR/.test(text) || tries === 2) return /is out of range/.test(text);
+    }
+  };
+  const answers: boolean[] = [];
+  for (const edge of [min - 1, min, max, max + 1]) answers.push(await refused(edge));
+  return answers.join() === 'true,false,false,true';
+}
+
+/**
+ * --ranges-from-binary LIST CONFIG.YAML: ranges a list lacks, from a newer config.yaml, kept
+ * only where the list's own binary agrees at every edge (each end taken, one past each refused
+ * as out of range): those that depend on another option's value (`by`: compress-level by
+ * compress-type, which 2.45 and 2.55 check in code), and plain ones the list's newer
+ * config.yaml wrote by value (2.55's repo-storage-upload-chunk-size: 64KiB to 1TiB in 2.56's).
+ * Each option as repo2's (the probe config's object store), its rule met.
+ */
+async function rangesFromBinary(listPath: string | undefined, yamlPath: string | undefined): Promise<void> {
+  if (!listPath || !yamlPath)
+    throw new Error(
+      'usage: tsx test/support/pgbackrest-options.ts --ranges-from-binary options-<version>.json config.yaml',
+    );
+  const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
+  const table = readYaml(yamlPath).option;
+  const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
+  const keyOf = (name: string) => probeKey(data.options, name);
+  for (const [name, info] of Object.entries(data.options)) {
+    if (!table[name] || !['integer', 'size'].includes(info.type) || info.min !== undefined) continue;
+    const theirs = definition(table, name, []);
+    const by = theirs.by?.ranges ? theirs.by : undefined;
+    if (!by && theirs.min === undefined) continue;
+    const cmd = info.commands.filter((each) => !PROBE_SKIPPED.has(each)).sort((a, b) => rank(a) - rank(b))[0];
+    const rule = info.depend?.list ? [`--${keyOf(info.depend.option)}=${info.depend.list[0]}`] : [];
+    const ranges = by?.ranges ?? { '': [theirs.min!, theirs.max!] };
+    for (const [value, [min, max]] of Object.entries(ranges)) {
+      const fixed = by ? [`--${keyOf(by.option)}=${value}`] : rule;
+      if (!(await takesExactly(run, cmd, fixed, keyOf(name), endNumber(min), endNumber(max))))
+        throw new Error(`${name} ${fixed.join(' ')}: the binary does not refuse exactly outside ${min} to ${max}`);
+    }
+    const { commands, ...rest } = info;
+    data.options[name] = by
+      ? { ...rest, by: { option: by.option, ranges: by.ranges }, commands }
+      : { ...rest, min: theirs.min, max: theirs.max, commands };
+    console.log(`${name}: ${JSON.stringify(ranges)}${by ? ` by ${by.option}` : ''}, as the binary enforces it`);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  data.source = `${data.source}; ranges it lacked from ${yamlPath.split('/').pop()}, each edge checked against the binary by test/support/pgbackrest-options.ts --ranges-from-binary`;
+  writeFileSync(listPath, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/**
+ * --values-from-binary LIST: the allowed values of each option of a list made with a newer
+ * config.yaml than its release's (2.55's: its list gave s3 key-type pod-id and azure key-type
+ * auto, which 2.55.1 refuses), asked of the binary: a value it refuses as not allowed is dropped.
+ * Each option as repo2's (the probe config's object-store repository) or pg1's, the option its
+ * rule depends on set to the first value the rule wants.
+ */
+async function valuesFromBinary(listPath: string | undefined): Promise<void> {
+  if (!listPath)
+    throw new Error('usage: tsx test/support/pgbackrest-options.ts --values-from-binary options-<version>.json');
+  const data = JSON.parse(readFileSync(listPath, 'utf8')) as OptionData;
+  const { scratch, run } = await prober(data.options.stanza?.commands ?? []);
+  const keyOf = (name: string) => probeKey(data.options, name);
+  const dropped: string[] = [];
+  for (const [name, info] of Object.entries(data.options)) {
+    const cmd = info.commands.filter((each) => !PROBE_SKIPPED.has(each)).sort((a, b) => rank(a) - rank(b))[0];
+    if (!info.allowed || info.secure || !cmd || data.options[info.depend?.option ?? '']?.type === 'boolean') continue;
+    const rule = info.depend?.list ? [`--${keyOf(info.depend.option)}=${info.depend.list[0]}`] : [];
+    const kept: string[] = [];
+    for (const value of info.allowed) {
+      const text = await run(cmd, [...rule, `--${keyOf(name)}=${value}`]);
+      if (text.includes(`'${value}' is not allowed for '${keyOf(name)}' option`)) dropped.push(`${name}=${value}`);
+      else kept.push(value);
+    }
+    data.options[name] = { ...info, allowed: kept };
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  console.log(`${listPath}: values the binary refuses, dropped: ${dropped.join(', ') || 'none'}`);
+  if (dropped.length)
+    data.source = `${data.source}; values the binary refuses (${dropped.join(', ')}) dropped by test/support/pgbackrest-options.ts --values-from-binary`;
+  writeFileSync(listPath, `${JSON.stringify(data, null, 2)}\n`);
+}
+
 if (process.argv[2] === '--rules-from-binary') await rulesFromBinary(process.argv[3], process.argv[4]);
-else main();
+else if (process.argv[2] === '--ranges-from-binary') await rangesFromBinary(process.argv[3], process.argv[4]);
+else if (process.argv[2] === '--values-from-binary') await valuesFromBinary(process.argv[3]);
+else await main();

@@ -124,7 +124,7 @@ describe('with a backup host', () => {
     expect(() => plan(prefer, facts('converged', { ...newer, 'ssh-backup1': '2.45' }))).toThrow(
       expect.objectContaining({
         message:
-          'cluster.backup_from: host ssh-backup1 runs pgBackRest 2.45: by the option list of 2.45, backup-standby must be true or false, got "prefer" (pgBackRest 2.55 takes it)',
+          'cluster.backup_from: host ssh-backup1 runs pgBackRest 2.45: by the option list of 2.45, backup-standby must be true or false, got "prefer" (pgBackRest 2.55 to 2.60 takes it)',
         hint: 'Upgrade pgBackRest on ssh-backup1, or set [cluster] backup_from = "standby" (a standby must answer then) or "primary".',
       }),
     );

@@ -16,15 +16,108 @@ import {
 import { FIXTURES } from '../support/bsync.js';
 
 const [v2_45, v2_55] = RELEASES;
+const byVersion = (version: string) => RELEASES.find((release) => release.version === version)!;
 const ENV = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD: 'password-value-123456' };
 
 describe('the tables', () => {
-  it('are 2.45 and 2.55, oldest first, each made from that release’s own help', () => {
-    expect(RELEASES.map((release) => release.version)).toEqual(['2.45', '2.55']);
+  it('are 2.45 to 2.60, oldest first: 2.45, 2.55 and 2.60 from the binaries’ own help, 2.56 to 2.59 from config.yaml alone', () => {
+    expect(RELEASES.map((release) => release.version)).toEqual([
+      '2.45',
+      '2.55',
+      '2.56',
+      '2.57',
+      '2.58',
+      '2.59',
+      '2.60',
+    ]);
     expect(v2_45.source).toContain('`pgbackrest help` of pgBackRest 2.45;');
     expect(v2_55.source).toContain('`pgbackrest help` of pgBackRest 2.55.1;');
+    expect(byVersion('2.60').source).toContain('`pgbackrest help` of pgBackRest 2.60.0;');
+    expect(byVersion('2.60').source).toContain('config-2.60.0dev-bd22b6809.yaml: the development tree');
+    for (const [version, file] of [
+      ['2.56', 'config-2.56.0.yaml'],
+      ['2.57', 'config-2.57.0.yaml'],
+      ['2.58', 'config-2.58.0.yaml'],
+      ['2.59', 'config-2.59.1.yaml'],
+    ]) {
+      expect(byVersion(version).source).toContain(`config.yaml of release ${version}`);
+      expect(byVersion(version).source).toContain(file);
+    }
     expect(Object.keys(v2_45.options)).toHaveLength(153);
     expect(Object.keys(v2_55.options)).toHaveLength(167);
+    expect(Object.keys(byVersion('2.60').options)).toHaveLength(181);
+  });
+
+  it('each table after 2.55 differs from the one before it in its options (none is a copy)', () => {
+    const names = (version: string) => Object.keys(byVersion(version).options).sort().join();
+    const versions = RELEASES.map((release) => release.version);
+    for (const [at, version] of versions.entries())
+      if (at > 0) expect(names(version), version).not.toBe(names(versions[at - 1]));
+  });
+
+  it('the options the README names, each from its release: detail-level 2.56, repo-symlink 2.57, priority 2.58, allow-root 2.59, repo-storage-prefetch 2.60', () => {
+    const first = (name: string) => RELEASES.find((release) => release.options[name])?.version;
+    expect(
+      [
+        'detail-level',
+        'repo-symlink',
+        'priority',
+        'oldest',
+        'tls-cipher-13',
+        'allow-root',
+        'archive-push-batch-size',
+      ].map(first),
+    ).toEqual(['2.56', '2.57', '2.58', '2.58', '2.58', '2.59', '2.59']);
+    expect(['repo-storage-prefetch', 'repo-storage-read-over', 'checksum-page-error'].map(first)).toEqual([
+      '2.60',
+      '2.60',
+      '2.60',
+    ]);
+    // 2.60.0's binary has checksum-page-error, which the development tree at hand does not define.
+    expect(byVersion('2.60').options['checksum-page-error']).toEqual({
+      section: 'global',
+      type: 'boolean',
+      commands: ['backup', 'expire', 'restore'],
+    });
+    // stop-auto: 2.58's config.yaml no longer has it.
+    expect(RELEASES.filter((release) => release.options['stop-auto']).map((release) => release.version)).toEqual([
+      '2.45',
+      '2.55',
+      '2.56',
+      '2.57',
+    ]);
+  });
+
+  it('the cipher-pass 2.60 dropped is repo-get’s internal one, never in a table; repoN-cipher-pass stays', () => {
+    for (const release of RELEASES) {
+      expect(release.options['cipher-pass'], release.version).toBeUndefined();
+      expect(release.options['repo-cipher-pass'], release.version).toMatchObject({ secure: true });
+    }
+  });
+
+  it('compress-level ranges by compress-type in every table: 2.45’s and 2.55.1’s binaries, config.yaml from 2.56', () => {
+    const ranges = { bz2: [1, 9], gz: [-1, 9], lz4: [-5, 12], zst: [-7, 22] };
+    for (const release of RELEASES)
+      expect(release.options['compress-level'].by, release.version).toMatchObject({ option: 'compress-type', ranges });
+    expect(v2_45.source).toContain('each edge checked against the binary');
+    expect(byVersion('2.56').options['compress-level'].by?.defaults).toEqual({ bz2: '9', gz: '6', lz4: '1', zst: '3' });
+  });
+
+  it('upload chunk sizes: one range to 2.57, a range by repository type from 2.58', () => {
+    expect(byVersion('2.57').options['repo-storage-upload-chunk-size']).toMatchObject({ min: '64KiB', max: '1TiB' });
+    expect(byVersion('2.58').options['repo-storage-upload-chunk-size']).not.toHaveProperty('min');
+    expect(byVersion('2.58').options['repo-storage-upload-chunk-size'].by).toMatchObject({
+      option: 'repo-type',
+      ranges: { azure: ['4MiB', '1GiB'], gcs: ['4MiB', '1GiB'], s3: ['5MiB', '1GiB'] },
+    });
+  });
+
+  it('2.55’s values are those 2.55.1 takes: no s3 key-type pod-id, no azure key-type auto (2.58’s)', () => {
+    expect(v2_55.source).toContain('repo-azure-key-type=auto, repo-s3-key-type=pod-id');
+    expect(v2_55.options['repo-s3-key-type'].allowed).toEqual(['shared', 'auto', 'web-id']);
+    expect(v2_55.options['repo-azure-key-type'].allowed).toEqual(['shared', 'sas']);
+    expect(byVersion('2.58').options['repo-s3-key-type'].allowed).toContain('pod-id');
+    expect(byVersion('2.59').options['repo-s3-key-type'].allowed).toContain('process');
   });
 
   it('2.55 has options 2.45 does not, which 2.45 knows only as later ones', () => {
@@ -114,6 +207,29 @@ describe('the rules between options (depend, beta)', () => {
     for (const name of shared) expect([name, v2_55.options[name].depend]).toEqual([name, v2_45.options[name].depend]);
   });
 
+  it('a rule every command that reads an option gives it is the option’s in 2.56 to 2.60, as in 2.55’s', () => {
+    for (const release of RELEASES.slice(1)) {
+      expect(release.options['spool-path'].depend, release.version).toEqual({
+        option: 'archive-async',
+        list: ['true'],
+      });
+      expect(release.options['archive-copy'].depend, release.version).toEqual({
+        option: 'archive-check',
+        list: ['true'],
+      });
+    }
+    // force: backup's rule (online off) is not restore's or stop's.
+    expect(byVersion('2.60').options.force.depend).toBeUndefined();
+    const minimal = readFileSync(`${FIXTURES}good/minimal.toml`, 'utf8');
+    expect(() =>
+      parseConfig(
+        `${minimal}\n[pgbackrest.global]\nspool-path = "/var/spool/x"\n`,
+        `${FIXTURES}good/minimal.toml`,
+        ENV,
+      ),
+    ).toThrow(/pgBackRest ignores it unless archive-async is true/);
+  });
+
   it('the rule bsync checks is that of the newest list that has the option', () => {
     expect(dependOf('repo-storage-tag')).toEqual({ option: 'repo-type', list: ['azure', 'gcs', 's3'] });
     expect(dependOf('repo-block')).toEqual({ option: 'repo-bundle', list: ['true'] });
@@ -138,8 +254,11 @@ describe('which table judges a host', () => {
     expect(tableFor('2.50')?.version).toBe('2.45');
     expect(tableFor('2.55')?.version).toBe('2.55');
     expect(tableFor('2.55.1')?.version).toBe('2.55');
-    expect(tableFor('2.57.0')?.version).toBe('2.55');
-    expect(tableFor('3.0')?.version).toBe('2.55');
+    expect(tableFor('2.56.0')?.version).toBe('2.56');
+    expect(tableFor('2.58.1')?.version).toBe('2.58');
+    expect(tableFor('2.59.1')?.version).toBe('2.59');
+    expect(tableFor('2.60.0')?.version).toBe('2.60');
+    expect(tableFor('3.0')?.version).toBe('2.60');
     expect(tableFor('2.44')).toBeNull();
   });
 
@@ -157,6 +276,7 @@ describe('which table judges a host', () => {
   });
 
   it('an option 2.55 dropped: accepted for 2.45, refused for 2.55 and newer', () => {
+    expect(tableFor('2.52')?.version).toBe('2.45');
     expect(availability('repo-block-size-map', '2.45')).toMatchObject({ ok: true, table: '2.45' });
     expect(availability('repo-block-size-map', '2.55.1')).toEqual({
       ok: false,
@@ -164,16 +284,19 @@ describe('which table judges a host', () => {
     });
     expect(availability('repo-block-size-map', '2.57')).toEqual({
       ok: false,
-      why: "bsync's newest option list up to 2.57 is 2.55's, which does not have repo-block-size-map (pgBackRest 2.45 had it; 2.55 does not list it)",
+      why: '2.57 does not have repo-block-size-map (pgBackRest 2.45 had it; 2.57 does not list it)',
     });
   });
 
   it('an option newer than 2.55: refused for 2.55.x, taken on trust for a host newer than every table', () => {
     expect(availability('repo-symlink', '2.55.1')).toEqual({
       ok: false,
-      why: '2.55.1 does not have repo-symlink (pgBackRest added it after 2.55)',
+      why: '2.55.1 does not have repo-symlink (pgBackRest 2.57 has it)',
     });
-    expect(availability('repo-symlink', '2.57.0')).toMatchObject({ ok: true, table: '2.55' });
+    expect(availability('repo-symlink', '2.57.0')).toMatchObject({ ok: true, table: '2.57' });
+    // `reference`: the development tree's, which 2.60.0's help does not list.
+    expect(availability('reference', '2.60.0').ok).toBe(false);
+    expect(availability('reference', '2.61.0')).toMatchObject({ ok: true, table: '2.60' });
     expect(availability('archive-async', '2.40').ok).toBe(false);
   });
 

@@ -333,17 +333,17 @@ describe('pgBackRest options ([pgbackrest.global] in fixtures/lab/ssh-options.to
     expect(refusal(block, '2.55.1')).toBeNull();
     // 2.45's config.yaml marks repo-block `beta`: pgBackRest 2.45 throws without --beta.
     expect(refusal(block, '2.45')).toBe(
-      'pgbackrest.global.repo1-block: host ssh-pg1 runs pgBackRest 2.45: 2.45 has repo-block as a beta feature only: pgBackRest refuses it without its internal beta option, which bsync does not set (pgBackRest 2.55 has it as a regular option)',
+      'pgbackrest.global.repo1-block: host ssh-pg1 runs pgBackRest 2.45: 2.45 has repo-block as a beta feature only: pgBackRest refuses it without its internal beta option, which bsync does not set (pgBackRest 2.55 to 2.60 has it as a regular option)',
     );
   });
 
   it("a value only 2.55 takes is refused for a 2.45 host by 2.45's table and planned for a 2.55 host", () => {
     expect(refusal('backup-standby = "prefer"', '2.45')).toBe(
-      'pgbackrest.global.backup-standby: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, backup-standby must be true or false, got "prefer" (pgBackRest 2.55 takes it)',
+      'pgbackrest.global.backup-standby: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, backup-standby must be true or false, got "prefer" (pgBackRest 2.55 to 2.60 takes it)',
     );
     expect(refusal('backup-standby = "prefer"', '2.55.1')).toBeNull();
     expect(refusal('compress-level-network = -1', '2.45')).toBe(
-      'pgbackrest.global.compress-level-network: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, compress-level-network must be a whole number from 0 to 9, got -1 (pgBackRest 2.55 takes it)',
+      'pgbackrest.global.compress-level-network: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, compress-level-network must be a whole number from 0 to 9, got -1 (pgBackRest 2.55 to 2.60 takes it)',
     );
     expect(refusal('compress-level-network = -1', '2.55.1')).toBeNull();
     // A boolean is y/n for both: 2.45's boolean, 2.55's bool-like string (true would need a standby in the stanza).

@@ -318,7 +318,7 @@ describe('command sections', () => {
     // protocol-timeout is an option of expire from 2.55 on (2.45's help does not list it there).
     const text = config(undefined, '\n[pgbackrest."global:expire"]\nprotocol-timeout = 120\n');
     expect(refusal(text, facts('2.45'))).toBe(
-      'pgbackrest."global:expire".protocol-timeout: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, its expire command does not read protocol-timeout (pgBackRest 2.55 reads it there)',
+      'pgbackrest."global:expire".protocol-timeout: host ssh-pg1 runs pgBackRest 2.45: by the option list of 2.45, its expire command does not read protocol-timeout (pgBackRest 2.55 to 2.60 reads it there)',
     );
     expect(refusal(text, facts('2.55.1'))).toBeNull();
     const page = config(undefined, '\n[pgbackrest."global:backup"]\npage-header-check = false\n');

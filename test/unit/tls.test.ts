@@ -271,7 +271,7 @@ describe("each host's pgBackRest release, by its option list", () => {
       oldest.options['tls-server-address'] = server;
       oldest.options['repo-host-type'] = { ...hostType, allowed: ['ssh'] };
       expect(refusal('ssh-pg1', '2.45')).toMatch(
-        /^repo\.transport: host ssh-pg1 runs pgBackRest 2\.45: by the option list of 2\.45, repo1-host-type must be .*"ssh".*, got "tls" \(pgBackRest 2\.55 takes it\) \| Upgrade pgBackRest on ssh-pg1, or set repo\.transport = "ssh"/,
+        /^repo\.transport: host ssh-pg1 runs pgBackRest 2\.45: by the option list of 2\.45, repo1-host-type must be .*"ssh".*, got "tls" \(pgBackRest 2\.55 to 2\.60 takes it\) \| Upgrade pgBackRest on ssh-pg1, or set repo\.transport = "ssh"/,
       );
     } finally {
       oldest.options['tls-server-address'] = server;
