@@ -6,15 +6,8 @@ import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { archivingFails } from '../facts/postgres.js';
 import type { BackupInfo, HostFacts } from '../facts/types.js';
-import { primaryOf, recoveryWindow, type RecoveryWindow } from './window.js';
-import {
-  jobProblems,
-  jobSummaries,
-  recoveryWindowSeconds,
-  walBacklogs,
-  type JobSummary,
-  type WalBacklogSummary,
-} from './watch.js';
+import { primaryOf, recoveryWindow, windowSeconds, type RecoveryWindow } from './window.js';
+import { jobProblems, jobSummaries, walBacklogs, type JobSummary, type WalBacklogSummary } from './watch.js';
 import { age, iso } from './times.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
@@ -119,6 +112,7 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     }),
   ) as Record<BackupType, BackupSummary | null>;
   const primary = primaryOf(zone, facts);
+  const window = recoveryWindow(repo, primary?.postgres?.archiver);
   const status: StanzaStatus = {
     stanza: zone.stanza,
     zone: zone.zone,
@@ -129,12 +123,12 @@ function stanzaStatus(zone: Zone, wanted: Repo, facts: FactsByHost, now: number)
     newest,
     backupCount: valid.length,
     fullCount: valid.filter((backup) => backup.type === 'full').length,
-    recoveryWindowSeconds: recoveryWindowSeconds(valid, primary?.postgres?.archiver?.lastArchivedTime),
     jobs: jobSummaries(zone, wanted, facts, now),
     walBacklog: walBacklogs(zone, facts, now),
     repoSizeBytes: valid.reduce((total, backup) => total + (backup.repoDelta ?? 0), 0),
     walArchive: { min: repo?.archiveMin ?? null, max: repo?.archiveMax ?? null },
-    window: recoveryWindow(repo, primary?.postgres?.archiver),
+    window,
+    recoveryWindowSeconds: windowSeconds(window),
     archiving: archiving(primary, now),
     problems: [],
   };

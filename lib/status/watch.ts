@@ -4,7 +4,7 @@
 import type { HostSpec, Inventory, Repo } from '../config/inventory.js';
 import type { FactsByHost, Zone } from '../desired/zone.js';
 import type { NeedsPart } from '../facts/needs.js';
-import type { BackupInfo, BackupOutcome, HostFacts } from '../facts/types.js';
+import type { BackupOutcome, HostFacts } from '../facts/types.js';
 import { age, iso } from './times.js';
 
 export interface JobSummary {
@@ -129,19 +129,6 @@ export function walBacklogs(zone: Zone, facts: FactsByHost, now: number): WalBac
       },
     ];
   });
-}
-
-/**
- * How far back the repository can restore to: from the oldest valid backup's end (where it
- * is consistent) to the newest WAL the primary archived, or the newest backup's end when
- * that is later. null without a backup. (The status "recovery window" work refines both ends.)
- */
-export function recoveryWindowSeconds(valid: BackupInfo[], lastArchivedTime: number | null | undefined): number | null {
-  const ends = valid.flatMap((backup) => (backup.stop === undefined ? [] : [backup.stop]));
-  if (ends.length === 0) return null;
-  const from = Math.min(...ends);
-  const to = Math.max(...ends, lastArchivedTime ?? Number.NEGATIVE_INFINITY);
-  return Math.max(0, Math.round(to - from));
 }
 
 /** `failed at T (exit N): error`, and whether it runs again now: of a job whose last ended run failed. */

@@ -6,6 +6,7 @@
 // (The recovery window) says what each end means.
 import { zonePrimary } from '../desired/backups.js';
 import type { FactsByHost, Zone } from '../desired/zone.js';
+import { iso } from './times.js';
 import type { ArchiverFacts, BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 
 export interface WindowStart {
@@ -43,8 +44,11 @@ export function segmentTimeline(segment: string): number {
   return Number.parseInt(segment.slice(0, 8), 16);
 }
 
-const iso = (seconds: number | undefined | null) =>
-  seconds === undefined || seconds === null ? null : new Date(Math.round(seconds * 1000)).toISOString();
+/** The window's length in seconds, when both ends have a time ([alert] min_window holds it). */
+export function windowSeconds(window: RecoveryWindow): number | null {
+  if (!window.from?.at || !window.to?.at) return null;
+  return Math.max(0, Math.round((Date.parse(window.to.at) - Date.parse(window.from.at)) / 1000));
+}
 
 /** The zone's primary: a running PostgreSQL host not in recovery. */
 export function primaryOf(zone: Zone, facts: FactsByHost): HostFacts | undefined {
