@@ -29,6 +29,7 @@ const USER_DOCS = [
   'first-cluster.md',
   'fleet.md',
   'ha.md',
+  'init.md',
   'migrating.md',
   'monitoring.md',
   'performance.md',
