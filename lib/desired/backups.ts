@@ -12,7 +12,6 @@ import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../formats/shell.js';
-import { backupOutcomePath, OUTCOME_ERROR_LIMIT, OUTCOME_HEADER } from '../facts/outcomes.js';
 import type { HostResources } from './builder.js';
 import type { Zone } from './zone.js';
 
@@ -105,8 +104,7 @@ export function addBackups(
 
 /**
  * The full, diff and (where a schedule asks for one: without it the crontab is what it
- * always was) incr job of each repository, each waiting for the stanza's lock and recording
- * its outcome (`scheduledBackup`).
+ * always was) incr job of each repository, each waiting for the stanza's lock (`lockedBackup`).
  */
 function cronEntries(
   inventory: Inventory,
@@ -124,14 +122,9 @@ function cronEntries(
         ...options,
         `--type=${type} backup`,
       ].join(' ');
-      const command = scheduledBackup(zone.stanza, type, backup, repo.key);
+      const command = lockedBackup(zone.stanza, type, backup);
       return [
-        {
-          schedule,
-          // On a standby the job does nothing, and records nothing.
-          command: standby ? `${standby} || { ${command}; }` : command,
-          id: cronId(type, zone.stanza, repo.key),
-        },
+        { schedule, command: standby ? `${standby} || ${command}` : command, id: cronId(type, zone.stanza, repo.key) },
       ];
     }),
   );
@@ -144,37 +137,20 @@ export const BACKUP_LOCK_WAIT_SECONDS = 21_600;
 export const LOCK_TIMEOUT_EXIT = 20;
 
 /**
- * A scheduled job's command: `backup` run under the stanza's lock, so backups that cron
- * starts at the same minute (two repositories on one schedule, a diff on the full's day) run
- * one after the other instead of the second failing on pgBackRest's own lock (error 050) or,
- * from 2.53 on, both reading the database at once; and its outcome recorded in its file
- * (lib/facts/outcomes.ts reads it): at the start `start T`, at the end `end T STATUS`,
- * pgBackRest's last error line, and the last success and failure, the file replaced whole
- * each time (renamed into place). pgBackRest's stderr is kept beside it for the run and
- * then printed, for cron's mail. One that waited in vain says so (no pgBackRest error has
- * code 20: they start at 25). The job exits with pgBackRest's status (or flock's 20).
+ * `backup` run under the stanza's lock, so backups that cron starts at the same minute (two
+ * repositories on one schedule, a diff on the full's day) run one after the other instead of
+ * the second failing on pgBackRest's own lock (error 050) or, from 2.53 on, both reading the
+ * database at once. One that waited in vain says so, for cron's mail; pgBackRest's own
+ * failures speak for themselves (no pgBackRest error has code 20: they start at 25).
+ *
+ * Recording each run's outcome for status and check (lib/facts/outcomes.ts reads such a
+ * file) needs a job script on the host: inline, the line grew past the 1,000 characters
+ * cron takes (docs/monitoring.md).
  */
-export function scheduledBackup(stanza: string, type: string, backup: string, repoKey = 1): string {
+export function lockedBackup(stanza: string, type: string, backup: string): string {
   const gaveUp = `bsync: the ${type} backup of ${stanza} did not run: another backup of the stanza held ${backupLockPath(stanza)} for ${BACKUP_LOCK_WAIT_SECONDS / 3600} h`;
-  const err = '"$o.$$.err"';
-  return [
-    `o=${shq(backupOutcomePath(stanza, type, repoKey))}`,
-    't0=$(date +%s)',
-    `ok=$(grep -m1 '^success ' "$o" 2>/dev/null)`,
-    `ko=$(grep -m1 '^failure ' "$o" 2>/dev/null)`,
-    `bsync_outcome() { { echo ${shq(OUTCOME_HEADER)}; echo "start $t0"; printf '%s\\n' "$@" "$ok" "$ko" | grep . || :; } >"$o.$$.tmp" && mv -f "$o.$$.tmp" "$o"; }`,
-    'bsync_outcome',
-    `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} 2>${err}`,
-    'r=$?',
-    `[ $r -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >>${err}`,
-    `cat ${err} >&2`,
-    't1=$(date +%s)',
-    'x=',
-    `if [ $r -eq 0 ]; then ok="success $t0 $t1"; else ko="failure $t0 $t1 $r"; x=$(grep -E 'ERROR: \\[|^bsync: ' ${err} | tail -n 1 | tr -d '\\000-\\037\\177' | cut -c 1-${OUTCOME_ERROR_LIMIT}); fi`,
-    'bsync_outcome "end $t1 $r" "${x:+error $x}"',
-    `rm -f ${err}`,
-    'exit $r',
-  ].join('; ');
+  // The job's exit status stays pgBackRest's (or flock's 20): cron's mail and a wrapper see a failure.
+  return `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} || { r=$?; [ $r -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >&2; exit $r; }`;
 }
 
 /**

@@ -18,11 +18,19 @@ export function cronLine(schedule: string, command: string): string {
   return `${schedule} ${cronCommandText(command)}`;
 }
 
+/** The longest command cron installs: crontab(1) refuses the whole file for a longer one ("command too long"; measured on Debian 12's cron). */
+export const CRON_COMMAND_MAX = 998;
+
 /** The command as a crontab line holds it (after the schedule): each `%` escaped; one cron cannot carry is refused. */
 export function cronCommandText(command: string): string {
   if (/^\s|[\n\r\0]|\\%/.test(command))
     throw new Error(`a crontab line cannot carry this command: ${JSON.stringify(command)}`);
-  return command.replaceAll('%', '\\%');
+  const text = command.replaceAll('%', '\\%');
+  if (text.length > CRON_COMMAND_MAX)
+    throw new Error(
+      `a crontab line's command is ${text.length} characters, more than the ${CRON_COMMAND_MAX} cron installs: ${text.slice(0, 120)}...`,
+    );
+  return text;
 }
 
 /** The schedule (five fields, or an @macro) and the command as cron hands it to sh; null for comments, variables, blanks. */

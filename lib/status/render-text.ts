@@ -81,17 +81,20 @@ function jobRun(job: JobSummary): string {
   }
 }
 
+/** The jobs that recorded a run (none does yet: docs/monitoring.md, Scheduled jobs). */
 function jobLines(report: StatusReport): string[] {
   const body = report.stanzas.flatMap((stanza) =>
-    stanza.jobs.map((job) => [
-      stanza.stanza,
-      stanza.repo.key,
-      job.type,
-      job.host ?? '-',
-      jobRun(job),
-      at(job.lastSuccessAt),
-      at(job.lastFailureAt),
-    ]),
+    stanza.jobs
+      .filter((job) => job.state !== 'none')
+      .map((job) => [
+        stanza.stanza,
+        stanza.repo.key,
+        job.type,
+        job.host ?? '-',
+        jobRun(job),
+        at(job.lastSuccessAt),
+        at(job.lastFailureAt),
+      ]),
   );
   if (body.length === 0) return [];
   return ['', ...table(['STANZA', 'REPO', 'JOB', 'HOST', 'LAST RUN', 'LAST SUCCESS', 'LAST FAILURE'], body)];

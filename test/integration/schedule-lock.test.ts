@@ -62,7 +62,9 @@ describe('two repositories on one schedule (pgBackRest 2.45)', () => {
       const commands = await jobs(type);
       expect(commands).toHaveLength(2);
       for (const command of commands)
-        expect(command).toContain(`; flock -w 21600 -E 20 /var/log/pgbackrest/${STANZA}.bsync-backup.lock `);
+        expect(command).toMatch(
+          new RegExp(`^flock -w 21600 -E 20 /var/log/pgbackrest/${STANZA}\\.bsync-backup\\.lock `),
+        );
     }
   }, 600_000);
 

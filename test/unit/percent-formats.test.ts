@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cronJob, cronLine } from '../../lib/formats/cron.js';
+import { CRON_COMMAND_MAX, cronCommandText, cronJob, cronLine } from '../../lib/formats/cron.js';
 import { pgCommand, pgCommandRun } from '../../lib/formats/pg-command.js';
 import { verifyScript, type VerifyJob } from '../../lib/verify/script.js';
 import { cronRuns, postgresRuns } from '../support/readers.js';
@@ -95,5 +95,14 @@ describe("PostgreSQL's archive_command and restore_command", () => {
     expect(postgresRuns(command, VALUES)).toBe(
       `env AWS_WEB_IDENTITY_TOKEN_FILE=/run/%p/token pgbackrest --stanza=pgedge-lab-1 --reset-pg1-host --pg1-path=${dir}/data archive-get ${VALUES.f} "${VALUES.p}"`,
     );
+  });
+});
+
+describe("cron's line length", () => {
+  it('refuses a command longer than cron installs, rather than a crontab cron refuses whole', () => {
+    expect(cronCommandText('x'.repeat(CRON_COMMAND_MAX))).toHaveLength(CRON_COMMAND_MAX);
+    expect(() => cronCommandText('x'.repeat(CRON_COMMAND_MAX + 1))).toThrow(/999 characters, more than the 998/);
+    // An escaped % counts as the two characters cron reads.
+    expect(() => cronCommandText(`${'x'.repeat(CRON_COMMAND_MAX - 1)}%`)).toThrow(/more than the 998/);
   });
 });

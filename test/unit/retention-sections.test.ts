@@ -13,8 +13,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo, problemsOf } from '../support/configs.js';
-import { scheduledBackup } from '../../lib/desired/backups.js';
-import { cronCommandText } from '../../lib/formats/cron.js';
+import { lockedBackup } from '../../lib/desired/backups.js';
 
 const STANZA = 'pgedge-lab-1';
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
@@ -155,14 +154,7 @@ describe('retention', () => {
 describe('incr schedules', () => {
   /** The incr job's command as bsync writes it, under the stanza's lock. */
   const incrJob = (stanza: string, repo = '') =>
-    cronCommandText(
-      scheduledBackup(
-        stanza,
-        'incr',
-        `pgbackrest --stanza=${stanza}${repo} --type=incr backup`,
-        repo ? Number(repo.slice(-1)) : 1,
-      ),
-    );
+    lockedBackup(stanza, 'incr', `pgbackrest --stanza=${stanza}${repo} --type=incr backup`);
   const withIncr = (schedule = 'full = "10 0 * * 0"\ndiff = "10 0 * * 1-6"\nincr = "10 6-23/6 * * *"') =>
     SSH_CONFIG.replace(/\[schedule\]\n[^[]*/, `[schedule]\n${schedule}\n\n`);
 
@@ -218,7 +210,7 @@ describe('incr schedules', () => {
       .split('\n');
     const incr = lines.find((line) => line.endsWith(`# bsync:incr:${STANZA}`));
     expect(incr).toMatch(
-      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| \{ o=\S+\.bsync-incr-repo1\.outcome; .* flock -w 21600 -E 20 \S+ pgbackrest --stanza=pgedge-lab-1 --type=incr backup 2>"\$o\.\$\$\.err"; .*; exit \$r; \} # bsync:incr:pgedge-lab-1$/,
+      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| flock -w 21600 -E 20 \S+ pgbackrest --stanza=pgedge-lab-1 --type=incr backup \|\| .* # bsync:incr:pgedge-lab-1$/,
     );
   });
 
