@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { shq } from '../../lib/formats/shell.js';
 import { BSYNC, bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
-import { converge, psql, restore } from '../support/recovery.js';
+import { converge, psql, removeClone, restore } from '../support/recovery.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-timings-'));
@@ -96,33 +96,34 @@ describe('restore timings and progress', () => {
   }, 600_000);
 
   it('a clone and a verify report their phases too', async () => {
-    const clone = await restore(
-      SSH,
-      '--zone',
-      '1',
-      '--to',
-      'ssh-backup1',
-      '--port',
-      '5434',
-      '--allow-overwrite',
-      '--yes',
-      '--json',
-    );
-    expect(clone.code, clone.stderr).toBe(0);
-    const cloned = JSON.parse(clone.stdout) as { timings: Timings };
-    expect(cloned.timings.phases.map((part) => part.phase)).toEqual([
-      'plan and checks',
-      'archive the WAL written so far',
-      'preparation',
-      'pgBackRest restore',
-      'WAL replay',
-      'promotion',
-    ]);
-    expectAddsUp(cloned.timings.phases, cloned.timings.totalSeconds);
-    await sh(
-      'ssh-backup1',
-      'cd / && runuser -u backrest -- /usr/lib/postgresql/15/bin/pg_ctl -D /var/lib/bsync-clones/pgedge-lab-1 stop -m fast >/dev/null 2>&1 || true',
-    );
+    // A folder of its own, removed after: restore.test's clones use the default one.
+    const path = '/var/lib/bsync-clones/timings';
+    try {
+      const clone = await restore(
+        SSH,
+        '--zone',
+        '1',
+        '--to',
+        `ssh-backup1:${path}`,
+        '--port',
+        '5434',
+        '--yes',
+        '--json',
+      );
+      expect(clone.code, clone.stderr).toBe(0);
+      const cloned = JSON.parse(clone.stdout) as { timings: Timings };
+      expect(cloned.timings.phases.map((part) => part.phase)).toEqual([
+        'plan and checks',
+        'archive the WAL written so far',
+        'preparation',
+        'pgBackRest restore',
+        'WAL replay',
+        'promotion',
+      ]);
+      expectAddsUp(cloned.timings.phases, cloned.timings.totalSeconds);
+    } finally {
+      await removeClone('ssh-backup1', path);
+    }
 
     const verify = await bsync(['verify', '-c', SSH, '--stanza', 'pgedge-lab-1', '--recovery-point', '--json']);
     expect(verify.code, verify.stderr).toBe(0);

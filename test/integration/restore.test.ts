@@ -18,6 +18,7 @@ import {
   killSample,
   killWhile,
   psql,
+  removeClone,
   restore,
   standbyReads,
   timeline,
@@ -117,14 +118,6 @@ async function restoreWith(edit: (config: string) => string, args: string[]) {
   const file = join(work, 'edited.toml');
   writeFileSync(file, edit(readFileSync(SSH, 'utf8')));
   return restore(file, '--zone', '1', '--yes', ...args);
-}
-
-/** Stops a clone's server and removes its folders. */
-async function removeClone(host: string, path: string): Promise<void> {
-  await onHost(
-    host,
-    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.spool ${path}.bsync-clone ${path}.lock`,
-  );
 }
 
 /** An on-demand incr backup on `host`: its label is printed, and status names it the newest incr of zone 1. */

@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { shq } from '../../lib/formats/shell.js';
 import { bsync, startBsync, type BsyncRun } from './bsync.js';
-import { sh } from './lab.js';
+import { onHost, sh } from './lab.js';
 
 export const psql = (host: string, sql: string) =>
   sh(host, `cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -c ${shq(sql)}`);
@@ -161,4 +161,12 @@ export function killSample(group: string, names: string[], count: number): strin
     `${group} kills this run: BSYNC_RESTORE_KILLS=${picked.map((name) => `${group}:${name}`).join(',')} (every one: BSYNC_RESTORE_KILLS=all)`,
   );
   return picked;
+}
+
+/** Stops a clone (its postmaster killed) and removes its folder and everything beside it. */
+export async function removeClone(host: string, path: string): Promise<void> {
+  await onHost(
+    host,
+    `pid=$(head -n 1 ${path}/postmaster.pid 2>/dev/null); [ -z "$pid" ] || kill -9 "$pid"; sleep 1; rm -rf ${path} ${path}.tablespaces ${path}.spool ${path}.bsync-clone ${path}.lock`,
+  );
 }
