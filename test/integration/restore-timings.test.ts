@@ -21,11 +21,15 @@ interface Timings {
   totalSeconds: number;
 }
 
-/** The phases sum to the whole within a small margin: nothing the operator waited for is left out. */
-function expectAddsUp(phases: Array<{ seconds: number }>, total: number): void {
+/**
+ * The phases sum to the whole within a small margin: nothing the operator waited for is left
+ * out. `outside`: what no phase can time, a verify's script reaching its host and setting up
+ * before its first step (its own clock), up to a second on the lab.
+ */
+function expectAddsUp(phases: Array<{ seconds: number }>, total: number, outside = 0): void {
   const sum = phases.reduce((acc, part) => acc + part.seconds, 0);
   expect(sum).toBeLessThanOrEqual(total + 0.05);
-  expect(total - sum, `phases ${sum} s of ${total} s`).toBeLessThan(Math.max(0.5, total * 0.05));
+  expect(total - sum, `phases ${sum} s of ${total} s`).toBeLessThan(Math.max(0.5, total * 0.05) + outside);
 }
 
 /** WAL worth replaying for a few seconds: rows written after the backup the restore starts from. */
@@ -139,6 +143,6 @@ describe('restore timings and progress', () => {
       'checks',
       'cleanup',
     ]);
-    expectAddsUp(verified.phases, verified.elapsedSeconds);
+    expectAddsUp(verified.phases, verified.elapsedSeconds, 1.5);
   }, 600_000);
 });
