@@ -186,6 +186,8 @@ describe('bsync restore, ssh repository (backup host)', () => {
 
   it('a clone on the backup host answers with the data at the target, leaves the source alone and pushes no WAL into the stanza', async () => {
     const path = '/var/lib/bsync-clones/pgedge-lab-1';
+    // Resets leave /var/lib/bsync-clones as it is: a clone an earlier run left would be refused.
+    await removeClone('ssh-backup1', path);
     try {
       await expectClone({
         config: SSH,
