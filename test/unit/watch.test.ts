@@ -383,8 +383,8 @@ describe('bsync check', () => {
     expect(broken(check)).toEqual([
       'pgedge-lab-1 repo1: the newest full backup ended 2h ago (max_full_age = "1h")',
       'pgedge-lab-1 repo1: 1 valid full backup (min_full_count = 2)',
-      // The window's end is known only as the newest backup's end here ("at least"): no WAL time after it.
-      'pgedge-lab-1 repo1: the recovery window is 0s (min_window = "7d")',
+      // From the full's end to the newest archived WAL's time the backup host's file gives.
+      'pgedge-lab-1 repo1: the recovery window is 2s (min_window = "7d")',
       `pgedge-lab-1 repo1: the scheduled diff backup failed at ${at} (exit 20: it waited for the stanza lock in vain): bsync: the diff backup of pgedge-lab-1 did not run`,
       'pgedge-lab-2 repo1: the newest full backup ended 2h ago (max_full_age = "1h")',
       'pgedge-lab-2 repo1: 1 valid full backup (min_full_count = 2)',
