@@ -8,10 +8,13 @@ import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
 import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
 import { outdatedRepos, planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
 import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
-import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
+import { PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../formats/shell.js';
+import { backupOutcomePath } from '../facts/outcomes.js';
+import { fileNeeds, planFile } from '../resources/file.js';
+import { BACKUP_JOB_PATH, backupJobCommand, backupJobScript } from './backup-job.js';
 import type { HostResources } from './builder.js';
 import type { Zone } from './zone.js';
 
@@ -49,7 +52,7 @@ function reposOf(inventory: Inventory, facts: HostFacts, stanza: string): RepoFa
 
 /** What addBackups reads: the repositories (pgbackrest info) and `user`'s crontab. */
 export function backupsNeeds(user: string): NeedsPart[] {
-  return [stanzaNeeds, crontabNeeds(user)];
+  return [stanzaNeeds, crontabNeeds(user), fileNeeds(BACKUP_JOB_PATH)];
 }
 
 export function addBackups(
@@ -98,13 +101,27 @@ export function addBackups(
     place.user,
     `crontab of ${place.user}`,
     planCrontab(place.user, crontab, desiredCrontab(crontab, entries, zone.stanza)),
-    [...firstBackups, ...place.cronAfter],
+    [addBackupJob(out, facts), ...firstBackups, ...place.cronAfter],
+  );
+}
+
+/** The job script the crontab lines call: root's, read and run by the job's user. */
+function addBackupJob(out: HostResources, facts: HostFacts): ResourceRef {
+  return out.add(
+    'backup_job',
+    undefined,
+    BACKUP_JOB_PATH,
+    planFile(
+      { path: BACKUP_JOB_PATH, owner: 'root', group: 'root', mode: '0755', content: [backupJobScript()] },
+      facts.files[BACKUP_JOB_PATH],
+    ),
+    [out.address('directory', PGBACKREST_CONF_DIR)],
   );
 }
 
 /**
  * The full, diff and (where a schedule asks for one: without it the crontab is what it
- * always was) incr job of each repository, each waiting for the stanza's lock (`lockedBackup`).
+ * always was) incr job of each repository, each run by the job script (`scheduledBackup`).
  */
 function cronEntries(
   inventory: Inventory,
@@ -122,7 +139,7 @@ function cronEntries(
         ...options,
         `--type=${type} backup`,
       ].join(' ');
-      const command = lockedBackup(zone.stanza, type, backup);
+      const command = scheduledBackup(zone.stanza, type, backup, repo.key);
       return [
         { schedule, command: standby ? `${standby} || ${command}` : command, id: cronId(type, zone.stanza, repo.key) },
       ];
@@ -132,25 +149,10 @@ function cronEntries(
 
 /** The file a stanza's scheduled backups lock, one at a time: in pgBackRest's log folder, which bsync keeps owned by the user that runs them. */
 export const backupLockPath = (stanza: string) => `${PGBACKREST_LOG_DIR}/${stanza}.bsync-backup.lock`;
-/** How long a scheduled backup waits for the one before it (6 h), and flock's exit code when it gave up. */
-export const BACKUP_LOCK_WAIT_SECONDS = 21_600;
-export const LOCK_TIMEOUT_EXIT = 20;
 
-/**
- * `backup` run under the stanza's lock, so backups that cron starts at the same minute (two
- * repositories on one schedule, a diff on the full's day) run one after the other instead of
- * the second failing on pgBackRest's own lock (error 050) or, from 2.53 on, both reading the
- * database at once. One that waited in vain says so, for cron's mail; pgBackRest's own
- * failures speak for themselves (no pgBackRest error has code 20: they start at 25).
- *
- * Recording each run's outcome for status and check (lib/facts/outcomes.ts reads such a
- * file) needs a job script on the host: inline, the line grew past the 1,000 characters
- * cron takes (docs/monitoring.md).
- */
-export function lockedBackup(stanza: string, type: string, backup: string): string {
-  const gaveUp = `bsync: the ${type} backup of ${stanza} did not run: another backup of the stanza held ${backupLockPath(stanza)} for ${BACKUP_LOCK_WAIT_SECONDS / 3600} h`;
-  // The job's exit status stays pgBackRest's (or flock's 20): cron's mail and a wrapper see a failure.
-  return `flock -w ${BACKUP_LOCK_WAIT_SECONDS} -E ${LOCK_TIMEOUT_EXIT} ${shq(backupLockPath(stanza))} ${backup} || { r=$?; [ $r -ne ${LOCK_TIMEOUT_EXIT} ] || echo ${shq(gaveUp)} >&2; exit $r; }`;
+/** A scheduled backup's crontab command: the job script (lib/desired/backup-job.ts) with the job's outcome file and the stanza's lock. */
+export function scheduledBackup(stanza: string, type: string, backup: string, repoKey = 1): string {
+  return backupJobCommand(backupOutcomePath(stanza, type, repoKey), backupLockPath(stanza), backup);
 }
 
 /**

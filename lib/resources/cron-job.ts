@@ -77,6 +77,8 @@ const WRAPPERS = new Set([
   'runuser',
   'setsid',
   'nohup',
+  // bsync's own job script (lib/desired/backup-job.ts): its outcome file and lock come first.
+  'bsync-backup-job',
 ]);
 const isPgbackrest = (word: string | undefined) => /(^|\/)pgbackrest$/.test(word ?? '');
 const program = (word: string) => word.slice(word.lastIndexOf('/') + 1);

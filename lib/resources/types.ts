@@ -96,6 +96,7 @@ export type ResourceKind =
   | 'stanza'
   | 'first_backup'
   | 'crontab'
+  | 'backup_job'
   | 'tls_key'
   | 'tls_ca'
   | 'tls_cert'

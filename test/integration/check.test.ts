@@ -1,7 +1,8 @@
-// Recoverability you can watch, on the lab's ssh scenario (issue 31): a WAL backlog made by
-// blocking archiving (archive_command = 'false') shows in status, its metrics and bsync
-// check within one run, and clears when archiving resumes. (Scheduled jobs do not record
-// their outcome yet: inline, the line outgrew cron's 1,000 characters.) status and check run from a copy of the config whose secret files do not exist:
+// Recoverability you can watch, on the lab's ssh scenario (issue 31): a scheduled backup
+// made to fail (its repository folder read-only) shows in status, its metrics and bsync
+// check within one run, and clears after the next success; a WAL backlog made by blocking
+// archiving (archive_command = 'false') shows the same way and clears when archiving
+// resumes. status and check run from a copy of the config whose secret files do not exist:
 // they read no secret.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +10,14 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cronJob } from '../../lib/formats/cron.js';
+import { shq } from '../../lib/formats/shell.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { resetScenario } from '../support/lab.js';
+import { resetScenario, sh } from '../support/lab.js';
 import { converge, psql } from '../support/recovery.js';
 
 const STANZA = 'pgedge-lab-1';
+const REPO_FOLDER = `/home/backrest/backup/${STANZA}`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-check-'));
 const schema = (name: string) =>
   new Ajv.default({ strict: true }).compile(
@@ -64,6 +68,14 @@ function metric(path: string, name: string, labels: Record<string, string>): num
   return found === undefined ? undefined : Number(found.value);
 }
 
+/** The diff job bsync wrote, run as cron runs it: its own sh, as the repository user, in its home. */
+async function runDiffJob(): Promise<void> {
+  const crontab = await sh('ssh-backup1', 'crontab -u backrest -l');
+  const line = crontab.split('\n').find((entry) => entry.endsWith(`# bsync:diff:${STANZA}`))!;
+  const command = cronJob(line)!.command;
+  await sh('ssh-backup1', `cd ~backrest && runuser -u backrest -- sh -c ${shq(command)} >/dev/null 2>&1 || true`);
+}
+
 const diffJob = (report: { stanzas: Array<{ stanza: string; jobs: Array<{ type: string }> }> }) =>
   report.stanzas.find((stanza) => stanza.stanza === STANZA)!.jobs.find((job) => job.type === 'diff') as {
     state: string;
@@ -88,6 +100,48 @@ describe('bsync check on the ssh scenario', () => {
     expect(diffJob(report).state).toBe('none');
     expect(report.stanzas[0].walBacklog[0]).toMatchObject({ host: 'ssh-pg1', role: 'primary', readyCount: 0 });
   });
+
+  it('a scheduled backup into a read-only repository shows as failed in status, metrics and check', async () => {
+    await sh('ssh-backup1', `chmod u-w ${REPO_FOLDER}`);
+    try {
+      await runDiffJob();
+    } finally {
+      await sh('ssh-backup1', `chmod u+w ${REPO_FOLDER}`);
+    }
+    const prom = join(work, 'failed.prom');
+    const job = diffJob(await status(JOBS, '--prom-file', prom));
+    expect(job.state).toBe('failed');
+    expect(job.exitCode).toBeGreaterThan(20);
+    expect(job.error).toMatch(/ERROR: \[\d{3}\]: /);
+    const labels = { stanza: STANZA, repo: 'repo1', type: 'diff' };
+    expect(metric(prom, 'bsync_backup_job_failed', labels)).toBe(1);
+    expect(metric(prom, 'bsync_backup_job_running', labels)).toBe(0);
+    expect(metric(prom, 'bsync_backup_job_last_failure_timestamp_seconds', labels)).toBe(
+      Date.parse(job.lastFailureAt!) / 1000,
+    );
+    const text = await bsync(['status', '-c', JOBS]);
+    expect(text.stdout).toMatch(new RegExp(`${STANZA} +repo1 +diff +ssh-backup1 +FAILED at `));
+    expect(text.stdout).toContain(`${STANZA}: the scheduled diff backup into repo1 failed at `);
+    const run = await check(JOBS);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^BROKEN: ${STANZA} repo1: the scheduled diff backup failed at \\S+ \\(exit ${job.exitCode}\\): .*ERROR: \\[`,
+        'm',
+      ),
+    );
+  }, 300_000);
+
+  it('clears after the next run succeeds, keeping when the failure was', async () => {
+    await runDiffJob();
+    const prom = join(work, 'cleared.prom');
+    const job = diffJob(await status(JOBS, '--prom-file', prom));
+    expect(job).toMatchObject({ state: 'succeeded', exitCode: 0, error: null });
+    expect(Date.parse(job.lastSuccessAt!)).toBeGreaterThan(Date.parse(job.lastFailureAt!));
+    expect(metric(prom, 'bsync_backup_job_failed', { stanza: STANZA, repo: 'repo1', type: 'diff' })).toBe(0);
+    const run = await check(JOBS);
+    expect(run.code, run.stdout).toBe(0);
+  }, 300_000);
 
   it('a WAL backlog made by blocking archiving shows in status, metrics and check, and clears when archiving resumes', async () => {
     await psql('ssh-pg1', "ALTER SYSTEM SET archive_command = 'false'");

@@ -44,10 +44,10 @@ describe('two repositories per stanza: a backup host and S3', () => {
     expect(run.stdout).toContain(`+ first_backup[${STANZA}:repo2]`);
     expect(run.stdout).toContain(`+ repo_ca[repo2]`);
     expect(run.stdout).toContain(
-      `30 1 * * 0 flock -w 21600 -E 20 /var/log/pgbackrest/${STANZA}.bsync-backup.lock pgbackrest --stanza=${STANZA} --repo=2 --type=full backup || `,
+      `30 1 * * 0 /etc/pgbackrest/bsync-backup-job /var/log/pgbackrest/${STANZA}.bsync-full-repo2.outcome /var/log/pgbackrest/${STANZA}.bsync-backup.lock pgbackrest --stanza=${STANZA} --repo=2 --type=full backup # bsync:full-repo2:${STANZA}`,
     );
     expect(run.stdout).toContain(
-      `10 0 * * 0 flock -w 21600 -E 20 /var/log/pgbackrest/${STANZA}.bsync-backup.lock pgbackrest --stanza=${STANZA} --repo=1 --type=full backup || `,
+      `10 0 * * 0 /etc/pgbackrest/bsync-backup-job /var/log/pgbackrest/${STANZA}.bsync-full-repo1.outcome /var/log/pgbackrest/${STANZA}.bsync-backup.lock pgbackrest --stanza=${STANZA} --repo=1 --type=full backup # bsync:full:${STANZA}`,
     );
   });
 

@@ -73,8 +73,8 @@ describe('proofs on real hosts', () => {
     writeFileSync(everyMinute, readFileSync(CONFIG, 'utf8').replace('diff = "10 0 * * 1-6"', 'diff = "* * * * *"'));
     await converge(everyMinute);
     expect(await sh('ssh-backup1', 'crontab -l -u backrest')).toContain(
-      // Under the stanza's lock (docs/config.md): the daemon runs the line as written.
-      '* * * * * flock -w 21600 -E 20 /var/log/pgbackrest/pgedge-lab-1.bsync-backup.lock pgbackrest --stanza=pgedge-lab-1 --type=diff backup',
+      // Through bsync's job script, under the stanza's lock (docs/config.md): the daemon runs the line as written.
+      '* * * * * /etc/pgbackrest/bsync-backup-job /var/log/pgbackrest/pgedge-lab-1.bsync-diff-repo1.outcome /var/log/pgbackrest/pgedge-lab-1.bsync-backup.lock pgbackrest --stanza=pgedge-lab-1 --type=diff backup',
     );
     const before = (await backups()).map((backup) => backup.label);
     let fired: Array<{ label: string; type: string }> = [];

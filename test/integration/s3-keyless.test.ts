@@ -70,7 +70,7 @@ describe('keyless s3 repositories (auto, web-id with SSE-KMS): converge, back up
     expect(run.stdout).not.toMatch(/repo[12]-s3-key(-secret)?=/);
     expect(run.stdout).toContain(`archive_command = '${ENV} pgbackrest --stanza=${STANZA} archive-push %p'`);
     expect(run.stdout).toContain(
-      `.bsync-backup.lock ${ENV} pgbackrest --stanza=${STANZA} --repo=2 --type=full backup || `,
+      `.bsync-backup.lock ${ENV} pgbackrest --stanza=${STANZA} --repo=2 --type=full backup # bsync:full-repo2:${STANZA}`,
     );
   });
 

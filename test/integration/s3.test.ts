@@ -55,7 +55,7 @@ describe('s3 repositories: plan, apply, converge', () => {
     expect(run.stdout).toContain('+repo1-storage-ca-file=/etc/pgbackrest/s3-ca.crt');
     expect(run.stdout).not.toMatch(/repo1-host|ssh_keypair|authorized_keys|known_hosts/);
     expect(run.stdout).toMatch(
-      /crontab\[postgres\][\s\S]*pg_is_in_recovery\(\)' 2>\/dev\/null\)" = t \] \|\| flock -w 21600 -E 20 \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-backup\.lock pgbackrest --stanza=pgedge-lab-1 --type=full backup \|\| .* # bsync:full:pgedge-lab-1/,
+      /crontab\[postgres\][\s\S]*pg_is_in_recovery\(\)' 2>\/dev\/null\)" = t \] \|\| \/etc\/pgbackrest\/bsync-backup-job \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-full-repo1\.outcome \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-backup\.lock pgbackrest --stanza=pgedge-lab-1 --type=full backup # bsync:full:pgedge-lab-1/,
     );
   });
 

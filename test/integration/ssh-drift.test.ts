@@ -40,7 +40,7 @@ describe('drift on ssh repositories', () => {
     const crontab = await sh('ssh-backup1', 'crontab -u backrest -l');
     expect(crontab).toContain('0 3 * * * /bin/true # mine');
     expect(crontab).toMatch(
-      /^10 0 \* \* 1-6 flock -w 21600 -E 20 \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-backup\.lock pgbackrest --stanza=pgedge-lab-1 --type=diff backup \|\| .* # bsync:diff:pgedge-lab-1$/m,
+      /^10 0 \* \* 1-6 \/etc\/pgbackrest\/bsync-backup-job \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-diff-repo1\.outcome \/var\/log\/pgbackrest\/pgedge-lab-1\.bsync-backup\.lock pgbackrest --stanza=pgedge-lab-1 --type=diff backup # bsync:diff:pgedge-lab-1$/m,
     );
     expect(crontab.match(/bsync:full/g)).toHaveLength(1);
   });

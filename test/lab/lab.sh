@@ -784,8 +784,9 @@ cmd_reset() {
   # s3-keyless.test's prefixes: /keyless-auto, /keyless-web-id, /keyless-kms.
   if [ "$scenario" = s3 ]; then rm -rf "$STATE/s3/data/bsync-lab/bsync" "$STATE/s3/data/bsync-lab/smoke" "$STATE"/s3/data/bsync-lab/keyless-*; fi
   if [ "$scenario" = multi ]; then rm -rf "$STATE/s3/data/bsync-lab/multi" "$STATE/s3/data/bsync-lab/upgrade"; fi
-  # ha.test's cluster with an s3 repository: /ha.
+  # ha.test's cluster with an s3 repository: /ha; schedule-lock.test's repo2 of the trixie scenario: /trixie-lock.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
+  if [ "$scenario" = trixie ]; then rm -rf "$STATE/s3/data/bsync-lab/trixie-lock"; fi
   if [ "$scenario" = posix ]; then rm -rf "$STATE/shared/posix-repo"; fi
   if [ "$scenario" = azure ]; then locked renew_azure_and_gcs; fi
   local jobs=()

@@ -15,7 +15,7 @@ import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { cronRuns, postgresRuns } from '../support/readers.js';
 import { ENV, noBackupHost, problemsOf, refusalOf, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
-import { lockedBackup } from '../../lib/desired/backups.js';
+import { scheduledBackup } from '../../lib/desired/backups.js';
 
 const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
 const problems = (text: string) => problemsOf(() => load(text));
@@ -65,8 +65,8 @@ describe('a schedule is stored as its check reads it', () => {
     const crontab = written(planned(inventory), 'ssh-backup1.crontab[backrest]');
     expect(crontab.split('\n').sort()).toEqual([
       '',
-      `10 0 * * 1-6 ${lockedBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
-      `5 1 * * 0 ${lockedBackup('pgedge-lab-1', 'full', 'pgbackrest --stanza=pgedge-lab-1 --type=full backup')} # bsync:full:pgedge-lab-1`,
+      `10 0 * * 1-6 ${scheduledBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
+      `5 1 * * 0 ${scheduledBackup('pgedge-lab-1', 'full', 'pgbackrest --stanza=pgedge-lab-1 --type=full backup')} # bsync:full:pgedge-lab-1`,
     ]);
   });
 
@@ -112,7 +112,7 @@ describe('a % in a path reaches cron and archive_command escaped, and is read ba
     const crontab = written(planned(load(config)), 'ssh-backup1.crontab[backrest]');
     const line = crontab.split('\n')[0];
     expect(cronRuns(line)).toBe(
-      `${lockedBackup('pgedge-lab-1', 'full', `${WORD} --stanza=pgedge-lab-1 --repo=1 --type=full backup`)} # bsync:full:pgedge-lab-1`,
+      `${scheduledBackup('pgedge-lab-1', 'full', `${WORD} --stanza=pgedge-lab-1 --repo=1 --type=full backup`)} # bsync:full:pgedge-lab-1`,
     );
     expect(line).toContain('AWS_WEB_IDENTITY_TOKEN_FILE=/run/secrets/\\%p/token');
     // bsync's own reader finds the job it wrote (drift detection, adoption).

@@ -250,7 +250,8 @@ describe('the npm package', () => {
         line.startsWith('cd ') ? `cp ${FIXTURES}good/keys/known_hosts ${etc}/ssh/known_hosts\n${line}` : line,
       );
     const prefix = join(dir, 'prefix');
-    const result = await run('bash', ['-euc', script.join('\n')], {
+    // --norc: bash reads /etc/bash.bashrc when it takes its stdin for a remote shell's socket (a pipe of Node's), which -u then trips on.
+    const result = await run('bash', ['--norc', '-euc', script.join('\n')], {
       cwd: dir,
       env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, npm_config_prefix: prefix },
     });

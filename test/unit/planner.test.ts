@@ -13,7 +13,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { planStanza } from '../../lib/resources/stanza.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
-import { lockedBackup } from '../../lib/desired/backups.js';
+import { scheduledBackup } from '../../lib/desired/backups.js';
 
 // The values test/support/record-facts.ts put in place of the lab's secrets.
 const CIPHER = 'recorded-cipher-passphrase-0123456789';
@@ -61,7 +61,7 @@ describe('planning a fresh scenario', () => {
     expect(new Set(fresh.actions.map((action) => action.host))).toEqual(
       new Set(['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2']),
     );
-    expect(fresh.summary).toEqual({ add: 40, change: 10, remove: 4, adopt: 0, conflict: 0 });
+    expect(fresh.summary).toEqual({ add: 42, change: 10, remove: 4, adopt: 0, conflict: 0 });
   });
 
   it('orders actions across hosts by what they need', () => {
@@ -123,7 +123,7 @@ describe('planning a converged scenario', () => {
     const drift = plan(inventory(), changed);
     expect(drift.actions.map((action) => action.address)).toEqual(['ssh-backup1.crontab[backrest]']);
     expect(drift.actions[0].diff).toContain(
-      `+10 0 * * 1-6 ${lockedBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
+      `+10 0 * * 1-6 ${scheduledBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
     );
   });
 

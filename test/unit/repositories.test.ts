@@ -17,7 +17,7 @@ import { ConfigError, ConfigErrors } from '../../lib/errors.js';
 import { resourceAddress } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
-import { lockedBackup } from '../../lib/desired/backups.js';
+import { scheduledBackup } from '../../lib/desired/backups.js';
 
 const { CIPHER, S3S } = ENV;
 const SSH = SSH_CONFIG;
@@ -119,10 +119,10 @@ describe('a second repository on converged hosts', () => {
     expect(addresses).toContain('ssh-backup1.first_backup[pgedge-lab-1:repo2]');
     expect(addresses).not.toContain('ssh-backup1.first_backup[pgedge-lab-1]');
     expect(text).toContain(
-      `${lockedBackup('pgedge-lab-1', 'full', 'pgbackrest --stanza=pgedge-lab-1 --repo=2 --type=full backup')} # bsync:full-repo2:pgedge-lab-1`,
+      `${scheduledBackup('pgedge-lab-1', 'full', 'pgbackrest --stanza=pgedge-lab-1 --repo=2 --type=full backup', 2)} # bsync:full-repo2:pgedge-lab-1`,
     );
     expect(text).toContain(
-      `${lockedBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --repo=1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
+      `${scheduledBackup('pgedge-lab-1', 'diff', 'pgbackrest --stanza=pgedge-lab-1 --repo=1 --type=diff backup')} # bsync:diff:pgedge-lab-1`,
     );
     expect(addresses.indexOf('ssh-backup1.stanza[pgedge-lab-1]')).toBeLessThan(
       addresses.indexOf('ssh-backup1.first_backup[pgedge-lab-1:repo2]'),

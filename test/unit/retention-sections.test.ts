@@ -13,7 +13,7 @@ import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, withSecondRepo, problemsOf } from '../support/configs.js';
-import { lockedBackup } from '../../lib/desired/backups.js';
+import { scheduledBackup } from '../../lib/desired/backups.js';
 
 const STANZA = 'pgedge-lab-1';
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
@@ -152,9 +152,9 @@ describe('retention', () => {
 });
 
 describe('incr schedules', () => {
-  /** The incr job's command as bsync writes it, under the stanza's lock. */
+  /** The incr job's command as bsync writes it, run by the job script (`repo`: ' --repo=2' for repo2's). */
   const incrJob = (stanza: string, repo = '') =>
-    lockedBackup(stanza, 'incr', `pgbackrest --stanza=${stanza}${repo} --type=incr backup`);
+    scheduledBackup(stanza, 'incr', `pgbackrest --stanza=${stanza}${repo} --type=incr backup`, repo ? 2 : 1);
   const withIncr = (schedule = 'full = "10 0 * * 0"\ndiff = "10 0 * * 1-6"\nincr = "10 6-23/6 * * *"') =>
     SSH_CONFIG.replace(/\[schedule\]\n[^[]*/, `[schedule]\n${schedule}\n\n`);
 
@@ -210,7 +210,7 @@ describe('incr schedules', () => {
       .split('\n');
     const incr = lines.find((line) => line.endsWith(`# bsync:incr:${STANZA}`));
     expect(incr).toMatch(
-      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| flock -w 21600 -E 20 \S+ pgbackrest --stanza=pgedge-lab-1 --type=incr backup \|\| .* # bsync:incr:pgedge-lab-1$/,
+      /^10 \*\/6 \* \* \* \[ "\$\(.*pg_is_in_recovery\(\)'.*" = t \] \|\| \/etc\/pgbackrest\/bsync-backup-job \S+\.bsync-incr-repo1\.outcome \S+\.lock pgbackrest --stanza=pgedge-lab-1 --type=incr backup # bsync:incr:pgedge-lab-1$/,
     );
   });
 

@@ -11,7 +11,7 @@ import { renderPlanText } from '../../lib/plan/render-text.js';
 import type { S3Repo } from '../../lib/repositories/s3.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, withSecondRepo, problemsOf, refusalOf } from '../support/configs.js';
-import { lockedBackup } from '../../lib/desired/backups.js';
+import { scheduledBackup } from '../../lib/desired/backups.js';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/pgbackrest';
 const TOKEN = '/run/secrets/eks.amazonaws.com/serviceaccount/token';
@@ -109,7 +109,7 @@ describe('keyless s3 in the plan', () => {
     expect(text).toContain(`${ENV_WORD} --stanza=pgedge-lab-1 archive-push %p`);
     expect(text).toContain(`${ENV_WORD} --stanza=pgedge-lab-1 archive-get %f`);
     expect(text).toContain(
-      `${lockedBackup('pgedge-lab-1', 'full', `${ENV_WORD} --stanza=pgedge-lab-1 --repo=2 --type=full backup`)} # bsync:full-repo2:pgedge-lab-1`,
+      `${scheduledBackup('pgedge-lab-1', 'full', `${ENV_WORD} --stanza=pgedge-lab-1 --repo=2 --type=full backup`, 2)} # bsync:full-repo2:pgedge-lab-1`,
     );
     expect(text).not.toMatch(/(^|[^ ])pgbackrest --stanza=pgedge-lab-1 (--repo=\d )?--type=\w+ backup/m);
     // No secret of either repository, and the shared key's secrets are not asked for.
