@@ -60,7 +60,7 @@ describe("a stanza's scheduled backups, one at a time", () => {
     expect(buildPlan(inventory, hosts, desiredResources(inventory, converged())).plan.actions).toEqual([]);
   });
 
-  it('the script is root\'s, 0755, planned before the crontab that calls it, and put back when edited', () => {
+  it("the script is root's, 0755, planned before the crontab that calls it, and put back when edited", () => {
     const facts = converged();
     facts.get('ssh-backup1')!.files[BACKUP_JOB_PATH]!.content = `${backupJobScript()}touch /tmp/x\n`;
     facts.get('ssh-backup2')!.files[BACKUP_JOB_PATH] = { exists: false };
