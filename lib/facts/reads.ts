@@ -41,6 +41,12 @@ function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
   });
 }
 
+/** Runs `use` on one host's facts, noting every read; its result and what it read. */
+export function readsOfHost<T>(facts: HostFacts, use: (facts: HostFacts) => T): { result: T; reads: FactReads } {
+  const reads = noReads();
+  return { result: use(recordingFacts(facts, reads)), reads };
+}
+
 /** Runs `use` on facts that note every read; its result and what it read of each host. */
 export function readsOf<T>(
   facts: Map<string, HostFacts>,
