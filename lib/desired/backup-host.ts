@@ -5,7 +5,8 @@ import { backupProcesses } from './processes.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { osUserNeeds, planOsUser } from '../resources/os-user.js';
+import { read } from '../facts/needs.js';
+import { planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { backupsPart, reachedHostsReady, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
@@ -38,7 +39,7 @@ export function backupHostParts(inventory: Inventory, zone: Zone, host: HostSpec
 
 /** The OS user pgBackRest runs as: its entry read. */
 const osUserPart = (user: string) =>
-  declarePart('the OS user', [osUserNeeds(user)], {
+  declarePart('the OS user', [read.user(user)], {
     add: (out: HostResources, facts: HostFacts) =>
       out.add('os_user', user, `user ${user}`, planOsUser(user, facts.users[user])),
   });

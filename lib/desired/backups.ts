@@ -4,8 +4,9 @@
 // has one; otherwise each PostgreSQL host, whose jobs do nothing on a standby.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
-import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
-import { outdatedRepos, planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
+import { read } from '../facts/needs.js';
+import { cronId, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
+import { outdatedRepos, planFirstBackup, planStanza, repoFlag } from '../resources/stanza.js';
 import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
@@ -48,7 +49,7 @@ function reposOf(inventory: Inventory, facts: HostFacts, stanza: string): RepoFa
 
 /** Where the stanza's backups run as `user`: they read the repositories (pgbackrest info) and `user`'s crontab. */
 export const backupsPart = (inventory: Inventory, zone: Zone, user: string) =>
-  declarePart('backups', [stanzaNeeds, crontabNeeds(user)], {
+  declarePart('backups', [read.repos, read.user(user), read.crontab(user)], {
     add: (out: HostResources, facts: HostFacts, place: BackupPlace) =>
       addBackups(out, inventory, zone, facts, { ...place, user }),
   });

@@ -6,10 +6,10 @@ import { backupRolePassword, type Inventory } from '../config/inventory.js';
 import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Secret } from '../secret.js';
-import { planPgpass, pgpassNeeds } from '../resources/pgpass.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
-import { osUserNeeds } from '../resources/os-user.js';
+import { read } from '../facts/needs.js';
+import { planPgpass } from '../resources/pgpass.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
 import { type ConfSection, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
@@ -21,11 +21,11 @@ export const pgbackrestFilesPart = (user: string) =>
   declarePart(
     'pgbackrest.conf and its folders',
     [
-      osUserNeeds(user),
-      directoryNeeds(PGBACKREST_CONF_DIR),
-      directoryNeeds(PGBACKREST_LOG_DIR),
-      fileNeeds(PGBACKREST_CONF),
-      fileNeeds(LEGACY_PGBACKREST_CONF),
+      read.user(user),
+      read.stat(PGBACKREST_CONF_DIR),
+      read.stat(PGBACKREST_LOG_DIR),
+      read.file(PGBACKREST_CONF),
+      read.file(LEGACY_PGBACKREST_CONF),
     ],
     {
       addDirs: (out: HostResources, facts: HostFacts, group: string, logAfter: Array<ResourceRef | undefined> = []) =>
@@ -107,7 +107,7 @@ function addPgbackrestConf(
 export function pgpassPart(inventory: Inventory, user: string) {
   const password = backupRolePassword(inventory);
   if (!password) return undefined;
-  return declarePart('.pgpass', [pgpassNeeds(user)], {
+  return declarePart('.pgpass', [read.user(user), read.file(pgpassPath(user))], {
     add: (
       out: HostResources,
       facts: HostFacts,

@@ -5,10 +5,9 @@ import { HostError } from '../errors.js';
 import { asyncSpoolPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { postgresNeeds } from '../resources/pg-settings.js';
-import { patroniNeeds } from '../resources/patroni-config.js';
-import { patroniYmlNeeds, planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
@@ -125,7 +124,7 @@ export function postgresHostResources(
  * the server (settings, roles, pg_hba.conf), and from Patroni.
  */
 const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec) =>
-  declarePart('the server and its settings', [postgresNeeds, ...(inventory.patroni ? [patroniNeeds] : [])], {
+  declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
     settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
       inventory.patroni
@@ -147,7 +146,7 @@ function runningServer(inventory: Inventory, host: HostSpec, hostFacts: HostFact
 
 /** archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres (never in the data directory). */
 const spoolPart = (host: HostSpec, spool: string) =>
-  declarePart('the spool folder', [directoryNeeds(spool), postgresNeeds], {
+  declarePart('the spool folder', [read.stat(spool), read.postgres], {
     add: (out: HostResources, hostFacts: HostFacts, { user, group }: { user: string; group: string }) =>
       out.add(
         'directory',
@@ -162,7 +161,7 @@ const spoolPart = (host: HostSpec, spool: string) =>
 
 /** Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can restore here. */
 const replicaMethodsPart = (path: string, methods: ReplicaMethod[]) =>
-  declarePart('replica creation', [patroniYmlNeeds(path), patroniNeeds], {
+  declarePart('replica creation', [read.file(path), read.patroni], {
     add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) =>
       out.add(
         'patroni_yml',

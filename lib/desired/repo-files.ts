@@ -4,9 +4,9 @@
 // each repository whose type has pgBackRest read a secret from a file (gcs's service account key).
 import type { HostSpec, Inventory, Repo } from '../config/inventory.js';
 import type { HostFacts } from '../facts/types.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
-import { postgresNeeds } from '../resources/pg-settings.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
 import type { ResourceRef } from '../resources/types.js';
 import { repoType } from '../repositories/index.js';
 import { caPath, repoFilePath } from '../repositories/types.js';
@@ -41,11 +41,11 @@ export const repoFilesPart = (inventory: Inventory, host: HostSpec) =>
   declarePart(
     "the repositories' folders and files",
     [
-      ...foldersOn(inventory, host).map((repo) => directoryNeeds(repo.path)),
+      ...foldersOn(inventory, host).map((repo) => read.stat(repo.path)),
       // A folder kept out of the data directory its server reports.
-      ...(foldersOn(inventory, host).length > 0 && host.role === 'postgres' ? [postgresNeeds] : []),
-      ...caCerts(inventory).map(({ repo }) => fileNeeds(caPath(repo))),
-      ...keyFiles(inventory).map(({ path }) => fileNeeds(path)),
+      ...(foldersOn(inventory, host).length > 0 && host.role === 'postgres' ? [read.postgres] : []),
+      ...caCerts(inventory).map(({ repo }) => read.file(caPath(repo))),
+      ...keyFiles(inventory).map(({ path }) => read.file(path)),
     ],
     {
       addFolders: (

@@ -6,17 +6,18 @@ import { isIP } from 'node:net';
 import type { HostSpec, Inventory, TlsSettings } from '../config/inventory.js';
 import { authorizedKeysPath, knownHostsPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planEditedFile, planFile } from '../resources/file.js';
-import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds } from '../resources/ssh-trust.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planEditedFile, planFile } from '../resources/file.js';
+import { desiredAuthorizedKeys, desiredKnownHosts } from '../resources/ssh-trust.js';
 import { planTlsCert } from '../resources/tls-cert.js';
-import { planTlsKey, publicKeyPem, tlsKeyNeeds, tlsPublicKeyPart } from '../resources/tls-key.js';
+import { planTlsKey, publicKeyPem, tlsPublicKeyPart } from '../resources/tls-key.js';
 import { planTlsServer, TLS_UNIT_PATH, tlsUnitText } from '../resources/tls-server.js';
 import { resourceAddress, type ResourceRef } from '../resources/types.js';
 import { TLS_DIR, TLS_FILES } from '../repositories/ssh.js';
 import type { HostResources } from './builder.js';
 import { declarePart } from './part.js';
-import { absolutePath } from './ssh-resources.js';
+import { absolutePath, trustFiles } from './ssh-resources.js';
 import type { Zone } from './zone.js';
 
 /** The CA's settings when the zone's hosts reach each other through TLS. */
@@ -32,13 +33,16 @@ export const tlsPart = (tls: TlsSettings, user: string) =>
   declarePart(
     'TLS',
     [
-      directoryNeeds(TLS_DIR),
-      tlsKeyNeeds(TLS_FILES.key, TLS_FILES.publicKey),
-      fileNeeds(TLS_FILES.cert),
-      fileNeeds(TLS_FILES.ca),
-      fileNeeds(TLS_UNIT_PATH),
-      sshTrustNeeds(user),
-      { tlsServer: true },
+      read.stat(TLS_DIR),
+      // The key by existence only; its public key read.
+      read.stat(TLS_FILES.key),
+      read.file(TLS_FILES.publicKey),
+      read.file(TLS_FILES.cert),
+      read.file(TLS_FILES.ca),
+      read.file(TLS_UNIT_PATH),
+      read.user(user),
+      ...trustFiles(user),
+      read.tlsServer,
     ],
     {
       add: (
