@@ -64,7 +64,6 @@ export function postgresHostResources(
   const parts = postgresHostParts(inventory, zone, host);
   const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
-  const backup = zone.backupHost;
   const pg = parts.server.running(out, hostFacts);
   const peers = pgPeers(inventory, zone, host);
   const ssh = parts.ssh?.add(out, hostFacts, facts);
@@ -91,7 +90,7 @@ export function postgresHostResources(
   parts.replicaMethods?.add(out, hostFacts, zone, conf);
 
   // The backup role, its hba rule and .pgpass line.
-  addBackupRole(out, inventory, host, pg, backup);
+  parts.server.backupRole(out, hostFacts, pg);
   parts.pgpass?.add(out, hostFacts, group, [{ host: 'localhost', port: host.pgPort }]);
   // Without a backup host, backups run here: the zone's primary makes the stanza and first
   // backups (stanza-create talks to the running server: it waits for every settings change
@@ -120,8 +119,8 @@ export function postgresHostResources(
 }
 
 /**
- * The running server and its archiving settings (through Patroni under [patroni]): read from
- * the server (settings, roles, pg_hba.conf), and from Patroni.
+ * The running server, its archiving settings (through Patroni under [patroni]) and the backup
+ * role: read from the server (settings, roles, pg_hba.conf), and from Patroni.
  */
 const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec) =>
   declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
@@ -130,6 +129,8 @@ const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec) =>
       inventory.patroni
         ? addPatroniSettings(out, inventory, zone, host, facts)
         : addStandaloneSettings(out, zone, host, hostFacts),
+    backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
+      addBackupRole(out, inventory, host, pg, zone.backupHost),
   });
 
 /** The server's facts, refused unless it answers with a version the config accepts: bsync reads the settings it runs with. */
