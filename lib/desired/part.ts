@@ -10,8 +10,7 @@ import type { HostFacts } from '../facts/types.js';
 import type { HostResources } from './builder.js';
 
 /** Adds resources to a host from its own facts (and what else it is given). */
-// biome-ignore lint/suspicious/noExplicitAny: an adder's own arguments, kept as declared by the part
-type Adder = (out: HostResources, facts: HostFacts, ...args: any[]) => unknown;
+type Adder = (out: HostResources, facts: HostFacts, ...args: never[]) => unknown;
 
 export type Part<T extends Record<string, Adder>> = T & {
   readonly name: string;
@@ -25,7 +24,7 @@ export function declarePart<T extends Record<string, Adder>>(name: string, reads
   const held = Object.fromEntries(
     Object.entries(adders).map(([key, add]) => [
       key,
-      (out: HostResources, facts: HostFacts, ...args: unknown[]) => {
+      (out: HostResources, facts: HostFacts, ...args: never[]) => {
         const { result, reads: read } = readsOfHost(facts, (noted) => add(out, noted, ...args));
         const undeclared = unaskedReads(read, declared);
         if (undeclared.length > 0) {

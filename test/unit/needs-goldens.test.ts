@@ -1,6 +1,6 @@
 // What each host's probe asks for (its FactNeeds, sorted) and the plan made from the recorded
 // facts, for every fixture config, kept in fixtures/needs-goldens/: recorded before needs
-// were derived from the parts' declarations (lib/desired/parts.ts), so a change in what a
+// were derived from the parts' declarations (lib/desired/part.ts), so a change in what a
 // probe asks for, or in a plan, shows here as a diff.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
