@@ -11,7 +11,7 @@ export interface FactReads {
   files: Set<string>;
   users: Set<string>;
   crontabs: Set<string>;
-  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes'>;
+  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes' | 'tlsServer'>;
 }
 
 export function noReads(): FactReads {
@@ -37,6 +37,8 @@ function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
       if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
       if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
       if (key === 'backupOutcomes') reads.sections.add('outcomes');
+      // Both come of asking for the TLS server (FactNeeds.tlsServer).
+      if (key === 'tlsServer' || key === 'clock') reads.sections.add('tlsServer');
       return Reflect.get(target, key);
     },
   });

@@ -115,10 +115,11 @@ describe('each part of a host reads only what it declares', () => {
         facts.files['/etc/forgotten'],
         facts.crontabs.postgres,
         facts.postgres,
+        facts.clock,
       ],
     });
     expect(() => forgetful.add(new HostResources('ssh-pg1'), pg1())).toThrow(
-      'ssh-pg1: a forgetful part read facts it does not declare: file /etc/forgotten, crontab of postgres, the postgres section',
+      'ssh-pg1: a forgetful part read facts it does not declare: file /etc/forgotten, crontab of postgres, the postgres section, the tlsServer section',
     );
   });
 
