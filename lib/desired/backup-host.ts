@@ -2,40 +2,47 @@
 // SSH trust (or TLS, transport = "tls") with every PostgreSQL host, pgbackrest.conf listing them, .pgpass, the
 // stanza and its first full backup, and the backup schedule.
 import { backupProcesses } from './processes.js';
-import type { HostSpec, Inventory, TlsSettings } from '../config/inventory.js';
+import type { HostSpec, Inventory } from '../config/inventory.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { needsOf, type FactNeeds } from '../facts/needs.js';
-import { osUserNeeds, planOsUser } from '../resources/os-user.js';
+import { read } from '../facts/needs.js';
+import { planOsUser } from '../resources/os-user.js';
 import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
-import { addBackups, backupsNeeds, reachedHostsReady, zonePrimary } from './backups.js';
+import { backupsPart, reachedHostsReady, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
-import { addRepoFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
+import { repoFilesPart } from './repo-files.js';
 import { HostResources } from './builder.js';
-import {
-  addPgbackrestConf,
-  addPgbackrestDirs,
-  addPgpass,
-  addPgpassNeeds,
-  pgbackrestFilesNeeds,
-} from './pgbackrest-files.js';
+import { pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
+import { declarePart } from './part.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
-import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
-import { addTlsResources, tlsNeeds, tlsServersOf, zoneTls } from './tls.js';
+import { sshPart, userGroup } from './ssh-resources.js';
+import { tlsPart, tlsServersOf, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
-/** The facts backupHostResources reads of the host, along the same decisions (lib/desired/needs.ts). */
-export function backupHostNeeds(inventory: Inventory, host: HostSpec): FactNeeds {
+/**
+ * The parts a zone's backup host has, each with what it reads: the one declaration its
+ * resources are added from (backupHostResources) and its probe's needs are added up from (lib/desired/needs.ts).
+ */
+export function backupHostParts(inventory: Inventory, zone: Zone, host: HostSpec) {
   const user = pgbackrestUser(inventory, host);
-  return needsOf([
-    osUserNeeds(user),
-    ...repoFilesNeeds(inventory, host),
-    ...(inventory.tls ? tlsNeeds(user) : sshResourcesNeeds(user)),
-    ...pgbackrestFilesNeeds(user),
-    ...addPgpassNeeds(inventory, user),
-    ...backupsNeeds(user),
-  ]);
+  const tls = zoneTls(inventory, zone);
+  return {
+    user: osUserPart(user),
+    repos: repoFilesPart(inventory, host),
+    tls: tls ? tlsPart(tls, user) : undefined,
+    ssh: tls ? undefined : sshPart(inventory, user, zone.postgresHosts),
+    files: pgbackrestFilesPart(user),
+    pgpass: pgpassPart(inventory, user),
+    backups: backupsPart(inventory, zone, user),
+  };
 }
+
+/** The OS user pgBackRest runs as: its entry read. */
+const osUserPart = (user: string) =>
+  declarePart('the OS user', [read.user(user)], {
+    add: (out: HostResources, facts: HostFacts) =>
+      out.add('os_user', user, `user ${user}`, planOsUser(user, facts.users[user])),
+  });
 
 /** The zone's primary's PostgreSQL facts, when one answers. */
 function primaryFacts(zone: Zone, facts: FactsByHost) {
@@ -52,16 +59,16 @@ export function backupHostResources(
 ): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
+  const parts = backupHostParts(inventory, zone, host);
   const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
 
-  const osUser = out.add('os_user', user, `user ${user}`, planOsUser(user, hostFacts.users[user]));
-  const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group, [osUser]);
-  const tls = zoneTls(inventory, zone);
-  const ssh = tls ? undefined : sshReach(out, inventory, zone, facts, user, osUser);
-  const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group, [osUser]);
-  const repoFiles = addRepoFiles(out, inventory, hostFacts, confDir, { user, group }, [osUser]);
-  const conf = addPgbackrestConf(
+  const osUser = parts.user.add(out, hostFacts);
+  const repoDirs = parts.repos.addFolders(out, hostFacts, user, group, [osUser]);
+  const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser), inventory, zone);
+  const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group, [osUser]);
+  const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group }, [osUser]);
+  const conf = parts.files.addConf(
     out,
     hostFacts,
     group,
@@ -73,13 +80,11 @@ export function backupHostResources(
     [confDir, osUser, ...repoFiles, ...secrets.generators],
   );
   const reach =
-    ssh ?? tlsReach(out, tls!, zone, host, hostFacts, { user, group }, { confDir, conf, logDir, user: osUser });
+    ssh ?? tlsReach(parts.tls!.add(out, hostFacts, host, group, { confDir, conf, logDir, user: osUser }), zone);
 
-  addPgpass(
+  parts.pgpass?.add(
     out,
-    inventory,
     hostFacts,
-    user,
     group,
     zone.postgresHosts.map((pgHost) => ({ host: pgHost.name, port: pgHost.pgPort })),
     [reach.ready],
@@ -90,15 +95,14 @@ export function backupHostResources(
   // effect on every PostgreSQL host (check runs first).
   const onPostgres = (kind: ResourceKind, name?: string) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
-  addBackups(out, inventory, zone, hostFacts, {
+  parts.backups.add(out, hostFacts, {
     ownsStanza: true,
-    user,
     stanzaAfter: [
       conf,
       ...repoDirs,
       logDir,
       ...reach.stanzaAfter,
-      ...reachedHostsReady(inventory, zone.postgresHosts, !tls),
+      ...reachedHostsReady(inventory, zone.postgresHosts, !parts.tls),
     ],
     firstBackupAfter: [...reach.firstBackupAfter, ...onPostgres('pg_reload'), ...onPostgres('pg_restart')],
     cronAfter: [osUser],
@@ -120,16 +124,10 @@ interface Reach {
 
 /** SSH trust with every PostgreSQL host of the zone, both ways. */
 function sshReach(
-  out: HostResources,
+  ssh: { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef },
   inventory: Inventory,
   zone: Zone,
-  facts: FactsByHost,
-  user: string,
-  osUser: ResourceRef,
 ): Reach {
-  const hostFacts = facts.get(out.host) as HostFacts;
-  const peers = zone.postgresHosts.map((pgHost) => sshPeer(inventory, facts, pgHost));
-  const ssh = addSshResources(out, hostFacts, user, peers, osUser);
   return {
     ready: ssh.knownHosts,
     stanzaAfter: [ssh.keypair, ssh.knownHosts],
@@ -143,15 +141,6 @@ function sshReach(
 }
 
 /** transport = "tls": this host's TLS server, and every PostgreSQL host's before the stanza. */
-function tlsReach(
-  out: HostResources,
-  tls: TlsSettings,
-  zone: Zone,
-  host: HostSpec,
-  hostFacts: HostFacts,
-  owner: { user: string; group: string },
-  after: { confDir: ResourceRef; conf: ResourceRef; logDir: ResourceRef; user: ResourceRef },
-): Reach {
-  const server = addTlsResources(out, tls, host, hostFacts, owner, after);
+function tlsReach(server: ResourceRef, zone: Zone): Reach {
   return { ready: server, stanzaAfter: [server, ...tlsServersOf(zone.postgresHosts)], firstBackupAfter: [] };
 }

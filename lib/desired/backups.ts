@@ -3,25 +3,25 @@
 // scheduled) an incr job per repository in the crontab of the user pgBackRest runs as. The backup host when the stanza
 // has one; otherwise each PostgreSQL host, whose jobs do nothing on a standby.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts, PostgresFacts, RepoFacts } from '../facts/types.js';
-import { cronId, crontabNeeds, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
-import { outdatedRepos, planFirstBackup, planStanza, repoFlag, stanzaNeeds } from '../resources/stanza.js';
+import { read } from '../facts/needs.js';
+import { cronId, desiredCrontab, planCrontab, type DesiredCronEntry } from '../resources/crontab.js';
+import { outdatedRepos, planFirstBackup, planStanza, repoFlag } from '../resources/stanza.js';
 import { resourceAddress, type ResourceKind, type ResourceRef } from '../resources/types.js';
 import { PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import { perRepo } from '../repositories/types.js';
 import { shq } from '../formats/shell.js';
 import { backupOutcomePath } from '../facts/outcomes.js';
-import { fileNeeds, planFile } from '../resources/file.js';
+import { planFile } from '../resources/file.js';
 import { BACKUP_JOB_PATH, backupJobCommand, backupJobScript } from './backup-job.js';
 import type { HostResources } from './builder.js';
+import { declarePart } from './part.js';
 import type { Zone } from './zone.js';
 
-export interface BackupPlace {
+interface BackupPlace {
   /** Whether this host creates the stanza and takes the first backups (the backup host, or the zone's primary). */
   ownsStanza: boolean;
-  user: string;
   /** What stanza-create waits for; the first backups wait for the stanza and `firstBackupAfter`. */
   stanzaAfter: Array<ResourceRef | undefined>;
   firstBackupAfter: Array<ResourceRef | undefined>;
@@ -50,17 +50,19 @@ function reposOf(inventory: Inventory, facts: HostFacts, stanza: string): RepoFa
   );
 }
 
-/** What addBackups reads: the repositories (pgbackrest info) and `user`'s crontab. */
-export function backupsNeeds(user: string): NeedsPart[] {
-  return [stanzaNeeds, crontabNeeds(user), fileNeeds(BACKUP_JOB_PATH)];
-}
+/** Where the stanza's backups run as `user`: they read the repositories (pgbackrest info), `user`'s crontab and the job script. */
+export const backupsPart = (inventory: Inventory, zone: Zone, user: string) =>
+  declarePart('backups', [read.repos, read.user(user), read.crontab(user), read.file(BACKUP_JOB_PATH)], {
+    add: (out: HostResources, facts: HostFacts, place: BackupPlace) =>
+      addBackups(out, inventory, zone, facts, { ...place, user }),
+  });
 
-export function addBackups(
+function addBackups(
   out: HostResources,
   inventory: Inventory,
   zone: Zone,
   facts: HostFacts,
-  place: BackupPlace,
+  place: BackupPlace & { user: string },
 ): void {
   const several = inventory.repos.length > 1;
   const firstBackups: ResourceRef[] = [];

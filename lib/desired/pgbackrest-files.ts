@@ -5,34 +5,42 @@ import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKRES
 import { backupRolePassword, type Inventory } from '../config/inventory.js';
 import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
-import type { NeedsPart } from '../facts/needs.js';
-import { planPgpass, pgpassNeeds } from '../resources/pgpass.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
-import { osUserNeeds } from '../resources/os-user.js';
+import type { Secret } from '../secret.js';
+import { read } from '../facts/needs.js';
+import { planPgpass } from '../resources/pgpass.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
 import { type ConfSection, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
+import { declarePart } from './part.js';
 import { absolutePath } from './ssh-resources.js';
 
-/** What addPgbackrestDirs and addPgbackrestConf read: the folders, the conf files, and `user`'s entry (its group). */
-export function pgbackrestFilesNeeds(user: string): NeedsPart[] {
-  return [
-    osUserNeeds(user),
-    directoryNeeds(PGBACKREST_CONF_DIR),
-    directoryNeeds(PGBACKREST_LOG_DIR),
-    fileNeeds(PGBACKREST_CONF),
-    fileNeeds(LEGACY_PGBACKREST_CONF),
-  ];
-}
+/** The folders and pgbackrest.conf of pgBackRest run as `user`; they read the folders, the conf files, and `user`'s entry (its group). */
+export const pgbackrestFilesPart = (user: string) =>
+  declarePart(
+    'pgbackrest.conf and its folders',
+    [
+      read.user(user),
+      read.stat(PGBACKREST_CONF_DIR),
+      read.stat(PGBACKREST_LOG_DIR),
+      read.file(PGBACKREST_CONF),
+      read.file(LEGACY_PGBACKREST_CONF),
+    ],
+    {
+      addDirs: (out: HostResources, facts: HostFacts, group: string, logAfter: Array<ResourceRef | undefined> = []) =>
+        addPgbackrestDirs(out, facts, user, group, logAfter),
+      addConf: addPgbackrestConf,
+    },
+  );
 
 /** /etc/pgbackrest (root 0755) and the log folder (`user` 0750, after `logAfter`). */
-export function addPgbackrestDirs(
+function addPgbackrestDirs(
   out: HostResources,
   facts: HostFacts,
   user: string,
   group: string,
-  logAfter: Array<ResourceRef | undefined> = [],
+  logAfter: Array<ResourceRef | undefined>,
 ): { confDir: ResourceRef; logDir: ResourceRef } {
   const confDir = out.add(
     'directory',
@@ -54,7 +62,7 @@ export function addPgbackrestDirs(
 }
 
 /** pgbackrest.conf (root:`group` 0640, secrets redacted in the plan), then the legacy file removed. */
-export function addPgbackrestConf(
+function addPgbackrestConf(
   out: HostResources,
   facts: HostFacts,
   group: string,
@@ -92,26 +100,32 @@ export function addPgbackrestConf(
   return conf;
 }
 
-/** What addPgpass reads. */
-export function addPgpassNeeds(inventory: Inventory, user: string): NeedsPart[] {
-  return backupRolePassword(inventory) ? [pgpassNeeds(user)] : [];
-}
-
 /**
  * The backup role's line for each PostgreSQL server this host's pgBackRest reaches, in the
- * .pgpass of the user it runs as; nothing when the backup role is off.
+ * .pgpass of `user`, the user it runs as; none when the backup role is off.
  */
-export function addPgpass(
+export function pgpassPart(inventory: Inventory, user: string) {
+  const password = backupRolePassword(inventory);
+  if (!password) return undefined;
+  return declarePart('.pgpass', [read.user(user), read.file(pgpassPath(user))], {
+    add: (
+      out: HostResources,
+      facts: HostFacts,
+      group: string,
+      servers: Array<{ host: string; port: number }>,
+      dependsOn: Array<ResourceRef | undefined> = [],
+    ) => addPgpass(out, inventory, facts, { user, group, password }, servers, dependsOn),
+  });
+}
+
+function addPgpass(
   out: HostResources,
   inventory: Inventory,
   facts: HostFacts,
-  user: string,
-  group: string,
+  { user, group, password }: { user: string; group: string; password: Secret },
   servers: Array<{ host: string; port: number }>,
-  dependsOn: Array<ResourceRef | undefined> = [],
+  dependsOn: Array<ResourceRef | undefined>,
 ): void {
-  const password = backupRolePassword(inventory);
-  if (!password) return;
   const path = absolutePath(pgpassPath(user), facts, user);
   out.add(
     'pgpass',

@@ -5,56 +5,51 @@ import { HostError } from '../errors.js';
 import { asyncSpoolPath } from '../facts/paths.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
-import { needsOf, type FactNeeds } from '../facts/needs.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { postgresNeeds } from '../resources/pg-settings.js';
-import { patroniNeeds } from '../resources/patroni-config.js';
-import { patroniYmlNeeds, planReplicaMethods } from '../resources/patroni-local.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
-import { addBackups, backupsNeeds, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
+import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
 import type { StanzaSecrets } from './cipher.js';
 import { checkServerVersion, outsideDataDirectory } from './layout.js';
 import { addPatroniSettings } from './patroni-settings.js';
-import {
-  addPgbackrestConf,
-  addPgbackrestDirs,
-  addPgpass,
-  addPgpassNeeds,
-  pgbackrestFilesNeeds,
-} from './pgbackrest-files.js';
+import { pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
+import { declarePart } from './part.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
-import { addRepoFiles, addRepoFolders, repoFilesNeeds } from './repo-files.js';
-import { addSshResources, sshPeer, sshResourcesNeeds, userGroup } from './ssh-resources.js';
+import { repoFilesPart } from './repo-files.js';
+import { sshPart, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
-import { addTlsResources, tlsNeeds, zoneTls } from './tls.js';
+import { tlsPart, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 /**
- * The facts postgresHostResources reads of the host, along the same decisions: what the
- * host's one probe script asks for (lib/desired/needs.ts).
+ * The parts a PostgreSQL host of `zone` has, each with what it reads: the one declaration its
+ * resources are added from (postgresHostResources) and its probe's needs are added up from (lib/desired/needs.ts).
  */
-export function postgresHostNeeds(inventory: Inventory, zone: Zone, host: HostSpec): FactNeeds {
+export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSpec) {
   const user = pgbackrestUser(inventory, host);
+  const tls = zoneTls(inventory, zone);
+  // SSH trust with the backup host (SSH repositories; TLS instead with transport = "tls"), or
+  // without one, when backups read a standby, with the zone's other PostgreSQL hosts (this one
+  // runs the backup while primary).
+  const trusted = tls ? [] : zone.backupHost ? [zone.backupHost] : pgPeers(inventory, zone, host);
   const spool = asyncSpoolPath(inventory);
-  return needsOf([
-    ...(zoneTls(inventory, zone)
-      ? tlsNeeds(user)
-      : zone.backupHost || pgPeers(inventory, zone, host).length
-        ? sshResourcesNeeds(user)
-        : []),
-    ...pgbackrestFilesNeeds(user),
-    ...(spool !== null ? [directoryNeeds(spool)] : []),
-    ...repoFilesNeeds(inventory, host),
-    // The settings, the backup role and pg_hba.conf are read from the server.
-    postgresNeeds,
-    ...(inventory.patroni ? [patroniNeeds] : []),
-    ...(inventory.patroni?.createReplicaMethods ? [patroniYmlNeeds(inventory.patroni.config)] : []),
-    ...addPgpassNeeds(inventory, user),
-    ...(zone.backupHost ? [] : backupsNeeds(user)),
-  ]);
+  const methods = inventory.patroni?.createReplicaMethods;
+  return {
+    tls: tls ? tlsPart(tls, user) : undefined,
+    ssh: trusted.length ? sshPart(inventory, user, trusted) : undefined,
+    files: pgbackrestFilesPart(user),
+    spool: spool !== null ? spoolPart(host, spool) : undefined,
+    repos: repoFilesPart(inventory, host),
+    server: serverPart(inventory, zone, host),
+    replicaMethods: inventory.patroni && methods ? replicaMethodsPart(inventory.patroni.config, methods) : undefined,
+    pgpass: pgpassPart(inventory, user),
+    // Without a backup host, backups run here.
+    backups: zone.backupHost ? undefined : backupsPart(inventory, zone, user),
+  };
 }
 
 export function postgresHostResources(
@@ -66,31 +61,18 @@ export function postgresHostResources(
 ): HostResources {
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
+  const parts = postgresHostParts(inventory, zone, host);
   const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
-  const backup = zone.backupHost;
-  const pg = runningServer(inventory, host, hostFacts);
-
-  // SSH trust with the backup host (SSH repositories; TLS instead with transport = "tls"), or
-  // without one, when backups read a standby, with the zone's other PostgreSQL hosts (this one
-  // runs the backup while primary).
+  const pg = parts.server.running(out, hostFacts);
   const peers = pgPeers(inventory, zone, host);
-  const tls = zoneTls(inventory, zone);
-  const trusted = tls ? [] : backup ? [backup] : peers;
-  const ssh = trusted.length
-    ? addSshResources(
-        out,
-        hostFacts,
-        user,
-        trusted.map((other) => sshPeer(inventory, facts, other)),
-      )
-    : undefined;
+  const ssh = parts.ssh?.add(out, hostFacts, facts);
 
-  const { confDir, logDir } = addPgbackrestDirs(out, hostFacts, user, group);
-  addSpoolFolder(out, inventory, host, hostFacts, { user, group });
-  const repoDirs = addRepoFolders(out, inventory, host, hostFacts, user, group);
-  const repoFiles = addRepoFiles(out, inventory, hostFacts, confDir, { user, group });
-  const conf = addPgbackrestConf(
+  const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group);
+  parts.spool?.add(out, hostFacts, { user, group });
+  const repoDirs = parts.repos.addFolders(out, hostFacts, user, group);
+  const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group });
+  const conf = parts.files.addConf(
     out,
     hostFacts,
     group,
@@ -101,45 +83,55 @@ export function postgresHostResources(
     ),
     [confDir, ...repoFiles, ...secrets.generators],
   );
-  if (tls) addTlsResources(out, tls, host, hostFacts, { user, group }, { confDir, conf, logDir });
+  parts.tls?.add(out, hostFacts, host, group, { confDir, conf, logDir });
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
-  const { reloaded, restarted } = inventory.patroni
-    ? addPatroniSettings(out, inventory, zone, host, facts)
-    : addStandaloneSettings(out, zone, host, hostFacts);
-  addReplicaMethods(out, inventory, zone, hostFacts, conf);
+  const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
+  parts.replicaMethods?.add(out, hostFacts, zone, conf);
 
   // The backup role, its hba rule and .pgpass line.
-  addBackupRole(out, inventory, host, pg, backup);
-  addPgpass(out, inventory, hostFacts, user, group, [{ host: 'localhost', port: host.pgPort }]);
+  parts.server.backupRole(out, hostFacts, pg);
+  parts.pgpass?.add(out, hostFacts, group, [{ host: 'localhost', port: host.pgPort }]);
   // Without a backup host, backups run here: the zone's primary makes the stanza and first
   // backups (stanza-create talks to the running server: it waits for every settings change
   // and restart), and every host gets jobs that do nothing on a standby.
-  if (!backup) {
-    const inEffect = [reloaded, restarted];
-    addBackups(out, inventory, zone, hostFacts, {
-      ownsStanza: zonePrimary(zone.postgresHosts, facts)?.name === host.name,
-      user,
-      stanzaAfter: [
-        conf,
-        logDir,
-        ...repoDirs,
-        ...inEffect,
-        // The standbys it reads are reached as a backup host reaches them.
-        ...(ssh && peers.length ? [ssh.keypair, ssh.knownHosts, ...reachedHostsReady(inventory, peers)] : []),
-      ],
-      firstBackupAfter: inEffect,
-      cronAfter: [conf, logDir, ...repoDirs],
-      standbyTest: standbyTest(host, pg),
-      server: pg,
-      backupOptions: backupProcesses(
-        inventory,
-        zone.postgresHosts.map((member) => facts.get(member.name)),
-      ).options,
-    });
-  }
+  const inEffect = [reloaded, restarted];
+  parts.backups?.add(out, hostFacts, {
+    ownsStanza: zonePrimary(zone.postgresHosts, facts)?.name === host.name,
+    stanzaAfter: [
+      conf,
+      logDir,
+      ...repoDirs,
+      ...inEffect,
+      // The standbys it reads are reached as a backup host reaches them.
+      ...(ssh && peers.length ? [ssh.keypair, ssh.knownHosts, ...reachedHostsReady(inventory, peers)] : []),
+    ],
+    firstBackupAfter: inEffect,
+    cronAfter: [conf, logDir, ...repoDirs],
+    standbyTest: standbyTest(host, pg),
+    server: pg,
+    backupOptions: backupProcesses(
+      inventory,
+      zone.postgresHosts.map((member) => facts.get(member.name)),
+    ).options,
+  });
   return out;
 }
+
+/**
+ * The running server, its archiving settings (through Patroni under [patroni]) and the backup
+ * role: read from the server (settings, roles, pg_hba.conf), and from Patroni.
+ */
+const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec) =>
+  declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
+    running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
+    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
+      inventory.patroni
+        ? addPatroniSettings(out, inventory, zone, host, facts)
+        : addStandaloneSettings(out, zone, host, hostFacts),
+    backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
+      addBackupRole(out, inventory, host, pg, zone.backupHost),
+  });
 
 /** The server's facts, refused unless it answers with a version the config accepts: bsync reads the settings it runs with. */
 function runningServer(inventory: Inventory, host: HostSpec, hostFacts: HostFacts): PostgresFacts {
@@ -154,44 +146,29 @@ function runningServer(inventory: Inventory, host: HostSpec, hostFacts: HostFact
 }
 
 /** archive-async: archive-push and archive-get queue WAL in the spool folder, as postgres (never in the data directory). */
-function addSpoolFolder(
-  out: HostResources,
-  inventory: Inventory,
-  host: HostSpec,
-  hostFacts: HostFacts,
-  { user, group }: { user: string; group: string },
-) {
-  const spool = asyncSpoolPath(inventory);
-  if (spool !== null) {
-    out.add(
-      'directory',
-      spool,
-      spool,
-      planDirectory(
-        { path: outsideDataDirectory(host, hostFacts, spool, 'the spool folder'), owner: user, group, mode: '0750' },
-        hostFacts.files[spool],
+const spoolPart = (host: HostSpec, spool: string) =>
+  declarePart('the spool folder', [read.stat(spool), read.postgres], {
+    add: (out: HostResources, hostFacts: HostFacts, { user, group }: { user: string; group: string }) =>
+      out.add(
+        'directory',
+        spool,
+        spool,
+        planDirectory(
+          { path: outsideDataDirectory(host, hostFacts, spool, 'the spool folder'), owner: user, group, mode: '0750' },
+          hostFacts.files[spool],
+        ),
       ),
-    );
-  }
-}
+  });
 
-/** Replicas from the repository: each member's own patroni.yml, once pgBackRest can restore here. */
-function addReplicaMethods(
-  out: HostResources,
-  inventory: Inventory,
-  zone: Zone,
-  hostFacts: HostFacts,
-  conf: ResourceRef,
-): void {
-  const methods = inventory.patroni?.createReplicaMethods;
-  if (inventory.patroni && methods) {
-    const path = inventory.patroni.config;
-    out.add(
-      'patroni_yml',
-      path,
-      `${path} (replica creation)`,
-      planReplicaMethods(path, hostFacts.files[path], methods, zone, hostFacts.patroni?.scope ?? ''),
-      [conf],
-    );
-  }
-}
+/** Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can restore here. */
+const replicaMethodsPart = (path: string, methods: ReplicaMethod[]) =>
+  declarePart('replica creation', [read.file(path), read.patroni], {
+    add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) =>
+      out.add(
+        'patroni_yml',
+        path,
+        `${path} (replica creation)`,
+        planReplicaMethods(path, hostFacts.files[path], methods, zone, hostFacts.patroni?.scope ?? ''),
+        [conf],
+      ),
+  });

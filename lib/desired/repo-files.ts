@@ -3,16 +3,17 @@
 // certificate of each object store whose endpoint a private CA signed, and the key file of
 // each repository whose type has pgBackRest read a secret from a file (gcs's service account key).
 import type { HostSpec, Inventory, Repo } from '../config/inventory.js';
-import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts } from '../facts/types.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planAbsentFile, planFile } from '../resources/file.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planAbsentFile, planFile } from '../resources/file.js';
 import type { ResourceRef } from '../resources/types.js';
 import { repoType } from '../repositories/index.js';
 import { caPath, repoFilePath } from '../repositories/types.js';
 import type { Secret } from '../secret.js';
 import type { HostResources } from './builder.js';
 import { outsideDataDirectory } from './layout.js';
+import { declarePart } from './part.js';
 
 /** The folder repositories kept on a host of this role. */
 function foldersOn(inventory: Inventory, host: HostSpec): Repo[] {
@@ -35,24 +36,44 @@ function keyFiles(inventory: Inventory): Array<{ repo: Repo; path: string; secre
   });
 }
 
-/** What addRepoFolders and addRepoFiles read. */
-export function repoFilesNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] {
-  return [
-    ...foldersOn(inventory, host).map((repo) => directoryNeeds(repo.path)),
-    ...caCerts(inventory).map(({ repo }) => fileNeeds(caPath(repo))),
-    ...keyFiles(inventory).map(({ path }) => fileNeeds(path)),
-  ];
-}
+/** The repositories' folders and files on `host`; they read each of them. */
+export const repoFilesPart = (inventory: Inventory, host: HostSpec) =>
+  declarePart(
+    "the repositories' folders and files",
+    [
+      ...foldersOn(inventory, host).map((repo) => read.stat(repo.path)),
+      // A folder kept out of the data directory its server reports.
+      ...(foldersOn(inventory, host).length > 0 && host.role === 'postgres' ? [read.postgres] : []),
+      ...caCerts(inventory).map(({ repo }) => read.file(caPath(repo))),
+      ...keyFiles(inventory).map(({ path }) => read.file(path)),
+    ],
+    {
+      addFolders: (
+        out: HostResources,
+        facts: HostFacts,
+        user: string,
+        group: string,
+        after: Array<ResourceRef | undefined> = [],
+      ) => addRepoFolders(out, inventory, host, facts, user, group, after),
+      addFiles: (
+        out: HostResources,
+        facts: HostFacts,
+        confDir: ResourceRef,
+        owner: { user: string; group: string },
+        after: ResourceRef[] = [],
+      ) => addRepoFiles(out, inventory, facts, confDir, owner, after),
+    },
+  );
 
 /** Each folder repository on this host: `user` 0750, after `after`; never in the data directory its server reports. */
-export function addRepoFolders(
+function addRepoFolders(
   out: HostResources,
   inventory: Inventory,
   host: HostSpec,
   facts: HostFacts,
   user: string,
   group: string,
-  after: Array<ResourceRef | undefined> = [],
+  after: Array<ResourceRef | undefined>,
 ): ResourceRef[] {
   return foldersOn(inventory, host).map((repo) =>
     out.add(
@@ -78,13 +99,13 @@ export function addRepoFolders(
  * certificate (root 0644), and its key file (`user` 0600, after `after`: the user's creation),
  * or no key file where the repository's key type reads none (a key left behind is removed).
  */
-export function addRepoFiles(
+function addRepoFiles(
   out: HostResources,
   inventory: Inventory,
   facts: HostFacts,
   confDir: ResourceRef,
   owner: { user: string; group: string },
-  after: ResourceRef[] = [],
+  after: ResourceRef[],
 ): ResourceRef[] {
   const certs = caCerts(inventory).map(({ repo, cert }) => {
     const path = caPath(repo);

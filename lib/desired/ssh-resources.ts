@@ -1,18 +1,27 @@
 // The SSH side of a host: .ssh folder, keypair, authorized_keys and known_hosts for the
 // OS user pgBackRest runs as. Shared by postgres and backup hosts.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import type { NeedsPart } from '../facts/needs.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
-import { authorizedKeysPath, knownHostsPath, resolvePath, sshDir } from '../facts/paths.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
+import { read } from '../facts/needs.js';
+import {
+  authorizedKeysPath,
+  KEY_TYPES,
+  knownHostsPath,
+  privateKeyPath,
+  publicKeyPath,
+  resolvePath,
+  sshDir,
+} from '../facts/paths.js';
+import { planDirectory } from '../resources/directory.js';
 import { planFile } from '../resources/file.js';
 import { homeFor } from '../resources/os-user.js';
-import { keypairNeeds, planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
-import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds, type KnownHost } from '../resources/ssh-trust.js';
+import { planKeypair, publicKeyOf, publicKeyPart, userKeypair } from '../resources/ssh-keypair.js';
+import { desiredAuthorizedKeys, desiredKnownHosts, type KnownHost } from '../resources/ssh-trust.js';
 import { resourceAddress, type Part, type ResourceRef } from '../resources/types.js';
 import { hostToken } from '../formats/known-hosts.js';
 import type { HostResources } from './builder.js';
+import { declarePart } from './part.js';
 import type { FactsByHost } from './zone.js';
 
 /** An absolute path for a `~user/...` path: from the user's home in facts, else the home bsync gives a new user. */
@@ -34,7 +43,7 @@ interface Peer {
 }
 
 /** A host of the config as a peer: the user pgBackRest runs as there, and its facts (its public key, its host keys). */
-export function sshPeer(inventory: Inventory, facts: FactsByHost, host: HostSpec): Peer {
+function sshPeer(inventory: Inventory, facts: FactsByHost, host: HostSpec): Peer {
   return {
     host: host.name,
     address: host.address,
@@ -56,17 +65,41 @@ function peerPublicKey(peer: Peer): Part {
   );
 }
 
-/** What addSshResources reads of the host itself (its peers read theirs). */
-export function sshResourcesNeeds(user: string): NeedsPart[] {
-  return [directoryNeeds(sshDir(user)), keypairNeeds(user), sshTrustNeeds(user)];
-}
+/** authorized_keys and known_hosts of `user`: read whole (bsync keeps its own lines in them). */
+export const trustFiles = (user: string) => [read.file(authorizedKeysPath(user)), read.file(knownHostsPath(user))];
 
-export function addSshResources(
+/**
+ * The SSH side of `user`, trusting the hosts `trusted` both ways: it reads the host's .ssh
+ * folder, keypair and trust files (the peers' facts are theirs to declare).
+ */
+export const sshPart = (inventory: Inventory, user: string, trusted: HostSpec[]) =>
+  declarePart(
+    'SSH trust',
+    [
+      read.stat(sshDir(user)),
+      read.user(user),
+      // Every key pair OpenSSH would use, to find the one in use (userKeypair): private keys by existence only.
+      ...KEY_TYPES.flatMap((type) => [read.stat(privateKeyPath(user, type)), read.file(publicKeyPath(user, type))]),
+      ...trustFiles(user),
+    ],
+    {
+      add: (out: HostResources, facts: HostFacts, zoneFacts: FactsByHost, after?: ResourceRef) =>
+        addSshResources(
+          out,
+          facts,
+          user,
+          trusted.map((host) => sshPeer(inventory, zoneFacts, host)),
+          after,
+        ),
+    },
+  );
+
+function addSshResources(
   out: HostResources,
   facts: HostFacts,
   user: string,
   peers: Peer[],
-  after?: ResourceRef,
+  after: ResourceRef | undefined,
 ): { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef } {
   const group = userGroup(facts, user);
   const path = (p: string) => absolutePath(p, facts, user);

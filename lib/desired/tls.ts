@@ -4,19 +4,20 @@
 // lines are taken out of authorized_keys and known_hosts; keys are left where they are).
 import { isIP } from 'node:net';
 import type { HostSpec, Inventory, TlsSettings } from '../config/inventory.js';
-import type { NeedsPart } from '../facts/needs.js';
 import { authorizedKeysPath, knownHostsPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
-import { directoryNeeds, planDirectory } from '../resources/directory.js';
-import { fileNeeds, planEditedFile, planFile } from '../resources/file.js';
-import { desiredAuthorizedKeys, desiredKnownHosts, sshTrustNeeds } from '../resources/ssh-trust.js';
+import { read } from '../facts/needs.js';
+import { planDirectory } from '../resources/directory.js';
+import { planEditedFile, planFile } from '../resources/file.js';
+import { desiredAuthorizedKeys, desiredKnownHosts } from '../resources/ssh-trust.js';
 import { planTlsCert } from '../resources/tls-cert.js';
-import { planTlsKey, publicKeyPem, tlsKeyNeeds, tlsPublicKeyPart } from '../resources/tls-key.js';
+import { planTlsKey, publicKeyPem, tlsPublicKeyPart } from '../resources/tls-key.js';
 import { planTlsServer, TLS_UNIT_PATH, tlsUnitText } from '../resources/tls-server.js';
 import { resourceAddress, type ResourceRef } from '../resources/types.js';
 import { TLS_DIR, TLS_FILES } from '../repositories/ssh.js';
 import type { HostResources } from './builder.js';
-import { absolutePath } from './ssh-resources.js';
+import { declarePart } from './part.js';
+import { absolutePath, trustFiles } from './ssh-resources.js';
 import type { Zone } from './zone.js';
 
 /** The CA's settings when the zone's hosts reach each other through TLS. */
@@ -24,18 +25,35 @@ export function zoneTls(inventory: Inventory, zone: Zone): TlsSettings | undefin
   return zone.backupHost ? inventory.tls : undefined;
 }
 
-/** What addTlsResources reads: the folder, the key (stat) and its public key, the certificates, the unit, the server and the clock. */
-export function tlsNeeds(user: string): NeedsPart[] {
-  return [
-    directoryNeeds(TLS_DIR),
-    tlsKeyNeeds(TLS_FILES.key, TLS_FILES.publicKey),
-    fileNeeds(TLS_FILES.cert),
-    fileNeeds(TLS_FILES.ca),
-    fileNeeds(TLS_UNIT_PATH),
-    sshTrustNeeds(user),
-    { tlsServer: true },
-  ];
-}
+/**
+ * The TLS side of `user`'s pgBackRest, signed by `tls`'s CA: it reads the folder, the key (stat) and its public key, the
+ * certificates, the unit, the server and the clock, and the SSH trust files it takes bsync's lines out of.
+ */
+export const tlsPart = (tls: TlsSettings, user: string) =>
+  declarePart(
+    'TLS',
+    [
+      read.stat(TLS_DIR),
+      // The key by existence only; its public key read.
+      read.stat(TLS_FILES.key),
+      read.file(TLS_FILES.publicKey),
+      read.file(TLS_FILES.cert),
+      read.file(TLS_FILES.ca),
+      read.file(TLS_UNIT_PATH),
+      read.user(user),
+      ...trustFiles(user),
+      read.tlsServer,
+    ],
+    {
+      add: (
+        out: HostResources,
+        facts: HostFacts,
+        host: HostSpec,
+        group: string,
+        after: { confDir: ResourceRef; conf: ResourceRef; logDir: ResourceRef; user?: ResourceRef },
+      ) => addTlsResources(out, tls, host, facts, { user, group }, after),
+    },
+  );
 
 /** Every name the other side may reach the host by: its [[host]] name, and its address. */
 function altNames(host: HostSpec): string[] {
@@ -60,7 +78,7 @@ function removeSshTrust(out: HostResources, facts: HostFacts, user: string): voi
 }
 
 /** The TLS side of a host; returns the server, which backups and the other hosts wait for. */
-export function addTlsResources(
+function addTlsResources(
   out: HostResources,
   tls: TlsSettings,
   host: HostSpec,

@@ -1,8 +1,9 @@
 // What a host's facts must hold for the resources planned there: the files to stat and
 // read, the users and crontabs to look up, and which whole sections (PostgreSQL, Patroni,
-// the repositories) to gather. Each resource kind declares its part (lib/resources/), the
+// the repositories) to gather. Each part of a host's resources declares what it reads, in
+// the words of `read` below, beside the code that adds them (lib/desired/part.ts); the
 // planner adds them up per host (lib/desired/needs.ts), and the probes ask for exactly
-// that: a kind cannot read a fact nobody asked for (test/unit/needs.test.ts checks it).
+// that: a part cannot read a fact it did not declare (test/unit/needs.test.ts checks it).
 
 export interface WatchedFile {
   path: string;
@@ -25,6 +26,25 @@ export interface FactNeeds {
 
 /** One kind's part: only what it needs. */
 export type NeedsPart = Partial<FactNeeds>;
+
+/** The facts a declaration names, one word each. */
+export const read = {
+  /** A path's kind, owner, group and mode, never what it holds: folders, private keys. */
+  stat: (path: string): NeedsPart => ({ files: [{ path, readContent: false }] }),
+  /** A file, with what it holds. */
+  file: (path: string): NeedsPart => ({ files: [{ path, readContent: true }] }),
+  /** A user's entry: uid, group, home. */
+  user: (user: string): NeedsPart => ({ users: [user] }),
+  crontab: (user: string): NeedsPart => ({ crontabs: [user] }),
+  /** The running server: its settings, roles and pg_hba.conf. */
+  postgres: { postgres: true } as NeedsPart,
+  /** Patroni's cluster: its scope, members and dynamic configuration. */
+  patroni: { patroni: true } as NeedsPart,
+  /** Each repository's `pgbackrest info`. */
+  repos: { repos: true } as NeedsPart,
+  /** pgBackRest's TLS server and the host's clock. */
+  tlsServer: { tlsServer: true } as NeedsPart,
+};
 
 /** The union of parts, each path, user and crontab once, in first-asked order (a file is read if any part reads it). */
 export function needsOf(parts: NeedsPart[]): FactNeeds {

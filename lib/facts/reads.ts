@@ -2,7 +2,8 @@
 // path, a user, a crontab or a whole section is noted. Compared with what the host's probe
 // was asked for (FactNeeds), it shows a read nobody asked for: a fact that would look
 // "absent" on every run, so a plan would recreate it. Every plan and status checks this
-// (lib/cli/session.ts, usingFacts) and stops, naming the read, rather than trust such a plan.
+// (lib/cli/session.ts, usingFacts) and stops, naming the read, rather than trust such a plan;
+// each part of a host's resources checks its own declared reads the same way (lib/desired/part.ts).
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
 
@@ -10,7 +11,7 @@ export interface FactReads {
   files: Set<string>;
   users: Set<string>;
   crontabs: Set<string>;
-  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes'>;
+  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes' | 'tlsServer'>;
 }
 
 export function noReads(): FactReads {
@@ -36,9 +37,17 @@ function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
       if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
       if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
       if (key === 'backupOutcomes') reads.sections.add('outcomes');
+      // Both come of asking for the TLS server (FactNeeds.tlsServer).
+      if (key === 'tlsServer' || key === 'clock') reads.sections.add('tlsServer');
       return Reflect.get(target, key);
     },
   });
+}
+
+/** Runs `use` on one host's facts, noting every read; its result and what it read. */
+export function readsOfHost<T>(facts: HostFacts, use: (facts: HostFacts) => T): { result: T; reads: FactReads } {
+  const reads = noReads();
+  return { result: use(recordingFacts(facts, reads)), reads };
 }
 
 /** Runs `use` on facts that note every read; its result and what it read of each host. */

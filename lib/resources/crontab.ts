@@ -9,7 +9,6 @@ import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines
 import type { Change } from './types.js';
 import { knownText } from './types.js';
 import { cronMark, OURS } from './marker.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 export interface DesiredCronEntry {
   schedule: string;
@@ -60,6 +59,3 @@ export function planCrontab(user: string, current: string | null, desired: Merge
     desired.adopted,
   );
 }
-
-/** The user's crontab. */
-export const crontabNeeds = (user: string): NeedsPart => ({ users: [user], crontabs: [user] });

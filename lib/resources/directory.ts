@@ -5,7 +5,6 @@ import { ownershipFields, typeConflict } from './file.js';
 import { asHolderOf } from './folder-holder.js';
 import type { FileOwnership } from './remote.js';
 import type { Change } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 interface DesiredDirectory extends FileOwnership {
   path: string;
@@ -26,6 +25,3 @@ export function planDirectory(desired: DesiredDirectory, actual: FileFacts | und
   const fields = ownershipFields(desired, actual);
   return fields.length === 0 ? null : { action: 'update', fields, steps: [ensure] };
 }
-
-/** A folder: its stat (owner, group, mode), never its content. */
-export const directoryNeeds = (path: string): NeedsPart => ({ files: [{ path, readContent: false }] });

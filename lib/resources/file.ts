@@ -4,7 +4,6 @@ import type { FileFacts } from '../facts/types.js';
 import { ownershipStep, writeFileStep, type FileOwnership } from './remote.js';
 import type { Change, FieldChange, Step, Template } from './types.js';
 import { knownText } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
 import type { FileKind } from '../facts/redact.js';
 
 interface DesiredFile extends FileOwnership {
@@ -98,6 +97,3 @@ export function planAbsentFile(path: string, actual: FileFacts | undefined, reas
   if (conflict) return conflict;
   return { action: 'delete', reason, steps: [{ command: `rm -f -- '${path.replace(/'/g, `'\\''`)}'` }] };
 }
-
-/** A file bsync writes or compares: its stat and its content. */
-export const fileNeeds = (path: string): NeedsPart => ({ files: [{ path, readContent: true }] });

@@ -2,7 +2,6 @@
 import { shq } from '../formats/shell.js';
 import type { UserFacts } from '../facts/types.js';
 import type { Change } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 /** The home a user bsync creates gets: where its keys and (by default) the repository live. */
 export const homeFor = (user: string) => `/home/${user}`;
@@ -23,6 +22,3 @@ export function planOsUser(user: string, actual: UserFacts | null | undefined): 
     ],
   };
 }
-
-/** The user's entry (uid, group, home). */
-export const osUserNeeds = (user: string): NeedsPart => ({ users: [user] });

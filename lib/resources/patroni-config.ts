@@ -6,7 +6,6 @@ import { psqlCommand } from '../psql.js';
 import { asAdoption, type MergeResult } from './managed-lines.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { knownText } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 interface DesiredPatroniConfig {
   configPath: string;
@@ -119,6 +118,3 @@ export function planSettingsArrive(
     ],
   };
 }
-
-/** patroni_config and the restarts and settings through Patroni: Patroni's view of the cluster. */
-export const patroniNeeds: NeedsPart = { patroni: true, postgres: true };

@@ -7,7 +7,6 @@
 // Patroni, not dynamic: every member gets its own edit.
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
-import type { NeedsPart } from '../facts/needs.js';
 import type { FileFacts } from '../facts/types.js';
 import { shq } from '../formats/shell.js';
 import { planEditedFile } from './file.js';
@@ -60,6 +59,3 @@ export function planReplicaMethods(
   );
   return change && { ...change, reason: 'replicas are built from the repository first (create_replica_methods)' };
 }
-
-/** patroni_yml: the member's patroni.yml, read whole. */
-export const patroniYmlNeeds = (path: string): NeedsPart => ({ files: [{ path, readContent: true }] });

@@ -8,7 +8,6 @@ import type { PgFileSetting, PostgresFacts } from '../facts/types.js';
 import { PG_OS_USER } from '../facts/probe.js';
 import type { Change, FieldChange, Step } from './types.js';
 import { COMMENT_MARK } from './marker.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 type DesiredSettings = Record<string, string>;
 
@@ -145,6 +144,3 @@ export function planRestart(fields: FieldChange[], restartCommand: Step): Change
     requiresRestart: true,
   };
 }
-
-/** postgresql_conf, setting_override, pg_reload, pg_restart: the running server's settings and files (the postgres section). */
-export const postgresNeeds: NeedsPart = { postgres: true };

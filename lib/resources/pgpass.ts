@@ -6,8 +6,6 @@ import type { FileFacts } from '../facts/types.js';
 import { planFile } from './file.js';
 import { asAdoption, mergeManagedLines, type MergeResult } from './managed-lines.js';
 import type { Change } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
-import { pgpassPath } from '../facts/paths.js';
 import { escapeField, pgpassFields } from '../formats/pgpass.js';
 
 interface PgpassTarget {
@@ -76,9 +74,3 @@ export function planPgpass(
     merged.adopted,
   );
 }
-
-/** The user's .pgpass, by libpq's rules. */
-export const pgpassNeeds = (user: string): NeedsPart => ({
-  users: [user],
-  files: [{ path: pgpassPath(user), readContent: true }],
-});

@@ -9,7 +9,6 @@ import type { FileFacts } from '../facts/types.js';
 import { resourceAddress, type Change, type Part, type ResourceRef } from './types.js';
 import { typeConflict } from './file.js';
 import { tagged } from './marker.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 interface DesiredKeypair {
   user: string;
@@ -86,12 +85,3 @@ export function planKeypair(
 export function publicKeyPart(existing: string | null, keypairAddress: ResourceRef, label: string): Part {
   return existing ?? { ref: keypairAddress, output: 'publicKey', label };
 }
-
-/** Every key pair OpenSSH would use, to find the one in use: private keys stat only, public keys read. */
-export const keypairNeeds = (user: string): NeedsPart => ({
-  users: [user],
-  files: KEY_TYPES.flatMap((type) => [
-    { path: privateKeyPath(user, type), readContent: false },
-    { path: publicKeyPath(user, type), readContent: true },
-  ]),
-});

@@ -5,8 +5,6 @@ import { hostToken, parseKnownHosts, patternsMatch } from '../formats/known-host
 import { mergeLines } from './managed-lines.js';
 import { MARK, OURS, tagged } from './marker.js';
 import type { Part, Template } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
-import { authorizedKeysPath, knownHostsPath } from '../facts/paths.js';
 
 interface TrustedKey {
   /** `type base64` or the keypair action's output. */
@@ -71,12 +69,3 @@ export function desiredKnownHosts(current: string | undefined, hosts: KnownHost[
     ),
   });
 }
-
-/** authorized_keys and known_hosts of the user (the peers' keys come from the peers' own facts). */
-export const sshTrustNeeds = (user: string): NeedsPart => ({
-  users: [user],
-  files: [
-    { path: authorizedKeysPath(user), readContent: true },
-    { path: knownHostsPath(user), readContent: true },
-  ],
-});

@@ -5,7 +5,6 @@ import { shq } from '../formats/shell.js';
 import { serverMajor } from '../facts/postgres.js';
 import type { PostgresFacts, RepoFacts, StanzaDatabase } from '../facts/types.js';
 import type { Change } from './types.js';
-import type { NeedsPart } from '../facts/needs.js';
 
 /** The database a running server is, as pgBackRest names it in backup.info. */
 function serverDatabase(server: PostgresFacts | undefined): Omit<StanzaDatabase, 'id'> | null {
@@ -152,6 +151,3 @@ function firstBackupSteps(
     },
   ];
 }
-
-/** stanza and first_backup: what each repository holds (pgbackrest info). */
-export const stanzaNeeds: NeedsPart = { repos: true };

@@ -5,7 +5,6 @@
 import { shq } from '../formats/shell.js';
 import { PEM_PUBLIC_KEY } from '../facts/grammar.js';
 import type { FileFacts } from '../facts/types.js';
-import type { NeedsPart } from '../facts/needs.js';
 import { typeConflict } from './file.js';
 import { resourceAddress, type Change, type Part } from './types.js';
 
@@ -86,11 +85,3 @@ export function tlsPublicKeyPart(host: string, existing: string | null): Part {
     existing ?? { ref: resourceAddress(host, 'tls_key', host), output: 'publicKey', label: `TLS public key of ${host}` }
   );
 }
-
-/** The key is known by existence only; its public key is read. */
-export const tlsKeyNeeds = (key: string, publicKey: string): NeedsPart => ({
-  files: [
-    { path: key, readContent: false },
-    { path: publicKey, readContent: true },
-  ],
-});

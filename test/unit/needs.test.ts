@@ -1,8 +1,10 @@
-// Every fact the planner reads for a host is one that host's declared needs ask for
-// (lib/desired/needs.ts, added up from each kind's own declaration): run the planner on
+// Every fact the planner reads for a host is one that host's needs ask for: the reads its
+// parts declare (lib/desired/part.ts, added up by lib/desired/needs.ts). Each part's adders
+// are held to its own declaration as they run; what reads facts outside a part (the host's
+// builder itself, health, status, verify) is held to the host's needs here: run them on
 // recorded facts wrapped so that every read is noted, under several configs, and compare.
-// A kind that read a path, a user, a crontab or a section nobody asked for would plan as if
-// it were absent on every run; here it fails, naming what it read.
+// A read nobody asked for would plan as if the fact were absent on every run; here it fails,
+// naming what was read.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,9 +13,12 @@ import type { Inventory } from '../../lib/config/inventory.js';
 import { usingFacts } from '../../lib/cli/session.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
+import { HostResources } from '../../lib/desired/builder.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
+import { declarePart } from '../../lib/desired/part.js';
+import { pgbackrestFilesPart } from '../../lib/desired/pgbackrest-files.js';
 import { factsScript } from '../../lib/facts/gather.js';
-import { needsOf } from '../../lib/facts/needs.js';
+import { needsOf, read } from '../../lib/facts/needs.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { readsOf, unaskedReads, type FactReads } from '../../lib/facts/reads.js';
 import type { HostFacts } from '../../lib/facts/types.js';
@@ -96,6 +101,40 @@ describe("the facts the planner reads are the ones each host's needs ask for", (
     expect(backup.files.map((file) => file.path)).toContain('/home/backrest');
     // Private keys: known by existence only.
     expect(postgres.files.find((file) => file.path === '~postgres/.ssh/id_ed25519')?.readContent).toBe(false);
+  });
+});
+
+describe('each part of a host reads only what it declares', () => {
+  const pg1 = () => recordedFacts('converged').get('ssh-pg1')!;
+
+  it('an adder that reads a fact its part leaves out stops the plan, naming the host, the part and the fact', () => {
+    const forgetful = declarePart('a forgetful part', [read.file('/etc/declared'), read.user('postgres')], {
+      add: (_out: HostResources, facts: HostFacts) => [
+        facts.files['/etc/declared'],
+        facts.users.postgres,
+        facts.files['/etc/forgotten'],
+        facts.crontabs.postgres,
+        facts.postgres,
+        facts.clock,
+      ],
+    });
+    expect(() => forgetful.add(new HostResources('ssh-pg1'), pg1())).toThrow(
+      'ssh-pg1: a forgetful part read facts it does not declare: file /etc/forgotten, crontab of postgres, the postgres section, the tlsServer section',
+    );
+  });
+
+  it("a part's adders return what they add, and the host's probe asks for what the part declares", () => {
+    const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
+    const files = pgbackrestFilesPart('postgres');
+    const out = new HostResources('ssh-pg1');
+    expect(files.addDirs(out, pg1(), 'postgres')).toEqual({
+      confDir: 'ssh-pg1.directory[/etc/pgbackrest]',
+      logDir: 'ssh-pg1.directory[/var/log/pgbackrest]',
+    });
+    const asked = hostNeeds(inventory, inventory.hosts.find((host) => host.name === 'ssh-pg1')!);
+    for (const { path } of files.reads.flatMap((part) => part.files ?? [])) {
+      expect(asked.files.map((file) => file.path)).toContain(path);
+    }
   });
 });
 
