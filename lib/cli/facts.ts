@@ -5,7 +5,7 @@ import type { HostFacts } from '../facts/types.js';
 import { oneConfig } from './fleet-configs.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession } from './session.js';
+import { gatherFacts, openSession } from '../operations/session.js';
 
 /** What `bsync facts` shows of the selected hosts: their facts without secrets (patroni.yml by the config's path). */
 export function shownFacts(

@@ -1,5 +1,5 @@
 // bsync init: argv → a request (lib/init/request.ts), the hosts reached and asked as every
-// command does (lib/cli/session.ts), the config discovered (lib/init/discover.ts) and
+// command does (lib/operations/session.ts), the config discovered (lib/init/discover.ts) and
 // written as a new file; then what was written and what the user must still create.
 import { readFileSync } from 'node:fs';
 import { defaultIdentity, sshFileProblems } from '../config/ssh-files.js';
@@ -22,7 +22,7 @@ import {
 import { refuseExisting, writeNewConfig } from '../init/write.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession } from './session.js';
+import { gatherFacts, openSession } from '../operations/session.js';
 
 export interface InitOptions extends GlobalOptions {
   inventory?: string;

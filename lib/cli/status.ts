@@ -5,7 +5,7 @@ import { watchNeeds } from '../status/watch.js';
 import type { ClusterContext, ClusterTarget } from './fleet.js';
 import { runCommand } from './fleet.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession, usingFacts } from './session.js';
+import { gatherFacts, openSession, usingFacts } from '../operations/session.js';
 
 /** The status report of a cluster's selected hosts (status, check): their facts and the outcome files. */
 export async function readStatus(target: ClusterTarget, context: ClusterContext): Promise<StatusReport> {

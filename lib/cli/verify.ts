@@ -6,8 +6,8 @@ import { verifyPlans, type VerifyPlan, type VerifySkip } from '../verify/targets
 import { runCommand } from './fleet.js';
 import { progress } from '../views/sink.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession, usingFacts } from './session.js';
-import { INTERRUPT_EXIT } from './interrupt.js';
+import { gatherFacts, openSession, usingFacts } from '../operations/session.js';
+import { INTERRUPT_EXIT } from '../operations/interrupt.js';
 
 interface VerifyOptions extends GlobalOptions {
   stanza?: string;

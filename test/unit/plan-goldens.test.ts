@@ -5,10 +5,13 @@
 // A golden changes only with a change of behaviour meant as one (`vitest -u`, and say why).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DECLARED_STATE, selectionOf, type Planning } from '../../lib/cli/planning.js';
-import { backupPlanning } from '../../lib/cli/backup.js';
-import { clonePlanning, restorePlanning, savedOperationPlanning } from '../../lib/cli/restore.js';
-import type { Session } from '../../lib/cli/session.js';
+import { backupPlanning } from '../../lib/operations/backup.js';
+import { clonePlanning } from '../../lib/operations/clone.js';
+import { DECLARED_STATE } from '../../lib/operations/declared.js';
+import { selectionOf, type Planning } from '../../lib/operations/planning.js';
+import { savedOperationPlanning } from '../../lib/operations/registry.js';
+import { restorePlanning } from '../../lib/operations/restore.js';
+import type { Session } from '../../lib/operations/session.js';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { hostNeeds } from '../../lib/desired/needs.js';

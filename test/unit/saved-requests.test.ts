@@ -8,8 +8,6 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupPlanning } from '../../lib/cli/backup.js';
-import { savedOperationPlanning } from '../../lib/cli/restore.js';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
@@ -18,6 +16,8 @@ import type { PlannedChanges } from '../../lib/plan/build.js';
 import { planKeyPath, planSignature, signingKey } from '../../lib/plan/plan-key.js';
 import { planDifferences, readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import { PLAN_VERSION, type Plan, type PlanOperation } from '../../lib/plan/types.js';
+import { backupPlanning } from '../../lib/operations/backup.js';
+import { savedOperationPlanning } from '../../lib/operations/registry.js';
 import { planBackup } from '../../lib/recovery/backup.js';
 import { planClone } from '../../lib/recovery/clone.js';
 import {
