@@ -9,7 +9,7 @@
 // decoder reads back what its kind's function writes.
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
-import type { OperationKind, OperationRequest, PlanOperation } from '../plan/types.js';
+import type { BackupRecord, CloneRecord, OperationKind, PlanOperation, RestoreRecord } from '../plan/types.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -275,7 +275,7 @@ export function restoreOperation(
   chosen: { zone: number; host: string; set: string; repo: number },
   notes: string[],
 ): PlanOperation {
-  const record: OperationRequest = {
+  const record: RestoreRecord = {
     zone: chosen.zone,
     host: chosen.host,
     target: targetText(request.target),
@@ -294,7 +294,7 @@ export function cloneOperation(
   chosen: { zone: number; host: string; path: string; set: string; repo: number },
   notes: string[],
 ): PlanOperation {
-  const record: OperationRequest = {
+  const record: CloneRecord = {
     zone: chosen.zone,
     to: `${chosen.host}:${chosen.path}`,
     port: request.port,
@@ -308,5 +308,6 @@ export function cloneOperation(
 
 /** What a backup records: its zone and repository as bsync chose them. */
 export function backupOperation(request: { zone: number; type: BackupType; repo: number }): PlanOperation {
-  return { kind: 'backup', request: { zone: request.zone, type: request.type, repo: request.repo }, notes: [] };
+  const record: BackupRecord = { zone: request.zone, type: request.type, repo: request.repo };
+  return { kind: 'backup', request: record, notes: [] };
 }
