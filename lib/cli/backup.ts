@@ -1,7 +1,7 @@
 // bsync backup: an on-demand backup where the scheduled ones run, planned, shown and run
 // at once (a backup replaces nothing), under the host's lease (lib/operations/backup.ts).
 import { BsyncError } from '../errors.js';
-import { BACKUP } from '../operations/backup.js';
+import { commandLinePlanning } from '../operations/registry.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { isFleet } from './fleet-configs.js';
 import { planCommand } from './plan.js';
@@ -17,10 +17,7 @@ export async function backupCommand(options: BackupOptions): Promise<number> {
   if ((options.zone?.length ?? 0) > 1) throw new BsyncError('bsync backup takes one --zone at a time');
   if (options.host !== undefined)
     throw new BsyncError('bsync backup runs where the scheduled backups run: name the --zone, not a host');
-  const planning = BACKUP.planning(
-    BACKUP.decode({ zone: options.zone?.[0], type: options.type, repo: options.repo }),
-    'command line',
-  );
+  const planning = commandLinePlanning('backup', { zone: options.zone?.[0], type: options.type, repo: options.repo });
   if (options.out) return planCommand({ ...options, detailedExitcode: false, out: options.out }, planning, 'backup');
   return applyWith({ ...options, yes: true }, { name: 'backup', planning });
 }

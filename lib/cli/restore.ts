@@ -2,9 +2,8 @@
 // it, or save it (--out) for bsync apply FILE. The command line's options become the
 // operation's request through its decoder; the operation (lib/operations/) plans it.
 import { BsyncError } from '../errors.js';
-import { CLONE } from '../operations/clone.js';
 import type { Planning } from '../operations/planning.js';
-import { RESTORE, STANDBY } from '../operations/restore.js';
+import { commandLinePlanning } from '../operations/registry.js';
 import { isFleet } from './fleet-configs.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { planCommand } from './plan.js';
@@ -31,11 +30,9 @@ function planningOf(options: RestoreOptions): Planning {
     repo: options.repo,
     allowOverwrite: options.allowOverwrite,
   };
-  if (options.to !== undefined)
-    return CLONE.planning(CLONE.decode({ ...asked, to: options.to, port: options.port }), 'command line');
+  if (options.to !== undefined) return commandLinePlanning('clone', { ...asked, to: options.to, port: options.port });
   const restore = { ...asked, host: options.host?.[0], delta: options.delta, targetAction: options.targetAction };
-  const operation = options.standby ? STANDBY : RESTORE;
-  return operation.planning(operation.decode(restore), 'command line');
+  return commandLinePlanning(options.standby ? 'standby' : 'restore', restore);
 }
 
 export async function restoreCommand(options: RestoreOptions): Promise<number> {

@@ -18,6 +18,12 @@ export const OPERATIONS = {
   backup: BACKUP,
 } satisfies Record<OperationKind, Operation<unknown>>;
 
+/** The Planning of an operation the command line asks for, its options (by their request names) decoded by its kind's decoder. */
+export function commandLinePlanning(kind: OperationKind, options: Record<string, unknown>): Planning {
+  const entry: Operation<unknown> = OPERATIONS[kind];
+  return entry.planning(entry.decode(options), 'command line');
+}
+
 /**
  * The Planning of a saved operation plan (apply FILE): its request decoded by its kind's
  * decoder, the command line's own. A value the command line could not give is refused,

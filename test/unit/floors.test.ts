@@ -58,7 +58,8 @@ const PLANNING_AND_SESSIONS = [
   /^lib\/resources\//,
   /^lib\/plan\/(build|health)\.ts$/,
   /^lib\/facts\/(gather|space|reads|needs)\.ts$/,
-  /^lib\/apply\/(execute|lease)\.ts$/,
+  /^lib\/apply\/(execute|lease|verify)\.ts$/,
+  /^lib\/operations\/session\.ts$/,
 ];
 
 describe('the floors', () => {
