@@ -30,7 +30,7 @@ export interface PlanAction {
   fingerprint: string;
 }
 
-/** The operations a plan can carry out instead of reaching the declared state; each has its request's decoder (lib/recovery/requests.ts). */
+/** The operations a plan can carry out instead of reaching the declared state; each is registered under its kind in lib/operations/registry.ts. */
 export const OPERATION_KINDS = ['restore', 'standby', 'clone', 'backup'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -6,10 +6,11 @@
 // `bsync apply FILE` both decode here, so a saved plan holds nothing the command line
 // could not say (docs/reliability.md, Saved plans). The `...Operation` functions are the
 // other way: a request, with what bsync chose pinned, as its plan records it; each
-// decoder reads back what its kind's function writes.
+// decoder reads back what its kind's function writes. Each operation names its decoder in
+// its module (lib/operations/), and apply FILE finds it by kind (lib/operations/registry.ts).
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
-import type { BackupRecord, CloneRecord, OperationKind, PlanOperation, RestoreRecord } from '../plan/types.js';
+import type { BackupRecord, CloneRecord, PlanOperation, RestoreRecord } from '../plan/types.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -246,14 +247,6 @@ export function decodeCloneRequest(input: unknown): CloneRequest {
     allowOverwrite: allowOverwrite!,
   };
 }
-
-/** The decoder of each kind a saved plan can carry. */
-export const OPERATION_DECODERS = {
-  restore: decodeRestoreRequest,
-  standby: decodeStandbyRequest,
-  clone: decodeCloneRequest,
-  backup: decodeBackupRequest,
-} satisfies Record<OperationKind, (input: unknown) => unknown>;
 
 /** `--to HOST[:PATH]` as given: the host, and an absolute folder when one is named. */
 export function parseCloneTarget(text: string): { host: string; path?: string } {

@@ -17,12 +17,11 @@ import { planKeyPath, planSignature, signingKey } from '../../lib/plan/plan-key.
 import { planDifferences, readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import { PLAN_VERSION, type Plan, type PlanOperation } from '../../lib/plan/types.js';
 import { backupPlanning } from '../../lib/operations/backup.js';
-import { savedOperationPlanning } from '../../lib/operations/registry.js';
+import { OPERATIONS, savedOperationPlanning } from '../../lib/operations/registry.js';
 import { planBackup } from '../../lib/recovery/backup.js';
 import { planClone } from '../../lib/recovery/clone.js';
 import {
   HOST_NAME,
-  OPERATION_DECODERS,
   parseCloneTarget,
   restoreOperation,
   type BackupType,
@@ -391,7 +390,7 @@ describe('each kind reads back the request its plan records', () => {
   it('a backup', () => {
     const planned = planBackup(inventory, converged(), { zone: 1, type: 'diff' });
     expect(planned.operation).toEqual({ kind: 'backup', request: { zone: 1, type: 'diff', repo: 1 }, notes: [] });
-    const again = planBackup(inventory, converged(), OPERATION_DECODERS.backup(planned.operation.request));
+    const again = planBackup(inventory, converged(), OPERATIONS.backup.decode(planned.operation.request));
     expect(again).toEqual(planned);
   });
 
@@ -409,7 +408,7 @@ describe('each kind reads back the request its plan records', () => {
     const planned = restore(request);
     expect(planned.operation.kind).toBe('restore');
     expect(planned.operation.request).toMatchObject({ zone: 1, host: 'ssh-pg1', target: 'immediate', delta: false });
-    const decoded = OPERATION_DECODERS.restore(planned.operation.request);
+    const decoded = OPERATIONS.restore.decode(planned.operation.request);
     expect(decoded).toEqual({ ...request, host: 'ssh-pg1', set: planned.operation.request.set, repo: 1 });
     expect(restore(decoded)).toEqual(planned);
   });
@@ -418,7 +417,7 @@ describe('each kind reads back the request its plan records', () => {
     const request: RestoreRequest = { ...IN_PLACE, host: 'ssh-pg2', standby: true };
     const operation = restoreOperation(request, { zone: 2, host: 'ssh-pg2', set: '20261202-003350F', repo: 1 }, []);
     expect(operation.kind).toBe('standby');
-    expect(OPERATION_DECODERS.standby(operation.request)).toEqual({
+    expect(OPERATIONS.standby.decode(operation.request)).toEqual({
       ...request,
       zone: 2,
       set: '20261202-003350F',
@@ -440,7 +439,7 @@ describe('each kind reads back the request its plan records', () => {
     });
     expect(planned.operation.kind).toBe('clone');
     expect(planned.operation.request).toMatchObject({ to: 'ssh-backup1:/srv/drill', port: 5440 });
-    expect(clone(OPERATION_DECODERS.clone(planned.operation.request))).toEqual(planned);
+    expect(clone(OPERATIONS.clone.decode(planned.operation.request))).toEqual(planned);
   });
 });
 
