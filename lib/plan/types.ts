@@ -86,6 +86,9 @@ export type PlanOperation = {
   };
 }[OperationKind];
 
+/** A plan's operation of the given kind(s): what a planner of that kind returns. */
+export type OperationOf<Kind extends OperationKind> = Extract<PlanOperation, { kind: Kind }>;
+
 /** The command that makes and runs a plan of this kind (`bsync restore --to` makes a clone). */
 export function operationCommand(kind: OperationKind): 'restore' | 'backup' {
   return kind === 'backup' ? 'backup' : 'restore';

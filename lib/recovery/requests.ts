@@ -10,7 +10,7 @@
 // its module (lib/operations/), and apply FILE finds it by kind (lib/operations/registry.ts).
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
-import type { BackupRecord, CloneRecord, PlanOperation, RestoreRecord } from '../plan/types.js';
+import type { BackupRecord, CloneRecord, OperationOf, RestoreRecord } from '../plan/types.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -267,7 +267,7 @@ export function restoreOperation(
   request: RestoreRequest,
   chosen: { zone: number; host: string; set: string; repo: number },
   notes: string[],
-): PlanOperation {
+): OperationOf<'restore' | 'standby'> {
   const record: RestoreRecord = {
     zone: chosen.zone,
     host: chosen.host,
@@ -286,7 +286,7 @@ export function cloneOperation(
   request: CloneRequest,
   chosen: { zone: number; host: string; path: string; set: string; repo: number },
   notes: string[],
-): PlanOperation {
+): OperationOf<'clone'> {
   const record: CloneRecord = {
     zone: chosen.zone,
     to: `${chosen.host}:${chosen.path}`,
@@ -300,7 +300,7 @@ export function cloneOperation(
 }
 
 /** What a backup records: its zone and repository as bsync chose them. */
-export function backupOperation(request: { zone: number; type: BackupType; repo: number }): PlanOperation {
+export function backupOperation(request: { zone: number; type: BackupType; repo: number }): OperationOf<'backup'> {
   const record: BackupRecord = { zone: request.zone, type: request.type, repo: request.repo };
   return { kind: 'backup', request: record, notes: [] };
 }
