@@ -31,7 +31,8 @@ import { jsonView } from '../../lib/views/json.js';
 import type { Sink } from '../../lib/views/sink.js';
 import { textView } from '../../lib/views/text.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, s3Repo, SSH_CONFIG, withSecondRepo } from '../support/configs.js';
+import { ENV, s3Repo, SSH_CONFIG, TWO_IN_ZONE_1, withSecondRepo } from '../support/configs.js';
+import { SAVED_RESTORE } from '../support/requests.js';
 
 // Normalised: a plan's createdAt and a restore's notes (the window, what is lost) read the
 // clock, so the clock is fixed at this instant; the nonce, random per plan, is given.
@@ -43,14 +44,7 @@ const normalised = (text: string) => text.split(FIXTURES).join('<fixtures>/');
 const ssh = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
 const withS3 = parseConfig(withSecondRepo(s3Repo()), `${FIXTURES}lab/ssh.toml`, ENV);
 // Zone 1 with ssh-pg2 as its second PostgreSQL host (a replica), as restore-plan.test.ts makes it.
-const twoHosts = parseConfig(
-  SSH_CONFIG.replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11').replace(
-    /\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/,
-    '',
-  ),
-  `${FIXTURES}lab/ssh.toml`,
-  ENV,
-);
+const twoHosts = parseConfig(TWO_IN_ZONE_1, `${FIXTURES}lab/ssh.toml`, ENV);
 
 function recorded(state: 'fresh' | 'converged', edit: (all: Map<string, HostFacts>) => void = () => {}) {
   const all = new Map(
@@ -129,20 +123,7 @@ const inRecovery = (all: Map<string, HostFacts>) => {
 };
 
 const RESTORE = { zone: '1', target: 'latest', delta: false, targetAction: 'promote', allowOverwrite: false };
-const savedRestore: PlanOperation = {
-  kind: 'restore',
-  request: {
-    zone: 1,
-    host: 'ssh-pg1',
-    target: 'latest',
-    set: '20261202-003350F',
-    repo: 1,
-    delta: true,
-    targetAction: 'promote',
-    allowOverwrite: true,
-  },
-  notes: [],
-};
+const savedRestore: PlanOperation = { kind: 'restore', request: SAVED_RESTORE, notes: [] };
 
 /** Each golden: its file's name, the config, the facts, and the Planning as its command makes it. */
 const CASES: Array<[string, Inventory, () => Map<string, HostFacts>, () => Promise<Planning> | Planning]> = [

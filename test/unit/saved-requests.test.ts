@@ -30,6 +30,7 @@ import {
 import { planRestore } from '../../lib/recovery/restore.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
+import { SAVED_RESTORE } from '../support/requests.js';
 import { sessionOf } from '../support/sessions.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
@@ -117,16 +118,7 @@ describe('the attack: a saved backup whose type is a command', () => {
 });
 
 const BACKUP = { zone: 1, type: 'incr', repo: 1 };
-const RESTORE = {
-  zone: 1,
-  host: 'ssh-pg1',
-  target: 'latest',
-  set: '20261202-003350F',
-  repo: 1,
-  delta: true,
-  targetAction: 'promote',
-  allowOverwrite: true,
-};
+const RESTORE = SAVED_RESTORE;
 const CLONE = {
   zone: 1,
   to: 'ssh-backup1:/var/lib/bsync-clones/pgedge-lab-1',
