@@ -3,11 +3,11 @@
 import { checkReport } from '../status/check.js';
 import { runCommand } from './fleet.js';
 import type { GlobalOptions } from './output.js';
-import { readStatus } from './status.js';
+import { readStatus } from '../operations/status.js';
 
 export async function checkCommand(options: GlobalOptions): Promise<number> {
   return runCommand(options, { name: 'check', readOnly: true }, async (target, view, context) => {
-    const check = checkReport(await readStatus(target, context), target.inventory.alert);
+    const check = checkReport(await readStatus(target.inventory, context), target.inventory.alert);
     view.check(check);
     // Could not tell is not a failed run: the check itself did its job.
     return { code: check.exitCode, success: true, metrics: [] };

@@ -16,7 +16,7 @@ import { viewFor } from '../views/view-for.js';
 import { checkHostsNotShared, checkStanzasNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
 import { withMetrics, type MeasuredRun } from './metrics-file.js';
 import type { GlobalOptions } from './output.js';
-import type { HostSelection } from './session.js';
+import type { HostSelection } from '../operations/selection.js';
 
 // Where they were before lib/views held them; the unit tests import them from here.
 export { clusterSection, fleetDocument, fleetSummary, type ClusterOutcome } from '../views/fleet.js';

@@ -1,5 +1,5 @@
 // bsync init: argv → a request (lib/init/request.ts), the hosts reached and asked as every
-// command does (lib/cli/session.ts), the config discovered (lib/init/discover.ts) and
+// command does (lib/operations/session.ts), the config discovered (lib/init/discover.ts) and
 // written as a new file; then what was written and what the user must still create.
 import { readFileSync } from 'node:fs';
 import { defaultIdentity, sshFileProblems } from '../config/ssh-files.js';
@@ -22,7 +22,7 @@ import {
 import { refuseExisting, writeNewConfig } from '../init/write.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
-import { gatherFacts, openSession } from './session.js';
+import { askHosts } from '../operations/facts.js';
 
 export interface InitOptions extends GlobalOptions {
   inventory?: string;
@@ -102,13 +102,7 @@ export async function initCommand(options: InitOptions): Promise<number> {
   const identity = request.ssh.identity === undefined ? defaultIdentity() : localPath(request.ssh.identity);
   checkSshFiles(request, identity);
   const inventory = probeInventory(request, identity, localPath(request.ssh.knownHosts));
-  const session = await openSession(inventory, {}, { needs: (_, host) => initNeeds(host, request) });
-  let facts: Awaited<ReturnType<typeof gatherFacts>>;
-  try {
-    facts = await gatherFacts(session);
-  } finally {
-    session.close();
-  }
+  const facts = await askHosts(inventory, (host) => initNeeds(host, request));
   const draft = initDraft(request, facts);
   const text = renderDraft(draft);
   writeNewConfig(request.out, text);

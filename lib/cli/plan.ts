@@ -7,8 +7,8 @@ import { writePlanFile } from '../plan/saved.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand, type ClusterTarget } from './fleet.js';
 import { showWarnings, type GlobalOptions } from './output.js';
-import { DECLARED_STATE, selectionOf, type Planning } from './planning.js';
-import { gatherFacts, openSession } from './session.js';
+import { DECLARED_STATE } from '../operations/declared.js';
+import { planCluster, type Planning } from '../operations/planning.js';
 
 interface PlanOptions extends GlobalOptions {
   out?: string;
@@ -37,35 +37,24 @@ export async function planCommand(
     },
     async (target, view, context) => {
       showWarnings(view, target.inventory.warnings);
-      const session = await openSession(target.inventory, selectionOf(planning, target.inventory, context.selection), {
-        slots: context.slots,
-        extraNeeds: planning.extraNeeds,
-      });
-      try {
+      const plan = await planCluster(target.inventory, view, context, planning);
+      view.plan(plan);
+      const file = outFor(target);
+      if (file) {
+        writePlanFile(file, plan);
         view.progress(
-          `Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`,
+          `Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`,
         );
-        const { plan } = await planning.plan(session, await gatherFacts(session));
-        view.plan(plan);
-        const file = outFor(target);
-        if (file) {
-          writePlanFile(file, plan);
-          view.progress(
-            `Saved the plan to ${file}; apply it with: bsync apply ${fleet ? `-c ${target.config} ` : ''}${file}`,
-          );
-        }
-        const metrics = planMetrics(plan);
-        const changes = plan.actions.length > 0;
-        if (plan.problems.length > 0) {
-          view.progress(
-            `bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`,
-          );
-          return { code: 1, success: false, metrics, changes };
-        }
-        return { code: options.detailedExitcode && changes ? 2 : 0, success: true, metrics, changes };
-      } finally {
-        session.close();
       }
+      const metrics = planMetrics(plan);
+      const changes = plan.actions.length > 0;
+      if (plan.problems.length > 0) {
+        view.progress(
+          `bsync: error: backups cannot run on ${[...new Set(plan.problems.map((entry) => entry.host))].join(', ')} (see Problems above)`,
+        );
+        return { code: 1, success: false, metrics, changes };
+      }
+      return { code: options.detailedExitcode && changes ? 2 : 0, success: true, metrics, changes };
     },
   );
 }

@@ -1,141 +1,12 @@
-// bsync restore: plan a recovery and apply it, or save it (--out) for bsync apply FILE. Its Planning: where it runs, the space its data directory can have (a second,
-// small round trip: the folder is known only from the first one's facts), the setup plan
-// it relies on, and the plan. Used by bsync restore and by apply of a saved restore plan.
-import { desiredResources } from '../desired/index.js';
-import { pgDataOf } from '../desired/layout.js';
-import { HostError } from '../errors.js';
-import { measureSpace } from '../facts/space.js';
-import { buildPlan } from '../plan/build.js';
-import type { PlanOperation } from '../plan/types.js';
-import type { Resource } from '../resources/types.js';
-import type { Planning } from './planning.js';
-import { usingFacts } from './session.js';
-import { targetText } from '../recovery/target.js';
-import { planRestore, restoreNeeds, restorePlace } from '../recovery/restore.js';
-import {
-  decodeCloneRequest,
-  decodeRestoreRequest,
-  decodeStandbyRequest,
-  OPERATION_DECODERS,
-  RequestError,
-  type CloneRequest,
-  type RestoreRequest,
-} from '../recovery/requests.js';
+// bsync restore: plan a recovery (a restore in place, a standby rebuild, a clone) and apply
+// it, or save it (--out) for bsync apply FILE. The command line's options become the
+// operation's request through its decoder; the operation (lib/operations/) plans it.
 import { BsyncError } from '../errors.js';
-import { printable } from '../printable.js';
-import { cloneHost, cloneZone, clonePath, planClone } from '../recovery/clone.js';
+import type { Planning } from '../operations/planning.js';
+import { commandLinePlanning } from '../operations/registry.js';
 import { isFleet } from './fleet-configs.js';
 import { applyWith, type ApplyOptions } from './apply.js';
 import { planCommand } from './plan.js';
-
-/** The hosts an operation's steps run on: a Patroni restore's members, a clone's source and target. */
-function hostsOf(resources: Resource[]): string[] {
-  return [...new Set(resources.map((resource) => resource.host))];
-}
-
-export function restorePlanning(request: RestoreRequest): Planning {
-  const options = [
-    request.host !== undefined ? `--host ${request.host}` : request.zone !== undefined ? `--zone ${request.zone}` : '',
-    `--target ${targetText(request.target)}`,
-    request.allowOverwrite ? '--allow-overwrite' : '',
-    request.standby ? '--standby' : '',
-  ].filter(Boolean);
-  return {
-    selection:
-      request.host !== undefined
-        ? { hosts: [request.host] }
-        : request.zone !== undefined
-          ? { zones: [request.zone] }
-          : undefined,
-    extraNeeds: restoreNeeds,
-    again: `bsync restore ${options.join(' ')} --out FILE`,
-    plan: async (session, facts, nonce) => {
-      const { inventory } = session;
-      const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
-        const place = restorePlace(inventory, request, checked);
-        return { ...place, dataDirectory: pgDataOf(place.host, checked.get(place.host.name)) };
-      });
-      const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
-      return usingFacts(session, facts, (checked) => {
-        let setup: Resource[] | undefined;
-        try {
-          setup = desiredResources(inventory, checked);
-        } catch (error) {
-          // A server that is down cannot be planned for; the restore is what brings it back
-          // (in a Patroni zone also the replicas an interrupted restore left stopped).
-          const down = (name: string) =>
-            name === host.name
-            || (inventory.patroni !== undefined
-              && zone.postgresHosts.some((member) => member.name === name)
-              && !checked.get(name)?.postgres?.running);
-          if (!(error instanceof HostError && down(error.host))) throw error;
-        }
-        const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
-        return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);
-      });
-    },
-  };
-}
-
-export function clonePlanning(request: CloneRequest): Planning {
-  return {
-    // The clone's host and the source zone's hosts (another zone's, for an object store).
-    selection: (inventory) => {
-      const zone = cloneZone(inventory, request);
-      // A host the config does not have, or one that cannot read the repository, is refused before any connects.
-      cloneHost(inventory, zone, request.to.host);
-      return {
-        hosts: [request.to.host, ...inventory.hosts.filter((host) => host.zone === zone.zone).map((host) => host.name)],
-      };
-    },
-    again: `bsync restore --zone ${request.zone ?? 'N'} --to ${request.to.host}${request.to.path ? `:${request.to.path}` : ''} --port ${request.port} --target ${targetText(request.target)} --out FILE`,
-    plan: async (session, facts, nonce) => {
-      const { inventory } = session;
-      const zone = cloneZone(inventory, request);
-      const path = clonePath(request, zone.stanza);
-      const space = await measureSpace(session.connections.get(request.to.host)!, request.to.host, path);
-      return usingFacts(session, facts, (checked) => {
-        const clone = planClone({ inventory, facts: checked, request, space, now: Date.now() });
-        return buildPlan(inventory, hostsOf(clone.resources), clone.resources, nonce, [], clone.operation);
-      });
-    },
-  };
-}
-
-/**
- * The Planning of a saved operation plan (apply FILE): its request decoded by its kind's
- * decoder, the command line's own. A value the command line could not give is refused,
- * naming the file and the request's field.
- */
-export async function savedOperationPlanning(operation: PlanOperation, file: string): Promise<Planning> {
-  try {
-    return await operationPlanning(operation);
-  } catch (error) {
-    if (!(error instanceof RequestError)) throw error;
-    throw new BsyncError(error.message, {
-      where: `${file} (operation.request${error.field ? `.${printable(error.field)}` : ''})`,
-      hint: `${error.hint ? `${error.hint}\n  ` : ''}A saved plan's request holds only what the command line can say, and this one does not. Make the plan again with bsync ${operation.kind === 'backup' ? 'backup' : 'restore'} --out FILE.`,
-    });
-  }
-}
-
-async function operationPlanning(operation: PlanOperation): Promise<Planning> {
-  switch (operation.kind) {
-    case 'backup':
-      return (await import('./backup.js')).backupPlanning(OPERATION_DECODERS.backup(operation.request));
-    case 'clone':
-      return clonePlanning(OPERATION_DECODERS.clone(operation.request));
-    case 'restore':
-    case 'standby': {
-      const request = OPERATION_DECODERS[operation.kind](operation.request);
-      // The zone the request was made for, as `bsync restore --zone` selects it.
-      return {
-        ...restorePlanning(request),
-        ...(request.zone !== undefined ? { selection: { zones: [request.zone] } } : {}),
-      };
-    }
-  }
-}
 
 export interface RestoreOptions extends ApplyOptions {
   target: string;
@@ -159,10 +30,9 @@ function planningOf(options: RestoreOptions): Planning {
     repo: options.repo,
     allowOverwrite: options.allowOverwrite,
   };
-  if (options.to !== undefined)
-    return clonePlanning(decodeCloneRequest({ ...asked, to: options.to, port: options.port }));
+  if (options.to !== undefined) return commandLinePlanning('clone', { ...asked, to: options.to, port: options.port });
   const restore = { ...asked, host: options.host?.[0], delta: options.delta, targetAction: options.targetAction };
-  return restorePlanning((options.standby ? decodeStandbyRequest : decodeRestoreRequest)(restore));
+  return commandLinePlanning(options.standby ? 'standby' : 'restore', restore);
 }
 
 export async function restoreCommand(options: RestoreOptions): Promise<number> {

@@ -1,10 +1,9 @@
 // bsync unlock: clear one host's apply lease by hand (like terraform force-unlock).
 import { BsyncError } from '../errors.js';
-import { clearLease } from '../apply/lease.js';
 import { oneConfig } from './fleet-configs.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
-import { openSession } from './session.js';
+import { unlockHost } from '../operations/unlock.js';
 
 export async function unlockCommand(options: GlobalOptions & { leaseId: string }): Promise<number> {
   if (options.host?.length !== 1) throw new BsyncError('unlock works on one host: name it with --host NAME');
@@ -12,15 +11,7 @@ export async function unlockCommand(options: GlobalOptions & { leaseId: string }
     throw new BsyncError(
       `${JSON.stringify(options.leaseId)} is not a lease id (16 hex digits, as the message naming the holder shows)`,
     );
-  const session = await openSession(
-    oneConfig(options.configs, 'unlock'),
-    { hosts: options.host },
-    { onlySelected: true },
-  );
-  try {
-    viewFor(options).progress(await clearLease(session.connections.get(options.host[0])!, options.leaseId));
-    return 0;
-  } finally {
-    session.close();
-  }
+  const said = await unlockHost(oneConfig(options.configs, 'unlock'), options.host[0], options.leaseId);
+  viewFor(options).progress(said);
+  return 0;
 }

@@ -2,7 +2,7 @@
 // and --zone are checked against it as plan checks them, and so are the files [ssh] names.
 import { runCommand } from './fleet.js';
 import { showWarnings, type GlobalOptions } from './output.js';
-import { selectHosts } from './selection.js';
+import { selectHosts } from '../operations/selection.js';
 import { checkSshFiles } from '../config/ssh-files.js';
 import { releaseNotes } from '../desired/option-versions.js';
 

@@ -1,7 +1,7 @@
 // Which facts a host's probe script asks for: the reads its parts declare, the same parts
 // its role's builder adds its resources from (postgresHostParts, backupHostParts; each part
 // declared with its adders, lib/desired/part.ts). Every plan checks it read nothing else
-// (usingFacts, lib/cli/session.ts), and test/unit/needs.test.ts runs the planner on recorded
+// (usingFacts, lib/operations/session.ts), and test/unit/needs.test.ts runs the planner on recorded
 // facts that hold nothing else.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';

@@ -2,7 +2,7 @@
 // path, a user, a crontab or a whole section is noted. Compared with what the host's probe
 // was asked for (FactNeeds), it shows a read nobody asked for: a fact that would look
 // "absent" on every run, so a plan would recreate it. Every plan and status checks this
-// (lib/cli/session.ts, usingFacts) and stops, naming the read, rather than trust such a plan;
+// (lib/operations/session.ts, usingFacts) and stops, naming the read, rather than trust such a plan;
 // each part of a host's resources checks its own declared reads the same way (lib/desired/part.ts).
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';

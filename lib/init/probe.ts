@@ -1,5 +1,5 @@
 // What `bsync init` asks each host, through the session and gatherer every command uses
-// (one connection and one round trip per host, lib/cli/session.ts, lib/facts/gather.ts): the OS, PostgreSQL on postgres hosts (version, data
+// (one connection and one round trip per host, lib/operations/session.ts, lib/facts/gather.ts): the OS, PostgreSQL on postgres hosts (version, data
 // directory, recovery), pgbackrest.conf as the role or an operator left it, and whether a
 // Patroni config sits where Patroni's packages put one (known to exist only: it holds
 // passwords). The gatherer reads an Inventory; the one made here holds the request's hosts

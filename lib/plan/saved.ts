@@ -330,12 +330,15 @@ function operationDifferences(saved: Plan, fresh: Plan): PlanDifference[] {
       },
     ];
   const found: PlanDifference[] = [];
-  const keys = [...new Set([...Object.keys(was.request), ...Object.keys(now.request)])];
-  const key = keys.find((name) => was.request[name] !== now.request[name]);
+  // Value by value, by name: the saved file's request may hold names its kind does not.
+  const asked: Record<string, unknown> = { ...was.request };
+  const planned: Record<string, unknown> = { ...now.request };
+  const keys = [...new Set([...Object.keys(asked), ...Object.keys(planned)])];
+  const key = keys.find((name) => asked[name] !== planned[name]);
   if (key !== undefined)
     found.push({
       cause: 'either',
-      what: `the saved ${was.kind} asks for ${key} ${shown(was.request[key])}, where bsync plans ${shown(now.request[key])}`,
+      what: `the saved ${was.kind} asks for ${key} ${shown(asked[key])}, where bsync plans ${shown(planned[key])}`,
     });
   const note = Math.max(was.notes.length, now.notes.length);
   const at = Array.from({ length: note }, (_, index) => index).find(

@@ -30,23 +30,64 @@ export interface PlanAction {
   fingerprint: string;
 }
 
-/** The operations a plan can carry out instead of reaching the declared state; each has its request's decoder (lib/recovery/requests.ts). */
+/** The operations a plan can carry out instead of reaching the declared state; each is registered under its kind in lib/operations/registry.ts. */
 export const OPERATION_KINDS = ['restore', 'standby', 'clone', 'backup'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-/** A request as a saved plan holds it: what the command line said, by name, with the choices bsync made pinned. */
-export type OperationRequest = Record<string, string | number | boolean>;
+/**
+ * What a restore or a standby rebuild records: the request as the command line says it
+ * (`target` in --target's words), with the zone, host, set and repository bsync chose pinned.
+ */
+export interface RestoreRecord {
+  zone: number;
+  host: string;
+  target: string;
+  set: string;
+  repo: number;
+  delta: boolean;
+  targetAction: string;
+  allowOverwrite: boolean;
+}
 
-/** A plan that carries out an operation (a restore, a clone, an on-demand backup), by its kind. */
+/** What a clone records: `to` as --to says it (HOST:/folder, the folder chosen), and the set and repository chosen. */
+export interface CloneRecord {
+  zone: number;
+  to: string;
+  port: number;
+  target: string;
+  set: string;
+  repo: number;
+  allowOverwrite: boolean;
+}
+
+/** What an on-demand backup records: its zone and repository as bsync chose them. */
+export interface BackupRecord {
+  zone: number;
+  type: string;
+  repo: number;
+}
+
+/** Each kind's request as a saved plan holds it. A file's is read only through its kind's decoder, never as this type. */
+interface OperationRecords {
+  restore: RestoreRecord;
+  standby: RestoreRecord;
+  clone: CloneRecord;
+  backup: BackupRecord;
+}
+
+/** A plan that carries out an operation (a restore, a clone, an on-demand backup): a union by its kind. */
 export type PlanOperation = {
   [Kind in OperationKind]: {
     kind: Kind;
     /** Enough to plan it again (the backup set pinned); decoded by its kind's decoder, as the command line's options are. */
-    request: OperationRequest;
+    request: OperationRecords[Kind];
     /** What the operator must read before it runs; not part of any fingerprint, compared with their measurements (sizes, WAL segments) left out. */
     notes: string[];
   };
 }[OperationKind];
+
+/** A plan's operation of the given kind(s): what a planner of that kind returns. */
+export type OperationOf<Kind extends OperationKind> = Extract<PlanOperation, { kind: Kind }>;
 
 /** The command that makes and runs a plan of this kind (`bsync restore --to` makes a clone). */
 export function operationCommand(kind: OperationKind): 'restore' | 'backup' {

@@ -8,14 +8,14 @@ import { HostResources } from '../desired/builder.js';
 import { zonePrimary } from '../desired/backups.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { pgbackrestUser } from '../facts/probe.js';
-import type { PlanOperation } from '../plan/types.js';
+import type { OperationOf } from '../plan/types.js';
 import { runChange, type Resource } from '../resources/types.js';
 import { shq } from '../formats/shell.js';
 import { backupOperation, type BackupRequest } from './requests.js';
 
 export interface BackupPlan {
   resources: Resource[];
-  operation: PlanOperation;
+  operation: OperationOf<'backup'>;
   /** The host that runs it and whose repository facts name the new backup afterwards. */
   host: string;
   stanza: string;

@@ -24,7 +24,7 @@ import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { zonePrimary } from '../desired/backups.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { SpaceFacts } from '../facts/space.js';
-import type { PlanOperation } from '../plan/types.js';
+import type { OperationOf } from '../plan/types.js';
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
 import { repoType } from '../repositories/index.js';
 import { inPhase, runChange, type Resource, type ResourceRef } from '../resources/types.js';
@@ -115,7 +115,7 @@ interface CloneScripts {
 
 export function planClone(inputs: CloneInputs): {
   resources: Resource[];
-  operation: PlanOperation;
+  operation: OperationOf<'clone'>;
 } {
   const { inventory, facts, request } = inputs;
   const clone = cloneSource(inputs);

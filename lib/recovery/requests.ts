@@ -6,10 +6,11 @@
 // `bsync apply FILE` both decode here, so a saved plan holds nothing the command line
 // could not say (docs/reliability.md, Saved plans). The `...Operation` functions are the
 // other way: a request, with what bsync chose pinned, as its plan records it; each
-// decoder reads back what its kind's function writes.
+// decoder reads back what its kind's function writes. Each operation names its decoder in
+// its module (lib/operations/), and apply FILE finds it by kind (lib/operations/registry.ts).
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
-import type { OperationKind, OperationRequest, PlanOperation } from '../plan/types.js';
+import type { BackupRecord, CloneRecord, OperationOf, RestoreRecord } from '../plan/types.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -247,14 +248,6 @@ export function decodeCloneRequest(input: unknown): CloneRequest {
   };
 }
 
-/** The decoder of each kind a saved plan can carry. */
-export const OPERATION_DECODERS = {
-  restore: decodeRestoreRequest,
-  standby: decodeStandbyRequest,
-  clone: decodeCloneRequest,
-  backup: decodeBackupRequest,
-} satisfies Record<OperationKind, (input: unknown) => unknown>;
-
 /** `--to HOST[:PATH]` as given: the host, and an absolute folder when one is named. */
 export function parseCloneTarget(text: string): { host: string; path?: string } {
   const colon = text.indexOf(':');
@@ -274,8 +267,8 @@ export function restoreOperation(
   request: RestoreRequest,
   chosen: { zone: number; host: string; set: string; repo: number },
   notes: string[],
-): PlanOperation {
-  const record: OperationRequest = {
+): OperationOf<'restore' | 'standby'> {
+  const record: RestoreRecord = {
     zone: chosen.zone,
     host: chosen.host,
     target: targetText(request.target),
@@ -293,8 +286,8 @@ export function cloneOperation(
   request: CloneRequest,
   chosen: { zone: number; host: string; path: string; set: string; repo: number },
   notes: string[],
-): PlanOperation {
-  const record: OperationRequest = {
+): OperationOf<'clone'> {
+  const record: CloneRecord = {
     zone: chosen.zone,
     to: `${chosen.host}:${chosen.path}`,
     port: request.port,
@@ -307,6 +300,7 @@ export function cloneOperation(
 }
 
 /** What a backup records: its zone and repository as bsync chose them. */
-export function backupOperation(request: { zone: number; type: BackupType; repo: number }): PlanOperation {
-  return { kind: 'backup', request: { zone: request.zone, type: request.type, repo: request.repo }, notes: [] };
+export function backupOperation(request: { zone: number; type: BackupType; repo: number }): OperationOf<'backup'> {
+  const record: BackupRecord = { zone: request.zone, type: request.type, repo: request.repo };
+  return { kind: 'backup', request: record, notes: [] };
 }

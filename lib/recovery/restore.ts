@@ -25,7 +25,7 @@ import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-servi
 import { psqlStep } from '../resources/pg-settings.js';
 import type { StanzaCommands } from '../resources/stanza.js';
 import { inPhase, runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
-import type { PlanOperation } from '../plan/types.js';
+import type { OperationOf } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import { primaryOf, recoveryWindow, segmentTimeline, windowText, type RecoveryWindow } from '../status/window.js';
 import {
@@ -52,7 +52,7 @@ import { restoreOperation, type RestoreRequest } from './requests.js';
 
 export interface RestorePlan {
   resources: Resource[];
-  operation: PlanOperation;
+  operation: OperationOf<'restore' | 'standby'>;
 }
 
 /** The Patroni scope the zone's members report (any of them). */

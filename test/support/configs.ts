@@ -17,6 +17,12 @@ export const SSH_CONFIG = readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
   .replace(/cipher_pass = \{ file = "[^"]+" \}/, 'cipher_pass = { env = "CIPHER" }')
   .replace(/password = \{ file = "[^"]+" \}/, 'password = { env = "PASSWORD" }');
 
+/** ssh.toml with ssh-pg2 as zone 1's second PostgreSQL host (a replica of ssh-pg1) and no zone 2. */
+export const TWO_IN_ZONE_1 = SSH_CONFIG.replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11').replace(
+  /\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/,
+  '',
+);
+
 /** A [[repo]] table of type s3 (path /off-site), with `extra` lines in it and `s3Extra` in its [repo.s3]. */
 export function s3Repo(extra = '', s3Extra = ''): string {
   return `

@@ -4,7 +4,7 @@
 // (test/integration/fixtures.test.ts) compares their shape with what the probes return today.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gatherFacts, openSession } from '../../lib/cli/session.js';
+import { gatherFacts, openSession } from '../../lib/operations/session.js';
 import { scramVerifier } from '../../lib/resources/scram.js';
 import { STATE_DIR } from '../lab/lab.js';
 

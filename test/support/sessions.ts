@@ -1,5 +1,5 @@
 // A session over recorded facts: what plan and apply plan with, minus the connections.
-import type { Session } from '../../lib/cli/session.js';
+import type { Session } from '../../lib/operations/session.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
 

@@ -22,7 +22,7 @@ import {
   clusterSection,
   type ClusterOutcome,
 } from '../../lib/cli/fleet.js';
-import { selectHosts } from '../../lib/cli/session.js';
+import { selectHosts } from '../../lib/operations/session.js';
 import { loadConfig, parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
 import { desiredResources } from '../../lib/desired/index.js';

@@ -1,5 +1,6 @@
 // Imports point one way (docs/architecture.md, The layers): a folder of lib/ imports only
-// folders on floors below its own, and no file imports itself back through others.
+// folders on floors below its own, and no file imports itself back through others, by a
+// static import or a dynamic `import()` (a command's module is loaded only when it runs).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ const FLOORS = [
   'lib/init',
   'lib/apply',
   'lib/views',
+  'lib/operations',
   'lib/cli',
   'bin',
 ];
@@ -34,14 +36,31 @@ function sourceImports(): Map<string, string[]> {
       .map((name) => join(root, name)),
   );
   return new Map(
-    files.map((file) => [
-      file,
-      [...readFileSync(file, 'utf8').matchAll(/^(?:import|export|\})[^;]*?from '(\.[^']*)'/gms)].map((match) =>
-        normalize(join(dirname(file), match[1])).replace(/\.js$/, '.ts'),
-      ),
-    ]),
+    files.map((file) => {
+      const text = readFileSync(file, 'utf8');
+      const targets = [
+        ...text.matchAll(/^(?:import|export|\})[^;]*?from '(\.[^']*)'/gms),
+        ...text.matchAll(/\bimport\(\s*'(\.[^']*)'\s*\)/g),
+      ].map((match) => normalize(join(dirname(file), match[1])).replace(/\.js$/, '.ts'));
+      return [file, targets];
+    }),
   );
 }
+
+/**
+ * What lib/cli may not import: it turns argv into a request and a result into a view, and
+ * lib/operations holds sessions, fact gathering, leases and planning (its own modules).
+ */
+const PLANNING_AND_SESSIONS = [
+  /^lib\/transport\//,
+  /^lib\/desired\/(?!option-versions\.ts$)/,
+  /^lib\/recovery\/(?!requests\.ts$)/,
+  /^lib\/resources\//,
+  /^lib\/plan\/(build|health)\.ts$/,
+  /^lib\/facts\/(gather|space|reads|needs)\.ts$/,
+  /^lib\/apply\/(execute|lease|verify)\.ts$/,
+  /^lib\/operations\/session\.ts$/,
+];
 
 describe('the floors', () => {
   const imports = sourceImports();
@@ -56,13 +75,26 @@ describe('the floors', () => {
     expect(upward).toStrictEqual([]);
   });
 
-  // What talks to hosts: apply, and cli's sessions; facts only through a connection it is handed.
-  it('only apply, cli and facts import transport/', () => {
+  it('sees dynamic imports: the command table loads each command module', () => {
+    expect(imports.get('lib/cli/commands.ts')).toContain('lib/cli/apply.ts');
+  });
+
+  // What talks to hosts: apply, and operations' sessions; facts only through a connection it is handed.
+  it('only apply, operations and facts import transport/', () => {
     const importers = new Set<string>();
     for (const [file, targets] of imports)
       if (dirname(file) !== 'lib/transport' && targets.some((target) => dirname(target) === 'lib/transport'))
         importers.add(dirname(file));
-    expect([...importers].sort()).toStrictEqual(['lib/apply', 'lib/cli', 'lib/facts']);
+    expect([...importers].sort()).toStrictEqual(['lib/apply', 'lib/facts', 'lib/operations']);
+  });
+
+  it('lib/cli holds no planning or session logic: it imports none', () => {
+    const found: string[] = [];
+    for (const [file, targets] of imports)
+      if (dirname(file) === 'lib/cli')
+        for (const target of targets)
+          if (PLANNING_AND_SESSIONS.some((pattern) => pattern.test(target))) found.push(`${file} -> ${target}`);
+    expect(found).toStrictEqual([]);
   });
 
   it('no file imports itself back through others', () => {

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
-import { usingFacts } from '../../lib/cli/session.js';
+import { usingFacts } from '../../lib/operations/session.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
 import { HostResources } from '../../lib/desired/builder.js';

@@ -15,7 +15,7 @@ import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted
 import { knownText } from '../../lib/resources/types.js';
 import { cloneRequest } from '../support/requests.js';
 import { FIXTURES } from '../support/bsync.js';
-import { ENV, SSH_CONFIG } from '../support/configs.js';
+import { ENV, SSH_CONFIG, TWO_IN_ZONE_1 } from '../support/configs.js';
 
 const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
 const PLENTY = { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 };
@@ -341,14 +341,7 @@ describe('the clone plan', () => {
 
 describe('a standby from the repository (--standby)', () => {
   // Zone 1 with ssh-pg2 as its second PostgreSQL host: a replica of ssh-pg1.
-  const twoHosts = parseConfig(
-    SSH_CONFIG.replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11').replace(
-      /\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/,
-      '',
-    ),
-    `${FIXTURES}lab/ssh.toml`,
-    ENV,
-  );
+  const twoHosts = parseConfig(TWO_IN_ZONE_1, `${FIXTURES}lab/ssh.toml`, ENV);
   function standby(request: Partial<RestoreRequest>, edit: (all: Map<string, HostFacts>) => void = () => {}) {
     const all = facts((each) => {
       threeBackups(each);

@@ -8,8 +8,6 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupPlanning } from '../../lib/cli/backup.js';
-import { savedOperationPlanning } from '../../lib/cli/restore.js';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredResources } from '../../lib/desired/index.js';
 import { BsyncError } from '../../lib/errors.js';
@@ -18,11 +16,12 @@ import type { PlannedChanges } from '../../lib/plan/build.js';
 import { planKeyPath, planSignature, signingKey } from '../../lib/plan/plan-key.js';
 import { planDifferences, readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
 import { PLAN_VERSION, type Plan, type PlanOperation } from '../../lib/plan/types.js';
+import { backupPlanning } from '../../lib/operations/backup.js';
+import { OPERATIONS, savedOperationPlanning } from '../../lib/operations/registry.js';
 import { planBackup } from '../../lib/recovery/backup.js';
 import { planClone } from '../../lib/recovery/clone.js';
 import {
   HOST_NAME,
-  OPERATION_DECODERS,
   parseCloneTarget,
   restoreOperation,
   type BackupType,
@@ -31,6 +30,7 @@ import {
 import { planRestore } from '../../lib/recovery/restore.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
+import { SAVED_RESTORE } from '../support/requests.js';
 import { sessionOf } from '../support/sessions.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
@@ -118,16 +118,7 @@ describe('the attack: a saved backup whose type is a command', () => {
 });
 
 const BACKUP = { zone: 1, type: 'incr', repo: 1 };
-const RESTORE = {
-  zone: 1,
-  host: 'ssh-pg1',
-  target: 'latest',
-  set: '20261202-003350F',
-  repo: 1,
-  delta: true,
-  targetAction: 'promote',
-  allowOverwrite: true,
-};
+const RESTORE = SAVED_RESTORE;
 const CLONE = {
   zone: 1,
   to: 'ssh-backup1:/var/lib/bsync-clones/pgedge-lab-1',
@@ -391,7 +382,7 @@ describe('each kind reads back the request its plan records', () => {
   it('a backup', () => {
     const planned = planBackup(inventory, converged(), { zone: 1, type: 'diff' });
     expect(planned.operation).toEqual({ kind: 'backup', request: { zone: 1, type: 'diff', repo: 1 }, notes: [] });
-    const again = planBackup(inventory, converged(), OPERATION_DECODERS.backup(planned.operation.request));
+    const again = planBackup(inventory, converged(), OPERATIONS.backup.decode(planned.operation.request));
     expect(again).toEqual(planned);
   });
 
@@ -409,7 +400,7 @@ describe('each kind reads back the request its plan records', () => {
     const planned = restore(request);
     expect(planned.operation.kind).toBe('restore');
     expect(planned.operation.request).toMatchObject({ zone: 1, host: 'ssh-pg1', target: 'immediate', delta: false });
-    const decoded = OPERATION_DECODERS.restore(planned.operation.request);
+    const decoded = OPERATIONS.restore.decode(planned.operation.request);
     expect(decoded).toEqual({ ...request, host: 'ssh-pg1', set: planned.operation.request.set, repo: 1 });
     expect(restore(decoded)).toEqual(planned);
   });
@@ -418,7 +409,7 @@ describe('each kind reads back the request its plan records', () => {
     const request: RestoreRequest = { ...IN_PLACE, host: 'ssh-pg2', standby: true };
     const operation = restoreOperation(request, { zone: 2, host: 'ssh-pg2', set: '20261202-003350F', repo: 1 }, []);
     expect(operation.kind).toBe('standby');
-    expect(OPERATION_DECODERS.standby(operation.request)).toEqual({
+    expect(OPERATIONS.standby.decode(operation.request)).toEqual({
       ...request,
       zone: 2,
       set: '20261202-003350F',
@@ -440,7 +431,7 @@ describe('each kind reads back the request its plan records', () => {
     });
     expect(planned.operation.kind).toBe('clone');
     expect(planned.operation.request).toMatchObject({ to: 'ssh-backup1:/srv/drill', port: 5440 });
-    expect(clone(OPERATION_DECODERS.clone(planned.operation.request))).toEqual(planned);
+    expect(clone(OPERATIONS.clone.decode(planned.operation.request))).toEqual(planned);
   });
 });
 

@@ -1,0 +1,53 @@
+// How plan and apply make a plan: the declared state's way (declared.ts), or an operation's
+// (operation.ts). Both commands run whichever Planning they are handed the same way.
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { NeedsPart } from '../facts/needs.js';
+import type { HostFacts } from '../facts/types.js';
+import type { PlannedChanges } from '../plan/build.js';
+import type { Plan } from '../plan/types.js';
+import type { Semaphore } from '../semaphore.js';
+import type { HostSelection } from './selection.js';
+import { gatherFacts, openSession, type Session } from './session.js';
+
+/** What a Planning reports once every action is done (the new backup's label and size), said to the view. */
+export type AfterReport = (session: Session, say: (message: string) => void) => Promise<void>;
+
+/** A plan, and what its run reports after, made from what planning found (no state kept between the two). */
+export interface Planned extends PlannedChanges {
+  after?: AfterReport;
+}
+
+export interface Planning {
+  plan(session: Session, facts: Map<string, HostFacts>, nonce?: string): Promise<Planned>;
+  /** The hosts it concerns, instead of the command line's --host and --zone (known once the config is read). */
+  selection?: HostSelection | ((inventory: Inventory) => HostSelection);
+  /** Facts it reads beyond the declared state's. */
+  extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
+  /** How to make the same plan again, for the messages about saved plans. */
+  again: string;
+}
+
+/** The hosts a Planning concerns, or the command line's. */
+export function selectionOf(planning: Planning, inventory: Inventory, given: HostSelection): HostSelection {
+  const { selection } = planning;
+  return typeof selection === 'function' ? selection(inventory) : (selection ?? given);
+}
+
+/** One cluster's plan: a session on the hosts the Planning concerns, their facts, the plan; nothing changes. */
+export async function planCluster(
+  inventory: Inventory,
+  view: { progress(message: string): void },
+  context: { selection: HostSelection; slots?: Semaphore },
+  planning: Planning,
+): Promise<Plan> {
+  const session = await openSession(inventory, selectionOf(planning, inventory, context.selection), {
+    slots: context.slots,
+    extraNeeds: planning.extraNeeds,
+  });
+  try {
+    view.progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
+    return (await planning.plan(session, await gatherFacts(session))).plan;
+  } finally {
+    session.close();
+  }
+}

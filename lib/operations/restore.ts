@@ -1,0 +1,91 @@
+// A restore in place, or a standby rebuilt from the repository: where it runs, the space its
+// data directory can have (a second, small round trip: the folder is known only from the
+// first one's facts), the setup plan it relies on, and the plan.
+import { desiredResources } from '../desired/index.js';
+import { pgDataOf } from '../desired/layout.js';
+import { HostError } from '../errors.js';
+import type { HostFacts } from '../facts/types.js';
+import { measureSpace } from '../facts/space.js';
+import { buildPlan } from '../plan/build.js';
+import type { Resource } from '../resources/types.js';
+import { decodeRestoreRequest, decodeStandbyRequest, type RestoreRequest } from '../recovery/requests.js';
+import { planRestore, restoreNeeds, restorePlace } from '../recovery/restore.js';
+import { targetText } from '../recovery/target.js';
+import { hostsOf, type Operation, type RequestSource } from './operation.js';
+import type { Planning } from './planning.js';
+import { usingFacts, type Session } from './session.js';
+
+export function restorePlanning(request: RestoreRequest, source: RequestSource = 'command line'): Planning {
+  const options = [
+    request.host !== undefined ? `--host ${request.host}` : request.zone !== undefined ? `--zone ${request.zone}` : '',
+    `--target ${targetText(request.target)}`,
+    request.allowOverwrite ? '--allow-overwrite' : '',
+    request.standby ? '--standby' : '',
+  ].filter(Boolean);
+  return {
+    // A saved plan pins the host; it concerns the zone it was made for, as `bsync restore --zone` selects it.
+    selection:
+      request.zone !== undefined && source === 'saved plan'
+        ? { zones: [request.zone] }
+        : request.host !== undefined
+          ? { hosts: [request.host] }
+          : request.zone !== undefined
+            ? { zones: [request.zone] }
+            : undefined,
+    extraNeeds: restoreNeeds,
+    again: `bsync restore ${options.join(' ')} --out FILE`,
+    plan: async (session, facts, nonce) => {
+      const { inventory } = session;
+      const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
+        const place = restorePlace(inventory, request, checked);
+        return { ...place, dataDirectory: pgDataOf(place.host, checked.get(place.host.name)) };
+      });
+      const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
+      return usingFacts(session, facts, (checked) => {
+        const down = (name: string) =>
+          name === host.name || (inventory.patroni !== undefined && stoppedMember(zone, name, checked));
+        const setup = setupOrDown(session, checked, down);
+        const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
+        return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);
+      });
+    },
+  };
+}
+
+/**
+ * The declared state's resources, which the restore relies on; undefined when a host that is
+ * down cannot be planned for: the restore is what brings it back.
+ */
+function setupOrDown(
+  session: Session,
+  facts: Map<string, HostFacts>,
+  down: (host: string) => boolean,
+): Resource[] | undefined {
+  try {
+    return desiredResources(session.inventory, facts);
+  } catch (error) {
+    if (!(error instanceof HostError && down(error.host))) throw error;
+    return undefined;
+  }
+}
+
+/** In a Patroni zone, a member an interrupted restore left stopped. */
+function stoppedMember(
+  zone: { postgresHosts: Array<{ name: string }> },
+  name: string,
+  facts: Map<string, HostFacts>,
+): boolean {
+  return zone.postgresHosts.some((member) => member.name === name) && !facts.get(name)?.postgres?.running;
+}
+
+export const RESTORE: Operation<RestoreRequest> = {
+  command: 'restore',
+  decode: decodeRestoreRequest,
+  planning: restorePlanning,
+};
+
+export const STANDBY: Operation<RestoreRequest> = {
+  command: 'restore',
+  decode: decodeStandbyRequest,
+  planning: restorePlanning,
+};
