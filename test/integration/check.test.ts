@@ -2,7 +2,8 @@
 // made to fail (its repository folder read-only) shows in status, its metrics and bsync
 // check within one run, and clears after the next success; a WAL backlog made by blocking
 // archiving (archive_command = 'false') shows the same way and clears when archiving
-// resumes. status and check run from a copy of the config whose secret files do not exist:
+// resumes; a recovery-window threshold breaks when a retention change (two fulls kept, then
+// one) shortens the window. status and check run from a copy of the config whose secret files do not exist:
 // they read no secret.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { durationText } from '../../lib/config/durations.js';
 import { cronJob } from '../../lib/formats/cron.js';
 import { shq } from '../../lib/formats/shell.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
@@ -26,9 +28,12 @@ const schema = (name: string) =>
 const validCheck = schema('check.schema.json');
 const validStatus = schema('status.schema.json');
 
-/** The lab's ssh config with `alert` as its [alert] table; `readOnly`: its secret files moved where none exists. */
-function config(name: string, alert: string, readOnly: boolean): string {
-  let text = `${readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')}\n[alert]\n${alert}\n`;
+/** The lab's ssh config with `alert` as its [alert] table; `readOnly`: its secret files moved where none exists; `fulls`: the full backups kept. */
+function config(name: string, alert: string, readOnly: boolean, fulls = 1): string {
+  let text = `${readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')}\n[alert]\n${alert}\n`.replace(
+    'retention = { full = 1,',
+    `retention = { full = ${fulls},`,
+  );
   if (readOnly) text = text.replaceAll('/var/tmp/bsync-lab/secrets/', '/nonexistent/bsync-secrets/');
   const path = join(work, `${name}.toml`);
   writeFileSync(path, text);
@@ -199,4 +204,31 @@ describe('bsync check on the ssh scenario', () => {
     const run = await check(WAL);
     expect(run.code, run.stdout).toBe(0);
   }, 300_000);
+
+  it('a recovery-window threshold breaks when a retention change shortens the window', async () => {
+    const stanzaOf = (report: { stanzas: Array<{ stanza: string; recoveryWindowSeconds: number | null }> }) =>
+      report.stanzas.find((stanza) => stanza.stanza === STANZA)!;
+    // Two fulls kept: the one converge took in beforeAll, and one now, the window spanning both.
+    await converge(config('two-fulls', '', false, 2));
+    const backup = await bsync(['backup', '-c', config('two-fulls', '', false, 2), '--type', 'full']);
+    expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+    const before = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
+    expect(before, 'the earlier tests ran between the two fulls').toBeGreaterThanOrEqual(30);
+    // Written in seconds, printed as the config would write it.
+    const threshold = `min_window = "${durationText(before - 10)}"`;
+    const held = await check(config('window', `min_window = "${before - 10}s"`, true, 2));
+    expect(held.code, held.stdout).toBe(0);
+    // One full kept: the next full expires both older ones, and the window starts at it.
+    const one = config('one-full', '', false, 1);
+    await converge(one);
+    const next = await bsync(['backup', '-c', one, '--type', 'full']);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    const after = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
+    expect(after).toBeLessThan(before - 10);
+    const broken = await check(config('window', `min_window = "${before - 10}s"`, true, 1));
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(
+      new RegExp(`^BROKEN: ${STANZA} repo1: the recovery window is \\S+ \\(${threshold}\\)$`, 'm'),
+    );
+  }, 600_000);
 });

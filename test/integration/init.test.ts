@@ -5,14 +5,12 @@
 // its config plans no changes either. Host keys are verified as plan verifies them.
 // bsync here is the package as a user installs it (issue 32's first hour): the tarball
 // `npm pack` makes of this checkout, installed with `npm install -g` into an empty prefix.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_HOSTS, OPERATOR_KEY } from '../lab/lab.js';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { BsyncRun } from '../support/bsync.js';
+import { installPackage, run } from '../support/package.js';
 import { resetScenario } from '../support/lab.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-init-lab-'));
@@ -26,52 +24,14 @@ const HOSTS = [
 ];
 const hostArgs = (hosts: string[]) => hosts.flatMap((host) => ['--host', host]);
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function run(command: string, args: string[]): Promise<BsyncRun> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** The installed package's bsync (set once it is installed). */
-let bsync: (args: string[]) => Promise<BsyncRun> = () => Promise.reject(new Error('not installed yet'));
-
-/**
- * The checkout's tarball, installed into an empty prefix. --ignore-scripts: the lanes share
- * this checkout's dist, which `npm test` built; prepack would build it again under the other
- * lane's feet.
- */
-async function installPackage(): Promise<void> {
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ROOT]);
-  expect(packed.code, packed.stderr).toBe(0);
-  const tarball = join(dir, readdirSync(dir).find((name) => name.endsWith('.tgz'))!);
-  const prefix = join(dir, 'prefix');
-  const installed = await run('npm', [
-    'install',
-    '--global',
-    '--prefix',
-    prefix,
-    '--no-audit',
-    '--no-fund',
-    '--prefer-offline',
-    tarball,
-  ]);
-  expect(installed.code, installed.stderr).toBe(0);
-  bsync = (args) => run(join(prefix, 'bin', 'bsync'), args);
-}
+/** The installed package's bsync. */
+const bsync = (args: string[]) => run(join(dir, 'prefix', 'bin', 'bsync'), args, dir);
 
 describe('bsync init on fresh hosts, then validate, plan and apply', () => {
   const config = join(dir, 'bsync.toml');
 
   beforeAll(async () => {
-    await Promise.all([resetScenario('ssh'), installPackage()]);
+    await Promise.all([resetScenario('ssh'), installPackage(dir, join(dir, 'prefix'))]);
   }, 600_000);
 
   it('writes a commented config naming what it found and the secret file to create', async () => {
