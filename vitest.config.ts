@@ -11,6 +11,7 @@ const HOSTS_B = [
   'multi',
   'schedule-lock',
   'trixie',
+  'cron-recipes',
   'rocky',
   'adopt',
   'scale',

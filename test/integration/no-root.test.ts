@@ -1,0 +1,90 @@
+// No pgBackRest command runs as root (issue 30, item 3; pgBackRest 2.59 and later refuse
+// it without allow-root). Checked on the hosts, not by reading the code: on every host of
+// the ssh scenario, /usr/bin/pgbackrest is bind-mounted over by a wrapper that records the
+// caller's uid and arguments, then runs the real binary. Through a fresh apply (stanza-create,
+// check, the first full), plan, status, check, an on-demand backup, a scheduled job run as
+// cron runs it, verify, and a restore of the primary, with WAL archived by the server
+// itself, no recorded call has uid 0.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cronJob } from '../../lib/formats/cron.js';
+import { shq } from '../../lib/formats/shell.js';
+import { bsync, FIXTURES } from '../support/bsync.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
+import { converge, restore } from '../support/recovery.js';
+
+const CONFIG = `${FIXTURES}lab/ssh.toml`;
+const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
+/** A folder of each host's own (/tmp is private per host; the lab's /usr is every host's). */
+const DIR = '/tmp/bsync-pgbackrest-calls';
+const LOG = `${DIR}/calls`;
+
+/** The recording wrapper: one line per call, `uid command-words…`, then the real binary. */
+const WRAPPER = ['#!/bin/sh', `printf '%s %s\\n' "$(id -u)" "$*" >> ${LOG}`, `exec ${DIR}/pgbackrest.real "$@"`].join(
+  '\n',
+);
+
+async function recordCalls(host: string): Promise<void> {
+  await sh(
+    host,
+    [
+      `mkdir -p -m 0755 ${DIR} && cp /usr/bin/pgbackrest ${DIR}/pgbackrest.real`,
+      // Every user pgBackRest runs as appends to it.
+      `touch ${LOG} && chmod 0666 ${LOG}`,
+      `cat > ${DIR}/pgbackrest <<'BSYNC_EOF'\n${WRAPPER}\nBSYNC_EOF`,
+      `chmod 0755 ${DIR}/pgbackrest && mount --bind ${DIR}/pgbackrest /usr/bin/pgbackrest`,
+    ].join('\n'),
+  );
+}
+
+/** Each host's recorded calls: uid and the words after it. */
+async function calls(): Promise<Array<{ host: string; uid: number; args: string }>> {
+  const all = [];
+  for (const host of HOSTS)
+    for (const line of (await sh(host, `cat ${LOG}`)).split('\n').filter(Boolean)) {
+      const space = line.indexOf(' ');
+      all.push({ host, uid: Number(line.slice(0, space)), args: line.slice(space + 1) });
+    }
+  return all;
+}
+
+/** The pgBackRest command of a call: its first word that is not an option. */
+const commandOf = (args: string) => args.split(' ').find((word) => word !== '' && !word.startsWith('-')) ?? '';
+
+describe('no pgBackRest command runs as root', () => {
+  beforeAll(async () => {
+    await resetScenario('ssh');
+    for (const host of HOSTS) await recordCalls(host);
+  }, 600_000);
+  afterAll(async () => {
+    for (const host of HOSTS) await onHost(host, `umount /usr/bin/pgbackrest; rm -rf ${DIR}`);
+  });
+
+  it('through apply, plan, status, check, backups, a cron job, verify and a restore', async () => {
+    await converge(CONFIG);
+    for (const args of [
+      ['plan', '-c', CONFIG, '--detailed-exitcode'],
+      ['status', '-c', CONFIG],
+      ['check', '-c', CONFIG],
+      ['backup', '-c', CONFIG, '--type', 'diff'],
+      ['verify', '-c', CONFIG],
+    ]) {
+      const run = await bsync(args);
+      expect(run.code, `${args[0]}: ${run.stdout}${run.stderr}`).toBe(0);
+    }
+    // The scheduled diff job, as cron runs it: its own sh, as the repository user.
+    const line = (await sh('ssh-backup1', 'crontab -u backrest -l'))
+      .split('\n')
+      .find((entry) => entry.endsWith('# bsync:diff:pgedge-lab-1'))!;
+    await sh('ssh-backup1', `cd ~backrest && runuser -u backrest -- sh -c ${shq(cronJob(line)!.command)}`);
+    const restored = await restore(CONFIG, '--zone', '1', '--allow-overwrite', '--yes');
+    expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+
+    const recorded = await calls();
+    const commands = new Set(recorded.map((call) => commandOf(call.args)));
+    // The record covers what was run: each of these on some host.
+    for (const command of ['stanza-create', 'check', 'backup', 'info', 'archive-push', 'archive-get', 'restore'])
+      expect(commands, command).toContain(command);
+    const asRoot = recorded.filter((call) => call.uid === 0);
+    expect(asRoot, 'pgBackRest calls made as root').toEqual([]);
+  }, 900_000);
+});
