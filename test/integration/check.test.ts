@@ -210,7 +210,7 @@ describe('bsync check on the ssh scenario', () => {
       report.stanzas.find((stanza) => stanza.stanza === STANZA)!;
     // Two fulls kept: the one converge took in beforeAll, and one now, the window spanning both.
     await converge(config('two-fulls', '', false, 2));
-    const backup = await bsync(['backup', '-c', config('two-fulls', '', false, 2), '--type', 'full']);
+    const backup = await bsync(['backup', '-c', config('two-fulls', '', false, 2), '--zone', '1', '--type', 'full']);
     expect(backup.code, backup.stdout + backup.stderr).toBe(0);
     const before = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
     expect(before, 'the earlier tests ran between the two fulls').toBeGreaterThanOrEqual(30);
@@ -221,7 +221,7 @@ describe('bsync check on the ssh scenario', () => {
     // One full kept: the next full expires both older ones, and the window starts at it.
     const one = config('one-full', '', false, 1);
     await converge(one);
-    const next = await bsync(['backup', '-c', one, '--type', 'full']);
+    const next = await bsync(['backup', '-c', one, '--zone', '1', '--type', 'full']);
     expect(next.code, next.stdout + next.stderr).toBe(0);
     const after = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
     expect(after).toBeLessThan(before - 10);
