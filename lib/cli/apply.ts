@@ -11,9 +11,10 @@ import type { Planning } from '../operations/planning.js';
 import type { GlobalOptions } from './output.js';
 import { isFleet } from './fleet-configs.js';
 import { runCommand } from './fleet.js';
+import { APPLY_VIEWS } from '../views/apply.js';
 
 // Where it was before lib/views held it; the unit tests import it from here.
-export { applyReport } from '../views/text.js';
+export { applyReport } from '../views/apply.js';
 
 /** Asked before changes are made without --yes; refused where nobody can answer. */
 async function confirm(): Promise<boolean> {
@@ -73,7 +74,7 @@ export async function applyWith(
   try {
     return await runCommand(
       options,
-      { name: spec.name, changes: 'changed', promFile: options.promFile },
+      { name: spec.name, view: APPLY_VIEWS, changes: 'changed', promFile: options.promFile },
       (target, view, context) =>
         applyCluster(target.inventory, view, context, {
           planning: spec.planning ?? DECLARED_STATE,

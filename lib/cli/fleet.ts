@@ -9,10 +9,9 @@ import { mergeLabelled, type Metric } from '../metrics/prom.js';
 import { decodeDeclaredRequest } from '../recovery/requests.js';
 import { Semaphore } from '../semaphore.js';
 import { describeError, errorEntries } from '../views/error.js';
-import type { ClusterOutcome, FleetCommand } from '../views/fleet.js';
+import { FLEET_VIEWS, type ClusterOutcome, type FleetCommand, type FleetView } from '../views/fleet.js';
 import { progress, type Sink } from '../views/sink.js';
-import type { View } from '../views/view.js';
-import { viewFor } from '../views/view-for.js';
+import { viewFor, type ViewForms } from '../views/view-for.js';
 import { checkHostsNotShared, checkStanzasNotShared, configLabels, expandConfigs, isFleet } from './fleet-configs.js';
 import { withMetrics, type MeasuredRun } from './metrics-file.js';
 import type { GlobalOptions } from './output.js';
@@ -40,12 +39,14 @@ export interface ClusterRun extends MeasuredRun {
   changes?: boolean;
 }
 
-/** A command's work on one cluster; all it shows goes through `view` (the cluster's own in a fleet run). */
-type ClusterCommand = (target: ClusterTarget, view: View, context: ClusterContext) => Promise<ClusterRun>;
+/** A command's work on one cluster; all it shows goes through `view`, its command's (the cluster's own in a fleet run). */
+type ClusterCommand<View> = (target: ClusterTarget, view: View, context: ClusterContext) => Promise<ClusterRun>;
 
-interface CommandSpec {
+interface CommandSpec<View> {
   /** The command, as the run metrics label it. */
   name: FleetCommand;
+  /** What it shows: its view's text and JSON forms. */
+  view: ViewForms<View>;
   promFile?: string;
   /** How the summary calls clusters with changes (`with changes`, `changed`); absent: not counted. */
   changes?: string;
@@ -55,10 +56,10 @@ interface CommandSpec {
   readOnly?: boolean;
 }
 
-export async function runCommand(
+export async function runCommand<View>(
   options: GlobalOptions,
-  spec: CommandSpec,
-  runCluster: ClusterCommand,
+  spec: CommandSpec<View>,
+  runCluster: ClusterCommand<View>,
 ): Promise<number> {
   // The declared state's request: which hosts and zones, decoded as every request is.
   const selection = decodeDeclaredRequest({ hosts: options.host, zones: options.zone });
@@ -67,7 +68,7 @@ export async function runCommand(
     return withMetrics(spec.promFile, spec.name, () =>
       runCluster(
         { config, label: config, inventory: loadConfig(config, { readOnly: spec.readOnly }) },
-        viewFor(options),
+        viewFor(spec.view, options),
         {
           selection,
         },
@@ -75,19 +76,19 @@ export async function runCommand(
     );
   }
   return withMetrics(spec.promFile, spec.name, async () => {
-    const view = viewFor(options);
+    const view = viewFor(FLEET_VIEWS, options);
     const outcomes = await runFleet(options, spec, runCluster, view, selection);
     const code = combineExitCodes(outcomes.map((outcome) => outcome.code));
-    view.fleet({ command: spec.name, outcomes, exitCode: code, changes: spec.changes });
+    view.fleet({ command: spec.name, exitCode: code, changes: spec.changes });
     return { code, success: outcomes.every((outcome) => outcome.success), metrics: fleetMetrics(spec.name, outcomes) };
   });
 }
 
-async function runFleet(
+async function runFleet<View>(
   options: GlobalOptions,
-  spec: CommandSpec,
-  runCluster: ClusterCommand,
-  view: View,
+  spec: CommandSpec<View>,
+  runCluster: ClusterCommand<View>,
+  view: FleetView,
   selection: HostSelection,
 ): Promise<ClusterOutcome[]> {
   const files = expandConfigs(options.configs);
@@ -123,7 +124,7 @@ async function runFleet(
   await Promise.all(
     outcomes.map(async (outcome, index) => {
       const target = targets[index];
-      if (target) await runOne(outcome, target, runCluster, context, options);
+      if (target) await runOne(outcome, target, runCluster, context, viewFor(spec.view, options, clusterSink(outcome)));
       for (const entry of outcome.error === undefined ? [] : errorEntries(outcome.error))
         view.progress(`bsync: error: ${outcome.label}: ${describeError(entry)}`);
       printer(index);
@@ -132,15 +133,15 @@ async function runFleet(
   return outcomes;
 }
 
-async function runOne(
+async function runOne<View>(
   outcome: ClusterOutcome,
   target: ClusterTarget,
-  runCluster: ClusterCommand,
+  runCluster: ClusterCommand<View>,
   context: ClusterContext,
-  options: GlobalOptions,
+  view: View,
 ): Promise<void> {
   try {
-    const run = await runCluster(target, viewFor(options, clusterSink(outcome)), context);
+    const run = await runCluster(target, view, context);
     Object.assign(outcome, {
       code: run.code,
       success: run.success,
@@ -167,7 +168,7 @@ export function clusterSink(outcome: ClusterOutcome): Sink {
 }
 
 /** Prints each cluster's section once it and every cluster before it are done: config order, without waiting for the slowest. */
-function orderedPrinter(outcomes: ClusterOutcome[], view: View): (done: number) => void {
+function orderedPrinter(outcomes: ClusterOutcome[], view: FleetView): (done: number) => void {
   const finished = outcomes.map(() => false);
   let next = 0;
   return (done) => {

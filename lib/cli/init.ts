@@ -20,6 +20,7 @@ import {
   type InitRequest,
 } from '../init/request.js';
 import { refuseExisting, writeNewConfig } from '../init/write.js';
+import { INIT_VIEWS } from '../views/init.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
 import { askHosts } from '../operations/facts.js';
@@ -107,6 +108,11 @@ export async function initCommand(options: InitOptions): Promise<number> {
   const text = renderDraft(draft);
   writeNewConfig(request.out, text);
   const problems = problemsLeft(text, request.out, draft.secretFiles);
-  viewFor(options).init({ config: request.out, hosts: draft.hosts, secretFiles: draft.secretFiles, problems });
+  viewFor(INIT_VIEWS, options).init({
+    config: request.out,
+    hosts: draft.hosts,
+    secretFiles: draft.secretFiles,
+    problems,
+  });
   return 0;
 }

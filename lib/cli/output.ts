@@ -1,8 +1,9 @@
-// The global options, and the error that ends a run. What commands show goes through a
-// view (lib/views/view.ts): text for people or JSON for machines, chosen once from these
-// options; colour only on a terminal and never with --no-color or NO_COLOR.
+// The global options, and the error that ends a run. What commands show goes through
+// their command's view (lib/views/): text for people or JSON for machines, chosen once
+// from these options; colour only on a terminal and never with --no-color or NO_COLOR.
 import { BsyncError } from '../errors.js';
-import type { View } from '../views/view.js';
+import { ERROR_VIEWS, type ErrorView } from '../views/error.js';
+import type { ProgressView } from '../views/progress.js';
 import { viewFor } from '../views/view-for.js';
 
 export interface GlobalOptions {
@@ -17,15 +18,15 @@ export interface GlobalOptions {
 }
 
 /** The config's warnings (inline secrets, backups that start at the same minute), which validate and plan both print. */
-export function showWarnings(view: View, warnings: string[]): void {
+export function showWarnings(view: ProgressView, warnings: string[]): void {
   for (const warning of warnings) view.progress(`warning: ${warning}`);
 }
 
-let errorView: View = viewFor({ json: false, color: false });
+let errorView: ErrorView = viewFor(ERROR_VIEWS, { json: false, color: false });
 
 /** With --json an error is also machine output: one JSON object on stdout, so a cron check can read it. */
 export function printErrorsAsJson(on: boolean): void {
-  errorView = viewFor({ json: on, color: false });
+  errorView = viewFor(ERROR_VIEWS, { json: on, color: false });
 }
 
 /** The one place errors are printed: a person's message, never a stack (unless BSYNC_DEBUG is set). */

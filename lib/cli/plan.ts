@@ -9,6 +9,7 @@ import { runCommand, type ClusterTarget } from './fleet.js';
 import { showWarnings, type GlobalOptions } from './output.js';
 import { DECLARED_STATE } from '../operations/declared.js';
 import { planCluster, type Planning } from '../operations/planning.js';
+import { PLAN_VIEWS } from '../views/plan.js';
 
 interface PlanOptions extends GlobalOptions {
   out?: string;
@@ -31,6 +32,7 @@ export async function planCommand(
     options,
     {
       name,
+      view: PLAN_VIEWS,
       promFile: options.promFile,
       changes: 'with changes',
       before,

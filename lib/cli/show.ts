@@ -4,10 +4,11 @@
 // stderr rather than refused: showing a plan changes nothing, and apply still refuses it.
 import type { GlobalOptions } from './output.js';
 import { readPlanFile } from '../plan/saved.js';
+import { PLAN_VIEWS } from '../views/plan.js';
 import { viewFor } from '../views/view-for.js';
 
 export async function showCommand(options: GlobalOptions & { planFile: string }): Promise<number> {
-  const view = viewFor(options);
+  const view = viewFor(PLAN_VIEWS, options);
   const warnings: string[] = [];
   const plan = readPlanFile(options.planFile, process.env, (why) =>
     warnings.push(`warning: ${why.describe()}\n  Shown anyway; bsync apply refuses this file.`),

@@ -1,6 +1,7 @@
 // bsync unlock: clear one host's apply lease by hand (like terraform force-unlock).
 import { BsyncError } from '../errors.js';
 import { oneConfig } from './fleet-configs.js';
+import { PROGRESS_VIEWS } from '../views/progress.js';
 import { viewFor } from '../views/view-for.js';
 import type { GlobalOptions } from './output.js';
 import { unlockHost } from '../operations/unlock.js';
@@ -12,6 +13,6 @@ export async function unlockCommand(options: GlobalOptions & { leaseId: string }
       `${JSON.stringify(options.leaseId)} is not a lease id (16 hex digits, as the message naming the holder shows)`,
     );
   const said = await unlockHost(oneConfig(options.configs, 'unlock'), options.host[0], options.leaseId);
-  viewFor(options).progress(said);
+  viewFor(PROGRESS_VIEWS, options).progress(said);
   return 0;
 }

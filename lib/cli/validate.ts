@@ -5,20 +5,25 @@ import { showWarnings, type GlobalOptions } from './output.js';
 import { selectHosts } from '../operations/selection.js';
 import { checkSshFiles } from '../config/ssh-files.js';
 import { releaseNotes } from '../desired/option-versions.js';
+import { VALIDATE_VIEWS } from '../views/validate.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
-  return runCommand(options, { name: 'validate' }, async ({ config, inventory }, view, { selection }) => {
-    selectHosts(inventory, selection);
-    const identity = checkSshFiles(inventory);
-    showWarnings(view, inventory.warnings);
-    // No host's release is known here: what some releases lack or refuse is checked per host by plan.
-    for (const note of releaseNotes(inventory)) view.progress(`note: ${note}`);
-    view.validate({
-      config,
-      hosts: inventory.hosts.length,
-      warnings: inventory.warnings,
-      ...(identity ? { identity } : {}),
-    });
-    return { code: 0, success: true, metrics: [] };
-  });
+  return runCommand(
+    options,
+    { name: 'validate', view: VALIDATE_VIEWS },
+    async ({ config, inventory }, view, { selection }) => {
+      selectHosts(inventory, selection);
+      const identity = checkSshFiles(inventory);
+      showWarnings(view, inventory.warnings);
+      // No host's release is known here: what some releases lack or refuse is checked per host by plan.
+      for (const note of releaseNotes(inventory)) view.progress(`note: ${note}`);
+      view.validate({
+        config,
+        hosts: inventory.hosts.length,
+        warnings: inventory.warnings,
+        ...(identity ? { identity } : {}),
+      });
+      return { code: 0, success: true, metrics: [] };
+    },
+  );
 }

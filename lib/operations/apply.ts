@@ -13,7 +13,8 @@ import { checkSavedPlan } from '../plan/saved.js';
 import type { Plan } from '../plan/types.js';
 import { repoSecrets } from '../repositories/index.js';
 import type { Semaphore } from '../semaphore.js';
-import type { View } from '../views/view.js';
+import type { ApplyingView, ApplyView } from '../views/apply.js';
+import type { ProgressView } from '../views/progress.js';
 import { INTERRUPT_EXIT, type Interrupt } from './interrupt.js';
 import { selectionOf, type Planned, type Planning } from './planning.js';
 import type { HostSelection } from './selection.js';
@@ -45,7 +46,7 @@ const ended = (code: number, changes = false): AppliedCluster => ({ code, succes
 
 export async function applyCluster(
   inventory: Inventory,
-  view: View,
+  view: ApplyView,
   context: { selection: HostSelection; slots?: Semaphore },
   run: ApplyRun,
 ): Promise<AppliedCluster> {
@@ -63,9 +64,9 @@ export async function applyCluster(
     const planned = await run.planning.plan(session, await gatherFacts(session), run.saved?.nonce);
     // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
     if (run.saved) checkSavedPlan(run.saved, planned.plan, { file: run.planFile ?? 'FILE', again: run.planning.again });
-    view.applyPlan(planned.plan);
+    const applying = view.planned(planned.plan);
     if (planned.plan.actions.length === 0) {
-      view.applyReport({ plan: planned.plan, results: [] });
+      applying.report({ results: [] });
       return ended(0);
     }
     if (!run.saved && !run.yes && !(await run.confirm())) {
@@ -76,7 +77,8 @@ export async function applyCluster(
       view.progress('Interrupted before any change; nothing was changed.');
       return ended(INTERRUPT_EXIT);
     }
-    return await execute(session, view, { run, planned, lostHosts, planSeconds: (performance.now() - began) / 1000 });
+    const planSeconds = (performance.now() - began) / 1000;
+    return await execute(session, view, { run, planned, applying, lostHosts, planSeconds });
   } finally {
     await Promise.all(leases.map((lease) => lease.release()));
     session.close();
@@ -86,13 +88,13 @@ export async function applyCluster(
 /** The plan's actions run, reported with their timings; then the operation's report after, when all are done. */
 async function execute(
   session: Session,
-  view: View,
-  at: { run: ApplyRun; planned: Planned; lostHosts: Map<string, string>; planSeconds: number },
+  view: ProgressView,
+  at: { run: ApplyRun; planned: Planned; applying: ApplyingView; lostHosts: Map<string, string>; planSeconds: number },
 ): Promise<AppliedCluster> {
-  const { run, planned, planSeconds } = at;
+  const { run, planned, applying, planSeconds } = at;
   const seed = applySeed();
   if (seed !== undefined) view.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
-  const progress = view.applyProgress(actionsPerHost(planned.plan));
+  const progress = applying.running();
   const applyStarted = performance.now();
   const results = await executePlan(planned, session.connections, {
     allowRestart: run.allowRestart,
@@ -104,8 +106,7 @@ async function execute(
   });
   progress.finish();
   const timings = operationTimings(planSeconds, results, planSeconds + (performance.now() - applyStarted) / 1000);
-  view.applyReport({
-    plan: planned.plan,
+  applying.report({
     results,
     interrupted: run.interrupt.requested,
     ...(timings ? { timings } : {}),
@@ -124,17 +125,11 @@ function secretsOf(inventory: Inventory): Redactor {
   return redactor;
 }
 
-function actionsPerHost(plan: Plan): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const action of plan.actions) counts.set(action.host, (counts.get(action.host) ?? 0) + 1);
-  return counts;
-}
-
 /**
  * Every selected host's lease; if one is held elsewhere, none is kept. The first host (by
  * name) is taken alone first, so of two applies started together one wins, not neither.
  */
-async function takeLeases(session: Session, leases: HeldLease[], view: View): Promise<void> {
+async function takeLeases(session: Session, leases: HeldLease[], view: ProgressView): Promise<void> {
   const [first, ...rest] = session.selected.map((host) => host.name).sort();
   const take = (name: string) => acquireLease(session.connections.get(name)!, (message) => view.progress(message));
   leases.push(await take(first));

@@ -6,6 +6,7 @@ import type { HostFacts } from '../facts/types.js';
 import type { PlannedChanges } from '../plan/build.js';
 import type { Plan } from '../plan/types.js';
 import type { Semaphore } from '../semaphore.js';
+import type { ProgressView } from '../views/progress.js';
 import type { HostSelection } from './selection.js';
 import { gatherFacts, openSession, type Session } from './session.js';
 
@@ -36,7 +37,7 @@ export function selectionOf(planning: Planning, inventory: Inventory, given: Hos
 /** One cluster's plan: a session on the hosts the Planning concerns, their facts, the plan; nothing changes. */
 export async function planCluster(
   inventory: Inventory,
-  view: { progress(message: string): void },
+  view: ProgressView,
   context: { selection: HostSelection; slots?: Semaphore },
   planning: Planning,
 ): Promise<Plan> {

@@ -3,7 +3,9 @@
 // (a pipe, a log, cron): one plain line per action started or not done, as before.
 import type { ApplyEvent } from '../apply/execute.js';
 import type { StepProgress } from '../facts/progress.js';
+import type { Plan } from '../plan/types.js';
 import { printable } from '../printable.js';
+import type { Sink } from './sink.js';
 
 interface HostState {
   current?: { action: string; since: number; detail?: string; plainMark?: number };
@@ -120,4 +122,14 @@ export class ApplyProgress {
     this.stream.write(`${up}${lines.map((line) => `\r\u001b[2K${line.slice(0, width)}`).join('\n')}\n`);
     this.#drawn = lines.length;
   }
+}
+
+/** Apply's progress for `plan`'s actions, the same in both forms; redrawn in place only when this run has the terminal to itself (one cluster). */
+export function applyProgress(plan: Plan, sink: Sink): ApplyProgress {
+  const actionsPerHost = new Map<string, number>();
+  for (const action of plan.actions) actionsPerHost.set(action.host, (actionsPerHost.get(action.host) ?? 0) + 1);
+  return new ApplyProgress(actionsPerHost, {
+    live: sink.live && Boolean(process.stderr.isTTY),
+    plain: (line) => sink.progress(line),
+  });
 }

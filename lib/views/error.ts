@@ -1,5 +1,7 @@
 // An error as a person reads it and as machine output; the same for one cluster or many.
 import { BsyncError, ConfigErrors } from '../errors.js';
+import type { Sink } from './sink.js';
+import type { ViewForms } from './view-for.js';
 
 interface ErrorJson {
   message: string;
@@ -31,3 +33,24 @@ export function describeError(error: unknown): string {
 export function errorEntries(error: unknown): unknown[] {
   return error instanceof ConfigErrors ? [...error.errors] : [error];
 }
+
+/** The error that ends the command. */
+export interface ErrorView {
+  error(error: unknown): void;
+}
+
+/** Each error line on stderr, as both forms show it. */
+function errorLines(sink: Sink, error: unknown): void {
+  for (const entry of errorEntries(error)) sink.progress(`bsync: error: ${describeError(entry)}`);
+}
+
+/** Text: a person's message on stderr. JSON: machine output too, one object on stdout, and the same message on stderr. */
+export const ERROR_VIEWS: ViewForms<ErrorView> = {
+  text: (sink) => ({ error: (error) => errorLines(sink, error) }),
+  json: (sink) => ({
+    error: (error) => {
+      sink.json({ error: errorJson(error) });
+      errorLines(sink, error);
+    },
+  }),
+};

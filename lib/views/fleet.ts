@@ -1,8 +1,12 @@
-// A fleet run's output: each cluster's section under a heading, one summary line, or with
-// --json one document holding every cluster's (schemas/fleet.schema.json).
+// A fleet run's view, around each cluster's own command view: each cluster's section under
+// a heading, one summary line, or with --json one document holding every cluster's
+// (schemas/fleet.schema.json).
 import type { Metric } from '../metrics/prom.js';
 import { printable } from '../printable.js';
 import { describeError, errorEntries, errorJson } from './error.js';
+import { progressView, type ProgressView } from './progress.js';
+import type { Sink } from './sink.js';
+import type { ViewForms } from './view-for.js';
 
 /** The commands that run over several configs, as the fleet document and the run metrics name them. */
 export type FleetCommand = 'validate' | 'plan' | 'apply' | 'status' | 'check' | 'verify' | 'restore' | 'backup';
@@ -71,3 +75,49 @@ export function fleetDocument(command: FleetCommand, outcomes: ClusterOutcome[],
     exitCode,
   };
 }
+
+/** How a fleet run ended. */
+export interface FleetEnd {
+  command: FleetCommand;
+  exitCode: number;
+  /** How the summary calls clusters with changes (`with changes`, `changed`); absent: not counted. */
+  changes?: string;
+}
+
+export interface FleetView extends ProgressView {
+  /** One cluster is done (called in config order): text shows its section now, JSON keeps it for the document. */
+  cluster(outcome: ClusterOutcome): void;
+  /** Every cluster is done: text's summary line, or JSON's one document of every cluster's. */
+  fleet(end: FleetEnd): void;
+}
+
+/**
+ * Both forms keep each cluster's outcome as it comes (in config order) for the end: the
+ * text form also shows its section at once, the JSON form nothing until its one document.
+ */
+function fleetView(
+  sink: Sink,
+  shows: { section?: (outcome: ClusterOutcome) => void; end: (outcomes: ClusterOutcome[], end: FleetEnd) => void },
+): FleetView {
+  const outcomes: ClusterOutcome[] = [];
+  return {
+    ...progressView(sink),
+    cluster: (outcome) => {
+      outcomes.push(outcome);
+      shows.section?.(outcome);
+    },
+    fleet: (end) => shows.end(outcomes, end),
+  };
+}
+
+export const FLEET_VIEWS: ViewForms<FleetView> = {
+  text: (sink) =>
+    fleetView(sink, {
+      section: (outcome) => sink.text(clusterSection(outcome)),
+      end: (outcomes, { changes }) => sink.text(`${fleetSummary(outcomes, changes)}\n`),
+    }),
+  json: (sink) =>
+    fleetView(sink, {
+      end: (outcomes, { command, exitCode }) => sink.json(fleetDocument(command, outcomes, exitCode)),
+    }),
+};

@@ -25,7 +25,10 @@ import { writePlanFile } from '../../lib/plan/saved.js';
 import type { Plan } from '../../lib/plan/types.js';
 import { ApplyProgress } from '../../lib/views/apply-progress.js';
 import { directSink } from '../../lib/views/sink.js';
-import { textView } from '../../lib/views/text.js';
+import { APPLY_VIEWS } from '../../lib/views/apply.js';
+import { ERROR_VIEWS } from '../../lib/views/error.js';
+import { FACTS_VIEWS } from '../../lib/views/facts.js';
+import { PLAN_VIEWS, textPlanView } from '../../lib/views/plan.js';
 import { viewFor } from '../../lib/views/view-for.js';
 import { FIXTURES } from '../support/bsync.js';
 import { captureOutput } from '../support/output.js';
@@ -120,15 +123,19 @@ function everyOutput(plan: Plan, hostile: string): Record<string, string> {
     message,
     seconds: 1,
   }));
-  take('text', () => viewFor({ json: false, color: false }).plan(plan));
-  take('colour', () => textView({ color: true }, directSink).plan(plan));
+  take('text', () => viewFor(PLAN_VIEWS, { json: false, color: false }).plan(plan));
+  take('colour', () => textPlanView(directSink, { color: true }).plan(plan));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: bsync's own colours, the only escapes it may write
   outputs.colour = outputs.colour.replace(/\u001b\[\d+m/g, '');
-  take('json', () => viewFor({ json: true, color: false }).plan(plan));
-  take('apply report', () => viewFor({ json: false, color: false }).applyReport({ plan, results }));
-  take('apply report, JSON', () => viewFor({ json: true, color: false }).applyReport({ plan, results }));
+  take('json', () => viewFor(PLAN_VIEWS, { json: true, color: false }).plan(plan));
+  // Text shows the plan before the report, as apply does.
+  take('apply report', () => viewFor(APPLY_VIEWS, { json: false, color: false }).planned(plan).report({ results }));
+  take('apply report, JSON', () =>
+    viewFor(APPLY_VIEWS, { json: true, color: false }).planned(plan).report({ results }),
+  );
   take('progress', () => {
-    const progress = viewFor({ json: false, color: false }).applyProgress(new Map([[plan.actions[0].host, 1]]));
+    // JSON shows nothing of the plan before its report: only the progress lines are taken.
+    const progress = viewFor(APPLY_VIEWS, { json: true, color: false }).planned(plan).running();
     for (const result of results) {
       progress.onEvent({ ...result, status: 'started' });
       progress.onEvent(result);
@@ -136,10 +143,10 @@ function everyOutput(plan: Plan, hostile: string): Record<string, string> {
   });
   outputs['live progress'] = liveProgress(plan, message);
   take('error', () =>
-    viewFor({ json: false, color: false }).error(new BsyncError(`${plan.actions[0].address} failed`)),
+    viewFor(ERROR_VIEWS, { json: false, color: false }).error(new BsyncError(`${plan.actions[0].address} failed`)),
   );
   take('error, JSON', () =>
-    viewFor({ json: true, color: false }).error(new BsyncError(`${plan.actions[0].address} failed`)),
+    viewFor(ERROR_VIEWS, { json: true, color: false }).error(new BsyncError(`${plan.actions[0].address} failed`)),
   );
   const file = join(dir, `plan-${Object.keys(outputs).length}-${Math.random()}.json`);
   writePlanFile(file, plan);
@@ -225,7 +232,7 @@ describe('host text, escaped in every output', () => {
   it('in `bsync facts`, and in an error quoting what a host answered', () => {
     const facts = recorded('converged');
     facts.get('ssh-pg1')!.patroni = { scope: TITLE, dynamic: null, members: [], errors: [`no DCS${CLEAR}`] };
-    viewFor({ json: true, color: false }).facts(shownFacts(inventory(), ['ssh-pg1'], facts));
+    viewFor(FACTS_VIEWS, { json: true, color: false }).facts(shownFacts(inventory(), ['ssh-pg1'], facts));
     expect(RAW.exec(out.stdout)).toBeNull();
     expect(JSON.parse(out.stdout)['ssh-pg1'].patroni.scope).toBe(TITLE);
     out.stdout = '';
@@ -236,7 +243,7 @@ describe('host text, escaped in every output', () => {
     } catch (thrown) {
       error = thrown;
     }
-    viewFor({ json: true, color: false }).error(error);
+    viewFor(ERROR_VIEWS, { json: true, color: false }).error(error);
     expect(out.stdout + out.stderr).toContain('received: not json \\u001b]0;pwn\\u0007');
     expect(RAW.exec(out.stdout + out.stderr)).toBeNull();
   });
@@ -345,7 +352,7 @@ describe('secrets a host holds, shown nowhere', () => {
     for (const secret of secrets) expect(JSON.stringify(Object.fromEntries(facts))).toContain(secret);
     for (const json of [true, false]) {
       out.stdout = '';
-      viewFor({ json, color: false }).facts(shownFacts(haInventory(), ['ssh-pg1', 'ssh-backup1'], facts));
+      viewFor(FACTS_VIEWS, { json, color: false }).facts(shownFacts(haInventory(), ['ssh-pg1', 'ssh-backup1'], facts));
       expectNoSecrets({ facts: out.stdout }, secrets);
     }
     const shown = JSON.parse(out.stdout)['ssh-pg1'] as HostFacts;

@@ -22,6 +22,7 @@ import { probeContext } from '../../lib/facts/probe.js';
 import { renderDraft, type Draft } from '../../lib/init/draft.js';
 import type { InitRequest } from '../../lib/init/request.js';
 import { buildPlan } from '../../lib/plan/build.js';
+import { INIT_VIEWS } from '../../lib/views/init.js';
 import { viewFor } from '../../lib/views/view-for.js';
 import { bsync, FIXTURES, STACK_TRACE } from '../support/bsync.js';
 import { captureOutput } from '../support/output.js';
@@ -680,7 +681,7 @@ describe('what init prints', () => {
   };
 
   it('as text: what was written, what validate would refuse, the files to create, the next commands; escaped', () => {
-    viewFor({ json: false, color: false }).init(result);
+    viewFor(INIT_VIEWS, { json: false, color: false }).init(result);
     expect(out.stdout).toBe(
       [
         'Wrote /etc/bsync/bsync.toml:',
@@ -699,7 +700,7 @@ describe('what init prints', () => {
   });
 
   it('as JSON: the result as it is', () => {
-    viewFor({ json: true, color: false }).init(result);
+    viewFor(INIT_VIEWS, { json: true, color: false }).init(result);
     expect(JSON.parse(out.stdout)).toStrictEqual(result);
   });
 });

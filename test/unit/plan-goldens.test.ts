@@ -27,9 +27,8 @@ import {
   decodeStandbyRequest,
 } from '../../lib/recovery/requests.js';
 import type { HostConnection } from '../../lib/transport/types.js';
-import { jsonView } from '../../lib/views/json.js';
+import { jsonPlanView, textPlanView } from '../../lib/views/plan.js';
 import type { Sink } from '../../lib/views/sink.js';
-import { textView } from '../../lib/views/text.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, TWO_IN_ZONE_1, withSecondRepo } from '../support/configs.js';
 import { SAVED_RESTORE } from '../support/requests.js';
@@ -109,9 +108,9 @@ async function rendered(inventory: Inventory, planning: Planning, facts: Map<str
     return normalised(`${head}refused: ${error.describe()}\n`);
   }
   const text = collected();
-  textView({ color: false }, text.sink).plan(plan);
+  textPlanView(text.sink, { color: false }).plan(plan);
   const json = collected();
-  jsonView(json.sink).plan(plan);
+  jsonPlanView(json.sink).plan(plan);
   return normalised(`${head}--- text\n${text.out()}--- json\n${json.out()}`);
 }
 
