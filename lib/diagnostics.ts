@@ -51,6 +51,11 @@ export function aboutHostState(diagnostic: Diagnostic): diagnostic is Diagnostic
   return diagnostic.severity === 'error' && diagnostic.host !== undefined && diagnostic.where === undefined;
 }
 
+/** A warning: what does not stop bsync but is worth telling (an inline secret, two backups at one minute). */
+export function warning(message: string): Diagnostic {
+  return { severity: 'warning', message };
+}
+
 /** The first error, in the order planning found them, or undefined. */
 export function firstError(diagnostics: readonly Diagnostic[]): Diagnostic | undefined {
   return diagnostics.find((diagnostic) => diagnostic.severity === 'error');

@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import { desiredState } from '../../lib/desired/index.js';
-import { Diagnostics, diagnosticOf, errorOf } from '../../lib/diagnostics.js';
+import { Diagnostics, diagnosticOf, errorOf, warning } from '../../lib/diagnostics.js';
 import { BsyncError, ConfigError, HostError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planFromFacts } from '../../lib/operations/declared.js';
 import { restoreSetup } from '../../lib/operations/restore.js';
+import { diagnosticLine } from '../../lib/views/diagnostics.js';
 import { describeError, errorJson } from '../../lib/views/error.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG } from '../support/configs.js';
@@ -98,5 +99,17 @@ describe('a diagnostic gives back the error it was made from', () => {
     ).toThrow('two');
     expect(collector.attempt(() => 7)).toBe(7);
     expect(collector.list).toEqual([]);
+  });
+});
+
+describe('a diagnostic as a line for the person watching', () => {
+  it('its severity first, then the config place or the host, the hint below', () => {
+    expect(diagnosticLine(warning('two backups at one minute'))).toBe('warning: two backups at one minute');
+    expect(diagnosticLine({ severity: 'note', host: 'pg1', message: 'is down', hint: 'the restore starts it' })).toBe(
+      'note: pg1: is down\n  the restore starts it',
+    );
+    expect(diagnosticLine({ severity: 'error', host: 'pg1', where: 'bsync.toml', message: 'too old' })).toBe(
+      'error: bsync.toml: too old',
+    );
   });
 });
