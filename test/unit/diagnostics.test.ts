@@ -10,6 +10,7 @@ import { BsyncError, ConfigError, HostError } from '../../lib/errors.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planFromFacts } from '../../lib/operations/declared.js';
 import { restoreSetup } from '../../lib/operations/restore.js';
+import { planRestore } from '../../lib/recovery/restore.js';
 import { diagnosticLine } from '../../lib/views/diagnostics.js';
 import { describeError, errorJson } from '../../lib/views/error.js';
 import { FIXTURES } from '../support/bsync.js';
@@ -54,7 +55,20 @@ describe('planning returns errors as values beside the partial plan', () => {
     const [error] = desiredState(inventory, pg1Down()).diagnostics;
     expect(() => planFromFacts(sessionOf(inventory), pg1Down())).toThrow(errorOf(error));
     expect(() => planFromFacts(sessionOf(inventory), pg1Down())).toThrow(HostError);
-    expect(restoreSetup(inventory, pg1Down(), (host) => host === 'ssh-pg1')).toBeUndefined();
+    const setup = restoreSetup(inventory, pg1Down(), (host) => host === 'ssh-pg1');
+    expect(setup).toBeUndefined();
+    // ... and the restore of the stopped server is planned: restored and started, nothing to stop.
+    const restore = planRestore({
+      inventory,
+      facts: pg1Down(),
+      request: { zone: 1, target: { type: 'latest' }, delta: true, targetAction: 'promote', allowOverwrite: false },
+      setup,
+      space: { availableBytes: 50 * 1024 ** 3, usedBytes: 30 * 1024 ** 2 },
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+    const kinds = restore.resources.map((resource) => resource.kind);
+    expect(kinds).toContain('pg_restore');
+    expect(kinds).not.toContain('pg_stop');
     // Another host's restore cannot: the error is not about a host it brings back.
     expect(() => restoreSetup(inventory, pg1Down(), (host) => host === 'ssh-pg2')).toThrow(errorOf(error).message);
   });
