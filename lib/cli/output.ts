@@ -1,7 +1,9 @@
 // The global options, and the error that ends a run. What commands show goes through
 // their command's view (lib/views/): text for people or JSON for machines, chosen once
 // from these options; colour only on a terminal and never with --no-color or NO_COLOR.
+import type { Diagnostic } from '../diagnostics.js';
 import { BsyncError } from '../errors.js';
+import { diagnosticLine } from '../views/diagnostics.js';
 import { ERROR_VIEWS, type ErrorView } from '../views/error.js';
 import type { ProgressView } from '../views/progress.js';
 import { viewFor } from '../views/view-for.js';
@@ -18,8 +20,8 @@ export interface GlobalOptions {
 }
 
 /** The config's warnings (inline secrets, backups that start at the same minute), which validate and plan both print. */
-export function showWarnings(view: ProgressView, warnings: string[]): void {
-  for (const warning of warnings) view.progress(`warning: ${warning}`);
+export function showWarnings(view: ProgressView, warnings: readonly Diagnostic[]): void {
+  for (const warning of warnings) view.progress(diagnosticLine(warning));
 }
 
 let errorView: ErrorView = viewFor(ERROR_VIEWS, { json: false, color: false });

@@ -5,6 +5,7 @@ import { showWarnings, type GlobalOptions } from './output.js';
 import { selectHosts } from '../operations/selection.js';
 import { checkSshFiles } from '../config/ssh-files.js';
 import { releaseNotes } from '../desired/option-versions.js';
+import { diagnosticLine } from '../views/diagnostics.js';
 import { VALIDATE_VIEWS } from '../views/validate.js';
 
 export function validateCommand(options: GlobalOptions): Promise<number> {
@@ -16,11 +17,11 @@ export function validateCommand(options: GlobalOptions): Promise<number> {
       const identity = checkSshFiles(inventory);
       showWarnings(view, inventory.warnings);
       // No host's release is known here: what some releases lack or refuse is checked per host by plan.
-      for (const note of releaseNotes(inventory)) view.progress(`note: ${note}`);
+      for (const note of releaseNotes(inventory)) view.progress(diagnosticLine({ severity: 'note', message: note }));
       view.validate({
         config,
         hosts: inventory.hosts.length,
-        warnings: inventory.warnings,
+        warnings: inventory.warnings.map((warning) => warning.message),
         ...(identity ? { identity } : {}),
       });
       return { code: 0, success: true, metrics: [] };

@@ -1,6 +1,7 @@
 // bsync.toml → Inventory: TOML syntax, the JSON Schema, the checks a schema cannot make
 // (checks.ts), pgBackRest's options, secrets and CA files, then defaults and paths. Every
 // problem past the TOML syntax is collected and raised at once (problems.ts).
+import type { Diagnostic } from '../diagnostics.js';
 import { dirname, resolve } from 'node:path';
 import { checkAcrossKeys } from './checks.js';
 import { repoType } from '../repositories/index.js';
@@ -83,7 +84,7 @@ export function parseConfig(
   if (schemaSound('cluster.backup_from')) checkBackupFrom(raw, options, hostsSound, problems);
   checkTls(raw, rawRepos, repoPath, problems, schemaSound);
   checkFolders(raw, rawRepos, repoPath, options, (key, message, hint) => problems.add(key, message, hint), schemaSound);
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems, deferSecrets: load.readOnly === true };
   const values = readLocalValues(raw, rawRepos, repoPath, ctx, problems.sound(), local);

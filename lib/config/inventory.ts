@@ -1,5 +1,6 @@
 // The Inventory is what lib/config makes of bsync.toml: validated, defaulted, with
 // relative paths resolved and secrets read. Everything after lib/config reads only this.
+import type { Diagnostic } from '../diagnostics.js';
 import type { Secret } from '../secret.js';
 
 export { Secret } from '../secret.js';
@@ -156,7 +157,7 @@ export interface Inventory {
   pgbackrest: PgbackrestOptions;
   hosts: HostSpec[];
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
-  warnings: string[];
+  warnings: Diagnostic[];
 }
 
 /** [alert], durations in seconds. */

@@ -6,6 +6,7 @@
 // Plain schedules are read here, others by cron-parser (lib/config/cron.ts).
 import { createRequire } from 'node:module';
 import type * as CronParser from 'cron-parser';
+import { warning, type Diagnostic } from '../diagnostics.js';
 import { plainlyValid } from './cron.js';
 import type { Schedule } from './inventory.js';
 import type { RawSchedule } from './raw.js';
@@ -114,10 +115,10 @@ export function sharedMinute(a: string, b: string, from: Date): string | null {
 }
 
 /** A warning per pair of a stanza's backup jobs that start at the same minute. */
-export function scheduleCollisions(jobs: ScheduledJob[], from = new Date()): string[] {
+export function scheduleCollisions(jobs: ScheduledJob[], from = new Date()): Diagnostic[] {
   const several = new Set(jobs.map((job) => job.repo)).size > 1;
   const name = (job: ScheduledJob) => `${several ? `repo${job.repo}'s ` : 'the '}${job.type} backup`;
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
   jobs.forEach((a, index) => {
     for (const b of jobs.slice(index + 1)) {
       const minute = sharedMinute(a.schedule, b.schedule, from);
@@ -125,7 +126,9 @@ export function scheduleCollisions(jobs: ScheduledJob[], from = new Date()): str
       const keys =
         a.key === b.key ? `both ${a.key} = "${a.schedule}"` : `${a.key} = "${a.schedule}", ${b.key} = "${b.schedule}"`;
       warnings.push(
-        `${name(a)} and ${name(b)} start at the same minute (${keys}), first at ${minute}: the second waits for the first (one backup of a stanza at a time); give them different minutes or days`,
+        warning(
+          `${name(a)} and ${name(b)} start at the same minute (${keys}), first at ${minute}: the second waits for the first (one backup of a stanza at a time); give them different minutes or days`,
+        ),
       );
     }
   });

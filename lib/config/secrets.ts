@@ -1,5 +1,6 @@
 // Secrets in the config: { env = "NAME" }, { file = "path" }, or inline (warned about).
 import { readFileSync, statSync } from 'node:fs';
+import { warning, type Diagnostic } from '../diagnostics.js';
 import { Secret } from './inventory.js';
 import { resolveLocalPath } from './paths.js';
 import type { ConfigProblems } from './problems.js';
@@ -9,7 +10,7 @@ export type SecretSpec = string | { env: string } | { file: string };
 export interface SecretContext {
   configDir: string;
   env: NodeJS.ProcessEnv;
-  warnings: string[];
+  warnings: Diagnostic[];
   /** Where a secret that cannot be read is reported, with the config's other problems. */
   problems: ConfigProblems;
   /** A read-only command (status, check): secrets in the environment or in files are not read at all. */
@@ -20,7 +21,9 @@ export interface SecretContext {
 export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretContext): Secret | undefined {
   if (typeof spec === 'string') {
     ctx.warnings.push(
-      `${keyPath} is written in the config itself; use { env = "NAME" } or { file = "path" } so it stays out of the file`,
+      warning(
+        `${keyPath} is written in the config itself; use { env = "NAME" } or { file = "path" } so it stays out of the file`,
+      ),
     );
     return new Secret(spec, 'inline');
   }
@@ -58,6 +61,6 @@ export function resolveSecret(spec: SecretSpec, keyPath: string, ctx: SecretCont
     return undefined;
   }
   if ((statSync(path).mode & 0o077) !== 0)
-    ctx.warnings.push(`${keyPath}: ${path} can be read by other users; chmod 600 it`);
+    ctx.warnings.push(warning(`${keyPath}: ${path} can be read by other users; chmod 600 it`));
   return new Secret(value, `file ${path}`);
 }

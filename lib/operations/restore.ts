@@ -1,9 +1,10 @@
 // A restore in place, or a standby rebuilt from the repository: where it runs, the space its
 // data directory can have (a second, small round trip: the folder is known only from the
 // first one's facts), the setup plan it relies on, and the plan.
-import { desiredResources } from '../desired/index.js';
+import type { Inventory } from '../config/inventory.js';
+import { desiredState } from '../desired/index.js';
 import { pgDataOf } from '../desired/layout.js';
-import { HostError } from '../errors.js';
+import { aboutHostState, errorOf, firstError } from '../diagnostics.js';
 import type { HostFacts } from '../facts/types.js';
 import { measureSpace } from '../facts/space.js';
 import { buildPlan } from '../plan/build.js';
@@ -13,7 +14,7 @@ import { planRestore, restoreNeeds, restorePlace } from '../recovery/restore.js'
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation, type RequestSource } from './operation.js';
 import type { Planning } from './planning.js';
-import { usingFacts, type Session } from './session.js';
+import { usingFacts } from './session.js';
 
 export function restorePlanning(request: RestoreRequest, source: RequestSource = 'command line'): Planning {
   const options = [
@@ -44,7 +45,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
       return usingFacts(session, facts, (checked) => {
         const down = (name: string) =>
           name === host.name || (inventory.patroni !== undefined && stoppedMember(zone, name, checked));
-        const setup = setupOrDown(session, checked, down);
+        const setup = restoreSetup(inventory, checked, down);
         const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
         return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);
       });
@@ -54,19 +55,20 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
 
 /**
  * The declared state's resources, which the restore relies on; undefined when a host that is
- * down cannot be planned for: the restore is what brings it back.
+ * down cannot be planned for: the restore is what brings it back. Planning stopped at the first
+ * error before diagnostics were values, and what follows it may follow from that host being down
+ * (a paused Patroni names no leader once its server stops), so the first error decides.
  */
-function setupOrDown(
-  session: Session,
+export function restoreSetup(
+  inventory: Inventory,
   facts: Map<string, HostFacts>,
   down: (host: string) => boolean,
 ): Resource[] | undefined {
-  try {
-    return desiredResources(session.inventory, facts);
-  } catch (error) {
-    if (!(error instanceof HostError && down(error.host))) throw error;
-    return undefined;
-  }
+  const { resources, diagnostics } = desiredState(inventory, facts);
+  const error = firstError(diagnostics);
+  if (!error) return resources;
+  if (aboutHostState(error) && down(error.host)) return undefined;
+  throw errorOf(error);
 }
 
 /** In a Patroni zone, a member an interrupted restore left stopped. */

@@ -3,6 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import type { Inventory } from '../config/inventory.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { Change, FieldChange, Resource } from '../resources/types.js';
 import { displayText } from '../resources/types.js';
 import { changedDependencies, topologicalOrder } from './graph.js';
@@ -21,7 +22,7 @@ export function buildPlan(
   hosts: string[],
   resources: Resource[],
   nonce = randomBytes(16).toString('hex'),
-  problems: Plan['problems'] = [],
+  problems: ReadonlyArray<Diagnostic & { host: string }> = [],
   operation?: PlanOperation,
 ): PlannedChanges {
   const dependencies = changedDependencies(resources);
@@ -52,7 +53,7 @@ export function buildPlan(
         adopt: count('adopt'),
         conflict: actions.filter((entry) => entry.conflict).length,
       },
-      problems: problems.map(({ host, problem }) => ({ host, problem: redactHostText(problem) })),
+      problems: problems.map(({ host, message }) => ({ host, problem: redactHostText(message) })),
       ...(operation ? { operation: { ...operation, notes: operation.notes.map((note) => redactHostText(note)) } } : {}),
     },
     changes: new Map(changed.map((resource) => [resource.address, resource.change as Change])),

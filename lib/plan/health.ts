@@ -8,12 +8,15 @@ import type { Inventory } from '../config/inventory.js';
 import { archiveSettings } from '../desired/archive-settings.js';
 import { zonePrimary } from '../desired/backups.js';
 import { zoneHosts, zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { archivingFails } from '../facts/postgres.js';
 import { spaceProblem } from './space.js';
 
-interface HealthProblem {
-  host: string;
-  problem: string;
+/** A problem is an error diagnostic about a host: the plan is whole, but backups cannot run there. */
+export type HealthProblem = Diagnostic & { severity: 'error'; host: string };
+
+function problemOn(host: string, message: string): HealthProblem {
+  return { severity: 'error', host, message };
 }
 
 /** pgBackRest info status codes that say the stanza is usable (0 ok, 2 no valid backup yet: the plan adds one). */
@@ -26,10 +29,12 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
       const hostFacts = facts.get(host.name);
       if (!hostFacts || !hosts.includes(host.name)) continue;
       if (hostFacts.pgbackrestVersion === null) {
-        problems.push({
-          host: host.name,
-          problem: `pgBackRest does not run here (${hostFacts.pgbackrestProblem ?? 'no version'}); backups and WAL archiving of stanza ${zone.stanza} depend on it`,
-        });
+        problems.push(
+          problemOn(
+            host.name,
+            `pgBackRest does not run here (${hostFacts.pgbackrestProblem ?? 'no version'}); backups and WAL archiving of stanza ${zone.stanza} depend on it`,
+          ),
+        );
       }
     }
     const archiving = archivingProblem(zone, facts, hosts);
@@ -43,14 +48,16 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
       if (repo.notAsked) continue;
       if (repo.statusCode !== null && USABLE_STATUS.has(repo.statusCode)) {
         const space = spaceProblem(inventory, zone.stanza, repo);
-        if (space) problems.push({ host: zone.repoOwner.name, problem: space });
+        if (space) problems.push(problemOn(zone.repoOwner.name, space));
         continue;
       }
       const status = repo.statusCode === null ? 'could not be read' : `reports status ${repo.statusCode}`;
-      problems.push({
-        host: zone.repoOwner.name,
-        problem: `stanza ${zone.stanza}${several ? ` repo${repo.key}` : ''}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}`,
-      });
+      problems.push(
+        problemOn(
+          zone.repoOwner.name,
+          `stanza ${zone.stanza}${several ? ` repo${repo.key}` : ''}: pgbackrest info ${status}: ${repo.statusMessage.split('\n')[0] || 'no message'}`,
+        ),
+      );
     }
   }
   return problems;
@@ -68,8 +75,8 @@ function archivingProblem(zone: Zone, facts: FactsByHost, hosts: string[]): Heal
   if (!pg || !archivingFails(pg.archiver) || pg.settings.archive_command?.setting !== ours) return undefined;
   const archiver = pg.archiver!;
   const at = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString());
-  return {
-    host: primary!.name,
-    problem: `WAL archiving into stanza ${zone.stanza} fails: ${archiver.lastFailedWal} failed at ${at(archiver.lastFailedTime)} (${archiver.failedCount} failures since the statistics were reset), the last WAL archived was ${archiver.lastArchivedWal ?? 'none'} at ${at(archiver.lastArchivedTime)}; PostgreSQL's log says why`,
-  };
+  return problemOn(
+    primary!.name,
+    `WAL archiving into stanza ${zone.stanza} fails: ${archiver.lastFailedWal} failed at ${at(archiver.lastFailedTime)} (${archiver.failedCount} failures since the statistics were reset), the last WAL archived was ${archiver.lastArchivedWal ?? 'none'} at ${at(archiver.lastArchivedTime)}; PostgreSQL's log says why`,
+  );
 }

@@ -59,9 +59,11 @@ describe('loading a good config', () => {
     const auto = parseConfig(text, join(dir, 'bsync.toml'), {});
     expect(auto.repos[0].cipherPass).toBe('auto');
     expect((auto.backupUser.password as Secret).reveal()).toBe('from-a-file');
-    expect(auto.warnings.join('\n')).toMatch(/pw can be read by other users/);
+    expect(auto.warnings.map((warning) => warning.message).join('\n')).toMatch(/pw can be read by other users/);
     const inline = parseConfig(text.replace('{ file = "pw" }', '"inline-pw"'), join(dir, 'bsync.toml'), {});
-    expect(inline.warnings.join('\n')).toMatch(/backup_user.password is written in the config itself/);
+    expect(inline.warnings.map((warning) => warning.message).join('\n')).toMatch(
+      /backup_user.password is written in the config itself/,
+    );
   });
 });
 

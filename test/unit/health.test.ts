@@ -39,7 +39,7 @@ describe('plan health: WAL archiving', () => {
     const problems = healthProblems(inventory, facts(archiver(0.5)), HOSTS);
     expect(problems).toHaveLength(1);
     expect(problems[0].host).toBe('ssh-pg1');
-    expect(problems[0].problem).toMatch(
+    expect(problems[0].message).toMatch(
       /^WAL archiving into stanza pgedge-lab-1 fails: 000000010000000000000007 failed at 2026-\S+Z \(3 failures since the statistics were reset\), the last WAL archived was 000000010000000000000002\.00000028\.backup at 2026-\S+Z/,
     );
   });

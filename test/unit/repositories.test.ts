@@ -151,8 +151,9 @@ describe('a second repository on converged hosts', () => {
     expect(addresses).not.toContain('ssh-backup1.first_backup[pgedge-lab-1:repo2]');
     expect(healthProblems(inv, unreachable, ['ssh-backup1'])).toEqual([
       {
+        severity: 'error',
         host: 'ssh-backup1',
-        problem: 'stanza pgedge-lab-1 repo2: pgbackrest info reports status 99: [HostConnectError] unable to connect',
+        message: 'stanza pgedge-lab-1 repo2: pgbackrest info reports status 99: [HostConnectError] unable to connect',
       },
     ]);
   });

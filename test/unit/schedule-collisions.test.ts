@@ -20,7 +20,7 @@ const POSIX = (own = '') =>
   config(
     `[[repo]]\ntype = "posix"\npath = "/srv/repo1"\n${SECRETS}[[repo]]\ntype = "posix"\npath = "/srv/repo2"\n${SECRETS}${own}`,
     '[backup_user]\nenabled = false\n[[host]]\nname = "pg1"\nrole = "postgres"\n',
-  ).warnings;
+  ).warnings.map((warning) => warning.message);
 
 describe('schedules that start at the same minute', () => {
   it('finds the first minute two schedules share, days of the week and of the month as cron reads them', () => {
@@ -46,9 +46,15 @@ describe('schedules that start at the same minute', () => {
       FROM,
     );
     expect(warnings).toEqual([
-      'the full backup and the diff backup start at the same minute (schedule.full (default) = "10 0 * * 0", schedule.diff = "10 0 * * *"), first at 00:10 on Sun 2027-01-10: the second waits for the first (one backup of a stanza at a time); give them different minutes or days',
+      {
+        severity: 'warning',
+        message:
+          'the full backup and the diff backup start at the same minute (schedule.full (default) = "10 0 * * 0", schedule.diff = "10 0 * * *"), first at 00:10 on Sun 2027-01-10: the second waits for the first (one backup of a stanza at a time); give them different minutes or days',
+      },
     ]);
-    const loaded = config(`[schedule]\ndiff = "10 0 * * *"\n[repo]\n${SECRETS}`).warnings;
+    const loaded = config(`[schedule]\ndiff = "10 0 * * *"\n[repo]\n${SECRETS}`).warnings.map(
+      (warning) => warning.message,
+    );
     expect(loaded).toHaveLength(1);
     expect(loaded[0]).toMatch(
       /^the full backup and the diff backup start at the same minute \(schedule\.full \(default\) = "10 0 \* \* 0", schedule\.diff = "10 0 \* \* \*"\), first at 00:10 on Sun /,

@@ -454,7 +454,7 @@ describe("a repository that will not hold the next full (plan's health)", () => 
     return copy;
   };
   const problems = (freeBytes: number | undefined) =>
-    healthProblems(inventory, withFree(freeBytes), HOSTS).map((entry) => `${entry.host}: ${entry.problem}`);
+    healthProblems(inventory, withFree(freeBytes), HOSTS).map((entry) => `${entry.host}: ${entry.message}`);
 
   it("the repo probe asks df for the folder's free bytes, last, and reads them back", () => {
     const ctx = probeContext(inventory, backup1, { ...hostNeeds(inventory, backup1), repos: true });
