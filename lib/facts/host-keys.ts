@@ -22,6 +22,14 @@ export const hostKeysProbe: Probe = {
 };
 
 /**
+ * `pgbackrest version` as nobody (65534 on Debian and Rocky alike), from `/`: no pgBackRest
+ * command of bsync's runs as root (pgBackRest 2.59 and later refuse most of them there; docs/reliability.md),
+ * and this one needs no user of its own, so it runs before the repository's user exists.
+ */
+const VERSION_AS_NOBODY =
+  '(cd / && if command -v setpriv >/dev/null; then setpriv --reuid=65534 --regid=65534 --clear-groups pgbackrest version; else runuser -u nobody -- pgbackrest version; fi)';
+
+/**
  * pgBackRest's version, or why it does not run (the drift check reports that as a problem).
  * The binary's identity comes first; when it is the one the controller remembers, the host
  * answers K and does not run pgbackrest (see facts/version-cache.ts for when that holds).
@@ -36,7 +44,7 @@ export const pgbackrestVersionProbe: Probe = {
       `i=; [ -z "$p" ] || i=$(stat -L --printf '%d:%i:%s:%Y:%Z ' "$p" /etc/ld.so.cache)`,
       `printf 'I|%s\\n' "$i"`,
       `if [ -n "$i" ] && [ "$i" = ${shq(ctx.knownPgbackrest?.identity ?? '')} ]; then echo K; else`,
-      framed('pgbackrest version'),
+      framed(VERSION_AS_NOBODY),
       'fi',
     ].join('\n'),
   parse(output, ctx) {
@@ -50,7 +58,8 @@ export const pgbackrestVersionProbe: Probe = {
     if (match) return { pgbackrestVersion: match[1], ...(identity ? { pgbackrestIdentity: identity } : {}) };
     const why = !result
       ? 'no answer'
-      : result.code === 127 && /not found/.test(result.stderr)
+      : // The shell's "not found", or setpriv's "failed to execute pgbackrest: No such file or directory".
+        result.code === 127 && /not found|No such file or directory/.test(result.stderr)
         ? 'pgbackrest is not installed (command not found)'
         : `pgbackrest version exited ${result.code}: ${firstLine(result.stderr || result.stdout)}`;
     return { pgbackrestVersion: null, pgbackrestProblem: why };

@@ -52,9 +52,9 @@ async function status(path: string, ...args: string[]) {
   return report;
 }
 
-async function check(path: string) {
-  const text = await bsync(['check', '-c', path]);
-  const json = await bsync(['check', '-c', path, '--json']);
+async function check(path: string, ...args: string[]) {
+  const text = await bsync(['check', '-c', path, ...args]);
+  const json = await bsync(['check', '-c', path, '--json', ...args]);
   const report = JSON.parse(json.stdout);
   expect(validCheck(report), JSON.stringify(validCheck.errors)).toBe(true);
   expect(json.code).toBe(text.code);
@@ -206,17 +206,21 @@ describe('bsync check on the ssh scenario', () => {
   }, 300_000);
 
   it('a recovery-window threshold breaks when a retention change shortens the window', async () => {
-    const stanzaOf = (report: { stanzas: Array<{ stanza: string; recoveryWindowSeconds: number | null }> }) =>
-      report.stanzas.find((stanza) => stanza.stanza === STANZA)!;
-    // Two fulls kept: the one converge took in beforeAll, and one now, the window spanning both.
+    const stanzaOf = (report: {
+      stanzas: Array<{ stanza: string; recoveryWindowSeconds: number | null; window: { from: { at: string } } }>;
+    }) => report.stanzas.find((stanza) => stanza.stanza === STANZA)!;
+    // Two fulls kept: the one converge took in beforeAll, and one now, at least 45 s later, the window spanning both.
+    const first = Date.parse(stanzaOf(await status(JOBS)).window.from.at);
     await converge(config('two-fulls', '', false, 2));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, first + 45_000 - Date.now())));
     const backup = await bsync(['backup', '-c', config('two-fulls', '', false, 2), '--zone', '1', '--type', 'full']);
     expect(backup.code, backup.stdout + backup.stderr).toBe(0);
     const before = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
     expect(before, 'the earlier tests ran between the two fulls').toBeGreaterThanOrEqual(30);
     // Written in seconds, printed as the config would write it.
     const threshold = `min_window = "${durationText(before - 10)}"`;
-    const held = await check(config('window', `min_window = "${before - 10}s"`, true, 2));
+    // Zone 1's stanza only: zone 2's window is as short as its one full.
+    const held = await check(config('window', `min_window = "${before - 10}s"`, true, 2), '--zone', '1');
     expect(held.code, held.stdout).toBe(0);
     // One full kept: the next full expires both older ones, and the window starts at it.
     const one = config('one-full', '', false, 1);
@@ -225,7 +229,7 @@ describe('bsync check on the ssh scenario', () => {
     expect(next.code, next.stdout + next.stderr).toBe(0);
     const after = stanzaOf(await status(JOBS)).recoveryWindowSeconds!;
     expect(after).toBeLessThan(before - 10);
-    const broken = await check(config('window', `min_window = "${before - 10}s"`, true, 1));
+    const broken = await check(config('window', `min_window = "${before - 10}s"`, true, 1), '--zone', '1');
     expect(broken.code).toBe(2);
     expect(broken.stdout).toMatch(
       new RegExp(`^BROKEN: ${STANZA} repo1: the recovery window is \\S+ \\(${threshold}\\)$`, 'm'),

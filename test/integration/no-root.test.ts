@@ -65,7 +65,7 @@ describe('no pgBackRest command runs as root', () => {
       ['plan', '-c', CONFIG, '--detailed-exitcode'],
       ['status', '-c', CONFIG],
       ['check', '-c', CONFIG],
-      ['backup', '-c', CONFIG, '--type', 'diff'],
+      ['backup', '-c', CONFIG, '--zone', '1', '--type', 'diff'],
       ['verify', '-c', CONFIG],
     ]) {
       const run = await bsync(args);

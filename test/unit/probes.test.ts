@@ -257,7 +257,10 @@ describe('pgbackrest version and its cache', () => {
       sh(`PATH=${scratch}/tools bsync_e=${scratch}/e3\n${pgbackrestVersionProbe.command(context)}`).toString();
     put('tools/pgbackrest', '#!/bin/sh\necho "pgBackRest 9.9"\n');
     // Only what the probe needs besides pgbackrest: a host where it is not on PATH is one step away.
-    sh('chmod +x tools/pgbackrest && for t in stat base64 head; do ln -s "$(command -v $t)" tools/$t; done');
+    // setpriv: the probe runs pgbackrest as nobody, who must reach the stand-in.
+    sh(
+      'chmod +x tools/pgbackrest && chmod 0755 . tools && for t in stat base64 head setpriv; do ln -s "$(command -v $t)" tools/$t; done',
+    );
     const first = run(ctx);
     const seen = pgbackrestVersionProbe.parse(first.trim(), ctx);
     expect(seen).toMatchObject({ pgbackrestVersion: '9.9' });
