@@ -1,6 +1,6 @@
 // The host's own SSH host keys, read over bsync's verified connection: peers' known_hosts
 // entries come from here, never from scanning the network.
-import { shq } from '../formats/shell.js';
+import { asUser, shq } from '../formats/shell.js';
 import type { Probe } from './probe.js';
 import { firstLine, framed, readFramed } from './framed.js';
 
@@ -22,12 +22,12 @@ export const hostKeysProbe: Probe = {
 };
 
 /**
- * `pgbackrest version` as nobody (65534 on Debian and Rocky alike), from `/`: no pgBackRest
- * command of bsync's runs as root (pgBackRest 2.59 and later refuse most of them there; docs/reliability.md),
- * and this one needs no user of its own, so it runs before the repository's user exists.
+ * `pgbackrest version` as nobody: no pgBackRest command of bsync's runs as root (pgBackRest
+ * 2.59 and later refuse most of them there; docs/reliability.md), and this one needs no user
+ * of its own, so it runs before the repository's user exists. runuser's PAM cost is paid only
+ * when the binary changed (facts/version-cache.ts).
  */
-const VERSION_AS_NOBODY =
-  '(cd / && if command -v setpriv >/dev/null; then setpriv --reuid=65534 --regid=65534 --clear-groups pgbackrest version; else runuser -u nobody -- pgbackrest version; fi)';
+const VERSION_AS_NOBODY = asUser('nobody', 'pgbackrest version');
 
 /**
  * pgBackRest's version, or why it does not run (the drift check reports that as a problem).
@@ -58,8 +58,7 @@ export const pgbackrestVersionProbe: Probe = {
     if (match) return { pgbackrestVersion: match[1], ...(identity ? { pgbackrestIdentity: identity } : {}) };
     const why = !result
       ? 'no answer'
-      : // The shell's "not found", or setpriv's "failed to execute pgbackrest: No such file or directory".
-        result.code === 127 && /not found|No such file or directory/.test(result.stderr)
+      : result.code === 127 && /not found/.test(result.stderr)
         ? 'pgbackrest is not installed (command not found)'
         : `pgbackrest version exited ${result.code}: ${firstLine(result.stderr || result.stdout)}`;
     return { pgbackrestVersion: null, pgbackrestProblem: why };

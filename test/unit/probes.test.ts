@@ -257,9 +257,9 @@ describe('pgbackrest version and its cache', () => {
       sh(`PATH=${scratch}/tools bsync_e=${scratch}/e3\n${pgbackrestVersionProbe.command(context)}`).toString();
     put('tools/pgbackrest', '#!/bin/sh\necho "pgBackRest 9.9"\n');
     // Only what the probe needs besides pgbackrest: a host where it is not on PATH is one step away.
-    // setpriv: the probe runs pgbackrest as nobody, who must reach the stand-in.
+    // runuser: the probe runs pgbackrest as nobody, who must reach the stand-in.
     sh(
-      'chmod +x tools/pgbackrest && chmod 0755 . tools && for t in stat base64 head setpriv; do ln -s "$(command -v $t)" tools/$t; done',
+      'chmod +x tools/pgbackrest && chmod 0755 . tools && for t in stat base64 head runuser; do ln -s "$(command -v $t)" tools/$t; done',
     );
     const first = run(ctx);
     const seen = pgbackrestVersionProbe.parse(first.trim(), ctx);
