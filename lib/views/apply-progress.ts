@@ -82,8 +82,13 @@ export class ApplyProgress {
   #progress(event: ApplyEvent, action: string): void {
     const state = this.#hosts.get(event.host);
     if (!state?.current || state.current.action !== action || !event.progress) return;
+    const first = state.current.detail === undefined;
     state.current.detail = progressText(event.progress, event.goal);
-    if (this.#live) return;
+    if (this.#live) {
+      // Shown the moment it is first known: a step shorter than a redraw still shows how far it got.
+      if (first) this.#draw();
+      return;
+    }
     const mark =
       event.progress.kind === 'restore' ? Math.floor(event.progress.percent / 10) : Math.floor(Date.now() / 10_000);
     if (state.current.plainMark === mark) return;

@@ -99,6 +99,28 @@ describe('progress read from a step output', () => {
       'pg1: pg_restore: 100% restored of 1.2 GB',
     ]);
   });
+
+  it('on a terminal, draws the first progress of a step at once, not at the next redraw', () => {
+    const written: string[] = [];
+    const stream = { columns: 200, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream;
+    const term = process.env.TERM;
+    process.env.TERM = 'xterm';
+    try {
+      const progress = new ApplyProgress(new Map([['pg1', 2]]), { live: true, plain: () => {} }, stream);
+      progress.onEvent({ address: 'pg1.pg_restore', host: 'pg1', status: 'started' });
+      const before = written.length;
+      const event = { address: 'pg1.pg_restore', host: 'pg1', status: 'progress' as const, goal: 'of 1.2 GB' };
+      progress.onEvent({ ...event, progress: { kind: 'restore', percent: 3 } });
+      expect(written.length).toBe(before + 1);
+      expect(written.at(-1)).toMatch(/pg1: pg_restore \(\d+\.\d s\) 3% restored of 1\.2 GB {2}\[0\/2 done\]/);
+      // Later progress waits for the redraw: a restore of many files does not redraw once a file.
+      progress.onEvent({ ...event, progress: { kind: 'restore', percent: 4 } });
+      expect(written.length).toBe(before + 1);
+      progress.finish();
+    } finally {
+      process.env.TERM = term;
+    }
+  });
 });
 
 const inventory = parseConfig(SSH_CONFIG, `${FIXTURES}lab/ssh.toml`, ENV);
