@@ -16,22 +16,29 @@ const DEBIAN_CONFIGS = '/etc/postgresql/*/*/postgresql.conf';
 /** The packaged binary folders: Debian's and PGDG's. */
 const BIN_DIRS = '/usr/lib/postgresql/*/bin /usr/pgsql-*/bin';
 
-function catIfFile(path: string): string {
-  return `if [ -f ${path} ]; then while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <${path}; else exit 1; fi`;
+/** A file's lines that `pattern` (grep -E) matches; exit 1 when there is no such file. */
+function linesOf(path: string, pattern: string): string {
+  return `[ -f ${shq(path)} ] || exit 1; grep -E ${shq(pattern)} ${shq(path)}; true`;
 }
+
+/** pgbackrest.conf's section heads and pgN-path/port/host lines only: its secrets never leave the host. */
+const CONF_LINES = '^[[:space:]]*(\\[|pg[0-9]+-(path|port|host)[[:space:]]*=)';
 
 export const storedLayoutProbe: Probe = {
   name: 'stored-layout',
   applies: (ctx) => Boolean(ctx.needs.storedLayout),
   command: (ctx) =>
     [
-      framed(catIfFile(shq(PGBACKREST_CONF))),
+      framed(linesOf(PGBACKREST_CONF, CONF_LINES)),
       // Each cluster's path, then only its data_directory and port lines (a path line starts with /, they cannot).
       framed(
         `for f in ${DEBIAN_CONFIGS}; do [ -f "$f" ] || continue; printf '%s\\n' "$f"; grep -E '^[[:space:]]*(data_directory|port)([[:space:]]|=)' "$f"; done; true`,
       ),
       framed(`for d in ${BIN_DIRS}; do [ -x "$d/pg_ctl" ] && printf '%s\\n' "$d"; done; true`),
-      ctx.inventory.patroni ? framed(catIfFile(shq(ctx.inventory.patroni.config))) : '',
+      // Whole, as YAML needs its nesting (the declared state reads it whole too, for replica creation).
+      ctx.inventory.patroni
+        ? framed(`[ -f ${shq(ctx.inventory.patroni.config)} ] || exit 1; cat ${shq(ctx.inventory.patroni.config)}`)
+        : '',
     ]
       .filter(Boolean)
       .join('\n'),

@@ -38,7 +38,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
       const { inventory } = session;
       const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
         const place = restorePlace(inventory, request, checked);
-        return { ...place, dataDirectory: restoredDataDirectory(inventory, place.host, checked.get(place.host.name)) };
+        return { ...place, dataDirectory: restoredDataDirectory(inventory, place, checked) };
       });
       const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
       return usingFacts(session, facts, (checked) => {

@@ -123,10 +123,21 @@ export function restoreNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] 
   return [read.storedLayout, ...(inventory.patroni ? [restoreMarkNeeds] : [])];
 }
 
-/** The data directory a restore replaces: the running server's, else the config's or the host's files' (stored-layout.ts). */
-export function restoredDataDirectory(inventory: Inventory, host: HostSpec, facts: HostFacts | undefined): string {
-  if (facts?.postgres?.running || !facts) return pgDataOf(host, facts);
-  return storedLayoutOf(host, facts, inventory.cluster.pgVersion?.toString()).dataDirectory;
+/**
+ * The data directory a restore replaces: the running server's, else the config's or the
+ * host's files' (stored-layout.ts) for the stanza's major (pg_version, else the repository's).
+ */
+export function restoredDataDirectory(
+  inventory: Inventory,
+  place: { zone: Zone; host: HostSpec },
+  facts: FactsByHost,
+): string {
+  const hostFacts = facts.get(place.host.name);
+  if (!hostFacts || hostFacts.postgres?.running) return pgDataOf(place.host, hostFacts);
+  const major =
+    inventory.cluster.pgVersion?.toString()
+    ?? facts.get(place.zone.repoOwner.name)?.repos?.find((repo) => repo.database)?.database?.version;
+  return storedLayoutOf(place.host, hostFacts, major).dataDirectory;
 }
 
 /** The server's layout: what it says when it runs, else the config and what the host holds. */
