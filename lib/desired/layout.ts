@@ -23,7 +23,7 @@ export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
       host.name,
       `its data directory is unknown: PostgreSQL does not answer on port ${host.pgPort} and pg_data is not set`,
       {
-        hint: `bsync reads the data directory from the running server: start PostgreSQL and plan again, or set pg_data on [[host]] ${host.name} ; a restore finds it in what the host still holds (docs/recovery.md, "A primary whose data is gone").`,
+        hint: `bsync reads the data directory from the running server: start PostgreSQL and plan again, or set pg_data on [[host]] ${host.name}; a restore finds it in what the host still holds (docs/recovery.md, "A primary whose data is gone").`,
       },
     );
   }

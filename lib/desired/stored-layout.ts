@@ -4,6 +4,7 @@
 // Patroni's configuration (lib/facts/stored-layout.ts reads them, typed.ts checks them).
 // When two name different folders, bsync's own pgbackrest.conf wins, and the plan says so.
 import type { HostSpec } from '../config/inventory.js';
+import { systemFolderProblem } from '../config/folders.js';
 import { pathSpelling } from '../config/spellings.js';
 import { HostError } from '../errors.js';
 import type { HostFacts, LayoutSource } from '../facts/types.js';
@@ -63,6 +64,7 @@ export function storedLayoutOf(host: HostSpec, facts: HostFacts, major?: string)
   const serviceUnit = pick('serviceUnit');
   const port = winner?.port;
   checkPort(host, winner, port);
+  if (winner) checkFolder(host, winner, data);
   return {
     dataDirectory: data,
     ...(majorFound !== undefined ? { major: Number(majorFound) } : {}),
@@ -91,6 +93,15 @@ function checkPort(host: HostSpec, winner: LayoutSource | undefined, port: numbe
       hint: `Set pg_port = ${port} on [[host]] ${host.name} if that is the server to restore, or set pg_data to name another.`,
     },
   );
+}
+
+/** A restore replaces what the folder holds: never a system folder, whatever a file on the host says. */
+function checkFolder(host: HostSpec, winner: LayoutSource, data: string): void {
+  const problem = systemFolderProblem(data);
+  if (problem === null) return;
+  throw new HostError(host.name, `${described(winner)} names the data directory ${data}, and ${problem}`, {
+    hint: `A restore replaces what the data directory holds: check who changed ${winner.file}, or set pg_data on [[host]] ${host.name}.`,
+  });
 }
 
 /** Sources that name another folder than the one taken: said in the plan's notes. */

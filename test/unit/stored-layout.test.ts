@@ -212,6 +212,16 @@ describe('the layout of a server that is down, from what its host holds', () => 
     );
   });
 
+  it('refuses a system folder as the data directory, naming the file that says it', () => {
+    const etc = probed({
+      conf: PGBACKREST_CONF.replace(`pg1-path=${DATA}`, 'pg1-path=/etc'),
+      bins: ['/usr/lib/postgresql/15/bin'],
+    });
+    expect(() => restore(down(etc))).toThrow(
+      "pgbackrest.conf's pg1-path names the data directory /etc, and /etc is a system folder",
+    );
+  });
+
   const hostile: Array<[string, Answers, string]> = [
     [
       'a .. step in pg1-path',
