@@ -1,9 +1,10 @@
 // A PostgreSQL host's layout when its server cannot say (stopped, or its data gone): pg_data
 // if the config sets it, else what the host still holds, most trusted first: the
 // pgbackrest.conf bsync wrote, postgresql-common's cluster, PGDG's packaged layout,
-// Patroni's configuration (lib/facts/stored-layout.ts reads them, typed.ts checks them).
+// Patroni's configuration (lib/facts/stored-layout.ts reads them, typed.ts checks them);
+// under [patroni], bsync's pgbackrest.conf, then Patroni's, and no packaged cluster.
 // When two name different folders, bsync's own pgbackrest.conf wins, and the plan says so.
-import type { HostSpec } from '../config/inventory.js';
+import type { HostSpec, Inventory } from '../config/inventory.js';
 import { systemFolderProblem } from '../config/folders.js';
 import { pathSpelling } from '../config/spellings.js';
 import { HostError } from '../errors.js';
@@ -33,10 +34,16 @@ function described(source: LayoutSource): string {
   return `Patroni's postgresql.data_dir in ${source.file}`;
 }
 
-/** The sources that can be this host's server: of its port and of the wanted major, in the order of trust. */
-function candidates(host: HostSpec, facts: HostFacts, major: string | undefined): LayoutSource[] {
+/**
+ * The sources that can be this host's server: of its port and of the wanted major, in the
+ * order of trust. Under [patroni], Patroni's configuration is how the server runs: a
+ * packaged cluster beside it (postgresql-common's `main`, PGDG's data folder) is not it.
+ */
+function candidates(inventory: Inventory, host: HostSpec, facts: HostFacts, major: string | undefined): LayoutSource[] {
+  const packaged = (source: LayoutSource) => source.source === 'postgresql-common' || source.source === 'pgdg';
   const fits = (source: LayoutSource) =>
     source.dataDirectory !== undefined
+    && !(inventory.patroni && packaged(source))
     && (source.source !== 'postgresql-common' || source.port === undefined || source.port === host.pgPort)
     && (major === undefined || source.major === undefined || source.major === major);
   const found = (facts.storedLayout?.sources ?? []).filter(fits);
@@ -50,8 +57,8 @@ function candidates(host: HostSpec, facts: HostFacts, major: string | undefined)
  * The data directory and what goes with it of a server that does not run; a HostError naming
  * the keys to set when nothing on the host says. `major`: the version wanted, when known.
  */
-export function storedLayoutOf(host: HostSpec, facts: HostFacts, major?: string): FoundLayout {
-  const found = candidates(host, facts, major);
+export function storedLayoutOf(inventory: Inventory, host: HostSpec, facts: HostFacts, major?: string): FoundLayout {
+  const found = candidates(inventory, host, facts, major);
   const chosen = host.pgData ?? found[0]?.dataDirectory;
   if (chosen === undefined) throw unknownLayout(host, facts);
   const data = pathSpelling(chosen);

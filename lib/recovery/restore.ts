@@ -137,14 +137,19 @@ export function restoredDataDirectory(
   const major =
     inventory.cluster.pgVersion?.toString()
     ?? facts.get(place.zone.repoOwner.name)?.repos?.find((repo) => repo.database)?.database?.version;
-  return storedLayoutOf(place.host, hostFacts, major).dataDirectory;
+  return storedLayoutOf(inventory, place.host, hostFacts, major).dataDirectory;
 }
 
 /** The server's layout: what it says when it runs, else the config and what the host holds. */
-function layoutOf(host: HostSpec, facts: HostFacts, major: string): ServerLayout & { notes: string[] } {
+function layoutOf(
+  inventory: Inventory,
+  host: HostSpec,
+  facts: HostFacts,
+  major: string,
+): ServerLayout & { notes: string[] } {
   const pg = facts.postgres;
   if (pg?.running) return { ...serverLayout(pg), notes: [] };
-  const { dataDirectory, binDir, configFile, serviceUnit, from, notes } = storedLayoutOf(host, facts, major);
+  const { dataDirectory, binDir, configFile, serviceUnit, from, notes } = storedLayoutOf(inventory, host, facts, major);
   // Asked for (a live restore always is): the server's binaries of the backup's major must be there.
   if (facts.storedLayout && binDir === undefined) {
     throw new HostError(
@@ -269,12 +274,14 @@ function restoredLayout(
   const major =
     backup.pgVersion
     ?? inventory.cluster.pgVersion?.toString()
-    ?? (pg?.running ? String(Math.floor(pg.versionNum / 10000)) : storedLayoutOf(host, hostFacts).major?.toString());
+    ?? (pg?.running
+      ? String(Math.floor(pg.versionNum / 10000))
+      : storedLayoutOf(inventory, host, hostFacts).major?.toString());
   if (major === undefined)
     throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`, {
       hint: `Set pg_version in [cluster] (the major version the backup is of), then plan again.`,
     });
-  const layout = layoutOf(host, hostFacts, major);
+  const layout = layoutOf(inventory, host, hostFacts, major);
   if (pg?.running && String(layout.major) !== major) {
     throw new BsyncError(
       `backup ${backup.label} is of PostgreSQL ${major}, but ${host.name} runs PostgreSQL ${layout.major}`,

@@ -167,7 +167,7 @@ describe('the layout of a server that is down, from what its host holds', () => 
     const two = probed({ bins: ['/usr/pgsql-15/bin', '/usr/pgsql-16/bin'] });
     // Two majors installed: PGDG's layout alone cannot say which is the server; the stanza's version (15) can.
     expect(restoredDataDirectory(inventory, { zone: ZONE_1, host: pg1 }, down(two))).toBe('/var/lib/pgsql/15/data');
-    expect(() => storedLayoutOf(pg1, down(two).get('ssh-pg1')!)).toThrow(/its data directory is unknown/);
+    expect(() => storedLayoutOf(inventory, pg1, down(two).get('ssh-pg1')!)).toThrow(/its data directory is unknown/);
   });
 
   it("Patroni's configuration: postgresql.data_dir, bin_dir and the port of listen", () => {
@@ -183,6 +183,29 @@ describe('the layout of a server that is down, from what its host holds', () => 
         port: 5432,
       },
     ]);
+    // Under [patroni], the packages' own cluster beside it (Debian's main) is not the server Patroni runs.
+    const patroniDir = '/var/lib/postgresql/15/patroni';
+    const beside = probed(
+      {
+        debian: DEBIAN_CLUSTER,
+        bins: ['/usr/lib/postgresql/15/bin'],
+        patroni: PATRONI_YML.replace('/var/lib/pgsql/15/data', patroniDir).replace(
+          '  bin_dir: /usr/pgsql-15/bin/\n',
+          '',
+        ),
+      },
+      haCtx,
+    );
+    expect(storedLayoutOf(ha, pg1, down(beside).get('ssh-pg1')!, '15')).toEqual({
+      dataDirectory: patroniDir,
+      major: 15,
+      port: 5432,
+      binDir: '/usr/lib/postgresql/15/bin',
+      from: "Patroni's postgresql.data_dir in /etc/patroni/patroni.yml",
+      notes: [],
+    });
+    // Without [patroni], the same host's cluster is postgresql-common's.
+    expect(storedLayoutOf(inventory, pg1, down(beside).get('ssh-pg1')!, '15').dataDirectory).toBe(DATA);
   });
 
   it("sources that disagree: bsync's own pgbackrest.conf wins, and the plan says so", () => {
