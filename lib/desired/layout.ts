@@ -1,6 +1,8 @@
 // A PostgreSQL host's layout (data directory, major version) is what its running server
 // reports; the config may state it, and then the two must agree. No per-OS guess stands
 // in for a fact: a server that does not answer stops the plan earlier (postgres-host.ts).
+// Only a restore, which brings such a server back, reads what the host still holds
+// (stored-layout.ts).
 import { within } from '../config/folders.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { pathSpelling } from '../config/spellings.js';
@@ -21,7 +23,7 @@ export function pgDataOf(host: HostSpec, facts: HostFacts | undefined): string {
       host.name,
       `its data directory is unknown: PostgreSQL does not answer on port ${host.pgPort} and pg_data is not set`,
       {
-        hint: `bsync reads the data directory from the running server: start PostgreSQL and plan again, or set pg_data on [[host]] ${host.name} (a host restored into an empty folder needs it).`,
+        hint: `bsync reads the data directory from the running server: start PostgreSQL and plan again, or set pg_data on [[host]] ${host.name}; a restore finds it in what the host still holds (docs/recovery.md, "A primary whose data is gone").`,
       },
     );
   }

@@ -13,6 +13,7 @@ import { patroniProbe } from './patroni.js';
 import { postgresProbe } from './postgres.js';
 import { probeContext, type Probe, type ProbeContext } from './probe.js';
 import { repoProbe } from './repo.js';
+import { storedLayoutProbe } from './stored-layout.js';
 import { tlsServerProbe } from './tls-server.js';
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
@@ -31,6 +32,7 @@ export const PROBES: Probe[] = [
   postgresProbe,
   repoProbe,
   patroniProbe,
+  storedLayoutProbe,
   tlsServerProbe,
   outcomesProbe,
 ];

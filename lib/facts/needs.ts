@@ -22,6 +22,8 @@ export interface FactNeeds {
   tlsServer: boolean;
   /** The scheduled backup jobs' outcome files (status and check, where the jobs run). */
   outcomes?: boolean;
+  /** Where a server that cannot say lives, by the host's files (restore only: lib/facts/stored-layout.ts). */
+  storedLayout?: boolean;
 }
 
 /** One kind's part: only what it needs. */
@@ -44,6 +46,8 @@ export const read = {
   repos: { repos: true } as NeedsPart,
   /** pgBackRest's TLS server and the host's clock. */
   tlsServer: { tlsServer: true } as NeedsPart,
+  /** The server's layout as the host's files hold it: pgbackrest.conf, postgresql-common, PGDG, Patroni. */
+  storedLayout: { storedLayout: true } as NeedsPart,
 };
 
 /** The union of parts, each path, user and crontab once, in first-asked order (a file is read if any part reads it). */
@@ -63,5 +67,6 @@ export function needsOf(parts: NeedsPart[]): FactNeeds {
     repos: parts.some((part) => part.repos),
     tlsServer: parts.some((part) => part.tlsServer),
     ...(parts.some((part) => part.outcomes) ? { outcomes: true } : {}),
+    ...(parts.some((part) => part.storedLayout) ? { storedLayout: true } : {}),
   };
 }

@@ -11,7 +11,7 @@ export interface FactReads {
   files: Set<string>;
   users: Set<string>;
   crontabs: Set<string>;
-  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes' | 'tlsServer'>;
+  sections: Set<'postgres' | 'patroni' | 'repos' | 'outcomes' | 'tlsServer' | 'storedLayout'>;
 }
 
 export function noReads(): FactReads {
@@ -35,7 +35,7 @@ function recordingFacts(facts: HostFacts, reads: FactReads): HostFacts {
       if (key === 'files') return keyed(target.files, reads.files);
       if (key === 'users') return keyed(target.users, reads.users);
       if (key === 'crontabs') return keyed(target.crontabs, reads.crontabs);
-      if (key === 'postgres' || key === 'patroni' || key === 'repos') reads.sections.add(key);
+      if (key === 'postgres' || key === 'patroni' || key === 'repos' || key === 'storedLayout') reads.sections.add(key);
       if (key === 'backupOutcomes') reads.sections.add('outcomes');
       // Both come of asking for the TLS server (FactNeeds.tlsServer).
       if (key === 'tlsServer' || key === 'clock') reads.sections.add('tlsServer');

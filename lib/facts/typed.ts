@@ -169,6 +169,26 @@ const outcome = object({
   problem: str(g.ONE_LINE),
 });
 
+const storedLayout = object({
+  sources: list(
+    object({
+      source: str({
+        expected: 'pgbackrest.conf, postgresql-common, pgdg or patroni',
+        test: (value) => ['pgbackrest.conf', 'postgresql-common', 'pgdg', 'patroni'].includes(value),
+      }),
+      file: str(g.ABSOLUTE_PATH),
+      key: str(g.NAME),
+      dataDirectory: str(g.ABSOLUTE_PATH),
+      port: int(1),
+      major: str(g.PG_MAJOR),
+      binDir: str(g.ABSOLUTE_PATH),
+      configFile: str(g.ABSOLUTE_PATH),
+      serviceUnit: str(g.SERVICE_UNIT),
+    }),
+  ),
+  binDirs: list(str(g.ABSOLUTE_PATH)),
+});
+
 /** Every field of HostFacts, by name: a field added to the type without a grammar fails to compile. */
 const HOST_FIELDS: { [K in keyof Required<HostFacts>]: Spec } = {
   host: str(g.NAME),
@@ -202,6 +222,7 @@ const HOST_FIELDS: { [K in keyof Required<HostFacts>]: Spec } = {
   postgres,
   repos: list(repo),
   patroni,
+  storedLayout,
   backupOutcomes: list(outcome),
   tlsServer: oneOf(
     object({ manager: str(g.matchingWord('systemd')), active: bool, enabled: bool }),

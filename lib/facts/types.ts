@@ -221,6 +221,31 @@ export interface PatroniFacts {
   errors: string[];
 }
 
+/** Where one source on the host says the server lives (lib/facts/stored-layout.ts). */
+export interface LayoutSource {
+  /** bsync's own pgbackrest.conf, postgresql-common's cluster, PGDG's packaged layout, Patroni's configuration. */
+  source: 'pgbackrest.conf' | 'postgresql-common' | 'pgdg' | 'patroni';
+  /** The file (or PGDG's binary folder) it was read from. */
+  file: string;
+  /** pgbackrest.conf's pgN that is this host's own server (`pg1`). */
+  key?: string;
+  dataDirectory?: string;
+  port?: number;
+  /** The PostgreSQL major version its place names (`15`). */
+  major?: string;
+  binDir?: string;
+  /** postgresql-common's postgresql.conf: a Debian cluster. */
+  configFile?: string;
+  serviceUnit?: string;
+}
+
+/** A server's layout as the host still holds it when the server cannot say; asked by restore only. */
+export interface StoredLayoutFacts {
+  sources: LayoutSource[];
+  /** The packaged binary folders that hold an executable pg_ctl. */
+  binDirs: string[];
+}
+
 export interface HostFacts {
   host: string;
   os: OsFacts;
@@ -240,6 +265,8 @@ export interface HostFacts {
   /** Each repository of the stanza, as the config lists them (repo1 first), read where backups run. */
   repos?: RepoFacts[];
   patroni?: PatroniFacts;
+  /** Asked by restore: where the server lives by the host's files, for a server that is down or whose data is gone. */
+  storedLayout?: StoredLayoutFacts;
   /** What the stanza's scheduled backup jobs last did, where they run (the outcome files that exist). */
   backupOutcomes?: BackupOutcome[];
   /** Asked with transport = "tls" only: the TLS server's state, and the host's clock (unix seconds) that certificates expire by. */

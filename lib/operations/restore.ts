@@ -3,14 +3,13 @@
 // first one's facts), the setup plan it relies on, and the plan.
 import type { Inventory } from '../config/inventory.js';
 import { desiredState } from '../desired/index.js';
-import { pgDataOf } from '../desired/layout.js';
 import { aboutHostState, errorOf, firstError } from '../diagnostics.js';
 import type { HostFacts } from '../facts/types.js';
 import { measureSpace } from '../facts/space.js';
 import { buildPlan } from '../plan/build.js';
 import type { Resource } from '../resources/types.js';
 import { decodeRestoreRequest, decodeStandbyRequest, type RestoreRequest } from '../recovery/requests.js';
-import { planRestore, restoreNeeds, restorePlace } from '../recovery/restore.js';
+import { planRestore, restoredDataDirectory, restoreNeeds, restorePlace } from '../recovery/restore.js';
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation, type RequestSource } from './operation.js';
 import type { Planning } from './planning.js';
@@ -39,7 +38,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
       const { inventory } = session;
       const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
         const place = restorePlace(inventory, request, checked);
-        return { ...place, dataDirectory: pgDataOf(place.host, checked.get(place.host.name)) };
+        return { ...place, dataDirectory: restoredDataDirectory(inventory, place, checked) };
       });
       const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
       return usingFacts(session, facts, (checked) => {

@@ -9,15 +9,16 @@
 import { processesFor, type ProcessChoice } from '../desired/processes.js';
 import { walFetch, type WalFetch } from './wal-fetch.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { BsyncError } from '../errors.js';
+import { BsyncError, HostError } from '../errors.js';
 import { pgDataOf, serverLayout } from '../desired/layout.js';
+import { packagedBinDirs, storedLayoutOf } from '../desired/stored-layout.js';
 import { archiveSettings } from '../desired/archive-settings.js';
 import { HostResources } from '../desired/builder.js';
 import { isPatroniLeader } from '../desired/patroni-settings.js';
 import { interruptedRestore, restoreMarkNeeds } from './interrupted.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { PG_OS_USER } from '../facts/probe.js';
-import type { NeedsPart } from '../facts/needs.js';
+import { read, type NeedsPart } from '../facts/needs.js';
 import type { BackupInfo, HostFacts, RepoFacts } from '../facts/types.js';
 import type { SpaceFacts } from '../facts/space.js';
 import { psqlCommand } from '../psql.js';
@@ -112,47 +113,58 @@ export function restorePlace(
   );
 }
 
-/** The binary folders where PostgreSQL's packages put pg_ctl: Debian's, then PGDG's. */
-function packagedBinDirs(major: string): string[] {
-  return [`/usr/lib/postgresql/${major}/bin`, `/usr/pgsql-${major}/bin`];
-}
-
-/** A Debian data directory's cluster (/var/lib/postgresql/<v>/<cluster>): its config file's path. */
-function debianConfigFor(pgData: string | undefined): string | undefined {
-  const match = /^\/var\/lib\/postgresql\/([^/]+)\/([^/]+)\/?$/.exec(pgData ?? '');
-  return match ? `/etc/postgresql/${match[1]}/${match[2]}/postgresql.conf` : undefined;
-}
-
 /**
- * What a restore reads of its host beyond the plan's facts: whether a stopped server is a
- * Debian cluster, and where its pg_ctl is (a running server tells both itself).
+ * What a restore reads of its host beyond the plan's facts: where a server that cannot say
+ * keeps its data, version, port and binaries (a running server tells them itself), and in
+ * a Patroni zone the mark of an interrupted restore.
  */
 export function restoreNeeds(inventory: Inventory, host: HostSpec): NeedsPart[] {
   if (host.role !== 'postgres') return [];
-  const major = inventory.cluster.pgVersion?.toString();
-  const debianConfig = debianConfigFor(host.pgData);
-  const paths = [
-    ...(debianConfig ? [debianConfig] : []),
-    ...(major ? packagedBinDirs(major).map((dir) => `${dir}/pg_ctl`) : []),
-  ];
-  return [
-    { files: paths.map((path) => ({ path, readContent: false })) },
-    ...(inventory.patroni ? [restoreMarkNeeds] : []),
-  ];
+  return [read.storedLayout, ...(inventory.patroni ? [restoreMarkNeeds] : [])];
 }
 
-/** The server's layout: what it says when it runs, else the config and the files found. */
-function layoutOf(host: HostSpec, facts: HostFacts, major: string): ServerLayout {
+/**
+ * The data directory a restore replaces: the running server's, else the config's or the
+ * host's files' (stored-layout.ts) for the stanza's major (pg_version, else the repository's).
+ */
+export function restoredDataDirectory(
+  inventory: Inventory,
+  place: { zone: Zone; host: HostSpec },
+  facts: FactsByHost,
+): string {
+  const hostFacts = facts.get(place.host.name);
+  if (!hostFacts || hostFacts.postgres?.running) return pgDataOf(place.host, hostFacts);
+  const major =
+    inventory.cluster.pgVersion?.toString()
+    ?? facts.get(place.zone.repoOwner.name)?.repos?.find((repo) => repo.database)?.database?.version;
+  return storedLayoutOf(inventory, place.host, hostFacts, major).dataDirectory;
+}
+
+/** The server's layout: what it says when it runs, else the config and what the host holds. */
+function layoutOf(
+  inventory: Inventory,
+  host: HostSpec,
+  facts: HostFacts,
+  major: string,
+): ServerLayout & { notes: string[] } {
   const pg = facts.postgres;
-  if (pg?.running) return serverLayout(pg);
-  const dataDirectory = pgDataOf(host, facts);
-  const debianConfig = debianConfigFor(dataDirectory);
-  const binDir = packagedBinDirs(major).find((dir) => facts.files[`${dir}/pg_ctl`]?.exists);
+  if (pg?.running) return { ...serverLayout(pg), notes: [] };
+  const { dataDirectory, binDir, configFile, serviceUnit, from, notes } = storedLayoutOf(inventory, host, facts, major);
+  // Asked for (a live restore always is): the server's binaries of the backup's major must be there.
+  if (facts.storedLayout && binDir === undefined) {
+    throw new HostError(
+      host.name,
+      `PostgreSQL ${major}'s server is not installed: neither ${packagedBinDirs(major).join(' nor ')} holds pg_ctl`,
+      { hint: `The backup is of PostgreSQL ${major}: install its server package on ${host.name}, then plan again.` },
+    );
+  }
   return {
     major: Number(major),
     dataDirectory,
-    ...(debianConfig && facts.files[debianConfig]?.exists ? { configFile: debianConfig } : {}),
+    ...(configFile ? { configFile } : {}),
     ...(binDir ? { binDir } : {}),
+    ...(serviceUnit ? { serviceUnit } : {}),
+    notes: from === 'pg_data' ? notes : [`${host.name}'s data directory ${dataDirectory} is ${from}.`, ...notes],
   };
 }
 
@@ -177,7 +189,8 @@ interface RestoreSource {
   repo: RepoFacts;
   window: RecoveryWindow;
   backup: BackupInfo;
-  layout: ServerLayout;
+  /** With what the operator reads about where a stopped server's layout came from. */
+  layout: ServerLayout & { notes: string[] };
   spaceNote: string;
   processes: ProcessChoice;
   /** How recovery gets its WAL (ahead of replay, unless the config says how). */
@@ -251,14 +264,24 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
 }
 
 /** The server the backup is restored into, refused when it runs another major version than the backup's. */
-function restoredLayout(inventory: Inventory, host: HostSpec, hostFacts: HostFacts, backup: BackupInfo): ServerLayout {
+function restoredLayout(
+  inventory: Inventory,
+  host: HostSpec,
+  hostFacts: HostFacts,
+  backup: BackupInfo,
+): RestoreSource['layout'] {
   const pg = hostFacts.postgres;
   const major =
     backup.pgVersion
     ?? inventory.cluster.pgVersion?.toString()
-    ?? (pg?.running ? String(Math.floor(pg.versionNum / 10000)) : undefined);
-  if (major === undefined) throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`);
-  const layout = layoutOf(host, hostFacts, major);
+    ?? (pg?.running
+      ? String(Math.floor(pg.versionNum / 10000))
+      : storedLayoutOf(inventory, host, hostFacts).major?.toString());
+  if (major === undefined)
+    throw new BsyncError(`the PostgreSQL version of backup ${backup.label} is unknown`, {
+      hint: `Set pg_version in [cluster] (the major version the backup is of), then plan again.`,
+    });
+  const layout = layoutOf(inventory, host, hostFacts, major);
   if (pg?.running && String(layout.major) !== major) {
     throw new BsyncError(
       `backup ${backup.label} is of PostgreSQL ${major}, but ${host.name} runs PostgreSQL ${layout.major}`,
@@ -425,6 +448,7 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: b
   const { host, pg, layout, backup, repoKey, repo, spaceNote, cluster } = source;
   return [
     ...(cluster ? [patroniNote(cluster, host)] : []),
+    ...layout.notes,
     ...(pg?.running
       ? [
           `The current data of ${host.name} in ${layout.dataDirectory} is replaced: everything written after the target is lost.`,

@@ -174,14 +174,17 @@ describe('the restore plan', () => {
       threeBackups(all);
       const pg1 = all.get('ssh-pg1')!;
       pg1.postgres = { ...pg1.postgres!, running: false };
-      pg1.files['/etc/postgresql/15/main/postgresql.conf'] = { exists: true, kind: 'file' };
+      const configFile = '/etc/postgresql/15/main/postgresql.conf';
+      const dataDirectory = '/var/lib/postgresql/15/main';
+      pg1.storedLayout = {
+        sources: [
+          { source: 'postgresql-common', file: configFile, configFile, major: '15', dataDirectory, port: 5432 },
+        ],
+        binDirs: ['/usr/lib/postgresql/15/bin'],
+      };
     });
     const host = inventory.hosts.find((entry) => entry.name === 'ssh-pg1')!;
-    expect(restoreNeeds(inventory, host)[0].files!.map((file) => file.path)).toEqual([
-      '/etc/postgresql/15/main/postgresql.conf',
-      '/usr/lib/postgresql/15/bin/pg_ctl',
-      '/usr/pgsql-15/bin/pg_ctl',
-    ]);
+    expect(restoreNeeds(inventory, host)).toEqual([{ storedLayout: true }]);
     const result = planRestore({
       inventory,
       facts: stopped,
