@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // hosts-b: the scenarios no hosts-a file touches (docs/lab.md, "Lanes").
 const HOSTS_B = [
   'ha',
+  'lost-leader',
   'repo-types',
   'standby-repos',
   'multi',

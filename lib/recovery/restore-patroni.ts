@@ -14,6 +14,8 @@ import { inPhase, runChange, type ResourceRef, type Step } from '../resources/ty
 
 export interface PatroniRestore {
   scope: string;
+  /** No member leads and none runs PostgreSQL: the restored member becomes the new leader. */
+  lost: boolean;
   pause: Step;
   resume: Step;
   replicas: Array<{ host: HostSpec; out: HostResources; stop?: Step; reinit: Step }>;
@@ -26,9 +28,33 @@ function alreadySo(command: string, already: string): Step {
   };
 }
 
+/** The member Patroni names its leader, if any. */
+export function patroniLeader(zone: Zone, facts: FactsByHost): HostSpec | undefined {
+  return zone.postgresHosts.find((member) => {
+    const patroni = facts.get(member.name)?.patroni;
+    return patroni !== undefined && isPatroniLeader(patroni, member);
+  });
+}
+
+/**
+ * A cluster whose data is gone: Patroni answers but names no leader, and no member runs
+ * PostgreSQL (they wait "for leader to bootstrap"). Any member can then be restored to lead
+ * it; a member that does not answer is not counted as running, since Patroni's DCS, which
+ * says who leads, names none.
+ */
+export function lostCluster(zone: Zone, facts: FactsByHost): boolean {
+  const answering = zone.postgresHosts.filter((member) => facts.get(member.name)?.patroni?.scope);
+  return (
+    answering.length > 0
+    && !patroniLeader(zone, facts)
+    && zone.postgresHosts.every((member) => !facts.get(member.name)?.postgres?.running)
+  );
+}
+
 /**
  * A Patroni zone's restore runs on its leader, as Patroni names it, or, when it names none
- * (paused, it lets go of the key once the leader stops), on the member a killed restore marked.
+ * (paused, it lets go of the key once the leader stops), on the member a killed restore
+ * marked, or, in a cluster whose data is gone, on the member asked for.
  */
 export function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec, facts: FactsByHost): PatroniRestore {
   const config = inventory.patroni!.config;
@@ -38,9 +64,10 @@ export function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec,
       hint: 'A restore of a Patroni cluster pauses it through patronictl: Patroni and its DCS must run; nothing was stopped.',
     });
   }
-  const leader = zone.postgresHosts.find((member) => isPatroniLeader(patroni, member));
+  const leader = patroniLeader(zone, facts);
   const interrupted = leader ? undefined : interruptedRestore(patroni.scope, zone.postgresHosts, facts);
-  if (!isPatroniLeader(patroni, host) && host !== interrupted) {
+  const lost = !interrupted && lostCluster(zone, facts);
+  if (!isPatroniLeader(patroni, host) && host !== interrupted && !lost) {
     throw new BsyncError(`${host.name} is not the leader of Patroni's cluster ${patroni.scope}: restore the leader`, {
       hint: leader
         ? `Plan again with --host ${leader.name} (or without --host).`
@@ -53,6 +80,7 @@ export function patroniCluster(inventory: Inventory, zone: Zone, host: HostSpec,
   const scope = shq(patroni.scope);
   return {
     scope: patroni.scope,
+    lost,
     // Run again after an interruption, a paused cluster is what pause and resume want anyway.
     pause: alreadySo(patronictl(`pause ${scope} --wait`), 'already paused'),
     resume: alreadySo(patronictl(`resume ${scope} --wait`), 'not paused'),
@@ -130,6 +158,15 @@ export function addPatroniResume(out: HostResources, cluster: PatroniRestore, en
 }
 
 /** The note that leads a Patroni restore's notes. */
+/** What becomes of the other members, in words. */
+function replicasText(cluster: PatroniRestore): string {
+  const names = cluster.replicas.map((replica) => replica.host.name);
+  if (names.length === 0) return 'it has no replica to rebuild';
+  return `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} rebuilt from it after`;
+}
+
 export function patroniNote(cluster: PatroniRestore, leader: HostSpec): string {
-  return `Patroni's cluster ${cluster.scope} is paused while its leader ${leader.name} is restored; ${cluster.replicas.map((replica) => replica.host.name).join(', ') || 'no replica'} ${cluster.replicas.length === 1 ? 'is' : 'are'} rebuilt from it after.`;
+  if (cluster.lost)
+    return `Patroni's cluster ${cluster.scope} has no leader and no member runs PostgreSQL: ${leader.name} is restored while the cluster is paused and leads it when it resumes; ${replicasText(cluster)}.`;
+  return `Patroni's cluster ${cluster.scope} is paused while its leader ${leader.name} is restored; ${replicasText(cluster)}.`;
 }

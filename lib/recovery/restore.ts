@@ -14,7 +14,6 @@ import { pgDataOf, serverLayout } from '../desired/layout.js';
 import { packagedBinDirs, storedLayoutOf } from '../desired/stored-layout.js';
 import { archiveSettings } from '../desired/archive-settings.js';
 import { HostResources } from '../desired/builder.js';
-import { isPatroniLeader } from '../desired/patroni-settings.js';
 import { interruptedRestore, restoreMarkNeeds } from './interrupted.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { PG_OS_USER } from '../facts/probe.js';
@@ -44,7 +43,9 @@ import { humanBytes } from '../status/render-text.js';
 import {
   addPatroniPause,
   addPatroniResume,
+  lostCluster,
   patroniCluster,
+  patroniLeader,
   patroniNote,
   type PatroniRestore,
 } from './restore-patroni.js';
@@ -89,16 +90,14 @@ export function restorePlace(
   if (spec) return { zone, host: spec };
   // Patroni names its leader; paused, not once the leader's server stopped: then the
   // member an interrupted restore marked is the one to restore.
-  const leader = inventory.patroni
-    ? zone.postgresHosts.find((host) => {
-        const patroni = facts?.get(host.name)?.patroni;
-        return patroni !== undefined && isPatroniLeader(patroni, host);
-      })
-    : undefined;
+  const leader = inventory.patroni && facts ? patroniLeader(zone, facts) : undefined;
   if (leader) return { zone, host: leader };
   const interrupted =
     inventory.patroni && facts ? interruptedRestore(patroniScope(zone, facts), zone.postgresHosts, facts) : undefined;
   if (interrupted) return { zone, host: interrupted };
+  // A Patroni cluster whose data is gone: the first member declared that answers leads it again.
+  if (inventory.patroni && facts && lostCluster(zone, facts))
+    return { zone, host: zone.postgresHosts.find((host) => facts.get(host.name)?.patroni?.scope)! };
   const primary = zone.postgresHosts.find(
     (host) => facts?.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery,
   );

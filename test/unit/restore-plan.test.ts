@@ -278,9 +278,20 @@ describe('a Patroni restore that was interrupted', () => {
     });
   });
 
-  it("without a mark (or with another cluster's) a member nobody leads is not restored", () => {
-    expect(() => plan(stopped())).toThrow(/ssh-pg1 is not the leader of Patroni's cluster bsync-ha/);
-    expect(() => plan(stopped('restoring other-scope 2026-12-06T09:07:18Z\n'))).toThrow(/is not the leader/);
+  it("without a mark (or with another cluster's), a cluster whose data is gone gets its first member as the new leader", () => {
+    for (const mark of [undefined, 'restoring other-scope 2026-12-06T09:07:18Z\n']) {
+      const result = plan(stopped(mark));
+      expect(result.resources.find((resource) => resource.kind === 'patroni_pause')?.host).toBe('ssh-pg1');
+      expect(result.operation.notes[0]).toBe(
+        "Patroni's cluster bsync-ha has no leader and no member runs PostgreSQL: ssh-pg1 is restored while the cluster is paused and leads it when it resumes; it has no replica to rebuild.",
+      );
+    }
+  });
+
+  it('a member nobody leads that runs PostgreSQL is not restored: Patroni is electing, or a restore left it', () => {
+    const all = stopped();
+    all.get('ssh-pg1')!.postgres = { ...all.get('ssh-pg1')!.postgres!, running: true, inRecovery: true };
+    expect(() => plan(all)).toThrow(/ssh-pg1 is not the leader of Patroni's cluster bsync-ha/);
   });
 
   it('of several marks, the newest names the member', () => {
