@@ -69,7 +69,7 @@ describe('a Patroni cluster whose data is gone, restored from a config without p
     expect(lost.every((member) => member.State !== 'running' && member.State !== 'streaming')).toBe(true);
 
     const run = await restore(BARE, '--zone', '1', '--yes');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.code, `${run.stdout}${run.stderr}\nPatroni now: ${await members()}`).toBe(0);
     expect(run.stdout).toContain(
       "Patroni's cluster bsync-ha has no leader and no member runs PostgreSQL: ha-pg1 is restored while the cluster is paused and leads it when it resumes; ha-pg2, ha-pg3 are rebuilt from it after.",
     );
