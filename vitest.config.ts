@@ -12,6 +12,7 @@ const HOSTS_B = [
   'multi',
   'schedule-lock',
   'trixie',
+  'forky',
   'cron-recipes',
   'rocky',
   'adopt',

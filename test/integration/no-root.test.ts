@@ -9,46 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cronJob } from '../../lib/formats/cron.js';
 import { shq } from '../../lib/formats/shell.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
-import { onHost, resetScenario, sh } from '../support/lab.js';
+import { calls, commandOf, recordCalls, stopRecording } from '../support/pgbackrest-calls.js';
+import { resetScenario, sh } from '../support/lab.js';
 import { converge, restore } from '../support/recovery.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 const HOSTS = ['ssh-pg1', 'ssh-pg2', 'ssh-backup1', 'ssh-backup2'];
-/** A folder of each host's own (/tmp is private per host; the lab's /usr is every host's). */
-const DIR = '/tmp/bsync-pgbackrest-calls';
-const LOG = `${DIR}/calls`;
-
-/** The recording wrapper: one line per call, `uid command-words…`, then the real binary. */
-const WRAPPER = ['#!/bin/sh', `printf '%s %s\\n' "$(id -u)" "$*" >> ${LOG}`, `exec ${DIR}/pgbackrest.real "$@"`].join(
-  '\n',
-);
-
-async function recordCalls(host: string): Promise<void> {
-  await sh(
-    host,
-    [
-      `mkdir -p -m 0755 ${DIR} && cp /usr/bin/pgbackrest ${DIR}/pgbackrest.real`,
-      // Every user pgBackRest runs as appends to it.
-      `touch ${LOG} && chmod 0666 ${LOG}`,
-      `cat > ${DIR}/pgbackrest <<'BSYNC_EOF'\n${WRAPPER}\nBSYNC_EOF`,
-      `chmod 0755 ${DIR}/pgbackrest && mount --bind ${DIR}/pgbackrest /usr/bin/pgbackrest`,
-    ].join('\n'),
-  );
-}
-
-/** Each host's recorded calls: uid and the words after it. */
-async function calls(): Promise<Array<{ host: string; uid: number; args: string }>> {
-  const all = [];
-  for (const host of HOSTS)
-    for (const line of (await sh(host, `cat ${LOG}`)).split('\n').filter(Boolean)) {
-      const space = line.indexOf(' ');
-      all.push({ host, uid: Number(line.slice(0, space)), args: line.slice(space + 1) });
-    }
-  return all;
-}
-
-/** The pgBackRest command of a call: its first word that is not an option. */
-const commandOf = (args: string) => args.split(' ').find((word) => word !== '' && !word.startsWith('-')) ?? '';
 
 describe('no pgBackRest command runs as root', () => {
   beforeAll(async () => {
@@ -56,7 +22,7 @@ describe('no pgBackRest command runs as root', () => {
     for (const host of HOSTS) await recordCalls(host);
   }, 600_000);
   afterAll(async () => {
-    for (const host of HOSTS) await onHost(host, `umount /usr/bin/pgbackrest; rm -rf ${DIR}`);
+    for (const host of HOSTS) await stopRecording(host);
   });
 
   it('through apply, plan, status, check, backups, a cron job, verify and a restore', async () => {
@@ -79,7 +45,7 @@ describe('no pgBackRest command runs as root', () => {
     const restored = await restore(CONFIG, '--zone', '1', '--allow-overwrite', '--yes');
     expect(restored.code, restored.stdout + restored.stderr).toBe(0);
 
-    const recorded = await calls();
+    const recorded = await calls(HOSTS);
     const commands = new Set(recorded.map((call) => commandOf(call.args)));
     // The record covers what was run: each of these on some host.
     for (const command of ['stanza-create', 'check', 'backup', 'info', 'archive-push', 'archive-get', 'restore'])

@@ -3,11 +3,12 @@
 # namespace whose first process is its own sshd on its own loopback address, with a
 # private copy of /etc and private homes, PostgreSQL, pgBackRest, cron and /run state.
 #
-#   lab.sh up [scale|trixie] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|trixie|scale
+#   lab.sh up [scale|trixie|forky] | down [scale] | status | reset ssh|s3|ha|adopt|rocky|multi|posix|azure|trixie|forky|scale
 #
 # `up` brings up the ssh, s3, ha, adopt, rocky, multi, posix and azure scenarios; the scale scenario (16 zones
 # of one PostgreSQL and one backup host, 32 hosts on 127.0.2.x) only when asked: `up scale`; the
-# trixie scenario (Debian 13 hosts from a root filesystem of their own) too: `up trixie`.
+# trixie scenario (Debian 13 hosts from a root filesystem of their own) too: `up trixie`, and
+# the forky scenario (Debian testing: PostgreSQL 18, pgBackRest 2.60): `up forky`.
 # adopt's hosts are left as the Ansible role setup_backrest leaves them (adopt-role.sh);
 # rocky's have the Rocky Linux 9 / PGDG layout and sshd on port 2222. multi's stanza has two
 # repositories (the backup host and the S3 server, path /multi), posix's one in a folder
@@ -50,7 +51,7 @@ GCS_METADATA_PORT=80
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
-# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup | trixie-postgres | trixie-backup)
+# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup | trixie-postgres | trixie-backup | forky-postgres | forky-backup)
 HOSTS="
 ssh-pg1 127.0.1.11 postgres ssh
 ssh-pg2 127.0.1.12 postgres ssh
@@ -75,6 +76,9 @@ azure-pg2 127.0.1.82 postgres azure
 trixie-pg1 127.0.1.91 trixie-postgres trixie
 trixie-pg2 127.0.1.92 trixie-postgres trixie
 trixie-backup1 127.0.1.93 trixie-backup trixie
+forky-pg1 127.0.1.101 forky-postgres forky
+forky-pg2 127.0.1.102 forky-postgres forky
+forky-backup1 127.0.1.103 forky-backup forky
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
@@ -82,14 +86,14 @@ PACKAGES="mmdebstrap openssh-server openssh-client pgbackrest postgresql-$PG_VER
 
 # shellcheck source=adopt-role.sh
 . "$HERE/adopt-role.sh"
-# shellcheck source=trixie-host.sh
-. "$HERE/trixie-host.sh"
+# shellcheck source=debian-host.sh
+. "$HERE/debian-host.sh"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
-hosts_of() { # scenario, "all", or "default" (all but scale and trixie) -> lines "name address kind scenario"
-  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s || (s == "default" && $4 != "scale" && $4 != "trixie"))'
+hosts_of() { # scenario, "all", or "default" (all but scale, trixie and forky) -> lines "name address kind scenario"
+  echo "$HOSTS" | awk -v s="$1" 'NF == 4 && (s == "all" || $4 == s || (s == "default" && $4 != "scale" && $4 != "trixie" && $4 != "forky"))'
 }
 host_field() { echo "$HOSTS" | awk -v n="$1" -v f="$2" 'NF == 4 && $1 == n { print $f }'; }
 host_root() { echo "$STATE/hosts/$1"; }
@@ -681,10 +685,10 @@ wait_all() { # pids: waits for these (not for the daemons the lab started), fail
 bring_up_host() { # name address kind
   local name=$1 address=$2 kind=$3
   host_alive "$name" && return 0
-  # Debian 13 hosts run from a root filesystem of their own (trixie-host.sh), not the machine's /usr.
-  case "$kind" in trixie-*)
-    trixie_host_start "$name" "$address" "$STATE" <(lab_hosts_block private)
-    if [ "$kind" = trixie-postgres ]; then trixie_host_postgres "$name" "$address" "$STATE"; fi
+  # Debian 13 and testing hosts run from a root filesystem of their own (debian-host.sh), not the machine's /usr.
+  case "$kind" in trixie-* | forky-*)
+    debian_host_start "${kind%%-*}" "$name" "$address" "$STATE" <(lab_hosts_block private)
+    case "$kind" in *-postgres) debian_host_postgres "${kind%%-*}" "$name" "$address" "$STATE" ;; esac
     return 0 ;;
   esac
   make_host_tree "$name" "$address" "$kind"
@@ -725,7 +729,7 @@ renew_azure_and_gcs() {
 cmd_up() {
   require_root
   local which=${1:-default}
-  [ "$which" = default ] || [ "$which" = scale ] || [ "$which" = trixie ] || die "up takes no scenario, or scale, or trixie"
+  case "$which" in default | scale | trixie | forky) ;; *) die "up takes no scenario, or scale, trixie or forky" ;; esac
   locked shared_services
   local started=() jobs=()
   while read -r name address kind _; do
@@ -770,7 +774,7 @@ down_everything() {
 cmd_reset() {
   require_root
   local scenario=${1:-}
-  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure, trixie or scale"
+  [ -n "$(hosts_of "$scenario")" ] || die "reset needs a scenario: ssh, s3, ha, adopt, rocky, multi, posix, azure, trixie, forky or scale"
   # Secrets a newer lab.sh added (web_identity_token) are made here too; existing ones are kept.
   locked ensure_operator_files
   while read -r name _ _ _; do
@@ -787,6 +791,8 @@ cmd_reset() {
   # ha.test's cluster with an s3 repository: /ha; schedule-lock.test's repo2 of the trixie scenario: /trixie-lock.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   if [ "$scenario" = trixie ]; then rm -rf "$STATE/s3/data/bsync-lab/trixie-lock"; fi
+  # forky.toml's s3 zone: /forky.
+  if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky"; fi
   if [ "$scenario" = posix ]; then rm -rf "$STATE/shared/posix-repo"; fi
   if [ "$scenario" = azure ]; then locked renew_azure_and_gcs; fi
   local jobs=()

@@ -8,7 +8,7 @@ export const OPERATOR_KEY = `${STATE_DIR}/ssh/id_ed25519`;
 export const KNOWN_HOSTS = `${STATE_DIR}/ssh/known_hosts`;
 const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
 
-export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky' | 'multi' | 'posix' | 'azure' | 'trixie';
+export type Scenario = 'ssh' | 's3' | 'ha' | 'adopt' | 'rocky' | 'multi' | 'posix' | 'azure' | 'trixie' | 'forky';
 
 export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: string[] }> = {
   ssh: { postgres: ['ssh-pg1', 'ssh-pg2'], backup: ['ssh-backup1', 'ssh-backup2'] },
@@ -21,6 +21,8 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   azure: { postgres: ['azure-pg1', 'azure-pg2'], backup: [] },
   // Debian 13: PostgreSQL 17 and pgBackRest 2.55, from a root filesystem of their own.
   trixie: { postgres: ['trixie-pg1', 'trixie-pg2'], backup: ['trixie-backup1'] },
+  // Debian testing (forky): PostgreSQL 18, pgBackRest 2.60 and Patroni 4.
+  forky: { postgres: ['forky-pg1', 'forky-pg2'], backup: ['forky-backup1'] },
 };
 
 /** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */
@@ -28,9 +30,9 @@ export function sshPortOf(host: string): number {
   return host.startsWith('rocky-') ? 2222 : 22;
 }
 
-/** The hosts `up` starts (the trixie scenario's only with `up trixie`). */
+/** The hosts `up` starts (the trixie and forky scenarios' only with `up trixie`, `up forky`). */
 export const ALL_HOSTS = Object.entries(SCENARIO_HOSTS)
-  .filter(([scenario]) => scenario !== 'trixie')
+  .filter(([scenario]) => scenario !== 'trixie' && scenario !== 'forky')
   .flatMap(([, { postgres, backup }]) => [...postgres, ...backup]);
 
 export interface RunResult {
@@ -65,6 +67,12 @@ export const down = () => labOrThrow('down');
 /** The scale scenario (32 hosts) comes up only when asked, and goes again by itself. */
 export const upScale = () => labOrThrow('up', 'scale');
 export const upTrixie = () => labOrThrow('up', 'trixie');
+export const upForky = () => labOrThrow('up', 'forky');
+const ROOTFS_SH = fileURLToPath(new URL('./debian-rootfs.sh', import.meta.url));
+/** A Debian generation's root filesystem, built (or found current) ahead of its scenario's `up`. */
+export async function buildRootfs(suite: 'trixie' | 'forky'): Promise<RunResult> {
+  return run('bash', [ROOTFS_SH, suite]);
+}
 export const downScale = () => labOrThrow('down', 'scale');
 export const reset = (scenario: Scenario) => labOrThrow('reset', scenario);
 

@@ -16,8 +16,8 @@ STATE=${1:-/var/tmp/bsync-trixie}
 PG=trixie-pg1 PG_ADDRESS=${PG_ADDRESS:-127.0.3.1}
 BK=trixie-backup1 BACKUP_ADDRESS=${BACKUP_ADDRESS:-127.0.3.2}
 PGDATA=/var/lib/postgresql/17/main
-# shellcheck source=SCRIPTDIR/trixie-host.sh
-. "$HERE/trixie-host.sh"
+# shellcheck source=SCRIPTDIR/debian-host.sh
+. "$HERE/debian-host.sh"
 
 step() { printf '[trixie-smoke] %s\n' "$*" >&2; }
 on() { # address command: as root over SSH
@@ -26,20 +26,20 @@ on() { # address command: as root over SSH
 }
 cleanup() {
   [ "${KEEP:-}" = 1 ] && return 0
-  trixie_host_stop "$PG" "$STATE"
-  trixie_host_stop "$BK" "$STATE"
+  debian_host_stop "$PG" "$STATE"
+  debian_host_stop "$BK" "$STATE"
   rm -rf "$STATE/hosts/$PG" "$STATE/hosts/$BK"
 }
 trap cleanup EXIT
 
 mkdir -p "$STATE"
 t0=$SECONDS
-step "rootfs: $(trixie_build)"
+step "rootfs: $(rootfs_build trixie)"
 printf '%s %s\n%s %s\n' "$PG_ADDRESS" "$PG" "$BACKUP_ADDRESS" "$BK" > "$STATE/etc-hosts"
 step "starting $PG ($PG_ADDRESS) and $BK ($BACKUP_ADDRESS)"
-trixie_host_start "$PG" "$PG_ADDRESS" "$STATE" "$STATE/etc-hosts" &
+debian_host_start trixie "$PG" "$PG_ADDRESS" "$STATE" "$STATE/etc-hosts" &
 p1=$!
-trixie_host_start "$BK" "$BACKUP_ADDRESS" "$STATE" "$STATE/etc-hosts" &
+debian_host_start trixie "$BK" "$BACKUP_ADDRESS" "$STATE" "$STATE/etc-hosts" &
 p2=$!
 wait "$p1"
 wait "$p2"
@@ -53,7 +53,7 @@ for address in "$PG_ADDRESS" "$BACKUP_ADDRESS"; do
 done
 
 step "PostgreSQL 17 on $PG"
-trixie_host_postgres "$PG" "$PG_ADDRESS" "$STATE"
+debian_host_postgres trixie "$PG" "$PG_ADDRESS" "$STATE"
 on "$PG_ADDRESS" 'pg_lsclusters; runuser -u postgres -- psql -Atc "select version()"'
 
 step "keys: postgres@$PG <-> pgbackrest@$BK"

@@ -3,7 +3,7 @@
 // scenario belongs to which lane and why).
 //   1. the unit tests (no lab), while the lab comes up;
 //   2. test/lab (it takes the whole lab down and up again: alone);
-//   3. hosts-a (ssh, s3, trixie) beside hosts-b (ha, posix, azure, multi, rocky, adopt, scale).
+//   3. hosts-a (ssh, s3) beside hosts-b (ha, posix, azure, multi, rocky, adopt, scale, trixie, forky).
 // One vitest process per project, each file after the other inside it, as before. Arguments
 // go to every process; a JSON report (--outputFile.json=PATH) is each process's, merged into
 // PATH at the end. Any file filter, --project, or BSYNC_NO_LAB=1 runs one plain vitest
@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { up } from '../lab/lab.js';
+import { buildRootfs, up } from '../lab/lab.js';
 
 const VITEST = 'node_modules/.bin/vitest';
 
@@ -112,10 +112,18 @@ async function main(): Promise<number> {
   };
   const ran: Array<{ name: string; code: number }> = [];
   // The lab comes up once, here; the processes below skip global-setup's `up` (BSYNC_LAB_UP).
+  // The Debian generations' root filesystems are built meanwhile too (cached; a fresh machine
+  // builds each once): their suites then start at once. A failed build is the suite's to report.
   const [unit, labUp] = await Promise.all([
     lane('unit', { BSYNC_NO_LAB: '1' }),
     up().then(
-      () => 0,
+      async () => {
+        for (const suite of ['trixie', 'forky'] as const) {
+          const built = await buildRootfs(suite);
+          if (built.code !== 0) process.stderr.write(`the ${suite} root filesystem was not built:\n${built.stderr}\n`);
+        }
+        return 0;
+      },
       (error: Error) => {
         process.stderr.write(`the lab did not come up: ${error.message}\n`);
         return 1;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# One lab host on Debian 13 "trixie" (PostgreSQL 17, pgBackRest 2.55), run from the root
-# filesystem trixie-rootfs.sh builds:
+# One lab host of a Debian generation (SUITE: trixie, Debian 13 with PostgreSQL 17 and
+# pgBackRest 2.55; forky, Debian's testing suite with PostgreSQL 18, pgBackRest 2.60 and
+# Patroni 4), run from the root filesystem debian-rootfs.sh builds for SUITE:
 #
-#   trixie-host.sh start NAME ADDRESS STATE_DIR [HOSTS_FILE]   sshd on ADDRESS:22, then cron
-#   trixie-host.sh postgres NAME ADDRESS STATE_DIR             pg_createcluster 17 main (once) and start it
-#   trixie-host.sh exec NAME STATE_DIR COMMAND                 a shell command inside the host
-#   trixie-host.sh stop NAME STATE_DIR
+#   debian-host.sh start SUITE NAME ADDRESS STATE_DIR [HOSTS_FILE]   sshd on ADDRESS:22, then cron
+#   debian-host.sh postgres SUITE NAME ADDRESS STATE_DIR             pg_createcluster MAJOR main (once) and start it
+#   debian-host.sh exec NAME STATE_DIR COMMAND                       a shell command inside the host
+#   debian-host.sh stop NAME STATE_DIR
 #
-# or, sourced (lab.sh): trixie_host_start, trixie_host_postgres, trixie_in_host, trixie_host_stop.
+# or, sourced (lab.sh): debian_host_start, debian_host_postgres, debian_in_host, debian_host_stop.
 #
 # The host is a mount + UTS + PID namespace. Its first process mounts an overlay (the cached
 # rootfs as the lower folder, $STATE_DIR/hosts/NAME/upper as the upper one) inside the new
@@ -22,26 +23,25 @@
 # HOSTS_FILE, if given, is appended to the host's /etc/hosts (lab.sh: lab_hosts_block).
 set -euo pipefail
 
-TRIXIE_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=SCRIPTDIR/trixie-rootfs.sh
-. "$TRIXIE_HERE/trixie-rootfs.sh"
-TRIXIE_PG_VERSION=17
+DEBIAN_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/debian-rootfs.sh
+. "$DEBIAN_HERE/debian-rootfs.sh"
 
-trixie_die() { printf 'trixie-host: %s\n' "$*" >&2; exit 1; }
-trixie_host_dir() { echo "$2/hosts/$1"; } # name state
-trixie_host_pid() { cat "$(trixie_host_dir "$1" "$2")/init.pid" 2>/dev/null || true; }
-trixie_host_alive() { local pid; pid=$(trixie_host_pid "$1" "$2"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
-trixie_in_host() { # name state command... : a shell command in the host's namespaces and root
+debian_die() { printf 'debian-host: %s\n' "$*" >&2; exit 1; }
+debian_host_dir() { echo "$2/hosts/$1"; } # name state
+debian_host_pid() { cat "$(debian_host_dir "$1" "$2")/init.pid" 2>/dev/null || true; }
+debian_host_alive() { local pid; pid=$(debian_host_pid "$1" "$2"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+debian_in_host() { # name state command... : a shell command in the host's namespaces and root
   local name=$1 state=$2 pid; shift 2
-  pid=$(trixie_host_pid "$name" "$state")
-  [ -n "$pid" ] || trixie_die "$name is not running"
+  pid=$(debian_host_pid "$name" "$state")
+  [ -n "$pid" ] || debian_die "$name is not running"
   nsenter -t "$pid" -m -u -p -- /bin/sh -c "$*"
 }
 
 # The host's own files, written into the overlay's upper folder before it is mounted.
-trixie_host_tree() { # name address state [hosts_file]
+debian_host_tree() { # name address state [hosts_file]
   local name=$1 address=$2 state=$3 hosts_file=${4:-} dir upper
-  dir=$(trixie_host_dir "$name" "$state")
+  dir=$(debian_host_dir "$name" "$state")
   upper=$dir/upper
   mkdir -p "$dir/work" "$dir/root" "$upper/etc/ssh/sshd_config.d"
   if [ ! -f "$state/ssh/id_ed25519" ]; then
@@ -66,7 +66,7 @@ trixie_host_tree() { # name address state [hosts_file]
 }
 
 # Run as the namespace's first process (before it becomes sshd), in the machine's tree.
-trixie_init_script() { # rootfs upper work mountpoint name
+debian_init_script() { # rootfs upper work mountpoint name
   cat <<SH
 set -e
 r='$4'
@@ -96,45 +96,46 @@ exec /usr/sbin/sshd -D -e
 SH
 }
 
-trixie_host_start() { # name address state [hosts_file]
+debian_host_start() { # suite name address state [hosts_file]
   # A first process that ends while sshd starts is tried once more: a CI run saw one end
   # silently right after sshd listened (SIGKILL from nowhere that could be found), and a
   # second start found nothing wrong. The message of a second failure stands.
+  local suite=$1; shift
   local hosts_file=${4:-}
-  [ -n "$hosts_file" ] && hosts_file=$(trixie_keep_hosts_file "$hosts_file")
+  [ -n "$hosts_file" ] && hosts_file=$(debian_keep_hosts_file "$hosts_file")
   local status=0
-  if ! trixie_host_start_once "$1" "$2" "$3" "$hosts_file"; then
-    echo "trixie-host: $1: starting again after a failed start" >&2
-    trixie_host_stop "$1" "$3"
-    trixie_host_start_once "$1" "$2" "$3" "$hosts_file" || status=1
+  if ! debian_host_start_once "$suite" "$1" "$2" "$3" "$hosts_file"; then
+    echo "debian-host: $1: starting again after a failed start" >&2
+    debian_host_stop "$1" "$3"
+    debian_host_start_once "$suite" "$1" "$2" "$3" "$hosts_file" || status=1
   fi
   [ -z "$hosts_file" ] || rm -f "$hosts_file"
   return "$status"
 }
 
 # A process substitution (<(...)) can be read once: its content is kept for a second try.
-trixie_keep_hosts_file() { # path -> a regular file with the same content
+debian_keep_hosts_file() { # path -> a regular file with the same content
   local kept
   kept=$(mktemp)
   cat "$1" > "$kept"
   echo "$kept"
 }
 
-trixie_host_start_once() { # name address state [hosts_file]
-  local name=$1 address=$2 state=$3 hosts_file=${4:-} dir rootfs
-  [ "$(id -u)" -eq 0 ] || trixie_die "needs root (namespaces, mounts)"
-  dir=$(trixie_host_dir "$name" "$state")
-  trixie_host_alive "$name" "$state" && return 0
+debian_host_start_once() { # suite name address state [hosts_file]
+  local suite=$1 name=$2 address=$3 state=$4 hosts_file=${5:-} dir rootfs
+  [ "$(id -u)" -eq 0 ] || debian_die "needs root (namespaces, mounts)"
+  dir=$(debian_host_dir "$name" "$state")
+  debian_host_alive "$name" "$state" && return 0
   # An sshd still holding the address (a namespace whose pid file went missing) is this
   # host's old one: it goes, or the new one cannot bind.
   local stale
   for stale in $(ss -Hltnp "sport = :22" 2>/dev/null | awk -v a="$address:22" '$4 == a' | grep -o 'pid=[0-9]*' | cut -d= -f2); do
     kill -KILL "$stale" 2>/dev/null || true
   done
-  rootfs=$(trixie_build) # cached: about 0 s once built
-  trixie_host_tree "$name" "$address" "$state" "$hosts_file"
+  rootfs=$(rootfs_build "$suite") # cached: about 0 s once built
+  debian_host_tree "$name" "$address" "$state" "$hosts_file"
   setsid unshare --mount --uts --pid --fork --propagation private \
-    /bin/sh -c "$(trixie_init_script "$rootfs" "$dir/upper" "$dir/work" "$dir/root" "$name")" \
+    /bin/sh -c "$(debian_init_script "$rootfs" "$dir/upper" "$dir/work" "$dir/root" "$name")" \
     </dev/null >>"$dir/sshd.log" 2>&1 &
   local unshare_pid=$! init_pid=""
   for _ in $(seq 1 300); do
@@ -142,7 +143,7 @@ trixie_host_start_once() { # name address state [hosts_file]
     [ -n "$init_pid" ] && break
     sleep 0.1
   done
-  [ -n "$init_pid" ] || { echo "trixie-host: $name: its namespace did not start (see $dir/sshd.log)" >&2; return 1; }
+  [ -n "$init_pid" ] || { echo "debian-host: $name: its namespace did not start (see $dir/sshd.log)" >&2; return 1; }
   echo "$unshare_pid" > "$dir/unshare.pid"
   echo "$init_pid" > "$dir/init.pid"
   for _ in $(seq 1 600); do
@@ -150,20 +151,21 @@ trixie_host_start_once() { # name address state [hosts_file]
     if ! kill -0 "$init_pid" 2>/dev/null; then
       tail -n 20 "$dir/sshd.log" >&2 || true
       rm -f "$dir/init.pid" "$dir/unshare.pid"
-      echo "trixie-host: $name: its first process ended (see $dir/sshd.log)" >&2
+      echo "debian-host: $name: its first process ended (see $dir/sshd.log)" >&2
       return 1
     fi
     sleep 0.1
   done
-  (exec 3<>"/dev/tcp/$address/22") 2>/dev/null || { echo "trixie-host: $name: sshd does not answer on $address:22 (see $dir/sshd.log)" >&2; return 1; }
-  trixie_in_host "$name" "$state" /usr/sbin/cron
+  (exec 3<>"/dev/tcp/$address/22") 2>/dev/null || { echo "debian-host: $name: sshd does not answer on $address:22 (see $dir/sshd.log)" >&2; return 1; }
+  debian_in_host "$name" "$state" /usr/sbin/cron
 }
 
 # Debian's way, as on the Debian 12 hosts: -p 5432 (the next free port would be counted across
 # every host), listen_addresses the host's own, pg_ctlcluster without systemd.
-trixie_host_postgres() { # name address state
-  local name=$1 address=$2 state=$3 v=$TRIXIE_PG_VERSION
-  trixie_in_host "$name" "$state" "
+debian_host_postgres() { # suite name address state
+  local name=$2 address=$3 state=$4 v
+  v=$(rootfs_pg_version "$1")
+  debian_in_host "$name" "$state" "
     set -e
     if [ ! -d /etc/postgresql/$v/main ]; then
       pg_createcluster -p 5432 $v main >/dev/null
@@ -173,10 +175,10 @@ trixie_host_postgres() { # name address state
   "
 }
 
-trixie_host_stop() { # name state
+debian_host_stop() { # name state
   local name=$1 state=$2 dir pid
-  dir=$(trixie_host_dir "$name" "$state")
-  pid=$(trixie_host_pid "$name" "$state")
+  dir=$(debian_host_dir "$name" "$state")
+  pid=$(debian_host_pid "$name" "$state")
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     # Killing a PID namespace's first process ends every process in it; its mounts go with them.
     kill -KILL "$pid" 2>/dev/null || true
@@ -189,10 +191,10 @@ trixie_host_stop() { # name state
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
-    start) [ $# -ge 4 ] || trixie_die "usage: start NAME ADDRESS STATE_DIR [HOSTS_FILE]"; trixie_host_start "$2" "$3" "$4" "${5:-}" ;;
-    postgres) [ $# -eq 4 ] || trixie_die "usage: postgres NAME ADDRESS STATE_DIR"; trixie_host_postgres "$2" "$3" "$4" ;;
-    exec) [ $# -ge 4 ] || trixie_die "usage: exec NAME STATE_DIR COMMAND"; n=$2 s=$3; shift 3; trixie_in_host "$n" "$s" "$*" ;;
-    stop) [ $# -eq 3 ] || trixie_die "usage: stop NAME STATE_DIR"; trixie_host_stop "$2" "$3" ;;
-    *) echo "usage: trixie-host.sh start NAME ADDRESS STATE_DIR [HOSTS_FILE] | postgres NAME ADDRESS STATE_DIR | exec NAME STATE_DIR COMMAND | stop NAME STATE_DIR" >&2; exit 1 ;;
+    start) [ $# -ge 5 ] || debian_die "usage: start SUITE NAME ADDRESS STATE_DIR [HOSTS_FILE]"; debian_host_start "$2" "$3" "$4" "$5" "${6:-}" ;;
+    postgres) [ $# -eq 5 ] || debian_die "usage: postgres SUITE NAME ADDRESS STATE_DIR"; debian_host_postgres "$2" "$3" "$4" "$5" ;;
+    exec) [ $# -ge 4 ] || debian_die "usage: exec NAME STATE_DIR COMMAND"; n=$2 s=$3; shift 3; debian_in_host "$n" "$s" "$*" ;;
+    stop) [ $# -eq 3 ] || debian_die "usage: stop NAME STATE_DIR"; debian_host_stop "$2" "$3" ;;
+    *) echo "usage: debian-host.sh start SUITE NAME ADDRESS STATE_DIR [HOSTS_FILE] | postgres SUITE NAME ADDRESS STATE_DIR | exec NAME STATE_DIR COMMAND | stop NAME STATE_DIR" >&2; exit 1 ;;
   esac
 fi

@@ -1,0 +1,102 @@
+// Today's versions (issue 30): the lab's forky generation, Debian's testing suite with
+// PostgreSQL 18 and pgBackRest 2.60 (which refuses every command but restore as root). An
+// ssh zone (forky.toml) and an s3 zone (forky-s3.toml) converge, back up full, diff and
+// incr, recover to a time between two commits with the table's checksum as it was, and
+// plan No changes after; every pgBackRest call on the hosts is recorded, and none ran as
+// root. Versions are held to what matters (18, 2.59 or newer), not to a testing suite's
+// minor releases.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bsync, FIXTURES } from '../support/bsync.js';
+import { resetScenario, sh } from '../support/lab.js';
+import { calls, commandOf, recordCalls, stopRecording } from '../support/pgbackrest-calls.js';
+import { upForky } from '../lab/lab.js';
+import { converge, expectNoChanges, expectRestored, psql, restore, timeline, twoBatches } from '../support/recovery.js';
+
+const HOSTS = ['forky-pg1', 'forky-pg2', 'forky-backup1'];
+const ZONES = [
+  {
+    name: 'ssh',
+    config: `${FIXTURES}lab/forky.toml`,
+    pg: 'forky-pg1',
+    repoHost: 'forky-backup1',
+    user: 'backrest',
+    stanza: 'pgedge-forky-1',
+  },
+  {
+    name: 's3',
+    config: `${FIXTURES}lab/forky-s3.toml`,
+    pg: 'forky-pg2',
+    repoHost: 'forky-pg2',
+    user: 'postgres',
+    stanza: 'pgedge-forky-s3-1',
+  },
+];
+
+describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
+  beforeAll(async () => {
+    // Not part of the default lab: started here (the root filesystem is built once and cached).
+    await upForky();
+    await resetScenario('forky');
+    for (const host of HOSTS) await recordCalls(host);
+  }, 900_000);
+  afterAll(async () => {
+    for (const host of HOSTS) await stopRecording(host);
+  });
+
+  it("the hosts run PostgreSQL 18 and pgBackRest 2.59 or newer, none of the machine's /usr", async () => {
+    expect(await sh('forky-pg1', '. /etc/os-release; echo "$ID"')).toBe('debian\n');
+    const version = /^pgBackRest 2\.(\d+)/.exec(await sh('forky-backup1', 'runuser -u nobody -- pgbackrest version'));
+    expect(Number(version?.[1])).toBeGreaterThanOrEqual(59);
+    const server = await sh('forky-pg1', `runuser -u postgres -- psql -XAt -c 'SHOW server_version_num'`);
+    expect(server.trim()).toMatch(/^18\d{4}$/);
+    // initdb 18 turns data checksums on by default.
+    expect(await sh('forky-pg1', `runuser -u postgres -- psql -XAt -c 'SHOW data_checksums'`)).toBe('on\n');
+  });
+
+  it.each(ZONES)(
+    'the $name zone converges, backs up full, diff and incr, and plans No changes',
+    async (zone) => {
+      await converge(zone.config);
+      await expectNoChanges(zone.config);
+      for (const type of ['diff', 'incr']) {
+        const run = await bsync(['backup', '-c', zone.config, '--type', type]);
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+      }
+      const info = JSON.parse(
+        await sh(
+          zone.repoHost,
+          `cd / && runuser -u ${zone.user} -- pgbackrest --stanza=${zone.stanza} --output=json info`,
+        ),
+      );
+      expect(info[0].backup.map((backup: { type: string }) => backup.type)).toEqual(['full', 'diff', 'incr']);
+      expect(info[0].db[0].version).toBe('18');
+      await expectNoChanges(zone.config);
+    },
+    600_000,
+  );
+
+  it.each(ZONES)(
+    'the $name zone recovers to a time between two commits: exactly the first batch, a new timeline',
+    async (zone) => {
+      const { target, first } = await twoBatches(zone.pg);
+      const before = await timeline(zone.pg);
+      const run = await restore(zone.config, '--target', `time=${target}`, '--allow-overwrite', '--yes');
+      expect(run.stdout).toContain('restore /var/lib/postgresql/18/main from backup');
+      await expectRestored(zone.pg, run, first, before, zone.stanza);
+      await expectNoChanges(zone.config);
+      await psql(zone.pg, 'DROP TABLE restore_probe');
+    },
+    600_000,
+  );
+
+  it('no pgBackRest call on any host ran as root', async () => {
+    const recorded = await calls(HOSTS);
+    const commands = new Set(recorded.map((call) => commandOf(call.args)));
+    for (const command of ['stanza-create', 'check', 'backup', 'info', 'archive-push', 'archive-get', 'restore'])
+      expect(commands, command).toContain(command);
+    expect(
+      recorded.filter((call) => call.uid === 0),
+      'pgBackRest calls made as root',
+    ).toEqual([]);
+  });
+});
