@@ -377,9 +377,9 @@ describe('a standby from the repository (--standby)', () => {
       'ssh-pg2.standby_ready',
     ]);
     const command = restoreCommand(result);
-    expect(command).toContain('--type=standby');
+    expect(command).toContain('--type=standby --target-timeline=latest');
     expect(command).toContain('--set=20261202-003350F_20261202-023350I');
-    expect(command).not.toMatch(/--target|--type=time/);
+    expect(command).not.toMatch(/--target[= ]|--target-action|--type=time/);
     const ready = result.resources.find((resource) => resource.kind === 'standby_ready')!.change!.steps[0].command;
     // The LSN as an SQL literal inside the shell-quoted query: '0/7000100'::pg_lsn.
     expect(ready).toContain("pg_last_wal_replay_lsn() >= '\\''0/7000100'\\''::pg_lsn");

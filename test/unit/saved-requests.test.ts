@@ -396,6 +396,7 @@ describe('each kind reads back the request its plan records', () => {
       target: { type: 'immediate' },
       delta: false,
       standby: false,
+      replicas: 'follow',
     };
     const planned = restore(request);
     expect(planned.operation.kind).toBe('restore');
