@@ -677,7 +677,7 @@ function standbyPlan(
   request: RestoreRequest,
   started: ResourceRef,
 ): RestorePlan {
-  const { host, repoKey, spaceNote } = source;
+  const { repoKey, spaceNote } = source;
   addStandbyReady(out, source, started);
   return {
     resources: out.resources,
