@@ -109,7 +109,7 @@ export function restorePlace(
     `zone ${zone.zone} has several PostgreSQL hosts and none runs as primary: say which to restore`,
     {
       where: inventory.configPath,
-      hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}).`,
+      hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}): the primary, or after an interrupted restore the host it was restoring.`,
     },
   );
 }

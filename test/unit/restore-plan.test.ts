@@ -525,6 +525,10 @@ describe('replicas after a restore in place (plain streaming replication)', () =
 
   it("a rerun after a kill inside the primary's steps: the running replica needs --allow-overwrite, or --replicas leave", () => {
     const primaryDown = replicaFacts((all) => stopDebian(all, 'ssh-pg1'));
+    // No host runs as a primary: --zone cannot tell which to restore, and says to name it.
+    expect(() => inPlace({ target: { type: 'latest' } }, primaryDown)).toThrow(
+      /zone 1 has several PostgreSQL hosts and none runs as primary/,
+    );
     const asked = { host: 'ssh-pg1', target: { type: 'latest' as const } };
     expect(() => inPlace({ ...asked, allowOverwrite: false }, primaryDown)).toThrow(
       /ssh-pg2 runs PostgreSQL on port 5432 \(in recovery\): a restore stops it/,
