@@ -210,6 +210,11 @@ export const COMMANDS = {
         default: false,
         describe: "rebuild --host as a standby from the repository (pgBackRest's --type=standby) instead of a recovery",
       },
+      replicas: {
+        type: 'string',
+        describe:
+          "follow | leave: the zone's plain streaming replicas are rebuilt as standbys of the restored primary (default follow), or left on the old timeline",
+      },
       to: {
         type: 'string',
         describe: 'clone instead: restore onto HOST[:PATH] and start it as an independent server that never archives',
@@ -228,6 +233,7 @@ export const COMMANDS = {
       targetAction: String(argv['target-action']),
       allowOverwrite: Boolean(argv['allow-overwrite']),
       standby: Boolean(argv.standby),
+      replicas: argv.replicas as string | undefined,
       out: argv.out as string | undefined,
       to: argv.to as string | undefined,
       port: argv.port as string | undefined,

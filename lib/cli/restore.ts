@@ -16,6 +16,8 @@ export interface RestoreOptions extends ApplyOptions {
   targetAction: string;
   allowOverwrite: boolean;
   standby: boolean;
+  /** follow or leave (the decoder's default: follow); only for a restore in place. */
+  replicas?: string;
   out?: string;
   to?: string;
   port?: string;
@@ -31,7 +33,13 @@ function planningOf(options: RestoreOptions): Planning {
     allowOverwrite: options.allowOverwrite,
   };
   if (options.to !== undefined) return commandLinePlanning('clone', { ...asked, to: options.to, port: options.port });
-  const restore = { ...asked, host: options.host?.[0], delta: options.delta, targetAction: options.targetAction };
+  const restore = {
+    ...asked,
+    host: options.host?.[0],
+    delta: options.delta,
+    targetAction: options.targetAction,
+    replicas: options.replicas,
+  };
   return commandLinePlanning(options.standby ? 'standby' : 'restore', restore);
 }
 
@@ -44,6 +52,8 @@ export async function restoreCommand(options: RestoreOptions): Promise<number> {
   }
   if (options.standby && options.to !== undefined)
     throw new BsyncError('--standby rebuilds a server of the zone in place; --to makes a clone: give one of them');
+  if (options.to !== undefined && options.replicas !== undefined)
+    throw new BsyncError("--replicas goes with a restore in place; a clone (--to) leaves the zone's servers alone");
   if (options.to === undefined && options.port !== undefined)
     throw new BsyncError("--port goes with --to: a restore in place keeps the server's port");
   if (options.to !== undefined && options.host !== undefined)

@@ -1,7 +1,8 @@
 // A restore in place, or a standby rebuilt from the repository: where it runs, the space its
 // data directory can have (a second, small round trip: the folder is known only from the
 // first one's facts), the setup plan it relies on, and the plan.
-import type { Inventory } from '../config/inventory.js';
+import type { HostSpec, Inventory } from '../config/inventory.js';
+import type { Zone } from '../desired/zone.js';
 import { desiredState } from '../desired/index.js';
 import { aboutHostState, errorOf, firstError } from '../diagnostics.js';
 import type { HostFacts } from '../facts/types.js';
@@ -10,6 +11,7 @@ import { buildPlan } from '../plan/build.js';
 import type { Resource } from '../resources/types.js';
 import { decodeRestoreRequest, decodeStandbyRequest, type RestoreRequest } from '../recovery/requests.js';
 import { planRestore, restoredDataDirectory, restoreNeeds, restorePlace } from '../recovery/restore.js';
+import { followingReplicas } from '../recovery/restore-replicas.js';
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation, type RequestSource } from './operation.js';
 import type { Planning } from './planning.js';
@@ -21,6 +23,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
     `--target ${targetText(request.target)}`,
     request.allowOverwrite ? '--allow-overwrite' : '',
     request.standby ? '--standby' : '',
+    request.replicas === 'leave' ? '--replicas leave' : '',
   ].filter(Boolean);
   return {
     // A saved plan pins the host; it concerns the zone it was made for, as `bsync restore --zone` selects it.
@@ -36,20 +39,46 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
     again: `bsync restore ${options.join(' ')} --out FILE`,
     plan: async (session, facts, nonce) => {
       const { inventory } = session;
-      const { host, zone, dataDirectory } = usingFacts(session, facts, (checked) => {
+      const { host, zone, folders } = usingFacts(session, facts, (checked) => {
         const place = restorePlace(inventory, request, checked);
-        return { ...place, dataDirectory: restoredDataDirectory(inventory, place, checked) };
+        return { ...place, folders: restoredFolders(inventory, request, place, checked) };
       });
-      const space = await measureSpace(session.connections.get(host.name)!, host.name, dataDirectory);
+      const [space, ...replicas] = await Promise.all(
+        folders.map(({ name, dataDirectory }) => measureSpace(session.connections.get(name)!, name, dataDirectory)),
+      );
+      const replicaSpace = new Map(folders.slice(1).map(({ name }, index) => [name, replicas[index]]));
       return usingFacts(session, facts, (checked) => {
+        // Down, and brought back by this restore: its host, a Patroni member, a replica that follows.
         const down = (name: string) =>
-          name === host.name || (inventory.patroni !== undefined && stoppedMember(zone, name, checked));
+          name === host.name
+          || ((inventory.patroni !== undefined || replicaSpace.has(name)) && stoppedMember(zone, name, checked));
         const setup = restoreSetup(inventory, checked, down);
-        const restore = planRestore({ inventory, facts: checked, request, setup, space, now: Date.now() });
+        const restore = planRestore({
+          inventory,
+          facts: checked,
+          request,
+          setup,
+          space,
+          replicaSpace,
+          now: Date.now(),
+        });
         return buildPlan(inventory, hostsOf(restore.resources), restore.resources, nonce, [], restore.operation);
       });
     },
   };
+}
+
+/** The data directories a restore replaces, each to be measured: its host's, then each following replica's. */
+function restoredFolders(
+  inventory: Inventory,
+  request: RestoreRequest,
+  place: { zone: Zone; host: HostSpec },
+  facts: Map<string, HostFacts>,
+): Array<{ name: string; dataDirectory: string }> {
+  return [place.host, ...followingReplicas(inventory, request, place, facts)].map((host) => ({
+    name: host.name,
+    dataDirectory: restoredDataDirectory(inventory, { zone: place.zone, host }, facts),
+  }));
 }
 
 /**
@@ -70,7 +99,7 @@ export function restoreSetup(
   throw errorOf(error);
 }
 
-/** In a Patroni zone, a member an interrupted restore left stopped. */
+/** A PostgreSQL host of the zone whose server does not run (a Patroni member or a replica an interrupted restore stopped). */
 function stoppedMember(
   zone: { postgresHosts: Array<{ name: string }> },
   name: string,

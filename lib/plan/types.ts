@@ -47,6 +47,8 @@ export interface RestoreRecord {
   delta: boolean;
   targetAction: string;
   allowOverwrite: boolean;
+  /** follow or leave: recorded when the zone has plain streaming replicas (a restore in place). */
+  replicas?: string;
 }
 
 /** What a clone records: `to` as --to says it (HOST:/folder, the folder chosen), and the set and repository chosen. */

@@ -15,6 +15,8 @@ import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './ta
 
 export type BackupType = 'full' | 'diff' | 'incr';
 export type TargetAction = 'promote' | 'pause';
+/** What a restore in place does with the zone's plain streaming replicas: rebuild them as standbys of the restored primary, or leave them. */
+export type ReplicasChoice = 'follow' | 'leave';
 
 /** The declared state's request: which hosts (--host) and zones (--zone) a command is about. */
 export interface DeclaredRequest {
@@ -40,6 +42,8 @@ export interface RestoreRequest {
   allowOverwrite: boolean;
   /** Rebuild the host as a standby of its zone's primary from the repository (--type=standby), not a recovery. */
   standby?: boolean;
+  /** A restore in place (not a standby rebuild): the zone's plain streaming replicas follow the restored primary, or are left. */
+  replicas?: ReplicasChoice;
 }
 
 export interface CloneRequest extends RestoreRequest {
@@ -136,6 +140,7 @@ const KINDS = {
       delta: yesNo('--delta'),
       targetAction: oneOf<TargetAction>('--target-action', ['promote', 'pause']),
       allowOverwrite: ALLOW_OVERWRITE,
+      replicas: oneOf<ReplicasChoice>('--replicas', ['follow', 'leave']),
     },
     required: ['target', 'delta', 'targetAction', 'allowOverwrite'],
   },
@@ -212,7 +217,13 @@ export function decodeBackupRequest(input: unknown): BackupRequest {
 
 function restoreOf(kind: 'restore' | 'standby', input: unknown): RestoreRequest {
   const values = decode(kind, KINDS.restore, input);
-  const { target, delta, targetAction, allowOverwrite } = values;
+  const { target, delta, targetAction, allowOverwrite, replicas } = values;
+  if (kind === 'standby' && replicas !== undefined)
+    throw new RequestError(
+      'replicas',
+      '--replicas goes with a restore in place of a primary: --standby rebuilds one replica',
+      'Leave --replicas out.',
+    );
   return {
     ...values,
     target: target!,
@@ -220,6 +231,7 @@ function restoreOf(kind: 'restore' | 'standby', input: unknown): RestoreRequest 
     targetAction: targetAction!,
     allowOverwrite: allowOverwrite!,
     standby: kind === 'standby',
+    ...(kind === 'restore' ? { replicas: replicas ?? 'follow' } : {}),
   };
 }
 
@@ -262,10 +274,13 @@ export function parseCloneTarget(text: string): { host: string; path?: string } 
   return path === undefined ? { host } : { host, path };
 }
 
-/** What a restore or a standby rebuild records: the request, the zone, host, set and repository bsync chose pinned. */
+/**
+ * What a restore or a standby rebuild records: the request, the zone, host, set and repository
+ * bsync chose pinned; `replicas` where the zone has plain streaming replicas it decides about.
+ */
 export function restoreOperation(
   request: RestoreRequest,
-  chosen: { zone: number; host: string; set: string; repo: number },
+  chosen: { zone: number; host: string; set: string; repo: number; replicas?: ReplicasChoice },
   notes: string[],
 ): OperationOf<'restore' | 'standby'> {
   const record: RestoreRecord = {
@@ -277,6 +292,7 @@ export function restoreOperation(
     delta: request.delta,
     targetAction: request.targetAction,
     allowOverwrite: request.allowOverwrite,
+    ...(chosen.replicas ? { replicas: chosen.replicas } : {}),
   };
   return { kind: request.standby ? 'standby' : 'restore', request: record, notes };
 }

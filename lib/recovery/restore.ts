@@ -51,6 +51,7 @@ import {
 } from './restore-patroni.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
 import { restoreOperation, type RestoreRequest } from './requests.js';
+import { followingReplicas, replicasChoice, replicasNote } from './restore-replicas.js';
 
 export interface RestorePlan {
   resources: Resource[];
@@ -107,7 +108,7 @@ export function restorePlace(
     `zone ${zone.zone} has several PostgreSQL hosts and none runs as primary: say which to restore`,
     {
       where: inventory.configPath,
-      hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}).`,
+      hint: `Add --host NAME (${zone.postgresHosts.map((host) => host.name).join(', ')}): the primary, or after an interrupted restore the host it was restoring.`,
     },
   );
 }
@@ -174,6 +175,8 @@ interface RestoreInputs {
   /** The setup plan's resources of the zone, when they could be planned (not with the server down). */
   setup?: Resource[];
   space: SpaceFacts;
+  /** Each following replica's data directory's space (restore-replicas.ts says which follow). */
+  replicaSpace?: ReadonlyMap<string, SpaceFacts>;
   now: number;
 }
 
@@ -194,6 +197,8 @@ interface RestoreSource {
   processes: ProcessChoice;
   /** How recovery gets its WAL (ahead of replay, unless the config says how). */
   fetch: WalFetch;
+  /** The zone's plain streaming replicas rebuilt as standbys of the restored primary. */
+  followers: HostSpec[];
 }
 
 export function planRestore(inputs: RestoreInputs): RestorePlan {
@@ -208,14 +213,92 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const stopped = addServerStop(out, source, archived);
   const started = addRestoreAndStart(out, inventory, source, request, stopped);
   if (request.standby) return standbyPlan(out, source, request, started);
-  addRecoveryEnd(out, source, request, started);
+  const followers = addFollowers(inputs, source, addRecoveryEnd(out, source, request, started));
   return {
-    resources: [...out.resources, ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources)],
-    operation: restoreOperation(request, chosen(source), [
+    resources: [
+      ...out.resources,
+      ...(cluster?.replicas ?? []).flatMap((replica) => replica.out.resources),
+      ...followers.resources,
+    ],
+    operation: restoreOperation(request, chosen(source, replicasChoice(inventory, request, source)), [
       ...restoreNotes(source, archivesNow, recovering),
+      ...replicasNote(inventory, request, source, { backup: source.backup.label, repoKey: source.repoKey }),
+      ...followers.notes,
       ...windowNote(source, request, archivesNow),
     ]),
   };
+}
+
+/**
+ * Each following replica rebuilt as `restore --host R --standby` rebuilds it (its stop if it
+ * runs, the standby restore, the start, the wait until consistent), from the restored
+ * primary's backup set (a later one may lie past the branch to the new timeline) and once
+ * the primary archives on its new timeline: the standby's recovery finds that timeline's
+ * history in the archive and follows it (recovery_target_timeline latest).
+ */
+function addFollowers(
+  inputs: RestoreInputs,
+  primary: RestoreSource,
+  after: ResourceRef | undefined,
+): { resources: Resource[]; notes: string[] } {
+  const built = primary.followers.map((replica) => {
+    const source = followerSource(inputs, primary, replica);
+    const out = new HostResources(replica.name);
+    const asStandby: RestoreRequest = {
+      ...inputs.request,
+      host: replica.name,
+      target: { type: 'latest' },
+      targetAction: 'promote',
+      standby: true,
+    };
+    const started = addRestoreAndStart(out, inputs.inventory, source, asStandby, addServerStop(out, source, after));
+    addStandbyReady(out, source, started);
+    return {
+      resources: out.resources,
+      notes: [standbyHostNote(source), `Space on ${replica.name}: ${source.spaceNote}.`],
+    };
+  });
+  return { resources: built.flatMap((each) => each.resources), notes: built.flatMap((each) => each.notes) };
+}
+
+/** A following replica as a standby rebuild reads its host, with the primary's set, repository and window. */
+function followerSource(inputs: RestoreInputs, primary: RestoreSource, replica: HostSpec): RestoreSource {
+  const { inventory, facts, request, setup, replicaSpace } = inputs;
+  const hostFacts = facts.get(replica.name)!;
+  checkConverged(setup, [replica.name]);
+  const layout = restoredLayout(inventory, replica, hostFacts, primary.backup);
+  refuseRunning(replica, hostFacts.postgres, layout.dataDirectory, request.allowOverwrite, {
+    hint: `It follows the restored primary as a standby rebuilt from the repository; WAL it holds beyond the repository's is lost. If that is what you want, plan again with --allow-overwrite; --replicas leave keeps ${replica.name} as it is.`,
+  });
+  const space = replicaSpace?.get(replica.name);
+  if (!space) throw new Error(`bsync did not measure the space of ${replica.name}'s data directory`);
+  const processes = processesFor(inventory, 'restore', hostFacts);
+  return {
+    ...primary,
+    host: replica,
+    hostFacts,
+    pg: hostFacts.postgres,
+    layout,
+    spaceNote: checkSpace(replica, layout.dataDirectory, primary.backup, space),
+    processes,
+    fetch: walFetch(inventory, primary.zone, processes),
+    followers: [],
+  };
+}
+
+/** A running server is replaced only when --allow-overwrite says so. */
+function refuseRunning(
+  host: HostSpec,
+  pg: HostFacts['postgres'],
+  dataDirectory: string,
+  allowOverwrite: boolean,
+  { hint }: { hint: string },
+): void {
+  if (!pg?.running || allowOverwrite) return;
+  throw new BsyncError(
+    `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${dataDirectory}`,
+    { hint },
+  );
 }
 
 /** The refusals, in the order an operator meets them: where, which repository and set, which server, what space. */
@@ -234,14 +317,10 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const layout = restoredLayout(inventory, host, hostFacts, backup);
-  if (pg?.running && !request.allowOverwrite) {
-    throw new BsyncError(
-      `${host.name} runs PostgreSQL on port ${host.pgPort}${pg.inRecovery ? ' (in recovery)' : ' as a primary'}: a restore stops it and replaces its data in ${layout.dataDirectory}`,
-      {
-        hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
-      },
-    );
-  }
+  refuseRunning(host, pg, layout.dataDirectory, request.allowOverwrite, {
+    hint: 'Everything written after the target is lost. If that is what you want, plan again with --allow-overwrite.',
+  });
+  const followers = followingReplicas(inventory, request, { zone, host }, facts);
   const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
   const processes = processesFor(inventory, 'restore', hostFacts);
   const fetch = walFetch(inventory, zone, processes);
@@ -259,6 +338,7 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
     spaceNote,
     processes,
     fetch,
+    followers,
   };
 }
 
@@ -306,7 +386,10 @@ function serverControl({ cluster, hostFacts, layout }: RestoreSource, verb: 'sta
   return cluster ? pgCtlStep(layout, verb) : serviceStep(hostFacts.os, layout, verb);
 }
 
-/** The server stopped (after Patroni's pause and its replicas' stops); returns what the restore waits for. */
+/**
+ * The server stopped (after Patroni's pause and its replicas' stops, or after `archived`: the
+ * WAL archived, or a follower's primary restored); returns what the restore waits for.
+ */
 function addServerStop(out: HostResources, source: RestoreSource, archived?: ResourceRef): ResourceRef | undefined {
   const { host, pg, cluster } = source;
   const { paused, replicasStopped } = cluster
@@ -320,7 +403,7 @@ function addServerStop(out: HostResources, source: RestoreSource, archived?: Res
         runChange('its data directory is about to be replaced', inPhase('stop', [serverControl(source, 'stop')])),
         [archived, paused, ...replicasStopped],
       )
-    : paused;
+    : (paused ?? archived);
 }
 
 /** pgBackRest's restore into the data directory, then the server's start; returns the start. */
@@ -332,7 +415,10 @@ function addRestoreAndStart(
   stopped: ResourceRef | undefined,
 ): ResourceRef {
   const { zone, host, backup, layout, repoKey, processes, fetch } = source;
-  const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
+  // A standby follows the newest timeline in the archive: a restored primary's, when it follows one.
+  const targetOptions = request.standby
+    ? ['--type=standby', '--target-timeline=latest']
+    : restoreTargetOptions(request.target);
   const restoreOptions = [
     ...processes.options,
     `--repo=${repoKey}`,
@@ -406,9 +492,15 @@ function addRestoreAndStart(
 
 /**
  * The recovery's end (promoted on a new timeline, or paused at the target), Patroni's
- * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on.
+ * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on
+ * (returned: what following replicas wait for).
  */
-function addRecoveryEnd(out: HostResources, source: RestoreSource, request: RestoreRequest, started: ResourceRef) {
+function addRecoveryEnd(
+  out: HostResources,
+  source: RestoreSource,
+  request: RestoreRequest,
+  started: ResourceRef,
+): ResourceRef | undefined {
   const { zone, host, layout, cluster, repo } = source;
   const archiveTimeline = segmentTimeline(repo.archiveMax!);
   const promote = request.targetAction === 'promote' || !isTargeted(request);
@@ -428,18 +520,17 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
     [started],
   );
   const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
-  if (promote) {
-    out.add(
-      'archive_check',
-      undefined,
-      'WAL archiving into the stanza goes on',
-      runChange(
-        'pgbackrest check on the restored server',
-        inPhase('archive check', [{ user: PG_OS_USER, command: pgbackrest(zone, 'check') }]),
-      ),
-      [resumed ?? ended],
-    );
-  }
+  if (!promote) return undefined;
+  return out.add(
+    'archive_check',
+    undefined,
+    'WAL archiving into the stanza goes on',
+    runChange(
+      'pgbackrest check on the restored server',
+      inPhase('archive check', [{ user: PG_OS_USER, command: pgbackrest(zone, 'check') }]),
+    ),
+    [resumed ?? ended],
+  );
 }
 
 /** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
@@ -478,9 +569,9 @@ function windowNote({ window, repoKey }: RestoreSource, request: RestoreRequest,
   ];
 }
 
-/** What bsync chose for the request, pinned in its saved plan. */
-function chosen({ zone, host, backup, repoKey }: RestoreSource) {
-  return { zone: zone.zone, host: host.name, set: backup.label, repo: repoKey };
+/** What bsync chose for the request, pinned in its saved plan (and --replicas, where the zone has plain replicas). */
+function chosen({ zone, host, backup, repoKey }: RestoreSource, replicas?: RestoreRequest['replicas']) {
+  return { zone: zone.zone, host: host.name, set: backup.label, repo: repoKey, ...(replicas ? { replicas } : {}) };
 }
 
 /**
@@ -585,12 +676,33 @@ function standbyPlan(
   request: RestoreRequest,
   started: ResourceRef,
 ): RestorePlan {
-  const { host, backup, repoKey, pg, layout, spaceNote } = source;
+  const { repoKey, spaceNote } = source;
+  addStandbyReady(out, source, started);
+  return {
+    resources: out.resources,
+    operation: restoreOperation(request, chosen(source), [
+      standbyHostNote(source),
+      `It replays repo${repoKey}'s archive, then streams from its primary when primary_conninfo in its configuration files says where (postgresql.auto.conf in the data directory is the backup's, so a primary_conninfo kept there is gone).`,
+      `Space: ${spaceNote}.`,
+    ]),
+  };
+}
+
+/** What a standby rebuild does to its host's data. */
+function standbyHostNote({ host, backup, pg, layout }: RestoreSource): string {
+  return pg?.running
+    ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
+    : `PostgreSQL does not run on ${host.name}: ${layout.dataDirectory} is restored from backup ${backup.label} and started as a standby.`;
+}
+
+/** The wait until a started standby is consistent (replay past the backup's end, in recovery), then whether it streams. */
+function addStandbyReady(out: HostResources, source: RestoreSource, started: ResourceRef): ResourceRef {
+  const { host, backup, layout } = source;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.
   const lsnStop = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(backup.lsnStop ?? '') ? backup.lsnStop : '0/0';
   const ready = `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= '${lsnStop}'::pg_lsn`;
-  out.add(
+  return out.add(
     'standby_ready',
     undefined,
     'the standby becomes consistent',
@@ -610,14 +722,4 @@ function standbyPlan(
     ),
     [started],
   );
-  return {
-    resources: out.resources,
-    operation: restoreOperation(request, chosen(source), [
-      pg?.running
-        ? `${host.name}'s data in ${layout.dataDirectory} is replaced by backup ${backup.label}; it starts again as a standby.`
-        : `PostgreSQL does not run on ${host.name}: ${layout.dataDirectory} is restored from backup ${backup.label} and started as a standby.`,
-      `It replays repo${repoKey}'s archive, then streams from its primary when primary_conninfo in its configuration files says where (postgresql.auto.conf in the data directory is the backup's, so a primary_conninfo kept there is gone).`,
-      `Space: ${spaceNote}.`,
-    ]),
-  };
 }

@@ -26,6 +26,7 @@ import {
   expectReplayed,
   expectStreaming,
   wipeForStandby,
+  zoneOfTwo as zoneOfTwoIn,
 } from '../support/recovery.js';
 
 const SSH = `${FIXTURES}lab/ssh.toml`;
@@ -435,17 +436,7 @@ describe('bsync restore, s3 repository', () => {
 });
 
 describe('a standby from the repository: plain streaming replication, no Patroni', () => {
-  /** ssh.toml with ssh-pg2 in zone 1 beside ssh-pg1 (and zone 2's backup host gone with its zone). */
-  const zoneOfTwo = () => {
-    const file = join(work, 'zone-of-two.toml');
-    writeFileSync(
-      file,
-      readFileSync(SSH, 'utf8')
-        .replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11')
-        .replace(/\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/, ''),
-    );
-    return file;
-  };
+  const zoneOfTwo = () => zoneOfTwoIn(work);
 
   beforeAll(async () => {
     await resetScenario('ssh');

@@ -1,8 +1,10 @@
 // What the recovery suites share: SQL on a lab host, a table written in two batches around
 // a target time and its checksum, the timeline, and the checks after a restore.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { shq } from '../../lib/formats/shell.js';
-import { bsync, startBsync, type BsyncRun } from './bsync.js';
+import { bsync, FIXTURES, startBsync, type BsyncRun } from './bsync.js';
 import { onHost, sh } from './lab.js';
 
 export const psql = (host: string, sql: string) =>
@@ -44,6 +46,18 @@ export async function twoBatches(host: string): Promise<{ target: string; first:
   await psql(host, "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
   expect(await checksum(host)).not.toBe(first);
   return { target, first };
+}
+
+/** ssh.toml with ssh-pg2 in zone 1 beside ssh-pg1 (and zone 2's backup host gone with its zone), written into `dir`. */
+export function zoneOfTwo(dir: string): string {
+  const file = join(dir, 'zone-of-two.toml');
+  writeFileSync(
+    file,
+    readFileSync(`${FIXTURES}lab/ssh.toml`, 'utf8')
+      .replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$11')
+      .replace(/\[\[host\]\]\nname = "ssh-backup2"[\s\S]*$/, ''),
+  );
+  return file;
 }
 
 /**

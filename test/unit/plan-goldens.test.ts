@@ -179,6 +179,12 @@ const CASES: Array<[string, Inventory, () => Map<string, HostFacts>, () => Promi
     () => restorePlanning(decodeStandbyRequest({ ...RESTORE, host: 'ssh-pg2', allowOverwrite: true })),
   ],
   [
+    'restore-two-hosts-leave',
+    twoHosts,
+    () => recorded('converged', inRecovery),
+    () => restorePlanning(decodeRestoreRequest({ ...RESTORE, allowOverwrite: true, replicas: 'leave' })),
+  ],
+  [
     'clone-default-folder',
     ssh,
     () => recorded('converged'),
@@ -241,5 +247,34 @@ describe('plans stay as they were', () => {
     await expect(await rendered(inventory, await planning(), facts())).toMatchFileSnapshot(
       `../../fixtures/plan-goldens/${name}.txt`,
     );
+  });
+});
+
+describe('a restore of a zone with a streaming replica', () => {
+  it("measures each data directory it replaces: the primary's, and a following replica's", async () => {
+    for (const [replicas, measured] of [
+      ['follow', ['ssh-pg1', 'ssh-pg2']],
+      ['leave', ['ssh-pg1']],
+    ] as const) {
+      const asked: string[] = [];
+      const answering = (name: string) =>
+        ({
+          exec: async () => {
+            asked.push(name);
+            return { code: 0, stdout: `${SPACE_ANSWER}\n`, stderr: '' };
+          },
+          close() {},
+        }) as unknown as HostConnection;
+      const planning = restorePlanning(decodeRestoreRequest({ ...RESTORE, allowOverwrite: true, replicas }));
+      const session = {
+        ...sessionFor(twoHosts, planning),
+        connections: new Map(twoHosts.hosts.map((host) => [host.name, answering(host.name)])),
+      };
+      // The recorded ssh-pg2 served zone 2: its setup differs, which stops the plan once measured.
+      await expect(planning.plan(session, recorded('converged', inRecovery), NONCE)).rejects.toThrow(
+        /the zone is not as bsync.toml says/,
+      );
+      expect(asked.sort()).toEqual(measured);
+    }
   });
 });

@@ -13,7 +13,9 @@ import { planClone } from '../../lib/recovery/clone.js';
 import { parseCloneTarget, type RestoreRequest } from '../../lib/recovery/requests.js';
 import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
 import { knownText } from '../../lib/resources/types.js';
-import { cloneRequest } from '../support/requests.js';
+import { cloneRequest, SAVED_RESTORE } from '../support/requests.js';
+import { OPERATIONS } from '../../lib/operations/registry.js';
+import type { BsyncError } from '../../lib/errors.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, SSH_CONFIG, TWO_IN_ZONE_1 } from '../support/configs.js';
 
@@ -59,6 +61,18 @@ function threeBackups(all: Map<string, HostFacts>): void {
     },
   ];
   repo.archiveMax = '000000010000000000000009';
+}
+
+/** `host`'s server stopped, its Debian cluster (15/main) what the host still holds. */
+function stopDebian(all: Map<string, HostFacts>, host: string): void {
+  const stopped = all.get(host)!;
+  stopped.postgres = { ...stopped.postgres!, running: false };
+  const configFile = '/etc/postgresql/15/main/postgresql.conf';
+  const dataDirectory = '/var/lib/postgresql/15/main';
+  stopped.storedLayout = {
+    sources: [{ source: 'postgresql-common', file: configFile, configFile, major: '15', dataDirectory, port: 5432 }],
+    binDirs: ['/usr/lib/postgresql/15/bin'],
+  };
 }
 
 /** The steps of a restore of a running server, in order. */
@@ -172,16 +186,7 @@ describe('the restore plan', () => {
   it('a stopped server: no archive or stop step, started the Debian way, and its layout asked for by need', () => {
     const stopped = facts((all) => {
       threeBackups(all);
-      const pg1 = all.get('ssh-pg1')!;
-      pg1.postgres = { ...pg1.postgres!, running: false };
-      const configFile = '/etc/postgresql/15/main/postgresql.conf';
-      const dataDirectory = '/var/lib/postgresql/15/main';
-      pg1.storedLayout = {
-        sources: [
-          { source: 'postgresql-common', file: configFile, configFile, major: '15', dataDirectory, port: 5432 },
-        ],
-        binDirs: ['/usr/lib/postgresql/15/bin'],
-      };
+      stopDebian(all, 'ssh-pg1');
     });
     const host = inventory.hosts.find((entry) => entry.name === 'ssh-pg1')!;
     expect(restoreNeeds(inventory, host)).toEqual([{ storedLayout: true }]);
@@ -388,9 +393,9 @@ describe('a standby from the repository (--standby)', () => {
       'ssh-pg2.standby_ready',
     ]);
     const command = restoreCommand(result);
-    expect(command).toContain('--type=standby');
+    expect(command).toContain('--type=standby --target-timeline=latest');
     expect(command).toContain('--set=20261202-003350F_20261202-023350I');
-    expect(command).not.toMatch(/--target|--type=time/);
+    expect(command).not.toMatch(/--target[= ]|--target-action|--type=time/);
     const ready = result.resources.find((resource) => resource.kind === 'standby_ready')!.change!.steps[0].command;
     // The LSN as an SQL literal inside the shell-quoted query: '0/7000100'::pg_lsn.
     expect(ready).toContain("pg_last_wal_replay_lsn() >= '\\''0/7000100'\\''::pg_lsn");
@@ -413,6 +418,156 @@ describe('a standby from the repository (--standby)', () => {
     });
     expect(result.resources.map((resource) => resource.kind)).toEqual(['pg_restore', 'pg_start', 'standby_ready']);
     expect(result.operation.notes[0]).toContain('PostgreSQL does not run on ssh-pg2');
+  });
+});
+
+describe('replicas after a restore in place (plain streaming replication)', () => {
+  // Zone 1 with ssh-pg2 as a streaming replica of ssh-pg1.
+  const twoHosts = parseConfig(TWO_IN_ZONE_1, `${FIXTURES}lab/ssh.toml`, ENV);
+  const replicaFacts = (edit: (all: Map<string, HostFacts>) => void = () => {}) =>
+    facts((each) => {
+      threeBackups(each);
+      each.get('ssh-pg2')!.postgres!.inRecovery = true;
+      edit(each);
+    });
+  /** Between the diff and the incr: the diff is the set, the incr lies past the branch to the new timeline. */
+  const between = (all: Map<string, HostFacts>) => (all.get('ssh-backup1')!.repos![0].backups[1].stop! + 1800) * 1000;
+  function inPlace(request: Partial<RestoreRequest>, all = replicaFacts()) {
+    return planRestore({
+      inventory: twoHosts,
+      facts: all,
+      request: {
+        zone: 1,
+        target: { type: 'time', ms: between(all) },
+        delta: true,
+        targetAction: 'promote',
+        allowOverwrite: true,
+        replicas: 'follow',
+        ...request,
+      },
+      space: PLENTY,
+      replicaSpace: new Map([['ssh-pg2', PLENTY]]),
+      now: Date.parse('2026-12-03T00:00:00Z'),
+    });
+  }
+  const steps = (result: ReturnType<typeof inPlace>) =>
+    result.resources.map((resource) => `${resource.address} <- ${resource.dependsOn.join(' ')}`);
+  const replicaRestore = (result: ReturnType<typeof inPlace>) =>
+    result.resources
+      .find((resource) => resource.address === 'ssh-pg2.pg_restore')!
+      .change!.steps.find((step) => step.command.startsWith('flock '))!.command;
+
+  it('follow: once the primary is restored, promoted and archiving, each replica is rebuilt as a standby from the same set', () => {
+    const result = inPlace({});
+    expect(steps(result)).toEqual([
+      'ssh-pg1.restore_wal <- ',
+      'ssh-pg1.pg_stop <- ssh-pg1.restore_wal',
+      'ssh-pg1.pg_restore <- ssh-pg1.pg_stop',
+      'ssh-pg1.pg_start <- ssh-pg1.pg_restore',
+      'ssh-pg1.recovery_end <- ssh-pg1.pg_start',
+      'ssh-pg1.archive_check <- ssh-pg1.recovery_end',
+      // The replica keeps the old data until the primary archives on its new timeline.
+      'ssh-pg2.pg_stop <- ssh-pg1.archive_check',
+      'ssh-pg2.pg_restore <- ssh-pg2.pg_stop',
+      'ssh-pg2.pg_start <- ssh-pg2.pg_restore',
+      'ssh-pg2.standby_ready <- ssh-pg2.pg_start',
+    ]);
+    const set = result.operation.request.set;
+    expect(set).toBe(`${facts(threeBackups).get('ssh-backup1')!.repos![0].backups[1].label}`);
+    expect(restoreCommand(result)).toContain('--type=time');
+    const replica = replicaRestore(result);
+    expect(replica).toContain(`--set=${set} --delta --type=standby --target-timeline=latest`);
+    expect(replica).not.toMatch(/--target[= ]|--target-action|--type=time/);
+    const notes = result.operation.notes.join('\n');
+    expect(notes).toContain(
+      `Replicas follow: once ssh-pg1 has promoted on its new timeline, ssh-pg2 is stopped, restored from backup ${set} of repo1 as a standby`,
+    );
+    expect(notes).toContain("ssh-pg2's data in /var/lib/postgresql/15/main is replaced by backup");
+    expect(notes).toContain('Space on ssh-pg2: needs about');
+    expect(result.operation.request.replicas).toBe('follow');
+  });
+
+  it('leave: only the primary is restored, and the plan says the replica stays behind and how to rebuild it', () => {
+    const result = inPlace({ replicas: 'leave' });
+    expect(result.resources.map((resource) => resource.address)).toEqual(
+      RUNNING_SERVER_STEPS.map((kind) => `ssh-pg1.${kind}`),
+    );
+    const notes = result.operation.notes.join('\n');
+    expect(notes).toContain(
+      '--replicas leave: ssh-pg2 is left as it is, on the old timeline past the target. It cannot follow ssh-pg1',
+    );
+    expect(notes).toContain('bsync restore --host ssh-pg2 --standby --allow-overwrite');
+    expect(notes).not.toContain('Replicas follow');
+    expect(result.operation.request.replicas).toBe('leave');
+  });
+
+  it('a saved plan carries the choice, and its request plans the same again', () => {
+    for (const replicas of ['follow', 'leave'] as const) {
+      const planned = inPlace({ replicas });
+      const decoded = OPERATIONS.restore.decode(JSON.parse(JSON.stringify(planned.operation.request)));
+      expect(decoded.replicas).toBe(replicas);
+      expect(inPlace(decoded)).toEqual(planned);
+    }
+    // A zone without replicas records nothing of it: its saved plans are as they were.
+    expect(plan({}).operation.request).not.toHaveProperty('replicas');
+    expect(OPERATIONS.restore.decode({ ...SAVED_RESTORE }).replicas).toBe('follow');
+    expect(() => OPERATIONS.restore.decode({ ...SAVED_RESTORE, replicas: 'both' })).toThrow(
+      '--replicas "both": expected follow or leave',
+    );
+    expect(() => OPERATIONS.standby.decode({ ...SAVED_RESTORE, replicas: 'leave' })).toThrow(
+      /--replicas goes with a restore in place of a primary/,
+    );
+  });
+
+  it("a rerun after a kill inside the replica's steps: a stopped replica is restored and started, not stopped again", () => {
+    const result = inPlace(
+      {},
+      replicaFacts((all) => stopDebian(all, 'ssh-pg2')),
+    );
+    expect(steps(result).slice(6)).toEqual([
+      'ssh-pg2.pg_restore <- ssh-pg1.archive_check',
+      'ssh-pg2.pg_start <- ssh-pg2.pg_restore',
+      'ssh-pg2.standby_ready <- ssh-pg2.pg_start',
+    ]);
+    expect(result.operation.notes.join('\n')).toContain(
+      'PostgreSQL does not run on ssh-pg2: /var/lib/postgresql/15/main is restored from backup',
+    );
+  });
+
+  it("a rerun after a kill inside the primary's steps: the running replica needs --allow-overwrite, or --replicas leave", () => {
+    const primaryDown = replicaFacts((all) => stopDebian(all, 'ssh-pg1'));
+    // No host runs as a primary: --zone cannot tell which to restore, and says to name it.
+    expect(() => inPlace({ target: { type: 'latest' } }, primaryDown)).toThrow(
+      /zone 1 has several PostgreSQL hosts and none runs as primary/,
+    );
+    const asked = { host: 'ssh-pg1', target: { type: 'latest' as const } };
+    expect(() => inPlace({ ...asked, allowOverwrite: false }, primaryDown)).toThrow(
+      /ssh-pg2 runs PostgreSQL on port 5432 \(in recovery\): a restore stops it/,
+    );
+    const refusal = (() => {
+      try {
+        inPlace({ ...asked, allowOverwrite: false }, primaryDown);
+      } catch (error) {
+        return error as BsyncError;
+      }
+    })();
+    expect(refusal?.hint).toContain('--replicas leave keeps ssh-pg2 as it is');
+    expect(inPlace({ ...asked, allowOverwrite: false, replicas: 'leave' }, primaryDown).resources).toHaveLength(4);
+    expect(steps(inPlace({ ...asked }, primaryDown)).slice(4, 5)).toEqual(['ssh-pg2.pg_stop <- ssh-pg1.archive_check']);
+  });
+
+  it('refuses, before anything stops, a primary that pauses at its target and a second primary in the zone', () => {
+    expect(() => inPlace({ targetAction: 'pause' })).toThrow(
+      /--target-action pause keeps ssh-pg1 in recovery at the target, and its replicas \(ssh-pg2\) can follow only a primary that promoted/,
+    );
+    expect(inPlace({ targetAction: 'pause', replicas: 'leave' }).resources.at(-1)!.kind).toBe('recovery_end');
+    const twoPrimaries = replicaFacts((all) => {
+      all.get('ssh-pg2')!.postgres!.inRecovery = false;
+    });
+    expect(() => inPlace({}, twoPrimaries)).toThrow(
+      /ssh-pg2 runs as a primary in zone 1 beside ssh-pg1: it is no replica that can follow the restore/,
+    );
+    expect(inPlace({ replicas: 'leave' }, twoPrimaries).resources.every((r) => r.host === 'ssh-pg1')).toBe(true);
   });
 });
 

@@ -325,6 +325,20 @@ const BOTH: Array<[string[], PlanOperation['kind'], string, unknown, string]> = 
     HOSTILE[6][4],
   ],
   [
+    ['restore', '--zone', '1', '--replicas', 'both'],
+    'restore',
+    'replicas',
+    'both',
+    '--replicas "both": expected follow or leave',
+  ],
+  [
+    ['restore', '--host', 'ssh-pg2', '--standby', '--replicas', 'leave'],
+    'standby',
+    'replicas',
+    'leave',
+    '--replicas goes with a restore in place of a primary: --standby rebuilds one replica',
+  ],
+  [
     ['restore', '--host', 'ssh-pg1;touch x'],
     'restore',
     'host',
@@ -396,6 +410,7 @@ describe('each kind reads back the request its plan records', () => {
       target: { type: 'immediate' },
       delta: false,
       standby: false,
+      replicas: 'follow',
     };
     const planned = restore(request);
     expect(planned.operation.kind).toBe('restore');
