@@ -15,6 +15,7 @@ export interface RestoreOptions extends ApplyOptions {
   delta: boolean;
   targetAction: string;
   allowOverwrite: boolean;
+  repoTargetTime?: string;
   standby: boolean;
   out?: string;
   to?: string;
@@ -29,6 +30,7 @@ function planningOf(options: RestoreOptions): Planning {
     set: options.set,
     repo: options.repo,
     allowOverwrite: options.allowOverwrite,
+    repoTargetTime: options.repoTargetTime,
   };
   if (options.to !== undefined) return commandLinePlanning('clone', { ...asked, to: options.to, port: options.port });
   const restore = { ...asked, host: options.host?.[0], delta: options.delta, targetAction: options.targetAction };

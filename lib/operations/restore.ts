@@ -10,6 +10,7 @@ import { buildPlan } from '../plan/build.js';
 import type { Resource } from '../resources/types.js';
 import { decodeRestoreRequest, decodeStandbyRequest, type RestoreRequest } from '../recovery/requests.js';
 import { planRestore, restoredDataDirectory, restoreNeeds, restorePlace } from '../recovery/restore.js';
+import { repoTimeAgain, repoTimeNeeds } from '../recovery/repo-target-time.js';
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation, type RequestSource } from './operation.js';
 import type { Planning } from './planning.js';
@@ -21,6 +22,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
     `--target ${targetText(request.target)}`,
     request.allowOverwrite ? '--allow-overwrite' : '',
     request.standby ? '--standby' : '',
+    ...repoTimeAgain(request),
   ].filter(Boolean);
   return {
     // A saved plan pins the host; it concerns the zone it was made for, as `bsync restore --zone` selects it.
@@ -32,7 +34,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
           : request.zone !== undefined
             ? { zones: [request.zone] }
             : undefined,
-    extraNeeds: restoreNeeds,
+    extraNeeds: (inventory, host) => [...restoreNeeds(inventory, host), ...repoTimeNeeds(inventory, request)],
     again: `bsync restore ${options.join(' ')} --out FILE`,
     plan: async (session, facts, nonce) => {
       const { inventory } = session;

@@ -47,6 +47,8 @@ export interface RestoreRecord {
   delta: boolean;
   targetAction: string;
   allowOverwrite: boolean;
+  /** --repo-target-time in UTC, when the repository is read as it was then. */
+  repoTargetTime?: string;
 }
 
 /** What a clone records: `to` as --to says it (HOST:/folder, the folder chosen), and the set and repository chosen. */
@@ -58,6 +60,7 @@ export interface CloneRecord {
   set: string;
   repo: number;
   allowOverwrite: boolean;
+  repoTargetTime?: string;
 }
 
 /** What an on-demand backup records: its zone and repository as bsync chose them. */
