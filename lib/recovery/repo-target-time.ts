@@ -92,7 +92,7 @@ export function checkRepoTargetTime(
   const type = repoType(repo);
   if (!type.versioned) {
     throw new BsyncError(
-      `--repo-target-time ${text}: repo${repoKey} is a ${type.name} repository, a folder that keeps no earlier versions of its files`,
+      `--repo-target-time ${text}: repo${repoKey} (${type.name}) is a folder, which keeps no earlier versions of its files`,
       {
         hint: 'Only an object store (s3, gcs, azure) with versioning on keeps what pgBackRest reads at a time. Leave --repo-target-time out, or name a versioned bucket with --repo N.',
       },
