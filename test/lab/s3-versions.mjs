@@ -1,8 +1,9 @@
 // Bucket versioning for the lab's S3 server, in front of s3rver (which has none): what
 // pgBackRest's repo-target-time reads (2.54 and later) and what a ransomware test needs.
 // s3rver keeps each key's current object as before; this layer keeps the rest beside its
-// folder (<directory>.versions/<bucket>/): a log per key (every version, newest last, delete
-// markers included) and the content of each version that is no longer current.
+// folder, in <directory>.versions/<bucket>/: log/<key>.versions.json, each version of the key
+// (newest last, delete markers included), and content/<key>.v/<version id>, the bytes of each
+// version that is no longer current. A prefix is reset by removing its folders there and in s3rver's.
 //   PUT/GET /<bucket>?versioning            PutBucketVersioning / GetBucketVersioning
 //   GET /<bucket>?versions                  ListObjectVersions (prefix, delimiter, key-marker,
 //                                           version-id-marker, max-keys)
@@ -10,10 +11,10 @@
 //   PUT, CompleteMultipartUpload, DELETE, DeleteObjects on a versioned bucket keep what they replace
 // A bucket that is not versioned is left to s3rver as before. Deleting a version by id
 // (a permanent delete) is not implemented: the lab's tests never need it.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import S3Error from 's3rver/lib/models/error.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -32,33 +33,26 @@ async function bodyText(req) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Each key's versions, newest last, and the versioning status of each bucket. */
+/** A key's path segments as folder names: each encoded, so no segment is empty, `.` or `..`. */
+const segments = (key) => key.split('/').map((part) => encodeURIComponent(part).replace(/\./g, '%2E') || '%');
+
+/**
+ * Each key's versions (newest last) in a file of its own, read at each use: the files are the
+ * truth, so the lab can reset a prefix by removing its folders under log/ and content/
+ * while the server runs. The versioning status of each bucket is kept in memory and on disk.
+ */
 export class BucketVersions {
   /** @param store s3rver's FilesystemStore; @param root the folder of this layer's own files. */
   constructor(store, root, versioned = []) {
     this.store = store;
     this.root = root;
     this.status = new Map();
-    this.logs = new Map();
     this.locks = new Map();
-    for (const bucket of this.knownBuckets()) this.load(bucket);
-    for (const bucket of versioned) if (this.status.get(bucket) !== 'Enabled') this.setStatus(bucket, 'Enabled');
-  }
-
-  knownBuckets() {
-    return existsSync(this.root) ? readdirSync(this.root) : [];
-  }
-
-  load(bucket) {
-    const statusFile = join(this.root, bucket, 'versioning.json');
-    if (existsSync(statusFile)) this.status.set(bucket, JSON.parse(readFileSync(statusFile, 'utf8')).status);
-    const logs = new Map();
-    const logDir = join(this.root, bucket, 'log');
-    for (const file of existsSync(logDir) ? readdirSync(logDir) : []) {
-      const log = JSON.parse(readFileSync(join(logDir, file), 'utf8'));
-      logs.set(log.key, log.versions);
+    for (const bucket of existsSync(root) ? readdirSync(root) : []) {
+      const file = join(root, bucket, 'versioning.json');
+      if (existsSync(file)) this.status.set(bucket, JSON.parse(readFileSync(file, 'utf8')).status);
     }
-    this.logs.set(bucket, logs);
+    for (const bucket of versioned) if (this.status.get(bucket) !== 'Enabled') this.setStatus(bucket, 'Enabled');
   }
 
   isVersioned(bucket) {
@@ -69,46 +63,43 @@ export class BucketVersions {
     mkdirSync(join(this.root, bucket), { recursive: true });
     writeFileSync(join(this.root, bucket, 'versioning.json'), JSON.stringify({ status }));
     this.status.set(bucket, status);
-    if (!this.logs.has(bucket)) this.logs.set(bucket, new Map());
   }
 
-  /** A key's versions, newest last; an object s3rver holds from before versioning is the "null" version. */
+  logPath(bucket, key) {
+    return `${join(this.root, bucket, 'log', ...segments(key))}.versions.json`;
+  }
+
+  contentPath(bucket, key, versionId) {
+    return join(`${join(this.root, bucket, 'content', ...segments(key))}.v`, versionId);
+  }
+
+  /** A key's versions, newest last; an object s3rver holds from before versioning (or a reset) is the "null" version. */
   async versionsOf(bucket, key) {
-    const logs = this.logs.get(bucket);
-    if (!logs.has(key)) {
-      const metadata = await this.store.getMetadata(bucket, key).catch(() => undefined);
-      // Set before a write reaches s3rver (keepCurrent), so the new object is not taken for an old one.
-      if (!logs.has(key))
-        logs.set(key, metadata ? [versionEntry('null', metadata, new Date(metadata['last-modified']))] : []);
-    }
-    return logs.get(key);
+    const file = this.logPath(bucket, key);
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).versions;
+    const metadata = await this.store.getMetadata(bucket, key).catch(() => undefined);
+    return metadata ? [versionEntry('null', metadata, new Date(metadata['last-modified']))] : [];
   }
 
-  save(bucket, key) {
-    const dir = join(this.root, bucket, 'log');
-    mkdirSync(dir, { recursive: true });
-    const name = createHash('sha256').update(key).digest('hex');
-    writeFileSync(join(dir, `${name}.tmp`), JSON.stringify({ key, versions: this.logs.get(bucket).get(key) }));
-    return rename(join(dir, `${name}.tmp`), join(dir, `${name}.json`));
-  }
-
-  contentPath(bucket, versionId) {
-    return join(this.root, bucket, 'content', versionId);
+  async save(bucket, key, versions) {
+    const file = this.logPath(bucket, key);
+    await mkdir(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify({ key, versions }));
+    await rename(`${file}.tmp`, file);
   }
 
   /** Where a version's bytes are: s3rver's file for the current one, ours for the others. */
   async fileOf(bucket, key, version) {
     const versions = await this.versionsOf(bucket, key);
-    return version === versions.at(-1)
+    return version.versionId === versions.at(-1)?.versionId
       ? this.store.getResourcePath(bucket, key, 'object')
-      : this.contentPath(bucket, version.versionId);
+      : this.contentPath(bucket, key, version.versionId);
   }
 
-  /** One write to a key at a time: the current object is moved aside before it is replaced. */
+  /** One write to a key at a time. */
   async locked(bucket, key, work) {
     const name = `${bucket}/${key}`;
-    const before = this.locks.get(name) ?? Promise.resolve();
-    const run = before.then(work, work);
+    const run = (this.locks.get(name) ?? Promise.resolve()).then(work, work);
     this.locks.set(
       name,
       run.catch(() => {}),
@@ -116,52 +107,52 @@ export class BucketVersions {
     return run;
   }
 
-  /** The current object, if any, copied aside under its version id before s3rver replaces or deletes it. */
-  async keepCurrent(bucket, key) {
-    const current = (await this.versionsOf(bucket, key)).at(-1);
-    if (!current || current.deleteMarker) return;
-    await mkdir(join(this.root, bucket, 'content'), { recursive: true });
-    await copyFile(this.store.getResourcePath(bucket, key, 'object'), this.contentPath(bucket, current.versionId));
-  }
-
-  /** The id the next version gets: a new one, or "null" while versioning is suspended (which replaces the null one). */
-  async append(bucket, key, entry) {
-    const versions = await this.versionsOf(bucket, key);
-    const kept = entry.versionId === 'null' ? versions.filter((v) => v.versionId !== 'null') : versions;
-    kept.push(entry);
-    this.logs.get(bucket).set(key, kept);
-    await this.save(bucket, key);
-    return entry;
-  }
-
-  nextId(bucket) {
-    return this.status.get(bucket) === 'Enabled' ? newVersionId() : 'null';
-  }
-
-  /** After s3rver stored a new current object: its version. */
-  async recordWrite(bucket, key) {
-    const metadata = await this.store.getMetadata(bucket, key);
-    return this.append(bucket, key, versionEntry(this.nextId(bucket), metadata, new Date()));
+  /**
+   * A write or delete of a key: its versions read, the current object copied aside under its
+   * version id, `change` (s3rver's write, or the delete) done, and the version it returns
+   * (none: the change did not happen) put on top; "null" while versioning is suspended,
+   * which replaces the null one.
+   */
+  async change(bucket, key, change) {
+    return this.locked(bucket, key, async () => {
+      const before = await this.versionsOf(bucket, key);
+      const current = before.at(-1);
+      if (current && !current.deleteMarker) {
+        const aside = this.contentPath(bucket, key, current.versionId);
+        await mkdir(dirname(aside), { recursive: true });
+        await copyFile(this.store.getResourcePath(bucket, key, 'object'), aside);
+      }
+      const versionId = this.status.get(bucket) === 'Enabled' ? newVersionId() : 'null';
+      const entry = await change(versionId);
+      if (!entry) return undefined;
+      await this.save(bucket, key, [...before.filter((v) => versionId !== 'null' || v.versionId !== 'null'), entry]);
+      return entry;
+    });
   }
 
   /** A delete: the current object kept aside, s3rver's copy removed, a delete marker on top. */
-  async deleteKey(bucket, key) {
-    return this.locked(bucket, key, async () => {
-      await this.keepCurrent(bucket, key);
+  deleteKey(bucket, key) {
+    return this.change(bucket, key, async (versionId) => {
       await this.store.deleteObject(bucket, key);
-      const marker = { versionId: this.nextId(bucket), lastModified: new Date().toISOString(), deleteMarker: true };
-      return this.append(bucket, key, marker);
+      return { versionId, lastModified: new Date().toISOString(), deleteMarker: true };
     });
   }
 
   /** Every key under the prefix that has versions (or a pre-versioning object), sorted. */
   async keysUnder(bucket, prefix) {
+    const keys = new Set();
+    const logRoot = join(this.root, bucket, 'log');
+    // The folder of the prefix's whole segments; a partial last segment is filtered below.
+    const from = join(logRoot, ...segments(prefix).slice(0, -1));
+    if (existsSync(from))
+      for (const file of readdirSync(from, { recursive: true })) {
+        if (!String(file).endsWith('.versions.json')) continue;
+        const key = JSON.parse(readFileSync(join(from, String(file)), 'utf8')).key;
+        if (key.startsWith(prefix)) keys.add(key);
+      }
     const { objects } = await this.store.listObjects(bucket, { prefix });
-    for (const object of objects) await this.versionsOf(bucket, object.key);
-    return [...this.logs.get(bucket)]
-      .filter(([key, list]) => key.startsWith(prefix) && list.length > 0)
-      .map(([key]) => key)
-      .sort();
+    for (const object of objects) keys.add(object.key);
+    return [...keys].sort();
   }
 }
 
@@ -316,10 +307,10 @@ async function deleteObjects(versions, ctx, bucket) {
 
 /** A write s3rver performs (PUT, a multipart upload's completion): the old object kept, the new one's version said. */
 async function versionedWrite(versions, ctx, next, bucket, key) {
-  const version = await versions.locked(bucket, key, async () => {
-    await versions.keepCurrent(bucket, key);
+  const version = await versions.change(bucket, key, async (versionId) => {
     await next();
-    return ctx.status === 200 ? versions.recordWrite(bucket, key) : undefined;
+    if (ctx.status !== 200) return undefined;
+    return versionEntry(versionId, await versions.store.getMetadata(bucket, key), new Date());
   });
   if (version) ctx.set('x-amz-version-id', version.versionId);
 }

@@ -207,6 +207,23 @@ describe('bucket versioning on the lab S3 server', () => {
     expect(seen).toEqual([...all(whole.body, 'VersionId'), 'list/sub/']);
   });
 
+  it('forgets a prefix whose folders the lab removed, while it runs (lab.sh reset)', async () => {
+    await put(VERSIONED, 'reset/a', 'one');
+    await put(VERSIONED, 'reset/a', 'two');
+    expect(all((await s3('GET', `/${VERSIONED}?versions&prefix=reset%2F`)).body, 'Key')).toEqual([
+      'reset/a',
+      'reset/a',
+    ]);
+    for (const folder of [
+      'data/versioned-bucket/reset',
+      'data.versions/versioned-bucket/log/reset',
+      'data.versions/versioned-bucket/content/reset',
+    ])
+      rmSync(join(dir, folder), { recursive: true });
+    expect(all((await s3('GET', `/${VERSIONED}?versions&prefix=reset%2F`)).body, 'Key')).toEqual([]);
+    expect((await s3('GET', `/${VERSIONED}?versioning`)).body).toContain('<Status>Enabled</Status>');
+  });
+
   it('leaves a bucket without versioning as s3rver keeps it: an overwrite replaces, no version ids', async () => {
     const first = await put(PLAIN, 'x', 'one');
     await put(PLAIN, 'x', 'two');
