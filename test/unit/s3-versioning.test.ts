@@ -2,14 +2,11 @@
 // the lab: the server runs here on a loopback address of its own with a throwaway
 // certificate, and every request is signed as pgBackRest signs it (SigV4).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module of the lab, without types
-import { expectedSignature } from '../lab/aws-sigv4.mjs';
+import { type S3Endpoint, type S3Reply, s3Request, xmlTexts } from '../support/s3-client.js';
 
 // Not the lab's 127.0.1.x/127.0.2.x, and a port no lab server listens on.
 const ADDRESS = '127.0.0.73';
@@ -21,66 +18,14 @@ const VERSIONED = 'versioned-bucket';
 
 let dir: string;
 let server: ChildProcess;
-let ca: Buffer;
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-const sha256 = (body: string) => createHash('sha256').update(body).digest('hex');
-
-/** A request signed with the test's key, as pgBackRest signs one (path style). */
-function s3(method: string, url: string, body = '', extra: Record<string, string> = {}): Promise<Reply> {
-  const amzDate = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const headers: Record<string, string> = {
-    host: `${ADDRESS}:${PORT}`,
-    'x-amz-date': amzDate,
-    'x-amz-content-sha256': sha256(body),
-    ...extra,
-  };
-  const auth = {
-    accessKeyId: KEY_ID,
-    date: amzDate.slice(0, 8),
-    region: 'us-east-1',
-    service: 's3',
-    terminator: 'aws4_request',
-    signedHeaders: ['host', 'x-amz-content-sha256', 'x-amz-date'],
-  };
-  const signature = expectedSignature({ method, url, headers }, auth, SECRET);
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${KEY_ID}/${auth.date}/us-east-1/s3/aws4_request, SignedHeaders=${auth.signedHeaders.join(';')}, Signature=${signature}`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: ADDRESS,
-        port: PORT,
-        method,
-        path: url,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        ca,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+let endpoint: S3Endpoint;
+const s3 = (method: string, url: string, body = '', extra: Record<string, string> = {}) =>
+  s3Request(endpoint, method, url, body, extra);
 
 const put = (bucket: string, key: string, body: string) => s3('PUT', `/${bucket}/${key}`, body);
-const versionIdOf = (reply: Reply) => String(reply.headers['x-amz-version-id'] ?? '');
-/** Each <tag>…</tag>'s text, in order. */
-const all = (xml: string, tag: string) =>
-  [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
+const versionIdOf = (reply: S3Reply) => String(reply.headers['x-amz-version-id'] ?? '');
+const all = xmlTexts;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bsync-s3v-'));
@@ -105,7 +50,8 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  ca = readFileSync(join(dir, 'cert.pem'));
+  const ca = readFileSync(join(dir, 'cert.pem'));
+  endpoint = { address: ADDRESS, port: PORT, host: `${ADDRESS}:${PORT}`, ca, keyId: KEY_ID, secret: SECRET };
   writeFileSync(join(dir, 'secret'), SECRET);
   server = spawn(
     process.execPath,
