@@ -11,6 +11,7 @@ const HOSTS_B = [
   'multi',
   'schedule-lock',
   'trixie',
+  'repo-target-time',
   'cron-recipes',
   'rocky',
   'adopt',
