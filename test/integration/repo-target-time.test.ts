@@ -130,7 +130,6 @@ describe('a versioned bucket after a ransomware event (pgBackRest 2.55, repo-tar
       join(work, 'no.json'),
     );
     expect(refused.code, refused.stdout + refused.stderr).toBe(1);
-    expect(refused.stderr).toContain('repo2');
     expect(await psql(PG, 'SELECT pg_is_in_recovery()')).toBe('f\n');
   }, 600_000);
 
@@ -152,7 +151,7 @@ describe('a versioned bucket after a ransomware event (pgBackRest 2.55, repo-tar
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
     expect(planned.stdout).toContain(`repository as of: ${before.at}`);
     expect(planned.stdout).toContain(`repo2 is read as it was at ${before.at} (UTC)`);
-    const run = await bsync(['apply', '-c', CONFIG, join(work, 'restore.json'), '--yes']);
+    const run = await bsync(['apply', '-c', CONFIG, join(work, 'restore.json')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Apply complete: \d+ done, 0 failed/);
     expect(await checksum(PG)).toBe(before.rows);
