@@ -185,7 +185,7 @@ describe('the restore at a repository time', () => {
   });
 
   it('refuses a time in the future, a --target after it, and a standby rebuild', () => {
-    expect(() => plan({ repoTargetTime: { ms: NOW + 60_000 } })).toThrow(/is in the future/);
+    expect(() => plan({ repoTargetTime: { ms: NOW + 60_000, micros: 0 } })).toThrow(/is in the future/);
     const after = { type: 'time' as const, ms: Date.parse('2026-12-02T11:00:00Z') };
     expect(() => plan({ target: after })).toThrow(
       `--target time=2026-12-02T11:00:00.000Z is after --repo-target-time ${AT_UTC}: the repository as it was then holds no WAL written after it`,
