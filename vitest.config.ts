@@ -13,6 +13,7 @@ const HOSTS_B = [
   'schedule-lock',
   'trixie',
   'forky',
+  'repo-target-time',
   'cron-recipes',
   'rocky',
   'adopt',

@@ -205,6 +205,11 @@ export const COMMANDS = {
         describe: 'promote | pause: at the target, promote to a new timeline, or pause replay',
       },
       'allow-overwrite': { type: 'boolean', default: false, describe: 'the server runs: stop it and replace its data' },
+      'repo-target-time': {
+        type: 'string',
+        describe:
+          'read the repository as it was at this time (a versioned bucket, pgBackRest 2.54+): 2026-12-07 11:26:24+00',
+      },
       standby: {
         type: 'boolean',
         default: false,
@@ -232,6 +237,7 @@ export const COMMANDS = {
       delta: argv.delta !== false,
       targetAction: String(argv['target-action']),
       allowOverwrite: Boolean(argv['allow-overwrite']),
+      repoTargetTime: argv['repo-target-time'] as string | undefined,
       standby: Boolean(argv.standby),
       replicas: argv.replicas as string | undefined,
       out: argv.out as string | undefined,

@@ -15,6 +15,7 @@ export interface RestoreOptions extends ApplyOptions {
   delta: boolean;
   targetAction: string;
   allowOverwrite: boolean;
+  repoTargetTime?: string;
   standby: boolean;
   /** follow or leave (the decoder's default: follow); only for a restore in place. */
   replicas?: string;
@@ -31,6 +32,7 @@ function planningOf(options: RestoreOptions): Planning {
     set: options.set,
     repo: options.repo,
     allowOverwrite: options.allowOverwrite,
+    repoTargetTime: options.repoTargetTime,
   };
   if (options.to !== undefined) return commandLinePlanning('clone', { ...asked, to: options.to, port: options.port });
   const restore = {

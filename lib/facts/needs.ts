@@ -24,6 +24,11 @@ export interface FactNeeds {
   outcomes?: boolean;
   /** Where a server that cannot say lives, by the host's files (restore only: lib/facts/stored-layout.ts). */
   storedLayout?: boolean;
+  /**
+   * A restore at a repository time: that repository's info is read as it was then
+   * (pgBackRest's repo-target-time, `value` in its form), so the set is chosen from what it held.
+   */
+  repoReadAt?: { repo: number; value: string };
 }
 
 /** One kind's part: only what it needs. */
@@ -58,6 +63,7 @@ export function needsOf(parts: NeedsPart[]): FactNeeds {
     files.set(file.path, { path: file.path, readContent: (seen?.readContent ?? false) || file.readContent });
   }
   const union = (key: 'users' | 'crontabs') => [...new Set(parts.flatMap((part) => part[key] ?? []))];
+  const readAt = parts.find((part) => part.repoReadAt)?.repoReadAt;
   return {
     files: [...files.values()],
     users: union('users'),
@@ -68,5 +74,6 @@ export function needsOf(parts: NeedsPart[]): FactNeeds {
     tlsServer: parts.some((part) => part.tlsServer),
     ...(parts.some((part) => part.outcomes) ? { outcomes: true } : {}),
     ...(parts.some((part) => part.storedLayout) ? { storedLayout: true } : {}),
+    ...(readAt ? { repoReadAt: readAt } : {}),
   };
 }

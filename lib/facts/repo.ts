@@ -77,14 +77,18 @@ export const repoProbe: Probe = {
     // and a repository that does not answer cannot hold up the plan. With several, each is
     // asked on its own (--repo=N), so one that hangs cannot hide what the others hold.
     const location = repoLocation(ctx.inventory, ctx).map(shq).join(' ');
-    const infos = (repos.length === 1 ? [''] : repos.map((repo) => ` --repo=${repo.key}`)).map((only) =>
-      framed(
+    const readAt = ctx.needs.repoReadAt;
+    const infos = repos.map((repo) => {
+      const only = repos.length === 1 ? '' : ` --repo=${repo.key}`;
+      // A restore at a repository time reads that repository as it was then.
+      const at = readAt?.repo === repo.key ? ` ${shq(`--repo-target-time=${readAt.value}`)}` : '';
+      return framed(
         asUserInScript(
           user,
-          `timeout ${INFO_TIMEOUT_SEC} ${pgbackrestWord(repos)} --stanza=${stanza}${only} ${location} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
+          `timeout ${INFO_TIMEOUT_SEC} ${pgbackrestWord(repos)} --stanza=${stanza}${only}${at} ${location} --io-timeout=${INFO_TIMEOUT_SEC - 5} --output=json info`,
         ),
-      ),
-    );
+      );
+    });
     const free = repos
       .filter((repo) => repoType(repo).folderOn === ctx.host.role)
       .map((repo) => `echo "D|${repo.key}|$(df -P -B1 ${shq(repo.path)} 2>/dev/null | awk 'NR == 2 { print $4 }')"`);

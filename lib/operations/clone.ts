@@ -4,6 +4,7 @@ import { measureSpace } from '../facts/space.js';
 import { buildPlan } from '../plan/build.js';
 import { cloneHost, clonePath, cloneZone, planClone } from '../recovery/clone.js';
 import { decodeCloneRequest, type CloneRequest } from '../recovery/requests.js';
+import { repoTimeAgain, repoTimeNeeds } from '../recovery/repo-target-time.js';
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation } from './operation.js';
 import type { Planning } from './planning.js';
@@ -20,7 +21,12 @@ export function clonePlanning(request: CloneRequest): Planning {
         hosts: [request.to.host, ...inventory.hosts.filter((host) => host.zone === zone.zone).map((host) => host.name)],
       };
     },
-    again: `bsync restore --zone ${request.zone ?? 'N'} --to ${request.to.host}${request.to.path ? `:${request.to.path}` : ''} --port ${request.port} --target ${targetText(request.target)} --out FILE`,
+    extraNeeds: (inventory) => repoTimeNeeds(inventory, request),
+    again: [
+      `bsync restore --zone ${request.zone ?? 'N'} --to ${request.to.host}${request.to.path ? `:${request.to.path}` : ''} --port ${request.port} --target ${targetText(request.target)}`,
+      ...repoTimeAgain(request),
+      '--out FILE',
+    ].join(' '),
     plan: async (session, facts, nonce) => {
       const { inventory } = session;
       const zone = cloneZone(inventory, request);

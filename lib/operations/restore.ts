@@ -12,6 +12,7 @@ import type { Resource } from '../resources/types.js';
 import { decodeRestoreRequest, decodeStandbyRequest, type RestoreRequest } from '../recovery/requests.js';
 import { planRestore, restoredDataDirectory, restoreNeeds, restorePlace } from '../recovery/restore.js';
 import { followingReplicas } from '../recovery/restore-replicas.js';
+import { repoTimeAgain, repoTimeNeeds } from '../recovery/repo-target-time.js';
 import { targetText } from '../recovery/target.js';
 import { hostsOf, type Operation, type RequestSource } from './operation.js';
 import type { Planning } from './planning.js';
@@ -24,6 +25,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
     request.allowOverwrite ? '--allow-overwrite' : '',
     request.standby ? '--standby' : '',
     request.replicas === 'leave' ? '--replicas leave' : '',
+    ...repoTimeAgain(request),
   ].filter(Boolean);
   return {
     // A saved plan pins the host; it concerns the zone it was made for, as `bsync restore --zone` selects it.
@@ -35,7 +37,7 @@ export function restorePlanning(request: RestoreRequest, source: RequestSource =
           : request.zone !== undefined
             ? { zones: [request.zone] }
             : undefined,
-    extraNeeds: restoreNeeds,
+    extraNeeds: (inventory, host) => [...restoreNeeds(inventory, host), ...repoTimeNeeds(inventory, request)],
     again: `bsync restore ${options.join(' ')} --out FILE`,
     plan: async (session, facts, nonce) => {
       const { inventory } = session;

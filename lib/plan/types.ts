@@ -49,6 +49,8 @@ export interface RestoreRecord {
   allowOverwrite: boolean;
   /** follow or leave: recorded when the zone has plain streaming replicas (a restore in place). */
   replicas?: string;
+  /** --repo-target-time in UTC, when the repository is read as it was then. */
+  repoTargetTime?: string;
 }
 
 /** What a clone records: `to` as --to says it (HOST:/folder, the folder chosen), and the set and repository chosen. */
@@ -60,6 +62,7 @@ export interface CloneRecord {
   set: string;
   repo: number;
   allowOverwrite: boolean;
+  repoTargetTime?: string;
 }
 
 /** What an on-demand backup records: its zone and repository as bsync chose them. */

@@ -49,6 +49,7 @@ import { recoveryWindow } from '../status/window.js';
 import { addArchiveNow } from './restore.js';
 import { CLONES_DIR, cloneOperation, type CloneRequest } from './requests.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
+import { checkRepoTargetTime, repoTimeField, repoTimeNote, repoTimeOptions } from './repo-target-time.js';
 
 /** The zone whose stanza is cloned: --zone, else the zone of the --to host. */
 export function cloneZone(inventory: Inventory, request: Pick<CloneRequest, 'zone' | 'to'>): Zone {
@@ -123,7 +124,8 @@ export function planClone(inputs: CloneInputs): {
   const scripts = cloneScripts(inventory, facts, request, clone);
   // The source primary's WAL up to now reaches the repository first, as for a restore.
   const sourceOut = source ? new HostResources(source.name) : undefined;
-  const archived = source && sourceOut ? addArchiveNow(sourceOut, source, zone) : undefined;
+  // At a repository time, WAL archived now would not be read.
+  const archived = source && sourceOut && !request.repoTargetTime ? addArchiveNow(sourceOut, source, zone) : undefined;
   const out = new HostResources(host.name);
   const restored = addCloneRestore(out, request, clone, scripts, archived);
   addCloneStart(out, request, clone, scripts, restored);
@@ -131,6 +133,7 @@ export function planClone(inputs: CloneInputs): {
     resources: [...(sourceOut?.resources ?? []), ...out.resources],
     operation: cloneOperation(request, { zone: zone.zone, host: host.name, path, set: backup.label, repo: repoKey }, [
       `A clone of ${zone.stanza} starts on ${host.name} in ${path}, port ${request.port}, as an independent server with archiving off; the zone's servers are not touched.`,
+      ...(request.repoTargetTime ? [repoTimeNote(request.repoTargetTime, repoKey)] : []),
       `Space: ${spaceNote}.`,
     ]),
   };
@@ -144,10 +147,11 @@ function cloneSource({ inventory, facts, request, space, now }: CloneInputs): Cl
   const path = clonePath(request, zone.stanza);
   checkBesideServer(host, facts.get(host.name)!, path, zone, request.port);
   const repoKey = request.repo ?? inventory.repos[0].key;
+  checkRepoTargetTime(inventory, request, repoKey, { readers: [host, zone.repoOwner], facts }, now);
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkWindowEnd(request, now, source && { host: source, facts: facts.get(source.name)! });
   const archiver = source && facts.get(source.name)?.postgres?.archiver;
-  checkInWindow(request, recoveryWindow(repo, archiver), repoKey, source !== undefined);
+  checkInWindow(request, recoveryWindow(repo, archiver), repoKey, source !== undefined && !request.repoTargetTime);
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const spaceNote = checkSpace(host, path, backup, space);
@@ -189,6 +193,8 @@ function cloneScripts(
     zone.pgbackrest,
     `--stanza=${shq(zone.stanza)}`,
     `--repo=${repoKey}`,
+    // Restore and the clone's restore_command both read the repository as it was at the time.
+    ...repoTimeOptions(request.repoTargetTime),
     ...(resets ? [resets] : []),
     `--pg1-path=${shq(path)}`,
   ].join(' ');
@@ -255,6 +261,7 @@ function addCloneRestore(
         { name: 'backup set', after: `${backup.label} (${backup.type}, consistent at ${when(backup.stop)})` },
         { name: 'target', after: targetText(request.target) },
         { name: 'source', after: `${zone.stanza}, repo${repoKey}` },
+        ...(request.repoTargetTime ? [repoTimeField(request.repoTargetTime)] : []),
         { name: 'port', after: String(request.port) },
         processes.field,
       ],

@@ -11,7 +11,9 @@
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
 import type { BackupRecord, CloneRecord, OperationOf, RestoreRecord } from '../plan/types.js';
+import { parseRepoTargetTime, repoTimeText } from './repo-target-time.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
+import type { Instant } from './target-time.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
 export type TargetAction = 'promote' | 'pause';
@@ -44,6 +46,8 @@ export interface RestoreRequest {
   standby?: boolean;
   /** A restore in place (not a standby rebuild): the zone's plain streaming replicas follow the restored primary, or are left. */
   replicas?: ReplicasChoice;
+  /** Read the repository as it was at this time (--repo-target-time: a versioned bucket). */
+  repoTargetTime?: Instant;
 }
 
 export interface CloneRequest extends RestoreRequest {
@@ -122,6 +126,11 @@ const SET = matching(
   BACKUP_LABEL,
 );
 const ALLOW_OVERWRITE = yesNo('--allow-overwrite');
+const REPO_TARGET_TIME = parsed(
+  '--repo-target-time',
+  'a time with its zone, as in 2026-12-07 11:26:24+00',
+  parseRepoTargetTime,
+);
 
 /** Each kind's values by the name a saved plan gives them, in the order they are checked, and those it must have. */
 const KINDS = {
@@ -141,6 +150,7 @@ const KINDS = {
       targetAction: oneOf<TargetAction>('--target-action', ['promote', 'pause']),
       allowOverwrite: ALLOW_OVERWRITE,
       replicas: oneOf<ReplicasChoice>('--replicas', ['follow', 'leave']),
+      repoTargetTime: REPO_TARGET_TIME,
     },
     required: ['target', 'delta', 'targetAction', 'allowOverwrite'],
   },
@@ -153,6 +163,7 @@ const KINDS = {
       set: SET,
       repo: REPO,
       allowOverwrite: ALLOW_OVERWRITE,
+      repoTargetTime: REPO_TARGET_TIME,
     },
     required: ['to', 'target', 'allowOverwrite'],
   },
@@ -246,7 +257,7 @@ export function decodeStandbyRequest(input: unknown): RestoreRequest {
 
 /** A clone always restores into a fresh folder and promotes: it has no --delta or --target-action. */
 export function decodeCloneRequest(input: unknown): CloneRequest {
-  const { zone, to, port, target, set, repo, allowOverwrite } = decode('clone', KINDS.clone, input);
+  const { zone, to, port, target, set, repo, allowOverwrite, repoTargetTime } = decode('clone', KINDS.clone, input);
   return {
     zone,
     to: to!,
@@ -257,6 +268,7 @@ export function decodeCloneRequest(input: unknown): CloneRequest {
     delta: false,
     targetAction: 'promote',
     allowOverwrite: allowOverwrite!,
+    ...(repoTargetTime ? { repoTargetTime } : {}),
   };
 }
 
@@ -293,6 +305,7 @@ export function restoreOperation(
     targetAction: request.targetAction,
     allowOverwrite: request.allowOverwrite,
     ...(chosen.replicas ? { replicas: chosen.replicas } : {}),
+    ...repoTimeRecord(request),
   };
   return { kind: request.standby ? 'standby' : 'restore', request: record, notes };
 }
@@ -311,8 +324,14 @@ export function cloneOperation(
     set: chosen.set,
     repo: chosen.repo,
     allowOverwrite: request.allowOverwrite,
+    ...repoTimeRecord(request),
   };
   return { kind: 'clone', request: record, notes };
+}
+
+/** A repository time as a saved plan holds it (UTC, read back by the same decoder); nothing without one. */
+function repoTimeRecord(request: RestoreRequest): { repoTargetTime?: string } {
+  return request.repoTargetTime ? { repoTargetTime: repoTimeText(request.repoTargetTime) } : {};
 }
 
 /** What a backup records: its zone and repository as bsync chose them. */

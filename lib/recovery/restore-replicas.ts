@@ -56,6 +56,11 @@ export function followingReplicas(
       `--target-action pause keeps ${host.name} in recovery at the target, and its replicas (${names(replicas)}) can follow only a primary that promoted`,
       { hint: `Add --replicas leave, and once replay is resumed rebuild them: ${rebuilds(replicas)}.` },
     );
+  if (request.repoTargetTime)
+    throw new BsyncError(
+      `--repo-target-time reads the repository as it was, and ${host.name}'s replicas (${names(replicas)}) would be built from it as it is now`,
+      { hint: `Add --replicas leave, and once the stanza is repaired rebuild them: ${rebuilds(replicas)}.` },
+    );
   const primary = replicas.find((replica) => {
     const pg = facts.get(replica.name)?.postgres;
     return pg?.running && !pg.inRecovery;

@@ -50,8 +50,10 @@ import {
   type PatroniRestore,
 } from './restore-patroni.js';
 import { restoreCommandOption, restoreTargetOptions, targetText } from './target.js';
+import { checkRepoTargetTime, repoTimeField, repoTimeNote, repoTimeOptions } from './repo-target-time.js';
 import { restoreOperation, type RestoreRequest } from './requests.js';
 import { followingReplicas, replicasChoice, replicasNote } from './restore-replicas.js';
+import type { Instant } from './target-time.js';
 
 export interface RestorePlan {
   resources: Resource[];
@@ -206,9 +208,11 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const source = restoreSource(inputs);
   const { zone, host, pg, cluster } = source;
   const out = new HostResources(host.name);
-  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && !request.standby;
+  // At a repository time, WAL archived now would not be read (and the bucket may be damaged).
+  const archives = !request.standby && !request.repoTargetTime;
+  const archivesNow = Boolean(pg?.running && !pg.inRecovery) && archives;
   // In recovery, it may be an interrupted restore's, about to promote (see addArchiveNow).
-  const recovering = Boolean(pg?.running && pg.inRecovery) && !request.standby;
+  const recovering = Boolean(pg?.running && pg.inRecovery) && archives;
   const archived = archivesNow || recovering ? addArchiveNow(out, host, zone, recovering) : undefined;
   const stopped = addServerStop(out, source, archived);
   const started = addRestoreAndStart(out, inventory, source, request, stopped);
@@ -221,7 +225,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
       ...followers.resources,
     ],
     operation: restoreOperation(request, chosen(source, replicasChoice(inventory, request, source)), [
-      ...restoreNotes(source, archivesNow, recovering),
+      ...restoreNotes(source, archivesNow, recovering, request.repoTargetTime),
       ...replicasNote(inventory, request, source, { backup: source.backup.label, repoKey: source.repoKey }),
       ...followers.notes,
       ...windowNote(source, request, archivesNow),
@@ -309,11 +313,13 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
   const hostFacts = facts.get(host.name)!;
   const pg = hostFacts.postgres;
   const repoKey = request.repo ?? inventory.repos[0].key;
+  // Before the repository is read: its info was read at the time, which an old pgBackRest refuses.
+  checkRepoTargetTime(inventory, request, repoKey, { readers: [host, zone.repoOwner], facts }, now);
   const repo = readableRepo(inventory, zone, facts, repoKey);
   checkConverged(setup, [host.name, zone.repoOwner.name]);
   checkWindowEnd(request, now, { host, facts: hostFacts });
   const window = recoveryWindow(repo, primaryOf(zone, facts)?.postgres?.archiver);
-  checkInWindow(request, window, repoKey, Boolean(pg?.running && !pg.inRecovery));
+  checkInWindow(request, window, repoKey, Boolean(pg?.running && !pg.inRecovery) && !request.repoTargetTime);
   const backup = chooseBackup(repo, request, zone.stanza);
   checkWal(repo, backup);
   const layout = restoredLayout(inventory, host, hostFacts, backup);
@@ -323,7 +329,12 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
   const followers = followingReplicas(inventory, request, { zone, host }, facts);
   const spaceNote = checkSpace(host, layout.dataDirectory, backup, space);
   const processes = processesFor(inventory, 'restore', hostFacts);
-  const fetch = walFetch(inventory, zone, processes);
+  const fetch = walFetch(
+    inventory,
+    zone,
+    processes,
+    request.repoTargetTime && { repo: repoKey, at: request.repoTargetTime },
+  );
   return {
     zone,
     host,
@@ -424,6 +435,7 @@ function addRestoreAndStart(
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
     request.delta ? '--delta' : '--force',
+    ...repoTimeOptions(request.repoTargetTime),
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
     // A standby's restore_command is the declared one (removed from postgresql.auto.conf below).
@@ -472,6 +484,7 @@ function addRestoreAndStart(
           name: 'repository',
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
         },
+        ...(request.repoTargetTime ? [repoTimeField(request.repoTargetTime)] : []),
         processes.field,
         ...(request.standby ? [] : [fetch.field]),
       ],
@@ -520,7 +533,8 @@ function addRecoveryEnd(
     [started],
   );
   const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
-  if (!promote) return undefined;
+  // At a repository time the bucket as it is now may be what the event left: not checked here (the note says so).
+  if (!promote || request.repoTargetTime) return undefined;
   return out.add(
     'archive_check',
     undefined,
@@ -534,9 +548,10 @@ function addRecoveryEnd(
 }
 
 /** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
-function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: boolean): string[] {
+function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: boolean, readAt?: Instant): string[] {
   const { host, pg, layout, backup, repoKey, repo, spaceNote, cluster } = source;
   return [
+    ...(readAt ? [repoTimeNote(readAt, repoKey)] : []),
     ...(cluster ? [patroniNote(cluster, host)] : []),
     ...layout.notes,
     ...(pg?.running
@@ -546,7 +561,7 @@ function restoreNotes(source: RestoreSource, archivesNow: boolean, recovering: b
       : [
           `PostgreSQL does not run on ${host.name}: its data directory ${layout.dataDirectory} is restored and started.`,
         ]),
-    ...(archivesNow
+    ...(archivesNow || readAt
       ? []
       : recovering
         ? [
@@ -658,6 +673,13 @@ function checkStandbyRequest(inventory: Inventory, request: RestoreRequest, host
       },
     );
   }
+  if (request.repoTargetTime)
+    throw new BsyncError(
+      '--standby follows the primary, which archives into the repository as it is now: --repo-target-time does not apply',
+      {
+        hint: 'Restore the primary with --repo-target-time (in place, or a clone with --to); then rebuild its standbys.',
+      },
+    );
   if (request.target.type !== 'latest' || request.targetAction !== 'promote') {
     throw new BsyncError('--standby follows the primary to its newest WAL: --target and --target-action do not apply', {
       hint: 'Leave them out; a standby replays the archive, then streams from its primary.',

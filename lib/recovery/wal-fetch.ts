@@ -14,7 +14,9 @@ import { pgCommand } from '../formats/pg-command.js';
 import { shq } from '../formats/shell.js';
 import type { StanzaCommands } from '../resources/stanza.js';
 import type { FieldChange, Step } from '../resources/types.js';
+import { repoTimeOptions } from './repo-target-time.js';
 import { restoreCommandOption } from './target.js';
+import type { Instant } from './target-time.js';
 
 /** The recovery's own queue: a folder of pgBackRest's default spool folder that only bsync's recoveries use. */
 const SPOOL_PARENT = '/var/spool/pgbackrest';
@@ -30,18 +32,29 @@ export interface WalFetch {
   field: FieldChange;
 }
 
-export function walFetch(inventory: Inventory, zone: StanzaCommands, processes: ProcessChoice): WalFetch {
+export function walFetch(
+  inventory: Inventory,
+  zone: StanzaCommands,
+  processes: ProcessChoice,
+  readAt?: { repo: number; at: Instant },
+): WalFetch {
+  // At a repository time, recovery reads the WAL of that repository as it was then too.
+  const atTime = readAt ? ` --repo=${readAt.repo} ${repoTimeOptions(readAt.at).join(' ')}` : '';
   // The operator's archive-async for archive-get (and its spool-path) is pgbackrest.conf's, as it says.
   if (optionValue(inventory.pgbackrest, 'archive-async', 'archive-get') !== undefined) {
     return {
-      restoreOptions: restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command),
+      restoreOptions: readAt
+        ? [
+            `--recovery-option=${shq(`restore_command=${pgCommand`${zone.pgbackrest} --stanza=${zone.stanza}`}${atTime} archive-get %f "%p"`)}`,
+          ]
+        : restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command),
       prepare: [],
       cleanup: [],
       field: { name: 'WAL fetch', after: 'as pgbackrest.conf says (archive-async is set there)' },
     };
   }
   const count = processes.count ? ` --process-max=${processes.count}` : '';
-  const command = pgCommand`${zone.pgbackrest} --stanza=${zone.stanza} --archive-async --spool-path=${RECOVERY_SPOOL}${count} archive-get %f "%p"`;
+  const command = `${pgCommand`${zone.pgbackrest} --stanza=${zone.stanza} --archive-async --spool-path=${RECOVERY_SPOOL}${count}`}${atTime} archive-get %f "%p"`;
   return {
     restoreOptions: [`--recovery-option=${shq(`restore_command=${command}`)}`],
     prepare: [

@@ -1,7 +1,14 @@
 // An Azure Blob repository: a container (and a path in it) every host of the stanza
 // reaches itself, with a shared key or a SAS token that lives in pgbackrest.conf only.
 import type { Secret } from '../secret.js';
-import { STORAGE_OPTIONS, type StorageAccess, storageOf, storageOptions, storageSchema } from './storage.js';
+import {
+  STORAGE_OPTIONS,
+  type StorageAccess,
+  declaredVersioned,
+  storageOf,
+  storageOptions,
+  storageSchema,
+} from './storage.js';
 import type { RepoType } from './types.js';
 import { repoPrefix, tableOf } from './types.js';
 
@@ -75,6 +82,7 @@ export const azureRepoType: RepoType = {
     if (azure.uriStyle !== 'host') options.push([`${p}azure-uri-style`, azure.uriStyle]);
     return [...options, ...storageOptions(repo, azure)];
   },
+  versioned: declaredVersioned,
   caCert: (repo) => tableOf<AzureRepo>(repo).caCert,
   secrets: (repo) => [tableOf<AzureRepo>(repo).key],
 };

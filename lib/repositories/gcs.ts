@@ -4,7 +4,7 @@
 // pgBackRest for the stanza (keyFile), the pgBackRest user's, 0600; "token" is a bearer token
 // in pgbackrest.conf (for emulators); "auto" asks the GCE instance's metadata server.
 import type { Secret } from '../secret.js';
-import { type StorageAccess, storageOf, storageOptions, storageSchema } from './storage.js';
+import { type StorageAccess, declaredVersioned, storageOf, storageOptions, storageSchema } from './storage.js';
 import type { RepoType, SecretProblem } from './types.js';
 import { repoFilePath, repoPrefix, tableOf } from './types.js';
 
@@ -146,6 +146,7 @@ export const gcsRepoType: RepoType = {
     if (gcs.userProject !== undefined) options.push([`${p}gcs-user-project`, gcs.userProject]);
     return [...options, ...storageOptions(repo, { ...gcs, port: undefined })];
   },
+  versioned: declaredVersioned,
   caCert: (repo) => tableOf<GcsRepo>(repo).caCert,
   secrets: (repo) => {
     const key = tableOf<GcsRepo>(repo).key;

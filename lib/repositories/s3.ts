@@ -9,7 +9,14 @@
 // the type gives them as `environment`: every pgbackrest command bsync writes or runs gets
 // them (docs/config.md, "Keyless S3").
 import type { Secret } from '../secret.js';
-import { STORAGE_OPTIONS, type StorageAccess, storageOf, storageOptions, storageSchema } from './storage.js';
+import {
+  STORAGE_OPTIONS,
+  type StorageAccess,
+  declaredVersioned,
+  storageOf,
+  storageOptions,
+  storageSchema,
+} from './storage.js';
 import type { AddProblem, RepoType } from './types.js';
 import { repoPrefix, tableOf } from './types.js';
 
@@ -187,6 +194,7 @@ export const s3RepoType: RepoType = {
     const s3 = tableOf<S3Repo>(repo);
     return webIdEnvironment(s3.keyType, s3.roleArn, s3.tokenFile);
   },
+  versioned: declaredVersioned,
   caCert: (repo) => tableOf<S3Repo>(repo).caCert,
   secrets: (repo) => {
     const s3 = tableOf<S3Repo>(repo);

@@ -11,6 +11,8 @@ export interface StorageAccess {
   /** Absolute path of a CA file on the machine running bsync, and its content, copied to each host. */
   caFile?: string;
   caCert?: string;
+  /** The bucket keeps earlier versions of its objects (the operator says so; bsync does not ask the bucket). */
+  versioned?: boolean;
 }
 
 /**
@@ -28,6 +30,12 @@ export function storageSchema(uriStyle?: string | false): Record<string, JsonSch
       $ref: '#/definitions/localPath',
       description: 'A CA certificate on the machine running bsync; copied to each host.',
     },
+    versioned: {
+      type: 'boolean',
+      default: false,
+      description:
+        'The bucket has versioning on, so bsync restore --repo-target-time can read it as it was at a time (pgBackRest 2.54 and later). bsync does not ask the bucket.',
+    },
   };
 }
 
@@ -42,8 +50,12 @@ export function storageOf(table: Record<string, unknown>, values: TableValues): 
     ...(table.port ? { port: table.port as number } : {}),
     verifyTls: (table.verify_tls as boolean | undefined) ?? true,
     ...(caFile ? { caFile, caCert: values.caCert! } : {}),
+    ...(table.versioned === true ? { versioned: true } : {}),
   };
 }
+
+/** RepoType.versioned of an object store whose table holds the storage keys. */
+export const declaredVersioned = (repo: RepoRef): boolean => (repo.table as StorageAccess).versioned === true;
 
 /**
  * The storage options of an object store (port, TLS verification, CA file), written only

@@ -113,6 +113,11 @@ export interface RepoType {
    * a file there (an ssh repository on its backup host, a posix one on PostgreSQL hosts).
    */
   folderOn?: RepoHost['role'];
+  /**
+   * An object store: whether its bucket is declared versioned (`versioned = true`), which a
+   * restore at a repository time needs (pgBackRest's repo-target-time). Absent for folders.
+   */
+  versioned?(repo: RepoRef): boolean;
   /** The certificate of the CA that signed the endpoint's, copied to every host that uses the repository. */
   caCert?(repo: RepoRef): string | undefined;
   /**

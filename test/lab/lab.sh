@@ -25,6 +25,8 @@ PG_VERSION=15
 ETCD_ADDRESS=127.0.1.39
 S3_NAME=s3.lab
 S3_ADDRESS=127.0.1.29
+# A second bucket of the S3 server with versioning on (test/lab/s3-versions.mjs: pgBackRest's repo-target-time).
+S3_VERSIONED_BUCKET=bsync-lab-versioned
 # Keyless S3 (docs/lab.md): the EC2 instance metadata service at its own address (added to
 # lo while the lab is up) and STS at sts.amazonaws.com, a name only the lab hosts' own
 # /etc/hosts map (pgBackRest's STS host name is fixed). The role, token and KMS key are the lab's.
@@ -533,7 +535,8 @@ start_s3() {
   mkdir -p "$dir/data"
   NODE_OPTIONS=--openssl-legacy-provider setsid node "$HERE/s3-server.mjs" \
     --address "$S3_ADDRESS" --endpoint "${S3_NAME#s3.}" --port 443 --directory "$dir/data" --cert "$dir/server.crt" --key "$dir/server.key" \
-    --bucket bsync-lab --access-key "$(cat "$STATE/secrets/s3_key")" --secret-key-file "$STATE/secrets/s3_key_secret" \
+    --bucket bsync-lab --versioned-bucket "$S3_VERSIONED_BUCKET" \
+    --access-key "$(cat "$STATE/secrets/s3_key")" --secret-key-file "$STATE/secrets/s3_key_secret" \
     --credentials-dir "$STATE/aws/credentials" --kms-key-id "$LAB_KMS_KEY_ID" --kms-prefix "$LAB_KMS_PREFIX" --sse-log "$dir/sse.log" \
     </dev/null >>"$dir/s3.log" 2>&1 &
   echo $! > "$dir/s3.pid"
@@ -793,6 +796,11 @@ cmd_reset() {
   if [ "$scenario" = trixie ]; then rm -rf "$STATE/s3/data/bsync-lab/trixie-lock"; fi
   # forky.toml's s3 zone: /forky.
   if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky"; fi
+  # repo-target-time.test's repo2 in the versioned bucket: its objects and their old versions (s3-versions.mjs).
+  if [ "$scenario" = trixie ]; then
+    rm -rf "$STATE/s3/data/$S3_VERSIONED_BUCKET/trixie-ransom" \
+      "$STATE/s3/data.versions/$S3_VERSIONED_BUCKET/log/trixie-ransom" "$STATE/s3/data.versions/$S3_VERSIONED_BUCKET/content/trixie-ransom"
+  fi
   if [ "$scenario" = posix ]; then rm -rf "$STATE/shared/posix-repo"; fi
   if [ "$scenario" = azure ]; then locked renew_azure_and_gcs; fi
   local jobs=()

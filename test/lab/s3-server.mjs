@@ -5,13 +5,16 @@
 // SignatureDoesNotMatch), and for temporary credentials (from the emulated metadata service
 // and STS, aws-sigv4.mjs) the session token. With --kms-key-id it refuses a PUT under
 // --kms-prefix that does not ask for SSE-KMS with that key, and --sse-log records each one
-// that does, so a test can prove pgBackRest sent repo-s3-kms-key-id.
+// that does, so a test can prove pgBackRest sent repo-s3-kms-key-id. Each --versioned-bucket
+// is a further bucket with versioning on from the start (s3-versions.mjs: what
+// repo-target-time reads); any bucket can also be switched with PutBucketVersioning.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import S3Error from 's3rver/lib/models/error.js';
 import { expectedSignature, parseAuthorization, temporaryCredentials } from './aws-sigv4.mjs';
+import { BucketVersions, versioningMiddleware } from './s3-versions.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -28,6 +31,7 @@ const { values: options } = parseArgs({
     'kms-key-id': { type: 'string' },
     'kms-prefix': { type: 'string', default: '' },
     'sse-log': { type: 'string' },
+    'versioned-bucket': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -105,13 +109,16 @@ const server = new S3rver({
   cert: readFileSync(options.cert),
   // s3rver serves s3.<endpoint> (path style) and <bucket>.s3.<endpoint>; any other Host header is taken for a bucket name.
   serviceEndpoint: options.endpoint,
-  configureBuckets: [{ name: options.bucket }],
+  configureBuckets: [options.bucket, ...options['versioned-bucket']].map((name) => ({ name })),
   silent: true,
 });
 // After s3rver's logger, before everything else (Koa composes its middleware at listen).
 server.middleware.splice(1, 0, sigv4);
+// Last before s3rver's router, once its vhost middleware has made every path /<bucket>/<key>.
+const versions = new BucketVersions(server.store, `${options.directory}.versions`, options['versioned-bucket']);
+server.middleware.splice(server.middleware.length - 1, 0, versioningMiddleware(versions));
 await server.run();
 console.log(
-  `s3rver on https://${options.address}:${options.port}, bucket ${options.bucket}, SigV4 checked${options['kms-key-id'] ? `, SSE-KMS ${options['kms-key-id']} required under /${options['kms-prefix']}` : ''}`,
+  `s3rver on https://${options.address}:${options.port}, bucket ${options.bucket}${options['versioned-bucket'].map((name) => `, versioned bucket ${name}`).join('')}, SigV4 checked${options['kms-key-id'] ? `, SSE-KMS ${options['kms-key-id']} required under /${options['kms-prefix']}` : ''}`,
 );
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

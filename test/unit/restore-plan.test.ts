@@ -12,6 +12,8 @@ import { parseTarget, restoreCommandOption, restoreTargetOptions, targetText } f
 import { planClone } from '../../lib/recovery/clone.js';
 import { parseCloneTarget, type RestoreRequest } from '../../lib/recovery/requests.js';
 import { interruptedRestore, RESTORE_MARK } from '../../lib/recovery/interrupted.js';
+import { zonesOf } from '../../lib/desired/zone.js';
+import { followingReplicas } from '../../lib/recovery/restore-replicas.js';
 import { knownText } from '../../lib/resources/types.js';
 import { cloneRequest, SAVED_RESTORE } from '../support/requests.js';
 import { OPERATIONS } from '../../lib/operations/registry.js';
@@ -568,6 +570,22 @@ describe('replicas after a restore in place (plain streaming replication)', () =
       /ssh-pg2 runs as a primary in zone 1 beside ssh-pg1: it is no replica that can follow the restore/,
     );
     expect(inPlace({ replicas: 'leave' }, twoPrimaries).resources.every((r) => r.host === 'ssh-pg1')).toBe(true);
+  });
+
+  it('refuses replicas that would follow a restore at a repository time: they would be built from the bucket as it is now', () => {
+    const at = { ms: Date.parse('2026-12-02T10:26:24Z'), micros: 0 };
+    const request = {
+      zone: 1,
+      target: { type: 'latest' },
+      delta: true,
+      targetAction: 'promote',
+      replicas: 'follow',
+    } as const;
+    const place = { zone: zonesOf(twoHosts)[0], host: twoHosts.hosts.find((host) => host.name === 'ssh-pg1')! };
+    // Called on its own: planRestore refuses this ssh repository for the time first.
+    expect(() => followingReplicas(twoHosts, { ...request, repoTargetTime: at }, place, replicaFacts())).toThrow(
+      /--repo-target-time reads the repository as it was, and ssh-pg1's replicas \(ssh-pg2\) would be built from it as it is now/,
+    );
   });
 });
 
