@@ -179,7 +179,7 @@ interface RestoreInputs {
 }
 
 /** What a restore reads and replaces, once every refusal made before anything stops has passed. */
-interface RestoreSource {
+export interface RestoreSource {
   zone: Zone;
   host: HostSpec;
   hostFacts: HostFacts;
@@ -195,6 +195,12 @@ interface RestoreSource {
   processes: ProcessChoice;
   /** How recovery gets its WAL (ahead of replay, unless the config says how). */
   fetch: WalFetch;
+  /**
+   * A new zone's first data (lib/desired/first-data.ts): restored into an empty folder
+   * (neither --delta nor --force, so pgBackRest refuses one with files) with archiving off,
+   * and no check of the source's stanza: it is not the server's own.
+   */
+  newServer?: boolean;
 }
 
 export function planRestore(inputs: RestoreInputs): RestorePlan {
@@ -207,7 +213,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const recovering = Boolean(pg?.running && pg.inRecovery) && !request.standby;
   const archived = archivesNow || recovering ? addArchiveNow(out, host, zone, recovering) : undefined;
   const stopped = addServerStop(out, source, archived);
-  const started = addRestoreAndStart(out, inventory, source, request, stopped);
+  const started = addRestoreAndStart(out, inventory, source, request, [stopped]);
   if (request.standby) return standbyPlan(out, source, request, started);
   addRecoveryEnd(out, source, request, started);
   return {
@@ -264,7 +270,7 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
 }
 
 /** The server the backup is restored into, refused when it runs another major version than the backup's. */
-function restoredLayout(
+export function restoredLayout(
   inventory: Inventory,
   host: HostSpec,
   hostFacts: HostFacts,
@@ -325,12 +331,12 @@ function addServerStop(out: HostResources, source: RestoreSource, archived?: Res
 }
 
 /** pgBackRest's restore into the data directory, then the server's start; returns the start. */
-function addRestoreAndStart(
+export function addRestoreAndStart(
   out: HostResources,
   inventory: Inventory,
   source: RestoreSource,
   request: RestoreRequest,
-  stopped: ResourceRef | undefined,
+  after: Array<ResourceRef | undefined>,
 ): ResourceRef {
   const { zone, host, backup, layout, repoKey, processes, fetch } = source;
   const targetOptions = request.standby ? ['--type=standby'] : restoreTargetOptions(request.target);
@@ -338,7 +344,8 @@ function addRestoreAndStart(
     ...processes.options,
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
-    request.delta ? '--delta' : '--force',
+    // A new server's archive_mode stays off until the declared state names its own stanza.
+    ...(source.newServer ? ['--archive-mode=off'] : [request.delta ? '--delta' : '--force']),
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
     // A standby's restore_command is the declared one (removed from postgresql.auto.conf below).
@@ -351,7 +358,9 @@ function addRestoreAndStart(
     undefined,
     `restore ${layout.dataDirectory} from backup ${backup.label}`,
     runChange(
-      `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
+      source.newServer
+        ? 'into the empty folder (pgBackRest refuses one with files), archive_mode off: nothing is pushed into the source stanza'
+        : `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
       inPhase('pgBackRest restore', [
@@ -383,6 +392,14 @@ function addRestoreAndStart(
             : targetText(request.target),
         },
         { name: 'WAL needed', after: `from ${backup.archiveStart} on` },
+        ...(source.newServer
+          ? [
+              {
+                name: 'first data',
+                after: `from ${zone.stanza}'s backup; once the server runs, apply plans its own stanza, archiving and first backup`,
+              },
+            ]
+          : []),
         {
           name: 'repository',
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
@@ -391,7 +408,7 @@ function addRestoreAndStart(
         ...(request.standby ? [] : [fetch.field]),
       ],
     ),
-    [stopped],
+    after,
   );
   return out.add(
     'pg_start',
@@ -409,7 +426,12 @@ function addRestoreAndStart(
  * The recovery's end (promoted on a new timeline, or paused at the target), Patroni's
  * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on.
  */
-function addRecoveryEnd(out: HostResources, source: RestoreSource, request: RestoreRequest, started: ResourceRef) {
+export function addRecoveryEnd(
+  out: HostResources,
+  source: RestoreSource,
+  request: RestoreRequest,
+  started: ResourceRef,
+): ResourceRef {
   const { zone, host, layout, cluster, repo } = source;
   const archiveTimeline = segmentTimeline(repo.archiveMax!);
   const promote = request.targetAction === 'promote' || !isTargeted(request);
@@ -429,7 +451,7 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
     [started],
   );
   const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
-  if (promote) {
+  if (promote && !source.newServer) {
     out.add(
       'archive_check',
       undefined,
@@ -441,6 +463,7 @@ function addRecoveryEnd(out: HostResources, source: RestoreSource, request: Rest
       [resumed ?? ended],
     );
   }
+  return resumed ?? ended;
 }
 
 /** What the operator reads first: what is lost, how far the WAL is known to reach, the space. */
