@@ -365,6 +365,7 @@ export function addRestoreAndStart(
       // run on the host, and the next one waits for it instead of writing beside it.
       inPhase('pgBackRest restore', [
         ...(request.standby ? [] : fetch.prepare),
+        ...(source.newServer ? [emptyFolderStep(layout.dataDirectory)] : []),
         {
           user: PG_OS_USER,
           // At detail level pgBackRest says each file's share of the set: the restore's progress.
@@ -420,6 +421,21 @@ export function addRestoreAndStart(
     ),
     [restored],
   );
+}
+
+/**
+ * A new server's data directory, as postgres: made when missing (pgBackRest restores only into
+ * a folder that exists), refused when it holds anything (bsync never restores over data).
+ */
+function emptyFolderStep(dataDirectory: string): Step {
+  const dir = shq(dataDirectory);
+  return {
+    user: PG_OS_USER,
+    command: [
+      `if [ ! -e ${dir} ]; then mkdir -p -m 0700 ${dir} || exit 1; fi`,
+      `[ -d ${dir} ] && [ -z "$(ls -A ${dir})" ] || { echo ${shq(`${dataDirectory} is not an empty folder: bsync does not restore over it`)} >&2; exit 1; }`,
+    ].join('\n'),
+  };
 }
 
 /**

@@ -169,6 +169,11 @@ describe('[[zone]] from_backup: the plan', () => {
     expect(restore).toContain('--archive-mode=off');
     expect(restore).toContain("'--target=2026-12-02 00:33:57.250113+00'");
     expect(restore).not.toMatch(/--delta|--force/);
+    // The folder is made when missing and refused when it holds anything, before pgBackRest runs.
+    expect(restore).toMatch(
+      /\[ -z "\$\(ls -A \/var\/lib\/postgresql\/15\/main\)" \] \|\| \{ echo '\/var\/lib\/postgresql\/15\/main is not an empty folder/,
+    );
+    expect(restore.indexOf('ls -A')).toBeLessThan(restore.indexOf('pgbackrest --pg1-path'));
     // WAL comes from the source's stanza while it recovers; nothing is checked or pushed there.
     expect(restore).toContain(`restore_command=pgbackrest --pg1-path=${DATA} --stanza=pgedge-lab-1 --archive-async`);
     expect(planned.plan.actions.some((action) => action.kind === 'archive_check')).toBe(false);
