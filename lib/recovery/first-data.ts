@@ -6,6 +6,7 @@
 // declared state, planned again once the server runs, gives it its own stanza and archiving.
 import type { Inventory } from '../config/inventory.js';
 import { HostResources } from '../desired/builder.js';
+import { BsyncError } from '../errors.js';
 import type { PendingFirstData } from '../desired/first-data.js';
 import { processesFor } from '../desired/processes.js';
 import { zonesOf, type FactsByHost } from '../desired/zone.js';
@@ -27,6 +28,12 @@ export function firstDataResources(
   { zone, host, from, after }: PendingFirstData,
 ): Resource[] {
   const source = zonesOf(inventory).find((candidate) => candidate.zone === from.zone)!;
+  if (!facts.has(source.repoOwner.name)) {
+    throw new BsyncError(
+      `zone ${zone.zone}'s first data comes from zone ${from.zone}'s backup, whose repository is read on ${source.repoOwner.name}: it is not among the hosts planned`,
+      { hint: `Plan the whole config (without --host or --zone), so that zone ${from.zone}'s repository is read too.` },
+    );
+  }
   const request: RestoreRequest = {
     zone: zone.zone,
     target: from.target,

@@ -239,6 +239,16 @@ describe('[[zone]] from_backup: the plan', () => {
     expect(refusal).toMatch(message);
   });
 
+  it('refuses to plan the new zone without its source zone’s hosts', async () => {
+    const byHost = facts(true);
+    byHost.delete('ssh-pg1');
+    const refusal = await plan(load(config()), byHost).then(
+      () => 'planned',
+      (error: Error) => error.message,
+    );
+    expect(refusal).toMatch(/whose repository is read on ssh-pg1: it is not among the hosts planned/);
+  });
+
   it('refuses a source repository that cannot be read', async () => {
     const byHost = facts(true);
     byHost.get('ssh-pg1')!.repos = [
