@@ -45,8 +45,17 @@ function facts(fresh: boolean, dataLeft = false): Map<string, HostFacts> {
   const all = new Map(Object.entries(structuredClone(recorded)));
   all.get('ssh-pg1')!.repos = all.get('ssh-backup1')!.repos;
   const pg2 = all.get('ssh-pg2')!;
+  // Zone 3's own stanza does not exist yet.
+  const { database: _, archiveMin: __, archiveMax: ___, ...repo } = all.get('ssh-backup1')!.repos![0];
   pg2.repos = [
-    { ...all.get('ssh-backup1')!.repos![0], backups: [], statusCode: 1, statusMessage: 'missing stanza path' },
+    {
+      ...repo,
+      stanza: 'pgedge-lab-3',
+      backupInfoExists: false,
+      backups: [],
+      statusCode: 1,
+      statusMessage: 'missing stanza path',
+    },
   ];
   if (fresh) {
     pg2.postgres = {
@@ -214,6 +223,43 @@ describe('[[zone]] from_backup: the plan', () => {
       .diff!;
     expect(conf).toContain('pgbackrest --stanza=pgedge-lab-3 archive-push %p');
     expect(conf).not.toContain('--stanza=pgedge-lab-1 archive-push');
+  });
+
+  it('the second round, on the restored server: its own stanza in postgresql.conf first, then pgBackRest’s archive_mode off removed, then the restart', async () => {
+    const byHost = facts(false);
+    // As the restore leaves it: promoted, archive_mode off in postgresql.auto.conf (pgBackRest's --archive-mode=off).
+    const pg = byHost.get('ssh-pg2')!.postgres!;
+    const auto = `${DATA}/postgresql.auto.conf`;
+    pg.settings.archive_mode = { ...pg.settings.archive_mode, setting: 'off', sourcefile: auto, sourceline: 3 };
+    pg.fileSettings.push({
+      name: 'archive_mode',
+      setting: 'off',
+      sourcefile: auto,
+      sourceline: 3,
+      applied: true,
+      error: null,
+    });
+    const planned = await plan(load(config()), byHost);
+    expect(planned.planAgain).toBeUndefined();
+    const pg2 = planned.plan.actions.filter((action) => action.host === 'ssh-pg2');
+    const address = (kind: string) => pg2.find((action) => action.kind === kind)!.address;
+    expect(pg2.find((action) => action.kind === 'postgresql_conf')!.diff).toContain(
+      "+archive_command = 'pgbackrest --stanza=pgedge-lab-3 archive-push %p'",
+    );
+    const override = pg2.find((action) => action.kind === 'setting_override')!;
+    expect(override.fields).toEqual([{ name: 'archive_mode', before: 'off' }]);
+    expect(planned.changes.get(override.address)!.steps[0].stdin).toEqual(['ALTER SYSTEM RESET archive_mode;\n']);
+    // archive_mode comes back on only where postgresql.conf already names zone 3's stanza.
+    expect(override.dependsOn).toContain(address('postgresql_conf'));
+    expect(pg2.find((action) => action.kind === 'pg_restart')!.dependsOn).toEqual(
+      expect.arrayContaining([address('postgresql_conf'), override.address]),
+    );
+    expect(JSON.stringify(pg2)).not.toContain('pgedge-lab-1');
+    // Then its own stanza and first full backup, once archiving is in effect.
+    const stanza = pg2.find((action) => action.kind === 'stanza')!;
+    expect([stanza.action, stanza.title]).toEqual(['create', 'stanza pgedge-lab-3']);
+    expect(stanza.dependsOn).toContain(address('pg_restart'));
+    expect(pg2.find((action) => action.kind === 'first_backup')!.dependsOn).toContain(stanza.address);
   });
 
   it('never overwrites: a stopped server whose pg_data holds a data directory is refused', async () => {
