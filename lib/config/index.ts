@@ -12,6 +12,7 @@ import { checkBackupFrom, checkOptionNeeds } from './backup-from.js';
 import { checkFolders } from './folders.js';
 import { pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
+import { checkZones, fromBackupOf } from './zones.js';
 import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { configSchema, validateSchema } from './schema.js';
 import { spellAsChecked } from './spellings.js';
@@ -84,6 +85,7 @@ export function parseConfig(
   if (schemaSound('cluster.backup_from')) checkBackupFrom(raw, options, hostsSound, problems);
   checkTls(raw, rawRepos, repoPath, problems, schemaSound);
   checkFolders(raw, rawRepos, repoPath, options, (key, message, hint) => problems.add(key, message, hint), schemaSound);
+  checkZones({ raw, rawRepos, problems }, schemaSound);
   const warnings: Diagnostic[] = [];
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems, deferSecrets: load.readOnly === true };
@@ -94,6 +96,7 @@ export function parseConfig(
   warnings.push(...scheduleCollisions(scheduledJobs(raw.schedule, rawRepos, repoPath, DEFAULT_SCHEDULE)));
 
   const backupUser = raw.backup_user ?? {};
+  const fromBackup = fromBackupOf(raw);
   const enabled = backupUser.enabled ?? true;
 
   return {
@@ -140,6 +143,7 @@ export function parseConfig(
         pgPort: host.pg_port ?? 5432,
       }),
     ),
+    ...(fromBackup ? { fromBackup } : {}),
     warnings,
   };
 }

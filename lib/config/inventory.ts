@@ -1,6 +1,7 @@
 // The Inventory is what lib/config makes of bsync.toml: validated, defaulted, with
 // relative paths resolved and secrets read. Everything after lib/config reads only this.
 import type { Diagnostic } from '../diagnostics.js';
+import type { RecoveryTarget } from '../recovery-target.js';
 import type { Secret } from '../secret.js';
 
 export { Secret } from '../secret.js';
@@ -156,8 +157,19 @@ export interface Inventory {
   /** pgBackRest's own options, written into every host's pgbackrest.conf. */
   pgbackrest: PgbackrestOptions;
   hosts: HostSpec[];
+  /** [[zone]] from_backup by zone: where a new zone's first data comes from (lib/config/zones.ts); absent: none declared. */
+  fromBackup?: Map<number, FromBackup>;
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: Diagnostic[];
+}
+
+/** A zone's first data: another zone's backup, restored to a target while the zone has no data yet. */
+export interface FromBackup {
+  /** The zone whose stanza's backup is restored. */
+  zone: number;
+  target: RecoveryTarget;
+  /** The repository read (repoN). */
+  repo: number;
 }
 
 /** [alert], durations in seconds. */

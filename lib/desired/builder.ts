@@ -2,9 +2,21 @@
 // use to depend on a resource.
 import type { Change, Resource, ResourceKind, ResourceRef } from '../resources/types.js';
 import { resourceAddress } from '../resources/types.js';
+import type { FromBackup, HostSpec } from '../config/inventory.js';
+import type { Zone } from './zone.js';
+
+/** A host whose first data is to come: where from, and what its restore waits for (pgBackRest's setup). */
+export interface PendingFirstData {
+  zone: Zone;
+  host: HostSpec;
+  from: FromBackup;
+  after: ResourceRef[];
+}
 
 export class HostResources {
   readonly resources: Resource[] = [];
+  /** The host's first data is to come from a backup (lib/desired/first-data.ts): planned by the caller. */
+  firstData?: PendingFirstData;
 
   constructor(readonly host: string) {}
 

@@ -4,6 +4,7 @@ import { Diagnostics, errorOf, firstError, type Diagnostic } from '../diagnostic
 import type { Resource } from '../resources/types.js';
 import { backupHostResources } from './backup-host.js';
 import { CIPHER_KIND, stanzaSecrets } from './cipher.js';
+import type { PendingFirstData } from './first-data.js';
 import { checkOptionVersions } from './option-versions.js';
 import { postgresHostResources } from './postgres-host.js';
 import { zoneHosts, zonesOf, type FactsByHost, type Zone } from './zone.js';
@@ -13,6 +14,8 @@ export interface DesiredState {
   resources: Resource[];
   /** In the order found; an error leaves out what it stopped (a host's resources, or a zone's). */
   diagnostics: Diagnostic[];
+  /** Hosts whose first data is to come from a backup: their restore is the caller's to plan (lib/recovery/first-data.ts). */
+  firstData: PendingFirstData[];
 }
 
 /**
@@ -23,28 +26,43 @@ export interface DesiredState {
  */
 export function desiredState(inventory: Inventory, facts: FactsByHost): DesiredState {
   const resources: Resource[] = [];
+  const firstData: PendingFirstData[] = [];
   const diagnostics = new Diagnostics();
   for (const zone of zonesOf(inventory)) {
     if (!zoneHosts(zone).every((host) => facts.has(host.name))) continue;
-    resources.push(...zoneResources(inventory, zone, facts, diagnostics));
+    for (const built of zoneResources(inventory, zone, facts, diagnostics)) {
+      resources.push(...built.resources);
+      if (built.firstData) firstData.push(built.firstData);
+    }
   }
-  return { resources, diagnostics: diagnostics.list };
+  return { resources, diagnostics: diagnostics.list, firstData };
 }
 
 /** The declared state's resources, or its first error thrown: for callers that take no partial plan. */
 export function desiredResources(inventory: Inventory, facts: FactsByHost): Resource[] {
-  const { resources, diagnostics } = desiredState(inventory, facts);
-  const error = firstError(diagnostics);
-  if (error) throw errorOf(error);
-  return resources;
+  return declaredState(inventory, facts).resources;
 }
 
-function zoneResources(inventory: Inventory, zone: Zone, facts: FactsByHost, diagnostics: Diagnostics): Resource[] {
+/** The declared state and the first data it waits for, or its first error thrown. */
+export function declaredState(inventory: Inventory, facts: FactsByHost): Omit<DesiredState, 'diagnostics'> {
+  const { resources, diagnostics, firstData } = desiredState(inventory, facts);
+  const error = firstError(diagnostics);
+  if (error) throw errorOf(error);
+  return { resources, firstData };
+}
+
+/** Each host's resources, and the passphrase generators' as a host's of their own. */
+function zoneResources(
+  inventory: Inventory,
+  zone: Zone,
+  facts: FactsByHost,
+  diagnostics: Diagnostics,
+): Array<{ resources: Resource[]; firstData?: PendingFirstData }> {
   for (const host of zoneHosts(zone))
     diagnostics.attempt(() => checkOptionVersions(inventory, zone, host, facts.get(host.name)));
   const stanza = diagnostics.attempt(() => stanzaSecrets(inventory, zone, facts));
   if (!stanza) return [];
-  const resources: Resource[] = stanza.generators.map((generator) => ({
+  const generated: Resource[] = stanza.generators.map((generator) => ({
     address: generator.address,
     host: generator.host,
     kind: CIPHER_KIND,
@@ -53,10 +71,11 @@ function zoneResources(inventory: Inventory, zone: Zone, facts: FactsByHost, dia
     dependsOn: [],
     change: generator.change,
   }));
+  const hosts: Array<{ resources: Resource[]; firstData?: PendingFirstData }> = [{ resources: generated }];
   for (const host of zoneHosts(zone)) {
     const build = host.role === 'backup' ? backupHostResources : postgresHostResources;
     const built = diagnostics.attempt(() => build(inventory, zone, host, facts, stanza.secrets));
-    if (built) resources.push(...built.resources);
+    if (built) hosts.push(built);
   }
-  return resources;
+  return hosts;
 }

@@ -10,6 +10,7 @@ import { planDirectory } from '../resources/directory.js';
 import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
+import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -38,6 +39,7 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
   const trusted = tls ? [] : zone.backupHost ? [zone.backupHost] : pgPeers(inventory, zone, host);
   const spool = asyncSpoolPath(inventory);
   const methods = inventory.patroni?.createReplicaMethods;
+  const from = declaredFromBackup(inventory, zone, host);
   return {
     tls: tls ? tlsPart(tls, user) : undefined,
     ssh: trusted.length ? sshPart(inventory, user, trusted) : undefined,
@@ -49,6 +51,7 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
     pgpass: pgpassPart(inventory, user),
     // Without a backup host, backups run here.
     backups: zone.backupHost ? undefined : backupsPart(inventory, zone, user),
+    firstData: from && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, from) : undefined,
   };
 }
 
@@ -62,28 +65,19 @@ export function postgresHostResources(
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const parts = postgresHostParts(inventory, zone, host);
-  const user = pgbackrestUser(inventory, host);
-  const group = userGroup(hostFacts, user);
+  // A zone whose first data is still to come gets pgBackRest's setup, then the restore
+  // (lib/recovery/first-data.ts); the rest once its server runs.
+  if (parts.firstData?.pending(out, hostFacts)) {
+    const { conf, logDir, repoDirs } = addPgbackrestSetup(out, { inventory, zone, host, facts, secrets }, parts);
+    out.firstData = { zone, host, from: inventory.fromBackup!.get(zone.zone)!, after: [conf, logDir, ...repoDirs] };
+    return out;
+  }
   const pg = parts.server.running(out, hostFacts);
-  const peers = pgPeers(inventory, zone, host);
-  const ssh = parts.ssh?.add(out, hostFacts, facts);
-
-  const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group);
-  parts.spool?.add(out, hostFacts, { user, group });
-  const repoDirs = parts.repos.addFolders(out, hostFacts, user, group);
-  const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group });
-  const conf = parts.files.addConf(
+  const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(
     out,
-    hostFacts,
-    group,
-    confSections(
-      inventory,
-      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
-      stanzaSection(inventory, zone, [host, ...peers], facts, host),
-    ),
-    [confDir, ...repoFiles, ...secrets.generators],
+    { inventory, zone, host, facts, secrets },
+    parts,
   );
-  parts.tls?.add(out, hostFacts, host, group, { confDir, conf, logDir });
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
@@ -116,6 +110,45 @@ export function postgresHostResources(
     ).options,
   });
   return out;
+}
+
+interface HostContext {
+  inventory: Inventory;
+  zone: Zone;
+  host: HostSpec;
+  facts: FactsByHost;
+  secrets: StanzaSecrets;
+}
+
+/** SSH trust, pgBackRest's folders and pgbackrest.conf, the repositories' files and TLS: what needs no running server. */
+function addPgbackrestSetup(
+  out: HostResources,
+  { inventory, zone, host, facts, secrets }: HostContext,
+  parts: ReturnType<typeof postgresHostParts>,
+) {
+  const hostFacts = facts.get(host.name) as HostFacts;
+  const user = pgbackrestUser(inventory, host);
+  const group = userGroup(hostFacts, user);
+  const peers = pgPeers(inventory, zone, host);
+  const ssh = parts.ssh?.add(out, hostFacts, facts);
+
+  const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group);
+  parts.spool?.add(out, hostFacts, { user, group });
+  const repoDirs = parts.repos.addFolders(out, hostFacts, user, group);
+  const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group });
+  const conf = parts.files.addConf(
+    out,
+    hostFacts,
+    group,
+    confSections(
+      inventory,
+      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
+      stanzaSection(inventory, zone, [host, ...peers], facts, host),
+    ),
+    [confDir, ...repoFiles, ...secrets.generators],
+  );
+  parts.tls?.add(out, hostFacts, host, group, { confDir, conf, logDir });
+  return { peers, ssh, confDir, logDir, repoDirs, conf, group };
 }
 
 /**

@@ -60,29 +60,56 @@ export async function applyCluster(
     await takeLeases(session, leases, view);
     const lostHosts = new Map<string, string>();
     for (const lease of leases) lease.startRenewing((message) => lostHosts.set(lease.host, message));
-    view.progress(`Gathering facts from ${session.involved.length} hosts...`);
-    const planned = await run.planning.plan(session, await gatherFacts(session), run.saved?.nonce);
-    // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
-    if (run.saved) checkSavedPlan(run.saved, planned.plan, { file: run.planFile ?? 'FILE', again: run.planning.again });
-    const applying = view.planned(planned.plan);
-    if (planned.plan.actions.length === 0) {
-      applying.report({ results: [] });
-      return ended(0);
+    const first = await applyRound(session, view, run, { lostHosts, began });
+    if (!first.planAgain) return first;
+    if (run.saved) {
+      view.progress(
+        'A zone has its first data: run bsync apply (without a plan file) to set up the rest of its declared state.',
+      );
+      return first;
     }
-    if (!run.saved && !run.yes && !(await run.confirm())) {
-      view.progress('Apply cancelled; nothing was changed.');
-      return ended(1);
-    }
-    if (run.interrupt.requested) {
-      view.progress('Interrupted before any change; nothing was changed.');
-      return ended(INTERRUPT_EXIT);
-    }
-    const planSeconds = (performance.now() - began) / 1000;
-    return await execute(session, view, { run, planned, applying, lostHosts, planSeconds });
+    view.progress('A zone has its first data: planning the declared state again, now that its server runs.');
+    const second = await applyRound(
+      session,
+      view,
+      { ...run, saved: undefined },
+      { lostHosts, began: performance.now() },
+    );
+    return { ...second, changes: true, metrics: first.metrics };
   } finally {
     await Promise.all(leases.map((lease) => lease.release()));
     session.close();
   }
+}
+
+type AppliedRound = AppliedCluster & { planAgain?: boolean };
+
+/** Facts, the plan (a saved plan checked against it), the question, the run. */
+async function applyRound(
+  session: Session,
+  view: ApplyView,
+  run: ApplyRun,
+  at: { lostHosts: Map<string, string>; began: number },
+): Promise<AppliedRound> {
+  view.progress(`Gathering facts from ${session.involved.length} hosts...`);
+  const planned = await run.planning.plan(session, await gatherFacts(session), run.saved?.nonce);
+  // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
+  if (run.saved) checkSavedPlan(run.saved, planned.plan, { file: run.planFile ?? 'FILE', again: run.planning.again });
+  const applying = view.planned(planned.plan);
+  if (planned.plan.actions.length === 0) {
+    applying.report({ results: [] });
+    return ended(0);
+  }
+  if (!run.saved && !run.yes && !(await run.confirm())) {
+    view.progress('Apply cancelled; nothing was changed.');
+    return ended(1);
+  }
+  if (run.interrupt.requested) {
+    view.progress('Interrupted before any change; nothing was changed.');
+    return ended(INTERRUPT_EXIT);
+  }
+  const planSeconds = (performance.now() - at.began) / 1000;
+  return await execute(session, view, { run, planned, applying, lostHosts: at.lostHosts, planSeconds });
 }
 
 /** The plan's actions run, reported with their timings; then the operation's report after, when all are done. */
@@ -90,7 +117,7 @@ async function execute(
   session: Session,
   view: ProgressView,
   at: { run: ApplyRun; planned: Planned; applying: ApplyingView; lostHosts: Map<string, string>; planSeconds: number },
-): Promise<AppliedCluster> {
+): Promise<AppliedRound> {
   const { run, planned, applying, planSeconds } = at;
   const seed = applySeed();
   if (seed !== undefined) view.progress(`Actions start in a random order (BSYNC_APPLY_SEED=${seed}).`);
@@ -115,7 +142,7 @@ async function execute(
   const allDone = results.every((result) => result.status === 'done');
   if (allDone) await planned.after?.(session, (message) => view.progress(message));
   const metrics = timings ? timingsMetrics(planned.plan.operation?.kind ?? 'apply', timings) : [];
-  return { ...ended(allDone ? 0 : 1, true), metrics };
+  return { ...ended(allDone ? 0 : 1, true), metrics, planAgain: allDone && planned.planAgain === true };
 }
 
 function secretsOf(inventory: Inventory): Redactor {

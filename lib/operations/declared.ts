@@ -1,16 +1,26 @@
 // The declared state's Planning: facts → resources → plan, what bsync plan and bsync apply make.
-import { desiredResources } from '../desired/index.js';
+import { declaredState } from '../desired/index.js';
 import type { HostFacts } from '../facts/types.js';
-import { buildPlan, type PlannedChanges } from '../plan/build.js';
+import { buildPlan } from '../plan/build.js';
+import { bringsFirstData, firstDataResources } from '../recovery/first-data.js';
 import { healthProblems } from '../plan/health.js';
-import type { Planning } from './planning.js';
+import type { Planned, Planning } from './planning.js';
 import { usingFacts, type Session } from './session.js';
 
-export function planFromFacts(session: Session, facts: Map<string, HostFacts>, nonce?: string): PlannedChanges {
+export function planFromFacts(session: Session, facts: Map<string, HostFacts>, nonce?: string): Planned {
   const hosts = session.selected.map((host) => host.name);
   return usingFacts(session, facts, (checked) => {
-    const resources = desiredResources(session.inventory, checked);
-    return buildPlan(session.inventory, hosts, resources, nonce, healthProblems(session.inventory, checked, hosts));
+    const declared = declaredState(session.inventory, checked);
+    const firstData = declared.firstData.flatMap((pending) => firstDataResources(session.inventory, checked, pending));
+    const resources = [...declared.resources, ...firstData];
+    const planned = buildPlan(
+      session.inventory,
+      hosts,
+      resources,
+      nonce,
+      healthProblems(session.inventory, checked, hosts),
+    );
+    return bringsFirstData(resources) ? { ...planned, planAgain: true } : planned;
   });
 }
 

@@ -16,6 +16,12 @@ export type AfterReport = (session: Session, say: (message: string) => void) => 
 /** A plan, and what its run reports after, made from what planning found (no state kept between the two). */
 export interface Planned extends PlannedChanges {
   after?: AfterReport;
+  /**
+   * Once every action is done, apply plans and applies again: the plan brought a zone its
+   * first data (lib/desired/first-data.ts), and the rest of its declared state reads the
+   * server that now runs.
+   */
+  planAgain?: boolean;
 }
 
 export interface Planning {

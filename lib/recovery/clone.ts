@@ -26,7 +26,7 @@ import { pgbackrestUser } from '../facts/probe.js';
 import type { SpaceFacts } from '../facts/space.js';
 import type { OperationOf } from '../plan/types.js';
 import { PSQL_SESSION_OPTIONS } from '../psql.js';
-import { repoType } from '../repositories/index.js';
+import { objectStoresOnly } from '../repositories/index.js';
 import { inPhase, runChange, type Resource, type ResourceRef } from '../resources/types.js';
 import { humanBytes } from '../status/render-text.js';
 import { replayProgressLine } from './recovery-wait.js';
@@ -72,8 +72,7 @@ export function cloneHost(inventory: Inventory, zone: Zone, name: string): HostS
   if (!host) throw new BsyncError(`--to ${name}: no such host in the config`, { where: inventory.configPath });
   const inZone = host.zone === zone.zone;
   // Object stores are reached the same way from every PostgreSQL host of the config.
-  const sharedStore =
-    host.role === 'postgres' && inventory.repos.every((repo) => repoType(repo).folderOn === undefined);
+  const sharedStore = host.role === 'postgres' && objectStoresOnly(inventory.repos);
   if (!inZone && !sharedStore) {
     throw new BsyncError(`--to ${name}: that host cannot read ${zone.stanza}'s repository`, {
       hint: `A clone goes to a host of zone ${zone.zone} (${[...zone.postgresHosts, ...(zone.backupHost ? [zone.backupHost] : [])].map((entry) => entry.name).join(', ')}), or, with object-store repositories only, to any PostgreSQL host.`,

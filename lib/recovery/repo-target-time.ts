@@ -12,7 +12,7 @@ import { availability } from '../pgbackrest-options/index.js';
 import { quotedValue } from '../printable.js';
 import { repoType } from '../repositories/index.js';
 import { type RecoveryTarget, targetText } from './target.js';
-import { type Instant, parseTime, utcText } from './target-time.js';
+import { type Instant, parseTime, utcText } from '../target-time.js';
 
 const OPTION = 'repo-target-time';
 

@@ -13,7 +13,7 @@ import { quotedValue } from '../printable.js';
 import type { BackupRecord, CloneRecord, OperationOf, RestoreRecord } from '../plan/types.js';
 import { parseRepoTargetTime, repoTimeText } from './repo-target-time.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
-import type { Instant } from './target-time.js';
+import type { Instant } from '../target-time.js';
 
 export type BackupType = 'full' | 'diff' | 'incr';
 export type TargetAction = 'promote' | 'pause';

@@ -53,7 +53,7 @@ import { restoreCommandOption, restoreTargetOptions, targetText } from './target
 import { checkRepoTargetTime, repoTimeField, repoTimeNote, repoTimeOptions } from './repo-target-time.js';
 import { restoreOperation, type RestoreRequest } from './requests.js';
 import { followingReplicas, replicasChoice, replicasNote } from './restore-replicas.js';
-import type { Instant } from './target-time.js';
+import type { Instant } from '../target-time.js';
 
 export interface RestorePlan {
   resources: Resource[];
@@ -183,7 +183,7 @@ interface RestoreInputs {
 }
 
 /** What a restore reads and replaces, once every refusal made before anything stops has passed. */
-interface RestoreSource {
+export interface RestoreSource {
   zone: Zone;
   host: HostSpec;
   hostFacts: HostFacts;
@@ -201,6 +201,12 @@ interface RestoreSource {
   fetch: WalFetch;
   /** The zone's plain streaming replicas rebuilt as standbys of the restored primary. */
   followers: HostSpec[];
+  /**
+   * A new zone's first data (lib/desired/first-data.ts): restored into an empty folder
+   * (neither --delta nor --force, so pgBackRest refuses one with files) with archiving off,
+   * and no check of the source's stanza: it is not the server's own.
+   */
+  newServer?: boolean;
 }
 
 export function planRestore(inputs: RestoreInputs): RestorePlan {
@@ -215,7 +221,7 @@ export function planRestore(inputs: RestoreInputs): RestorePlan {
   const recovering = Boolean(pg?.running && pg.inRecovery) && archives;
   const archived = archivesNow || recovering ? addArchiveNow(out, host, zone, recovering) : undefined;
   const stopped = addServerStop(out, source, archived);
-  const started = addRestoreAndStart(out, inventory, source, request, stopped);
+  const started = addRestoreAndStart(out, inventory, source, request, [stopped]);
   if (request.standby) return standbyPlan(out, source, request, started);
   const followers = addFollowers(inputs, source, addRecoveryEnd(out, source, request, started));
   return {
@@ -255,7 +261,7 @@ function addFollowers(
       targetAction: 'promote',
       standby: true,
     };
-    const started = addRestoreAndStart(out, inputs.inventory, source, asStandby, addServerStop(out, source, after));
+    const started = addRestoreAndStart(out, inputs.inventory, source, asStandby, [addServerStop(out, source, after)]);
     addStandbyReady(out, source, started);
     return {
       resources: out.resources,
@@ -354,7 +360,7 @@ function restoreSource({ inventory, facts, request, setup, space, now }: Restore
 }
 
 /** The server the backup is restored into, refused when it runs another major version than the backup's. */
-function restoredLayout(
+export function restoredLayout(
   inventory: Inventory,
   host: HostSpec,
   hostFacts: HostFacts,
@@ -418,12 +424,12 @@ function addServerStop(out: HostResources, source: RestoreSource, archived?: Res
 }
 
 /** pgBackRest's restore into the data directory, then the server's start; returns the start. */
-function addRestoreAndStart(
+export function addRestoreAndStart(
   out: HostResources,
   inventory: Inventory,
   source: RestoreSource,
   request: RestoreRequest,
-  stopped: ResourceRef | undefined,
+  after: Array<ResourceRef | undefined>,
 ): ResourceRef {
   const { zone, host, backup, layout, repoKey, processes, fetch } = source;
   // A standby follows the newest timeline in the archive: a restored primary's, when it follows one.
@@ -434,7 +440,8 @@ function addRestoreAndStart(
     ...processes.options,
     `--repo=${repoKey}`,
     `--set=${shq(backup.label)}`,
-    request.delta ? '--delta' : '--force',
+    // A new server's archive_mode stays off until the declared state names its own stanza.
+    ...(source.newServer ? ['--archive-mode=off'] : [request.delta ? '--delta' : '--force']),
     ...repoTimeOptions(request.repoTargetTime),
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
@@ -448,11 +455,14 @@ function addRestoreAndStart(
     undefined,
     `restore ${layout.dataDirectory} from backup ${backup.label}`,
     runChange(
-      `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
+      source.newServer
+        ? 'into the empty folder (pgBackRest refuses one with files), archive_mode off: nothing is pushed into the source stanza'
+        : `the data directory's current content is replaced (${request.delta ? 'delta: only files that differ are rewritten' : 'full: every file is written anew'})`,
       // Under a lock on the data directory itself: a restore whose bsync was killed may still
       // run on the host, and the next one waits for it instead of writing beside it.
       inPhase('pgBackRest restore', [
         ...(request.standby ? [] : fetch.prepare),
+        ...(source.newServer ? [emptyFolderStep(layout.dataDirectory)] : []),
         {
           user: PG_OS_USER,
           // At detail level pgBackRest says each file's share of the set: the restore's progress.
@@ -480,6 +490,14 @@ function addRestoreAndStart(
             : targetText(request.target),
         },
         { name: 'WAL needed', after: `from ${backup.archiveStart} on` },
+        ...(source.newServer
+          ? [
+              {
+                name: 'first data',
+                after: `from ${zone.stanza}'s backup; once the server runs, apply plans its own stanza, archiving and first backup`,
+              },
+            ]
+          : []),
         {
           name: 'repository',
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
@@ -489,7 +507,7 @@ function addRestoreAndStart(
         ...(request.standby ? [] : [fetch.field]),
       ],
     ),
-    [stopped],
+    after,
   );
   return out.add(
     'pg_start',
@@ -504,11 +522,26 @@ function addRestoreAndStart(
 }
 
 /**
+ * A new server's data directory, as postgres: made when missing (pgBackRest restores only into
+ * a folder that exists), refused when it holds anything (bsync never restores over data).
+ */
+function emptyFolderStep(dataDirectory: string): Step {
+  const dir = shq(dataDirectory);
+  return {
+    user: PG_OS_USER,
+    command: [
+      `if [ ! -e ${dir} ]; then mkdir -p -m 0700 ${dir} || exit 1; fi`,
+      `[ -d ${dir} ] && [ -z "$(ls -A ${dir})" ] || { echo ${shq(`${dataDirectory} is not an empty folder: bsync does not restore over it`)} >&2; exit 1; }`,
+    ].join('\n'),
+  };
+}
+
+/**
  * The recovery's end (promoted on a new timeline, or paused at the target), Patroni's
  * resume and its replicas' rebuilds, and after a promotion the check that archiving goes on
  * (returned: what following replicas wait for).
  */
-function addRecoveryEnd(
+export function addRecoveryEnd(
   out: HostResources,
   source: RestoreSource,
   request: RestoreRequest,
@@ -534,7 +567,8 @@ function addRecoveryEnd(
   );
   const resumed = cluster ? addPatroniResume(out, cluster, ended) : undefined;
   // At a repository time the bucket as it is now may be what the event left: not checked here (the note says so).
-  if (!promote || request.repoTargetTime) return undefined;
+  // Nor is a new zone's first data: the source's stanza is not the server's own.
+  if (!promote || request.repoTargetTime || source.newServer) return undefined;
   return out.add(
     'archive_check',
     undefined,

@@ -16,7 +16,7 @@ import type { StanzaCommands } from '../resources/stanza.js';
 import type { FieldChange, Step } from '../resources/types.js';
 import { repoTimeOptions } from './repo-target-time.js';
 import { restoreCommandOption } from './target.js';
-import type { Instant } from './target-time.js';
+import type { Instant } from '../target-time.js';
 
 /** The recovery's own queue: a folder of pgBackRest's default spool folder that only bsync's recoveries use. */
 const SPOOL_PARENT = '/var/spool/pgbackrest';

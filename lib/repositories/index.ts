@@ -34,6 +34,11 @@ export function repoType(repo: Pick<RepoRef, 'type'>): RepoType {
   return REPO_TYPES.get(repo.type)!;
 }
 
+/** Every repository is an object store: every PostgreSQL host of the config reaches each the same way. */
+export function objectStoresOnly(repos: Array<Pick<RepoRef, 'type'>>): boolean {
+  return repos.every((repo) => repoType(repo).folderOn === undefined);
+}
+
 /** Every secret of every repository (cipher passphrases and storage keys), for redaction. */
 export function repoSecrets(repos: Array<RepoRef & { cipherPass: Secret | 'auto' | null }>): Secret[] {
   return repos.flatMap((repo) => [

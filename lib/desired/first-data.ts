@@ -1,0 +1,49 @@
+// A new zone's first data (docs/recovery.md, "A cluster from a backup"): [[zone]] from_backup
+// names another zone whose backup is restored into the zone's one server while that server has
+// no data yet (it does not run, and its pg_data holds no PG_VERSION). Here: whether it is still
+// to come. The declared state then plans only pgBackRest's setup on that host and hands the
+// rest on (PendingFirstData); lib/recovery/first-data.ts plans the restore. Once the server
+// runs, from_backup has no further effect.
+import type { FromBackup, HostSpec, Inventory } from '../config/inventory.js';
+import { HostError } from '../errors.js';
+import { read } from '../facts/needs.js';
+import type { HostFacts } from '../facts/types.js';
+import type { HostResources } from './builder.js';
+import type { Zone } from './zone.js';
+
+export type { PendingFirstData } from './builder.js';
+import { declarePart } from './part.js';
+
+/** The file every data directory holds: its absence is a folder without data. */
+const versionFile = (pgData: string) => `${pgData}/PG_VERSION`;
+
+/** The zone's from_backup, when its host is the zone's one server with pg_data (lib/config/zones.ts refuses the rest). */
+export function declaredFromBackup(inventory: Inventory, zone: Zone, host: HostSpec): FromBackup | undefined {
+  const from = inventory.fromBackup?.get(zone.zone);
+  return from && host.pgData !== undefined && zone.postgresHosts.length === 1 ? from : undefined;
+}
+
+/**
+ * The part of a zone declared from a backup: whether its first data is still to come. What
+ * the restore reads (the server's facts, the layout the host holds) is declared here, so the
+ * host's probe asks for it.
+ */
+export const firstDataPart = (host: HostSpec & { pgData: string }, from: FromBackup) =>
+  declarePart('first data from a backup', [read.postgres, read.storedLayout, read.stat(versionFile(host.pgData))], {
+    pending: (_out: HostResources, hostFacts: HostFacts) => firstDataPending(host, hostFacts, from),
+  });
+
+/** A running server has its data (from_backup has no effect); a stopped one with a data directory is never overwritten. */
+function firstDataPending(host: HostSpec & { pgData: string }, hostFacts: HostFacts, from: FromBackup): boolean {
+  if (hostFacts.postgres?.running) return false;
+  if (hostFacts.files[versionFile(host.pgData)]?.exists) {
+    throw new HostError(
+      host.name,
+      `${host.pgData} holds a data directory (PG_VERSION), but PostgreSQL does not answer on port ${host.pgPort}: zone ${host.zone}'s from_backup restores only into an empty folder`,
+      {
+        hint: `bsync never overwrites data: start the server (the zone has its data, and from_backup has no further effect), or empty ${host.pgData} to start it from zone ${from.zone}'s backup.`,
+      },
+    );
+  }
+  return true;
+}

@@ -1,0 +1,76 @@
+// A new zone's first data, restored (docs/recovery.md, "A cluster from a backup"): the
+// declared state found a zone whose server has no data yet (lib/desired/first-data.ts); here
+// the source zone's backup is restored there to the declared target, started and promoted,
+// with the restore's own steps (restore.ts) and its refusals (restore-checks.ts). archive_mode
+// is off from the restore on, so the copy never pushes WAL into the source's stanza; the
+// declared state, planned again once the server runs, gives it its own stanza and archiving.
+import type { Inventory } from '../config/inventory.js';
+import { HostResources } from '../desired/builder.js';
+import { BsyncError } from '../errors.js';
+import type { PendingFirstData } from '../desired/first-data.js';
+import { processesFor } from '../desired/processes.js';
+import { zonesOf, type FactsByHost } from '../desired/zone.js';
+import { shq } from '../formats/shell.js';
+import type { Resource } from '../resources/types.js';
+import { primaryOf, recoveryWindow } from '../status/window.js';
+import type { RestoreRequest } from './requests.js';
+import { chooseBackup, checkInWindow, checkWal, readableRepo } from './restore-checks.js';
+import { addRecoveryEnd, addRestoreAndStart, restoredLayout, type RestoreSource } from './restore.js';
+import { walFetch } from './wal-fetch.js';
+
+/** The kind only a first data's restore has in the declared state: the plan that holds it is followed by another. */
+const FIRST_DATA_KIND = 'pg_restore';
+
+/** The source's backup restored, started and promoted on the pending host; refused as a restore refuses. */
+export function firstDataResources(
+  inventory: Inventory,
+  facts: FactsByHost,
+  { zone, host, from, after }: PendingFirstData,
+): Resource[] {
+  const source = zonesOf(inventory).find((candidate) => candidate.zone === from.zone)!;
+  if (!facts.has(source.repoOwner.name)) {
+    throw new BsyncError(
+      `zone ${zone.zone}'s first data comes from zone ${from.zone}'s backup, whose repository is read on ${source.repoOwner.name}: it is not among the hosts planned`,
+      { hint: `Plan the whole config (without --host or --zone), so that zone ${from.zone}'s repository is read too.` },
+    );
+  }
+  const request: RestoreRequest = {
+    zone: zone.zone,
+    target: from.target,
+    repo: from.repo,
+    delta: false,
+    targetAction: 'promote',
+    allowOverwrite: false,
+  };
+  const repo = readableRepo(inventory, source, facts, from.repo);
+  const window = recoveryWindow(repo, primaryOf(source, facts)?.postgres?.archiver);
+  // Nothing is archived first: the target must lie inside what the source's archive holds now.
+  checkInWindow(request, window, from.repo, false);
+  const backup = chooseBackup(repo, request, source.stanza);
+  checkWal(repo, backup);
+  const hostFacts = facts.get(host.name)!;
+  const layout = restoredLayout(inventory, host, hostFacts, backup);
+  const processes = processesFor(inventory, 'restore', hostFacts);
+  // The source's stanza is not in this host's pgbackrest.conf: the folder goes on the command line.
+  const stanza = { ...source, pgbackrest: `${source.pgbackrest} --pg1-path=${shq(layout.dataDirectory)}` };
+  const restore: RestoreSource = {
+    ...{ zone: stanza, host, hostFacts, pg: hostFacts.postgres, repoKey: from.repo, repo, window, backup },
+    ...{
+      layout,
+      spaceNote: '',
+      processes,
+      fetch: walFetch(inventory, stanza, processes),
+      newServer: true,
+      followers: [],
+    },
+  };
+  const out = new HostResources(host.name);
+  const started = addRestoreAndStart(out, inventory, restore, request, after);
+  addRecoveryEnd(out, restore, request, started);
+  return out.resources;
+}
+
+/** A plan that brings a zone its first data: once it is applied, the zone's declared state is planned anew. */
+export function bringsFirstData(resources: Resource[]): boolean {
+  return resources.some((resource) => resource.kind === FIRST_DATA_KIND && resource.change !== null);
+}
