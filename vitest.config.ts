@@ -13,6 +13,7 @@ const HOSTS_B = [
   'schedule-lock',
   'trixie',
   'forky',
+  'mixed',
   'repo-target-time',
   'cron-recipes',
   'rocky',
