@@ -149,8 +149,10 @@ export async function yargsInvocation(
     )
     .version(version)
     .alias('version', 'V');
+  // Not yargs globals: each command takes them in its builder, but for an option of its own
+  // of the same name (init's --host), which would otherwise show in both groups of its help.
   for (const [name, option] of Object.entries(GLOBAL_OPTIONS))
-    parser = parser.option(name, { ...yargsOption(option), group: GLOBAL_GROUP });
+    parser = parser.option(name, { ...yargsOption(option), group: GLOBAL_GROUP, global: false });
   for (const [name, spec] of Object.entries(COMMANDS) as Array<[CommandName, (typeof COMMANDS)[CommandName]]>) {
     const { positional } = spec;
     const usage = positional
@@ -166,6 +168,8 @@ export async function yargsInvocation(
         if (spec.usage) own = own.usage(`$0 ${spec.usage}\n\n${spec.describe}`);
         for (const [option, definition] of Object.entries(spec.options))
           own = own.option(option, { ...yargsOption(definition), group: 'Options:' });
+        for (const [option, definition] of Object.entries(GLOBAL_OPTIONS))
+          if (!(option in spec.options)) own = own.option(option, { ...yargsOption(definition), group: GLOBAL_GROUP });
         return own;
       },
       async (argv) => {

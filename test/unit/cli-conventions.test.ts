@@ -52,6 +52,15 @@ describe('usage', () => {
     expect((await bsync(['unlock', '--help'])).stdout).toMatch(/^bsync unlock <lease> --host NAME\n/);
   });
 
+  it("shows an option once: init's own --host, not also the global one", async () => {
+    const init = (await bsync(['init', '--help'])).stdout;
+    expect(init.match(/^ +--host /gm)).toHaveLength(1);
+    expect(init).toContain('NAME=ADDRESS:ROLE:ZONE');
+    expect(init).not.toContain('only this host');
+    // Another command still lists the global one.
+    expect((await bsync(['plan', '--help'])).stdout).toMatch(/^ +--host +only this host/m);
+  });
+
   it('prints a completion script that asks bsync for its words', async () => {
     const script = await bsync(['completion']);
     expect(script.code).toBe(0);
