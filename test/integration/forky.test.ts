@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
 import { calls, commandOf, recordCalls, stopRecording } from '../support/pgbackrest-calls.js';
-import { upForky } from '../lab/lab.js';
+import { upForky, upTrixie } from '../lab/lab.js';
+import { majorUpgrade } from '../support/upgrade.js';
 import { converge, expectNoChanges, expectRestored, psql, restore, timeline, twoBatches } from '../support/recovery.js';
 
 const HOSTS = ['forky-pg1', 'forky-pg2', 'forky-backup1'];
@@ -99,4 +100,22 @@ describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
       'pgBackRest calls made as root',
     ).toEqual([]);
   });
+});
+
+describe('a major upgrade, PostgreSQL 17 to 18: one stanza in the bucket, stanza-upgrade, a full backup of the new database', () => {
+  beforeAll(async () => {
+    await upTrixie();
+    await upForky();
+    await resetScenario('trixie');
+    await resetScenario('forky');
+  }, 900_000);
+
+  it('plans stanza-upgrade naming both databases; after apply, check passes and a full backup of 18 exists beside the 17 one', async () => {
+    // Debian 13, PostgreSQL 17, pgBackRest 2.55 to Debian testing, PostgreSQL 18, pgBackRest 2.60.
+    await majorUpgrade(
+      'upgrade18',
+      { host: 'trixie-pg1', address: '127.0.1.91', version: 17 },
+      { host: 'forky-pg1', address: '127.0.1.101', version: 18 },
+    );
+  }, 900_000);
 });

@@ -12,13 +12,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bigIdsAsText } from '../../lib/facts/repo.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
-import { sshRun, upTrixie } from '../lab/lab.js';
+import { majorUpgrade } from '../support/upgrade.js';
+import { upTrixie } from '../lab/lab.js';
 import {
-  checksum,
   converge,
   expectNoChanges,
   expectRestored,
-  psql,
   expectStreaming,
   restore,
   standbyReads,
@@ -83,36 +82,6 @@ describe('Debian 13 hosts: PostgreSQL 17 and pgBackRest 2.55', () => {
 });
 
 describe('a major upgrade, PostgreSQL 15 to 17: one stanza in the bucket, stanza-upgrade, a full backup of the new database', () => {
-  const UPGRADE_STANZA = 'pgedge-upgrade-1';
-  /** s3.toml for cluster "upgrade" in the bucket's /upgrade, with zone 1 on one host only. */
-  function upgradeConfig(host: string, address: string, version: number): string {
-    const base = readFileSync(`${FIXTURES}lab/s3.toml`, 'utf8');
-    const head = base.slice(0, base.indexOf('[[host]]'));
-    const text = `${head
-      .replace('name = "lab"', 'name = "upgrade"')
-      .replace('pg_version = 15', `pg_version = ${version}`)
-      .replace('path = "/bsync"', 'path = "/upgrade"')
-      // Two fulls kept: the old database's stays beside the new one's (with 1 it would expire).
-      .replace('retention = { full = 1, diff = 6 }', 'retention = { full = 2, diff = 6 }')}[[host]]
-name = "${host}"
-address = "${address}"
-role = "postgres"
-zone = 1
-pg_data = "/var/lib/postgresql/${version}/main"
-pg_port = 5432
-`;
-    const file = join(tmpdir(), `bsync-upgrade-${version}.toml`);
-    writeFileSync(file, text);
-    return file;
-  }
-  // System identifiers are read as text: a JavaScript number would round them.
-  const infoOn = async (host: string) =>
-    JSON.parse(
-      bigIdsAsText(
-        await sh(host, `cd / && runuser -u postgres -- pgbackrest --stanza=${UPGRADE_STANZA} --output=json info`),
-      ),
-    )[0];
-
   beforeAll(async () => {
     await upTrixie();
     await resetScenario('multi');
@@ -120,55 +89,12 @@ pg_port = 5432
   }, 600_000);
 
   it('plans stanza-upgrade naming both databases; after apply, check passes and a full backup of 17 exists beside the 15 one', async () => {
-    // The old generation: PostgreSQL 15 on Debian 12 (pgBackRest 2.45), its stanza in the bucket.
-    const old = upgradeConfig('multi-pg1', '127.0.1.61', 15);
-    await converge(old);
-    await psql('multi-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
-    await psql('multi-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
-    const written = await checksum('multi-pg1');
-    const before = await infoOn('multi-pg1');
-    expect(before.db.map((db: { version: string }) => db.version)).toEqual(['15']);
-
-    // The upgrade as docs/recovery.md describes it: a dump of the old server restored into
-    // the new one (Debian 13, PostgreSQL 17, pgBackRest 2.55), the old one stopped.
-    const dump = await sh('multi-pg1', 'cd / && runuser -u postgres -- pg_dump -Fp --no-owner postgres');
-    // On stdin: a dump is larger than a command line may be.
-    const restored = await sshRun(
-      'trixie-pg1',
-      'cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres',
-      dump,
+    // The old generation: PostgreSQL 15 on Debian 12 (pgBackRest 2.45); the new: Debian 13, PostgreSQL 17, pgBackRest 2.55.
+    await majorUpgrade(
+      'upgrade',
+      { host: 'multi-pg1', address: '127.0.1.61', version: 15 },
+      { host: 'trixie-pg1', address: '127.0.1.91', version: 17 },
     );
-    expect(restored.code, restored.stderr).toBe(0);
-    expect(await checksum('trixie-pg1')).toBe(written);
-    await sh('multi-pg1', 'pg_ctlcluster 15 main stop');
-
-    const upgraded = upgradeConfig('trixie-pg1', '127.0.1.91', 17);
-    // The new server has no pgbackrest.conf yet, so it cannot ask the bucket: the first
-    // apply sets it up, and its stanza-create meets the stanza of PostgreSQL 15 and stops
-    // there, saying what comes next; nothing is written into the stanza.
-    const first = await bsync(['apply', '-c', upgraded, '--yes', '--allow-restart']);
-    expect(first.code).toBe(1);
-    expect(first.stdout + first.stderr).toContain('bsync plan now shows stanza-upgrade naming both');
-    expect((await infoOn('trixie-pg1')).db.map((db: { version: string }) => db.version)).toEqual(['15']);
-    // Now it can ask: the plan names both databases.
-    const plan = await bsync(['plan', '-c', upgraded]);
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    const systemId = (await psql('trixie-pg1', 'SELECT system_identifier FROM pg_control_system()')).trim();
-    expect(plan.stdout).toContain(
-      `database: PostgreSQL 15 (system identifier ${before.db[0]['system-id']}) -> PostgreSQL 17 (system identifier ${systemId})`,
-    );
-    expect(plan.stdout).toContain('after stanza-upgrade the stanza holds no backup of the new database yet');
-    await converge(upgraded);
-    await expectNoChanges(upgraded);
-
-    await sh('trixie-pg1', `cd / && runuser -u postgres -- pgbackrest --stanza=${UPGRADE_STANZA} check`);
-    const after = await infoOn('trixie-pg1');
-    expect(after.db.map((db: { id: number; version: string }) => `${db.id}:${db.version}`)).toEqual(['1:15', '2:17']);
-    const fulls = after.backup.map(
-      (backup: { type: string; database: { id: number } }) => `${backup.type}@${backup.database.id}`,
-    );
-    expect(fulls).toEqual(['full@1', 'full@2']);
-    expect(await checksum('trixie-pg1')).toBe(written);
   }, 900_000);
 });
 

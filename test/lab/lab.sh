@@ -794,8 +794,8 @@ cmd_reset() {
   # ha.test's cluster with an s3 repository: /ha; schedule-lock.test's repo2 of the trixie scenario: /trixie-lock.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   if [ "$scenario" = trixie ]; then rm -rf "$STATE/s3/data/bsync-lab/trixie-lock"; fi
-  # forky.toml's s3 zone: /forky.
-  if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky"; fi
+  # forky.toml's s3 zone: /forky; forky.test's upgrade, from trixie-pg1: /upgrade18.
+  if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky" "$STATE/s3/data/bsync-lab/upgrade18"; fi
   # repo-target-time.test's repo2 in the versioned bucket: its objects and their old versions (s3-versions.mjs).
   if [ "$scenario" = trixie ]; then
     rm -rf "$STATE/s3/data/$S3_VERSIONED_BUCKET/trixie-ransom" \
