@@ -1,6 +1,6 @@
 // Today's versions (issue 30): the lab's forky generation, Debian's testing suite with
 // PostgreSQL 18 and pgBackRest 2.60 (which refuses every command but restore as root). An
-// ssh zone (forky.toml) and an s3 zone (forky-s3.toml) converge, back up full, diff and
+// ssh zone (forky.toml), an s3 zone (forky-s3.toml) and a Patroni 4 zone (forky-ha.toml) converge, back up full, diff and
 // incr, recover to a time between two commits with the table's checksum as it was, and
 // plan No changes after; every pgBackRest call on the hosts is recorded, and none ran as
 // root. Versions are held to what matters (18, 2.59 or newer), not to a testing suite's
@@ -11,9 +11,19 @@ import { resetScenario, sh } from '../support/lab.js';
 import { calls, commandOf, recordCalls, stopRecording } from '../support/pgbackrest-calls.js';
 import { upForky, upTrixie } from '../lab/lab.js';
 import { majorUpgrade } from '../support/upgrade.js';
-import { converge, expectNoChanges, expectRestored, psql, restore, timeline, twoBatches } from '../support/recovery.js';
+import {
+  converge,
+  expectNoChanges,
+  expectReplayed,
+  expectRestored,
+  expectStreaming,
+  psql,
+  restore,
+  timeline,
+  twoBatches,
+} from '../support/recovery.js';
 
-const HOSTS = ['forky-pg1', 'forky-pg2', 'forky-backup1'];
+const HOSTS = ['forky-pg1', 'forky-pg2', 'forky-backup1', 'forky-ha1', 'forky-ha2'];
 const ZONES = [
   {
     name: 'ssh',
@@ -30,6 +40,16 @@ const ZONES = [
     repoHost: 'forky-pg2',
     user: 'postgres',
     stanza: 'pgedge-forky-s3-1',
+  },
+  // Patroni 4.1 (the lab starts forky-ha1 as its leader), backups on the leader, into the bucket.
+  {
+    name: 'Patroni',
+    config: `${FIXTURES}lab/forky-ha.toml`,
+    pg: 'forky-ha1',
+    repoHost: 'forky-ha1',
+    user: 'postgres',
+    stanza: 'pgedge-forky-ha-1',
+    replica: 'forky-ha2',
   },
 ];
 
@@ -84,6 +104,11 @@ describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
       const run = await restore(zone.config, '--target', `time=${target}`, '--allow-overwrite', '--yes');
       expect(run.stdout).toContain('restore /var/lib/postgresql/18/main from backup');
       await expectRestored(zone.pg, run, first, before, zone.stanza);
+      if (zone.replica) {
+        // Patroni's replica is built again from the restored leader and streams from it.
+        await expectStreaming(zone.pg, zone.replica);
+        await expectReplayed(zone.pg, zone.replica);
+      }
       await expectNoChanges(zone.config);
       await psql(zone.pg, 'DROP TABLE restore_probe');
     },

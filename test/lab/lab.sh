@@ -53,7 +53,7 @@ GCS_METADATA_PORT=80
 HOSTS_BEGIN='# bsync-lab begin'
 HOSTS_END='# bsync-lab end'
 
-# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup | trixie-postgres | trixie-backup | forky-postgres | forky-backup)
+# name address kind scenario (kind: postgres | backup | patroni | rocky-postgres | rocky-backup | trixie-postgres | trixie-backup | forky-postgres | forky-backup | forky-patroni)
 HOSTS="
 ssh-pg1 127.0.1.11 postgres ssh
 ssh-pg2 127.0.1.12 postgres ssh
@@ -81,6 +81,8 @@ trixie-backup1 127.0.1.93 trixie-backup trixie
 forky-pg1 127.0.1.101 forky-postgres forky
 forky-pg2 127.0.1.102 forky-postgres forky
 forky-backup1 127.0.1.103 forky-backup forky
+forky-ha1 127.0.1.104 forky-patroni forky
+forky-ha2 127.0.1.105 forky-patroni forky
 $(for n in $(seq 1 16); do printf 'scale-pg%02d 127.0.2.%d postgres scale\nscale-backup%02d 127.0.2.%d backup scale\n' "$n" "$n" "$n" "$((100 + n))"; done)
 "
 
@@ -412,12 +414,11 @@ stop_etcd() {
   rm -f "$STATE/etcd/etcd.pid"
 }
 
-write_patroni_config() {
-  local name=$1 address=$2 root
-  root=$(host_root "$name")
-  install -d -m 0755 "$root/etc/patroni"
-  cat > "$root/etc/patroni/patroni.yml" <<YAML
-scope: bsync-ha
+# A member's patroni.yml: the ha scenario's (PostgreSQL 15, Patroni 3) and forky's (18, Patroni 4) alike.
+patroni_yaml() { # scope name address pg-version
+  local scope=$1 name=$2 address=$3 version=$4
+  cat <<YAML
+scope: $scope
 name: $name
 log:
   level: INFO
@@ -450,8 +451,8 @@ bootstrap:
 postgresql:
   listen: $address:5432
   connect_address: $address:5432
-  data_dir: /var/lib/postgresql/$PG_VERSION/patroni
-  bin_dir: /usr/lib/postgresql/$PG_VERSION/bin
+  data_dir: /var/lib/postgresql/$version/patroni
+  bin_dir: /usr/lib/postgresql/$version/bin
   pgpass: /var/lib/postgresql/.pgpass_patroni
   authentication:
     superuser:
@@ -463,8 +464,30 @@ postgresql:
   parameters:
     unix_socket_directories: /var/run/postgresql
 YAML
+}
+
+write_patroni_config() {
+  local name=$1 address=$2 root
+  root=$(host_root "$name")
+  install -d -m 0755 "$root/etc/patroni"
+  patroni_yaml bsync-ha "$name" "$address" "$PG_VERSION" > "$root/etc/patroni/patroni.yml"
   chown -R postgres:postgres "$root/etc/patroni"
   chmod 0600 "$root/etc/patroni/patroni.yml"
+}
+
+# A forky member's, written inside the host (its postgres user is its root filesystem's).
+write_forky_patroni_config() {
+  local name=$1 address=$2
+  patroni_yaml bsync-forky-ha "$name" "$address" 18 | in_host "$name" \
+    'install -d -o postgres -g postgres -m 0755 /etc/patroni && umask 077 && cat > /etc/patroni/patroni.yml && chown postgres:postgres /etc/patroni/patroni.yml'
+}
+
+# forky's Patroni zone: Patroni 4.1 and PostgreSQL 18, two members.
+start_forky_ha_cluster() {
+  start_patroni forky-ha1
+  wait_for_patroni forky-ha1 leader
+  start_patroni forky-ha2
+  wait_for_patroni forky-ha2 replica
 }
 
 start_patroni() {
@@ -691,7 +714,10 @@ bring_up_host() { # name address kind
   # Debian 13 and testing hosts run from a root filesystem of their own (debian-host.sh), not the machine's /usr.
   case "$kind" in trixie-* | forky-*)
     debian_host_start "${kind%%-*}" "$name" "$address" "$STATE" <(lab_hosts_block private)
-    case "$kind" in *-postgres) debian_host_postgres "${kind%%-*}" "$name" "$address" "$STATE" ;; esac
+    case "$kind" in
+      *-postgres) debian_host_postgres "${kind%%-*}" "$name" "$address" "$STATE" ;;
+      forky-patroni) write_forky_patroni_config "$name" "$address" ;;
+    esac
     return 0 ;;
   esac
   make_host_tree "$name" "$address" "$kind"
@@ -743,6 +769,9 @@ cmd_up() {
   wait_all "${jobs[@]}"
   for name in "${started[@]}"; do host_alive "$name" || die "$name did not come up"; done
   locked write_known_hosts
+  if [ "$which" = forky ] && { [[ " ${started[*]} " == *" forky-ha1 "* ]] || [ -z "$(patroni_role forky-ha1)" ]; }; then
+    start_forky_ha_cluster
+  fi
   if [ "$which" = default ]; then
     if [[ " ${started[*]} " == *" ha-pg1 "* ]] || [ -z "$(patroni_role ha-pg1)" ]; then start_ha_cluster; fi
     apply_adopt_role
@@ -785,7 +814,8 @@ cmd_reset() {
     # Keep the host keys so operators' known_hosts stay valid; everything else is new.
     find "$(host_root "$name")" -mindepth 1 -maxdepth 1 ! -name keys -exec rm -rf {} +
   done < <(hosts_of "$scenario")
-  if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha >/dev/null; fi
+  if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha/ >/dev/null; fi
+  if [ "$scenario" = forky ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-forky-ha/ >/dev/null; fi
   # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
   # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade, from multi-pg1: /upgrade).
   # s3-keyless.test's prefixes: /keyless-auto, /keyless-web-id, /keyless-kms.
@@ -794,8 +824,8 @@ cmd_reset() {
   # ha.test's cluster with an s3 repository: /ha; schedule-lock.test's repo2 of the trixie scenario: /trixie-lock.
   if [ "$scenario" = ha ]; then rm -rf "$STATE/s3/data/bsync-lab/ha"; fi
   if [ "$scenario" = trixie ]; then rm -rf "$STATE/s3/data/bsync-lab/trixie-lock"; fi
-  # forky.toml's s3 zone: /forky; forky.test's upgrade, from trixie-pg1: /upgrade18.
-  if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky" "$STATE/s3/data/bsync-lab/upgrade18"; fi
+  # forky.toml's s3 zone: /forky; forky-ha.toml's: /forky-ha; forky.test's upgrade, from trixie-pg1: /upgrade18.
+  if [ "$scenario" = forky ]; then rm -rf "$STATE/s3/data/bsync-lab/forky" "$STATE/s3/data/bsync-lab/forky-ha" "$STATE/s3/data/bsync-lab/upgrade18"; fi
   # repo-target-time.test's repo2 in the versioned bucket: its objects and their old versions (s3-versions.mjs).
   if [ "$scenario" = trixie ]; then
     rm -rf "$STATE/s3/data/$S3_VERSIONED_BUCKET/trixie-ransom" \
@@ -807,6 +837,7 @@ cmd_reset() {
   while read -r name address kind _; do bring_up_host "$name" "$address" "$kind" & jobs+=($!); done < <(hosts_of "$scenario")
   wait_all "${jobs[@]}"
   if [ "$scenario" = ha ]; then start_ha_cluster; fi
+  if [ "$scenario" = forky ]; then start_forky_ha_cluster; fi
   if [ "$scenario" = adopt ]; then apply_adopt_role; fi
   log "reset: $scenario is pristine"
 }

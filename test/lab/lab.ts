@@ -22,7 +22,7 @@ export const SCENARIO_HOSTS: Record<Scenario, { postgres: string[]; backup: stri
   // Debian 13: PostgreSQL 17 and pgBackRest 2.55, from a root filesystem of their own.
   trixie: { postgres: ['trixie-pg1', 'trixie-pg2'], backup: ['trixie-backup1'] },
   // Debian testing (forky): PostgreSQL 18, pgBackRest 2.60 and Patroni 4.
-  forky: { postgres: ['forky-pg1', 'forky-pg2'], backup: ['forky-backup1'] },
+  forky: { postgres: ['forky-pg1', 'forky-pg2', 'forky-ha1', 'forky-ha2'], backup: ['forky-backup1'] },
 };
 
 /** sshd's port on a lab host: the rocky scenario's listen on 2222 (lab.sh host_ssh_port). */
