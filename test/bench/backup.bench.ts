@@ -7,6 +7,8 @@
 //       gz, lz4 and zst, with and without repository bundling + block incremental;
 //   (c) a delta restore and a full restore of the newest backup.
 // It resets the trixie scenario first and leaves it converged with bsync.toml's defaults.
+// BENCH_GENERATION=forky runs the same on the Debian testing hosts (forky-pg1 with PostgreSQL
+// 18, forky-backup1, pgBackRest 2.60) for the table's second column.
 // BENCH_SCALE (pgbench scale, default 70 = about 1.05 GiB) and BENCH_LOAD_SECONDS (default
 // 60) make it shorter or longer.
 import { spawnSync } from 'node:child_process';
@@ -17,12 +19,14 @@ import * as lab from '../lab/lab.js';
 import { root } from './measure.js';
 import { mib, on, seconds, table } from './lab-bench.js';
 
-const PG = 'trixie-pg1';
-const REPO = 'trixie-backup1';
-const STANZA = 'pgedge-trixie-1';
+const GENERATION = process.env.BENCH_GENERATION === 'forky' ? 'forky' : 'trixie';
+const MAJOR = GENERATION === 'forky' ? 18 : 17;
+const PG = `${GENERATION}-pg1`;
+const REPO = `${GENERATION}-backup1`;
+const STANZA = `pgedge-${GENERATION}-1`;
 const SCALE = Number(process.env.BENCH_SCALE ?? 70);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
-const DATA = '/var/lib/postgresql/17/main';
+const DATA = `/var/lib/postgresql/${MAJOR}/main`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-bench-'));
 
 const sql = async (query: string) =>
@@ -34,10 +38,10 @@ function bsync(args: string[]): void {
   if (run.status !== 0) throw new Error(`bsync ${args.join(' ')}: exit ${run.status}\n${run.stdout}${run.stderr}`);
 }
 
-/** fixtures/lab/trixie.toml with `extra` TOML appended (pgbackrest tables). */
+/** fixtures/lab/<generation>.toml with `extra` TOML appended (pgbackrest tables). */
 function config(name: string, extra: string): string {
   const file = join(work, `${name}.toml`);
-  writeFileSync(file, `${readFileSync(`${root}fixtures/lab/trixie.toml`, 'utf8')}\n${extra}\n`);
+  writeFileSync(file, `${readFileSync(`${root}fixtures/lab/${GENERATION}.toml`, 'utf8')}\n${extra}\n`);
   return file;
 }
 
@@ -143,8 +147,8 @@ async function backups(name: string, options: string): Promise<string[]> {
 
 /** (c) the newest backup restored with --delta over the current data, then into an empty directory. */
 async function restores(): Promise<string[][]> {
-  const stop = `pg_ctlcluster --skip-systemctl-redirect 17 main stop -m fast`;
-  const start = `pg_ctlcluster --skip-systemctl-redirect 17 main start`;
+  const stop = `pg_ctlcluster --skip-systemctl-redirect ${MAJOR} main stop -m fast`;
+  const start = `pg_ctlcluster --skip-systemctl-redirect ${MAJOR} main start`;
   const restore = async (how: string, prepare: string) => {
     await on(PG, `${stop}${prepare}`);
     const started = Date.now();
@@ -163,13 +167,13 @@ async function restores(): Promise<string[][]> {
 
 async function main(): Promise<void> {
   const began = Date.now();
-  await lab.upTrixie();
-  await lab.reset('trixie');
+  await (GENERATION === 'forky' ? lab.upForky() : lab.upTrixie());
+  await lab.reset(GENERATION);
   const base = config('base', '');
   bsync(['apply', '-c', base, '--yes', '--allow-restart']);
   const version = (await on(PG, 'pgbackrest version')).trim();
   console.log(
-    `${new Date().toISOString()}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${version}, PostgreSQL 17, pgbench scale ${SCALE}`,
+    `${new Date().toISOString()}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${version}, PostgreSQL ${MAJOR}, pgbench scale ${SCALE}`,
   );
   await on(PG, `cd / && runuser -u postgres -- pgbench -i -q -s ${SCALE} postgres >/dev/null 2>&1`);
   console.log(`database: ${await sql("SELECT pg_size_pretty(pg_database_size('postgres'))")}`);
