@@ -99,11 +99,7 @@ function checkSourceZone(context: ZoneContext, id: number, from: RawSource, path
   if (from.repo !== undefined && from.repo > rawRepos.length)
     add('.repo', `the config has no repo${from.repo}`, `Repositories: repo1 … repo${rawRepos.length}.`);
   if (raw.patroni)
-    add(
-      '',
-      words.patroni,
-      `Declare a standalone zone (no [patroni]); docs/recovery.md, "${words.section}".`,
-    );
+    add('', words.patroni, `Declare a standalone zone (no [patroni]); docs/recovery.md, "${words.section}".`);
   if (!objectStoresOnly(rawRepos.map((repo) => ({ type: repo.type ?? 'ssh' }))))
     add(
       '',
@@ -130,12 +126,7 @@ function sourceProblem(
   words: KeyWords,
 ): { key: string; message: string; hint: string } | undefined {
   const problem = (key: string, message: string, hint: string) => ({ key, message, hint });
-  if (from.zone === id)
-    return problem(
-      '.zone',
-      `zone ${id} ${words.own}`,
-      'Name another zone of this config.',
-    );
+  if (from.zone === id) return problem('.zone', `zone ${id} ${words.own}`, 'Name another zone of this config.');
   if (!raw.host.some((host) => zoneOf(host) === from.zone))
     return problem(
       '.zone',

@@ -44,7 +44,9 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
   const from = declaredFromBackup(inventory, zone, host);
   // A standby site has no backups, backup role or jobs of its own while it is one.
   const site = standbySiteOf(inventory, zone, host);
-  const firstData = from ? { key: 'from_backup' as const, zone: from.zone } : site && { key: 'standby_of' as const, zone: site.of.zone };
+  const firstData = from
+    ? { key: 'from_backup' as const, zone: from.zone }
+    : site && { key: 'standby_of' as const, zone: site.of.zone };
   return {
     tls: tls ? tlsPart(tls, user) : undefined,
     ssh: trusted.length ? sshPart(inventory, user, trusted) : undefined,

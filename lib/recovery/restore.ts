@@ -24,7 +24,14 @@ import { psqlCommand } from '../psql.js';
 import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import type { StanzaCommands } from '../resources/stanza.js';
-import { inPhase, runChange, type FieldChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
+import {
+  inPhase,
+  runChange,
+  type FieldChange,
+  type Resource,
+  type ResourceRef,
+  type Step,
+} from '../resources/types.js';
 import type { OperationOf } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import { primaryOf, recoveryWindow, segmentTimeline, windowText, type RecoveryWindow } from '../status/window.js';
@@ -518,7 +525,9 @@ export function addRestoreAndStart(
 /** The --recovery-option that writes the declared restore_command, when pgBackRest's own line would differ or must be bsync's. */
 function standbyRestoreCommand(zone: StanzaCommands, newServer: boolean): string[] {
   const declared = archiveSettings(zone).restore_command;
-  return newServer ? [`--recovery-option=${shq(`restore_command=${declared}`)}`] : restoreCommandOption(zone.pgbackrest, declared);
+  return newServer
+    ? [`--recovery-option=${shq(`restore_command=${declared}`)}`]
+    : restoreCommandOption(zone.pgbackrest, declared);
 }
 
 /** What a new server's restore starts: a zone of its own, or a standby site of the source. */

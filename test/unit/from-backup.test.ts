@@ -5,9 +5,7 @@
 // source's stanza) and asks apply to plan again; once the server runs, from_backup has no
 // effect, and the declared state archives into zone 3's own stanza.
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../../lib/config/inventory.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
-import type { HostFacts } from '../../lib/facts/types.js';
 import type { Planned } from '../../lib/operations/planning.js';
 import {
   commandsOf as commands,
