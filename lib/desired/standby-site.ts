@@ -47,9 +47,9 @@ export const standbySitePart = (host: HostSpec, site: StandbySite) =>
       if (hostFacts.postgres?.inRecovery !== false) return;
       throw new HostError(
         host.name,
-        `zone ${host.zone} is declared a standby of zone ${site.of.zone} (standby_of), but PostgreSQL on ${host.name} runs as a primary: it was promoted outside bsync`,
+        `zone ${host.zone} is declared a standby of zone ${site.of.zone} (standby_of), but PostgreSQL on ${host.name} runs as a primary, not a standby: promoted outside bsync, or never restored as one`,
         {
-          hint: `bsync does not rebuild a server that accepts writes. If the promotion was meant, remove standby_of from [[zone]] ${host.zone} and plan: the zone gets its own stanza, archiving and backups. If not, stop PostgreSQL, empty ${host.pgData}, and apply: it is restored again as a standby of zone ${site.of.zone}.`,
+          hint: `bsync does not rebuild a server that accepts writes. If it is to stay a primary, remove standby_of from [[zone]] ${host.zone} and plan: the zone gets its own stanza, archiving and backups. If not, stop PostgreSQL, empty ${host.pgData}, and apply: it is restored again as a standby of zone ${site.of.zone}.`,
         },
       );
     },

@@ -181,7 +181,7 @@ describe('[[zone]] standby_of: the running standby', () => {
   it('refuses a server promoted by hand as drift, naming both ways out', async () => {
     const refusal = await refusalOf(plan(load(config()), running(false, true)));
     expect(refusal).toMatch(
-      /zone 3 is declared a standby of zone 1 \(standby_of\), but PostgreSQL on ssh-pg2 runs as a primary: it was promoted outside bsync/,
+      /zone 3 is declared a standby of zone 1 \(standby_of\), but PostgreSQL on ssh-pg2 runs as a primary, not a standby: promoted outside bsync, or never restored as one/,
     );
     expect(refusal).toMatch(/remove standby_of from \[\[zone\]\] 3/);
     expect(refusal).toMatch(/empty \/var\/lib\/postgresql\/15\/main, and apply/);
