@@ -8,12 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { hostNeeds } from '../../lib/desired/needs.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import type { Planned } from '../../lib/operations/planning.js';
+import { promotePlanning } from '../../lib/operations/promote.js';
+import { decodePromoteRequest } from '../../lib/recovery/requests.js';
 import { problemsOf } from '../support/configs.js';
+import { sessionOf } from '../support/sessions.js';
 import {
   commandsOf,
   DATA,
   load,
   planDeclared as plan,
+  planText,
   S3_TABLE,
   zone3Config,
   zone3Facts,
@@ -194,5 +198,52 @@ describe('[[zone]] standby_of: the running standby', () => {
       "+archive_command = 'pgbackrest --stanza=pgedge-lab-3 archive-push %p'",
     );
     expect(pg2.find((action) => action.kind === 'stanza')!.title).toBe('stanza pgedge-lab-3');
+  });
+});
+
+describe('bsync promote --zone N', () => {
+  const promote = (text: string, byHost: Map<string, HostFacts>, zone = 3) =>
+    promotePlanning({ zone }).plan(sessionOf(load(text)), byHost);
+
+  it('refuses while the config still declares the zone standby_of, and what is no standby site', async () => {
+    expect(await refusalOf(promote(config(), running(true, true)))).toMatch(
+      /zone 3 is still declared standby_of = \{ zone = 1 \} \| Remove standby_of from \[\[zone\]\] 3/,
+    );
+    expect(await refusalOf(promote(config(''), running(true, true), 7))).toMatch(
+      /--zone 7: the config has no such zone/,
+    );
+    const twoServers = config('[[host]]\nname = "ssh-pg3"\naddress = "127.0.1.13"\nrole = "postgres"\nzone = 3\n');
+    expect(await refusalOf(promote(twoServers, running(true, true)))).toMatch(
+      /zone 3 has 2 PostgreSQL hosts: bsync promote promotes a standby site, one server/,
+    );
+    const down = zone3Facts(true);
+    expect(await refusalOf(promote(config(''), down))).toMatch(
+      /PostgreSQL does not answer on port 5432: psql: error.* \| bsync promotes a running standby/,
+    );
+  });
+
+  it('promotes the standby in one step that a rerun finds done, then plans again', async () => {
+    const planned = await promote(config(''), running(true, true));
+    expect(planned.plan.operation).toMatchObject({ kind: 'promote', request: { zone: 3 } });
+    expect(planned.plan.actions.map((action) => action.address)).toEqual(['ssh-pg2.pg_promote']);
+    expect(planned.planAgain).toBe(true);
+    const step = commandsOf(planned, 'ssh-pg2', 'pg_promote');
+    expect(step).toMatch(/^\[ "\$\(.*SELECT pg_is_in_recovery\(\).*\)" = f \] \|\| .*SELECT pg_promote\(true, 3600\)/);
+    expect(step.split('\n')[1]).toContain('still in recovery after pg_promote');
+  });
+
+  it('once the server runs as a primary, is the declared state: its own stanza and archiving', async () => {
+    const promoted = running(false, true);
+    const planned = await promote(config(''), promoted);
+    expect(planned.plan.operation).toBeUndefined();
+    expect(planned.planAgain).toBeUndefined();
+    expect(planText(planned)).toBe(planText(await plan(load(config('')), promoted)));
+    expect(pg2Actions(planned).find((action) => action.kind === 'stanza')!.title).toBe('stanza pgedge-lab-3');
+  });
+
+  it('takes a zone, as the command line and a saved plan give it', () => {
+    expect(decodePromoteRequest({ zone: '3' })).toEqual({ zone: 3 });
+    expect(() => decodePromoteRequest({})).toThrow(/--zone is missing/);
+    expect(() => decodePromoteRequest({ zone: 3, host: 'ssh-pg2' })).toThrow(/a promote request has no "host"/);
   });
 });
