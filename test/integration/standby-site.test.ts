@@ -3,8 +3,9 @@
 // ([[zone]] standby_of). One `bsync apply` restores zone 1's newest backup there as a standby
 // from the bucket and keeps it one: it replays zone 1's archive as zone 1 writes (checksums
 // equal once zone 1 has switched WAL), archives nothing into zone 1's stanza, and `bsync plan`
-// says No changes. A hand promotion is refused as drift; with standby_of removed, the promoted
-// site gets its own stanza (pgedge-lab-2), archiving and first backup.
+// says No changes. With standby_of removed, `bsync promote --zone 2` makes it a primary with
+// its own stanza (pgedge-lab-2), archiving and first backup, and a rerun finds nothing to do;
+// a primary declared standby_of again is refused as drift.
 // Written, not yet run on the lab (docs/recovery.md, "A standby site").
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,18 +106,21 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     await expectNoChanges(CONFIG);
   }, 900_000);
 
-  it('refuses a hand promotion as drift; with standby_of removed, the site archives into its own stanza', async () => {
+  it('promotes with standby_of removed: a primary on a new timeline that archives into its own stanza alone', async () => {
     const sourceArchive = (await archiveInfo('pgedge-lab-1'))[0].max;
-    await psql('s3-pg2', 'SELECT pg_promote()');
-    const refused = await bsync(['plan', '-c', CONFIG]);
+    // Refused while the config still declares it a standby site.
+    const refused = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes']);
     expect(refused.code).toBe(1);
-    expect(refused.stdout + refused.stderr).toContain(
-      'zone 2 is declared a standby of zone 1 (standby_of), but PostgreSQL on s3-pg2 runs as a primary',
-    );
+    expect(refused.stdout + refused.stderr).toContain('zone 2 is still declared standby_of = { zone = 1 }');
 
     declare(false);
-    await converge(CONFIG);
+    const promote = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    expect(promote.stdout).toContain('pg_promote');
+    expect(promote.stdout).toMatch(/first_backup/);
+    expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
     expect(await timeline('s3-pg2')).toBeGreaterThan(1);
+    expect(await checksum('s3-pg2')).toBe(await checksum('s3-pg1'));
     const archiveCommand = (await psql('s3-pg2', 'SHOW archive_command')).trim();
     expect(archiveCommand).toContain('--stanza=pgedge-lab-2 archive-push');
     await pgbackrest('s3-pg2', '--stanza=pgedge-lab-2 check');
@@ -124,5 +128,21 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     const after = (await archiveInfo('pgedge-lab-1'))[0].max;
     expect(after?.slice(0, 8)).toBe(sourceArchive?.slice(0, 8));
     await expectNoChanges(CONFIG);
+
+    // Rerun (as after a kill): nothing is left to promote, and nothing changes.
+    const again = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('pg_promote');
+    await expectNoChanges(CONFIG);
   }, 900_000);
+
+  it('refuses a primary declared standby_of as drift it does not repair', async () => {
+    declare(true);
+    const refused = await bsync(['plan', '-c', CONFIG]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain(
+      'zone 2 is declared a standby of zone 1 (standby_of), but PostgreSQL on s3-pg2 runs as a primary, not a standby',
+    );
+    expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
+  }, 300_000);
 });
