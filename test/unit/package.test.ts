@@ -37,6 +37,7 @@ const USER_DOCS = [
   'recovery.md',
   'reliability.md',
   'resources.md',
+  'runbook.md',
 ];
 const SECRETS = { BSYNC_CIPHER: 'cipher-value-1234567890', BSYNC_BACKUP_PASSWORD: 'password-value-123456' };
 
