@@ -13,6 +13,10 @@ export function promotePlanning(request: PromoteRequest): Planning {
   return {
     selection: { zones: [request.zone] },
     again: `bsync promote --zone ${request.zone} --out FILE`,
+    againSays: {
+      planning: `Zone ${request.zone}'s server is promoted: planning its declared state (its own stanza, archiving, first backup).`,
+      saved: `Zone ${request.zone}'s server is promoted: run bsync apply to give it its own stanza, archiving and first backup.`,
+    },
     plan: async (session, facts, nonce) => {
       const promotion = usingFacts(session, facts, (checked) => planPromote(session.inventory, checked, request));
       if (!promotion) return planFromFacts(session, facts, nonce);

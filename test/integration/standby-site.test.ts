@@ -117,6 +117,7 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     const promote = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
     expect(promote.code, promote.stdout + promote.stderr).toBe(0);
     expect(promote.stdout).toContain('pg_promote');
+    expect(promote.stdout + promote.stderr).toContain("Zone 2's server is promoted: planning its declared state");
     expect(promote.stdout).toMatch(/first_backup/);
     expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
     expect(await timeline('s3-pg2')).toBeGreaterThan(1);
