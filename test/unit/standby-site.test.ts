@@ -227,6 +227,7 @@ describe('bsync promote --zone N', () => {
     expect(planned.plan.operation).toMatchObject({ kind: 'promote', request: { zone: 3 } });
     expect(planned.plan.actions.map((action) => action.address)).toEqual(['ssh-pg2.pg_promote']);
     expect(planned.planAgain).toBe(true);
+    expect(planText(planned)).toContain('Promote: 1 step on ssh-pg2.');
     const step = commandsOf(planned, 'ssh-pg2', 'pg_promote');
     expect(step).toMatch(/^\[ "\$\(.*SELECT pg_is_in_recovery\(\).*\)" = f \] \|\| .*SELECT pg_promote\(true, 3600\)/);
     expect(step.split('\n')[1]).toContain('still in recovery after pg_promote');
