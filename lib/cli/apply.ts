@@ -67,7 +67,7 @@ export async function applyCommand(options: ApplyOptions): Promise<number> {
 /** Plan, show, confirm (or --yes, or a saved plan that still holds), apply under each host's lease. */
 export async function applyWith(
   options: ApplyOptions,
-  spec: { name: 'apply' | 'restore' | 'backup'; saved?: Plan; planning?: Planning },
+  spec: { name: 'apply' | 'restore' | 'backup' | 'promote'; saved?: Plan; planning?: Planning },
 ): Promise<number> {
   // One for the run: the first Ctrl-C stops new actions in every cluster.
   const interrupt = new Interrupt();

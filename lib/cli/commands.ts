@@ -7,6 +7,7 @@ import type { backupCommand } from './backup.js';
 import type { initCommand } from './init.js';
 import type { GlobalOptions } from './output.js';
 import type { planCommand } from './plan.js';
+import type { promoteCommand } from './promote.js';
 import type { restoreCommand } from './restore.js';
 import type { showCommand } from './show.js';
 import type { statusCommand } from './status.js';
@@ -266,6 +267,21 @@ export const COMMANDS = {
     }),
     run: async (options) => (await import('./backup.js')).backupCommand(options),
   }),
+  promote: command<Parameters<typeof promoteCommand>[0]>({
+    describe: "make a standby site its zone's primary, then give it its own stanza and archiving (docs/recovery.md)",
+    options: {
+      out: OUT,
+      yes: YES,
+      'allow-restart': { type: 'boolean', default: false, describe: 'restart PostgreSQL where a setting needs it' },
+    },
+    optionsOf: (argv) => ({
+      ...globals(argv),
+      out: argv.out as string | undefined,
+      yes: Boolean(argv.yes),
+      allowRestart: Boolean(argv['allow-restart']),
+    }),
+    run: async (options) => (await import('./promote.js')).promoteCommand(options),
+  }),
   init: command<Parameters<typeof initCommand>[0]>({
     describe: 'ask the hosts what they run and write a commented bsync.toml (docs/init.md)',
     usage: 'init --host NAME=ADDRESS[:ROLE[:ZONE]] ... | --inventory FILE',
@@ -340,7 +356,7 @@ export const COMMANDS = {
 
 /** What a line without a command is told (test/unit/cli-args.test.ts checks it names every command above). */
 export const NAME_A_COMMAND =
-  'Name a command: init, validate, plan, apply, restore, backup, status, check, verify, facts, show or unlock.';
+  'Name a command: init, validate, plan, apply, restore, backup, promote, status, check, verify, facts, show or unlock.';
 
 export type CommandName = keyof typeof COMMANDS;
 

@@ -21,7 +21,7 @@ interface PlanOptions extends GlobalOptions {
 export async function planCommand(
   options: PlanOptions,
   planning: Planning = DECLARED_STATE,
-  name: 'plan' | 'restore' | 'backup' = 'plan',
+  name: 'plan' | 'restore' | 'backup' | 'promote' = 'plan',
 ): Promise<number> {
   const fleet = isFleet(options.configs);
   const outFor = (target: ClusterTarget) =>

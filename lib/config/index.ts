@@ -12,7 +12,7 @@ import { checkBackupFrom, checkOptionNeeds } from './backup-from.js';
 import { checkFolders } from './folders.js';
 import { pgbackrestOptions } from './pgbackrest-options.js';
 import { ConfigProblems } from './problems.js';
-import { checkZones, fromBackupOf } from './zones.js';
+import { checkZones, fromBackupOf, standbyOfOf } from './zones.js';
 import type { RawConfig, RawRepo, RawSchedule } from './raw.js';
 import { configSchema, validateSchema } from './schema.js';
 import { spellAsChecked } from './spellings.js';
@@ -97,6 +97,7 @@ export function parseConfig(
 
   const backupUser = raw.backup_user ?? {};
   const fromBackup = fromBackupOf(raw);
+  const standbyOf = standbyOfOf(raw);
   const enabled = backupUser.enabled ?? true;
 
   return {
@@ -144,6 +145,7 @@ export function parseConfig(
       }),
     ),
     ...(fromBackup ? { fromBackup } : {}),
+    ...(standbyOf ? { standbyOf } : {}),
     warnings,
   };
 }

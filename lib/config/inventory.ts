@@ -159,6 +159,8 @@ export interface Inventory {
   hosts: HostSpec[];
   /** [[zone]] from_backup by zone: where a new zone's first data comes from (lib/config/zones.ts); absent: none declared. */
   fromBackup?: Map<number, FromBackup>;
+  /** [[zone]] standby_of by zone: the zones that are standby sites of another zone's stanza (lib/config/zones.ts); absent: none. */
+  standbyOf?: Map<number, StandbyOf>;
   /** Things worth telling the user that do not stop bsync (an inline secret, say). */
   warnings: Diagnostic[];
 }
@@ -168,6 +170,14 @@ export interface FromBackup {
   /** The zone whose stanza's backup is restored. */
   zone: number;
   target: RecoveryTarget;
+  /** The repository read (repoN). */
+  repo: number;
+}
+
+/** A standby site: the zone's one server replays another zone's stanza from its repository. */
+export interface StandbyOf {
+  /** The zone whose stanza is restored and replayed. */
+  zone: number;
   /** The repository read (repoN). */
   repo: number;
 }

@@ -46,7 +46,11 @@ export interface RawConfig {
   /** [pgbackrest.global], [pgbackrest.stanza] and command sections such as [pgbackrest."global:archive-push"]. */
   pgbackrest?: Record<string, Record<string, unknown> | undefined>;
   /** [[zone]]: settings of one zone (lib/config/zones.ts). */
-  zone?: Array<{ id: number; from_backup?: { zone: number; target?: string; repo?: number } }>;
+  zone?: Array<{
+    id: number;
+    from_backup?: { zone: number; target?: string; repo?: number };
+    standby_of?: { zone: number; repo?: number };
+  }>;
   host: Array<{
     name: string;
     address?: string;

@@ -11,6 +11,8 @@ export interface PendingFirstData {
   host: HostSpec;
   from: FromBackup;
   after: ResourceRef[];
+  /** A standby site's (standby_of): restored as a standby of the source, never promoted. */
+  standby?: boolean;
 }
 
 export class HostResources {

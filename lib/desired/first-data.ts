@@ -3,7 +3,8 @@
 // no data yet (it does not run, and its pg_data holds no PG_VERSION). Here: whether it is still
 // to come. The declared state then plans only pgBackRest's setup on that host and hands the
 // rest on (PendingFirstData); lib/recovery/first-data.ts plans the restore. Once the server
-// runs, from_backup has no further effect.
+// runs, from_backup has no further effect. A standby site's first data (standby_of,
+// lib/desired/standby-site.ts) is pending the same way, and restored as a standby.
 import type { FromBackup, HostSpec, Inventory } from '../config/inventory.js';
 import { HostError } from '../errors.js';
 import { read } from '../facts/needs.js';
@@ -28,20 +29,26 @@ export function declaredFromBackup(inventory: Inventory, zone: Zone, host: HostS
  * the restore reads (the server's facts, the layout the host holds) is declared here, so the
  * host's probe asks for it.
  */
-export const firstDataPart = (host: HostSpec & { pgData: string }, from: FromBackup) =>
+export const firstDataPart = (host: HostSpec & { pgData: string }, from: FirstDataKey) =>
   declarePart('first data from a backup', [read.postgres, read.storedLayout, read.stat(versionFile(host.pgData))], {
     pending: (_out: HostResources, hostFacts: HostFacts) => firstDataPending(host, hostFacts, from),
   });
 
+/** The key that declares a first data, and the zone whose backup it restores. */
+export interface FirstDataKey {
+  key: 'from_backup' | 'standby_of';
+  zone: number;
+}
+
 /** A running server has its data (from_backup has no effect); a stopped one with a data directory is never overwritten. */
-function firstDataPending(host: HostSpec & { pgData: string }, hostFacts: HostFacts, from: FromBackup): boolean {
+function firstDataPending(host: HostSpec & { pgData: string }, hostFacts: HostFacts, from: FirstDataKey): boolean {
   if (hostFacts.postgres?.running) return false;
   if (hostFacts.files[versionFile(host.pgData)]?.exists) {
     throw new HostError(
       host.name,
-      `${host.pgData} holds a data directory (PG_VERSION), but PostgreSQL does not answer on port ${host.pgPort}: zone ${host.zone}'s from_backup restores only into an empty folder`,
+      `${host.pgData} holds a data directory (PG_VERSION), but PostgreSQL does not answer on port ${host.pgPort}: zone ${host.zone}'s ${from.key} restores only into an empty folder`,
       {
-        hint: `bsync never overwrites data: start the server (the zone has its data, and from_backup has no further effect), or empty ${host.pgData} to start it from zone ${from.zone}'s backup.`,
+        hint: `bsync never overwrites data: start the server (the zone has its data, and ${from.key} restores nothing), or empty ${host.pgData} to start it from zone ${from.zone}'s backup.`,
       },
     );
   }

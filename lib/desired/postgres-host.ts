@@ -11,6 +11,7 @@ import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-loc
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
+import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -23,6 +24,7 @@ import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { repoFilesPart } from './repo-files.js';
 import { sshPart, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
+import { archiveSettings } from './archive-settings.js';
 import { tlsPart, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -40,18 +42,24 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
   const spool = asyncSpoolPath(inventory);
   const methods = inventory.patroni?.createReplicaMethods;
   const from = declaredFromBackup(inventory, zone, host);
+  // A standby site has no backups, backup role or jobs of its own while it is one.
+  const site = standbySiteOf(inventory, zone, host);
+  const firstData = from
+    ? { key: 'from_backup' as const, zone: from.zone }
+    : site && { key: 'standby_of' as const, zone: site.of.zone };
   return {
     tls: tls ? tlsPart(tls, user) : undefined,
     ssh: trusted.length ? sshPart(inventory, user, trusted) : undefined,
     files: pgbackrestFilesPart(user),
     spool: spool !== null ? spoolPart(host, spool) : undefined,
     repos: repoFilesPart(inventory, host),
-    server: serverPart(inventory, zone, host),
+    server: serverPart(inventory, zone, host, site),
     replicaMethods: inventory.patroni && methods ? replicaMethodsPart(inventory.patroni.config, methods) : undefined,
-    pgpass: pgpassPart(inventory, user),
+    pgpass: site ? undefined : pgpassPart(inventory, user),
     // Without a backup host, backups run here.
-    backups: zone.backupHost ? undefined : backupsPart(inventory, zone, user),
-    firstData: from && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, from) : undefined,
+    backups: zone.backupHost || site ? undefined : backupsPart(inventory, zone, user),
+    firstData: firstData && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, firstData) : undefined,
+    standbySite: site ? standbySitePart(host, site) : undefined,
   };
 }
 
@@ -65,23 +73,26 @@ export function postgresHostResources(
   const hostFacts = facts.get(host.name) as HostFacts;
   const out = new HostResources(host.name);
   const parts = postgresHostParts(inventory, zone, host);
+  // A standby site's host is planned as a host of the stanza it replays.
+  const site = standbySiteOf(inventory, zone, host);
+  const context = { inventory, zone: site?.view ?? zone, host, facts, secrets };
   // A zone whose first data is still to come gets pgBackRest's setup, then the restore
   // (lib/recovery/first-data.ts); the rest once its server runs.
   if (parts.firstData?.pending(out, hostFacts)) {
-    const { conf, logDir, repoDirs } = addPgbackrestSetup(out, { inventory, zone, host, facts, secrets }, parts);
-    out.firstData = { zone, host, from: inventory.fromBackup!.get(zone.zone)!, after: [conf, logDir, ...repoDirs] };
+    const { conf, logDir, repoDirs } = addPgbackrestSetup(out, context, parts);
+    out.firstData = { zone, host, from: firstDataFrom(inventory, zone, site), after: [conf, logDir, ...repoDirs] };
+    if (site) out.firstData.standby = true;
     return out;
   }
   const pg = parts.server.running(out, hostFacts);
-  const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(
-    out,
-    { inventory, zone, host, facts, secrets },
-    parts,
-  );
+  parts.standbySite?.inRecovery(out, hostFacts);
+  const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(out, context, parts);
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
   parts.replicaMethods?.add(out, hostFacts, zone, conf);
+  // A standby site's server is read-only, and runs no backups.
+  if (site) return out;
 
   // The backup role, its hba rule and .pgpass line.
   parts.server.backupRole(out, hostFacts, pg);
@@ -110,6 +121,13 @@ export function postgresHostResources(
     ).options,
   });
   return out;
+}
+
+/** Where a pending first data comes from: from_backup, or a standby site's source at its newest WAL. */
+function firstDataFrom(inventory: Inventory, zone: Zone, site: StandbySite | undefined) {
+  return site
+    ? { zone: site.of.zone, repo: site.of.repo, target: { type: 'latest' as const } }
+    : inventory.fromBackup!.get(zone.zone)!;
 }
 
 interface HostContext {
@@ -155,13 +173,13 @@ function addPgbackrestSetup(
  * The running server, its archiving settings (through Patroni under [patroni]) and the backup
  * role: read from the server (settings, roles, pg_hba.conf), and from Patroni.
  */
-const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec) =>
+const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: StandbySite) =>
   declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
     settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
       inventory.patroni
         ? addPatroniSettings(out, inventory, zone, host, facts)
-        : addStandaloneSettings(out, zone, host, hostFacts),
+        : addStandaloneSettings(out, site ? standbySiteSettings(site.view) : archiveSettings(zone), host, hostFacts),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),
   });

@@ -12,20 +12,18 @@ import {
   planRestart,
   settingsNotInEffect,
 } from '../resources/pg-settings.js';
-import { archiveSettings, type SettingsInEffect } from './archive-settings.js';
+import type { SettingsInEffect } from './archive-settings.js';
 import type { HostResources } from './builder.js';
 import { overrideFileProblem, serverFile, serverLayout } from './layout.js';
-import type { Zone } from './zone.js';
 
-/** Standalone: postgresql.conf, overrides removed, then a reload or a restart. */
+/** Standalone: postgresql.conf, overrides removed, then a reload or a restart; `desired` is archiveSettings', or a standby site's. */
 export function addStandaloneSettings(
   out: HostResources,
-  zone: Zone,
+  desired: Record<string, string>,
   host: HostSpec,
   hostFacts: HostFacts,
 ): SettingsInEffect {
   const pg = hostFacts.postgres as PostgresFacts;
-  const desired = archiveSettings(zone);
   const configFile = serverFile(host, pg, pg.configFile, 'postgresql.conf');
   const pgConf = out.add(
     'postgresql_conf',

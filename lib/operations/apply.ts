@@ -42,6 +42,12 @@ export interface AppliedCluster {
   changes: boolean;
 }
 
+/** What apply says when a plan brought a zone its first data and another round follows. */
+const FIRST_DATA_SAYS = {
+  planning: 'A zone has its first data: planning the declared state again, now that its server runs.',
+  saved: 'A zone has its first data: run bsync apply (without a plan file) to set up the rest of its declared state.',
+};
+
 const ended = (code: number, changes = false): AppliedCluster => ({ code, success: code === 0, metrics: [], changes });
 
 export async function applyCluster(
@@ -63,12 +69,10 @@ export async function applyCluster(
     const first = await applyRound(session, view, run, { lostHosts, began });
     if (!first.planAgain) return first;
     if (run.saved) {
-      view.progress(
-        'A zone has its first data: run bsync apply (without a plan file) to set up the rest of its declared state.',
-      );
+      view.progress((run.planning.againSays ?? FIRST_DATA_SAYS).saved);
       return first;
     }
-    view.progress('A zone has its first data: planning the declared state again, now that its server runs.');
+    view.progress((run.planning.againSays ?? FIRST_DATA_SAYS).planning);
     const second = await applyRound(
       session,
       view,

@@ -9,7 +9,7 @@ export type RequestSource = 'command line' | 'saved plan';
 
 export interface Operation<Request> {
   /** The command that makes and runs it (`bsync restore --to` makes a clone). */
-  command: 'restore' | 'backup';
+  command: 'restore' | 'backup' | 'promote';
   /** Its request's one decoder, for what the command line gave and what a saved plan holds (lib/recovery/requests.ts). */
   decode(input: unknown): Request;
   /** How it plans: the hosts it concerns, the facts it reads beyond the declared state's, the plan, what it reports after. */

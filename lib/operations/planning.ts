@@ -32,6 +32,8 @@ export interface Planning {
   extraNeeds?: (inventory: Inventory, host: HostSpec) => NeedsPart[];
   /** How to make the same plan again, for the messages about saved plans. */
   again: string;
+  /** What apply says when a plan asks for another round (planAgain), and after a saved plan's run; the default: a zone has its first data. */
+  againSays?: { planning: string; saved: string };
 }
 
 /** The hosts a Planning concerns, or the command line's. */

@@ -9,6 +9,7 @@ import { BACKUP } from './backup.js';
 import { CLONE } from './clone.js';
 import type { Operation } from './operation.js';
 import type { Planning } from './planning.js';
+import { PROMOTE } from './promote.js';
 import { RESTORE, STANDBY } from './restore.js';
 
 export const OPERATIONS = {
@@ -16,6 +17,7 @@ export const OPERATIONS = {
   standby: STANDBY,
   clone: CLONE,
   backup: BACKUP,
+  promote: PROMOTE,
 } satisfies Record<OperationKind, Operation<unknown>>;
 
 /** The Planning of an operation the command line asks for, its options (by their request names) decoded by its kind's decoder. */

@@ -39,7 +39,8 @@ export function healthProblems(inventory: Inventory, facts: FactsByHost, hosts: 
     }
     const archiving = archivingProblem(zone, facts, hosts);
     if (archiving) problems.push(archiving);
-    if (!hosts.includes(zone.repoOwner.name)) continue;
+    // A standby site has no stanza of its own to check (lib/desired/standby-site.ts).
+    if (!hosts.includes(zone.repoOwner.name) || inventory.standbyOf?.has(zone.zone)) continue;
     const several = inventory.repos.length > 1;
     for (const repo of facts.get(zone.repoOwner.name)?.repos ?? []) {
       // A repository that does not answer may hold the stanza: its state is unknown, which is a problem too.

@@ -48,7 +48,8 @@ function renderAction(action: PlanAction, style: Style): string[] {
 function summaryLine(plan: Plan): string {
   if (plan.operation) {
     const steps = plan.actions.length;
-    return `${operationCommand(plan.operation.kind) === 'restore' ? 'Restore' : 'Backup'}: ${steps} step${steps === 1 ? '' : 's'} on ${[...new Set(plan.actions.map((action) => action.host))].join(', ')}.`;
+    const command = operationCommand(plan.operation.kind);
+    return `${command[0].toUpperCase()}${command.slice(1)}: ${steps} step${steps === 1 ? '' : 's'} on ${[...new Set(plan.actions.map((action) => action.host))].join(', ')}.`;
   }
   if (plan.actions.length === 0) {
     return `No changes. ${plan.hosts.length === 1 ? '1 host matches' : `${plan.hosts.length} hosts match`} ${basename(plan.configPath)}.`;

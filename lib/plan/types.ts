@@ -31,7 +31,7 @@ export interface PlanAction {
 }
 
 /** The operations a plan can carry out instead of reaching the declared state; each is registered under its kind in lib/operations/registry.ts. */
-export const OPERATION_KINDS = ['restore', 'standby', 'clone', 'backup'] as const;
+export const OPERATION_KINDS = ['restore', 'standby', 'clone', 'backup', 'promote'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /**
@@ -72,12 +72,18 @@ export interface BackupRecord {
   repo: number;
 }
 
+/** What a promotion records: the zone whose one server is promoted. */
+export interface PromoteRecord {
+  zone: number;
+}
+
 /** Each kind's request as a saved plan holds it. A file's is read only through its kind's decoder, never as this type. */
 interface OperationRecords {
   restore: RestoreRecord;
   standby: RestoreRecord;
   clone: CloneRecord;
   backup: BackupRecord;
+  promote: PromoteRecord;
 }
 
 /** A plan that carries out an operation (a restore, a clone, an on-demand backup): a union by its kind. */
@@ -95,8 +101,8 @@ export type PlanOperation = {
 export type OperationOf<Kind extends OperationKind> = Extract<PlanOperation, { kind: Kind }>;
 
 /** The command that makes and runs a plan of this kind (`bsync restore --to` makes a clone). */
-export function operationCommand(kind: OperationKind): 'restore' | 'backup' {
-  return kind === 'backup' ? 'backup' : 'restore';
+export function operationCommand(kind: OperationKind): 'restore' | 'backup' | 'promote' {
+  return kind === 'backup' || kind === 'promote' ? kind : 'restore';
 }
 
 /**

@@ -4,6 +4,9 @@
 // with the restore's own steps (restore.ts) and its refusals (restore-checks.ts). archive_mode
 // is off from the restore on, so the copy never pushes WAL into the source's stanza; the
 // declared state, planned again once the server runs, gives it its own stanza and archiving.
+// A standby site's first data (standby_of) is a standby restore instead: the newest backup,
+// --type=standby, started and waited for until consistent; never promoted, and planned again
+// as a standby of the source (lib/desired/standby-site.ts).
 import type { Inventory } from '../config/inventory.js';
 import { HostResources } from '../desired/builder.js';
 import { BsyncError } from '../errors.js';
@@ -15,18 +18,15 @@ import type { Resource } from '../resources/types.js';
 import { primaryOf, recoveryWindow } from '../status/window.js';
 import type { RestoreRequest } from './requests.js';
 import { chooseBackup, checkInWindow, checkWal, readableRepo } from './restore-checks.js';
-import { addRecoveryEnd, addRestoreAndStart, restoredLayout, type RestoreSource } from './restore.js';
+import { addRecoveryEnd, addRestoreAndStart, addStandbyReady, restoredLayout, type RestoreSource } from './restore.js';
 import { walFetch } from './wal-fetch.js';
 
 /** The kind only a first data's restore has in the declared state: the plan that holds it is followed by another. */
 const FIRST_DATA_KIND = 'pg_restore';
 
 /** The source's backup restored, started and promoted on the pending host; refused as a restore refuses. */
-export function firstDataResources(
-  inventory: Inventory,
-  facts: FactsByHost,
-  { zone, host, from, after }: PendingFirstData,
-): Resource[] {
+export function firstDataResources(inventory: Inventory, facts: FactsByHost, pending: PendingFirstData): Resource[] {
+  const { zone, host, from, after, standby } = pending;
   const source = zonesOf(inventory).find((candidate) => candidate.zone === from.zone)!;
   if (!facts.has(source.repoOwner.name)) {
     throw new BsyncError(
@@ -41,6 +41,7 @@ export function firstDataResources(
     delta: false,
     targetAction: 'promote',
     allowOverwrite: false,
+    ...(standby ? { standby } : {}),
   };
   const repo = readableRepo(inventory, source, facts, from.repo);
   const window = recoveryWindow(repo, primaryOf(source, facts)?.postgres?.archiver);
@@ -51,8 +52,11 @@ export function firstDataResources(
   const hostFacts = facts.get(host.name)!;
   const layout = restoredLayout(inventory, host, hostFacts, backup);
   const processes = processesFor(inventory, 'restore', hostFacts);
-  // The source's stanza is not in this host's pgbackrest.conf: the folder goes on the command line.
-  const stanza = { ...source, pgbackrest: `${source.pgbackrest} --pg1-path=${shq(layout.dataDirectory)}` };
+  // The source's stanza is not in a new zone's pgbackrest.conf: the folder goes on the command
+  // line. A standby site's names it, with this folder: its restore_command is the declared one.
+  const stanza = standby
+    ? source
+    : { ...source, pgbackrest: `${source.pgbackrest} --pg1-path=${shq(layout.dataDirectory)}` };
   const restore: RestoreSource = {
     ...{ zone: stanza, host, hostFacts, pg: hostFacts.postgres, repoKey: from.repo, repo, window, backup },
     ...{
@@ -66,7 +70,8 @@ export function firstDataResources(
   };
   const out = new HostResources(host.name);
   const started = addRestoreAndStart(out, inventory, restore, request, after);
-  addRecoveryEnd(out, restore, request, started);
+  if (standby) addStandbyReady(out, restore, started);
+  else addRecoveryEnd(out, restore, request, started);
   return out.resources;
 }
 

@@ -10,7 +10,7 @@
 // its module (lib/operations/), and apply FILE finds it by kind (lib/operations/registry.ts).
 import { BsyncError } from '../errors.js';
 import { quotedValue } from '../printable.js';
-import type { BackupRecord, CloneRecord, OperationOf, RestoreRecord } from '../plan/types.js';
+import type { BackupRecord, CloneRecord, OperationOf, PromoteRecord, RestoreRecord } from '../plan/types.js';
 import { parseRepoTargetTime, repoTimeText } from './repo-target-time.js';
 import { parseTarget, TARGET_FORMS, targetText, type RecoveryTarget } from './target.js';
 import type { Instant } from '../target-time.js';
@@ -24,6 +24,11 @@ export type ReplicasChoice = 'follow' | 'leave';
 export interface DeclaredRequest {
   hosts?: string[];
   zones?: number[];
+}
+
+/** A standby site's promotion (bsync promote): the zone whose one server is promoted. */
+export interface PromoteRequest {
+  zone: number;
 }
 
 export interface BackupRequest {
@@ -135,6 +140,7 @@ const REPO_TARGET_TIME = parsed(
 /** Each kind's values by the name a saved plan gives them, in the order they are checked, and those it must have. */
 const KINDS = {
   declared: { fields: { hosts: listOf(HOST), zones: listOf(ZONE) }, required: [] },
+  promote: { fields: { zone: ZONE }, required: ['zone'] },
   backup: {
     fields: { zone: ZONE, type: oneOf<BackupType>('--type', ['full', 'diff', 'incr']), repo: REPO },
     required: ['type'],
@@ -219,6 +225,11 @@ function decode<F extends Fields>(
 
 export function decodeDeclaredRequest(input: unknown): DeclaredRequest {
   return decode('declared state', KINDS.declared, input);
+}
+
+export function decodePromoteRequest(input: unknown): PromoteRequest {
+  const { zone } = decode('promote', KINDS.promote, input);
+  return { zone: zone! };
 }
 
 export function decodeBackupRequest(input: unknown): BackupRequest {
@@ -338,4 +349,9 @@ function repoTimeRecord(request: RestoreRequest): { repoTargetTime?: string } {
 export function backupOperation(request: { zone: number; type: BackupType; repo: number }): OperationOf<'backup'> {
   const record: BackupRecord = { zone: request.zone, type: request.type, repo: request.repo };
   return { kind: 'backup', request: record, notes: [] };
+}
+
+export function promoteOperation(request: PromoteRequest, notes: string[]): OperationOf<'promote'> {
+  const record: PromoteRecord = { zone: request.zone };
+  return { kind: 'promote', request: record, notes };
 }

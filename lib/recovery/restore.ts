@@ -24,7 +24,14 @@ import { psqlCommand } from '../psql.js';
 import { pgCtlStep, serviceStep, type ServerLayout } from '../resources/pg-service.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import type { StanzaCommands } from '../resources/stanza.js';
-import { inPhase, runChange, type Resource, type ResourceRef, type Step } from '../resources/types.js';
+import {
+  inPhase,
+  runChange,
+  type FieldChange,
+  type Resource,
+  type ResourceRef,
+  type Step,
+} from '../resources/types.js';
 import type { OperationOf } from '../plan/types.js';
 import { shq } from '../formats/shell.js';
 import { primaryOf, recoveryWindow, segmentTimeline, windowText, type RecoveryWindow } from '../status/window.js';
@@ -445,10 +452,9 @@ export function addRestoreAndStart(
     ...repoTimeOptions(request.repoTargetTime),
     ...targetOptions.map(shq),
     ...(isTargeted(request) ? [`--target-action=${request.targetAction}`] : []),
-    // A standby's restore_command is the declared one (removed from postgresql.auto.conf below).
-    ...(request.standby
-      ? restoreCommandOption(zone.pgbackrest, archiveSettings(zone).restore_command)
-      : fetch.restoreOptions),
+    // A standby's restore_command is the declared one (removed from postgresql.auto.conf below;
+    // a new standby's stays there, bsync's own line, until postgresql.conf names it too).
+    ...(request.standby ? standbyRestoreCommand(zone, source.newServer === true) : fetch.restoreOptions),
   ];
   const restored = out.add(
     'pg_restore',
@@ -471,8 +477,10 @@ export function addRestoreAndStart(
         },
         // A standby keeps bsync's restore_command from postgresql.conf (the same stanza):
         // pgBackRest's line in postgresql.auto.conf would override it, which the next plan
-        // would show as drift. A recovery tidies its settings once promoted instead.
-        ...(request.standby
+        // would show as drift. A recovery tidies its settings once promoted instead. A new
+        // standby (a standby site's first data) keeps it: its postgresql.conf names no
+        // stanza yet, and the line is the declared one, which the next plan leaves.
+        ...(request.standby && !source.newServer
           ? [
               {
                 user: PG_OS_USER,
@@ -490,14 +498,7 @@ export function addRestoreAndStart(
             : targetText(request.target),
         },
         { name: 'WAL needed', after: `from ${backup.archiveStart} on` },
-        ...(source.newServer
-          ? [
-              {
-                name: 'first data',
-                after: `from ${zone.stanza}'s backup; once the server runs, apply plans its own stanza, archiving and first backup`,
-              },
-            ]
-          : []),
+        ...(source.newServer ? [firstDataField(zone.stanza, request.standby === true)] : []),
         {
           name: 'repository',
           after: `repo${repoKey} (${inventory.repos.find((entry) => entry.key === repoKey)!.type})`,
@@ -519,6 +520,24 @@ export function addRestoreAndStart(
     ),
     [restored],
   );
+}
+
+/** The --recovery-option that writes the declared restore_command, when pgBackRest's own line would differ or must be bsync's. */
+function standbyRestoreCommand(zone: StanzaCommands, newServer: boolean): string[] {
+  const declared = archiveSettings(zone).restore_command;
+  return newServer
+    ? [`--recovery-option=${shq(`restore_command=${declared}`)}`]
+    : restoreCommandOption(zone.pgbackrest, declared);
+}
+
+/** What a new server's restore starts: a zone of its own, or a standby site of the source. */
+function firstDataField(stanza: string, standby: boolean): FieldChange {
+  return {
+    name: 'first data',
+    after: standby
+      ? `a standby of ${stanza}: once the server runs, apply keeps it one (no stanza, archiving or backups of its own)`
+      : `from ${stanza}'s backup; once the server runs, apply plans its own stanza, archiving and first backup`,
+  };
 }
 
 /**
@@ -752,7 +771,7 @@ function standbyHostNote({ host, backup, pg, layout }: RestoreSource): string {
 }
 
 /** The wait until a started standby is consistent (replay past the backup's end, in recovery), then whether it streams. */
-function addStandbyReady(out: HostResources, source: RestoreSource, started: ResourceRef): ResourceRef {
+export function addStandbyReady(out: HostResources, source: RestoreSource, started: ResourceRef): ResourceRef {
   const { host, backup, layout } = source;
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   // An LSN as pgBackRest reports it (hex/hex), as an SQL literal.

@@ -109,6 +109,7 @@ export type ResourceKind =
   | 'pg_start'
   | 'recovery_end'
   | 'standby_ready'
+  | 'pg_promote'
   | 'archive_check'
   | 'patroni_pause'
   | 'patroni_resume'

@@ -9,7 +9,16 @@ import type { Sink } from './sink.js';
 import type { ViewForms } from './view-for.js';
 
 /** The commands that run over several configs, as the fleet document and the run metrics name them. */
-export type FleetCommand = 'validate' | 'plan' | 'apply' | 'status' | 'check' | 'verify' | 'restore' | 'backup';
+export type FleetCommand =
+  | 'validate'
+  | 'plan'
+  | 'apply'
+  | 'status'
+  | 'check'
+  | 'verify'
+  | 'restore'
+  | 'backup'
+  | 'promote';
 
 /** What one cluster gave in a fleet run. */
 export interface ClusterOutcome {

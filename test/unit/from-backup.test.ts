@@ -4,92 +4,26 @@
 // first plan restores there (archive_mode off, into the empty folder, no check of the
 // source's stanza) and asks apply to plan again; once the server runs, from_backup has no
 // effect, and the declared state archives into zone 3's own stanza.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config/index.js';
-import type { Inventory } from '../../lib/config/inventory.js';
 import { hostNeeds } from '../../lib/desired/needs.js';
-import { typedFacts } from '../../lib/facts/typed.js';
-import type { HostFacts } from '../../lib/facts/types.js';
-import { DECLARED_STATE } from '../../lib/operations/declared.js';
 import type { Planned } from '../../lib/operations/planning.js';
-import type { Session } from '../../lib/operations/session.js';
-import { renderPlanText } from '../../lib/plan/render-text.js';
-import { FIXTURES } from '../support/bsync.js';
-import { ENV, problemsOf, SSH_CONFIG } from '../support/configs.js';
+import {
+  commandsOf as commands,
+  DATA,
+  load,
+  planDeclared as plan,
+  planText as text,
+  S3_TABLE,
+  zone3Config,
+  zone3Facts as facts,
+} from '../support/first-data.js';
+import { problemsOf } from '../support/configs.js';
 
-const DATA = '/var/lib/postgresql/15/main';
 /** Inside the recorded window: backup 20261202-003350F consistent at 00:33:56, WAL archived to 00:33:58. */
 const T = 'time=2026-12-02 00:33:57.250113+00';
-const S3_TABLE =
-  '[repo.s3]\nbucket = "pg-backups"\nendpoint = "s3.example.com"\nregion = "eu-west-1"\nkey = { env = "S3K" }\nkey_secret = { env = "S3S" }\n\n';
 
 /** ssh.toml in S3 without backup hosts, ssh-pg2 as zone 3; `zone` is the [[zone]] table (none: left out). */
-function config(zone = `[[zone]]\nid = 3\nfrom_backup = { zone = 1, target = "${T}" }\n`): string {
-  return `${SSH_CONFIG.replace('type = "ssh"', 'type = "s3"')
-    .replace('path = "/home/backrest"\nuser = "backrest"\n', 'path = "/var/lib/pgbackrest"\n')
-    .replace('[backup_user]', `${S3_TABLE}[backup_user]`)
-    .replace(/\[\[host\]\]\nname = "ssh-backup\d"[^[]*/g, '')
-    .replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$13')}\n${zone}`;
-}
-
-const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
-const recorded = JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>;
-
-/**
- * The recorded facts with zone 1's repository read on ssh-pg1 (where an object store's
- * backups run; recorded on ssh-backup1), and ssh-pg2 as a new host when `fresh`: its server
- * down, PG_VERSION absent (or `dataLeft`), PostgreSQL 15's binaries installed.
- */
-function facts(fresh: boolean, dataLeft = false): Map<string, HostFacts> {
-  const all = new Map(Object.entries(structuredClone(recorded)));
-  all.get('ssh-pg1')!.repos = all.get('ssh-backup1')!.repos;
-  const pg2 = all.get('ssh-pg2')!;
-  // Zone 3's own stanza does not exist yet.
-  const { database: _, archiveMin: __, archiveMax: ___, ...repo } = all.get('ssh-backup1')!.repos![0];
-  pg2.repos = [
-    {
-      ...repo,
-      stanza: 'pgedge-lab-3',
-      backupInfoExists: false,
-      backups: [],
-      statusCode: 1,
-      statusMessage: 'missing stanza path',
-    },
-  ];
-  if (fresh) {
-    pg2.postgres = {
-      ...{ running: false, error: 'psql: error: connection to server on socket failed', versionNum: 0 },
-      ...{ inRecovery: false, settings: {}, fileSettings: [], roles: {}, configFile: '', hbaFile: '' },
-      ...{ dataDirectory: '', configContent: '', hbaContent: '' },
-    };
-    pg2.storedLayout = { sources: [], binDirs: ['/usr/lib/postgresql/15/bin'] };
-  }
-  pg2.files[`${DATA}/PG_VERSION`] = dataLeft ? { exists: true, kind: 'file', type: 'regular file' } : { exists: false };
-  for (const [name, each] of all) all.set(name, typedFacts(each, name));
-  return all;
-}
-
-/** A session on every host, as openSession makes it (no connection is used by the declared state's planning). */
-function session(inventory: Inventory): Session {
-  return {
-    inventory,
-    selected: inventory.hosts,
-    involved: inventory.hosts,
-    connections: new Map(),
-    needsOf: (host) => hostNeeds(inventory, host),
-    close() {},
-  };
-}
-
-const plan = (inventory: Inventory, byHost: Map<string, HostFacts>): Promise<Planned> =>
-  DECLARED_STATE.plan(session(inventory), byHost);
-const text = (planned: Planned) => renderPlanText(planned.plan, { color: false });
-const commands = (planned: Planned, host: string, kind: string) =>
-  planned.plan.actions
-    .filter((action) => action.host === host && action.kind === kind)
-    .flatMap((action) => planned.changes.get(action.address)!.steps.map((step) => step.command))
-    .join('\n');
+const config = (zone = `[[zone]]\nid = 3\nfrom_backup = { zone = 1, target = "${T}" }\n`) => zone3Config(zone);
 
 describe('[[zone]] from_backup: the config', () => {
   it('reads the source zone, the target and the repository', () => {

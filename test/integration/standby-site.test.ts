@@ -1,0 +1,149 @@
+// A standby site (issue 29 item 5), on the lab's s3 scenario: s3-pg2 (zone 2) is emptied
+// (server stopped, data directory emptied) and declared a standby of zone 1's stanza
+// ([[zone]] standby_of). One `bsync apply` restores zone 1's newest backup there as a standby
+// from the bucket and keeps it one: it replays zone 1's archive as zone 1 writes (checksums
+// equal once zone 1 has switched WAL), archives nothing into zone 1's stanza, and `bsync plan`
+// says No changes. With standby_of removed, `bsync promote --zone 2` makes it a primary with
+// its own stanza (pgedge-lab-2), archiving and first backup, and a rerun finds nothing to do;
+// a primary declared standby_of again is refused as drift.
+// Written, not yet run on the lab (docs/recovery.md, "A standby site").
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_DIR } from '../lab/lab.js';
+import { bsync, FIXTURES } from '../support/bsync.js';
+import { onHost, resetScenario, sh } from '../support/lab.js';
+import { checksum, converge, expectNoChanges, psql, timeline } from '../support/recovery.js';
+
+const DATA = '/var/lib/postgresql/15/main';
+const S3_CONFIG = `${FIXTURES}lab/s3.toml`;
+const work = mkdtempSync(join(tmpdir(), 'bsync-standby-site-'));
+const CONFIG = join(work, 'standby-site.toml');
+const BUCKET = join(STATE_DIR, 's3/data/bsync-lab/bsync');
+const STANDBY = '\n[[zone]]\nid = 2\nstandby_of = { zone = 1 }\n';
+
+/** s3.toml, with zone 2 a standby site of zone 1 when `standby`. */
+function declare(standby: boolean): void {
+  writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${standby ? STANDBY : ''}`);
+}
+
+/** Zone 2's stanza, of s3-pg2's server before it was emptied (another system id): gone from the bucket. */
+function dropZone2Stanza(): void {
+  for (const kind of ['archive', 'backup'])
+    rmSync(join(BUCKET, kind, 'pgedge-lab-2'), { recursive: true, force: true });
+}
+
+const pgbackrest = (host: string, args: string) => sh(host, `cd / && runuser -u postgres -- pgbackrest ${args}`);
+const archiveInfo = async (stanza: string) =>
+  JSON.parse(await pgbackrest('s3-pg1', `--stanza=${stanza} info --output=json`))[0].archive as Array<{
+    id: string;
+    max: string | null;
+  }>;
+
+/** Waits (bounded) until s3-pg2 has replayed what zone 1 holds now: the archive is its only source. */
+async function replayed(expected: string): Promise<string> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const seen = await checksum('s3-pg2').catch(() => '');
+    if (seen === expected) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return checksum('s3-pg2');
+}
+
+describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and never archives into it', () => {
+  beforeAll(async () => {
+    await resetScenario('s3');
+    await converge(S3_CONFIG);
+    await psql('s3-pg1', 'DROP TABLE IF EXISTS restore_probe');
+    await psql('s3-pg1', 'CREATE TABLE restore_probe (id int PRIMARY KEY, v text)');
+    await psql('s3-pg1', 'INSERT INTO restore_probe SELECT g, md5(g::text) FROM generate_series(1, 5000) g');
+    await pgbackrest('s3-pg1', '--stanza=pgedge-lab-1 check');
+  }, 600_000);
+  afterAll(async () => {
+    await onHost('s3-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP TABLE IF EXISTS restore_probe'`);
+    dropZone2Stanza();
+  });
+
+  it('restores zone 1 as a standby into the emptied host, keeps it replaying, and plans no change after', async () => {
+    await sh('s3-pg2', 'pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast');
+    await sh('s3-pg2', `find ${DATA} -mindepth 1 -delete`);
+    dropZone2Stanza();
+    declare(true);
+
+    const plan = await bsync(['plan', '-c', CONFIG]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('pg_restore');
+    expect(plan.stdout).toContain('first data: a standby of pgedge-lab-1');
+    expect(plan.stdout).toContain('standby_ready');
+
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes', '--allow-restart']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(apply.stdout + apply.stderr).toContain('A zone has its first data: planning the declared state again');
+    expect(apply.stdout).not.toMatch(/first_backup|stanza-create/);
+
+    // A standby of zone 1's stanza, archiving nothing.
+    expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('t\n');
+    expect((await psql('s3-pg2', 'SHOW archive_mode')).trim()).toBe('off');
+    expect((await psql('s3-pg2', 'SHOW restore_command')).trim()).toContain('--stanza=pgedge-lab-1 archive-get');
+    expect(await checksum('s3-pg2')).toBe(await checksum('s3-pg1'));
+
+    // New rows on zone 1 reach it through the archive once zone 1 switches WAL.
+    await psql('s3-pg1', "INSERT INTO restore_probe SELECT g, 'later' FROM generate_series(5001, 7000) g");
+    await psql('s3-pg1', "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
+    await pgbackrest('s3-pg1', '--stanza=pgedge-lab-1 check');
+    const source = await checksum('s3-pg1');
+    expect(await replayed(source)).toBe(source);
+
+    // Nothing from s3-pg2 in zone 1's archive: one timeline, and s3-pg2's archiver never ran.
+    expect((await archiveInfo('pgedge-lab-1')).every((entry) => entry.max?.startsWith('00000001'))).toBe(true);
+    expect((await psql('s3-pg2', 'SELECT archived_count FROM pg_stat_archiver')).trim()).toBe('0');
+    // Zone 2 has no stanza of its own while it is a standby.
+    expect(
+      (await pgbackrest('s3-pg2', '--stanza=pgedge-lab-2 info --output=json').catch(() => '[]')).includes('"ok"'),
+    ).toBe(false);
+
+    await expectNoChanges(CONFIG);
+  }, 900_000);
+
+  it('promotes with standby_of removed: a primary on a new timeline that archives into its own stanza alone', async () => {
+    const sourceArchive = (await archiveInfo('pgedge-lab-1'))[0].max;
+    // Refused while the config still declares it a standby site.
+    const refused = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain('zone 2 is still declared standby_of = { zone = 1 }');
+
+    declare(false);
+    const promote = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    expect(promote.stdout).toContain('pg_promote');
+    expect(promote.stdout + promote.stderr).toContain("Zone 2's server is promoted: planning its declared state");
+    expect(promote.stdout).toMatch(/first_backup/);
+    expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
+    expect(await timeline('s3-pg2')).toBeGreaterThan(1);
+    expect(await checksum('s3-pg2')).toBe(await checksum('s3-pg1'));
+    const archiveCommand = (await psql('s3-pg2', 'SHOW archive_command')).trim();
+    expect(archiveCommand).toContain('--stanza=pgedge-lab-2 archive-push');
+    await pgbackrest('s3-pg2', '--stanza=pgedge-lab-2 check');
+    // Zone 1's archive holds nothing of s3-pg2's new timeline.
+    const after = (await archiveInfo('pgedge-lab-1'))[0].max;
+    expect(after?.slice(0, 8)).toBe(sourceArchive?.slice(0, 8));
+    await expectNoChanges(CONFIG);
+
+    // Rerun (as after a kill): nothing is left to promote, and nothing changes.
+    const again = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('pg_promote');
+    await expectNoChanges(CONFIG);
+  }, 900_000);
+
+  it('refuses a primary declared standby_of as drift it does not repair', async () => {
+    declare(true);
+    const refused = await bsync(['plan', '-c', CONFIG]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain(
+      'zone 2 is declared a standby of zone 1 (standby_of), but PostgreSQL on s3-pg2 runs as a primary, not a standby',
+    );
+    expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
+  }, 300_000);
+});

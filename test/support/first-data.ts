@@ -1,0 +1,77 @@
+// The recorded ssh scenario as a zone from another zone's repository sees it (issue 29 items
+// 5 and 6: [[zone]] from_backup and standby_of): ssh.toml in S3 without backup hosts, ssh-pg2
+// as zone 3 with the [[zone]] table given, and the recorded facts with zone 1's repository read
+// on ssh-pg1, zone 3's own stanza absent, and ssh-pg2 as a new host when asked.
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../lib/config/index.js';
+import type { Inventory } from '../../lib/config/inventory.js';
+import { typedFacts } from '../../lib/facts/typed.js';
+import type { HostFacts } from '../../lib/facts/types.js';
+import { DECLARED_STATE } from '../../lib/operations/declared.js';
+import type { Planned } from '../../lib/operations/planning.js';
+import { renderPlanText } from '../../lib/plan/render-text.js';
+import { FIXTURES } from './bsync.js';
+import { ENV, SSH_CONFIG } from './configs.js';
+import { sessionOf } from './sessions.js';
+
+export const DATA = '/var/lib/postgresql/15/main';
+export const S3_TABLE =
+  '[repo.s3]\nbucket = "pg-backups"\nendpoint = "s3.example.com"\nregion = "eu-west-1"\nkey = { env = "S3K" }\nkey_secret = { env = "S3S" }\n\n';
+
+/** ssh.toml in S3 without backup hosts, ssh-pg2 as zone 3, then `zone` (the [[zone]] table, or nothing). */
+export function zone3Config(zone: string): string {
+  return `${SSH_CONFIG.replace('type = "ssh"', 'type = "s3"')
+    .replace('path = "/home/backrest"\nuser = "backrest"\n', 'path = "/var/lib/pgbackrest"\n')
+    .replace('[backup_user]', `${S3_TABLE}[backup_user]`)
+    .replace(/\[\[host\]\]\nname = "ssh-backup\d"[^[]*/g, '')
+    .replace(/(name = "ssh-pg2"[\s\S]*?zone = )2/, '$13')}\n${zone}`;
+}
+
+export const load = (text: string) => parseConfig(text, `${FIXTURES}lab/ssh.toml`, ENV);
+const recorded = JSON.parse(readFileSync(`${FIXTURES}facts/ssh-converged.json`, 'utf8')) as Record<string, HostFacts>;
+
+/**
+ * The recorded facts with zone 1's repository read on ssh-pg1 (where an object store's
+ * backups run; recorded on ssh-backup1), and ssh-pg2 as a new host when `fresh`: its server
+ * down, PG_VERSION absent (or `dataLeft`), PostgreSQL 15's binaries installed. `edit` changes
+ * the raw facts before they are typed.
+ */
+export function zone3Facts(fresh: boolean, dataLeft = false, edit?: (all: Map<string, HostFacts>) => void) {
+  const all = new Map(Object.entries(structuredClone(recorded)));
+  all.get('ssh-pg1')!.repos = all.get('ssh-backup1')!.repos;
+  const pg2 = all.get('ssh-pg2')!;
+  // Zone 3's own stanza does not exist yet.
+  const { database: _, archiveMin: __, archiveMax: ___, ...repo } = all.get('ssh-backup1')!.repos![0];
+  pg2.repos = [
+    {
+      ...repo,
+      stanza: 'pgedge-lab-3',
+      backupInfoExists: false,
+      backups: [],
+      statusCode: 1,
+      statusMessage: 'missing stanza path',
+    },
+  ];
+  if (fresh) {
+    pg2.postgres = {
+      ...{ running: false, error: 'psql: error: connection to server on socket failed', versionNum: 0 },
+      ...{ inRecovery: false, settings: {}, fileSettings: [], roles: {}, configFile: '', hbaFile: '' },
+      ...{ dataDirectory: '', configContent: '', hbaContent: '' },
+    };
+    pg2.storedLayout = { sources: [], binDirs: ['/usr/lib/postgresql/15/bin'] };
+  }
+  pg2.files[`${DATA}/PG_VERSION`] = dataLeft ? { exists: true, kind: 'file', type: 'regular file' } : { exists: false };
+  edit?.(all);
+  for (const [name, each] of all) all.set(name, typedFacts(each, name));
+  return all;
+}
+
+export const planDeclared = (inventory: Inventory, byHost: Map<string, HostFacts>): Promise<Planned> =>
+  DECLARED_STATE.plan(sessionOf(inventory), byHost);
+export const planText = (planned: Planned) => renderPlanText(planned.plan, { color: false });
+/** The commands of `host`'s actions of `kind`, one a line. */
+export const commandsOf = (planned: Planned, host: string, kind: string) =>
+  planned.plan.actions
+    .filter((action) => action.host === host && action.kind === kind)
+    .flatMap((action) => planned.changes.get(action.address)!.steps.map((step) => step.command))
+    .join('\n');
