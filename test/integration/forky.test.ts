@@ -32,6 +32,7 @@ const ZONES = [
     repoHost: 'forky-backup1',
     user: 'backrest',
     stanza: 'pgedge-forky-1',
+    data: '/var/lib/postgresql/18/main',
   },
   {
     name: 's3',
@@ -40,6 +41,7 @@ const ZONES = [
     repoHost: 'forky-pg2',
     user: 'postgres',
     stanza: 'pgedge-forky-s3-1',
+    data: '/var/lib/postgresql/18/main',
   },
   // Patroni 4.1 (the lab starts forky-ha1 as its leader), backups on the leader, into the bucket.
   {
@@ -49,6 +51,7 @@ const ZONES = [
     repoHost: 'forky-ha1',
     user: 'postgres',
     stanza: 'pgedge-forky-ha-1',
+    data: '/var/lib/postgresql/18/patroni',
     replica: 'forky-ha2',
   },
 ];
@@ -102,7 +105,7 @@ describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
       const { target, first } = await twoBatches(zone.pg);
       const before = await timeline(zone.pg);
       const run = await restore(zone.config, '--target', `time=${target}`, '--allow-overwrite', '--yes');
-      expect(run.stdout).toContain('restore /var/lib/postgresql/18/main from backup');
+      expect(run.stdout).toContain(`restore ${zone.data} from backup`);
       await expectRestored(zone.pg, run, first, before, zone.stanza);
       if (zone.replica) {
         // Patroni's replica is built again from the restored leader and streams from it.

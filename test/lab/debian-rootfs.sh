@@ -38,7 +38,7 @@ rootfs_pg_version() { # suite
 # What an sshd + PostgreSQL + pgBackRest + cron host needs, on top of Debian's essential set
 # and apt (mmdebstrap's `apt` variant; no Recommends). sudo: bsync reaches root through it when
 # the SSH user is not root. lz4, zstd: pgBackRest's compressors as tools. forky's hosts run
-# Patroni 4 too, with python3-etcd3 for the lab's etcd (v3 API); mount (umount, which a host's
+# Patroni 4 too, with python3-etcd (its etcd3 module is built on it) for the lab's etcd; mount (umount, which a host's
 # first process needs) left forky's essential set.
 rootfs_packages() { # suite
   local v
@@ -46,7 +46,7 @@ rootfs_packages() { # suite
   echo "openssh-server openssh-client postgresql-$v postgresql-client-$v postgresql-common
 pgbackrest cron procps iproute2 util-linux ca-certificates openssl curl python3 sudo lz4 zstd
 netbase tzdata less"
-  if [ "$1" = forky ]; then echo "mount patroni python3-etcd3 python3-psycopg2"; fi
+  if [ "$1" = forky ]; then echo "mount patroni python3-etcd python3-psycopg2"; fi
 }
 
 # Testing (forky) has no -updates suite and no security support of its own.
