@@ -38,6 +38,20 @@ async function members(): Promise<string> {
   return sh('ha-pg2', `${PATRONICTL} list -f json bsync-ha`);
 }
 
+/** Waits up to 60 s for a running leader and two replicas running or streaming (Patroni 3.0 says running), and expects them. */
+async function settled(): Promise<void> {
+  let list: Array<{ Role: string; State: string }> = [];
+  for (let i = 0; i < 60; i += 1) {
+    list = JSON.parse(await members());
+    const replicas = list.filter(
+      (member) => member.Role === 'Replica' && ['running', 'streaming'].includes(member.State),
+    );
+    if (list.some((member) => member.Role === 'Leader' && member.State === 'running') && replicas.length === 2) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  expect(list, 'a leader and two streaming replicas before the loss is staged').toBe('settled');
+}
+
 describe('a Patroni cluster whose data is gone, restored from a config without pg_data or pg_version', () => {
   beforeAll(async () => {
     await resetScenario('ha');
@@ -55,18 +69,35 @@ describe('a Patroni cluster whose data is gone, restored from a config without p
     await sh(lead, 'cd / && runuser -u postgres -- pgbackrest --stanza=pgedge-lab-1 check');
 
     // The worst day: paused so Patroni neither fails over nor restarts while it is staged,
-    // every server killed and its data deleted, then Patroni left to itself again.
+    // every server killed and its data deleted, then Patroni left to itself again. Staged on
+    // a settled cluster (a leader and two streaming replicas), each member's server gone and
+    // its folder empty before the next: a CI run once restored a cluster whose replicas had
+    // kept their data, which Patroni then led again by itself.
+    await settled();
     await sh(lead, `${PATRONICTL} pause --wait bsync-ha`);
     for (const member of MEMBERS) {
       await sh(
         member,
-        `cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D ${DATA} stop -m immediate; find ${DATA} -mindepth 1 -delete`,
+        [
+          `cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D ${DATA} stop -m immediate`,
+          'pkill -KILL -x pgbackrest; pkill -KILL -x postgres; sleep 1',
+          `find ${DATA} -mindepth 1 -delete`,
+          `test -z "$(ls -A ${DATA})"`,
+        ].join('; '),
       );
     }
     await sh(lead, `${PATRONICTL} resume --wait bsync-ha`);
+    // Left to itself for a while, Patroni still names no leader and runs no server.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     const lost = JSON.parse(await members()) as Array<{ Role: string; State: string }>;
-    expect(lost.map((member) => member.Role)).not.toContain('Leader');
-    expect(lost.every((member) => member.State !== 'running' && member.State !== 'streaming')).toBe(true);
+    expect(
+      lost.map((member) => member.Role),
+      JSON.stringify(lost),
+    ).not.toContain('Leader');
+    expect(
+      lost.every((member) => member.State !== 'running' && member.State !== 'streaming'),
+      JSON.stringify(lost),
+    ).toBe(true);
 
     const run = await restore(BARE, '--zone', '1', '--yes');
     expect(run.code, `${run.stdout}${run.stderr}\nPatroni now: ${await members()}`).toBe(0);

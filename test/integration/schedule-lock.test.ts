@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cronJob } from '../../lib/formats/cron.js';
 import { shq } from '../../lib/formats/shell.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
@@ -74,7 +74,13 @@ describe.each(SCENARIOS)(
       if (scenario === 'trixie') await upTrixie();
       await resetScenario(scenario);
       writeFileSync(CONFIG, config());
+      // The test starts the jobs itself: the host's cron daemon would start them a second
+      // time when its clock reaches the schedule (a CI run at 00:10 UTC saw two of each).
+      await onHost(backupHost, 'pkill -x cron; true');
     }, 600_000);
+    afterAll(async () => {
+      await onHost(backupHost, 'pgrep -x cron >/dev/null || /usr/sbin/cron');
+    });
 
     it('validate names both jobs and the minute, and still passes', async () => {
       const run = await bsync(['validate', '-c', CONFIG]);
