@@ -118,6 +118,13 @@ describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
     600_000,
   );
 
+  it('verify restores the ssh zone newest backup beside the server and checks it on PostgreSQL 18', async () => {
+    const run = await bsync(['verify', '-c', ZONES[0].config]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ok +version: PostgreSQL 18\./);
+    expect(run.stdout).toContain('Verify: 1 of 1 stanza verified.');
+  }, 600_000);
+
   it('no pgBackRest call on any host ran as root', async () => {
     const recorded = await calls(HOSTS);
     const commands = new Set(recorded.map((call) => commandOf(call.args)));
