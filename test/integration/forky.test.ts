@@ -5,6 +5,9 @@
 // plan No changes after; every pgBackRest call on the hosts is recorded, and none ran as
 // root. Versions are held to what matters (18, 2.59 or newer), not to a testing suite's
 // minor releases.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
@@ -118,10 +121,14 @@ describe('Debian testing hosts: PostgreSQL 18 and pgBackRest 2.60', () => {
     600_000,
   );
 
-  it('verify restores the ssh zone newest backup beside the server and checks it on PostgreSQL 18', async () => {
-    const run = await bsync(['verify', '-c', ZONES[0].config]);
+  it('verify restores the ssh zone newest backup beside the server and checks it on PostgreSQL 18, pg_amcheck too', async () => {
+    // Data checksums are on (initdb 18's default): the restored copy's catalogs pass pg_amcheck.
+    const config = join(mkdtempSync(join(tmpdir(), 'bsync-forky-')), 'forky-amcheck.toml');
+    writeFileSync(config, `${readFileSync(ZONES[0].config, 'utf8')}\n[verify]\namcheck = true\n`);
+    const run = await bsync(['verify', '-c', config]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ok +version: PostgreSQL 18\./);
+    expect(run.stdout).toContain('ok   amcheck: system catalogs of every database');
     expect(run.stdout).toContain('Verify: 1 of 1 stanza verified.');
   }, 600_000);
 
