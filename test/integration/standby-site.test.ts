@@ -6,7 +6,8 @@
 // says No changes. With standby_of removed, `bsync promote --zone 2` makes it a primary with
 // its own stanza (pgedge-lab-2), archiving and first backup, and a rerun finds nothing to do;
 // a primary declared standby_of again is refused as drift.
-// Written, not yet run on the lab (docs/recovery.md, "A standby site").
+// The promotion is killed first at a sampled boundary (BSYNC_RESTORE_KILLS=promote:NAME): in
+// pg_promote, or in the declared state's restart after it; the same command then converges.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_DIR } from '../lab/lab.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
-import { checksum, converge, expectNoChanges, psql, timeline } from '../support/recovery.js';
+import { checksum, converge, expectNoChanges, killSample, killWhile, psql, timeline } from '../support/recovery.js';
 
 const DATA = '/var/lib/postgresql/15/main';
 const S3_CONFIG = `${FIXTURES}lab/s3.toml`;
@@ -22,6 +23,8 @@ const work = mkdtempSync(join(tmpdir(), 'bsync-standby-site-'));
 const CONFIG = join(work, 'standby-site.toml');
 const BUCKET = join(STATE_DIR, 's3/data/bsync-lab/bsync');
 const STANDBY = '\n[[zone]]\nid = 2\nstandby_of = { zone = 1 }\n';
+/** Where a promotion may be killed: in the promotion itself, or in the declared state's restart after it. */
+const PROMOTE_KILLS = ['pg_promote', 'pg_restart'];
 
 /** s3.toml, with zone 2 a standby site of zone 1 when `standby`. */
 function declare(standby: boolean): void {
@@ -114,10 +117,20 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     expect(refused.stdout + refused.stderr).toContain('zone 2 is still declared standby_of = { zone = 1 }');
 
     declare(false);
-    const promote = await bsync(['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart']);
+    const args = ['promote', '-c', CONFIG, '--zone', '2', '--yes', '--allow-restart'];
+    const kills = killSample('promote', PROMOTE_KILLS, 1);
+    for (const step of kills) {
+      // The restart comes in the round after the promotion's, when there is a promotion still to do.
+      const promoting = (await psql('s3-pg2', 'SELECT pg_is_in_recovery()')) === 't\n';
+      await killWhile(args, `s3-pg2: ${step}...`, undefined, step === 'pg_restart' && promoting ? 1 : 0);
+    }
+    const promote = await bsync(args);
     expect(promote.code, promote.stdout + promote.stderr).toBe(0);
-    expect(promote.stdout).toContain('pg_promote');
-    expect(promote.stdout + promote.stderr).toContain("Zone 2's server is promoted: planning its declared state");
+    // Killed in pg_promote, the server may have left recovery already; after that, nothing is left to promote.
+    if (kills.length === 0) expect(promote.stdout).toContain('pg_promote');
+    if (kills.includes('pg_restart')) expect(promote.stdout).not.toContain('pg_promote');
+    if (promote.stdout.includes('pg_promote'))
+      expect(promote.stdout + promote.stderr).toContain("Zone 2's server is promoted: planning its declared state");
     expect(promote.stdout).toMatch(/first_backup/);
     expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
     expect(await timeline('s3-pg2')).toBeGreaterThan(1);
