@@ -12,9 +12,8 @@ import { backupsPart, reachedHostsReady, zonePrimary } from './backups.js';
 import type { StanzaSecrets } from './cipher.js';
 import { repoFilesPart } from './repo-files.js';
 import { HostResources } from './builder.js';
-import { pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
+import { addHostConf, pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
 import { declarePart } from './part.js';
-import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { sshPart, userGroup } from './ssh-resources.js';
 import { tlsPart, tlsServersOf, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
@@ -68,17 +67,12 @@ export function backupHostResources(
   const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser), inventory, zone);
   const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group, [osUser]);
   const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group }, [osUser]);
-  const conf = parts.files.addConf(
-    out,
-    hostFacts,
+  const context = { inventory, zone, host, facts, secrets };
+  const conf = addHostConf(out, parts.files, context, {
     group,
-    confSections(
-      inventory,
-      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
-      stanzaSection(inventory, zone, zone.postgresHosts, facts, null),
-    ),
-    [confDir, osUser, ...repoFiles, ...secrets.generators],
-  );
+    stanza: { hosts: zone.postgresHosts, local: null },
+    after: [confDir, osUser, ...repoFiles],
+  });
   const reach =
     ssh ?? tlsReach(parts.tls!.add(out, hostFacts, host, group, { confDir, conf, logDir, user: osUser }), zone);
 

@@ -2,7 +2,7 @@
 // owned by the user pgBackRest runs as, pgbackrest.conf (compared by pgBackRest's own
 // reading), no Debian legacy /etc/pgbackrest.conf beside it, and the backup role's .pgpass.
 import { LEGACY_PGBACKREST_CONF, PGBACKREST_CONF, PGBACKREST_CONF_DIR, PGBACKREST_LOG_DIR } from '../facts/paths.js';
-import { backupRolePassword, type Inventory } from '../config/inventory.js';
+import { backupRolePassword, type HostSpec, type Inventory } from '../config/inventory.js';
 import { pgpassPath } from '../facts/paths.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Secret } from '../secret.js';
@@ -13,8 +13,11 @@ import { planAbsentFile, planFile } from '../resources/file.js';
 import { type ConfSection, renderConf, sameConf } from '../resources/pgbackrest-conf.js';
 import type { ResourceRef } from '../resources/types.js';
 import type { HostResources } from './builder.js';
+import type { StanzaSecrets } from './cipher.js';
 import { declarePart } from './part.js';
+import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { absolutePath } from './ssh-resources.js';
+import type { FactsByHost, Zone } from './zone.js';
 
 /** The folders and pgbackrest.conf of pgBackRest run as `user`; they read the folders, the conf files, and `user`'s entry (its group). */
 export const pgbackrestFilesPart = (user: string) =>
@@ -98,6 +101,41 @@ function addPgbackrestConf(
     [conf],
   );
   return conf;
+}
+
+/** What a host's pgbackrest.conf is written from: the host, its zone, every host's facts and the stanza's cipher passes. */
+export interface ConfContext {
+  inventory: Inventory;
+  zone: Zone;
+  host: HostSpec;
+  facts: FactsByHost;
+  secrets: StanzaSecrets;
+}
+
+/** How a host's pgbackrest.conf lists the stanza: its PostgreSQL hosts, `local` the one that is this host (none on a backup host). */
+export interface StanzaHosts {
+  hosts: HostSpec[];
+  local: HostSpec | null;
+}
+
+/**
+ * A host's pgbackrest.conf, added through its files part: [global] for the host (the options its pgBackRest
+ * release has), the stanza listing `stanza`, the operator's command sections; after `after`, then the
+ * generators of the cipher passes it holds. PostgreSQL and backup hosts differ only in `stanza` and `after`.
+ */
+export function addHostConf(
+  out: HostResources,
+  files: ReturnType<typeof pgbackrestFilesPart>,
+  { inventory, zone, host, facts, secrets }: ConfContext,
+  { group, stanza, after }: { group: string; stanza: StanzaHosts; after: Array<ResourceRef | undefined> },
+): ResourceRef {
+  const hostFacts = facts.get(host.name) as HostFacts;
+  const sections = confSections(
+    inventory,
+    globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
+    stanzaSection(inventory, zone, stanza.hosts, facts, stanza.local),
+  );
+  return files.addConf(out, hostFacts, group, sections, [...after, ...secrets.generators]);
 }
 
 /**

@@ -18,9 +18,8 @@ import { HostResources } from './builder.js';
 import type { StanzaSecrets } from './cipher.js';
 import { checkServerVersion, outsideDataDirectory } from './layout.js';
 import { addPatroniSettings } from './patroni-settings.js';
-import { pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
+import { addHostConf, type ConfContext, pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
 import { declarePart } from './part.js';
-import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { repoFilesPart } from './repo-files.js';
 import { sshPart, userGroup } from './ssh-resources.js';
 import { addStandaloneSettings } from './standalone-settings.js';
@@ -130,20 +129,9 @@ function firstDataFrom(inventory: Inventory, zone: Zone, site: StandbySite | und
     : inventory.fromBackup!.get(zone.zone)!;
 }
 
-interface HostContext {
-  inventory: Inventory;
-  zone: Zone;
-  host: HostSpec;
-  facts: FactsByHost;
-  secrets: StanzaSecrets;
-}
-
 /** SSH trust, pgBackRest's folders and pgbackrest.conf, the repositories' files and TLS: what needs no running server. */
-function addPgbackrestSetup(
-  out: HostResources,
-  { inventory, zone, host, facts, secrets }: HostContext,
-  parts: ReturnType<typeof postgresHostParts>,
-) {
+function addPgbackrestSetup(out: HostResources, context: ConfContext, parts: ReturnType<typeof postgresHostParts>) {
+  const { inventory, zone, host, facts } = context;
   const hostFacts = facts.get(host.name) as HostFacts;
   const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
@@ -154,17 +142,11 @@ function addPgbackrestSetup(
   parts.spool?.add(out, hostFacts, { user, group });
   const repoDirs = parts.repos.addFolders(out, hostFacts, user, group);
   const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group });
-  const conf = parts.files.addConf(
-    out,
-    hostFacts,
+  const conf = addHostConf(out, parts.files, context, {
     group,
-    confSections(
-      inventory,
-      globalSection(inventory, zone, host, secrets.passes, hostFacts.pgbackrestVersion ?? null),
-      stanzaSection(inventory, zone, [host, ...peers], facts, host),
-    ),
-    [confDir, ...repoFiles, ...secrets.generators],
-  );
+    stanza: { hosts: [host, ...peers], local: host },
+    after: [confDir, ...repoFiles],
+  });
   parts.tls?.add(out, hostFacts, host, group, { confDir, conf, logDir });
   return { peers, ssh, confDir, logDir, repoDirs, conf, group };
 }
