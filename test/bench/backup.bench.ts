@@ -17,7 +17,16 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lab from '../lab/lab.js';
 import { root } from './measure.js';
-import { mib, on, seconds, table } from './lab-bench.js';
+import {
+  type ArchiveBacklog,
+  archiveBacklogCommand,
+  archiveBacklogOf,
+  backlogText,
+  mib,
+  on,
+  seconds,
+  table,
+} from './lab-bench.js';
 
 const GENERATION = process.env.BENCH_GENERATION === 'forky' ? 'forky' : 'trixie';
 const MAJOR = GENERATION === 'forky' ? 18 : 17;
@@ -56,13 +65,8 @@ const busyShare = (from: ReturnType<typeof cpuTicks>, to: ReturnType<typeof cpuT
   `${Math.round((100 * (to.busy - from.busy)) / Math.max(1, to.total - from.total))}%`;
 
 /** Segments waiting for archive_command now, and how long the oldest has waited. */
-async function archiveBacklog(): Promise<{ ready: number; oldest: number }> {
-  const out = await on(
-    PG,
-    `cd ${DATA}/pg_wal/archive_status && n=$(ls | grep -c '\\.ready$' || true); o=$(ls -tr | grep '\\.ready$' | head -n 1); echo "$n $([ -n "$o" ] && echo $(( $(date +%s) - $(stat -c %Y "$o") )) || echo 0)"`,
-  );
-  const [ready, oldest] = out.trim().split(' ').map(Number);
-  return { ready: ready!, oldest: oldest! };
+async function archiveBacklog(): Promise<ArchiveBacklog> {
+  return archiveBacklogOf(await on(PG, archiveBacklogCommand(`${DATA}/pg_wal/archive_status`)));
 }
 
 /** Waits (at most `ms`) until no segment waits for archive_command. */
@@ -87,7 +91,7 @@ async function archiving(name: string, extra: string): Promise<string[]> {
     PG,
     `cd / && runuser -u postgres -- pgbench -n -c 4 -j 2 -T ${LOAD_SECONDS} postgres 2>&1 | grep -E '^tps' || true`,
   );
-  let worst = { ready: 0, oldest: 0 };
+  let worst: ArchiveBacklog = { ready: 0, oldest: null };
   while (Date.now() - started < LOAD_SECONDS * 1000) {
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const now = await archiveBacklog();
@@ -105,8 +109,8 @@ async function archiving(name: string, extra: string): Promise<string[]> {
     Number(tps).toFixed(0),
     mib(produced),
     `${archived} (${mib(archived * 16 * 1048576)})`,
-    `${worst.ready} / ${worst.oldest} s`,
-    `${atEnd.ready} / ${atEnd.oldest} s`,
+    backlogText(worst),
+    backlogText(atEnd),
     seconds(Date.now() - drainStarted),
     cpuLoad,
   ];
