@@ -10,8 +10,10 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { DECLARED_STATE } from '../../lib/operations/declared.js';
 import type { Planned } from '../../lib/operations/planning.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
+import { expect } from 'vitest';
 import { FIXTURES } from './bsync.js';
 import { ENV, SSH_CONFIG } from './configs.js';
+import { savedPlanText, secretsShownIn } from './saved-secrets.js';
 import { sessionOf } from './sessions.js';
 
 export const DATA = '/var/lib/postgresql/15/main';
@@ -75,3 +77,11 @@ export const commandsOf = (planned: Planned, host: string, kind: string) =>
     .filter((action) => action.host === host && action.kind === kind)
     .flatMap((action) => planned.changes.get(action.address)!.steps.map((step) => step.command))
     .join('\n');
+
+/** The plan's saved file shows none of the config's secrets; ssh-pg2's pgbackrest.conf shows its S3 secret and passphrase as (sensitive). */
+export function expectSavedWithoutSecrets(planned: Planned): void {
+  const conf = planned.plan.actions.find((action) => action.address === 'ssh-pg2.pgbackrest_conf')!.diff;
+  expect(conf).toContain('repo1-s3-key-secret=(sensitive)');
+  expect(conf).toContain('repo1-cipher-pass=(sensitive)');
+  expect(secretsShownIn(savedPlanText(planned.plan), Object.values(ENV))).toEqual([]);
+}

@@ -10,6 +10,7 @@ import type { Planned } from '../../lib/operations/planning.js';
 import {
   commandsOf as commands,
   DATA,
+  expectSavedWithoutSecrets,
   load,
   planDeclared as plan,
   planText as text,
@@ -121,6 +122,12 @@ describe('[[zone]] from_backup: the plan', () => {
     expect(restore).toContain(`restore_command=pgbackrest --pg1-path=${DATA} --stanza=pgedge-lab-1 --archive-async`);
     expect(planned.plan.actions.some((action) => action.kind === 'archive_check')).toBe(false);
     expect(text(planned)).not.toMatch(/archive-push/);
+  });
+
+  it("saves none of the config's secrets: pgbackrest.conf's S3 key, secret and passphrase shown as (sensitive)", async () => {
+    const planned = await plan(load(config()), facts(true));
+    expect(planned.planAgain).toBe(true);
+    expectSavedWithoutSecrets(planned);
   });
 
   it('puts pgBackRest’s setup first, then restore, start, promotion; nothing of the running server', async () => {

@@ -11,12 +11,9 @@ import { DECLARED_STATE } from '../../lib/operations/declared.js';
 import { selectionOf, type Planning } from '../../lib/operations/planning.js';
 import { savedOperationPlanning } from '../../lib/operations/registry.js';
 import { restorePlanning } from '../../lib/operations/restore.js';
-import type { Session } from '../../lib/operations/session.js';
 import { parseConfig } from '../../lib/config/index.js';
 import type { Inventory } from '../../lib/config/inventory.js';
-import { hostNeeds } from '../../lib/desired/needs.js';
 import { BsyncError } from '../../lib/errors.js';
-import { needsOf as mergeNeeds } from '../../lib/facts/needs.js';
 import type { HostFacts } from '../../lib/facts/types.js';
 import type { PlanOperation } from '../../lib/plan/types.js';
 import { printableJson } from '../../lib/printable.js';
@@ -32,6 +29,7 @@ import type { Sink } from '../../lib/views/sink.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, SSH_CONFIG, TWO_IN_ZONE_1, withSecondRepo } from '../support/configs.js';
 import { SAVED_RESTORE } from '../support/requests.js';
+import { SPACE_ANSWER, sessionFor } from '../support/sessions.js';
 
 // Normalised: a plan's createdAt and a restore's notes (the window, what is lost) read the
 // clock, so the clock is fixed at this instant; the nonce, random per plan, is given.
@@ -51,33 +49,6 @@ function recorded(state: 'fresh' | 'converged', edit: (all: Map<string, HostFact
   );
   edit(all);
   return all;
-}
-
-/** Every host answers the space probe: 50 GiB free, 30 MiB in the folder. */
-const SPACE_ANSWER = `F|0|${Buffer.from(`${50 * 1024 ** 3}\n${30 * 1024 ** 2}\n`).toString('base64')}|`;
-const spaceOnly: HostConnection = {
-  exec: async () => ({ code: 0, stdout: `${SPACE_ANSWER}\n`, stderr: '' }),
-  close() {},
-} as unknown as HostConnection;
-
-/** A session over recorded facts, on the hosts the Planning selects, each answering the space probe. */
-function sessionFor(inventory: Inventory, planning: Planning): Session {
-  const selection = selectionOf(planning, inventory, {});
-  const chosen = inventory.hosts.filter(
-    (host) =>
-      (selection.hosts === undefined && selection.zones === undefined)
-      || selection.hosts?.includes(host.name)
-      || selection.zones?.includes(host.zone),
-  );
-  return {
-    inventory,
-    selected: chosen,
-    involved: inventory.hosts,
-    connections: new Map(inventory.hosts.map((host) => [host.name, spaceOnly])),
-    // As openSession asks: the declared state's needs and what the Planning reads beyond them.
-    needsOf: (host) => mergeNeeds([hostNeeds(inventory, host), ...(planning.extraNeeds?.(inventory, host) ?? [])]),
-    close() {},
-  };
 }
 
 function collected(): { sink: Sink; out: () => string } {

@@ -12,7 +12,9 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import { needsOf } from '../../lib/facts/needs.js';
 import { probeContext } from '../../lib/facts/probe.js';
 import { repoProbe } from '../../lib/facts/repo.js';
+import { DECLARED_STATE } from '../../lib/operations/declared.js';
 import { OPERATIONS } from '../../lib/operations/registry.js';
+import { restorePlanning } from '../../lib/operations/restore.js';
 import { buildPlan } from '../../lib/plan/build.js';
 import { renderPlanText } from '../../lib/plan/render-text.js';
 import { readPlanFile, writePlanFile } from '../../lib/plan/saved.js';
@@ -25,9 +27,12 @@ import {
   type RestoreRequest,
 } from '../../lib/recovery/requests.js';
 import { planRestore } from '../../lib/recovery/restore.js';
+import { knownText } from '../../lib/resources/types.js';
 import { FIXTURES } from '../support/bsync.js';
 import { ENV, s3Repo, withSecondRepo } from '../support/configs.js';
 import { cloneRequest } from '../support/requests.js';
+import { savedPlanText, secretsShownIn } from '../support/saved-secrets.js';
+import { sessionFor, sessionOf } from '../support/sessions.js';
 
 const CONFIG = `${FIXTURES}lab/ssh.toml`;
 const versioned = parseConfig(withSecondRepo(s3Repo('', 'versioned = true')), CONFIG, ENV);
@@ -237,5 +242,21 @@ describe('a saved plan at a repository time', () => {
     expect(decoded.repoTargetTime).toEqual(request().repoTargetTime);
     const again = planRestore({ inventory: versioned, facts: facts(), request: decoded, space: PLENTY, now: NOW });
     expect(again).toEqual(result);
+  });
+
+  it("holds none of the config's secrets, planned as `bsync restore --out` plans it on hosts whose pgbackrest.conf holds them", async () => {
+    // The hosts as the declared state leaves them: repo2's keys and both passphrases in their pgbackrest.conf.
+    const converged = facts();
+    const setup = await DECLARED_STATE.plan(sessionOf(versioned), converged);
+    for (const [name, host] of converged) {
+      const conf = setup.changes.get(`${name}.pgbackrest_conf`)?.diff;
+      if (conf) host.files['/etc/pgbackrest/pgbackrest.conf'].content = knownText(conf.after)!;
+    }
+    const held = converged.get('ssh-pg1')!.files['/etc/pgbackrest/pgbackrest.conf'].content;
+    for (const secret of [ENV.CIPHER, ENV.S3K, ENV.S3S]) expect(held).toContain(secret);
+    const planning = restorePlanning(request());
+    const { plan: restore } = await planning.plan(sessionFor(versioned, planning), converged);
+    expect(restore.operation?.request).toMatchObject({ repo: 2, repoTargetTime: AT_UTC });
+    expect(secretsShownIn(savedPlanText(restore), Object.values(ENV))).toEqual([]);
   });
 });

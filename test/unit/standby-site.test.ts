@@ -11,10 +11,12 @@ import type { Planned } from '../../lib/operations/planning.js';
 import { promotePlanning } from '../../lib/operations/promote.js';
 import { decodePromoteRequest } from '../../lib/recovery/requests.js';
 import { problemsOf } from '../support/configs.js';
+import { savedPlanText, secretsShownIn } from '../support/saved-secrets.js';
 import { sessionOf } from '../support/sessions.js';
 import {
   commandsOf,
   DATA,
+  expectSavedWithoutSecrets,
   load,
   planDeclared as plan,
   planText,
@@ -129,6 +131,12 @@ describe('[[zone]] standby_of: the first data', () => {
     expect(restore).not.toContain('postgresql.auto.conf');
   });
 
+  it("saves none of the config's secrets: pgbackrest.conf's S3 key, secret and passphrase shown as (sensitive)", async () => {
+    const planned = await plan(load(config()), zone3Facts(true));
+    expect(planned.planAgain).toBe(true);
+    expectSavedWithoutSecrets(planned);
+  });
+
   it('puts pgBackRest’s setup first, then restore, start and the wait until consistent: no promotion, no archive check', async () => {
     const planned = await plan(load(config()), zone3Facts(true));
     const pg2 = pg2Actions(planned);
@@ -231,6 +239,18 @@ describe('bsync promote --zone N', () => {
     const step = commandsOf(planned, 'ssh-pg2', 'pg_promote');
     expect(step).toMatch(/^\[ "\$\(.*SELECT pg_is_in_recovery\(\).*\)" = f \] \|\| .*SELECT pg_promote\(true, 3600\)/);
     expect(step.split('\n')[1]).toContain('still in recovery after pg_promote');
+  });
+
+  it("saves none of the config's secrets, neither the promotion's plan nor the declared state's after it", async () => {
+    const promotion = await promote(config(''), running(true, true));
+    expect(promotion.plan.operation).toMatchObject({ kind: 'promote' });
+    const after = await promote(config(''), running(false, true));
+    // pgbackrest.conf's change, the passphrase among its lines: where a secret would show.
+    expect(after.plan.actions.find((action) => action.address === 'ssh-pg2.pgbackrest_conf')!.diff).toContain(
+      'repo1-cipher-pass=(sensitive)',
+    );
+    for (const planned of [promotion, after])
+      expect(secretsShownIn(savedPlanText(planned.plan), Object.values(ENV))).toEqual([]);
   });
 
   it('once the server runs as a primary, is the declared state: its own stanza and archiving', async () => {
