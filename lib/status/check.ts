@@ -1,9 +1,11 @@
 // `bsync check`: the status report held to the config's [alert] thresholds. Each threshold
 // is held, broken, or unknown (what it needs could not be read); exit 2 when one is
 // broken, else 1 when one could not be told, else 0: for cron, Nagios/Icinga and CI as is.
+// Standby sites have their own two (standby-check.ts).
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
 import type { StanzaStatus, StatusReport } from './report.js';
+import { standbyResults } from './standby-check.js';
 import { jobFailure, stanzaWalServers, type WalBacklogSummary } from './watch.js';
 
 export type ThresholdName =
@@ -13,7 +15,9 @@ export type ThresholdName =
   | 'min_window'
   | 'max_archive_lag'
   | 'max_wal_backlog'
-  | 'failed_backup';
+  | 'failed_backup'
+  | 'max_replay_lag'
+  | 'standby_in_recovery';
 
 export interface CheckResult {
   threshold: ThresholdName;
@@ -23,7 +27,7 @@ export interface CheckResult {
   /** The server a WAL threshold or a job's outcome was read on. */
   host: string | null;
   state: 'held' | 'broken' | 'unknown';
-  /** The threshold: seconds for durations, a count, or true (failed_backup). */
+  /** The threshold: seconds for durations, a count, or true (failed_backup, standby_in_recovery). */
   limit: number | boolean;
   /** What was found (seconds, a count, an exit status); null when unknown or absent. */
   value: number | null;
@@ -41,7 +45,7 @@ export interface CheckReport {
   results: CheckResult[];
 }
 
-type Found = Pick<CheckResult, 'state' | 'value'> & { what: string };
+export type Found = Pick<CheckResult, 'state' | 'value'> & { what: string };
 const duration = (key: string, seconds: number) => `${key} = "${durationText(seconds)}"`;
 
 /** pgbackrest info answered for the repository: ok, or no valid backup yet (which counts against a threshold). */
@@ -199,6 +203,7 @@ export function checkReport(report: StatusReport, alert: AlertThresholds): Check
       ...(alert.failedBackup ? jobResults(stanza) : []),
     ]),
     ...stanzaWalServers(report.stanzas).flatMap((stanza) => walResults(stanza, alert)),
+    ...report.standbySites.flatMap((site) => standbyResults(site, alert)),
   ];
   const exitCode = results.some((result) => result.state === 'broken')
     ? 2
