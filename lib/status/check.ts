@@ -4,36 +4,12 @@
 // Standby sites have their own two (standby-check.ts).
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
+import type { CheckResult, Found, ThresholdName } from './check-result.js';
 import type { StanzaStatus, StatusReport } from './report.js';
 import { standbyResults } from './standby-check.js';
 import { jobFailure, stanzaWalServers, type WalBacklogSummary } from './watch.js';
 
-export type ThresholdName =
-  | 'max_full_age'
-  | 'max_backup_age'
-  | 'min_full_count'
-  | 'min_window'
-  | 'max_archive_lag'
-  | 'max_wal_backlog'
-  | 'failed_backup'
-  | 'max_replay_lag'
-  | 'standby_in_recovery';
-
-export interface CheckResult {
-  threshold: ThresholdName;
-  stanza: string;
-  /** repoN for a repository's thresholds; null for a server's (WAL). */
-  repo: string | null;
-  /** The server a WAL threshold or a job's outcome was read on. */
-  host: string | null;
-  state: 'held' | 'broken' | 'unknown';
-  /** The threshold: seconds for durations, a count, or true (failed_backup, standby_in_recovery). */
-  limit: number | boolean;
-  /** What was found (seconds, a count, an exit status); null when unknown or absent. */
-  value: number | null;
-  /** One line naming stanza, repository or host, and the numbers. */
-  message: string;
-}
+export type { CheckResult, ThresholdName } from './check-result.js';
 
 export interface CheckReport {
   format: 'bsync-check';
@@ -45,7 +21,6 @@ export interface CheckReport {
   results: CheckResult[];
 }
 
-export type Found = Pick<CheckResult, 'state' | 'value'> & { what: string };
 const duration = (key: string, seconds: number) => `${key} = "${durationText(seconds)}"`;
 
 /** pgbackrest info answered for the repository: ok, or no valid backup yet (which counts against a threshold). */

@@ -4,7 +4,7 @@
 // its source's archive. A server that does not answer cannot tell either.
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
-import type { CheckResult, Found } from './check.js';
+import type { CheckResult, Found } from './check-result.js';
 import type { StandbySiteStatus } from './standby-sites.js';
 
 /** Whether it is the standby it is declared to be. */
