@@ -241,6 +241,7 @@ function alertOf(raw: NonNullable<RawConfig['alert']>): AlertThresholds {
     maxFullAgeSeconds: seconds(raw.max_full_age),
     maxBackupAgeSeconds: seconds(raw.max_backup_age),
     maxArchiveLagSeconds: seconds(raw.max_archive_lag),
+    maxReplayLagSeconds: seconds(raw.max_replay_lag),
     maxWalBacklog: raw.max_wal_backlog,
     minFullCount: raw.min_full_count,
     minWindowSeconds: seconds(raw.min_window),

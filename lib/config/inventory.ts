@@ -187,6 +187,8 @@ export interface AlertThresholds {
   maxFullAgeSeconds?: number;
   maxBackupAgeSeconds?: number;
   maxArchiveLagSeconds?: number;
+  /** A standby site's replay behind its source's archive (lib/status/standby-sites.ts). */
+  maxReplayLagSeconds?: number;
   maxWalBacklog?: number;
   minFullCount?: number;
   minWindowSeconds?: number;
@@ -222,4 +224,13 @@ export function backupRolePassword(inventory: Inventory): Secret | null {
 /** The stanza name of a zone: [cluster].stanza, else `pgedge-<cluster>-<zone>`. */
 export function stanzaFor(inventory: Inventory, zone: number): string {
   return inventory.cluster.stanza ?? `pgedge-${inventory.cluster.name}-${zone}`;
+}
+
+/**
+ * The stanza a host's pgBackRest names: its zone's, but a standby site's server names the
+ * stanza it replays (docs/recovery.md, "A standby site"), so that is what its probes read.
+ */
+export function hostStanza(inventory: Inventory, host: HostSpec): string {
+  const of = host.role === 'postgres' ? inventory.standbyOf?.get(host.zone) : undefined;
+  return stanzaFor(inventory, of?.zone ?? host.zone);
 }

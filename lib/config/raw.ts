@@ -38,6 +38,7 @@ export interface RawConfig {
     max_full_age?: string;
     max_backup_age?: string;
     max_archive_lag?: string;
+    max_replay_lag?: string;
     max_wal_backlog?: number;
     min_full_count?: number;
     min_window?: string;

@@ -7,7 +7,7 @@
 // no stanza, backup or job of its own. Its first data is a standby restore
 // (lib/recovery/first-data.ts); a server that runs as a primary is drift bsync does not repair.
 import type { HostSpec, Inventory, StandbyOf } from '../config/inventory.js';
-import { HostError } from '../errors.js';
+import { BsyncError, HostError } from '../errors.js';
 import { read } from '../facts/needs.js';
 import type { HostFacts } from '../facts/types.js';
 import { archiveSettings } from './archive-settings.js';
@@ -38,8 +38,9 @@ export function standbySiteSettings(view: Zone): Record<string, string> {
 
 /**
  * The standby stays one: a server that runs as a primary was promoted outside bsync. The
- * repositories are read as on every zone's repository host: the passphrase's checks
- * (cipher.ts) read them, and find the zone's own stanza absent.
+ * repositories are read as on every zone's repository host, for the stanza the host names
+ * (the source's: lib/config/inventory.ts hostStanza): the passphrase's checks (cipher.ts)
+ * read them, and status reads the source's newest archived WAL there (lib/status/standby-sites.ts).
  */
 export const standbySitePart = (host: HostSpec, site: StandbySite) =>
   declarePart('the standby site', [read.postgres, read.repos], {
@@ -54,3 +55,24 @@ export const standbySitePart = (host: HostSpec, site: StandbySite) =>
       );
     },
   });
+
+/**
+ * A command that works on the zone's own stanza (backup, verify), refused on a standby site,
+ * which has none until it is promoted; `instead` says the same command on the source zone.
+ */
+export function refuseStandbySite(
+  inventory: Inventory,
+  zone: number,
+  what: string,
+  instead: (source: number) => string,
+) {
+  const of = inventory.standbyOf?.get(zone);
+  if (!of) return;
+  throw new BsyncError(
+    `zone ${zone} is a standby site of zone ${of.zone} (standby_of): it has no stanza of its own to ${what} until it is promoted`,
+    {
+      where: inventory.configPath,
+      hint: `${instead(of.zone)}. Once promoted (bsync promote --zone ${zone}; docs/recovery.md, "A standby site"), zone ${zone} gets its own stanza, archiving and backups.`,
+    },
+  );
+}

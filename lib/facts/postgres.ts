@@ -51,7 +51,11 @@ SELECT json_build_object(
       'oldestReady', min(left(name, -6) COLLATE "C"),
       'oldestReadyTime', extract(epoch FROM min(modification))::float8,
       'walBytes', (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()))
-    FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')
+    FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+  'replay', CASE WHEN pg_is_in_recovery() THEN json_build_object(
+      'lsn', pg_last_wal_replay_lsn()::text,
+      'at', extract(epoch FROM pg_last_xact_replay_timestamp())::float8,
+      'segmentBytes', pg_size_bytes(current_setting('wal_segment_size'))) END
 );`;
 
 const CONNECT_TRIES = 8;
@@ -118,8 +122,9 @@ export const postgresProbe: Probe = {
         'probe postgres: expected a JSON object with versionNum from psql, received another JSON value',
       );
     }
-    // A standby has no current WAL position of its own: JSON's null becomes no field.
+    // A standby has no current WAL position of its own, a primary no replay: JSON's null becomes no field.
     if (parsed.currentLsn === null) delete parsed.currentLsn;
+    if (parsed.replay === null) delete parsed.replay;
     return {
       postgres: {
         running: true,
@@ -129,6 +134,7 @@ export const postgresProbe: Probe = {
         roles: parsed.roles ?? {},
         archiver: parsed.archiver ?? null,
         ...(parsed.walBacklog ? { walBacklog: parsed.walBacklog } : {}),
+        ...(parsed.replay ? { replay: parsed.replay } : {}),
         ...parseLayout(requireFramed(layoutLine, ctx, 'postgres', "the postmaster's /proc entry")),
       },
     };

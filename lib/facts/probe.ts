@@ -1,7 +1,7 @@
 // A fact is a probe (a shell snippet run as root on the host) plus a parser of what it
 // printed. The gatherer sends every probe of a host in one script, one round trip.
 import type { HostSpec, Inventory } from '../config/inventory.js';
-import { stanzaFor } from '../config/inventory.js';
+import { hostStanza } from '../config/inventory.js';
 import type { FactNeeds } from './needs.js';
 import type { HostFacts } from './types.js';
 import type { KnownVersion } from './version-cache.js';
@@ -14,6 +14,7 @@ export const PG_DATABASE = 'postgres';
 export interface ProbeContext {
   inventory: Inventory;
   host: HostSpec;
+  /** The stanza its pgBackRest names (a standby site's host: the one it replays). */
   stanza: string;
   /** What the resources planned for this host read (lib/desired/needs.ts): the probes ask for that. */
   needs: FactNeeds;
@@ -31,7 +32,7 @@ export interface Probe {
 }
 
 export function probeContext(inventory: Inventory, host: HostSpec, needs: FactNeeds): ProbeContext {
-  return { inventory, host, stanza: stanzaFor(inventory, host.zone), needs };
+  return { inventory, host, stanza: hostStanza(inventory, host), needs };
 }
 
 /**

@@ -99,6 +99,7 @@ const postgres = object({
     oldestReadyTime: orNull(num),
     walBytes: int(),
   }),
+  replay: object({ lsn: orNull(str(g.LSN)), at: orNull(num), segmentBytes: int(1) }),
   binDir: str(g.ABSOLUTE_PATH),
   serviceUnit: str(g.SERVICE_UNIT),
   layoutProblem: str(g.TEXT),

@@ -86,6 +86,8 @@ export interface PostgresFacts {
   archiver?: ArchiverFacts | null;
   /** pg_wal as the running server lists it; absent in recordings made before bsync read it. */
   walBacklog?: WalBacklogFacts;
+  /** What a server in recovery replayed; absent on a primary, and in recordings made before bsync read it. */
+  replay?: ReplayFacts;
   /**
    * The running server's binary folder (its postmaster's executable's folder):
    * /usr/pgsql-15/bin on PGDG, /usr/lib/postgresql/15/bin on Debian. Absent when /proc
@@ -140,6 +142,16 @@ export interface WalBacklogFacts {
   oldestReadyTime: number | null;
   /** Bytes of the files in pg_wal (segments, history and backup files; not archive_status). */
   walBytes: number;
+}
+
+/** A standby's replay: pg_last_wal_replay_lsn, pg_last_xact_replay_timestamp, and the WAL segment size to place the one in a segment. */
+export interface ReplayFacts {
+  /** The end of the last WAL record replayed (`0/5000060`); null when the server does not say. */
+  lsn: string | null;
+  /** When the last transaction replayed was committed on its primary (unix seconds); null before one was replayed since the server started. */
+  at: number | null;
+  /** wal_segment_size in bytes. */
+  segmentBytes: number;
 }
 
 /** The stanza as one repository holds it. */

@@ -33,6 +33,11 @@ export const METRIC_NAMES = [
   'bsync_wal_ready_files',
   'bsync_wal_oldest_ready_age_seconds',
   'bsync_wal_bytes',
+  'bsync_standby_running',
+  'bsync_standby_in_recovery',
+  'bsync_standby_last_replay_timestamp_seconds',
+  'bsync_standby_behind_archive',
+  'bsync_standby_replay_lag_seconds',
   // bsync verify (lib/verify/report.ts)
   'bsync_verify_success',
   'bsync_verify_duration_seconds',

@@ -6,6 +6,7 @@ import type { Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { HostResources } from '../desired/builder.js';
 import { zonePrimary } from '../desired/backups.js';
+import { refuseStandbySite } from '../desired/standby-site.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { OperationOf } from '../plan/types.js';
@@ -37,6 +38,13 @@ function zoneOf(inventory: Inventory, number: number | undefined): Zone {
 
 export function planBackup(inventory: Inventory, facts: FactsByHost, request: BackupRequest): BackupPlan {
   const zone = zoneOf(inventory, request.zone);
+  refuseStandbySite(
+    inventory,
+    zone.zone,
+    'back up',
+    (source) =>
+      `Back up the stanza it replays, zone ${source}'s: bsync backup --zone ${source} --type ${request.type}${request.repo ? ` --repo ${request.repo}` : ''}`,
+  );
   const repoKey = request.repo ?? inventory.repos[0].key;
   if (!inventory.repos.some((repo) => repo.key === repoKey))
     throw new BsyncError(`--repo ${repoKey}: the stanza has no repo${repoKey}`);

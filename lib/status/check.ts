@@ -1,35 +1,15 @@
 // `bsync check`: the status report held to the config's [alert] thresholds. Each threshold
 // is held, broken, or unknown (what it needs could not be read); exit 2 when one is
 // broken, else 1 when one could not be told, else 0: for cron, Nagios/Icinga and CI as is.
+// Standby sites have their own two (standby-check.ts).
 import type { AlertThresholds } from '../config/inventory.js';
 import { durationText } from '../config/durations.js';
+import type { CheckResult, Found, ThresholdName } from './check-result.js';
 import type { StanzaStatus, StatusReport } from './report.js';
+import { standbyResults } from './standby-check.js';
 import { jobFailure, stanzaWalServers, type WalBacklogSummary } from './watch.js';
 
-export type ThresholdName =
-  | 'max_full_age'
-  | 'max_backup_age'
-  | 'min_full_count'
-  | 'min_window'
-  | 'max_archive_lag'
-  | 'max_wal_backlog'
-  | 'failed_backup';
-
-export interface CheckResult {
-  threshold: ThresholdName;
-  stanza: string;
-  /** repoN for a repository's thresholds; null for a server's (WAL). */
-  repo: string | null;
-  /** The server a WAL threshold or a job's outcome was read on. */
-  host: string | null;
-  state: 'held' | 'broken' | 'unknown';
-  /** The threshold: seconds for durations, a count, or true (failed_backup). */
-  limit: number | boolean;
-  /** What was found (seconds, a count, an exit status); null when unknown or absent. */
-  value: number | null;
-  /** One line naming stanza, repository or host, and the numbers. */
-  message: string;
-}
+export type { CheckResult, ThresholdName } from './check-result.js';
 
 export interface CheckReport {
   format: 'bsync-check';
@@ -41,7 +21,6 @@ export interface CheckReport {
   results: CheckResult[];
 }
 
-type Found = Pick<CheckResult, 'state' | 'value'> & { what: string };
 const duration = (key: string, seconds: number) => `${key} = "${durationText(seconds)}"`;
 
 /** pgbackrest info answered for the repository: ok, or no valid backup yet (which counts against a threshold). */
@@ -199,6 +178,7 @@ export function checkReport(report: StatusReport, alert: AlertThresholds): Check
       ...(alert.failedBackup ? jobResults(stanza) : []),
     ]),
     ...stanzaWalServers(report.stanzas).flatMap((stanza) => walResults(stanza, alert)),
+    ...report.standbySites.flatMap((site) => standbyResults(site, alert)),
   ];
   const exitCode = results.some((result) => result.state === 'broken')
     ? 2

@@ -2,6 +2,7 @@
 // archive failures, stanza status), with stanza and repo as labels.
 import type { Metric, Sample } from '../metrics/prom.js';
 import { BACKUP_TYPES, type StanzaStatus, type StatusReport } from './report.js';
+import type { StandbySiteStatus } from './standby-sites.js';
 import { stanzaWalServers, type JobSummary, type WalBacklogSummary } from './watch.js';
 
 /** One sample per stanza and repository, where `pick` knows a value. */
@@ -122,6 +123,7 @@ export function statusMetrics(report: StatusReport): Metric[] {
     },
     ...jobMetrics(report),
     ...walMetrics(report),
+    ...standbyMetrics(report),
   ];
 }
 
@@ -204,6 +206,49 @@ function walMetrics(report: StatusReport): Metric[] {
       help: 'What pg_wal holds (bytes).',
       type: 'gauge',
       samples: perServer((server) => server.walBytes),
+    },
+  ];
+}
+
+/** Each standby site, labelled with the stanza it replays, its repository and its server. */
+function standbyMetrics(report: StatusReport): Metric[] {
+  const perSite = (pick: (site: StandbySiteStatus) => number | null): Sample[] =>
+    labelledSamples(
+      report.standbySites,
+      (site) => ({ stanza: site.standbyOf.stanza, repo: site.standbyOf.repo, host: site.host }),
+      pick,
+    );
+  const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+  return [
+    {
+      name: 'bsync_standby_running',
+      help: "Whether the standby site's server answers (1) or not (0).",
+      type: 'gauge',
+      samples: perSite((site) => flag(site.running)),
+    },
+    {
+      name: 'bsync_standby_in_recovery',
+      help: "Whether the standby site's server is in recovery (1) or runs as a primary (0); absent when it does not answer.",
+      type: 'gauge',
+      samples: perSite((site) => flag(site.inRecovery)),
+    },
+    {
+      name: 'bsync_standby_last_replay_timestamp_seconds',
+      help: 'When the last transaction the standby site replayed was committed on its source (unix seconds, pg_last_xact_replay_timestamp).',
+      type: 'gauge',
+      samples: perSite((site) => seconds(site.replayedAt)),
+    },
+    {
+      name: 'bsync_standby_behind_archive',
+      help: "Whether the source stanza's newest archived WAL segment is past what the standby site replayed (1) or not (0).",
+      type: 'gauge',
+      samples: perSite((site) => flag(site.behind)),
+    },
+    {
+      name: 'bsync_standby_replay_lag_seconds',
+      help: 'How far the standby site replays behind the archive: 0 once it replayed the newest archived segment, else the age of its last replayed transaction.',
+      type: 'gauge',
+      samples: perSite((site) => site.replayLagSeconds),
     },
   ];
 }

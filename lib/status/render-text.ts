@@ -3,6 +3,7 @@
 import { windowText } from './window.js';
 import { humanAge, humanBytes } from '../human-units.js';
 import type { BackupSummary, StanzaStatus, StatusReport } from './report.js';
+import type { StandbySiteStatus } from './standby-sites.js';
 
 export { humanAge, humanBytes } from '../human-units.js';
 import { stanzaWalServers, type JobSummary } from './watch.js';
@@ -114,8 +115,46 @@ function walLines(report: StatusReport): string[] {
   return ['', ...table(['STANZA', 'SERVER', 'WAL WAITING', 'OLDEST WAITING', 'PG_WAL SIZE'], body)];
 }
 
+function siteState(site: StandbySiteStatus): string {
+  if (!site.running) return 'DOWN';
+  return site.inRecovery ? 'in recovery' : 'PRIMARY';
+}
+
+function siteLag(site: StandbySiteStatus): string {
+  if (site.behind === null) return '?';
+  if (!site.behind) return 'caught up';
+  return site.replayLagSeconds === null
+    ? 'behind (no transaction replayed yet)'
+    : `${humanAge(site.replayLagSeconds)} behind`;
+}
+
+/** Each standby site: what it replays, how far it got, and whether the source's archive is past it. */
+function standbyLines(report: StatusReport): string[] {
+  const body = report.standbySites.map((site) => [
+    `zone ${site.zone}`,
+    site.host,
+    `${site.standbyOf.stanza} ${site.standbyOf.repo}`,
+    siteState(site),
+    site.replayedLsn ?? '-',
+    site.replayedAt ? `${site.replayedAt} (${humanAge(site.replayedAgeSeconds)} ago)` : '-',
+    site.newestArchived ?? '-',
+    siteLag(site),
+  ]);
+  if (body.length === 0) return [];
+  const header = ['STANDBY SITE', 'HOST', 'STANDBY OF', 'STATE', 'REPLAYED TO', 'LAST REPLAYED COMMIT (UTC)'];
+  return ['', ...table([...header, 'NEWEST ARCHIVED', 'REPLAY'], body)];
+}
+
 export function renderStatusText(report: StatusReport): string {
-  const lines = [...table(HEADER, report.stanzas.map(row)), ...jobLines(report), ...walLines(report)];
+  // A run over standby sites alone (--host of one) shows no empty stanza table.
+  const stanzas = report.stanzas.length > 0 || report.standbySites.length === 0;
+  const lines = [
+    ...(stanzas ? table(HEADER, report.stanzas.map(row)) : []),
+    ...jobLines(report),
+    ...walLines(report),
+    ...standbyLines(report),
+  ];
+  if (lines[0] === '') lines.shift();
   if (report.stanzas.length > 0)
     lines.push(
       '',
@@ -125,9 +164,12 @@ export function renderStatusText(report: StatusReport): string {
           `  ${stanza.stanza} ${stanza.repo.key}: ${stanza.statusCode === null ? 'unknown: pgbackrest info could not be read' : windowText(stanza.window)}`,
       ),
     );
-  const attention = report.stanzas.flatMap((stanza) =>
-    stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`),
-  );
+  const attention = [
+    ...report.stanzas.flatMap((stanza) => stanza.problems.map((problem) => `  ${stanza.stanza}: ${problem}`)),
+    ...report.standbySites.flatMap((site) =>
+      site.problems.map((problem) => `  zone ${site.zone} (standby site): ${problem}`),
+    ),
+  ];
   if (attention.length > 0) lines.push('', 'Needs attention:', ...attention);
   return `${lines.join('\n')}\n`;
 }

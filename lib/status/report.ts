@@ -1,6 +1,7 @@
 // `bsync status`: what an operator asks every morning, per stanza and repository — the
 // newest backup of each type, how old and large it is, the WAL archive's range, how
-// archiving goes on the primary, whether a backup runs now. A pure function of the facts
+// archiving goes on the primary, whether a backup runs now; a standby site as a standby of
+// its source's stanza (standby-sites.ts). A pure function of the facts
 // gathered in the usual single round trip per host; nothing is changed, no lease taken.
 import type { Inventory, Repo, RepoTypeName } from '../config/inventory.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
@@ -9,6 +10,7 @@ import type { BackupInfo, HostFacts } from '../facts/types.js';
 import { primaryOf, recoveryWindow, windowSeconds, type RecoveryWindow } from './window.js';
 import { jobProblems, jobSummaries, walBacklogs, type JobSummary, type WalBacklogSummary } from './watch.js';
 import { age, iso } from './times.js';
+import { standbySites, type StandbySiteStatus } from './standby-sites.js';
 
 export const BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
 type BackupType = (typeof BACKUP_TYPES)[number];
@@ -71,6 +73,8 @@ export interface StatusReport {
   generatedAt: string;
   configPath: string;
   stanzas: StanzaStatus[];
+  /** The zones declared standby_of: no stanza of their own, each a standby of its source's (standby-sites.ts). */
+  standbySites: StandbySiteStatus[];
 }
 
 function summary(backup: BackupInfo, now: number): BackupSummary {
@@ -160,6 +164,9 @@ export function statusReport(
     version: 1,
     generatedAt: new Date(now * 1000).toISOString(),
     configPath: inventory.configPath,
-    stanzas: zones.flatMap((zone) => inventory.repos.map((repo) => stanzaStatus(zone, repo, facts, now))),
+    stanzas: zones
+      .filter((zone) => !inventory.standbyOf?.has(zone.zone))
+      .flatMap((zone) => inventory.repos.map((repo) => stanzaStatus(zone, repo, facts, now))),
+    standbySites: standbySites(inventory, zones, facts, now),
   };
 }

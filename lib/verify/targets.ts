@@ -1,12 +1,13 @@
 // Which backup each stanza's verify restores, where, as whom, and what it needs: a pure
 // function of the inventory and the facts already gathered.
 import { processesFor } from '../desired/processes.js';
-import type { Inventory } from '../config/inventory.js';
+import { stanzaFor, type Inventory } from '../config/inventory.js';
 import { BsyncError } from '../errors.js';
 import { pgbackrestUser } from '../facts/probe.js';
 import type { BackupInfo } from '../facts/types.js';
 import { serverMajor } from '../facts/postgres.js';
 import { zonesOf, type FactsByHost, type Zone } from '../desired/zone.js';
+import { refuseStandbySite } from '../desired/standby-site.js';
 import type { VerifyJob } from './script.js';
 
 export interface VerifyPlan {
@@ -36,23 +37,32 @@ export interface VerifySkip {
   problem: string;
 }
 
+/** The zones verified: the one whose stanza is named, or all; a standby site has no stanza of its own. */
+function verifiedZones(inventory: Inventory, stanza: string | undefined): Zone[] {
+  const zones = zonesOf(inventory).filter((zone) => !inventory.standbyOf?.has(zone.zone));
+  if (stanza === undefined) return zones;
+  const named = zonesOf(inventory).filter((zone) => zone.stanza === stanza);
+  for (const zone of named)
+    refuseStandbySite(
+      inventory,
+      zone.zone,
+      'verify',
+      (source) =>
+        `Verify the stanza it replays, whose backups it was restored from: bsync verify --stanza ${stanzaFor(inventory, source)}`,
+    );
+  if (named.length > 0) return named;
+  throw new BsyncError(`--stanza ${stanza}: no such stanza in the config`, {
+    where: inventory.configPath,
+    hint: `Stanzas: ${zones.map((zone) => zone.stanza).join(', ')}`,
+  });
+}
+
 export function verifyPlans(
   inventory: Inventory,
   facts: FactsByHost,
   request: VerifyRequest,
 ): Array<VerifyPlan | VerifySkip> {
-  let zones = zonesOf(inventory);
-  if (request.stanza !== undefined) {
-    zones = zones.filter((zone) => zone.stanza === request.stanza);
-    if (zones.length === 0) {
-      throw new BsyncError(`--stanza ${request.stanza}: no such stanza in the config`, {
-        where: inventory.configPath,
-        hint: `Stanzas: ${zonesOf(inventory)
-          .map((zone) => zone.stanza)
-          .join(', ')}`,
-      });
-    }
-  }
+  const zones = verifiedZones(inventory, request.stanza);
   return zones.map((zone) => {
     const primary = zone.postgresHosts.find(
       (host) => facts.get(host.name)?.postgres?.running && !facts.get(host.name)?.postgres?.inRecovery,

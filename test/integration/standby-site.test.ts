@@ -5,9 +5,13 @@
 // equal once zone 1 has switched WAL), archives nothing into zone 1's stanza, and `bsync plan`
 // says No changes. With standby_of removed, `bsync promote --zone 2` makes it a primary with
 // its own stanza (pgedge-lab-2), archiving and first backup, and a rerun finds nothing to do;
-// a primary declared standby_of again is refused as drift.
-// The promotion is killed first at a sampled boundary (BSYNC_RESTORE_KILLS=promote:NAME): in
-// pg_promote, or in the declared state's restart after it; the same command then converges.
+// a primary declared standby_of again is refused as drift. The promotion is killed first at a
+// sampled boundary (BSYNC_RESTORE_KILLS=promote:NAME): in pg_promote, or in the declared
+// state's restart after it; the same command then converges. While it is a standby, `bsync
+// status --json` shows zone 2 as a standby of zone 1's stanza (in recovery, caught up with
+// zone 1's newest archived segment, no stanza row of its own), `bsync check` holds it to
+// standby_in_recovery and max_replay_lag, and backup and verify of zone 2 are refused naming
+// zone 1; a hand-promoted one breaks standby_in_recovery (check exits 2).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +29,57 @@ const BUCKET = join(STATE_DIR, 's3/data/bsync-lab/bsync');
 const STANDBY = '\n[[zone]]\nid = 2\nstandby_of = { zone = 1 }\n';
 /** Where a promotion may be killed: in the promotion itself, or in the declared state's restart after it. */
 const PROMOTE_KILLS = ['pg_promote', 'pg_restart'];
+const ALERT = '\n[alert]\nmax_replay_lag = "1h"\n';
 
-/** s3.toml, with zone 2 a standby site of zone 1 when `standby`. */
+/** s3.toml with [alert] max_replay_lag, and zone 2 a standby site of zone 1 when `standby`. */
 function declare(standby: boolean): void {
-  writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${standby ? STANDBY : ''}`);
+  writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${ALERT}${standby ? STANDBY : ''}`);
+}
+
+interface StandbySiteJson {
+  zone: number;
+  host: string;
+  standbyOf: { zone: number; stanza: string; repo: string };
+  running: boolean;
+  inRecovery: boolean | null;
+  replayedLsn: string | null;
+  replayedAt: string | null;
+  newestArchived: string | null;
+  behind: boolean | null;
+  replayLagSeconds: number | null;
+  problems: string[];
+}
+
+/** bsync status --json: its stanzas' names and zones, and its standby sites. */
+async function statusJson(): Promise<{
+  stanzas: Array<{ stanza: string; zone: number }>;
+  standbySites: StandbySiteJson[];
+}> {
+  const status = await bsync(['status', '-c', CONFIG, '--json']);
+  expect(status.code, status.stdout + status.stderr).toBe(0);
+  return JSON.parse(status.stdout);
+}
+
+/** The standby site as status sees it, once caught up with zone 1's archive (bounded: a segment archived meanwhile is fetched within seconds). */
+async function caughtUp(): Promise<StandbySiteJson> {
+  let site = (await statusJson()).standbySites[0];
+  for (let attempt = 0; attempt < 30 && site?.behind !== false; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    site = (await statusJson()).standbySites[0];
+  }
+  return site;
+}
+
+/** bsync check --json's results on the standby's host, as `threshold state`, and its exit code. */
+async function standbyCheck(): Promise<{ code: number; results: string[] }> {
+  const check = await bsync(['check', '-c', CONFIG, '--json']);
+  const report = JSON.parse(check.stdout) as {
+    results: Array<{ threshold: string; state: string; host: string | null }>;
+  };
+  return {
+    code: check.code,
+    results: report.results.filter((result) => result.host === 's3-pg2').map((r) => `${r.threshold} ${r.state}`),
+  };
 }
 
 /** Zone 2's stanza, of s3-pg2's server before it was emptied (another system id): gone from the bucket. */
@@ -92,11 +143,49 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     expect(await checksum('s3-pg2')).toBe(await checksum('s3-pg1'));
 
     // New rows on zone 1 reach it through the archive once zone 1 switches WAL.
+    const beforeUpdate = Date.now() - 1000;
     await psql('s3-pg1', "INSERT INTO restore_probe SELECT g, 'later' FROM generate_series(5001, 7000) g");
     await psql('s3-pg1', "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
     await pgbackrest('s3-pg1', '--stanza=pgedge-lab-1 check');
     const source = await checksum('s3-pg1');
     expect(await replayed(source)).toBe(source);
+
+    // status: zone 2 as a standby of zone 1's stanza, caught up, with no stanza row (or noise) of its own.
+    const site = await caughtUp();
+    const report = await statusJson();
+    expect(report.stanzas.map((stanza) => [stanza.stanza, stanza.zone])).toEqual([['pgedge-lab-1', 1]]);
+    expect(report.standbySites).toHaveLength(1);
+    expect(site).toMatchObject({
+      zone: 2,
+      host: 's3-pg2',
+      standbyOf: { zone: 1, stanza: 'pgedge-lab-1', repo: 'repo1' },
+      running: true,
+      inRecovery: true,
+      behind: false,
+      replayLagSeconds: 0,
+      problems: [],
+    });
+    expect(site.replayedLsn).toMatch(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/);
+    expect(site.newestArchived).toBe((await archiveInfo('pgedge-lab-1'))[0].max);
+    // The last replayed commit is the UPDATE above (or later), as the source committed it.
+    expect(Date.parse(site.replayedAt!)).toBeGreaterThanOrEqual(beforeUpdate);
+    const text = await bsync(['status', '-c', CONFIG]);
+    expect(text.stdout).toMatch(
+      /\nzone 2 +s3-pg2 +pgedge-lab-1 repo1 +in recovery +\S+ +\S+ \(\S+ ago\) +[0-9A-F]{24} +caught up\n/,
+    );
+    expect(text.stdout).not.toMatch(/pgedge-lab-2|missing stanza/);
+    // check: standby_in_recovery and max_replay_lag held, exit 0.
+    expect(await standbyCheck()).toEqual({ code: 0, results: ['standby_in_recovery held', 'max_replay_lag held'] });
+    // backup and verify of zone 2 are refused, naming zone 1.
+    const backup = await bsync(['backup', '-c', CONFIG, '--zone', '2', '--type', 'full']);
+    expect(backup.code).toBe(1);
+    expect(backup.stdout + backup.stderr).toContain(
+      'zone 2 is a standby site of zone 1 (standby_of): it has no stanza of its own to back up until it is promoted',
+    );
+    expect(backup.stdout + backup.stderr).toContain('bsync backup --zone 1 --type full');
+    const verify = await bsync(['verify', '-c', CONFIG, '--stanza', 'pgedge-lab-2']);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout + verify.stderr).toContain('bsync verify --stanza pgedge-lab-1');
 
     // Nothing from s3-pg2 in zone 1's archive: one timeline, and s3-pg2's archiver never ran.
     expect((await archiveInfo('pgedge-lab-1')).every((entry) => entry.max?.startsWith('00000001'))).toBe(true);
@@ -158,5 +247,13 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
       'zone 2 is declared a standby of zone 1 (standby_of), but PostgreSQL on s3-pg2 runs as a primary, not a standby',
     );
     expect(await psql('s3-pg2', 'SELECT pg_is_in_recovery()')).toBe('f\n');
+    // status says so under the standby site; check breaks standby_in_recovery (and max_replay_lag): exit 2.
+    const [site] = (await statusJson()).standbySites;
+    expect(site).toMatchObject({ host: 's3-pg2', running: true, inRecovery: false, behind: null });
+    expect(site.problems.join('\n')).toContain('runs as a primary, not a standby');
+    expect(await standbyCheck()).toEqual({
+      code: 2,
+      results: ['standby_in_recovery broken', 'max_replay_lag broken'],
+    });
   }, 300_000);
 });

@@ -89,7 +89,7 @@ describe('the metric names', () => {
     const written = [
       ...runMetrics('plan', true, 1),
       ...planMetrics({ actions: [], hosts: [], problems: [] } as unknown as Plan),
-      ...statusMetrics({ stanzas: [] } as unknown as StatusReport),
+      ...statusMetrics({ stanzas: [], standbySites: [] } as unknown as StatusReport),
       ...verifyMetrics({ stanzas: [] } as unknown as VerifyReport),
       ...fleetMetrics('plan', []),
       ...timingsMetrics('restore', { phases: [], totalSeconds: 1 }),

@@ -190,6 +190,13 @@ describe('[[zone]] standby_of: the running standby', () => {
     expect(pg2Actions(await plan(load(config()), running(true, true)))).toEqual([]);
   });
 
+  it('has nothing to change either with zone 1’s stanza in its repository facts, as its probes read it (hostStanza)', async () => {
+    const facts = running(true, true);
+    facts.get('ssh-pg2')!.repos = structuredClone(facts.get('ssh-pg1')!.repos!);
+    expect(facts.get('ssh-pg2')!.repos![0]).toMatchObject({ stanza: 'pgedge-lab-1', backupInfoExists: true });
+    expect(pg2Actions(await plan(load(config()), facts))).toEqual([]);
+  });
+
   it('refuses a server promoted by hand as drift, naming both ways out', async () => {
     const refusal = await refusalOf(plan(load(config()), running(false, true)));
     expect(refusal).toMatch(
