@@ -12,6 +12,7 @@ import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
+import { formerConninfo, streamPart } from './streaming.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -60,6 +61,7 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
     backups: zone.backupHost || site ? undefined : backupsPart(inventory, zone, user),
     firstData: firstData && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, firstData) : undefined,
     standbySite: site ? standbySitePart(host, site) : undefined,
+    stream: site?.of.stream ? streamPart(inventory, host, site) : undefined,
   };
 }
 
@@ -88,8 +90,10 @@ export function postgresHostResources(
   parts.standbySite?.inRecovery(out, hostFacts);
   const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(out, context, parts);
 
+  // A streaming standby site's .pgpass lines, and its primary_conninfo where the source's primary is known.
+  const streaming = parts.stream?.add(out, hostFacts, facts);
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
-  const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
+  const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts, streaming);
   parts.replicaMethods?.add(out, hostFacts, zone, conf);
   // A standby site's server is read-only, and runs no backups.
   if (site) return out;
@@ -176,10 +180,19 @@ function addPgbackrestSetup(
 const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: StandbySite) =>
   declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
-    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
+    // `streaming`: a streaming standby site's primary_conninfo (none while its source's primary is unknown).
+    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost, streaming?: Record<string, string>) =>
       inventory.patroni
         ? addPatroniSettings(out, inventory, zone, host, facts)
-        : addStandaloneSettings(out, site ? standbySiteSettings(site.view) : archiveSettings(zone), host, hostFacts),
+        : addStandaloneSettings(
+            out,
+            {
+              ...(site ? standbySiteSettings(site.view) : archiveSettings(zone)),
+              ...(streaming ?? formerConninfo(hostFacts.postgres as PostgresFacts)),
+            },
+            host,
+            hostFacts,
+          ),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),
   });

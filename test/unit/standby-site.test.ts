@@ -60,7 +60,7 @@ function running(inRecovery: boolean, converged = false): Map<string, HostFacts>
 
 describe('[[zone]] standby_of: the config', () => {
   it('reads the source zone and the repository', () => {
-    expect(load(config()).standbyOf).toEqual(new Map([[3, { zone: 1, repo: 1 }]]));
+    expect(load(config()).standbyOf).toEqual(new Map([[3, { zone: 1, repo: 1, stream: false }]]));
     expect(load(config('')).standbyOf).toBeUndefined();
   });
 
