@@ -194,7 +194,7 @@ function checkReplicationUser(raw: RawConfig, add: Add, sound: Sound): void {
   if (streams && sound('replication_user', 'zone') && user?.password === undefined)
     add(
       'replication_user.password',
-      'is required while a [[zone]] declares standby_of.stream = true: the standby connects to the source zone\'s primary as this role',
+      "is required while a [[zone]] declares standby_of.stream = true: the standby connects to the source zone's primary as this role",
       'Set it, e.g. [replication_user] password = { env = "BSYNC_REPLICATION_PASSWORD" }, or remove stream from standby_of.',
     );
   if (user === undefined || !sound('replication_user.name', 'backup_user.name')) return;

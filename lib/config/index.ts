@@ -117,14 +117,7 @@ export function parseConfig(
       name: backupUser.name ?? 'backrest',
       password: values.backupPassword ?? null,
     },
-    ...(values.replicationPassword
-      ? {
-          replicationUser: {
-            name: raw.replication_user?.name ?? DEFAULT_REPLICATION_USER,
-            password: values.replicationPassword,
-          },
-        }
-      : {}),
+    ...replicationUserOf(raw, values),
     schedule: scheduleOf(raw.schedule, {}),
     ...(tls ? { tls } : {}),
     ...(raw.patroni
@@ -159,6 +152,13 @@ export function parseConfig(
 }
 
 /** [ssh] with its defaults: without identity, the ssh-agent when one runs, else ~/.ssh/id_ed25519. */
+/** [replication_user], where the config gives its password. */
+function replicationUserOf(raw: RawConfig, values: LocalValues): Pick<Inventory, 'replicationUser'> {
+  if (!values.replicationPassword) return {};
+  const name = raw.replication_user?.name ?? DEFAULT_REPLICATION_USER;
+  return { replicationUser: { name, password: values.replicationPassword } };
+}
+
 function sshOf(
   ssh: NonNullable<RawConfig['ssh']>,
   values: LocalValues,

@@ -144,7 +144,8 @@ function wantedRule({ role, databases, peer }: HbaRule): ManagedLine {
       const fields = rule(existing)!;
       const changes: FieldChange[] = [];
       if (fields.method !== METHOD) changes.push({ name: 'method', before: fields.method, after: METHOD });
-      if (fields.databases !== databases) changes.push({ name: 'database', before: fields.databases, after: databases });
+      if (fields.databases !== databases)
+        changes.push({ name: 'database', before: fields.databases, after: databases });
       const others = fields.users.tokens.filter((token) => !namesRole(token, role));
       if (others.length > 0)
         changes.push({
