@@ -8,6 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/index.js';
 import type { HostFacts } from '../../lib/facts/types.js';
+import { hostNeeds } from '../../lib/desired/needs.js';
+import { postgresProbe } from '../../lib/facts/postgres.js';
+import { probeContext } from '../../lib/facts/probe.js';
 import { conninfo, conninfoValue } from '../../lib/formats/conninfo.js';
 import type { Planned } from '../../lib/operations/planning.js';
 import { scramVerifier } from '../../lib/resources/scram.js';
@@ -86,6 +89,24 @@ describe('standby_of.stream: the config', () => {
     ['a stream that is not a boolean', STREAM.replace('stream = true', 'stream = "yes"'), /standby_of\.stream/],
   ])('refuses %s', (_name, text, message) => {
     expect(problemsOf(() => load(text)).join('\n')).toMatch(message);
+  });
+
+  it('refuses a password .pgpass and SCRAM cannot carry, naming the key, never the value', () => {
+    const broken = () => parseConfig(zone3Config(STREAM), `${FIXTURES}lab/ssh.toml`, { ...ENV, REPL: 'two\nlines' });
+    const problems = problemsOf(broken).join('\n');
+    expect(problems).toMatch(/replication_user\.password: it holds a line break/);
+    expect(problems).not.toContain('two');
+  });
+
+  it('asks each server for the streaming role beside the backup role, and for primary_conninfo', () => {
+    const inventory = load(STREAM);
+    const pg1 = inventory.hosts.find((host) => host.name === 'ssh-pg1')!;
+    const command = postgresProbe.command(probeContext(inventory, pg1, hostNeeds(inventory, pg1)));
+    expect(command).toContain('-v backup_role=backrest -v replication_role=bsync_replication');
+    // The SQL sits in a quoted heredoc inside a single-quoted script: its quotes are '\''.
+    const sql = command.replace(/'\\''/g, "'");
+    expect(sql).toContain("WHERE a.rolname IN (:'backup_role', :'replication_role')");
+    expect(sql).toContain("'restore_command', 'primary_conninfo')");
   });
 
   it('refuses a Patroni source zone, as every standby site under [patroni]', () => {
