@@ -152,7 +152,9 @@ describe('standby_of.stream: the plan', () => {
     expect(steps.map((step) => step.command).join('\n')).not.toContain('SECRET');
     // The secret reaches the hosts on stdin only: the .pgpass line and a SCRAM verifier, never clear text in SQL.
     const stdin = steps.flatMap((step) => step.stdin ?? []);
-    expect(stdin.some((part) => typeof part !== 'string' && part.secret.reveal().includes(escaped))).toBe(true);
+    expect(
+      stdin.some((part) => typeof part !== 'string' && 'secret' in part && part.secret.reveal().includes(escaped)),
+    ).toBe(true);
     expect(stdin.filter((part) => typeof part === 'string').join('')).not.toContain('SECRET');
   });
 
