@@ -12,7 +12,7 @@ import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
-import { formerConninfo, streamPart } from './streaming.js';
+import { formerConninfo, streamPart, type StreamSettings } from './streaming.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -181,17 +181,18 @@ const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: Sta
   declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
     // `streaming`: a streaming standby site's primary_conninfo (none while its source's primary is unknown).
-    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost, streaming?: Record<string, string>) =>
+    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost, streaming?: StreamSettings) =>
       inventory.patroni
         ? addPatroniSettings(out, inventory, zone, host, facts)
         : addStandaloneSettings(
             out,
             {
               ...(site ? standbySiteSettings(site.view) : archiveSettings(zone)),
-              ...(streaming ?? formerConninfo(hostFacts.postgres as PostgresFacts)),
+              ...(streaming?.settings ?? formerConninfo(hostFacts.postgres as PostgresFacts)),
             },
             host,
             hostFacts,
+            [streaming?.after],
           ),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),

@@ -16,6 +16,7 @@ import { planRole } from '../resources/pg-role.js';
 import { planPgpass } from '../resources/pgpass.js';
 import { parseConfLine } from '../resources/pg-settings.js';
 import { COMMENT_MARK } from '../resources/marker.js';
+import type { ResourceRef } from '../resources/types.js';
 import { zonePrimary } from './backups.js';
 import type { HostResources } from './builder.js';
 import { declarePart } from './part.js';
@@ -24,6 +25,12 @@ import type { StandbySite } from './standby-site.js';
 import type { FactsByHost, Zone } from './zone.js';
 
 const CONNINFO = 'primary_conninfo';
+
+/** The standby's primary_conninfo (none while the source's primary is unknown), and what it waits for: the .pgpass line. */
+export interface StreamSettings {
+  settings: Record<string, string>;
+  after: ResourceRef;
+}
 
 /** The servers of the standby sites that stream from zone `source`. */
 export function streamingStandbys(inventory: Inventory, source: number): HostSpec[] {
@@ -73,10 +80,10 @@ export function formerConninfo(pg: PostgresFacts): Record<string, string> {
 /** The standby's side: the .pgpass lines, and primary_conninfo once the source zone's primary is known. */
 export const streamPart = (inventory: Inventory, host: HostSpec, site: StandbySite) =>
   declarePart('streaming from the source zone', [read.user(PG_OS_USER), read.file(pgpassPath(PG_OS_USER))], {
-    add: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost): Record<string, string> => {
+    add: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost): StreamSettings => {
       const role = inventory.replicationUser!;
       const passfile = absolutePath(pgpassPath(PG_OS_USER), hostFacts, PG_OS_USER);
-      out.add(
+      const pgpass = out.add(
         'pgpass',
         PG_OS_USER,
         passfile,
@@ -89,14 +96,15 @@ export const streamPart = (inventory: Inventory, host: HostSpec, site: StandbySi
         ),
       );
       const primary = zonePrimary(site.source.postgresHosts, facts);
-      if (primary) return { [CONNINFO]: primaryConninfo(primary, host, role.name, passfile) };
+      if (primary)
+        return { settings: { [CONNINFO]: primaryConninfo(primary, host, role.name, passfile) }, after: pgpass };
       out.warnings.push({
         severity: 'warning',
         host: host.name,
         message: `${host.name} streams from zone ${site.of.zone}'s primary (standby_of.stream), but ${unknownPrimary(site.source, facts)}: primary_conninfo is left as it is; the standby replays zone ${site.of.zone}'s archive meanwhile`,
         hint: `Plan again when zone ${site.of.zone}'s primary answers (a plan of every zone, not --zone ${host.zone} alone).`,
       });
-      return {};
+      return { settings: {}, after: pgpass };
     },
   });
 

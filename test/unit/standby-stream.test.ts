@@ -138,6 +138,8 @@ describe('standby_of.stream: the plan', () => {
     ]);
     const pgpass = actionOf(planned, 'ssh-pg2', 'pgpass')!;
     expect(pgpass.title).toBe(PASSFILE);
+    // The reload that starts the WAL receiver comes after the line it reads.
+    expect(actionOf(planned, 'ssh-pg2', 'postgresql_conf')!.dependsOn).toContain(pgpass.address);
     expect(pgpass.diff).toContain(`+${PGPASS_LINE}(sensitive)`);
   });
 
