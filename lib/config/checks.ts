@@ -26,6 +26,7 @@ export function checkAcrossKeys(
   checkRepoClashes(repos, repoPath, add, sound);
   checkZonesShareStanza(raw, repos, repoPath, add, sound);
   checkBackupUser(raw, add, sound);
+  checkReplicationUser(raw, add, sound);
   checkAddresses(raw, add, sound);
   if (sound('host[*].name', 'host[*].address')) checkUnique(raw, add);
   checkVerify(raw, add, sound);
@@ -181,6 +182,35 @@ function checkBackupUser(raw: RawConfig, add: Add, sound: Sound): void {
       'backup_user.name',
       `${JSON.stringify(user!.name)} ${reserved}`,
       'Name a role of its own for bsync to manage, such as "backrest" (the default).',
+    );
+}
+
+export const DEFAULT_REPLICATION_USER = 'bsync_replication';
+
+/** The streaming role: a password wherever a standby site streams, and a name of its own, not the backup role's. */
+function checkReplicationUser(raw: RawConfig, add: Add, sound: Sound): void {
+  const user = raw.replication_user;
+  const streams = (raw.zone ?? []).some((zone) => zone.standby_of?.stream === true);
+  if (streams && sound('replication_user', 'zone') && user?.password === undefined)
+    add(
+      'replication_user.password',
+      "is required while a [[zone]] declares standby_of.stream = true: the standby connects to the source zone's primary as this role",
+      'Set it, e.g. [replication_user] password = { env = "BSYNC_REPLICATION_PASSWORD" }, or remove stream from standby_of.',
+    );
+  if (user === undefined || !sound('replication_user.name', 'backup_user.name')) return;
+  const name = user.name ?? DEFAULT_REPLICATION_USER;
+  const reserved = reservedRoleProblem(name);
+  if (reserved)
+    add(
+      'replication_user.name',
+      `${JSON.stringify(name)} ${reserved}`,
+      `Name a role of its own for bsync to manage, such as "${DEFAULT_REPLICATION_USER}" (the default).`,
+    );
+  else if (name === (raw.backup_user?.name ?? 'backrest'))
+    add(
+      'replication_user.name',
+      `${JSON.stringify(name)} is the backup role's name too`,
+      'Give the streaming role a name of its own: each role has its own password and pg_hba.conf rules.',
     );
 }
 

@@ -3,10 +3,10 @@
 // problem past the TOML syntax is collected and raised at once (problems.ts).
 import type { Diagnostic } from '../diagnostics.js';
 import { dirname, resolve } from 'node:path';
-import { checkAcrossKeys } from './checks.js';
+import { checkAcrossKeys, DEFAULT_REPLICATION_USER } from './checks.js';
 import { repoType } from '../repositories/index.js';
 import type { AlertThresholds, HostSpec, Inventory, Repo, Schedule } from './inventory.js';
-import { readLocalValues, type LocalValues } from './local-files.js';
+import { readLocalValues, rolePasswords, type LocalValues } from './local-files.js';
 import { resolveLocalPath } from './paths.js';
 import { checkBackupFrom, checkOptionNeeds } from './backup-from.js';
 import { checkFolders } from './folders.js';
@@ -90,7 +90,7 @@ export function parseConfig(
   const local = (value: string) => resolveLocalPath(value, dirname(file));
   const ctx = { configDir: dirname(file), env, warnings, problems, deferSecrets: load.readOnly === true };
   const values = readLocalValues(raw, rawRepos, repoPath, ctx, problems.sound(), local);
-  checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), values.backupPassword, problems);
+  checkSecretFormats(confSecrets(values.repoSecrets, rawRepos, repoPath, problems), rolePasswords(values), problems);
   const tls = readTls(raw, rawRepos, ctx, problems.sound(), local);
   problems.raise();
   warnings.push(...scheduleCollisions(scheduledJobs(raw.schedule, rawRepos, repoPath, DEFAULT_SCHEDULE)));
@@ -117,6 +117,7 @@ export function parseConfig(
       name: backupUser.name ?? 'backrest',
       password: values.backupPassword ?? null,
     },
+    ...replicationUserOf(raw, values),
     schedule: scheduleOf(raw.schedule, {}),
     ...(tls ? { tls } : {}),
     ...(raw.patroni
@@ -151,6 +152,13 @@ export function parseConfig(
 }
 
 /** [ssh] with its defaults: without identity, the ssh-agent when one runs, else ~/.ssh/id_ed25519. */
+/** [replication_user], where the config gives its password. */
+function replicationUserOf(raw: RawConfig, values: LocalValues): Pick<Inventory, 'replicationUser'> {
+  if (!values.replicationPassword) return {};
+  const name = raw.replication_user?.name ?? DEFAULT_REPLICATION_USER;
+  return { replicationUser: { name, password: values.replicationPassword } };
+}
+
 function sshOf(
   ssh: NonNullable<RawConfig['ssh']>,
   values: LocalValues,

@@ -133,6 +133,11 @@ export interface Inventory {
     name: string;
     password: Secret | null;
   };
+  /** [replication_user]: the role streaming standby sites connect as; absent when the config has no password for it. */
+  replicationUser?: {
+    name: string;
+    password: Secret;
+  };
   schedule: Schedule;
   /** With transport = "tls": the CA bsync issues each host's certificate from, and the server's port. */
   tls?: TlsSettings;
@@ -180,6 +185,8 @@ export interface StandbyOf {
   zone: number;
   /** The repository read (repoN). */
   repo: number;
+  /** It also streams from the source zone's primary (standby_of.stream): role, pg_hba rule, primary_conninfo. */
+  stream: boolean;
 }
 
 /** [alert], durations in seconds. */

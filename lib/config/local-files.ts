@@ -12,6 +12,8 @@ import { resolveSecret, type SecretContext, type SecretSpec } from './secrets.js
 export interface LocalValues {
   /** The backup role's password, while the role is enabled. */
   backupPassword?: Secret;
+  /** [replication_user]'s password, where the config names one. */
+  replicationPassword?: Secret;
   /** The repositories' secrets, which go into pgbackrest.conf, by key path (`repo.cipher_pass`, `repo[2].s3.key`). */
   repoSecrets: Map<string, Secret>;
   /** Every CA certificate's text, by the key path of its ca_file. */
@@ -43,6 +45,14 @@ function repoSecretSpecs(
   });
 }
 
+/** The roles' passwords by key path: what goes into .pgpass lines and SCRAM verifiers. */
+export function rolePasswords(values: LocalValues): Map<string, Secret> {
+  const passwords = new Map<string, Secret>();
+  if (values.backupPassword) passwords.set('backup_user.password', values.backupPassword);
+  if (values.replicationPassword) passwords.set('replication_user.password', values.replicationPassword);
+  return passwords;
+}
+
 /** Reads what the sound parts of the config name; `local` makes a config path absolute. */
 export function readLocalValues(
   raw: RawConfig,
@@ -57,6 +67,7 @@ export function readLocalValues(
     spec !== undefined && sound(keyPath) ? resolveSecret(spec, keyPath, ctx) : undefined;
   const backupPassword =
     (raw.backup_user?.enabled ?? true) ? read('backup_user.password', raw.backup_user?.password) : undefined;
+  const replicationPassword = read('replication_user.password', raw.replication_user?.password);
   const repoSecrets = new Map<string, Secret>();
   for (const [keyPath, spec] of repoSecretSpecs(repos, repoPath)) {
     const secret = read(keyPath, spec);
@@ -75,6 +86,7 @@ export function readLocalValues(
   const sshPassphrase = read('ssh.passphrase', raw.ssh?.passphrase);
   return {
     ...(backupPassword ? { backupPassword } : {}),
+    ...(replicationPassword ? { replicationPassword } : {}),
     repoSecrets,
     caCerts,
     ...(sshPassphrase ? { sshPassphrase } : {}),

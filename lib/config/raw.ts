@@ -17,6 +17,8 @@ export interface RawConfig {
   /** [repo] or [[repo]]: made a list before the schema sees it (normalizeRepos). */
   repo?: RawRepo[];
   backup_user?: { enabled?: boolean; name?: string; password?: SecretSpec };
+  /** The role a streaming standby site connects as (docs/config.md, "[replication_user]"). */
+  replication_user?: { name?: string; password?: SecretSpec };
   /** The CA of transport = "tls" (docs/config.md, "TLS between the hosts"). */
   tls?: { ca_cert?: string; ca_key?: SecretSpec; days?: number; port?: number };
   schedule?: RawSchedule;
@@ -50,7 +52,7 @@ export interface RawConfig {
   zone?: Array<{
     id: number;
     from_backup?: { zone: number; target?: string; repo?: number };
-    standby_of?: { zone: number; repo?: number };
+    standby_of?: { zone: number; repo?: number; stream?: boolean };
   }>;
   host: Array<{
     name: string;

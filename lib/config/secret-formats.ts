@@ -52,12 +52,12 @@ export function confSecrets(
 
 /**
  * One problem at most per secret: its length, else what its file cannot hold. `inConf` are
- * the secrets that go into pgbackrest.conf, by key path; the backup role's password goes
- * into .pgpass lines and a SCRAM verifier.
+ * the secrets that go into pgbackrest.conf, by key path; `passwords`, the roles' (backup and
+ * replication), by key path, go into .pgpass lines and a SCRAM verifier.
  */
 export function checkSecretFormats(
   inConf: ReadonlyMap<string, Secret>,
-  password: Secret | undefined,
+  passwords: ReadonlyMap<string, Secret>,
   problems: ConfigProblems,
 ): void {
   const tooLong = (keyPath: string, secret: Secret) => {
@@ -81,12 +81,14 @@ export function checkSecretFormats(
         `pgBackRest reads a value as the whole line after the first "=", trimmed. Use a value without line breaks, NUL bytes or white space at its ends (${secret.source}).`,
       );
   }
-  if (!password || tooLong('backup_user.password', password)) return;
-  const problem = pgpassPasswordProblem(password.reveal());
-  if (problem)
-    problems.add(
-      'backup_user.password',
-      problem,
-      `The password goes into .pgpass lines and a SCRAM verifier (${password.source}); choose one without line breaks or NUL bytes.`,
-    );
+  for (const [keyPath, password] of passwords) {
+    if (tooLong(keyPath, password)) continue;
+    const problem = pgpassPasswordProblem(password.reveal());
+    if (problem)
+      problems.add(
+        keyPath,
+        problem,
+        `The password goes into .pgpass lines and a SCRAM verifier (${password.source}); choose one without line breaks or NUL bytes.`,
+      );
+  }
 }

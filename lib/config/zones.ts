@@ -188,5 +188,5 @@ export function fromBackupOf(raw: RawConfig): Map<number, FromBackup> | undefine
 export function standbyOfOf(raw: RawConfig): Map<number, StandbyOf> | undefined {
   const declared = (raw.zone ?? []).flatMap((zone) => (zone.standby_of ? [[zone.id, zone.standby_of] as const] : []));
   if (declared.length === 0) return undefined;
-  return new Map(declared.map(([id, of]) => [id, { zone: of.zone, repo: of.repo ?? 1 }]));
+  return new Map(declared.map(([id, of]) => [id, { zone: of.zone, repo: of.repo ?? 1, stream: of.stream ?? false }]));
 }

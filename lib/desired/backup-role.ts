@@ -1,16 +1,19 @@
-// The backup database role on a PostgreSQL host (created on the primary only) and, for a
-// standalone server with a backup host, its pg_hba.conf rule; in HA the rule goes through
-// Patroni (patroni-settings.ts).
+// The database roles bsync declares on a PostgreSQL host (created on the primary only): the
+// backup role and, on a zone a standby site streams from, the streaming role (streaming.ts).
+// For a standalone server, their pg_hba.conf rules, in one edit of the file: the backup
+// role's for a backup host, the streaming role's for each standby site; in HA the backup
+// role's rule goes through Patroni (patroni-settings.ts), and no standby site streams there.
 import { backupRolePassword, type HostSpec, type Inventory } from '../config/inventory.js';
 import type { PostgresFacts } from '../facts/types.js';
 import { planEditedFile } from '../resources/file.js';
 import { asAdoption } from '../resources/managed-lines.js';
-import { desiredHba } from '../resources/pg-hba.js';
+import { BACKUP_DATABASES, desiredHbaRules, type HbaRule } from '../resources/pg-hba.js';
 import { planRole } from '../resources/pg-role.js';
 import { psqlStep } from '../resources/pg-settings.js';
 import { backupAddressSeenBy } from './archive-settings.js';
 import { serverFile } from './layout.js';
 import type { HostResources } from './builder.js';
+import { addReplicationRole, hbaForStreaming, replicationRules } from './streaming.js';
 
 export function addBackupRole(
   out: HostResources,
@@ -21,8 +24,7 @@ export function addBackupRole(
 ): void {
   const { backupUser } = inventory;
   const password = backupRolePassword(inventory);
-  if (!password) return;
-  if (!pg.inRecovery) {
+  if (password && !pg.inRecovery) {
     out.add(
       'pg_role',
       backupUser.name,
@@ -38,20 +40,34 @@ export function addBackupRole(
       ),
     );
   }
-  if (backup && !inventory.patroni) {
-    const hba = desiredHba(pg.hbaContent, backupUser.name, [
-      { address: backupAddressSeenBy(host, backup), name: backup.name },
-    ]);
-    out.add(
-      'pg_hba',
-      undefined,
-      pg.hbaFile,
-      asAdoption(
-        planEditedFile(serverFile(host, pg, pg.hbaFile, 'pg_hba.conf'), pg.hbaContent, hba.template, [
-          psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n'),
-        ]),
-        hba.adopted,
-      ),
-    );
-  }
+  if (inventory.patroni) return;
+  addReplicationRole(out, inventory, host, pg);
+  const backupRules: HbaRule[] =
+    backup && password
+      ? [
+          {
+            role: backupUser.name,
+            databases: BACKUP_DATABASES,
+            peer: { address: backupAddressSeenBy(host, backup), name: backup.name },
+          },
+        ]
+      : [];
+  if (backupRules.length > 0 || hbaForStreaming(inventory, host, pg))
+    addHbaRules(out, host, pg, [...backupRules, ...replicationRules(inventory, host)]);
+}
+
+/** pg_hba.conf with bsync's rules, then a reload. */
+function addHbaRules(out: HostResources, host: HostSpec, pg: PostgresFacts, rules: HbaRule[]): void {
+  const hba = desiredHbaRules(pg.hbaContent, rules);
+  out.add(
+    'pg_hba',
+    undefined,
+    pg.hbaFile,
+    asAdoption(
+      planEditedFile(serverFile(host, pg, pg.hbaFile, 'pg_hba.conf'), pg.hbaContent, hba.template, [
+        psqlStep(host.pgPort, 'SELECT pg_reload_conf();\n'),
+      ]),
+      hba.adopted,
+    ),
+  );
 }

@@ -4,6 +4,7 @@ import type { Change, Resource, ResourceKind, ResourceRef } from '../resources/t
 import { resourceAddress } from '../resources/types.js';
 import type { FromBackup, HostSpec } from '../config/inventory.js';
 import type { Zone } from './zone.js';
+import type { Diagnostic } from '../diagnostics.js';
 
 /** A host whose first data is to come: where from, and what its restore waits for (pgBackRest's setup). */
 export interface PendingFirstData {
@@ -19,6 +20,8 @@ export class HostResources {
   readonly resources: Resource[] = [];
   /** The host's first data is to come from a backup (lib/desired/first-data.ts): planned by the caller. */
   firstData?: PendingFirstData;
+  /** What planning this host found worth telling that does not stop it. */
+  readonly warnings: Diagnostic[] = [];
 
   constructor(readonly host: string) {}
 

@@ -33,6 +33,7 @@ export function desiredState(inventory: Inventory, facts: FactsByHost): DesiredS
     for (const built of zoneResources(inventory, zone, facts, diagnostics)) {
       resources.push(...built.resources);
       if (built.firstData) firstData.push(built.firstData);
+      for (const warning of built.warnings ?? []) diagnostics.add(warning);
     }
   }
   return { resources, diagnostics: diagnostics.list, firstData };
@@ -43,12 +44,15 @@ export function desiredResources(inventory: Inventory, facts: FactsByHost): Reso
   return declaredState(inventory, facts).resources;
 }
 
-/** The declared state and the first data it waits for, or its first error thrown. */
-export function declaredState(inventory: Inventory, facts: FactsByHost): Omit<DesiredState, 'diagnostics'> {
+/** The declared state, the first data it waits for and its warnings, or its first error thrown. */
+export function declaredState(
+  inventory: Inventory,
+  facts: FactsByHost,
+): Omit<DesiredState, 'diagnostics'> & { warnings: Diagnostic[] } {
   const { resources, diagnostics, firstData } = desiredState(inventory, facts);
   const error = firstError(diagnostics);
   if (error) throw errorOf(error);
-  return { resources, firstData };
+  return { resources, firstData, warnings: diagnostics.filter((diagnostic) => diagnostic.severity === 'warning') };
 }
 
 /** Each host's resources, and the passphrase generators' as a host's of their own. */
@@ -57,7 +61,7 @@ function zoneResources(
   zone: Zone,
   facts: FactsByHost,
   diagnostics: Diagnostics,
-): Array<{ resources: Resource[]; firstData?: PendingFirstData }> {
+): Array<{ resources: Resource[]; firstData?: PendingFirstData; warnings?: Diagnostic[] }> {
   for (const host of zoneHosts(zone))
     diagnostics.attempt(() => checkOptionVersions(inventory, zone, host, facts.get(host.name)));
   const stanza = diagnostics.attempt(() => stanzaSecrets(inventory, zone, facts));
@@ -71,7 +75,9 @@ function zoneResources(
     dependsOn: [],
     change: generator.change,
   }));
-  const hosts: Array<{ resources: Resource[]; firstData?: PendingFirstData }> = [{ resources: generated }];
+  const hosts: Array<{ resources: Resource[]; firstData?: PendingFirstData; warnings?: Diagnostic[] }> = [
+    { resources: generated },
+  ];
   for (const host of zoneHosts(zone)) {
     const build = host.role === 'backup' ? backupHostResources : postgresHostResources;
     const built = diagnostics.attempt(() => build(inventory, zone, host, facts, stanza.secrets));

@@ -12,6 +12,7 @@ import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
+import { formerConninfo, streamPart, type StreamSettings } from './streaming.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -59,6 +60,7 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
     backups: zone.backupHost || site ? undefined : backupsPart(inventory, zone, user),
     firstData: firstData && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, firstData) : undefined,
     standbySite: site ? standbySitePart(host, site) : undefined,
+    stream: site?.of.stream ? streamPart(inventory, host, site) : undefined,
   };
 }
 
@@ -87,8 +89,10 @@ export function postgresHostResources(
   parts.standbySite?.inRecovery(out, hostFacts);
   const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(out, context, parts);
 
+  // A streaming standby site's .pgpass lines, and its primary_conninfo where the source's primary is known.
+  const streaming = parts.stream?.add(out, hostFacts, facts);
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
-  const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
+  const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts, streaming);
   parts.replicaMethods?.add(out, hostFacts, zone, conf);
   // A standby site's server is read-only, and runs no backups.
   if (site) return out;
@@ -158,10 +162,20 @@ function addPgbackrestSetup(out: HostResources, context: ConfContext, parts: Ret
 const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: StandbySite) =>
   declarePart('the server and its settings', [read.postgres, ...(inventory.patroni ? [read.patroni] : [])], {
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
-    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
+    // `streaming`: a streaming standby site's primary_conninfo (none while its source's primary is unknown).
+    settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost, streaming?: StreamSettings) =>
       inventory.patroni
         ? addPatroniSettings(out, inventory, zone, host, facts)
-        : addStandaloneSettings(out, site ? standbySiteSettings(site.view) : archiveSettings(zone), host, hostFacts),
+        : addStandaloneSettings(
+            out,
+            {
+              ...(site ? standbySiteSettings(site.view) : archiveSettings(zone)),
+              ...(streaming?.settings ?? formerConninfo(hostFacts.postgres as PostgresFacts)),
+            },
+            host,
+            hostFacts,
+            [streaming?.after],
+          ),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),
   });

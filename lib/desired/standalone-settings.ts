@@ -2,6 +2,7 @@
 // elsewhere that would override them removed, then a reload or a restart.
 import type { HostSpec } from '../config/inventory.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
+import type { ResourceRef } from '../resources/types.js';
 import { planEditedFile } from '../resources/file.js';
 import { serviceStep } from '../resources/pg-service.js';
 import {
@@ -16,12 +17,17 @@ import type { SettingsInEffect } from './archive-settings.js';
 import type { HostResources } from './builder.js';
 import { overrideFileProblem, serverFile, serverLayout } from './layout.js';
 
-/** Standalone: postgresql.conf, overrides removed, then a reload or a restart; `desired` is archiveSettings', or a standby site's. */
+/**
+ * Standalone: postgresql.conf, overrides removed, then a reload or a restart; `desired` is
+ * archiveSettings', or a standby site's; `after`, what postgresql.conf's edit waits for (a
+ * streaming standby's .pgpass line, which the reloaded primary_conninfo reads).
+ */
 export function addStandaloneSettings(
   out: HostResources,
   desired: Record<string, string>,
   host: HostSpec,
   hostFacts: HostFacts,
+  after: Array<ResourceRef | undefined> = [],
 ): SettingsInEffect {
   const pg = hostFacts.postgres as PostgresFacts;
   const configFile = serverFile(host, pg, pg.configFile, 'postgresql.conf');
@@ -36,6 +42,7 @@ export function addStandaloneSettings(
       [],
       'postgresql-conf',
     ),
+    after,
   );
   const overrides = overridesOf(pg, desired).map((entry) =>
     out.add(

@@ -11,8 +11,10 @@ import { PG_OS_USER } from './probe.js';
 import type { ArchiverFacts, PostgresFacts } from './types.js';
 import { HostError } from '../errors.js';
 
-/** The settings bsync manages in postgresql.conf, as an SQL list. */
-const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command'].map((name) => `'${name}'`).join(', ');
+/** The settings bsync manages in postgresql.conf (primary_conninfo: a streaming standby site's), as an SQL list. */
+const ARCHIVE_SETTINGS = ['archive_mode', 'archive_command', 'restore_command', 'primary_conninfo']
+  .map((name) => `'${name}'`)
+  .join(', ');
 
 // The first row is the postmaster's pid (postmaster.pid's first line), for the layout probe.
 const FACTS_SQL = `
@@ -39,7 +41,7 @@ SELECT json_build_object(
       'login', a.rolcanlogin, 'replication', a.rolreplication, 'password', a.rolpassword,
       'memberOf', ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
                         WHERE m.member = a.oid ORDER BY 1))), '{}'::json)
-    FROM pg_authid a WHERE a.rolname = :'backup_role'),
+    FROM pg_authid a WHERE a.rolname IN (:'backup_role', :'replication_role')),
   'archiver', (SELECT json_build_object(
       'archivedCount', archived_count, 'lastArchivedWal', last_archived_wal,
       'lastArchivedTime', extract(epoch FROM last_archived_time)::float8,
@@ -77,11 +79,16 @@ function backupRole(ctx: ProbeContext): string {
   return ctx.inventory.backupUser.name;
 }
 
+/** The streaming role ([replication_user]); the backup role's name again where there is none. */
+function replicationRole(ctx: ProbeContext): string {
+  return ctx.inventory.replicationUser?.name ?? backupRole(ctx);
+}
+
 export const postgresProbe: Probe = {
   name: 'postgres',
   applies: (ctx) => ctx.needs.postgres,
   command: (ctx) => {
-    const psql = `${psqlCommand(ctx.host.pgPort, '-At -v ON_ERROR_STOP=1')} -v backup_role=${shq(backupRole(ctx))}`;
+    const psql = `${psqlCommand(ctx.host.pgPort, '-At -v ON_ERROR_STOP=1')} -v backup_role=${shq(backupRole(ctx))} -v replication_role=${shq(replicationRole(ctx))}`;
     // A quoted heredoc: the SQL reaches psql untouched by the shell. psql exits 2 when it
     // cannot connect: a server in the middle of a restart (an interrupted apply's, say) gets
     // a few seconds before it counts as down.

@@ -1,5 +1,6 @@
 // One cluster's apply: its session, each selected host's lease, the plan made (a saved
 // plan checked against it), confirmed, run, reported; then what the operation reports after.
+import { diagnosticLine } from '../views/diagnostics.js';
 import { performance } from 'node:perf_hooks';
 import type { Inventory } from '../config/inventory.js';
 import { Secret } from '../config/inventory.js';
@@ -97,6 +98,7 @@ async function applyRound(
 ): Promise<AppliedRound> {
   view.progress(`Gathering facts from ${session.involved.length} hosts...`);
   const planned = await run.planning.plan(session, await gatherFacts(session), run.saved?.nonce);
+  for (const warning of planned.warnings ?? []) view.progress(diagnosticLine(warning));
   // The saved plan must be, value for value, the one made now: only the fresh plan's steps run.
   if (run.saved) checkSavedPlan(run.saved, planned.plan, { file: run.planFile ?? 'FILE', again: run.planning.again });
   const applying = view.planned(planned.plan);
@@ -151,7 +153,11 @@ async function execute(
 
 function secretsOf(inventory: Inventory): Redactor {
   const redactor = new Redactor();
-  for (const secret of [...repoSecrets(inventory.repos), inventory.backupUser.password])
+  for (const secret of [
+    ...repoSecrets(inventory.repos),
+    inventory.backupUser.password,
+    inventory.replicationUser?.password,
+  ])
     if (secret instanceof Secret) redactor.add(secret.reveal());
   return redactor;
 }

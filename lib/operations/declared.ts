@@ -20,7 +20,8 @@ export function planFromFacts(session: Session, facts: Map<string, HostFacts>, n
       nonce,
       healthProblems(session.inventory, checked, hosts),
     );
-    return bringsFirstData(resources) ? { ...planned, planAgain: true } : planned;
+    const said = declared.warnings.length > 0 ? { ...planned, warnings: declared.warnings } : planned;
+    return bringsFirstData(resources) ? { ...said, planAgain: true } : said;
   });
 }
 

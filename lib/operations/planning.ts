@@ -1,5 +1,7 @@
 // How plan and apply make a plan: the declared state's way (declared.ts), or an operation's
 // (operation.ts). Both commands run whichever Planning they are handed the same way.
+import type { Diagnostic } from '../diagnostics.js';
+import { diagnosticLine } from '../views/diagnostics.js';
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import type { NeedsPart } from '../facts/needs.js';
 import type { HostFacts } from '../facts/types.js';
@@ -22,6 +24,8 @@ export interface Planned extends PlannedChanges {
    * server that now runs.
    */
   planAgain?: boolean;
+  /** What planning found worth telling that does not stop it (a streaming standby whose source primary is not known). */
+  warnings?: Diagnostic[];
 }
 
 export interface Planning {
@@ -55,7 +59,9 @@ export async function planCluster(
   });
   try {
     view.progress(`Gathering facts from ${session.involved.length} host${session.involved.length === 1 ? '' : 's'}...`);
-    return (await planning.plan(session, await gatherFacts(session))).plan;
+    const planned = await planning.plan(session, await gatherFacts(session));
+    for (const warning of planned.warnings ?? []) view.progress(diagnosticLine(warning));
+    return planned.plan;
   } finally {
     session.close();
   }

@@ -1,5 +1,6 @@
-// pg_hba.conf rules for the backup role from each backup host, marked `# bsync` and put
-// before the first rule so no earlier rule can shadow them. Applied with a reload. A rule
+// pg_hba.conf rules bsync declares (the backup role from each backup host, the streaming role
+// from each standby site), marked `# bsync` and put before the first rule so no earlier rule
+// can shadow them. Applied with a reload. A rule
 // someone else wrote for the same role and host (the Ansible role's) is taken over where
 // it stands, so the file never holds two rules for one purpose.
 import { mergeManagedLines, type ManagedLine, type MergeResult } from './managed-lines.js';
@@ -7,12 +8,22 @@ import type { FieldChange } from './types.js';
 import { COMMENT_MARK } from './marker.js';
 
 const METHOD = 'scram-sha-256';
-const DATABASES = 'postgres,replication';
+/** The backup role's databases: pgBackRest's own and replication. */
+export const BACKUP_DATABASES = 'postgres,replication';
+/** A streaming standby's: the walreceiver's replication connection only. */
+export const REPLICATION_DATABASE = 'replication';
 
-/** A backup host as its rule names it: the address bsync writes, and the name an existing rule may use instead. */
+/** A peer as its rule names it: the address bsync writes, and the name an existing rule may use instead. */
 interface HbaPeer {
   address: string;
   name?: string;
+}
+
+/** One rule: a role, from a peer, to these databases. */
+export interface HbaRule {
+  role: string;
+  databases: string;
+  peer: HbaPeer;
 }
 
 /** An address as pg_hba.conf takes it: IPs get a host mask, names stay names. */
@@ -22,8 +33,8 @@ function hbaAddress(address: string): string {
   return address;
 }
 
-function hbaRule(role: string, address: string): string {
-  return `host    ${DATABASES}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${COMMENT_MARK}`;
+function hbaRule(role: string, databases: string, address: string): string {
+  return `host    ${databases}    ${role}    ${hbaAddress(address)}    ${METHOD}    ${COMMENT_MARK}`;
 }
 
 interface HbaToken {
@@ -120,21 +131,21 @@ function namesHost(rule: HbaRuleFields, peer: HbaPeer): boolean {
 /** The role's own token in a user list: `all`, `+group` and `@file` name others as well, so they are not its rule. */
 const namesRole = (token: HbaToken, role: string) => token.text === role && (token.quoted || !/^[+@]/.test(token.raw));
 
-function wantedRule(role: string, peer: HbaPeer): ManagedLine {
+function wantedRule({ role, databases, peer }: HbaRule): ManagedLine {
   const rule = (line: string) => {
     const fields = hostRule(line);
     return fields?.users.tokens.some((token) => namesRole(token, role)) && namesHost(fields, peer) ? fields : null;
   };
   return {
-    line: [hbaRule(role, peer.address)],
+    line: [hbaRule(role, databases, peer.address)],
     adopts: (existing) => rule(existing) !== null,
     describe: `the rule for ${role} from ${peer.address}`,
     adoptionFields: (existing) => {
       const fields = rule(existing)!;
       const changes: FieldChange[] = [];
       if (fields.method !== METHOD) changes.push({ name: 'method', before: fields.method, after: METHOD });
-      if (fields.databases !== DATABASES)
-        changes.push({ name: 'database', before: fields.databases, after: DATABASES });
+      if (fields.databases !== databases)
+        changes.push({ name: 'database', before: fields.databases, after: databases });
       const others = fields.users.tokens.filter((token) => !namesRole(token, role));
       if (others.length > 0)
         changes.push({
@@ -155,10 +166,26 @@ function wantedRule(role: string, peer: HbaPeer): ManagedLine {
   };
 }
 
+/** Whether the file holds a rule of bsync's for replication alone: a streaming standby's, kept or to remove. */
+export function holdsReplicationRule(current: string): boolean {
+  return current
+    .split('\n')
+    .some((line) => line.trimEnd().endsWith(COMMENT_MARK) && hostRule(line)?.databases === REPLICATION_DATABASE);
+}
+
+/** The backup role's rules from these peers (and no other rule of bsync's). */
 export function desiredHba(current: string, role: string, peers: HbaPeer[]): MergeResult {
+  return desiredHbaRules(
+    current,
+    peers.map((peer) => ({ role, databases: BACKUP_DATABASES, peer })),
+  );
+}
+
+/** The file with these rules of bsync's, and no other. */
+export function desiredHbaRules(current: string, rules: HbaRule[]): MergeResult {
   return mergeManagedLines(current, {
     isOurs: (line) => line.trimEnd().endsWith(COMMENT_MARK),
-    wanted: peers.map((peer) => wantedRule(role, peer)),
+    wanted: rules.map(wantedRule),
     insertAt: (lines) => {
       const first = lines.findIndex((line) =>
         /^\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc|include\S*)\s/.test(line),

@@ -12,6 +12,11 @@
 // zone 1's newest archived segment, no stanza row of its own), `bsync check` holds it to
 // standby_in_recovery and max_replay_lag, and backup and verify of zone 2 are refused naming
 // zone 1; a hand-promoted one breaks standby_in_recovery (check exits 2).
+// It also streams (standby_of = { zone = 1, stream = true }, [replication_user]): its WAL
+// receiver streams from s3-pg1 (the role, pg_hba.conf rule, primary_conninfo and .pgpass line
+// all bsync's), rows committed on s3-pg1 reach it before their segment is archived; after the
+// promotion primary_conninfo is emptied and the next apply removes the rule on s3-pg1.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,21 +24,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_DIR } from '../lab/lab.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
-import { checksum, converge, expectNoChanges, killSample, killWhile, psql, timeline } from '../support/recovery.js';
+import {
+  checksum,
+  converge,
+  expectNoChanges,
+  expectStreaming,
+  killSample,
+  killWhile,
+  psql,
+  timeline,
+} from '../support/recovery.js';
 
 const DATA = '/var/lib/postgresql/15/main';
 const S3_CONFIG = `${FIXTURES}lab/s3.toml`;
 const work = mkdtempSync(join(tmpdir(), 'bsync-standby-site-'));
 const CONFIG = join(work, 'standby-site.toml');
 const BUCKET = join(STATE_DIR, 's3/data/bsync-lab/bsync');
-const STANDBY = '\n[[zone]]\nid = 2\nstandby_of = { zone = 1 }\n';
+const STANDBY = '\n[[zone]]\nid = 2\nstandby_of = { zone = 1, stream = true }\n';
+// The streaming role's password, in a file of the test's own (0600: validate warns otherwise).
+const REPLICATION_SECRET = `repl-${randomBytes(12).toString('hex')}`;
+const SECRET_FILE = join(work, 'replication_password');
+writeFileSync(SECRET_FILE, REPLICATION_SECRET, { mode: 0o600 });
+const ROLE = `\n[replication_user]\npassword = { file = "${SECRET_FILE}" }\n`;
+const RULE = 'host    replication    bsync_replication    127.0.1.22/32    scram-sha-256    # bsync';
+const HBA = '/etc/postgresql/15/main/pg_hba.conf';
+
 /** Where a promotion may be killed: in the promotion itself, or in the declared state's restart after it. */
 const PROMOTE_KILLS = ['pg_promote', 'pg_restart'];
 const ALERT = '\n[alert]\nmax_replay_lag = "1h"\n';
 
-/** s3.toml with [alert] max_replay_lag, and zone 2 a standby site of zone 1 when `standby`. */
+/** s3.toml with [alert] max_replay_lag and [replication_user], and zone 2 a streaming standby site of zone 1 when `standby`. */
 function declare(standby: boolean): void {
-  writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${ALERT}${standby ? STANDBY : ''}`);
+  writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${ALERT}${ROLE}${standby ? STANDBY : ''}`);
 }
 
 interface StandbySiteJson {
@@ -95,7 +117,17 @@ const archiveInfo = async (stanza: string) =>
     max: string | null;
   }>;
 
-/** Waits (bounded) until s3-pg2 has replayed what zone 1 holds now: the archive is its only source. */
+/** s3-pg2's WAL receiver as `status|sender_host`, waited for (30 s) until it streams; '' without one. */
+async function walReceiver(): Promise<string> {
+  let seen = '';
+  for (let attempt = 0; attempt < 30 && !seen.startsWith('streaming|'); attempt++) {
+    seen = (await psql('s3-pg2', "SELECT status || '|' || sender_host FROM pg_stat_wal_receiver")).trim();
+    if (!seen.startsWith('streaming|')) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return seen;
+}
+
+/** Waits (bounded) until s3-pg2 has replayed what zone 1 holds now, by streaming or from the archive. */
 async function replayed(expected: string): Promise<string> {
   for (let attempt = 0; attempt < 120; attempt++) {
     const seen = await checksum('s3-pg2').catch(() => '');
@@ -116,6 +148,8 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
   }, 600_000);
   afterAll(async () => {
     await onHost('s3-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP TABLE IF EXISTS restore_probe'`);
+    await onHost('s3-pg1', `cd / && runuser -u postgres -- psql -XAtq -c 'DROP ROLE IF EXISTS bsync_replication'`);
+    rmSync(work, { recursive: true, force: true });
     dropZone2Stanza();
   });
 
@@ -142,9 +176,35 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     expect((await psql('s3-pg2', 'SHOW restore_command')).trim()).toContain('--stanza=pgedge-lab-1 archive-get');
     expect(await checksum('s3-pg2')).toBe(await checksum('s3-pg1'));
 
-    // New rows on zone 1 reach it through the archive once zone 1 switches WAL.
+    // Streaming from s3-pg1, as bsync declared it: the role, the rule, primary_conninfo with a passfile.
+    expect(await walReceiver(), 'pg_stat_wal_receiver on s3-pg2 (s3-pg1 must see it connect from 127.0.1.22)').toBe(
+      'streaming|s3-pg1',
+    );
+    await expectStreaming('s3-pg1', 's3-pg2');
+    const conninfo = (await psql('s3-pg2', 'SHOW primary_conninfo')).trim();
+    expect(conninfo).toBe(
+      'host=s3-pg1 port=5432 user=bsync_replication passfile=/var/lib/postgresql/.pgpass application_name=s3-pg2',
+    );
+    expect(await sh('s3-pg1', `grep -cxF '${RULE}' ${HBA}`)).toBe('1\n');
+    expect(
+      (await psql('s3-pg1', "SELECT rolreplication FROM pg_roles WHERE rolname = 'bsync_replication'")).trim(),
+    ).toBe('t');
+    expect(await sh('s3-pg2', 'stat -c %a /var/lib/postgresql/.pgpass')).toBe('600\n');
+    // The password in no plan, no output, no setting.
+    for (const text of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, conninfo])
+      expect(text).not.toContain(REPLICATION_SECRET);
+
+    // New rows reach it by streaming: before the segment that holds them is archived (no WAL switch).
+    await psql('s3-pg1', "INSERT INTO restore_probe SELECT g, 'streamed' FROM generate_series(5001, 6000) g");
+    const segment = (await psql('s3-pg1', 'SELECT pg_walfile_name(pg_current_wal_lsn())')).trim();
+    const streamed = await checksum('s3-pg1');
+    expect(await replayed(streamed)).toBe(streamed);
+    const archived = (await psql('s3-pg1', "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")).trim();
+    expect(archived < segment, `last archived ${archived}, rows in ${segment}`).toBe(true);
+
+    // And through the archive too: zone 1 switches WAL, and what it archives is replayed.
     const beforeUpdate = Date.now() - 1000;
-    await psql('s3-pg1', "INSERT INTO restore_probe SELECT g, 'later' FROM generate_series(5001, 7000) g");
+    await psql('s3-pg1', "INSERT INTO restore_probe SELECT g, 'later' FROM generate_series(6001, 7000) g");
     await psql('s3-pg1', "UPDATE restore_probe SET v = 'changed' WHERE id % 7 = 0");
     await pgbackrest('s3-pg1', '--stanza=pgedge-lab-1 check');
     const source = await checksum('s3-pg1');
@@ -230,6 +290,14 @@ describe('a standby site: zone 2 replays zone 1’s stanza from the bucket and n
     // Zone 1's archive holds nothing of s3-pg2's new timeline.
     const after = (await archiveInfo('pgedge-lab-1'))[0].max;
     expect(after?.slice(0, 8)).toBe(sourceArchive?.slice(0, 8));
+    // No dangling connection to zone 1: bsync's primary_conninfo emptied, no WAL receiver.
+    expect((await psql('s3-pg2', 'SHOW primary_conninfo')).trim()).toBe('');
+    expect((await psql('s3-pg2', 'SELECT count(*) FROM pg_stat_wal_receiver')).trim()).toBe('0');
+    // Promote planned zone 2 alone: the next apply removes zone 1's replication rule (the role stays).
+    const apply = await bsync(['apply', '-c', CONFIG, '--yes']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(apply.stdout).toContain(`-${RULE}`);
+    expect(await sh('s3-pg1', `grep -cxF '${RULE}' ${HBA} || true`)).toBe('0\n');
     await expectNoChanges(CONFIG);
 
     // Rerun (as after a kill): nothing is left to promote, and nothing changes.

@@ -85,3 +85,38 @@ export function expectSavedWithoutSecrets(planned: Planned): void {
   expect(conf).toContain('repo1-cipher-pass=(sensitive)');
   expect(secretsShownIn(savedPlanText(planned.plan), Object.values(ENV))).toEqual([]);
 }
+
+/** ssh-pg2's server running, in recovery or not; `converged`: as the standby site's plan leaves it; then `edit`. */
+export function standbyFacts(
+  inRecovery: boolean,
+  converged = false,
+  edit?: (all: Map<string, HostFacts>) => void,
+): Map<string, HostFacts> {
+  return zone3Facts(false, false, (all) => {
+    const pg2 = all.get('ssh-pg2')!;
+    const pg = pg2.postgres!;
+    pg.inRecovery = inRecovery;
+    if (converged) convergedStandby(pg2);
+    edit?.(all);
+  });
+}
+
+/** ssh-pg2 as the standby site's plan leaves it: archiving off, zone 1's stanza read. */
+function convergedStandby(pg2: HostFacts): void {
+  const pg = pg2.postgres!;
+  pg.configContent = pg.configContent
+    .replace("archive_mode = 'on'", "archive_mode = 'off'")
+    .replace('--stanza=pgedge-lab-2 archive-get', '--stanza=pgedge-lab-1 archive-get');
+  pg.settings.archive_mode = { ...pg.settings.archive_mode, setting: 'off' };
+  pg.settings.restore_command = {
+    ...pg.settings.restore_command,
+    setting: 'pgbackrest --stanza=pgedge-lab-1 archive-get %f "%p"',
+  };
+  const file = pg2.files['/etc/pgbackrest/pgbackrest.conf'];
+  file.content = file
+    .content!.replace(
+      'repo1-host=ssh-backup2\nrepo1-host-user=backrest\nrepo1-hardlink=y\nrepo1-path=/home/backrest\n',
+      `repo1-type=s3\nrepo1-s3-bucket=pg-backups\nrepo1-s3-endpoint=s3.example.com\nrepo1-s3-region=eu-west-1\nrepo1-s3-key=${ENV.S3K}\nrepo1-s3-key-secret=${ENV.S3S}\nrepo1-s3-uri-style=host\nrepo1-path=/var/lib/pgbackrest\n`,
+    )
+    .replace('[pgedge-lab-2]', '[pgedge-lab-1]');
+}

@@ -21,15 +21,15 @@ import {
   planDeclared as plan,
   planText,
   S3_TABLE,
+  standbyFacts,
   zone3Config,
   zone3Facts,
 } from '../support/first-data.js';
-import { ENV } from '../support/configs.js';
 
 const STANDBY = '[[zone]]\nid = 3\nstandby_of = { zone = 1 }\n';
 const config = (zone = STANDBY) => zone3Config(zone);
 const SOURCE_GET = 'pgbackrest --stanza=pgedge-lab-1 archive-get %f "%p"';
-const CONF = '/etc/pgbackrest/pgbackrest.conf';
+const running = standbyFacts;
 
 const pg2Actions = (planned: Planned) => planned.plan.actions.filter((action) => action.host === 'ssh-pg2');
 const refusalOf = (planning: Promise<Planned>) =>
@@ -38,31 +38,9 @@ const refusalOf = (planning: Promise<Planned>) =>
     (error: Error & { hint?: string }) => `${error.message} | ${error.hint}`,
   );
 
-/** ssh-pg2's server running, in recovery or not; `converged`: as the standby site's plan leaves it. */
-function running(inRecovery: boolean, converged = false): Map<string, HostFacts> {
-  return zone3Facts(false, false, (all) => {
-    const pg2 = all.get('ssh-pg2')!;
-    const pg = pg2.postgres!;
-    pg.inRecovery = inRecovery;
-    if (!converged) return;
-    pg.configContent = pg.configContent
-      .replace("archive_mode = 'on'", "archive_mode = 'off'")
-      .replace('--stanza=pgedge-lab-2 archive-get', '--stanza=pgedge-lab-1 archive-get');
-    pg.settings.archive_mode = { ...pg.settings.archive_mode, setting: 'off' };
-    pg.settings.restore_command = { ...pg.settings.restore_command, setting: SOURCE_GET };
-    const file = pg2.files[CONF];
-    file.content = file
-      .content!.replace(
-        'repo1-host=ssh-backup2\nrepo1-host-user=backrest\nrepo1-hardlink=y\nrepo1-path=/home/backrest\n',
-        `repo1-type=s3\nrepo1-s3-bucket=pg-backups\nrepo1-s3-endpoint=s3.example.com\nrepo1-s3-region=eu-west-1\nrepo1-s3-key=${ENV.S3K}\nrepo1-s3-key-secret=${ENV.S3S}\nrepo1-s3-uri-style=host\nrepo1-path=/var/lib/pgbackrest\n`,
-      )
-      .replace('[pgedge-lab-2]', '[pgedge-lab-1]');
-  });
-}
-
 describe('[[zone]] standby_of: the config', () => {
   it('reads the source zone and the repository', () => {
-    expect(load(config()).standbyOf).toEqual(new Map([[3, { zone: 1, repo: 1 }]]));
+    expect(load(config()).standbyOf).toEqual(new Map([[3, { zone: 1, repo: 1, stream: false }]]));
     expect(load(config('')).standbyOf).toBeUndefined();
   });
 
