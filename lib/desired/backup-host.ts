@@ -16,6 +16,7 @@ import { pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
 import { declarePart } from './part.js';
 import { confSections, globalSection, stanzaSection } from './pgbackrest.js';
 import { sshPart, userGroup } from './ssh-resources.js';
+import { readsSourceNow, repoReaders } from './source-repo.js';
 import { tlsPart, tlsServersOf, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -65,7 +66,10 @@ export function backupHostResources(
 
   const osUser = parts.user.add(out, hostFacts);
   const repoDirs = parts.repos.addFolders(out, hostFacts, user, group, [osUser]);
-  const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser), inventory, zone);
+  // Other zones' servers that read this repository now (lib/desired/source-repo.ts), let in one way.
+  const readers = repoReaders(inventory, zone, facts);
+  const oneWay = readers.length ? { authorized: readers } : undefined;
+  const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser, oneWay), inventory, zone);
   const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group, [osUser]);
   const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group }, [osUser]);
   const conf = parts.files.addConf(
@@ -93,6 +97,8 @@ export function backupHostResources(
   // stanza-create reads every PostgreSQL host through SSH or TLS: it waits for both ends to be
   // configured and trusting each other (or serving TLS). The first backup also needs WAL archiving in
   // effect on every PostgreSQL host (check runs first).
+  // A zone whose server reads another zone's repository has no primary to back up yet.
+  if (readsSourceNow(inventory, zone, facts)) return out;
   const onPostgres = (kind: ResourceKind, name?: string) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
   parts.backups.add(out, hostFacts, {

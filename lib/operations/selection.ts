@@ -43,6 +43,19 @@ export function selectHosts(
         .join(', ')}`,
     });
   }
-  const involvedZones = new Set(selected.map((host) => host.zone));
+  const involvedZones = linkedZones(inventory, new Set(selected.map((host) => host.zone)));
   return { selected, involved: inventory.hosts.filter((host) => involvedZones.has(host.zone)) };
+}
+
+/**
+ * The zones and those another zone's server reads from or is read by ([[zone]] from_backup,
+ * standby_of): one's plan reads the other's facts (its repository, the trust its backup host
+ * gives the reader: lib/desired/source-repo.ts).
+ */
+function linkedZones(inventory: Inventory, zones: Set<number>): Set<number> {
+  const links = [...(inventory.fromBackup ?? []), ...(inventory.standbyOf ?? [])].map(([zone, of]) => [zone, of.zone]);
+  const linked = new Set(zones);
+  for (const [reader, source] of links)
+    if (zones.has(reader) || zones.has(source)) for (const zone of [reader, source]) linked.add(zone);
+  return linked;
 }
