@@ -48,7 +48,7 @@ function readsNow(reader: Reader, facts: FactsByHost): boolean {
 }
 
 /** The repositories are reached through the zones' backup hosts (an ssh repository), so reading another zone's takes trust. */
-const throughBackupHosts = (inventory: Inventory) =>
+export const throughBackupHosts = (inventory: Inventory) =>
   inventory.repos.some((repo) => repoType(repo).folderOn === 'backup');
 
 /** The backup host a zone's reader reaches for its source's repository (ssh repositories), whether or not it reads now. */

@@ -1,6 +1,7 @@
 // Which hosts a command line's --host and --zone select: checked alike by validate (no
 // network, so this module loads no transport) and by every command that connects.
 import type { HostSpec, Inventory } from '../config/inventory.js';
+import { throughBackupHosts } from '../desired/source-repo.js';
 import { BsyncError } from '../errors.js';
 
 /** What --host and --zone ask for; both given: the named hosts of those zones. */
@@ -48,11 +49,13 @@ export function selectHosts(
 }
 
 /**
- * The zones and those another zone's server reads from or is read by ([[zone]] from_backup,
- * standby_of): one's plan reads the other's facts (its repository, the trust its backup host
- * gives the reader: lib/desired/source-repo.ts).
+ * The zones and, with ssh repositories, those another zone's server reads from or is read by
+ * ([[zone]] from_backup, standby_of): the source's backup host lets the reader in while it
+ * reads, which the reader's facts tell (lib/desired/source-repo.ts). Object stores and posix
+ * folders need no trust: each zone is planned on its own.
  */
 function linkedZones(inventory: Inventory, zones: Set<number>): Set<number> {
+  if (!throughBackupHosts(inventory)) return zones;
   const links = [...(inventory.fromBackup ?? []), ...(inventory.standbyOf ?? [])].map(([zone, of]) => [zone, of.zone]);
   const linked = new Set(zones);
   for (const [reader, source] of links)

@@ -183,6 +183,11 @@ describe('a posix repository: one share every host mounts', () => {
       all.get('ssh-pg2')!.files[INFO] = exists ? { exists, kind: 'file', type: 'regular file' } : { exists };
     });
 
+  it('plans each zone on its own: no trust to give, so --zone 1 gathers zone 1 alone', () => {
+    const involved = selectHosts(posix(zone3), { zones: [1] }).involved.map((host) => host.name);
+    expect(involved).toEqual(['ssh-pg1']);
+  });
+
   it('asks the new zone’s host whether it sees zone 1’s stanza in its folder', () => {
     const inventory: Inventory = posix(zone3);
     const pg2 = inventory.hosts.find((host) => host.name === 'ssh-pg2')!;
