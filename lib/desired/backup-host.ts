@@ -97,8 +97,13 @@ export function backupHostResources(
   // stanza-create reads every PostgreSQL host through SSH or TLS: it waits for both ends to be
   // configured and trusting each other (or serving TLS). The first backup also needs WAL archiving in
   // effect on every PostgreSQL host (check runs first).
-  // A zone whose server reads another zone's repository has no primary to back up yet.
-  if (readsSourceNow(inventory, zone, facts)) return out;
+  // A zone whose server reads another zone's repository has no primary to back up yet: no
+  // stanza, backup or job (one left from before is removed).
+  if (readsSourceNow(inventory, zone, facts)) {
+    const none = { stanzaAfter: [], firstBackupAfter: [], backupOptions: [] };
+    parts.backups.add(out, hostFacts, { ...none, ownsStanza: false, noJobs: true, cronAfter: [osUser] });
+    return out;
+  }
   const onPostgres = (kind: ResourceKind, name?: string) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
   parts.backups.add(out, hostFacts, {

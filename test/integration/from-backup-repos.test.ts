@@ -89,7 +89,9 @@ describe('a cluster from a backup in an ssh repository: through zone 1’s backu
     expect(plan.stdout).toContain('+repo1-host=ssh-backup1');
     expect(plan.stdout).toMatch(/\+no-agent-forwarding\S* ssh-\S+ \S+ bsync:postgres@ssh-pg2/);
     expect(plan.stdout).toMatch(/\+ssh-backup1,127\.0\.1\.13 /);
-    expect(plan.stdout).not.toMatch(/stanza pgedge-lab-2|first_backup/);
+    // ssh-backup2 makes no stanza or backup yet, and its jobs for zone 2's old stanza go.
+    expect(plan.stdout).not.toMatch(/stanza\[pgedge-lab-2\]|first_backup\[/);
+    expect(plan.stdout).toContain('crontab[backrest]');
 
     await applyBothRounds(config);
     await expectOwnCluster('ssh-pg2', 'pgedge-lab-2', first);

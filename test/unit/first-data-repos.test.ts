@@ -45,6 +45,15 @@ const refusalOf = (planning: Promise<unknown>) =>
     (error: Error & { hint?: string }) => `${error.message} | ${error.hint}`,
   );
 
+/** ssh-backup2 makes no stanza or backup, and the jobs it had for pgedge-lab-2 go (its zone has no primary yet). */
+function expectNoBackups(planned: Planned): void {
+  const kinds = actionsOf(planned, 'ssh-backup2').map((each) => each.kind);
+  for (const kind of ['stanza', 'first_backup']) expect(kinds).not.toContain(kind);
+  const cron = action(planned, 'ssh-backup2.crontab[backrest]')!.diff!;
+  expect(cron).toMatch(/\n-.*--stanza=pgedge-lab-2 .*--type=full backup/);
+  expect(cron).not.toMatch(/\n\+(?!\+\+)/);
+}
+
 /** The files the first round writes, as text: what the hosts hold after it. */
 function afterFirstRound(planned: Planned, all: Map<string, HostFacts>): void {
   for (const [address, host, path] of [
@@ -110,8 +119,7 @@ describe('from_backup on an ssh repository: the first round', () => {
   });
 
   it('makes no stanza, backup or job on zone 2’s own backup host while its server has no data', async () => {
-    const kinds = actionsOf(await first(), 'ssh-backup2').map((each) => each.kind);
-    for (const kind of ['stanza', 'first_backup', 'crontab']) expect(kinds).not.toContain(kind);
+    expectNoBackups(await first());
   });
 
   it('refuses the new zone planned without its source’s backup host, whose trust the restore needs', async () => {
@@ -154,8 +162,7 @@ describe('standby_of on an ssh repository', () => {
     expect(conf).toContain('+repo1-host=ssh-backup1');
     expect(conf).toContain('+[pgedge-lab-1]');
     expect(action(planned, BACKUP1_KEYS)!.diff).toContain('bsync:postgres@ssh-pg2');
-    const kinds = actionsOf(planned, 'ssh-backup2').map((each) => each.kind);
-    for (const kind of ['stanza', 'first_backup', 'crontab']) expect(kinds).not.toContain(kind);
+    expectNoBackups(planned);
   });
 
   it('keeps the trust while it replays: a running standby’s plan leaves it as the first round wrote it', async () => {
