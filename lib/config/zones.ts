@@ -3,9 +3,10 @@
 // from a backup"); standby_of makes the zone a standby site of another zone's stanza ("A
 // standby site"). Both read another zone's repository from the zone's one server, so they
 // share their checks: the zones exist and differ, their stanzas differ, the repository is
-// one the new zone's host reads with the passphrase it is given; from_backup's target is one.
+// one the new zone's host reads with the passphrase it is given (an object store; a posix
+// folder every host mounts; an ssh repository on the source's backup host, reached over SSH
+// with the trust bsync adds, lib/desired/source-repo.ts); from_backup's target is one.
 import { BsyncError } from '../errors.js';
-import { objectStoresOnly } from '../repositories/index.js';
 import { parseTarget } from '../recovery-target.js';
 import type { FromBackup, StandbyOf } from './inventory.js';
 import type { ConfigProblems, Sound } from './problems.js';
@@ -100,11 +101,11 @@ function checkSourceZone(context: ZoneContext, id: number, from: RawSource, path
     add('.repo', `the config has no repo${from.repo}`, `Repositories: repo1 … repo${rawRepos.length}.`);
   if (raw.patroni)
     add('', words.patroni, `Declare a standalone zone (no [patroni]); docs/recovery.md, "${words.section}".`);
-  if (!objectStoresOnly(rawRepos.map((repo) => ({ type: repo.type ?? 'ssh' }))))
+  if (rawRepos.some((repo) => repo.transport === 'tls'))
     add(
       '',
-      `zone ${id}'s host cannot read zone ${from.zone}'s repository: it is on zone ${from.zone}'s own hosts`,
-      'Another zone reads a repository in an object store (s3, azure, gcs) that every PostgreSQL host reaches alike; with an ssh or posix repository, clone it instead (bsync restore --zone N --to HOST).',
+      `zone ${id}'s host cannot reach zone ${from.zone}'s backup host: with transport = "tls" its TLS server lets in zone ${from.zone}'s own hosts only (tls-server-auth)`,
+      "Reach the backup hosts over SSH (no transport), where bsync lets the new zone's host in; or clone instead (bsync restore --zone N --to HOST).",
     );
   if (
     rawRepos.some((repo) => (repo.cipher_type ?? 'aes-256-cbc') !== 'none' && (repo.cipher_pass ?? 'auto') === 'auto')

@@ -15,6 +15,7 @@ import { HostResources } from './builder.js';
 import { addHostConf, pgbackrestFilesPart, pgpassPart } from './pgbackrest-files.js';
 import { declarePart } from './part.js';
 import { sshPart, userGroup } from './ssh-resources.js';
+import { readsSourceNow, repoReaders } from './source-repo.js';
 import { tlsPart, tlsServersOf, zoneTls } from './tls.js';
 import type { FactsByHost, Zone } from './zone.js';
 
@@ -64,7 +65,10 @@ export function backupHostResources(
 
   const osUser = parts.user.add(out, hostFacts);
   const repoDirs = parts.repos.addFolders(out, hostFacts, user, group, [osUser]);
-  const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser), inventory, zone);
+  // Other zones' servers that read this repository now (lib/desired/source-repo.ts), let in one way.
+  const readers = repoReaders(inventory, zone, facts);
+  const oneWay = readers.length ? { authorized: readers } : undefined;
+  const ssh = parts.ssh && sshReach(parts.ssh.add(out, hostFacts, facts, osUser, oneWay), inventory, zone);
   const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group, [osUser]);
   const repoFiles = parts.repos.addFiles(out, hostFacts, confDir, { user, group }, [osUser]);
   const context = { inventory, zone, host, facts, secrets };
@@ -87,6 +91,13 @@ export function backupHostResources(
   // stanza-create reads every PostgreSQL host through SSH or TLS: it waits for both ends to be
   // configured and trusting each other (or serving TLS). The first backup also needs WAL archiving in
   // effect on every PostgreSQL host (check runs first).
+  // A zone whose server reads another zone's repository has no primary to back up yet: no
+  // stanza, backup or job (one left from before is removed).
+  if (readsSourceNow(inventory, zone, facts)) {
+    const none = { stanzaAfter: [], firstBackupAfter: [], backupOptions: [] };
+    parts.backups.add(out, hostFacts, { ...none, ownsStanza: false, noJobs: true, cronAfter: [osUser] });
+    return out;
+  }
   const onPostgres = (kind: ResourceKind, name?: string) =>
     zone.postgresHosts.map((pgHost) => resourceAddress(pgHost.name, kind, name));
   parts.backups.add(out, hostFacts, {

@@ -33,6 +33,8 @@ interface BackupPlace {
   standbyTest?: string;
   /** The backups' own options: the processes they read with (lib/desired/processes.ts). */
   backupOptions: string[];
+  /** No jobs (bsync's lines for the stanza removed): the zone has no primary to back up yet (lib/desired/source-repo.ts). */
+  noJobs?: boolean;
 }
 
 /** The repository facts of each configured repository, repo1 first (none read yet: empty ones). */
@@ -96,7 +98,7 @@ function addBackups(
       );
     }
   }
-  const entries = cronEntries(inventory, zone, place.standbyTest, place.backupOptions);
+  const entries = place.noJobs ? [] : cronEntries(inventory, zone, place.standbyTest, place.backupOptions);
   const crontab = facts.crontabs[place.user] ?? null;
   out.add(
     'crontab',

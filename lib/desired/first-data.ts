@@ -30,25 +30,53 @@ export function declaredFromBackup(inventory: Inventory, zone: Zone, host: HostS
  * host's probe asks for it.
  */
 export const firstDataPart = (host: HostSpec & { pgData: string }, from: FirstDataKey) =>
-  declarePart('first data from a backup', [read.postgres, read.storedLayout, read.stat(versionFile(host.pgData))], {
-    pending: (_out: HostResources, hostFacts: HostFacts) => firstDataPending(host, hostFacts, from),
-  });
+  declarePart(
+    'first data from a backup',
+    [
+      read.postgres,
+      read.storedLayout,
+      read.stat(versionFile(host.pgData)),
+      ...(from.sees ? [read.stat(from.sees)] : []),
+    ],
+    {
+      pending: (_out: HostResources, hostFacts: HostFacts) => firstDataPending(host, hostFacts, from),
+    },
+  );
 
 /** The key that declares a first data, and the zone whose backup it restores. */
 export interface FirstDataKey {
   key: 'from_backup' | 'standby_of';
   zone: number;
+  /**
+   * A posix repository: the source stanza's backup.info, which the host must see in its own
+   * mount of the folder (every host mounts one share at the path), or nothing is restored.
+   */
+  sees?: string;
+}
+
+/** A server that does not run, and a data directory without PG_VERSION: the first data is still to come. */
+export function firstDataToCome(pgData: string, hostFacts: HostFacts): boolean {
+  return !hostFacts.postgres?.running && !hostFacts.files[versionFile(pgData)]?.exists;
 }
 
 /** A running server has its data (from_backup has no effect); a stopped one with a data directory is never overwritten. */
 function firstDataPending(host: HostSpec & { pgData: string }, hostFacts: HostFacts, from: FirstDataKey): boolean {
   if (hostFacts.postgres?.running) return false;
-  if (hostFacts.files[versionFile(host.pgData)]?.exists) {
+  if (!firstDataToCome(host.pgData, hostFacts)) {
     throw new HostError(
       host.name,
       `${host.pgData} holds a data directory (PG_VERSION), but PostgreSQL does not answer on port ${host.pgPort}: zone ${host.zone}'s ${from.key} restores only into an empty folder`,
       {
         hint: `bsync never overwrites data: start the server (the zone has its data, and ${from.key} restores nothing), or empty ${host.pgData} to start it from zone ${from.zone}'s backup.`,
+      },
+    );
+  }
+  if (from.sees && !hostFacts.files[from.sees]?.exists) {
+    throw new HostError(
+      host.name,
+      `zone ${host.zone}'s ${from.key} reads zone ${from.zone}'s posix repository, but ${from.sees} is not there on ${host.name}: its folder at the path is not the share zone ${from.zone}'s hosts write (or zone ${from.zone} has no stanza there yet)`,
+      {
+        hint: `Another zone reads a posix repository only where every host mounts the same share at the path: mount it on ${host.name} and plan again, or clone instead (bsync restore --zone ${from.zone} --to HOST).`,
       },
     );
   }

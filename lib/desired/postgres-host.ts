@@ -13,6 +13,7 @@ import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
 import { formerConninfo, streamPart, type StreamSettings } from './streaming.js';
+import { sharedFolderInfo, sourceBackupHost, trustReady } from './source-repo.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -39,17 +40,22 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
   // without one, when backups read a standby, with the zone's other PostgreSQL hosts (this one
   // runs the backup while primary).
   const trusted = tls ? [] : zone.backupHost ? [zone.backupHost] : pgPeers(inventory, zone, host);
+  // Reading another zone's ssh repository: that zone's backup host, one way.
+  const source = sourceBackupHost(inventory, zone);
   const spool = asyncSpoolPath(inventory);
   const methods = inventory.patroni?.createReplicaMethods;
   const from = declaredFromBackup(inventory, zone, host);
   // A standby site has no backups, backup role or jobs of its own while it is one.
   const site = standbySiteOf(inventory, zone, host);
-  const firstData = from
-    ? { key: 'from_backup' as const, zone: from.zone }
-    : site && { key: 'standby_of' as const, zone: site.of.zone };
+  const reads = from ?? site?.of;
+  const firstData = reads && {
+    key: from ? ('from_backup' as const) : ('standby_of' as const),
+    zone: reads.zone,
+    sees: sharedFolderInfo(inventory, reads.zone, reads.repo),
+  };
   return {
     tls: tls ? tlsPart(tls, user) : undefined,
-    ssh: trusted.length ? sshPart(inventory, user, trusted) : undefined,
+    ssh: trusted.length || source ? sshPart(inventory, user, trusted) : undefined,
     files: pgbackrestFilesPart(user),
     spool: spool !== null ? spoolPart(host, spool) : undefined,
     repos: repoFilesPart(inventory, host),
@@ -76,18 +82,33 @@ export function postgresHostResources(
   const parts = postgresHostParts(inventory, zone, host);
   // A standby site's host is planned as a host of the stanza it replays.
   const site = standbySiteOf(inventory, zone, host);
-  const context = { inventory, zone: site?.view ?? zone, host, facts, secrets };
+  const context = {
+    inventory,
+    zone: site?.view ?? zone,
+    host,
+    facts,
+    secrets,
+    source: sourceBackupHost(inventory, zone),
+  };
   // A zone whose first data is still to come gets pgBackRest's setup, then the restore
   // (lib/recovery/first-data.ts); the rest once its server runs.
   if (parts.firstData?.pending(out, hostFacts)) {
-    const { conf, logDir, repoDirs } = addPgbackrestSetup(out, context, parts);
-    out.firstData = { zone, host, from: firstDataFrom(inventory, zone, site), after: [conf, logDir, ...repoDirs] };
+    const { conf, logDir, repoDirs, ssh } = addPgbackrestSetup(out, readingSource(context), parts);
+    const trust = ssh && context.source ? trustReady(inventory, context.source, ssh.knownHosts) : [];
+    out.firstData = {
+      ...{ zone, host, from: firstDataFrom(inventory, zone, site) },
+      after: [conf, logDir, ...repoDirs, ...trust],
+    };
     if (site) out.firstData.standby = true;
     return out;
   }
   const pg = parts.server.running(out, hostFacts);
   parts.standbySite?.inRecovery(out, hostFacts);
-  const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(out, context, parts);
+  const { peers, ssh, logDir, repoDirs, conf, group } = addPgbackrestSetup(
+    out,
+    site ? readingSource(context) : { ...context, source: undefined },
+    parts,
+  );
 
   // A streaming standby site's .pgpass lines, and its primary_conninfo where the source's primary is known.
   const streaming = parts.stream?.add(out, hostFacts, facts);
@@ -133,14 +154,22 @@ function firstDataFrom(inventory: Inventory, zone: Zone, site: StandbySite | und
     : inventory.fromBackup!.get(zone.zone)!;
 }
 
+/** A host's context; `source`: the source zone's backup host it reads through now (an ssh repository; lib/desired/source-repo.ts). */
+type HostContext = ConfContext & { source?: HostSpec };
+
+/** The host reads its source's repository now: through the source's backup host, where there is one. */
+function readingSource(context: HostContext): HostContext {
+  return context.source ? { ...context, zone: { ...context.zone, backupHost: context.source } } : context;
+}
+
 /** SSH trust, pgBackRest's folders and pgbackrest.conf, the repositories' files and TLS: what needs no running server. */
-function addPgbackrestSetup(out: HostResources, context: ConfContext, parts: ReturnType<typeof postgresHostParts>) {
-  const { inventory, zone, host, facts } = context;
+function addPgbackrestSetup(out: HostResources, context: HostContext, parts: ReturnType<typeof postgresHostParts>) {
+  const { inventory, zone, host, facts, source } = context;
   const hostFacts = facts.get(host.name) as HostFacts;
   const user = pgbackrestUser(inventory, host);
   const group = userGroup(hostFacts, user);
   const peers = pgPeers(inventory, zone, host);
-  const ssh = parts.ssh?.add(out, hostFacts, facts);
+  const ssh = parts.ssh?.add(out, hostFacts, facts, undefined, source ? { known: [source] } : undefined);
 
   const { confDir, logDir } = parts.files.addDirs(out, hostFacts, group);
   parts.spool?.add(out, hostFacts, { user, group });

@@ -69,8 +69,18 @@ function peerPublicKey(peer: Peer): Part {
 export const trustFiles = (user: string) => [read.file(authorizedKeysPath(user)), read.file(knownHostsPath(user))];
 
 /**
- * The SSH side of `user`, trusting the hosts `trusted` both ways: it reads the host's .ssh
- * folder, keypair and trust files (the peers' facts are theirs to declare).
+ * Hosts trusted one way only, beside those trusted both ways: another zone's server that reads
+ * this backup host's repository is `authorized` here, and that backup host is `known` there
+ * (lib/desired/source-repo.ts); neither logs in the other way.
+ */
+export interface OneWayTrust {
+  authorized?: HostSpec[];
+  known?: HostSpec[];
+}
+
+/**
+ * The SSH side of `user`, trusting the hosts `trusted` both ways (and, when added, `oneWay`'s
+ * one way): it reads the host's .ssh folder, keypair and trust files (the peers' facts are theirs to declare).
  */
 export const sshPart = (inventory: Inventory, user: string, trusted: HostSpec[]) =>
   declarePart(
@@ -83,14 +93,24 @@ export const sshPart = (inventory: Inventory, user: string, trusted: HostSpec[])
       ...trustFiles(user),
     ],
     {
-      add: (out: HostResources, facts: HostFacts, zoneFacts: FactsByHost, after?: ResourceRef) =>
-        addSshResources(
+      add: (
+        out: HostResources,
+        facts: HostFacts,
+        zoneFacts: FactsByHost,
+        after?: ResourceRef,
+        oneWay?: OneWayTrust,
+      ) => {
+        const peers = (hosts: HostSpec[] | undefined) =>
+          (hosts ?? []).map((host) => sshPeer(inventory, zoneFacts, host));
+        const both = peers(trusted);
+        return addSshResources(
           out,
           facts,
           user,
-          trusted.map((host) => sshPeer(inventory, zoneFacts, host)),
+          { authorized: [...both, ...peers(oneWay?.authorized)], known: [...both, ...peers(oneWay?.known)] },
           after,
-        ),
+        );
+      },
     },
   );
 
@@ -98,7 +118,7 @@ function addSshResources(
   out: HostResources,
   facts: HostFacts,
   user: string,
-  peers: Peer[],
+  peers: { authorized: Peer[]; known: Peer[] },
   after: ResourceRef | undefined,
 ): { keypair: ResourceRef; authorizedKeys: ResourceRef; knownHosts: ResourceRef } {
   const group = userGroup(facts, user);
@@ -136,16 +156,16 @@ function addSshResources(
         mode: '0600',
         content: desiredAuthorizedKeys(
           authorized?.content,
-          peers.map((peer) => ({ key: peerPublicKey(peer), owner: `${peer.user}@${peer.host}` })),
+          peers.authorized.map((peer) => ({ key: peerPublicKey(peer), owner: `${peer.user}@${peer.host}` })),
         ),
       },
       authorized,
     ),
-    [dir, ...peers.map((peer) => resourceAddress(peer.host, 'ssh_keypair', peer.user))],
+    [dir, ...peers.authorized.map((peer) => resourceAddress(peer.host, 'ssh_keypair', peer.user))],
   );
 
   const known = facts.files[knownHostsPath(user)];
-  const knownHostsWanted: KnownHost[] = peers.map((peer) => ({
+  const knownHostsWanted: KnownHost[] = peers.known.map((peer) => ({
     names: [...new Set([peer.host, peer.address])].map((name) => hostToken(name, peer.port)),
     keys: peer.facts?.hostKeys ?? [],
   }));

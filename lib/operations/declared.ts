@@ -11,7 +11,9 @@ export function planFromFacts(session: Session, facts: Map<string, HostFacts>, n
   const hosts = session.selected.map((host) => host.name);
   return usingFacts(session, facts, (checked) => {
     const declared = declaredState(session.inventory, checked);
-    const firstData = declared.firstData.flatMap((pending) => firstDataResources(session.inventory, checked, pending));
+    const firstData = declared.firstData.flatMap((pending) =>
+      firstDataResources(session.inventory, checked, pending, hosts),
+    );
     const resources = [...declared.resources, ...firstData];
     const planned = buildPlan(
       session.inventory,

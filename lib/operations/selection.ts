@@ -1,6 +1,7 @@
 // Which hosts a command line's --host and --zone select: checked alike by validate (no
 // network, so this module loads no transport) and by every command that connects.
 import type { HostSpec, Inventory } from '../config/inventory.js';
+import { throughBackupHosts } from '../desired/source-repo.js';
 import { BsyncError } from '../errors.js';
 
 /** What --host and --zone ask for; both given: the named hosts of those zones. */
@@ -43,6 +44,21 @@ export function selectHosts(
         .join(', ')}`,
     });
   }
-  const involvedZones = new Set(selected.map((host) => host.zone));
+  const involvedZones = linkedZones(inventory, new Set(selected.map((host) => host.zone)));
   return { selected, involved: inventory.hosts.filter((host) => involvedZones.has(host.zone)) };
+}
+
+/**
+ * The zones and, with ssh repositories, those another zone's server reads from or is read by
+ * ([[zone]] from_backup, standby_of): the source's backup host lets the reader in while it
+ * reads, which the reader's facts tell (lib/desired/source-repo.ts). Object stores and posix
+ * folders need no trust: each zone is planned on its own.
+ */
+function linkedZones(inventory: Inventory, zones: Set<number>): Set<number> {
+  if (!throughBackupHosts(inventory)) return zones;
+  const links = [...(inventory.fromBackup ?? []), ...(inventory.standbyOf ?? [])].map(([zone, of]) => [zone, of.zone]);
+  const linked = new Set(zones);
+  for (const [reader, source] of links)
+    if (zones.has(reader) || zones.has(source)) for (const zone of [reader, source]) linked.add(zone);
+  return linked;
 }

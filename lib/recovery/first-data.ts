@@ -25,10 +25,16 @@ import { walFetch } from './wal-fetch.js';
 const FIRST_DATA_KIND = 'pg_restore';
 
 /** The source's backup restored, started and promoted on the pending host; refused as a restore refuses. */
-export function firstDataResources(inventory: Inventory, facts: FactsByHost, pending: PendingFirstData): Resource[] {
+export function firstDataResources(
+  inventory: Inventory,
+  facts: FactsByHost,
+  pending: PendingFirstData,
+  planned?: string[],
+): Resource[] {
   const { zone, host, from, after, standby } = pending;
   const source = zonesOf(inventory).find((candidate) => candidate.zone === from.zone)!;
-  if (!facts.has(source.repoOwner.name)) {
+  // Its facts are read with the new zone's (linked zones); its backup host's trust must be applied too.
+  if (!facts.has(source.repoOwner.name) || (planned && !planned.includes(source.repoOwner.name))) {
     throw new BsyncError(
       `zone ${zone.zone}'s first data comes from zone ${from.zone}'s backup, whose repository is read on ${source.repoOwner.name}: it is not among the hosts planned`,
       { hint: `Plan the whole config (without --host or --zone), so that zone ${from.zone}'s repository is read too.` },

@@ -54,18 +54,37 @@ export function zone3Facts(fresh: boolean, dataLeft = false, edit?: (all: Map<st
       statusMessage: 'missing stanza path',
     },
   ];
+  asNewHost(pg2, fresh, dataLeft);
+  edit?.(all);
+  return typedAll(all);
+}
+
+/** A host's facts as a new host's when `fresh`: its server down, PG_VERSION absent (or `dataLeft`), PostgreSQL 15's binaries installed. */
+export function asNewHost(facts: HostFacts, fresh: boolean, dataLeft = false): void {
   if (fresh) {
-    pg2.postgres = {
+    facts.postgres = {
       ...{ running: false, error: 'psql: error: connection to server on socket failed', versionNum: 0 },
       ...{ inRecovery: false, settings: {}, fileSettings: [], roles: {}, configFile: '', hbaFile: '' },
       ...{ dataDirectory: '', configContent: '', hbaContent: '' },
     };
-    pg2.storedLayout = { sources: [], binDirs: ['/usr/lib/postgresql/15/bin'] };
+    facts.storedLayout = { sources: [], binDirs: ['/usr/lib/postgresql/15/bin'] };
   }
-  pg2.files[`${DATA}/PG_VERSION`] = dataLeft ? { exists: true, kind: 'file', type: 'regular file' } : { exists: false };
-  edit?.(all);
+  facts.files[`${DATA}/PG_VERSION`] = dataLeft
+    ? { exists: true, kind: 'file', type: 'regular file' }
+    : { exists: false };
+}
+
+const typedAll = (all: Map<string, HostFacts>) => {
   for (const [name, each] of all) all.set(name, typedFacts(each, name));
   return all;
+};
+
+/** The recorded ssh scenario as it is (each zone's repository on its backup host), ssh-pg2 a new host when `fresh`. */
+export function sshFacts(fresh: boolean, edit?: (all: Map<string, HostFacts>) => void) {
+  const all = new Map(Object.entries(structuredClone(recorded)));
+  asNewHost(all.get('ssh-pg2')!, fresh);
+  edit?.(all);
+  return typedAll(all);
 }
 
 export const planDeclared = (inventory: Inventory, byHost: Map<string, HostFacts>): Promise<Planned> =>
