@@ -20,7 +20,6 @@ import {
   load,
   planDeclared as plan,
   planText,
-  S3_TABLE,
   standbyFacts,
   zone3Config,
   zone3Facts,
