@@ -10,7 +10,7 @@ import type { HostFacts } from '../../lib/facts/types.js';
 import type { Planned } from '../../lib/operations/planning.js';
 import { promotePlanning } from '../../lib/operations/promote.js';
 import { decodePromoteRequest } from '../../lib/recovery/requests.js';
-import { problemsOf } from '../support/configs.js';
+import { ENV, problemsOf } from '../support/configs.js';
 import { savedPlanText, secretsShownIn } from '../support/saved-secrets.js';
 import { sessionOf } from '../support/sessions.js';
 import {
