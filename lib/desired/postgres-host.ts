@@ -7,11 +7,17 @@ import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
 import { read } from '../facts/needs.js';
 import { planDirectory } from '../resources/directory.js';
-import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
+import {
+  planPatroniYml,
+  planReplicaMethods,
+  type PatroniYmlEntry,
+  type ReplicaMethod,
+} from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
+import { bootstrapRemoved, patroniFirstDataKey, patroniFirstDataPending } from './patroni-first-data.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -54,11 +60,17 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
     spool: spool !== null ? spoolPart(host, spool) : undefined,
     repos: repoFilesPart(inventory, host),
     server: serverPart(inventory, zone, host, site),
-    replicaMethods: inventory.patroni && methods ? replicaMethodsPart(inventory.patroni.config, methods) : undefined,
+    replicaMethods:
+      inventory.patroni && (methods || firstData)
+        ? replicaMethodsPart(inventory.patroni.config, methods, firstData ? bootstrapRemoved() : [])
+        : undefined,
     pgpass: site ? undefined : pgpassPart(inventory, user),
     // Without a backup host, backups run here.
     backups: zone.backupHost || site ? undefined : backupsPart(inventory, zone, user),
-    firstData: firstData && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, firstData) : undefined,
+    firstData:
+      firstData && host.pgData
+        ? firstDataPart({ ...host, pgData: host.pgData }, firstData, inventory.patroni?.config)
+        : undefined,
     standbySite: site ? standbySitePart(host, site) : undefined,
   };
 }
@@ -77,11 +89,16 @@ export function postgresHostResources(
   const site = standbySiteOf(inventory, zone, host);
   const context = { inventory, zone: site?.view ?? zone, host, facts, secrets };
   // A zone whose first data is still to come gets pgBackRest's setup, then the restore
-  // (lib/recovery/first-data.ts); the rest once its server runs.
-  if (parts.firstData?.pending(out, hostFacts)) {
+  // (lib/recovery/first-data.ts), or under Patroni its bootstrap; the rest once its server runs.
+  const patroniFirst = patroniFirstDataKey(inventory, zone);
+  const pending = patroniFirst
+    ? patroniFirstDataPending(zone, facts, patroniFirst)
+    : parts.firstData?.pending(out, hostFacts);
+  if (pending) {
     const { conf, logDir, repoDirs } = addPgbackrestSetup(out, context, parts);
     out.firstData = { zone, host, from: firstDataFrom(inventory, zone, site), after: [conf, logDir, ...repoDirs] };
     if (site) out.firstData.standby = true;
+    if (patroniFirst) out.firstData.patroni = true;
     return out;
   }
   const pg = parts.server.running(out, hostFacts);
@@ -90,7 +107,7 @@ export function postgresHostResources(
 
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts);
-  parts.replicaMethods?.add(out, hostFacts, zone, conf);
+  parts.replicaMethods?.add(out, hostFacts, context.zone, conf);
   // A standby site's server is read-only, and runs no backups.
   if (site) return out;
 
@@ -178,7 +195,7 @@ const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: Sta
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
     settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
       inventory.patroni
-        ? addPatroniSettings(out, inventory, zone, host, facts)
+        ? addPatroniSettings(out, inventory, zone, host, facts, site)
         : addStandaloneSettings(out, site ? standbySiteSettings(site.view) : archiveSettings(zone), host, hostFacts),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),
@@ -211,15 +228,18 @@ const spoolPart = (host: HostSpec, spool: string) =>
       ),
   });
 
-/** Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can restore here. */
-const replicaMethodsPart = (path: string, methods: ReplicaMethod[]) =>
+/**
+ * Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can
+ * restore here; `more`: the keys a first data's bootstrap set, removed once the zone has data.
+ */
+const replicaMethodsPart = (path: string, methods: ReplicaMethod[] | undefined, more: PatroniYmlEntry[]) =>
   declarePart('replica creation', [read.file(path), read.patroni], {
-    add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) =>
-      out.add(
-        'patroni_yml',
-        path,
-        `${path} (replica creation)`,
-        planReplicaMethods(path, hostFacts.files[path], methods, zone, hostFacts.patroni?.scope ?? ''),
-        [conf],
-      ),
+    add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) => {
+      const file = hostFacts.files[path];
+      const scope = hostFacts.patroni?.scope ?? '';
+      const change = methods
+        ? planReplicaMethods(path, file, methods, zone, scope, more)
+        : planPatroniYml(path, file, more, { scope, reload: true, reason: "the first data's bootstrap is done" });
+      return out.add('patroni_yml', path, `${path} (replica creation)`, change, [conf]);
+    },
   });
