@@ -57,8 +57,8 @@ interface KeyWords {
   own: string;
   /** One stanza for both. */
   shared: string;
-  /** Under [patroni], when the key needs Patroni to build members with pgBackRest. */
-  patroniNeeds?: string;
+  /** Under [patroni], when the key is not supported there. */
+  patroni?: string;
   /** Several PostgreSQL hosts in the zone. */
   hosts: string;
   /** docs/recovery.md's section. */
@@ -75,8 +75,8 @@ const FROM_WORDS: KeyWords = {
 const STANDBY_WORDS: KeyWords = {
   own: 'cannot be a standby of itself',
   shared: 'the standby site would be a host of the stanza it replays, and archive into it once promoted',
-  patroniNeeds:
-    "a Patroni standby cluster's leader is built from the source zone's stanza by Patroni's pgbackrest replica method, which [patroni] create_replica_methods does not name",
+  patroni:
+    'a Patroni standby cluster is not supported yet: Patroni reads bootstrap.dcs.standby_cluster only when it starts, and bsync bootstraps a zone through a running Patroni',
   hosts: 'a standby site is one server',
   section: 'A standby site',
 };
@@ -98,12 +98,8 @@ function checkSourceZone(context: ZoneContext, id: number, from: RawSource, path
   }
   if (from.repo !== undefined && from.repo > rawRepos.length)
     add('.repo', `the config has no repo${from.repo}`, `Repositories: repo1 … repo${rawRepos.length}.`);
-  if (raw.patroni && words.patroniNeeds && !(raw.patroni.create_replica_methods ?? []).includes('pgbackrest'))
-    add(
-      '',
-      words.patroniNeeds,
-      `Set [patroni] create_replica_methods = ["pgbackrest", "basebackup"]; docs/recovery.md, "${words.section}".`,
-    );
+  if (raw.patroni && words.patroni)
+    add('', words.patroni, `Declare a standalone zone (no [patroni]); docs/recovery.md, "${words.section}".`);
   if (!objectStoresOnly(rawRepos.map((repo) => ({ type: repo.type ?? 'ssh' }))))
     add(
       '',

@@ -1,9 +1,8 @@
-// A Patroni zone's first data (docs/recovery.md, "A Patroni zone from a backup, or a standby
-// cluster"): Patroni bootstraps it, not bsync. While the zone has no data (Patroni answers,
-// names no leader, no member runs PostgreSQL, no pg_data holds PG_VERSION), every member's
-// patroni.yml gets a bootstrap that restores from the source zone's stanza: a custom bootstrap
-// method (from_backup) or a standby cluster (standby_of), archive_mode off in the new
-// cluster's dynamic configuration; then the cluster's state in the DCS is removed and Patroni
+// A Patroni zone's first data (docs/recovery.md, "A Patroni zone from a backup"): Patroni
+// bootstraps it, not bsync. While the zone has no data (Patroni answers, names no leader, no
+// member runs PostgreSQL, no pg_data holds PG_VERSION), every member's patroni.yml gets a
+// bootstrap that restores from the source zone's stanza (a custom bootstrap method),
+// archive_mode off in the new cluster's dynamic configuration; then the cluster's state in the DCS is removed and Patroni
 // bootstraps anew (lib/recovery/first-data.ts). Once a member leads, the bootstrap keys go.
 import type { HostSpec, Inventory } from '../config/inventory.js';
 import { HostError } from '../errors.js';
@@ -17,7 +16,6 @@ import type { FirstDataKey } from './first-data.js';
 export const BOOTSTRAP_KEYS = {
   method: ['bootstrap', 'method'],
   pgbackrest: ['bootstrap', 'pgbackrest'],
-  standbyCluster: ['bootstrap', 'dcs', 'standby_cluster'],
   archiveMode: ['bootstrap', 'dcs', 'postgresql', 'parameters', 'archive_mode'],
 } as const;
 
@@ -76,11 +74,8 @@ export function bootstrapMember(zone: Zone, facts: FactsByHost): HostSpec {
   return zone.postgresHosts.find((member) => facts.get(member.name)?.patroni?.scope)!;
 }
 
-/** A Patroni zone that declares a first data: its key and source, or undefined. */
+/** A Patroni zone declared from a backup: its key and source, or undefined (a Patroni standby_of is refused by the config). */
 export function patroniFirstDataKey(inventory: Inventory, zone: Zone): FirstDataKey | undefined {
-  if (!inventory.patroni) return undefined;
-  const from = inventory.fromBackup?.get(zone.zone);
-  if (from) return { key: 'from_backup', zone: from.zone };
-  const of = inventory.standbyOf?.get(zone.zone);
-  return of && { key: 'standby_of', zone: of.zone };
+  const from = inventory.patroni && inventory.fromBackup?.get(zone.zone);
+  return from ? { key: 'from_backup', zone: from.zone } : undefined;
 }

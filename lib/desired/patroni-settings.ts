@@ -11,7 +11,6 @@ import { resourceAddress, type ResourceRef } from '../resources/types.js';
 import { archiveSettings, backupAddressSeenBy, type SettingsInEffect } from './archive-settings.js';
 import type { HostResources } from './builder.js';
 import type { FactsByHost, Zone } from './zone.js';
-import { standbySiteSettings, type StandbySite } from './standby-site.js';
 
 /** Whether Patroni's member list names `member` (by its name or its address) as the leader. */
 export function isPatroniLeader(patroni: Pick<PatroniFacts, 'members'>, member: HostSpec): boolean {
@@ -56,13 +55,11 @@ function addLeaderSettings(
   facts: FactsByHost,
   patroni: PatroniFacts,
   configAddress: ResourceRef,
-  site: StandbySite | undefined,
 ): void {
   const patroniConfig = inventory.patroni!.config;
   const members = zone.postgresHosts;
-  const desired = clusterSettings(zone, site);
-  // A standby cluster has no backup role: its backups are the source's.
-  const backup = site ? undefined : zone.backupHost;
+  const desired = archiveSettings(zone);
+  const backup = zone.backupHost;
   const backupPeers = backup
     ? [...new Set(members.map((member) => backupAddressSeenBy(member, backup)))].map((address) => ({
         address,
@@ -76,9 +73,8 @@ function addLeaderSettings(
     planPatroniConfig(
       {
         configPath: patroniConfig,
-        parameters: desired.parameters,
+        parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
         recoveryConf: { restore_command: desired.restore_command },
-        ...(site ? { standbyCluster: desired.standbyCluster } : {}),
         pgHba: (current) =>
           desiredHba(
             current.length > 0 ? `${current.join('\n')}\n` : '',
@@ -89,10 +85,7 @@ function addLeaderSettings(
       patroni.dynamic!,
     ),
   );
-  const archiveMode = desired.parameters.archive_mode;
-  const notOn = members.filter(
-    (member) => facts.get(member.name)?.postgres?.settings.archive_mode?.setting !== archiveMode,
-  );
+  const notOn = members.filter((member) => facts.get(member.name)?.postgres?.settings.archive_mode?.setting !== 'on');
   out.add(
     'pg_restart',
     undefined,
@@ -102,13 +95,7 @@ function addLeaderSettings(
       patroni.scope,
       notOn.length === 0
         ? []
-        : [
-            {
-              name: 'archive_mode',
-              before: `${archiveMode === 'on' ? 'off' : 'on'} on ${notOn.map((member) => member.name).join(', ')}`,
-              after: archiveMode,
-            },
-          ],
+        : [{ name: 'archive_mode', before: `off on ${notOn.map((member) => member.name).join(', ')}`, after: 'on' }],
     ),
     [configAddress],
   );
@@ -121,7 +108,6 @@ export function addPatroniSettings(
   zone: Zone,
   host: HostSpec,
   facts: FactsByHost,
-  site?: StandbySite,
 ): SettingsInEffect {
   checkPatroniMembers(inventory, zone, facts);
   const members = zone.postgresHosts;
@@ -133,60 +119,29 @@ export function addPatroniSettings(
       `Patroni reports no leader among ${members.map((member) => member.name).join(', ')}`,
     );
 
-  if (!site && patroni.dynamic?.standby_cluster)
-    throw new HostError(
-      host.name,
-      `zone ${zone.zone}'s Patroni cluster ${patroni.scope} is a standby cluster (standby_cluster in its dynamic configuration), and the config does not declare it standby_of`,
-      {
-        hint: `Promote it with bsync promote --zone ${zone.zone}, or declare [[zone]] ${zone.zone} standby_of again.`,
-      },
-    );
-  const desired = clusterSettings(zone, site).parameters;
+  const desired = archiveSettings(zone);
   const configAddress = resourceAddress(leader.name, 'patroni_config', patroni.scope);
   const restartAddress = resourceAddress(leader.name, 'pg_restart');
-  if (host.name === leader.name) addLeaderSettings(out, inventory, zone, facts, patroni, configAddress, site);
+  if (host.name === leader.name) addLeaderSettings(out, inventory, zone, facts, patroni, configAddress);
   // Every member has its own pg_restart address, so other hosts can depend on "restarted" per member.
   const restarted =
     host.name === leader.name
       ? restartAddress
       : out.add('pg_restart', undefined, 'restarted through Patroni, from the leader', null, [restartAddress]);
   const pg = facts.get(host.name)!.postgres as PostgresFacts;
-  const { reload, restart } = settingsNotInEffect(pg, desired);
+  const { reload, restart } = settingsNotInEffect(pg, {
+    archive_mode: desired.archive_mode,
+    archive_command: desired.archive_command,
+  });
   const reloaded = out.add(
     'pg_reload',
     undefined,
     'settings in effect',
-    planSettingsArrive(host.pgPort, desired, [...reload, ...restart]),
+    planSettingsArrive(host.pgPort, { archive_mode: desired.archive_mode, archive_command: desired.archive_command }, [
+      ...reload,
+      ...restart,
+    ]),
     [configAddress, restartAddress],
   );
   return { reloaded, restarted };
-}
-
-/**
- * What the cluster runs with: archiving into the zone's stanza; or, a standby cluster
- * (standby_of), no archiving, WAL from the source's stanza, and Patroni's standby_cluster
- * built from that stanza.
- */
-function clusterSettings(
-  zone: Zone,
-  site: StandbySite | undefined,
-): { parameters: Record<string, string>; restore_command: string; standbyCluster?: Record<string, unknown> } {
-  if (!site) {
-    const desired = archiveSettings(zone);
-    return {
-      parameters: { archive_mode: desired.archive_mode, archive_command: desired.archive_command },
-      restore_command: desired.restore_command,
-    };
-  }
-  const { archive_mode, restore_command } = standbySiteSettings(site.view);
-  return {
-    parameters: { archive_mode },
-    restore_command,
-    standbyCluster: standbyCluster(restore_command),
-  };
-}
-
-/** Patroni's standby_cluster of a standby site: its leader built by pgBackRest, replaying from the source's stanza. */
-export function standbyCluster(restoreCommand: string): Record<string, unknown> {
-  return { create_replica_methods: ['pgbackrest'], restore_command: restoreCommand };
 }

@@ -195,7 +195,7 @@ const serverPart = (inventory: Inventory, zone: Zone, host: HostSpec, site?: Sta
     running: (_out: HostResources, hostFacts: HostFacts) => runningServer(inventory, host, hostFacts),
     settings: (out: HostResources, hostFacts: HostFacts, facts: FactsByHost) =>
       inventory.patroni
-        ? addPatroniSettings(out, inventory, zone, host, facts, site)
+        ? addPatroniSettings(out, inventory, zone, host, facts)
         : addStandaloneSettings(out, site ? standbySiteSettings(site.view) : archiveSettings(zone), host, hostFacts),
     backupRole: (out: HostResources, _hostFacts: HostFacts, pg: PostgresFacts) =>
       addBackupRole(out, inventory, host, pg, zone.backupHost),

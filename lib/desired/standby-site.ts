@@ -23,10 +23,10 @@ export interface StandbySite {
   view: Zone;
 }
 
-/** The zone's standby_of, when `host` is its one server (or a Patroni member) with pg_data (lib/config/zones.ts refuses the rest). */
+/** The zone's standby_of, when `host` is its one server with pg_data (lib/config/zones.ts refuses the rest). */
 export function standbySiteOf(inventory: Inventory, zone: Zone, host: HostSpec): StandbySite | undefined {
   const of = inventory.standbyOf?.get(zone.zone);
-  if (!of || host.pgData === undefined || (!inventory.patroni && zone.postgresHosts.length !== 1)) return undefined;
+  if (!of || host.pgData === undefined || zone.postgresHosts.length !== 1) return undefined;
   const source = zonesOf(inventory).find((candidate) => candidate.zone === of.zone)!;
   return { of, source, view: { ...zone, stanza: source.stanza } };
 }

@@ -1,8 +1,7 @@
-// A Patroni zone's first data (docs/recovery.md, "A Patroni zone from a backup, or a standby
-// cluster"), bootstrapped by Patroni itself: each member's patroni.yml gets the bootstrap
-// (lib/desired/patroni-first-data.ts says when), a custom bootstrap method that restores the
-// source's backup to the target (from_backup) or a standby cluster replaying the source's
-// stanza (standby_of), with archive_mode off in the new dynamic configuration. Then, through
+// A Patroni zone's first data (docs/recovery.md, "A Patroni zone from a backup"), bootstrapped
+// by Patroni itself: each member's patroni.yml gets the bootstrap (lib/desired/patroni-first-data.ts
+// says when), a custom bootstrap method that restores the source's backup to the target, with
+// archive_mode off in the new dynamic configuration. Then, through
 // the first member that answers, the lost cluster's state in the DCS is removed: Patroni
 // finds the cluster uninitialized and bootstraps it from patroni.yml, the other members
 // follow as replicas. Killed after the removal, Patroni goes on alone; the rerun finds a
@@ -11,8 +10,6 @@ import type { Inventory } from '../config/inventory.js';
 import { HostResources } from '../desired/builder.js';
 import type { PendingFirstData } from '../desired/first-data.js';
 import { BOOTSTRAP_KEYS, bootstrapMember } from '../desired/patroni-first-data.js';
-import { standbyCluster } from '../desired/patroni-settings.js';
-import { standbySiteSettings } from '../desired/standby-site.js';
 import type { FactsByHost } from '../desired/zone.js';
 import { shq } from '../formats/shell.js';
 import { planPatroniYml, planReplicaMethods, type PatroniYmlEntry } from '../resources/patroni-local.js';
@@ -36,10 +33,8 @@ export function patroniBootstrap(
   const config = inventory.patroni!.config;
   const hostFacts = facts.get(host.name)!;
   const scope = hostFacts.patroni?.scope ?? '';
-  const entries = bootstrapEntries(pending, restore, request);
+  const entries = bootstrapEntries(restore, request);
   const methods = inventory.patroni!.createReplicaMethods;
-  // A standby cluster's members build replicas from the stanza they replay.
-  const commands = pending.standby ? restore.zone : zone;
   const yml = {
     scope,
     reload: true,
@@ -51,7 +46,7 @@ export function patroniBootstrap(
     config,
     `${config} (bootstrap from zone ${pending.from.zone}'s backup)`,
     methods
-      ? planReplicaMethods(config, hostFacts.files[config], methods, commands, scope, entries)
+      ? planReplicaMethods(config, hostFacts.files[config], methods, zone, scope, entries)
       : planPatroniYml(config, hostFacts.files[config], entries, yml),
     after,
   );
@@ -68,9 +63,7 @@ export function patroniBootstrap(
         { name: 'backup set', after: restore.backup.label },
         {
           name: 'first data',
-          after: pending.standby
-            ? `a standby cluster of ${restore.zone.stanza}: no stanza, archiving or backups of its own`
-            : `${targetText(request.target)}, then the zone's own stanza, archiving and first backup`,
+          after: `${targetText(request.target)}, then the zone's own stanza, archiving and first backup`,
         },
       ],
     ),
@@ -80,21 +73,7 @@ export function patroniBootstrap(
 }
 
 /** The bootstrap keys as patroni.yml should hold them while the first data is to come. */
-function bootstrapEntries(
-  pending: PendingFirstData,
-  restore: RestoreSource,
-  request: RestoreRequest,
-): PatroniYmlEntry[] {
-  const archiveOff: PatroniYmlEntry = [[...BOOTSTRAP_KEYS.archiveMode], 'off'];
-  if (pending.standby) {
-    const { restore_command } = standbySiteSettings(restore.zone);
-    return [
-      [[...BOOTSTRAP_KEYS.method], undefined],
-      [[...BOOTSTRAP_KEYS.pgbackrest], undefined],
-      [[...BOOTSTRAP_KEYS.standbyCluster], standbyCluster(restore_command)],
-      archiveOff,
-    ];
-  }
+function bootstrapEntries(restore: RestoreSource, request: RestoreRequest): PatroniYmlEntry[] {
   return [
     [[...BOOTSTRAP_KEYS.method], 'pgbackrest'],
     [
@@ -103,8 +82,7 @@ function bootstrapEntries(
       // pgBackRest writes (the target, and restore_command from the source's stanza).
       { command: bootstrapRestore(restore, request), keep_existing_recovery_conf: true, no_params: true },
     ],
-    [[...BOOTSTRAP_KEYS.standbyCluster], undefined],
-    archiveOff,
+    [[...BOOTSTRAP_KEYS.archiveMode], 'off'],
   ];
 }
 

@@ -11,7 +11,6 @@ import { PG_OS_USER } from '../facts/probe.js';
 import { shq } from '../formats/shell.js';
 import type { OperationOf } from '../plan/types.js';
 import { psqlCommand } from '../psql.js';
-import { patroniLeader } from './restore-patroni.js';
 import { HostResources } from '../desired/builder.js';
 import { inPhase, runChange, type Resource } from '../resources/types.js';
 import { promoteOperation, type PromoteRequest } from './requests.js';
@@ -27,30 +26,23 @@ export function planPromote(
   facts: FactsByHost,
   request: PromoteRequest,
 ): PromotePlan | undefined {
-  const host = promotedHost(inventory, request.zone, facts);
+  const host = promotedHost(inventory, request.zone);
   const pg = facts.get(host.name)?.postgres;
   if (!pg?.running)
     throw new HostError(host.name, `PostgreSQL does not answer on port ${host.pgPort}: ${pg?.error ?? 'no facts'}`, {
       hint: 'bsync promotes a running standby: start it and plan again.',
     });
-  const standbyCluster = inventory.patroni && facts.get(host.name)?.patroni?.dynamic?.standby_cluster;
-  if (!pg.inRecovery && !standbyCluster) return undefined;
+  if (!pg.inRecovery) return undefined;
   const out = new HostResources(host.name);
   const psql = psqlCommand(host.pgPort, '-At -v ON_ERROR_STOP=1');
   const inRecovery = `"$(${psql} -c 'SELECT pg_is_in_recovery()')"`;
-  // A Patroni standby cluster is promoted by Patroni, once its dynamic configuration drops standby_cluster.
-  const promote = inventory.patroni
-    ? [
-        {
-          command: `patronictl -c ${shq(inventory.patroni.config)} edit-config --force --quiet --apply -`,
-          stdin: [JSON.stringify({ standby_cluster: null })],
-        },
-        {
-          user: PG_OS_USER,
-          command: `for i in $(seq 1 1800); do [ ${inRecovery} = f ] && exit 0; sleep 2; done; echo 'Patroni did not promote the standby leader within an hour' >&2; exit 1`,
-        },
-      ]
-    : [
+  out.add(
+    'pg_promote',
+    undefined,
+    `promote PostgreSQL on port ${host.pgPort}`,
+    runChange(
+      `the standby site becomes zone ${request.zone}'s primary, on a new timeline; it archives nothing until the declared state names its own stanza`,
+      inPhase('promotion', [
         {
           user: PG_OS_USER,
           // A rerun finds it promoted already, or promoting: pg_promote waits for the end either way.
@@ -59,16 +51,7 @@ export function planPromote(
             `[ ${inRecovery} = f ] || { echo 'PostgreSQL is still in recovery after pg_promote' >&2; exit 1; }`,
           ].join('\n'),
         },
-      ];
-  out.add(
-    'pg_promote',
-    undefined,
-    inventory.patroni
-      ? `promote Patroni's standby cluster (leader ${host.name})`
-      : `promote PostgreSQL on port ${host.pgPort}`,
-    runChange(
-      `the standby site becomes zone ${request.zone}'s primary, on a new timeline; it archives nothing until the declared state names its own stanza`,
-      inPhase('promotion', promote),
+      ]),
     ),
   );
   return {
@@ -80,8 +63,8 @@ export function planPromote(
   };
 }
 
-/** The zone's one PostgreSQL host (Patroni's leader), once the config no longer declares it a standby site; the rest refused. */
-function promotedHost(inventory: Inventory, zoneNumber: number, facts: FactsByHost) {
+/** The zone's one PostgreSQL host, once the config no longer declares it a standby site; the rest refused. */
+function promotedHost(inventory: Inventory, zoneNumber: number) {
   const zone = zonesOf(inventory).find((candidate) => candidate.zone === zoneNumber);
   if (!zone)
     throw new BsyncError(`--zone ${zoneNumber}: the config has no such zone`, {
@@ -94,14 +77,10 @@ function promotedHost(inventory: Inventory, zoneNumber: number, facts: FactsByHo
     throw new BsyncError(`zone ${zoneNumber} is still declared standby_of = { zone = ${of.zone} }`, {
       hint: `Remove standby_of from [[zone]] ${zoneNumber} in the config, then promote: the promoted server gets its own stanza, archiving and backups in the same apply (with standby_of kept, bsync would refuse it as a hand promotion).`,
     });
-  if (inventory.patroni) {
-    const leader = patroniLeader(zone, facts);
-    if (!leader)
-      throw new BsyncError(`Patroni names no leader of zone ${zoneNumber}: there is no standby leader to promote`, {
-        hint: 'Wait until patronictl list names a leader (Standby Leader), then promote again.',
-      });
-    return leader;
-  }
+  if (inventory.patroni)
+    throw new BsyncError('bsync promote does not promote a Patroni standby cluster yet', {
+      hint: 'Change Patroni\'s standby_cluster settings with patronictl edit-config; docs/recovery.md, "A standby site".',
+    });
   if (zone.postgresHosts.length !== 1)
     throw new BsyncError(
       `zone ${zoneNumber} has ${zone.postgresHosts.length} PostgreSQL hosts: bsync promote promotes a standby site, one server`,

@@ -1,7 +1,6 @@
 // In an HA cluster Patroni owns PostgreSQL's configuration: archive settings and the
 // backup role's pg_hba rules go into its dynamic configuration, changed only where they
 // differ, with every other pg_hba line kept. Applied once per cluster, from the leader.
-import { isDeepStrictEqual } from 'node:util';
 import { shq } from '../formats/shell.js';
 import { psqlCommand } from '../psql.js';
 import { asAdoption, type MergeResult } from './managed-lines.js';
@@ -15,8 +14,6 @@ interface DesiredPatroniConfig {
   recoveryConf: Record<string, string>;
   /** The pg_hba list as it should be, from the current one, with the rules it takes over (see desiredHba). */
   pgHba: (current: string[]) => MergeResult;
-  /** A standby cluster's standby_cluster, as it should be; absent: not bsync's to change. */
-  standbyCluster?: Record<string, unknown>;
 }
 
 type Dynamic = {
@@ -38,7 +35,7 @@ function patronictl(configPath: string, args: string): string {
 export function planPatroniConfig(desired: DesiredPatroniConfig, dynamic: Record<string, unknown>): Change | null {
   const postgresql = (dynamic as Dynamic).postgresql ?? {};
   const fields: FieldChange[] = [];
-  const patch: { postgresql: Record<string, unknown>; standby_cluster?: Record<string, unknown> } = { postgresql: {} };
+  const patch: { postgresql: Record<string, unknown> } = { postgresql: {} };
   for (const [section, wanted] of [
     ['parameters', desired.parameters],
     ['recovery_conf', desired.recoveryConf],
@@ -60,12 +57,6 @@ export function planPatroniConfig(desired: DesiredPatroniConfig, dynamic: Record
     for (const line of currentHba.filter((entry) => !wantedHba.includes(entry)))
       fields.push({ name: 'postgresql.pg_hba', after: `- ${line}` });
     patch.postgresql.pg_hba = wantedHba;
-  }
-  const standby = desired.standbyCluster;
-  if (standby && !isDeepStrictEqual(dynamic.standby_cluster, standby)) {
-    for (const [name, value] of Object.entries(standby))
-      fields.push({ name: `standby_cluster.${name}`, after: JSON.stringify(value) });
-    patch.standby_cluster = standby;
   }
   if (fields.length === 0) return null;
   return asAdoption(

@@ -69,7 +69,7 @@ describe('[[zone]] from_backup: the config', () => {
     );
   });
 
-  it('refuses a repository on the source zone’s own hosts, a passphrase per stanza, no pg_data, Patroni', () => {
+  it('refuses a repository on the source zone’s own hosts, a passphrase per stanza, no pg_data; takes Patroni', () => {
     expect(
       problemsOf(() => load(config().replace('type = "s3"', 'type = "posix"').replace(S3_TABLE, ''))).join('\n'),
     ).toMatch(/cannot read zone 1's repository/);
@@ -79,9 +79,8 @@ describe('[[zone]] from_backup: the config', () => {
     expect(
       problemsOf(() => load(config().replace(/(name = "ssh-pg2"[\s\S]*?)pg_data = .*\n/, '$1'))).join('\n'),
     ).toMatch(/host ssh-pg2 has no pg_data/);
-    expect(problemsOf(() => load(config().replace('[backup_user]', '[patroni]\n\n[backup_user]'))).join('\n')).toMatch(
-      /a Patroni zone from a backup is not supported yet/,
-    );
+    // Under [patroni] the zone is taken: Patroni bootstraps it (lib/recovery/patroni-bootstrap.ts).
+    expect(load(config().replace('[backup_user]', '[patroni]\n\n[backup_user]')).fromBackup?.get(3)?.zone).toBe(1);
   });
 
   it('refuses a [[zone]] of no hosts, and a zone given twice', () => {
