@@ -13,6 +13,7 @@ const HOSTS_B = [
   'schedule-lock',
   'trixie',
   'forky',
+  'patroni-site',
   'mixed',
   'repo-target-time',
   'cron-recipes',

@@ -58,8 +58,8 @@ interface KeyWords {
   own: string;
   /** One stanza for both. */
   shared: string;
-  /** Under [patroni]. */
-  patroni: string;
+  /** Under [patroni], when the key is not supported there. */
+  patroni?: string;
   /** Several PostgreSQL hosts in the zone. */
   hosts: string;
   /** docs/recovery.md's section. */
@@ -69,7 +69,6 @@ interface KeyWords {
 const FROM_WORDS: KeyWords = {
   own: 'cannot start from its own backup',
   shared: 'the new zone would archive into the stanza it starts from',
-  patroni: 'a Patroni zone from a backup is not supported yet',
   hosts: 'a zone from a backup starts as one server',
   section: 'A cluster from a backup',
 };
@@ -77,7 +76,8 @@ const FROM_WORDS: KeyWords = {
 const STANDBY_WORDS: KeyWords = {
   own: 'cannot be a standby of itself',
   shared: 'the standby site would be a host of the stanza it replays, and archive into it once promoted',
-  patroni: 'a Patroni standby site is not supported yet',
+  patroni:
+    'a Patroni standby cluster is not supported yet: Patroni reads bootstrap.dcs.standby_cluster only when it starts, and bsync bootstraps a zone through a running Patroni',
   hosts: 'a standby site is one server',
   section: 'A standby site',
 };
@@ -99,7 +99,7 @@ function checkSourceZone(context: ZoneContext, id: number, from: RawSource, path
   }
   if (from.repo !== undefined && from.repo > rawRepos.length)
     add('.repo', `the config has no repo${from.repo}`, `Repositories: repo1 … repo${rawRepos.length}.`);
-  if (raw.patroni)
+  if (raw.patroni && words.patroni)
     add('', words.patroni, `Declare a standalone zone (no [patroni]); docs/recovery.md, "${words.section}".`);
   if (rawRepos.some((repo) => repo.transport === 'tls'))
     add(
@@ -143,9 +143,18 @@ function sourceProblem(
   return undefined;
 }
 
-/** The new zone starts as one server, in the folder the config names. */
+/** The new zone starts as one server (under Patroni, as its members), in the folder the config names. */
 function checkNewZoneHost({ raw, problems }: ZoneContext, id: number, path: string, words: KeyWords): void {
   const servers = raw.host.filter((host) => zoneOf(host) === id && host.role === 'postgres');
+  if (raw.patroni) {
+    for (const server of servers.filter((host) => !host.pg_data))
+      problems.add(
+        path,
+        `host ${server.name} has no pg_data: Patroni's bootstrap restores into the folder the config names`,
+        `Set pg_data on [[host]] ${server.name}: Patroni's postgresql.data_dir.`,
+      );
+    return;
+  }
   if (servers.length !== 1) {
     problems.add(
       path,

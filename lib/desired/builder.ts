@@ -14,6 +14,8 @@ export interface PendingFirstData {
   after: ResourceRef[];
   /** A standby site's (standby_of): restored as a standby of the source, never promoted. */
   standby?: boolean;
+  /** A Patroni zone's: Patroni bootstraps it (lib/desired/patroni-first-data.ts). */
+  patroni?: boolean;
 }
 
 export class HostResources {

@@ -18,10 +18,10 @@ import { declarePart } from './part.js';
 /** The file every data directory holds: its absence is a folder without data. */
 const versionFile = (pgData: string) => `${pgData}/PG_VERSION`;
 
-/** The zone's from_backup, when its host is the zone's one server with pg_data (lib/config/zones.ts refuses the rest). */
+/** The zone's from_backup, when its host is the zone's one server (or a Patroni member) with pg_data (lib/config/zones.ts refuses the rest). */
 export function declaredFromBackup(inventory: Inventory, zone: Zone, host: HostSpec): FromBackup | undefined {
   const from = inventory.fromBackup?.get(zone.zone);
-  return from && host.pgData !== undefined && zone.postgresHosts.length === 1 ? from : undefined;
+  return from && host.pgData !== undefined && (inventory.patroni || zone.postgresHosts.length === 1) ? from : undefined;
 }
 
 /**
@@ -29,7 +29,7 @@ export function declaredFromBackup(inventory: Inventory, zone: Zone, host: HostS
  * the restore reads (the server's facts, the layout the host holds) is declared here, so the
  * host's probe asks for it.
  */
-export const firstDataPart = (host: HostSpec & { pgData: string }, from: FirstDataKey) =>
+export const firstDataPart = (host: HostSpec & { pgData: string }, from: FirstDataKey, patroniConfig?: string) =>
   declarePart(
     'first data from a backup',
     [
@@ -37,6 +37,8 @@ export const firstDataPart = (host: HostSpec & { pgData: string }, from: FirstDa
       read.storedLayout,
       read.stat(versionFile(host.pgData)),
       ...(from.sees ? [read.stat(from.sees)] : []),
+      // Under Patroni, the bootstrap goes into its patroni.yml, and Patroni says who leads.
+      ...(patroniConfig ? [read.file(patroniConfig), read.patroni] : []),
     ],
     {
       pending: (_out: HostResources, hostFacts: HostFacts) => firstDataPending(host, hostFacts, from),

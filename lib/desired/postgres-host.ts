@@ -7,13 +7,19 @@ import { pgbackrestUser } from '../facts/probe.js';
 import type { HostFacts, PostgresFacts } from '../facts/types.js';
 import { read } from '../facts/needs.js';
 import { planDirectory } from '../resources/directory.js';
-import { planReplicaMethods, type ReplicaMethod } from '../resources/patroni-local.js';
+import {
+  planPatroniYml,
+  planReplicaMethods,
+  type PatroniYmlEntry,
+  type ReplicaMethod,
+} from '../resources/patroni-local.js';
 import type { ResourceRef } from '../resources/types.js';
 import { addBackupRole } from './backup-role.js';
 import { declaredFromBackup, firstDataPart } from './first-data.js';
 import { standbySiteOf, standbySitePart, standbySiteSettings, type StandbySite } from './standby-site.js';
 import { formerConninfo, streamPart, type StreamSettings } from './streaming.js';
 import { sharedFolderInfo, sourceBackupHost, trustReady } from './source-repo.js';
+import { bootstrapRemoved, patroniFirstDataKey, patroniFirstDataPending } from './patroni-first-data.js';
 import { backupsPart, reachedHostsReady, standbyTest, zonePrimary } from './backups.js';
 import { pgPeers } from './backup-from.js';
 import { HostResources } from './builder.js';
@@ -60,11 +66,17 @@ export function postgresHostParts(inventory: Inventory, zone: Zone, host: HostSp
     spool: spool !== null ? spoolPart(host, spool) : undefined,
     repos: repoFilesPart(inventory, host),
     server: serverPart(inventory, zone, host, site),
-    replicaMethods: inventory.patroni && methods ? replicaMethodsPart(inventory.patroni.config, methods) : undefined,
+    replicaMethods:
+      inventory.patroni && (methods || firstData)
+        ? replicaMethodsPart(inventory.patroni.config, methods, firstData ? bootstrapRemoved() : [])
+        : undefined,
     pgpass: site ? undefined : pgpassPart(inventory, user),
     // Without a backup host, backups run here.
     backups: zone.backupHost || site ? undefined : backupsPart(inventory, zone, user),
-    firstData: firstData && host.pgData ? firstDataPart({ ...host, pgData: host.pgData }, firstData) : undefined,
+    firstData:
+      firstData && host.pgData
+        ? firstDataPart({ ...host, pgData: host.pgData }, firstData, inventory.patroni?.config)
+        : undefined,
     standbySite: site ? standbySitePart(host, site) : undefined,
     stream: site?.of.stream ? streamPart(inventory, host, site) : undefined,
   };
@@ -91,8 +103,12 @@ export function postgresHostResources(
     source: sourceBackupHost(inventory, zone),
   };
   // A zone whose first data is still to come gets pgBackRest's setup, then the restore
-  // (lib/recovery/first-data.ts); the rest once its server runs.
-  if (parts.firstData?.pending(out, hostFacts)) {
+  // (lib/recovery/first-data.ts), or under Patroni its bootstrap; the rest once its server runs.
+  const patroniFirst = patroniFirstDataKey(inventory, zone);
+  const pending = patroniFirst
+    ? patroniFirstDataPending(zone, facts, patroniFirst)
+    : parts.firstData?.pending(out, hostFacts);
+  if (pending) {
     const { conf, logDir, repoDirs, ssh } = addPgbackrestSetup(out, readingSource(context), parts);
     const trust = ssh && context.source ? trustReady(inventory, context.source, ssh.knownHosts) : [];
     out.firstData = {
@@ -100,6 +116,7 @@ export function postgresHostResources(
       after: [conf, logDir, ...repoDirs, ...trust],
     };
     if (site) out.firstData.standby = true;
+    if (patroniFirst) out.firstData.patroni = true;
     return out;
   }
   const pg = parts.server.running(out, hostFacts);
@@ -114,7 +131,7 @@ export function postgresHostResources(
   const streaming = parts.stream?.add(out, hostFacts, facts);
   // Archive settings (and, standalone, the hba rule) made effective; the same two addresses either way.
   const { reloaded, restarted } = parts.server.settings(out, hostFacts, facts, streaming);
-  parts.replicaMethods?.add(out, hostFacts, zone, conf);
+  parts.replicaMethods?.add(out, hostFacts, context.zone, conf);
   // A standby site's server is read-only, and runs no backups.
   if (site) return out;
 
@@ -236,15 +253,18 @@ const spoolPart = (host: HostSpec, spool: string) =>
       ),
   });
 
-/** Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can restore here. */
-const replicaMethodsPart = (path: string, methods: ReplicaMethod[]) =>
+/**
+ * Replicas from the repository: each member's own patroni.yml (at `path`), once pgBackRest can
+ * restore here; `more`: the keys a first data's bootstrap set, removed once the zone has data.
+ */
+const replicaMethodsPart = (path: string, methods: ReplicaMethod[] | undefined, more: PatroniYmlEntry[]) =>
   declarePart('replica creation', [read.file(path), read.patroni], {
-    add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) =>
-      out.add(
-        'patroni_yml',
-        path,
-        `${path} (replica creation)`,
-        planReplicaMethods(path, hostFacts.files[path], methods, zone, hostFacts.patroni?.scope ?? ''),
-        [conf],
-      ),
+    add: (out: HostResources, hostFacts: HostFacts, zone: Zone, conf: ResourceRef) => {
+      const file = hostFacts.files[path];
+      const scope = hostFacts.patroni?.scope ?? '';
+      const change = methods
+        ? planReplicaMethods(path, file, methods, zone, scope, more)
+        : planPatroniYml(path, file, more, { scope, reload: true, reason: "the first data's bootstrap is done" });
+      return out.add('patroni_yml', path, `${path} (replica creation)`, change, [conf]);
+    },
   });

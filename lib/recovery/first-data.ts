@@ -18,20 +18,37 @@ import type { Resource } from '../resources/types.js';
 import { primaryOf, recoveryWindow } from '../status/window.js';
 import type { RestoreRequest } from './requests.js';
 import { chooseBackup, checkInWindow, checkWal, readableRepo } from './restore-checks.js';
+import { patroniBootstrap } from './patroni-bootstrap.js';
 import { addRecoveryEnd, addRestoreAndStart, addStandbyReady, restoredLayout, type RestoreSource } from './restore.js';
 import { walFetch } from './wal-fetch.js';
 
-/** The kind only a first data's restore has in the declared state: the plan that holds it is followed by another. */
-const FIRST_DATA_KIND = 'pg_restore';
+/** The kinds only a first data has in the declared state: the plan that holds one is followed by another. */
+const FIRST_DATA_KINDS = new Set(['pg_restore', 'patroni_bootstrap']);
 
-/** The source's backup restored, started and promoted on the pending host; refused as a restore refuses. */
+/** The source's backup restored, started and promoted on the pending host (under Patroni, bootstrapped); refused as a restore refuses. */
 export function firstDataResources(
   inventory: Inventory,
   facts: FactsByHost,
   pending: PendingFirstData,
   planned?: string[],
 ): Resource[] {
-  const { zone, host, from, after, standby } = pending;
+  const { restore, request } = firstDataSource(inventory, facts, pending, planned);
+  if (pending.patroni) return patroniBootstrap(inventory, facts, pending, restore, request);
+  const out = new HostResources(pending.host.name);
+  const started = addRestoreAndStart(out, inventory, restore, request, pending.after);
+  if (pending.standby) addStandbyReady(out, restore, started);
+  else addRecoveryEnd(out, restore, request, started);
+  return out.resources;
+}
+
+/** The source's backup and window, checked as a restore checks them, and the restore that brings it here. */
+function firstDataSource(
+  inventory: Inventory,
+  facts: FactsByHost,
+  pending: PendingFirstData,
+  planned: string[] | undefined,
+): { restore: RestoreSource; request: RestoreRequest } {
+  const { zone, host, from, standby } = pending;
   const source = zonesOf(inventory).find((candidate) => candidate.zone === from.zone)!;
   // Its facts are read with the new zone's (linked zones); its backup host's trust must be applied too.
   if (!facts.has(source.repoOwner.name) || (planned && !planned.includes(source.repoOwner.name))) {
@@ -74,14 +91,10 @@ export function firstDataResources(
       followers: [],
     },
   };
-  const out = new HostResources(host.name);
-  const started = addRestoreAndStart(out, inventory, restore, request, after);
-  if (standby) addStandbyReady(out, restore, started);
-  else addRecoveryEnd(out, restore, request, started);
-  return out.resources;
+  return { restore, request };
 }
 
 /** A plan that brings a zone its first data: once it is applied, the zone's declared state is planned anew. */
 export function bringsFirstData(resources: Resource[]): boolean {
-  return resources.some((resource) => resource.kind === FIRST_DATA_KIND && resource.change !== null);
+  return resources.some((resource) => FIRST_DATA_KINDS.has(resource.kind) && resource.change !== null);
 }

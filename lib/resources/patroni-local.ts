@@ -24,12 +24,35 @@ export function pgbackrestMethod({ stanza, pgbackrest }: StanzaCommands): Record
   };
 }
 
+/** A key path in patroni.yml and the value it should hold; undefined: the key is not there. */
+export type PatroniYmlEntry = [string[], unknown];
+
 export function planReplicaMethods(
   path: string,
   file: FileFacts | undefined,
   methods: ReplicaMethod[],
   commands: StanzaCommands,
   scope: string,
+  more: PatroniYmlEntry[] = [],
+): Change | null {
+  const wanted: PatroniYmlEntry[] = [[['postgresql', 'create_replica_methods'], methods]];
+  if (methods.includes('pgbackrest')) wanted.push([['postgresql', 'pgbackrest'], pgbackrestMethod(commands)]);
+  return planPatroniYml(path, file, [...wanted, ...more], {
+    scope,
+    reload: true,
+    reason: 'replicas are built from the repository first (create_replica_methods)',
+  });
+}
+
+/**
+ * patroni.yml with `wanted` keys set (or removed), every other key and comment kept; with
+ * `reload`, this member's Patroni reads it again.
+ */
+export function planPatroniYml(
+  path: string,
+  file: FileFacts | undefined,
+  wanted: PatroniYmlEntry[],
+  { scope, reload, reason }: { scope: string; reload: boolean; reason: string },
 ): Change | null {
   if (!file?.exists || file.content === undefined) {
     return { action: 'update', conflict: `${path} is not there to declare replica creation in`, steps: [] };
@@ -43,19 +66,29 @@ export function planReplicaMethods(
       steps: [],
     };
   }
-  const wanted: Array<[string[], unknown]> = [[['postgresql', 'create_replica_methods'], methods]];
-  if (methods.includes('pgbackrest')) wanted.push([['postgresql', 'pgbackrest'], pgbackrestMethod(commands)]);
-  const current = (document.toJS() ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const differs = wanted.filter(([[section, key], value]) => !isDeepStrictEqual(current[section]?.[key], value));
+  const current = document.toJS() ?? {};
+  const differs = wanted.filter(([key, value]) => !isDeepStrictEqual(valueAt(current, key), value));
   if (differs.length === 0) return null;
-  for (const [key, value] of differs) document.setIn(key, document.createNode(value));
+  for (const [key, value] of differs)
+    if (value === undefined) document.deleteIn(key);
+    else document.setIn(key, document.createNode(value));
   const member = String(document.get('name') ?? '');
   const change = planEditedFile(
     path,
     file.content,
     [document.toString()],
-    [{ command: `patronictl -c ${shq(path)} reload ${shq(scope)} ${shq(member)} --force` }],
+    reload ? [{ command: `patronictl -c ${shq(path)} reload ${shq(scope)} ${shq(member)} --force` }] : [],
     'patroni-yaml',
   );
-  return change && { ...change, reason: 'replicas are built from the repository first (create_replica_methods)' };
+  return change && { ...change, reason };
+}
+
+/** The value at a key path of a YAML document read as plain data; undefined where the path ends. */
+function valueAt(data: unknown, key: string[]): unknown {
+  let at = data;
+  for (const name of key) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[name];
+  }
+  return at;
 }

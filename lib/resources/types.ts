@@ -112,6 +112,7 @@ export type ResourceKind =
   | 'pg_promote'
   | 'archive_check'
   | 'patroni_pause'
+  | 'patroni_bootstrap'
   | 'patroni_resume'
   | 'patroni_reinit'
   | 'clone_prepare'

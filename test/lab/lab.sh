@@ -815,7 +815,11 @@ cmd_reset() {
     find "$(host_root "$name")" -mindepth 1 -maxdepth 1 ! -name keys -exec rm -rf {} +
   done < <(hosts_of "$scenario")
   if [ "$scenario" = ha ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-ha/ >/dev/null; fi
-  if [ "$scenario" = forky ]; then ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-forky-ha/ >/dev/null; fi
+  # patroni-site.test makes forky-ha2 a cluster of its own: bsync-forky-dr.
+  if [ "$scenario" = forky ]; then
+    ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-forky-ha/ >/dev/null
+    ETCDCTL_API=3 etcdctl --endpoints "http://$ETCD_ADDRESS:2379" del --prefix /service/bsync-forky-dr/ >/dev/null
+  fi
   # Each scenario's own prefixes of the bucket (s3.toml: /bsync, lab.test's smoke test on
   # s3-pg1: /smoke; multi.toml: /multi; trixie.test's upgrade, from multi-pg1: /upgrade).
   # s3-keyless.test's prefixes: /keyless-auto, /keyless-web-id, /keyless-kms.

@@ -71,7 +71,7 @@ describe('[[zone]] standby_of: the config', () => {
       /host ssh-pg2 has no pg_data/,
     );
     expect(problems(config().replace('[backup_user]', '[patroni]\n\n[backup_user]'))).toMatch(
-      /a Patroni standby site is not supported yet/,
+      /a Patroni standby cluster is not supported yet: Patroni reads bootstrap.dcs.standby_cluster only when it starts/,
     );
     const twoServers = config(
       `[[host]]\nname = "ssh-pg3"\naddress = "127.0.1.13"\nrole = "postgres"\nzone = 3\n\n${STANDBY}`,
