@@ -112,7 +112,7 @@ describe('standby_of.stream: the config', () => {
   it('refuses a Patroni source zone, as every standby site under [patroni]', () => {
     const patroni = zone3Config(STREAM).replace('[backup_user]', '[patroni]\n\n[backup_user]');
     const problems = problemsOf(() => parseConfig(patroni, `${FIXTURES}lab/ssh.toml`, { ...ENV, REPL: SECRET }));
-    expect(problems.join('\n')).toMatch(/a Patroni standby site is not supported yet/);
+    expect(problems.join('\n')).toMatch(/a Patroni standby cluster is not supported yet/);
   });
 });
 
