@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATE_DIR } from '../lab/lab.js';
+import { STATE_DIR, upForky } from '../lab/lab.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { resetScenario, sh } from '../support/lab.js';
 import { checksum, converge, expectNoChanges, psql, timeline, twoBatches } from '../support/recovery.js';
@@ -105,6 +105,8 @@ const archiveMax = async () =>
 
 describe('a Patroni zone from another zone’s backup', () => {
   beforeAll(async () => {
+    // Not part of the default lab: started here (as forky.test does; the rootfs is cached).
+    await upForky();
     await resetScenario('forky');
     await ownCluster();
     declare('');
