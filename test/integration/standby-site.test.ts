@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StandbySiteStatus } from '../../lib/status/standby-sites.js';
 import { STATE_DIR } from '../lab/lab.js';
 import { bsync, FIXTURES } from '../support/bsync.js';
 import { onHost, resetScenario, sh } from '../support/lab.js';
@@ -58,19 +59,8 @@ function declare(standby: boolean): void {
   writeFileSync(CONFIG, `${readFileSync(S3_CONFIG, 'utf8')}${ALERT}${ROLE}${standby ? STANDBY : ''}`);
 }
 
-interface StandbySiteJson {
-  zone: number;
-  host: string;
-  standbyOf: { zone: number; stanza: string; repo: string };
-  running: boolean;
-  inRecovery: boolean | null;
-  replayedLsn: string | null;
-  replayedAt: string | null;
-  newestArchived: string | null;
-  behind: boolean | null;
-  replayLagSeconds: number | null;
-  problems: string[];
-}
+/** bsync status --json's standby site: the type status writes. */
+type StandbySiteJson = StandbySiteStatus;
 
 /** bsync status --json: its stanzas' names and zones, and its standby sites. */
 async function statusJson(): Promise<{
